@@ -1,0 +1,17 @@
+//! Errors that stop sesstui. Bad lines in an input are not errors: they are reported data.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path}: is a directory, not a trace export")]
+    NotAFile { path: String },
+    #[error("{path}: no spans found ({reason})")]
+    NoSpans { path: String, reason: String },
+    #[error("{path}: {reason}")]
+    Unsupported { path: String, reason: String },
+    #[error("indexing cancelled")]
+    Cancelled,
+}

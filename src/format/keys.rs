@@ -1,0 +1,379 @@
+//! Which attribute paths carry what: session keys, users, span kinds, tokens, cost, model.
+//!
+//! Paths are the canonical dotted attribute keys (`session.id`, `metadata.requester_metadata.
+//! user_id`), whatever shape the exporter gave them: flat columns, nested objects, OTLP key/value
+//! lists or JSON strings. The session keys are listed in priority order; the first found on a
+//! span wins.
+
+use serde::Serialize;
+
+/// Where a session id came from, in priority order (lower wins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum SessionKey {
+    #[serde(rename = "session.id")]
+    SessionId,
+    #[serde(rename = "gen_ai.conversation.id")]
+    GenAiConversation,
+    #[serde(rename = "langfuse.session.id")]
+    Langfuse,
+    #[serde(rename = "langfuse.*.metadata.langfuse_session_id")]
+    LangfuseMetadata,
+    #[serde(rename = "mlflow.trace.session")]
+    Mlflow,
+    #[serde(rename = "session_id")]
+    Bare,
+    #[serde(rename = "openinference.session.id")]
+    OpenInference,
+    #[serde(rename = "langsmith.metadata.session_id")]
+    LangsmithSession,
+    #[serde(rename = "langsmith.metadata.thread_id")]
+    LangsmithThread,
+    #[serde(rename = "langsmith.metadata.conversation_id")]
+    LangsmithConversation,
+    #[serde(rename = "ai.telemetry.metadata.sessionId")]
+    Vercel,
+    #[serde(rename = "traceloop.association.properties.session_id")]
+    Traceloop,
+    #[serde(rename = "metadata.user_api_key_end_user_id")]
+    LiteLlmEndUser,
+    #[serde(rename = "metadata.requester_metadata.user_id")]
+    LiteLlmRequester,
+    #[serde(rename = "metadata.user_id")]
+    MetadataUserId,
+    #[serde(rename = "llm.<provider>.metadata.user_id")]
+    ProviderMetadata,
+    #[serde(rename = "metadata.session_id")]
+    MetadataSession,
+}
+
+impl SessionKey {
+    pub const ALL: [SessionKey; 17] = [
+        SessionKey::SessionId,
+        SessionKey::GenAiConversation,
+        SessionKey::Langfuse,
+        SessionKey::LangfuseMetadata,
+        SessionKey::Mlflow,
+        SessionKey::Bare,
+        SessionKey::OpenInference,
+        SessionKey::LangsmithSession,
+        SessionKey::LangsmithThread,
+        SessionKey::LangsmithConversation,
+        SessionKey::Vercel,
+        SessionKey::Traceloop,
+        SessionKey::LiteLlmEndUser,
+        SessionKey::LiteLlmRequester,
+        SessionKey::MetadataUserId,
+        SessionKey::ProviderMetadata,
+        SessionKey::MetadataSession,
+    ];
+
+    /// The key's name as shown to users.
+    pub fn name(self) -> &'static str {
+        match self {
+            SessionKey::SessionId => "session.id",
+            SessionKey::GenAiConversation => "gen_ai.conversation.id",
+            SessionKey::Langfuse => "langfuse.session.id",
+            SessionKey::LangfuseMetadata => "langfuse.*.metadata.langfuse_session_id",
+            SessionKey::Mlflow => "mlflow.trace.session",
+            SessionKey::Bare => "session_id",
+            SessionKey::OpenInference => "openinference.session.id",
+            SessionKey::LangsmithSession => "langsmith.metadata.session_id",
+            SessionKey::LangsmithThread => "langsmith.metadata.thread_id",
+            SessionKey::LangsmithConversation => "langsmith.metadata.conversation_id",
+            SessionKey::Vercel => "ai.telemetry.metadata.sessionId",
+            SessionKey::Traceloop => "traceloop.association.properties.session_id",
+            SessionKey::LiteLlmEndUser => "metadata.user_api_key_end_user_id",
+            SessionKey::LiteLlmRequester => "metadata.requester_metadata.user_id",
+            SessionKey::MetadataUserId => "metadata.user_id",
+            SessionKey::ProviderMetadata => "llm.<provider>.metadata.user_id",
+            SessionKey::MetadataSession => "metadata.session_id",
+        }
+    }
+
+    /// True for keys whose value is a Claude Code / LiteLLM user id to be taken apart.
+    pub fn is_user_id_string(self) -> bool {
+        matches!(
+            self,
+            SessionKey::LiteLlmEndUser
+                | SessionKey::LiteLlmRequester
+                | SessionKey::MetadataUserId
+                | SessionKey::ProviderMetadata
+        )
+    }
+
+    pub fn from_u8(v: u8) -> Option<SessionKey> {
+        SessionKey::ALL.get(usize::from(v)).copied()
+    }
+}
+
+/// Which token count a path carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tokens {
+    Prompt,
+    Completion,
+    Total,
+}
+
+/// What the index wants from an attribute path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attr {
+    Session(SessionKey),
+    /// A user id; lower rank wins.
+    User(u8),
+    /// A span kind; lower rank wins.
+    Kind(u8),
+    Tokens(Tokens),
+    Cost,
+    Model,
+}
+
+/// How to treat an attribute path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    Skip,
+    /// Descend into objects, arrays and strings holding JSON or Python literals.
+    Tree,
+    Leaf(Attr),
+}
+
+/// `llm.*` children that are OpenInference fields, not provider names.
+const LLM_FIELDS: &[&[u8]] = &[
+    b"input_messages",
+    b"output_messages",
+    b"invocation_parameters",
+    b"tools",
+    b"prompts",
+    b"choices",
+    b"prompt_template",
+    b"function_call",
+    b"model_name",
+    b"provider",
+    b"system",
+    b"finish_reason",
+];
+
+/// Classifies an attribute path for the index.
+pub fn classify(path: &[u8]) -> Class {
+    use Attr::{Cost, Kind, Model, Session, User};
+    use Class::Leaf;
+    let leaf = match path {
+        b"session.id" => Session(SessionKey::SessionId),
+        b"gen_ai.conversation.id" => Session(SessionKey::GenAiConversation),
+        b"langfuse.session.id" => Session(SessionKey::Langfuse),
+        b"langfuse.trace.metadata.langfuse_session_id"
+        | b"langfuse.observation.metadata.langfuse_session_id" => {
+            Session(SessionKey::LangfuseMetadata)
+        }
+        b"mlflow.trace.session" => Session(SessionKey::Mlflow),
+        b"session_id" => Session(SessionKey::Bare),
+        b"openinference.session.id" => Session(SessionKey::OpenInference),
+        b"langsmith.metadata.session_id" => Session(SessionKey::LangsmithSession),
+        b"langsmith.metadata.thread_id" => Session(SessionKey::LangsmithThread),
+        b"langsmith.metadata.conversation_id" => Session(SessionKey::LangsmithConversation),
+        b"ai.telemetry.metadata.sessionId" => Session(SessionKey::Vercel),
+        b"traceloop.association.properties.session_id" => Session(SessionKey::Traceloop),
+        b"metadata.user_api_key_end_user_id" => Session(SessionKey::LiteLlmEndUser),
+        b"metadata.requester_metadata.user_id" => Session(SessionKey::LiteLlmRequester),
+        b"metadata.user_id" => Session(SessionKey::MetadataUserId),
+        b"metadata.session_id" | b"metadata.sessionId" | b"metadata.conversation_id"
+        | b"metadata.thread_id" => Session(SessionKey::MetadataSession),
+        b"user.id" => User(0),
+        b"mlflow.trace.user" => User(1),
+        b"langfuse.user.id" => User(2),
+        b"ai.telemetry.metadata.userId" => User(4),
+        b"openinference.span.kind" => Kind(0),
+        b"gen_ai.span.kind" | b"fi.span.kind" => Kind(3),
+        b"mlflow.spanType" => Kind(4),
+        b"gen_ai.operation.name" => Kind(5),
+        b"llm.token_count.prompt" | b"gen_ai.usage.input_tokens" | b"gen_ai.usage.prompt_tokens"
+        | b"mlflow.chat.tokenUsage.input_tokens" => Attr::Tokens(Tokens::Prompt),
+        b"llm.token_count.completion"
+        | b"gen_ai.usage.output_tokens"
+        | b"gen_ai.usage.completion_tokens"
+        | b"mlflow.chat.tokenUsage.output_tokens" => Attr::Tokens(Tokens::Completion),
+        b"llm.token_count.total" | b"gen_ai.usage.total_tokens"
+        | b"mlflow.chat.tokenUsage.total_tokens" => Attr::Tokens(Tokens::Total),
+        b"llm.cost.total" | b"gen_ai.cost.total" | b"mlflow.llm.cost.total_cost" => Cost,
+        b"llm.model_name" | b"gen_ai.request.model" | b"gen_ai.response.model"
+        | b"mlflow.llm.model" => Model,
+        _ => return classify_prefix(path),
+    };
+    Leaf(leaf)
+}
+
+fn classify_prefix(path: &[u8]) -> Class {
+    let tree = matches!(
+        path,
+        b"session"
+            | b"gen_ai"
+            | b"gen_ai.conversation"
+            | b"gen_ai.usage"
+            | b"gen_ai.cost"
+            | b"gen_ai.span"
+            | b"langfuse"
+            | b"langfuse.session"
+            | b"langfuse.user"
+            | b"langfuse.trace"
+            | b"langfuse.trace.metadata"
+            | b"langfuse.observation"
+            | b"langfuse.observation.metadata"
+            | b"openinference"
+            | b"openinference.session"
+            | b"openinference.span"
+            | b"langsmith"
+            | b"langsmith.metadata"
+            | b"ai"
+            | b"ai.telemetry"
+            | b"ai.telemetry.metadata"
+            | b"traceloop"
+            | b"traceloop.association"
+            | b"traceloop.association.properties"
+            | b"metadata"
+            | b"metadata.requester_metadata"
+            | b"user"
+            | b"fi"
+            | b"fi.span"
+            | b"mlflow"
+            | b"mlflow.chat"
+            | b"mlflow.chat.tokenUsage"
+            | b"mlflow.llm"
+            | b"mlflow.llm.cost"
+            | b"mlflow.trace"
+            | b"llm"
+            | b"llm.token_count"
+            | b"llm.cost"
+    );
+    if tree {
+        return Class::Tree;
+    }
+    // LiteLLM's raw request span: llm.<provider>.metadata, a Python-literal or JSON string.
+    if let Some(rest) = path.strip_prefix(b"llm.") {
+        let mut parts = rest.splitn(3, |&c| c == b'.');
+        let provider = parts.next().unwrap_or_default();
+        if LLM_FIELDS.contains(&provider) || provider == b"token_count" || provider == b"cost" {
+            return Class::Skip;
+        }
+        return match (parts.next(), parts.next()) {
+            (None, _) | (Some(b"metadata"), None) => Class::Tree,
+            (Some(b"metadata"), Some(b"user_id")) => {
+                Class::Leaf(Attr::Session(SessionKey::ProviderMetadata))
+            }
+            _ => Class::Skip,
+        };
+    }
+    Class::Skip
+}
+
+/// A Claude Code user id taken apart: the session, and the user (device or `user_<hash>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaudeIdentity {
+    pub session: String,
+    pub user: Option<String>,
+}
+
+/// Reads a Claude Code `metadata.user_id` as LiteLLM forwards it.
+///
+/// Legacy: `user_<hash>_account_<uuid or empty>_session_<uuid>`. Claude Code ≥ 2.1.78: a JSON
+/// string `{"device_id", "account_uuid", "session_id"}` (parsed as JSON first, so the key name
+/// `session_id` is never mistaken for a value).
+pub fn parse_claude_user_id(s: &str) -> Option<ClaudeIdentity> {
+    let s = s.trim();
+    if s.starts_with('{') {
+        let v: serde_json::Value = serde_json::from_str(s).ok()?;
+        let get = |k: &str| {
+            v.get(k).and_then(serde_json::Value::as_str).map(str::trim).filter(|x| !x.is_empty())
+        };
+        let session = get("session_id")?.to_owned();
+        let user = get("device_id").or_else(|| get("account_uuid")).map(str::to_owned);
+        return Some(ClaudeIdentity { session, user });
+    }
+    let at = s.rfind("_session_")?;
+    let session = &s[at + "_session_".len()..];
+    if session.is_empty() || !session.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') {
+        return None;
+    }
+    let user = s
+        .strip_prefix("user_")
+        .and_then(|r| r.find("_account_").map(|end| &r[..end]))
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned);
+    Some(ClaudeIdentity { session: session.to_owned(), user })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_keys_in_priority_order() {
+        let keys = [
+            "session.id",
+            "gen_ai.conversation.id",
+            "langfuse.session.id",
+            "mlflow.trace.session",
+            "session_id",
+            "openinference.session.id",
+            "langsmith.metadata.session_id",
+            "langsmith.metadata.thread_id",
+            "langsmith.metadata.conversation_id",
+            "ai.telemetry.metadata.sessionId",
+            "traceloop.association.properties.session_id",
+            "metadata.user_api_key_end_user_id",
+            "metadata.requester_metadata.user_id",
+            "llm.anthropic.metadata.user_id",
+        ];
+        let ranks: Vec<SessionKey> = keys
+            .iter()
+            .map(|k| match classify(k.as_bytes()) {
+                Class::Leaf(Attr::Session(s)) => s,
+                other => panic!("{k}: {other:?}"),
+            })
+            .collect();
+        assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{ranks:?}");
+    }
+
+    #[test]
+    fn prefixes_descend_and_noise_is_skipped() {
+        for p in ["metadata", "llm", "llm.anthropic", "llm.anthropic.metadata", "gen_ai", "session"] {
+            assert_eq!(classify(p.as_bytes()), Class::Tree, "{p}");
+        }
+        for p in [
+            "input.value",
+            "llm.input_messages",
+            "llm.anthropic.messages",
+            "llm.invocation_parameters",
+            "langsmith.trace.session_id",
+            "tag.tags",
+        ] {
+            assert_eq!(classify(p.as_bytes()), Class::Skip, "{p}");
+        }
+    }
+
+    #[test]
+    fn claude_code_legacy_user_id() {
+        let id = parse_claude_user_id(
+            "user_c7b2c60f_account_044546ee-9e43-480c-a055-b862ea4b6641_session_3dabe418-63d9-4f8c-8198-6e76035342db",
+        )
+        .unwrap();
+        assert_eq!(id.session, "3dabe418-63d9-4f8c-8198-6e76035342db");
+        assert_eq!(id.user.as_deref(), Some("c7b2c60f"));
+        let empty_account = parse_claude_user_id("user_ab_account__session_s1").unwrap();
+        assert_eq!((empty_account.session.as_str(), empty_account.user.as_deref()), ("s1", Some("ab")));
+    }
+
+    #[test]
+    fn claude_code_json_user_id() {
+        let id = parse_claude_user_id(
+            r#"{"device_id":"d3v","account_uuid":"","session_id":"5e55-10n"}"#,
+        )
+        .unwrap();
+        assert_eq!(id, ClaudeIdentity { session: "5e55-10n".into(), user: Some("d3v".into()) });
+    }
+
+    #[test]
+    fn plain_user_ids_are_not_sessions() {
+        assert_eq!(parse_claude_user_id("alice"), None);
+        assert_eq!(parse_claude_user_id(r#"{"device_id":"x"}"#), None);
+        assert_eq!(parse_claude_user_id("user_x_session_"), None);
+    }
+}

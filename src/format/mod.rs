@@ -1,0 +1,470 @@
+//! Reading span records in every supported export format, without building JSON values.
+//!
+//! The formats share one walker: their span fields do not collide (`context.span_id` in
+//! Phoenix dataframes, `context.span_id` nested in Phoenix REST / console spans, `spanId` in
+//! OTLP, `span_id` in MLflow 3), so one object walker with a table of field spellings reads them
+//! all, and the envelopes (`resourceSpans`, `data`, `traces`, `spans`) just recurse. Format
+//! specifics live beside it: [`otlp`] for typed key/value lists, [`mlflow`] for trace info and
+//! assessments, [`keys`] for which attribute carries what. The walker reports to a [`Sink`]:
+//! the index keeps a few fields per span, the detail view keeps every attribute.
+
+pub mod eval;
+pub mod keys;
+mod mlflow;
+mod otlp;
+
+use crate::json::{pylit, Cursor, JsonError, RawStr, Scalar, ValueKind};
+use crate::kind::{Kind, Status};
+use std::ops::Range;
+
+pub use eval::Evaluation;
+
+/// How a span spelled its fields; tells which exporter wrote it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Style {
+    #[default]
+    Unknown = 0,
+    /// Flat dataframe record: `context.span_id`, `attributes.*` columns (Phoenix, Arize).
+    Flat,
+    /// Span object with a `context` object (Phoenix REST / legacy, OTel console, MLflow 2).
+    SpanObject,
+    /// OTLP/JSON span: `spanId`, typed attribute list.
+    Otlp,
+    /// snake_case span: `span_id` (MLflow 3, Phoenix `/spans/otlpv1`).
+    Snake,
+    /// A span inside an MLflow trace document (set by the document, not the span).
+    Mlflow,
+}
+
+impl Style {
+    pub fn from_u8(v: u8) -> Style {
+        match v {
+            1 => Style::Flat,
+            2 => Style::SpanObject,
+            3 => Style::Otlp,
+            4 => Style::Snake,
+            5 => Style::Mlflow,
+            _ => Style::Unknown,
+        }
+    }
+
+    /// The format's name as shown in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Style::Unknown => "unknown",
+            Style::Flat => "phoenix/arize dataframe",
+            Style::SpanObject => "span objects (phoenix rest / otel console)",
+            Style::Otlp => "otlp/json",
+            Style::Snake => "phoenix otlpv1",
+            Style::Mlflow => "mlflow",
+        }
+    }
+}
+
+/// A span field found by the walker, already parsed where the format decides the meaning.
+#[derive(Clone, Copy, Debug)]
+pub enum Field<'a> {
+    SpanId(RawStr<'a>),
+    TraceId(RawStr<'a>),
+    /// `None` for an explicit null / empty parent (a root).
+    ParentId(Option<RawStr<'a>>),
+    Name(RawStr<'a>),
+    /// A kind with its rank (lower wins) as given by a top-level field.
+    Kind(Kind, u8),
+    Start(i64),
+    End(i64),
+    Status(Status),
+    StatusMessage(RawStr<'a>),
+}
+
+/// How much of an attribute the sink wants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    Skip,
+    /// Scalars only; containers are skipped.
+    Value,
+    /// Scalars, and descend into objects and arrays.
+    Tree,
+    /// As `Tree`, and also descend into strings that hold JSON or Python literals.
+    Parse,
+}
+
+/// Receives what the walker finds.
+pub trait Sink {
+    /// An object began at byte `at` (it may turn out to be a span, a trace document or neither).
+    fn open(&mut self, at: usize);
+    /// The object opened last ended; `style` says how its span fields were spelled.
+    fn close(&mut self, range: Range<usize>, style: Style);
+    fn field(&mut self, f: Field<'_>);
+    fn want(&self, path: &[u8]) -> Want;
+    fn attr(&mut self, path: &[u8], v: Scalar<'_>);
+    /// Trace-level metadata of an MLflow trace document (`mlflow.trace.session`, `trace_id`).
+    fn trace_meta(&mut self, key: &[u8], v: Scalar<'_>);
+    /// The byte range of an MLflow trace's `info` object.
+    fn trace_info(&mut self, range: Range<usize>);
+    fn evaluation(&mut self, e: Evaluation);
+}
+
+/// Objects nested deeper than this are validated but not read (keeps recursion bounded).
+const MAX_WALK_DEPTH: usize = 48;
+
+/// Walks one top-level JSON value (a line of JSONL or a whole document).
+pub fn walk<S: Sink>(buf: &[u8], c: &mut Cursor<'_>, sink: &mut S) -> Result<(), JsonError> {
+    let mut w = Walker { sink, path: Vec::with_capacity(128), buf };
+    w.value(c, 0)
+}
+
+struct Walker<'s, 'b, S: Sink> {
+    sink: &'s mut S,
+    path: Vec<u8>,
+    buf: &'b [u8],
+}
+
+/// The kind of id a key holds.
+#[derive(Clone, Copy)]
+enum IdField {
+    Span,
+    Trace,
+    Parent,
+}
+
+impl<S: Sink> Walker<'_, '_, S> {
+    /// A value that may hold spans: an object, or an array of them.
+    fn value(&mut self, c: &mut Cursor<'_>, depth: usize) -> Result<(), JsonError> {
+        if depth > MAX_WALK_DEPTH {
+            return c.skip_value();
+        }
+        match c.peek_kind()? {
+            ValueKind::Object => self.object(c, depth),
+            ValueKind::Array => {
+                c.array_start()?;
+                let mut first = true;
+                while c.next_item(&mut first)? {
+                    self.value(c, depth + 1)?;
+                }
+                Ok(())
+            }
+            _ => c.skip_value(),
+        }
+    }
+
+    fn object(&mut self, c: &mut Cursor<'_>, depth: usize) -> Result<(), JsonError> {
+        c.skip_ws();
+        let start = c.pos();
+        c.object_start()?;
+        self.sink.open(start);
+        let mut style = Style::Unknown;
+        let mut first = true;
+        while let Some(key) = c.next_key(&mut first)? {
+            let decoded;
+            let k: &[u8] = if key.escaped {
+                decoded = key.decode();
+                decoded.as_bytes()
+            } else {
+                key.raw
+            };
+            match k {
+                b"context.span_id" => {
+                    style = Style::Flat;
+                    self.id(c, IdField::Span)?;
+                }
+                b"context.trace_id" => self.id(c, IdField::Trace)?,
+                b"context" => {
+                    style = Style::SpanObject;
+                    self.context(c)?;
+                }
+                b"spanId" => {
+                    style = Style::Otlp;
+                    self.id(c, IdField::Span)?;
+                }
+                b"span_id" => {
+                    if style == Style::Unknown {
+                        style = Style::Snake;
+                    }
+                    self.id(c, IdField::Span)?;
+                }
+                b"traceId" | b"trace_id" => self.id(c, IdField::Trace)?,
+                b"parent_id" | b"parentSpanId" | b"parent_span_id" | b"parentId" => {
+                    self.id(c, IdField::Parent)?;
+                }
+                b"name" => match c.scalar_or_skip()? {
+                    Some(Scalar::Str(s)) => self.sink.field(Field::Name(s)),
+                    _ => {}
+                },
+                b"span_kind" => self.kind(c, 1)?,
+                b"kind" => self.kind(c, 2)?,
+                b"start_time" | b"startTimeUnixNano" | b"start_time_unix_nano" | b"startTime" => {
+                    if let Some(t) = time_value(c)? {
+                        self.sink.field(Field::Start(t));
+                    }
+                }
+                b"end_time" | b"endTimeUnixNano" | b"end_time_unix_nano" | b"endTime" => {
+                    if let Some(t) = time_value(c)? {
+                        self.sink.field(Field::End(t));
+                    }
+                }
+                b"status_code" => self.status(c)?,
+                b"status" => self.status(c)?,
+                b"status_message" | b"statusMessage" => {
+                    if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
+                        self.sink.field(Field::StatusMessage(s));
+                    }
+                }
+                b"attributes" => self.attributes(c)?,
+                b"resourceSpans" | b"scopeSpans" | b"spans" | b"traces" | b"data" => {
+                    self.value(c, depth + 1)?;
+                }
+                b"info" if c.peek_kind()? == ValueKind::Object => {
+                    mlflow::info(c, self.sink)?;
+                }
+                b"annotations" | b"evaluations" => self.annotations(c)?,
+                _ => {
+                    if let Some(rest) = k.strip_prefix(b"attributes.") {
+                        self.path.clear();
+                        self.path.extend_from_slice(rest);
+                        self.attr_value(c)?;
+                    } else {
+                        c.skip_value()?;
+                    }
+                }
+            }
+        }
+        self.sink.close(start..c.pos(), style);
+        Ok(())
+    }
+
+    fn id(&mut self, c: &mut Cursor<'_>, which: IdField) -> Result<(), JsonError> {
+        let s = match c.scalar_or_skip()? {
+            Some(Scalar::Str(s)) if !s.raw.is_empty() => Some(s),
+            _ => None,
+        };
+        match (which, s) {
+            (IdField::Span, Some(s)) => self.sink.field(Field::SpanId(s)),
+            (IdField::Trace, Some(s)) => self.sink.field(Field::TraceId(s)),
+            (IdField::Parent, s) => self.sink.field(Field::ParentId(s)),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// `context: {trace_id, span_id}` of span objects.
+    fn context(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        if c.peek_kind()? != ValueKind::Object {
+            return c.skip_value();
+        }
+        c.object_start()?;
+        let mut first = true;
+        while let Some(key) = c.next_key(&mut first)? {
+            match key.raw {
+                b"span_id" | b"spanId" => self.id(c, IdField::Span)?,
+                b"trace_id" | b"traceId" => self.id(c, IdField::Trace)?,
+                _ => c.skip_value()?,
+            }
+        }
+        Ok(())
+    }
+
+    fn kind(&mut self, c: &mut Cursor<'_>, rank: u8) -> Result<(), JsonError> {
+        if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
+            if let Some(k) = Kind::parse(&s.decode()) {
+                self.sink.field(Field::Kind(k, rank));
+            }
+        }
+        Ok(())
+    }
+
+    /// `status_code: "ERROR"`, `status: {code: 2, message}`, `status: {status_code: "OK"}`.
+    fn status(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        if c.peek_kind()? != ValueKind::Object {
+            if let Some(s) = c.scalar_or_skip()?.and_then(status_scalar) {
+                self.sink.field(Field::Status(s));
+            }
+            return Ok(());
+        }
+        c.object_start()?;
+        let mut first = true;
+        while let Some(key) = c.next_key(&mut first)? {
+            match key.raw {
+                b"code" | b"status_code" => {
+                    if let Some(s) = c.scalar_or_skip()?.and_then(status_scalar) {
+                        self.sink.field(Field::Status(s));
+                    }
+                }
+                b"message" | b"description" => {
+                    if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
+                        self.sink.field(Field::StatusMessage(s));
+                    }
+                }
+                _ => c.skip_value()?,
+            }
+        }
+        Ok(())
+    }
+
+    /// `attributes`: an object (flat dotted or nested keys) or an OTLP key/value list.
+    fn attributes(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        match c.peek_kind()? {
+            ValueKind::Object => {
+                c.object_start()?;
+                let mut first = true;
+                while let Some(key) = c.next_key(&mut first)? {
+                    self.path.clear();
+                    push_key(&mut self.path, key);
+                    self.attr_value(c)?;
+                }
+                Ok(())
+            }
+            ValueKind::Array => otlp::key_values(self, c),
+            _ => c.skip_value(),
+        }
+    }
+
+    /// One attribute value at `self.path`: descends as far as the sink wants.
+    fn attr_value(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        let want = self.sink.want(&self.path);
+        if want == Want::Skip {
+            return c.skip_value();
+        }
+        match c.peek_kind()? {
+            ValueKind::Object if want != Want::Value => {
+                c.object_start()?;
+                let mut first = true;
+                let base = self.path.len();
+                while let Some(key) = c.next_key(&mut first)? {
+                    self.path.truncate(base);
+                    self.path.push(b'.');
+                    push_key(&mut self.path, key);
+                    self.attr_value(c)?;
+                }
+                self.path.truncate(base);
+                Ok(())
+            }
+            ValueKind::Array if want != Want::Value => {
+                c.array_start()?;
+                let mut first = true;
+                let base = self.path.len();
+                let mut i = 0usize;
+                while c.next_item(&mut first)? {
+                    self.path.truncate(base);
+                    self.path.push(b'.');
+                    self.path.extend_from_slice(i.to_string().as_bytes());
+                    self.attr_value(c)?;
+                    i += 1;
+                }
+                self.path.truncate(base);
+                Ok(())
+            }
+            ValueKind::Object | ValueKind::Array => c.skip_value(),
+            ValueKind::String => {
+                let s = c.string()?;
+                self.attr_string(s, want);
+                Ok(())
+            }
+            _ => {
+                let v = c.scalar()?;
+                self.sink.attr(&self.path, v);
+                Ok(())
+            }
+        }
+    }
+
+    /// A string attribute: JSON-encoded scalars (MLflow writes `"\"AGENT\""`) are unwrapped,
+    /// and where the sink asks, JSON or Python-literal containers inside strings are walked.
+    fn attr_string(&mut self, s: RawStr<'_>, want: Want) {
+        let looks_nested = |b: &[u8]| {
+            let t = b.trim_ascii();
+            matches!(t.first(), Some(b'{' | b'[')) || (t.len() >= 2 && t[0] == b'"')
+        };
+        if !looks_nested(s.raw) && !(s.escaped && s.raw.starts_with(b"\\\"")) {
+            self.sink.attr(&self.path, Scalar::Str(s));
+            return;
+        }
+        let text = s.decode();
+        let t = text.trim();
+        if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
+            let mut inner = Cursor::new(t.as_bytes());
+            if let Ok(Scalar::Str(v)) = inner.scalar() {
+                if inner.at_end() {
+                    self.sink.attr(&self.path, Scalar::Str(v));
+                    return;
+                }
+            }
+        }
+        if want == Want::Parse && (t.starts_with('{') || t.starts_with('[')) {
+            if self.nested_text(t.as_bytes()) {
+                return;
+            }
+            if let Some(json) = pylit::to_json(t) {
+                if self.nested_text(json.as_bytes()) {
+                    return;
+                }
+            }
+        }
+        self.sink.attr(&self.path, Scalar::Str(s));
+    }
+
+    /// Walks JSON held in a string; false (and nothing reported) if it is not valid JSON.
+    fn nested_text(&mut self, text: &[u8]) -> bool {
+        let mut probe = Cursor::new(text);
+        if probe.skip_value().is_err() || !probe.at_end() {
+            return false;
+        }
+        let mut c = Cursor::new(text);
+        self.attr_value(&mut c).is_ok()
+    }
+
+    /// Phoenix / Arize annotation or evaluation arrays on a span.
+    fn annotations(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        if c.peek_kind()? != ValueKind::Array {
+            return c.skip_value();
+        }
+        c.array_start()?;
+        let mut first = true;
+        while c.next_item(&mut first)? {
+            let r = c.value_range()?;
+            if let Some(e) = eval::annotation(&c.buf()[r]) {
+                self.sink.evaluation(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {
+    if key.escaped {
+        path.extend_from_slice(key.decode().as_bytes());
+    } else {
+        path.extend_from_slice(key.raw);
+    }
+}
+
+fn status_scalar(v: Scalar<'_>) -> Option<Status> {
+    match v {
+        Scalar::Str(s) => Status::parse(&s.decode()),
+        Scalar::Num(_) => Status::from_code(v.as_i128()?),
+        _ => None,
+    }
+}
+
+/// Reads a timestamp: epoch numbers (any unit, as numbers or strings) or ISO strings.
+fn time_value(c: &mut Cursor<'_>) -> Result<Option<i64>, JsonError> {
+    Ok(match c.scalar_or_skip()? {
+        Some(v @ Scalar::Num(_)) => match v.as_i128() {
+            Some(i) => crate::time::from_epoch(i),
+            None => v.as_f64().and_then(crate::time::from_epoch_f64),
+        },
+        Some(Scalar::Str(s)) => crate::time::parse(&s.decode()),
+        _ => None,
+    })
+}
+
+impl<'a> Cursor<'a> {
+    /// Reads a scalar, or skips a container and returns `None`.
+    pub fn scalar_or_skip(&mut self) -> Result<Option<Scalar<'a>>, JsonError> {
+        match self.peek_kind()? {
+            ValueKind::Object | ValueKind::Array => self.skip_value().map(|()| None),
+            _ => self.scalar().map(Some),
+        }
+    }
+}

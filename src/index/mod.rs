@@ -1,0 +1,418 @@
+//! The index: every input file scanned once, on all cores, into compact span records.
+//!
+//! `build` maps nothing itself (see [`crate::source`]); it splits JSON Lines files into pieces
+//! at line boundaries, scans the pieces in parallel with the format walker and the index sink,
+//! and merges the pieces in file order. Nothing but ids, times, names, session keys, token
+//! counts and byte ranges is kept: a span's full JSON is parsed only when something asks.
+
+pub mod intern;
+pub mod lines;
+pub mod progress;
+pub mod record;
+pub mod report;
+mod scan;
+
+use crate::error::Error;
+use crate::hash::Map;
+use crate::source::Source;
+use intern::Interner;
+use lines::Mode;
+use progress::Progress;
+use record::{flag, Extra, SpanRec};
+use report::{Problem, Severity};
+use scan::{ChunkOut, Collector};
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+pub use scan::{EvalRec, TraceEntry, TraceKey};
+
+/// JSON Lines files are scanned in pieces of about this size.
+const PIECE_BYTES: usize = 8 << 20;
+/// Workers publish progress and check for cancellation this often.
+const PROGRESS_BYTES: usize = 1 << 20;
+
+/// What was read from one input file.
+#[derive(Clone, Debug)]
+pub struct FileInfo {
+    pub path: String,
+    pub bytes: u64,
+    pub lines: u64,
+    pub mode: Mode,
+    /// Lines (or documents) that yielded spans.
+    pub records: u64,
+    pub spans: u64,
+}
+
+/// The immutable result of a scan.
+pub struct Index {
+    pub sources: Vec<Source>,
+    pub files: Vec<FileInfo>,
+    pub spans: Vec<SpanRec>,
+    pub extras: Vec<Extra>,
+    pub strings: Interner,
+    pub traces: Vec<TraceEntry>,
+    pub evals: Vec<EvalRec>,
+    pub problems: Vec<Problem>,
+}
+
+impl Index {
+    /// The JSON bytes of a span, exactly as in its file.
+    pub fn span_bytes(&self, s: &SpanRec) -> &[u8] {
+        self.bytes_at(s.loc, s.len)
+    }
+
+    /// Bytes at a location recorded by the scan.
+    pub fn bytes_at(&self, loc: u64, len: u32) -> &[u8] {
+        let probe = SpanRec { loc, ..SpanRec::default() };
+        let Some(src) = self.sources.get(usize::from(probe.file())) else { return &[] };
+        let b = src.bytes();
+        let start = usize::try_from(probe.offset()).unwrap_or(usize::MAX).min(b.len());
+        let end = start.saturating_add(len as usize).min(b.len());
+        &b[start..end]
+    }
+
+    pub fn extra(&self, s: &SpanRec) -> Option<&Extra> {
+        self.extras.get(s.extra as usize)
+    }
+
+    /// A span id as text: lowercase hex, or the id as written when it is in no known encoding.
+    pub fn span_id_text(&self, id: u64, text: bool) -> String {
+        if text {
+            self.strings.get(u32::try_from(id).unwrap_or(0)).to_owned()
+        } else {
+            crate::ids::hex64(id)
+        }
+    }
+
+    pub fn span_id_of(&self, s: &SpanRec) -> String {
+        self.span_id_text(s.span_id, s.has(flag::SPAN_ID_TEXT))
+    }
+
+    pub fn parent_id_of(&self, s: &SpanRec) -> Option<String> {
+        s.has(flag::HAS_PARENT).then(|| self.span_id_text(s.parent_id, s.has(flag::PARENT_TEXT)))
+    }
+
+    /// A trace id as text: `tr-<hex>` for MLflow traces, lowercase hex otherwise.
+    pub fn trace_id_text(&self, trace: u32) -> String {
+        let Some(t) = self.traces.get(trace as usize) else { return String::new() };
+        match t.key {
+            TraceKey::Hex(v) if t.mlflow_id => format!("tr-{}", crate::ids::hex128(v)),
+            TraceKey::Hex(v) => crate::ids::hex128(v),
+            TraceKey::Text(s) => self.strings.get(s).to_owned(),
+        }
+    }
+
+    pub fn file_name(&self, file: u16) -> &str {
+        self.files.get(usize::from(file)).map_or("?", |f| f.path.as_str())
+    }
+}
+
+struct Piece {
+    file: u16,
+    range: Range<usize>,
+    mode: Mode,
+    /// Starts at the beginning of its file (after any BOM).
+    first: bool,
+}
+
+/// Scans `sources` into an index, reporting progress and stopping early if cancelled.
+///
+/// Fails if a file holds no span at all (every line malformed, or not a trace export).
+pub fn build(sources: Vec<Source>, progress: &Progress) -> Result<Index, Error> {
+    let total: usize = sources.iter().map(|s| s.bytes().len()).sum();
+    progress.total_bytes.store(total as u64, Ordering::Relaxed);
+    let mut pieces = Vec::new();
+    let mut modes = Vec::new();
+    for (i, src) in sources.iter().enumerate() {
+        let file = u16::try_from(i).map_err(|_| Error::Unsupported {
+            path: src.path().display().to_string(),
+            reason: "more than 65535 files".into(),
+        })?;
+        let b = src.bytes();
+        let mode = lines::detect(b);
+        modes.push(mode);
+        let start = lines::bom_len(b);
+        let ranges = match mode {
+            Mode::Lines => lines::split(b, start..b.len(), PIECE_BYTES),
+            Mode::Document => vec![start..b.len()],
+        };
+        for (k, range) in ranges.into_iter().enumerate() {
+            pieces.push(Piece { file, range, mode, first: k == 0 });
+        }
+    }
+    let outs = scan_pieces(&sources, &pieces, progress);
+    if progress.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    let index = merge(sources, &modes, &pieces, outs);
+    for f in &index.files {
+        if f.spans == 0 {
+            let malformed = index.problems.iter().filter(|p| p.severity == Severity::Malformed).count();
+            let reason = match (f.bytes, malformed) {
+                (0, _) => "the file is empty".to_owned(),
+                (_, 0) => "no line holds a span".to_owned(),
+                (_, n) => format!("{n} malformed record{}, no span", if n == 1 { "" } else { "s" }),
+            };
+            return Err(Error::NoSpans { path: f.path.clone(), reason });
+        }
+    }
+    Ok(index)
+}
+
+fn scan_pieces(sources: &[Source], pieces: &[Piece], progress: &Progress) -> Vec<ChunkOut> {
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<ChunkOut>>> = pieces.iter().map(|_| Mutex::new(None)).collect();
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let workers = workers.min(pieces.len()).max(1);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(piece) = pieces.get(i) else { break };
+                    if progress.is_cancelled() {
+                        break;
+                    }
+                    let src = sources[usize::from(piece.file)].bytes();
+                    let out = match piece.mode {
+                        Mode::Lines => scan_lines(src, piece, progress),
+                        Mode::Document => scan_document(src, piece, progress),
+                    };
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(out);
+                    }
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| m.into_inner().ok().flatten().unwrap_or_default())
+        .collect()
+}
+
+/// Publishes progress every `PROGRESS_BYTES`.
+struct Ticker<'p> {
+    progress: &'p Progress,
+    bytes: usize,
+    spans: usize,
+    bad: usize,
+}
+
+impl Ticker<'_> {
+    fn tick(&mut self, bytes: usize, spans: usize, bad: usize) -> bool {
+        self.bytes += bytes;
+        self.spans += spans;
+        self.bad += bad;
+        if self.bytes >= PROGRESS_BYTES {
+            self.flush();
+            return !self.progress.is_cancelled();
+        }
+        true
+    }
+    fn flush(&mut self) {
+        self.progress.add(self.bytes as u64, self.spans as u64, self.bad as u64);
+        (self.bytes, self.spans, self.bad) = (0, 0, 0);
+    }
+}
+
+fn note_bom(col: &mut Collector<'_>, src: &[u8], piece: &Piece) {
+    if piece.first && lines::bom_len(src) > 0 {
+        col.problem(1, Severity::Note, "UTF-8 byte-order mark at the start of the file (ignored)");
+    }
+}
+
+fn scan_lines(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
+    let mut col = Collector::new(src, piece.file);
+    note_bom(&mut col, src, piece);
+    let mut ticker = Ticker { progress, bytes: 0, spans: 0, bad: 0 };
+    let mut line = 0u32;
+    for r in lines::LineIter::new(src, piece.range.clone()) {
+        line = line.saturating_add(1);
+        let len = r.len() + 1;
+        let bad_before = col.out.problems.len();
+        let spans = if src[r.clone()].iter().all(u8::is_ascii_whitespace) {
+            col.problem(line, Severity::Note, "blank line");
+            0
+        } else {
+            let last = r.end == src.len();
+            col.record(r, line, last)
+        };
+        let bad = col.out.problems[bad_before..]
+            .iter()
+            .filter(|p| p.severity == Severity::Malformed)
+            .count();
+        if !ticker.tick(len, spans, bad) {
+            break;
+        }
+    }
+    ticker.flush();
+    col.out.lines = line;
+    col.out
+}
+
+fn scan_document(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
+    let mut col = Collector::new(src, piece.file);
+    note_bom(&mut col, src, piece);
+    let mut ticker = Ticker { progress, bytes: 0, spans: 0, bad: 0 };
+    let end = piece.range.end;
+    let mut c = crate::json::Cursor::new(&src[..end]);
+    c.set_pos(piece.range.start);
+    let (mut line, mut counted) = (1u32, 0usize);
+    let mut line_of = |pos: usize| {
+        let n = memchr::memchr_iter(b'\n', &src[counted..pos.max(counted)]).count();
+        line = line.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        counted = counted.max(pos);
+        line
+    };
+    loop {
+        let from = c.pos();
+        if c.at_end() {
+            break;
+        }
+        let start = c.pos();
+        let start_line = line_of(start);
+        let mut probe = c.clone();
+        let (spans, bad) = match probe.skip_value() {
+            Ok(()) => {
+                c.set_pos(probe.pos());
+                (col.record(start..probe.pos(), start_line, probe.pos() == src.len()), 0)
+            }
+            Err(e) => {
+                let at = match e {
+                    crate::json::JsonError::Unexpected { at, .. }
+                    | crate::json::JsonError::TooDeep { at } => at,
+                    crate::json::JsonError::Eof => end,
+                };
+                let resync = next_document_start(src, at.max(start + 1), end);
+                let reason = format!(
+                    "not valid JSON: {e}; lines {start_line}-{} skipped",
+                    line_of(resync.saturating_sub(1).max(start))
+                );
+                col.problem(start_line, Severity::Malformed, reason);
+                c.set_pos(resync);
+                (0, 1)
+            }
+        };
+        if !ticker.tick(c.pos() - from, spans, bad) {
+            break;
+        }
+    }
+    ticker.flush();
+    let tail = usize::from(!src[piece.range.clone()].ends_with(b"\n") && !piece.range.is_empty());
+    col.out.lines = u32::try_from(
+        memchr::memchr_iter(b'\n', &src[piece.range.clone()]).count() + tail,
+    )
+    .unwrap_or(u32::MAX);
+    col.out
+}
+
+/// The next line after `at` that starts with `{` or `[`: where a new document may begin.
+fn next_document_start(src: &[u8], at: usize, end: usize) -> usize {
+    let mut i = at.min(end);
+    while let Some(k) = memchr::memchr(b'\n', &src[i..end]) {
+        i += k + 1;
+        if matches!(src.get(i), Some(b'{' | b'[')) {
+            return i;
+        }
+    }
+    end
+}
+
+fn merge(sources: Vec<Source>, modes: &[Mode], pieces: &[Piece], outs: Vec<ChunkOut>) -> Index {
+    let total_spans = outs.iter().map(|o| o.spans.len()).sum();
+    let total_extras = outs.iter().map(|o| o.extras.len()).sum();
+    let mut files: Vec<FileInfo> = sources
+        .iter()
+        .zip(modes)
+        .map(|(s, &mode)| FileInfo {
+            path: s.path().display().to_string(),
+            bytes: s.bytes().len() as u64,
+            lines: 0,
+            mode,
+            records: 0,
+            spans: 0,
+        })
+        .collect();
+    let mut spans = Vec::with_capacity(total_spans);
+    let mut extras = Vec::with_capacity(total_extras);
+    let mut strings = Interner::default();
+    let mut trace_map: Map<TraceKey, u32> = Map::default();
+    let mut traces: Vec<TraceEntry> = Vec::new();
+    let mut evals = Vec::new();
+    let mut problems = Vec::new();
+    for (piece, mut out) in pieces.iter().zip(outs) {
+        let file = &mut files[usize::from(piece.file)];
+        let line_base = u32::try_from(file.lines).unwrap_or(u32::MAX);
+        file.lines += u64::from(out.lines);
+        file.records += out.records;
+        file.spans += out.spans.len() as u64;
+        let names = strings.absorb(&out.strings);
+        let name = |id: u32| names.get(id as usize).copied().unwrap_or(0);
+        let trace_ids: Vec<u32> = out
+            .traces
+            .iter()
+            .map(|t| {
+                let key = match t.key {
+                    TraceKey::Text(s) => TraceKey::Text(name(s)),
+                    k => k,
+                };
+                let i = *trace_map.entry(key).or_insert_with(|| {
+                    traces.push(TraceEntry { key, mlflow_id: false, meta_session: 0, meta_user: 0, info: None });
+                    u32::try_from(traces.len() - 1).unwrap_or(u32::MAX)
+                });
+                let g = &mut traces[i as usize];
+                g.mlflow_id |= t.mlflow_id;
+                if t.meta_session != 0 {
+                    g.meta_session = name(t.meta_session);
+                }
+                if t.meta_user != 0 {
+                    g.meta_user = name(t.meta_user);
+                }
+                g.info = g.info.or(t.info);
+                i
+            })
+            .collect();
+        let span_base = u32::try_from(spans.len()).unwrap_or(u32::MAX);
+        let extra_base = u32::try_from(extras.len()).unwrap_or(u32::MAX);
+        for mut s in out.spans.drain(..) {
+            s.trace = trace_ids.get(s.trace as usize).copied().unwrap_or(0);
+            s.name = name(s.name);
+            s.session = name(s.session);
+            if s.has(flag::SPAN_ID_TEXT) {
+                s.span_id = u64::from(name(u32::try_from(s.span_id).unwrap_or(0)));
+            }
+            if s.has(flag::PARENT_TEXT) {
+                s.parent_id = u64::from(name(u32::try_from(s.parent_id).unwrap_or(0)));
+            }
+            if piece.mode == Mode::Lines {
+                s.line = s.line.saturating_add(line_base);
+            }
+            if s.extra != u32::MAX {
+                s.extra = s.extra.saturating_add(extra_base);
+            }
+            spans.push(s);
+        }
+        extras.extend(out.extras.drain(..).map(|mut e| {
+            e.model = name(e.model);
+            e.user = name(e.user);
+            e
+        }));
+        evals.extend(out.evals.drain(..).map(|mut e| {
+            e.trace = trace_ids.get(e.trace as usize).copied().unwrap_or(u32::MAX);
+            e.span = e.span.map(|s| s.saturating_add(span_base));
+            e
+        }));
+        problems.extend(out.problems.drain(..).map(|mut p| {
+            if piece.mode == Mode::Lines {
+                p.line = p.line.saturating_add(line_base);
+            }
+            p
+        }));
+    }
+    Index { sources, files, spans, extras, strings, traces, evals, problems }
+}
+
+#[cfg(test)]
+mod tests;

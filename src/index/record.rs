@@ -1,0 +1,139 @@
+//! The compact per-span record the scan produces: ids, times and a byte range, nothing parsed.
+
+use crate::format::keys::SessionKey;
+use crate::format::Style;
+use crate::kind::{Kind, Status};
+
+/// Flags on a [`SpanRec`].
+pub mod flag {
+    /// `span_id` holds an interned string index, not a 64-bit hex id.
+    pub const SPAN_ID_TEXT: u8 = 1;
+    /// `parent_id` holds an interned string index.
+    pub const PARENT_TEXT: u8 = 1 << 1;
+    /// The span names a parent.
+    pub const HAS_PARENT: u8 = 1 << 2;
+    /// The parent is not in the files: shown as a root (set by the model).
+    pub const ORPHAN: u8 = 1 << 3;
+    /// An exact re-export of an earlier span: counted once (set by the model).
+    pub const DUPLICATE: u8 = 1 << 4;
+    /// Its parent link closed a cycle and was cut (set by the model).
+    pub const CYCLE_CUT: u8 = 1 << 5;
+    /// Some of its bytes are not UTF-8.
+    pub const BAD_UTF8: u8 = 1 << 6;
+}
+
+/// Bits of `SpanRec::loc` that hold the byte offset; the rest hold the file number.
+const OFFSET_BITS: u32 = 48;
+
+/// One span as indexed: 72 bytes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SpanRec {
+    /// File number (high 16 bits) and byte offset of the span's JSON (low 48 bits).
+    pub loc: u64,
+    pub len: u32,
+    /// 1-based line where the span's JSON starts.
+    pub line: u32,
+    pub span_id: u64,
+    pub parent_id: u64,
+    /// Nanoseconds since the epoch; 0 when unknown.
+    pub start: i64,
+    pub end: i64,
+    pub trace: u32,
+    /// Interned name.
+    pub name: u32,
+    /// Interned session id found on this span itself; 0 for none.
+    pub session: u32,
+    /// Index into the extras table; `u32::MAX` for none.
+    pub extra: u32,
+    pub kind: u8,
+    pub status: u8,
+    pub flags: u8,
+    /// `SessionKey` of `session`, `u8::MAX` for none.
+    pub session_key: u8,
+    pub style: u8,
+}
+
+impl SpanRec {
+    pub fn new_loc(file: u16, offset: u64) -> u64 {
+        (u64::from(file) << OFFSET_BITS) | (offset & ((1 << OFFSET_BITS) - 1))
+    }
+    pub fn file(&self) -> u16 {
+        u16::try_from(self.loc >> OFFSET_BITS).unwrap_or(u16::MAX)
+    }
+    pub fn offset(&self) -> u64 {
+        self.loc & ((1 << OFFSET_BITS) - 1)
+    }
+    pub fn kind(&self) -> Kind {
+        Kind::from_u8(self.kind)
+    }
+    pub fn status(&self) -> Status {
+        Status::from_u8(self.status)
+    }
+    pub fn style(&self) -> Style {
+        Style::from_u8(self.style)
+    }
+    pub fn session_key(&self) -> Option<SessionKey> {
+        SessionKey::from_u8(self.session_key)
+    }
+    pub fn has(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+    pub fn duration_ns(&self) -> i64 {
+        if self.start > 0 && self.end >= self.start { self.end - self.start } else { 0 }
+    }
+}
+
+/// Numbers only some spans carry (LLM calls mostly), kept out of the hot record.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Extra {
+    pub prompt: u32,
+    pub completion: u32,
+    pub total: u32,
+    /// USD; NaN when absent.
+    pub cost: f32,
+    /// Interned model name; 0 for none.
+    pub model: u32,
+    /// Interned user id; 0 for none.
+    pub user: u32,
+}
+
+/// Token count meaning "not given".
+pub const NO_TOKENS: u32 = u32::MAX;
+
+impl Default for Extra {
+    fn default() -> Self {
+        Extra { prompt: NO_TOKENS, completion: NO_TOKENS, total: NO_TOKENS, cost: f32::NAN, model: 0, user: 0 }
+    }
+}
+
+impl Extra {
+    pub fn has_tokens(&self) -> bool {
+        self.prompt != NO_TOKENS || self.completion != NO_TOKENS || self.total != NO_TOKENS
+    }
+    /// (prompt, completion, total), the total derived when not given.
+    pub fn tokens(&self) -> [u64; 3] {
+        let g = |v: u32| if v == NO_TOKENS { 0 } else { u64::from(v) };
+        let total = if self.total == NO_TOKENS { g(self.prompt) + g(self.completion) } else { g(self.total) };
+        [g(self.prompt), g(self.completion), total]
+    }
+    pub fn cost(&self) -> Option<f64> {
+        (!self.cost.is_nan()).then_some(f64::from(self.cost))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_stays_small() {
+        assert_eq!(std::mem::size_of::<SpanRec>(), 72);
+        assert_eq!(std::mem::size_of::<Extra>(), 24);
+    }
+
+    #[test]
+    fn loc_round_trip() {
+        let r = SpanRec { loc: SpanRec::new_loc(3, 123_456_789_012), ..SpanRec::default() };
+        assert_eq!((r.file(), r.offset()), (3, 123_456_789_012));
+    }
+}

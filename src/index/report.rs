@@ -1,0 +1,26 @@
+//! What could not be indexed, or was indexed with a caveat: every line is accounted for.
+
+use serde::Serialize;
+
+/// How a line was handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Not indexed: the record is malformed or holds no span.
+    Malformed,
+    /// Indexed, with a caveat (invalid UTF-8 replaced, conflicting ids).
+    Warning,
+    /// Nothing to index (blank line) or a harmless oddity (BOM).
+    Note,
+}
+
+/// One reported line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    #[serde(skip)]
+    pub file: u16,
+    /// 1-based line number (for documents, the line where the problem is).
+    pub line: u32,
+    pub severity: Severity,
+    pub reason: std::borrow::Cow<'static, str>,
+}

@@ -1,0 +1,576 @@
+//! Scanning records into [`SpanRec`]s: the index's [`Sink`] keeps only the fields the model
+//! needs and the byte range of each span.
+
+use super::intern::Interner;
+use super::record::{flag, Extra, SpanRec, NO_TOKENS};
+use super::report::{Problem, Severity};
+use crate::format::keys::{self, Attr, Class, SessionKey, Tokens};
+use crate::format::{self, Evaluation, Field, Sink, Style, Want};
+use crate::hash::Map;
+use crate::ids::{self, Id};
+use crate::json::{Cursor, JsonError, RawStr, Scalar};
+use crate::kind::{Kind, Status};
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// A trace's identity: a 128-bit id, or interned text for ids in no known encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TraceKey {
+    Hex(u128),
+    Text(u32),
+}
+
+/// What the scan learns about a trace beyond its spans (from MLflow trace documents).
+#[derive(Clone, Copy, Debug)]
+pub struct TraceEntry {
+    pub key: TraceKey,
+    /// Named `tr-…` by MLflow: shown that way.
+    pub mlflow_id: bool,
+    /// `mlflow.trace.session` (interned), 0 for none.
+    pub meta_session: u32,
+    pub meta_user: u32,
+    /// Where the MLflow `info` object is: (loc as in `SpanRec::loc`, len).
+    pub info: Option<(u64, u32)>,
+}
+
+/// An evaluation and what it is attached to (indices local to the chunk until merged).
+#[derive(Clone, Debug)]
+pub struct EvalRec {
+    pub trace: u32,
+    pub span: Option<u32>,
+    pub eval: Evaluation,
+}
+
+/// Everything one piece of one file yields.
+#[derive(Default)]
+pub struct ChunkOut {
+    pub file: u16,
+    pub spans: Vec<SpanRec>,
+    pub extras: Vec<Extra>,
+    pub strings: Interner,
+    pub trace_map: Map<TraceKey, u32>,
+    pub traces: Vec<TraceEntry>,
+    pub evals: Vec<EvalRec>,
+    pub problems: Vec<Problem>,
+    /// Lines in the piece.
+    pub lines: u32,
+    /// Records (lines or documents) that yielded at least one span.
+    pub records: u64,
+}
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Default)]
+struct Builder {
+    span_id: Option<(u64, bool)>,
+    trace: Option<TraceKey>,
+    trace_is_mlflow: bool,
+    parent: Option<(u64, bool)>,
+    name: u32,
+    kind: Kind,
+    kind_rank: Option<u8>,
+    status: Status,
+    start: i64,
+    end: i64,
+    session: u32,
+    session_key: Option<SessionKey>,
+    user_rank: Option<u8>,
+    extra: Option<Extra>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct DocMeta {
+    trace: Option<TraceKey>,
+    mlflow_id: bool,
+    session: u32,
+    user: u32,
+    info: Option<(usize, usize)>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Frame {
+    first_span: usize,
+    first_eval: usize,
+    b: Builder,
+    doc: Option<DocMeta>,
+}
+
+/// The index's sink: turns walker events into records for one piece of one file.
+pub struct Collector<'b> {
+    src: &'b [u8],
+    pub out: ChunkOut,
+    frames: Vec<Frame>,
+    /// Start of the record being walked (positions from the walker are relative to it).
+    unit_start: usize,
+    unit_line: u32,
+    /// (position in unit, line) of the last line computed, to count newlines incrementally.
+    line_mark: (usize, u32),
+    orphan_ids: bool,
+}
+
+impl<'b> Collector<'b> {
+    pub fn new(src: &'b [u8], file: u16) -> Self {
+        Collector {
+            src,
+            out: ChunkOut { file, ..ChunkOut::default() },
+            frames: Vec::with_capacity(16),
+            unit_start: 0,
+            unit_line: 0,
+            line_mark: (0, 0),
+            orphan_ids: false,
+        }
+    }
+
+    /// Indexes one record (a line, or a whole document); returns the spans it yielded.
+    ///
+    /// `last` says the record is the end of the file, for a clearer message when it is cut off.
+    pub fn record(&mut self, range: Range<usize>, line: u32, last: bool) -> usize {
+        let src = self.src;
+        let bytes = &src[range.clone()];
+        let mark = (self.out.spans.len(), self.out.extras.len(), self.out.evals.len());
+        self.unit_start = range.start;
+        self.unit_line = line;
+        self.line_mark = (0, line);
+        self.frames.clear();
+        self.orphan_ids = false;
+        let mut c = Cursor::new(bytes);
+        let walked = format::walk(bytes, &mut c, self).and_then(|()| {
+            if c.at_end() {
+                Ok(())
+            } else {
+                Err(JsonError::Unexpected { at: c.pos(), byte: bytes[c.pos()] })
+            }
+        });
+        let reason = match &walked {
+            Err(JsonError::Eof) if last => Some(Cow::Borrowed("truncated record: the file ends inside it")),
+            Err(JsonError::Eof) => Some(Cow::Borrowed("truncated record: JSON ends early")),
+            Err(e) => Some(Cow::Owned(format!("not valid JSON: {e}"))),
+            Ok(()) if self.out.spans.len() > mark.0 => None,
+            Ok(()) if self.out.evals.len() > mark.2 => {
+                self.out.records += 1;
+                return 0;
+            }
+            Ok(()) if self.orphan_ids => Some(Cow::Borrowed("no span: a span id without a trace id")),
+            Ok(()) => Some(Cow::Borrowed(match bytes.iter().find(|c| !c.is_ascii_whitespace()) {
+                Some(b'{' | b'[') => "no span in this record (not a known trace export shape)",
+                _ => "not a JSON object or array",
+            })),
+        };
+        if let Some(reason) = reason {
+            self.out.spans.truncate(mark.0);
+            self.out.extras.truncate(mark.1);
+            self.out.evals.truncate(mark.2);
+            let at_line = match walked {
+                Err(JsonError::Unexpected { at, .. } | JsonError::TooDeep { at }) => self.line_at(at),
+                _ => line,
+            };
+            self.problem(at_line, Severity::Malformed, reason);
+            return 0;
+        }
+        self.out.records += 1;
+        if let Err(e) = std::str::from_utf8(bytes) {
+            for s in &mut self.out.spans[mark.0..] {
+                s.flags |= flag::BAD_UTF8;
+            }
+            let at = e.valid_up_to();
+            let line = self.line_at(at);
+            self.problem(
+                line,
+                Severity::Warning,
+                format!("invalid UTF-8 at byte {at} of the record (indexed; shown as \u{FFFD})"),
+            );
+        }
+        self.out.spans.len() - mark.0
+    }
+
+    pub fn problem(&mut self, line: u32, severity: Severity, reason: impl Into<Cow<'static, str>>) {
+        let reason = reason.into();
+        self.out.problems.push(Problem { file: self.out.file, line, severity, reason });
+    }
+
+    /// The line of a position inside the current record.
+    fn line_at(&mut self, pos: usize) -> u32 {
+        let bytes = &self.src[self.unit_start..];
+        let pos = pos.min(bytes.len());
+        let (mut from, mut line) = self.line_mark;
+        if pos < from {
+            (from, line) = (0, self.unit_line);
+        }
+        let n = memchr::memchr_iter(b'\n', &bytes[from..pos]).count();
+        line = line.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        self.line_mark = (pos, line);
+        line
+    }
+
+    fn top(&mut self) -> Option<&mut Builder> {
+        self.frames.last_mut().map(|f| &mut f.b)
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        self.out.strings.intern(s)
+    }
+
+    /// A span or parent id: (value, is_text).
+    fn span_id(&mut self, raw: RawStr<'_>) -> Option<(u64, bool)> {
+        let text = raw.decode();
+        match ids::normalize(&text)? {
+            Id::Hex64(v) => Some((v, false)),
+            Id::Hex128(v) => Some((u64::from(self.intern(&ids::hex128(v))), true)),
+            Id::Text(t) => Some((u64::from(self.intern(&t)), true)),
+        }
+    }
+
+    fn trace_key(&mut self, raw: &str) -> Option<TraceKey> {
+        Some(match ids::normalize(raw)? {
+            Id::Hex64(v) => TraceKey::Hex(u128::from(v)),
+            Id::Hex128(v) => TraceKey::Hex(v),
+            Id::Text(t) => TraceKey::Text(self.intern(&t)),
+        })
+    }
+
+    fn trace_index(&mut self, key: TraceKey) -> u32 {
+        if let Some(&i) = self.out.trace_map.get(&key) {
+            return i;
+        }
+        let i = u32::try_from(self.out.traces.len()).unwrap_or(NONE);
+        self.out.traces.push(TraceEntry { key, mlflow_id: false, meta_session: 0, meta_user: 0, info: None });
+        self.out.trace_map.insert(key, i);
+        i
+    }
+
+    fn extra(&mut self) -> Option<&mut Extra> {
+        let b = self.top()?;
+        Some(b.extra.get_or_insert_with(Extra::default))
+    }
+
+    fn set_user(&mut self, rank: u8, user: &str) {
+        let user = user.trim();
+        if user.is_empty() {
+            return;
+        }
+        let better = self.top().is_some_and(|b| b.user_rank.is_none_or(|r| rank < r));
+        if better {
+            let id = self.intern(user);
+            if let Some(b) = self.top() {
+                b.user_rank = Some(rank);
+            }
+            if let Some(e) = self.extra() {
+                e.user = id;
+            }
+        }
+    }
+
+    fn set_session(&mut self, key: SessionKey, value: &str) {
+        let (session, user) = if key.is_user_id_string() {
+            match keys::parse_claude_user_id(value) {
+                Some(id) => (id.session, id.user),
+                None => {
+                    // An end-user id that names no session is still the user.
+                    self.set_user(5, value);
+                    return;
+                }
+            }
+        } else {
+            (value.trim().to_owned(), None)
+        };
+        if let Some(u) = user {
+            self.set_user(3, &u);
+        }
+        if session.is_empty() {
+            return;
+        }
+        let better = self.top().is_some_and(|b| b.session_key.is_none_or(|k| key < k));
+        if better {
+            let id = self.intern(&session);
+            if let Some(b) = self.top() {
+                b.session = id;
+                b.session_key = Some(key);
+            }
+        }
+    }
+
+    fn set_kind(&mut self, kind: Kind, rank: u8) {
+        if let Some(b) = self.top() {
+            if b.kind_rank.is_none_or(|r| rank < r) {
+                b.kind = kind;
+                b.kind_rank = Some(rank);
+            }
+        }
+    }
+
+    fn commit(&mut self, f: &Frame, range: Range<usize>, style: Style) -> Option<u32> {
+        let b = &f.b;
+        let (span_id, id_text) = b.span_id?;
+        let Some(trace_key) = b.trace else {
+            self.orphan_ids = true;
+            return None;
+        };
+        let trace = self.trace_index(trace_key);
+        if b.trace_is_mlflow {
+            if let Some(t) = self.out.traces.get_mut(trace as usize) {
+                t.mlflow_id = true;
+            }
+        }
+        let mut flags = if id_text { flag::SPAN_ID_TEXT } else { 0 };
+        let parent_id = match b.parent {
+            Some((p, text)) => {
+                flags |= flag::HAS_PARENT | if text { flag::PARENT_TEXT } else { 0 };
+                p
+            }
+            None => 0,
+        };
+        let mut kind = b.kind;
+        if kind == Kind::Unknown && self.out.strings.get(b.name).starts_with("Claude_Code_Tool_") {
+            kind = Kind::Tool;
+        }
+        let extra = match b.extra {
+            Some(e) => {
+                self.out.extras.push(e);
+                u32::try_from(self.out.extras.len() - 1).unwrap_or(NONE)
+            }
+            None => NONE,
+        };
+        let offset = self.unit_start + range.start;
+        let line = self.line_at(range.start);
+        let rec = SpanRec {
+            loc: SpanRec::new_loc(self.out.file, offset as u64),
+            len: u32::try_from(range.len()).unwrap_or(u32::MAX),
+            line,
+            span_id,
+            parent_id,
+            start: b.start,
+            end: b.end,
+            trace,
+            name: b.name,
+            session: b.session,
+            extra,
+            kind: kind as u8,
+            status: b.status as u8,
+            flags,
+            session_key: b.session_key.map_or(u8::MAX, |k| k as u8),
+            style: style as u8,
+        };
+        self.out.spans.push(rec);
+        Some(trace)
+    }
+
+    /// Applies an MLflow trace document's metadata to the spans and evaluations inside it.
+    fn close_document(&mut self, f: &Frame, doc: DocMeta) {
+        let first_trace = self.out.spans.get(f.first_span).map(|s| s.trace);
+        let trace = match doc.trace {
+            Some(k) if first_trace.is_none() => Some(self.trace_index(k)),
+            Some(k) => self.out.trace_map.get(&k).copied().or(first_trace),
+            None => first_trace,
+        };
+        let Some(trace) = trace else { return };
+        for s in &mut self.out.spans[f.first_span..] {
+            s.style = Style::Mlflow as u8;
+        }
+        let file = self.out.file;
+        let unit_start = self.unit_start;
+        if let Some(t) = self.out.traces.get_mut(trace as usize) {
+            t.mlflow_id |= doc.mlflow_id;
+            if doc.session != 0 {
+                t.meta_session = doc.session;
+            }
+            if doc.user != 0 {
+                t.meta_user = doc.user;
+            }
+            if let Some((start, end)) = doc.info {
+                let len = u32::try_from(end - start).unwrap_or(u32::MAX);
+                t.info = Some((SpanRec::new_loc(file, (unit_start + start) as u64), len));
+            }
+        }
+        for e in &mut self.out.evals[f.first_eval..] {
+            if e.trace == NONE {
+                e.trace = trace;
+            }
+        }
+    }
+}
+
+impl Sink for Collector<'_> {
+    fn open(&mut self, _at: usize) {
+        self.frames.push(Frame {
+            first_span: self.out.spans.len(),
+            first_eval: self.out.evals.len(),
+            ..Frame::default()
+        });
+    }
+
+    fn close(&mut self, range: Range<usize>, style: Style) {
+        let Some(f) = self.frames.pop() else { return };
+        if let Some(trace) = self.commit(&f, range, style) {
+            let span = u32::try_from(self.out.spans.len() - 1).unwrap_or(NONE);
+            for e in &mut self.out.evals[f.first_eval..] {
+                if e.trace == NONE {
+                    (e.trace, e.span) = (trace, Some(span));
+                }
+            }
+        }
+        if let Some(doc) = f.doc {
+            self.close_document(&f, doc);
+        }
+    }
+
+    fn field(&mut self, f: Field<'_>) {
+        match f {
+            Field::SpanId(raw) => {
+                let id = self.span_id(raw);
+                if let Some(b) = self.top() {
+                    b.span_id = id;
+                }
+            }
+            Field::TraceId(raw) => {
+                let text = raw.decode();
+                let key = self.trace_key(&text);
+                if let Some(b) = self.top() {
+                    b.trace = key;
+                    b.trace_is_mlflow = ids::is_mlflow_trace_id(&text);
+                }
+            }
+            Field::ParentId(raw) => {
+                let id = raw.and_then(|r| self.span_id(r));
+                if let Some(b) = self.top() {
+                    b.parent = id;
+                }
+            }
+            Field::Name(raw) => {
+                let id = self.intern(&raw.decode());
+                if let Some(b) = self.top() {
+                    b.name = id;
+                }
+            }
+            Field::Kind(k, rank) => self.set_kind(k, rank),
+            Field::Start(t) => {
+                if let Some(b) = self.top() {
+                    b.start = t;
+                }
+            }
+            Field::End(t) => {
+                if let Some(b) = self.top() {
+                    b.end = t;
+                }
+            }
+            Field::Status(s) => {
+                if let Some(b) = self.top() {
+                    b.status = s;
+                }
+            }
+            Field::StatusMessage(_) => {}
+        }
+    }
+
+    fn want(&self, path: &[u8]) -> Want {
+        match keys::classify(path) {
+            Class::Skip => Want::Skip,
+            Class::Leaf(_) => Want::Value,
+            Class::Tree => Want::Parse,
+        }
+    }
+
+    fn attr(&mut self, path: &[u8], v: Scalar<'_>) {
+        let Class::Leaf(attr) = keys::classify(path) else { return };
+        let text = || match v {
+            Scalar::Str(s) => Some(s.decode()),
+            Scalar::Num(n) => Some(String::from_utf8_lossy(n)),
+            _ => None,
+        };
+        match attr {
+            Attr::Session(key) => {
+                if let Some(t) = text() {
+                    self.set_session(key, &t);
+                }
+            }
+            Attr::User(rank) => {
+                if let Some(t) = text() {
+                    self.set_user(rank, &t);
+                }
+            }
+            Attr::Kind(rank) => {
+                let Some(t) = text() else { return };
+                let kind = if rank == 5 { Kind::from_gen_ai_operation(&t) } else { Kind::parse(&t) };
+                if let Some(k) = kind {
+                    self.set_kind(k, rank);
+                }
+            }
+            Attr::Tokens(which) => {
+                let Some(n) = v.as_i128().filter(|n| *n >= 0) else { return };
+                let n = u32::try_from(n).unwrap_or(NO_TOKENS - 1);
+                if let Some(e) = self.extra() {
+                    let slot = match which {
+                        Tokens::Prompt => &mut e.prompt,
+                        Tokens::Completion => &mut e.completion,
+                        Tokens::Total => &mut e.total,
+                    };
+                    if *slot == NO_TOKENS {
+                        *slot = n;
+                    }
+                }
+            }
+            Attr::Cost => {
+                if let Some(c) = v.as_f64() {
+                    if let Some(e) = self.extra() {
+                        #[allow(clippy::cast_possible_truncation)]
+                        if e.cost.is_nan() {
+                            e.cost = c as f32;
+                        }
+                    }
+                }
+            }
+            Attr::Model => {
+                let Some(t) = text() else { return };
+                if t.trim().is_empty() {
+                    return;
+                }
+                let id = self.intern(t.trim());
+                if let Some(e) = self.extra() {
+                    if e.model == 0 {
+                        e.model = id;
+                    }
+                }
+            }
+        }
+    }
+
+    fn trace_meta(&mut self, key: &[u8], v: Scalar<'_>) {
+        let Scalar::Str(s) = v else { return };
+        let text = s.decode();
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        let mut doc = self.frames.last().and_then(|f| f.doc).unwrap_or_default();
+        match key {
+            b"trace_id" => {
+                doc.trace = self.trace_key(text);
+                doc.mlflow_id = ids::is_mlflow_trace_id(text);
+            }
+            b"mlflow.trace.session" | b"session_id" | b"session.id" => {
+                if doc.session == 0 || key == b"mlflow.trace.session" {
+                    doc.session = self.intern(text);
+                }
+            }
+            b"mlflow.trace.user" => doc.user = self.intern(text),
+            _ => return,
+        }
+        if let Some(f) = self.frames.last_mut() {
+            f.doc = Some(doc);
+        }
+    }
+
+    fn trace_info(&mut self, range: Range<usize>) {
+        if let Some(f) = self.frames.last_mut() {
+            let mut doc = f.doc.unwrap_or_default();
+            doc.info = Some((range.start, range.end));
+            f.doc = Some(doc);
+        }
+    }
+
+    fn evaluation(&mut self, e: Evaluation) {
+        self.out.evals.push(EvalRec { trace: NONE, span: None, eval: e });
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,186 @@
+use super::*;
+use crate::index::record::flag;
+
+fn scan(text: &str) -> ChunkOut {
+    let src = text.as_bytes();
+    let mut col = Collector::new(src, 0);
+    let mut line = 0;
+    for r in crate::index::lines::LineIter::new(src, 0..src.len()) {
+        line += 1;
+        col.record(r, line, false);
+    }
+    col.out
+}
+
+fn only(out: &ChunkOut) -> &SpanRec {
+    assert_eq!(out.spans.len(), 1, "problems: {:?}", out.problems);
+    &out.spans[0]
+}
+
+fn session(out: &ChunkOut, s: &SpanRec) -> (String, Option<SessionKey>) {
+    (out.strings.get(s.session).to_owned(), s.session_key())
+}
+
+#[test]
+fn phoenix_flat_record() {
+    let out = scan(
+        r#"{"name":"agent_turn","span_kind":"AGENT","parent_id":null,"start_time":1795313493744,"end_time":1795313493762,"status_code":"UNSET","context.span_id":"68bf1a98f1f49275","context.trace_id":"f782f908e784a0d0a34e22ce0b0efffd","attributes.session.id":"sess-42","attributes.user.id":"u-7","attributes.llm.token_count.prompt":12.0,"attributes.metadata":{"user_api_key_end_user_id":"user_abc_account_123_session_456"}}"#,
+    );
+    let s = only(&out);
+    assert_eq!(s.span_id, 0x68bf_1a98_f1f4_9275);
+    assert_eq!(out.traces[0].key, TraceKey::Hex(0xf782_f908_e784_a0d0_a34e_22ce_0b0e_fffd));
+    assert!(!s.has(flag::HAS_PARENT));
+    assert_eq!(s.start, 1_795_313_493_744_000_000);
+    assert_eq!(s.end - s.start, 18_000_000);
+    assert_eq!(s.kind(), Kind::Agent);
+    assert_eq!(session(&out, s), ("sess-42".into(), Some(SessionKey::SessionId)));
+    let e = out.extras[s.extra as usize];
+    assert_eq!(e.prompt, 12);
+    assert_eq!(out.strings.get(e.user), "u-7");
+    assert_eq!(s.style(), Style::Flat);
+}
+
+#[test]
+fn nested_first_segment_and_python_repr_metadata() {
+    // FORMATS.md §1.1 example 3: gen_ai nested, llm.<provider>.metadata as str(dict).
+    let out = scan(
+        r#"{"name":"raw_gen_ai_request","span_kind":"UNKNOWN","parent_id":"de15e3b6d3082bf2","start_time":"2026-11-22T02:24:54.372Z","end_time":"2026-11-22T02:24:54.372Z","context.span_id":"5f6c74dbe4f7fc88","context.trace_id":"7bc7263d3c93758b4f737f6cf9ddeb72","attributes.llm":{"anthropic":{"model":"claude-sonnet-4-5","metadata":"{'user_id': 'user_c7b2c60f_account_044546ee-9e43-480c-a055-b862ea4b6641_session_3dabe418-63d9-4f8c-8198-6e76035342db'}"}},"attributes.gen_ai":{"usage":{"input_tokens":20},"conversation":{"id":"conv-9"}}}"#,
+    );
+    let s = only(&out);
+    assert!(s.has(flag::HAS_PARENT));
+    assert_eq!(s.parent_id, 0xde15_e3b6_d308_2bf2);
+    // gen_ai.conversation.id outranks the LiteLLM user id.
+    assert_eq!(session(&out, s), ("conv-9".into(), Some(SessionKey::GenAiConversation)));
+    assert_eq!(out.extras[s.extra as usize].prompt, 20);
+    assert_eq!(out.strings.get(out.extras[s.extra as usize].user), "c7b2c60f");
+}
+
+#[test]
+fn litellm_metadata_as_json_string_and_flattened() {
+    let out = scan(concat!(
+        r#"{"context.span_id":"0000000000000001","context.trace_id":"00000000000000000000000000000001","attributes.metadata":"{\"requester_metadata\": {\"user_id\": \"{\\\"device_id\\\":\\\"dev1\\\",\\\"account_uuid\\\":\\\"\\\",\\\"session_id\\\":\\\"s-json\\\"}\"}}"}"#,
+        "\n",
+        r#"{"context.span_id":"0000000000000002","context.trace_id":"00000000000000000000000000000001","attributes.metadata.user_api_key_end_user_id":"user_h_account__session_s-legacy"}"#,
+    ));
+    assert_eq!(out.spans.len(), 2, "{:?}", out.problems);
+    assert_eq!(session(&out, &out.spans[0]), ("s-json".into(), Some(SessionKey::LiteLlmRequester)));
+    assert_eq!(out.strings.get(out.extras[out.spans[0].extra as usize].user), "dev1");
+    assert_eq!(session(&out, &out.spans[1]), ("s-legacy".into(), Some(SessionKey::LiteLlmEndUser)));
+}
+
+#[test]
+fn otlp_line_with_typed_values() {
+    let out = scan(
+        r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"demo"}}]},"scopeSpans":[{"scope":{"name":"x"},"spans":[{"traceId":"3FB2DBA1C1D0FDA275CE1D3B495D398B","spanId":"88a9b9fa0dd7dd7c","parentSpanId":"","name":"ChatCompletion","kind":3,"startTimeUnixNano":"1795313451364400957","endTimeUnixNano":1795313451364453245,"attributes":[{"key":"openinference.span.kind","value":{"stringValue":"LLM"}},{"key":"llm.token_count.prompt","value":{"intValue":"12"}},{"key":"llm.cost.total","value":{"doubleValue":0.5}},{"key":"gen_ai.conversation.id","value":{"stringValue":"c1"}},{"value":{"stringValue":"u9"},"key":"user.id"},{"key":"metadata","value":{"kvlistValue":{"values":[{"key":"session_id","value":{"stringValue":"ignored-lower-priority"}}]}}}],"status":{"code":2,"message":"boom"}},{"traceId":"3fb2dba1c1d0fda275ce1d3b495d398b","spanId":"5c121899dc2312ee","name":"agent","attributes":[],"status":{}}]}]}]}"#,
+    );
+    assert_eq!(out.spans.len(), 2, "{:?}", out.problems);
+    let s = &out.spans[0];
+    assert_eq!(s.span_id, 0x88a9_b9fa_0dd7_dd7c);
+    assert!(!s.has(flag::HAS_PARENT));
+    assert_eq!(s.start, 1_795_313_451_364_400_957);
+    assert_eq!(s.status(), Status::Error);
+    assert_eq!(s.kind(), Kind::Llm);
+    assert_eq!(session(&out, s), ("c1".into(), Some(SessionKey::GenAiConversation)));
+    let e = out.extras[s.extra as usize];
+    assert_eq!((e.prompt, e.cost), (12, 0.5));
+    assert_eq!(out.strings.get(e.user), "u9");
+    assert_eq!(s.style(), Style::Otlp);
+    // Both spans share the trace despite the case difference.
+    assert_eq!(out.traces.len(), 1);
+    assert_eq!(out.records, 1);
+}
+
+#[test]
+fn protobuf_json_base64_ids() {
+    let out = scan(
+        r#"{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "OY/31k67iPykaOKaEbj4/Q==", "spanId": "xotAmGUZfzI=", "parentSpanId": "Nc37PAVTw1c=", "name": "ChatCompletion", "kind": "SPAN_KIND_CLIENT", "startTimeUnixNano": "1795313435491441370", "status": {"code": "STATUS_CODE_OK"}}]}]}]}"#,
+    );
+    let s = only(&out);
+    assert_eq!(s.span_id, 0xc68b_4098_6519_7f32);
+    assert_eq!(s.parent_id, 0x35cd_fb3c_0553_c357);
+    assert_eq!(out.traces[0].key, TraceKey::Hex(0x398f_f7d6_4ebb_88fc_a468_e29a_11b8_f8fd));
+    assert_eq!(s.status(), Status::Ok);
+    assert_eq!(s.kind(), Kind::Unknown);
+}
+
+#[test]
+fn console_exporter_span_object() {
+    let out = scan(
+        r#"{"name": "ChatCompletion", "context": {"trace_id": "0x398ff7d64ebb88fca468e29a11b8f8fd", "span_id": "0xc68b409865197f32", "trace_state": "[]"}, "kind": "SpanKind.CLIENT", "parent_id": "0x35cdfb3c0553c357", "start_time": "2026-11-22T02:10:35.491441Z", "end_time": "2026-11-22T02:10:35.491553Z", "status": {"status_code": "ERROR"}, "attributes": {"openinference.span.kind": "LLM", "gen_ai.conversation.id": "sess-42"}, "resource": {"attributes": {"session.id": "not-this"}}}"#,
+    );
+    let s = only(&out);
+    assert_eq!(s.span_id, 0xc68b_4098_6519_7f32);
+    assert_eq!(s.status(), Status::Error);
+    assert_eq!(s.kind(), Kind::Llm);
+    assert_eq!(session(&out, s).0, "sess-42");
+    assert_eq!(s.end - s.start, 112_000);
+}
+
+#[test]
+fn nested_legacy_attributes() {
+    let out = scan(
+        r#"{"name": "ChatCompletion", "context": {"trace_id": "7390f97308f7e69d2630e3e8fbccbe57", "span_id": "9af3bea337e303ab"}, "span_kind": "LLM", "parent_id": null, "attributes": {"llm": {"token_count": {"prompt": 12}, "model_name": "gpt-4o-mini"}, "session": {"id": "sess-42"}}}"#,
+    );
+    let s = only(&out);
+    assert_eq!(session(&out, s).0, "sess-42");
+    let e = out.extras[s.extra as usize];
+    assert_eq!(e.prompt, 12);
+    assert_eq!(out.strings.get(e.model), "gpt-4o-mini");
+}
+
+#[test]
+fn mlflow_document_session_and_assessments() {
+    let out = scan(
+        r#"{"info": {"trace_id": "tr-15a2b63d7e114a2908d38d8d942f7e05", "trace_metadata": {"mlflow.trace.session": "sess-42", "mlflow.trace.user": "u-7"}, "assessments": [{"assessment_name": "correctness", "feedback": {"value": true}, "rationale": "ok"}]}, "data": {"spans": [{"trace_id": "FaK2PX4RSikI042NlC9+BQ==", "span_id": "UCBWeHixLWI=", "parent_span_id": null, "name": "agent_turn", "start_time_unix_nano": 1795313848505732720, "end_time_unix_nano": 1795313848728557793, "status": {"code": "STATUS_CODE_OK", "message": ""}, "attributes": {"mlflow.spanType": "\"AGENT\"", "mlflow.chat.tokenUsage": "{\"input_tokens\": 12, \"output_tokens\": 1, \"total_tokens\": 13}"}}]}}"#,
+    );
+    let s = only(&out);
+    assert_eq!(s.kind(), Kind::Agent);
+    assert_eq!(s.style(), Style::Mlflow);
+    let t = out.traces[s.trace as usize];
+    assert!(t.mlflow_id);
+    assert_eq!(out.strings.get(t.meta_session), "sess-42");
+    assert_eq!(out.strings.get(t.meta_user), "u-7");
+    assert!(t.info.is_some());
+    let e = out.extras[s.extra as usize];
+    assert_eq!((e.prompt, e.completion, e.total), (12, 1, 13));
+    assert_eq!(out.evals.len(), 1);
+    assert_eq!(out.evals[0].trace, s.trace);
+}
+
+#[test]
+fn every_bad_line_is_reported() {
+    let out = scan(concat!(
+        "garbage\n",
+        "{\"context.span_id\":\"0000000000000001\"\n",
+        "{\"context.span_id\":\"0000000000000001\"}\n",
+        "{\"a\":1}\n",
+        "42\n",
+        "{\"context.span_id\":\"0000000000000001\",\"context.trace_id\":\"00000000000000000000000000000001\"} extra\n",
+    ));
+    assert!(out.spans.is_empty());
+    let lines: Vec<u32> = out.problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [1, 2, 3, 4, 5, 6]);
+    assert!(out.problems.iter().all(|p| p.severity == Severity::Malformed));
+    assert!(out.problems[2].reason.contains("without a trace id"), "{:?}", out.problems[2]);
+}
+
+#[test]
+fn numbers_as_strings_and_nan() {
+    let out = scan(
+        r#"{"context.span_id":"0000000000000001","context.trace_id":"00000000000000000000000000000001","start_time":"1795313493744","attributes.llm.token_count.prompt":"7","attributes.llm.token_count.completion":NaN}"#,
+    );
+    let s = only(&out);
+    assert_eq!(s.start, 1_795_313_493_744_000_000);
+    let e = out.extras[s.extra as usize];
+    assert_eq!((e.prompt, e.completion), (7, crate::index::record::NO_TOKENS));
+}
+
+#[test]
+fn invalid_utf8_is_indexed_with_a_warning() {
+    let mut line = br#"{"context.span_id":"0000000000000001","context.trace_id":"00000000000000000000000000000001","name":"x"#.to_vec();
+    line.extend_from_slice(b"\xff\"}");
+    let mut col = Collector::new(&line, 0);
+    assert_eq!(col.record(0..line.len(), 1, true), 1);
+    assert!(col.out.spans[0].has(flag::BAD_UTF8));
+    assert_eq!(col.out.problems[0].severity, Severity::Warning);
+}

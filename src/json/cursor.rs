@@ -1,0 +1,463 @@
+//! The cursor: reads one JSON token at a time and skips whole values, validating as it goes.
+
+use super::RawStr;
+use std::fmt;
+use std::ops::Range;
+
+/// Why a record is not valid JSON, with the byte offset (relative to the cursor's buffer).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JsonError {
+    Eof,
+    Unexpected { at: usize, byte: u8 },
+    TooDeep { at: usize },
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JsonError::Eof => write!(f, "JSON ends early (truncated record?)"),
+            JsonError::Unexpected { at, byte } => {
+                if byte.is_ascii_graphic() {
+                    write!(f, "unexpected '{}' at byte {at}", char::from(*byte))
+                } else {
+                    write!(f, "unexpected byte 0x{byte:02x} at byte {at}")
+                }
+            }
+            JsonError::TooDeep { at } => write!(f, "nesting deeper than {MAX_DEPTH} at byte {at}"),
+        }
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+/// What the next value is, judged from its first byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    Object,
+    Array,
+    String,
+    Number,
+    Bool,
+    Null,
+}
+
+/// A non-container value. Numbers stay as their text (`NaN` and `Infinity` included).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scalar<'a> {
+    Str(RawStr<'a>),
+    Num(&'a [u8]),
+    Bool(bool),
+    Null,
+}
+
+impl Scalar<'_> {
+    /// The value as an integer: JSON integers, integral floats (`12.0`) and numeric strings.
+    pub fn as_i128(&self) -> Option<i128> {
+        let text = match self {
+            Scalar::Num(n) => *n,
+            Scalar::Str(s) if !s.escaped => s.raw.trim_ascii(),
+            _ => return None,
+        };
+        parse_int(text)
+    }
+
+    /// The value as a float: JSON numbers and numeric strings; `NaN` is treated as absent.
+    pub fn as_f64(&self) -> Option<f64> {
+        let text = match self {
+            Scalar::Num(n) => *n,
+            Scalar::Str(s) if !s.escaped => s.raw.trim_ascii(),
+            _ => return None,
+        };
+        let v: f64 = std::str::from_utf8(text).ok()?.parse().ok()?;
+        v.is_finite().then_some(v)
+    }
+}
+
+/// Parses an integer, accepting an integral decimal fraction (`12.0`, `1.7e12`).
+fn parse_int(text: &[u8]) -> Option<i128> {
+    let s = std::str::from_utf8(text).ok()?;
+    if let Ok(v) = s.parse::<i128>() {
+        return Some(v);
+    }
+    let f: f64 = s.parse().ok()?;
+    #[allow(clippy::cast_possible_truncation)]
+    (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e30).then_some(f as i128)
+}
+
+const MAX_DEPTH: usize = 512;
+
+/// A stack of open containers, one bit each (1 = object).
+struct Stack {
+    bits: [u64; MAX_DEPTH / 64],
+    len: usize,
+}
+
+impl Stack {
+    fn new() -> Self {
+        Stack { bits: [0; MAX_DEPTH / 64], len: 0 }
+    }
+    fn push(&mut self, obj: bool, at: usize) -> Result<(), JsonError> {
+        if self.len >= MAX_DEPTH {
+            return Err(JsonError::TooDeep { at });
+        }
+        let (w, b) = (self.len / 64, self.len % 64);
+        if obj {
+            self.bits[w] |= 1 << b;
+        } else {
+            self.bits[w] &= !(1 << b);
+        }
+        self.len += 1;
+        Ok(())
+    }
+    fn top_is_obj(&self) -> bool {
+        let i = self.len.saturating_sub(1);
+        self.bits[i / 64] >> (i % 64) & 1 == 1
+    }
+}
+
+/// A position in a JSON buffer.
+#[derive(Clone, Debug)]
+pub struct Cursor<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Cursor { buf, pos: 0 }
+    }
+
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    pub fn set_pos(&mut self, pos: usize) {
+        self.pos = pos.min(self.buf.len());
+    }
+
+    pub fn buf(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    pub fn skip_ws(&mut self) {
+        while let Some(&c) = self.buf.get(self.pos) {
+            if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                break;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// True when only whitespace is left.
+    pub fn at_end(&mut self) -> bool {
+        self.skip_ws();
+        self.pos >= self.buf.len()
+    }
+
+    fn byte(&self) -> Result<u8, JsonError> {
+        self.buf.get(self.pos).copied().ok_or(JsonError::Eof)
+    }
+
+    fn unexpected(&self) -> JsonError {
+        match self.buf.get(self.pos) {
+            Some(&byte) => JsonError::Unexpected { at: self.pos, byte },
+            None => JsonError::Eof,
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), JsonError> {
+        self.skip_ws();
+        if self.byte()? == c {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.unexpected())
+        }
+    }
+
+    /// The kind of the next value (skipping whitespace), without consuming it.
+    pub fn peek_kind(&mut self) -> Result<ValueKind, JsonError> {
+        self.skip_ws();
+        Ok(match self.byte()? {
+            b'{' => ValueKind::Object,
+            b'[' => ValueKind::Array,
+            b'"' => ValueKind::String,
+            b't' | b'f' => ValueKind::Bool,
+            b'n' => ValueKind::Null,
+            b'-' | b'0'..=b'9' | b'N' | b'I' => ValueKind::Number,
+            _ => return Err(self.unexpected()),
+        })
+    }
+
+    /// Consumes `{`.
+    pub fn object_start(&mut self) -> Result<(), JsonError> {
+        self.expect(b'{')
+    }
+
+    /// Consumes `[`.
+    pub fn array_start(&mut self) -> Result<(), JsonError> {
+        self.expect(b'[')
+    }
+
+    /// The next key of an object (consuming the `:`), or `None` at the closing `}`.
+    ///
+    /// `first` must start `true` for each object; the cursor uses it to expect the comma.
+    pub fn next_key(&mut self, first: &mut bool) -> Result<Option<RawStr<'a>>, JsonError> {
+        self.skip_ws();
+        match self.byte()? {
+            b'}' => {
+                self.pos += 1;
+                return Ok(None);
+            }
+            b',' if !*first => {
+                self.pos += 1;
+                self.skip_ws();
+            }
+            _ if *first => {}
+            _ => return Err(self.unexpected()),
+        }
+        *first = false;
+        let key = self.string()?;
+        self.expect(b':')?;
+        Ok(Some(key))
+    }
+
+    /// Steps to the next array item; `false` at the closing `]`.
+    pub fn next_item(&mut self, first: &mut bool) -> Result<bool, JsonError> {
+        self.skip_ws();
+        match self.byte()? {
+            b']' => {
+                self.pos += 1;
+                return Ok(false);
+            }
+            b',' if !*first => {
+                self.pos += 1;
+            }
+            _ if *first => {}
+            _ => return Err(self.unexpected()),
+        }
+        *first = false;
+        Ok(true)
+    }
+
+    /// Reads a string, returning its raw contents.
+    pub fn string(&mut self) -> Result<RawStr<'a>, JsonError> {
+        self.skip_ws();
+        if self.byte()? != b'"' {
+            return Err(self.unexpected());
+        }
+        let start = self.pos + 1;
+        let mut i = start;
+        let mut escaped = false;
+        loop {
+            let rest = self.buf.get(i..).ok_or(JsonError::Eof)?;
+            let Some(k) = memchr::memchr2(b'"', b'\\', rest) else {
+                self.pos = self.buf.len();
+                return Err(JsonError::Eof);
+            };
+            i += k;
+            if self.buf[i] == b'"' {
+                self.pos = i + 1;
+                return Ok(RawStr { raw: &self.buf[start..i], escaped });
+            }
+            escaped = true;
+            i += 2;
+        }
+    }
+
+    /// Reads a number or literal (not a string or container).
+    fn atom(&mut self) -> Result<Scalar<'a>, JsonError> {
+        let rest = &self.buf[self.pos..];
+        for (lit, val) in [
+            (&b"true"[..], Scalar::Bool(true)),
+            (b"false", Scalar::Bool(false)),
+            (b"null", Scalar::Null),
+        ] {
+            if rest.starts_with(lit) {
+                self.pos += lit.len();
+                return Ok(val);
+            }
+        }
+        for lit in [&b"NaN"[..], b"Infinity", b"-Infinity"] {
+            if rest.starts_with(lit) {
+                self.pos += lit.len();
+                return Ok(Scalar::Num(lit));
+            }
+        }
+        let len = rest
+            .iter()
+            .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+            .unwrap_or(rest.len());
+        let text = &rest[..len];
+        let valid = !text.is_empty()
+            && text.iter().any(u8::is_ascii_digit)
+            && matches!(text[0], b'-' | b'0'..=b'9');
+        if !valid {
+            return Err(self.unexpected());
+        }
+        self.pos += len;
+        Ok(Scalar::Num(text))
+    }
+
+    /// Reads a scalar value; errors on `{` or `[`.
+    pub fn scalar(&mut self) -> Result<Scalar<'a>, JsonError> {
+        self.skip_ws();
+        match self.byte()? {
+            b'"' => Ok(Scalar::Str(self.string()?)),
+            b'{' | b'[' => Err(self.unexpected()),
+            _ => self.atom(),
+        }
+    }
+
+    /// Skips one value of any kind, checking that it is well formed.
+    pub fn skip_value(&mut self) -> Result<(), JsonError> {
+        self.skip_ws();
+        match self.byte()? {
+            b'{' | b'[' => self.skip_container(),
+            b'"' => self.string().map(drop),
+            _ => self.atom().map(drop),
+        }
+    }
+
+    /// Skips one value and returns its byte range.
+    pub fn value_range(&mut self) -> Result<Range<usize>, JsonError> {
+        self.skip_ws();
+        let start = self.pos;
+        self.skip_value()?;
+        Ok(start..self.pos)
+    }
+
+    /// Opens the container under the cursor; returns true when it closed at once (empty).
+    fn open(&mut self, st: &mut Stack) -> Result<bool, JsonError> {
+        let obj = self.byte()? == b'{';
+        st.push(obj, self.pos)?;
+        self.pos += 1;
+        self.skip_ws();
+        let close = if obj { b'}' } else { b']' };
+        if self.byte()? == close {
+            self.pos += 1;
+            st.len -= 1;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn skip_container(&mut self) -> Result<(), JsonError> {
+        let mut st = Stack::new();
+        let mut just_closed = self.open(&mut st)?;
+        loop {
+            if !just_closed {
+                // At the start of an element of the innermost container.
+                if st.top_is_obj() {
+                    self.string()?;
+                    self.expect(b':')?;
+                }
+                self.skip_ws();
+                match self.byte()? {
+                    b'{' | b'[' => {
+                        if !self.open(&mut st)? {
+                            continue;
+                        }
+                    }
+                    b'"' => drop(self.string()?),
+                    _ => drop(self.atom()?),
+                }
+            }
+            if st.len == 0 {
+                return Ok(());
+            }
+            // After an element: a comma or the container's end.
+            self.skip_ws();
+            match (self.byte()?, st.top_is_obj()) {
+                (b',', _) => {
+                    self.pos += 1;
+                    self.skip_ws();
+                    just_closed = false;
+                }
+                (b'}', true) | (b']', false) => {
+                    self.pos += 1;
+                    st.len -= 1;
+                    just_closed = true;
+                }
+                _ => return Err(self.unexpected()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skip_all(s: &str) -> Result<usize, JsonError> {
+        let mut c = Cursor::new(s.as_bytes());
+        c.skip_value()?;
+        if !c.at_end() {
+            return Err(c.unexpected());
+        }
+        Ok(c.pos())
+    }
+
+    #[test]
+    fn skips_valid_values() {
+        for s in [
+            "{}",
+            "[]",
+            r#"{"a":1,"b":[1,2,{"c":null}],"d":"x\"y","e":{}}"#,
+            r#"[ {"a" : [ ] } , "s" , -1.5e3 , true , false , null , NaN, -Infinity ]"#,
+            "  \"str\"  ",
+            "12",
+        ] {
+            assert!(skip_all(s).is_ok(), "{s}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_values() {
+        for s in [
+            "{",
+            r#"{"a":}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":1,}"#,
+            "[1,,2]",
+            "[1 2]",
+            r#"{"a":1]"#,
+            r#""unterminated"#,
+            "garbage",
+            "{1:2}",
+            "[1}",
+        ] {
+            assert!(skip_all(s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn too_deep_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000);
+        assert!(matches!(skip_all(&deep), Err(JsonError::TooDeep { .. })));
+    }
+
+    #[test]
+    fn walks_objects() {
+        let mut c = Cursor::new(br#"{"a": 1, "b": "x", "c": [true]}"#);
+        c.object_start().unwrap();
+        let mut first = true;
+        let mut keys = vec![];
+        while let Some(k) = c.next_key(&mut first).unwrap() {
+            keys.push(k.decode().into_owned());
+            c.skip_value().unwrap();
+        }
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert!(c.at_end());
+    }
+
+    #[test]
+    fn numbers_from_text() {
+        assert_eq!(Scalar::Num(b"12.0").as_i128(), Some(12));
+        assert_eq!(Scalar::Str(RawStr::plain(b"1795313451364400957")).as_i128(), Some(1_795_313_451_364_400_957));
+        assert_eq!(Scalar::Num(b"NaN").as_i128(), None);
+        assert_eq!(Scalar::Num(b"NaN").as_f64(), None);
+        assert_eq!(Scalar::Num(b"0.5").as_f64(), Some(0.5));
+        assert_eq!(Scalar::Num(b"1.5").as_i128(), None);
+    }
+}

@@ -1,0 +1,130 @@
+//! JSON string contents as they sit in the file, decoded only on demand.
+
+use std::borrow::Cow;
+
+/// The bytes between a JSON string's quotes, escapes still in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawStr<'a> {
+    pub raw: &'a [u8],
+    pub escaped: bool,
+}
+
+impl<'a> RawStr<'a> {
+    /// A raw string that holds no escapes (for tests and literals).
+    pub fn plain(raw: &'a [u8]) -> Self {
+        RawStr { raw, escaped: false }
+    }
+
+    /// Decodes escapes and invalid UTF-8 (replaced by U+FFFD); borrows when nothing changes.
+    pub fn decode(&self) -> Cow<'a, str> {
+        if !self.escaped {
+            return String::from_utf8_lossy(self.raw);
+        }
+        Cow::Owned(unescape(self.raw))
+    }
+
+    /// True when the decoded string equals `s` (cheap when there are no escapes).
+    pub fn eq_str(&self, s: &str) -> bool {
+        if self.escaped {
+            self.decode() == s
+        } else {
+            self.raw == s.as_bytes()
+        }
+    }
+}
+
+fn hex4(b: &[u8]) -> Option<u32> {
+    if b.len() < 4 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in &b[..4] {
+        v = v * 16 + char::from(c).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// Decodes JSON escapes; malformed escapes and lone surrogates become U+FFFD.
+fn unescape(raw: &[u8]) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let Some(k) = memchr::memchr(b'\\', &raw[i..]) else {
+            out.extend_from_slice(&raw[i..]);
+            break;
+        };
+        out.extend_from_slice(&raw[i..i + k]);
+        i += k + 1;
+        let Some(&e) = raw.get(i) else {
+            out.extend_from_slice("\u{FFFD}".as_bytes());
+            break;
+        };
+        i += 1;
+        let simple = match e {
+            b'"' => Some(b'"'),
+            b'\\' => Some(b'\\'),
+            b'/' => Some(b'/'),
+            b'b' => Some(8),
+            b'f' => Some(12),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            _ => None,
+        };
+        if let Some(c) = simple {
+            out.push(c);
+            continue;
+        }
+        if e != b'u' {
+            out.extend_from_slice("\u{FFFD}".as_bytes());
+            continue;
+        }
+        let Some(hi) = hex4(&raw[i..]) else {
+            out.extend_from_slice("\u{FFFD}".as_bytes());
+            continue;
+        };
+        i += 4;
+        let mut code = hi;
+        if (0xD800..0xDC00).contains(&hi) && raw[i..].starts_with(b"\\u") {
+            if let Some(lo) = hex4(&raw[i + 2..]) {
+                if (0xDC00..0xE000).contains(&lo) {
+                    code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 6;
+                }
+            }
+        }
+        let ch = char::from_u32(code).unwrap_or('\u{FFFD}');
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+    }
+    match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(s: &str) -> String {
+        RawStr { raw: s.as_bytes(), escaped: true }.decode().into_owned()
+    }
+
+    #[test]
+    fn decodes_escapes() {
+        assert_eq!(esc(r#"a\"b\\c\/d\n"#), "a\"b\\c/d\n");
+        assert_eq!(esc(r"\u00e9\u2026"), "é…");
+        assert_eq!(esc(r"\ud83d\ude00"), "😀");
+        assert_eq!(esc(r"\ud83d x"), "\u{FFFD} x");
+        assert_eq!(esc(r"\x"), "\u{FFFD}");
+        assert_eq!(esc("tail\\"), "tail\u{FFFD}");
+    }
+
+    #[test]
+    fn plain_borrows() {
+        let r = RawStr::plain(b"abc");
+        assert!(matches!(r.decode(), Cow::Borrowed("abc")));
+        assert!(r.eq_str("abc"));
+    }
+}

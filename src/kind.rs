@@ -1,0 +1,165 @@
+//! Span kinds and statuses, normalised across exporters.
+
+use serde::Serialize;
+
+/// What a span does, in OpenInference's vocabulary (MLflow and GenAI kinds mapped onto it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[repr(u8)]
+pub enum Kind {
+    #[default]
+    Unknown = 0,
+    Llm,
+    Chain,
+    Tool,
+    Agent,
+    Retriever,
+    Embedding,
+    Reranker,
+    Guardrail,
+    Evaluator,
+    Prompt,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 11] = [
+        Kind::Unknown,
+        Kind::Llm,
+        Kind::Chain,
+        Kind::Tool,
+        Kind::Agent,
+        Kind::Retriever,
+        Kind::Embedding,
+        Kind::Reranker,
+        Kind::Guardrail,
+        Kind::Evaluator,
+        Kind::Prompt,
+    ];
+
+    pub fn from_u8(v: u8) -> Kind {
+        Kind::ALL.get(usize::from(v)).copied().unwrap_or_default()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Unknown => "UNKNOWN",
+            Kind::Llm => "LLM",
+            Kind::Chain => "CHAIN",
+            Kind::Tool => "TOOL",
+            Kind::Agent => "AGENT",
+            Kind::Retriever => "RETRIEVER",
+            Kind::Embedding => "EMBEDDING",
+            Kind::Reranker => "RERANKER",
+            Kind::Guardrail => "GUARDRAIL",
+            Kind::Evaluator => "EVALUATOR",
+            Kind::Prompt => "PROMPT",
+        }
+    }
+
+    /// Parses a kind name from OpenInference, Arize, traceAI or MLflow (any case). `None` for
+    /// unknown names and for OTLP's transport kinds (`SPAN_KIND_CLIENT`, `SpanKind.CLIENT`).
+    pub fn parse(s: &str) -> Option<Kind> {
+        let up = s.trim().to_ascii_uppercase();
+        Some(match up.as_str() {
+            "LLM" | "CHAT_MODEL" | "GENERATION" => Kind::Llm,
+            "CHAIN" | "WORKFLOW" | "TASK" | "PARSER" => Kind::Chain,
+            "TOOL" => Kind::Tool,
+            "AGENT" => Kind::Agent,
+            "RETRIEVER" | "MEMORY" => Kind::Retriever,
+            "EMBEDDING" => Kind::Embedding,
+            "RERANKER" => Kind::Reranker,
+            "GUARDRAIL" => Kind::Guardrail,
+            "EVALUATOR" => Kind::Evaluator,
+            "PROMPT" => Kind::Prompt,
+            _ => return None,
+        })
+    }
+
+    /// Maps an OTel GenAI `gen_ai.operation.name` to a kind.
+    pub fn from_gen_ai_operation(s: &str) -> Option<Kind> {
+        Some(match s.trim() {
+            "chat" | "text_completion" | "generate_content" => Kind::Llm,
+            "execute_tool" => Kind::Tool,
+            "invoke_agent" | "create_agent" => Kind::Agent,
+            "embeddings" => Kind::Embedding,
+            "retrieval" => Kind::Retriever,
+            "invoke_workflow" => Kind::Chain,
+            _ => return None,
+        })
+    }
+}
+
+/// A span's status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[repr(u8)]
+pub enum Status {
+    #[default]
+    Unset = 0,
+    Ok,
+    Error,
+}
+
+impl Status {
+    pub fn from_u8(v: u8) -> Status {
+        match v {
+            1 => Status::Ok,
+            2 => Status::Error,
+            _ => Status::Unset,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Unset => "UNSET",
+            Status::Ok => "OK",
+            Status::Error => "ERROR",
+        }
+    }
+
+    /// Parses `OK`, `ERROR`, `UNSET`, `STATUS_CODE_ERROR`, `StatusCode.ERROR` (any case).
+    pub fn parse(s: &str) -> Option<Status> {
+        let up = s.trim().to_ascii_uppercase();
+        let tail = up.rsplit(['_', '.']).next().unwrap_or(&up);
+        match tail {
+            "OK" => Some(Status::Ok),
+            "ERROR" => Some(Status::Error),
+            "UNSET" | "" => Some(Status::Unset),
+            _ => None,
+        }
+    }
+
+    /// OTLP's numeric codes: 0 unset, 1 ok, 2 error.
+    pub fn from_code(code: i128) -> Option<Status> {
+        match code {
+            0 => Some(Status::Unset),
+            1 => Some(Status::Ok),
+            2 => Some(Status::Error),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        assert_eq!(Kind::parse("tool"), Some(Kind::Tool));
+        assert_eq!(Kind::parse("CHAT_MODEL"), Some(Kind::Llm));
+        assert_eq!(Kind::parse("SPAN_KIND_CLIENT"), None);
+        assert_eq!(Kind::parse("SpanKind.INTERNAL"), None);
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_u8(k as u8), k);
+        }
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(Status::parse("STATUS_CODE_ERROR"), Some(Status::Error));
+        assert_eq!(Status::parse("ok"), Some(Status::Ok));
+        assert_eq!(Status::parse("StatusCode.UNSET"), Some(Status::Unset));
+        assert_eq!(Status::from_code(2), Some(Status::Error));
+    }
+}

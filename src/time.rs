@@ -1,0 +1,191 @@
+//! Timestamps in every unit and spelling the exporters use, as nanoseconds since the epoch (UTC).
+
+/// Interprets an integer epoch timestamp by its magnitude: s, ms, µs or ns.
+pub fn from_epoch(v: i128) -> Option<i64> {
+    let ns = match v {
+        v if v <= 0 => return None,
+        v if v >= 100_000_000_000_000_000 => v,
+        v if v >= 100_000_000_000_000 => v * 1_000,
+        v if v >= 100_000_000_000 => v * 1_000_000,
+        v => v * 1_000_000_000,
+    };
+    i64::try_from(ns).ok()
+}
+
+/// Interprets a fractional epoch timestamp (seconds or milliseconds with a fraction).
+pub fn from_epoch_f64(v: f64) -> Option<i64> {
+    if !v.is_finite() || v <= 0.0 {
+        return None;
+    }
+    let scale = if v >= 1e17 {
+        1.0
+    } else if v >= 1e14 {
+        1e3
+    } else if v >= 1e11 {
+        1e6
+    } else {
+        1e9
+    };
+    #[allow(clippy::cast_possible_truncation)]
+    let ns = (v * scale).round() as i128;
+    i64::try_from(ns).ok()
+}
+
+fn digits(b: &[u8]) -> Option<i64> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0i64, |a, &c| a * 10 + i64::from(c - b'0')))
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+}
+
+/// Parses ISO 8601 / RFC 3339 (`T` or space, optional fraction up to ns, `Z`, `±hh:mm`, or no
+/// zone, which is taken as UTC as Arize writes it), or an all-digit epoch string.
+pub fn parse(s: &str) -> Option<i64> {
+    let b = s.trim().as_bytes();
+    if b.iter().all(u8::is_ascii_digit) {
+        return from_epoch(i128::from(digits(b)?));
+    }
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return s.trim().parse::<f64>().ok().and_then(from_epoch_f64);
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (y, mo, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    let (h, mi, se) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = &b[19..];
+    let mut frac_ns = 0i64;
+    if let Some(r) = rest.strip_prefix(b".") {
+        let n = r.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        let mut scale = 100_000_000;
+        for &c in r.iter().take(n.min(9)) {
+            frac_ns += i64::from(c - b'0') * scale;
+            scale /= 10;
+        }
+        rest = &r[n..];
+    }
+    let offset_s = match rest {
+        [] | [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), tz @ ..] => {
+            let (oh, om) = match tz {
+                [a, b, b':', c, d] | [a, b, c, d] => (digits(&[*a, *b])?, digits(&[*c, *d])?),
+                [a, b] => (digits(&[*a, *b])?, 0),
+                _ => return None,
+            };
+            let off = oh * 3600 + om * 60;
+            if *sign == b'+' { off } else { -off }
+        }
+        _ => return None,
+    };
+    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se - offset_s;
+    secs.checked_mul(1_000_000_000)?.checked_add(frac_ns)
+}
+
+/// Formats nanoseconds as ISO 8601 UTC with milliseconds: `2026-11-22T02:11:33.818Z`.
+pub fn iso_ms(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let ms = ns.rem_euclid(1_000_000_000) / 1_000_000;
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
+/// A short human duration: `850ms`, `3.2s`, `4m05s`, `2h03m`.
+pub fn human_duration(ns: i64) -> String {
+    let ms = ns.max(0) / 1_000_000;
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        format!("{}.{}s", ms / 1000, ms % 1000 / 100)
+    } else if ms < 3_600_000 {
+        format!("{}m{:02}s", ms / 60_000, ms % 60_000 / 1000)
+    } else if ms < 86_400_000 {
+        format!("{}h{:02}m", ms / 3_600_000, ms % 3_600_000 / 60_000)
+    } else {
+        format!("{}d{:02}h", ms / 86_400_000, ms % 86_400_000 / 3_600_000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: i64 = 1_795_313_493_744_000_000; // 2026-11-22T02:11:33.744Z
+
+    #[test]
+    fn epochs_by_magnitude() {
+        assert_eq!(from_epoch(1_795_313_493_744), Some(T));
+        assert_eq!(from_epoch(1_795_313_493_744_000), Some(T));
+        assert_eq!(from_epoch(1_795_313_493_744_000_000), Some(T));
+        assert_eq!(from_epoch(1_795_313_493), Some(T - 744_000_000));
+        assert_eq!(from_epoch(0), None);
+        assert_eq!(from_epoch_f64(1_795_313_493.744), Some(T));
+    }
+
+    #[test]
+    fn iso_spellings() {
+        for s in [
+            "2026-11-22T02:11:33.744Z",
+            "2026-11-22T02:11:33.744000+00:00",
+            "2026-11-22T02:11:33.744",
+            "2026-11-22 02:11:33.744000",
+            "2026-11-22T03:11:33.744+01:00",
+            "2026-11-21T21:11:33.744-0500",
+            "1795313493744",
+        ] {
+            assert_eq!(parse(s), Some(T), "{s}");
+        }
+        assert_eq!(parse("2026-11-22T02:11:33.842955123Z"), Some(1_795_313_493_842_955_123));
+        assert_eq!(parse("not a time"), None);
+        assert_eq!(parse("2026-13-22T02:11:33Z"), None);
+    }
+
+    #[test]
+    fn formats_iso_ms() {
+        assert_eq!(iso_ms(T), "2026-11-22T02:11:33.744Z");
+        assert_eq!(iso_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(parse(&iso_ms(T + 5_000_000)), Some(T + 5_000_000));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(human_duration(850_000_000), "850ms");
+        assert_eq!(human_duration(3_250_000_000), "3.2s");
+        assert_eq!(human_duration(245_000_000_000), "4m05s");
+        assert_eq!(human_duration(7_380_000_000_000), "2h03m");
+    }
+}
