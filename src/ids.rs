@@ -19,8 +19,66 @@ fn all_hex(s: &str) -> bool {
     s.bytes().all(|c| c.is_ascii_hexdigit())
 }
 
+const fn hex_digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Hex digit values; 0xff marks bytes that are not hex digits.
+const HEX: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 256 {
+        #[allow(clippy::cast_possible_truncation)]
+        if let Some(v) = hex_digit(i as u8) {
+            t[i] = v;
+        }
+        i += 1;
+    }
+    t
+};
+
+fn parse_hex64(b: &[u8]) -> Option<u64> {
+    let mut v = 0u64;
+    let mut bad = 0u8;
+    for &c in b {
+        let d = HEX[usize::from(c)];
+        bad |= d;
+        v = v << 4 | u64::from(d & 0xf);
+    }
+    (bad & 0xf0 == 0).then_some(v)
+}
+
+fn parse_hex(b: &[u8]) -> Option<u128> {
+    if b.len() > 16 {
+        let (hi, lo) = b.split_at(b.len() - 16);
+        return Some(u128::from(parse_hex64(hi)?) << 64 | u128::from(parse_hex64(lo)?));
+    }
+    parse_hex64(b).map(u128::from)
+}
+
+/// The common case without allocation: 16 or 32 hex digits.
+pub fn normalize_bytes(raw: &[u8]) -> Option<Option<Id<'static>>> {
+    let v = match raw.len() {
+        16 => Id::Hex64(u64::try_from(parse_hex(raw)?).ok()?),
+        32 => Id::Hex128(parse_hex(raw)?),
+        _ => return None,
+    };
+    Some(match v {
+        Id::Hex64(0) | Id::Hex128(0) => None,
+        id => Some(id),
+    })
+}
+
 /// Normalises a raw id; `None` for empty or all-zero ids (OTLP's "no parent").
 pub fn normalize(raw: &str) -> Option<Id<'_>> {
+    if let Some(fast) = normalize_bytes(raw.as_bytes()) {
+        return fast;
+    }
     let s = raw.trim();
     let s = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
     let s = s.strip_prefix("tr-").unwrap_or(s);

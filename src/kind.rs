@@ -59,18 +59,19 @@ impl Kind {
     /// Parses a kind name from OpenInference, Arize, traceAI or MLflow (any case). `None` for
     /// unknown names and for OTLP's transport kinds (`SPAN_KIND_CLIENT`, `SpanKind.CLIENT`).
     pub fn parse(s: &str) -> Option<Kind> {
-        let up = s.trim().to_ascii_uppercase();
-        Some(match up.as_str() {
-            "LLM" | "CHAT_MODEL" | "GENERATION" => Kind::Llm,
-            "CHAIN" | "WORKFLOW" | "TASK" | "PARSER" => Kind::Chain,
-            "TOOL" => Kind::Tool,
-            "AGENT" => Kind::Agent,
-            "RETRIEVER" | "MEMORY" => Kind::Retriever,
-            "EMBEDDING" => Kind::Embedding,
-            "RERANKER" => Kind::Reranker,
-            "GUARDRAIL" => Kind::Guardrail,
-            "EVALUATOR" => Kind::Evaluator,
-            "PROMPT" => Kind::Prompt,
+        let mut buf = [0u8; 16];
+        let up = upper(s, &mut buf)?;
+        Some(match up {
+            b"LLM" | b"CHAT_MODEL" | b"GENERATION" => Kind::Llm,
+            b"CHAIN" | b"WORKFLOW" | b"TASK" | b"PARSER" => Kind::Chain,
+            b"TOOL" => Kind::Tool,
+            b"AGENT" => Kind::Agent,
+            b"RETRIEVER" | b"MEMORY" => Kind::Retriever,
+            b"EMBEDDING" => Kind::Embedding,
+            b"RERANKER" => Kind::Reranker,
+            b"GUARDRAIL" => Kind::Guardrail,
+            b"EVALUATOR" => Kind::Evaluator,
+            b"PROMPT" => Kind::Prompt,
             _ => return None,
         })
     }
@@ -87,6 +88,16 @@ impl Kind {
             _ => return None,
         })
     }
+}
+
+/// Upper-cases a short trimmed name into `buf` without allocating; `None` if it is too long.
+fn upper<'b>(s: &str, buf: &'b mut [u8; 16]) -> Option<&'b [u8]> {
+    let s = s.trim().as_bytes();
+    let out = buf.get_mut(..s.len())?;
+    for (o, c) in out.iter_mut().zip(s) {
+        *o = c.to_ascii_uppercase();
+    }
+    Some(out)
 }
 
 /// A span's status.
@@ -119,12 +130,13 @@ impl Status {
 
     /// Parses `OK`, `ERROR`, `UNSET`, `STATUS_CODE_ERROR`, `StatusCode.ERROR` (any case).
     pub fn parse(s: &str) -> Option<Status> {
-        let up = s.trim().to_ascii_uppercase();
-        let tail = up.rsplit(['_', '.']).next().unwrap_or(&up);
-        match tail {
-            "OK" => Some(Status::Ok),
-            "ERROR" => Some(Status::Error),
-            "UNSET" | "" => Some(Status::Unset),
+        let s = s.trim();
+        let tail = s.rsplit(['_', '.']).next().unwrap_or(s);
+        let mut buf = [0u8; 16];
+        match upper(tail, &mut buf)? {
+            b"OK" => Some(Status::Ok),
+            b"ERROR" => Some(Status::Error),
+            b"UNSET" | b"" => Some(Status::Unset),
             _ => None,
         }
     }

@@ -150,118 +150,117 @@ const LLM_FIELDS: &[&[u8]] = &[
     b"provider",
     b"system",
     b"finish_reason",
+    b"token_count",
+    b"cost",
 ];
+
+/// The attribute paths the index reads. Every proper prefix of one (at a dot) is descended into.
+const LEAVES: &[(&str, Attr)] = {
+    use Attr::{Cost, Kind, Model, Session, Tokens as T, User};
+    use SessionKey as K;
+    &[
+        ("session.id", Session(K::SessionId)),
+        ("gen_ai.conversation.id", Session(K::GenAiConversation)),
+        ("langfuse.session.id", Session(K::Langfuse)),
+        ("langfuse.trace.metadata.langfuse_session_id", Session(K::LangfuseMetadata)),
+        ("langfuse.observation.metadata.langfuse_session_id", Session(K::LangfuseMetadata)),
+        ("mlflow.trace.session", Session(K::Mlflow)),
+        ("session_id", Session(K::Bare)),
+        ("openinference.session.id", Session(K::OpenInference)),
+        ("langsmith.metadata.session_id", Session(K::LangsmithSession)),
+        ("langsmith.metadata.thread_id", Session(K::LangsmithThread)),
+        ("langsmith.metadata.conversation_id", Session(K::LangsmithConversation)),
+        ("ai.telemetry.metadata.sessionId", Session(K::Vercel)),
+        ("traceloop.association.properties.session_id", Session(K::Traceloop)),
+        ("metadata.user_api_key_end_user_id", Session(K::LiteLlmEndUser)),
+        ("metadata.requester_metadata.user_id", Session(K::LiteLlmRequester)),
+        ("metadata.user_id", Session(K::MetadataUserId)),
+        ("metadata.session_id", Session(K::MetadataSession)),
+        ("metadata.sessionId", Session(K::MetadataSession)),
+        ("metadata.conversation_id", Session(K::MetadataSession)),
+        ("metadata.thread_id", Session(K::MetadataSession)),
+        ("user.id", User(0)),
+        ("mlflow.trace.user", User(1)),
+        ("langfuse.user.id", User(2)),
+        ("ai.telemetry.metadata.userId", User(4)),
+        ("openinference.span.kind", Kind(0)),
+        ("gen_ai.span.kind", Kind(3)),
+        ("fi.span.kind", Kind(3)),
+        ("mlflow.spanType", Kind(4)),
+        ("gen_ai.operation.name", Kind(5)),
+        ("llm.token_count.prompt", T(Tokens::Prompt)),
+        ("gen_ai.usage.input_tokens", T(Tokens::Prompt)),
+        ("gen_ai.usage.prompt_tokens", T(Tokens::Prompt)),
+        ("mlflow.chat.tokenUsage.input_tokens", T(Tokens::Prompt)),
+        ("llm.token_count.completion", T(Tokens::Completion)),
+        ("gen_ai.usage.output_tokens", T(Tokens::Completion)),
+        ("gen_ai.usage.completion_tokens", T(Tokens::Completion)),
+        ("mlflow.chat.tokenUsage.output_tokens", T(Tokens::Completion)),
+        ("llm.token_count.total", T(Tokens::Total)),
+        ("gen_ai.usage.total_tokens", T(Tokens::Total)),
+        ("mlflow.chat.tokenUsage.total_tokens", T(Tokens::Total)),
+        ("llm.cost.total", Cost),
+        ("gen_ai.cost.total", Cost),
+        ("mlflow.llm.cost.total_cost", Cost),
+        ("llm.model_name", Model),
+        ("gen_ai.request.model", Model),
+        ("gen_ai.response.model", Model),
+        ("mlflow.llm.model", Model),
+    ]
+};
+
+static TABLE: std::sync::LazyLock<crate::hash::Map<&'static [u8], Class>> =
+    std::sync::LazyLock::new(|| {
+        let mut m = crate::hash::Map::default();
+        for (path, _) in LEAVES {
+            let p = path.as_bytes();
+            for (i, _) in p.iter().enumerate().filter(|(_, c)| **c == b'.') {
+                m.entry(&p[..i]).or_insert(Class::Tree);
+            }
+        }
+        for (path, attr) in LEAVES {
+            m.insert(path.as_bytes(), Class::Leaf(*attr));
+        }
+        m
+    });
+
+/// For each first byte, a bit per length (< 64) of some path in `TABLE`: most attribute paths
+/// are none of ours, and this rejects them without hashing.
+static SHAPES: std::sync::LazyLock<[u64; 256]> = std::sync::LazyLock::new(|| {
+    let mut t = [0u64; 256];
+    for p in TABLE.keys() {
+        if let Some(&c) = p.first() {
+            t[usize::from(c)] |= 1u64 << p.len().min(63);
+        }
+    }
+    t
+});
 
 /// Classifies an attribute path for the index.
 pub fn classify(path: &[u8]) -> Class {
-    use Attr::{Cost, Kind, Model, Session, User};
-    use Class::Leaf;
-    let leaf = match path {
-        b"session.id" => Session(SessionKey::SessionId),
-        b"gen_ai.conversation.id" => Session(SessionKey::GenAiConversation),
-        b"langfuse.session.id" => Session(SessionKey::Langfuse),
-        b"langfuse.trace.metadata.langfuse_session_id"
-        | b"langfuse.observation.metadata.langfuse_session_id" => {
-            Session(SessionKey::LangfuseMetadata)
+    let Some(&first) = path.first() else { return Class::Skip };
+    if SHAPES[usize::from(first)] >> path.len().min(63) & 1 == 1 {
+        if let Some(c) = TABLE.get(path) {
+            return *c;
         }
-        b"mlflow.trace.session" => Session(SessionKey::Mlflow),
-        b"session_id" => Session(SessionKey::Bare),
-        b"openinference.session.id" => Session(SessionKey::OpenInference),
-        b"langsmith.metadata.session_id" => Session(SessionKey::LangsmithSession),
-        b"langsmith.metadata.thread_id" => Session(SessionKey::LangsmithThread),
-        b"langsmith.metadata.conversation_id" => Session(SessionKey::LangsmithConversation),
-        b"ai.telemetry.metadata.sessionId" => Session(SessionKey::Vercel),
-        b"traceloop.association.properties.session_id" => Session(SessionKey::Traceloop),
-        b"metadata.user_api_key_end_user_id" => Session(SessionKey::LiteLlmEndUser),
-        b"metadata.requester_metadata.user_id" => Session(SessionKey::LiteLlmRequester),
-        b"metadata.user_id" => Session(SessionKey::MetadataUserId),
-        b"metadata.session_id" | b"metadata.sessionId" | b"metadata.conversation_id"
-        | b"metadata.thread_id" => Session(SessionKey::MetadataSession),
-        b"user.id" => User(0),
-        b"mlflow.trace.user" => User(1),
-        b"langfuse.user.id" => User(2),
-        b"ai.telemetry.metadata.userId" => User(4),
-        b"openinference.span.kind" => Kind(0),
-        b"gen_ai.span.kind" | b"fi.span.kind" => Kind(3),
-        b"mlflow.spanType" => Kind(4),
-        b"gen_ai.operation.name" => Kind(5),
-        b"llm.token_count.prompt" | b"gen_ai.usage.input_tokens" | b"gen_ai.usage.prompt_tokens"
-        | b"mlflow.chat.tokenUsage.input_tokens" => Attr::Tokens(Tokens::Prompt),
-        b"llm.token_count.completion"
-        | b"gen_ai.usage.output_tokens"
-        | b"gen_ai.usage.completion_tokens"
-        | b"mlflow.chat.tokenUsage.output_tokens" => Attr::Tokens(Tokens::Completion),
-        b"llm.token_count.total" | b"gen_ai.usage.total_tokens"
-        | b"mlflow.chat.tokenUsage.total_tokens" => Attr::Tokens(Tokens::Total),
-        b"llm.cost.total" | b"gen_ai.cost.total" | b"mlflow.llm.cost.total_cost" => Cost,
-        b"llm.model_name" | b"gen_ai.request.model" | b"gen_ai.response.model"
-        | b"mlflow.llm.model" => Model,
-        _ => return classify_prefix(path),
-    };
-    Leaf(leaf)
-}
-
-fn classify_prefix(path: &[u8]) -> Class {
-    let tree = matches!(
-        path,
-        b"session"
-            | b"gen_ai"
-            | b"gen_ai.conversation"
-            | b"gen_ai.usage"
-            | b"gen_ai.cost"
-            | b"gen_ai.span"
-            | b"langfuse"
-            | b"langfuse.session"
-            | b"langfuse.user"
-            | b"langfuse.trace"
-            | b"langfuse.trace.metadata"
-            | b"langfuse.observation"
-            | b"langfuse.observation.metadata"
-            | b"openinference"
-            | b"openinference.session"
-            | b"openinference.span"
-            | b"langsmith"
-            | b"langsmith.metadata"
-            | b"ai"
-            | b"ai.telemetry"
-            | b"ai.telemetry.metadata"
-            | b"traceloop"
-            | b"traceloop.association"
-            | b"traceloop.association.properties"
-            | b"metadata"
-            | b"metadata.requester_metadata"
-            | b"user"
-            | b"fi"
-            | b"fi.span"
-            | b"mlflow"
-            | b"mlflow.chat"
-            | b"mlflow.chat.tokenUsage"
-            | b"mlflow.llm"
-            | b"mlflow.llm.cost"
-            | b"mlflow.trace"
-            | b"llm"
-            | b"llm.token_count"
-            | b"llm.cost"
-    );
-    if tree {
-        return Class::Tree;
+    }
+    if first != b'l' {
+        return Class::Skip;
     }
     // LiteLLM's raw request span: llm.<provider>.metadata, a Python-literal or JSON string.
-    if let Some(rest) = path.strip_prefix(b"llm.") {
-        let mut parts = rest.splitn(3, |&c| c == b'.');
-        let provider = parts.next().unwrap_or_default();
-        if LLM_FIELDS.contains(&provider) || provider == b"token_count" || provider == b"cost" {
-            return Class::Skip;
-        }
-        return match (parts.next(), parts.next()) {
-            (None, _) | (Some(b"metadata"), None) => Class::Tree,
-            (Some(b"metadata"), Some(b"user_id")) => {
-                Class::Leaf(Attr::Session(SessionKey::ProviderMetadata))
-            }
-            _ => Class::Skip,
-        };
+    let Some(rest) = path.strip_prefix(b"llm.") else { return Class::Skip };
+    let mut parts = rest.splitn(3, |&c| c == b'.');
+    let provider = parts.next().unwrap_or_default();
+    if LLM_FIELDS.contains(&provider) {
+        return Class::Skip;
     }
-    Class::Skip
+    match (parts.next(), parts.next()) {
+        (None, _) | (Some(b"metadata"), None) => Class::Tree,
+        (Some(b"metadata"), Some(b"user_id")) => {
+            Class::Leaf(Attr::Session(SessionKey::ProviderMetadata))
+        }
+        _ => Class::Skip,
+    }
 }
 
 /// A Claude Code user id taken apart: the session, and the user (device or `user_<hash>`).

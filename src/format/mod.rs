@@ -78,12 +78,12 @@ pub enum Field<'a> {
     StatusMessage(RawStr<'a>),
 }
 
-/// How much of an attribute the sink wants.
+/// How much of an attribute the sink wants; `T` is the sink's own note on what the value is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Want {
+pub enum Want<T> {
     Skip,
-    /// Scalars only; containers are skipped.
-    Value,
+    /// Scalars only, handed back with the note; containers are skipped.
+    Value(T),
     /// Scalars, and descend into objects and arrays.
     Tree,
     /// As `Tree`, and also descend into strings that hold JSON or Python literals.
@@ -97,8 +97,11 @@ pub trait Sink {
     /// The object opened last ended; `style` says how its span fields were spelled.
     fn close(&mut self, range: Range<usize>, style: Style);
     fn field(&mut self, f: Field<'_>);
-    fn want(&self, path: &[u8]) -> Want;
-    fn attr(&mut self, path: &[u8], v: Scalar<'_>);
+    /// What the sink learns from classifying a path, passed back with the value.
+    type Tag: Copy;
+    fn want(&self, path: &[u8]) -> Want<Self::Tag>;
+    /// An attribute value; `tag` is `Some` when `want` answered `Value`.
+    fn attr(&mut self, path: &[u8], tag: Option<Self::Tag>, v: Scalar<'_>);
     /// Trace-level metadata of an MLflow trace document (`mlflow.trace.session`, `trace_id`).
     fn trace_meta(&mut self, key: &[u8], v: Scalar<'_>);
     /// The byte range of an MLflow trace's `info` object.
@@ -111,15 +114,79 @@ const MAX_WALK_DEPTH: usize = 48;
 
 /// Walks one top-level JSON value (a line of JSONL or a whole document).
 pub fn walk<S: Sink>(buf: &[u8], c: &mut Cursor<'_>, sink: &mut S) -> Result<(), JsonError> {
-    let mut w = Walker { sink, path: Vec::with_capacity(128), buf };
+    let _ = buf;
+    let mut w = Walker { sink, path: Vec::with_capacity(128) };
     w.value(c, 0)
 }
 
-struct Walker<'s, 'b, S: Sink> {
+struct Walker<'s, S: Sink> {
     sink: &'s mut S,
     path: Vec<u8>,
-    buf: &'b [u8],
 }
+
+/// What a record's own key means, whichever exporter spelled it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Top {
+    FlatSpanId,
+    Context,
+    OtlpSpanId,
+    SnakeSpanId,
+    TraceId,
+    Parent,
+    Name,
+    Kind(u8),
+    Start,
+    End,
+    Status,
+    StatusMessage,
+    Attributes,
+    /// An envelope holding more records.
+    Nested,
+    Info,
+    Annotations,
+}
+
+static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
+    std::sync::LazyLock::new(|| {
+        let table: &[(&str, Top)] = &[
+            ("context.span_id", Top::FlatSpanId),
+            ("context.trace_id", Top::TraceId),
+            ("context", Top::Context),
+            ("spanId", Top::OtlpSpanId),
+            ("span_id", Top::SnakeSpanId),
+            ("traceId", Top::TraceId),
+            ("trace_id", Top::TraceId),
+            ("parent_id", Top::Parent),
+            ("parentSpanId", Top::Parent),
+            ("parent_span_id", Top::Parent),
+            ("parentId", Top::Parent),
+            ("name", Top::Name),
+            ("span_kind", Top::Kind(1)),
+            ("kind", Top::Kind(2)),
+            ("start_time", Top::Start),
+            ("startTimeUnixNano", Top::Start),
+            ("start_time_unix_nano", Top::Start),
+            ("startTime", Top::Start),
+            ("end_time", Top::End),
+            ("endTimeUnixNano", Top::End),
+            ("end_time_unix_nano", Top::End),
+            ("endTime", Top::End),
+            ("status_code", Top::Status),
+            ("status", Top::Status),
+            ("status_message", Top::StatusMessage),
+            ("statusMessage", Top::StatusMessage),
+            ("attributes", Top::Attributes),
+            ("resourceSpans", Top::Nested),
+            ("scopeSpans", Top::Nested),
+            ("spans", Top::Nested),
+            ("traces", Top::Nested),
+            ("data", Top::Nested),
+            ("info", Top::Info),
+            ("annotations", Top::Annotations),
+            ("evaluations", Top::Annotations),
+        ];
+        table.iter().map(|(k, v)| (k.as_bytes(), *v)).collect()
+    });
 
 /// The kind of id a key holds.
 #[derive(Clone, Copy)]
@@ -129,7 +196,7 @@ enum IdField {
     Parent,
 }
 
-impl<S: Sink> Walker<'_, '_, S> {
+impl<S: Sink> Walker<'_, S> {
     /// A value that may hold spans: an object, or an array of them.
     fn value(&mut self, c: &mut Cursor<'_>, depth: usize) -> Result<(), JsonError> {
         if depth > MAX_WALK_DEPTH {
@@ -164,70 +231,59 @@ impl<S: Sink> Walker<'_, '_, S> {
             } else {
                 key.raw
             };
-            match k {
-                b"context.span_id" => {
+            if let Some(rest) = k.strip_prefix(b"attributes.") {
+                self.path.clear();
+                self.path.extend_from_slice(rest);
+                self.attr_value(c)?;
+                continue;
+            }
+            let Some(&top) = TOP_KEYS.get(k) else {
+                c.skip_value()?;
+                continue;
+            };
+            match top {
+                Top::FlatSpanId => {
                     style = Style::Flat;
                     self.id(c, IdField::Span)?;
                 }
-                b"context.trace_id" => self.id(c, IdField::Trace)?,
-                b"context" => {
+                Top::Context => {
                     style = Style::SpanObject;
                     self.context(c)?;
                 }
-                b"spanId" => {
+                Top::OtlpSpanId => {
                     style = Style::Otlp;
                     self.id(c, IdField::Span)?;
                 }
-                b"span_id" => {
+                Top::SnakeSpanId => {
                     if style == Style::Unknown {
                         style = Style::Snake;
                     }
                     self.id(c, IdField::Span)?;
                 }
-                b"traceId" | b"trace_id" => self.id(c, IdField::Trace)?,
-                b"parent_id" | b"parentSpanId" | b"parent_span_id" | b"parentId" => {
-                    self.id(c, IdField::Parent)?;
-                }
-                b"name" => match c.scalar_or_skip()? {
-                    Some(Scalar::Str(s)) => self.sink.field(Field::Name(s)),
-                    _ => {}
-                },
-                b"span_kind" => self.kind(c, 1)?,
-                b"kind" => self.kind(c, 2)?,
-                b"start_time" | b"startTimeUnixNano" | b"start_time_unix_nano" | b"startTime" => {
-                    if let Some(t) = time_value(c)? {
-                        self.sink.field(Field::Start(t));
+                Top::TraceId => self.id(c, IdField::Trace)?,
+                Top::Parent => self.id(c, IdField::Parent)?,
+                Top::Name => {
+                    if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
+                        self.sink.field(Field::Name(s));
                     }
                 }
-                b"end_time" | b"endTimeUnixNano" | b"end_time_unix_nano" | b"endTime" => {
+                Top::Kind(rank) => self.kind(c, rank)?,
+                Top::Start | Top::End => {
                     if let Some(t) = time_value(c)? {
-                        self.sink.field(Field::End(t));
+                        self.sink.field(if top == Top::Start { Field::Start(t) } else { Field::End(t) });
                     }
                 }
-                b"status_code" => self.status(c)?,
-                b"status" => self.status(c)?,
-                b"status_message" | b"statusMessage" => {
+                Top::Status => self.status(c)?,
+                Top::StatusMessage => {
                     if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
                         self.sink.field(Field::StatusMessage(s));
                     }
                 }
-                b"attributes" => self.attributes(c)?,
-                b"resourceSpans" | b"scopeSpans" | b"spans" | b"traces" | b"data" => {
-                    self.value(c, depth + 1)?;
-                }
-                b"info" if c.peek_kind()? == ValueKind::Object => {
-                    mlflow::info(c, self.sink)?;
-                }
-                b"annotations" | b"evaluations" => self.annotations(c)?,
-                _ => {
-                    if let Some(rest) = k.strip_prefix(b"attributes.") {
-                        self.path.clear();
-                        self.path.extend_from_slice(rest);
-                        self.attr_value(c)?;
-                    } else {
-                        c.skip_value()?;
-                    }
-                }
+                Top::Attributes => self.attributes(c)?,
+                Top::Nested => self.value(c, depth + 1)?,
+                Top::Info if c.peek_kind()? == ValueKind::Object => mlflow::info(c, self.sink)?,
+                Top::Info => c.skip_value()?,
+                Top::Annotations => self.annotations(c)?,
             }
         }
         self.sink.close(start..c.pos(), style);
@@ -323,11 +379,13 @@ impl<S: Sink> Walker<'_, '_, S> {
     /// One attribute value at `self.path`: descends as far as the sink wants.
     fn attr_value(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
         let want = self.sink.want(&self.path);
-        if want == Want::Skip {
-            return c.skip_value();
-        }
+        let (tag, descend) = match want {
+            Want::Skip => return c.skip_value(),
+            Want::Value(t) => (Some(t), false),
+            Want::Tree | Want::Parse => (None, true),
+        };
         match c.peek_kind()? {
-            ValueKind::Object if want != Want::Value => {
+            ValueKind::Object if descend => {
                 c.object_start()?;
                 let mut first = true;
                 let base = self.path.len();
@@ -340,7 +398,7 @@ impl<S: Sink> Walker<'_, '_, S> {
                 self.path.truncate(base);
                 Ok(())
             }
-            ValueKind::Array if want != Want::Value => {
+            ValueKind::Array if descend => {
                 c.array_start()?;
                 let mut first = true;
                 let base = self.path.len();
@@ -363,7 +421,7 @@ impl<S: Sink> Walker<'_, '_, S> {
             }
             _ => {
                 let v = c.scalar()?;
-                self.sink.attr(&self.path, v);
+                self.sink.attr(&self.path, tag, v);
                 Ok(())
             }
         }
@@ -371,13 +429,19 @@ impl<S: Sink> Walker<'_, '_, S> {
 
     /// A string attribute: JSON-encoded scalars (MLflow writes `"\"AGENT\""`) are unwrapped,
     /// and where the sink asks, JSON or Python-literal containers inside strings are walked.
-    fn attr_string(&mut self, s: RawStr<'_>, want: Want) {
-        let looks_nested = |b: &[u8]| {
-            let t = b.trim_ascii();
-            matches!(t.first(), Some(b'{' | b'[')) || (t.len() >= 2 && t[0] == b'"')
+    fn attr_string(&mut self, s: RawStr<'_>, want: Want<S::Tag>) {
+        let tag = match want {
+            Want::Value(t) => Some(t),
+            _ => None,
         };
-        if !looks_nested(s.raw) && !(s.escaped && s.raw.starts_with(b"\\\"")) {
-            self.sink.attr(&self.path, Scalar::Str(s));
+        let nested = match s.raw.first() {
+            Some(b'{' | b'[') => true,
+            Some(b'\\') => s.raw.starts_with(b"\\\""),
+            Some(b' ' | b'\n' | b'\t') => matches!(s.raw.trim_ascii().first(), Some(b'{' | b'[')),
+            _ => false,
+        };
+        if !nested {
+            self.sink.attr(&self.path, tag, Scalar::Str(s));
             return;
         }
         let text = s.decode();
@@ -386,12 +450,12 @@ impl<S: Sink> Walker<'_, '_, S> {
             let mut inner = Cursor::new(t.as_bytes());
             if let Ok(Scalar::Str(v)) = inner.scalar() {
                 if inner.at_end() {
-                    self.sink.attr(&self.path, Scalar::Str(v));
+                    self.sink.attr(&self.path, tag, Scalar::Str(v));
                     return;
                 }
             }
         }
-        if want == Want::Parse && (t.starts_with('{') || t.starts_with('[')) {
+        if matches!(want, Want::Parse) && (t.starts_with('{') || t.starts_with('[')) {
             if self.nested_text(t.as_bytes()) {
                 return;
             }
@@ -401,7 +465,7 @@ impl<S: Sink> Walker<'_, '_, S> {
                 }
             }
         }
-        self.sink.attr(&self.path, Scalar::Str(s));
+        self.sink.attr(&self.path, tag, Scalar::Str(s));
     }
 
     /// Walks JSON held in a string; false (and nothing reported) if it is not valid JSON.

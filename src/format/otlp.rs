@@ -7,7 +7,7 @@ use super::{push_key, Sink, Walker, Want};
 use crate::json::{Cursor, JsonError, ValueKind};
 
 /// Walks a key/value list, each key appended to the current path.
-pub(super) fn key_values<S: Sink>(w: &mut Walker<'_, '_, S>, c: &mut Cursor<'_>) -> Result<(), JsonError> {
+pub(super) fn key_values<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>) -> Result<(), JsonError> {
     let base = w.path.len();
     c.array_start()?;
     let mut first = true;
@@ -33,7 +33,7 @@ pub(super) fn key_values<S: Sink>(w: &mut Walker<'_, '_, S>, c: &mut Cursor<'_>)
                     push_key(&mut w.path, name);
                     have_key = true;
                     if let Some(at) = pending_value.take() {
-                        let mut again = Cursor::new(c.buf());
+                        let mut again = c.clone();
                         again.set_pos(at);
                         any_value(w, &mut again)?;
                     }
@@ -53,11 +53,15 @@ pub(super) fn key_values<S: Sink>(w: &mut Walker<'_, '_, S>, c: &mut Cursor<'_>)
 }
 
 /// One `AnyValue` at the current path.
-fn any_value<S: Sink>(w: &mut Walker<'_, '_, S>, c: &mut Cursor<'_>) -> Result<(), JsonError> {
+fn any_value<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>) -> Result<(), JsonError> {
     let want = w.sink.want(&w.path);
-    if want == Want::Skip || c.peek_kind()? != ValueKind::Object {
+    if matches!(want, Want::Skip) || c.peek_kind()? != ValueKind::Object {
         return c.skip_value();
     }
+    let (tag, descend) = match want {
+        Want::Value(t) => (Some(t), false),
+        _ => (None, true),
+    };
     c.object_start()?;
     let mut first = true;
     while let Some(k) = c.next_key(&mut first)? {
@@ -72,10 +76,10 @@ fn any_value<S: Sink>(w: &mut Walker<'_, '_, S>, c: &mut Cursor<'_>) -> Result<(
             b"intValue" | b"int_value" | b"doubleValue" | b"double_value" | b"boolValue"
             | b"bool_value" => match c.scalar_or_skip()? {
                 Some(crate::json::Scalar::Null) | None => {}
-                Some(v) => w.sink.attr(&w.path, v),
+                Some(v) => w.sink.attr(&w.path, tag, v),
             },
-            b"arrayValue" | b"array_value" if want != Want::Value => list(w, c, false)?,
-            b"kvlistValue" | b"kvlist_value" if want != Want::Value => list(w, c, true)?,
+            b"arrayValue" | b"array_value" if descend => list(w, c, false)?,
+            b"kvlistValue" | b"kvlist_value" if descend => list(w, c, true)?,
             _ => c.skip_value()?,
         }
     }
@@ -83,7 +87,7 @@ fn any_value<S: Sink>(w: &mut Walker<'_, '_, S>, c: &mut Cursor<'_>) -> Result<(
 }
 
 /// `{values: [...]}` of an array (items indexed) or a kvlist (items keyed).
-fn list<S: Sink>(w: &mut Walker<'_, '_, S>, c: &mut Cursor<'_>, keyed: bool) -> Result<(), JsonError> {
+fn list<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>, keyed: bool) -> Result<(), JsonError> {
     if c.peek_kind()? != ValueKind::Object {
         return c.skip_value();
     }

@@ -8,7 +8,7 @@ use crate::format::keys::{self, Attr, Class, SessionKey, Tokens};
 use crate::format::{self, Evaluation, Field, Sink, Style, Want};
 use crate::hash::Map;
 use crate::ids::{self, Id};
-use crate::json::{Cursor, JsonError, RawStr, Scalar};
+use crate::json::{Bits, Cursor, JsonError, RawStr, Scalar};
 use crate::kind::{Kind, Status};
 use std::borrow::Cow;
 use std::ops::Range;
@@ -60,6 +60,9 @@ pub struct ChunkOut {
 
 const NONE: u32 = u32::MAX;
 
+/// Records up to this size are scanned with bitmaps (3 bits per byte); larger ones byte-wise.
+const MAX_BITS_RECORD: usize = 64 << 20;
+
 #[derive(Clone, Copy, Default)]
 struct Builder {
     span_id: Option<(u64, bool)>,
@@ -106,6 +109,7 @@ pub struct Collector<'b> {
     /// (position in unit, line) of the last line computed, to count newlines incrementally.
     line_mark: (usize, u32),
     orphan_ids: bool,
+    bits: Bits,
 }
 
 impl<'b> Collector<'b> {
@@ -118,6 +122,7 @@ impl<'b> Collector<'b> {
             unit_line: 0,
             line_mark: (0, 0),
             orphan_ids: false,
+            bits: Bits::default(),
         }
     }
 
@@ -133,7 +138,12 @@ impl<'b> Collector<'b> {
         self.line_mark = (0, line);
         self.frames.clear();
         self.orphan_ids = false;
-        let mut c = Cursor::new(bytes);
+        let mut bits = std::mem::take(&mut self.bits);
+        let use_bits = bytes.len() <= MAX_BITS_RECORD;
+        if use_bits {
+            bits.compute(bytes);
+        }
+        let mut c = if use_bits { Cursor::with_bits(bytes, &bits) } else { Cursor::new(bytes) };
         let walked = format::walk(bytes, &mut c, self).and_then(|()| {
             if c.at_end() {
                 Ok(())
@@ -157,6 +167,7 @@ impl<'b> Collector<'b> {
             })),
         };
         if let Some(reason) = reason {
+            self.bits = bits;
             self.out.spans.truncate(mark.0);
             self.out.extras.truncate(mark.1);
             self.out.evals.truncate(mark.2);
@@ -168,6 +179,11 @@ impl<'b> Collector<'b> {
             return 0;
         }
         self.out.records += 1;
+        let maybe_bad_utf8 = !use_bits || bits.non_ascii;
+        self.bits = bits;
+        if !maybe_bad_utf8 {
+            return self.out.spans.len() - mark.0;
+        }
         if let Err(e) = std::str::from_utf8(bytes) {
             for s in &mut self.out.spans[mark.0..] {
                 s.flags |= flag::BAD_UTF8;
@@ -212,6 +228,18 @@ impl<'b> Collector<'b> {
 
     /// A span or parent id: (value, is_text).
     fn span_id(&mut self, raw: RawStr<'_>) -> Option<(u64, bool)> {
+        if !raw.escaped {
+            if let Some(fast) = ids::normalize_bytes(raw.raw) {
+                return match fast? {
+                    Id::Hex64(v) => Some((v, false)),
+                    _ => self.span_id_slow(raw),
+                };
+            }
+        }
+        self.span_id_slow(raw)
+    }
+
+    fn span_id_slow(&mut self, raw: RawStr<'_>) -> Option<(u64, bool)> {
         let text = raw.decode();
         match ids::normalize(&text)? {
             Id::Hex64(v) => Some((v, false)),
@@ -421,6 +449,16 @@ impl Sink for Collector<'_> {
                     b.span_id = id;
                 }
             }
+            Field::TraceId(raw) if !raw.escaped && raw.raw.len() == 32 => {
+                let key = match ids::normalize_bytes(raw.raw) {
+                    Some(Some(Id::Hex128(v))) => Some(TraceKey::Hex(v)),
+                    _ => self.trace_key(&raw.decode()),
+                };
+                if let Some(b) = self.top() {
+                    b.trace = key;
+                    b.trace_is_mlflow = false;
+                }
+            }
             Field::TraceId(raw) => {
                 let text = raw.decode();
                 let key = self.trace_key(&text);
@@ -461,16 +499,18 @@ impl Sink for Collector<'_> {
         }
     }
 
-    fn want(&self, path: &[u8]) -> Want {
+    type Tag = Attr;
+
+    fn want(&self, path: &[u8]) -> Want<Attr> {
         match keys::classify(path) {
             Class::Skip => Want::Skip,
-            Class::Leaf(_) => Want::Value,
+            Class::Leaf(a) => Want::Value(a),
             Class::Tree => Want::Parse,
         }
     }
 
-    fn attr(&mut self, path: &[u8], v: Scalar<'_>) {
-        let Class::Leaf(attr) = keys::classify(path) else { return };
+    fn attr(&mut self, _path: &[u8], tag: Option<Attr>, v: Scalar<'_>) {
+        let Some(attr) = tag else { return };
         let text = || match v {
             Scalar::Str(s) => Some(s.decode()),
             Scalar::Num(n) => Some(String::from_utf8_lossy(n)),

@@ -1,6 +1,6 @@
 //! The cursor: reads one JSON token at a time and skips whole values, validating as it goes.
 
-use super::RawStr;
+use super::{Bits, RawStr};
 use std::fmt;
 use std::ops::Range;
 
@@ -75,6 +75,9 @@ impl Scalar<'_> {
 
 /// Parses an integer, accepting an integral decimal fraction (`12.0`, `1.7e12`).
 fn parse_int(text: &[u8]) -> Option<i128> {
+    if (1..=19).contains(&text.len()) && text.iter().all(u8::is_ascii_digit) {
+        return Some(text.iter().fold(0i128, |a, &c| a * 10 + i128::from(c - b'0')));
+    }
     let s = std::str::from_utf8(text).ok()?;
     if let Ok(v) = s.parse::<i128>() {
         return Some(v);
@@ -85,6 +88,18 @@ fn parse_int(text: &[u8]) -> Option<i128> {
 }
 
 const MAX_DEPTH: usize = 512;
+
+/// Position of the first `"` or `\` in an 8-byte word, found with word-wide bit tricks.
+#[inline]
+fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let w = u64::from_le_bytes(bytes.try_into().ok()?);
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let hits = zero_byte(w ^ (ONES * u64::from(b'"'))) | zero_byte(w ^ (ONES * u64::from(b'\\')));
+    // The lowest flagged byte is exact; flags above it may be false positives, never below.
+    (hits != 0).then(|| (hits.trailing_zeros() / 8) as usize)
+}
 
 /// A stack of open containers, one bit each (1 = object).
 struct Stack {
@@ -116,15 +131,25 @@ impl Stack {
 }
 
 /// A position in a JSON buffer.
+///
+/// With [`Bits`] for the buffer, strings and nested values are skipped by bit scans; inside a
+/// value skipped that way only the strings and the brackets are checked, not the commas and
+/// colons (the walker checks those wherever it reads).
 #[derive(Clone, Debug)]
 pub struct Cursor<'a> {
     buf: &'a [u8],
     pos: usize,
+    bits: Option<&'a Bits>,
 }
 
 impl<'a> Cursor<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
-        Cursor { buf, pos: 0 }
+        Cursor { buf, pos: 0, bits: None }
+    }
+
+    /// A cursor that uses the precomputed bitmaps of `buf`.
+    pub fn with_bits(buf: &'a [u8], bits: &'a Bits) -> Self {
+        Cursor { buf, pos: 0, bits: Some(bits) }
     }
 
     pub fn pos(&self) -> usize {
@@ -139,7 +164,11 @@ impl<'a> Cursor<'a> {
         self.buf
     }
 
+    #[inline(always)]
     pub fn skip_ws(&mut self) {
+        if self.buf.get(self.pos).is_some_and(|&c| c > b' ') {
+            return;
+        }
         while let Some(&c) = self.buf.get(self.pos) {
             if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
                 break;
@@ -154,6 +183,7 @@ impl<'a> Cursor<'a> {
         self.pos >= self.buf.len()
     }
 
+    #[inline(always)]
     fn byte(&self) -> Result<u8, JsonError> {
         self.buf.get(self.pos).copied().ok_or(JsonError::Eof)
     }
@@ -165,6 +195,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    #[inline(always)]
     fn expect(&mut self, c: u8) -> Result<(), JsonError> {
         self.skip_ws();
         if self.byte()? == c {
@@ -176,6 +207,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The kind of the next value (skipping whitespace), without consuming it.
+    #[inline]
     pub fn peek_kind(&mut self) -> Result<ValueKind, JsonError> {
         self.skip_ws();
         Ok(match self.byte()? {
@@ -202,6 +234,7 @@ impl<'a> Cursor<'a> {
     /// The next key of an object (consuming the `:`), or `None` at the closing `}`.
     ///
     /// `first` must start `true` for each object; the cursor uses it to expect the comma.
+    #[inline(always)]
     pub fn next_key(&mut self, first: &mut bool) -> Result<Option<RawStr<'a>>, JsonError> {
         self.skip_ws();
         match self.byte()? {
@@ -223,6 +256,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Steps to the next array item; `false` at the closing `]`.
+    #[inline(always)]
     pub fn next_item(&mut self, first: &mut bool) -> Result<bool, JsonError> {
         self.skip_ws();
         match self.byte()? {
@@ -241,14 +275,44 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads a string, returning its raw contents.
+    #[inline(always)]
     pub fn string(&mut self) -> Result<RawStr<'a>, JsonError> {
         self.skip_ws();
-        if self.byte()? != b'"' {
+        if self.buf.get(self.pos) != Some(&b'"') {
             return Err(self.unexpected());
         }
         let start = self.pos + 1;
+        let Some(bits) = self.bits else { return self.string_bytewise(start) };
+        let Some(end) = bits.next_quote(start) else {
+            self.pos = self.buf.len();
+            return Err(JsonError::Eof);
+        };
+        self.pos = end + 1;
+        let escaped = bits.any_backslash(start, end);
+        Ok(RawStr { raw: &self.buf[start..end], escaped })
+    }
+
+    /// Finds the end of the string starting at `start` without bitmaps.
+    #[inline(never)]
+    fn string_bytewise(&mut self, start: usize) -> Result<RawStr<'a>, JsonError> {
         let mut i = start;
         let mut escaped = false;
+        // Keys and short values end within a few words: test 8 bytes at a time (SWAR) before
+        // handing long strings to memchr's SIMD search.
+        let short = (start + 64).min(self.buf.len());
+        while i + 8 <= short {
+            let Some(hit) = quote_or_backslash(&self.buf[i..i + 8]) else {
+                i += 8;
+                continue;
+            };
+            i += hit;
+            if self.buf[i] == b'"' {
+                self.pos = i + 1;
+                return Ok(RawStr { raw: &self.buf[start..i], escaped });
+            }
+            escaped = true;
+            i += 2;
+        }
         loop {
             let rest = self.buf.get(i..).ok_or(JsonError::Eof)?;
             let Some(k) = memchr::memchr2(b'"', b'\\', rest) else {
@@ -266,23 +330,22 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads a number or literal (not a string or container).
+    #[inline]
     fn atom(&mut self) -> Result<Scalar<'a>, JsonError> {
         let rest = &self.buf[self.pos..];
-        for (lit, val) in [
-            (&b"true"[..], Scalar::Bool(true)),
-            (b"false", Scalar::Bool(false)),
-            (b"null", Scalar::Null),
-        ] {
-            if rest.starts_with(lit) {
-                self.pos += lit.len();
-                return Ok(val);
-            }
-        }
-        for lit in [&b"NaN"[..], b"Infinity", b"-Infinity"] {
-            if rest.starts_with(lit) {
-                self.pos += lit.len();
-                return Ok(Scalar::Num(lit));
-            }
+        let lit = |word: &[u8], v: Scalar<'a>| rest.starts_with(word).then_some((word.len(), v));
+        let found = match rest.first() {
+            Some(b'n') => lit(b"null", Scalar::Null),
+            Some(b't') => lit(b"true", Scalar::Bool(true)),
+            Some(b'f') => lit(b"false", Scalar::Bool(false)),
+            Some(b'N') => lit(b"NaN", Scalar::Num(b"NaN")),
+            Some(b'I') => lit(b"Infinity", Scalar::Num(b"Infinity")),
+            Some(b'-') if rest.starts_with(b"-Infinity") => Some((9, Scalar::Num(b"-Infinity"))),
+            _ => None,
+        };
+        if let Some((len, v)) = found {
+            self.pos += len;
+            return Ok(v);
         }
         let len = rest
             .iter()
@@ -300,6 +363,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads a scalar value; errors on `{` or `[`.
+    #[inline]
     pub fn scalar(&mut self) -> Result<Scalar<'a>, JsonError> {
         self.skip_ws();
         match self.byte()? {
@@ -310,6 +374,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips one value of any kind, checking that it is well formed.
+    #[inline]
     pub fn skip_value(&mut self) -> Result<(), JsonError> {
         self.skip_ws();
         match self.byte()? {
@@ -325,6 +390,33 @@ impl<'a> Cursor<'a> {
         let start = self.pos;
         self.skip_value()?;
         Ok(start..self.pos)
+    }
+
+    /// Skips a container by its brackets alone (strings are already accounted for in `bits`).
+    fn skip_brackets(&mut self, bits: &Bits) -> Result<(), JsonError> {
+        let mut st = Stack::new();
+        let mut at = self.pos;
+        loop {
+            let Some(i) = bits.next_bracket(at) else {
+                self.pos = self.buf.len();
+                return Err(JsonError::Eof);
+            };
+            match self.buf[i] {
+                b'{' => st.push(true, i)?,
+                b'[' => st.push(false, i)?,
+                c => {
+                    if st.len == 0 || st.top_is_obj() != (c == b'}') {
+                        return Err(JsonError::Unexpected { at: i, byte: c });
+                    }
+                    st.len -= 1;
+                    if st.len == 0 {
+                        self.pos = i + 1;
+                        return Ok(());
+                    }
+                }
+            }
+            at = i + 1;
+        }
     }
 
     /// Opens the container under the cursor; returns true when it closed at once (empty).
@@ -343,6 +435,9 @@ impl<'a> Cursor<'a> {
     }
 
     fn skip_container(&mut self) -> Result<(), JsonError> {
+        if let Some(bits) = self.bits {
+            return self.skip_brackets(bits);
+        }
         let mut st = Stack::new();
         let mut just_closed = self.open(&mut st)?;
         loop {
@@ -449,6 +544,38 @@ mod tests {
         }
         assert_eq!(keys, ["a", "b", "c"]);
         assert!(c.at_end());
+    }
+
+    #[test]
+    fn word_search_matches_naive_search() {
+        let mut x = 0x1234_5678_9abc_def1u64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let alphabet = [b'"', b'\\', 0, 1, b'!', b'#', 0x22 ^ 0x80, b'a'];
+            let bytes: Vec<u8> = (0..8).map(|i| alphabet[(x >> (i * 3)) as usize % 8]).collect();
+            let naive = bytes.iter().position(|&c| c == b'"' || c == b'\\');
+            assert_eq!(quote_or_backslash(&bytes), naive, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn strings_of_every_length() {
+        for n in 0..200 {
+            for esc in [None, Some(n / 2)] {
+                let mut body: String = "x".repeat(n);
+                if let Some(at) = esc.filter(|_| n > 0) {
+                    body.replace_range(at..=at, "\\");
+                    body.insert(at + 1, '"');
+                }
+                let src = format!("\"{body}\" ");
+                let mut c = Cursor::new(src.as_bytes());
+                let s = c.string().unwrap();
+                assert_eq!(s.raw, body.as_bytes());
+                assert_eq!(c.pos(), body.len() + 2);
+            }
+        }
     }
 
     #[test]

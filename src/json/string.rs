@@ -18,7 +18,10 @@ impl<'a> RawStr<'a> {
     /// Decodes escapes and invalid UTF-8 (replaced by U+FFFD); borrows when nothing changes.
     pub fn decode(&self) -> Cow<'a, str> {
         if !self.escaped {
-            return String::from_utf8_lossy(self.raw);
+            return match std::str::from_utf8(self.raw) {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(self.raw),
+            };
         }
         Cow::Owned(unescape(self.raw))
     }

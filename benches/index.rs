@@ -1,0 +1,98 @@
+//! Index speed and memory on a deterministic ~1 GB Phoenix-style export, next to `wc -l` on
+//! the same warm file, measured in the same run (this machine is shared and noisy).
+//!
+//! `cargo bench --bench index` (set `SESSTUI_BENCH_MB` for another size). Prints a table.
+
+#[path = "support/datagen.rs"]
+mod datagen;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child-index") {
+        child_index(Path::new(&args[i + 1]));
+        return;
+    }
+    let mb: u64 = std::env::var("SESSTUI_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    let path = dir.join(format!("phoenix_{mb}mb.jsonl"));
+    if !path.exists() {
+        let t = Instant::now();
+        let tmp = path.with_extension("tmp");
+        let (spans, traces, sessions) = datagen::generate(&tmp, mb << 20).expect("generate");
+        std::fs::rename(&tmp, &path).expect("rename");
+        eprintln!("generated {} ({spans} spans, {traces} traces, {sessions} sessions) in {:.1}s", path.display(), t.elapsed().as_secs_f64());
+    }
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    // Warm the page cache.
+    let _ = Command::new("cat").arg(&path).stdout(std::process::Stdio::null()).status();
+    let runs = 5;
+    let wc = median((0..runs).map(|_| time_cmd(Command::new("wc").arg("-l").arg(&path))).collect());
+    let exe = std::env::current_exe().expect("exe");
+    let mut idx = Vec::new();
+    let mut last = String::new();
+    for _ in 0..runs {
+        let out = Command::new(&exe).arg("--child-index").arg(&path).output().expect("child");
+        last = String::from_utf8_lossy(&out.stdout).into_owned();
+        idx.push(field(&last, "index_s"));
+    }
+    let index_s = median(idx);
+    let spans = field(&last, "spans");
+    let rss = field(&last, "max_rss_kb") * 1024.0;
+    let anon = field(&last, "anon_peak_kb") * 1024.0;
+    println!("file            {} ({:.0} MB, {spans:.0} spans)", path.display(), size as f64 / 1e6);
+    println!("wc -l           {:>8.3} s   (median of {runs})", wc);
+    println!("sesstui index   {:>8.3} s   (median of {runs}) = {:.2}x wc -l", index_s, index_s / wc);
+    println!("  throughput    {:>8.0} MB/s", size as f64 / 1e6 / index_s);
+    println!("peak RSS        {:>8.0} MB   (includes the mapped file's pages)", rss / 1e6);
+    println!("peak beyond map {:>8.0} MB   = {:.0} bytes/span (RSS - file-backed pages)", anon / 1e6, anon / spans);
+    println!("{last}");
+}
+
+fn time_cmd(cmd: &mut Command) -> f64 {
+    let t = Instant::now();
+    let _ = cmd.stdout(std::process::Stdio::null()).status();
+    t.elapsed().as_secs_f64()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn field(text: &str, name: &str) -> f64 {
+    text.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// A field of /proc/self/status in kB. Peak memory beyond the map is estimated as the RSS
+/// high-water mark minus the file-backed pages still resident at the end (the mapped export).
+fn proc_status(key: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(key)).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(f64::NAN)
+}
+
+fn child_index(path: &Path) {
+    let t = Instant::now();
+    let src = sesstui::source::Source::open(path).expect("open");
+    let progress = sesstui::index::progress::Progress::default();
+    let index = sesstui::index::build(vec![src], &progress).expect("index");
+    let index_s = t.elapsed().as_secs_f64();
+    println!(
+        "index_s={index_s:.4} spans={} traces={} bad={} max_rss_kb={} anon_peak_kb={}",
+        index.spans.len(),
+        index.traces.len(),
+        index.problems.len(),
+        proc_status("VmHWM:"),
+        proc_status("VmHWM:") - proc_status("RssFile:"),
+    );
+}

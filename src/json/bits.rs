@@ -1,0 +1,270 @@
+//! Structural bitmaps of a record, one bit per byte, computed 16 bytes at a time with SSE2.
+//!
+//! With unescaped quotes and out-of-string brackets as bitmaps, finding the end of a string or
+//! of a nested value is a bit scan instead of a byte loop: this is what lets the index keep up
+//! with the disk (the idea is simdjson's "stage 1", reduced to what the walker needs).
+
+/// Bitmaps over a buffer: bit `i % 64` of word `i / 64` stands for byte `i`.
+#[derive(Debug, Default)]
+pub struct Bits {
+    /// Quotes that are not escaped.
+    quotes: Vec<u64>,
+    /// Backslashes (any).
+    backslashes: Vec<u64>,
+    /// `{`, `}`, `[`, `]` outside strings.
+    brackets: Vec<u64>,
+    /// Some byte is ≥ 0x80 (so UTF-8 must be checked).
+    pub non_ascii: bool,
+}
+
+/// Per 64-byte block: (quotes, backslashes, brackets, bytes ≥ 0x80).
+fn classify_block(block: &[u8; 64]) -> (u64, u64, u64, u64) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use safe_arch::{
+            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
+            set_splat_i8_m128i,
+        };
+        let splat = |c: u8| set_splat_i8_m128i(i8::from_ne_bytes([c]));
+        let (quote, slash, open, close, case) =
+            (splat(b'"'), splat(b'\\'), splat(b'{'), splat(b'}'), splat(0x20));
+        let mut out = (0u64, 0u64, 0u64, 0u64);
+        for (k, chunk) in block.chunks_exact(16).enumerate() {
+            let Ok(chunk) = <&[u8; 16]>::try_from(chunk) else { continue };
+            let v = load_unaligned_m128i(chunk);
+            let bits = |m| u64::from(move_mask_i8_m128i(m).cast_unsigned()) << (16 * k);
+            // `[` and `]` are `{` and `}` without bit 0x20.
+            let folded = bitor_m128i(v, case);
+            out.0 |= bits(cmp_eq_mask_i8_m128i(v, quote));
+            out.1 |= bits(cmp_eq_mask_i8_m128i(v, slash));
+            out.2 |= bits(bitor_m128i(
+                cmp_eq_mask_i8_m128i(folded, open),
+                cmp_eq_mask_i8_m128i(folded, close),
+            ));
+            out.3 |= bits(v);
+        }
+        out
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut out = (0u64, 0u64, 0u64, 0u64);
+        for (i, &c) in block.iter().enumerate() {
+            let bit = 1u64 << i;
+            match c {
+                b'"' => out.0 |= bit,
+                b'\\' => out.1 |= bit,
+                b'{' | b'}' | b'[' | b']' => out.2 |= bit,
+                c if c >= 0x80 => out.3 |= bit,
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// Bit `i` set when an odd number of bits at or below `i` are set.
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+impl Bits {
+    /// Computes the bitmaps of `buf`, reusing this value's storage.
+    pub fn compute(&mut self, buf: &[u8]) {
+        let words = buf.len().div_ceil(64);
+        for v in [&mut self.quotes, &mut self.backslashes, &mut self.brackets] {
+            v.clear();
+            v.resize(words, 0);
+        }
+        self.non_ascii = false;
+        let mut in_string = 0u64; // all ones when the previous block ended inside a string
+        let mut escape_next = false; // the previous block ended with an escaping backslash
+        let mut tail = [b' '; 64];
+        for w in 0..words {
+            let start = w * 64;
+            let block: &[u8; 64] = match buf.get(start..start + 64).map(<&[u8; 64]>::try_from) {
+                Some(Ok(b)) => b,
+                _ => {
+                    let rest = &buf[start..];
+                    tail[..rest.len()].copy_from_slice(rest);
+                    &tail
+                }
+            };
+            let (q, bs, br, hi) = classify_block(block);
+            self.non_ascii |= hi != 0;
+            let mut escaped = 0u64;
+            if bs != 0 || escape_next {
+                let mut pending = bs;
+                if escape_next {
+                    escaped |= 1;
+                    pending &= !1;
+                }
+                escape_next = false;
+                while pending != 0 {
+                    let i = pending.trailing_zeros();
+                    pending &= pending - 1;
+                    if i == 63 {
+                        escape_next = true;
+                    } else {
+                        escaped |= 1 << (i + 1);
+                        pending &= !(1 << (i + 1));
+                    }
+                }
+            }
+            let q = q & !escaped;
+            let inside = prefix_xor(q) ^ in_string;
+            in_string = if inside >> 63 == 1 { !0 } else { 0 };
+            self.quotes[w] = q;
+            self.backslashes[w] = bs;
+            self.brackets[w] = br & !inside & !escaped;
+        }
+    }
+
+    fn next(words: &[u64], from: usize) -> Option<usize> {
+        let mut w = from / 64;
+        let mut word = *words.get(w)? & (!0u64 << (from % 64));
+        loop {
+            if word != 0 {
+                return Some(w * 64 + word.trailing_zeros() as usize);
+            }
+            w += 1;
+            word = *words.get(w)?;
+        }
+    }
+
+    /// The first unescaped quote at or after `from`.
+    #[inline]
+    pub fn next_quote(&self, from: usize) -> Option<usize> {
+        // Most strings end in the word they start in.
+        if let Some(&w) = self.quotes.get(from / 64) {
+            let word = w & (!0u64 << (from % 64));
+            if word != 0 {
+                return Some(from / 64 * 64 + word.trailing_zeros() as usize);
+            }
+        }
+        Self::next(&self.quotes, from)
+    }
+
+    /// The first bracket outside a string at or after `from`.
+    pub fn next_bracket(&self, from: usize) -> Option<usize> {
+        Self::next(&self.brackets, from)
+    }
+
+    /// True when a backslash lies in `start..end`.
+    #[inline]
+    pub fn any_backslash(&self, start: usize, end: usize) -> bool {
+        if start >= end {
+            return false;
+        }
+        if start / 64 == (end - 1) / 64 {
+            let Some(&w) = self.backslashes.get(start / 64) else { return false };
+            let span = end - start;
+            let mask = if span >= 64 { !0 } else { ((1u64 << span) - 1) << (start % 64) };
+            return w & mask != 0;
+        }
+        let (first, last) = (start / 64, (end - 1) / 64);
+        let Some(words) = self.backslashes.get(first..=last) else { return false };
+        words.iter().enumerate().any(|(k, &w)| {
+            let mut w = w;
+            if k == 0 {
+                w &= !0u64 << (start % 64);
+            }
+            if k == last - first {
+                w &= !0u64 >> (63 - (end - 1) % 64);
+            }
+            w != 0
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn positions(buf: &[u8]) -> (Vec<usize>, Vec<usize>) {
+        let mut b = Bits::default();
+        b.compute(buf);
+        let mut q = vec![];
+        let mut at = 0;
+        while let Some(i) = b.next_quote(at) {
+            q.push(i);
+            at = i + 1;
+        }
+        let mut br = vec![];
+        at = 0;
+        while let Some(i) = b.next_bracket(at) {
+            br.push(i);
+            at = i + 1;
+        }
+        (q, br)
+    }
+
+    /// The same bitmaps, computed one byte at a time.
+    fn naive(buf: &[u8]) -> (Vec<usize>, Vec<usize>) {
+        let (mut q, mut br) = (vec![], vec![]);
+        let (mut inside, mut esc) = (false, false);
+        for (i, &c) in buf.iter().enumerate() {
+            if esc {
+                esc = false;
+                continue;
+            }
+            match c {
+                b'\\' => esc = true,
+                b'"' => {
+                    q.push(i);
+                    inside = !inside;
+                }
+                b'{' | b'}' | b'[' | b']' if !inside => br.push(i),
+                _ => {}
+            }
+        }
+        (q, br)
+    }
+
+    #[test]
+    fn matches_a_byte_at_a_time_scan() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let alphabet = b"\"\\{}[]ab :,\xc3";
+        for len in [0, 1, 15, 16, 63, 64, 65, 127, 128, 200, 1000] {
+            for _ in 0..300 {
+                let buf: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        alphabet[(x % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                assert_eq!(positions(&buf), naive(&buf), "{:?}", String::from_utf8_lossy(&buf));
+            }
+        }
+    }
+
+    #[test]
+    fn backslash_ranges() {
+        let mut s = vec![b'a'; 200];
+        s[70] = b'\\';
+        let mut b = Bits::default();
+        b.compute(&s);
+        assert!(b.any_backslash(70, 71));
+        assert!(b.any_backslash(0, 200));
+        assert!(b.any_backslash(64, 128));
+        assert!(!b.any_backslash(0, 70));
+        assert!(!b.any_backslash(71, 200));
+        assert!(!b.any_backslash(70, 70));
+    }
+
+    #[test]
+    fn escapes_across_block_edges() {
+        let mut s = vec![b'"'];
+        s.extend(std::iter::repeat_n(b'a', 62));
+        s.extend_from_slice(b"\\\"{\"}");
+        // Byte 63 is a backslash escaping the quote at 64; the string closes at 66.
+        assert_eq!(positions(&s), (vec![0, 66], vec![67]));
+    }
+}
