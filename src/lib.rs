@@ -4,12 +4,20 @@
 //! by the [`format`] walker) → [`model`] (traces, span trees, reconstructed sessions) → the
 //! headless commands and the TUI.
 
+pub mod cli;
 pub mod error;
+pub mod fmt;
 pub mod format;
 pub mod hash;
+pub mod headless;
 pub mod ids;
 pub mod index;
 pub mod json;
 pub mod kind;
+pub mod load;
+pub mod model;
+pub mod sanitize;
 pub mod source;
 pub mod time;
+pub mod transcript;
+pub mod tui;

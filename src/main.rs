@@ -1,1 +1,20 @@
-fn main() {}
+//! sesstui: parse the command line, then run the explorer or a headless command.
+
+use clap::Parser;
+use sesstui::cli::Cli;
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(cmd) => sesstui::headless::run(cmd),
+        None if cli.files.is_empty() => {
+            eprintln!("sesstui: give a trace export to open, e.g. `sesstui fixtures/phoenix/spans_df_epoch_ms.jsonl` (see --help)");
+            std::process::exit(2);
+        }
+        None => sesstui::tui::run(&cli.files, cli.mouse),
+    };
+    if let Err(e) = result {
+        eprintln!("sesstui: {e:#}");
+        std::process::exit(2);
+    }
+}

@@ -299,6 +299,19 @@ pub fn parse_claude_user_id(s: &str) -> Option<ClaudeIdentity> {
     Some(ClaudeIdentity { session: session.to_owned(), user })
 }
 
+/// Like [`parse_claude_user_id`], but only for values that are unmistakably Claude Code user ids
+/// (`user_…_account_…_session_…`, or JSON with `session_id` and `device_id`): some proxies
+/// copy the whole user id into `session.id` or `user.id`.
+pub fn parse_claude_user_id_strict(s: &str) -> Option<ClaudeIdentity> {
+    let t = s.trim();
+    let shaped = if t.starts_with('{') {
+        t.contains("\"session_id\"") && t.contains("\"device_id\"")
+    } else {
+        t.starts_with("user_") && t.contains("_account_") && t.contains("_session_")
+    };
+    if shaped { parse_claude_user_id(t) } else { None }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +380,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(id, ClaudeIdentity { session: "5e55-10n".into(), user: Some("d3v".into()) });
+    }
+
+    #[test]
+    fn strict_form_needs_the_whole_shape() {
+        assert!(parse_claude_user_id_strict("user_ab_account__session_s1").is_some());
+        assert!(parse_claude_user_id_strict("my_session_5").is_none());
+        assert!(parse_claude_user_id_strict(r#"{"session_id":"x"}"#).is_none());
     }
 
     #[test]

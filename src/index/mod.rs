@@ -116,9 +116,7 @@ struct Piece {
     first: bool,
 }
 
-/// Scans `sources` into an index, reporting progress and stopping early if cancelled.
-///
-/// Fails if a file holds no span at all (every line malformed, or not a trace export).
+/// Scans `sources` into an index, reporting progress; fails only if cancelled.
 pub fn build(sources: Vec<Source>, progress: &Progress) -> Result<Index, Error> {
     let total: usize = sources.iter().map(|s| s.bytes().len()).sum();
     progress.total_bytes.store(total as u64, Ordering::Relaxed);
@@ -145,10 +143,22 @@ pub fn build(sources: Vec<Source>, progress: &Progress) -> Result<Index, Error> 
     if progress.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    let index = merge(sources, &modes, &pieces, outs);
-    for f in &index.files {
-        if f.spans == 0 {
-            let malformed = index.problems.iter().filter(|p| p.severity == Severity::Malformed).count();
+    Ok(merge(sources, &modes, &pieces, outs))
+}
+
+impl Index {
+    /// Fails for the first file that holds no span at all (every line malformed, or not a
+    /// trace export): there is nothing to show for it.
+    pub fn require_spans(&self) -> Result<(), Error> {
+        for (i, f) in self.files.iter().enumerate() {
+            if f.spans > 0 {
+                continue;
+            }
+            let malformed = self
+                .problems
+                .iter()
+                .filter(|p| usize::from(p.file) == i && p.severity == Severity::Malformed)
+                .count();
             let reason = match (f.bytes, malformed) {
                 (0, _) => "the file is empty".to_owned(),
                 (_, 0) => "no line holds a span".to_owned(),
@@ -156,8 +166,8 @@ pub fn build(sources: Vec<Source>, progress: &Progress) -> Result<Index, Error> 
             };
             return Err(Error::NoSpans { path: f.path.clone(), reason });
         }
+        Ok(())
     }
-    Ok(index)
 }
 
 fn scan_pieces(sources: &[Source], pieces: &[Piece], progress: &Progress) -> Vec<ChunkOut> {

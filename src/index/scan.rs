@@ -272,7 +272,8 @@ impl<'b> Collector<'b> {
     }
 
     fn set_user(&mut self, rank: u8, user: &str) {
-        let user = user.trim();
+        let parsed = keys::parse_claude_user_id_strict(user).and_then(|id| id.user);
+        let user = parsed.as_deref().unwrap_or(user).trim();
         if user.is_empty() {
             return;
         }
@@ -299,7 +300,10 @@ impl<'b> Collector<'b> {
                 }
             }
         } else {
-            (value.trim().to_owned(), None)
+            match keys::parse_claude_user_id_strict(value) {
+                Some(id) => (id.session, id.user),
+                None => (value.trim().to_owned(), None),
+            }
         };
         if let Some(u) = user {
             self.set_user(3, &u);

@@ -1,7 +1,9 @@
 use super::*;
 
 fn build_text(text: &str) -> Result<Index, Error> {
-    build(vec![Source::from_bytes("t.jsonl", text.as_bytes().to_vec())], &Progress::default())
+    let idx = build(vec![Source::from_bytes("t.jsonl", text.as_bytes().to_vec())], &Progress::default())?;
+    idx.require_spans()?;
+    Ok(idx)
 }
 
 const SPAN: &str = r#"{"context.span_id":"00000000000000aa","context.trace_id":"000000000000000000000000000000aa","name":"n"}"#;

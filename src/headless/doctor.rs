@@ -1,0 +1,246 @@
+//! `sesstui doctor`: the data-quality report a person would otherwise write by hand.
+
+use super::json;
+use crate::fmt::{percent, thousands};
+use crate::index::record::flag;
+use crate::index::report::Severity;
+use crate::model::{Model, SessionOrigin};
+use crate::sanitize::one_line;
+use serde::Serialize;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+struct Share {
+    spans: u64,
+    percent: f64,
+}
+
+#[derive(Serialize)]
+struct Coverage {
+    on_span: Share,
+    after_trace_propagation: Share,
+    inferred: Share,
+    none: Share,
+}
+
+#[derive(Serialize)]
+struct Conflict {
+    trace_id: String,
+    chosen: String,
+    others: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Structure {
+    orphans: usize,
+    cycles: usize,
+    duplicates: usize,
+    id_clashes: usize,
+    session_conflicts: Vec<Conflict>,
+}
+
+#[derive(Serialize)]
+struct ProblemOut {
+    file: String,
+    line: u32,
+    severity: Severity,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct Report {
+    files: Vec<json::File>,
+    lines: u64,
+    records: u64,
+    blank_lines: usize,
+    malformed_lines: usize,
+    warnings: usize,
+    spans: u64,
+    traces: usize,
+    sessions: usize,
+    inferred_sessions: usize,
+    unsessioned_traces: usize,
+    coverage: Coverage,
+    structure: Structure,
+    problems: Vec<ProblemOut>,
+    verdict: String,
+}
+
+fn share(n: u64, total: u64) -> Share {
+    #[allow(clippy::cast_precision_loss)]
+    let p = if total == 0 { 0.0 } else { (n as f64 * 1000.0 / total as f64).round() / 10.0 };
+    Share { spans: n, percent: p }
+}
+
+fn report(model: &Model) -> Report {
+    let idx = &model.index;
+    let (mut on_span, mut explicit, mut inferred, mut total) = (0u64, 0u64, 0u64, 0u64);
+    for t in &model.traces {
+        let n = u64::from(t.span_count());
+        total += n;
+        match t.origin {
+            SessionOrigin::Explicit => explicit += n,
+            SessionOrigin::Inferred => inferred += n,
+            SessionOrigin::None => {}
+        }
+    }
+    for s in &idx.spans {
+        if s.session != 0 && !s.has(flag::DUPLICATE) {
+            on_span += 1;
+        }
+    }
+    let count = |sev| idx.problems.iter().filter(|p| p.severity == sev).count();
+    let blank_lines = idx.problems.iter().filter(|p| p.reason == "blank line").count();
+    let malformed_lines = count(Severity::Malformed);
+    let issues = &model.issues;
+    let coverage = Coverage {
+        on_span: share(on_span, total),
+        after_trace_propagation: share(explicit, total),
+        inferred: share(inferred, total),
+        none: share(total - explicit - inferred, total),
+    };
+    let covered = explicit + inferred;
+    let verdict = verdict(malformed_lines, covered, total, issues.orphans.len() + issues.cycles.len());
+    Report {
+        files: json::files(model),
+        lines: idx.files.iter().map(|f| f.lines).sum(),
+        records: idx.files.iter().map(|f| f.records).sum(),
+        blank_lines,
+        malformed_lines,
+        warnings: count(Severity::Warning),
+        spans: total,
+        traces: model.traces.iter().filter(|t| !t.spans.is_empty()).count(),
+        sessions: model.sessions.len(),
+        inferred_sessions: model.sessions.iter().filter(|s| s.origin == SessionOrigin::Inferred).count(),
+        unsessioned_traces: model.unsessioned.len(),
+        coverage,
+        structure: Structure {
+            orphans: issues.orphans.len(),
+            cycles: issues.cycles.len(),
+            duplicates: issues.duplicates.len(),
+            id_clashes: issues.id_clashes.len(),
+            session_conflicts: issues
+                .session_conflicts
+                .iter()
+                .map(|c| Conflict {
+                    trace_id: idx.trace_id_text(c.trace),
+                    chosen: c.chosen.clone(),
+                    others: c.others.clone(),
+                })
+                .collect(),
+        },
+        problems: idx
+            .problems
+            .iter()
+            .filter(|p| p.reason != "blank line")
+            .map(|p| ProblemOut {
+                file: idx.file_name(p.file).to_owned(),
+                line: p.line,
+                severity: p.severity,
+                reason: p.reason.to_string(),
+            })
+            .collect(),
+        verdict,
+    }
+}
+
+fn verdict(malformed: usize, covered: u64, total: u64, broken_links: usize) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let cover = if total == 0 { 0.0 } else { covered as f64 / total as f64 };
+    let grade = if malformed == 0 && cover >= 0.9 && broken_links == 0 {
+        "good"
+    } else if cover >= 0.5 {
+        "usable"
+    } else {
+        "mostly unsessioned"
+    };
+    let mut v = format!("{grade}: {} of spans belong to a session", percent(covered, total));
+    if malformed > 0 {
+        v.push_str(&format!("; {malformed} malformed line{} skipped", if malformed == 1 { "" } else { "s" }));
+    }
+    if broken_links > 0 {
+        v.push_str(&format!("; {broken_links} broken parent link{}", if broken_links == 1 { "" } else { "s" }));
+    }
+    v
+}
+
+pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()> {
+    let r = report(model);
+    if as_json {
+        serde_json::to_writer_pretty(&mut *out, &r)?;
+        return writeln!(out);
+    }
+    writeln!(out, "files")?;
+    for f in &r.files {
+        writeln!(
+            out,
+            "  {}  {} ({})  {} bytes  {} lines  {} spans  {} malformed",
+            one_line(&f.path),
+            f.format,
+            f.mode,
+            thousands(f.bytes),
+            thousands(f.lines),
+            thousands(f.spans),
+            f.malformed
+        )?;
+    }
+    writeln!(
+        out,
+        "lines      {} ({} with spans, {} malformed, {} blank, {} indexed with warnings)",
+        thousands(r.lines),
+        thousands(r.records),
+        r.malformed_lines,
+        r.blank_lines,
+        r.warnings
+    )?;
+    writeln!(
+        out,
+        "spans      {}   traces {}   sessions {} ({} inferred)   unsessioned traces {}",
+        thousands(r.spans),
+        thousands(r.traces as u64),
+        thousands(r.sessions as u64),
+        r.inferred_sessions,
+        thousands(r.unsessioned_traces as u64)
+    )?;
+    writeln!(out, "session coverage (spans)")?;
+    let c = &r.coverage;
+    for (label, s) in [
+        ("on the span itself", &c.on_span),
+        ("after trace propagation", &c.after_trace_propagation),
+        ("inferred", &c.inferred),
+        ("none", &c.none),
+    ] {
+        writeln!(out, "  {label:<26}{:>12}  {:>5.1}%", thousands(s.spans), s.percent)?;
+    }
+    let st = &r.structure;
+    writeln!(
+        out,
+        "structure  {} orphans · {} cycles cut · {} duplicates · {} id clashes · {} conflicting session ids",
+        st.orphans,
+        st.cycles,
+        st.duplicates,
+        st.id_clashes,
+        st.session_conflicts.len()
+    )?;
+    for conflict in &st.session_conflicts {
+        writeln!(
+            out,
+            "  trace {}: kept {:?}, also saw {:?}",
+            conflict.trace_id,
+            one_line(&conflict.chosen),
+            conflict.others.iter().map(|o| one_line(o)).collect::<Vec<_>>()
+        )?;
+    }
+    if !r.problems.is_empty() {
+        writeln!(out, "lines not indexed or indexed with a caveat")?;
+        for p in &r.problems {
+            let sev = match p.severity {
+                Severity::Malformed => "skipped",
+                Severity::Warning => "warning",
+                Severity::Note => "note",
+            };
+            writeln!(out, "  {}:{}  {sev}: {}", one_line(&p.file), p.line, one_line(&p.reason))?;
+        }
+    }
+    writeln!(out, "verdict: {}", r.verdict)
+}

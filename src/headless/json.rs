@@ -1,0 +1,118 @@
+//! The JSON shapes the commands print.
+
+use crate::index::report::Severity;
+use crate::model::{turns, Model, SessionOrigin};
+use crate::time::iso_ms;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct Tokens {
+    pub prompt: u64,
+    pub completion: u64,
+    pub total: u64,
+}
+
+impl From<[u64; 3]> for Tokens {
+    fn from(t: [u64; 3]) -> Self {
+        Tokens { prompt: t[0], completion: t[1], total: t[2] }
+    }
+}
+
+pub fn time(ns: i64) -> Option<String> {
+    (ns > 0).then(|| iso_ms(ns))
+}
+
+pub fn origin(o: SessionOrigin) -> &'static str {
+    match o {
+        SessionOrigin::Inferred => "inferred",
+        _ => "explicit",
+    }
+}
+
+#[derive(Serialize)]
+pub struct Session {
+    pub id: String,
+    pub origin: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inferred_by: Option<crate::model::InferredBy>,
+    pub key: Option<&'static str>,
+    pub user: Option<String>,
+    pub traces: usize,
+    pub spans: u32,
+    pub errors: u32,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub duration_ms: i64,
+    pub first_input: Option<String>,
+    pub last_output: Option<String>,
+    pub tokens: Tokens,
+    pub cost: Option<f64>,
+}
+
+pub fn session(model: &Model, s: u32) -> Session {
+    let sess = model.session(s);
+    Session {
+        id: model.session_id(s).to_owned(),
+        origin: origin(sess.origin),
+        inferred_by: sess.inferred_by,
+        key: sess.key.map(crate::format::keys::SessionKey::name),
+        user: (sess.user != 0).then(|| model.str(sess.user).to_owned()),
+        traces: sess.traces.len(),
+        spans: sess.spans,
+        errors: sess.errors,
+        start: time(sess.start),
+        end: time(sess.end),
+        duration_ms: sess.duration_ns() / 1_000_000,
+        first_input: turns::first_input(model, s),
+        last_output: turns::last_output(model, s),
+        tokens: sess.tokens.into(),
+        cost: sess.cost,
+    }
+}
+
+#[derive(Serialize)]
+pub struct File {
+    pub path: String,
+    pub format: &'static str,
+    pub mode: &'static str,
+    pub bytes: u64,
+    pub lines: u64,
+    pub records: u64,
+    pub spans: u64,
+    pub malformed: usize,
+}
+
+pub fn files(model: &Model) -> Vec<File> {
+    let idx = &model.index;
+    let mut styles = vec![[0u64; 8]; idx.files.len()];
+    for s in &idx.spans {
+        if let Some(f) = styles.get_mut(usize::from(s.file())) {
+            f[usize::from(s.style).min(7)] += 1;
+        }
+    }
+    idx.files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let counts = styles[i];
+            let top = (0..8u8).max_by_key(|&k| counts[usize::from(k)]).unwrap_or(0);
+            File {
+                path: f.path.clone(),
+                format: crate::format::Style::from_u8(top).label(),
+                mode: match f.mode {
+                    crate::index::lines::Mode::Lines => "json lines",
+                    crate::index::lines::Mode::Document => "json document",
+                },
+                bytes: f.bytes,
+                lines: f.lines,
+                records: f.records,
+                spans: f.spans,
+                malformed: idx
+                    .problems
+                    .iter()
+                    .filter(|p| usize::from(p.file) == i && p.severity == Severity::Malformed)
+                    .count(),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,64 @@
+//! The headless commands: the same model as the TUI, printed as tables, JSON or Markdown.
+
+mod doctor;
+mod json;
+mod sessions;
+mod show;
+mod spans;
+
+use crate::cli::Command;
+use crate::index::report::Severity;
+use crate::model::Model;
+use anyhow::Result;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Runs a subcommand, writing to stdout; warnings about the input go to stderr.
+pub fn run(cmd: Command) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match cmd {
+        Command::Sessions(a) => sessions::run(&open(&a.files)?, a.json, &mut out)?,
+        Command::Spans(a) => spans::run(&open(&a.files)?, &mut out)?,
+        Command::Doctor(a) => doctor::run(&open_quiet(&a.files)?, a.json, &mut out)?,
+        Command::Show(mut a) => {
+            let id = a.args.pop().unwrap_or_default();
+            let files: Vec<PathBuf> = a.args.iter().map(PathBuf::from).collect();
+            let model = open(&files)?;
+            let format = if a.json {
+                show::Format::Json
+            } else if a.markdown {
+                show::Format::Markdown
+            } else {
+                show::Format::Text
+            };
+            show::run(&model, &id, format, &mut out)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn open_quiet(files: &[PathBuf]) -> Result<Model> {
+    Ok(crate::load::load(files, &crate::index::progress::Progress::default())?)
+}
+
+/// Loads the files and warns on stderr about lines that were not indexed.
+fn open(files: &[PathBuf]) -> Result<Model> {
+    let model = open_quiet(files)?;
+    warn_malformed(&model);
+    Ok(model)
+}
+
+fn warn_malformed(model: &Model) {
+    let bad: Vec<_> = model.index.problems.iter().filter(|p| p.severity == Severity::Malformed).collect();
+    let Some(first) = bad.first() else { return };
+    let file = model.index.file_name(first.file);
+    eprintln!(
+        "sesstui: warning: {} malformed line{} skipped (first: {file}:{}: {}); `sesstui doctor` lists them all",
+        bad.len(),
+        if bad.len() == 1 { "" } else { "s" },
+        first.line,
+        crate::sanitize::one_line(&first.reason),
+    );
+}

@@ -1,0 +1,77 @@
+//! `sesstui sessions`: one row per session.
+
+use super::json;
+use crate::fmt::{thousands, tokens};
+use crate::model::{turns, Model, SessionOrigin};
+use crate::sanitize::{one_line, truncate};
+use serde::Serialize;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+struct Unsessioned {
+    traces: usize,
+    spans: u64,
+}
+
+#[derive(Serialize)]
+struct Doc {
+    files: Vec<json::File>,
+    sessions: Vec<json::Session>,
+    unsessioned: Unsessioned,
+}
+
+fn unsessioned(model: &Model) -> Unsessioned {
+    let spans = model.unsessioned.iter().map(|&t| u64::from(model.trace(t).span_count())).sum();
+    Unsessioned { traces: model.unsessioned.len(), spans }
+}
+
+pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()> {
+    let ids = 0..u32::try_from(model.sessions.len()).unwrap_or(u32::MAX);
+    if as_json {
+        let doc = Doc {
+            files: json::files(model),
+            sessions: ids.map(|s| json::session(model, s)).collect(),
+            unsessioned: unsessioned(model),
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        return writeln!(out);
+    }
+    writeln!(
+        out,
+        "{:<38} {:<3} {:<20} {:>9} {:>6} {:>6} {:>7} {:>4}  {:<12} FIRST INPUT",
+        "SESSION", "", "START", "DURATION", "TURNS", "SPANS", "TOKENS", "ERR", "USER"
+    )?;
+    for s in ids {
+        let sess = model.session(s);
+        let marker = if sess.origin == SessionOrigin::Inferred { "~" } else { "" };
+        let user = if sess.user == 0 { "-".to_owned() } else { one_line(model.str(sess.user)) };
+        let input = turns::first_input(model, s).map(|i| one_line(&i)).unwrap_or_default();
+        writeln!(
+            out,
+            "{:<38} {:<3} {:<20} {:>9} {:>6} {:>6} {:>7} {:>4}  {:<12} {}",
+            truncate(&one_line(model.session_id(s)), 38),
+            marker,
+            json::time(sess.start).map(|t| t[..19].replace('T', " ")).unwrap_or_default(),
+            crate::time::human_duration(sess.duration_ns()),
+            sess.traces.len(),
+            thousands(u64::from(sess.spans)),
+            tokens(sess.tokens[2]),
+            sess.errors,
+            truncate(&user, 12),
+            truncate(&input, 60),
+        )?;
+    }
+    let u = unsessioned(model);
+    writeln!(
+        out,
+        "\n{} sessions; unsessioned: {} traces, {} spans{}",
+        model.sessions.len(),
+        thousands(u.traces as u64),
+        thousands(u.spans),
+        if model.sessions.iter().any(|s| s.origin == SessionOrigin::Inferred) {
+            " (~ = inferred session)"
+        } else {
+            ""
+        }
+    )
+}

@@ -1,0 +1,15 @@
+//! Opening files and building the model: the one path both the TUI and the CLI take.
+
+use crate::error::Error;
+use crate::index::{self, progress::Progress};
+use crate::model::{self, Model};
+use crate::source::Source;
+use std::path::PathBuf;
+
+/// Opens every file, scans them together and builds the model.
+pub fn load(paths: &[PathBuf], progress: &Progress) -> Result<Model, Error> {
+    let sources = paths.iter().map(|p| Source::open(p)).collect::<Result<Vec<_>, _>>()?;
+    let index = index::build(sources, progress)?;
+    index.require_spans()?;
+    Ok(model::build(index))
+}

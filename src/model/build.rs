@@ -1,0 +1,380 @@
+//! Building the model: traces from the index's records, span trees from parent ids, sessions
+//! from the keys found on any span of a trace.
+
+use super::{Eval, Issues, Model, Session, SessionConflict, SessionOrigin, Trace, NONE};
+use crate::format::keys::SessionKey;
+use crate::hash::Map;
+use crate::index::record::{flag, SpanRec};
+use crate::index::Index;
+
+/// Builds traces, trees and sessions. Never fails: problems become `Issues`.
+pub fn build(index: Index) -> Model {
+    let mut b = Builder::new(&index);
+    for t in 0..index.traces.len() {
+        b.trace(&index, u32::try_from(t).unwrap_or(NONE));
+    }
+    let Builder { parent, order, traces, mut issues, .. } = b;
+    let mut model = Model {
+        index,
+        parent,
+        order,
+        traces,
+        sessions: Vec::new(),
+        unsessioned: Vec::new(),
+        evals: Vec::new(),
+        issues: Issues::default(),
+    };
+    flag_spans(&mut model, &issues);
+    group_sessions(&mut model);
+    attach_evals(&mut model);
+    issues.session_conflicts.sort_by_key(|c| model.traces[c.trace as usize].start);
+    model.issues = issues;
+    model
+}
+
+struct Builder {
+    parent: Vec<u32>,
+    order: Vec<u32>,
+    traces: Vec<Trace>,
+    issues: Issues,
+    /// Spans of each trace, by trace (a counting sort of the records).
+    by_trace: Vec<u32>,
+    trace_start: Vec<u32>,
+    /// Per span: 0 unvisited, 1 on the current parent walk, 2 done (cycle search).
+    state: Vec<u8>,
+    ids: Vec<(u128, u32)>,
+}
+
+impl Builder {
+    fn new(index: &Index) -> Self {
+        let n = index.spans.len();
+        let nt = index.traces.len();
+        let mut trace_start = vec![0u32; nt + 1];
+        for s in &index.spans {
+            if let Some(c) = trace_start.get_mut(s.trace as usize + 1) {
+                *c += 1;
+            }
+        }
+        for i in 1..trace_start.len() {
+            trace_start[i] += trace_start[i - 1];
+        }
+        let mut next = trace_start.clone();
+        let mut by_trace = vec![0u32; n];
+        for (i, s) in index.spans.iter().enumerate() {
+            if let Some(slot) = next.get_mut(s.trace as usize) {
+                by_trace[*slot as usize] = u32::try_from(i).unwrap_or(NONE);
+                *slot += 1;
+            }
+        }
+        Builder {
+            parent: vec![NONE; n],
+            order: Vec::with_capacity(n),
+            traces: Vec::with_capacity(nt),
+            issues: Issues::default(),
+            by_trace,
+            trace_start,
+            state: vec![0; n],
+            ids: Vec::new(),
+        }
+    }
+
+    fn trace(&mut self, index: &Index, t: u32) {
+        let spans = &index.spans;
+        let range = self.trace_start[t as usize] as usize..self.trace_start[t as usize + 1] as usize;
+        let group = &mut self.by_trace[range];
+        group.sort_unstable_by_key(|&i| {
+            let s = &spans[i as usize];
+            (s.start, s.loc)
+        });
+        // Ids, to find parents and re-exported spans.
+        self.ids.clear();
+        self.ids.extend(group.iter().map(|&i| (id_key(&spans[i as usize]), i)));
+        self.ids.sort_unstable();
+        let mut dup = Vec::new();
+        for w in self.ids.windows(2) {
+            let ((ka, a), (kb, b)) = (w[0], w[1]);
+            if ka != kb {
+                continue;
+            }
+            if index.span_bytes(&spans[a as usize]) == index.span_bytes(&spans[b as usize]) {
+                dup.push(b);
+                self.issues.duplicates.push((a, b));
+            } else {
+                self.issues.id_clashes.push((a, b));
+            }
+        }
+        dup.sort_unstable();
+        let first = u32::try_from(self.order.len()).unwrap_or(NONE);
+        self.order.extend(group.iter().copied().filter(|i| dup.binary_search(i).is_err()));
+        let kept = first as usize..self.order.len();
+        for &i in &self.order[kept.clone()] {
+            let s = &spans[i as usize];
+            if !s.has(flag::HAS_PARENT) {
+                continue;
+            }
+            let key = parent_key(s);
+            let at = self.ids.partition_point(|(k, _)| *k < key);
+            match self.ids.get(at) {
+                Some(&(k, p)) if k == key && p != i => self.parent[i as usize] = p,
+                _ => self.issues.orphans.push(i),
+            }
+        }
+        self.cut_cycles(kept.clone());
+        let mut trace = Trace {
+            spans: first..u32::try_from(self.order.len()).unwrap_or(NONE),
+            root: NONE,
+            start: 0,
+            end: 0,
+            session: NONE,
+            origin: SessionOrigin::None,
+            inferred_by: None,
+            key: None,
+            user: 0,
+            errors: 0,
+            tokens: [0; 3],
+            cost: None,
+            evals: 0..0,
+        };
+        self.summarize(index, t, &mut trace);
+        self.traces.push(trace);
+    }
+
+    /// Breaks parent cycles: a span reached again on its own ancestor walk loses its parent.
+    fn cut_cycles(&mut self, kept: std::ops::Range<usize>) {
+        let mut path = Vec::new();
+        for k in kept {
+            let start = self.order[k];
+            let mut at = start;
+            while at != NONE && self.state[at as usize] == 0 {
+                self.state[at as usize] = 1;
+                path.push(at);
+                at = self.parent[at as usize];
+            }
+            if at != NONE && self.state[at as usize] == 1 {
+                self.parent[at as usize] = NONE;
+                self.issues.cycles.push(at);
+            }
+            for p in path.drain(..) {
+                self.state[p as usize] = 2;
+            }
+        }
+    }
+
+    /// Root, times, errors, tokens, cost, user and session of a trace.
+    fn summarize(&mut self, index: &Index, t: u32, trace: &mut Trace) {
+        let spans = &index.spans;
+        let members = &self.order[trace.spans.start as usize..trace.spans.end as usize];
+        let entry = &index.traces[t as usize];
+        let has_tokens = |i: u32| index.extra(&spans[i as usize]).is_some_and(|e| e.has_tokens());
+        let has_cost = |i: u32| index.extra(&spans[i as usize]).is_some_and(|e| e.cost().is_some());
+        let topmost = |i: u32, test: &dyn Fn(u32) -> bool| {
+            let mut p = self.parent[i as usize];
+            let mut steps = 0;
+            while p != NONE && steps < members.len() {
+                if test(p) {
+                    return false;
+                }
+                p = self.parent[p as usize];
+                steps += 1;
+            }
+            true
+        };
+        let mut start = i64::MAX;
+        for &i in members {
+            let s = &spans[i as usize];
+            if trace.root == NONE && self.parent[i as usize] == NONE {
+                trace.root = i;
+            }
+            if s.start > 0 {
+                start = start.min(s.start);
+            }
+            trace.end = trace.end.max(s.end.max(s.start));
+            if s.status() == crate::kind::Status::Error {
+                trace.errors += 1;
+            }
+            if let Some(e) = index.extra(s) {
+                if e.has_tokens() && topmost(i, &has_tokens) {
+                    for (sum, v) in trace.tokens.iter_mut().zip(e.tokens()) {
+                        *sum += v;
+                    }
+                }
+                if let Some(c) = e.cost() {
+                    if topmost(i, &has_cost) {
+                        *trace.cost.get_or_insert(0.0) += c;
+                    }
+                }
+            }
+        }
+        trace.start = if start == i64::MAX { 0 } else { start };
+        trace.user = self.user(index, trace.root, members, entry.meta_user);
+        if let Some(conflict) = resolve_session(index, t, trace, members) {
+            self.issues.session_conflicts.push(conflict);
+        }
+    }
+
+    fn user(&self, index: &Index, root: u32, members: &[u32], meta: u32) -> u32 {
+        let user_of = |i: u32| index.extra(&index.spans[i as usize]).map_or(0, |e| e.user);
+        if root != NONE && user_of(root) != 0 {
+            return user_of(root);
+        }
+        members.iter().map(|&i| user_of(i)).find(|&u| u != 0).unwrap_or(meta)
+    }
+
+}
+
+/// The root's session wins; otherwise the highest-priority key on any span (or the MLflow trace
+/// metadata), the earliest span breaking ties. Other values found are returned as a conflict.
+fn resolve_session(index: &Index, t: u32, trace: &mut Trace, members: &[u32]) -> Option<SessionConflict> {
+    {
+        let spans = &index.spans;
+        let entry = &index.traces[t as usize];
+        let mut found: Vec<(u32, SessionKey)> = Vec::new();
+        if entry.meta_session != 0 {
+            found.push((entry.meta_session, SessionKey::Mlflow));
+        }
+        for &i in members {
+            let s = &spans[i as usize];
+            if let (v, Some(k)) = (s.session, s.session_key()) {
+                if v != 0 {
+                    found.push((v, k));
+                }
+            }
+        }
+        if found.is_empty() {
+            return None;
+        }
+        let root_own = (trace.root != NONE)
+            .then(|| &spans[trace.root as usize])
+            .and_then(|r| Some((r.session, r.session_key()?)))
+            .filter(|(v, _)| *v != 0);
+        let chosen = root_own.or_else(|| found.iter().min_by_key(|(_, k)| *k).copied());
+        let (value, key) = chosen?;
+        trace.session = value; // the interned id for now; an index into sessions after grouping
+        trace.key = Some(key);
+        trace.origin = SessionOrigin::Explicit;
+        let mut others: Vec<u32> = found.iter().map(|(v, _)| *v).filter(|v| *v != value).collect();
+        others.sort_unstable();
+        others.dedup();
+        (!others.is_empty()).then(|| SessionConflict {
+            trace: t,
+            chosen: index.strings.get(value).to_owned(),
+            others: others.iter().map(|&v| index.strings.get(v).to_owned()).collect(),
+        })
+    }
+}
+
+fn id_key(s: &SpanRec) -> u128 {
+    u128::from(s.has(flag::SPAN_ID_TEXT)) << 64 | u128::from(s.span_id)
+}
+
+fn parent_key(s: &SpanRec) -> u128 {
+    u128::from(s.has(flag::PARENT_TEXT)) << 64 | u128::from(s.parent_id)
+}
+
+fn flag_spans(model: &mut Model, issues: &Issues) {
+    let spans = &mut model.index.spans;
+    for &i in &issues.orphans {
+        spans[i as usize].flags |= flag::ORPHAN;
+    }
+    for &i in &issues.cycles {
+        spans[i as usize].flags |= flag::CYCLE_CUT;
+    }
+    for &(_, d) in &issues.duplicates {
+        spans[d as usize].flags |= flag::DUPLICATE;
+    }
+}
+
+/// Groups traces into sessions by their session id; sessions and their traces in time order.
+fn group_sessions(model: &mut Model) {
+    let mut by_id: Map<u32, u32> = Map::default();
+    let mut sessions: Vec<Session> = Vec::new();
+    let mut unsessioned = Vec::new();
+    for (t, trace) in model.traces.iter().enumerate() {
+        let t = u32::try_from(t).unwrap_or(NONE);
+        if trace.spans.is_empty() {
+            continue;
+        }
+        if trace.origin == SessionOrigin::None {
+            unsessioned.push(t);
+            continue;
+        }
+        let s = *by_id.entry(trace.session).or_insert_with(|| {
+            sessions.push(new_session(trace.session, trace.origin, trace.key));
+            u32::try_from(sessions.len() - 1).unwrap_or(NONE)
+        });
+        sessions[s as usize].traces.push(t);
+    }
+    let traces = &model.traces;
+    let by_start = |t: &u32| (traces[*t as usize].start, *t);
+    unsessioned.sort_unstable_by_key(by_start);
+    for s in &mut sessions {
+        s.traces.sort_unstable_by_key(by_start);
+        aggregate(s, traces);
+    }
+    sessions.sort_by_key(|s| (s.start, s.id));
+    for (i, s) in sessions.iter().enumerate() {
+        for &t in &s.traces {
+            model.traces[t as usize].session = u32::try_from(i).unwrap_or(NONE);
+        }
+    }
+    model.sessions = sessions;
+    model.unsessioned = unsessioned;
+}
+
+pub(super) fn new_session(id: u32, origin: SessionOrigin, key: Option<SessionKey>) -> Session {
+    Session {
+        id,
+        origin,
+        inferred_by: None,
+        key,
+        traces: Vec::new(),
+        spans: 0,
+        errors: 0,
+        start: 0,
+        end: 0,
+        user: 0,
+        tokens: [0; 3],
+        cost: None,
+        evals: Vec::new(),
+    }
+}
+
+/// Totals of a session from its traces (which must be in time order).
+pub(super) fn aggregate(s: &mut Session, traces: &[Trace]) {
+    let ts = s.traces.iter().map(|&t| &traces[t as usize]);
+    s.spans = ts.clone().map(Trace::span_count).sum();
+    s.errors = ts.clone().map(|t| t.errors).sum();
+    s.start = ts.clone().map(|t| t.start).filter(|&v| v > 0).min().unwrap_or(0);
+    s.end = ts.clone().map(|t| t.end).max().unwrap_or(0);
+    s.user = ts.clone().map(|t| t.user).find(|&u| u != 0).unwrap_or(0);
+    s.tokens = ts.clone().fold([0; 3], |a, t| [a[0] + t.tokens[0], a[1] + t.tokens[1], a[2] + t.tokens[2]]);
+    s.cost = ts.filter_map(|t| t.cost).reduce(|a, b| a + b);
+}
+
+/// Evaluations by trace; session-level ones (metadata names the session) also on the session.
+fn attach_evals(model: &mut Model) {
+    let mut evals: Vec<Eval> = model
+        .index
+        .evals
+        .iter()
+        .filter(|e| (e.trace as usize) < model.traces.len())
+        .map(|e| Eval { trace: e.trace, span: e.span.unwrap_or(NONE), eval: e.eval.clone() })
+        .collect();
+    evals.sort_by_key(|e| e.trace);
+    let mut at = 0usize;
+    for (t, trace) in model.traces.iter_mut().enumerate() {
+        let start = at;
+        while evals.get(at).is_some_and(|e| e.trace as usize == t) {
+            at += 1;
+        }
+        trace.evals = u32::try_from(start).unwrap_or(NONE)..u32::try_from(at).unwrap_or(NONE);
+    }
+    for (i, e) in evals.iter().enumerate() {
+        let Some(name) = &e.eval.session else { continue };
+        let Some(sid) = model.index.strings.lookup(name) else { continue };
+        if let Some(s) = model.sessions.iter_mut().find(|s| s.id == sid) {
+            s.evals.push(u32::try_from(i).unwrap_or(NONE));
+        }
+    }
+    model.evals = evals;
+}

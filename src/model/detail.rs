@@ -1,0 +1,155 @@
+//! A span's full record, parsed on request: every attribute under its canonical dotted key.
+
+use super::Model;
+use crate::format::{self, Field, Sink, Style, Want};
+use crate::json::{Cursor, Scalar};
+use std::ops::Range;
+
+/// An attribute value as read from the file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttrValue {
+    Str(String),
+    /// A number as written (`12`, `0.5`, `NaN`).
+    Num(String),
+    Bool(bool),
+    Null,
+}
+
+impl AttrValue {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            AttrValue::Str(s) | AttrValue::Num(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value as display text.
+    pub fn text(&self) -> String {
+        match self {
+            AttrValue::Str(s) | AttrValue::Num(s) => s.clone(),
+            AttrValue::Bool(b) => b.to_string(),
+            AttrValue::Null => "null".to_owned(),
+        }
+    }
+}
+
+/// One span, fully read.
+#[derive(Clone, Debug, Default)]
+pub struct SpanDetail {
+    /// Attributes in file order, keyed by canonical dotted path.
+    pub attrs: Vec<(String, AttrValue)>,
+    pub status_message: Option<String>,
+    /// Why the record could not be read in full, if it could not.
+    pub error: Option<String>,
+}
+
+/// Attributes that hold JSON in a string and read better as nested keys.
+fn parse_inside(path: &[u8]) -> bool {
+    path == b"metadata"
+        || path.ends_with(b".metadata")
+        || matches!(path, b"gen_ai.input.messages" | b"gen_ai.output.messages" | b"mlflow.chat.tokenUsage")
+}
+
+struct DetailSink {
+    depth: usize,
+    out: SpanDetail,
+}
+
+impl Sink for DetailSink {
+    type Tag = ();
+    fn open(&mut self, _at: usize) {
+        self.depth += 1;
+    }
+    fn close(&mut self, _range: Range<usize>, _style: Style) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+    fn field(&mut self, f: Field<'_>) {
+        if let (1, Field::StatusMessage(s)) = (self.depth, f) {
+            let m = s.decode();
+            if !m.is_empty() {
+                self.out.status_message = Some(m.into_owned());
+            }
+        }
+    }
+    fn want(&self, path: &[u8]) -> Want<()> {
+        if self.depth > 1 {
+            Want::Skip
+        } else if parse_inside(path) {
+            Want::Parse
+        } else {
+            Want::Tree
+        }
+    }
+    fn attr(&mut self, path: &[u8], _tag: Option<()>, v: Scalar<'_>) {
+        let value = match v {
+            Scalar::Str(s) => AttrValue::Str(s.decode().into_owned()),
+            Scalar::Num(n) => AttrValue::Num(String::from_utf8_lossy(n).into_owned()),
+            Scalar::Bool(b) => AttrValue::Bool(b),
+            Scalar::Null => AttrValue::Null,
+        };
+        self.out.attrs.push((String::from_utf8_lossy(path).into_owned(), value));
+    }
+    fn trace_meta(&mut self, _key: &[u8], _v: Scalar<'_>) {}
+    fn trace_info(&mut self, _range: Range<usize>) {}
+    fn evaluation(&mut self, _e: crate::format::Evaluation) {}
+}
+
+impl SpanDetail {
+    /// Reads span `span` in full from its bytes in the file.
+    pub fn load(model: &Model, span: u32) -> SpanDetail {
+        Self::from_bytes(model.index.span_bytes(model.span(span)))
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> SpanDetail {
+        let mut sink = DetailSink { depth: 0, out: SpanDetail::default() };
+        let mut c = Cursor::new(bytes);
+        if let Err(e) = format::walk(bytes, &mut c, &mut sink) {
+            sink.out.error = Some(e.to_string());
+        }
+        sink.out
+    }
+
+    pub fn get(&self, key: &str) -> Option<&AttrValue> {
+        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// A non-empty string attribute.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(AttrValue::as_str).filter(|s| !s.trim().is_empty())
+    }
+
+    /// Attributes under `prefix.` (prefix stripped), in order.
+    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a AttrValue)> + 'a {
+        self.attrs.iter().filter_map(move |(k, v)| {
+            k.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')).map(|r| (r, v))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_attribute_shape() {
+        let d = SpanDetail::from_bytes(
+            br#"{"name":"x","status_code":"ERROR","status_message":"boom","context.span_id":"0000000000000001","attributes.llm.input_messages":[{"message.role":"user","message.content":"hi"}],"attributes.metadata":"{\"user_id\": \"u\"}","attributes.gen_ai":{"usage":{"input_tokens":3}},"attributes.input.value":"{\"q\": 1}","attributes.tag.tags":["a","b"]}"#,
+        );
+        assert_eq!(d.status_message.as_deref(), Some("boom"));
+        assert_eq!(d.text("llm.input_messages.0.message.role"), Some("user"));
+        assert_eq!(d.text("metadata.user_id"), Some("u"));
+        assert_eq!(d.get("gen_ai.usage.input_tokens"), Some(&AttrValue::Num("3".into())));
+        assert_eq!(d.text("input.value"), Some("{\"q\": 1}"));
+        assert_eq!(d.text("tag.tags.1"), Some("b"));
+    }
+
+    #[test]
+    fn otlp_and_mlflow_values() {
+        let d = SpanDetail::from_bytes(
+            br#"{"spanId":"0000000000000001","attributes":[{"key":"input.value","value":{"stringValue":"q"}},{"key":"n","value":{"intValue":"7"}},{"key":"mlflow.spanType","value":{"stringValue":"\"AGENT\""}}]}"#,
+        );
+        assert_eq!(d.text("input.value"), Some("q"));
+        assert_eq!(d.text("n"), Some("7"));
+        assert_eq!(d.text("mlflow.spanType"), Some("AGENT"));
+    }
+}

@@ -1,0 +1,225 @@
+//! The model: traces with their span trees, and sessions reconstructed from them.
+//!
+//! Built once from an [`Index`] (see [`build`]), then read by the headless commands and the
+//! TUI. Spans stay the index's compact records; the model adds, per span, its parent and its
+//! place in its trace's time order, and per trace its session. A span's full JSON is parsed
+//! only on request ([`detail`]).
+
+mod build;
+pub mod detail;
+pub mod tree;
+pub mod turns;
+
+use crate::format::keys::SessionKey;
+use crate::format::Evaluation;
+use crate::index::record::{flag, SpanRec};
+use crate::index::Index;
+use serde::Serialize;
+use std::ops::Range;
+
+pub use build::build;
+
+/// "No such span/trace/session".
+pub const NONE: u32 = u32::MAX;
+
+/// Where a trace's session came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionOrigin {
+    /// No session.
+    #[default]
+    None,
+    /// A session key on one of the trace's spans (or its MLflow trace metadata).
+    Explicit,
+    /// Inferred by sesstui; `InferredBy` says how.
+    Inferred,
+}
+
+/// How an inferred session was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InferredBy {
+    History,
+    Time,
+}
+
+/// One trace: a turn of a conversation, usually.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// This trace's spans in `Model::order`, in time order (exact duplicates left out).
+    pub spans: Range<u32>,
+    /// The earliest root span.
+    pub root: u32,
+    pub start: i64,
+    pub end: i64,
+    /// Index into `Model::sessions`, `NONE` when unsessioned.
+    pub session: u32,
+    pub origin: SessionOrigin,
+    pub inferred_by: Option<InferredBy>,
+    /// The key the session id came from (for explicit sessions).
+    pub key: Option<SessionKey>,
+    pub user: u32,
+    pub errors: u32,
+    /// Prompt, completion, total; each LLM call counted once.
+    pub tokens: [u64; 3],
+    pub cost: Option<f64>,
+    /// Evaluations about this trace: range into `Model::evals`.
+    pub evals: Range<u32>,
+}
+
+impl Trace {
+    pub fn span_count(&self) -> u32 {
+        self.spans.end - self.spans.start
+    }
+    pub fn duration_ns(&self) -> i64 {
+        (self.end - self.start).max(0)
+    }
+}
+
+/// A conversation: traces that share a session id (or were inferred to belong together).
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// Interned id.
+    pub id: u32,
+    pub origin: SessionOrigin,
+    pub inferred_by: Option<InferredBy>,
+    pub key: Option<SessionKey>,
+    /// Trace indices in time order.
+    pub traces: Vec<u32>,
+    pub spans: u32,
+    pub errors: u32,
+    pub start: i64,
+    pub end: i64,
+    pub user: u32,
+    pub tokens: [u64; 3],
+    pub cost: Option<f64>,
+    /// Session-level evaluations: indices into `Model::evals`.
+    pub evals: Vec<u32>,
+}
+
+impl Session {
+    pub fn duration_ns(&self) -> i64 {
+        (self.end - self.start).max(0)
+    }
+}
+
+/// An evaluation attached to a trace (and maybe a span).
+#[derive(Clone, Debug)]
+pub struct Eval {
+    pub trace: u32,
+    pub span: u32,
+    pub eval: Evaluation,
+}
+
+/// A trace whose spans named more than one session.
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionConflict {
+    #[serde(skip)]
+    pub trace: u32,
+    pub chosen: String,
+    pub others: Vec<String>,
+}
+
+/// Structural problems found while building trees.
+#[derive(Clone, Debug, Default)]
+pub struct Issues {
+    /// Spans whose parent is not in the files.
+    pub orphans: Vec<u32>,
+    /// Spans whose parent link closed a cycle (cut).
+    pub cycles: Vec<u32>,
+    /// Exact re-exports of a span, counted once: (kept, duplicate).
+    pub duplicates: Vec<(u32, u32)>,
+    /// Different spans sharing one id in a trace, both kept: (first, second).
+    pub id_clashes: Vec<(u32, u32)>,
+    pub session_conflicts: Vec<SessionConflict>,
+}
+
+/// Everything the views read.
+pub struct Model {
+    pub index: Index,
+    /// Per span: its parent's index, `NONE` for roots and orphans.
+    pub parent: Vec<u32>,
+    /// Span indices grouped by trace, each group in time order.
+    pub order: Vec<u32>,
+    pub traces: Vec<Trace>,
+    /// Sessions, earliest first.
+    pub sessions: Vec<Session>,
+    /// Traces without a session, earliest first.
+    pub unsessioned: Vec<u32>,
+    pub evals: Vec<Eval>,
+    pub issues: Issues,
+}
+
+impl Model {
+    pub fn span(&self, i: u32) -> &SpanRec {
+        &self.index.spans[i as usize]
+    }
+
+    pub fn trace(&self, t: u32) -> &Trace {
+        &self.traces[t as usize]
+    }
+
+    pub fn session(&self, s: u32) -> &Session {
+        &self.sessions[s as usize]
+    }
+
+    /// A trace's spans in time order.
+    pub fn trace_spans(&self, t: u32) -> &[u32] {
+        let r = &self.traces[t as usize].spans;
+        &self.order[r.start as usize..r.end as usize]
+    }
+
+    pub fn str(&self, id: u32) -> &str {
+        self.index.strings.get(id)
+    }
+
+    pub fn session_id(&self, s: u32) -> &str {
+        self.str(self.sessions[s as usize].id)
+    }
+
+    pub fn name(&self, span: u32) -> &str {
+        self.str(self.span(span).name)
+    }
+
+    /// Finds a session by its id, or by a unique prefix of it.
+    pub fn find_session(&self, id: &str) -> Option<u32> {
+        if let Some(sid) = self.index.strings.lookup(id) {
+            if let Some(i) = self.sessions.iter().position(|s| s.id == sid) {
+                return u32::try_from(i).ok();
+            }
+        }
+        let mut hits = self.sessions.iter().enumerate().filter(|(_, s)| self.str(s.id).starts_with(id));
+        match (hits.next(), hits.next()) {
+            (Some((i, _)), None) => u32::try_from(i).ok(),
+            _ => None,
+        }
+    }
+
+    /// Where a span's session comes from: on the span, via its trace, or inferred.
+    pub fn span_origin(&self, span: u32) -> Option<&'static str> {
+        let s = self.span(span);
+        let t = self.trace(s.trace);
+        match t.origin {
+            SessionOrigin::None => None,
+            SessionOrigin::Inferred => Some("inferred"),
+            SessionOrigin::Explicit => {
+                let own = s.session != 0 && s.session == self.sessions[t.session as usize].id;
+                Some(if own { "span" } else { "trace" })
+            }
+        }
+    }
+
+    /// Evaluations of a trace.
+    pub fn trace_evals(&self, t: u32) -> &[Eval] {
+        let r = &self.traces[t as usize].evals;
+        &self.evals[r.start as usize..r.end as usize]
+    }
+
+    pub fn is_error(&self, span: u32) -> bool {
+        self.span(span).status() == crate::kind::Status::Error
+    }
+
+    pub fn is_orphan(&self, span: u32) -> bool {
+        self.span(span).has(flag::ORPHAN)
+    }
+}

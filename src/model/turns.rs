@@ -1,0 +1,355 @@
+//! A trace read as a conversation turn: what the user asked, what came back, and the LLM and
+//! tool calls in between.
+
+use super::detail::SpanDetail;
+use super::{Model, NONE};
+use crate::kind::Kind;
+use serde_json::Value;
+
+/// A chat message from an LLM call's input or output.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Message {
+    pub role: String,
+    pub content: String,
+    /// Tool calls the message makes: (name, arguments).
+    pub tool_calls: Vec<(String, String)>,
+}
+
+/// An LLM, tool or retriever call inside a turn.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub span: u32,
+    pub kind: Kind,
+    pub name: String,
+    pub model: Option<String>,
+    pub duration_ns: i64,
+    /// Prompt, completion, total.
+    pub tokens: Option<[u64; 3]>,
+    pub error: bool,
+}
+
+/// One trace as a turn.
+#[derive(Clone, Debug)]
+pub struct Turn {
+    pub trace: u32,
+    pub input: Option<String>,
+    pub output: Option<String>,
+    pub calls: Vec<Call>,
+}
+
+/// Which side of an LLM call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Input,
+    Output,
+}
+
+fn str_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(parts) => {
+            let texts: Vec<String> = parts
+                .iter()
+                .filter_map(|p| p.get("text").or_else(|| p.get("content")).and_then(str_of))
+                .collect();
+            (!texts.is_empty()).then(|| texts.join("\n"))
+        }
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+fn json_message(v: &Value) -> Option<Message> {
+    let role = v.get("role").and_then(Value::as_str).unwrap_or("").to_owned();
+    let content = v.get("content").and_then(str_of).or_else(|| v.get("parts").and_then(str_of)).unwrap_or_default();
+    let tool_calls = v
+        .get("tool_calls")
+        .and_then(Value::as_array)
+        .map(|calls| {
+            calls
+                .iter()
+                .map(|c| {
+                    let f = c.get("function").unwrap_or(c);
+                    let name = f.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
+                    let args = f.get("arguments").map(|a| str_of(a).unwrap_or_default()).unwrap_or_default();
+                    (name, args)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (!role.is_empty() || !content.is_empty()).then_some(Message { role, content, tool_calls })
+}
+
+/// Messages of an LLM call in any convention: OpenInference `llm.*_messages`, GenAI
+/// `gen_ai.*.messages`, or MLflow chat inputs (`{"messages": [...]}`) and outputs
+/// (`{"choices": [{"message": ...}]}`).
+pub fn messages(d: &SpanDetail, side: Side) -> Vec<Message> {
+    let (oi, genai, mlflow) = match side {
+        Side::Input => ("llm.input_messages", "gen_ai.input.messages", "mlflow.spanInputs"),
+        Side::Output => ("llm.output_messages", "gen_ai.output.messages", "mlflow.spanOutputs"),
+    };
+    let mut out: Vec<Message> = Vec::new();
+    for (rest, v) in d.under(oi) {
+        let mut parts = rest.splitn(2, '.');
+        let Some(i) = parts.next().and_then(|i| i.parse::<usize>().ok()) else { continue };
+        let field = parts.next().unwrap_or("");
+        if out.len() <= i {
+            out.resize(i + 1, Message::default());
+        }
+        let m = &mut out[i];
+        let text = v.text();
+        match field {
+            "message.role" => m.role = text,
+            "message.content" => m.content = text,
+            f if f.starts_with("message.contents.") && f.ends_with("message_content.text") => {
+                if !m.content.is_empty() {
+                    m.content.push('\n');
+                }
+                m.content.push_str(&text);
+            }
+            f if f.starts_with("message.tool_calls.") => {
+                let Some((k, leaf)) = f["message.tool_calls.".len()..].split_once('.') else { continue };
+                let Ok(k) = k.parse::<usize>() else { continue };
+                if m.tool_calls.len() <= k {
+                    m.tool_calls.resize(k + 1, (String::new(), String::new()));
+                }
+                match leaf {
+                    "tool_call.function.name" => m.tool_calls[k].0 = text,
+                    "tool_call.function.arguments" => m.tool_calls[k].1 = text,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    out.retain(|m| !m.role.is_empty() || !m.content.is_empty() || !m.tool_calls.is_empty());
+    if !out.is_empty() {
+        return out;
+    }
+    // GenAI: parsed from its JSON string into `gen_ai.input.messages.{i}.role/.parts.{j}...`.
+    let mut genai_msgs: Vec<Message> = Vec::new();
+    for (rest, v) in d.under(genai) {
+        let mut parts = rest.splitn(2, '.');
+        let Some(i) = parts.next().and_then(|i| i.parse::<usize>().ok()) else { continue };
+        if genai_msgs.len() <= i {
+            genai_msgs.resize(i + 1, Message::default());
+        }
+        let m = &mut genai_msgs[i];
+        match parts.next().unwrap_or("") {
+            "role" => m.role = v.text(),
+            f if f.ends_with(".content") || f.ends_with(".response") || f.ends_with(".result") => {
+                if !m.content.is_empty() {
+                    m.content.push('\n');
+                }
+                m.content.push_str(&v.text());
+            }
+            _ => {}
+        }
+    }
+    genai_msgs.retain(|m| !m.role.is_empty() || !m.content.is_empty());
+    if !genai_msgs.is_empty() {
+        return genai_msgs;
+    }
+    let Some(text) = d.text(mlflow) else { return Vec::new() };
+    let Ok(v) = serde_json::from_str::<Value>(text) else { return Vec::new() };
+    let list = match side {
+        Side::Input => v.get("messages").and_then(Value::as_array).cloned().unwrap_or_default(),
+        Side::Output => v
+            .get("choices")
+            .and_then(Value::as_array)
+            .map(|c| c.iter().filter_map(|c| c.get("message").cloned()).collect())
+            .unwrap_or_else(|| if v.get("role").is_some() { vec![v.clone()] } else { Vec::new() }),
+    };
+    list.iter().filter_map(json_message).collect()
+}
+
+/// Readable text from an `input.value` / `output.value`: the text itself, or for JSON, the last
+/// user message, the answer of a chat completion, or the single text field of an object.
+pub fn summarize(raw: &str) -> String {
+    let t = raw.trim();
+    if !(t.starts_with('{') || t.starts_with('[') || t.starts_with('"')) {
+        return t.to_owned();
+    }
+    let Ok(v) = serde_json::from_str::<Value>(t) else { return t.to_owned() };
+    if let Some(msgs) = v.get("messages").and_then(Value::as_array) {
+        if let Some(m) = msgs.iter().rev().find(|m| m.get("role").and_then(Value::as_str) == Some("user")) {
+            if let Some(c) = m.get("content").and_then(str_of) {
+                return c;
+            }
+        }
+    }
+    if let Some(c) = v.pointer("/choices/0/message/content").and_then(str_of) {
+        return c;
+    }
+    match &v {
+        Value::String(s) => s.clone(),
+        Value::Object(map) => {
+            let strings: Vec<&str> = map.values().filter_map(Value::as_str).collect();
+            if map.len() == 1 && strings.len() == 1 {
+                strings[0].to_owned()
+            } else {
+                t.to_owned()
+            }
+        }
+        _ => t.to_owned(),
+    }
+}
+
+fn root_io(d: &SpanDetail, side: Side) -> Option<String> {
+    let keys = match side {
+        Side::Input => ["input.value", "mlflow.spanInputs"],
+        Side::Output => ["output.value", "mlflow.spanOutputs"],
+    };
+    keys.iter().find_map(|k| d.text(k)).map(summarize).filter(|s| !s.trim().is_empty())
+}
+
+/// The MLflow `mlflow.traceInputs` / `mlflow.traceOutputs` of a trace, if its info was kept.
+fn mlflow_trace_io(model: &Model, t: u32, side: Side) -> Option<String> {
+    let entry = model.index.traces.get(t as usize)?;
+    let (loc, len) = entry.info?;
+    let v: Value = serde_json::from_slice(&crate::json::lenient(model.index.bytes_at(loc, len))).ok()?;
+    let key = match side {
+        Side::Input => "mlflow.traceInputs",
+        Side::Output => "mlflow.traceOutputs",
+    };
+    let meta = v.get("trace_metadata").or_else(|| v.get("request_metadata"))?;
+    meta.get(key).and_then(Value::as_str).map(summarize).filter(|s| !s.trim().is_empty())
+}
+
+/// True for spans that are calls worth listing in a turn: LLM calls (not nested inside another
+/// LLM span: the same call seen by two instrumentors), tools and retrievers.
+fn is_call(model: &Model, span: u32) -> bool {
+    match model.span(span).kind() {
+        Kind::Tool | Kind::Retriever | Kind::Embedding | Kind::Reranker => true,
+        Kind::Llm => {
+            let mut p = model.parent[span as usize];
+            for _ in 0..64 {
+                if p == NONE {
+                    return true;
+                }
+                if model.span(p).kind() == Kind::Llm {
+                    return false;
+                }
+                p = model.parent[p as usize];
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The LLM, tool and retriever calls of a trace, in time order.
+pub fn calls(model: &Model, t: u32) -> Vec<Call> {
+    model
+        .trace_spans(t)
+        .iter()
+        .filter(|&&s| is_call(model, s))
+        .map(|&s| {
+            let rec = model.span(s);
+            let extra = model.index.extra(rec);
+            Call {
+                span: s,
+                kind: rec.kind(),
+                name: model.name(s).to_owned(),
+                model: extra.filter(|e| e.model != 0).map(|e| model.str(e.model).to_owned()),
+                duration_ns: rec.duration_ns(),
+                tokens: extra.filter(|e| e.has_tokens()).map(|e| e.tokens()),
+                error: model.is_error(s),
+            }
+        })
+        .collect()
+}
+
+/// The user's input of a trace: the root's `input.value`, else the last user message of its
+/// first LLM call, else MLflow's `mlflow.traceInputs`.
+pub fn input(model: &Model, t: u32) -> Option<String> {
+    let root = model.trace(t).root;
+    if root != NONE {
+        if let Some(s) = root_io(&SpanDetail::load(model, root), Side::Input) {
+            return Some(s);
+        }
+    }
+    let first_llm = model.trace_spans(t).iter().copied().find(|&s| model.span(s).kind() == Kind::Llm);
+    if let Some(llm) = first_llm {
+        let msgs = messages(&SpanDetail::load(model, llm), Side::Input);
+        if let Some(m) = msgs.iter().rev().find(|m| m.role == "user" && !m.content.trim().is_empty()) {
+            return Some(m.content.clone());
+        }
+    }
+    mlflow_trace_io(model, t, Side::Input)
+}
+
+/// The answer of a trace: the root's `output.value`, else the last LLM call's reply, else
+/// MLflow's `mlflow.traceOutputs`.
+pub fn output(model: &Model, t: u32) -> Option<String> {
+    let root = model.trace(t).root;
+    if root != NONE {
+        if let Some(s) = root_io(&SpanDetail::load(model, root), Side::Output) {
+            return Some(s);
+        }
+    }
+    let last_llm = model.trace_spans(t).iter().rev().copied().find(|&s| model.span(s).kind() == Kind::Llm);
+    if let Some(llm) = last_llm {
+        let msgs = messages(&SpanDetail::load(model, llm), Side::Output);
+        if let Some(m) = msgs.iter().rev().find(|m| !m.content.trim().is_empty()) {
+            return Some(m.content.clone());
+        }
+    }
+    mlflow_trace_io(model, t, Side::Output)
+}
+
+pub fn turn(model: &Model, t: u32) -> Turn {
+    Turn { trace: t, input: input(model, t), output: output(model, t), calls: calls(model, t) }
+}
+
+/// A session's first user input (from its chronologically first turn that has one).
+pub fn first_input(model: &Model, s: u32) -> Option<String> {
+    model.session(s).traces.iter().find_map(|&t| input(model, t))
+}
+
+/// A session's last output.
+pub fn last_output(model: &Model, s: u32) -> Option<String> {
+    model.session(s).traces.iter().rev().find_map(|&t| output(model, t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries() {
+        assert_eq!(summarize("plain"), "plain");
+        assert_eq!(summarize(r#"{"question": "What is 2+2?"}"#), "What is 2+2?");
+        assert_eq!(summarize(r#"{"answer": "4", "n": 1}"#), r#"{"answer": "4", "n": 1}"#);
+        assert_eq!(
+            summarize(r#"{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"c"}]}"#),
+            "c"
+        );
+        assert_eq!(summarize(r#"{"choices":[{"message":{"role":"assistant","content":"4"}}]}"#), "4");
+    }
+
+    #[test]
+    fn openinference_messages_with_tool_calls() {
+        let d = SpanDetail::from_bytes(
+            br#"{"context.span_id":"0000000000000001","attributes.llm.output_messages":[{"message.tool_calls":[{"tool_call.function.arguments":"{\"expr\": \"2+2\"}","tool_call.function.name":"calc","tool_call.id":"call_1"}],"message.role":"assistant"}],"attributes.llm.input_messages":[{"message.role":"system","message.content":"Be terse."},{"message.role":"user","message.content":"What is 2+2?"}]}"#,
+        );
+        let input = messages(&d, Side::Input);
+        assert_eq!(input.len(), 2);
+        assert_eq!((input[1].role.as_str(), input[1].content.as_str()), ("user", "What is 2+2?"));
+        let out = messages(&d, Side::Output);
+        assert_eq!(out[0].tool_calls, [("calc".to_owned(), "{\"expr\": \"2+2\"}".to_owned())]);
+    }
+
+    #[test]
+    fn genai_and_mlflow_messages() {
+        let d = SpanDetail::from_bytes(
+            br#"{"context":{"span_id":"0000000000000001"},"attributes":{"gen_ai.input.messages":"[{\"role\": \"user\", \"parts\": [{\"type\": \"text\", \"content\": \"hi\"}]}]"}}"#,
+        );
+        assert_eq!(messages(&d, Side::Input)[0].content, "hi");
+        let d = SpanDetail::from_bytes(
+            br#"{"span_id":"AAAAAAAAAAE=","attributes":{"mlflow.spanInputs":"{\"messages\": [{\"role\": \"user\", \"content\": \"What is 2+2?\"}]}","mlflow.spanOutputs":"{\"choices\": [{\"message\": {\"role\": \"assistant\", \"content\": \"4\"}}]}"}}"#,
+        );
+        assert_eq!(messages(&d, Side::Input)[0].content, "What is 2+2?");
+        assert_eq!(messages(&d, Side::Output)[0].content, "4");
+    }
+}

@@ -1,0 +1,9 @@
+//! The explorer (terminal UI).
+
+use anyhow::{bail, Result};
+use std::path::PathBuf;
+
+/// Opens the files in the explorer.
+pub fn run(_files: &[PathBuf], _mouse: bool) -> Result<()> {
+    bail!("the explorer is not built yet; use a subcommand (see --help)")
+}
