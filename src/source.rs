@@ -22,7 +22,7 @@ pub struct Source {
 impl Source {
     /// Opens `path` read-only and maps it; `-` reads standard input.
     pub fn open(path: &Path) -> Result<Source, Error> {
-        let io = |e: std::io::Error| Error::Io { path: path.display().to_string(), source: e };
+        let io = |e: std::io::Error| Error::Io { path: path.display().to_string(), err: e };
         if path == Path::new("-") {
             let mut buf = Vec::new();
             std::io::stdin().lock().read_to_end(&mut buf).map_err(io)?;

@@ -517,7 +517,8 @@ impl Sink for Collector<'_> {
         let Some(attr) = tag else { return };
         let text = || match v {
             Scalar::Str(s) => Some(s.decode()),
-            Scalar::Num(n) => Some(String::from_utf8_lossy(n)),
+            // Pandas writes missing values as NaN: not an id.
+            Scalar::Num(n) if v.as_f64().is_some() => Some(String::from_utf8_lossy(n)),
             _ => None,
         };
         match attr {

@@ -1,0 +1,66 @@
+//! Arbitrary bytes in: no panic, and every line is either indexed or reported.
+
+use proptest::prelude::*;
+use sesstui::index::lines::Mode;
+use sesstui::index::progress::Progress;
+use sesstui::index::report::Severity;
+use sesstui::source::Source;
+
+const SPAN: &str = r#"{"context.span_id":"00000000000000aa","context.trace_id":"000000000000000000000000000000aa","parent_id":"00000000000000bb","name":"n","attributes.session.id":"s","attributes.metadata":"{'user_id': 'user_x_account__session_y'}"}"#;
+const OTLP: &str = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5B8EFFF798038103D269B633813FC60C","spanId":"EEE19B7EC3C1B174","attributes":[{"key":"session.id","value":{"stringValue":"x"}}]}]}]}]}"#;
+
+/// Lines made of real records, their fragments, and noise.
+fn line() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        Just(SPAN.as_bytes().to_vec()),
+        Just(OTLP.as_bytes().to_vec()),
+        (0..SPAN.len()).prop_map(|n| SPAN.as_bytes()[..n].to_vec()),
+        (0..OTLP.len(), any::<u8>()).prop_map(|(n, b)| {
+            let mut v = OTLP.as_bytes().to_vec();
+            v[n] = b;
+            v
+        }),
+        proptest::collection::vec(any::<u8>(), 0..200),
+        proptest::collection::vec(prop::sample::select(b"{}[]\":,\\ antrue0-9.".to_vec()), 0..80),
+    ]
+}
+
+fn check(bytes: Vec<u8>) {
+    let idx = sesstui::index::build(vec![Source::from_bytes("p", bytes.clone())], &Progress::default())
+        .expect("not cancelled");
+    let f = &idx.files[0];
+    let count = |sev: Severity| idx.problems.iter().filter(|p| p.severity == sev).count() as u64;
+    let blank = idx.problems.iter().filter(|p| p.reason == "blank line").count() as u64;
+    if f.mode == Mode::Lines {
+        assert_eq!(f.records + count(Severity::Malformed) + blank, f.lines, "{:?}", idx.problems);
+        let content = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        let newlines = content.iter().filter(|&&c| c == b'\n').count() as u64;
+        let lines = newlines + u64::from(!content.is_empty() && !content.ends_with(b"\n"));
+        assert_eq!(f.lines, lines);
+    }
+    for p in &idx.problems {
+        assert!(p.line >= 1 && u64::from(p.line) <= f.lines.max(1), "{p:?} of {}", f.lines);
+    }
+    for s in &idx.spans {
+        assert!(idx.span_bytes(s).first() == Some(&b'{'));
+    }
+    let model = sesstui::model::build(idx);
+    for t in 0..model.traces.len() as u32 {
+        let _ = sesstui::model::tree::flatten(&model, t);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        check(bytes);
+    }
+
+    #[test]
+    fn mixtures_of_records_and_noise(lines in proptest::collection::vec(line(), 0..40), crlf in any::<bool>()) {
+        let sep: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+        check(lines.join(sep));
+    }
+}
