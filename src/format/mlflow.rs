@@ -11,7 +11,8 @@ pub(super) fn info<S: Sink>(c: &mut Cursor<'_>, sink: &mut S) -> Result<(), Json
     let start = c.pos();
     c.object_start()?;
     let mut first = true;
-    while let Some(key) = c.next_key(&mut first)? {
+    while c.next_key(&mut first)? {
+            let key = c.key();
         match key.raw {
             b"trace_id" | b"request_id" => {
                 if let Some(v) = c.scalar_or_skip()? {
@@ -43,7 +44,8 @@ fn metadata<S: Sink>(c: &mut Cursor<'_>, sink: &mut S) -> Result<(), JsonError> 
     }
     c.object_start()?;
     let mut first = true;
-    while let Some(key) = c.next_key(&mut first)? {
+    while c.next_key(&mut first)? {
+            let key = c.key();
         match key.raw {
             b"mlflow.trace.session" | b"mlflow.trace.user" | b"session_id" | b"session.id" => {
                 match c.scalar_or_skip()? {

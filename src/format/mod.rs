@@ -223,9 +223,10 @@ impl<S: Sink> Walker<'_, S> {
         self.sink.open(start);
         let mut style = Style::Unknown;
         let mut first = true;
-        while let Some(key) = c.next_key(&mut first)? {
+        while c.next_key(&mut first)? {
+            let key = c.key();
             let decoded;
-            let k: &[u8] = if key.escaped {
+            let k: &[u8] = if key.escaped() {
                 decoded = key.decode();
                 decoded.as_bytes()
             } else {
@@ -311,7 +312,8 @@ impl<S: Sink> Walker<'_, S> {
         }
         c.object_start()?;
         let mut first = true;
-        while let Some(key) = c.next_key(&mut first)? {
+        while c.next_key(&mut first)? {
+            let key = c.key();
             match key.raw {
                 b"span_id" | b"spanId" => self.id(c, IdField::Span)?,
                 b"trace_id" | b"traceId" => self.id(c, IdField::Trace)?,
@@ -340,7 +342,8 @@ impl<S: Sink> Walker<'_, S> {
         }
         c.object_start()?;
         let mut first = true;
-        while let Some(key) = c.next_key(&mut first)? {
+        while c.next_key(&mut first)? {
+            let key = c.key();
             match key.raw {
                 b"code" | b"status_code" => {
                     if let Some(s) = c.scalar_or_skip()?.and_then(status_scalar) {
@@ -364,7 +367,8 @@ impl<S: Sink> Walker<'_, S> {
             ValueKind::Object => {
                 c.object_start()?;
                 let mut first = true;
-                while let Some(key) = c.next_key(&mut first)? {
+                while c.next_key(&mut first)? {
+            let key = c.key();
                     self.path.clear();
                     push_key(&mut self.path, key);
                     self.attr_value(c)?;
@@ -389,7 +393,8 @@ impl<S: Sink> Walker<'_, S> {
                 c.object_start()?;
                 let mut first = true;
                 let base = self.path.len();
-                while let Some(key) = c.next_key(&mut first)? {
+                while c.next_key(&mut first)? {
+            let key = c.key();
                     self.path.truncate(base);
                     self.path.push(b'.');
                     push_key(&mut self.path, key);
@@ -496,7 +501,7 @@ impl<S: Sink> Walker<'_, S> {
 }
 
 fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {
-    if key.escaped {
+    if key.escaped() {
         path.extend_from_slice(key.decode().as_bytes());
     } else {
         path.extend_from_slice(key.raw);

@@ -20,7 +20,8 @@ pub(super) fn key_values<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>) -> 
         let mut have_key = false;
         let mut pending_value = None;
         let mut first_key = true;
-        while let Some(k) = c.next_key(&mut first_key)? {
+        while c.next_key(&mut first_key)? {
+            let k = c.key();
             match k.raw {
                 b"key" => {
                     let Some(crate::json::Scalar::Str(name)) = c.scalar_or_skip()? else {
@@ -64,7 +65,8 @@ fn any_value<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>) -> Result<(), J
     };
     c.object_start()?;
     let mut first = true;
-    while let Some(k) = c.next_key(&mut first)? {
+    while c.next_key(&mut first)? {
+            let k = c.key();
         match k.raw {
             b"stringValue" | b"string_value" => match c.peek_kind()? {
                 ValueKind::String => {
@@ -93,7 +95,8 @@ fn list<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>, keyed: bool) -> Resu
     }
     c.object_start()?;
     let mut first = true;
-    while let Some(k) = c.next_key(&mut first)? {
+    while c.next_key(&mut first)? {
+            let k = c.key();
         if k.raw != b"values" || c.peek_kind()? != ValueKind::Array {
             c.skip_value()?;
             continue;

@@ -290,11 +290,7 @@ fn scan_document(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
                 (col.record(start..probe.pos(), start_line, probe.pos() == src.len()), 0)
             }
             Err(e) => {
-                let at = match e {
-                    crate::json::JsonError::Unexpected { at, .. }
-                    | crate::json::JsonError::TooDeep { at } => at,
-                    crate::json::JsonError::Eof => end,
-                };
+                let at = e.position().unwrap_or(end);
                 let resync = next_document_start(src, at.max(start + 1), end);
                 let reason = format!(
                     "not valid JSON: {e}; lines {start_line}-{} skipped",

@@ -148,7 +148,7 @@ impl<'b> Collector<'b> {
             if c.at_end() {
                 Ok(())
             } else {
-                Err(JsonError::Unexpected { at: c.pos(), byte: bytes[c.pos()] })
+                Err(JsonError::unexpected(c.pos(), bytes[c.pos()]))
             }
         });
         let reason = match &walked {
@@ -171,9 +171,9 @@ impl<'b> Collector<'b> {
             self.out.spans.truncate(mark.0);
             self.out.extras.truncate(mark.1);
             self.out.evals.truncate(mark.2);
-            let at_line = match walked {
-                Err(JsonError::Unexpected { at, .. } | JsonError::TooDeep { at }) => self.line_at(at),
-                _ => line,
+            let at_line = match walked.err().and_then(|e| e.position()) {
+                Some(at) => self.line_at(at),
+                None => line,
             };
             self.problem(at_line, Severity::Malformed, reason);
             return 0;
@@ -228,7 +228,7 @@ impl<'b> Collector<'b> {
 
     /// A span or parent id: (value, is_text).
     fn span_id(&mut self, raw: RawStr<'_>) -> Option<(u64, bool)> {
-        if !raw.escaped {
+        if !raw.escaped() {
             if let Some(fast) = ids::normalize_bytes(raw.raw) {
                 return match fast? {
                     Id::Hex64(v) => Some((v, false)),
@@ -453,7 +453,7 @@ impl Sink for Collector<'_> {
                     b.span_id = id;
                 }
             }
-            Field::TraceId(raw) if !raw.escaped && raw.raw.len() == 32 => {
+            Field::TraceId(raw) if raw.raw.len() == 32 && !raw.escaped() => {
                 let key = match ids::normalize_bytes(raw.raw) {
                     Some(Some(Id::Hex128(v))) => Some(TraceKey::Hex(v)),
                     _ => self.trace_key(&raw.decode()),

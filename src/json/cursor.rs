@@ -5,11 +5,32 @@ use std::fmt;
 use std::ops::Range;
 
 /// Why a record is not valid JSON, with the byte offset (relative to the cursor's buffer).
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Eight bytes, so `Result`s carrying it stay in registers on the scan's hot path; offsets past
+/// 4 GiB within one record are clamped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JsonError {
     Eof,
-    Unexpected { at: usize, byte: u8 },
-    TooDeep { at: usize },
+    Unexpected { at: u32, byte: u8 },
+    TooDeep { at: u32 },
+}
+
+impl JsonError {
+    pub fn unexpected(at: usize, byte: u8) -> Self {
+        JsonError::Unexpected { at: u32::try_from(at).unwrap_or(u32::MAX), byte }
+    }
+
+    pub fn too_deep(at: usize) -> Self {
+        JsonError::TooDeep { at: u32::try_from(at).unwrap_or(u32::MAX) }
+    }
+
+    /// Where the problem is, if not at the end.
+    pub fn position(&self) -> Option<usize> {
+        match self {
+            JsonError::Eof => None,
+            JsonError::Unexpected { at, .. } | JsonError::TooDeep { at } => Some(*at as usize),
+        }
+    }
 }
 
 impl fmt::Display for JsonError {
@@ -55,7 +76,7 @@ impl Scalar<'_> {
     pub fn as_i128(&self) -> Option<i128> {
         let text = match self {
             Scalar::Num(n) => *n,
-            Scalar::Str(s) if !s.escaped => s.raw.trim_ascii(),
+            Scalar::Str(s) => s.raw.trim_ascii(),
             _ => return None,
         };
         parse_int(text)
@@ -65,7 +86,7 @@ impl Scalar<'_> {
     pub fn as_f64(&self) -> Option<f64> {
         let text = match self {
             Scalar::Num(n) => *n,
-            Scalar::Str(s) if !s.escaped => s.raw.trim_ascii(),
+            Scalar::Str(s) => s.raw.trim_ascii(),
             _ => return None,
         };
         let v: f64 = std::str::from_utf8(text).ok()?.parse().ok()?;
@@ -113,7 +134,7 @@ impl Stack {
     }
     fn push(&mut self, obj: bool, at: usize) -> Result<(), JsonError> {
         if self.len >= MAX_DEPTH {
-            return Err(JsonError::TooDeep { at });
+            return Err(JsonError::too_deep(at));
         }
         let (w, b) = (self.len / 64, self.len % 64);
         if obj {
@@ -140,16 +161,18 @@ pub struct Cursor<'a> {
     buf: &'a [u8],
     pos: usize,
     bits: Option<&'a Bits>,
+    /// The key `next_key` read last.
+    key: (usize, usize),
 }
 
 impl<'a> Cursor<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
-        Cursor { buf, pos: 0, bits: None }
+        Cursor { buf, pos: 0, bits: None, key: (0, 0) }
     }
 
     /// A cursor that uses the precomputed bitmaps of `buf`.
     pub fn with_bits(buf: &'a [u8], bits: &'a Bits) -> Self {
-        Cursor { buf, pos: 0, bits: Some(bits) }
+        Cursor { buf, pos: 0, bits: Some(bits), key: (0, 0) }
     }
 
     pub fn pos(&self) -> usize {
@@ -190,7 +213,7 @@ impl<'a> Cursor<'a> {
 
     fn unexpected(&self) -> JsonError {
         match self.buf.get(self.pos) {
-            Some(&byte) => JsonError::Unexpected { at: self.pos, byte },
+            Some(&byte) => JsonError::unexpected(self.pos, byte),
             None => JsonError::Eof,
         }
     }
@@ -231,16 +254,17 @@ impl<'a> Cursor<'a> {
         self.expect(b'[')
     }
 
-    /// The next key of an object (consuming the `:`), or `None` at the closing `}`.
+    /// Steps to the next key of an object (consuming the `:`); `false` at the closing `}`.
+    /// The key is then [`Cursor::key`].
     ///
     /// `first` must start `true` for each object; the cursor uses it to expect the comma.
     #[inline(always)]
-    pub fn next_key(&mut self, first: &mut bool) -> Result<Option<RawStr<'a>>, JsonError> {
+    pub fn next_key(&mut self, first: &mut bool) -> Result<bool, JsonError> {
         self.skip_ws();
         match self.byte()? {
             b'}' => {
                 self.pos += 1;
-                return Ok(None);
+                return Ok(false);
             }
             b',' if !*first => {
                 self.pos += 1;
@@ -251,8 +275,16 @@ impl<'a> Cursor<'a> {
         }
         *first = false;
         let key = self.string()?;
+        let start = key.raw.as_ptr() as usize - self.buf.as_ptr() as usize;
+        self.key = (start, start + key.raw.len());
         self.expect(b':')?;
-        Ok(Some(key))
+        Ok(true)
+    }
+
+    /// The key `next_key` stepped to.
+    #[inline(always)]
+    pub fn key(&self) -> RawStr<'a> {
+        RawStr { raw: &self.buf[self.key.0..self.key.1] }
     }
 
     /// Steps to the next array item; `false` at the closing `]`.
@@ -288,15 +320,13 @@ impl<'a> Cursor<'a> {
             return Err(JsonError::Eof);
         };
         self.pos = end + 1;
-        let escaped = bits.any_backslash(start, end);
-        Ok(RawStr { raw: &self.buf[start..end], escaped })
+        Ok(RawStr { raw: &self.buf[start..end] })
     }
 
     /// Finds the end of the string starting at `start` without bitmaps.
     #[inline(never)]
     fn string_bytewise(&mut self, start: usize) -> Result<RawStr<'a>, JsonError> {
         let mut i = start;
-        let mut escaped = false;
         // Keys and short values end within a few words: test 8 bytes at a time (SWAR) before
         // handing long strings to memchr's SIMD search.
         let short = (start + 64).min(self.buf.len());
@@ -308,9 +338,8 @@ impl<'a> Cursor<'a> {
             i += hit;
             if self.buf[i] == b'"' {
                 self.pos = i + 1;
-                return Ok(RawStr { raw: &self.buf[start..i], escaped });
+                return Ok(RawStr { raw: &self.buf[start..i] });
             }
-            escaped = true;
             i += 2;
         }
         loop {
@@ -322,9 +351,8 @@ impl<'a> Cursor<'a> {
             i += k;
             if self.buf[i] == b'"' {
                 self.pos = i + 1;
-                return Ok(RawStr { raw: &self.buf[start..i], escaped });
+                return Ok(RawStr { raw: &self.buf[start..i] });
             }
-            escaped = true;
             i += 2;
         }
     }
@@ -406,7 +434,7 @@ impl<'a> Cursor<'a> {
                 b'[' => st.push(false, i)?,
                 c => {
                     if st.len == 0 || st.top_is_obj() != (c == b'}') {
-                        return Err(JsonError::Unexpected { at: i, byte: c });
+                        return Err(JsonError::unexpected(i, c));
                     }
                     st.len -= 1;
                     if st.len == 0 {
@@ -538,8 +566,8 @@ mod tests {
         c.object_start().unwrap();
         let mut first = true;
         let mut keys = vec![];
-        while let Some(k) = c.next_key(&mut first).unwrap() {
-            keys.push(k.decode().into_owned());
+        while c.next_key(&mut first).unwrap() {
+            keys.push(c.key().decode().into_owned());
             c.skip_value().unwrap();
         }
         assert_eq!(keys, ["a", "b", "c"]);
