@@ -170,7 +170,13 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
                 spans: trace.span_count(),
                 errors: trace.errors,
                 calls,
-                evaluations: model.trace_evals(t).iter().map(|e| eval_out(model, e)).collect(),
+                // Session-level ones are shown with the session.
+                evaluations: model
+                    .trace_evals(t)
+                    .iter()
+                    .filter(|e| e.eval.session.is_none())
+                    .map(|e| eval_out(model, e))
+                    .collect(),
             }
         })
         .collect();

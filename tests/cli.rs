@@ -240,3 +240,38 @@ fn the_input_file_is_never_written() {
     assert_eq!(std::fs::read(&copy).expect("read"), before);
     assert_eq!(std::fs::metadata(&copy).and_then(|m| m.modified()).expect("mtime"), modified);
 }
+
+#[test]
+fn mlflow_assessments_with_scorer_errors_and_session_level_ones() {
+    let doc = run_json(&["show", "fixtures/mlflow/traces_get_lines.jsonl", "sess-travel-01", "--json"]);
+    let session_evals = doc["evaluations"].as_array().expect("evals");
+    assert!(session_evals.iter().any(|e| e["name"] == "conversation_resolved" && e["session"] == "sess-travel-01"));
+    let turn_evals: Vec<&Value> = doc["turns"].as_array().expect("turns").iter().flat_map(|t| t["evaluations"].as_array().expect("e")).collect();
+    let failed = turn_evals.iter().find(|e| !e["scorer_error"].is_null()).expect("a scorer error");
+    assert!(failed["value"].is_null(), "a scorer error is not a verdict: {failed}");
+    assert!(turn_evals.iter().any(|e| e["name"] == "correctness" && e["rationale"].as_str().is_some_and(|r| !r.is_empty())));
+    assert!(turn_evals.iter().all(|e| e["session"].is_null()), "session-level ones are not repeated per turn");
+    let text = sesstui().args(["show", "fixtures/mlflow/traces_get_lines.jsonl", "sess-travel-01"]).output().expect("run");
+    assert!(String::from_utf8_lossy(&text.stdout).contains("scorer error ("));
+}
+
+#[test]
+fn phoenix_annotations_attach_to_spans_traces_and_sessions() {
+    let doc = run_json(&[
+        "show",
+        "fixtures/phoenix/spans_df_epoch_ms.jsonl",
+        "fixtures/phoenix/annotations.jsonl",
+        "fixtures/phoenix/trace_annotations_rest.json",
+        "fixtures/phoenix/session_annotations_rest.json",
+        "sess-travel-01",
+        "--json",
+    ]);
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array().expect("evals").iter().filter_map(|e| e["name"].as_str().map(str::to_owned)).collect()
+    };
+    assert_eq!(names(&doc["evaluations"]), ["user_frustration"]);
+    let per_turn: Vec<String> = doc["turns"].as_array().expect("turns").iter().flat_map(|t| names(&t["evaluations"])).collect();
+    assert!(per_turn.contains(&"resolved".to_owned()) && per_turn.contains(&"correctness".to_owned()), "{per_turn:?}");
+    let span_eval = doc["turns"].as_array().expect("t").iter().flat_map(|t| t["evaluations"].as_array().expect("e").iter()).find(|e| e["name"] == "correctness").expect("span annotation");
+    assert_eq!(span_eval["span_id"], "0ed932aac92db259");
+}

@@ -15,9 +15,12 @@ pub struct Evaluation {
     /// The scorer failed: this is not a verdict on the trace.
     pub scorer_error: Option<String>,
     pub source: Option<String>,
-    /// The span it is about, when it names one (normalised id text, as in the file).
+    /// The span it is about, when it names one (id text as in the file).
     #[serde(skip)]
     pub span_ref: Option<String>,
+    /// The trace it is about, when a stand-alone annotation names one.
+    #[serde(skip)]
+    pub trace_ref: Option<String>,
     /// The session it is about, when its metadata names one (session-level assessment).
     pub session: Option<String>,
 }
@@ -77,18 +80,21 @@ pub fn mlflow_assessment(bytes: &[u8]) -> Option<Evaluation> {
         scorer_error,
         source,
         span_ref: v.get("span_id").and_then(text).filter(|s| !s.is_empty()),
+        trace_ref: None,
         session: session_in_metadata(v.get("metadata")),
     })
 }
 
-/// Parses one Phoenix / Arize annotation object (`{name, result: {label, score, explanation}}`
-/// or the same fields at the top level).
+/// Parses one Phoenix / Arize annotation: the REST shape `{name, result: {label, score,
+/// explanation}, span_id | trace_id | session_id}`, the dataframe shape (`annotation_name`,
+/// `result.label`, …), or the fields at the top level.
 pub fn annotation(bytes: &[u8]) -> Option<Evaluation> {
     let v: Value = serde_json::from_slice(&crate::json::lenient(bytes)).ok()?;
-    let name = v.get("name").and_then(text)?;
+    let name = v.get("name").or_else(|| v.get("annotation_name")).and_then(text)?;
     let result = v.get("result").filter(|r| r.is_object()).unwrap_or(&v);
-    let label = result.get("label").and_then(text);
-    let score = result.get("score").and_then(text);
+    let field = |k: &str| result.get(k).or_else(|| v.get(format!("result.{k}").as_str())).and_then(text);
+    let label = field("label");
+    let score = field("score");
     let value = match (label, score) {
         (Some(l), Some(s)) => Some(format!("{l} ({s})")),
         (l, s) => l.or(s),
@@ -97,10 +103,11 @@ pub fn annotation(bytes: &[u8]) -> Option<Evaluation> {
         name,
         kind: "annotation",
         value,
-        rationale: result.get("explanation").and_then(text),
+        rationale: field("explanation"),
         scorer_error: v.get("error").and_then(text),
         source: v.get("annotator_kind").and_then(text),
         span_ref: v.get("span_id").and_then(text),
+        trace_ref: v.get("trace_id").and_then(text),
         session: v.get("session_id").and_then(text),
     })
 }
@@ -136,6 +143,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.session.as_deref(), Some("s1"));
+    }
+
+    #[test]
+    fn dataframe_annotation() {
+        let a = annotation(
+            br#"{"span_id":"196807020b85c799","annotation_name":"helpfulness","annotator_kind":"HUMAN","result.label":"helpful","result.score":1.0,"result.explanation":"ok"}"#,
+        )
+        .unwrap();
+        assert_eq!((a.name.as_str(), a.value.as_deref()), ("helpfulness", Some("helpful (1.0)")));
+        assert_eq!(a.span_ref.as_deref(), Some("196807020b85c799"));
+        assert_eq!(a.rationale.as_deref(), Some("ok"));
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub enum Style {
     Snake,
     /// A span inside an MLflow trace document (set by the document, not the span).
     Mlflow,
+    /// Not a span: an annotation record naming the span, trace or session it judges.
+    Annotation,
 }
 
 impl Style {
@@ -45,6 +47,7 @@ impl Style {
             3 => Style::Otlp,
             4 => Style::Snake,
             5 => Style::Mlflow,
+            6 => Style::Annotation,
             _ => Style::Unknown,
         }
     }
@@ -58,6 +61,7 @@ impl Style {
             Style::Otlp => "otlp/json",
             Style::Snake => "phoenix otlpv1",
             Style::Mlflow => "mlflow",
+            Style::Annotation => "annotations",
         }
     }
 }
@@ -144,6 +148,8 @@ enum Top {
     Nested,
     Info,
     Annotations,
+    /// A key only annotation records have.
+    AnnotationField,
 }
 
 static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
@@ -184,6 +190,11 @@ static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
             ("info", Top::Info),
             ("annotations", Top::Annotations),
             ("evaluations", Top::Annotations),
+            ("annotation_name", Top::AnnotationField),
+            ("annotator_kind", Top::AnnotationField),
+            ("result", Top::AnnotationField),
+            ("result.label", Top::AnnotationField),
+            ("result.score", Top::AnnotationField),
         ];
         table.iter().map(|(k, v)| (k.as_bytes(), *v)).collect()
     });
@@ -222,6 +233,7 @@ impl<S: Sink> Walker<'_, S> {
         c.object_start()?;
         self.sink.open(start);
         let mut style = Style::Unknown;
+        let mut annotation = false;
         let mut first = true;
         while c.next_key(&mut first)? {
             let key = c.key();
@@ -285,6 +297,16 @@ impl<S: Sink> Walker<'_, S> {
                 Top::Info if c.peek_kind()? == ValueKind::Object => mlflow::info(c, self.sink)?,
                 Top::Info => c.skip_value()?,
                 Top::Annotations => self.annotations(c)?,
+                Top::AnnotationField => {
+                    annotation = true;
+                    c.skip_value()?;
+                }
+            }
+        }
+        if annotation {
+            if let Some(e) = eval::annotation(&c.buf()[start..c.pos()]) {
+                self.sink.evaluation(e);
+                style = Style::Annotation;
             }
         }
         self.sink.close(start..c.pos(), style);

@@ -151,7 +151,7 @@ impl Index {
     /// trace export): there is nothing to show for it.
     pub fn require_spans(&self) -> Result<(), Error> {
         for (i, f) in self.files.iter().enumerate() {
-            if f.spans > 0 {
+            if f.spans > 0 || (f.records > 0 && self.evals.iter().any(|e| e.trace == u32::MAX)) {
                 continue;
             }
             let malformed = self

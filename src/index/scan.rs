@@ -331,6 +331,9 @@ impl<'b> Collector<'b> {
     }
 
     fn commit(&mut self, f: &Frame, range: Range<usize>, style: Style) -> Option<u32> {
+        if style == Style::Annotation {
+            return None;
+        }
         let b = &f.b;
         let (span_id, id_text) = b.span_id?;
         let Some(trace_key) = b.trace else {

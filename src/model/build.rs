@@ -351,6 +351,42 @@ pub(super) fn aggregate(s: &mut Session, traces: &[Trace]) {
     s.cost = ts.filter_map(|t| t.cost).reduce(|a, b| a + b);
 }
 
+/// Finds the targets of stand-alone annotations (a span or trace named by id).
+fn resolve_refs(model: &Model) -> Vec<Eval> {
+    let idx = &model.index;
+    let loose: Vec<_> = idx.evals.iter().filter(|e| e.trace as usize >= model.traces.len()).collect();
+    if loose.is_empty() {
+        return Vec::new();
+    }
+    let mut spans: Map<String, u32> = Map::default();
+    for (i, s) in idx.spans.iter().enumerate() {
+        spans.insert(idx.span_id_of(s), u32::try_from(i).unwrap_or(NONE));
+    }
+    let traces: Map<String, u32> = (0..model.traces.len())
+        .map(|t| u32::try_from(t).unwrap_or(NONE))
+        .map(|t| (idx.trace_id_text(t).trim_start_matches("tr-").to_owned(), t))
+        .collect();
+    let norm = |id: &str| match crate::ids::normalize(id) {
+        Some(crate::ids::Id::Hex64(v)) => crate::ids::hex64(v),
+        Some(crate::ids::Id::Hex128(v)) => crate::ids::hex128(v),
+        Some(crate::ids::Id::Text(t)) => t.into_owned(),
+        None => String::new(),
+    };
+    loose
+        .into_iter()
+        .filter_map(|e| {
+            let ev = e.eval.clone();
+            if let Some(&s) = ev.span_ref.as_deref().and_then(|r| spans.get(&norm(r))) {
+                return Some(Eval { trace: idx.spans[s as usize].trace, span: s, eval: ev });
+            }
+            if let Some(&t) = ev.trace_ref.as_deref().and_then(|r| traces.get(&norm(r))) {
+                return Some(Eval { trace: t, span: NONE, eval: ev });
+            }
+            ev.session.is_some().then_some(Eval { trace: NONE, span: NONE, eval: ev })
+        })
+        .collect()
+}
+
 /// Evaluations by trace; session-level ones (metadata names the session) also on the session.
 fn attach_evals(model: &mut Model) {
     let mut evals: Vec<Eval> = model
@@ -360,6 +396,7 @@ fn attach_evals(model: &mut Model) {
         .filter(|e| (e.trace as usize) < model.traces.len())
         .map(|e| Eval { trace: e.trace, span: e.span.unwrap_or(NONE), eval: e.eval.clone() })
         .collect();
+    evals.extend(resolve_refs(model));
     evals.sort_by_key(|e| e.trace);
     let mut at = 0usize;
     for (t, trace) in model.traces.iter_mut().enumerate() {
