@@ -16,7 +16,10 @@ fn main() {
         child_index(Path::new(&args[i + 1]));
         return;
     }
-    let mb: u64 = std::env::var("SESSTUI_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let mb: u64 = std::env::var("SESSTUI_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).expect("bench dir");
     let path = dir.join(format!("phoenix_{mb}mb.jsonl"));
@@ -25,18 +28,33 @@ fn main() {
         let tmp = path.with_extension("tmp");
         let (spans, traces, sessions) = datagen::generate(&tmp, mb << 20).expect("generate");
         std::fs::rename(&tmp, &path).expect("rename");
-        eprintln!("generated {} ({spans} spans, {traces} traces, {sessions} sessions) in {:.1}s", path.display(), t.elapsed().as_secs_f64());
+        eprintln!(
+            "generated {} ({spans} spans, {traces} traces, {sessions} sessions) in {:.1}s",
+            path.display(),
+            t.elapsed().as_secs_f64()
+        );
     }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     // Warm the page cache.
-    let _ = Command::new("cat").arg(&path).stdout(std::process::Stdio::null()).status();
+    let _ = Command::new("cat")
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .status();
     let runs = 5;
-    let wc = median((0..runs).map(|_| time_cmd(Command::new("wc").arg("-l").arg(&path))).collect());
+    let wc = median(
+        (0..runs)
+            .map(|_| time_cmd(Command::new("wc").arg("-l").arg(&path)))
+            .collect(),
+    );
     let exe = std::env::current_exe().expect("exe");
     let mut idx = Vec::new();
     let mut last = String::new();
     for _ in 0..runs {
-        let out = Command::new(&exe).arg("--child-index").arg(&path).output().expect("child");
+        let out = Command::new(&exe)
+            .arg("--child-index")
+            .arg(&path)
+            .output()
+            .expect("child");
         last = String::from_utf8_lossy(&out.stdout).into_owned();
         idx.push(field(&last, "index_s"));
     }
@@ -44,12 +62,27 @@ fn main() {
     let spans = field(&last, "spans");
     let rss = field(&last, "max_rss_kb") * 1024.0;
     let anon = field(&last, "anon_peak_kb") * 1024.0;
-    println!("file            {} ({:.0} MB, {spans:.0} spans)", path.display(), size as f64 / 1e6);
+    println!(
+        "file            {} ({:.0} MB, {spans:.0} spans)",
+        path.display(),
+        size as f64 / 1e6
+    );
     println!("wc -l           {:>8.3} s   (median of {runs})", wc);
-    println!("sesstui index   {:>8.3} s   (median of {runs}) = {:.2}x wc -l", index_s, index_s / wc);
+    println!(
+        "sesstui index   {:>8.3} s   (median of {runs}) = {:.2}x wc -l",
+        index_s,
+        index_s / wc
+    );
     println!("  throughput    {:>8.0} MB/s", size as f64 / 1e6 / index_s);
-    println!("peak RSS        {:>8.0} MB   (includes the mapped file's pages)", rss / 1e6);
-    println!("peak beyond map {:>8.0} MB   = {:.0} bytes/span (RSS - file-backed pages)", anon / 1e6, anon / spans);
+    println!(
+        "peak RSS        {:>8.0} MB   (includes the mapped file's pages)",
+        rss / 1e6
+    );
+    println!(
+        "peak beyond map {:>8.0} MB   = {:.0} bytes/span (RSS - file-backed pages)",
+        anon / 1e6,
+        anon / spans
+    );
     println!("{last}");
 }
 

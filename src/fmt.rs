@@ -38,7 +38,11 @@ pub fn tokens(n: u64) -> String {
 
 /// US dollars with enough precision for per-call costs.
 pub fn cost(usd: f64) -> String {
-    if usd >= 1.0 { format!("${usd:.2}") } else { format!("${usd:.4}") }
+    if usd >= 1.0 {
+        format!("${usd:.2}")
+    } else {
+        format!("${usd:.4}")
+    }
 }
 
 #[cfg(test)]

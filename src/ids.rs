@@ -80,7 +80,10 @@ pub fn normalize(raw: &str) -> Option<Id<'_>> {
         return fast;
     }
     let s = raw.trim();
-    let s = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+    let s = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .unwrap_or(s);
     let s = s.strip_prefix("tr-").unwrap_or(s);
     let s = match s.strip_prefix("trace:/") {
         Some(rest) => rest.rsplit('/').next().unwrap_or(rest),
@@ -132,8 +135,14 @@ mod tests {
 
     #[test]
     fn hex_any_case_and_prefix() {
-        assert_eq!(normalize("5B8EFFF798038103"), Some(Id::Hex64(0x5b8e_fff7_9803_8103)));
-        assert_eq!(normalize("0x35cdfb3c0553c357"), Some(Id::Hex64(0x35cd_fb3c_0553_c357)));
+        assert_eq!(
+            normalize("5B8EFFF798038103"),
+            Some(Id::Hex64(0x5b8e_fff7_9803_8103))
+        );
+        assert_eq!(
+            normalize("0x35cdfb3c0553c357"),
+            Some(Id::Hex64(0x35cd_fb3c_0553_c357))
+        );
         assert_eq!(
             normalize("5B8EFFF798038103D269B633813FC60C"),
             Some(Id::Hex128(0x5b8e_fff7_9803_8103_d269_b633_813f_c60c))
@@ -143,9 +152,18 @@ mod tests {
     #[test]
     fn base64_forms_match_hex() {
         // From FORMATS.md: MLflow's span trace_id and its tr- id name the same bytes.
-        assert_eq!(normalize("FaK2PX4RSikI042NlC9+BQ=="), normalize("15a2b63d7e114a2908d38d8d942f7e05"));
-        assert_eq!(normalize("tr-15a2b63d7e114a2908d38d8d942f7e05"), normalize("FaK2PX4RSikI042NlC9+BQ=="));
-        assert_eq!(normalize("xotAmGUZfzI="), Some(Id::Hex64(0xc68b_4098_6519_7f32)));
+        assert_eq!(
+            normalize("FaK2PX4RSikI042NlC9+BQ=="),
+            normalize("15a2b63d7e114a2908d38d8d942f7e05")
+        );
+        assert_eq!(
+            normalize("tr-15a2b63d7e114a2908d38d8d942f7e05"),
+            normalize("FaK2PX4RSikI042NlC9+BQ==")
+        );
+        assert_eq!(
+            normalize("xotAmGUZfzI="),
+            Some(Id::Hex64(0xc68b_4098_6519_7f32))
+        );
     }
 
     #[test]
@@ -154,6 +172,9 @@ mod tests {
         assert_eq!(normalize("  "), None);
         assert_eq!(normalize("0000000000000000"), None);
         assert_eq!(normalize("run-7"), Some(Id::Text(Cow::Borrowed("run-7"))));
-        assert_eq!(normalize("trace:/uc.schema/15a2b63d7e114a2908d38d8d942f7e05"), normalize("15a2b63d7e114a2908d38d8d942f7e05"));
+        assert_eq!(
+            normalize("trace:/uc.schema/15a2b63d7e114a2908d38d8d942f7e05"),
+            normalize("15a2b63d7e114a2908d38d8d942f7e05")
+        );
     }
 }

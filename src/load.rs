@@ -8,7 +8,10 @@ use std::path::PathBuf;
 
 /// Opens every file, scans them together and builds the model.
 pub fn load(paths: &[PathBuf], progress: &Progress) -> Result<Model, Error> {
-    let sources = paths.iter().map(|p| Source::open(p)).collect::<Result<Vec<_>, _>>()?;
+    let sources = paths
+        .iter()
+        .map(|p| Source::open(p))
+        .collect::<Result<Vec<_>, _>>()?;
     let index = index::build(sources, progress)?;
     index.require_spans()?;
     Ok(model::build(index))

@@ -8,7 +8,9 @@ fn main() {
     let result = match cli.command {
         Some(cmd) => sesstui::headless::run(cmd),
         None if cli.files.is_empty() => {
-            eprintln!("sesstui: give a trace export to open, e.g. `sesstui fixtures/phoenix/spans_df_epoch_ms.jsonl` (see --help)");
+            eprintln!(
+                "sesstui: give a trace export to open, e.g. `sesstui fixtures/phoenix/spans_df_epoch_ms.jsonl` (see --help)"
+            );
             std::process::exit(2);
         }
         None => sesstui::tui::run(&cli.files, cli.mouse),

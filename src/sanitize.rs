@@ -29,7 +29,11 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     if !s.chars().any(|c| is_unsafe(c, true)) {
         return Cow::Borrowed(s);
     }
-    Cow::Owned(s.chars().map(|c| if is_unsafe(c, true) { stand_in(c) } else { c }).collect())
+    Cow::Owned(
+        s.chars()
+            .map(|c| if is_unsafe(c, true) { stand_in(c) } else { c })
+            .collect(),
+    )
 }
 
 /// One line of text, safe to draw: whitespace runs (newlines included) become one space.

@@ -22,19 +22,30 @@ pub struct Source {
 impl Source {
     /// Opens `path` read-only and maps it; `-` reads standard input.
     pub fn open(path: &Path) -> Result<Source, Error> {
-        let io = |e: std::io::Error| Error::Io { path: path.display().to_string(), err: e };
+        let io = |e: std::io::Error| Error::Io {
+            path: path.display().to_string(),
+            err: e,
+        };
         if path == Path::new("-") {
             let mut buf = Vec::new();
             std::io::stdin().lock().read_to_end(&mut buf).map_err(io)?;
-            return Ok(Source { path: path.to_owned(), bytes: Bytes::Owned(buf) });
+            return Ok(Source {
+                path: path.to_owned(),
+                bytes: Bytes::Owned(buf),
+            });
         }
         let file = File::open(path).map_err(io)?;
         let meta = file.metadata().map_err(io)?;
         if meta.is_dir() {
-            return Err(Error::NotAFile { path: path.display().to_string() });
+            return Err(Error::NotAFile {
+                path: path.display().to_string(),
+            });
         }
         if meta.len() == 0 {
-            return Ok(Source { path: path.to_owned(), bytes: Bytes::Owned(Vec::new()) });
+            return Ok(Source {
+                path: path.to_owned(),
+                bytes: Bytes::Owned(Vec::new()),
+            });
         }
         // SAFETY: the map is read-only and sesstui never writes to its inputs. The contract we
         // cannot enforce is that no other process truncates or rewrites the file while it is
@@ -46,12 +57,18 @@ impl Source {
         let map = unsafe { Mmap::map(&file) }.map_err(io)?;
         #[cfg(unix)]
         let _ = map.advise(memmap2::Advice::Sequential);
-        Ok(Source { path: path.to_owned(), bytes: Bytes::Mapped(map) })
+        Ok(Source {
+            path: path.to_owned(),
+            bytes: Bytes::Mapped(map),
+        })
     }
 
     /// A source over bytes already in memory (tests, benchmarks).
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Source {
-        Source { path: PathBuf::from(name), bytes: Bytes::Owned(bytes) }
+        Source {
+            path: PathBuf::from(name),
+            bytes: Bytes::Owned(bytes),
+        }
     }
 
     pub fn bytes(&self) -> &[u8] {

@@ -58,7 +58,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 /// Parses ISO 8601 / RFC 3339 (`T` or space, optional fraction up to ns, `Z`, `±hh:mm`, or no
@@ -75,7 +83,11 @@ pub fn parse(s: &str) -> Option<i64> {
         return None;
     }
     let (y, mo, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
-    let (h, mi, se) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    let (h, mi, se) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
         return None;
     }
@@ -169,7 +181,10 @@ mod tests {
         ] {
             assert_eq!(parse(s), Some(T), "{s}");
         }
-        assert_eq!(parse("2026-11-22T02:11:33.842955123Z"), Some(1_795_313_493_842_955_123));
+        assert_eq!(
+            parse("2026-11-22T02:11:33.842955123Z"),
+            Some(1_795_313_493_842_955_123)
+        );
         assert_eq!(parse("not a time"), None);
         assert_eq!(parse("2026-13-22T02:11:33Z"), None);
     }

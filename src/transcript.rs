@@ -4,7 +4,7 @@
 use crate::fmt::{cost, thousands};
 use crate::format::Evaluation;
 use crate::model::detail::SpanDetail;
-use crate::model::{turns, Model, SessionOrigin, NONE};
+use crate::model::{Model, NONE, SessionOrigin, turns};
 use crate::sanitize::{clean, one_line};
 use crate::time::{human_duration, iso_ms};
 use serde::Serialize;
@@ -84,12 +84,19 @@ fn time(ns: i64) -> Option<String> {
 }
 
 fn tokens(t: [u64; 3]) -> Tokens {
-    Tokens { prompt: t[0], completion: t[1], total: t[2] }
+    Tokens {
+        prompt: t[0],
+        completion: t[1],
+        total: t[2],
+    }
 }
 
 fn eval_out(model: &Model, e: &crate::model::Eval) -> EvalOut {
     let span_id = (e.span != NONE).then(|| model.index.span_id_of(model.span(e.span)));
-    EvalOut { eval: e.eval.clone(), span_id }
+    EvalOut {
+        eval: e.eval.clone(),
+        span_id,
+    }
 }
 
 /// The transcript of session `s`, or of the unsessioned traces when `s` is `None`.
@@ -103,7 +110,11 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
             let sess = model.session(s);
             Header {
                 id: model.session_id(s).to_owned(),
-                origin: if sess.origin == SessionOrigin::Inferred { "inferred" } else { "explicit" },
+                origin: if sess.origin == SessionOrigin::Inferred {
+                    "inferred"
+                } else {
+                    "explicit"
+                },
                 key: sess.key.map(crate::format::keys::SessionKey::name),
                 user: (sess.user != 0).then(|| model.str(sess.user).to_owned()),
                 start: time(sess.start),
@@ -123,19 +134,33 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
                 origin: "none",
                 key: None,
                 user: None,
-                start: ts.clone().map(|t| t.start).filter(|&v| v > 0).min().and_then(time),
+                start: ts
+                    .clone()
+                    .map(|t| t.start)
+                    .filter(|&v| v > 0)
+                    .min()
+                    .and_then(time),
                 end: ts.clone().map(|t| t.end).max().and_then(time),
                 duration_ms: 0,
                 turns: traces.len(),
                 spans: ts.clone().map(crate::model::Trace::span_count).sum(),
                 errors: ts.clone().map(|t| t.errors).sum(),
-                tokens: tokens(ts.clone().fold([0; 3], |a, t| [a[0] + t.tokens[0], a[1] + t.tokens[1], a[2] + t.tokens[2]])),
+                tokens: tokens(ts.clone().fold([0; 3], |a, t| {
+                    [a[0] + t.tokens[0], a[1] + t.tokens[1], a[2] + t.tokens[2]]
+                })),
                 cost: ts.filter_map(|t| t.cost).reduce(|a, b| a + b),
             }
         }
     };
     let evaluations = s
-        .map(|s| model.session(s).evals.iter().map(|&i| eval_out(model, &model.evals[i as usize])).collect())
+        .map(|s| {
+            model
+                .session(s)
+                .evals
+                .iter()
+                .map(|&i| eval_out(model, &model.evals[i as usize]))
+                .collect()
+        })
         .unwrap_or_default();
     let mut prev_end = None;
     let turns = traces
@@ -154,7 +179,10 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
                     duration_ms: c.duration_ns as f64 / 1e6,
                     tokens: c.tokens.map(tokens),
                     error: c.error,
-                    status_message: c.error.then(|| SpanDetail::load(model, c.span).status_message).flatten(),
+                    status_message: c
+                        .error
+                        .then(|| SpanDetail::load(model, c.span).status_message)
+                        .flatten(),
                 })
                 .collect();
             let idle = prev_end.map(|e: i64| (trace.start - e).max(0) / 1_000_000);
@@ -180,7 +208,11 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
             }
         })
         .collect();
-    Transcript { session: header, evaluations, turns }
+    Transcript {
+        session: header,
+        evaluations,
+        turns,
+    }
 }
 
 fn eval_line(e: &EvalOut) -> String {
@@ -212,7 +244,12 @@ fn call_line(c: &CallOut) -> String {
     #[allow(clippy::cast_possible_truncation)]
     let _ = write!(s, " · {}", human_duration((c.duration_ms * 1e6) as i64));
     if let Some(t) = &c.tokens {
-        let _ = write!(s, " · {} → {} tok", thousands(t.prompt), thousands(t.completion));
+        let _ = write!(
+            s,
+            " · {} → {} tok",
+            thousands(t.prompt),
+            thousands(t.completion)
+        );
     }
     if c.error {
         s.push_str(" · ✗ ERROR");
@@ -226,9 +263,12 @@ fn call_line(c: &CallOut) -> String {
 fn header_lines(h: &Header) -> Vec<String> {
     let mut lines = vec![format!(
         "{} · {} · {} turns · {} spans · {} errors",
-        h.user.as_deref().map_or_else(|| "no user".to_owned(), |u| format!("user {}", one_line(u))),
+        h.user
+            .as_deref()
+            .map_or_else(|| "no user".to_owned(), |u| format!("user {}", one_line(u))),
         match (&h.start, &h.end) {
-            (Some(a), Some(b)) => format!("{a} → {b} ({})", human_duration(h.duration_ms * 1_000_000)),
+            (Some(a), Some(b)) =>
+                format!("{a} → {b} ({})", human_duration(h.duration_ms * 1_000_000)),
             _ => "no times".to_owned(),
         },
         h.turns,
@@ -261,7 +301,10 @@ pub fn text(t: &Transcript) -> String {
         let _ = writeln!(out, "evaluation: {}", eval_line(e));
     }
     for (i, turn) in t.turns.iter().enumerate() {
-        if let Some(idle) = turn.idle_before_ms.filter(|&ms| ms * 1_000_000 >= IDLE_GAP_NS) {
+        if let Some(idle) = turn
+            .idle_before_ms
+            .filter(|&ms| ms * 1_000_000 >= IDLE_GAP_NS)
+        {
             let _ = writeln!(out, "\n  ··· {} idle ···", human_duration(idle * 1_000_000));
         }
         let _ = writeln!(
@@ -273,11 +316,23 @@ pub fn text(t: &Transcript) -> String {
             turn.trace_id
         );
         let indent = |s: &str| clean(s).replace('\n', "\n        ");
-        let _ = writeln!(out, "  user: {}", turn.input.as_deref().map_or_else(|| "(none)".into(), indent));
+        let _ = writeln!(
+            out,
+            "  user: {}",
+            turn.input
+                .as_deref()
+                .map_or_else(|| "(none)".into(), indent)
+        );
         for c in &turn.calls {
             let _ = writeln!(out, "    {}", call_line(c));
         }
-        let _ = writeln!(out, "  answer: {}", turn.output.as_deref().map_or_else(|| "(none)".into(), indent));
+        let _ = writeln!(
+            out,
+            "  answer: {}",
+            turn.output
+                .as_deref()
+                .map_or_else(|| "(none)".into(), indent)
+        );
         for e in &turn.evaluations {
             let _ = writeln!(out, "  evaluation: {}", eval_line(e));
         }
@@ -290,16 +345,30 @@ pub fn markdown(t: &Transcript) -> String {
     let mut out = String::new();
     let h = &t.session;
     let _ = writeln!(out, "# Session `{}`\n", one_line(&h.id));
-    let _ = writeln!(out, "- origin: {}{}", h.origin, h.key.map(|k| format!(" (`{k}`)")).unwrap_or_default());
+    let _ = writeln!(
+        out,
+        "- origin: {}{}",
+        h.origin,
+        h.key.map(|k| format!(" (`{k}`)")).unwrap_or_default()
+    );
     for l in header_lines(h) {
         let _ = writeln!(out, "- {l}");
     }
     for e in &t.evaluations {
         let _ = writeln!(out, "- evaluation: {}", eval_line(e));
     }
-    let quote = |s: &str| clean(s).lines().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n");
+    let quote = |s: &str| {
+        clean(s)
+            .lines()
+            .map(|l| format!("> {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     for (i, turn) in t.turns.iter().enumerate() {
-        if let Some(idle) = turn.idle_before_ms.filter(|&ms| ms * 1_000_000 >= IDLE_GAP_NS) {
+        if let Some(idle) = turn
+            .idle_before_ms
+            .filter(|&ms| ms * 1_000_000 >= IDLE_GAP_NS)
+        {
             let _ = writeln!(out, "\n*… {} idle …*", human_duration(idle * 1_000_000));
         }
         let _ = writeln!(
@@ -310,7 +379,13 @@ pub fn markdown(t: &Transcript) -> String {
             human_duration(turn.duration_ms * 1_000_000),
             turn.trace_id
         );
-        let _ = writeln!(out, "**User**\n\n{}\n", turn.input.as_deref().map_or_else(|| "> (none)".into(), quote));
+        let _ = writeln!(
+            out,
+            "**User**\n\n{}\n",
+            turn.input
+                .as_deref()
+                .map_or_else(|| "> (none)".into(), quote)
+        );
         if !turn.calls.is_empty() {
             let _ = writeln!(out, "**Calls**\n");
             for c in &turn.calls {
@@ -318,7 +393,13 @@ pub fn markdown(t: &Transcript) -> String {
             }
             out.push('\n');
         }
-        let _ = writeln!(out, "**Answer**\n\n{}", turn.output.as_deref().map_or_else(|| "> (none)".into(), quote));
+        let _ = writeln!(
+            out,
+            "**Answer**\n\n{}",
+            turn.output
+                .as_deref()
+                .map_or_else(|| "> (none)".into(), quote)
+        );
         for e in &turn.evaluations {
             let _ = writeln!(out, "\n- evaluation: {}", eval_line(e));
         }

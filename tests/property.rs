@@ -21,25 +21,44 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
             v
         }),
         proptest::collection::vec(any::<u8>(), 0..200),
-        proptest::collection::vec(prop::sample::select(b"{}[]\":,\\ antrue0-9.".to_vec()), 0..80),
+        proptest::collection::vec(
+            prop::sample::select(b"{}[]\":,\\ antrue0-9.".to_vec()),
+            0..80
+        ),
     ]
 }
 
 fn check(bytes: Vec<u8>) {
-    let idx = sesstui::index::build(vec![Source::from_bytes("p", bytes.clone())], &Progress::default())
-        .expect("not cancelled");
+    let idx = sesstui::index::build(
+        vec![Source::from_bytes("p", bytes.clone())],
+        &Progress::default(),
+    )
+    .expect("not cancelled");
     let f = &idx.files[0];
     let count = |sev: Severity| idx.problems.iter().filter(|p| p.severity == sev).count() as u64;
-    let blank = idx.problems.iter().filter(|p| p.reason == "blank line").count() as u64;
+    let blank = idx
+        .problems
+        .iter()
+        .filter(|p| p.reason == "blank line")
+        .count() as u64;
     if f.mode == Mode::Lines {
-        assert_eq!(f.records + count(Severity::Malformed) + blank, f.lines, "{:?}", idx.problems);
+        assert_eq!(
+            f.records + count(Severity::Malformed) + blank,
+            f.lines,
+            "{:?}",
+            idx.problems
+        );
         let content = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
         let newlines = content.iter().filter(|&&c| c == b'\n').count() as u64;
         let lines = newlines + u64::from(!content.is_empty() && !content.ends_with(b"\n"));
         assert_eq!(f.lines, lines);
     }
     for p in &idx.problems {
-        assert!(p.line >= 1 && u64::from(p.line) <= f.lines.max(1), "{p:?} of {}", f.lines);
+        assert!(
+            p.line >= 1 && u64::from(p.line) <= f.lines.max(1),
+            "{p:?} of {}",
+            f.lines
+        );
     }
     for s in &idx.spans {
         assert!(idx.span_bytes(s).first() == Some(&b'{'));

@@ -26,9 +26,10 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "the", "file", "function", "test", "error", "build", "module", "index", "please", "fix", "read",
-    "parser", "session", "trace", "span", "value", "return", "struct", "impl", "cargo", "update",
-    "why", "does", "this", "fail", "when", "run", "with", "large", "input", "memory", "thread",
+    "the", "file", "function", "test", "error", "build", "module", "index", "please", "fix",
+    "read", "parser", "session", "trace", "span", "value", "return", "struct", "impl", "cargo",
+    "update", "why", "does", "this", "fail", "when", "run", "with", "large", "input", "memory",
+    "thread",
 ];
 
 fn words(rng: &mut Rng, n: u64) -> String {
@@ -79,9 +80,15 @@ const COLUMNS: &[&str] = &[
 ];
 
 fn write_row(w: &mut impl Write, r: &Row<'_>) -> io::Result<()> {
-    let parent = r.parent.map_or("null".to_owned(), |p| format!("\"{p:016x}\""));
+    let parent = r
+        .parent
+        .map_or("null".to_owned(), |p| format!("\"{p:016x}\""));
     let status = if r.error { "ERROR" } else { "OK" };
-    let msg = if r.error { "ToolError: command failed" } else { "" };
+    let msg = if r.error {
+        "ToolError: command failed"
+    } else {
+        ""
+    };
     write!(
         w,
         "{{\"name\":\"{}\",\"span_kind\":\"{}\",\"parent_id\":{parent},\"start_time\":{},\"end_time\":{},\"status_code\":\"{status}\",\"status_message\":\"{msg}\",\"events\":[],\"context.span_id\":\"{:016x}\",\"context.trace_id\":\"{:032x}\"",
@@ -118,7 +125,14 @@ pub fn generate(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, u64)> {
     let mut next_id: u64 = 1;
     while written < target_bytes {
         sessions += 1;
-        let session = format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", rng.next() as u32, rng.below(65536), rng.below(4096), rng.below(4096), rng.next() & 0xffff_ffff_ffff);
+        let session = format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            rng.next() as u32,
+            rng.below(65536),
+            rng.below(4096),
+            rng.below(4096),
+            rng.next() & 0xffff_ffff_ffff
+        );
         let user = format!("{:064x}", u128::from(sessions) * 0x9e37_79b9_7f4a_7c15);
         let user_id = format!("user_{}_account_{session}_session_{session}", &user[..64]);
         let turns = 3 + rng.below(20);
@@ -141,13 +155,20 @@ pub fn generate(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, u64)> {
             // The conversation so far, as the last few messages (LiteLLM logs the request).
             let shown: Vec<String> = std::iter::once(("system".to_owned(), system.clone()))
                 .chain(history.iter().rev().take(2).rev().cloned())
-                .map(|(role, content)| format!("{{\"message.role\":\"{role}\",\"message.content\":{}}}", json_str(&content)))
+                .map(|(role, content)| {
+                    format!(
+                        "{{\"message.role\":\"{role}\",\"message.content\":{}}}",
+                        json_str(&content)
+                    )
+                })
                 .collect();
             let prompt_tokens = 2_000 + 150 * history.len() as u64;
             let completion = 50 + rng.below(500);
             let with_session = turn == 0 || rng.below(10) == 0;
             let metadata = if with_session {
-                format!("{{\"user_api_key_hash\":\"92d09415\",\"user_api_key_end_user_id\":\"{user_id}\",\"requester_metadata\":{{\"user_id\":\"{user_id}\"}}}}")
+                format!(
+                    "{{\"user_api_key_hash\":\"92d09415\",\"user_api_key_end_user_id\":\"{user_id}\",\"requester_metadata\":{{\"user_id\":\"{user_id}\"}}}}"
+                )
             } else {
                 "{\"user_api_key_hash\":\"92d09415\"}".to_owned()
             };
@@ -161,19 +182,42 @@ pub fn generate(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, u64)> {
                 json_str(&answer),
                 rng.below(9000) + 1000,
             );
-            rows.push(row_string(&Row { name: "litellm_request", kind: "LLM", parent: None, start_ms: t, end_ms: t + dur, error: false, span: root, trace, attrs: root_attrs })?);
+            rows.push(row_string(&Row {
+                name: "litellm_request",
+                kind: "LLM",
+                parent: None,
+                start_ms: t,
+                end_ms: t + dur,
+                error: false,
+                span: root,
+                trace,
+                attrs: root_attrs,
+            })?);
             let raw_attrs = format!(
                 "\"attributes.llm\":{{\"anthropic\":{{\"model\":\"claude-sonnet-4-5\",\"metadata\":\"{{'user_id': '{}'}}\",\"max_tokens\":32000}}}}",
                 if with_session { user_id.as_str() } else { "" }
             );
-            rows.push(row_string(&Row { name: "raw_gen_ai_request", kind: "UNKNOWN", parent: Some(root), start_ms: t + 5, end_ms: t + dur - 5, error: false, span: next_id, trace, attrs: raw_attrs })?);
+            rows.push(row_string(&Row {
+                name: "raw_gen_ai_request",
+                kind: "UNKNOWN",
+                parent: Some(root),
+                start_ms: t + 5,
+                end_ms: t + dur - 5,
+                error: false,
+                span: next_id,
+                trace,
+                attrs: raw_attrs,
+            })?);
             next_id += 1;
             let mut tt = t + 10;
             for _ in 0..tools {
                 let tool = TOOLS[rng.below(TOOLS.len() as u64) as usize];
                 let name = format!("Claude_Code_Tool_{tool}");
                 let stem = words(&mut rng, 2).replace(' ', "_");
-                let input = format!("{{\"file_path\": \"/src/{stem}.rs\", \"limit\": {}}}", rng.below(2000));
+                let input = format!(
+                    "{{\"file_path\": \"/src/{stem}.rs\", \"limit\": {}}}",
+                    rng.below(2000)
+                );
                 let n = 5 + rng.below(30);
                 let output = words(&mut rng, n);
                 let error = rng.below(40) == 0;
@@ -183,7 +227,17 @@ pub fn generate(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, u64)> {
                     json_str(&input),
                     json_str(&output)
                 );
-                rows.push(row_string(&Row { name: &name, kind: "TOOL", parent: Some(root), start_ms: tt, end_ms: tt + d, error, span: next_id, trace, attrs })?);
+                rows.push(row_string(&Row {
+                    name: &name,
+                    kind: "TOOL",
+                    parent: Some(root),
+                    start_ms: tt,
+                    end_ms: tt + d,
+                    error,
+                    span: next_id,
+                    trace,
+                    attrs,
+                })?);
                 next_id += 1;
                 tt += d + 3;
             }

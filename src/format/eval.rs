@@ -42,7 +42,10 @@ fn session_in_metadata(meta: Option<&Value>) -> Option<String> {
     let obj = meta?.as_object()?;
     obj.iter()
         .find(|(k, _)| {
-            matches!(k.as_str(), "mlflow.trace.session" | "session_id" | "session.id" | "mlflow.session")
+            matches!(
+                k.as_str(),
+                "mlflow.trace.session" | "session_id" | "session.id" | "mlflow.session"
+            )
         })
         .and_then(|(_, v)| text(v))
 }
@@ -50,7 +53,10 @@ fn session_in_metadata(meta: Option<&Value>) -> Option<String> {
 /// Parses one MLflow 3 assessment object.
 pub fn mlflow_assessment(bytes: &[u8]) -> Option<Evaluation> {
     let v: Value = serde_json::from_slice(&crate::json::lenient(bytes)).ok()?;
-    let name = v.get("assessment_name").or_else(|| v.get("name")).and_then(text)?;
+    let name = v
+        .get("assessment_name")
+        .or_else(|| v.get("name"))
+        .and_then(text)?;
     let (kind, body) = if let Some(f) = v.get("feedback") {
         ("feedback", f)
     } else if let Some(e) = v.get("expectation") {
@@ -66,12 +72,14 @@ pub fn mlflow_assessment(bytes: &[u8]) -> Option<Evaluation> {
             (c, m) => c.or(m).unwrap_or_else(|| e.to_string()),
         }
     });
-    let source = str_at(&v, &["source", "source_type"]).and_then(text).map(|t| {
-        match str_at(&v, &["source", "source_id"]).and_then(text) {
-            Some(id) => format!("{t} {id}"),
-            None => t,
-        }
-    });
+    let source = str_at(&v, &["source", "source_type"])
+        .and_then(text)
+        .map(
+            |t| match str_at(&v, &["source", "source_id"]).and_then(text) {
+                Some(id) => format!("{t} {id}"),
+                None => t,
+            },
+        );
     Some(Evaluation {
         name,
         kind,
@@ -90,9 +98,17 @@ pub fn mlflow_assessment(bytes: &[u8]) -> Option<Evaluation> {
 /// `result.label`, …), or the fields at the top level.
 pub fn annotation(bytes: &[u8]) -> Option<Evaluation> {
     let v: Value = serde_json::from_slice(&crate::json::lenient(bytes)).ok()?;
-    let name = v.get("name").or_else(|| v.get("annotation_name")).and_then(text)?;
+    let name = v
+        .get("name")
+        .or_else(|| v.get("annotation_name"))
+        .and_then(text)?;
     let result = v.get("result").filter(|r| r.is_object()).unwrap_or(&v);
-    let field = |k: &str| result.get(k).or_else(|| v.get(format!("result.{k}").as_str())).and_then(text);
+    let field = |k: &str| {
+        result
+            .get(k)
+            .or_else(|| v.get(format!("result.{k}").as_str()))
+            .and_then(text)
+    };
     let label = field("label");
     let score = field("score");
     let value = match (label, score) {
@@ -132,7 +148,10 @@ mod tests {
                 "error":{"error_code":"ValueError","error_message":"judge timed out"}}}"#,
         )
         .unwrap();
-        assert_eq!(err.scorer_error.as_deref(), Some("ValueError: judge timed out"));
+        assert_eq!(
+            err.scorer_error.as_deref(),
+            Some("ValueError: judge timed out")
+        );
         assert_eq!(err.value, None);
     }
 
@@ -151,7 +170,10 @@ mod tests {
             br#"{"span_id":"196807020b85c799","annotation_name":"helpfulness","annotator_kind":"HUMAN","result.label":"helpful","result.score":1.0,"result.explanation":"ok"}"#,
         )
         .unwrap();
-        assert_eq!((a.name.as_str(), a.value.as_deref()), ("helpfulness", Some("helpful (1.0)")));
+        assert_eq!(
+            (a.name.as_str(), a.value.as_deref()),
+            ("helpfulness", Some("helpful (1.0)"))
+        );
         assert_eq!(a.span_ref.as_deref(), Some("196807020b85c799"));
         assert_eq!(a.rationale.as_deref(), Some("ok"));
     }

@@ -6,6 +6,7 @@
 //! span wins.
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// Where a session id came from, in priority order (lower wins).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -162,18 +163,39 @@ const LEAVES: &[(&str, Attr)] = {
         ("session.id", Session(K::SessionId)),
         ("gen_ai.conversation.id", Session(K::GenAiConversation)),
         ("langfuse.session.id", Session(K::Langfuse)),
-        ("langfuse.trace.metadata.langfuse_session_id", Session(K::LangfuseMetadata)),
-        ("langfuse.observation.metadata.langfuse_session_id", Session(K::LangfuseMetadata)),
+        (
+            "langfuse.trace.metadata.langfuse_session_id",
+            Session(K::LangfuseMetadata),
+        ),
+        (
+            "langfuse.observation.metadata.langfuse_session_id",
+            Session(K::LangfuseMetadata),
+        ),
         ("mlflow.trace.session", Session(K::Mlflow)),
         ("session_id", Session(K::Bare)),
         ("openinference.session.id", Session(K::OpenInference)),
-        ("langsmith.metadata.session_id", Session(K::LangsmithSession)),
+        (
+            "langsmith.metadata.session_id",
+            Session(K::LangsmithSession),
+        ),
         ("langsmith.metadata.thread_id", Session(K::LangsmithThread)),
-        ("langsmith.metadata.conversation_id", Session(K::LangsmithConversation)),
+        (
+            "langsmith.metadata.conversation_id",
+            Session(K::LangsmithConversation),
+        ),
         ("ai.telemetry.metadata.sessionId", Session(K::Vercel)),
-        ("traceloop.association.properties.session_id", Session(K::Traceloop)),
-        ("metadata.user_api_key_end_user_id", Session(K::LiteLlmEndUser)),
-        ("metadata.requester_metadata.user_id", Session(K::LiteLlmRequester)),
+        (
+            "traceloop.association.properties.session_id",
+            Session(K::Traceloop),
+        ),
+        (
+            "metadata.user_api_key_end_user_id",
+            Session(K::LiteLlmEndUser),
+        ),
+        (
+            "metadata.requester_metadata.user_id",
+            Session(K::LiteLlmRequester),
+        ),
         ("metadata.user_id", Session(K::MetadataUserId)),
         ("metadata.session_id", Session(K::MetadataSession)),
         ("metadata.sessionId", Session(K::MetadataSession)),
@@ -195,7 +217,10 @@ const LEAVES: &[(&str, Attr)] = {
         ("llm.token_count.completion", T(Tokens::Completion)),
         ("gen_ai.usage.output_tokens", T(Tokens::Completion)),
         ("gen_ai.usage.completion_tokens", T(Tokens::Completion)),
-        ("mlflow.chat.tokenUsage.output_tokens", T(Tokens::Completion)),
+        (
+            "mlflow.chat.tokenUsage.output_tokens",
+            T(Tokens::Completion),
+        ),
         ("llm.token_count.total", T(Tokens::Total)),
         ("gen_ai.usage.total_tokens", T(Tokens::Total)),
         ("mlflow.chat.tokenUsage.total_tokens", T(Tokens::Total)),
@@ -238,7 +263,9 @@ static SHAPES: std::sync::LazyLock<[u64; 256]> = std::sync::LazyLock::new(|| {
 
 /// Classifies an attribute path for the index.
 pub fn classify(path: &[u8]) -> Class {
-    let Some(&first) = path.first() else { return Class::Skip };
+    let Some(&first) = path.first() else {
+        return Class::Skip;
+    };
     if SHAPES[usize::from(first)] >> path.len().min(63) & 1 == 1 {
         if let Some(c) = TABLE.get(path) {
             return *c;
@@ -248,7 +275,9 @@ pub fn classify(path: &[u8]) -> Class {
         return Class::Skip;
     }
     // LiteLLM's raw request span: llm.<provider>.metadata, a Python-literal or JSON string.
-    let Some(rest) = path.strip_prefix(b"llm.") else { return Class::Skip };
+    let Some(rest) = path.strip_prefix(b"llm.") else {
+        return Class::Skip;
+    };
     let mut parts = rest.splitn(3, |&c| c == b'.');
     let provider = parts.next().unwrap_or_default();
     if LLM_FIELDS.contains(&provider) {
@@ -265,9 +294,9 @@ pub fn classify(path: &[u8]) -> Class {
 
 /// A Claude Code user id taken apart: the session, and the user (device or `user_<hash>`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClaudeIdentity {
-    pub session: String,
-    pub user: Option<String>,
+pub struct ClaudeIdentity<'a> {
+    pub session: Cow<'a, str>,
+    pub user: Option<Cow<'a, str>>,
 }
 
 /// Reads a Claude Code `metadata.user_id` as LiteLLM forwards it.
@@ -275,41 +304,52 @@ pub struct ClaudeIdentity {
 /// Legacy: `user_<hash>_account_<uuid or empty>_session_<uuid>`. Claude Code ≥ 2.1.78: a JSON
 /// string `{"device_id", "account_uuid", "session_id"}` (parsed as JSON first, so the key name
 /// `session_id` is never mistaken for a value).
-pub fn parse_claude_user_id(s: &str) -> Option<ClaudeIdentity> {
+pub fn parse_claude_user_id(s: &str) -> Option<ClaudeIdentity<'_>> {
     let s = s.trim();
     if s.starts_with('{') {
         let v: serde_json::Value = serde_json::from_str(s).ok()?;
         let get = |k: &str| {
-            v.get(k).and_then(serde_json::Value::as_str).map(str::trim).filter(|x| !x.is_empty())
+            v.get(k)
+                .and_then(serde_json::Value::as_str)
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
         };
-        let session = get("session_id")?.to_owned();
-        let user = get("device_id").or_else(|| get("account_uuid")).map(str::to_owned);
+        let session = Cow::Owned(get("session_id")?.to_owned());
+        let user = get("device_id").or_else(|| get("account_uuid")).map(|u| Cow::Owned(u.to_owned()));
         return Some(ClaudeIdentity { session, user });
     }
     let at = s.rfind("_session_")?;
     let session = &s[at + "_session_".len()..];
-    if session.is_empty() || !session.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') {
+    if session.is_empty()
+        || !session
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+    {
         return None;
     }
     let user = s
         .strip_prefix("user_")
         .and_then(|r| r.find("_account_").map(|end| &r[..end]))
         .filter(|u| !u.is_empty())
-        .map(str::to_owned);
-    Some(ClaudeIdentity { session: session.to_owned(), user })
+        .map(Cow::Borrowed);
+    Some(ClaudeIdentity { session: Cow::Borrowed(session), user })
 }
 
 /// Like [`parse_claude_user_id`], but only for values that are unmistakably Claude Code user ids
 /// (`user_…_account_…_session_…`, or JSON with `session_id` and `device_id`): some proxies
 /// copy the whole user id into `session.id` or `user.id`.
-pub fn parse_claude_user_id_strict(s: &str) -> Option<ClaudeIdentity> {
+pub fn parse_claude_user_id_strict(s: &str) -> Option<ClaudeIdentity<'_>> {
     let t = s.trim();
     let shaped = if t.starts_with('{') {
         t.contains("\"session_id\"") && t.contains("\"device_id\"")
     } else {
         t.starts_with("user_") && t.contains("_account_") && t.contains("_session_")
     };
-    if shaped { parse_claude_user_id(t) } else { None }
+    if shaped {
+        parse_claude_user_id(t)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -346,7 +386,14 @@ mod tests {
 
     #[test]
     fn prefixes_descend_and_noise_is_skipped() {
-        for p in ["metadata", "llm", "llm.anthropic", "llm.anthropic.metadata", "gen_ai", "session"] {
+        for p in [
+            "metadata",
+            "llm",
+            "llm.anthropic",
+            "llm.anthropic.metadata",
+            "gen_ai",
+            "session",
+        ] {
             assert_eq!(classify(p.as_bytes()), Class::Tree, "{p}");
         }
         for p in [
@@ -370,7 +417,8 @@ mod tests {
         assert_eq!(id.session, "3dabe418-63d9-4f8c-8198-6e76035342db");
         assert_eq!(id.user.as_deref(), Some("c7b2c60f"));
         let empty_account = parse_claude_user_id("user_ab_account__session_s1").unwrap();
-        assert_eq!((empty_account.session.as_str(), empty_account.user.as_deref()), ("s1", Some("ab")));
+        assert_eq!(empty_account.session, "s1");
+        assert_eq!(empty_account.user.as_deref(), Some("ab"));
     }
 
     #[test]
@@ -379,7 +427,13 @@ mod tests {
             r#"{"device_id":"d3v","account_uuid":"","session_id":"5e55-10n"}"#,
         )
         .unwrap();
-        assert_eq!(id, ClaudeIdentity { session: "5e55-10n".into(), user: Some("d3v".into()) });
+        assert_eq!(
+            id,
+            ClaudeIdentity {
+                session: "5e55-10n".into(),
+                user: Some("d3v".into())
+            }
+        );
     }
 
     #[test]

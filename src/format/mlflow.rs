@@ -2,7 +2,7 @@
 //! `request_metadata` or tags, assessments). The spans under `data.spans` are ordinary span
 //! objects and go through the shared walker.
 
-use super::{eval, Sink};
+use super::{Sink, eval};
 use crate::json::{Cursor, JsonError, Scalar, ValueKind};
 
 /// Reads an `info` object.
@@ -12,7 +12,7 @@ pub(super) fn info<S: Sink>(c: &mut Cursor<'_>, sink: &mut S) -> Result<(), Json
     c.object_start()?;
     let mut first = true;
     while c.next_key(&mut first)? {
-            let key = c.key();
+        let key = c.key();
         match key.raw {
             b"trace_id" | b"request_id" => {
                 if let Some(v) = c.scalar_or_skip()? {
@@ -45,7 +45,7 @@ fn metadata<S: Sink>(c: &mut Cursor<'_>, sink: &mut S) -> Result<(), JsonError> 
     c.object_start()?;
     let mut first = true;
     while c.next_key(&mut first)? {
-            let key = c.key();
+        let key = c.key();
         match key.raw {
             b"mlflow.trace.session" | b"mlflow.trace.user" | b"session_id" | b"session.id" => {
                 match c.scalar_or_skip()? {

@@ -10,10 +10,11 @@
 
 pub mod eval;
 pub mod keys;
+pub mod memo;
 mod mlflow;
 mod otlp;
 
-use crate::json::{pylit, Cursor, JsonError, RawStr, Scalar, ValueKind};
+use crate::json::{Cursor, JsonError, RawStr, Scalar, ValueKind, pylit};
 use crate::kind::{Kind, Status};
 use std::ops::Range;
 
@@ -103,7 +104,7 @@ pub trait Sink {
     fn field(&mut self, f: Field<'_>);
     /// What the sink learns from classifying a path, passed back with the value.
     type Tag: Copy;
-    fn want(&self, path: &[u8]) -> Want<Self::Tag>;
+    fn want(&mut self, path: &[u8]) -> Want<Self::Tag>;
     /// An attribute value; `tag` is `Some` when `want` answered `Value`.
     fn attr(&mut self, path: &[u8], tag: Option<Self::Tag>, v: Scalar<'_>);
     /// Trace-level metadata of an MLflow trace document (`mlflow.trace.session`, `trace_id`).
@@ -119,13 +120,18 @@ const MAX_WALK_DEPTH: usize = 48;
 /// Walks one top-level JSON value (a line of JSONL or a whole document).
 pub fn walk<S: Sink>(buf: &[u8], c: &mut Cursor<'_>, sink: &mut S) -> Result<(), JsonError> {
     let _ = buf;
-    let mut w = Walker { sink, path: Vec::with_capacity(128) };
+    let mut w = Walker {
+        sink,
+        path: Vec::with_capacity(128),
+        top: memo::Memo::default(),
+    };
     w.value(c, 0)
 }
 
 struct Walker<'s, S: Sink> {
     sink: &'s mut S,
     path: Vec<u8>,
+    top: memo::Memo<Option<Top>>,
 }
 
 /// What a record's own key means, whichever exporter spelled it.
@@ -236,9 +242,15 @@ impl<S: Sink> Walker<'_, S> {
         let mut annotation = false;
         let mut first = true;
         while c.next_key(&mut first)? {
+            // A null says nothing (dataframe exports write every column on every row, mostly
+            // null): skip it before looking at the key at all.
+            if c.skip_null() {
+                continue;
+            }
             let key = c.key();
+            // Keys are matched as written; one with escapes is decoded first (rare).
             let decoded;
-            let k: &[u8] = if key.escaped() {
+            let k: &[u8] = if c.key_escaped() {
                 decoded = key.decode();
                 decoded.as_bytes()
             } else {
@@ -250,7 +262,7 @@ impl<S: Sink> Walker<'_, S> {
                 self.attr_value(c)?;
                 continue;
             }
-            let Some(&top) = TOP_KEYS.get(k) else {
+            let Some(top) = self.top.get(k, |k| TOP_KEYS.get(k).copied()) else {
                 c.skip_value()?;
                 continue;
             };
@@ -283,7 +295,11 @@ impl<S: Sink> Walker<'_, S> {
                 Top::Kind(rank) => self.kind(c, rank)?,
                 Top::Start | Top::End => {
                     if let Some(t) = time_value(c)? {
-                        self.sink.field(if top == Top::Start { Field::Start(t) } else { Field::End(t) });
+                        self.sink.field(if top == Top::Start {
+                            Field::Start(t)
+                        } else {
+                            Field::End(t)
+                        });
                     }
                 }
                 Top::Status => self.status(c)?,
@@ -390,7 +406,7 @@ impl<S: Sink> Walker<'_, S> {
                 c.object_start()?;
                 let mut first = true;
                 while c.next_key(&mut first)? {
-            let key = c.key();
+                    let key = c.key();
                     self.path.clear();
                     push_key(&mut self.path, key);
                     self.attr_value(c)?;
@@ -416,7 +432,10 @@ impl<S: Sink> Walker<'_, S> {
                 let mut first = true;
                 let base = self.path.len();
                 while c.next_key(&mut first)? {
-            let key = c.key();
+                    if c.skip_null() {
+                        continue;
+                    }
+                    let key = c.key();
                     self.path.truncate(base);
                     self.path.push(b'.');
                     push_key(&mut self.path, key);
@@ -495,14 +514,11 @@ impl<S: Sink> Walker<'_, S> {
         self.sink.attr(&self.path, tag, Scalar::Str(s));
     }
 
-    /// Walks JSON held in a string; false (and nothing reported) if it is not valid JSON.
+    /// Walks JSON held in a string; false if it is not valid JSON (what was read before the
+    /// error is still reported: those values are in the file).
     fn nested_text(&mut self, text: &[u8]) -> bool {
-        let mut probe = Cursor::new(text);
-        if probe.skip_value().is_err() || !probe.at_end() {
-            return false;
-        }
         let mut c = Cursor::new(text);
-        self.attr_value(&mut c).is_ok()
+        self.attr_value(&mut c).is_ok() && c.at_end()
     }
 
     /// Phoenix / Arize annotation or evaluation arrays on a span.

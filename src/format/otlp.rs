@@ -3,11 +3,14 @@
 //! Also reads the snake_case spelling Phoenix's `/spans/otlpv1` writes (`string_value`, with
 //! every other variant present as `null`). Int64 values arrive as strings or numbers.
 
-use super::{push_key, Sink, Walker, Want};
+use super::{Sink, Walker, Want, push_key};
 use crate::json::{Cursor, JsonError, ValueKind};
 
 /// Walks a key/value list, each key appended to the current path.
-pub(super) fn key_values<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>) -> Result<(), JsonError> {
+pub(super) fn key_values<S: Sink>(
+    w: &mut Walker<'_, S>,
+    c: &mut Cursor<'_>,
+) -> Result<(), JsonError> {
     let base = w.path.len();
     c.array_start()?;
     let mut first = true;
@@ -66,7 +69,7 @@ fn any_value<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>) -> Result<(), J
     c.object_start()?;
     let mut first = true;
     while c.next_key(&mut first)? {
-            let k = c.key();
+        let k = c.key();
         match k.raw {
             b"stringValue" | b"string_value" => match c.peek_kind()? {
                 ValueKind::String => {
@@ -96,7 +99,7 @@ fn list<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>, keyed: bool) -> Resu
     c.object_start()?;
     let mut first = true;
     while c.next_key(&mut first)? {
-            let k = c.key();
+        let k = c.key();
         if k.raw != b"values" || c.peek_kind()? != ValueKind::Array {
             c.skip_value()?;
             continue;

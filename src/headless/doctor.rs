@@ -68,8 +68,15 @@ struct Report {
 
 fn share(n: u64, total: u64) -> Share {
     #[allow(clippy::cast_precision_loss)]
-    let p = if total == 0 { 0.0 } else { (n as f64 * 1000.0 / total as f64).round() / 10.0 };
-    Share { spans: n, percent: p }
+    let p = if total == 0 {
+        0.0
+    } else {
+        (n as f64 * 1000.0 / total as f64).round() / 10.0
+    };
+    Share {
+        spans: n,
+        percent: p,
+    }
 }
 
 fn report(model: &Model) -> Report {
@@ -90,7 +97,11 @@ fn report(model: &Model) -> Report {
         }
     }
     let count = |sev| idx.problems.iter().filter(|p| p.severity == sev).count();
-    let blank_lines = idx.problems.iter().filter(|p| p.reason == "blank line").count();
+    let blank_lines = idx
+        .problems
+        .iter()
+        .filter(|p| p.reason == "blank line")
+        .count();
     let malformed_lines = count(Severity::Malformed);
     let issues = &model.issues;
     let coverage = Coverage {
@@ -100,7 +111,12 @@ fn report(model: &Model) -> Report {
         none: share(total - explicit - inferred, total),
     };
     let covered = explicit + inferred;
-    let verdict = verdict(malformed_lines, covered, total, issues.orphans.len() + issues.cycles.len());
+    let verdict = verdict(
+        malformed_lines,
+        covered,
+        total,
+        issues.orphans.len() + issues.cycles.len(),
+    );
     Report {
         files: json::files(model),
         lines: idx.files.iter().map(|f| f.lines).sum(),
@@ -111,7 +127,11 @@ fn report(model: &Model) -> Report {
         spans: total,
         traces: model.traces.iter().filter(|t| !t.spans.is_empty()).count(),
         sessions: model.sessions.len(),
-        inferred_sessions: model.sessions.iter().filter(|s| s.origin == SessionOrigin::Inferred).count(),
+        inferred_sessions: model
+            .sessions
+            .iter()
+            .filter(|s| s.origin == SessionOrigin::Inferred)
+            .count(),
         unsessioned_traces: model.unsessioned.len(),
         coverage,
         structure: Structure {
@@ -146,7 +166,11 @@ fn report(model: &Model) -> Report {
 
 fn verdict(malformed: usize, covered: u64, total: u64, broken_links: usize) -> String {
     #[allow(clippy::cast_precision_loss)]
-    let cover = if total == 0 { 0.0 } else { covered as f64 / total as f64 };
+    let cover = if total == 0 {
+        0.0
+    } else {
+        covered as f64 / total as f64
+    };
     let grade = if malformed == 0 && cover >= 0.9 && broken_links == 0 {
         "good"
     } else if cover >= 0.5 {
@@ -154,12 +178,21 @@ fn verdict(malformed: usize, covered: u64, total: u64, broken_links: usize) -> S
     } else {
         "mostly unsessioned"
     };
-    let mut v = format!("{grade}: {} of spans belong to a session", percent(covered, total));
+    let mut v = format!(
+        "{grade}: {} of spans belong to a session",
+        percent(covered, total)
+    );
     if malformed > 0 {
-        v.push_str(&format!("; {malformed} malformed line{} skipped", if malformed == 1 { "" } else { "s" }));
+        v.push_str(&format!(
+            "; {malformed} malformed line{} skipped",
+            if malformed == 1 { "" } else { "s" }
+        ));
     }
     if broken_links > 0 {
-        v.push_str(&format!("; {broken_links} broken parent link{}", if broken_links == 1 { "" } else { "s" }));
+        v.push_str(&format!(
+            "; {broken_links} broken parent link{}",
+            if broken_links == 1 { "" } else { "s" }
+        ));
     }
     v
 }
@@ -210,7 +243,12 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
         ("inferred", &c.inferred),
         ("none", &c.none),
     ] {
-        writeln!(out, "  {label:<26}{:>12}  {:>5.1}%", thousands(s.spans), s.percent)?;
+        writeln!(
+            out,
+            "  {label:<26}{:>12}  {:>5.1}%",
+            thousands(s.spans),
+            s.percent
+        )?;
     }
     let st = &r.structure;
     writeln!(
@@ -228,7 +266,11 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
             "  trace {}: kept {:?}, also saw {:?}",
             conflict.trace_id,
             one_line(&conflict.chosen),
-            conflict.others.iter().map(|o| one_line(o)).collect::<Vec<_>>()
+            conflict
+                .others
+                .iter()
+                .map(|o| one_line(o))
+                .collect::<Vec<_>>()
         )?;
     }
     if !r.problems.is_empty() {
@@ -239,7 +281,13 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
                 Severity::Warning => "warning",
                 Severity::Note => "note",
             };
-            writeln!(out, "  {}:{}  {sev}: {}", one_line(&p.file), p.line, one_line(&p.reason))?;
+            writeln!(
+                out,
+                "  {}:{}  {sev}: {}",
+                one_line(&p.file),
+                p.line,
+                one_line(&p.reason)
+            )?;
         }
     }
     writeln!(out, "verdict: {}", r.verdict)

@@ -1,7 +1,7 @@
 //! The JSON shapes the commands print.
 
 use crate::index::report::Severity;
-use crate::model::{turns, Model, SessionOrigin};
+use crate::model::{Model, SessionOrigin, turns};
 use crate::time::iso_ms;
 use serde::Serialize;
 
@@ -14,7 +14,11 @@ pub struct Tokens {
 
 impl From<[u64; 3]> for Tokens {
     fn from(t: [u64; 3]) -> Self {
-        Tokens { prompt: t[0], completion: t[1], total: t[2] }
+        Tokens {
+            prompt: t[0],
+            completion: t[1],
+            total: t[2],
+        }
     }
 }
 
@@ -95,7 +99,9 @@ pub fn files(model: &Model) -> Vec<File> {
         .enumerate()
         .map(|(i, f)| {
             let counts = styles[i];
-            let top = (0..8u8).max_by_key(|&k| counts[usize::from(k)]).unwrap_or(0);
+            let top = (0..8u8)
+                .max_by_key(|&k| counts[usize::from(k)])
+                .unwrap_or(0);
             File {
                 path: f.path.clone(),
                 format: crate::format::Style::from_u8(top).label(),

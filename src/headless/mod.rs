@@ -40,7 +40,10 @@ pub fn run(cmd: Command) -> Result<()> {
 }
 
 fn open_quiet(files: &[PathBuf]) -> Result<Model> {
-    Ok(crate::load::load(files, &crate::index::progress::Progress::default())?)
+    Ok(crate::load::load(
+        files,
+        &crate::index::progress::Progress::default(),
+    )?)
 }
 
 /// Loads the files and warns on stderr about lines that were not indexed.
@@ -51,7 +54,12 @@ fn open(files: &[PathBuf]) -> Result<Model> {
 }
 
 fn warn_malformed(model: &Model) {
-    let bad: Vec<_> = model.index.problems.iter().filter(|p| p.severity == Severity::Malformed).collect();
+    let bad: Vec<_> = model
+        .index
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Malformed)
+        .collect();
     let Some(first) = bad.first() else { return };
     let file = model.index.file_name(first.file);
     eprintln!(

@@ -2,7 +2,7 @@
 
 use super::json;
 use crate::fmt::{thousands, tokens};
-use crate::model::{turns, Model, SessionOrigin};
+use crate::model::{Model, SessionOrigin, turns};
 use crate::sanitize::{one_line, truncate};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -21,8 +21,15 @@ struct Doc {
 }
 
 fn unsessioned(model: &Model) -> Unsessioned {
-    let spans = model.unsessioned.iter().map(|&t| u64::from(model.trace(t).span_count())).sum();
-    Unsessioned { traces: model.unsessioned.len(), spans }
+    let spans = model
+        .unsessioned
+        .iter()
+        .map(|&t| u64::from(model.trace(t).span_count()))
+        .sum();
+    Unsessioned {
+        traces: model.unsessioned.len(),
+        spans,
+    }
 }
 
 pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()> {
@@ -43,15 +50,27 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
     )?;
     for s in ids {
         let sess = model.session(s);
-        let marker = if sess.origin == SessionOrigin::Inferred { "~" } else { "" };
-        let user = if sess.user == 0 { "-".to_owned() } else { one_line(model.str(sess.user)) };
-        let input = turns::first_input(model, s).map(|i| one_line(&i)).unwrap_or_default();
+        let marker = if sess.origin == SessionOrigin::Inferred {
+            "~"
+        } else {
+            ""
+        };
+        let user = if sess.user == 0 {
+            "-".to_owned()
+        } else {
+            one_line(model.str(sess.user))
+        };
+        let input = turns::first_input(model, s)
+            .map(|i| one_line(&i))
+            .unwrap_or_default();
         writeln!(
             out,
             "{:<38} {:<3} {:<20} {:>9} {:>6} {:>6} {:>7} {:>4}  {:<12} {}",
             truncate(&one_line(model.session_id(s)), 38),
             marker,
-            json::time(sess.start).map(|t| t[..19].replace('T', " ")).unwrap_or_default(),
+            json::time(sess.start)
+                .map(|t| t[..19].replace('T', " "))
+                .unwrap_or_default(),
             crate::time::human_duration(sess.duration_ns()),
             sess.traces.len(),
             thousands(u64::from(sess.spans)),
@@ -68,7 +87,11 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
         model.sessions.len(),
         thousands(u.traces as u64),
         thousands(u.spans),
-        if model.sessions.iter().any(|s| s.origin == SessionOrigin::Inferred) {
+        if model
+            .sessions
+            .iter()
+            .any(|s| s.origin == SessionOrigin::Inferred)
+        {
             " (~ = inferred session)"
         } else {
             ""

@@ -2,7 +2,7 @@
 
 use crate::model::Model;
 use crate::transcript;
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use std::io::Write;
 
 pub enum Format {

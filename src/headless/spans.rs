@@ -24,11 +24,16 @@ struct Line<'a> {
 }
 
 pub fn run(model: &Model, out: &mut impl Write) -> io::Result<()> {
-    let traces = model.sessions.iter().flat_map(|s| s.traces.iter()).chain(model.unsessioned.iter());
+    let traces = model
+        .sessions
+        .iter()
+        .flat_map(|s| s.traces.iter())
+        .chain(model.unsessioned.iter());
     for &t in traces {
         let trace = model.trace(t);
         let trace_id = model.index.trace_id_text(t);
-        let session = (trace.session != crate::model::NONE).then(|| model.session_id(trace.session));
+        let session =
+            (trace.session != crate::model::NONE).then(|| model.session_id(trace.session));
         for &s in model.trace_spans(t) {
             let rec = model.span(s);
             let line = Line {

@@ -11,7 +11,10 @@ pub struct Interner {
 
 impl Default for Interner {
     fn default() -> Self {
-        let mut i = Interner { map: HashMap::default(), list: Vec::new() };
+        let mut i = Interner {
+            map: HashMap::default(),
+            list: Vec::new(),
+        };
         i.intern("");
         i
     }

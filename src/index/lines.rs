@@ -41,8 +41,11 @@ pub fn detect(b: &[u8]) -> Mode {
     }
     // A broken document still looks like one: a bare opening bracket, or an indented next line.
     let first = rest[..line_end].trim_ascii();
-    let next_indented = rest.get(line_end + 1).is_some_and(|c| *c == b' ' || *c == b'\t');
-    if matches!(first, b"{" | b"[") || (matches!(first.first(), Some(b'{' | b'[')) && next_indented) {
+    let next_indented = rest
+        .get(line_end + 1)
+        .is_some_and(|c| *c == b' ' || *c == b'\t');
+    if matches!(first, b"{" | b"[") || (matches!(first.first(), Some(b'{' | b'[')) && next_indented)
+    {
         return Mode::Document;
     }
     Mode::Lines
@@ -77,7 +80,11 @@ pub struct LineIter<'a> {
 
 impl<'a> LineIter<'a> {
     pub fn new(b: &'a [u8], range: Range<usize>) -> Self {
-        LineIter { b, at: range.start, end: range.end }
+        LineIter {
+            b,
+            at: range.start,
+            end: range.end,
+        }
     }
 }
 
@@ -130,7 +137,9 @@ mod tests {
     #[test]
     fn lines_without_trailing_newline() {
         let text = b"a\n\nbc";
-        let lines: Vec<_> = LineIter::new(text, 0..text.len()).map(|r| &text[r]).collect();
+        let lines: Vec<_> = LineIter::new(text, 0..text.len())
+            .map(|r| &text[r])
+            .collect();
         assert_eq!(lines, [&b"a"[..], b"", b"bc"]);
         let text = b"a\n";
         assert_eq!(LineIter::new(text, 0..2).count(), 1);

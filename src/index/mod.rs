@@ -18,12 +18,12 @@ use crate::source::Source;
 use intern::Interner;
 use lines::Mode;
 use progress::Progress;
-use record::{flag, Extra, SpanRec};
+use record::{Extra, SpanRec, flag};
 use report::{Problem, Severity};
 use scan::{ChunkOut, Collector};
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use scan::{EvalRec, TraceEntry, TraceKey};
 
@@ -64,10 +64,17 @@ impl Index {
 
     /// Bytes at a location recorded by the scan.
     pub fn bytes_at(&self, loc: u64, len: u32) -> &[u8] {
-        let probe = SpanRec { loc, ..SpanRec::default() };
-        let Some(src) = self.sources.get(usize::from(probe.file())) else { return &[] };
+        let probe = SpanRec {
+            loc,
+            ..SpanRec::default()
+        };
+        let Some(src) = self.sources.get(usize::from(probe.file())) else {
+            return &[];
+        };
         let b = src.bytes();
-        let start = usize::try_from(probe.offset()).unwrap_or(usize::MAX).min(b.len());
+        let start = usize::try_from(probe.offset())
+            .unwrap_or(usize::MAX)
+            .min(b.len());
         let end = start.saturating_add(len as usize).min(b.len());
         &b[start..end]
     }
@@ -90,12 +97,15 @@ impl Index {
     }
 
     pub fn parent_id_of(&self, s: &SpanRec) -> Option<String> {
-        s.has(flag::HAS_PARENT).then(|| self.span_id_text(s.parent_id, s.has(flag::PARENT_TEXT)))
+        s.has(flag::HAS_PARENT)
+            .then(|| self.span_id_text(s.parent_id, s.has(flag::PARENT_TEXT)))
     }
 
     /// A trace id as text: `tr-<hex>` for MLflow traces, lowercase hex otherwise.
     pub fn trace_id_text(&self, trace: u32) -> String {
-        let Some(t) = self.traces.get(trace as usize) else { return String::new() };
+        let Some(t) = self.traces.get(trace as usize) else {
+            return String::new();
+        };
         match t.key {
             TraceKey::Hex(v) if t.mlflow_id => format!("tr-{}", crate::ids::hex128(v)),
             TraceKey::Hex(v) => crate::ids::hex128(v),
@@ -104,7 +114,9 @@ impl Index {
     }
 
     pub fn file_name(&self, file: u16) -> &str {
-        self.files.get(usize::from(file)).map_or("?", |f| f.path.as_str())
+        self.files
+            .get(usize::from(file))
+            .map_or("?", |f| f.path.as_str())
     }
 }
 
@@ -136,7 +148,12 @@ pub fn build(sources: Vec<Source>, progress: &Progress) -> Result<Index, Error> 
             Mode::Document => vec![start..b.len()],
         };
         for (k, range) in ranges.into_iter().enumerate() {
-            pieces.push(Piece { file, range, mode, first: k == 0 });
+            pieces.push(Piece {
+                file,
+                range,
+                mode,
+                first: k == 0,
+            });
         }
     }
     let outs = scan_pieces(&sources, &pieces, progress);
@@ -162,9 +179,15 @@ impl Index {
             let reason = match (f.bytes, malformed) {
                 (0, _) => "the file is empty".to_owned(),
                 (_, 0) => "no line holds a span".to_owned(),
-                (_, n) => format!("{n} malformed record{}, no span", if n == 1 { "" } else { "s" }),
+                (_, n) => format!(
+                    "{n} malformed record{}, no span",
+                    if n == 1 { "" } else { "s" }
+                ),
             };
-            return Err(Error::NoSpans { path: f.path.clone(), reason });
+            return Err(Error::NoSpans {
+                path: f.path.clone(),
+                reason,
+            });
         }
         Ok(())
     }
@@ -222,21 +245,31 @@ impl Ticker<'_> {
         true
     }
     fn flush(&mut self) {
-        self.progress.add(self.bytes as u64, self.spans as u64, self.bad as u64);
+        self.progress
+            .add(self.bytes as u64, self.spans as u64, self.bad as u64);
         (self.bytes, self.spans, self.bad) = (0, 0, 0);
     }
 }
 
 fn note_bom(col: &mut Collector<'_>, src: &[u8], piece: &Piece) {
     if piece.first && lines::bom_len(src) > 0 {
-        col.problem(1, Severity::Note, "UTF-8 byte-order mark at the start of the file (ignored)");
+        col.problem(
+            1,
+            Severity::Note,
+            "UTF-8 byte-order mark at the start of the file (ignored)",
+        );
     }
 }
 
 fn scan_lines(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
     let mut col = Collector::new(src, piece.file);
     note_bom(&mut col, src, piece);
-    let mut ticker = Ticker { progress, bytes: 0, spans: 0, bad: 0 };
+    let mut ticker = Ticker {
+        progress,
+        bytes: 0,
+        spans: 0,
+        bad: 0,
+    };
     let mut line = 0u32;
     for r in lines::LineIter::new(src, piece.range.clone()) {
         line = line.saturating_add(1);
@@ -265,7 +298,12 @@ fn scan_lines(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
 fn scan_document(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
     let mut col = Collector::new(src, piece.file);
     note_bom(&mut col, src, piece);
-    let mut ticker = Ticker { progress, bytes: 0, spans: 0, bad: 0 };
+    let mut ticker = Ticker {
+        progress,
+        bytes: 0,
+        spans: 0,
+        bad: 0,
+    };
     let end = piece.range.end;
     let mut c = crate::json::Cursor::new(&src[..end]);
     c.set_pos(piece.range.start);
@@ -287,7 +325,10 @@ fn scan_document(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
         let (spans, bad) = match probe.skip_value() {
             Ok(()) => {
                 c.set_pos(probe.pos());
-                (col.record(start..probe.pos(), start_line, probe.pos() == src.len()), 0)
+                (
+                    col.record(start..probe.pos(), start_line, probe.pos() == src.len()),
+                    0,
+                )
             }
             Err(e) => {
                 let at = e.position().unwrap_or(end);
@@ -307,10 +348,9 @@ fn scan_document(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
     }
     ticker.flush();
     let tail = usize::from(!src[piece.range.clone()].ends_with(b"\n") && !piece.range.is_empty());
-    col.out.lines = u32::try_from(
-        memchr::memchr_iter(b'\n', &src[piece.range.clone()]).count() + tail,
-    )
-    .unwrap_or(u32::MAX);
+    col.out.lines =
+        u32::try_from(memchr::memchr_iter(b'\n', &src[piece.range.clone()]).count() + tail)
+            .unwrap_or(u32::MAX);
     col.out
 }
 
@@ -365,7 +405,13 @@ fn merge(sources: Vec<Source>, modes: &[Mode], pieces: &[Piece], outs: Vec<Chunk
                     k => k,
                 };
                 let i = *trace_map.entry(key).or_insert_with(|| {
-                    traces.push(TraceEntry { key, mlflow_id: false, meta_session: 0, meta_user: 0, info: None });
+                    traces.push(TraceEntry {
+                        key,
+                        mlflow_id: false,
+                        meta_session: 0,
+                        meta_user: 0,
+                        info: None,
+                    });
                     u32::try_from(traces.len() - 1).unwrap_or(u32::MAX)
                 });
                 let g = &mut traces[i as usize];
@@ -417,7 +463,16 @@ fn merge(sources: Vec<Source>, modes: &[Mode], pieces: &[Piece], outs: Vec<Chunk
             p
         }));
     }
-    Index { sources, files, spans, extras, strings, traces, evals, problems }
+    Index {
+        sources,
+        files,
+        spans,
+        extras,
+        strings,
+        traces,
+        evals,
+        problems,
+    }
 }
 
 #[cfg(test)]

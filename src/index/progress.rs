@@ -24,7 +24,11 @@ pub struct Snapshot {
 impl Snapshot {
     /// Percentage of bytes scanned, 0–100.
     pub fn percent(&self) -> u64 {
-        if self.total_bytes == 0 { 100 } else { (self.bytes * 100 / self.total_bytes).min(100) }
+        if self.total_bytes == 0 {
+            100
+        } else {
+            (self.bytes * 100 / self.total_bytes).min(100)
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The compact per-span record the scan produces: ids, times and a byte range, nothing parsed.
 
-use crate::format::keys::SessionKey;
 use crate::format::Style;
+use crate::format::keys::SessionKey;
 use crate::kind::{Kind, Status};
 
 /// Flags on a [`SpanRec`].
@@ -79,7 +79,11 @@ impl SpanRec {
         self.flags & f != 0
     }
     pub fn duration_ns(&self) -> i64 {
-        if self.start > 0 && self.end >= self.start { self.end - self.start } else { 0 }
+        if self.start > 0 && self.end >= self.start {
+            self.end - self.start
+        } else {
+            0
+        }
     }
 }
 
@@ -102,7 +106,14 @@ pub const NO_TOKENS: u32 = u32::MAX;
 
 impl Default for Extra {
     fn default() -> Self {
-        Extra { prompt: NO_TOKENS, completion: NO_TOKENS, total: NO_TOKENS, cost: f32::NAN, model: 0, user: 0 }
+        Extra {
+            prompt: NO_TOKENS,
+            completion: NO_TOKENS,
+            total: NO_TOKENS,
+            cost: f32::NAN,
+            model: 0,
+            user: 0,
+        }
     }
 }
 
@@ -113,7 +124,11 @@ impl Extra {
     /// (prompt, completion, total), the total derived when not given.
     pub fn tokens(&self) -> [u64; 3] {
         let g = |v: u32| if v == NO_TOKENS { 0 } else { u64::from(v) };
-        let total = if self.total == NO_TOKENS { g(self.prompt) + g(self.completion) } else { g(self.total) };
+        let total = if self.total == NO_TOKENS {
+            g(self.prompt) + g(self.completion)
+        } else {
+            g(self.total)
+        };
         [g(self.prompt), g(self.completion), total]
     }
     pub fn cost(&self) -> Option<f64> {
@@ -133,7 +148,10 @@ mod tests {
 
     #[test]
     fn loc_round_trip() {
-        let r = SpanRec { loc: SpanRec::new_loc(3, 123_456_789_012), ..SpanRec::default() };
+        let r = SpanRec {
+            loc: SpanRec::new_loc(3, 123_456_789_012),
+            ..SpanRec::default()
+        };
         assert_eq!((r.file(), r.offset()), (3, 123_456_789_012));
     }
 }

@@ -2,7 +2,7 @@
 //! needs and the byte range of each span.
 
 use super::intern::Interner;
-use super::record::{flag, Extra, SpanRec, NO_TOKENS};
+use super::record::{Extra, NO_TOKENS, SpanRec, flag};
 use super::report::{Problem, Severity};
 use crate::format::keys::{self, Attr, Class, SessionKey, Tokens};
 use crate::format::{self, Evaluation, Field, Sink, Style, Want};
@@ -116,7 +116,10 @@ impl<'b> Collector<'b> {
     pub fn new(src: &'b [u8], file: u16) -> Self {
         Collector {
             src,
-            out: ChunkOut { file, ..ChunkOut::default() },
+            out: ChunkOut {
+                file,
+                ..ChunkOut::default()
+            },
             frames: Vec::with_capacity(16),
             unit_start: 0,
             unit_line: 0,
@@ -132,7 +135,11 @@ impl<'b> Collector<'b> {
     pub fn record(&mut self, range: Range<usize>, line: u32, last: bool) -> usize {
         let src = self.src;
         let bytes = &src[range.clone()];
-        let mark = (self.out.spans.len(), self.out.extras.len(), self.out.evals.len());
+        let mark = (
+            self.out.spans.len(),
+            self.out.extras.len(),
+            self.out.evals.len(),
+        );
         self.unit_start = range.start;
         self.unit_line = line;
         self.line_mark = (0, line);
@@ -143,7 +150,11 @@ impl<'b> Collector<'b> {
         if use_bits {
             bits.compute(bytes);
         }
-        let mut c = if use_bits { Cursor::with_bits(bytes, &bits) } else { Cursor::new(bytes) };
+        let mut c = if use_bits {
+            Cursor::with_bits(bytes, &bits)
+        } else {
+            Cursor::new(bytes)
+        };
         let walked = format::walk(bytes, &mut c, self).and_then(|()| {
             if c.at_end() {
                 Ok(())
@@ -152,7 +163,9 @@ impl<'b> Collector<'b> {
             }
         });
         let reason = match &walked {
-            Err(JsonError::Eof) if last => Some(Cow::Borrowed("truncated record: the file ends inside it")),
+            Err(JsonError::Eof) if last => {
+                Some(Cow::Borrowed("truncated record: the file ends inside it"))
+            }
             Err(JsonError::Eof) => Some(Cow::Borrowed("truncated record: JSON ends early")),
             Err(e) => Some(Cow::Owned(format!("not valid JSON: {e}"))),
             Ok(()) if self.out.spans.len() > mark.0 => None,
@@ -160,11 +173,15 @@ impl<'b> Collector<'b> {
                 self.out.records += 1;
                 return 0;
             }
-            Ok(()) if self.orphan_ids => Some(Cow::Borrowed("no span: a span id without a trace id")),
-            Ok(()) => Some(Cow::Borrowed(match bytes.iter().find(|c| !c.is_ascii_whitespace()) {
-                Some(b'{' | b'[') => "no span in this record (not a known trace export shape)",
-                _ => "not a JSON object or array",
-            })),
+            Ok(()) if self.orphan_ids => {
+                Some(Cow::Borrowed("no span: a span id without a trace id"))
+            }
+            Ok(()) => Some(Cow::Borrowed(
+                match bytes.iter().find(|c| !c.is_ascii_whitespace()) {
+                    Some(b'{' | b'[') => "no span in this record (not a known trace export shape)",
+                    _ => "not a JSON object or array",
+                },
+            )),
         };
         if let Some(reason) = reason {
             self.bits = bits;
@@ -201,7 +218,12 @@ impl<'b> Collector<'b> {
 
     pub fn problem(&mut self, line: u32, severity: Severity, reason: impl Into<Cow<'static, str>>) {
         let reason = reason.into();
-        self.out.problems.push(Problem { file: self.out.file, line, severity, reason });
+        self.out.problems.push(Problem {
+            file: self.out.file,
+            line,
+            severity,
+            reason,
+        });
     }
 
     /// The line of a position inside the current record.
@@ -261,7 +283,13 @@ impl<'b> Collector<'b> {
             return i;
         }
         let i = u32::try_from(self.out.traces.len()).unwrap_or(NONE);
-        self.out.traces.push(TraceEntry { key, mlflow_id: false, meta_session: 0, meta_user: 0, info: None });
+        self.out.traces.push(TraceEntry {
+            key,
+            mlflow_id: false,
+            meta_session: 0,
+            meta_user: 0,
+            info: None,
+        });
         self.out.trace_map.insert(key, i);
         i
     }
@@ -272,12 +300,17 @@ impl<'b> Collector<'b> {
     }
 
     fn set_user(&mut self, rank: u8, user: &str) {
+        if self.top().is_some_and(|b| b.user_rank.is_some_and(|r| r <= rank)) {
+            return;
+        }
         let parsed = keys::parse_claude_user_id_strict(user).and_then(|id| id.user);
         let user = parsed.as_deref().unwrap_or(user).trim();
         if user.is_empty() {
             return;
         }
-        let better = self.top().is_some_and(|b| b.user_rank.is_none_or(|r| rank < r));
+        let better = self
+            .top()
+            .is_some_and(|b| b.user_rank.is_none_or(|r| rank < r));
         if better {
             let id = self.intern(user);
             if let Some(b) = self.top() {
@@ -290,9 +323,14 @@ impl<'b> Collector<'b> {
     }
 
     fn set_session(&mut self, key: SessionKey, value: &str) {
-        let (session, user) = if key.is_user_id_string() {
+        let Some(b) = self.top() else { return };
+        let better = b.session_key.is_none_or(|k| key < k);
+        if !better && b.user_rank.is_some_and(|r| r <= 3) {
+            return;
+        }
+        let id = if key.is_user_id_string() {
             match keys::parse_claude_user_id(value) {
-                Some(id) => (id.session, id.user),
+                Some(id) => id,
                 None => {
                     // An end-user id that names no session is still the user.
                     self.set_user(5, value);
@@ -301,21 +339,17 @@ impl<'b> Collector<'b> {
             }
         } else {
             match keys::parse_claude_user_id_strict(value) {
-                Some(id) => (id.session, id.user),
-                None => (value.trim().to_owned(), None),
+                Some(id) => id,
+                None => keys::ClaudeIdentity { session: Cow::Borrowed(value.trim()), user: None },
             }
         };
-        if let Some(u) = user {
-            self.set_user(3, &u);
+        if let Some(u) = &id.user {
+            self.set_user(3, u);
         }
-        if session.is_empty() {
-            return;
-        }
-        let better = self.top().is_some_and(|b| b.session_key.is_none_or(|k| key < k));
-        if better {
-            let id = self.intern(&session);
+        if better && !id.session.is_empty() {
+            let sid = self.intern(&id.session);
             if let Some(b) = self.top() {
-                b.session = id;
+                b.session = sid;
                 b.session_key = Some(key);
             }
         }
@@ -355,7 +389,13 @@ impl<'b> Collector<'b> {
             None => 0,
         };
         let mut kind = b.kind;
-        if kind == Kind::Unknown && self.out.strings.get(b.name).starts_with("Claude_Code_Tool_") {
+        if kind == Kind::Unknown
+            && self
+                .out
+                .strings
+                .get(b.name)
+                .starts_with("Claude_Code_Tool_")
+        {
             kind = Kind::Tool;
         }
         let extra = match b.extra {
@@ -508,7 +548,7 @@ impl Sink for Collector<'_> {
 
     type Tag = Attr;
 
-    fn want(&self, path: &[u8]) -> Want<Attr> {
+    fn want(&mut self, path: &[u8]) -> Want<Attr> {
         match keys::classify(path) {
             Class::Skip => Want::Skip,
             Class::Leaf(a) => Want::Value(a),
@@ -537,13 +577,19 @@ impl Sink for Collector<'_> {
             }
             Attr::Kind(rank) => {
                 let Some(t) = text() else { return };
-                let kind = if rank == 5 { Kind::from_gen_ai_operation(&t) } else { Kind::parse(&t) };
+                let kind = if rank == 5 {
+                    Kind::from_gen_ai_operation(&t)
+                } else {
+                    Kind::parse(&t)
+                };
                 if let Some(k) = kind {
                     self.set_kind(k, rank);
                 }
             }
             Attr::Tokens(which) => {
-                let Some(n) = v.as_i128().filter(|n| *n >= 0) else { return };
+                let Some(n) = v.as_i128().filter(|n| *n >= 0) else {
+                    return;
+                };
                 let n = u32::try_from(n).unwrap_or(NO_TOKENS - 1);
                 if let Some(e) = self.extra() {
                     let slot = match which {
@@ -616,7 +662,11 @@ impl Sink for Collector<'_> {
     }
 
     fn evaluation(&mut self, e: Evaluation) {
-        self.out.evals.push(EvalRec { trace: NONE, span: None, eval: e });
+        self.out.evals.push(EvalRec {
+            trace: NONE,
+            span: None,
+            eval: e,
+        });
     }
 }
 

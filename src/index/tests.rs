@@ -1,7 +1,10 @@
 use super::*;
 
 fn build_text(text: &str) -> Result<Index, Error> {
-    let idx = build(vec![Source::from_bytes("t.jsonl", text.as_bytes().to_vec())], &Progress::default())?;
+    let idx = build(
+        vec![Source::from_bytes("t.jsonl", text.as_bytes().to_vec())],
+        &Progress::default(),
+    )?;
     idx.require_spans()?;
     Ok(idx)
 }
@@ -23,7 +26,10 @@ fn lines_are_numbered_across_pieces() {
     assert!(text.len() > PIECE_BYTES / 2);
     assert_eq!(idx.spans.len(), 50_000 - 50);
     let bad: Vec<u32> = idx.problems.iter().map(|p| p.line).collect();
-    let want: Vec<u32> = (0..50_000).filter(|i| i % 1000 == 7).map(|i| i + 1).collect();
+    let want: Vec<u32> = (0..50_000)
+        .filter(|i| i % 1000 == 7)
+        .map(|i| i + 1)
+        .collect();
     assert_eq!(bad, want);
     assert_eq!(idx.files[0].lines, 50_000);
     assert!(idx.spans.windows(2).all(|w| w[0].line < w[1].line));
@@ -37,9 +43,17 @@ fn bom_crlf_blank_and_truncated_last_line() {
     let got: Vec<(u32, Severity)> = idx.problems.iter().map(|p| (p.line, p.severity)).collect();
     assert_eq!(
         got,
-        [(1, Severity::Note), (2, Severity::Note), (4, Severity::Malformed)]
+        [
+            (1, Severity::Note),
+            (2, Severity::Note),
+            (4, Severity::Malformed)
+        ]
     );
-    assert!(idx.problems[2].reason.contains("file ends"), "{:?}", idx.problems[2]);
+    assert!(
+        idx.problems[2].reason.contains("file ends"),
+        "{:?}",
+        idx.problems[2]
+    );
 }
 
 #[test]
@@ -66,7 +80,10 @@ fn broken_document_is_reported_and_the_next_one_read() {
 #[test]
 fn no_spans_is_an_error_naming_the_file() {
     let e = build_text("{\"a\":1}\nnope\n").err().unwrap();
-    assert_eq!(e.to_string(), "t.jsonl: no spans found (2 malformed records, no span)");
+    assert_eq!(
+        e.to_string(),
+        "t.jsonl: no spans found (2 malformed records, no span)"
+    );
     let e = build_text("").err().unwrap();
     assert!(e.to_string().contains("empty"));
 }
@@ -75,6 +92,9 @@ fn no_spans_is_an_error_naming_the_file() {
 fn cancel_stops_the_scan() {
     let p = Progress::default();
     p.cancel();
-    let r = build(vec![Source::from_bytes("t", format!("{SPAN}\n").into_bytes())], &p);
+    let r = build(
+        vec![Source::from_bytes("t", format!("{SPAN}\n").into_bytes())],
+        &p,
+    );
     assert!(matches!(r, Err(Error::Cancelled)));
 }

@@ -26,11 +26,18 @@ fn classify_block(block: &[u8; 64]) -> (u64, u64, u64, u64) {
             set_splat_i8_m128i,
         };
         let splat = |c: u8| set_splat_i8_m128i(i8::from_ne_bytes([c]));
-        let (quote, slash, open, close, case) =
-            (splat(b'"'), splat(b'\\'), splat(b'{'), splat(b'}'), splat(0x20));
+        let (quote, slash, open, close, case) = (
+            splat(b'"'),
+            splat(b'\\'),
+            splat(b'{'),
+            splat(b'}'),
+            splat(0x20),
+        );
         let mut out = (0u64, 0u64, 0u64, 0u64);
         for (k, chunk) in block.chunks_exact(16).enumerate() {
-            let Ok(chunk) = <&[u8; 16]>::try_from(chunk) else { continue };
+            let Ok(chunk) = <&[u8; 16]>::try_from(chunk) else {
+                continue;
+            };
             let v = load_unaligned_m128i(chunk);
             let bits = |m| u64::from(move_mask_i8_m128i(m).cast_unsigned()) << (16 * k);
             // `[` and `]` are `{` and `}` without bit 0x20.
@@ -162,13 +169,21 @@ impl Bits {
             return false;
         }
         if start / 64 == (end - 1) / 64 {
-            let Some(&w) = self.backslashes.get(start / 64) else { return false };
+            let Some(&w) = self.backslashes.get(start / 64) else {
+                return false;
+            };
             let span = end - start;
-            let mask = if span >= 64 { !0 } else { ((1u64 << span) - 1) << (start % 64) };
+            let mask = if span >= 64 {
+                !0
+            } else {
+                ((1u64 << span) - 1) << (start % 64)
+            };
             return w & mask != 0;
         }
         let (first, last) = (start / 64, (end - 1) / 64);
-        let Some(words) = self.backslashes.get(first..=last) else { return false };
+        let Some(words) = self.backslashes.get(first..=last) else {
+            return false;
+        };
         words.iter().enumerate().any(|(k, &w)| {
             let mut w = w;
             if k == 0 {
@@ -240,7 +255,12 @@ mod tests {
                         alphabet[(x % alphabet.len() as u64) as usize]
                     })
                     .collect();
-                assert_eq!(positions(&buf), naive(&buf), "{:?}", String::from_utf8_lossy(&buf));
+                assert_eq!(
+                    positions(&buf),
+                    naive(&buf),
+                    "{:?}",
+                    String::from_utf8_lossy(&buf)
+                );
             }
         }
     }

@@ -17,11 +17,16 @@ pub enum JsonError {
 
 impl JsonError {
     pub fn unexpected(at: usize, byte: u8) -> Self {
-        JsonError::Unexpected { at: u32::try_from(at).unwrap_or(u32::MAX), byte }
+        JsonError::Unexpected {
+            at: u32::try_from(at).unwrap_or(u32::MAX),
+            byte,
+        }
     }
 
     pub fn too_deep(at: usize) -> Self {
-        JsonError::TooDeep { at: u32::try_from(at).unwrap_or(u32::MAX) }
+        JsonError::TooDeep {
+            at: u32::try_from(at).unwrap_or(u32::MAX),
+        }
     }
 
     /// Where the problem is, if not at the end.
@@ -96,8 +101,12 @@ impl Scalar<'_> {
 
 /// Parses an integer, accepting an integral decimal fraction (`12.0`, `1.7e12`).
 fn parse_int(text: &[u8]) -> Option<i128> {
+    // Pandas writes integer columns with gaps as floats: `12.0`.
+    let text = text.strip_suffix(b".0").unwrap_or(text);
     if (1..=19).contains(&text.len()) && text.iter().all(u8::is_ascii_digit) {
-        return Some(text.iter().fold(0i128, |a, &c| a * 10 + i128::from(c - b'0')));
+        return Some(i128::from(
+            text.iter().fold(0u64, |a, &c| a * 10 + u64::from(c - b'0')),
+        ));
     }
     let s = std::str::from_utf8(text).ok()?;
     if let Ok(v) = s.parse::<i128>() {
@@ -130,7 +139,10 @@ struct Stack {
 
 impl Stack {
     fn new() -> Self {
-        Stack { bits: [0; MAX_DEPTH / 64], len: 0 }
+        Stack {
+            bits: [0; MAX_DEPTH / 64],
+            len: 0,
+        }
     }
     fn push(&mut self, obj: bool, at: usize) -> Result<(), JsonError> {
         if self.len >= MAX_DEPTH {
@@ -167,12 +179,22 @@ pub struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
-        Cursor { buf, pos: 0, bits: None, key: (0, 0) }
+        Cursor {
+            buf,
+            pos: 0,
+            bits: None,
+            key: (0, 0),
+        }
     }
 
     /// A cursor that uses the precomputed bitmaps of `buf`.
     pub fn with_bits(buf: &'a [u8], bits: &'a Bits) -> Self {
-        Cursor { buf, pos: 0, bits: Some(bits), key: (0, 0) }
+        Cursor {
+            buf,
+            pos: 0,
+            bits: Some(bits),
+            key: (0, 0),
+        }
     }
 
     pub fn pos(&self) -> usize {
@@ -281,10 +303,32 @@ impl<'a> Cursor<'a> {
         Ok(true)
     }
 
+    /// Skips a `null` value and returns true; otherwise leaves the cursor where it was.
+    #[inline(always)]
+    pub fn skip_null(&mut self) -> bool {
+        self.skip_ws();
+        if self.buf[self.pos.min(self.buf.len())..].starts_with(b"null") {
+            self.pos += 4;
+            return true;
+        }
+        false
+    }
+
+    /// True when the key `next_key` stepped to holds an escape.
+    #[inline(always)]
+    pub fn key_escaped(&self) -> bool {
+        match self.bits {
+            Some(bits) => bits.any_backslash(self.key.0, self.key.1),
+            None => memchr::memchr(b'\\', &self.buf[self.key.0..self.key.1]).is_some(),
+        }
+    }
+
     /// The key `next_key` stepped to.
     #[inline(always)]
     pub fn key(&self) -> RawStr<'a> {
-        RawStr { raw: &self.buf[self.key.0..self.key.1] }
+        RawStr {
+            raw: &self.buf[self.key.0..self.key.1],
+        }
     }
 
     /// Steps to the next array item; `false` at the closing `]`.
@@ -314,13 +358,17 @@ impl<'a> Cursor<'a> {
             return Err(self.unexpected());
         }
         let start = self.pos + 1;
-        let Some(bits) = self.bits else { return self.string_bytewise(start) };
+        let Some(bits) = self.bits else {
+            return self.string_bytewise(start);
+        };
         let Some(end) = bits.next_quote(start) else {
             self.pos = self.buf.len();
             return Err(JsonError::Eof);
         };
         self.pos = end + 1;
-        Ok(RawStr { raw: &self.buf[start..end] })
+        Ok(RawStr {
+            raw: &self.buf[start..end],
+        })
     }
 
     /// Finds the end of the string starting at `start` without bitmaps.
@@ -338,7 +386,9 @@ impl<'a> Cursor<'a> {
             i += hit;
             if self.buf[i] == b'"' {
                 self.pos = i + 1;
-                return Ok(RawStr { raw: &self.buf[start..i] });
+                return Ok(RawStr {
+                    raw: &self.buf[start..i],
+                });
             }
             i += 2;
         }
@@ -351,7 +401,9 @@ impl<'a> Cursor<'a> {
             i += k;
             if self.buf[i] == b'"' {
                 self.pos = i + 1;
-                return Ok(RawStr { raw: &self.buf[start..i] });
+                return Ok(RawStr {
+                    raw: &self.buf[start..i],
+                });
             }
             i += 2;
         }
@@ -582,7 +634,9 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             let alphabet = [b'"', b'\\', 0, 1, b'!', b'#', 0x22 ^ 0x80, b'a'];
-            let bytes: Vec<u8> = (0..8).map(|i| alphabet[(x >> (i * 3)) as usize % 8]).collect();
+            let bytes: Vec<u8> = (0..8)
+                .map(|i| alphabet[(x >> (i * 3)) as usize % 8])
+                .collect();
             let naive = bytes.iter().position(|&c| c == b'"' || c == b'\\');
             assert_eq!(quote_or_backslash(&bytes), naive, "{bytes:?}");
         }
@@ -609,7 +663,10 @@ mod tests {
     #[test]
     fn numbers_from_text() {
         assert_eq!(Scalar::Num(b"12.0").as_i128(), Some(12));
-        assert_eq!(Scalar::Str(RawStr::plain(b"1795313451364400957")).as_i128(), Some(1_795_313_451_364_400_957));
+        assert_eq!(
+            Scalar::Str(RawStr::plain(b"1795313451364400957")).as_i128(),
+            Some(1_795_313_451_364_400_957)
+        );
         assert_eq!(Scalar::Num(b"NaN").as_i128(), None);
         assert_eq!(Scalar::Num(b"NaN").as_f64(), None);
         assert_eq!(Scalar::Num(b"0.5").as_f64(), Some(0.5));

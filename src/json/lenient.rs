@@ -54,7 +54,10 @@ mod tests {
     fn replaces_only_bare_tokens() {
         let src = br#"{"a":NaN,"b":"NaN","c":[-Infinity,Infinity],"d":"x\"NaN"}"#;
         let out = lenient(src);
-        assert_eq!(&*out, br#"{"a":null,"b":"NaN","c":[null,null],"d":"x\"NaN"}"#);
+        assert_eq!(
+            &*out,
+            br#"{"a":null,"b":"NaN","c":[null,null],"d":"x\"NaN"}"#
+        );
         assert!(matches!(lenient(b"{\"a\":1}"), Cow::Borrowed(_)));
     }
 }

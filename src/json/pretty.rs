@@ -19,7 +19,9 @@ pub fn pretty(bytes: &[u8]) -> Result<String, JsonError> {
     };
     loop {
         c.skip_ws();
-        let Some(&b) = bytes[..end].get(c.pos()) else { break };
+        let Some(&b) = bytes[..end].get(c.pos()) else {
+            break;
+        };
         match b {
             b'"' => {
                 let s = c.string()?;

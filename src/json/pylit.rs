@@ -5,69 +5,74 @@
 //! such a literal into JSON text so the ordinary cursor can read it.
 
 /// Converts a Python dict/list literal to JSON text, or `None` if it is not one.
+///
+/// Works on bytes: only ASCII is syntax, so multi-byte UTF-8 passes through untouched.
 pub fn to_json(src: &str) -> Option<String> {
-    let s = src.trim();
-    if !(s.starts_with('{') || s.starts_with('[') || s.starts_with('(')) {
+    let s = src.trim().as_bytes();
+    if !matches!(s.first(), Some(b'{' | b'[' | b'(')) {
         return None;
     }
-    let mut out = String::with_capacity(s.len() + 8);
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut out: Vec<u8> = Vec::with_capacity(s.len() + 8);
+    let mut i = 0;
+    while i < s.len() {
+        let c = s[i];
+        i += 1;
         match c {
-            '\'' | '"' => {
-                out.push('"');
-                let mut closed = false;
-                while let Some(d) = chars.next() {
+            b'\'' | b'"' => {
+                out.push(b'"');
+                loop {
+                    let d = *s.get(i)?;
+                    i += 1;
                     match d {
-                        _ if d == c => {
-                            closed = true;
-                            break;
+                        _ if d == c => break,
+                        b'\\' => {
+                            let e = *s.get(i)?;
+                            i += 1;
+                            match e {
+                                b'\'' => out.push(b'\''),
+                                b'"' => out.extend_from_slice(b"\\\""),
+                                b'\\' | b'n' | b't' | b'r' | b'b' | b'f' | b'u' | b'/' => {
+                                    out.extend_from_slice(&[b'\\', e]);
+                                }
+                                b'x' => {
+                                    let hex = s.get(i..i + 2)?;
+                                    i += 2;
+                                    out.extend_from_slice(b"\\u00");
+                                    out.extend_from_slice(hex);
+                                }
+                                other => out.extend_from_slice(&[b'\\', b'\\', other]),
+                            }
                         }
-                        '\\' => match chars.next()? {
-                            '\'' => out.push('\''),
-                            '"' => out.push_str("\\\""),
-                            e @ ('\\' | 'n' | 't' | 'r' | 'b' | 'f' | 'u' | '/') => {
-                                out.push('\\');
-                                out.push(e);
-                            }
-                            'x' => {
-                                let h: String = [chars.next()?, chars.next()?].iter().collect();
-                                out.push_str(&format!("\\u00{h}"));
-                            }
-                            other => {
-                                out.push_str("\\\\");
-                                out.push(other);
-                            }
-                        },
-                        '"' => out.push_str("\\\""),
-                        '\n' => out.push_str("\\n"),
-                        d if (d as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", d as u32)),
+                        b'"' => out.extend_from_slice(b"\\\""),
+                        b'\n' => out.extend_from_slice(b"\\n"),
+                        d if d < 0x20 => out.extend_from_slice(format!("\\u{d:04x}").as_bytes()),
                         d => out.push(d),
                     }
                 }
-                if !closed {
-                    return None;
-                }
-                out.push('"');
+                out.push(b'"');
             }
-            '(' => out.push('['),
-            ')' => out.push(']'),
-            'T' | 'F' | 'N' => {
-                let word: String = std::iter::once(c)
-                    .chain(std::iter::from_fn(|| chars.next_if(char::is_ascii_alphabetic)))
-                    .collect();
-                match word.as_str() {
-                    "True" => out.push_str("true"),
-                    "False" => out.push_str("false"),
-                    "None" => out.push_str("null"),
-                    "NaN" => out.push_str("NaN"),
-                    _ => return None,
-                }
+            b'(' => out.push(b'['),
+            b')' => out.push(b']'),
+            b'T' | b'F' | b'N' => {
+                let rest = &s[i - 1..];
+                let (word, json): (&[u8], &[u8]) = if rest.starts_with(b"True") {
+                    (b"True", b"true")
+                } else if rest.starts_with(b"False") {
+                    (b"False", b"false")
+                } else if rest.starts_with(b"None") {
+                    (b"None", b"null")
+                } else if rest.starts_with(b"NaN") {
+                    (b"NaN", b"NaN")
+                } else {
+                    return None;
+                };
+                out.extend_from_slice(json);
+                i += word.len() - 1;
             }
             c => out.push(c),
         }
     }
-    Some(out)
+    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -76,8 +81,10 @@ mod tests {
 
     #[test]
     fn converts_litellm_repr() {
-        let j = to_json("{'user_id': 'user_ab_account__session_1f', 'ok': True, 'n': None, 't': (1, 2)}")
-            .unwrap();
+        let j = to_json(
+            "{'user_id': 'user_ab_account__session_1f', 'ok': True, 'n': None, 't': (1, 2)}",
+        )
+        .unwrap();
         let v: serde_json::Value = serde_json::from_str(&j).unwrap();
         assert_eq!(v["user_id"], "user_ab_account__session_1f");
         assert_eq!(v["ok"], true);

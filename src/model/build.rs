@@ -1,11 +1,11 @@
 //! Building the model: traces from the index's records, span trees from parent ids, sessions
 //! from the keys found on any span of a trace.
 
-use super::{Eval, Issues, Model, Session, SessionConflict, SessionOrigin, Trace, NONE};
+use super::{Eval, Issues, Model, NONE, Session, SessionConflict, SessionOrigin, Trace};
 use crate::format::keys::SessionKey;
 use crate::hash::Map;
-use crate::index::record::{flag, SpanRec};
 use crate::index::Index;
+use crate::index::record::{SpanRec, flag};
 
 /// Builds traces, trees and sessions. Never fails: problems become `Issues`.
 pub fn build(index: Index) -> Model {
@@ -13,7 +13,13 @@ pub fn build(index: Index) -> Model {
     for t in 0..index.traces.len() {
         b.trace(&index, u32::try_from(t).unwrap_or(NONE));
     }
-    let Builder { parent, order, traces, mut issues, .. } = b;
+    let Builder {
+        parent,
+        order,
+        traces,
+        mut issues,
+        ..
+    } = b;
     let mut model = Model {
         index,
         parent,
@@ -27,7 +33,9 @@ pub fn build(index: Index) -> Model {
     flag_spans(&mut model, &issues);
     group_sessions(&mut model);
     attach_evals(&mut model);
-    issues.session_conflicts.sort_by_key(|c| model.traces[c.trace as usize].start);
+    issues
+        .session_conflicts
+        .sort_by_key(|c| model.traces[c.trace as usize].start);
     model.issues = issues;
     model
 }
@@ -80,7 +88,8 @@ impl Builder {
 
     fn trace(&mut self, index: &Index, t: u32) {
         let spans = &index.spans;
-        let range = self.trace_start[t as usize] as usize..self.trace_start[t as usize + 1] as usize;
+        let range =
+            self.trace_start[t as usize] as usize..self.trace_start[t as usize + 1] as usize;
         let group = &mut self.by_trace[range];
         group.sort_unstable_by_key(|&i| {
             let s = &spans[i as usize];
@@ -88,7 +97,8 @@ impl Builder {
         });
         // Ids, to find parents and re-exported spans.
         self.ids.clear();
-        self.ids.extend(group.iter().map(|&i| (id_key(&spans[i as usize]), i)));
+        self.ids
+            .extend(group.iter().map(|&i| (id_key(&spans[i as usize]), i)));
         self.ids.sort_unstable();
         let mut dup = Vec::new();
         for w in self.ids.windows(2) {
@@ -105,7 +115,12 @@ impl Builder {
         }
         dup.sort_unstable();
         let first = u32::try_from(self.order.len()).unwrap_or(NONE);
-        self.order.extend(group.iter().copied().filter(|i| dup.binary_search(i).is_err()));
+        self.order.extend(
+            group
+                .iter()
+                .copied()
+                .filter(|i| dup.binary_search(i).is_err()),
+        );
         let kept = first as usize..self.order.len();
         for &i in &self.order[kept.clone()] {
             let s = &spans[i as usize];
@@ -165,8 +180,16 @@ impl Builder {
         let spans = &index.spans;
         let members = &self.order[trace.spans.start as usize..trace.spans.end as usize];
         let entry = &index.traces[t as usize];
-        let has_tokens = |i: u32| index.extra(&spans[i as usize]).is_some_and(|e| e.has_tokens());
-        let has_cost = |i: u32| index.extra(&spans[i as usize]).is_some_and(|e| e.cost().is_some());
+        let has_tokens = |i: u32| {
+            index
+                .extra(&spans[i as usize])
+                .is_some_and(|e| e.has_tokens())
+        };
+        let has_cost = |i: u32| {
+            index
+                .extra(&spans[i as usize])
+                .is_some_and(|e| e.cost().is_some())
+        };
         let topmost = |i: u32, test: &dyn Fn(u32) -> bool| {
             let mut p = self.parent[i as usize];
             let mut steps = 0;
@@ -217,14 +240,22 @@ impl Builder {
         if root != NONE && user_of(root) != 0 {
             return user_of(root);
         }
-        members.iter().map(|&i| user_of(i)).find(|&u| u != 0).unwrap_or(meta)
+        members
+            .iter()
+            .map(|&i| user_of(i))
+            .find(|&u| u != 0)
+            .unwrap_or(meta)
     }
-
 }
 
 /// The root's session wins; otherwise the highest-priority key on any span (or the MLflow trace
 /// metadata), the earliest span breaking ties. Other values found are returned as a conflict.
-fn resolve_session(index: &Index, t: u32, trace: &mut Trace, members: &[u32]) -> Option<SessionConflict> {
+fn resolve_session(
+    index: &Index,
+    t: u32,
+    trace: &mut Trace,
+    members: &[u32],
+) -> Option<SessionConflict> {
     {
         let spans = &index.spans;
         let entry = &index.traces[t as usize];
@@ -252,13 +283,20 @@ fn resolve_session(index: &Index, t: u32, trace: &mut Trace, members: &[u32]) ->
         trace.session = value; // the interned id for now; an index into sessions after grouping
         trace.key = Some(key);
         trace.origin = SessionOrigin::Explicit;
-        let mut others: Vec<u32> = found.iter().map(|(v, _)| *v).filter(|v| *v != value).collect();
+        let mut others: Vec<u32> = found
+            .iter()
+            .map(|(v, _)| *v)
+            .filter(|v| *v != value)
+            .collect();
         others.sort_unstable();
         others.dedup();
         (!others.is_empty()).then(|| SessionConflict {
             trace: t,
             chosen: index.strings.get(value).to_owned(),
-            others: others.iter().map(|&v| index.strings.get(v).to_owned()).collect(),
+            others: others
+                .iter()
+                .map(|&v| index.strings.get(v).to_owned())
+                .collect(),
         })
     }
 }
@@ -344,17 +382,28 @@ pub(super) fn aggregate(s: &mut Session, traces: &[Trace]) {
     let ts = s.traces.iter().map(|&t| &traces[t as usize]);
     s.spans = ts.clone().map(Trace::span_count).sum();
     s.errors = ts.clone().map(|t| t.errors).sum();
-    s.start = ts.clone().map(|t| t.start).filter(|&v| v > 0).min().unwrap_or(0);
+    s.start = ts
+        .clone()
+        .map(|t| t.start)
+        .filter(|&v| v > 0)
+        .min()
+        .unwrap_or(0);
     s.end = ts.clone().map(|t| t.end).max().unwrap_or(0);
     s.user = ts.clone().map(|t| t.user).find(|&u| u != 0).unwrap_or(0);
-    s.tokens = ts.clone().fold([0; 3], |a, t| [a[0] + t.tokens[0], a[1] + t.tokens[1], a[2] + t.tokens[2]]);
+    s.tokens = ts.clone().fold([0; 3], |a, t| {
+        [a[0] + t.tokens[0], a[1] + t.tokens[1], a[2] + t.tokens[2]]
+    });
     s.cost = ts.filter_map(|t| t.cost).reduce(|a, b| a + b);
 }
 
 /// Finds the targets of stand-alone annotations (a span or trace named by id).
 fn resolve_refs(model: &Model) -> Vec<Eval> {
     let idx = &model.index;
-    let loose: Vec<_> = idx.evals.iter().filter(|e| e.trace as usize >= model.traces.len()).collect();
+    let loose: Vec<_> = idx
+        .evals
+        .iter()
+        .filter(|e| e.trace as usize >= model.traces.len())
+        .collect();
     if loose.is_empty() {
         return Vec::new();
     }
@@ -377,12 +426,24 @@ fn resolve_refs(model: &Model) -> Vec<Eval> {
         .filter_map(|e| {
             let ev = e.eval.clone();
             if let Some(&s) = ev.span_ref.as_deref().and_then(|r| spans.get(&norm(r))) {
-                return Some(Eval { trace: idx.spans[s as usize].trace, span: s, eval: ev });
+                return Some(Eval {
+                    trace: idx.spans[s as usize].trace,
+                    span: s,
+                    eval: ev,
+                });
             }
             if let Some(&t) = ev.trace_ref.as_deref().and_then(|r| traces.get(&norm(r))) {
-                return Some(Eval { trace: t, span: NONE, eval: ev });
+                return Some(Eval {
+                    trace: t,
+                    span: NONE,
+                    eval: ev,
+                });
             }
-            ev.session.is_some().then_some(Eval { trace: NONE, span: NONE, eval: ev })
+            ev.session.is_some().then_some(Eval {
+                trace: NONE,
+                span: NONE,
+                eval: ev,
+            })
         })
         .collect()
 }
@@ -394,7 +455,11 @@ fn attach_evals(model: &mut Model) {
         .evals
         .iter()
         .filter(|e| (e.trace as usize) < model.traces.len())
-        .map(|e| Eval { trace: e.trace, span: e.span.unwrap_or(NONE), eval: e.eval.clone() })
+        .map(|e| Eval {
+            trace: e.trace,
+            span: e.span.unwrap_or(NONE),
+            eval: e.eval.clone(),
+        })
         .collect();
     evals.extend(resolve_refs(model));
     evals.sort_by_key(|e| e.trace);
@@ -407,8 +472,12 @@ fn attach_evals(model: &mut Model) {
         trace.evals = u32::try_from(start).unwrap_or(NONE)..u32::try_from(at).unwrap_or(NONE);
     }
     for (i, e) in evals.iter().enumerate() {
-        let Some(name) = &e.eval.session else { continue };
-        let Some(sid) = model.index.strings.lookup(name) else { continue };
+        let Some(name) = &e.eval.session else {
+            continue;
+        };
+        let Some(sid) = model.index.strings.lookup(name) else {
+            continue;
+        };
         if let Some(s) = model.sessions.iter_mut().find(|s| s.id == sid) {
             s.evals.push(u32::try_from(i).unwrap_or(NONE));
         }

@@ -47,7 +47,10 @@ pub struct SpanDetail {
 fn parse_inside(path: &[u8]) -> bool {
     path == b"metadata"
         || path.ends_with(b".metadata")
-        || matches!(path, b"gen_ai.input.messages" | b"gen_ai.output.messages" | b"mlflow.chat.tokenUsage")
+        || matches!(
+            path,
+            b"gen_ai.input.messages" | b"gen_ai.output.messages" | b"mlflow.chat.tokenUsage"
+        )
 }
 
 struct DetailSink {
@@ -71,7 +74,7 @@ impl Sink for DetailSink {
             }
         }
     }
-    fn want(&self, path: &[u8]) -> Want<()> {
+    fn want(&mut self, path: &[u8]) -> Want<()> {
         if self.depth > 1 {
             Want::Skip
         } else if parse_inside(path) {
@@ -87,7 +90,9 @@ impl Sink for DetailSink {
             Scalar::Bool(b) => AttrValue::Bool(b),
             Scalar::Null => AttrValue::Null,
         };
-        self.out.attrs.push((String::from_utf8_lossy(path).into_owned(), value));
+        self.out
+            .attrs
+            .push((String::from_utf8_lossy(path).into_owned(), value));
     }
     fn trace_meta(&mut self, _key: &[u8], _v: Scalar<'_>) {}
     fn trace_info(&mut self, _range: Range<usize>) {}
@@ -101,7 +106,10 @@ impl SpanDetail {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> SpanDetail {
-        let mut sink = DetailSink { depth: 0, out: SpanDetail::default() };
+        let mut sink = DetailSink {
+            depth: 0,
+            out: SpanDetail::default(),
+        };
         let mut c = Cursor::new(bytes);
         if let Err(e) = format::walk(bytes, &mut c, &mut sink) {
             sink.out.error = Some(e.to_string());
@@ -115,13 +123,20 @@ impl SpanDetail {
 
     /// A non-empty string attribute.
     pub fn text(&self, key: &str) -> Option<&str> {
-        self.get(key).and_then(AttrValue::as_str).filter(|s| !s.trim().is_empty())
+        self.get(key)
+            .and_then(AttrValue::as_str)
+            .filter(|s| !s.trim().is_empty())
     }
 
     /// Attributes under `prefix.` (prefix stripped), in order.
-    pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a AttrValue)> + 'a {
+    pub fn under<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a AttrValue)> + 'a {
         self.attrs.iter().filter_map(move |(k, v)| {
-            k.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')).map(|r| (r, v))
+            k.strip_prefix(prefix)
+                .and_then(|r| r.strip_prefix('.'))
+                .map(|r| (r, v))
         })
     }
 }
@@ -138,7 +153,10 @@ mod tests {
         assert_eq!(d.status_message.as_deref(), Some("boom"));
         assert_eq!(d.text("llm.input_messages.0.message.role"), Some("user"));
         assert_eq!(d.text("metadata.user_id"), Some("u"));
-        assert_eq!(d.get("gen_ai.usage.input_tokens"), Some(&AttrValue::Num("3".into())));
+        assert_eq!(
+            d.get("gen_ai.usage.input_tokens"),
+            Some(&AttrValue::Num("3".into()))
+        );
         assert_eq!(d.text("input.value"), Some("{\"q\": 1}"));
         assert_eq!(d.text("tag.tags.1"), Some("b"));
     }

@@ -10,10 +10,10 @@ pub mod detail;
 pub mod tree;
 pub mod turns;
 
-use crate::format::keys::SessionKey;
 use crate::format::Evaluation;
-use crate::index::record::{flag, SpanRec};
+use crate::format::keys::SessionKey;
 use crate::index::Index;
+use crate::index::record::{SpanRec, flag};
 use serde::Serialize;
 use std::ops::Range;
 
@@ -188,7 +188,11 @@ impl Model {
                 return u32::try_from(i).ok();
             }
         }
-        let mut hits = self.sessions.iter().enumerate().filter(|(_, s)| self.str(s.id).starts_with(id));
+        let mut hits = self
+            .sessions
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| self.str(s.id).starts_with(id));
         match (hits.next(), hits.next()) {
             (Some((i, _)), None) => u32::try_from(i).ok(),
             _ => None,

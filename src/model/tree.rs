@@ -28,7 +28,12 @@ pub fn flatten(model: &Model, t: u32) -> Vec<Node> {
     while let Some((span, depth, parent_row)) = stack.pop() {
         let row = u32::try_from(out.len()).unwrap_or(NONE);
         let kids = children.get(&span);
-        out.push(Node { span, depth, parent_row, has_children: kids.is_some_and(|k| !k.is_empty()) });
+        out.push(Node {
+            span,
+            depth,
+            parent_row,
+            has_children: kids.is_some_and(|k| !k.is_empty()),
+        });
         if let Some(kids) = kids {
             for &k in kids.iter().rev() {
                 stack.push((k, depth.saturating_add(1), row));

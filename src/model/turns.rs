@@ -60,8 +60,16 @@ fn str_of(v: &Value) -> Option<String> {
 }
 
 fn json_message(v: &Value) -> Option<Message> {
-    let role = v.get("role").and_then(Value::as_str).unwrap_or("").to_owned();
-    let content = v.get("content").and_then(str_of).or_else(|| v.get("parts").and_then(str_of)).unwrap_or_default();
+    let role = v
+        .get("role")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let content = v
+        .get("content")
+        .and_then(str_of)
+        .or_else(|| v.get("parts").and_then(str_of))
+        .unwrap_or_default();
     let tool_calls = v
         .get("tool_calls")
         .and_then(Value::as_array)
@@ -70,14 +78,25 @@ fn json_message(v: &Value) -> Option<Message> {
                 .iter()
                 .map(|c| {
                     let f = c.get("function").unwrap_or(c);
-                    let name = f.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
-                    let args = f.get("arguments").map(|a| str_of(a).unwrap_or_default()).unwrap_or_default();
+                    let name = f
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned();
+                    let args = f
+                        .get("arguments")
+                        .map(|a| str_of(a).unwrap_or_default())
+                        .unwrap_or_default();
                     (name, args)
                 })
                 .collect()
         })
         .unwrap_or_default();
-    (!role.is_empty() || !content.is_empty()).then_some(Message { role, content, tool_calls })
+    (!role.is_empty() || !content.is_empty()).then_some(Message {
+        role,
+        content,
+        tool_calls,
+    })
 }
 
 /// Messages of an LLM call in any convention: OpenInference `llm.*_messages`, GenAI
@@ -85,13 +104,23 @@ fn json_message(v: &Value) -> Option<Message> {
 /// (`{"choices": [{"message": ...}]}`).
 pub fn messages(d: &SpanDetail, side: Side) -> Vec<Message> {
     let (oi, genai, mlflow) = match side {
-        Side::Input => ("llm.input_messages", "gen_ai.input.messages", "mlflow.spanInputs"),
-        Side::Output => ("llm.output_messages", "gen_ai.output.messages", "mlflow.spanOutputs"),
+        Side::Input => (
+            "llm.input_messages",
+            "gen_ai.input.messages",
+            "mlflow.spanInputs",
+        ),
+        Side::Output => (
+            "llm.output_messages",
+            "gen_ai.output.messages",
+            "mlflow.spanOutputs",
+        ),
     };
     let mut out: Vec<Message> = Vec::new();
     for (rest, v) in d.under(oi) {
         let mut parts = rest.splitn(2, '.');
-        let Some(i) = parts.next().and_then(|i| i.parse::<usize>().ok()) else { continue };
+        let Some(i) = parts.next().and_then(|i| i.parse::<usize>().ok()) else {
+            continue;
+        };
         let field = parts.next().unwrap_or("");
         if out.len() <= i {
             out.resize(i + 1, Message::default());
@@ -108,7 +137,9 @@ pub fn messages(d: &SpanDetail, side: Side) -> Vec<Message> {
                 m.content.push_str(&text);
             }
             f if f.starts_with("message.tool_calls.") => {
-                let Some((k, leaf)) = f["message.tool_calls.".len()..].split_once('.') else { continue };
+                let Some((k, leaf)) = f["message.tool_calls.".len()..].split_once('.') else {
+                    continue;
+                };
                 let Ok(k) = k.parse::<usize>() else { continue };
                 if m.tool_calls.len() <= k {
                     m.tool_calls.resize(k + 1, (String::new(), String::new()));
@@ -130,7 +161,9 @@ pub fn messages(d: &SpanDetail, side: Side) -> Vec<Message> {
     let mut genai_msgs: Vec<Message> = Vec::new();
     for (rest, v) in d.under(genai) {
         let mut parts = rest.splitn(2, '.');
-        let Some(i) = parts.next().and_then(|i| i.parse::<usize>().ok()) else { continue };
+        let Some(i) = parts.next().and_then(|i| i.parse::<usize>().ok()) else {
+            continue;
+        };
         if genai_msgs.len() <= i {
             genai_msgs.resize(i + 1, Message::default());
         }
@@ -150,15 +183,29 @@ pub fn messages(d: &SpanDetail, side: Side) -> Vec<Message> {
     if !genai_msgs.is_empty() {
         return genai_msgs;
     }
-    let Some(text) = d.text(mlflow) else { return Vec::new() };
-    let Ok(v) = serde_json::from_str::<Value>(text) else { return Vec::new() };
+    let Some(text) = d.text(mlflow) else {
+        return Vec::new();
+    };
+    let Ok(v) = serde_json::from_str::<Value>(text) else {
+        return Vec::new();
+    };
     let list = match side {
-        Side::Input => v.get("messages").and_then(Value::as_array).cloned().unwrap_or_default(),
+        Side::Input => v
+            .get("messages")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
         Side::Output => v
             .get("choices")
             .and_then(Value::as_array)
             .map(|c| c.iter().filter_map(|c| c.get("message").cloned()).collect())
-            .unwrap_or_else(|| if v.get("role").is_some() { vec![v.clone()] } else { Vec::new() }),
+            .unwrap_or_else(|| {
+                if v.get("role").is_some() {
+                    vec![v.clone()]
+                } else {
+                    Vec::new()
+                }
+            }),
     };
     list.iter().filter_map(json_message).collect()
 }
@@ -170,9 +217,15 @@ pub fn summarize(raw: &str) -> String {
     if !(t.starts_with('{') || t.starts_with('[') || t.starts_with('"')) {
         return t.to_owned();
     }
-    let Ok(v) = serde_json::from_str::<Value>(t) else { return t.to_owned() };
+    let Ok(v) = serde_json::from_str::<Value>(t) else {
+        return t.to_owned();
+    };
     if let Some(msgs) = v.get("messages").and_then(Value::as_array) {
-        if let Some(m) = msgs.iter().rev().find(|m| m.get("role").and_then(Value::as_str) == Some("user")) {
+        if let Some(m) = msgs
+            .iter()
+            .rev()
+            .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+        {
             if let Some(c) = m.get("content").and_then(str_of) {
                 return c;
             }
@@ -200,20 +253,29 @@ fn root_io(d: &SpanDetail, side: Side) -> Option<String> {
         Side::Input => ["input.value", "mlflow.spanInputs"],
         Side::Output => ["output.value", "mlflow.spanOutputs"],
     };
-    keys.iter().find_map(|k| d.text(k)).map(summarize).filter(|s| !s.trim().is_empty())
+    keys.iter()
+        .find_map(|k| d.text(k))
+        .map(summarize)
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// The MLflow `mlflow.traceInputs` / `mlflow.traceOutputs` of a trace, if its info was kept.
 fn mlflow_trace_io(model: &Model, t: u32, side: Side) -> Option<String> {
     let entry = model.index.traces.get(t as usize)?;
     let (loc, len) = entry.info?;
-    let v: Value = serde_json::from_slice(&crate::json::lenient(model.index.bytes_at(loc, len))).ok()?;
+    let v: Value =
+        serde_json::from_slice(&crate::json::lenient(model.index.bytes_at(loc, len))).ok()?;
     let key = match side {
         Side::Input => "mlflow.traceInputs",
         Side::Output => "mlflow.traceOutputs",
     };
-    let meta = v.get("trace_metadata").or_else(|| v.get("request_metadata"))?;
-    meta.get(key).and_then(Value::as_str).map(summarize).filter(|s| !s.trim().is_empty())
+    let meta = v
+        .get("trace_metadata")
+        .or_else(|| v.get("request_metadata"))?;
+    meta.get(key)
+        .and_then(Value::as_str)
+        .map(summarize)
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// True for spans that are calls worth listing in a turn: LLM calls (not nested inside another
@@ -251,7 +313,9 @@ pub fn calls(model: &Model, t: u32) -> Vec<Call> {
                 span: s,
                 kind: rec.kind(),
                 name: model.name(s).to_owned(),
-                model: extra.filter(|e| e.model != 0).map(|e| model.str(e.model).to_owned()),
+                model: extra
+                    .filter(|e| e.model != 0)
+                    .map(|e| model.str(e.model).to_owned()),
                 duration_ns: rec.duration_ns(),
                 tokens: extra.filter(|e| e.has_tokens()).map(|e| e.tokens()),
                 error: model.is_error(s),
@@ -269,10 +333,18 @@ pub fn input(model: &Model, t: u32) -> Option<String> {
             return Some(s);
         }
     }
-    let first_llm = model.trace_spans(t).iter().copied().find(|&s| model.span(s).kind() == Kind::Llm);
+    let first_llm = model
+        .trace_spans(t)
+        .iter()
+        .copied()
+        .find(|&s| model.span(s).kind() == Kind::Llm);
     if let Some(llm) = first_llm {
         let msgs = messages(&SpanDetail::load(model, llm), Side::Input);
-        if let Some(m) = msgs.iter().rev().find(|m| m.role == "user" && !m.content.trim().is_empty()) {
+        if let Some(m) = msgs
+            .iter()
+            .rev()
+            .find(|m| m.role == "user" && !m.content.trim().is_empty())
+        {
             return Some(m.content.clone());
         }
     }
@@ -288,7 +360,12 @@ pub fn output(model: &Model, t: u32) -> Option<String> {
             return Some(s);
         }
     }
-    let last_llm = model.trace_spans(t).iter().rev().copied().find(|&s| model.span(s).kind() == Kind::Llm);
+    let last_llm = model
+        .trace_spans(t)
+        .iter()
+        .rev()
+        .copied()
+        .find(|&s| model.span(s).kind() == Kind::Llm);
     if let Some(llm) = last_llm {
         let msgs = messages(&SpanDetail::load(model, llm), Side::Output);
         if let Some(m) = msgs.iter().rev().find(|m| !m.content.trim().is_empty()) {
@@ -299,17 +376,31 @@ pub fn output(model: &Model, t: u32) -> Option<String> {
 }
 
 pub fn turn(model: &Model, t: u32) -> Turn {
-    Turn { trace: t, input: input(model, t), output: output(model, t), calls: calls(model, t) }
+    Turn {
+        trace: t,
+        input: input(model, t),
+        output: output(model, t),
+        calls: calls(model, t),
+    }
 }
 
 /// A session's first user input (from its chronologically first turn that has one).
 pub fn first_input(model: &Model, s: u32) -> Option<String> {
-    model.session(s).traces.iter().find_map(|&t| input(model, t))
+    model
+        .session(s)
+        .traces
+        .iter()
+        .find_map(|&t| input(model, t))
 }
 
 /// A session's last output.
 pub fn last_output(model: &Model, s: u32) -> Option<String> {
-    model.session(s).traces.iter().rev().find_map(|&t| output(model, t))
+    model
+        .session(s)
+        .traces
+        .iter()
+        .rev()
+        .find_map(|&t| output(model, t))
 }
 
 #[cfg(test)]
@@ -320,12 +411,20 @@ mod tests {
     fn summaries() {
         assert_eq!(summarize("plain"), "plain");
         assert_eq!(summarize(r#"{"question": "What is 2+2?"}"#), "What is 2+2?");
-        assert_eq!(summarize(r#"{"answer": "4", "n": 1}"#), r#"{"answer": "4", "n": 1}"#);
         assert_eq!(
-            summarize(r#"{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"c"}]}"#),
+            summarize(r#"{"answer": "4", "n": 1}"#),
+            r#"{"answer": "4", "n": 1}"#
+        );
+        assert_eq!(
+            summarize(
+                r#"{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"c"}]}"#
+            ),
             "c"
         );
-        assert_eq!(summarize(r#"{"choices":[{"message":{"role":"assistant","content":"4"}}]}"#), "4");
+        assert_eq!(
+            summarize(r#"{"choices":[{"message":{"role":"assistant","content":"4"}}]}"#),
+            "4"
+        );
     }
 
     #[test]
@@ -335,9 +434,15 @@ mod tests {
         );
         let input = messages(&d, Side::Input);
         assert_eq!(input.len(), 2);
-        assert_eq!((input[1].role.as_str(), input[1].content.as_str()), ("user", "What is 2+2?"));
+        assert_eq!(
+            (input[1].role.as_str(), input[1].content.as_str()),
+            ("user", "What is 2+2?")
+        );
         let out = messages(&d, Side::Output);
-        assert_eq!(out[0].tool_calls, [("calc".to_owned(), "{\"expr\": \"2+2\"}".to_owned())]);
+        assert_eq!(
+            out[0].tool_calls,
+            [("calc".to_owned(), "{\"expr\": \"2+2\"}".to_owned())]
+        );
     }
 
     #[test]

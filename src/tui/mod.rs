@@ -1,6 +1,6 @@
 //! The explorer (terminal UI).
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use std::path::PathBuf;
 
 /// Opens the files in the explorer.

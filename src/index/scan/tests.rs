@@ -28,12 +28,18 @@ fn phoenix_flat_record() {
     );
     let s = only(&out);
     assert_eq!(s.span_id, 0x68bf_1a98_f1f4_9275);
-    assert_eq!(out.traces[0].key, TraceKey::Hex(0xf782_f908_e784_a0d0_a34e_22ce_0b0e_fffd));
+    assert_eq!(
+        out.traces[0].key,
+        TraceKey::Hex(0xf782_f908_e784_a0d0_a34e_22ce_0b0e_fffd)
+    );
     assert!(!s.has(flag::HAS_PARENT));
     assert_eq!(s.start, 1_795_313_493_744_000_000);
     assert_eq!(s.end - s.start, 18_000_000);
     assert_eq!(s.kind(), Kind::Agent);
-    assert_eq!(session(&out, s), ("sess-42".into(), Some(SessionKey::SessionId)));
+    assert_eq!(
+        session(&out, s),
+        ("sess-42".into(), Some(SessionKey::SessionId))
+    );
     let e = out.extras[s.extra as usize];
     assert_eq!(e.prompt, 12);
     assert_eq!(out.strings.get(e.user), "u-7");
@@ -50,9 +56,15 @@ fn nested_first_segment_and_python_repr_metadata() {
     assert!(s.has(flag::HAS_PARENT));
     assert_eq!(s.parent_id, 0xde15_e3b6_d308_2bf2);
     // gen_ai.conversation.id outranks the LiteLLM user id.
-    assert_eq!(session(&out, s), ("conv-9".into(), Some(SessionKey::GenAiConversation)));
+    assert_eq!(
+        session(&out, s),
+        ("conv-9".into(), Some(SessionKey::GenAiConversation))
+    );
     assert_eq!(out.extras[s.extra as usize].prompt, 20);
-    assert_eq!(out.strings.get(out.extras[s.extra as usize].user), "c7b2c60f");
+    assert_eq!(
+        out.strings.get(out.extras[s.extra as usize].user),
+        "c7b2c60f"
+    );
 }
 
 #[test]
@@ -63,9 +75,19 @@ fn litellm_metadata_as_json_string_and_flattened() {
         r#"{"context.span_id":"0000000000000002","context.trace_id":"00000000000000000000000000000001","attributes.metadata.user_api_key_end_user_id":"user_h_account__session_s-legacy"}"#,
     ));
     assert_eq!(out.spans.len(), 2, "{:?}", out.problems);
-    assert_eq!(session(&out, &out.spans[0]), ("s-json".into(), Some(SessionKey::LiteLlmRequester)));
-    assert_eq!(out.strings.get(out.extras[out.spans[0].extra as usize].user), "dev1");
-    assert_eq!(session(&out, &out.spans[1]), ("s-legacy".into(), Some(SessionKey::LiteLlmEndUser)));
+    assert_eq!(
+        session(&out, &out.spans[0]),
+        ("s-json".into(), Some(SessionKey::LiteLlmRequester))
+    );
+    assert_eq!(
+        out.strings
+            .get(out.extras[out.spans[0].extra as usize].user),
+        "dev1"
+    );
+    assert_eq!(
+        session(&out, &out.spans[1]),
+        ("s-legacy".into(), Some(SessionKey::LiteLlmEndUser))
+    );
 }
 
 #[test]
@@ -80,7 +102,10 @@ fn otlp_line_with_typed_values() {
     assert_eq!(s.start, 1_795_313_451_364_400_957);
     assert_eq!(s.status(), Status::Error);
     assert_eq!(s.kind(), Kind::Llm);
-    assert_eq!(session(&out, s), ("c1".into(), Some(SessionKey::GenAiConversation)));
+    assert_eq!(
+        session(&out, s),
+        ("c1".into(), Some(SessionKey::GenAiConversation))
+    );
     let e = out.extras[s.extra as usize];
     assert_eq!((e.prompt, e.cost), (12, 0.5));
     assert_eq!(out.strings.get(e.user), "u9");
@@ -98,7 +123,10 @@ fn protobuf_json_base64_ids() {
     let s = only(&out);
     assert_eq!(s.span_id, 0xc68b_4098_6519_7f32);
     assert_eq!(s.parent_id, 0x35cd_fb3c_0553_c357);
-    assert_eq!(out.traces[0].key, TraceKey::Hex(0x398f_f7d6_4ebb_88fc_a468_e29a_11b8_f8fd));
+    assert_eq!(
+        out.traces[0].key,
+        TraceKey::Hex(0x398f_f7d6_4ebb_88fc_a468_e29a_11b8_f8fd)
+    );
     assert_eq!(s.status(), Status::Ok);
     assert_eq!(s.kind(), Kind::Unknown);
 }
@@ -160,8 +188,16 @@ fn every_bad_line_is_reported() {
     assert!(out.spans.is_empty());
     let lines: Vec<u32> = out.problems.iter().map(|p| p.line).collect();
     assert_eq!(lines, [1, 2, 3, 4, 5, 6]);
-    assert!(out.problems.iter().all(|p| p.severity == Severity::Malformed));
-    assert!(out.problems[2].reason.contains("without a trace id"), "{:?}", out.problems[2]);
+    assert!(
+        out.problems
+            .iter()
+            .all(|p| p.severity == Severity::Malformed)
+    );
+    assert!(
+        out.problems[2].reason.contains("without a trace id"),
+        "{:?}",
+        out.problems[2]
+    );
 }
 
 #[test]
@@ -172,7 +208,10 @@ fn numbers_as_strings_and_nan() {
     let s = only(&out);
     assert_eq!(s.start, 1_795_313_493_744_000_000);
     let e = out.extras[s.extra as usize];
-    assert_eq!((e.prompt, e.completion), (7, crate::index::record::NO_TOKENS));
+    assert_eq!(
+        (e.prompt, e.completion),
+        (7, crate::index::record::NO_TOKENS)
+    );
 }
 
 #[test]

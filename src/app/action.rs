@@ -1,0 +1,62 @@
+//! What the user meant: the only way keys (and mouse events) reach the state.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    HalfPageUp,
+    HalfPageDown,
+    Top,
+    Bottom,
+    /// Open the selection (a session, a span) or unfold a node.
+    Open,
+    /// Leave the current view or fold a node.
+    Back,
+    NextPane,
+    PrevPane,
+    ShowTurns,
+    ShowTree,
+    ShowDetail,
+    /// Fold or unfold the selected node or text.
+    Toggle,
+    ExpandAll,
+    CollapseAll,
+    CycleSort,
+    ReverseSort,
+    Search,
+    FullTextSearch,
+    NextMatch,
+    PrevMatch,
+    NextError,
+    PrevError,
+    Yank,
+    YankMenu,
+    ToggleMouse,
+    Help,
+    Diagnostics,
+    /// Text input for the search prompt.
+    #[serde(skip)]
+    Input(char),
+    #[serde(skip)]
+    Backspace,
+    #[serde(skip)]
+    Accept,
+    #[serde(skip)]
+    Cancel,
+    /// A choice in a menu or prompt.
+    #[serde(skip)]
+    Choose(char),
+    /// Mouse click on a row of the focused list (screen row).
+    #[serde(skip)]
+    Click(u16, u16),
+    #[serde(skip)]
+    ScrollUp,
+    #[serde(skip)]
+    ScrollDown,
+}

@@ -1,0 +1,152 @@
+//! The keymap: data, with a description per binding. The help popup and the hint bar are
+//! generated from it, so they cannot drift from what the keys do.
+
+use super::action::Action;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where keys are being read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Sessions,
+    Turns,
+    Tree,
+    Detail,
+    Diagnostics,
+    /// Typing a search query.
+    Search,
+    /// A menu or yes/no prompt is open.
+    Menu,
+    Help,
+}
+
+/// One binding.
+pub struct Binding {
+    /// Modes it applies in; empty for all normal modes.
+    pub modes: &'static [Mode],
+    pub keys: &'static [(KeyCode, KeyModifiers)],
+    pub label: &'static str,
+    pub action: Action,
+    pub desc: &'static str,
+    /// Shown in the one-line hint bar.
+    pub hint: bool,
+}
+
+const N: KeyModifiers = KeyModifiers::NONE;
+const C: KeyModifiers = KeyModifiers::CONTROL;
+const S: KeyModifiers = KeyModifiers::SHIFT;
+
+use KeyCode::{BackTab, Char, Down, End, Enter, Esc, Home, Left, PageDown, PageUp, Right, Tab, Up};
+use Mode::{Detail, Diagnostics, Sessions, Tree, Turns};
+
+const LISTS: &[Mode] = &[Sessions, Turns, Tree, Detail, Diagnostics];
+const IN_SESSION: &[Mode] = &[Turns, Tree, Detail];
+
+/// Every binding of the normal modes, in the order the help shows them.
+pub const BINDINGS: &[Binding] = &[
+    Binding { modes: LISTS, keys: &[(Char('j'), N), (Down, N)], label: "j/↓", action: Action::Down, desc: "move down", hint: false },
+    Binding { modes: LISTS, keys: &[(Char('k'), N), (Up, N)], label: "k/↑", action: Action::Up, desc: "move up", hint: false },
+    Binding { modes: LISTS, keys: &[(Char('g'), N), (Home, N)], label: "g", action: Action::Top, desc: "go to the top", hint: false },
+    Binding { modes: LISTS, keys: &[(Char('G'), N), (Char('G'), S), (End, N)], label: "G", action: Action::Bottom, desc: "go to the bottom", hint: false },
+    Binding { modes: LISTS, keys: &[(Char('d'), C)], label: "C-d", action: Action::HalfPageDown, desc: "half a page down", hint: false },
+    Binding { modes: LISTS, keys: &[(Char('u'), C)], label: "C-u", action: Action::HalfPageUp, desc: "half a page up", hint: false },
+    Binding { modes: LISTS, keys: &[(PageDown, N), (Char('f'), C)], label: "PgDn", action: Action::PageDown, desc: "page down", hint: false },
+    Binding { modes: LISTS, keys: &[(PageUp, N), (Char('b'), C)], label: "PgUp", action: Action::PageUp, desc: "page up", hint: false },
+    Binding { modes: &[Sessions, Turns, Tree], keys: &[(Enter, N), (Char('l'), N), (Right, N)], label: "⏎/l", action: Action::Open, desc: "open the selection (session, span, node)", hint: true },
+    Binding { modes: LISTS, keys: &[(Esc, N), (Char('h'), N), (Left, N)], label: "Esc/h", action: Action::Back, desc: "back / close a node", hint: true },
+    Binding { modes: IN_SESSION, keys: &[(Tab, N)], label: "Tab", action: Action::NextPane, desc: "next pane", hint: true },
+    Binding { modes: IN_SESSION, keys: &[(BackTab, S), (BackTab, N)], label: "S-Tab", action: Action::PrevPane, desc: "previous pane", hint: false },
+    Binding { modes: IN_SESSION, keys: &[(Char('1'), N)], label: "1", action: Action::ShowTurns, desc: "turns view", hint: false },
+    Binding { modes: IN_SESSION, keys: &[(Char('2'), N)], label: "2", action: Action::ShowTree, desc: "tree view", hint: false },
+    Binding { modes: IN_SESSION, keys: &[(Char('3'), N)], label: "3", action: Action::ShowDetail, desc: "span detail", hint: false },
+    Binding { modes: &[Turns, Tree, Detail], keys: &[(Char(' '), N)], label: "Space", action: Action::Toggle, desc: "fold / unfold (tree node, long text)", hint: true },
+    Binding { modes: &[Tree], keys: &[(Char('+'), N), (Char('+'), S), (Char('*'), N), (Char('*'), S)], label: "+", action: Action::ExpandAll, desc: "expand all", hint: false },
+    Binding { modes: &[Tree], keys: &[(Char('-'), N)], label: "-", action: Action::CollapseAll, desc: "collapse all", hint: false },
+    Binding { modes: &[Sessions], keys: &[(Char('s'), N)], label: "s", action: Action::CycleSort, desc: "sort by start / duration / turns / tokens / errors", hint: true },
+    Binding { modes: &[Sessions], keys: &[(Char('S'), N), (Char('S'), S)], label: "S", action: Action::ReverseSort, desc: "reverse the sort order", hint: false },
+    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('/'), N)], label: "/", action: Action::Search, desc: "fuzzy search (sessions, or this session's spans)", hint: true },
+    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('f'), C), (Char('F'), N), (Char('F'), S)], label: "F", action: Action::FullTextSearch, desc: "full-text search in span records", hint: false },
+    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('n'), N)], label: "n/N", action: Action::NextMatch, desc: "next / previous match", hint: false },
+    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('N'), N), (Char('N'), S)], label: "N", action: Action::PrevMatch, desc: "previous match", hint: false },
+    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('e'), N)], label: "e/E", action: Action::NextError, desc: "next / previous error", hint: true },
+    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('E'), N), (Char('E'), S)], label: "E", action: Action::PrevError, desc: "previous error", hint: false },
+    Binding { modes: &[Turns, Tree, Detail], keys: &[(Char('y'), N)], label: "y", action: Action::Yank, desc: "copy the span's JSON (OSC 52, works over SSH)", hint: true },
+    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('Y'), N), (Char('Y'), S)], label: "Y", action: Action::YankMenu, desc: "copy menu: span id, trace id, session id, session as Markdown", hint: false },
+    Binding { modes: LISTS, keys: &[(Char('m'), N)], label: "m", action: Action::ToggleMouse, desc: "mouse on/off (off keeps native text selection)", hint: false },
+    Binding { modes: LISTS, keys: &[(Char('!'), N), (Char('!'), S)], label: "!", action: Action::Diagnostics, desc: "diagnostics: lines not indexed, and why", hint: false },
+    Binding { modes: LISTS, keys: &[(Char('?'), N), (Char('?'), S)], label: "?", action: Action::Help, desc: "this help", hint: true },
+    Binding { modes: LISTS, keys: &[(Char('q'), N)], label: "q", action: Action::Quit, desc: "quit (Ctrl-C always quits)", hint: true },
+];
+
+fn matches(b: &Binding, mode: Mode, key: &KeyEvent) -> bool {
+    let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::SHIFT | KeyModifiers::ALT);
+    (b.modes.is_empty() || b.modes.contains(&mode)) && b.keys.iter().any(|&(code, m)| code == key.code && m == mods)
+}
+
+/// The action a key means in a mode, if any.
+pub fn action(mode: Mode, key: &KeyEvent) -> Option<Action> {
+    if key.code == Char('c') && key.modifiers.contains(C) {
+        return Some(Action::Quit);
+    }
+    match mode {
+        Mode::Search => Some(match key.code {
+            Esc => Action::Cancel,
+            Enter => Action::Accept,
+            KeyCode::Backspace => Action::Backspace,
+            Down | Tab => Action::Down,
+            Up | BackTab => Action::Up,
+            Char('n') if key.modifiers.contains(C) => Action::Down,
+            Char('p') if key.modifiers.contains(C) => Action::Up,
+            Char(c) if !key.modifiers.contains(C) => Action::Input(c),
+            _ => return None,
+        }),
+        Mode::Menu => Some(match key.code {
+            Esc | Char('q') => Action::Cancel,
+            Enter => Action::Accept,
+            Char(c) => Action::Choose(c),
+            _ => return None,
+        }),
+        Mode::Help => Some(match key.code {
+            Char('j') | Down => Action::Down,
+            Char('k') | Up => Action::Up,
+            _ => Action::Cancel,
+        }),
+        _ => BINDINGS.iter().find(|b| matches(b, mode, key)).map(|b| b.action),
+    }
+}
+
+/// The bindings active in a mode.
+pub fn bindings(mode: Mode) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| b.modes.is_empty() || b.modes.contains(&mode))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, m)
+    }
+
+    #[test]
+    fn keys_map_to_actions_per_mode() {
+        assert_eq!(action(Sessions, &key(Char('j'), N)), Some(Action::Down));
+        assert_eq!(action(Sessions, &key(Char('s'), N)), Some(Action::CycleSort));
+        assert_eq!(action(Tree, &key(Char('s'), N)), None);
+        assert_eq!(action(Tree, &key(Char('G'), S)), Some(Action::Bottom));
+        assert_eq!(action(Mode::Search, &key(Char('q'), N)), Some(Action::Input('q')));
+        assert_eq!(action(Mode::Search, &key(Char('c'), C)), Some(Action::Quit));
+        assert_eq!(action(Detail, &key(Char('y'), N)), Some(Action::Yank));
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_a_mode() {
+        for mode in [Sessions, Turns, Tree, Detail, Diagnostics] {
+            let mut seen = std::collections::HashSet::new();
+            for b in bindings(mode) {
+                for k in b.keys {
+                    assert!(seen.insert(*k), "{mode:?}: {k:?} bound twice");
+                }
+            }
+        }
+    }
+}
