@@ -7,6 +7,7 @@
 
 mod build;
 pub mod detail;
+pub mod fulltext;
 pub mod tree;
 pub mod turns;
 

@@ -1,0 +1,279 @@
+//! The span detail: the span's facts, its messages as a chat, its input and output, and its
+//! full record as highlighted JSON. Built from the file when a span is opened; text is
+//! sanitised here, once.
+
+use super::action::Action;
+use crate::highlight;
+use crate::model::detail::SpanDetail;
+use crate::model::turns::{messages, Side};
+use crate::model::{Model, NONE};
+use crate::sanitize::clean;
+use unicode_width::UnicodeWidthChar;
+
+/// Records larger than this are shown without highlighting.
+pub const HIGHLIGHT_CUTOFF: usize = 512 * 1024;
+
+/// What a line of the detail is, for styling.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Line {
+    Title(String),
+    Meta(String),
+    Error(String),
+    Section(String),
+    /// A chat message's role.
+    Role(String),
+    Body(String),
+    /// Line `i` of the pretty-printed record.
+    Json(usize),
+    Blank,
+}
+
+#[derive(Default)]
+pub struct DetailView {
+    pub span: Option<u32>,
+    pub lines: Vec<Line>,
+    pub json: Vec<String>,
+    pub highlight: Option<highlight::Cache>,
+    /// First visual row shown.
+    pub scroll: usize,
+    /// Wrap width the visual rows were counted for.
+    pub width: u16,
+    /// Visual row where each line starts (one more entry than lines).
+    pub starts: Vec<usize>,
+    /// Rows on screen at the last draw.
+    pub height: usize,
+}
+
+/// Display width of `s`.
+pub fn width(s: &str) -> usize {
+    s.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// Adds sanitised text, a line per line, tabs expanded.
+fn push_text(lines: &mut Vec<Line>, text: &str, make: fn(String) -> Line) {
+    let text = clean(text);
+    lines.extend(text.split('\n').map(|l| make(l.replace('\t', "    "))));
+}
+
+impl DetailView {
+    /// Text of line `i` (the JSON line for `Line::Json`).
+    pub fn text(&self, i: usize) -> &str {
+        match self.lines.get(i) {
+            Some(Line::Json(j)) => self.json.get(*j).map_or("", String::as_str),
+            Some(
+                Line::Title(s) | Line::Meta(s) | Line::Error(s) | Line::Section(s) | Line::Role(s) | Line::Body(s),
+            ) => s,
+            _ => "",
+        }
+    }
+
+    /// Shows span `span` (does nothing if it already does).
+    pub fn show(&mut self, model: &Model, span: u32) {
+        if self.span == Some(span) {
+            return;
+        }
+        self.span = Some(span);
+        self.scroll = 0;
+        self.build(model, span);
+        let w = self.width;
+        self.width = 0;
+        self.layout(w);
+        self.prepare();
+    }
+
+    fn build(&mut self, model: &Model, span: u32) {
+        let idx = &model.index;
+        let rec = model.span(span);
+        let d = SpanDetail::load(model, span);
+        let mut out = Vec::new();
+        let status = match rec.status() {
+            crate::kind::Status::Error => "  ✗ ERROR",
+            crate::kind::Status::Ok => "  ok",
+            crate::kind::Status::Unset => "",
+        };
+        out.push(Line::Title(format!("{} {}{status}", rec.kind().label(), crate::sanitize::one_line(model.name(span)))));
+        if let Some(m) = &d.status_message {
+            push_text(&mut out, &format!("✗ {m}"), Line::Error);
+        }
+        let parent = match model.parent[span as usize] {
+            NONE if model.is_orphan(span) => format!("parent {} (not in the file: orphan)", idx.parent_id_of(rec).unwrap_or_default()),
+            NONE => "root".to_owned(),
+            p => format!("parent {}", idx.span_id_of(model.span(p))),
+        };
+        out.push(Line::Meta(format!("span {}  trace {}  {parent}", idx.span_id_of(rec), idx.trace_id_text(rec.trace))));
+        let start = if rec.start > 0 { crate::time::iso_ms(rec.start) } else { "no start time".into() };
+        out.push(Line::Meta(format!(
+            "{start} · {} · {}:{}",
+            crate::time::human_duration(rec.duration_ns()),
+            crate::sanitize::one_line(idx.file_name(rec.file())),
+            rec.line
+        )));
+        let trace = model.trace(rec.trace);
+        let session = match (model.span_origin(span), trace.session) {
+            (Some(origin), s) if s != NONE => {
+                format!("session {} (from the {origin})", crate::sanitize::one_line(model.session_id(s)))
+            }
+            _ => "no session".to_owned(),
+        };
+        let mut facts = vec![session];
+        if let Some(e) = idx.extra(rec) {
+            if e.model != 0 {
+                facts.push(format!("model {}", crate::sanitize::one_line(model.str(e.model))));
+            }
+            if e.has_tokens() {
+                let t = e.tokens();
+                facts.push(format!("tokens {} → {} ({} total)", t[0], t[1], t[2]));
+            }
+            if let Some(c) = e.cost() {
+                facts.push(format!("cost {}", crate::fmt::cost(c)));
+            }
+            if e.user != 0 {
+                facts.push(format!("user {}", crate::sanitize::one_line(model.str(e.user))));
+            }
+        }
+        out.push(Line::Meta(facts.join(" · ")));
+        use crate::index::record::flag;
+        for (f, what) in [
+            (flag::DUPLICATE, "exported twice: counted once"),
+            (flag::CYCLE_CUT, "its parent link closed a cycle and was cut"),
+            (flag::BAD_UTF8, "holds invalid UTF-8 (shown as \u{FFFD})"),
+        ] {
+            if rec.has(f) {
+                out.push(Line::Error(format!("! {what}")));
+            }
+        }
+        for (side, title) in [(Side::Input, "messages in"), (Side::Output, "messages out")] {
+            let msgs = messages(&d, side);
+            if msgs.is_empty() {
+                continue;
+            }
+            out.push(Line::Blank);
+            out.push(Line::Section(format!("{title} ({})", msgs.len())));
+            for m in msgs {
+                out.push(Line::Role(if m.role.is_empty() { "?".into() } else { crate::sanitize::one_line(&m.role) }));
+                if !m.content.is_empty() {
+                    push_text(&mut out, &m.content, Line::Body);
+                }
+                for (name, args) in &m.tool_calls {
+                    push_text(&mut out, &format!("→ {name}({args})"), Line::Body);
+                }
+            }
+        }
+        for (keys, title) in [
+            (["input.value", "mlflow.spanInputs"], "input"),
+            (["output.value", "mlflow.spanOutputs"], "output"),
+        ] {
+            let Some(v) = keys.iter().find_map(|k| d.text(k)) else { continue };
+            out.push(Line::Blank);
+            out.push(Line::Section(title.to_owned()));
+            let t = v.trim();
+            let body = match crate::json::pretty(t.as_bytes()) {
+                Ok(p) if t.starts_with('{') || t.starts_with('[') => p,
+                _ => v.to_owned(),
+            };
+            push_text(&mut out, &body, Line::Body);
+        }
+        let evals: Vec<_> = model
+            .trace_evals(rec.trace)
+            .iter()
+            .filter(|e| e.span == span || (e.span == NONE && trace.root == span))
+            .collect();
+        if !evals.is_empty() {
+            out.push(Line::Blank);
+            out.push(Line::Section("evaluations".into()));
+            for e in evals {
+                let ev = &e.eval;
+                let verdict = match (&ev.scorer_error, &ev.value) {
+                    (Some(err), _) => format!("scorer error: {err}"),
+                    (None, Some(v)) => format!("= {v}"),
+                    (None, None) => "(no value)".into(),
+                };
+                push_text(&mut out, &format!("{} {verdict}", ev.name), Line::Role);
+                if let Some(r) = &ev.rationale {
+                    push_text(&mut out, r, Line::Body);
+                }
+            }
+        }
+        out.push(Line::Blank);
+        let raw = idx.span_bytes(rec);
+        out.push(Line::Section(format!("record ({} bytes, as in the file)", raw.len())));
+        let pretty = crate::json::pretty(raw).unwrap_or_else(|e| format!("(not valid JSON: {e})\n{}", String::from_utf8_lossy(raw)));
+        self.json = clean(&pretty).split('\n').map(|l| l.replace('\t', "    ")).collect();
+        out.extend((0..self.json.len()).map(Line::Json));
+        self.highlight = (raw.len() <= HIGHLIGHT_CUTOFF).then(|| highlight::Cache::new(self.json.len()));
+        self.lines = out;
+    }
+
+    /// Counts visual rows for wrap width `w`.
+    pub fn layout(&mut self, w: u16) {
+        if self.width == w && self.starts.len() == self.lines.len() + 1 {
+            return;
+        }
+        self.width = w;
+        let w = usize::from(w.max(1));
+        let mut at = 0;
+        self.starts.clear();
+        for i in 0..self.lines.len() {
+            self.starts.push(at);
+            at += width(self.text(i)).div_ceil(w).max(1);
+        }
+        self.starts.push(at);
+        self.scroll = self.scroll.min(self.max_scroll());
+    }
+
+    pub fn rows(&self) -> usize {
+        self.starts.last().copied().unwrap_or(0)
+    }
+
+    fn max_scroll(&self) -> usize {
+        self.rows().saturating_sub(self.height.max(1))
+    }
+
+    /// The line holding visual row `row`.
+    pub fn line_at(&self, row: usize) -> usize {
+        self.starts.partition_point(|&s| s <= row).saturating_sub(1)
+    }
+
+    /// Highlights the JSON lines in view.
+    pub fn prepare(&mut self) {
+        let first = self.line_at(self.scroll);
+        let last = self.line_at(self.scroll + self.height.max(1)) + 1;
+        let json: Vec<usize> = self.lines[first.min(self.lines.len())..last.min(self.lines.len())]
+            .iter()
+            .filter_map(|l| if let Line::Json(j) = l { Some(*j) } else { None })
+            .collect();
+        if let (Some(cache), Some(&a), Some(&b)) = (self.highlight.as_mut(), json.first(), json.last()) {
+            cache.ensure(&self.json, a..b + 1);
+        }
+    }
+
+    pub fn update(&mut self, action: Action, page: usize) {
+        let page = page.max(1);
+        let max = self.max_scroll();
+        self.scroll = match action {
+            Action::Down | Action::ScrollDown => self.scroll + 1,
+            Action::Up | Action::ScrollUp => self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll + page,
+            Action::PageUp => self.scroll.saturating_sub(page),
+            Action::HalfPageDown => self.scroll + page / 2,
+            Action::HalfPageUp => self.scroll.saturating_sub(page / 2),
+            Action::Top => 0,
+            Action::Bottom => max,
+            Action::NextError => self.find(|l| matches!(l, Line::Error(_)), true).unwrap_or(self.scroll),
+            Action::PrevError => self.find(|l| matches!(l, Line::Error(_)), false).unwrap_or(self.scroll),
+            _ => self.scroll,
+        }
+        .min(max);
+        self.prepare();
+    }
+
+    fn find(&self, pred: impl Fn(&Line) -> bool, down: bool) -> Option<usize> {
+        let cur = self.line_at(self.scroll);
+        let hit = if down {
+            (cur + 1..self.lines.len()).find(|&i| pred(&self.lines[i]))
+        } else {
+            (0..cur).rev().find(|&i| pred(&self.lines[i]))
+        };
+        hit.map(|i| self.starts[i])
+    }
+}

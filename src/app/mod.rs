@@ -1,0 +1,355 @@
+//! The explorer's state and its one entry point, [`App::update`]: actions in, effects out.
+//!
+//! Nothing here draws or does I/O. Reading span bytes from the (memory-mapped) model and parsing
+//! them is done here, for what is on screen only; writing to the terminal or the clipboard is
+//! asked of the runner as an [`Effect`].
+
+pub mod action;
+pub mod detail;
+pub mod keymap;
+pub mod layout;
+pub mod search;
+pub mod sessions;
+pub mod tree;
+pub mod turns;
+
+use crate::index::progress::Snapshot;
+use crate::model::Model;
+use action::Action;
+use keymap::Mode;
+use std::sync::Arc;
+
+/// What the runner must do for the app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    /// Copy text to the clipboard (OSC 52, and a local tool if there is one).
+    Copy { text: String, what: String },
+    /// Write text to a file in the working directory (never an input file).
+    WriteFile { name: String, text: String },
+    /// Turn mouse capture on or off.
+    Mouse(bool),
+    /// Run a full-text search over the span records.
+    FullText(String),
+    /// Fill a search engine (from a background thread).
+    FillSearch(search::Scope),
+}
+
+/// Which part of a session the main pane shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Turns,
+    Tree,
+    Detail,
+}
+
+/// A modal layer over the screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help { scroll: u16 },
+    Diagnostics { selected: usize },
+    YankMenu,
+    /// The span JSON is over the clipboard cap: offer to write it to a file.
+    TooBig { bytes: usize, name: String },
+    Search(search::Prompt),
+}
+
+/// Bytes above which a yank goes to a file instead (terminals drop huge OSC 52 payloads).
+pub const CLIPBOARD_CAP: usize = 100 * 1024;
+
+/// The explorer's whole state.
+pub struct App {
+    pub files: Vec<String>,
+    pub model: Option<Arc<Model>>,
+    pub load_error: Option<String>,
+    pub progress: Snapshot,
+    pub sessions: sessions::SessionList,
+    pub session: Option<sessions::SessionScreen>,
+    pub overlay: Overlay,
+    pub status: Option<String>,
+    pub mouse: bool,
+    pub search: search::Matches,
+    /// Rows of the focused list at the last draw, for paging.
+    pub page: usize,
+    /// Terminal size at the last draw (the layout switches to two panes when wide).
+    pub width: u16,
+    pub height: u16,
+}
+
+impl App {
+    pub fn new(files: Vec<String>) -> App {
+        App {
+            files,
+            model: None,
+            load_error: None,
+            progress: Snapshot::default(),
+            sessions: sessions::SessionList::default(),
+            session: None,
+            overlay: Overlay::None,
+            status: None,
+            mouse: false,
+            search: search::Matches::default(),
+            page: 20,
+            width: 80,
+            height: 24,
+        }
+    }
+
+    /// The index is ready: the lists fill in.
+    pub fn loaded(&mut self, model: Arc<Model>) {
+        self.sessions = sessions::SessionList::new(&model);
+        self.model = Some(model);
+        self.status = None;
+        self.relayout();
+    }
+
+    pub fn failed(&mut self, err: String) {
+        self.load_error = Some(err);
+    }
+
+    /// Which keymap applies now.
+    pub fn mode(&self) -> Mode {
+        match &self.overlay {
+            Overlay::Help { .. } => return Mode::Help,
+            Overlay::Search(_) => return Mode::Search,
+            Overlay::YankMenu | Overlay::TooBig { .. } => return Mode::Menu,
+            Overlay::Diagnostics { .. } => return Mode::Diagnostics,
+            Overlay::None => {}
+        }
+        match &self.session {
+            None => Mode::Sessions,
+            Some(s) => match s.focus() {
+                Pane::Turns => Mode::Turns,
+                Pane::Tree => Mode::Tree,
+                Pane::Detail => Mode::Detail,
+            },
+        }
+    }
+
+    /// True when the layout shows a list and the detail side by side.
+    pub fn wide(&self) -> bool {
+        self.width >= layout::WIDE
+    }
+
+    /// Lines the session header takes (facts, then session-level evaluations).
+    pub fn header_lines(&self) -> u16 {
+        let evals = match (&self.model, &self.session) {
+            (Some(m), Some(s)) => match s.entry {
+                sessions::Entry::Session(id) => m.session(id).evals.len().min(3),
+                sessions::Entry::Unsessioned => 0,
+            },
+            _ => 0,
+        };
+        3 + u16::try_from(evals).unwrap_or(3)
+    }
+
+    /// The screen's geometry now.
+    pub fn areas(&self, screen: ratatui::layout::Rect) -> layout::Areas {
+        let focus = self.session.as_ref().is_some_and(|s| s.detail_focus);
+        layout::areas(screen, self.session.is_some(), focus, self.header_lines())
+    }
+
+    /// The terminal changed size (or was drawn for the first time).
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.width = width;
+        self.height = height;
+        self.relayout();
+    }
+
+    /// Recomputes what depends on the geometry: paging, wrapping, what is on screen.
+    fn relayout(&mut self) {
+        let a = self.areas(ratatui::layout::Rect::new(0, 0, self.width, self.height));
+        let list_rows = usize::from(a.list.height.saturating_sub(1)).max(1);
+        self.page = list_rows;
+        if let Some(model) = self.model.clone() {
+            match self.session.as_mut() {
+                None => {
+                    self.sessions.offset = sessions::follow(self.sessions.offset, self.sessions.selected, list_rows);
+                    self.sessions.fill(&model, list_rows);
+                }
+                Some(s) => {
+                    let detail = if a.detail.width > 0 { a.detail } else { a.list };
+                    s.detail.height = usize::from(detail.height.saturating_sub(1)).max(1);
+                    s.detail.layout(detail.width.max(1));
+                    s.detail.prepare();
+                    s.turns.offset = sessions::follow(s.turns.offset, s.turns.selected, list_rows);
+                    s.turns.fill(&model, s.turns.offset, list_rows);
+                }
+            }
+        }
+    }
+
+    /// Applies one action; returns what the runner must do.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let effects = self.apply(action);
+        self.relayout();
+        effects
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
+        if action == Action::Quit {
+            return vec![Effect::Quit];
+        }
+        let Some(model) = self.model.clone() else {
+            return match action {
+                Action::Back | Action::Cancel => vec![Effect::Quit],
+                _ => Vec::new(),
+            };
+        };
+        self.status = None;
+        match self.overlay.clone() {
+            Overlay::Help { scroll } => {
+                self.overlay = match action {
+                    Action::Down => Overlay::Help { scroll: scroll.saturating_add(1) },
+                    Action::Up => Overlay::Help { scroll: scroll.saturating_sub(1) },
+                    _ => Overlay::None,
+                };
+                return Vec::new();
+            }
+            Overlay::Diagnostics { selected } => return self.diagnostics(&model, selected, action),
+            Overlay::YankMenu => return self.yank_menu(&model, action),
+            Overlay::TooBig { name, .. } => return self.too_big(&model, &name, action),
+            Overlay::Search(prompt) => return search::update(self, &model, prompt, action),
+            Overlay::None => {}
+        }
+        match action {
+            Action::Help => {
+                self.overlay = Overlay::Help { scroll: 0 };
+                Vec::new()
+            }
+            Action::Diagnostics => {
+                self.overlay = Overlay::Diagnostics { selected: 0 };
+                Vec::new()
+            }
+            Action::ToggleMouse => {
+                self.mouse = !self.mouse;
+                self.status = Some(format!("mouse {}", if self.mouse { "on (m: off)" } else { "off" }));
+                vec![Effect::Mouse(self.mouse)]
+            }
+            Action::Search | Action::FullTextSearch => {
+                let full = action == Action::FullTextSearch;
+                self.overlay = Overlay::Search(search::Prompt::new(full, self.session.is_some()));
+                if full { Vec::new() } else { search::start(self) }
+            }
+            Action::NextMatch | Action::PrevMatch => {
+                search::step(self, &model, action == Action::NextMatch);
+                Vec::new()
+            }
+            Action::YankMenu => {
+                self.overlay = Overlay::YankMenu;
+                Vec::new()
+            }
+            Action::Yank => self.yank_span(&model),
+            _ => match self.session.as_mut() {
+                None => {
+                    let page = self.page;
+                    match self.sessions.update(&model, action, page) {
+                        Some(entry) => {
+                            self.session = Some(sessions::SessionScreen::open(&model, entry));
+                            Vec::new()
+                        }
+                        None => Vec::new(),
+                    }
+                }
+                Some(screen) => {
+                    let wide = self.width >= 120;
+                    if screen.update(&model, action, self.page, wide) == sessions::Outcome::Close {
+                        self.session = None;
+                    }
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    fn diagnostics(&mut self, model: &Model, selected: usize, action: Action) -> Vec<Effect> {
+        let n = model.index.problems.len();
+        let last = n.saturating_sub(1);
+        let selected = match action {
+            Action::Down => (selected + 1).min(last),
+            Action::Up => selected.saturating_sub(1),
+            Action::PageDown | Action::HalfPageDown => (selected + self.page).min(last),
+            Action::PageUp | Action::HalfPageUp => selected.saturating_sub(self.page),
+            Action::Top => 0,
+            Action::Bottom => last,
+            Action::Back | Action::Cancel | Action::Diagnostics | Action::Quit => {
+                self.overlay = Overlay::None;
+                return Vec::new();
+            }
+            _ => selected,
+        };
+        self.overlay = Overlay::Diagnostics { selected };
+        Vec::new()
+    }
+
+    /// The span the user is looking at: the detail's when it has the keys, else the selection.
+    pub fn current_span(&self) -> Option<u32> {
+        let (model, screen) = (self.model.as_ref()?, self.session.as_ref()?);
+        if screen.detail_focus {
+            screen.detail.span
+        } else {
+            screen.selected_span(model).or(screen.last_selected)
+        }
+    }
+
+    fn yank_span(&mut self, model: &Model) -> Vec<Effect> {
+        let Some(span) = self.current_span() else {
+            self.status = Some("no span selected: open a session and pick a span".into());
+            return Vec::new();
+        };
+        let raw = model.index.span_bytes(model.span(span));
+        let text = crate::json::pretty(raw).unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
+        let id = model.index.span_id_of(model.span(span));
+        if text.len() > CLIPBOARD_CAP {
+            self.overlay = Overlay::TooBig { bytes: text.len(), name: format!("sesstui-span-{id}.json") };
+            return Vec::new();
+        }
+        vec![Effect::Copy { what: format!("span {id} JSON"), text }]
+    }
+
+    fn too_big(&mut self, model: &Model, name: &str, action: Action) -> Vec<Effect> {
+        self.overlay = Overlay::None;
+        match action {
+            Action::Choose('y' | 'w') | Action::Accept => {
+                let Some(span) = self.current_span() else { return Vec::new() };
+                let raw = model.index.span_bytes(model.span(span));
+                let text = crate::json::pretty(raw).unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
+                vec![Effect::WriteFile { name: name.to_owned(), text }]
+            }
+            _ => {
+                self.status = Some("not copied".into());
+                Vec::new()
+            }
+        }
+    }
+
+    fn yank_menu(&mut self, model: &Model, action: Action) -> Vec<Effect> {
+        self.overlay = Overlay::None;
+        let span = self.current_span();
+        let entry = match &self.session {
+            Some(s) => Some(s.entry),
+            None => self.sessions.selected_entry(),
+        };
+        let Action::Choose(c) = action else { return Vec::new() };
+        let copy = |what: &str, text: String| vec![Effect::Copy { what: what.to_owned(), text }];
+        match (c, span, entry) {
+            ('y' | 'j', Some(_), _) => self.yank_span(model),
+            ('s', Some(s), _) => copy("span id", model.index.span_id_of(model.span(s))),
+            ('t', Some(s), _) => copy("trace id", model.index.trace_id_text(model.span(s).trace)),
+            ('i', _, Some(sessions::Entry::Session(s))) => copy("session id", model.session_id(s).to_owned()),
+            ('m', _, Some(e)) => {
+                let sid = match e {
+                    sessions::Entry::Session(s) => Some(s),
+                    sessions::Entry::Unsessioned => None,
+                };
+                let t = crate::transcript::build(model, sid);
+                copy("session as Markdown", crate::transcript::markdown(&t))
+            }
+            _ => {
+                self.status = Some("nothing to copy for that choice here".into());
+                Vec::new()
+            }
+        }
+    }
+}

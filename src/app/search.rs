@@ -1,0 +1,283 @@
+//! Search from the explorer: fuzzy over sessions (in the session list) or over the open
+//! session's spans, and full text over the span records; `n`/`N` step through the matches.
+
+use super::action::Action;
+use super::sessions::{Entry, SessionScreen};
+use super::{App, Effect, Overlay, Pane};
+use crate::model::{turns, Model};
+use crate::search::{push, Engine, Injector};
+use std::sync::Arc;
+
+/// What a search looks through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Sessions,
+    Spans(Entry),
+}
+
+/// A match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    Session(Entry),
+    Span(u32),
+}
+
+/// The search prompt being typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prompt {
+    pub query: String,
+    pub full_text: bool,
+    /// Selected row in the results popup.
+    pub selected: usize,
+}
+
+impl Prompt {
+    pub fn new(full_text: bool, _in_session: bool) -> Prompt {
+        Prompt { query: String::new(), full_text, selected: 0 }
+    }
+}
+
+/// Search engines and the last accepted matches.
+#[derive(Default)]
+pub struct Matches {
+    pub sessions: Option<Engine<Hit>>,
+    pub spans: Option<(Entry, Engine<Hit>)>,
+    /// Matches of the last accepted search, for `n` / `N`.
+    pub results: Vec<Hit>,
+    pub at: usize,
+    pub last_query: String,
+    /// Wakes the runner when the matcher has news (set by the runner).
+    pub notify: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl Matches {
+    /// The engine for a scope, if it exists.
+    pub fn engine(&self, scope: Scope) -> Option<&Engine<Hit>> {
+        match scope {
+            Scope::Sessions => self.sessions.as_ref(),
+            Scope::Spans(e) => self.spans.as_ref().filter(|(s, _)| *s == e).map(|(_, en)| en),
+        }
+    }
+
+    fn engine_mut(&mut self, scope: Scope) -> Option<&mut Engine<Hit>> {
+        match scope {
+            Scope::Sessions => self.sessions.as_mut(),
+            Scope::Spans(e) => self.spans.as_mut().filter(|(s, _)| *s == e).map(|(_, en)| en),
+        }
+    }
+
+    /// The injector of a scope's engine, to fill it from another thread.
+    pub fn injector(&self, scope: Scope) -> Option<Injector<Hit>> {
+        self.engine(scope).map(Engine::injector)
+    }
+
+    /// Lets the engines publish new results; true if the screen should change.
+    pub fn tick(&mut self) -> bool {
+        let a = self.sessions.as_mut().is_some_and(|e| e.tick(5));
+        let b = self.spans.as_mut().is_some_and(|(_, e)| e.tick(5));
+        a || b
+    }
+}
+
+/// The haystack of a session: id, user, first input, span names.
+pub fn session_haystack(model: &Model, entry: Entry) -> String {
+    let traces: &[u32] = match entry {
+        Entry::Session(s) => &model.session(s).traces,
+        Entry::Unsessioned => &model.unsessioned,
+    };
+    let mut h = match entry {
+        Entry::Session(s) => {
+            let sess = model.session(s);
+            let input = turns::first_input(model, s).unwrap_or_default();
+            format!("{} {} {}", model.session_id(s), model.str(sess.user), input.chars().take(300).collect::<String>())
+        }
+        Entry::Unsessioned => "unsessioned".to_owned(),
+    };
+    let mut names: Vec<u32> = traces.iter().flat_map(|&t| model.trace_spans(t).iter().map(|&s| model.span(s).name)).collect();
+    names.sort_unstable();
+    names.dedup();
+    for n in names.into_iter().take(64) {
+        h.push(' ');
+        h.push_str(model.str(n));
+    }
+    h
+}
+
+/// The haystack of a span: name, kind, ids, model.
+pub fn span_haystack(model: &Model, span: u32) -> String {
+    let rec = model.span(span);
+    let m = model.index.extra(rec).filter(|e| e.model != 0).map_or("", |e| model.str(e.model));
+    format!(
+        "{} {} {} {} {m}",
+        model.name(span),
+        rec.kind().label(),
+        model.index.span_id_of(rec),
+        model.index.trace_id_text(rec.trace)
+    )
+}
+
+/// Fills a scope's engine (the runner calls this on a background thread).
+pub fn fill(model: &Model, scope: Scope, injector: &Injector<Hit>) {
+    match scope {
+        Scope::Sessions => {
+            for s in 0..u32::try_from(model.sessions.len()).unwrap_or(0) {
+                let e = Entry::Session(s);
+                push(injector, Hit::Session(e), &session_haystack(model, e));
+            }
+            if !model.unsessioned.is_empty() {
+                push(injector, Hit::Session(Entry::Unsessioned), &session_haystack(model, Entry::Unsessioned));
+            }
+        }
+        Scope::Spans(entry) => {
+            let traces: &[u32] = match entry {
+                Entry::Session(s) => &model.session(s).traces,
+                Entry::Unsessioned => &model.unsessioned,
+            };
+            for &t in traces {
+                for &s in model.trace_spans(t) {
+                    push(injector, Hit::Span(s), &span_haystack(model, s));
+                }
+            }
+        }
+    }
+}
+
+/// The scope `/` searches now.
+pub fn scope(app: &App) -> Scope {
+    match &app.session {
+        Some(s) => Scope::Spans(s.entry),
+        None => Scope::Sessions,
+    }
+}
+
+/// Opens the fuzzy search: creates the scope's engine if needed and asks for it to be filled.
+pub fn start(app: &mut App) -> Vec<Effect> {
+    let scope = scope(app);
+    if app.search.engine(scope).is_some() {
+        if let Some(e) = app.search.engine_mut(scope) {
+            e.set_query("");
+        }
+        return Vec::new();
+    }
+    let notify = app.search.notify.clone().unwrap_or_else(|| Arc::new(|| {}));
+    let engine = Engine::new(notify);
+    match scope {
+        Scope::Sessions => app.search.sessions = Some(engine),
+        Scope::Spans(e) => app.search.spans = Some((e, engine)),
+    }
+    vec![Effect::FillSearch(scope)]
+}
+
+/// Handles a key while the prompt is open.
+pub fn update(app: &mut App, model: &Arc<Model>, mut prompt: Prompt, action: Action) -> Vec<Effect> {
+    let scope = scope(app);
+    let shown = app.page.max(3);
+    match action {
+        Action::Input(c) => {
+            prompt.query.push(c);
+            prompt.selected = 0;
+        }
+        Action::Backspace => {
+            prompt.query.pop();
+            prompt.selected = 0;
+        }
+        Action::Down => prompt.selected = (prompt.selected + 1).min(shown.saturating_sub(1)),
+        Action::Up => prompt.selected = prompt.selected.saturating_sub(1),
+        Action::Cancel => {
+            app.overlay = Overlay::None;
+            return Vec::new();
+        }
+        Action::Accept if prompt.full_text => {
+            app.overlay = Overlay::None;
+            if prompt.query.is_empty() {
+                return Vec::new();
+            }
+            app.status = Some(format!("searching the records for {:?}…", prompt.query));
+            app.search.last_query = prompt.query.clone();
+            return vec![Effect::FullText(prompt.query)];
+        }
+        Action::Accept => {
+            app.overlay = Overlay::None;
+            let results = app.search.engine(scope).map(|e| e.results(0, 100_000)).unwrap_or_default();
+            app.search.last_query = prompt.query.clone();
+            if results.is_empty() {
+                app.status = Some(format!("no match for {:?}", prompt.query));
+                app.search.results.clear();
+                return Vec::new();
+            }
+            app.search.at = prompt.selected.min(results.len() - 1);
+            app.search.results = results;
+            goto(app, model);
+            return Vec::new();
+        }
+        _ => {}
+    }
+    if !prompt.full_text {
+        if let Some(e) = app.search.engine_mut(scope) {
+            e.set_query(&prompt.query);
+            e.tick(10);
+        }
+    }
+    app.overlay = Overlay::Search(prompt);
+    Vec::new()
+}
+
+/// Full-text results arrived: spans whose record contains the query.
+pub fn full_text_done(app: &mut App, model: &Arc<Model>, query: &str, spans: Vec<u32>) {
+    if spans.is_empty() {
+        app.status = Some(format!("no record contains {query:?}"));
+        return;
+    }
+    let n = spans.len();
+    app.search.results = spans.into_iter().map(Hit::Span).collect();
+    app.search.at = 0;
+    goto(app, model);
+    app.status = Some(format!("{n} records contain {query:?} · n/N: next/previous"));
+}
+
+/// `n` / `N`.
+pub fn step(app: &mut App, model: &Arc<Model>, forward: bool) {
+    let n = app.search.results.len();
+    if n == 0 {
+        app.status = Some("no search yet: press / to search".into());
+        return;
+    }
+    app.search.at = if forward { (app.search.at + 1) % n } else { (app.search.at + n - 1) % n };
+    goto(app, model);
+}
+
+/// Shows the current match.
+fn goto(app: &mut App, model: &Arc<Model>) {
+    let Some(&hit) = app.search.results.get(app.search.at) else { return };
+    let n = app.search.results.len();
+    let page = app.page;
+    match hit {
+        Hit::Session(entry) => {
+            app.session = None;
+            app.sessions.select(entry, page);
+        }
+        Hit::Span(span) => {
+            let t = model.span(span).trace;
+            let session = model.trace(t).session;
+            let entry = if session == crate::model::NONE { Entry::Unsessioned } else { Entry::Session(session) };
+            if app.session.as_ref().is_none_or(|s| s.entry != entry) {
+                app.sessions.select(entry, page);
+                app.session = Some(SessionScreen::open(model, entry));
+            }
+            if let Some(screen) = app.session.as_mut() {
+                match screen.main {
+                    Pane::Tree => screen.tree.reveal(model, span),
+                    _ => screen.turns.reveal(model, span, page),
+                }
+                screen.last_selected = Some(span);
+                let wide = app.width >= super::layout::WIDE;
+                screen.sync(model, wide);
+                if !wide && !screen.turns.rows.iter().any(|r| matches!(r, super::turns::Row::Call { span: s, .. } if *s == span)) && screen.main == Pane::Turns {
+                    screen.main = Pane::Tree;
+                    screen.tree.reveal(model, span);
+                }
+            }
+        }
+    }
+    app.status = Some(format!("match {}/{n} for {:?}", app.search.at + 1, app.search.last_query));
+}

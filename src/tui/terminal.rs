@@ -1,0 +1,75 @@
+//! Entering and leaving the terminal's full-screen mode, safely: an RAII guard restores the
+//! terminal on return and on error; a panic hook, installed before raw mode and chaining the
+//! previous hook, restores it before the panic message prints.
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::{cursor, execute};
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use std::io::{self, Stdout};
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Puts the terminal back: cooked mode, main screen, cursor shown, mouse released.
+pub fn restore() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(io::stdout(), DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
+}
+
+/// Restores the terminal before any panic message is printed.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// Owns the full-screen terminal; dropping it restores the terminal.
+pub struct Guard {
+    pub terminal: Term,
+}
+
+impl Guard {
+    pub fn enter(mouse: bool) -> io::Result<Guard> {
+        terminal::enable_raw_mode()?;
+        let mut out = io::stdout();
+        execute!(out, EnterAlternateScreen, cursor::Hide)?;
+        if mouse {
+            execute!(out, EnableMouseCapture)?;
+        }
+        let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        Ok(Guard { terminal })
+    }
+
+    pub fn mouse(&mut self, on: bool) {
+        let _ = if on {
+            execute!(io::stdout(), EnableMouseCapture)
+        } else {
+            execute!(io::stdout(), DisableMouseCapture)
+        };
+    }
+
+    /// Leaves full-screen mode for a moment (Ctrl-Z), and comes back.
+    #[cfg(unix)]
+    pub fn suspend(&mut self, mouse: bool) {
+        restore();
+        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTSTP);
+        let _ = terminal::enable_raw_mode();
+        let _ = execute!(io::stdout(), EnterAlternateScreen, cursor::Hide);
+        if mouse {
+            let _ = execute!(io::stdout(), EnableMouseCapture);
+        }
+        let _ = self.terminal.clear();
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // During a panic the hook has restored the terminal already.
+        if !std::thread::panicking() {
+            restore();
+        }
+    }
+}

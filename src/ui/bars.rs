@@ -1,0 +1,106 @@
+//! The header line, the key-hint bar and the indexing screen.
+
+use super::{put, Theme};
+use crate::app::keymap;
+use crate::app::App;
+use crate::fmt::thousands;
+use crate::index::report::Severity;
+use crate::sanitize::{one_line, truncate};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    buf.set_style(area, theme.header);
+    let files = match app.files.as_slice() {
+        [] => String::new(),
+        [one] => one_line(one),
+        [one, rest @ ..] => format!("{} (+{} more)", one_line(one), rest.len()),
+    };
+    let state = match &app.model {
+        None => {
+            let p = &app.progress;
+            format!(
+                "indexing {}% · {} spans · {} bad lines",
+                p.percent(),
+                thousands(p.spans),
+                thousands(p.bad_lines)
+            )
+        }
+        Some(m) => {
+            let bad = m.index.problems.iter().filter(|p| p.severity == Severity::Malformed).count();
+            let mut s = format!("{} sessions · {} spans", thousands(m.sessions.len() as u64), thousands(m.index.spans.len() as u64));
+            if bad > 0 {
+                s.push_str(&format!(" · ⚠ {bad} bad lines (!)"));
+            }
+            s
+        }
+    };
+    let text = format!(" sesstui  {files} · {state}");
+    put(buf, area, 0, &Line::from(Span::styled(truncate(&text, usize::from(area.width)).into_owned(), theme.header)));
+}
+
+pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    if let Some(status) = &app.status {
+        let text = truncate(&one_line(status), usize::from(area.width)).into_owned();
+        put(buf, area, 0, &Line::from(Span::styled(text, theme.status)));
+        return;
+    }
+    let mode = app.mode();
+    let pairs: Vec<(&str, &str)> = match mode {
+        keymap::Mode::Search => vec![("⏎", "go"), ("↑/↓", "choose"), ("Esc", "cancel")],
+        keymap::Mode::Menu => vec![("letter", "choose"), ("Esc", "cancel")],
+        keymap::Mode::Help => vec![("any key", "close")],
+        _ => keymap::bindings(mode).filter_map(|b| b.hint.map(|h| (b.label, h))).collect(),
+    };
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    for (k, d) in pairs {
+        let w = k.chars().count() + d.chars().count() + 3;
+        if used + w > usize::from(area.width) {
+            break;
+        }
+        spans.push(Span::styled(format!(" {k}"), theme.hint_key));
+        spans.push(Span::styled(format!(" {d} "), theme.dim));
+        used += w;
+    }
+    put(buf, area, 0, &Line::from(spans));
+}
+
+pub fn loading(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
+    let lines: Vec<Line<'_>> = match &app.load_error {
+        Some(e) => vec![
+            Line::from(Span::styled("Could not open the files:", theme.error)),
+            Line::from(one_line(e)),
+            Line::from(Span::styled("press q to quit", theme.dim)),
+        ],
+        None => {
+            let p = &app.progress;
+            let w = usize::from(area.width.saturating_sub(4)).min(60);
+            let done = w * usize::try_from(p.percent()).unwrap_or(0) / 100;
+            vec![
+                Line::from(Span::styled("Indexing…", theme.title)),
+                Line::from(Span::styled(format!("[{}{}]", "█".repeat(done), "·".repeat(w - done)), theme.bar)),
+                Line::from(format!(
+                    "{}% · {} of {} bytes · {} spans · {} bad lines",
+                    p.percent(),
+                    thousands(p.bytes),
+                    thousands(p.total_bytes),
+                    thousands(p.spans),
+                    thousands(p.bad_lines)
+                )),
+                Line::from(Span::styled("q quits", theme.dim)),
+            ]
+        }
+    };
+    for (i, l) in lines.iter().enumerate() {
+        let row = u16::try_from(i + 1).unwrap_or(u16::MAX);
+        put(buf, Rect { x: area.x + 2, width: area.width.saturating_sub(2), ..area }, row, l);
+    }
+}

@@ -1,0 +1,55 @@
+//! Drawing: reads the app state and paints frames. No parsing, no I/O.
+
+mod bars;
+mod detail;
+mod overlay;
+mod session;
+mod sessions;
+pub mod theme;
+
+use crate::app::App;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::Frame;
+pub use theme::Theme;
+
+/// Draws one frame.
+pub fn draw(frame: &mut Frame<'_>, app: &mut App, theme: &Theme) {
+    let area = frame.area();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let a = app.areas(area);
+    let buf = frame.buffer_mut();
+    bars::header(buf, a.header, app, theme);
+    match (&app.model, &app.session) {
+        (None, _) => bars::loading(buf, a.list, app, theme),
+        (Some(_), None) => {
+            sessions::list(buf, a.list, app, theme);
+            sessions::summary(buf, a.summary, app, theme);
+        }
+        (Some(_), Some(_)) => {
+            session::header(buf, a.summary, app, theme);
+            session::main(frame, a.list, app, theme);
+            let buf = frame.buffer_mut();
+            if a.detail.width > 0 && a.list.width > 0 {
+                let sep = Rect { x: a.detail.x - 1, width: 1, ..a.detail };
+                for y in sep.top()..sep.bottom() {
+                    buf.set_string(sep.x, y, "│", theme.border);
+                }
+            }
+            detail::draw(buf, a.detail, app, theme);
+        }
+    }
+    let buf = frame.buffer_mut();
+    bars::hints(buf, a.hints, app, theme);
+    overlay::draw(buf, area, app, theme);
+}
+
+/// Writes a line clipped to `area`'s width at row `y` of it.
+fn put(buf: &mut Buffer, area: Rect, row: u16, line: &Line<'_>) {
+    if row < area.height {
+        buf.set_line(area.x, area.y + row, line, area.width);
+    }
+}

@@ -1,0 +1,213 @@
+//! Popups: help, search, copy menu, the too-big prompt, diagnostics.
+
+use super::{put, Theme};
+use crate::app::keymap::{self, Mode};
+use crate::app::search::{Hit, Scope};
+use crate::app::sessions::Entry;
+use crate::app::{App, Overlay};
+use crate::index::report::Severity;
+use crate::sanitize::{one_line, truncate};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Widget};
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+fn boxed(buf: &mut Buffer, r: Rect, title: &str, theme: &Theme) -> Rect {
+    Clear.render(r, buf);
+    let b = Block::default().borders(Borders::ALL).border_style(theme.border).title(Span::styled(format!(" {title} "), theme.title));
+    let inner = b.inner(r);
+    b.render(r, buf);
+    inner
+}
+
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help { scroll } => help(buf, area, *scroll, theme),
+        Overlay::Diagnostics { selected } => diagnostics(buf, area, app, *selected, theme),
+        Overlay::YankMenu => menu(
+            buf,
+            area,
+            "copy",
+            &[
+                ("y", "the span's JSON"),
+                ("s", "the span id"),
+                ("t", "the trace id"),
+                ("i", "the session id"),
+                ("m", "the whole session as Markdown"),
+            ],
+            theme,
+        ),
+        Overlay::TooBig { bytes, name } => {
+            let msg = format!(
+                "The span's JSON is {} — over the {} KB clipboard limit.",
+                crate::fmt::thousands(*bytes as u64) + " bytes",
+                crate::app::CLIPBOARD_CAP / 1024
+            );
+            let write = format!("write it to ./{name}");
+            let r = centered(area, 64, 6);
+            let inner = boxed(buf, r, "too big to copy", theme);
+            put(buf, inner, 0, &Line::from(msg));
+            put(buf, inner, 2, &Line::from(vec![Span::styled(" y ", theme.hint_key), Span::raw(write)]));
+            put(buf, inner, 3, &Line::from(vec![Span::styled(" n ", theme.hint_key), Span::raw("cancel")]));
+        }
+        Overlay::Search(p) => search(buf, area, app, p, theme),
+    }
+}
+
+fn menu(buf: &mut Buffer, area: Rect, title: &str, items: &[(&str, &str)], theme: &Theme) {
+    let h = u16::try_from(items.len()).unwrap_or(0) + 2;
+    let r = centered(area, 44, h);
+    let inner = boxed(buf, r, title, theme);
+    for (i, (k, d)) in items.iter().enumerate() {
+        put(buf, inner, u16::try_from(i).unwrap_or(0), &Line::from(vec![Span::styled(format!(" {k} "), theme.hint_key), Span::raw(*d)]));
+    }
+}
+
+/// The help, generated from the keymap.
+pub fn help_lines() -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for b in keymap::BINDINGS {
+        let wher = if b.modes.len() >= 4 {
+            "everywhere".to_owned()
+        } else {
+            b.modes
+                .iter()
+                .map(|m| match m {
+                    Mode::Sessions => "sessions",
+                    Mode::Turns => "turns",
+                    Mode::Tree => "tree",
+                    Mode::Detail => "detail",
+                    Mode::Diagnostics => "diagnostics",
+                    _ => "",
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push((b.label.to_owned(), b.desc.to_owned(), wher));
+    }
+    out
+}
+
+fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
+    let lines = help_lines();
+    let h = (u16::try_from(lines.len()).unwrap_or(0) + 6).min(area.height);
+    let r = centered(area, 96, h);
+    let inner = boxed(buf, r, "keys (any key closes)", theme);
+    let mut text: Vec<Line<'_>> = vec![
+        Line::from(Span::styled("Markers: ● explicit session · ~ inferred · ✗ error · ⊘ orphan (parent not in file) · ◆ evaluation · ◇ scorer error", theme.dim)),
+        Line::from(""),
+    ];
+    for (k, d, w) in lines {
+        text.push(Line::from(vec![
+            Span::styled(format!(" {k:<7}"), theme.hint_key),
+            Span::raw(format!("{d} ")),
+            Span::styled(format!("({w})"), theme.dim),
+        ]));
+    }
+    text.push(Line::from(Span::styled(" Ctrl-C   quit, always", theme.dim)));
+    for (i, l) in text.iter().skip(usize::from(scroll)).enumerate() {
+        put(buf, inner, u16::try_from(i).unwrap_or(u16::MAX), l);
+    }
+}
+
+fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: &Theme) {
+    let Some(model) = &app.model else { return };
+    let r = Rect { y: area.y + 1, height: area.height.saturating_sub(2), ..area };
+    let problems = &model.index.problems;
+    let inner = boxed(buf, r, &format!("diagnostics: {} lines reported (Esc closes)", problems.len()), theme);
+    if problems.is_empty() {
+        put(buf, inner, 0, &Line::from("Every line was indexed."));
+        return;
+    }
+    let h = usize::from(inner.height);
+    let offset = selected.saturating_sub(h.saturating_sub(1));
+    for (i, p) in problems.iter().enumerate().skip(offset).take(h) {
+        let (label, style) = match p.severity {
+            Severity::Malformed => ("skipped", theme.error),
+            Severity::Warning => ("warning", theme.warn),
+            Severity::Note => ("note   ", theme.dim),
+        };
+        let file = one_line(model.index.file_name(p.file));
+        let mut line = Line::from(vec![
+            Span::styled(format!("{label} "), style),
+            Span::raw(format!("{}:{}  ", truncate(&file, 40), p.line)),
+            Span::raw(one_line(&p.reason)),
+        ]);
+        if i == selected {
+            line = line.style(theme.selected);
+        }
+        put(buf, inner, u16::try_from(i - offset).unwrap_or(u16::MAX), &line);
+    }
+}
+
+fn hit_line(app: &App, hit: Hit, theme: &Theme) -> Line<'static> {
+    let Some(model) = &app.model else { return Line::from("") };
+    match hit {
+        Hit::Session(Entry::Session(s)) => {
+            let sess = model.session(s);
+            let input = app.sessions.first_inputs.get(&s).cloned().flatten().unwrap_or_default();
+            Line::from(vec![
+                Span::styled(one_line(model.session_id(s)), theme.title),
+                Span::styled(format!("  {}  ", one_line(model.str(sess.user))), theme.dim),
+                Span::raw(one_line(&input)),
+            ])
+        }
+        Hit::Session(Entry::Unsessioned) => Line::from(Span::styled("(unsessioned traces)", theme.dim)),
+        Hit::Span(span) => {
+            let rec = model.span(span);
+            Line::from(vec![
+                Span::styled(format!("{:<5} ", rec.kind().label()), theme.dim),
+                Span::raw(one_line(model.name(span))),
+                Span::styled(format!("  {}", model.index.span_id_of(rec)), theme.dim),
+            ])
+        }
+    }
+}
+
+fn search(buf: &mut Buffer, area: Rect, app: &App, p: &crate::app::search::Prompt, theme: &Theme) {
+    if area.height < 3 {
+        return;
+    }
+    let prompt_row = Rect { y: area.bottom() - 2, height: 1, ..area };
+    Clear.render(prompt_row, buf);
+    let label = if p.full_text { "full text" } else { "search" };
+    let scope = crate::app::search::scope(app);
+    let where_ = match scope {
+        Scope::Sessions => "sessions",
+        Scope::Spans(_) => "this session's spans",
+    };
+    put(
+        buf,
+        prompt_row,
+        0,
+        &Line::from(vec![
+            Span::styled(format!("{label} {where_}: "), theme.hint_key),
+            Span::raw(one_line(&p.query)),
+            Span::styled("█", theme.hint_key),
+        ]),
+    );
+    if p.full_text {
+        return;
+    }
+    let Some(engine) = app.search.engine(scope) else { return };
+    let rows = usize::from(area.height.saturating_sub(4)).min(12).min(app.page.max(3));
+    let results = engine.results(0, u32::try_from(rows).unwrap_or(0));
+    let h = u16::try_from(results.len()).unwrap_or(0) + 2;
+    let r = Rect { y: prompt_row.y.saturating_sub(h), height: h, ..area };
+    let title = format!("{} of {} match", engine.matched(), engine.items());
+    let inner = boxed(buf, r, &title, theme);
+    for (i, hit) in results.iter().enumerate() {
+        let mut line = hit_line(app, *hit, theme);
+        if i == p.selected {
+            line = line.style(theme.selected);
+        }
+        put(buf, inner, u16::try_from(i).unwrap_or(u16::MAX), &line);
+    }
+}

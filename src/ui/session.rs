@@ -1,0 +1,340 @@
+//! An open session: its header, and the turns or tree pane.
+
+use super::{put, Theme};
+use crate::app::sessions::Entry;
+use crate::app::tree::TRACE_BIT;
+use crate::app::turns::Row;
+use crate::app::{App, Pane};
+use crate::fmt::{cost, thousands};
+use crate::model::{Model, SessionOrigin, NONE};
+use crate::sanitize::{one_line, truncate};
+use crate::time::{human_duration, iso_ms};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+fn clock(ns: i64) -> String {
+    if ns <= 0 { "--:--:--".into() } else { iso_ms(ns)[11..19].to_owned() }
+}
+
+pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
+    let (Some(model), Some(screen)) = (&app.model, &app.session) else { return };
+    if area.height == 0 {
+        return;
+    }
+    let (title, facts, evals): (Line<'_>, String, Vec<Line<'_>>) = match screen.entry {
+        Entry::Session(s) => {
+            let sess = model.session(s);
+            let origin = match sess.origin {
+                SessionOrigin::Inferred => Span::styled(" ~ inferred", theme.inferred),
+                _ => Span::styled(format!(" ● explicit ({})", sess.key.map_or("?", crate::format::keys::SessionKey::name)), theme.ok),
+            };
+            let user = if sess.user == 0 { String::new() } else { format!(" · user {}", one_line(model.str(sess.user))) };
+            let facts = format!(
+                "{} → {} ({}) · {} turns · {} spans · {} errors · tokens {}/{}{}",
+                iso_ms(sess.start.max(0)).replace('T', " ")[..19].to_owned(),
+                clock(sess.end),
+                human_duration(sess.duration_ns()),
+                sess.traces.len(),
+                thousands(u64::from(sess.spans)),
+                sess.errors,
+                thousands(sess.tokens[0]),
+                thousands(sess.tokens[1]),
+                sess.cost.map(|c| format!(" · {}", cost(c))).unwrap_or_default()
+            );
+            let evals = sess
+                .evals
+                .iter()
+                .take(3)
+                .filter_map(|&i| model.evals.get(i as usize))
+                .map(|e| eval_line(&e.eval, theme, "session "))
+                .collect();
+            (
+                Line::from(vec![Span::styled(format!("Session {}", one_line(model.session_id(s))), theme.title), origin, Span::styled(user, theme.dim)]),
+                facts,
+                evals,
+            )
+        }
+        Entry::Unsessioned => (
+            Line::from(Span::styled("Unsessioned traces", theme.title)),
+            format!("{} traces with no session id", model.unsessioned.len()),
+            Vec::new(),
+        ),
+    };
+    put(buf, area, 0, &title);
+    put(buf, area, 1, &Line::from(Span::styled(facts, theme.dim)));
+    let tab = |n: &str, label: &str, on: bool| {
+        Span::styled(format!(" {n} {label} "), if on { theme.selected } else { theme.dim })
+    };
+    let focus = screen.focus();
+    put(
+        buf,
+        area,
+        2,
+        &Line::from(vec![
+            tab("1", "Turns", focus == Pane::Turns),
+            tab("2", "Tree", focus == Pane::Tree),
+            tab("3", "Detail", focus == Pane::Detail),
+        ]),
+    );
+    for (i, l) in evals.iter().enumerate() {
+        put(buf, area, 3 + u16::try_from(i).unwrap_or(0), l);
+    }
+}
+
+fn eval_line<'a>(e: &crate::format::Evaluation, theme: &Theme, prefix: &str) -> Line<'a> {
+    match (&e.scorer_error, &e.value) {
+        (Some(err), _) => Line::from(vec![
+            Span::styled(format!("◇ {prefix}{}: ", one_line(&e.name)), theme.warn),
+            Span::styled(format!("scorer error ({})", one_line(err)), theme.dim),
+        ]),
+        (None, v) => {
+            let mut spans = vec![Span::styled(format!("◆ {prefix}{} = {}", one_line(&e.name), one_line(v.as_deref().unwrap_or("?"))), theme.literal)];
+            if let Some(r) = &e.rationale {
+                spans.push(Span::styled(format!(" — {}", one_line(r)), theme.dim));
+            }
+            Line::from(spans)
+        }
+    }
+}
+
+pub fn main(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
+    let main = app.session.as_ref().map(|s| s.main);
+    match main {
+        Some(Pane::Tree) => tree(frame, area, app, theme),
+        Some(_) => turns(frame.buffer_mut(), area, app, theme),
+        None => {}
+    }
+}
+
+fn call_text(model: &Model, span: u32) -> (String, bool) {
+    let rec = model.span(span);
+    let mut s = format!("{:<5} {}", rec.kind().label(), one_line(model.name(span)));
+    if let Some(e) = model.index.extra(rec) {
+        if e.model != 0 {
+            s.push_str(&format!(" · {}", one_line(model.str(e.model))));
+        }
+        s.push_str(&format!(" · {}", human_duration(rec.duration_ns())));
+        if e.has_tokens() {
+            let t = e.tokens();
+            s.push_str(&format!(" · {}→{} tok", t[0], t[1]));
+        }
+    } else {
+        s.push_str(&format!(" · {}", human_duration(rec.duration_ns())));
+    }
+    let err = rec.status() == crate::kind::Status::Error;
+    if err {
+        s.push_str(" ✗");
+    }
+    (s, err)
+}
+
+/// The lines a turns row shows at width `w`.
+fn row_lines<'a>(app: &App, model: &Model, row: &Row, w: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(screen) = &app.session else { return Vec::new() };
+    let tv = &screen.turns;
+    let text = |t: u32, input: bool| {
+        tv.texts.get(&t).and_then(|x| if input { x.input.clone() } else { x.output.clone() })
+    };
+    let folded = |marker: &str, body: Option<String>, style, unfolded: bool| -> Vec<Line<'a>> {
+        let body = body.unwrap_or_else(|| "(none)".into());
+        if !unfolded {
+            let one = one_line(&body);
+            return vec![Line::from(vec![Span::styled(format!("  {marker} "), style), Span::styled(truncate(&one, w.saturating_sub(4)).into_owned(), style)])];
+        }
+        let clean = crate::sanitize::clean(&body);
+        let width = w.saturating_sub(4).max(1);
+        let mut out = Vec::new();
+        for (i, l) in clean.split('\n').enumerate() {
+            let chars: Vec<char> = l.replace('\t', "    ").chars().collect();
+            let mut start = 0;
+            loop {
+                let mut used = 0;
+                let mut end = start;
+                while end < chars.len() {
+                    let cw = unicode_width::UnicodeWidthChar::width(chars[end]).unwrap_or(0);
+                    if used + cw > width {
+                        break;
+                    }
+                    used += cw;
+                    end += 1;
+                }
+                let lead = if i == 0 && start == 0 { format!("  {marker} ") } else { "    ".into() };
+                out.push(Line::from(vec![Span::styled(lead, style), Span::styled(chars[start..end].iter().collect::<String>(), style)]));
+                if end >= chars.len() || end == start {
+                    break;
+                }
+                start = end;
+            }
+        }
+        out
+    };
+    match *row {
+        Row::Gap(ns) => vec![Line::from(Span::styled(format!("   ··· {} idle ···", human_duration(ns)), theme.dim))],
+        Row::Header { turn, trace } => {
+            let t = model.trace(trace);
+            let mut spans = vec![Span::styled(
+                format!("Turn {turn} · {} · {} · {} spans", clock(t.start), human_duration(t.duration_ns()), t.span_count()),
+                theme.title,
+            )];
+            if t.errors > 0 {
+                spans.push(Span::styled(format!(" · ✗{}", t.errors), theme.error));
+            }
+            if t.origin == SessionOrigin::Inferred {
+                spans.push(Span::styled(" · ~ inferred link", theme.inferred));
+            }
+            vec![Line::from(spans)]
+        }
+        Row::Input(t) => folded("›", text(t, true), theme.user, tv.unfolded.contains(row)),
+        Row::Output(t) => folded("‹", text(t, false), theme.assistant, tv.unfolded.contains(row)),
+        Row::Call { span, .. } => {
+            let (s, err) = call_text(model, span);
+            let style = if err {
+                theme.error
+            } else if model.span(span).kind() == crate::kind::Kind::Tool {
+                theme.tool
+            } else {
+                theme.base
+            };
+            vec![Line::from(Span::styled(format!("     {s}"), style))]
+        }
+        Row::Eval { eval, .. } => match model.evals.get(eval as usize) {
+            Some(e) => {
+                let mut l = eval_line(&e.eval, theme, "");
+                l.spans.insert(0, Span::raw("     "));
+                vec![l]
+            }
+            None => Vec::new(),
+        },
+    }
+}
+
+fn turns(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
+    let (Some(model), Some(screen)) = (&app.model, &app.session) else { return };
+    let tv = &screen.turns;
+    let w = usize::from(area.width);
+    let height = usize::from(area.height);
+    // Start at the stored offset, moved down if unfolded text pushes the selection off screen.
+    let mut offset = tv.offset.min(tv.selected);
+    loop {
+        let used: usize = tv.rows[offset..=tv.selected.min(tv.rows.len().saturating_sub(1))]
+            .iter()
+            .map(|r| row_lines(app, model, r, w, theme).len())
+            .sum();
+        if used <= height || offset >= tv.selected {
+            break;
+        }
+        offset += 1;
+    }
+    let mut y = 0usize;
+    let focused = !screen.detail_focus;
+    for (i, row) in tv.rows.iter().enumerate().skip(offset) {
+        if y >= height {
+            break;
+        }
+        for line in row_lines(app, model, row, w, theme) {
+            if y >= height {
+                break;
+            }
+            let ry = area.y + u16::try_from(y).unwrap_or(u16::MAX);
+            buf.set_line(area.x, ry, &line, area.width);
+            if i == tv.selected {
+                let style = if focused { theme.selected } else { theme.dim.add_modifier(ratatui::style::Modifier::REVERSED) };
+                buf.set_style(Rect { y: ry, height: 1, ..area }, style);
+            }
+            y += 1;
+        }
+    }
+    if tv.rows.is_empty() {
+        put(buf, area, 0, &Line::from(Span::styled("no turns", theme.dim)));
+    }
+}
+
+/// One tree node's line: trace heading, or span with kind, duration, timing bar and marks.
+fn node_line(model: &Model, id: u64, axis: (i64, i64), turn_of: &dyn Fn(u32) -> usize, theme: &Theme) -> Line<'static> {
+    if id == TRACE_BIT - 1 {
+        return Line::from(Span::styled("…", theme.dim));
+    }
+    if id & TRACE_BIT != 0 {
+        let t = u32::try_from(id & !TRACE_BIT).unwrap_or(0);
+        let tr = model.trace(t);
+        let mut spans = vec![Span::styled(
+            format!("turn {} · {} · {} · {} spans · trace {}", turn_of(t), clock(tr.start), human_duration(tr.duration_ns()), tr.span_count(), &model.index.trace_id_text(t).chars().take(11).collect::<String>()),
+            theme.title,
+        )];
+        if tr.errors > 0 {
+            spans.push(Span::styled(format!(" ✗{}", tr.errors), theme.error));
+        }
+        if tr.origin == SessionOrigin::Inferred {
+            spans.push(Span::styled(" ~", theme.inferred));
+        }
+        return Line::from(spans);
+    }
+    let span = u32::try_from(id).unwrap_or(0);
+    let rec = model.span(span);
+    let (s0, s1) = axis;
+    let width = 16usize;
+    let bar = if s1 > s0 && rec.start > 0 {
+        let pos = |t: i64| usize::try_from((t.clamp(s0, s1) - s0) as i128 * width as i128 / i128::from(s1 - s0)).unwrap_or(0).min(width - 1);
+        let (a, b) = (pos(rec.start), pos(rec.end.max(rec.start)));
+        (0..width).map(|i| if i >= a && i <= b { '█' } else { '·' }).collect::<String>()
+    } else {
+        " ".repeat(width)
+    };
+    let mut spans = vec![
+        Span::styled(format!("{:<5} ", rec.kind().label()), theme.dim),
+        Span::raw(truncate(&one_line(model.name(span)), 40).into_owned()),
+        Span::styled(format!(" {} ", human_duration(rec.duration_ns())), theme.dim),
+        Span::styled(format!("▕{bar}▏"), theme.bar),
+    ];
+    if rec.status() == crate::kind::Status::Error {
+        spans.push(Span::styled(" ✗", theme.error));
+    }
+    if model.is_orphan(span) {
+        spans.push(Span::styled(" ⊘ orphan", theme.warn));
+    }
+    if rec.has(crate::index::record::flag::CYCLE_CUT) {
+        spans.push(Span::styled(" ⟲ cycle cut", theme.warn));
+    }
+    Line::from(spans)
+}
+
+fn tree(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+    let Some(model) = app.model.clone() else { return };
+    let Some(screen) = app.session.as_mut() else { return };
+    let axis = match screen.entry {
+        Entry::Session(s) => (model.session(s).start, model.session(s).end),
+        Entry::Unsessioned => (0, 0),
+    };
+    let traces = screen.traces.clone();
+    let tv = &mut screen.tree;
+    if tv.cache.as_ref().is_none_or(|(g, _)| *g != tv.generation) {
+        let turn_of = |t: u32| traces.iter().position(|&x| x == t).map_or(0, |p| p + 1);
+        let items = tv.items(&model, &|id| {
+            let (a0, a1) = if axis.1 > axis.0 {
+                axis
+            } else if id & TRACE_BIT == 0 {
+                let t = model.trace(model.span(u32::try_from(id).unwrap_or(0)).trace);
+                (t.start, t.end)
+            } else {
+                (0, 0)
+            };
+            node_line(&model, id, (a0, a1), &turn_of, theme)
+        });
+        tv.cache = Some((tv.generation, items));
+    }
+    let Some((_, items)) = &tv.cache else { return };
+    let focused = !screen.detail_focus;
+    let Ok(widget) = tui_tree_widget::Tree::new(items) else { return };
+    let widget = widget
+        .highlight_style(if focused { theme.selected } else { theme.dim.add_modifier(ratatui::style::Modifier::REVERSED) })
+        .node_closed_symbol("▸ ")
+        .node_open_symbol("▾ ")
+        .node_no_children_symbol("  ");
+    frame.render_stateful_widget(widget, area, &mut tv.state);
+    let _ = NONE;
+}
