@@ -64,7 +64,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { modes: &[Sessions], keys: &[(Char('s'), N)], label: "s", action: Action::CycleSort, desc: "sort by start / duration / turns / tokens / errors", hint: Some("sort") },
     Binding { modes: &[Sessions], keys: &[(Char('S'), N), (Char('S'), S)], label: "S", action: Action::ReverseSort, desc: "reverse the sort order", hint: None },
     Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('/'), N)], label: "/", action: Action::Search, desc: "fuzzy search (sessions, or this session's spans)", hint: Some("search") },
-    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('f'), C), (Char('F'), N), (Char('F'), S)], label: "F", action: Action::FullTextSearch, desc: "full-text search in span records", hint: None },
+    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('F'), N), (Char('F'), S)], label: "F", action: Action::FullTextSearch, desc: "full-text search in span records", hint: None },
     Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('n'), N)], label: "n", action: Action::NextMatch, desc: "next match", hint: None },
     Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('N'), N), (Char('N'), S)], label: "N", action: Action::PrevMatch, desc: "previous match", hint: None },
     Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('e'), N)], label: "e", action: Action::NextError, desc: "next error", hint: Some("errors") },
