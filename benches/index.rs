@@ -119,12 +119,30 @@ fn child_index(path: &Path) {
     let src = sesstui::source::Source::open(path).expect("open");
     let progress = sesstui::index::progress::Progress::default();
     let index = sesstui::index::build(vec![src], &progress).expect("index");
+    let scan_s = t.elapsed().as_secs_f64();
+    let anon_index = proc_status("RssAnon:");
+    if std::env::var_os("SESSTUI_BENCH_SIZES").is_some() {
+        let mb = |n: usize, sz: usize| (n * sz) as f64 / 1e6;
+        eprintln!(
+            "spans {:.1}MB (cap {:.1}) extras {:.1}MB traces {:.1}MB strings {} own {} problems {}",
+            mb(index.spans.len(), std::mem::size_of_val(&index.spans[0])),
+            mb(index.spans.capacity(), std::mem::size_of_val(&index.spans[0])),
+            mb(index.extras.capacity(), 24),
+            mb(index.traces.capacity(), std::mem::size_of_val(&index.traces[0])),
+            index.strings.len(),
+            index.own_sessions.len(),
+            index.problems.len()
+        );
+    }
+    let model = sesstui::model::build(index);
+    let anon_model = proc_status("RssAnon:");
     let index_s = t.elapsed().as_secs_f64();
     println!(
-        "index_s={index_s:.4} spans={} traces={} bad={} max_rss_kb={} anon_peak_kb={}",
-        index.spans.len(),
-        index.traces.len(),
-        index.problems.len(),
+        "index_s={index_s:.4} scan_s={scan_s:.4} spans={} traces={} sessions={} bad={} max_rss_kb={} anon_peak_kb={} anon_after_index_kb={anon_index} anon_after_model_kb={anon_model}",
+        model.index.spans.len(),
+        model.traces.len(),
+        model.sessions.len(),
+        model.index.problems.len(),
         proc_status("VmHWM:"),
         proc_status("VmHWM:") - proc_status("RssFile:"),
     );

@@ -21,7 +21,11 @@ pub fn tmux_passthrough(seq: &str) -> String {
 /// takes it into its buffer and passes it on), and inside tmux also the wrapped one.
 pub fn sequences(text: &str, in_tmux: bool) -> String {
     let seq = osc52(text);
-    if in_tmux { format!("{seq}{}", tmux_passthrough(&seq)) } else { seq }
+    if in_tmux {
+        format!("{seq}{}", tmux_passthrough(&seq))
+    } else {
+        seq
+    }
 }
 
 /// Local clipboard tools worth trying here, most specific first.
@@ -52,7 +56,10 @@ pub fn copy_local(text: &str) -> Option<&'static str> {
         else {
             continue;
         };
-        let ok = child.stdin.take().is_some_and(|mut s| s.write_all(text.as_bytes()).is_ok());
+        let ok = child
+            .stdin
+            .take()
+            .is_some_and(|mut s| s.write_all(text.as_bytes()).is_ok());
         // xclip and xsel stay alive to serve the selection: do not wait for them.
         std::thread::spawn(move || child.wait());
         if ok {

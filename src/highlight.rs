@@ -27,7 +27,12 @@ pub enum Role {
 const CHECKPOINT: usize = 64;
 
 fn role_color(r: u8) -> Color {
-    Color { r, g: 0, b: 0, a: 0 }
+    Color {
+        r,
+        g: 0,
+        b: 0,
+        a: 0,
+    }
 }
 
 fn syntax_set() -> &'static SyntaxSet {
@@ -40,16 +45,25 @@ fn theme() -> &'static Theme {
     THEME.get_or_init(|| {
         let item = |scope: &str, role: u8| ThemeItem {
             scope: scope.parse::<ScopeSelectors>().unwrap_or_default(),
-            style: StyleModifier { foreground: Some(role_color(role)), ..StyleModifier::default() },
+            style: StyleModifier {
+                foreground: Some(role_color(role)),
+                ..StyleModifier::default()
+            },
         };
         Theme {
-            settings: ThemeSettings { foreground: Some(role_color(0)), ..ThemeSettings::default() },
+            settings: ThemeSettings {
+                foreground: Some(role_color(0)),
+                ..ThemeSettings::default()
+            },
             scopes: vec![
                 item("string", 2),
                 item("constant.numeric", 3),
                 item("constant.language", 4),
                 item("punctuation", 5),
-                item("meta.mapping.key string, meta.structure.dictionary.key string", 1),
+                item(
+                    "meta.mapping.key string, meta.structure.dictionary.key string",
+                    1,
+                ),
             ],
             ..Theme::default()
         }
@@ -73,7 +87,10 @@ pub struct Cache {
 
 impl Cache {
     pub fn new(lines: usize) -> Cache {
-        Cache { checkpoints: Vec::new(), lines: vec![None; lines] }
+        Cache {
+            checkpoints: Vec::new(),
+            lines: vec![None; lines],
+        }
     }
 
     /// The roles of line `i`, if it has been highlighted.
@@ -88,11 +105,17 @@ impl Cache {
             return;
         }
         let set = syntax_set();
-        let Some(syntax) = set.find_syntax_by_extension("json") else { return };
+        let Some(syntax) = set.find_syntax_by_extension("json") else {
+            return;
+        };
         let highlighter = Highlighter::new(theme());
         // Resume from the last checkpoint at or before the first line wanted.
         let (mut parse, mut hl, mut line_no) = match self.checkpoints.len() {
-            0 => (ParseState::new(syntax), HighlightState::new(&highlighter, ScopeStack::new()), 0),
+            0 => (
+                ParseState::new(syntax),
+                HighlightState::new(&highlighter, ScopeStack::new()),
+                0,
+            ),
             n => {
                 let k = (range.start / CHECKPOINT).min(n - 1);
                 let (p, h) = self.checkpoints[k].clone();
@@ -136,15 +159,25 @@ mod tests {
 
     #[test]
     fn keys_strings_numbers_literals() {
-        let lines: Vec<String> = ["{", "  \"name\": \"x\",", "  \"n\": 12,", "  \"ok\": true", "}"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
+        let lines: Vec<String> = [
+            "{",
+            "  \"name\": \"x\",",
+            "  \"n\": 12,",
+            "  \"ok\": true",
+            "}",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
         let mut c = Cache::new(lines.len());
         c.ensure(&lines, 0..lines.len());
         let role_at = |line: usize, text: &str| {
             let at = lines[line].find(text).unwrap_or(0);
-            c.get(line).unwrap_or_default().iter().find(|(r, _)| r.contains(&at)).map(|(_, role)| *role)
+            c.get(line)
+                .unwrap_or_default()
+                .iter()
+                .find(|(r, _)| r.contains(&at))
+                .map(|(_, role)| *role)
         };
         assert_eq!(role_at(1, "name"), Some(Role::Key));
         assert_eq!(role_at(1, "x\""), Some(Role::Str));

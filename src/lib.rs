@@ -4,25 +4,25 @@
 //! by the [`format`] walker) → [`model`] (traces, span trees, reconstructed sessions) → the
 //! headless commands and the TUI.
 
+pub mod app;
 pub mod cli;
 pub mod clipboard;
 pub mod error;
 pub mod fmt;
 pub mod format;
 pub mod hash;
-pub mod highlight;
 pub mod headless;
+pub mod highlight;
 pub mod ids;
 pub mod index;
 pub mod json;
 pub mod kind;
 pub mod load;
-pub mod app;
 pub mod model;
 pub mod sanitize;
 pub mod search;
 pub mod source;
 pub mod time;
 pub mod transcript;
-pub mod ui;
 pub mod tui;
+pub mod ui;

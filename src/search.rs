@@ -18,7 +18,10 @@ pub struct Engine<T: Sync + Send + 'static> {
 
 impl<T: Clone + Sync + Send + 'static> Engine<T> {
     pub fn new(notify: Arc<dyn Fn() + Sync + Send>) -> Self {
-        Engine { nucleo: Nucleo::new(Config::DEFAULT, notify, None, 1), query: String::new() }
+        Engine {
+            nucleo: Nucleo::new(Config::DEFAULT, notify, None, 1),
+            query: String::new(),
+        }
     }
 
     pub fn injector(&self) -> Injector<T> {
@@ -28,7 +31,9 @@ impl<T: Clone + Sync + Send + 'static> Engine<T> {
     /// Sets the query; typing more only narrows the previous matches.
     pub fn set_query(&mut self, q: &str) {
         let append = q.starts_with(&self.query) && !self.query.is_empty();
-        self.nucleo.pattern.reparse(0, q, CaseMatching::Smart, Normalization::Smart, append);
+        self.nucleo
+            .pattern
+            .reparse(0, q, CaseMatching::Smart, Normalization::Smart, append);
         self.query = q.to_owned();
     }
 
@@ -65,7 +70,9 @@ impl<T: Clone + Sync + Send + 'static> Engine<T> {
         let snap = self.nucleo.snapshot();
         let end = snap.matched_item_count().min(from.saturating_add(n));
         let from = from.min(end);
-        snap.matched_items(from..end).map(|i| i.data.clone()).collect()
+        snap.matched_items(from..end)
+            .map(|i| i.data.clone())
+            .collect()
     }
 }
 
@@ -82,7 +89,15 @@ mod tests {
     fn ranks_as_you_type() {
         let mut e: Engine<u32> = Engine::new(Arc::new(|| {}));
         let inj = e.injector();
-        for (i, s) in ["weather in lisbon", "flight search", "calc tool", "search_flights error"].iter().enumerate() {
+        for (i, s) in [
+            "weather in lisbon",
+            "flight search",
+            "calc tool",
+            "search_flights error",
+        ]
+        .iter()
+        .enumerate()
+        {
             push(&inj, i as u32, s);
         }
         e.set_query("flig");

@@ -65,15 +65,12 @@ const COLUMNS: &[&str] = &[
     "attributes.llm.token_count.prompt",
     "attributes.llm.token_count.completion",
     "attributes.llm.token_count.total",
-    "attributes.llm.provider",
     "attributes.openinference.span.kind",
     "attributes.session.id",
     "attributes.input.value",
     "attributes.output.value",
     "attributes.tool.name",
-    "attributes.tool.parameters",
     "attributes.metadata",
-    "attributes.llm.invocation_parameters",
     "attributes.llm.cost.total",
     "attributes.gen_ai",
     "attributes.llm",
@@ -150,11 +147,11 @@ pub fn generate(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, u64)> {
             history.push(("user".into(), question.clone()));
             let n = 10 + rng.below(40);
             let answer = words(&mut rng, n);
-            let tools = rng.below(6);
+            let tools = rng.below(13);
             let dur = 2_000 + rng.below(30_000);
             // The conversation so far, as the last few messages (LiteLLM logs the request).
             let shown: Vec<String> = std::iter::once(("system".to_owned(), system.clone()))
-                .chain(history.iter().rev().take(2).rev().cloned())
+                .chain(history.iter().rev().take(1).cloned())
                 .map(|(role, content)| {
                     format!(
                         "{{\"message.role\":\"{role}\",\"message.content\":{}}}",
@@ -174,7 +171,7 @@ pub fn generate(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, u64)> {
             };
             let sep = "\u{1}";
             let root_attrs = format!(
-                "\"attributes.llm.input_messages\":[{}]{sep}\"attributes.llm.output_messages\":[{{\"message.role\":\"assistant\",\"message.content\":{}}}]{sep}\"attributes.llm.model_name\":\"claude-sonnet-4-5\"{sep}\"attributes.llm.token_count.prompt\":{prompt_tokens}.0{sep}\"attributes.llm.token_count.completion\":{completion}.0{sep}\"attributes.llm.token_count.total\":{}.0{sep}\"attributes.llm.provider\":\"anthropic\"{sep}\"attributes.openinference.span.kind\":\"LLM\"{sep}\"attributes.input.value\":{}{sep}\"attributes.output.value\":{}{sep}\"attributes.metadata\":{metadata}{sep}\"attributes.llm.invocation_parameters\":\"{{\\\"max_tokens\\\": 32000, \\\"temperature\\\": 1}}\"{sep}\"attributes.llm.cost.total\":0.0{}{sep}\"attributes.gen_ai\":{{\"request\":{{\"model\":\"claude-sonnet-4-5\"}},\"system\":\"anthropic\"}}{sep}\"attributes.llm\":{{\"request\":{{\"type\":\"anthropic_messages\"}},\"is_streaming\":\"True\"}}",
+                "\"attributes.llm.input_messages\":[{}]{sep}\"attributes.llm.output_messages\":[{{\"message.role\":\"assistant\",\"message.content\":{}}}]{sep}\"attributes.llm.model_name\":\"claude-sonnet-4-5\"{sep}\"attributes.llm.token_count.prompt\":{prompt_tokens}.0{sep}\"attributes.llm.token_count.completion\":{completion}.0{sep}\"attributes.llm.token_count.total\":{}.0{sep}\"attributes.openinference.span.kind\":\"LLM\"{sep}\"attributes.input.value\":{}{sep}\"attributes.output.value\":{}{sep}\"attributes.metadata\":{metadata}{sep}\"attributes.llm.cost.total\":0.0{}{sep}\"attributes.gen_ai\":{{\"request\":{{\"model\":\"claude-sonnet-4-5\"}},\"system\":\"anthropic\"}}{sep}\"attributes.llm\":{{\"request\":{{\"type\":\"anthropic_messages\"}},\"is_streaming\":\"True\"}}",
                 shown.join(","),
                 json_str(&answer),
                 prompt_tokens + completion,

@@ -5,7 +5,7 @@
 use super::action::Action;
 use crate::highlight;
 use crate::model::detail::SpanDetail;
-use crate::model::turns::{messages, Side};
+use crate::model::turns::{Side, messages};
 use crate::model::{Model, NONE};
 use crate::sanitize::clean;
 use unicode_width::UnicodeWidthChar;
@@ -61,7 +61,12 @@ impl DetailView {
         match self.lines.get(i) {
             Some(Line::Json(j)) => self.json.get(*j).map_or("", String::as_str),
             Some(
-                Line::Title(s) | Line::Meta(s) | Line::Error(s) | Line::Section(s) | Line::Role(s) | Line::Body(s),
+                Line::Title(s)
+                | Line::Meta(s)
+                | Line::Error(s)
+                | Line::Section(s)
+                | Line::Role(s)
+                | Line::Body(s),
             ) => s,
             _ => "",
         }
@@ -91,17 +96,32 @@ impl DetailView {
             crate::kind::Status::Ok => "  ok",
             crate::kind::Status::Unset => "",
         };
-        out.push(Line::Title(format!("{} {}{status}", rec.kind().label(), crate::sanitize::one_line(model.name(span)))));
+        out.push(Line::Title(format!(
+            "{} {}{status}",
+            rec.kind().label(),
+            crate::sanitize::one_line(model.name(span))
+        )));
         if let Some(m) = &d.status_message {
             push_text(&mut out, &format!("✗ {m}"), Line::Error);
         }
         let parent = match model.parent[span as usize] {
-            NONE if model.is_orphan(span) => format!("parent {} (not in the file: orphan)", idx.parent_id_of(rec).unwrap_or_default()),
+            NONE if model.is_orphan(span) => format!(
+                "parent {} (not in the file: orphan)",
+                idx.parent_id_of(rec).unwrap_or_default()
+            ),
             NONE => "root".to_owned(),
             p => format!("parent {}", idx.span_id_of(model.span(p))),
         };
-        out.push(Line::Meta(format!("span {}  trace {}  {parent}", idx.span_id_of(rec), idx.trace_id_text(rec.trace))));
-        let start = if rec.start > 0 { crate::time::iso_ms(rec.start) } else { "no start time".into() };
+        out.push(Line::Meta(format!(
+            "span {}  trace {}  {parent}",
+            idx.span_id_of(rec),
+            idx.trace_id_text(rec.trace)
+        )));
+        let start = if rec.start > 0 {
+            crate::time::iso_ms(rec.start)
+        } else {
+            "no start time".into()
+        };
         out.push(Line::Meta(format!(
             "{start} · {} · {}:{}",
             crate::time::human_duration(rec.duration_ns()),
@@ -111,14 +131,20 @@ impl DetailView {
         let trace = model.trace(rec.trace);
         let session = match (model.span_origin(span), trace.session) {
             (Some(origin), s) if s != NONE => {
-                format!("session {} (from the {origin})", crate::sanitize::one_line(model.session_id(s)))
+                format!(
+                    "session {} (from the {origin})",
+                    crate::sanitize::one_line(model.session_id(s))
+                )
             }
             _ => "no session".to_owned(),
         };
         let mut facts = vec![session];
         if let Some(e) = idx.extra(rec) {
             if e.model != 0 {
-                facts.push(format!("model {}", crate::sanitize::one_line(model.str(e.model))));
+                facts.push(format!(
+                    "model {}",
+                    crate::sanitize::one_line(model.str(e.model))
+                ));
             }
             if e.has_tokens() {
                 let t = e.tokens();
@@ -128,14 +154,20 @@ impl DetailView {
                 facts.push(format!("cost {}", crate::fmt::cost(c)));
             }
             if e.user != 0 {
-                facts.push(format!("user {}", crate::sanitize::one_line(model.str(e.user))));
+                facts.push(format!(
+                    "user {}",
+                    crate::sanitize::one_line(model.str(e.user))
+                ));
             }
         }
         out.push(Line::Meta(facts.join(" · ")));
         use crate::index::record::flag;
         for (f, what) in [
             (flag::DUPLICATE, "exported twice: counted once"),
-            (flag::CYCLE_CUT, "its parent link closed a cycle and was cut"),
+            (
+                flag::CYCLE_CUT,
+                "its parent link closed a cycle and was cut",
+            ),
             (flag::BAD_UTF8, "holds invalid UTF-8 (shown as \u{FFFD})"),
         ] {
             if rec.has(f) {
@@ -150,7 +182,11 @@ impl DetailView {
             out.push(Line::Blank);
             out.push(Line::Section(format!("{title} ({})", msgs.len())));
             for m in msgs {
-                out.push(Line::Role(if m.role.is_empty() { "?".into() } else { crate::sanitize::one_line(&m.role) }));
+                out.push(Line::Role(if m.role.is_empty() {
+                    "?".into()
+                } else {
+                    crate::sanitize::one_line(&m.role)
+                }));
                 if !m.content.is_empty() {
                     push_text(&mut out, &m.content, Line::Body);
                 }
@@ -163,7 +199,9 @@ impl DetailView {
             (["input.value", "mlflow.spanInputs"], "input"),
             (["output.value", "mlflow.spanOutputs"], "output"),
         ] {
-            let Some(v) = keys.iter().find_map(|k| d.text(k)) else { continue };
+            let Some(v) = keys.iter().find_map(|k| d.text(k)) else {
+                continue;
+            };
             out.push(Line::Blank);
             out.push(Line::Section(title.to_owned()));
             let t = v.trim();
@@ -196,11 +234,19 @@ impl DetailView {
         }
         out.push(Line::Blank);
         let raw = idx.span_bytes(rec);
-        out.push(Line::Section(format!("record ({} bytes, as in the file)", raw.len())));
-        let pretty = crate::json::pretty(raw).unwrap_or_else(|e| format!("(not valid JSON: {e})\n{}", String::from_utf8_lossy(raw)));
-        self.json = clean(&pretty).split('\n').map(|l| l.replace('\t', "    ")).collect();
+        out.push(Line::Section(format!(
+            "record ({} bytes, as in the file)",
+            raw.len()
+        )));
+        let pretty = crate::json::pretty(raw)
+            .unwrap_or_else(|e| format!("(not valid JSON: {e})\n{}", String::from_utf8_lossy(raw)));
+        self.json = clean(&pretty)
+            .split('\n')
+            .map(|l| l.replace('\t', "    "))
+            .collect();
         out.extend((0..self.json.len()).map(Line::Json));
-        self.highlight = (raw.len() <= HIGHLIGHT_CUTOFF).then(|| highlight::Cache::new(self.json.len()));
+        self.highlight =
+            (raw.len() <= HIGHLIGHT_CUTOFF).then(|| highlight::Cache::new(self.json.len()));
         self.lines = out;
     }
 
@@ -240,9 +286,17 @@ impl DetailView {
         let last = self.line_at(self.scroll + self.height.max(1)) + 1;
         let json: Vec<usize> = self.lines[first.min(self.lines.len())..last.min(self.lines.len())]
             .iter()
-            .filter_map(|l| if let Line::Json(j) = l { Some(*j) } else { None })
+            .filter_map(|l| {
+                if let Line::Json(j) = l {
+                    Some(*j)
+                } else {
+                    None
+                }
+            })
             .collect();
-        if let (Some(cache), Some(&a), Some(&b)) = (self.highlight.as_mut(), json.first(), json.last()) {
+        if let (Some(cache), Some(&a), Some(&b)) =
+            (self.highlight.as_mut(), json.first(), json.last())
+        {
             cache.ensure(&self.json, a..b + 1);
         }
     }
@@ -259,8 +313,12 @@ impl DetailView {
             Action::HalfPageUp => self.scroll.saturating_sub(page / 2),
             Action::Top => 0,
             Action::Bottom => max,
-            Action::NextError => self.find(|l| matches!(l, Line::Error(_)), true).unwrap_or(self.scroll),
-            Action::PrevError => self.find(|l| matches!(l, Line::Error(_)), false).unwrap_or(self.scroll),
+            Action::NextError => self
+                .find(|l| matches!(l, Line::Error(_)), true)
+                .unwrap_or(self.scroll),
+            Action::PrevError => self
+                .find(|l| matches!(l, Line::Error(_)), false)
+                .unwrap_or(self.scroll),
             _ => self.scroll,
         }
         .min(max);

@@ -43,43 +43,275 @@ const IN_SESSION: &[Mode] = &[Turns, Tree, Detail];
 
 /// Every binding of the normal modes, in the order the help shows them.
 pub const BINDINGS: &[Binding] = &[
-    Binding { modes: LISTS, keys: &[(Char('j'), N), (Down, N)], label: "j/↓", action: Action::Down, desc: "move down", hint: None },
-    Binding { modes: LISTS, keys: &[(Char('k'), N), (Up, N)], label: "k/↑", action: Action::Up, desc: "move up", hint: None },
-    Binding { modes: LISTS, keys: &[(Char('g'), N), (Home, N)], label: "g", action: Action::Top, desc: "go to the top", hint: None },
-    Binding { modes: LISTS, keys: &[(Char('G'), N), (Char('G'), S), (End, N)], label: "G", action: Action::Bottom, desc: "go to the bottom", hint: None },
-    Binding { modes: LISTS, keys: &[(Char('d'), C)], label: "C-d", action: Action::HalfPageDown, desc: "half a page down", hint: None },
-    Binding { modes: LISTS, keys: &[(Char('u'), C)], label: "C-u", action: Action::HalfPageUp, desc: "half a page up", hint: None },
-    Binding { modes: LISTS, keys: &[(PageDown, N), (Char('f'), C)], label: "PgDn", action: Action::PageDown, desc: "page down", hint: None },
-    Binding { modes: LISTS, keys: &[(PageUp, N), (Char('b'), C)], label: "PgUp", action: Action::PageUp, desc: "page up", hint: None },
-    Binding { modes: &[Sessions, Turns, Tree], keys: &[(Enter, N), (Char('l'), N), (Right, N)], label: "⏎/l", action: Action::Open, desc: "open the selection (session, span, node)", hint: Some("open") },
-    Binding { modes: LISTS, keys: &[(Esc, N), (Char('h'), N), (Left, N)], label: "Esc/h", action: Action::Back, desc: "back / close a node", hint: Some("back") },
-    Binding { modes: IN_SESSION, keys: &[(Tab, N)], label: "Tab", action: Action::NextPane, desc: "next pane", hint: Some("pane") },
-    Binding { modes: IN_SESSION, keys: &[(BackTab, S), (BackTab, N)], label: "S-Tab", action: Action::PrevPane, desc: "previous pane", hint: None },
-    Binding { modes: IN_SESSION, keys: &[(Char('1'), N)], label: "1", action: Action::ShowTurns, desc: "turns view", hint: None },
-    Binding { modes: IN_SESSION, keys: &[(Char('2'), N)], label: "2", action: Action::ShowTree, desc: "tree view", hint: None },
-    Binding { modes: IN_SESSION, keys: &[(Char('3'), N)], label: "3", action: Action::ShowDetail, desc: "span detail", hint: None },
-    Binding { modes: &[Turns, Tree, Detail], keys: &[(Char(' '), N)], label: "Space", action: Action::Toggle, desc: "fold / unfold (tree node, long text)", hint: Some("fold") },
-    Binding { modes: &[Tree], keys: &[(Char('+'), N), (Char('+'), S), (Char('*'), N), (Char('*'), S)], label: "+", action: Action::ExpandAll, desc: "expand all", hint: None },
-    Binding { modes: &[Tree], keys: &[(Char('-'), N)], label: "-", action: Action::CollapseAll, desc: "collapse all", hint: None },
-    Binding { modes: &[Sessions], keys: &[(Char('s'), N)], label: "s", action: Action::CycleSort, desc: "sort by start / duration / turns / tokens / errors", hint: Some("sort") },
-    Binding { modes: &[Sessions], keys: &[(Char('S'), N), (Char('S'), S)], label: "S", action: Action::ReverseSort, desc: "reverse the sort order", hint: None },
-    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('/'), N)], label: "/", action: Action::Search, desc: "fuzzy search (sessions, or this session's spans)", hint: Some("search") },
-    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('F'), N), (Char('F'), S)], label: "F", action: Action::FullTextSearch, desc: "full-text search in span records", hint: None },
-    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('n'), N)], label: "n", action: Action::NextMatch, desc: "next match", hint: None },
-    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('N'), N), (Char('N'), S)], label: "N", action: Action::PrevMatch, desc: "previous match", hint: None },
-    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('e'), N)], label: "e", action: Action::NextError, desc: "next error", hint: Some("errors") },
-    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('E'), N), (Char('E'), S)], label: "E", action: Action::PrevError, desc: "previous error", hint: None },
-    Binding { modes: &[Turns, Tree, Detail], keys: &[(Char('y'), N)], label: "y", action: Action::Yank, desc: "copy the span's JSON (OSC 52, works over SSH)", hint: Some("copy") },
-    Binding { modes: &[Sessions, Turns, Tree, Detail], keys: &[(Char('Y'), N), (Char('Y'), S)], label: "Y", action: Action::YankMenu, desc: "copy menu: span id, trace id, session id, session as Markdown", hint: None },
-    Binding { modes: LISTS, keys: &[(Char('m'), N)], label: "m", action: Action::ToggleMouse, desc: "mouse on/off (off keeps native text selection)", hint: None },
-    Binding { modes: LISTS, keys: &[(Char('!'), N), (Char('!'), S)], label: "!", action: Action::Diagnostics, desc: "diagnostics: lines not indexed, and why", hint: None },
-    Binding { modes: LISTS, keys: &[(Char('?'), N), (Char('?'), S)], label: "?", action: Action::Help, desc: "this help", hint: Some("help") },
-    Binding { modes: LISTS, keys: &[(Char('q'), N)], label: "q", action: Action::Quit, desc: "quit (Ctrl-C always quits)", hint: Some("quit") },
+    Binding {
+        modes: LISTS,
+        keys: &[(Char('j'), N), (Down, N)],
+        label: "j/↓",
+        action: Action::Down,
+        desc: "move down",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
+        keys: &[(Char('k'), N), (Up, N)],
+        label: "k/↑",
+        action: Action::Up,
+        desc: "move up",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
+        keys: &[(Char('g'), N), (Home, N)],
+        label: "g",
+        action: Action::Top,
+        desc: "go to the top",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
+        keys: &[(Char('G'), N), (Char('G'), S), (End, N)],
+        label: "G",
+        action: Action::Bottom,
+        desc: "go to the bottom",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
+        keys: &[(Char('d'), C)],
+        label: "C-d",
+        action: Action::HalfPageDown,
+        desc: "half a page down",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
+        keys: &[(Char('u'), C)],
+        label: "C-u",
+        action: Action::HalfPageUp,
+        desc: "half a page up",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
+        keys: &[(PageDown, N), (Char('f'), C)],
+        label: "PgDn",
+        action: Action::PageDown,
+        desc: "page down",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
+        keys: &[(PageUp, N), (Char('b'), C)],
+        label: "PgUp",
+        action: Action::PageUp,
+        desc: "page up",
+        hint: None,
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree],
+        keys: &[(Enter, N), (Char('l'), N), (Right, N)],
+        label: "⏎/l",
+        action: Action::Open,
+        desc: "open the selection (session, span, node)",
+        hint: Some("open"),
+    },
+    Binding {
+        modes: LISTS,
+        keys: &[(Esc, N), (Char('h'), N), (Left, N)],
+        label: "Esc/h",
+        action: Action::Back,
+        desc: "back / close a node",
+        hint: Some("back"),
+    },
+    Binding {
+        modes: IN_SESSION,
+        keys: &[(Tab, N)],
+        label: "Tab",
+        action: Action::NextPane,
+        desc: "next pane",
+        hint: Some("pane"),
+    },
+    Binding {
+        modes: IN_SESSION,
+        keys: &[(BackTab, S), (BackTab, N)],
+        label: "S-Tab",
+        action: Action::PrevPane,
+        desc: "previous pane",
+        hint: None,
+    },
+    Binding {
+        modes: IN_SESSION,
+        keys: &[(Char('1'), N)],
+        label: "1",
+        action: Action::ShowTurns,
+        desc: "turns view",
+        hint: None,
+    },
+    Binding {
+        modes: IN_SESSION,
+        keys: &[(Char('2'), N)],
+        label: "2",
+        action: Action::ShowTree,
+        desc: "tree view",
+        hint: None,
+    },
+    Binding {
+        modes: IN_SESSION,
+        keys: &[(Char('3'), N)],
+        label: "3",
+        action: Action::ShowDetail,
+        desc: "span detail",
+        hint: None,
+    },
+    Binding {
+        modes: &[Turns, Tree, Detail],
+        keys: &[(Char(' '), N)],
+        label: "Space",
+        action: Action::Toggle,
+        desc: "fold / unfold (tree node, long text)",
+        hint: Some("fold"),
+    },
+    Binding {
+        modes: &[Tree],
+        keys: &[
+            (Char('+'), N),
+            (Char('+'), S),
+            (Char('*'), N),
+            (Char('*'), S),
+        ],
+        label: "+",
+        action: Action::ExpandAll,
+        desc: "expand all",
+        hint: None,
+    },
+    Binding {
+        modes: &[Tree],
+        keys: &[(Char('-'), N)],
+        label: "-",
+        action: Action::CollapseAll,
+        desc: "collapse all",
+        hint: None,
+    },
+    Binding {
+        modes: &[Sessions],
+        keys: &[(Char('s'), N)],
+        label: "s",
+        action: Action::CycleSort,
+        desc: "sort by start / duration / turns / tokens / errors",
+        hint: Some("sort"),
+    },
+    Binding {
+        modes: &[Sessions],
+        keys: &[(Char('S'), N), (Char('S'), S)],
+        label: "S",
+        action: Action::ReverseSort,
+        desc: "reverse the sort order",
+        hint: None,
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('/'), N)],
+        label: "/",
+        action: Action::Search,
+        desc: "fuzzy search (sessions, or this session's spans)",
+        hint: Some("search"),
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('F'), N), (Char('F'), S)],
+        label: "F",
+        action: Action::FullTextSearch,
+        desc: "full-text search in span records",
+        hint: None,
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('n'), N)],
+        label: "n",
+        action: Action::NextMatch,
+        desc: "next match",
+        hint: None,
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('N'), N), (Char('N'), S)],
+        label: "N",
+        action: Action::PrevMatch,
+        desc: "previous match",
+        hint: None,
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('e'), N)],
+        label: "e",
+        action: Action::NextError,
+        desc: "next error",
+        hint: Some("errors"),
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('E'), N), (Char('E'), S)],
+        label: "E",
+        action: Action::PrevError,
+        desc: "previous error",
+        hint: None,
+    },
+    Binding {
+        modes: &[Turns, Tree, Detail],
+        keys: &[(Char('y'), N)],
+        label: "y",
+        action: Action::Yank,
+        desc: "copy the span's JSON (OSC 52, works over SSH)",
+        hint: Some("copy"),
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('Y'), N), (Char('Y'), S)],
+        label: "Y",
+        action: Action::YankMenu,
+        desc: "copy menu: span id, trace id, session id, session as Markdown",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
+        keys: &[(Char('m'), N)],
+        label: "m",
+        action: Action::ToggleMouse,
+        desc: "mouse on/off (off keeps native text selection)",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
+        keys: &[(Char('!'), N), (Char('!'), S)],
+        label: "!",
+        action: Action::Diagnostics,
+        desc: "diagnostics: lines not indexed, and why",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
+        keys: &[(Char('?'), N), (Char('?'), S)],
+        label: "?",
+        action: Action::Help,
+        desc: "this help",
+        hint: Some("help"),
+    },
+    Binding {
+        modes: LISTS,
+        keys: &[(Char('q'), N)],
+        label: "q",
+        action: Action::Quit,
+        desc: "quit (Ctrl-C always quits)",
+        hint: Some("quit"),
+    },
 ];
 
 fn matches(b: &Binding, mode: Mode, key: &KeyEvent) -> bool {
     let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::SHIFT | KeyModifiers::ALT);
-    (b.modes.is_empty() || b.modes.contains(&mode)) && b.keys.iter().any(|&(code, m)| code == key.code && m == mods)
+    (b.modes.is_empty() || b.modes.contains(&mode))
+        && b.keys
+            .iter()
+            .any(|&(code, m)| code == key.code && m == mods)
 }
 
 /// The action a key means in a mode, if any.
@@ -110,13 +342,18 @@ pub fn action(mode: Mode, key: &KeyEvent) -> Option<Action> {
             Char('k') | Up => Action::Up,
             _ => Action::Cancel,
         }),
-        _ => BINDINGS.iter().find(|b| matches(b, mode, key)).map(|b| b.action),
+        _ => BINDINGS
+            .iter()
+            .find(|b| matches(b, mode, key))
+            .map(|b| b.action),
     }
 }
 
 /// The bindings active in a mode.
 pub fn bindings(mode: Mode) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS.iter().filter(move |b| b.modes.is_empty() || b.modes.contains(&mode))
+    BINDINGS
+        .iter()
+        .filter(move |b| b.modes.is_empty() || b.modes.contains(&mode))
 }
 
 #[cfg(test)]
@@ -130,10 +367,16 @@ mod tests {
     #[test]
     fn keys_map_to_actions_per_mode() {
         assert_eq!(action(Sessions, &key(Char('j'), N)), Some(Action::Down));
-        assert_eq!(action(Sessions, &key(Char('s'), N)), Some(Action::CycleSort));
+        assert_eq!(
+            action(Sessions, &key(Char('s'), N)),
+            Some(Action::CycleSort)
+        );
         assert_eq!(action(Tree, &key(Char('s'), N)), None);
         assert_eq!(action(Tree, &key(Char('G'), S)), Some(Action::Bottom));
-        assert_eq!(action(Mode::Search, &key(Char('q'), N)), Some(Action::Input('q')));
+        assert_eq!(
+            action(Mode::Search, &key(Char('q'), N)),
+            Some(Action::Input('q'))
+        );
         assert_eq!(action(Mode::Search, &key(Char('c'), C)), Some(Action::Quit));
         assert_eq!(action(Detail, &key(Char('y'), N)), Some(Action::Yank));
     }

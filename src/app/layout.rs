@@ -24,8 +24,16 @@ fn rows(r: Rect, top: u16, bottom: u16) -> (Rect, Rect, Rect) {
     let mid = r.height - top - bottom;
     (
         Rect { height: top, ..r },
-        Rect { y: r.y + top, height: mid, ..r },
-        Rect { y: r.y + top + mid, height: bottom, ..r },
+        Rect {
+            y: r.y + top,
+            height: mid,
+            ..r
+        },
+        Rect {
+            y: r.y + top + mid,
+            height: bottom,
+            ..r
+        },
     )
 }
 
@@ -36,19 +44,54 @@ pub fn areas(screen: Rect, in_session: bool, detail_focus: bool, header_lines: u
     if !in_session {
         let summary_h = if body.height >= 16 { 4 } else { 0 };
         let (list, _, summary) = rows(body, body.height.saturating_sub(summary_h), summary_h);
-        return Areas { header, summary, list, detail: Rect::default(), hints };
+        return Areas {
+            header,
+            summary,
+            list,
+            detail: Rect::default(),
+            hints,
+        };
     }
-    let header_h = if body.height >= 12 { header_lines.min(body.height / 3) } else { 0 };
+    let header_h = if body.height >= 12 {
+        header_lines.min(body.height / 3)
+    } else {
+        0
+    };
     let (summary, main, _) = rows(body, header_h, 0);
     if screen.width >= WIDE {
         let left = main.width * 11 / 20;
-        let list = Rect { width: left, ..main };
-        let detail = Rect { x: main.x + left + 1, width: main.width.saturating_sub(left + 1), ..main };
-        Areas { header, summary, list, detail, hints }
+        let list = Rect {
+            width: left,
+            ..main
+        };
+        let detail = Rect {
+            x: main.x + left + 1,
+            width: main.width.saturating_sub(left + 1),
+            ..main
+        };
+        Areas {
+            header,
+            summary,
+            list,
+            detail,
+            hints,
+        }
     } else if detail_focus {
-        Areas { header, summary, list: Rect::default(), detail: main, hints }
+        Areas {
+            header,
+            summary,
+            list: Rect::default(),
+            detail: main,
+            hints,
+        }
     } else {
-        Areas { header, summary, list: main, detail: Rect::default(), hints }
+        Areas {
+            header,
+            summary,
+            list: main,
+            detail: Rect::default(),
+            hints,
+        }
     }
 }
 
@@ -63,7 +106,11 @@ mod tests {
             for (s, d) in [(false, false), (true, false), (true, true)] {
                 let a = areas(screen, s, d, 3);
                 for r in [a.header, a.summary, a.list, a.detail, a.hints] {
-                    assert!(r.right() <= screen.right().max(r.x) && r.bottom() <= screen.bottom().max(r.y), "{w}x{h} {r:?}");
+                    assert!(
+                        r.right() <= screen.right().max(r.x)
+                            && r.bottom() <= screen.bottom().max(r.y),
+                        "{w}x{h} {r:?}"
+                    );
                 }
             }
         }

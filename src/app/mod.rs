@@ -24,9 +24,15 @@ use std::sync::Arc;
 pub enum Effect {
     Quit,
     /// Copy text to the clipboard (OSC 52, and a local tool if there is one).
-    Copy { text: String, what: String },
+    Copy {
+        text: String,
+        what: String,
+    },
     /// Write text to a file in the working directory (never an input file).
-    WriteFile { name: String, text: String },
+    WriteFile {
+        name: String,
+        text: String,
+    },
     /// Turn mouse capture on or off.
     Mouse(bool),
     /// Run a full-text search over the span records.
@@ -47,11 +53,18 @@ pub enum Pane {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Overlay {
     None,
-    Help { scroll: u16 },
-    Diagnostics { selected: usize },
+    Help {
+        scroll: u16,
+    },
+    Diagnostics {
+        selected: usize,
+    },
     YankMenu,
     /// The span JSON is over the clipboard cap: offer to write it to a file.
-    TooBig { bytes: usize, name: String },
+    TooBig {
+        bytes: usize,
+        name: String,
+    },
     Search(search::Prompt),
 }
 
@@ -165,7 +178,8 @@ impl App {
         if let Some(model) = self.model.clone() {
             match self.session.as_mut() {
                 None => {
-                    self.sessions.offset = sessions::follow(self.sessions.offset, self.sessions.selected, list_rows);
+                    self.sessions.offset =
+                        sessions::follow(self.sessions.offset, self.sessions.selected, list_rows);
                     self.sessions.fill(&model, list_rows);
                 }
                 Some(s) => {
@@ -201,8 +215,12 @@ impl App {
         match self.overlay.clone() {
             Overlay::Help { scroll } => {
                 self.overlay = match action {
-                    Action::Down => Overlay::Help { scroll: scroll.saturating_add(1) },
-                    Action::Up => Overlay::Help { scroll: scroll.saturating_sub(1) },
+                    Action::Down => Overlay::Help {
+                        scroll: scroll.saturating_add(1),
+                    },
+                    Action::Up => Overlay::Help {
+                        scroll: scroll.saturating_sub(1),
+                    },
                     _ => Overlay::None,
                 };
                 return Vec::new();
@@ -224,13 +242,20 @@ impl App {
             }
             Action::ToggleMouse => {
                 self.mouse = !self.mouse;
-                self.status = Some(format!("mouse {}", if self.mouse { "on (m: off)" } else { "off" }));
+                self.status = Some(format!(
+                    "mouse {}",
+                    if self.mouse { "on (m: off)" } else { "off" }
+                ));
                 vec![Effect::Mouse(self.mouse)]
             }
             Action::Search | Action::FullTextSearch => {
                 let full = action == Action::FullTextSearch;
                 self.overlay = Overlay::Search(search::Prompt::new(full, self.session.is_some()));
-                if full { Vec::new() } else { search::start(self) }
+                if full {
+                    Vec::new()
+                } else {
+                    search::start(self)
+                }
             }
             Action::NextMatch | Action::PrevMatch => {
                 search::step(self, &model, action == Action::NextMatch);
@@ -299,23 +324,36 @@ impl App {
             return Vec::new();
         };
         let raw = model.index.span_bytes(model.span(span));
-        let text = crate::json::pretty(raw).unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
+        let text =
+            crate::json::pretty(raw).unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
         let id = model.index.span_id_of(model.span(span));
         if text.len() > CLIPBOARD_CAP {
-            self.overlay = Overlay::TooBig { bytes: text.len(), name: format!("sesstui-span-{id}.json") };
+            self.overlay = Overlay::TooBig {
+                bytes: text.len(),
+                name: format!("sesstui-span-{id}.json"),
+            };
             return Vec::new();
         }
-        vec![Effect::Copy { what: format!("span {id} JSON"), text }]
+        vec![Effect::Copy {
+            what: format!("span {id} JSON"),
+            text,
+        }]
     }
 
     fn too_big(&mut self, model: &Model, name: &str, action: Action) -> Vec<Effect> {
         self.overlay = Overlay::None;
         match action {
             Action::Choose('y' | 'w') | Action::Accept => {
-                let Some(span) = self.current_span() else { return Vec::new() };
+                let Some(span) = self.current_span() else {
+                    return Vec::new();
+                };
                 let raw = model.index.span_bytes(model.span(span));
-                let text = crate::json::pretty(raw).unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
-                vec![Effect::WriteFile { name: name.to_owned(), text }]
+                let text = crate::json::pretty(raw)
+                    .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
+                vec![Effect::WriteFile {
+                    name: name.to_owned(),
+                    text,
+                }]
             }
             _ => {
                 self.status = Some("not copied".into());
@@ -331,13 +369,22 @@ impl App {
             Some(s) => Some(s.entry),
             None => self.sessions.selected_entry(),
         };
-        let Action::Choose(c) = action else { return Vec::new() };
-        let copy = |what: &str, text: String| vec![Effect::Copy { what: what.to_owned(), text }];
+        let Action::Choose(c) = action else {
+            return Vec::new();
+        };
+        let copy = |what: &str, text: String| {
+            vec![Effect::Copy {
+                what: what.to_owned(),
+                text,
+            }]
+        };
         match (c, span, entry) {
             ('y' | 'j', Some(_), _) => self.yank_span(model),
             ('s', Some(s), _) => copy("span id", model.index.span_id_of(model.span(s))),
             ('t', Some(s), _) => copy("trace id", model.index.trace_id_text(model.span(s).trace)),
-            ('i', _, Some(sessions::Entry::Session(s))) => copy("session id", model.session_id(s).to_owned()),
+            ('i', _, Some(sessions::Entry::Session(s))) => {
+                copy("session id", model.session_id(s).to_owned())
+            }
             ('m', _, Some(e)) => {
                 let sid = match e {
                     sessions::Entry::Session(s) => Some(s),

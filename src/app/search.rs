@@ -4,8 +4,8 @@
 use super::action::Action;
 use super::sessions::{Entry, SessionScreen};
 use super::{App, Effect, Overlay, Pane};
-use crate::model::{turns, Model};
-use crate::search::{push, Engine, Injector};
+use crate::model::{Model, turns};
+use crate::search::{Engine, Injector, push};
 use std::sync::Arc;
 
 /// What a search looks through.
@@ -33,7 +33,11 @@ pub struct Prompt {
 
 impl Prompt {
     pub fn new(full_text: bool, _in_session: bool) -> Prompt {
-        Prompt { query: String::new(), full_text, selected: 0 }
+        Prompt {
+            query: String::new(),
+            full_text,
+            selected: 0,
+        }
     }
 }
 
@@ -55,14 +59,22 @@ impl Matches {
     pub fn engine(&self, scope: Scope) -> Option<&Engine<Hit>> {
         match scope {
             Scope::Sessions => self.sessions.as_ref(),
-            Scope::Spans(e) => self.spans.as_ref().filter(|(s, _)| *s == e).map(|(_, en)| en),
+            Scope::Spans(e) => self
+                .spans
+                .as_ref()
+                .filter(|(s, _)| *s == e)
+                .map(|(_, en)| en),
         }
     }
 
     fn engine_mut(&mut self, scope: Scope) -> Option<&mut Engine<Hit>> {
         match scope {
             Scope::Sessions => self.sessions.as_mut(),
-            Scope::Spans(e) => self.spans.as_mut().filter(|(s, _)| *s == e).map(|(_, en)| en),
+            Scope::Spans(e) => self
+                .spans
+                .as_mut()
+                .filter(|(s, _)| *s == e)
+                .map(|(_, en)| en),
         }
     }
 
@@ -89,11 +101,19 @@ pub fn session_haystack(model: &Model, entry: Entry) -> String {
         Entry::Session(s) => {
             let sess = model.session(s);
             let input = turns::first_input(model, s).unwrap_or_default();
-            format!("{} {} {}", model.session_id(s), model.str(sess.user), input.chars().take(300).collect::<String>())
+            format!(
+                "{} {} {}",
+                model.session_id(s),
+                model.str(sess.user),
+                input.chars().take(300).collect::<String>()
+            )
         }
         Entry::Unsessioned => "unsessioned".to_owned(),
     };
-    let mut names: Vec<u32> = traces.iter().flat_map(|&t| model.trace_spans(t).iter().map(|&s| model.span(s).name)).collect();
+    let mut names: Vec<u32> = traces
+        .iter()
+        .flat_map(|&t| model.trace_spans(t).iter().map(|&s| model.span(s).name))
+        .collect();
     names.sort_unstable();
     names.dedup();
     for n in names.into_iter().take(64) {
@@ -106,7 +126,11 @@ pub fn session_haystack(model: &Model, entry: Entry) -> String {
 /// The haystack of a span: name, kind, ids, model.
 pub fn span_haystack(model: &Model, span: u32) -> String {
     let rec = model.span(span);
-    let m = model.index.extra(rec).filter(|e| e.model != 0).map_or("", |e| model.str(e.model));
+    let m = model
+        .index
+        .extra(rec)
+        .filter(|e| e.model != 0)
+        .map_or("", |e| model.str(e.model));
     format!(
         "{} {} {} {} {m}",
         model.name(span),
@@ -125,7 +149,11 @@ pub fn fill(model: &Model, scope: Scope, injector: &Injector<Hit>) {
                 push(injector, Hit::Session(e), &session_haystack(model, e));
             }
             if !model.unsessioned.is_empty() {
-                push(injector, Hit::Session(Entry::Unsessioned), &session_haystack(model, Entry::Unsessioned));
+                push(
+                    injector,
+                    Hit::Session(Entry::Unsessioned),
+                    &session_haystack(model, Entry::Unsessioned),
+                );
             }
         }
         Scope::Spans(entry) => {
@@ -169,7 +197,12 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 }
 
 /// Handles a key while the prompt is open.
-pub fn update(app: &mut App, model: &Arc<Model>, mut prompt: Prompt, action: Action) -> Vec<Effect> {
+pub fn update(
+    app: &mut App,
+    model: &Arc<Model>,
+    mut prompt: Prompt,
+    action: Action,
+) -> Vec<Effect> {
     let scope = scope(app);
     let shown = app.page.max(3);
     match action {
@@ -198,7 +231,11 @@ pub fn update(app: &mut App, model: &Arc<Model>, mut prompt: Prompt, action: Act
         }
         Action::Accept => {
             app.overlay = Overlay::None;
-            let results = app.search.engine(scope).map(|e| e.results(0, 100_000)).unwrap_or_default();
+            let results = app
+                .search
+                .engine(scope)
+                .map(|e| e.results(0, 100_000))
+                .unwrap_or_default();
             app.search.last_query = prompt.query.clone();
             if results.is_empty() {
                 app.status = Some(format!("no match for {:?}", prompt.query));
@@ -232,7 +269,9 @@ pub fn full_text_done(app: &mut App, model: &Arc<Model>, query: &str, spans: Vec
     app.search.results = spans.into_iter().map(Hit::Span).collect();
     app.search.at = 0;
     goto(app, model);
-    app.status = Some(format!("{n} records contain {query:?} · n/N: next/previous"));
+    app.status = Some(format!(
+        "{n} records contain {query:?} · n/N: next/previous"
+    ));
 }
 
 /// `n` / `N`.
@@ -242,13 +281,19 @@ pub fn step(app: &mut App, model: &Arc<Model>, forward: bool) {
         app.status = Some("no search yet: press / to search".into());
         return;
     }
-    app.search.at = if forward { (app.search.at + 1) % n } else { (app.search.at + n - 1) % n };
+    app.search.at = if forward {
+        (app.search.at + 1) % n
+    } else {
+        (app.search.at + n - 1) % n
+    };
     goto(app, model);
 }
 
 /// Shows the current match.
 fn goto(app: &mut App, model: &Arc<Model>) {
-    let Some(&hit) = app.search.results.get(app.search.at) else { return };
+    let Some(&hit) = app.search.results.get(app.search.at) else {
+        return;
+    };
     let n = app.search.results.len();
     let page = app.page;
     match hit {
@@ -259,7 +304,11 @@ fn goto(app: &mut App, model: &Arc<Model>) {
         Hit::Span(span) => {
             let t = model.span(span).trace;
             let session = model.trace(t).session;
-            let entry = if session == crate::model::NONE { Entry::Unsessioned } else { Entry::Session(session) };
+            let entry = if session == crate::model::NONE {
+                Entry::Unsessioned
+            } else {
+                Entry::Session(session)
+            };
             if app.session.as_ref().is_none_or(|s| s.entry != entry) {
                 app.sessions.select(entry, page);
                 app.session = Some(SessionScreen::open(model, entry));
@@ -272,12 +321,23 @@ fn goto(app: &mut App, model: &Arc<Model>) {
                 screen.last_selected = Some(span);
                 let wide = app.width >= super::layout::WIDE;
                 screen.sync(model, wide);
-                if !wide && !screen.turns.rows.iter().any(|r| matches!(r, super::turns::Row::Call { span: s, .. } if *s == span)) && screen.main == Pane::Turns {
+                if !wide
+                    && !screen
+                        .turns
+                        .rows
+                        .iter()
+                        .any(|r| matches!(r, super::turns::Row::Call { span: s, .. } if *s == span))
+                    && screen.main == Pane::Turns
+                {
                     screen.main = Pane::Tree;
                     screen.tree.reveal(model, span);
                 }
             }
         }
     }
-    app.status = Some(format!("match {}/{n} for {:?}", app.search.at + 1, app.search.last_query));
+    app.status = Some(format!(
+        "match {}/{n} for {:?}",
+        app.search.at + 1,
+        app.search.last_query
+    ));
 }

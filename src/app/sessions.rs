@@ -1,11 +1,11 @@
 //! The session list, and the screen of one open session (turns, tree, detail).
 
+use super::Pane;
 use super::action::Action;
 use super::detail::DetailView;
 use super::tree::TreeView;
 use super::turns::TurnsView;
-use super::Pane;
-use crate::model::{turns, Model};
+use crate::model::{Model, turns};
 use std::collections::HashMap;
 
 /// A row of the session list: a session, or the traces no session claims.
@@ -89,7 +89,10 @@ pub struct SessionList {
 
 impl SessionList {
     pub fn new(model: &Model) -> SessionList {
-        let mut list = SessionList { sort: Some(SortKey::Start), ..SessionList::default() };
+        let mut list = SessionList {
+            sort: Some(SortKey::Start),
+            ..SessionList::default()
+        };
         list.sort(model);
         list
     }
@@ -122,14 +125,18 @@ impl SessionList {
         if !model.unsessioned.is_empty() {
             self.rows.push(Entry::Unsessioned);
         }
-        self.selected = keep.and_then(|e| self.rows.iter().position(|r| *r == e)).unwrap_or(0);
+        self.selected = keep
+            .and_then(|e| self.rows.iter().position(|r| *r == e))
+            .unwrap_or(0);
     }
 
     /// Reads the first inputs of the rows in view (parsing only those spans).
     pub fn fill(&mut self, model: &Model, height: usize) {
         for e in self.rows.iter().skip(self.offset).take(height + 1) {
             if let Entry::Session(s) = *e {
-                self.first_inputs.entry(s).or_insert_with(|| turns::first_input(model, s));
+                self.first_inputs
+                    .entry(s)
+                    .or_insert_with(|| turns::first_input(model, s));
             }
         }
     }
@@ -159,7 +166,9 @@ impl SessionList {
                 Action::NextError | Action::PrevError => {
                     let errs = |e: &Entry| match e {
                         Entry::Session(s) => model.session(*s).errors > 0,
-                        Entry::Unsessioned => model.unsessioned.iter().any(|&t| model.trace(t).errors > 0),
+                        Entry::Unsessioned => {
+                            model.unsessioned.iter().any(|&t| model.trace(t).errors > 0)
+                        }
                     };
                     let found = if action == Action::NextError {
                         (self.selected + 1..self.rows.len()).find(|&i| errs(&self.rows[i]))
@@ -234,7 +243,11 @@ impl SessionScreen {
     }
 
     pub fn focus(&self) -> Pane {
-        if self.detail_focus { Pane::Detail } else { self.main }
+        if self.detail_focus {
+            Pane::Detail
+        } else {
+            self.main
+        }
     }
 
     /// The span selected in the main pane.
@@ -263,7 +276,11 @@ impl SessionScreen {
             Action::NextPane | Action::PrevPane => {
                 let order = [Pane::Turns, Pane::Tree, Pane::Detail];
                 let at = order.iter().position(|p| *p == self.focus()).unwrap_or(0);
-                let next = if action == Action::NextPane { (at + 1) % 3 } else { (at + 2) % 3 };
+                let next = if action == Action::NextPane {
+                    (at + 1) % 3
+                } else {
+                    (at + 2) % 3
+                };
                 match order[next] {
                     Pane::Detail => self.detail_focus = true,
                     p => {

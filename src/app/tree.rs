@@ -6,7 +6,7 @@
 
 use super::action::Action;
 use super::sessions::moved;
-use crate::model::{tree, Model};
+use crate::model::{Model, tree};
 use std::collections::HashSet;
 use tui_tree_widget::TreeState;
 
@@ -66,7 +66,11 @@ impl TreeView {
     }
 
     /// The tree as nested items for the widget.
-    pub fn items(&self, model: &Model, line: &dyn Fn(u64) -> ratatui::text::Line<'static>) -> Vec<tui_tree_widget::TreeItem<'static, u64>> {
+    pub fn items(
+        &self,
+        model: &Model,
+        line: &dyn Fn(u64) -> ratatui::text::Line<'static>,
+    ) -> Vec<tui_tree_widget::TreeItem<'static, u64>> {
         use tui_tree_widget::TreeItem;
         self.traces
             .iter()
@@ -78,7 +82,8 @@ impl TreeView {
                     // A placeholder so the trace shows as openable.
                     vec![TreeItem::new_leaf(TRACE_BIT - 1, "…")]
                 };
-                TreeItem::new(id, line(id), children).unwrap_or_else(|_| TreeItem::new_leaf(id, line(id)))
+                TreeItem::new(id, line(id), children)
+                    .unwrap_or_else(|_| TreeItem::new_leaf(id, line(id)))
             })
             .collect()
     }
@@ -115,7 +120,9 @@ impl TreeView {
 
     pub fn selected_span(&self) -> Option<u32> {
         let last = *self.state.selected().last()?;
-        (last & TRACE_BIT == 0).then(|| u32::try_from(last).ok()).flatten()
+        (last & TRACE_BIT == 0)
+            .then(|| u32::try_from(last).ok())
+            .flatten()
     }
 
     fn selected_trace(&self) -> Option<u32> {
@@ -154,7 +161,10 @@ impl TreeView {
     /// Applies an action; returns (opened a span, asked to leave).
     pub fn update(&mut self, model: &Model, action: Action, page: usize) -> (bool, bool) {
         let visible = self.visible(model);
-        let at = visible.iter().position(|p| p.as_slice() == self.state.selected()).unwrap_or(0);
+        let at = visible
+            .iter()
+            .position(|p| p.as_slice() == self.state.selected())
+            .unwrap_or(0);
         if let Some(i) = moved(at, visible.len(), action, page) {
             if let Some(p) = visible.get(i) {
                 self.state.select(p.clone());
@@ -165,7 +175,9 @@ impl TreeView {
         let is_open = self.state.opened().contains(&selected);
         match action {
             Action::Open | Action::Accept => {
-                if self.selected_span().is_some() && (is_open || !Self::has_children(model, &selected)) {
+                if self.selected_span().is_some()
+                    && (is_open || !Self::has_children(model, &selected))
+                {
                     return (true, false);
                 }
                 if let Some(t) = self.selected_trace() {
@@ -220,9 +232,14 @@ impl TreeView {
                 let pos = cur.and_then(|c| errors.iter().position(|&(_, s)| s == c));
                 let next = match (action == Action::NextError, pos) {
                     (true, Some(p)) => errors.get(p + 1),
-                    (true, None) => errors.iter().find(|(t, _)| Some(*t) >= self.selected_trace()),
+                    (true, None) => errors
+                        .iter()
+                        .find(|(t, _)| Some(*t) >= self.selected_trace()),
                     (false, Some(p)) => p.checked_sub(1).and_then(|p| errors.get(p)),
-                    (false, None) => errors.iter().rev().find(|(t, _)| Some(*t) < self.selected_trace()),
+                    (false, None) => errors
+                        .iter()
+                        .rev()
+                        .find(|(t, _)| Some(*t) < self.selected_trace()),
                 };
                 if let Some(&(_, s)) = next {
                     self.reveal(model, s);
@@ -247,7 +264,10 @@ impl TreeView {
 
 fn has_kids(model: &Model, span: u32) -> bool {
     let t = model.span(span).trace;
-    model.trace_spans(t).iter().any(|&s| model.parent[s as usize] == span)
+    model
+        .trace_spans(t)
+        .iter()
+        .any(|&s| model.parent[s as usize] == span)
 }
 
 /// Id paths of every span with children in trace `t`.
@@ -284,11 +304,16 @@ fn nest(
             }
             *at += 1;
             let id = u64::from(n.span);
-            let kids = if n.has_children { build(nodes, at, n.depth + 1, line) } else { Vec::new() };
+            let kids = if n.has_children {
+                build(nodes, at, n.depth + 1, line)
+            } else {
+                Vec::new()
+            };
             let item = if kids.is_empty() {
                 TreeItem::new_leaf(id, line(id))
             } else {
-                TreeItem::new(id, line(id), kids).unwrap_or_else(|_| TreeItem::new_leaf(id, line(id)))
+                TreeItem::new(id, line(id), kids)
+                    .unwrap_or_else(|_| TreeItem::new_leaf(id, line(id)))
             };
             out.push(item);
         }

@@ -3,7 +3,7 @@
 
 use super::action::Action;
 use super::sessions::{follow, moved};
-use crate::model::{turns, Model, NONE};
+use crate::model::{Model, NONE, turns};
 use std::collections::{HashMap, HashSet};
 
 /// Turns further apart than this get a separator.
@@ -15,12 +15,21 @@ pub enum Row {
     /// An idle gap before a turn, in nanoseconds.
     Gap(i64),
     /// A turn's heading: its number (1-based) and trace.
-    Header { turn: u32, trace: u32 },
+    Header {
+        turn: u32,
+        trace: u32,
+    },
     Input(u32),
-    Call { trace: u32, span: u32 },
+    Call {
+        trace: u32,
+        span: u32,
+    },
     Output(u32),
     /// An evaluation: index into `Model::evals`.
-    Eval { trace: u32, eval: u32 },
+    Eval {
+        trace: u32,
+        eval: u32,
+    },
 }
 
 impl Row {
@@ -63,21 +72,37 @@ impl TurnsView {
                 }
             }
             prev_end = Some(prev_end.unwrap_or(0).max(trace.end));
-            rows.push(Row::Header { turn: u32::try_from(n + 1).unwrap_or(u32::MAX), trace: t });
+            rows.push(Row::Header {
+                turn: u32::try_from(n + 1).unwrap_or(u32::MAX),
+                trace: t,
+            });
             rows.push(Row::Input(t));
             for c in turns::calls(model, t) {
-                rows.push(Row::Call { trace: t, span: c.span });
+                rows.push(Row::Call {
+                    trace: t,
+                    span: c.span,
+                });
             }
             rows.push(Row::Output(t));
             let first_eval = model.trace(t).evals.start;
             for (i, e) in model.trace_evals(t).iter().enumerate() {
                 if e.eval.session.is_none() {
-                    rows.push(Row::Eval { trace: t, eval: first_eval + u32::try_from(i).unwrap_or(0) });
+                    rows.push(Row::Eval {
+                        trace: t,
+                        eval: first_eval + u32::try_from(i).unwrap_or(0),
+                    });
                 }
             }
         }
-        let selected = rows.iter().position(|r| matches!(r, Row::Input(_))).unwrap_or(0);
-        TurnsView { rows, selected, ..TurnsView::default() }
+        let selected = rows
+            .iter()
+            .position(|r| matches!(r, Row::Input(_)))
+            .unwrap_or(0);
+        TurnsView {
+            rows,
+            selected,
+            ..TurnsView::default()
+        }
     }
 
     /// Reads the texts of the turns in `offset..offset + height`.
@@ -108,7 +133,9 @@ impl TurnsView {
     }
 
     pub fn selected_span(&self, model: &Model) -> Option<u32> {
-        self.rows.get(self.selected).and_then(|r| self.span_of(model, r))
+        self.rows
+            .get(self.selected)
+            .and_then(|r| self.span_of(model, r))
     }
 
     fn is_error(model: &Model, row: &Row) -> bool {
@@ -118,7 +145,10 @@ impl TurnsView {
                 let root = model.trace(trace).root;
                 root != NONE && model.is_error(root)
             }
-            Row::Eval { eval, .. } => model.evals.get(eval as usize).is_some_and(|e| e.eval.scorer_error.is_some()),
+            Row::Eval { eval, .. } => model
+                .evals
+                .get(eval as usize)
+                .is_some_and(|e| e.eval.scorer_error.is_some()),
             _ => false,
         }
     }
@@ -144,21 +174,30 @@ impl TurnsView {
         } else {
             match action {
                 Action::Back | Action::Cancel => return (false, true),
-                Action::Open | Action::Accept => return (self.selected_span(model).is_some(), false),
+                Action::Open | Action::Accept => {
+                    return (self.selected_span(model).is_some(), false);
+                }
                 Action::Toggle => {
-                    if let Some(row @ (Row::Input(_) | Row::Output(_))) = self.rows.get(self.selected).copied() {
+                    if let Some(row @ (Row::Input(_) | Row::Output(_))) =
+                        self.rows.get(self.selected).copied()
+                    {
                         if !self.unfolded.remove(&row) {
                             self.unfolded.insert(row);
                         }
                     }
                 }
                 Action::NextError => {
-                    if let Some(i) = (self.selected + 1..self.rows.len()).find(|&i| Self::is_error(model, &self.rows[i])) {
+                    if let Some(i) = (self.selected + 1..self.rows.len())
+                        .find(|&i| Self::is_error(model, &self.rows[i]))
+                    {
                         self.selected = i;
                     }
                 }
                 Action::PrevError => {
-                    if let Some(i) = (0..self.selected).rev().find(|&i| Self::is_error(model, &self.rows[i])) {
+                    if let Some(i) = (0..self.selected)
+                        .rev()
+                        .find(|&i| Self::is_error(model, &self.rows[i]))
+                    {
                         self.selected = i;
                     }
                 }

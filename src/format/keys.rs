@@ -315,7 +315,9 @@ pub fn parse_claude_user_id(s: &str) -> Option<ClaudeIdentity<'_>> {
                 .filter(|x| !x.is_empty())
         };
         let session = Cow::Owned(get("session_id")?.to_owned());
-        let user = get("device_id").or_else(|| get("account_uuid")).map(|u| Cow::Owned(u.to_owned()));
+        let user = get("device_id")
+            .or_else(|| get("account_uuid"))
+            .map(|u| Cow::Owned(u.to_owned()));
         return Some(ClaudeIdentity { session, user });
     }
     let at = s.rfind("_session_")?;
@@ -332,7 +334,10 @@ pub fn parse_claude_user_id(s: &str) -> Option<ClaudeIdentity<'_>> {
         .and_then(|r| r.find("_account_").map(|end| &r[..end]))
         .filter(|u| !u.is_empty())
         .map(Cow::Borrowed);
-    Some(ClaudeIdentity { session: Cow::Borrowed(session), user })
+    Some(ClaudeIdentity {
+        session: Cow::Borrowed(session),
+        user,
+    })
 }
 
 /// Like [`parse_claude_user_id`], but only for values that are unmistakably Claude Code user ids

@@ -91,8 +91,8 @@ fn report(model: &Model) -> Report {
             SessionOrigin::None => {}
         }
     }
-    for s in &idx.spans {
-        if s.session != 0 && !s.has(flag::DUPLICATE) {
+    for o in &idx.own_sessions {
+        if !idx.spans[o.span as usize].has(flag::DUPLICATE) {
             on_span += 1;
         }
     }

@@ -88,17 +88,11 @@ pub struct File {
 
 pub fn files(model: &Model) -> Vec<File> {
     let idx = &model.index;
-    let mut styles = vec![[0u64; 8]; idx.files.len()];
-    for s in &idx.spans {
-        if let Some(f) = styles.get_mut(usize::from(s.file())) {
-            f[usize::from(s.style).min(7)] += 1;
-        }
-    }
     idx.files
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let counts = styles[i];
+            let counts = f.styles;
             let top = (0..8u8)
                 .max_by_key(|&k| counts[usize::from(k)])
                 .unwrap_or(0);

@@ -18,14 +18,14 @@ use crate::source::Source;
 use intern::Interner;
 use lines::Mode;
 use progress::Progress;
-use record::{Extra, SpanRec, flag};
+use record::{Extra, OwnSession, SpanRec, flag};
 use report::{Problem, Severity};
 use scan::{ChunkOut, Collector};
 use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub use scan::{EvalRec, TraceEntry, TraceKey};
+pub use scan::{EvalRec, TraceKey, TraceMeta};
 
 /// JSON Lines files are scanned in pieces of about this size.
 const PIECE_BYTES: usize = 8 << 20;
@@ -42,6 +42,8 @@ pub struct FileInfo {
     /// Lines (or documents) that yielded spans.
     pub records: u64,
     pub spans: u64,
+    /// Spans per `Style` (how the exporter spelled them).
+    pub styles: [u64; 8],
 }
 
 /// The immutable result of a scan.
@@ -51,12 +53,23 @@ pub struct Index {
     pub spans: Vec<SpanRec>,
     pub extras: Vec<Extra>,
     pub strings: Interner,
-    pub traces: Vec<TraceEntry>,
+    /// Trace ids, by trace index.
+    pub traces: Vec<TraceKey>,
+    /// MLflow trace-level facts, for the traces that have them.
+    pub trace_meta: Map<u32, TraceMeta>,
     pub evals: Vec<EvalRec>,
     pub problems: Vec<Problem>,
+    /// Session ids found on spans themselves, by span index.
+    pub own_sessions: Vec<OwnSession>,
 }
 
 impl Index {
+    /// The session id found on span `i` itself, if any.
+    pub fn own_session(&self, i: u32) -> Option<OwnSession> {
+        let at = self.own_sessions.partition_point(|o| o.span < i);
+        self.own_sessions.get(at).filter(|o| o.span == i).copied()
+    }
+
     /// The JSON bytes of a span, exactly as in its file.
     pub fn span_bytes(&self, s: &SpanRec) -> &[u8] {
         self.bytes_at(s.loc, s.len)
@@ -103,14 +116,21 @@ impl Index {
 
     /// A trace id as text: `tr-<hex>` for MLflow traces, lowercase hex otherwise.
     pub fn trace_id_text(&self, trace: u32) -> String {
-        let Some(t) = self.traces.get(trace as usize) else {
+        let Some(key) = self.traces.get(trace as usize) else {
             return String::new();
         };
-        match t.key {
-            TraceKey::Hex(v) if t.mlflow_id => format!("tr-{}", crate::ids::hex128(v)),
-            TraceKey::Hex(v) => crate::ids::hex128(v),
+        match *key {
+            TraceKey::Hex(hi, lo) => {
+                let hex = crate::ids::hex128(u128::from(hi) << 64 | u128::from(lo));
+                if self.meta(trace).mlflow_id { format!("tr-{hex}") } else { hex }
+            }
             TraceKey::Text(s) => self.strings.get(s).to_owned(),
         }
+    }
+
+    /// A trace's MLflow facts (defaults when it has none).
+    pub fn meta(&self, trace: u32) -> TraceMeta {
+        self.trace_meta.get(&trace).copied().unwrap_or_default()
     }
 
     pub fn file_name(&self, file: u16) -> &str {
@@ -156,11 +176,11 @@ pub fn build(sources: Vec<Source>, progress: &Progress) -> Result<Index, Error> 
             });
         }
     }
-    let outs = scan_pieces(&sources, &pieces, progress);
+    let merger = scan_pieces(&sources, &pieces, progress);
     if progress.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    Ok(merge(sources, &modes, &pieces, outs))
+    Ok(merger.finish(sources, &modes, &pieces))
 }
 
 impl Index {
@@ -193,9 +213,11 @@ impl Index {
     }
 }
 
-fn scan_pieces(sources: &[Source], pieces: &[Piece], progress: &Progress) -> Vec<ChunkOut> {
+/// Scans the pieces on all cores; each finished piece is merged at once, so its records are
+/// held twice only briefly.
+fn scan_pieces(sources: &[Source], pieces: &[Piece], progress: &Progress) -> Merger {
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<ChunkOut>>> = pieces.iter().map(|_| Mutex::new(None)).collect();
+    let merger = Mutex::new(Merger::new(pieces.len()));
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let workers = workers.min(pieces.len()).max(1);
     std::thread::scope(|scope| {
@@ -212,17 +234,16 @@ fn scan_pieces(sources: &[Source], pieces: &[Piece], progress: &Progress) -> Vec
                         Mode::Lines => scan_lines(src, piece, progress),
                         Mode::Document => scan_document(src, piece, progress),
                     };
-                    if let Ok(mut slot) = slots[i].lock() {
-                        *slot = Some(out);
+                    if let Ok(mut m) = merger.lock() {
+                        m.absorb(i, out);
                     }
                 }
             });
         }
     });
-    slots
-        .into_iter()
-        .map(|m| m.into_inner().ok().flatten().unwrap_or_default())
-        .collect()
+    merger
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Publishes progress every `PROGRESS_BYTES`.
@@ -366,35 +387,50 @@ fn next_document_start(src: &[u8], at: usize, end: usize) -> usize {
     end
 }
 
-fn merge(sources: Vec<Source>, modes: &[Mode], pieces: &[Piece], outs: Vec<ChunkOut>) -> Index {
-    let total_spans = outs.iter().map(|o| o.spans.len()).sum();
-    let total_extras = outs.iter().map(|o| o.extras.len()).sum();
-    let mut files: Vec<FileInfo> = sources
-        .iter()
-        .zip(modes)
-        .map(|(s, &mode)| FileInfo {
-            path: s.path().display().to_string(),
-            bytes: s.bytes().len() as u64,
-            lines: 0,
-            mode,
-            records: 0,
-            spans: 0,
-        })
-        .collect();
-    let mut spans = Vec::with_capacity(total_spans);
-    let mut extras = Vec::with_capacity(total_extras);
-    let mut strings = Interner::default();
-    let mut trace_map: Map<TraceKey, u32> = Map::default();
-    let mut traces: Vec<TraceEntry> = Vec::new();
-    let mut evals = Vec::new();
-    let mut problems = Vec::new();
-    for (piece, mut out) in pieces.iter().zip(outs) {
-        let file = &mut files[usize::from(piece.file)];
-        let line_base = u32::try_from(file.lines).unwrap_or(u32::MAX);
-        file.lines += u64::from(out.lines);
-        file.records += out.records;
-        file.spans += out.spans.len() as u64;
-        let names = strings.absorb(&out.strings);
+/// Where a merged piece landed, to number its lines once all pieces are in.
+#[derive(Clone, Default)]
+struct Landed {
+    spans: Range<usize>,
+    problems: Range<usize>,
+    lines: u32,
+    records: u64,
+}
+
+/// The index being assembled from pieces as they finish (in any order).
+struct Merger {
+    spans: Vec<SpanRec>,
+    extras: Vec<Extra>,
+    strings: Interner,
+    trace_map: Map<TraceKey, u32>,
+    traces: Vec<TraceKey>,
+    trace_meta: Map<u32, TraceMeta>,
+    evals: Vec<EvalRec>,
+    problems: Vec<Problem>,
+    own_sessions: Vec<OwnSession>,
+    styles: Vec<[u64; 8]>,
+    landed: Vec<Landed>,
+}
+
+impl Merger {
+    fn new(pieces: usize) -> Merger {
+        Merger {
+            spans: Vec::new(),
+            extras: Vec::new(),
+            strings: Interner::default(),
+            trace_map: Map::default(),
+            traces: Vec::new(),
+            trace_meta: Map::default(),
+            evals: Vec::new(),
+            problems: Vec::new(),
+            own_sessions: Vec::new(),
+            styles: Vec::new(),
+            landed: vec![Landed::default(); pieces],
+        }
+    }
+
+    /// Adds piece `i`'s output, renumbering its strings, traces and extras.
+    fn absorb(&mut self, i: usize, mut out: ChunkOut) {
+        let names = self.strings.absorb(&out.strings);
         let name = |id: u32| names.get(id as usize).copied().unwrap_or(0);
         let trace_ids: Vec<u32> = out
             .traces
@@ -404,74 +440,123 @@ fn merge(sources: Vec<Source>, modes: &[Mode], pieces: &[Piece], outs: Vec<Chunk
                     TraceKey::Text(s) => TraceKey::Text(name(s)),
                     k => k,
                 };
-                let i = *trace_map.entry(key).or_insert_with(|| {
-                    traces.push(TraceEntry {
-                        key,
-                        mlflow_id: false,
-                        meta_session: 0,
-                        meta_user: 0,
-                        info: None,
-                    });
+                let traces = &mut self.traces;
+                let g = *self.trace_map.entry(key).or_insert_with(|| {
+                    traces.push(key);
                     u32::try_from(traces.len() - 1).unwrap_or(u32::MAX)
                 });
-                let g = &mut traces[i as usize];
-                g.mlflow_id |= t.mlflow_id;
-                if t.meta_session != 0 {
-                    g.meta_session = name(t.meta_session);
+                let has_meta = t.mlflow_id || t.meta_session != 0 || t.meta_user != 0 || t.info.is_some();
+                if has_meta {
+                    let m = self.trace_meta.entry(g).or_default();
+                    m.mlflow_id |= t.mlflow_id;
+                    if t.meta_session != 0 {
+                        m.session = name(t.meta_session);
+                    }
+                    if t.meta_user != 0 {
+                        m.user = name(t.meta_user);
+                    }
+                    m.info = m.info.or(t.info);
                 }
-                if t.meta_user != 0 {
-                    g.meta_user = name(t.meta_user);
-                }
-                g.info = g.info.or(t.info);
-                i
+                g
             })
             .collect();
-        let span_base = u32::try_from(spans.len()).unwrap_or(u32::MAX);
-        let extra_base = u32::try_from(extras.len()).unwrap_or(u32::MAX);
-        for mut s in out.spans.drain(..) {
+        let span_base = self.spans.len();
+        let extra_base = u32::try_from(self.extras.len()).unwrap_or(u32::MAX);
+        self.spans.extend(out.spans.drain(..).map(|mut s| {
             s.trace = trace_ids.get(s.trace as usize).copied().unwrap_or(0);
             s.name = name(s.name);
-            s.session = name(s.session);
             if s.has(flag::SPAN_ID_TEXT) {
                 s.span_id = u64::from(name(u32::try_from(s.span_id).unwrap_or(0)));
             }
             if s.has(flag::PARENT_TEXT) {
                 s.parent_id = u64::from(name(u32::try_from(s.parent_id).unwrap_or(0)));
             }
-            if piece.mode == Mode::Lines {
-                s.line = s.line.saturating_add(line_base);
-            }
             if s.extra != u32::MAX {
                 s.extra = s.extra.saturating_add(extra_base);
             }
-            spans.push(s);
-        }
-        extras.extend(out.extras.drain(..).map(|mut e| {
+            s
+        }));
+        self.extras.extend(out.extras.drain(..).map(|mut e| {
             e.model = name(e.model);
             e.user = name(e.user);
             e
         }));
-        evals.extend(out.evals.drain(..).map(|mut e| {
+        let span_base32 = u32::try_from(span_base).unwrap_or(u32::MAX);
+        self.own_sessions
+            .extend(out.own_sessions.drain(..).map(|o| OwnSession {
+                span: o.span.saturating_add(span_base32),
+                session: name(o.session),
+                key: o.key,
+            }));
+        let file = usize::from(out.file);
+        if self.styles.len() <= file {
+            self.styles.resize(file + 1, [0; 8]);
+        }
+        for &st in &out.styles {
+            self.styles[file][usize::from(st).min(7)] += 1;
+        }
+        self.evals.extend(out.evals.drain(..).map(|mut e| {
             e.trace = trace_ids.get(e.trace as usize).copied().unwrap_or(u32::MAX);
-            e.span = e.span.map(|s| s.saturating_add(span_base));
+            e.span = e.span.map(|s| s.saturating_add(span_base32));
             e
         }));
-        problems.extend(out.problems.drain(..).map(|mut p| {
-            if piece.mode == Mode::Lines {
-                p.line = p.line.saturating_add(line_base);
-            }
-            p
-        }));
+        let problem_base = self.problems.len();
+        self.problems.append(&mut out.problems);
+        self.landed[i] = Landed {
+            spans: span_base..self.spans.len(),
+            problems: problem_base..self.problems.len(),
+            lines: out.lines,
+            records: out.records,
+        };
     }
-    Index {
-        sources,
-        files,
-        spans,
-        extras,
-        strings,
-        traces,
-        evals,
-        problems,
+
+    /// Numbers lines file-wide and assembles the index.
+    fn finish(mut self, sources: Vec<Source>, modes: &[Mode], pieces: &[Piece]) -> Index {
+        let mut files: Vec<FileInfo> = sources
+            .iter()
+            .zip(modes)
+            .map(|(s, &mode)| FileInfo {
+                path: s.path().display().to_string(),
+                bytes: s.bytes().len() as u64,
+                lines: 0,
+                mode,
+                records: 0,
+                spans: 0,
+                styles: [0; 8],
+            })
+            .collect();
+        for (f, st) in files.iter_mut().zip(&self.styles) {
+            f.styles = *st;
+        }
+        for (piece, landed) in pieces.iter().zip(&self.landed) {
+            let file = &mut files[usize::from(piece.file)];
+            let base = u32::try_from(file.lines).unwrap_or(u32::MAX);
+            file.lines += u64::from(landed.lines);
+            file.records += landed.records;
+            file.spans += landed.spans.len() as u64;
+            if piece.mode != Mode::Lines || base == 0 {
+                continue;
+            }
+            for s in &mut self.spans[landed.spans.clone()] {
+                s.line = s.line.saturating_add(base);
+            }
+            for p in &mut self.problems[landed.problems.clone()] {
+                p.line = p.line.saturating_add(base);
+            }
+        }
+        self.problems.sort_by_key(|p| (p.file, p.line));
+        Index {
+            sources,
+            files,
+            spans: self.spans,
+            extras: self.extras,
+            strings: self.strings,
+            traces: self.traces,
+            trace_meta: self.trace_meta,
+            evals: self.evals,
+            problems: self.problems,
+            own_sessions: self.own_sessions,
+        }
     }
 }
 

@@ -1,6 +1,5 @@
 //! The compact per-span record the scan produces: ids, times and a byte range, nothing parsed.
 
-use crate::format::Style;
 use crate::format::keys::SessionKey;
 use crate::kind::{Kind, Status};
 
@@ -25,7 +24,8 @@ pub mod flag {
 /// Bits of `SpanRec::loc` that hold the byte offset; the rest hold the file number.
 const OFFSET_BITS: u32 = 48;
 
-/// One span as indexed: 72 bytes.
+/// One span as indexed: 64 bytes. (A session id found on the span itself, rare, is kept
+/// beside the records in `Index::own_sessions`.)
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SpanRec {
     /// File number (high 16 bits) and byte offset of the span's JSON (low 48 bits).
@@ -41,16 +41,20 @@ pub struct SpanRec {
     pub trace: u32,
     /// Interned name.
     pub name: u32,
-    /// Interned session id found on this span itself; 0 for none.
-    pub session: u32,
     /// Index into the extras table; `u32::MAX` for none.
     pub extra: u32,
     pub kind: u8,
     pub status: u8,
     pub flags: u8,
-    /// `SessionKey` of `session`, `u8::MAX` for none.
-    pub session_key: u8,
-    pub style: u8,
+}
+
+/// A session id found on a span itself (rather than via its trace).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OwnSession {
+    pub span: u32,
+    /// Interned session id.
+    pub session: u32,
+    pub key: SessionKey,
 }
 
 impl SpanRec {
@@ -68,12 +72,6 @@ impl SpanRec {
     }
     pub fn status(&self) -> Status {
         Status::from_u8(self.status)
-    }
-    pub fn style(&self) -> Style {
-        Style::from_u8(self.style)
-    }
-    pub fn session_key(&self) -> Option<SessionKey> {
-        SessionKey::from_u8(self.session_key)
     }
     pub fn has(&self, f: u8) -> bool {
         self.flags & f != 0
@@ -142,7 +140,7 @@ mod tests {
 
     #[test]
     fn record_stays_small() {
-        assert_eq!(std::mem::size_of::<SpanRec>(), 72);
+        assert_eq!(std::mem::size_of::<SpanRec>(), 64);
         assert_eq!(std::mem::size_of::<Extra>(), 24);
     }
 

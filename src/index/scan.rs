@@ -2,7 +2,7 @@
 //! needs and the byte range of each span.
 
 use super::intern::Interner;
-use super::record::{Extra, NO_TOKENS, SpanRec, flag};
+use super::record::{Extra, NO_TOKENS, OwnSession, SpanRec, flag};
 use super::report::{Problem, Severity};
 use crate::format::keys::{self, Attr, Class, SessionKey, Tokens};
 use crate::format::{self, Evaluation, Field, Sink, Style, Want};
@@ -13,11 +13,31 @@ use crate::kind::{Kind, Status};
 use std::borrow::Cow;
 use std::ops::Range;
 
-/// A trace's identity: a 128-bit id, or interned text for ids in no known encoding.
+/// A trace's identity: a 128-bit id (as two words, to keep it at 24 bytes), or interned text
+/// for ids in no known encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TraceKey {
-    Hex(u128),
+    Hex(u64, u64),
     Text(u32),
+}
+
+impl TraceKey {
+    pub fn hex(v: u128) -> TraceKey {
+        #[allow(clippy::cast_possible_truncation)]
+        TraceKey::Hex((v >> 64) as u64, v as u64)
+    }
+}
+
+/// Trace-level facts from an MLflow trace document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceMeta {
+    /// Named `tr-…` by MLflow: shown that way.
+    pub mlflow_id: bool,
+    /// `mlflow.trace.session` (interned), 0 for none.
+    pub session: u32,
+    pub user: u32,
+    /// Where the `info` object is: (loc as in `SpanRec::loc`, len).
+    pub info: Option<(u64, u32)>,
 }
 
 /// What the scan learns about a trace beyond its spans (from MLflow trace documents).
@@ -52,6 +72,10 @@ pub struct ChunkOut {
     pub traces: Vec<TraceEntry>,
     pub evals: Vec<EvalRec>,
     pub problems: Vec<Problem>,
+    /// Session ids found on spans themselves (span index local to the piece).
+    pub own_sessions: Vec<OwnSession>,
+    /// How each span spelled its fields (parallel to `spans`).
+    pub styles: Vec<u8>,
     /// Lines in the piece.
     pub lines: u32,
     /// Records (lines or documents) that yielded at least one span.
@@ -140,6 +164,7 @@ impl<'b> Collector<'b> {
             self.out.extras.len(),
             self.out.evals.len(),
         );
+        let own_mark = self.out.own_sessions.len();
         self.unit_start = range.start;
         self.unit_line = line;
         self.line_mark = (0, line);
@@ -186,8 +211,10 @@ impl<'b> Collector<'b> {
         if let Some(reason) = reason {
             self.bits = bits;
             self.out.spans.truncate(mark.0);
+            self.out.styles.truncate(mark.0);
             self.out.extras.truncate(mark.1);
             self.out.evals.truncate(mark.2);
+            self.out.own_sessions.truncate(own_mark);
             let at_line = match walked.err().and_then(|e| e.position()) {
                 Some(at) => self.line_at(at),
                 None => line,
@@ -272,8 +299,8 @@ impl<'b> Collector<'b> {
 
     fn trace_key(&mut self, raw: &str) -> Option<TraceKey> {
         Some(match ids::normalize(raw)? {
-            Id::Hex64(v) => TraceKey::Hex(u128::from(v)),
-            Id::Hex128(v) => TraceKey::Hex(v),
+            Id::Hex64(v) => TraceKey::hex(u128::from(v)),
+            Id::Hex128(v) => TraceKey::hex(v),
             Id::Text(t) => TraceKey::Text(self.intern(&t)),
         })
     }
@@ -300,7 +327,10 @@ impl<'b> Collector<'b> {
     }
 
     fn set_user(&mut self, rank: u8, user: &str) {
-        if self.top().is_some_and(|b| b.user_rank.is_some_and(|r| r <= rank)) {
+        if self
+            .top()
+            .is_some_and(|b| b.user_rank.is_some_and(|r| r <= rank))
+        {
             return;
         }
         let parsed = keys::parse_claude_user_id_strict(user).and_then(|id| id.user);
@@ -340,7 +370,10 @@ impl<'b> Collector<'b> {
         } else {
             match keys::parse_claude_user_id_strict(value) {
                 Some(id) => id,
-                None => keys::ClaudeIdentity { session: Cow::Borrowed(value.trim()), user: None },
+                None => keys::ClaudeIdentity {
+                    session: Cow::Borrowed(value.trim()),
+                    user: None,
+                },
             }
         };
         if let Some(u) = &id.user {
@@ -417,15 +450,21 @@ impl<'b> Collector<'b> {
             end: b.end,
             trace,
             name: b.name,
-            session: b.session,
             extra,
             kind: kind as u8,
             status: b.status as u8,
             flags,
-            session_key: b.session_key.map_or(u8::MAX, |k| k as u8),
-            style: style as u8,
         };
+        if let (s, Some(key)) = (b.session, b.session_key) {
+            let span = u32::try_from(self.out.spans.len()).unwrap_or(NONE);
+            self.out.own_sessions.push(OwnSession {
+                span,
+                session: s,
+                key,
+            });
+        }
         self.out.spans.push(rec);
+        self.out.styles.push(style as u8);
         Some(trace)
     }
 
@@ -438,8 +477,8 @@ impl<'b> Collector<'b> {
             None => first_trace,
         };
         let Some(trace) = trace else { return };
-        for s in &mut self.out.spans[f.first_span..] {
-            s.style = Style::Mlflow as u8;
+        for s in &mut self.out.styles[f.first_span..] {
+            *s = Style::Mlflow as u8;
         }
         let file = self.out.file;
         let unit_start = self.unit_start;
@@ -498,7 +537,7 @@ impl Sink for Collector<'_> {
             }
             Field::TraceId(raw) if raw.raw.len() == 32 && !raw.escaped() => {
                 let key = match ids::normalize_bytes(raw.raw) {
-                    Some(Some(Id::Hex128(v))) => Some(TraceKey::Hex(v)),
+                    Some(Some(Id::Hex128(v))) => Some(TraceKey::hex(v)),
                     _ => self.trace_key(&raw.decode()),
                 };
                 if let Some(b) = self.top() {

@@ -5,7 +5,7 @@ use super::{Eval, Issues, Model, NONE, Session, SessionConflict, SessionOrigin, 
 use crate::format::keys::SessionKey;
 use crate::hash::Map;
 use crate::index::Index;
-use crate::index::record::{SpanRec, flag};
+use crate::index::record::{OwnSession, SpanRec, flag};
 
 /// Builds traces, trees and sessions. Never fails: problems become `Issues`.
 pub fn build(index: Index) -> Model {
@@ -15,11 +15,15 @@ pub fn build(index: Index) -> Model {
     }
     let Builder {
         parent,
-        order,
+        mut by_trace,
+        written,
         traces,
         mut issues,
         ..
     } = b;
+    by_trace.truncate(written);
+    by_trace.shrink_to_fit();
+    let order = by_trace;
     let mut model = Model {
         index,
         parent,
@@ -42,12 +46,17 @@ pub fn build(index: Index) -> Model {
 
 struct Builder {
     parent: Vec<u32>,
-    order: Vec<u32>,
     traces: Vec<Trace>,
     issues: Issues,
-    /// Spans of each trace, by trace (a counting sort of the records).
+    /// Spans of each trace, by trace (a counting sort of the records); compacted in place
+    /// into the model's order (time order within a trace, re-exports left out).
     by_trace: Vec<u32>,
+    /// How much of `by_trace` is the finished order.
+    written: usize,
     trace_start: Vec<u32>,
+    /// Session ids found on spans, grouped by trace: (trace, own session).
+    own: Vec<(u32, OwnSession)>,
+    own_at: usize,
     /// Per span: 0 unvisited, 1 on the current parent walk, 2 done (cycle search).
     state: Vec<u8>,
     ids: Vec<(u128, u32)>,
@@ -74,13 +83,21 @@ impl Builder {
                 *slot += 1;
             }
         }
+        let mut own: Vec<(u32, OwnSession)> = index
+            .own_sessions
+            .iter()
+            .map(|o| (index.spans[o.span as usize].trace, *o))
+            .collect();
+        own.sort_unstable_by_key(|(t, o)| (*t, o.span));
         Builder {
             parent: vec![NONE; n],
-            order: Vec::with_capacity(n),
             traces: Vec::with_capacity(nt),
             issues: Issues::default(),
             by_trace,
+            written: 0,
             trace_start,
+            own,
+            own_at: 0,
             state: vec![0; n],
             ids: Vec::new(),
         }
@@ -90,16 +107,19 @@ impl Builder {
         let spans = &index.spans;
         let range =
             self.trace_start[t as usize] as usize..self.trace_start[t as usize + 1] as usize;
-        let group = &mut self.by_trace[range];
-        group.sort_unstable_by_key(|&i| {
+        self.by_trace[range.clone()].sort_unstable_by_key(|&i| {
             let s = &spans[i as usize];
             (s.start, s.loc)
         });
-        // Ids, to find parents and re-exported spans.
+        // Ids, to find parents and re-exported spans; the copy earliest in the files first.
         self.ids.clear();
+        self.ids.extend(
+            self.by_trace[range.clone()]
+                .iter()
+                .map(|&i| (id_key(&spans[i as usize]), i)),
+        );
         self.ids
-            .extend(group.iter().map(|&i| (id_key(&spans[i as usize]), i)));
-        self.ids.sort_unstable();
+            .sort_unstable_by_key(|&(k, i)| (k, spans[i as usize].loc));
         let mut dup = Vec::new();
         for w in self.ids.windows(2) {
             let ((ka, a), (kb, b)) = (w[0], w[1]);
@@ -114,20 +134,23 @@ impl Builder {
             }
         }
         dup.sort_unstable();
-        let first = u32::try_from(self.order.len()).unwrap_or(NONE);
-        self.order.extend(
-            group
-                .iter()
-                .copied()
-                .filter(|i| dup.binary_search(i).is_err()),
-        );
-        let kept = first as usize..self.order.len();
-        for &i in &self.order[kept.clone()] {
+        let first = self.written;
+        for k in range {
+            let i = self.by_trace[k];
+            if dup.binary_search(&i).is_err() {
+                self.by_trace[self.written] = i;
+                self.written += 1;
+            }
+        }
+        let kept = first..self.written;
+        for k in kept.clone() {
+            let i = self.by_trace[k];
             let s = &spans[i as usize];
             if !s.has(flag::HAS_PARENT) {
                 continue;
             }
             let key = parent_key(s);
+            // The first span with that id: the kept copy.
             let at = self.ids.partition_point(|(k, _)| *k < key);
             match self.ids.get(at) {
                 Some(&(k, p)) if k == key && p != i => self.parent[i as usize] = p,
@@ -136,7 +159,8 @@ impl Builder {
         }
         self.cut_cycles(kept.clone());
         let mut trace = Trace {
-            spans: first..u32::try_from(self.order.len()).unwrap_or(NONE),
+            spans: u32::try_from(first).unwrap_or(NONE)
+                ..u32::try_from(self.written).unwrap_or(NONE),
             root: NONE,
             start: 0,
             end: 0,
@@ -158,7 +182,7 @@ impl Builder {
     fn cut_cycles(&mut self, kept: std::ops::Range<usize>) {
         let mut path = Vec::new();
         for k in kept {
-            let start = self.order[k];
+            let start = self.by_trace[k];
             let mut at = start;
             while at != NONE && self.state[at as usize] == 0 {
                 self.state[at as usize] = 1;
@@ -178,8 +202,8 @@ impl Builder {
     /// Root, times, errors, tokens, cost, user and session of a trace.
     fn summarize(&mut self, index: &Index, t: u32, trace: &mut Trace) {
         let spans = &index.spans;
-        let members = &self.order[trace.spans.start as usize..trace.spans.end as usize];
-        let entry = &index.traces[t as usize];
+        let members = &self.by_trace[trace.spans.start as usize..trace.spans.end as usize];
+        let entry = index.meta(t);
         let has_tokens = |i: u32| {
             index
                 .extra(&spans[i as usize])
@@ -218,19 +242,29 @@ impl Builder {
             if let Some(e) = index.extra(s) {
                 if e.has_tokens() && topmost(i, &has_tokens) {
                     for (sum, v) in trace.tokens.iter_mut().zip(e.tokens()) {
-                        *sum += v;
+                        *sum = sum.saturating_add(u32::try_from(v).unwrap_or(u32::MAX));
                     }
                 }
                 if let Some(c) = e.cost() {
                     if topmost(i, &has_cost) {
+                        #[allow(clippy::cast_possible_truncation)]
+                        let c = c as f32;
                         *trace.cost.get_or_insert(0.0) += c;
                     }
                 }
             }
         }
         trace.start = if start == i64::MAX { 0 } else { start };
-        trace.user = self.user(index, trace.root, members, entry.meta_user);
-        if let Some(conflict) = resolve_session(index, t, trace, members) {
+        trace.user = self.user(index, trace.root, members, entry.user);
+        let own_start = self.own_at;
+        while self.own.get(self.own_at).is_some_and(|(ot, _)| *ot == t) {
+            self.own_at += 1;
+        }
+        let own: Vec<OwnSession> = self.own[own_start..self.own_at]
+            .iter()
+            .map(|(_, o)| *o)
+            .collect();
+        if let Some(conflict) = resolve_session(index, t, trace, &own) {
             self.issues.session_conflicts.push(conflict);
         }
     }
@@ -254,30 +288,24 @@ fn resolve_session(
     index: &Index,
     t: u32,
     trace: &mut Trace,
-    members: &[u32],
+    own: &[OwnSession],
 ) -> Option<SessionConflict> {
     {
-        let spans = &index.spans;
-        let entry = &index.traces[t as usize];
+        let entry = index.meta(t);
         let mut found: Vec<(u32, SessionKey)> = Vec::new();
-        if entry.meta_session != 0 {
-            found.push((entry.meta_session, SessionKey::Mlflow));
+        if entry.session != 0 {
+            found.push((entry.session, SessionKey::Mlflow));
         }
-        for &i in members {
-            let s = &spans[i as usize];
-            if let (v, Some(k)) = (s.session, s.session_key()) {
-                if v != 0 {
-                    found.push((v, k));
-                }
-            }
+        for o in own {
+            found.push((o.session, o.key));
         }
         if found.is_empty() {
             return None;
         }
-        let root_own = (trace.root != NONE)
-            .then(|| &spans[trace.root as usize])
-            .and_then(|r| Some((r.session, r.session_key()?)))
-            .filter(|(v, _)| *v != 0);
+        let root_own = own
+            .iter()
+            .find(|o| o.span == trace.root)
+            .map(|o| (o.session, o.key));
         let chosen = root_own.or_else(|| found.iter().min_by_key(|(_, k)| *k).copied());
         let (value, key) = chosen?;
         trace.session = value; // the interned id for now; an index into sessions after grouping
@@ -391,9 +419,12 @@ pub(super) fn aggregate(s: &mut Session, traces: &[Trace]) {
     s.end = ts.clone().map(|t| t.end).max().unwrap_or(0);
     s.user = ts.clone().map(|t| t.user).find(|&u| u != 0).unwrap_or(0);
     s.tokens = ts.clone().fold([0; 3], |a, t| {
-        [a[0] + t.tokens[0], a[1] + t.tokens[1], a[2] + t.tokens[2]]
+        {
+            let t = t.tokens();
+            [a[0] + t[0], a[1] + t[1], a[2] + t[2]]
+        }
     });
-    s.cost = ts.filter_map(|t| t.cost).reduce(|a, b| a + b);
+    s.cost = ts.filter_map(Trace::cost).reduce(|a, b| a + b);
 }
 
 /// Finds the targets of stand-alone annotations (a span or trace named by id).

@@ -21,7 +21,13 @@ pub fn search(model: &Model, needle: &str, limit: usize) -> Vec<u32> {
         o.sort_by_key(|&i| spans[i as usize].loc);
         o
     };
-    let nth = |k: usize| if order.is_empty() { k } else { order[k] as usize };
+    let nth = |k: usize| {
+        if order.is_empty() {
+            k
+        } else {
+            order[k] as usize
+        }
+    };
     let mut hits = Vec::new();
     for (f, src) in model.index.sources.iter().enumerate() {
         let bytes = src.bytes();
@@ -32,7 +38,10 @@ pub fn search(model: &Model, needle: &str, limit: usize) -> Vec<u32> {
             let finder = memmem::Finder::new(n);
             let mut last_span = u32::MAX;
             for at in finder.find_iter(bytes) {
-                let loc = crate::index::record::SpanRec::new_loc(u16::try_from(f).unwrap_or(u16::MAX), at as u64);
+                let loc = crate::index::record::SpanRec::new_loc(
+                    u16::try_from(f).unwrap_or(u16::MAX),
+                    at as u64,
+                );
                 // The last span starting at or before the match, if the match lies inside it.
                 let k = if order.is_empty() {
                     spans.partition_point(|s| s.loc <= loc)
@@ -42,7 +51,9 @@ pub fn search(model: &Model, needle: &str, limit: usize) -> Vec<u32> {
                 let Some(k) = k.checked_sub(1) else { continue };
                 let i = nth(k);
                 let s = &spans[i];
-                let inside = s.file() as usize == f && at as u64 >= s.offset() && (at as u64) < s.offset() + u64::from(s.len);
+                let inside = s.file() as usize == f
+                    && at as u64 >= s.offset()
+                    && (at as u64) < s.offset() + u64::from(s.len);
                 let i = u32::try_from(i).unwrap_or(u32::MAX);
                 if inside && i != last_span && !s.has(flag::DUPLICATE) {
                     hits.push(i);

@@ -61,14 +61,20 @@ pub struct Trace {
     pub key: Option<SessionKey>,
     pub user: u32,
     pub errors: u32,
-    /// Prompt, completion, total; each LLM call counted once.
-    pub tokens: [u64; 3],
-    pub cost: Option<f64>,
+    /// Prompt, completion, total; each LLM call counted once (saturating).
+    pub tokens: [u32; 3],
+    pub cost: Option<f32>,
     /// Evaluations about this trace: range into `Model::evals`.
     pub evals: Range<u32>,
 }
 
 impl Trace {
+    pub fn tokens(&self) -> [u64; 3] {
+        self.tokens.map(u64::from)
+    }
+    pub fn cost(&self) -> Option<f64> {
+        self.cost.map(f64::from)
+    }
     pub fn span_count(&self) -> u32 {
         self.spans.end - self.spans.start
     }
@@ -202,13 +208,16 @@ impl Model {
 
     /// Where a span's session comes from: on the span, via its trace, or inferred.
     pub fn span_origin(&self, span: u32) -> Option<&'static str> {
-        let s = self.span(span);
-        let t = self.trace(s.trace);
+        let t = self.trace(self.span(span).trace);
         match t.origin {
             SessionOrigin::None => None,
             SessionOrigin::Inferred => Some("inferred"),
             SessionOrigin::Explicit => {
-                let own = s.session != 0 && s.session == self.sessions[t.session as usize].id;
+                let id = self.sessions[t.session as usize].id;
+                let own = self
+                    .index
+                    .own_session(span)
+                    .is_some_and(|o| o.session == id);
                 Some(if own { "span" } else { "trace" })
             }
         }

@@ -261,8 +261,7 @@ fn root_io(d: &SpanDetail, side: Side) -> Option<String> {
 
 /// The MLflow `mlflow.traceInputs` / `mlflow.traceOutputs` of a trace, if its info was kept.
 fn mlflow_trace_io(model: &Model, t: u32, side: Side) -> Option<String> {
-    let entry = model.index.traces.get(t as usize)?;
-    let (loc, len) = entry.info?;
+    let (loc, len) = model.index.meta(t).info?;
     let v: Value =
         serde_json::from_slice(&crate::json::lenient(model.index.bytes_at(loc, len))).ok()?;
     let key = match side {

@@ -8,16 +8,16 @@
 mod terminal;
 
 use crate::app::keymap;
-use crate::app::{action::Action, search, App, Effect};
+use crate::app::{App, Effect, action::Action, search};
 use crate::index::progress::Progress;
 use crate::model::Model;
 use anyhow::Result;
 use crossterm::event::{self as ct, Event as CtEvent, KeyEventKind, MouseButton, MouseEventKind};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What happened.
@@ -25,7 +25,10 @@ pub enum Event {
     Input(CtEvent),
     Loaded(Result<Arc<Model>, String>),
     SearchChanged,
-    FullText { query: String, spans: Vec<u32> },
+    FullText {
+        query: String,
+        spans: Vec<u32>,
+    },
     /// SIGINT, SIGTERM or SIGHUP arrived.
     Signal,
 }
@@ -62,22 +65,29 @@ pub fn run(files: &[PathBuf], mouse: bool) -> Result<()> {
 
 fn spawn_index(files: Vec<PathBuf>, progress: Arc<Progress>, tx: Sender<Event>) {
     std::thread::spawn(move || {
-        let r = crate::load::load(&files, &progress).map(Arc::new).map_err(|e| e.to_string());
+        let r = crate::load::load(&files, &progress)
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
         let _ = tx.send(Event::Loaded(r));
     });
 }
 
 fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) -> Result<()> {
-    let signal = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        signal_hook::flag::register(sig, Arc::clone(&signal))?;
-    }
+    // Signals get their own thread: when the terminal goes away (SIGHUP), reads from it can
+    // spin inside crossterm, so the input thread may never look at a flag.
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ])?;
+    let sig_tx = tx.clone();
+    std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            let _ = sig_tx.send(Event::Signal);
+        }
+    });
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
-            if signal.load(Ordering::Relaxed) {
-                let _ = tx.send(Event::Signal);
-                return;
-            }
             match ct::poll(Duration::from_millis(50)) {
                 Ok(true) => match ct::read() {
                     Ok(ev) => {
@@ -153,7 +163,13 @@ enum Flow {
     Quit,
 }
 
-fn handle(guard: &mut terminal::Guard, app: &mut App, ev: Event, tx: &Sender<Event>, pending: &AtomicBool) -> Flow {
+fn handle(
+    guard: &mut terminal::Guard,
+    app: &mut App,
+    ev: Event,
+    tx: &Sender<Event>,
+    pending: &AtomicBool,
+) -> Flow {
     let action = match ev {
         Event::Signal => return Flow::Quit,
         Event::Loaded(Ok(model)) => {
@@ -166,7 +182,11 @@ fn handle(guard: &mut terminal::Guard, app: &mut App, ev: Event, tx: &Sender<Eve
         }
         Event::SearchChanged => {
             pending.store(false, Ordering::Release);
-            return if app.search.tick() { Flow::Redraw } else { Flow::Nothing };
+            return if app.search.tick() {
+                Flow::Redraw
+            } else {
+                Flow::Nothing
+            };
         }
         Event::FullText { query, spans } => {
             if let Some(model) = app.model.clone() {
@@ -195,7 +215,9 @@ fn handle(guard: &mut terminal::Guard, app: &mut App, ev: Event, tx: &Sender<Eve
         },
         Event::Input(_) => None,
     };
-    let Some(action) = action else { return Flow::Nothing };
+    let Some(action) = action else {
+        return Flow::Nothing;
+    };
     for effect in app.update(action) {
         match effect {
             Effect::Quit => return Flow::Quit,
@@ -212,7 +234,9 @@ fn handle(guard: &mut terminal::Guard, app: &mut App, ev: Event, tx: &Sender<Eve
                 }
             }
             Effect::FillSearch(scope) => {
-                if let (Some(model), Some(injector)) = (app.model.clone(), app.search.injector(scope)) {
+                if let (Some(model), Some(injector)) =
+                    (app.model.clone(), app.search.injector(scope))
+                {
                     std::thread::spawn(move || search::fill(&model, scope, &injector));
                 }
             }
@@ -238,7 +262,10 @@ fn click(app: &App, x: u16, y: u16) -> Option<Action> {
 fn copy(app: &mut App, text: &str, what: &str) {
     let in_tmux = std::env::var_os("TMUX").is_some();
     let mut out = std::io::stdout();
-    let osc_ok = out.write_all(crate::clipboard::sequences(text, in_tmux).as_bytes()).and_then(|()| out.flush()).is_ok();
+    let osc_ok = out
+        .write_all(crate::clipboard::sequences(text, in_tmux).as_bytes())
+        .and_then(|()| out.flush())
+        .is_ok();
     let local = crate::clipboard::copy_local(text);
     let how = match (osc_ok, local) {
         (true, Some(tool)) => format!("OSC 52 and {tool}"),
@@ -249,7 +276,10 @@ fn copy(app: &mut App, text: &str, what: &str) {
             return;
         }
     };
-    app.status = Some(format!("copied {what} ({} bytes) via {how}", crate::fmt::thousands(text.len() as u64)));
+    app.status = Some(format!(
+        "copied {what} ({} bytes) via {how}",
+        crate::fmt::thousands(text.len() as u64)
+    ));
 }
 
 fn write_file(app: &mut App, name: &str, text: &str) {
@@ -261,7 +291,11 @@ fn write_file(app: &mut App, name: &str, text: &str) {
         n += 1;
     }
     app.status = Some(match std::fs::write(&path, text) {
-        Ok(()) => format!("wrote {} ({} bytes)", path.display(), crate::fmt::thousands(text.len() as u64)),
+        Ok(()) => format!(
+            "wrote {} ({} bytes)",
+            path.display(),
+            crate::fmt::thousands(text.len() as u64)
+        ),
         Err(e) => format!("could not write {}: {e}", path.display()),
     });
 }

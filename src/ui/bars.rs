@@ -1,8 +1,8 @@
 //! The header line, the key-hint bar and the indexing screen.
 
-use super::{put, Theme};
-use crate::app::keymap;
+use super::{Theme, put};
 use crate::app::App;
+use crate::app::keymap;
 use crate::fmt::thousands;
 use crate::index::report::Severity;
 use crate::sanitize::{one_line, truncate};
@@ -31,8 +31,17 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             )
         }
         Some(m) => {
-            let bad = m.index.problems.iter().filter(|p| p.severity == Severity::Malformed).count();
-            let mut s = format!("{} sessions · {} spans", thousands(m.sessions.len() as u64), thousands(m.index.spans.len() as u64));
+            let bad = m
+                .index
+                .problems
+                .iter()
+                .filter(|p| p.severity == Severity::Malformed)
+                .count();
+            let mut s = format!(
+                "{} sessions · {} spans",
+                thousands(m.sessions.len() as u64),
+                thousands(m.index.spans.len() as u64)
+            );
             if bad > 0 {
                 s.push_str(&format!(" · ⚠ {bad} bad lines (!)"));
             }
@@ -40,7 +49,15 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         }
     };
     let text = format!(" sesstui  {files} · {state}");
-    put(buf, area, 0, &Line::from(Span::styled(truncate(&text, usize::from(area.width)).into_owned(), theme.header)));
+    put(
+        buf,
+        area,
+        0,
+        &Line::from(Span::styled(
+            truncate(&text, usize::from(area.width)).into_owned(),
+            theme.header,
+        )),
+    );
 }
 
 pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
@@ -57,7 +74,9 @@ pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         keymap::Mode::Search => vec![("⏎", "go"), ("↑/↓", "choose"), ("Esc", "cancel")],
         keymap::Mode::Menu => vec![("letter", "choose"), ("Esc", "cancel")],
         keymap::Mode::Help => vec![("any key", "close")],
-        _ => keymap::bindings(mode).filter_map(|b| b.hint.map(|h| (b.label, h))).collect(),
+        _ => keymap::bindings(mode)
+            .filter_map(|b| b.hint.map(|h| (b.label, h)))
+            .collect(),
     };
     let mut spans = Vec::new();
     let mut used = 0usize;
@@ -86,7 +105,10 @@ pub fn loading(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             let done = w * usize::try_from(p.percent()).unwrap_or(0) / 100;
             vec![
                 Line::from(Span::styled("Indexing…", theme.title)),
-                Line::from(Span::styled(format!("[{}{}]", "█".repeat(done), "·".repeat(w - done)), theme.bar)),
+                Line::from(Span::styled(
+                    format!("[{}{}]", "█".repeat(done), "·".repeat(w - done)),
+                    theme.bar,
+                )),
                 Line::from(format!(
                     "{}% · {} of {} bytes · {} spans · {} bad lines",
                     p.percent(),
@@ -101,6 +123,15 @@ pub fn loading(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     };
     for (i, l) in lines.iter().enumerate() {
         let row = u16::try_from(i + 1).unwrap_or(u16::MAX);
-        put(buf, Rect { x: area.x + 2, width: area.width.saturating_sub(2), ..area }, row, l);
+        put(
+            buf,
+            Rect {
+                x: area.x + 2,
+                width: area.width.saturating_sub(2),
+                ..area
+            },
+            row,
+            l,
+        );
     }
 }

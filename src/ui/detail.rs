@@ -1,8 +1,8 @@
 //! The span detail pane: the lines the app built, wrapped to the pane, JSON highlighted.
 
-use super::{put, Theme};
-use crate::app::detail::{DetailView, Line as DLine};
+use super::{Theme, put};
 use crate::app::App;
+use crate::app::detail::{DetailView, Line as DLine};
 use crate::highlight::Role;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -17,7 +17,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     }
     let d = &screen.detail;
     if d.span.is_none() {
-        put(buf, area, 0, &Line::from(Span::styled("select a turn, call or span to see it here", theme.dim)));
+        put(
+            buf,
+            area,
+            0,
+            &Line::from(Span::styled(
+                "select a turn, call or span to see it here",
+                theme.dim,
+            )),
+        );
         return;
     }
     let focused = screen.detail_focus;
@@ -26,14 +34,21 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let mut row = 0usize;
     let mut visual = d.scroll;
     let mut i = d.line_at(d.scroll);
-    let mut skip = d.scroll.saturating_sub(d.starts.get(i).copied().unwrap_or(0));
+    let mut skip = d
+        .scroll
+        .saturating_sub(d.starts.get(i).copied().unwrap_or(0));
     while row < height && i < d.lines.len() {
         let styled = styled(d, i, theme);
         for piece in wrap(&styled, w).into_iter().skip(skip) {
             if row >= height {
                 break;
             }
-            buf.set_line(area.x, area.y + u16::try_from(row).unwrap_or(u16::MAX), &piece, area.width);
+            buf.set_line(
+                area.x,
+                area.y + u16::try_from(row).unwrap_or(u16::MAX),
+                &piece,
+                area.width,
+            );
             row += 1;
             visual += 1;
         }
@@ -42,10 +57,19 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     }
     let total = d.rows();
     if total > height && area.width > 2 {
-        let pos = if total <= 1 { 0 } else { d.scroll * (height - 1) / total.saturating_sub(height).max(1) };
+        let pos = if total <= 1 {
+            0
+        } else {
+            d.scroll * (height - 1) / total.saturating_sub(height).max(1)
+        };
         let pos = pos.min(height - 1);
         let style = if focused { theme.hint_key } else { theme.dim };
-        buf.set_string(area.right() - 1, area.y + u16::try_from(pos).unwrap_or(0), "▐", style);
+        buf.set_string(
+            area.right() - 1,
+            area.y + u16::try_from(pos).unwrap_or(0),
+            "▐",
+            style,
+        );
     }
     let _ = visual;
 }
@@ -70,7 +94,9 @@ fn styled<'a>(d: &'a DetailView, i: usize, theme: &Theme) -> Vec<(String, Style)
                         if r.start > at && r.start <= text.len() {
                             out.push((text.get(at..r.start).unwrap_or("").to_owned(), theme.base));
                         }
-                        if let Some(piece) = text.get(r.start.min(text.len())..r.end.min(text.len())) {
+                        if let Some(piece) =
+                            text.get(r.start.min(text.len())..r.end.min(text.len()))
+                        {
                             out.push((piece.to_owned(), theme.role(*role)));
                         }
                         at = r.end;

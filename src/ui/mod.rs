@@ -8,10 +8,10 @@ mod sessions;
 pub mod theme;
 
 use crate::app::App;
+use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::Frame;
 pub use theme::Theme;
 
 /// Draws one frame.
@@ -34,7 +34,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App, theme: &Theme) {
             session::main(frame, a.list, app, theme);
             let buf = frame.buffer_mut();
             if a.detail.width > 0 && a.list.width > 0 {
-                let sep = Rect { x: a.detail.x - 1, width: 1, ..a.detail };
+                let sep = Rect {
+                    x: a.detail.x - 1,
+                    width: 1,
+                    ..a.detail
+                };
                 for y in sep.top()..sep.bottom() {
                     buf.set_string(sep.x, y, "│", theme.border);
                 }

@@ -1,6 +1,6 @@
 //! Popups: help, search, copy menu, the too-big prompt, diagnostics.
 
-use super::{put, Theme};
+use super::{Theme, put};
 use crate::app::keymap::{self, Mode};
 use crate::app::search::{Hit, Scope};
 use crate::app::sessions::Entry;
@@ -15,12 +15,20 @@ use ratatui::widgets::{Block, Borders, Clear, Widget};
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
 }
 
 fn boxed(buf: &mut Buffer, r: Rect, title: &str, theme: &Theme) -> Rect {
     Clear.render(r, buf);
-    let b = Block::default().borders(Borders::ALL).border_style(theme.border).title(Span::styled(format!(" {title} "), theme.title));
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(format!(" {title} "), theme.title));
     let inner = b.inner(r);
     b.render(r, buf);
     inner
@@ -54,8 +62,21 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             let r = centered(area, 64, 6);
             let inner = boxed(buf, r, "too big to copy", theme);
             put(buf, inner, 0, &Line::from(msg));
-            put(buf, inner, 2, &Line::from(vec![Span::styled(" y ", theme.hint_key), Span::raw(write)]));
-            put(buf, inner, 3, &Line::from(vec![Span::styled(" n ", theme.hint_key), Span::raw("cancel")]));
+            put(
+                buf,
+                inner,
+                2,
+                &Line::from(vec![Span::styled(" y ", theme.hint_key), Span::raw(write)]),
+            );
+            put(
+                buf,
+                inner,
+                3,
+                &Line::from(vec![
+                    Span::styled(" n ", theme.hint_key),
+                    Span::raw("cancel"),
+                ]),
+            );
         }
         Overlay::Search(p) => search(buf, area, app, p, theme),
     }
@@ -66,7 +87,15 @@ fn menu(buf: &mut Buffer, area: Rect, title: &str, items: &[(&str, &str)], theme
     let r = centered(area, 44, h);
     let inner = boxed(buf, r, title, theme);
     for (i, (k, d)) in items.iter().enumerate() {
-        put(buf, inner, u16::try_from(i).unwrap_or(0), &Line::from(vec![Span::styled(format!(" {k} "), theme.hint_key), Span::raw(*d)]));
+        put(
+            buf,
+            inner,
+            u16::try_from(i).unwrap_or(0),
+            &Line::from(vec![
+                Span::styled(format!(" {k} "), theme.hint_key),
+                Span::raw(*d),
+            ]),
+        );
     }
 }
 
@@ -101,7 +130,10 @@ fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
     let r = centered(area, 96, h);
     let inner = boxed(buf, r, "keys (any key closes)", theme);
     let mut text: Vec<Line<'_>> = vec![
-        Line::from(Span::styled("Markers: ● explicit session · ~ inferred · ✗ error · ⊘ orphan (parent not in file) · ◆ evaluation · ◇ scorer error", theme.dim)),
+        Line::from(Span::styled(
+            "Markers: ● explicit session · ~ inferred · ✗ error · ⊘ orphan (parent not in file) · ◆ evaluation · ◇ scorer error",
+            theme.dim,
+        )),
         Line::from(""),
     ];
     for (k, d, w) in lines {
@@ -111,7 +143,10 @@ fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
             Span::styled(format!("({w})"), theme.dim),
         ]));
     }
-    text.push(Line::from(Span::styled(" Ctrl-C   quit, always", theme.dim)));
+    text.push(Line::from(Span::styled(
+        " Ctrl-C   quit, always",
+        theme.dim,
+    )));
     for (i, l) in text.iter().skip(usize::from(scroll)).enumerate() {
         put(buf, inner, u16::try_from(i).unwrap_or(u16::MAX), l);
     }
@@ -119,9 +154,21 @@ fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
 
 fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: &Theme) {
     let Some(model) = &app.model else { return };
-    let r = Rect { y: area.y + 1, height: area.height.saturating_sub(2), ..area };
+    let r = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(2),
+        ..area
+    };
     let problems = &model.index.problems;
-    let inner = boxed(buf, r, &format!("diagnostics: {} lines reported (Esc closes)", problems.len()), theme);
+    let inner = boxed(
+        buf,
+        r,
+        &format!(
+            "diagnostics: {} lines reported (Esc closes)",
+            problems.len()
+        ),
+        theme,
+    );
     if problems.is_empty() {
         put(buf, inner, 0, &Line::from("Every line was indexed."));
         return;
@@ -143,23 +190,38 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
         if i == selected {
             line = line.style(theme.selected);
         }
-        put(buf, inner, u16::try_from(i - offset).unwrap_or(u16::MAX), &line);
+        put(
+            buf,
+            inner,
+            u16::try_from(i - offset).unwrap_or(u16::MAX),
+            &line,
+        );
     }
 }
 
 fn hit_line(app: &App, hit: Hit, theme: &Theme) -> Line<'static> {
-    let Some(model) = &app.model else { return Line::from("") };
+    let Some(model) = &app.model else {
+        return Line::from("");
+    };
     match hit {
         Hit::Session(Entry::Session(s)) => {
             let sess = model.session(s);
-            let input = app.sessions.first_inputs.get(&s).cloned().flatten().unwrap_or_default();
+            let input = app
+                .sessions
+                .first_inputs
+                .get(&s)
+                .cloned()
+                .flatten()
+                .unwrap_or_default();
             Line::from(vec![
                 Span::styled(one_line(model.session_id(s)), theme.title),
                 Span::styled(format!("  {}  ", one_line(model.str(sess.user))), theme.dim),
                 Span::raw(one_line(&input)),
             ])
         }
-        Hit::Session(Entry::Unsessioned) => Line::from(Span::styled("(unsessioned traces)", theme.dim)),
+        Hit::Session(Entry::Unsessioned) => {
+            Line::from(Span::styled("(unsessioned traces)", theme.dim))
+        }
         Hit::Span(span) => {
             let rec = model.span(span);
             Line::from(vec![
@@ -175,7 +237,11 @@ fn search(buf: &mut Buffer, area: Rect, app: &App, p: &crate::app::search::Promp
     if area.height < 3 {
         return;
     }
-    let prompt_row = Rect { y: area.bottom() - 2, height: 1, ..area };
+    let prompt_row = Rect {
+        y: area.bottom() - 2,
+        height: 1,
+        ..area
+    };
     Clear.render(prompt_row, buf);
     let label = if p.full_text { "full text" } else { "search" };
     let scope = crate::app::search::scope(app);
@@ -196,11 +262,19 @@ fn search(buf: &mut Buffer, area: Rect, app: &App, p: &crate::app::search::Promp
     if p.full_text {
         return;
     }
-    let Some(engine) = app.search.engine(scope) else { return };
-    let rows = usize::from(area.height.saturating_sub(4)).min(12).min(app.page.max(3));
+    let Some(engine) = app.search.engine(scope) else {
+        return;
+    };
+    let rows = usize::from(area.height.saturating_sub(4))
+        .min(12)
+        .min(app.page.max(3));
     let results = engine.results(0, u32::try_from(rows).unwrap_or(0));
     let h = u16::try_from(results.len()).unwrap_or(0) + 2;
-    let r = Rect { y: prompt_row.y.saturating_sub(h), height: h, ..area };
+    let r = Rect {
+        y: prompt_row.y.saturating_sub(h),
+        height: h,
+        ..area
+    };
     let title = format!("{} of {} match", engine.matched(), engine.items());
     let inner = boxed(buf, r, &title, theme);
     for (i, hit) in results.iter().enumerate() {

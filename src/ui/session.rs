@@ -1,25 +1,31 @@
 //! An open session: its header, and the turns or tree pane.
 
-use super::{put, Theme};
+use super::{Theme, put};
 use crate::app::sessions::Entry;
 use crate::app::tree::TRACE_BIT;
 use crate::app::turns::Row;
 use crate::app::{App, Pane};
 use crate::fmt::{cost, thousands};
-use crate::model::{Model, SessionOrigin, NONE};
+use crate::model::{Model, NONE, SessionOrigin};
 use crate::sanitize::{one_line, truncate};
 use crate::time::{human_duration, iso_ms};
+use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::Frame;
 
 fn clock(ns: i64) -> String {
-    if ns <= 0 { "--:--:--".into() } else { iso_ms(ns)[11..19].to_owned() }
+    if ns <= 0 {
+        "--:--:--".into()
+    } else {
+        iso_ms(ns)[11..19].to_owned()
+    }
 }
 
 pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
-    let (Some(model), Some(screen)) = (&app.model, &app.session) else { return };
+    let (Some(model), Some(screen)) = (&app.model, &app.session) else {
+        return;
+    };
     if area.height == 0 {
         return;
     }
@@ -28,9 +34,19 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             let sess = model.session(s);
             let origin = match sess.origin {
                 SessionOrigin::Inferred => Span::styled(" ~ inferred", theme.inferred),
-                _ => Span::styled(format!(" ● explicit ({})", sess.key.map_or("?", crate::format::keys::SessionKey::name)), theme.ok),
+                _ => Span::styled(
+                    format!(
+                        " ● explicit ({})",
+                        sess.key.map_or("?", crate::format::keys::SessionKey::name)
+                    ),
+                    theme.ok,
+                ),
             };
-            let user = if sess.user == 0 { String::new() } else { format!(" · user {}", one_line(model.str(sess.user))) };
+            let user = if sess.user == 0 {
+                String::new()
+            } else {
+                format!(" · user {}", one_line(model.str(sess.user)))
+            };
             let facts = format!(
                 "{} → {} ({}) · {} turns · {} spans · {} errors · tokens {}/{}{}",
                 iso_ms(sess.start.max(0)).replace('T', " ")[..19].to_owned(),
@@ -41,7 +57,9 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 sess.errors,
                 thousands(sess.tokens[0]),
                 thousands(sess.tokens[1]),
-                sess.cost.map(|c| format!(" · {}", cost(c))).unwrap_or_default()
+                sess.cost
+                    .map(|c| format!(" · {}", cost(c)))
+                    .unwrap_or_default()
             );
             let evals = sess
                 .evals
@@ -51,7 +69,14 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 .map(|e| eval_line(&e.eval, theme, "session "))
                 .collect();
             (
-                Line::from(vec![Span::styled(format!("Session {}", one_line(model.session_id(s))), theme.title), origin, Span::styled(user, theme.dim)]),
+                Line::from(vec![
+                    Span::styled(
+                        format!("Session {}", one_line(model.session_id(s))),
+                        theme.title,
+                    ),
+                    origin,
+                    Span::styled(user, theme.dim),
+                ]),
                 facts,
                 evals,
             )
@@ -65,7 +90,10 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     put(buf, area, 0, &title);
     put(buf, area, 1, &Line::from(Span::styled(facts, theme.dim)));
     let tab = |n: &str, label: &str, on: bool| {
-        Span::styled(format!(" {n} {label} "), if on { theme.selected } else { theme.dim })
+        Span::styled(
+            format!(" {n} {label} "),
+            if on { theme.selected } else { theme.dim },
+        )
     };
     let focus = screen.focus();
     put(
@@ -90,7 +118,14 @@ fn eval_line<'a>(e: &crate::format::Evaluation, theme: &Theme, prefix: &str) -> 
             Span::styled(format!("scorer error ({})", one_line(err)), theme.dim),
         ]),
         (None, v) => {
-            let mut spans = vec![Span::styled(format!("◆ {prefix}{} = {}", one_line(&e.name), one_line(v.as_deref().unwrap_or("?"))), theme.literal)];
+            let mut spans = vec![Span::styled(
+                format!(
+                    "◆ {prefix}{} = {}",
+                    one_line(&e.name),
+                    one_line(v.as_deref().unwrap_or("?"))
+                ),
+                theme.literal,
+            )];
             if let Some(r) = &e.rationale {
                 spans.push(Span::styled(format!(" — {}", one_line(r)), theme.dim));
             }
@@ -135,16 +170,27 @@ fn call_text(model: &Model, span: u32) -> (String, bool) {
 
 /// The lines a turns row shows at width `w`.
 fn row_lines<'a>(app: &App, model: &Model, row: &Row, w: usize, theme: &Theme) -> Vec<Line<'a>> {
-    let Some(screen) = &app.session else { return Vec::new() };
+    let Some(screen) = &app.session else {
+        return Vec::new();
+    };
     let tv = &screen.turns;
     let text = |t: u32, input: bool| {
-        tv.texts.get(&t).and_then(|x| if input { x.input.clone() } else { x.output.clone() })
+        tv.texts.get(&t).and_then(|x| {
+            if input {
+                x.input.clone()
+            } else {
+                x.output.clone()
+            }
+        })
     };
     let folded = |marker: &str, body: Option<String>, style, unfolded: bool| -> Vec<Line<'a>> {
         let body = body.unwrap_or_else(|| "(none)".into());
         if !unfolded {
             let one = one_line(&body);
-            return vec![Line::from(vec![Span::styled(format!("  {marker} "), style), Span::styled(truncate(&one, w.saturating_sub(4)).into_owned(), style)])];
+            return vec![Line::from(vec![
+                Span::styled(format!("  {marker} "), style),
+                Span::styled(truncate(&one, w.saturating_sub(4)).into_owned(), style),
+            ])];
         }
         let clean = crate::sanitize::clean(&body);
         let width = w.saturating_sub(4).max(1);
@@ -163,8 +209,15 @@ fn row_lines<'a>(app: &App, model: &Model, row: &Row, w: usize, theme: &Theme) -
                     used += cw;
                     end += 1;
                 }
-                let lead = if i == 0 && start == 0 { format!("  {marker} ") } else { "    ".into() };
-                out.push(Line::from(vec![Span::styled(lead, style), Span::styled(chars[start..end].iter().collect::<String>(), style)]));
+                let lead = if i == 0 && start == 0 {
+                    format!("  {marker} ")
+                } else {
+                    "    ".into()
+                };
+                out.push(Line::from(vec![
+                    Span::styled(lead, style),
+                    Span::styled(chars[start..end].iter().collect::<String>(), style),
+                ]));
                 if end >= chars.len() || end == start {
                     break;
                 }
@@ -174,11 +227,19 @@ fn row_lines<'a>(app: &App, model: &Model, row: &Row, w: usize, theme: &Theme) -
         out
     };
     match *row {
-        Row::Gap(ns) => vec![Line::from(Span::styled(format!("   ··· {} idle ···", human_duration(ns)), theme.dim))],
+        Row::Gap(ns) => vec![Line::from(Span::styled(
+            format!("   ··· {} idle ···", human_duration(ns)),
+            theme.dim,
+        ))],
         Row::Header { turn, trace } => {
             let t = model.trace(trace);
             let mut spans = vec![Span::styled(
-                format!("Turn {turn} · {} · {} · {} spans", clock(t.start), human_duration(t.duration_ns()), t.span_count()),
+                format!(
+                    "Turn {turn} · {} · {} · {} spans",
+                    clock(t.start),
+                    human_duration(t.duration_ns()),
+                    t.span_count()
+                ),
                 theme.title,
             )];
             if t.errors > 0 {
@@ -190,7 +251,12 @@ fn row_lines<'a>(app: &App, model: &Model, row: &Row, w: usize, theme: &Theme) -
             vec![Line::from(spans)]
         }
         Row::Input(t) => folded("›", text(t, true), theme.user, tv.unfolded.contains(row)),
-        Row::Output(t) => folded("‹", text(t, false), theme.assistant, tv.unfolded.contains(row)),
+        Row::Output(t) => folded(
+            "‹",
+            text(t, false),
+            theme.assistant,
+            tv.unfolded.contains(row),
+        ),
         Row::Call { span, .. } => {
             let (s, err) = call_text(model, span);
             let style = if err {
@@ -214,7 +280,9 @@ fn row_lines<'a>(app: &App, model: &Model, row: &Row, w: usize, theme: &Theme) -
 }
 
 fn turns(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
-    let (Some(model), Some(screen)) = (&app.model, &app.session) else { return };
+    let (Some(model), Some(screen)) = (&app.model, &app.session) else {
+        return;
+    };
     let tv = &screen.turns;
     let w = usize::from(area.width);
     let height = usize::from(area.height);
@@ -243,19 +311,41 @@ fn turns(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             let ry = area.y + u16::try_from(y).unwrap_or(u16::MAX);
             buf.set_line(area.x, ry, &line, area.width);
             if i == tv.selected {
-                let style = if focused { theme.selected } else { theme.dim.add_modifier(ratatui::style::Modifier::REVERSED) };
-                buf.set_style(Rect { y: ry, height: 1, ..area }, style);
+                let style = if focused {
+                    theme.selected
+                } else {
+                    theme.dim.add_modifier(ratatui::style::Modifier::REVERSED)
+                };
+                buf.set_style(
+                    Rect {
+                        y: ry,
+                        height: 1,
+                        ..area
+                    },
+                    style,
+                );
             }
             y += 1;
         }
     }
     if tv.rows.is_empty() {
-        put(buf, area, 0, &Line::from(Span::styled("no turns", theme.dim)));
+        put(
+            buf,
+            area,
+            0,
+            &Line::from(Span::styled("no turns", theme.dim)),
+        );
     }
 }
 
 /// One tree node's line: trace heading, or span with kind, duration, timing bar and marks.
-fn node_line(model: &Model, id: u64, axis: (i64, i64), turn_of: &dyn Fn(u32) -> usize, theme: &Theme) -> Line<'static> {
+fn node_line(
+    model: &Model,
+    id: u64,
+    axis: (i64, i64),
+    turn_of: &dyn Fn(u32) -> usize,
+    theme: &Theme,
+) -> Line<'static> {
     if id == TRACE_BIT - 1 {
         return Line::from(Span::styled("…", theme.dim));
     }
@@ -263,7 +353,19 @@ fn node_line(model: &Model, id: u64, axis: (i64, i64), turn_of: &dyn Fn(u32) -> 
         let t = u32::try_from(id & !TRACE_BIT).unwrap_or(0);
         let tr = model.trace(t);
         let mut spans = vec![Span::styled(
-            format!("turn {} · {} · {} · {} spans · trace {}", turn_of(t), clock(tr.start), human_duration(tr.duration_ns()), tr.span_count(), &model.index.trace_id_text(t).chars().take(11).collect::<String>()),
+            format!(
+                "turn {} · {} · {} · {} spans · trace {}",
+                turn_of(t),
+                clock(tr.start),
+                human_duration(tr.duration_ns()),
+                tr.span_count(),
+                &model
+                    .index
+                    .trace_id_text(t)
+                    .chars()
+                    .take(11)
+                    .collect::<String>()
+            ),
             theme.title,
         )];
         if tr.errors > 0 {
@@ -279,16 +381,25 @@ fn node_line(model: &Model, id: u64, axis: (i64, i64), turn_of: &dyn Fn(u32) -> 
     let (s0, s1) = axis;
     let width = 16usize;
     let bar = if s1 > s0 && rec.start > 0 {
-        let pos = |t: i64| usize::try_from((t.clamp(s0, s1) - s0) as i128 * width as i128 / i128::from(s1 - s0)).unwrap_or(0).min(width - 1);
+        let pos = |t: i64| {
+            usize::try_from((t.clamp(s0, s1) - s0) as i128 * width as i128 / i128::from(s1 - s0))
+                .unwrap_or(0)
+                .min(width - 1)
+        };
         let (a, b) = (pos(rec.start), pos(rec.end.max(rec.start)));
-        (0..width).map(|i| if i >= a && i <= b { '█' } else { '·' }).collect::<String>()
+        (0..width)
+            .map(|i| if i >= a && i <= b { '█' } else { '·' })
+            .collect::<String>()
     } else {
         " ".repeat(width)
     };
     let mut spans = vec![
         Span::styled(format!("{:<5} ", rec.kind().label()), theme.dim),
         Span::raw(truncate(&one_line(model.name(span)), 40).into_owned()),
-        Span::styled(format!(" {} ", human_duration(rec.duration_ns())), theme.dim),
+        Span::styled(
+            format!(" {} ", human_duration(rec.duration_ns())),
+            theme.dim,
+        ),
         Span::styled(format!("▕{bar}▏"), theme.bar),
     ];
     if rec.status() == crate::kind::Status::Error {
@@ -304,8 +415,12 @@ fn node_line(model: &Model, id: u64, axis: (i64, i64), turn_of: &dyn Fn(u32) -> 
 }
 
 fn tree(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
-    let Some(model) = app.model.clone() else { return };
-    let Some(screen) = app.session.as_mut() else { return };
+    let Some(model) = app.model.clone() else {
+        return;
+    };
+    let Some(screen) = app.session.as_mut() else {
+        return;
+    };
     let axis = match screen.entry {
         Entry::Session(s) => (model.session(s).start, model.session(s).end),
         Entry::Unsessioned => (0, 0),
@@ -329,9 +444,15 @@ fn tree(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     }
     let Some((_, items)) = &tv.cache else { return };
     let focused = !screen.detail_focus;
-    let Ok(widget) = tui_tree_widget::Tree::new(items) else { return };
+    let Ok(widget) = tui_tree_widget::Tree::new(items) else {
+        return;
+    };
     let widget = widget
-        .highlight_style(if focused { theme.selected } else { theme.dim.add_modifier(ratatui::style::Modifier::REVERSED) })
+        .highlight_style(if focused {
+            theme.selected
+        } else {
+            theme.dim.add_modifier(ratatui::style::Modifier::REVERSED)
+        })
         .node_closed_symbol("▸ ")
         .node_open_symbol("▾ ")
         .node_no_children_symbol("  ");

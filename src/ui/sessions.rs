@@ -1,8 +1,8 @@
 //! The session list and the summary of the selected session.
 
-use super::{put, Theme};
-use crate::app::sessions::Entry;
+use super::{Theme, put};
 use crate::app::App;
+use crate::app::sessions::Entry;
 use crate::fmt::{thousands, tokens};
 use crate::model::{Model, SessionOrigin};
 use crate::sanitize::{one_line, truncate};
@@ -39,7 +39,11 @@ struct Cols {
 
 fn cols(width: u16) -> Cols {
     let w = usize::from(width);
-    Cols { id: if w >= 140 { 36 } else { 14 }, user: if w >= 100 { 12 } else { 0 }, spans: w >= 100 }
+    Cols {
+        id: if w >= 140 { 36 } else { 14 },
+        user: if w >= 100 { 12 } else { 0 },
+        spans: w >= 100,
+    }
 }
 
 pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
@@ -51,7 +55,13 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let l = &app.sessions;
     let arrow = if l.reverse { "▲" } else { "▼" };
     let sort = l.sort.map(|k| k.label()).unwrap_or("start");
-    let mark = |name: &str, key: &str| if sort == key { format!("{name}{arrow}") } else { name.to_owned() };
+    let mark = |name: &str, key: &str| {
+        if sort == key {
+            format!("{name}{arrow}")
+        } else {
+            name.to_owned()
+        }
+    };
     let mut head = format!(
         "  {} {} {} {} ",
         pad("SESSION", c.id),
@@ -63,7 +73,11 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         head.push_str(&rpad("SPANS", 6));
         head.push(' ');
     }
-    head.push_str(&format!("{} {} ", rpad(&mark("TOKENS", "tokens"), 7), rpad(&mark("ERR", "errors"), 4)));
+    head.push_str(&format!(
+        "{} {} ",
+        rpad(&mark("TOKENS", "tokens"), 7),
+        rpad(&mark("ERR", "errors"), 4)
+    ));
     if c.user > 0 {
         head.push_str(&pad("USER", c.user));
         head.push(' ');
@@ -76,19 +90,45 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         let line = row_line(model, app, *entry, &c, usize::from(area.width), theme);
         let y = area.y + row;
         if i == l.selected {
-            buf.set_style(Rect { y, height: 1, ..area }, theme.selected);
+            buf.set_style(
+                Rect {
+                    y,
+                    height: 1,
+                    ..area
+                },
+                theme.selected,
+            );
         }
         buf.set_line(area.x, y, &line, area.width);
         if i == l.selected {
-            buf.set_style(Rect { y, height: 1, ..area }, theme.selected);
+            buf.set_style(
+                Rect {
+                    y,
+                    height: 1,
+                    ..area
+                },
+                theme.selected,
+            );
         }
     }
     if l.rows.is_empty() {
-        put(buf, area, 1, &Line::from(Span::styled("  no sessions", theme.dim)));
+        put(
+            buf,
+            area,
+            1,
+            &Line::from(Span::styled("  no sessions", theme.dim)),
+        );
     }
 }
 
-fn row_line<'a>(model: &Model, app: &App, entry: Entry, c: &Cols, width: usize, theme: &Theme) -> Line<'a> {
+fn row_line<'a>(
+    model: &Model,
+    app: &App,
+    entry: Entry,
+    c: &Cols,
+    width: usize,
+    theme: &Theme,
+) -> Line<'a> {
     let (marker, id, start, dur, turns, spans, tok, errs, user, input, origin_style) = match entry {
         Entry::Session(s) => {
             let sess = model.session(s);
@@ -102,8 +142,18 @@ fn row_line<'a>(model: &Model, app: &App, entry: Entry, c: &Cols, width: usize, 
                 u64::from(sess.spans),
                 sess.tokens[2],
                 sess.errors,
-                if sess.user == 0 { "-".to_owned() } else { one_line(model.str(sess.user)) },
-                app.sessions.first_inputs.get(&s).cloned().flatten().map(|t| one_line(&t)).unwrap_or_default(),
+                if sess.user == 0 {
+                    "-".to_owned()
+                } else {
+                    one_line(model.str(sess.user))
+                },
+                app.sessions
+                    .first_inputs
+                    .get(&s)
+                    .cloned()
+                    .flatten()
+                    .map(|t| one_line(&t))
+                    .unwrap_or_default(),
                 if inferred { theme.inferred } else { theme.ok },
             )
         }
@@ -112,11 +162,17 @@ fn row_line<'a>(model: &Model, app: &App, entry: Entry, c: &Cols, width: usize, 
             (
                 "○",
                 "(unsessioned)".to_owned(),
-                short_time(ts.clone().map(|t| t.start).filter(|&v| v > 0).min().unwrap_or(0)),
+                short_time(
+                    ts.clone()
+                        .map(|t| t.start)
+                        .filter(|&v| v > 0)
+                        .min()
+                        .unwrap_or(0),
+                ),
                 "-".to_owned(),
                 model.unsessioned.len(),
                 ts.clone().map(|t| u64::from(t.span_count())).sum(),
-                ts.clone().map(|t| t.tokens[2]).sum(),
+                ts.clone().map(|t| t.tokens()[2]).sum(),
                 ts.map(|t| t.errors).sum(),
                 "-".to_owned(),
                 "traces with no session id".to_owned(),
@@ -126,21 +182,42 @@ fn row_line<'a>(model: &Model, app: &App, entry: Entry, c: &Cols, width: usize, 
     };
     let mut spans_out = vec![
         Span::styled(format!(" {marker}"), origin_style),
-        Span::raw(format!(" {} {} {} {} ", pad(&id, c.id), pad(&start, 11), rpad(&dur, 7), rpad(&turns.to_string(), 6))),
+        Span::raw(format!(
+            " {} {} {} {} ",
+            pad(&id, c.id),
+            pad(&start, 11),
+            rpad(&dur, 7),
+            rpad(&turns.to_string(), 6)
+        )),
     ];
     if c.spans {
         spans_out.push(Span::raw(format!("{} ", rpad(&thousands(spans), 6))));
     }
     spans_out.push(Span::raw(format!("{} ", rpad(&tokens(tok), 7))));
     spans_out.push(Span::styled(
-        format!("{} ", rpad(&if errs > 0 { format!("✗{errs}") } else { "·".into() }, 4)),
+        format!(
+            "{} ",
+            rpad(
+                &if errs > 0 {
+                    format!("✗{errs}")
+                } else {
+                    "·".into()
+                },
+                4
+            )
+        ),
         if errs > 0 { theme.error } else { theme.dim },
     ));
     if c.user > 0 {
         spans_out.push(Span::styled(format!("{} ", pad(&user, c.user)), theme.dim));
     }
-    let used: usize = spans_out.iter().map(|s| crate::app::detail::width(&s.content)).sum();
-    spans_out.push(Span::raw(truncate(&input, width.saturating_sub(used)).into_owned()));
+    let used: usize = spans_out
+        .iter()
+        .map(|s| crate::app::detail::width(&s.content))
+        .sum();
+    spans_out.push(Span::raw(
+        truncate(&input, width.saturating_sub(used)).into_owned(),
+    ));
     Line::from(spans_out)
 }
 
@@ -152,19 +229,38 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     for x in area.left()..area.right() {
         buf.set_string(x, area.y, "─", theme.border);
     }
-    let inner = Rect { y: area.y + 1, height: area.height - 1, ..area };
-    let Some(entry) = app.sessions.selected_entry() else { return };
+    let inner = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    let Some(entry) = app.sessions.selected_entry() else {
+        return;
+    };
     let lines: Vec<Line<'_>> = match entry {
         Entry::Session(s) => {
             let sess = model.session(s);
             let origin = match sess.origin {
                 SessionOrigin::Inferred => "inferred".to_owned(),
-                _ => format!("explicit, {}", sess.key.map_or("?", crate::format::keys::SessionKey::name)),
+                _ => format!(
+                    "explicit, {}",
+                    sess.key.map_or("?", crate::format::keys::SessionKey::name)
+                ),
             };
-            let user = if sess.user == 0 { String::new() } else { format!(" · user {}", one_line(model.str(sess.user))) };
-            let cost = sess.cost.map(|c| format!(" · cost {}", crate::fmt::cost(c))).unwrap_or_default();
+            let user = if sess.user == 0 {
+                String::new()
+            } else {
+                format!(" · user {}", one_line(model.str(sess.user)))
+            };
+            let cost = sess
+                .cost
+                .map(|c| format!(" · cost {}", crate::fmt::cost(c)))
+                .unwrap_or_default();
             vec![
-                Line::from(vec![Span::styled(one_line(model.session_id(s)), theme.title), Span::styled(format!(" ({origin}){user}"), theme.dim)]),
+                Line::from(vec![
+                    Span::styled(one_line(model.session_id(s)), theme.title),
+                    Span::styled(format!(" ({origin}){user}"), theme.dim),
+                ]),
                 Line::from(format!(
                     "{} → {} ({}) · {} turns · {} spans · {} errors",
                     short_time(sess.start),
@@ -184,7 +280,10 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         }
         Entry::Unsessioned => vec![
             Line::from(Span::styled("Unsessioned traces", theme.title)),
-            Line::from(format!("{} traces no session id claims; every span stays reachable here.", model.unsessioned.len())),
+            Line::from(format!(
+                "{} traces no session id claims; every span stays reachable here.",
+                model.unsessioned.len()
+            )),
         ],
     };
     for (i, l) in lines.iter().enumerate() {

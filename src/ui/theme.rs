@@ -39,7 +39,9 @@ impl Theme {
             dim: fg(Color::DarkGray),
             title: Style::new().add_modifier(Modifier::BOLD),
             header: Style::new().fg(Color::Black).bg(Color::Cyan),
-            selected: Style::new().bg(Color::Rgb(40, 60, 90)).add_modifier(Modifier::BOLD),
+            selected: Style::new()
+                .bg(Color::Rgb(40, 60, 90))
+                .add_modifier(Modifier::BOLD),
             error: fg(Color::Red).add_modifier(Modifier::BOLD),
             warn: fg(Color::Yellow),
             ok: fg(Color::Green),

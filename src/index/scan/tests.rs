@@ -18,7 +18,24 @@ fn only(out: &ChunkOut) -> &SpanRec {
 }
 
 fn session(out: &ChunkOut, s: &SpanRec) -> (String, Option<SessionKey>) {
-    (out.strings.get(s.session).to_owned(), s.session_key())
+    let i = out
+        .spans
+        .iter()
+        .position(|x| std::ptr::eq(x, s))
+        .and_then(|i| u32::try_from(i).ok());
+    match out.own_sessions.iter().find(|o| Some(o.span) == i) {
+        Some(o) => (out.strings.get(o.session).to_owned(), Some(o.key)),
+        None => (String::new(), None),
+    }
+}
+
+fn style(out: &ChunkOut, s: &SpanRec) -> Style {
+    let i = out
+        .spans
+        .iter()
+        .position(|x| std::ptr::eq(x, s))
+        .unwrap_or(usize::MAX);
+    Style::from_u8(out.styles.get(i).copied().unwrap_or(0))
 }
 
 #[test]
@@ -30,7 +47,7 @@ fn phoenix_flat_record() {
     assert_eq!(s.span_id, 0x68bf_1a98_f1f4_9275);
     assert_eq!(
         out.traces[0].key,
-        TraceKey::Hex(0xf782_f908_e784_a0d0_a34e_22ce_0b0e_fffd)
+        TraceKey::hex(0xf782_f908_e784_a0d0_a34e_22ce_0b0e_fffd)
     );
     assert!(!s.has(flag::HAS_PARENT));
     assert_eq!(s.start, 1_795_313_493_744_000_000);
@@ -43,7 +60,7 @@ fn phoenix_flat_record() {
     let e = out.extras[s.extra as usize];
     assert_eq!(e.prompt, 12);
     assert_eq!(out.strings.get(e.user), "u-7");
-    assert_eq!(s.style(), Style::Flat);
+    assert_eq!(style(&out, s), Style::Flat);
 }
 
 #[test]
@@ -109,7 +126,7 @@ fn otlp_line_with_typed_values() {
     let e = out.extras[s.extra as usize];
     assert_eq!((e.prompt, e.cost), (12, 0.5));
     assert_eq!(out.strings.get(e.user), "u9");
-    assert_eq!(s.style(), Style::Otlp);
+    assert_eq!(style(&out, s), Style::Otlp);
     // Both spans share the trace despite the case difference.
     assert_eq!(out.traces.len(), 1);
     assert_eq!(out.records, 1);
@@ -125,7 +142,7 @@ fn protobuf_json_base64_ids() {
     assert_eq!(s.parent_id, 0x35cd_fb3c_0553_c357);
     assert_eq!(
         out.traces[0].key,
-        TraceKey::Hex(0x398f_f7d6_4ebb_88fc_a468_e29a_11b8_f8fd)
+        TraceKey::hex(0x398f_f7d6_4ebb_88fc_a468_e29a_11b8_f8fd)
     );
     assert_eq!(s.status(), Status::Ok);
     assert_eq!(s.kind(), Kind::Unknown);
@@ -163,7 +180,7 @@ fn mlflow_document_session_and_assessments() {
     );
     let s = only(&out);
     assert_eq!(s.kind(), Kind::Agent);
-    assert_eq!(s.style(), Style::Mlflow);
+    assert_eq!(style(&out, s), Style::Mlflow);
     let t = out.traces[s.trace as usize];
     assert!(t.mlflow_id);
     assert_eq!(out.strings.get(t.meta_session), "sess-42");
