@@ -126,9 +126,15 @@ fn child_index(path: &Path) {
         eprintln!(
             "spans {:.1}MB (cap {:.1}) extras {:.1}MB traces {:.1}MB strings {} own {} problems {}",
             mb(index.spans.len(), std::mem::size_of_val(&index.spans[0])),
-            mb(index.spans.capacity(), std::mem::size_of_val(&index.spans[0])),
+            mb(
+                index.spans.capacity(),
+                std::mem::size_of_val(&index.spans[0])
+            ),
             mb(index.extras.capacity(), 24),
-            mb(index.traces.capacity(), std::mem::size_of_val(&index.traces[0])),
+            mb(
+                index.traces.capacity(),
+                std::mem::size_of_val(&index.traces[0])
+            ),
             index.strings.len(),
             index.own_sessions.len(),
             index.problems.len()

@@ -40,8 +40,10 @@ pub fn tokens(n: u64) -> String {
 pub fn cost(usd: f64) -> String {
     if usd >= 1.0 {
         format!("${usd:.2}")
-    } else {
+    } else if usd >= 0.01 {
         format!("${usd:.4}")
+    } else {
+        format!("${usd:.6}")
     }
 }
 
@@ -56,6 +58,7 @@ mod tests {
         assert_eq!(thousands(100), "100");
         assert_eq!(percent(1, 3), "33.3%");
         assert_eq!(tokens(12_345), "12.3k");
-        assert_eq!(cost(0.00012), "$0.0001");
+        assert_eq!(cost(0.00012), "$0.000120");
+        assert_eq!(cost(0.5), "$0.5000");
     }
 }

@@ -146,12 +146,12 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
                 spans: ts.clone().map(crate::model::Trace::span_count).sum(),
                 errors: ts.clone().map(|t| t.errors).sum(),
                 tokens: tokens(ts.clone().fold([0; 3], |a, t| {
-                    {
-                        let t = t.tokens();
-                        [a[0] + t[0], a[1] + t[1], a[2] + t[2]]
-                    }
+                    let t = t.tokens();
+                    [a[0] + t[0], a[1] + t[1], a[2] + t[2]]
                 })),
-                cost: ts.filter_map(crate::model::Trace::cost).reduce(|a, b| a + b),
+                cost: ts
+                    .filter_map(crate::model::Trace::cost)
+                    .reduce(|a, b| a + b),
             }
         }
     };

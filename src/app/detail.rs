@@ -113,8 +113,11 @@ impl DetailView {
             p => format!("parent {}", idx.span_id_of(model.span(p))),
         };
         out.push(Line::Meta(format!(
-            "span {}  trace {}  {parent}",
-            idx.span_id_of(rec),
+            "span {} · {parent}",
+            idx.span_id_of(rec)
+        )));
+        out.push(Line::Meta(format!(
+            "trace {}",
             idx.trace_id_text(rec.trace)
         )));
         let start = if rec.start > 0 {

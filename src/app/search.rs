@@ -83,6 +83,16 @@ impl Matches {
         self.engine(scope).map(Engine::injector)
     }
 
+    /// Waits for the engines to finish matching (tests, scripted use).
+    pub fn settle(&mut self) {
+        if let Some(e) = self.sessions.as_mut() {
+            e.settle();
+        }
+        if let Some((_, e)) = self.spans.as_mut() {
+            e.settle();
+        }
+    }
+
     /// Lets the engines publish new results; true if the screen should change.
     pub fn tick(&mut self) -> bool {
         let a = self.sessions.as_mut().is_some_and(|e| e.tick(5));

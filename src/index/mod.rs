@@ -122,7 +122,11 @@ impl Index {
         match *key {
             TraceKey::Hex(hi, lo) => {
                 let hex = crate::ids::hex128(u128::from(hi) << 64 | u128::from(lo));
-                if self.meta(trace).mlflow_id { format!("tr-{hex}") } else { hex }
+                if self.meta(trace).mlflow_id {
+                    format!("tr-{hex}")
+                } else {
+                    hex
+                }
             }
             TraceKey::Text(s) => self.strings.get(s).to_owned(),
         }
@@ -445,7 +449,8 @@ impl Merger {
                     traces.push(key);
                     u32::try_from(traces.len() - 1).unwrap_or(u32::MAX)
                 });
-                let has_meta = t.mlflow_id || t.meta_session != 0 || t.meta_user != 0 || t.info.is_some();
+                let has_meta =
+                    t.mlflow_id || t.meta_session != 0 || t.meta_user != 0 || t.info.is_some();
                 if has_meta {
                     let m = self.trace_meta.entry(g).or_default();
                     m.mlflow_id |= t.mlflow_id;

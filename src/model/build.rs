@@ -419,10 +419,8 @@ pub(super) fn aggregate(s: &mut Session, traces: &[Trace]) {
     s.end = ts.clone().map(|t| t.end).max().unwrap_or(0);
     s.user = ts.clone().map(|t| t.user).find(|&u| u != 0).unwrap_or(0);
     s.tokens = ts.clone().fold([0; 3], |a, t| {
-        {
-            let t = t.tokens();
-            [a[0] + t[0], a[1] + t[1], a[2] + t[2]]
-        }
+        let t = t.tokens();
+        [a[0] + t[0], a[1] + t[1], a[2] + t[2]]
     });
     s.cost = ts.filter_map(Trace::cost).reduce(|a, b| a + b);
 }

@@ -51,9 +51,32 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App, theme: &Theme) {
     overlay::draw(buf, area, app, theme);
 }
 
-/// Writes a line clipped to `area`'s width at row `y` of it.
+/// Writes a line at row `row` of `area`, ending it with `…` if it does not fit.
 fn put(buf: &mut Buffer, area: Rect, row: u16, line: &Line<'_>) {
     if row < area.height {
-        buf.set_line(area.x, area.y + row, line, area.width);
+        buf.set_line(area.x, area.y + row, &fit(line, area.width), area.width);
     }
+}
+
+/// The line cut to `width` columns with a `…` marker, so nothing is cut silently.
+fn fit<'a>(line: &Line<'a>, width: u16) -> Line<'a> {
+    let width = usize::from(width);
+    if line.width() <= width {
+        return line.clone();
+    }
+    let mut out = Vec::new();
+    let mut used = 0;
+    for span in &line.spans {
+        let w = crate::app::detail::width(&span.content);
+        if used + w < width {
+            out.push(span.clone());
+            used += w;
+            continue;
+        }
+        let room = width.saturating_sub(used);
+        let cut = crate::sanitize::truncate(&span.content, room).into_owned();
+        out.push(ratatui::text::Span::styled(cut, span.style));
+        break;
+    }
+    Line::from(out).style(line.style)
 }

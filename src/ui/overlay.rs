@@ -128,7 +128,13 @@ fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
     let lines = help_lines();
     let h = (u16::try_from(lines.len()).unwrap_or(0) + 6).min(area.height);
     let r = centered(area, 96, h);
-    let inner = boxed(buf, r, "keys (any key closes)", theme);
+    let more = usize::from(h) < lines.len() + 6;
+    let title = if more {
+        "keys (j/k scroll · any other key closes)"
+    } else {
+        "keys (any key closes)"
+    };
+    let inner = boxed(buf, r, title, theme);
     let mut text: Vec<Line<'_>> = vec![
         Line::from(Span::styled(
             "Markers: ● explicit session · ~ inferred · ✗ error · ⊘ orphan (parent not in file) · ◆ evaluation · ◇ scorer error",

@@ -309,7 +309,7 @@ fn turns(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 break;
             }
             let ry = area.y + u16::try_from(y).unwrap_or(u16::MAX);
-            buf.set_line(area.x, ry, &line, area.width);
+            buf.set_line(area.x, ry, &super::fit(&line, area.width), area.width);
             if i == tv.selected {
                 let style = if focused {
                     theme.selected

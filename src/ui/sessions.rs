@@ -99,7 +99,7 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 theme.selected,
             );
         }
-        buf.set_line(area.x, y, &line, area.width);
+        buf.set_line(area.x, y, &super::fit(&line, area.width), area.width);
         if i == l.selected {
             buf.set_style(
                 Rect {

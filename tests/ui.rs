@@ -1,0 +1,129 @@
+//! View snapshots on a test backend (insta), at 80×24 and a wide size, plus renders at tiny
+//! sizes that must not panic. Review changes with `cargo insta review`.
+
+mod common;
+
+use common::{PHOENIX, app, press, render, screen, typed};
+use sesstui::app::App;
+use sesstui::app::action::Action::*;
+
+fn snap(name: &str, a: &mut App, w: u16, h: u16) {
+    let t = render(a, w, h);
+    let text = screen(&t);
+    assert!(
+        !text.contains('\u{1b}'),
+        "escape sequence reached the screen"
+    );
+    insta::assert_snapshot!(name, text);
+}
+
+#[test]
+fn session_list() {
+    let mut a = app(&[PHOENIX], 80, 24);
+    snap("sessions_80x24", &mut a, 80, 24);
+    snap("sessions_160x40", &mut a, 160, 40);
+    press(&mut a, &[CycleSort, CycleSort, CycleSort]);
+    snap("sessions_sorted_by_tokens_80x24", &mut a, 80, 24);
+}
+
+#[test]
+fn turns() {
+    let mut a = app(&[PHOENIX], 80, 24);
+    press(&mut a, &[Open]);
+    snap("turns_80x24", &mut a, 80, 24);
+    press(&mut a, &[Toggle]);
+    snap("turns_unfolded_input_80x24", &mut a, 80, 24);
+    let mut wide = app(&[PHOENIX], 160, 40);
+    press(&mut wide, &[Down, Open, Down, Down]);
+    snap("turns_with_detail_160x40", &mut wide, 160, 40);
+}
+
+#[test]
+fn tree() {
+    let mut a = app(&[PHOENIX], 80, 24);
+    press(&mut a, &[Open, ShowTree, ExpandAll]);
+    snap("tree_80x24", &mut a, 80, 24);
+    let mut wide = app(&["fixtures/otlp/session_keys.jsonl"], 160, 40);
+    press(&mut wide, &[Bottom, Open, ShowTree, ExpandAll]);
+    snap("tree_unsessioned_160x40", &mut wide, 160, 40);
+}
+
+#[test]
+fn detail() {
+    let mut a = app(&[PHOENIX], 80, 24);
+    press(&mut a, &[Open, Down, Open]);
+    snap("detail_llm_call_80x24", &mut a, 80, 24);
+    press(&mut a, &[PageDown]);
+    snap("detail_llm_call_page2_80x24", &mut a, 80, 24);
+    let mut ml = app(&["fixtures/mlflow/traces_get.json"], 160, 40);
+    press(&mut ml, &[Open, ShowDetail]);
+    snap("detail_mlflow_root_160x40", &mut ml, 160, 40);
+}
+
+#[test]
+fn search_and_help() {
+    let mut a = app(&[PHOENIX], 80, 24);
+    press(&mut a, &[Search]);
+    typed(&mut a, "sess");
+    snap("search_sessions_80x24", &mut a, 80, 24);
+    press(&mut a, &[Cancel, Help]);
+    snap("help_80x24", &mut a, 80, 24);
+    snap("help_160x48", &mut a, 160, 48);
+}
+
+#[test]
+fn diagnostics() {
+    let mut a = app(&["fixtures/malformed/mixed.jsonl"], 80, 24);
+    press(&mut a, &[Diagnostics]);
+    snap("diagnostics_80x24", &mut a, 80, 24);
+}
+
+#[test]
+fn text_from_traces_is_sanitised_on_screen() {
+    let mut a = app(&[PHOENIX], 100, 30);
+    press(&mut a, &[Down, Open]);
+    let text = screen(&render(&mut a, 100, 30));
+    assert!(text.contains("␛[31mred"), "{text}");
+}
+
+#[test]
+fn tiny_sizes_do_not_panic() {
+    for (w, h) in [(0, 0), (1, 1), (10, 3), (20, 5), (40, 12)] {
+        let mut a = app(&[PHOENIX], 80, 24);
+        render(&mut a, w, h);
+        press(&mut a, &[Open]);
+        render(&mut a, w, h);
+        press(&mut a, &[ShowTree, ExpandAll]);
+        render(&mut a, w, h);
+        press(&mut a, &[ShowDetail, PageDown]);
+        render(&mut a, w, h);
+        press(&mut a, &[Search]);
+        typed(&mut a, "x");
+        render(&mut a, w, h);
+        press(&mut a, &[Cancel, Help]);
+        render(&mut a, w, h);
+        press(&mut a, &[Cancel, Diagnostics]);
+        render(&mut a, w, h);
+    }
+}
+
+#[test]
+fn selection_is_marked_without_colour() {
+    let mut a = app(&[PHOENIX], 80, 24);
+    let t = render(&mut a, 80, 24);
+    let buf = t.backend().buffer();
+    // Row 2 is the first session (row 0 header, row 1 column titles): reversed in mono.
+    let style = buf[(5, 2)].style();
+    assert!(
+        style
+            .add_modifier
+            .contains(ratatui::style::Modifier::REVERSED),
+        "{style:?}"
+    );
+    assert!(
+        !buf[(5, 3)]
+            .style()
+            .add_modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
+}
