@@ -14,7 +14,21 @@ impl Tmux {
     fn start(name: &str, w: u16, h: u16) -> Option<Tmux> {
         let socket = format!("sesstui-{}-{name}", std::process::id());
         let t = Tmux { socket };
-        let ok = t.cmd(&["-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", &w.to_string(), "-y", &h.to_string(), "sh"]).is_some();
+        let ok = t
+            .cmd(&[
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "s",
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+                "sh",
+            ])
+            .is_some();
         if !ok {
             return None;
         }
@@ -24,8 +38,15 @@ impl Tmux {
     }
 
     fn cmd(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -37,7 +58,8 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-J", "-t", "s"]).unwrap_or_default()
+        self.cmd(&["capture-pane", "-p", "-J", "-t", "s"])
+            .unwrap_or_default()
     }
 
     /// Waits up to 10 s for the screen to satisfy `pred`; panics with the last screen.
@@ -56,20 +78,33 @@ impl Tmux {
     }
 
     fn flags(&self) -> String {
-        self.cmd(&["display", "-p", "-t", "s", "#{alternate_on} #{cursor_flag}"]).unwrap_or_default().trim().to_owned()
+        self.cmd(&["display", "-p", "-t", "s", "#{alternate_on} #{cursor_flag}"])
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
     }
 }
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-L").arg(&self.socket).arg("kill-server").output();
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
     }
 }
 
 fn launch(t: &Tmux, fixture: &str) {
     let bin = env!("CARGO_BIN_EXE_sesstui");
     let root = env!("CARGO_MANIFEST_DIR");
-    t.cmd(&["send-keys", "-t", "s", &format!("cd {root} && {bin} {fixture}; echo EXITED-$?"), "Enter"]);
+    t.cmd(&[
+        "send-keys",
+        "-t",
+        "s",
+        &format!("cd {root} && {bin} {fixture}; echo EXITED-$?"),
+        "Enter",
+    ]);
 }
 
 #[test]
@@ -78,8 +113,14 @@ fn copy_a_span_over_osc52_then_quit_cleanly() {
         panic!("tmux is required for this test (.ci/run installs it)");
     };
     launch(&t, "fixtures/phoenix/spans_df_epoch_ms.jsonl");
-    t.until("the session list", |s| s.contains("FIRST INPUT") && s.contains("sess-travel-01"));
-    assert_eq!(t.flags(), "1 0", "alternate screen on, cursor hidden while running");
+    t.until("the session list", |s| {
+        s.contains("FIRST INPUT") && s.contains("sess-travel-01")
+    });
+    assert_eq!(
+        t.flags(),
+        "1 0",
+        "alternate screen on, cursor hidden while running"
+    );
     t.keys(&["Enter"]);
     t.until("the turns", |s| s.contains("Turn 1"));
     t.keys(&["2", "j", "j"]);
@@ -94,7 +135,8 @@ fn copy_a_span_over_osc52_then_quit_cleanly() {
         .to_owned();
     // The expected text: that span's record, pretty-printed, computed by the library.
     let model = sesstui::load::load(
-        &[std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/phoenix/spans_df_epoch_ms.jsonl")],
+        &[std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/phoenix/spans_df_epoch_ms.jsonl")],
         &sesstui::index::progress::Progress::default(),
     )
     .expect("fixture");
@@ -113,7 +155,11 @@ fn copy_a_span_over_osc52_then_quit_cleanly() {
     assert_eq!(got, want, "tmux's clipboard holds exactly the span's JSON");
     t.keys(&["q"]);
     t.until("the shell again", |s| s.contains("EXITED-0"));
-    assert_eq!(t.flags(), "0 1", "alternate screen off and cursor visible after quitting");
+    assert_eq!(
+        t.flags(),
+        "0 1",
+        "alternate screen off and cursor visible after quitting"
+    );
 }
 
 #[test]
@@ -129,7 +175,10 @@ fn ctrl_c_restores_the_terminal() {
     t.until("the shell again", |s| s.contains("EXITED-0"));
     assert_eq!(t.flags(), "0 1");
     let screen = t.screen();
-    assert!(!screen.contains("FIRST INPUT"), "the explorer's screen is gone:\n{screen}");
+    assert!(
+        !screen.contains("FIRST INPUT"),
+        "the explorer's screen is gone:\n{screen}"
+    );
 }
 
 #[test]
@@ -139,20 +188,39 @@ fn no_color_and_narrow_terminals_still_work() {
     };
     let bin = env!("CARGO_BIN_EXE_sesstui");
     let root = env!("CARGO_MANIFEST_DIR");
-    t.cmd(&["send-keys", "-t", "s", &format!("cd {root} && NO_COLOR=1 {bin} fixtures/mlflow/traces_get_lines.jsonl; echo EXITED-$?"), "Enter"]);
+    t.cmd(&[
+        "send-keys",
+        "-t",
+        "s",
+        &format!(
+            "cd {root} && NO_COLOR=1 {bin} fixtures/mlflow/traces_get_lines.jsonl; echo EXITED-$?"
+        ),
+        "Enter",
+    ]);
     t.until("the session list", |s| s.contains("sess-"));
-    let colored = t.cmd(&["capture-pane", "-p", "-e", "-t", "s"]).unwrap_or_default();
+    let colored = t
+        .cmd(&["capture-pane", "-p", "-e", "-t", "s"])
+        .unwrap_or_default();
     // tmux re-encodes attributes as SGR sequences; 39/49 mean "default colour".
     let colour_set = colored.split('\u{1b}').any(|seq| {
-        let params = seq.strip_prefix('[').and_then(|p| p.split('m').next()).unwrap_or("");
+        let params = seq
+            .strip_prefix('[')
+            .and_then(|p| p.split('m').next())
+            .unwrap_or("");
         params.split(';').any(|p| {
             matches!(p.len(), 2..=3)
-                && (p.starts_with('3') || p.starts_with('4') || p.starts_with('9') || p.starts_with("10"))
+                && (p.starts_with('3')
+                    || p.starts_with('4')
+                    || p.starts_with('9')
+                    || p.starts_with("10"))
                 && !matches!(p, "39" | "49")
         })
     });
     assert!(!colour_set, "no colour codes with NO_COLOR:\n{colored}");
-    assert!(colored.contains("\u{1b}[7m") || colored.contains(";7m"), "selection still shown (reverse video)");
+    assert!(
+        colored.contains("\u{1b}[7m") || colored.contains(";7m"),
+        "selection still shown (reverse video)"
+    );
     t.cmd(&["resize-window", "-t", "s", "-x", "100", "-y", "30"]);
     t.until("a redraw at the new size", |s| s.contains("FIRST INPUT"));
     t.keys(&["q"]);

@@ -84,7 +84,7 @@ impl TurnsView {
                 });
             }
             rows.push(Row::Output(t));
-            let first_eval = model.trace(t).evals.start;
+            let first_eval = model.first_eval(t);
             for (i, e) in model.trace_evals(t).iter().enumerate() {
                 if e.eval.session.is_none() {
                     rows.push(Row::Eval {

@@ -58,7 +58,7 @@ struct Builder {
     own: Vec<(u32, OwnSession)>,
     own_at: usize,
     /// Per span: 0 unvisited, 1 on the current parent walk, 2 done (cycle search).
-    state: Vec<u8>,
+    state: Visits,
     ids: Vec<(u128, u32)>,
 }
 
@@ -98,7 +98,7 @@ impl Builder {
             trace_start,
             own,
             own_at: 0,
-            state: vec![0; n],
+            state: Visits::new(n),
             ids: Vec::new(),
         }
     }
@@ -172,7 +172,6 @@ impl Builder {
             errors: 0,
             tokens: [0; 3],
             cost: None,
-            evals: 0..0,
         };
         self.summarize(index, t, &mut trace);
         self.traces.push(trace);
@@ -184,17 +183,17 @@ impl Builder {
         for k in kept {
             let start = self.by_trace[k];
             let mut at = start;
-            while at != NONE && self.state[at as usize] == 0 {
-                self.state[at as usize] = 1;
+            while at != NONE && self.state.get(at) == 0 {
+                self.state.set(at, 1);
                 path.push(at);
                 at = self.parent[at as usize];
             }
-            if at != NONE && self.state[at as usize] == 1 {
+            if at != NONE && self.state.get(at) == 1 {
                 self.parent[at as usize] = NONE;
                 self.issues.cycles.push(at);
             }
             for p in path.drain(..) {
-                self.state[p as usize] = 2;
+                self.state.set(p, 2);
             }
         }
     }
@@ -326,6 +325,26 @@ fn resolve_session(
                 .map(|&v| index.strings.get(v).to_owned())
                 .collect(),
         })
+    }
+}
+
+/// Two bits per span for the cycle search: 0 unvisited, 1 on the current walk, 2 done.
+struct Visits(Vec<u64>);
+
+impl Visits {
+    fn new(n: usize) -> Visits {
+        Visits(vec![0; n.div_ceil(32)])
+    }
+    fn get(&self, i: u32) -> u64 {
+        let i = i as usize;
+        self.0.get(i / 32).map_or(2, |w| w >> (i % 32 * 2) & 3)
+    }
+    fn set(&mut self, i: u32, v: u64) {
+        let i = i as usize;
+        if let Some(w) = self.0.get_mut(i / 32) {
+            let shift = i % 32 * 2;
+            *w = (*w & !(3 << shift)) | (v << shift);
+        }
     }
 }
 
@@ -492,14 +511,7 @@ fn attach_evals(model: &mut Model) {
         .collect();
     evals.extend(resolve_refs(model));
     evals.sort_by_key(|e| e.trace);
-    let mut at = 0usize;
-    for (t, trace) in model.traces.iter_mut().enumerate() {
-        let start = at;
-        while evals.get(at).is_some_and(|e| e.trace as usize == t) {
-            at += 1;
-        }
-        trace.evals = u32::try_from(start).unwrap_or(NONE)..u32::try_from(at).unwrap_or(NONE);
-    }
+
     for (i, e) in evals.iter().enumerate() {
         let Some(name) = &e.eval.session else {
             continue;

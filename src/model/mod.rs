@@ -64,8 +64,6 @@ pub struct Trace {
     /// Prompt, completion, total; each LLM call counted once (saturating).
     pub tokens: [u32; 3],
     pub cost: Option<f32>,
-    /// Evaluations about this trace: range into `Model::evals`.
-    pub evals: Range<u32>,
 }
 
 impl Trace {
@@ -223,10 +221,16 @@ impl Model {
         }
     }
 
-    /// Evaluations of a trace.
+    /// Evaluations of a trace (`evals` is sorted by trace).
     pub fn trace_evals(&self, t: u32) -> &[Eval] {
-        let r = &self.traces[t as usize].evals;
-        &self.evals[r.start as usize..r.end as usize]
+        let start = self.evals.partition_point(|e| e.trace < t);
+        let end = self.evals.partition_point(|e| e.trace <= t);
+        &self.evals[start..end]
+    }
+
+    /// Index in `evals` of the first evaluation of trace `t`.
+    pub fn first_eval(&self, t: u32) -> u32 {
+        u32::try_from(self.evals.partition_point(|e| e.trace < t)).unwrap_or(NONE)
     }
 
     pub fn is_error(&self, span: u32) -> bool {
