@@ -10,7 +10,6 @@
 
 pub mod eval;
 pub mod keys;
-pub mod memo;
 mod mlflow;
 mod otlp;
 
@@ -118,20 +117,22 @@ pub trait Sink {
 const MAX_WALK_DEPTH: usize = 48;
 
 /// Walks one top-level JSON value (a line of JSONL or a whole document).
-pub fn walk<S: Sink>(buf: &[u8], c: &mut Cursor<'_>, sink: &mut S) -> Result<(), JsonError> {
-    let _ = buf;
-    let mut w = Walker {
-        sink,
-        path: Vec::with_capacity(128),
-        top: memo::Memo::default(),
-    };
-    w.value(c, 0)
+pub fn walk<S: Sink>(c: &mut Cursor<'_>, sink: &mut S) -> Result<(), JsonError> {
+    walk_with(c, sink, &mut Vec::new())
+}
+
+/// [`walk`], with a path buffer the caller keeps between records (no allocation per record).
+pub fn walk_with<S: Sink>(c: &mut Cursor<'_>, sink: &mut S, path: &mut Vec<u8>) -> Result<(), JsonError> {
+    path.clear();
+    let mut w = Walker { sink, path: std::mem::take(path) };
+    let r = w.value(c, 0);
+    *path = w.path;
+    r
 }
 
 struct Walker<'s, S: Sink> {
     sink: &'s mut S,
     path: Vec<u8>,
-    top: memo::Memo<Option<Top>>,
 }
 
 /// What a record's own key means, whichever exporter spelled it.
@@ -262,7 +263,7 @@ impl<S: Sink> Walker<'_, S> {
                 self.attr_value(c)?;
                 continue;
             }
-            let Some(top) = self.top.get(k, |k| TOP_KEYS.get(k).copied()) else {
+            let Some(&top) = TOP_KEYS.get(k) else {
                 c.skip_value()?;
                 continue;
             };

@@ -134,6 +134,8 @@ pub struct Collector<'b> {
     line_mark: (usize, u32),
     orphan_ids: bool,
     bits: Bits,
+    /// The walker's attribute-path buffer, kept between records.
+    path: Vec<u8>,
 }
 
 impl<'b> Collector<'b> {
@@ -150,6 +152,7 @@ impl<'b> Collector<'b> {
             line_mark: (0, 0),
             orphan_ids: false,
             bits: Bits::default(),
+            path: Vec::with_capacity(128),
         }
     }
 
@@ -180,13 +183,15 @@ impl<'b> Collector<'b> {
         } else {
             Cursor::new(bytes)
         };
-        let walked = format::walk(bytes, &mut c, self).and_then(|()| {
+        let mut path = std::mem::take(&mut self.path);
+        let walked = format::walk_with(&mut c, self, &mut path).and_then(|()| {
             if c.at_end() {
                 Ok(())
             } else {
                 Err(JsonError::unexpected(c.pos(), bytes[c.pos()]))
             }
         });
+        self.path = path;
         let reason = match &walked {
             Err(JsonError::Eof) if last => {
                 Some(Cow::Borrowed("truncated record: the file ends inside it"))

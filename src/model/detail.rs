@@ -111,7 +111,7 @@ impl SpanDetail {
             out: SpanDetail::default(),
         };
         let mut c = Cursor::new(bytes);
-        if let Err(e) = format::walk(bytes, &mut c, &mut sink) {
+        if let Err(e) = format::walk(&mut c, &mut sink) {
             sink.out.error = Some(e.to_string());
         }
         sink.out
