@@ -49,7 +49,7 @@ impl<T: Clone + Sync + Send + 'static> Engine<T> {
     /// Waits until matching is done (tests, small inputs).
     pub fn settle(&mut self) {
         for _ in 0..1000 {
-            let s = self.nucleo.tick(10);
+            let s = self.nucleo.tick(1);
             if !s.running {
                 return;
             }

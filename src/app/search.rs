@@ -114,8 +114,8 @@ pub fn session_haystack(model: &Model, entry: Entry) -> String {
             format!(
                 "{} {} {}",
                 model.session_id(s),
-                model.str(sess.user),
-                input.chars().take(300).collect::<String>()
+                model.str(sess.user).chars().take(16).collect::<String>(),
+                input.chars().take(100).collect::<String>()
             )
         }
         Entry::Unsessioned => "unsessioned".to_owned(),
@@ -126,7 +126,7 @@ pub fn session_haystack(model: &Model, entry: Entry) -> String {
         .collect();
     names.sort_unstable();
     names.dedup();
-    for n in names.into_iter().take(64) {
+    for n in names.into_iter().take(4) {
         h.push(' ');
         h.push_str(model.str(n));
     }
@@ -262,7 +262,8 @@ pub fn update(
     if !prompt.full_text {
         if let Some(e) = app.search.engine_mut(scope) {
             e.set_query(&prompt.query);
-            e.tick(10);
+            // Take results that are ready now; the matcher's notify wakes the runner for the rest.
+            e.tick(0);
         }
     }
     app.overlay = Overlay::Search(prompt);

@@ -122,9 +122,16 @@ pub fn walk<S: Sink>(c: &mut Cursor<'_>, sink: &mut S) -> Result<(), JsonError> 
 }
 
 /// [`walk`], with a path buffer the caller keeps between records (no allocation per record).
-pub fn walk_with<S: Sink>(c: &mut Cursor<'_>, sink: &mut S, path: &mut Vec<u8>) -> Result<(), JsonError> {
+pub fn walk_with<S: Sink>(
+    c: &mut Cursor<'_>,
+    sink: &mut S,
+    path: &mut Vec<u8>,
+) -> Result<(), JsonError> {
     path.clear();
-    let mut w = Walker { sink, path: std::mem::take(path) };
+    let mut w = Walker {
+        sink,
+        path: std::mem::take(path),
+    };
     let r = w.value(c, 0);
     *path = w.path;
     r

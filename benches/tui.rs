@@ -1,0 +1,167 @@
+//! Explorer latency on the ~1 GB benchmark export: time to the first frame, and keypress to
+//! finished frame (p50/p99) for moving in the session list, opening a session, opening a
+//! span's detail, and typing a search query. Frames are drawn to a 160×48 test backend, so
+//! this measures the app's update and drawing, not the terminal emulator.
+//!
+//! `cargo bench --bench tui` (run `cargo bench --bench index` first: it writes the export).
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sesstui::app::action::Action;
+use sesstui::app::{App, Effect, search};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn pct(mut v: Vec<Duration>, p: f64) -> f64 {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i].as_secs_f64() * 1e3
+}
+
+fn report(name: &str, v: Vec<Duration>) {
+    println!(
+        "{name:<28} p50 {:>7.2} ms   p99 {:>7.2} ms   ({} samples)",
+        pct(v.clone(), 0.5),
+        pct(v.clone(), 0.99),
+        v.len()
+    );
+}
+
+fn main() {
+    let mb: u64 = std::env::var("SESSTUI_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("target/bench-data/phoenix_{mb}mb.jsonl"));
+    if !path.exists() {
+        eprintln!(
+            "{} is missing: run `cargo bench --bench index` first",
+            path.display()
+        );
+        return;
+    }
+    let theme = sesstui::ui::Theme::color();
+    let (w, h) = (160, 48);
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+
+    // First frame: what the runner does before its first draw (the index builds behind it).
+    let t = Instant::now();
+    let progress = Arc::new(sesstui::index::progress::Progress::default());
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let (p, progress) = (vec![path.clone()], Arc::clone(&progress));
+        std::thread::spawn(move || {
+            let _ = tx.send(sesstui::load::load(&p, &progress).map(Arc::new));
+        });
+    }
+    let mut app = App::new(vec![path.display().to_string()]);
+    app.resize(w, h);
+    app.progress = progress.snapshot();
+    term.draw(|f| sesstui::ui::draw(f, &mut app, &theme))
+        .expect("draw");
+    let first_frame = t.elapsed();
+    let model = rx.recv().expect("index thread").expect("index");
+    let ready = t.elapsed();
+    app.loaded(model.clone());
+    println!(
+        "file                         {} ({} spans, {} sessions)",
+        path.display(),
+        model.index.spans.len(),
+        model.sessions.len()
+    );
+    println!(
+        "first frame                  {:>7.2} ms (index ready after {:.2} s)",
+        first_frame.as_secs_f64() * 1e3,
+        ready.as_secs_f64()
+    );
+
+    let mut step = |app: &mut App, actions: &[Action]| -> Duration {
+        let t = Instant::now();
+        for &a in actions {
+            for e in app.update(a) {
+                if let Effect::FillSearch(scope) = e {
+                    // The runner fills engines on a thread; done here up front, not timed below.
+                    let inj = app.search.injector(scope).expect("engine");
+                    search::fill(&model, scope, &inj);
+                    app.search.settle();
+                }
+            }
+        }
+        term.draw(|f| sesstui::ui::draw(f, app, &theme))
+            .expect("draw");
+        t.elapsed()
+    };
+
+    let moves: Vec<Duration> = (0..500).map(|_| step(&mut app, &[Action::Down])).collect();
+    report("move in session list", moves);
+
+    let mut opens = Vec::new();
+    for i in 0..100 {
+        step(
+            &mut app,
+            &[if i % 2 == 0 { Action::Down } else { Action::Up }],
+        );
+        opens.push(step(&mut app, &[Action::Open]));
+        step(&mut app, &[Action::Back]);
+    }
+    report("open a session", opens);
+
+    step(&mut app, &[Action::Top, Action::Open]);
+    let mut details = Vec::new();
+    let mut biggest = 0usize;
+    for _ in 0..100 {
+        step(&mut app, &[Action::Down]);
+        let d = step(&mut app, &[Action::ShowDetail]);
+        if let Some(s) = app.current_span() {
+            biggest = biggest.max(model.span(s).len as usize);
+        }
+        details.push(d);
+        step(&mut app, &[Action::Back]);
+    }
+    report("open a span's detail", details);
+    println!("  (largest record opened: {} bytes)", biggest);
+
+    step(&mut app, &[Action::Back, Action::Top, Action::Search]);
+    let mut typing = Vec::new();
+    let mut results = Vec::new();
+    for _ in 0..20 {
+        for c in "session".chars() {
+            typing.push(step(&mut app, &[Action::Input(c)]));
+            // The frame with the ranked results: when the matcher is done (the runner is woken
+            // by nucleo's notify and redraws).
+            let t = Instant::now();
+            app.search.settle();
+            let redraw = step(&mut app, &[]);
+            let _ = redraw;
+            results.push(*typing.last().expect("one") + t.elapsed());
+        }
+        for _ in 0..7 {
+            step(&mut app, &[Action::Backspace]);
+        }
+    }
+    report("type a search query", typing);
+    report("  ... until results shown", results);
+    // How long matching itself takes, query by query.
+    let mut matching = Vec::new();
+    let engine = app.search.sessions.as_mut().expect("engine");
+    for q in [
+        "s",
+        "se",
+        "ses",
+        "sess",
+        "sessi",
+        "sessio",
+        "session",
+        "x",
+        "fix the",
+        "Claude_Code_Tool_Read",
+    ] {
+        let t = Instant::now();
+        engine.set_query(q);
+        engine.settle();
+        matching.push(t.elapsed());
+    }
+    report("  matching alone", matching);
+}
