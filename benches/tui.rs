@@ -5,6 +5,8 @@
 //!
 //! `cargo bench --bench tui` (run `cargo bench --bench index` first: it writes the export).
 
+#![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
+
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sesstui::app::action::Action;

@@ -13,6 +13,9 @@ use syntect::highlighting::{
 };
 use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
 
+/// The roles of one line: byte ranges and what they are.
+pub type Roles = Vec<(Range<usize>, Role)>;
+
 /// What a piece of JSON is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -82,7 +85,7 @@ pub struct Cache {
     /// (parse, highlight) state at the start of line `k * CHECKPOINT`.
     checkpoints: Vec<(ParseState, HighlightState)>,
     /// Roles per line, for lines highlighted so far.
-    lines: Vec<Option<Vec<(Range<usize>, Role)>>>,
+    lines: Vec<Option<Roles>>,
 }
 
 impl Cache {
@@ -194,8 +197,8 @@ mod tests {
         let mut late = Cache::new(lines.len());
         late.ensure(&lines, 0..5);
         late.ensure(&lines, 70..lines.len());
-        for i in 70..lines.len() {
-            assert_eq!(all.get(i), late.get(i), "line {i}: {}", lines[i]);
+        for (i, line) in lines.iter().enumerate().skip(70) {
+            assert_eq!(all.get(i), late.get(i), "line {i}: {line}");
         }
     }
 }

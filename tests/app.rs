@@ -1,5 +1,7 @@
 //! The explorer's behaviour without a terminal: actions in, state and effects out.
 
+#![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
+
 mod common;
 
 use common::{PHOENIX, app, press, typed};

@@ -1,6 +1,8 @@
 //! The headless commands on every fixture, checked against the truth each generator wrote
 //! beside its output (`*.truth.json`: what it sent, not what it read back).
 
+#![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

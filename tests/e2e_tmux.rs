@@ -2,6 +2,8 @@
 //! and check that tmux's clipboard (OSC 52, `set-clipboard on`) holds exactly that span's JSON;
 //! then quit and check the terminal is restored (alternate screen off, cursor visible).
 
+#![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 

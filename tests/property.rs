@@ -1,5 +1,7 @@
 //! Arbitrary bytes in: no panic, and every line is either indexed or reported.
 
+#![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
+
 use proptest::prelude::*;
 use sesstui::index::lines::Mode;
 use sesstui::index::progress::Progress;

@@ -1,6 +1,8 @@
 //! View snapshots on a test backend (insta), at 80×24 and a wide size, plus renders at tiny
 //! sizes that must not panic. Review changes with `cargo insta review`.
 
+#![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
+
 mod common;
 
 use common::{PHOENIX, app, press, render, screen, typed};

@@ -259,12 +259,12 @@ pub fn update(
         }
         _ => {}
     }
-    if !prompt.full_text {
-        if let Some(e) = app.search.engine_mut(scope) {
-            e.set_query(&prompt.query);
-            // Take results that are ready now; the matcher's notify wakes the runner for the rest.
-            e.tick(0);
-        }
+    if !prompt.full_text
+        && let Some(e) = app.search.engine_mut(scope)
+    {
+        e.set_query(&prompt.query);
+        // Take results that are ready now; the matcher's notify wakes the runner for the rest.
+        e.tick(0);
     }
     app.overlay = Overlay::Search(prompt);
     Vec::new()

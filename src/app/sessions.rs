@@ -314,10 +314,10 @@ impl SessionScreen {
         if span.is_some() {
             self.last_selected = span;
         }
-        if wide || self.detail_focus {
-            if let Some(span) = self.last_selected {
-                self.detail.show(model, span);
-            }
+        if (wide || self.detail_focus)
+            && let Some(span) = self.last_selected
+        {
+            self.detail.show(model, span);
         }
     }
 }

@@ -180,10 +180,9 @@ impl TurnsView {
                 Action::Toggle => {
                     if let Some(row @ (Row::Input(_) | Row::Output(_))) =
                         self.rows.get(self.selected).copied()
+                        && !self.unfolded.remove(&row)
                     {
-                        if !self.unfolded.remove(&row) {
-                            self.unfolded.insert(row);
-                        }
+                        self.unfolded.insert(row);
                     }
                 }
                 Action::NextError => {

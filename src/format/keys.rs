@@ -266,10 +266,10 @@ pub fn classify(path: &[u8]) -> Class {
     let Some(&first) = path.first() else {
         return Class::Skip;
     };
-    if SHAPES[usize::from(first)] >> path.len().min(63) & 1 == 1 {
-        if let Some(c) = TABLE.get(path) {
-            return *c;
-        }
+    if SHAPES[usize::from(first)] >> path.len().min(63) & 1 == 1
+        && let Some(c) = TABLE.get(path)
+    {
+        return *c;
     }
     if first != b'l' {
         return Class::Skip;

@@ -48,9 +48,8 @@ fn metadata<S: Sink>(c: &mut Cursor<'_>, sink: &mut S) -> Result<(), JsonError> 
         let key = c.key();
         match key.raw {
             b"mlflow.trace.session" | b"mlflow.trace.user" | b"session_id" | b"session.id" => {
-                match c.scalar_or_skip()? {
-                    Some(v @ Scalar::Str(_)) => sink.trace_meta(key.raw, v),
-                    _ => {}
+                if let Some(v @ Scalar::Str(_)) = c.scalar_or_skip()? {
+                    sink.trace_meta(key.raw, v)
                 }
             }
             _ => c.skip_value()?,

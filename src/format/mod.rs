@@ -327,11 +327,9 @@ impl<S: Sink> Walker<'_, S> {
                 }
             }
         }
-        if annotation {
-            if let Some(e) = eval::annotation(&c.buf()[start..c.pos()]) {
-                self.sink.evaluation(e);
-                style = Style::Annotation;
-            }
+        if annotation && let Some(e) = eval::annotation(&c.buf()[start..c.pos()]) {
+            self.sink.evaluation(e);
+            style = Style::Annotation;
         }
         self.sink.close(start..c.pos(), style);
         Ok(())
@@ -370,10 +368,10 @@ impl<S: Sink> Walker<'_, S> {
     }
 
     fn kind(&mut self, c: &mut Cursor<'_>, rank: u8) -> Result<(), JsonError> {
-        if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
-            if let Some(k) = Kind::parse(&s.decode()) {
-                self.sink.field(Field::Kind(k, rank));
-            }
+        if let Some(Scalar::Str(s)) = c.scalar_or_skip()?
+            && let Some(k) = Kind::parse(&s.decode())
+        {
+            self.sink.field(Field::Kind(k, rank));
         }
         Ok(())
     }
@@ -502,21 +500,21 @@ impl<S: Sink> Walker<'_, S> {
         let t = text.trim();
         if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
             let mut inner = Cursor::new(t.as_bytes());
-            if let Ok(Scalar::Str(v)) = inner.scalar() {
-                if inner.at_end() {
-                    self.sink.attr(&self.path, tag, Scalar::Str(v));
-                    return;
-                }
+            if let Ok(Scalar::Str(v)) = inner.scalar()
+                && inner.at_end()
+            {
+                self.sink.attr(&self.path, tag, Scalar::Str(v));
+                return;
             }
         }
         if matches!(want, Want::Parse) && (t.starts_with('{') || t.starts_with('[')) {
             if self.nested_text(t.as_bytes()) {
                 return;
             }
-            if let Some(json) = pylit::to_json(t) {
-                if self.nested_text(json.as_bytes()) {
-                    return;
-                }
+            if let Some(json) = pylit::to_json(t)
+                && self.nested_text(json.as_bytes())
+            {
+                return;
             }
         }
         self.sink.attr(&self.path, tag, Scalar::Str(s));

@@ -169,7 +169,7 @@ pub fn build(sources: Vec<Source>, progress: &Progress) -> Result<Index, Error> 
         let start = lines::bom_len(b);
         let ranges = match mode {
             Mode::Lines => lines::split(b, start..b.len(), PIECE_BYTES),
-            Mode::Document => vec![start..b.len()],
+            Mode::Document => std::iter::once(start..b.len()).collect(),
         };
         for (k, range) in ranges.into_iter().enumerate() {
             pieces.push(Piece {

@@ -24,11 +24,9 @@ pub struct Snapshot {
 impl Snapshot {
     /// Percentage of bytes scanned, 0–100.
     pub fn percent(&self) -> u64 {
-        if self.total_bytes == 0 {
-            100
-        } else {
-            (self.bytes * 100 / self.total_bytes).min(100)
-        }
+        (self.bytes * 100)
+            .checked_div(self.total_bytes)
+            .map_or(100, |p| p.min(100))
     }
 }
 

@@ -282,13 +282,13 @@ impl<'b> Collector<'b> {
 
     /// A span or parent id: (value, is_text).
     fn span_id(&mut self, raw: RawStr<'_>) -> Option<(u64, bool)> {
-        if !raw.escaped() {
-            if let Some(fast) = ids::normalize_bytes(raw.raw) {
-                return match fast? {
-                    Id::Hex64(v) => Some((v, false)),
-                    _ => self.span_id_slow(raw),
-                };
-            }
+        if !raw.escaped()
+            && let Some(fast) = ids::normalize_bytes(raw.raw)
+        {
+            return match fast? {
+                Id::Hex64(v) => Some((v, false)),
+                _ => self.span_id_slow(raw),
+            };
         }
         self.span_id_slow(raw)
     }
@@ -394,11 +394,11 @@ impl<'b> Collector<'b> {
     }
 
     fn set_kind(&mut self, kind: Kind, rank: u8) {
-        if let Some(b) = self.top() {
-            if b.kind_rank.is_none_or(|r| rank < r) {
-                b.kind = kind;
-                b.kind_rank = Some(rank);
-            }
+        if let Some(b) = self.top()
+            && b.kind_rank.is_none_or(|r| rank < r)
+        {
+            b.kind = kind;
+            b.kind_rank = Some(rank);
         }
     }
 
@@ -413,10 +413,10 @@ impl<'b> Collector<'b> {
             return None;
         };
         let trace = self.trace_index(trace_key);
-        if b.trace_is_mlflow {
-            if let Some(t) = self.out.traces.get_mut(trace as usize) {
-                t.mlflow_id = true;
-            }
+        if b.trace_is_mlflow
+            && let Some(t) = self.out.traces.get_mut(trace as usize)
+        {
+            t.mlflow_id = true;
         }
         let mut flags = if id_text { flag::SPAN_ID_TEXT } else { 0 };
         let parent_id = match b.parent {
@@ -647,12 +647,12 @@ impl Sink for Collector<'_> {
                 }
             }
             Attr::Cost => {
-                if let Some(c) = v.as_f64() {
-                    if let Some(e) = self.extra() {
-                        #[allow(clippy::cast_possible_truncation)]
-                        if e.cost.is_nan() {
-                            e.cost = c as f32;
-                        }
+                if let Some(c) = v.as_f64()
+                    && let Some(e) = self.extra()
+                {
+                    #[allow(clippy::cast_possible_truncation)]
+                    if e.cost.is_nan() {
+                        e.cost = c as f32;
                     }
                 }
             }
@@ -662,10 +662,10 @@ impl Sink for Collector<'_> {
                     return;
                 }
                 let id = self.intern(t.trim());
-                if let Some(e) = self.extra() {
-                    if e.model == 0 {
-                        e.model = id;
-                    }
+                if let Some(e) = self.extra()
+                    && e.model == 0
+                {
+                    e.model = id;
                 }
             }
         }

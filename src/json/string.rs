@@ -94,13 +94,13 @@ fn unescape(raw: &[u8]) -> String {
         };
         i += 4;
         let mut code = hi;
-        if (0xD800..0xDC00).contains(&hi) && raw[i..].starts_with(b"\\u") {
-            if let Some(lo) = hex4(&raw[i + 2..]) {
-                if (0xDC00..0xE000).contains(&lo) {
-                    code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                    i += 6;
-                }
-            }
+        if (0xD800..0xDC00).contains(&hi)
+            && raw[i..].starts_with(b"\\u")
+            && let Some(lo) = hex4(&raw[i + 2..])
+            && (0xDC00..0xE000).contains(&lo)
+        {
+            code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+            i += 6;
         }
         let ch = char::from_u32(code).unwrap_or('\u{FFFD}');
         let mut buf = [0u8; 4];

@@ -244,12 +244,12 @@ impl Builder {
                         *sum = sum.saturating_add(u32::try_from(v).unwrap_or(u32::MAX));
                     }
                 }
-                if let Some(c) = e.cost() {
-                    if topmost(i, &has_cost) {
-                        #[allow(clippy::cast_possible_truncation)]
-                        let c = c as f32;
-                        *trace.cost.get_or_insert(0.0) += c;
-                    }
+                if let Some(c) = e.cost()
+                    && topmost(i, &has_cost)
+                {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let c = c as f32;
+                    *trace.cost.get_or_insert(0.0) += c;
                 }
             }
         }

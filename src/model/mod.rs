@@ -188,10 +188,10 @@ impl Model {
 
     /// Finds a session by its id, or by a unique prefix of it.
     pub fn find_session(&self, id: &str) -> Option<u32> {
-        if let Some(sid) = self.index.strings.lookup(id) {
-            if let Some(i) = self.sessions.iter().position(|s| s.id == sid) {
-                return u32::try_from(i).ok();
-            }
+        if let Some(sid) = self.index.strings.lookup(id)
+            && let Some(i) = self.sessions.iter().position(|s| s.id == sid)
+        {
+            return u32::try_from(i).ok();
         }
         let mut hits = self
             .sessions

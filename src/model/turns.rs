@@ -220,16 +220,14 @@ pub fn summarize(raw: &str) -> String {
     let Ok(v) = serde_json::from_str::<Value>(t) else {
         return t.to_owned();
     };
-    if let Some(msgs) = v.get("messages").and_then(Value::as_array) {
-        if let Some(m) = msgs
+    if let Some(msgs) = v.get("messages").and_then(Value::as_array)
+        && let Some(m) = msgs
             .iter()
             .rev()
             .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
-        {
-            if let Some(c) = m.get("content").and_then(str_of) {
-                return c;
-            }
-        }
+        && let Some(c) = m.get("content").and_then(str_of)
+    {
+        return c;
     }
     if let Some(c) = v.pointer("/choices/0/message/content").and_then(str_of) {
         return c;
@@ -327,10 +325,10 @@ pub fn calls(model: &Model, t: u32) -> Vec<Call> {
 /// first LLM call, else MLflow's `mlflow.traceInputs`.
 pub fn input(model: &Model, t: u32) -> Option<String> {
     let root = model.trace(t).root;
-    if root != NONE {
-        if let Some(s) = root_io(&SpanDetail::load(model, root), Side::Input) {
-            return Some(s);
-        }
+    if root != NONE
+        && let Some(s) = root_io(&SpanDetail::load(model, root), Side::Input)
+    {
+        return Some(s);
     }
     let first_llm = model
         .trace_spans(t)
@@ -354,10 +352,10 @@ pub fn input(model: &Model, t: u32) -> Option<String> {
 /// MLflow's `mlflow.traceOutputs`.
 pub fn output(model: &Model, t: u32) -> Option<String> {
     let root = model.trace(t).root;
-    if root != NONE {
-        if let Some(s) = root_io(&SpanDetail::load(model, root), Side::Output) {
-            return Some(s);
-        }
+    if root != NONE
+        && let Some(s) = root_io(&SpanDetail::load(model, root), Side::Output)
+    {
+        return Some(s);
     }
     let last_llm = model
         .trace_spans(t)

@@ -75,7 +75,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
 }
 
 /// Line `i` as styled pieces.
-fn styled<'a>(d: &'a DetailView, i: usize, theme: &Theme) -> Vec<(String, Style)> {
+fn styled(d: &DetailView, i: usize, theme: &Theme) -> Vec<(String, Style)> {
     match &d.lines[i] {
         DLine::Title(s) => vec![(s.clone(), theme.title)],
         DLine::Meta(s) => vec![(s.clone(), theme.dim)],
