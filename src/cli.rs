@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// Explore LLM-observability trace exports (Phoenix / Arize, OTLP/JSON, MLflow) as sessions,
 /// turns and span trees, in a terminal UI or as tables and JSON.
 #[derive(Debug, Parser)]
-#[command(name = "sesstui", version, about, long_about = None, after_help = crate::cli::AFTER_HELP)]
+#[command(name = "sesstui", version, about, long_about = None)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
@@ -18,10 +18,24 @@ pub struct Cli {
     pub mouse: bool,
 }
 
-pub const AFTER_HELP: &str = "Keys in the explorer: press ? for the full list.\n\
-  j/k ↑/↓ move   Enter/l open   Esc/h back   Tab switch pane   1/2/3 turns/tree/detail\n\
-  / search   n/N next/previous match   e/E next/previous error   s sort   y yank JSON\n\
-  Y yank menu   m mouse   q quit";
+/// The keys of the explorer, from the keymap itself (so `--help` cannot drift from them).
+pub fn keys_help() -> String {
+    let mut out = String::from("Keys in the explorer (? shows them too):\n");
+    for b in crate::app::keymap::BINDINGS {
+        out.push_str(&format!("  {:<7} {}\n", b.label, b.desc));
+    }
+    out.push_str(
+        "  Ctrl-C  quit, from anywhere\n\nEnvironment: NO_COLOR=1 for a monochrome theme.",
+    );
+    out
+}
+
+/// Parses the command line, with the key list in `--help`.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().after_help(keys_help()).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -1,10 +1,7 @@
 //! sesstui: parse the command line, then run the explorer or a headless command.
 
-use clap::Parser;
-use sesstui::cli::Cli;
-
 fn main() {
-    let cli = Cli::parse();
+    let cli = sesstui::cli::parse();
     let result = match cli.command {
         Some(cmd) => sesstui::headless::run(cmd),
         None if cli.files.is_empty() => {
