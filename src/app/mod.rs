@@ -250,7 +250,7 @@ impl App {
             }
             Action::Search | Action::FullTextSearch => {
                 let full = action == Action::FullTextSearch;
-                self.overlay = Overlay::Search(search::Prompt::new(full, self.session.is_some()));
+                self.overlay = Overlay::Search(search::Prompt::new(full));
                 if full {
                     Vec::new()
                 } else {

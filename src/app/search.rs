@@ -32,7 +32,7 @@ pub struct Prompt {
 }
 
 impl Prompt {
-    pub fn new(full_text: bool, _in_session: bool) -> Prompt {
+    pub fn new(full_text: bool) -> Prompt {
         Prompt {
             query: String::new(),
             full_text,

@@ -258,7 +258,16 @@ struct Ticker<'p> {
     bad: usize,
 }
 
-impl Ticker<'_> {
+impl<'p> Ticker<'p> {
+    fn new(progress: &'p Progress) -> Self {
+        Ticker {
+            progress,
+            bytes: 0,
+            spans: 0,
+            bad: 0,
+        }
+    }
+
     fn tick(&mut self, bytes: usize, spans: usize, bad: usize) -> bool {
         self.bytes += bytes;
         self.spans += spans;
@@ -289,12 +298,7 @@ fn note_bom(col: &mut Collector<'_>, src: &[u8], piece: &Piece) {
 fn scan_lines(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
     let mut col = Collector::new(src, piece.file);
     note_bom(&mut col, src, piece);
-    let mut ticker = Ticker {
-        progress,
-        bytes: 0,
-        spans: 0,
-        bad: 0,
-    };
+    let mut ticker = Ticker::new(progress);
     let mut line = 0u32;
     for r in lines::LineIter::new(src, piece.range.clone()) {
         line = line.saturating_add(1);
@@ -323,12 +327,7 @@ fn scan_lines(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
 fn scan_document(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
     let mut col = Collector::new(src, piece.file);
     note_bom(&mut col, src, piece);
-    let mut ticker = Ticker {
-        progress,
-        bytes: 0,
-        spans: 0,
-        bad: 0,
-    };
+    let mut ticker = Ticker::new(progress);
     let end = piece.range.end;
     let mut c = crate::json::Cursor::new(&src[..end]);
     c.set_pos(piece.range.start);

@@ -89,16 +89,6 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         let row = u16::try_from(i - l.offset + 1).unwrap_or(u16::MAX);
         let line = row_line(model, app, *entry, &c, usize::from(area.width), theme);
         let y = area.y + row;
-        if i == l.selected {
-            buf.set_style(
-                Rect {
-                    y,
-                    height: 1,
-                    ..area
-                },
-                theme.selected,
-            );
-        }
         buf.set_line(area.x, y, &super::fit(&line, area.width), area.width);
         if i == l.selected {
             buf.set_style(
