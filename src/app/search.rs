@@ -115,7 +115,7 @@ pub fn session_haystack(model: &Model, entry: Entry) -> String {
                 "{} {} {}",
                 model.session_id(s),
                 model.str(sess.user).chars().take(16).collect::<String>(),
-                input.chars().take(100).collect::<String>()
+                input.chars().take(80).collect::<String>()
             )
         }
         Entry::Unsessioned => "unsessioned".to_owned(),
@@ -126,7 +126,7 @@ pub fn session_haystack(model: &Model, entry: Entry) -> String {
         .collect();
     names.sort_unstable();
     names.dedup();
-    for n in names.into_iter().take(4) {
+    for n in names.into_iter().take(3) {
         h.push(' ');
         h.push_str(model.str(n));
     }
