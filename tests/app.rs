@@ -124,29 +124,23 @@ fn sort_cycles_and_reverses() {
     let model = a.model.clone().expect("model");
     press(&mut a, &[CycleSort]);
     assert_eq!(a.sessions.sort, Some(SortKey::Duration));
-    let durs: Vec<i64> = a
-        .sessions
-        .rows
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Session(s) => Some(model.session(*s).duration_ns()),
-            Entry::Unsessioned => None,
-        })
-        .collect();
+    let durations = |a: &sesstui::app::App| -> Vec<i64> {
+        a.sessions
+            .rows
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Session(s) => Some(model.session(*s).duration_ns()),
+                Entry::Unsessioned => None,
+            })
+            .collect()
+    };
+    let durs = durations(&a);
     assert!(
         durs.windows(2).all(|w| w[0] >= w[1]),
         "longest first: {durs:?}"
     );
     press(&mut a, &[ReverseSort]);
-    let durs2: Vec<i64> = a
-        .sessions
-        .rows
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Session(s) => Some(model.session(*s).duration_ns()),
-            Entry::Unsessioned => None,
-        })
-        .collect();
+    let durs2 = durations(&a);
     assert!(durs2.windows(2).all(|w| w[0] <= w[1]));
     assert_eq!(
         a.sessions.rows.last(),

@@ -321,55 +321,42 @@ pub fn calls(model: &Model, t: u32) -> Vec<Call> {
         .collect()
 }
 
-/// The user's input of a trace: the root's `input.value`, else the last user message of its
-/// first LLM call, else MLflow's `mlflow.traceInputs`.
-pub fn input(model: &Model, t: u32) -> Option<String> {
+/// One side of a trace. Input: the root's `input.value`, else the last user message of its
+/// first LLM call, else MLflow's `mlflow.traceInputs`. Output: the root's `output.value`, else
+/// the last LLM call's reply, else `mlflow.traceOutputs`.
+fn io(model: &Model, t: u32, side: Side) -> Option<String> {
     let root = model.trace(t).root;
     if root != NONE
-        && let Some(s) = root_io(&SpanDetail::load(model, root), Side::Input)
+        && let Some(s) = root_io(&SpanDetail::load(model, root), side)
     {
         return Some(s);
     }
-    let first_llm = model
-        .trace_spans(t)
-        .iter()
-        .copied()
-        .find(|&s| model.span(s).kind() == Kind::Llm);
-    if let Some(llm) = first_llm {
-        let msgs = messages(&SpanDetail::load(model, llm), Side::Input);
-        if let Some(m) = msgs
-            .iter()
-            .rev()
-            .find(|m| m.role == "user" && !m.content.trim().is_empty())
-        {
+    let is_llm = |&s: &u32| model.span(s).kind() == Kind::Llm;
+    let spans = model.trace_spans(t).iter().copied();
+    let llm = match side {
+        Side::Input => spans.clone().find(is_llm),
+        Side::Output => spans.rev().find(is_llm),
+    };
+    if let Some(llm) = llm {
+        let msgs = messages(&SpanDetail::load(model, llm), side);
+        let wanted = |m: &&Message| {
+            !m.content.trim().is_empty() && (side == Side::Output || m.role == "user")
+        };
+        if let Some(m) = msgs.iter().rev().find(wanted) {
             return Some(m.content.clone());
         }
     }
-    mlflow_trace_io(model, t, Side::Input)
+    mlflow_trace_io(model, t, side)
 }
 
-/// The answer of a trace: the root's `output.value`, else the last LLM call's reply, else
-/// MLflow's `mlflow.traceOutputs`.
+/// The user's input of a trace (see [`io`]).
+pub fn input(model: &Model, t: u32) -> Option<String> {
+    io(model, t, Side::Input)
+}
+
+/// The answer of a trace (see [`io`]).
 pub fn output(model: &Model, t: u32) -> Option<String> {
-    let root = model.trace(t).root;
-    if root != NONE
-        && let Some(s) = root_io(&SpanDetail::load(model, root), Side::Output)
-    {
-        return Some(s);
-    }
-    let last_llm = model
-        .trace_spans(t)
-        .iter()
-        .rev()
-        .copied()
-        .find(|&s| model.span(s).kind() == Kind::Llm);
-    if let Some(llm) = last_llm {
-        let msgs = messages(&SpanDetail::load(model, llm), Side::Output);
-        if let Some(m) = msgs.iter().rev().find(|m| !m.content.trim().is_empty()) {
-            return Some(m.content.clone());
-        }
-    }
-    mlflow_trace_io(model, t, Side::Output)
+    io(model, t, Side::Output)
 }
 
 pub fn turn(model: &Model, t: u32) -> Turn {
