@@ -4,7 +4,7 @@
 use crate::fmt::{cost, thousands};
 use crate::format::Evaluation;
 use crate::model::detail::SpanDetail;
-use crate::model::{Model, NONE, SessionOrigin, turns};
+use crate::model::{Model, NONE, turns};
 use crate::sanitize::{clean, one_line};
 use crate::time::{human_duration, iso_ms};
 use serde::Serialize;
@@ -79,15 +79,18 @@ pub struct Transcript {
     pub turns: Vec<TurnOut>,
 }
 
-fn time(ns: i64) -> Option<String> {
+/// A timestamp as ISO 8601 UTC with milliseconds; `None` when unknown.
+pub fn time(ns: i64) -> Option<String> {
     (ns > 0).then(|| iso_ms(ns))
 }
 
-fn tokens(t: [u64; 3]) -> Tokens {
-    Tokens {
-        prompt: t[0],
-        completion: t[1],
-        total: t[2],
+impl From<[u64; 3]> for Tokens {
+    fn from(t: [u64; 3]) -> Self {
+        Tokens {
+            prompt: t[0],
+            completion: t[1],
+            total: t[2],
+        }
     }
 }
 
@@ -110,11 +113,7 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
             let sess = model.session(s);
             Header {
                 id: model.session_id(s).to_owned(),
-                origin: if sess.origin == SessionOrigin::Inferred {
-                    "inferred"
-                } else {
-                    "explicit"
-                },
+                origin: sess.origin.label(),
                 key: sess.key.map(crate::format::keys::SessionKey::name),
                 user: (sess.user != 0).then(|| model.str(sess.user).to_owned()),
                 start: time(sess.start),
@@ -123,7 +122,7 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
                 turns: sess.traces.len(),
                 spans: sess.spans,
                 errors: sess.errors,
-                tokens: tokens(sess.tokens),
+                tokens: Tokens::from(sess.tokens),
                 cost: sess.cost,
             }
         }
@@ -145,7 +144,7 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
                 turns: traces.len(),
                 spans: ts.clone().map(crate::model::Trace::span_count).sum(),
                 errors: ts.clone().map(|t| t.errors).sum(),
-                tokens: tokens(ts.clone().fold([0; 3], |a, t| {
+                tokens: Tokens::from(ts.clone().fold([0; 3], |a, t| {
                     let t = t.tokens();
                     [a[0] + t[0], a[1] + t[1], a[2] + t[2]]
                 })),
@@ -180,7 +179,7 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
                     start: time(model.span(c.span).start),
                     #[allow(clippy::cast_precision_loss)]
                     duration_ms: c.duration_ns as f64 / 1e6,
-                    tokens: c.tokens.map(tokens),
+                    tokens: c.tokens.map(Tokens::from),
                     error: c.error,
                     status_message: c
                         .error

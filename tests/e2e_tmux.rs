@@ -97,14 +97,15 @@ impl Drop for Tmux {
     }
 }
 
-fn launch(t: &Tmux, fixture: &str) {
+/// Runs the binary on `fixture` in the pane's shell, with `env` (e.g. `NO_COLOR=1 `) before it.
+fn launch(t: &Tmux, env: &str, fixture: &str) {
     let bin = env!("CARGO_BIN_EXE_sesstui");
     let root = env!("CARGO_MANIFEST_DIR");
     t.cmd(&[
         "send-keys",
         "-t",
         "s",
-        &format!("cd {root} && {bin} {fixture}; echo EXITED-$?"),
+        &format!("cd {root} && {env}{bin} {fixture}; echo EXITED-$?"),
         "Enter",
     ]);
 }
@@ -114,7 +115,7 @@ fn copy_a_span_over_osc52_then_quit_cleanly() {
     let Some(t) = Tmux::start("copy", 80, 24) else {
         panic!("tmux is required for this test (.ci/run installs it)");
     };
-    launch(&t, "fixtures/phoenix/spans_df_epoch_ms.jsonl");
+    launch(&t, "", "fixtures/phoenix/spans_df_epoch_ms.jsonl");
     t.until("the session list", |s| {
         s.contains("FIRST INPUT") && s.contains("sess-travel-01")
     });
@@ -169,7 +170,7 @@ fn ctrl_c_restores_the_terminal() {
     let Some(t) = Tmux::start("ctrlc", 80, 24) else {
         panic!("tmux is required for this test (.ci/run installs it)");
     };
-    launch(&t, "fixtures/otlp/file_exporter.jsonl");
+    launch(&t, "", "fixtures/otlp/file_exporter.jsonl");
     t.until("the session list", |s| s.contains("FIRST INPUT"));
     t.keys(&["Enter", "/"]);
     t.until("the search prompt", |s| s.contains("search this session"));
@@ -188,17 +189,7 @@ fn no_color_and_narrow_terminals_still_work() {
     let Some(t) = Tmux::start("nocolor", 40, 12) else {
         panic!("tmux is required for this test (.ci/run installs it)");
     };
-    let bin = env!("CARGO_BIN_EXE_sesstui");
-    let root = env!("CARGO_MANIFEST_DIR");
-    t.cmd(&[
-        "send-keys",
-        "-t",
-        "s",
-        &format!(
-            "cd {root} && NO_COLOR=1 {bin} fixtures/mlflow/traces_get_lines.jsonl; echo EXITED-$?"
-        ),
-        "Enter",
-    ]);
+    launch(&t, "NO_COLOR=1 ", "fixtures/mlflow/traces_get_lines.jsonl");
     t.until("the session list", |s| s.contains("sess-"));
     let colored = t
         .cmd(&["capture-pane", "-p", "-e", "-t", "s"])

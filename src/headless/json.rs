@@ -1,37 +1,9 @@
 //! The JSON shapes the commands print.
 
 use crate::index::report::Severity;
-use crate::model::{Model, SessionOrigin, turns};
-use crate::time::iso_ms;
+use crate::model::{Model, turns};
+pub use crate::transcript::{Tokens, time};
 use serde::Serialize;
-
-#[derive(Serialize)]
-pub struct Tokens {
-    pub prompt: u64,
-    pub completion: u64,
-    pub total: u64,
-}
-
-impl From<[u64; 3]> for Tokens {
-    fn from(t: [u64; 3]) -> Self {
-        Tokens {
-            prompt: t[0],
-            completion: t[1],
-            total: t[2],
-        }
-    }
-}
-
-pub fn time(ns: i64) -> Option<String> {
-    (ns > 0).then(|| iso_ms(ns))
-}
-
-pub fn origin(o: SessionOrigin) -> &'static str {
-    match o {
-        SessionOrigin::Inferred => "inferred",
-        _ => "explicit",
-    }
-}
 
 #[derive(Serialize)]
 pub struct Session {
@@ -57,7 +29,7 @@ pub fn session(model: &Model, s: u32) -> Session {
     let sess = model.session(s);
     Session {
         id: model.session_id(s).to_owned(),
-        origin: origin(sess.origin),
+        origin: sess.origin.label(),
         inferred_by: sess.inferred_by,
         key: sess.key.map(crate::format::keys::SessionKey::name),
         user: (sess.user != 0).then(|| model.str(sess.user).to_owned()),

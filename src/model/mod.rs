@@ -36,6 +36,17 @@ pub enum SessionOrigin {
     Inferred,
 }
 
+impl SessionOrigin {
+    /// As printed: `explicit`, `inferred`, or `none`.
+    pub fn label(self) -> &'static str {
+        match self {
+            SessionOrigin::None => "none",
+            SessionOrigin::Explicit => "explicit",
+            SessionOrigin::Inferred => "inferred",
+        }
+    }
+}
+
 /// How an inferred session was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
