@@ -9,6 +9,7 @@
 //! the index keeps a few fields per span, the detail view keeps every attribute.
 
 pub mod eval;
+pub mod history;
 pub mod keys;
 mod mlflow;
 mod otlp;

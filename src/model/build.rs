@@ -1,14 +1,20 @@
 //! Building the model: traces from the index's records, span trees from parent ids, sessions
 //! from the keys found on any span of a trace.
 
-use super::{Eval, Issues, Model, NONE, Session, SessionConflict, SessionOrigin, Trace};
+use super::{Eval, Issues, Model, NONE, Session, SessionConflict, SessionOrigin, Trace, infer};
 use crate::format::keys::SessionKey;
 use crate::hash::Map;
 use crate::index::Index;
 use crate::index::record::{OwnSession, SpanRec, flag};
 
-/// Builds traces, trees and sessions. Never fails: problems become `Issues`.
+/// Builds traces, trees and sessions with the default inference. Never fails: problems
+/// become `Issues`.
 pub fn build(index: Index) -> Model {
+    build_with(index, infer::Options::default())
+}
+
+/// [`build`], inferring sessions as `options` say.
+pub fn build_with(index: Index, options: infer::Options) -> Model {
     let mut b = Builder::new(&index);
     for t in 0..index.traces.len() {
         b.trace(&index, u32::try_from(t).unwrap_or(NONE));
@@ -33,8 +39,10 @@ pub fn build(index: Index) -> Model {
         unsessioned: Vec::new(),
         evals: Vec::new(),
         issues: Issues::default(),
+        inference: infer::Report::default(),
     };
     flag_spans(&mut model, &issues);
+    model.inference = infer::run(&mut model, options);
     group_sessions(&mut model);
     attach_evals(&mut model);
     issues
@@ -172,6 +180,7 @@ impl Builder {
             errors: 0,
             tokens: [0; 3],
             cost: None,
+            side: false,
         };
         self.summarize(index, t, &mut trace);
         self.traces.push(trace);
@@ -395,6 +404,17 @@ fn group_sessions(model: &mut Model) {
     for s in &mut sessions {
         s.traces.sort_unstable_by_key(by_start);
         aggregate(s, traces);
+        // Explicit when any trace carries the id; else inferred, as its traces were.
+        let ts = || s.traces.iter().map(|&t| &traces[t as usize]);
+        if let Some(e) = ts().find(|t| t.origin == SessionOrigin::Explicit) {
+            s.origin = SessionOrigin::Explicit;
+            s.key = e.key;
+            s.inferred_by = None;
+        } else {
+            s.origin = SessionOrigin::Inferred;
+            s.key = None;
+            s.inferred_by = ts().find_map(|t| t.inferred_by);
+        }
     }
     sessions.sort_by_key(|s| (s.start, s.id));
     for (i, s) in sessions.iter().enumerate() {

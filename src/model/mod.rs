@@ -8,6 +8,7 @@
 mod build;
 pub mod detail;
 pub mod fulltext;
+pub mod infer;
 pub mod tree;
 pub mod turns;
 
@@ -18,7 +19,7 @@ use crate::index::record::{SpanRec, flag};
 use serde::Serialize;
 use std::ops::Range;
 
-pub use build::build;
+pub use build::{build, build_with};
 
 /// "No such span/trace/session".
 pub const NONE: u32 = u32::MAX;
@@ -75,6 +76,8 @@ pub struct Trace {
     /// Prompt, completion, total; each LLM call counted once (saturating).
     pub tokens: [u32; 3],
     pub cost: Option<f32>,
+    /// A side request (title generation, quota probe): in its conversation, never its first input.
+    pub side: bool,
 }
 
 impl Trace {
@@ -164,6 +167,8 @@ pub struct Model {
     pub unsessioned: Vec<u32>,
     pub evals: Vec<Eval>,
     pub issues: Issues,
+    /// What session inference did (and with which options).
+    pub inference: infer::Report,
 }
 
 impl Model {
@@ -213,6 +218,11 @@ impl Model {
             (Some((i, _)), None) => u32::try_from(i).ok(),
             _ => None,
         }
+    }
+
+    /// Builds the model again from the same index with other inference options.
+    pub fn rebuild(self, options: infer::Options) -> Model {
+        build_with(self.index, options)
     }
 
     /// Where a span's session comes from: on the span, via its trace, or inferred.

@@ -368,12 +368,15 @@ pub fn turn(model: &Model, t: u32) -> Turn {
     }
 }
 
-/// A session's first user input (from its chronologically first turn that has one).
+/// A session's first user input: from its chronologically first turn that has one, side
+/// requests (title generation, quota probes) left out unless there is nothing else.
 pub fn first_input(model: &Model, s: u32) -> Option<String> {
-    model
-        .session(s)
-        .traces
+    let traces = &model.session(s).traces;
+    let side = |&&t: &&u32| model.trace(t).side;
+    traces
         .iter()
+        .filter(|t| !side(t))
+        .chain(traces.iter().filter(side))
         .find_map(|&t| input(model, t))
 }
 

@@ -1,0 +1,124 @@
+//! Sessions the ids left out, reconstructed.
+//!
+//! Runs after every trace has its explicit session (if any) and before traces are grouped into
+//! sessions. In order:
+//! 1. [`history`]: an LLM call whose input messages extend an earlier call's messages continues
+//!    that conversation; linked traces join the explicit session their chain touches, or form an
+//!    inferred session of their own. Two explicit sessions are never merged.
+//! 2. [`side`]: side requests (title generation, quota probes) are recognised; a title request
+//!    that quotes a conversation's first message joins it. Side requests never give a session
+//!    its first input.
+//! 3. [`time`] (opt-in): what is still unsessioned is grouped per user, split at idle gaps.
+//! 4. [`time::split_idle`] (opt-in view): sessions are cut into working sessions at idle gaps.
+//!
+//! A trace's `session` holds an interned session id throughout (grouping turns it into an index).
+
+mod history;
+mod side;
+mod time;
+
+use super::{Model, NONE, SessionOrigin};
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// Thirty minutes, in nanoseconds: the default idle gap.
+pub const DEFAULT_IDLE_GAP_NS: i64 = 30 * 60 * 1_000_000_000;
+
+/// What to infer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Link traces by message history (on by default).
+    pub history: bool,
+    /// Group the traces still unsessioned per user, split at idle gaps (off by default).
+    pub by_time: bool,
+    /// Split every session into working sessions at idle gaps (a view; off by default).
+    pub split_idle: bool,
+    /// The idle gap for `by_time` and `split_idle`.
+    pub idle_gap_ns: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            history: true,
+            by_time: false,
+            split_idle: false,
+            idle_gap_ns: DEFAULT_IDLE_GAP_NS,
+        }
+    }
+}
+
+/// Why inference left two things apart.
+#[derive(Clone, Debug, Serialize)]
+pub struct Refusal {
+    /// `explicit_sessions`: the history links two different explicit sessions (a resumed
+    /// conversation gets a new id); `ambiguous_history`: the history continues calls of more
+    /// than one conversation; `ambiguous_quote`: a side request quotes more than one.
+    pub reason: &'static str,
+    /// The trace whose link was refused.
+    pub trace_id: String,
+    /// The sessions (or trace ids, for conversations without one) it would have joined.
+    pub candidates: Vec<String>,
+    #[serde(skip)]
+    pub trace: u32,
+}
+
+/// What inference did, for `doctor` and the status line.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub options: Options,
+    /// LLM calls whose input messages were fingerprinted.
+    pub calls: usize,
+    /// Traces that joined an explicit session through their history.
+    pub joined_explicit: usize,
+    /// Inferred sessions (and their traces) from history.
+    pub history_sessions: usize,
+    pub history_traces: usize,
+    /// Traces recognised as side requests (title generation, quota probes).
+    pub side_requests: usize,
+    /// Inferred sessions (and their traces) from idle-gap grouping.
+    pub time_sessions: usize,
+    pub time_traces: usize,
+    /// Sessions cut into working sessions by `split_idle`.
+    pub split_sessions: usize,
+    pub refused: Vec<Refusal>,
+    pub elapsed: Duration,
+}
+
+impl Default for Refusal {
+    fn default() -> Self {
+        Refusal {
+            reason: "",
+            trace_id: String::new(),
+            candidates: Vec::new(),
+            trace: NONE,
+        }
+    }
+}
+
+/// Runs the inference the options ask for; see the module docs.
+pub fn run(model: &mut Model, options: Options) -> Report {
+    let t0 = Instant::now();
+    let mut report = Report {
+        options,
+        ..Report::default()
+    };
+    if options.history {
+        let calls = history::fingerprint(model);
+        report.calls = calls.len();
+        let mut links = history::link(model, &calls, &mut report);
+        side::attach(model, &calls, &mut links, options.idle_gap_ns, &mut report);
+        history::assign(model, &calls, links, &mut report);
+    }
+    if options.by_time {
+        time::group(model, options.idle_gap_ns, &mut report);
+    }
+    if options.split_idle {
+        time::split_idle(model, options.idle_gap_ns, &mut report);
+    }
+    report.elapsed = t0.elapsed();
+    report
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,217 @@
+//! Side requests: calls an agent makes beside the conversation (Claude Code asks a small model
+//! for a title, probes its quota with `quota`). They belong to their conversation but are never
+//! its first user input. A title request quotes the conversation's first message, which is how
+//! one without a session id finds its conversation.
+
+use super::history::{Call, Links, group_name};
+use super::{Model, NONE, Refusal, Report};
+use crate::hash::Map;
+use crate::model::detail::SpanDetail;
+use crate::model::turns::{Side, messages};
+
+/// Known side prompts (matched on the lower-cased single user message).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Title,
+    Quota,
+    Topic,
+}
+
+fn classify(text: &str) -> Option<Kind> {
+    let t = text.trim().to_lowercase();
+    if t == "quota" {
+        return Some(Kind::Quota);
+    }
+    if t.contains("word title for the following conversation")
+        || t.starts_with("please write a 5-10 word title")
+    {
+        return Some(Kind::Title);
+    }
+    if t.contains("analyze if this message indicates a new conversation topic") {
+        return Some(Kind::Topic);
+    }
+    None
+}
+
+/// The first message of a call that is not a system prompt.
+fn opening_text(model: &Model, span: u32) -> Option<String> {
+    messages(&SpanDetail::load(model, span), Side::Input)
+        .into_iter()
+        .find(|m| m.role != "system" && m.role != "developer" && !m.content.trim().is_empty())
+        .map(|m| m.content.trim().to_owned())
+}
+
+/// Whether `text` quotes `needle`. A known side prompt may quote it anywhere; any other single
+/// message must hold it on a line of its own (after an optional `User:` label), so that a new
+/// conversation that merely starts with the same words is not taken for a quote.
+fn quotes(text: &str, needle: &str, known_side: bool) -> bool {
+    if needle.is_empty() || text == needle {
+        return false;
+    }
+    if needle.contains('\n') || (known_side && needle.chars().count() >= 4) {
+        return text.contains(needle);
+    }
+    text.lines().any(|l| {
+        let l = l.trim();
+        let l = ["User:", "Human:", "user:"]
+            .iter()
+            .find_map(|p| l.strip_prefix(p))
+            .unwrap_or(l)
+            .trim();
+        l == needle
+    })
+}
+
+struct Candidate {
+    trace: u32,
+    start: i64,
+    text: String,
+    kind: Option<Kind>,
+}
+
+/// Flags side requests and joins the ones that quote a conversation to it.
+pub(super) fn attach(
+    model: &Model,
+    calls: &[Call],
+    links: &mut Links,
+    gap: i64,
+    report: &mut Report,
+) {
+    let n = model.traces.len();
+    // Traces no history link touches, whose first call is a single message.
+    let mut linked = vec![0u32; n];
+    for t in 0..n {
+        let r = links.find(u32::try_from(t).unwrap_or(NONE));
+        linked[r as usize] += 1;
+    }
+    let mut candidates = Vec::new();
+    for t in 0..n {
+        let t32 = u32::try_from(t).unwrap_or(NONE);
+        let first = links.first_call[t];
+        let Some(call) = calls.get(first as usize) else {
+            continue;
+        };
+        let root = links.find(t32);
+        if call.fp.conversational() != 1 || linked[root as usize] != 1 {
+            continue;
+        }
+        let Some(text) = opening_text(model, call.span) else {
+            continue;
+        };
+        let kind = classify(&text);
+        if kind.is_some() {
+            links.side[t] = true;
+        }
+        candidates.push(Candidate {
+            trace: t32,
+            start: model.traces[t].start,
+            text,
+            kind,
+        });
+    }
+    if candidates.is_empty() {
+        return;
+    }
+    // Conversation heads: each group's earliest trace that is not a side request.
+    let mut heads: Map<(u32, u32), u32> = Map::default();
+    let mut by_start: Vec<u32> = (0..n)
+        .filter(|&t| links.first_call[t] != NONE && !links.side[t])
+        .filter_map(|t| u32::try_from(t).ok())
+        .collect();
+    by_start.sort_unstable_by_key(|&t| (model.traces[t as usize].start, t));
+    for &t in &by_start {
+        let g = links.group(t);
+        heads.entry(g).or_insert(t);
+    }
+    let mut heads: Vec<(i64, u32)> = heads
+        .into_values()
+        .map(|t| (model.traces[t as usize].start, t))
+        .collect();
+    heads.sort_unstable();
+    let mut texts: Map<u32, Option<String>> = Map::default();
+    for cand in &candidates {
+        let lo = heads.partition_point(|&(s, _)| s < cand.start.saturating_sub(gap));
+        let hi = heads.partition_point(|&(s, _)| s <= cand.start.saturating_add(gap));
+        let own = links.group(cand.trace);
+        // (needle length, time distance, head)
+        let mut best: Vec<(usize, i64, u32)> = Vec::new();
+        for &(start, head) in &heads[lo..hi] {
+            if links.group(head) == own {
+                continue;
+            }
+            let text = texts.entry(head).or_insert_with(|| {
+                let first = links.first_call[head as usize];
+                calls
+                    .get(first as usize)
+                    .and_then(|c| opening_text(model, c.span))
+            });
+            let Some(needle) = text.as_deref() else {
+                continue;
+            };
+            if quotes(&cand.text, needle, cand.kind.is_some()) {
+                best.push((needle.len(), (start - cand.start).abs(), head));
+            }
+        }
+        best.sort_unstable_by_key(|&(len, dist, _)| (std::cmp::Reverse(len), dist));
+        let Some(&(len, dist, head)) = best.first() else {
+            continue;
+        };
+        let rival = best
+            .iter()
+            .skip(1)
+            .find(|&&(l, d, h)| (l, d) == (len, dist) && links.group(h) != links.group(head));
+        if let Some(&(_, _, other)) = rival {
+            let mut names = vec![
+                group_name(model, links, head),
+                group_name(model, links, other),
+            ];
+            names.sort();
+            report.refused.push(Refusal {
+                reason: "ambiguous_quote",
+                trace_id: model.index.trace_id_text(cand.trace),
+                candidates: names,
+                trace: cand.trace,
+            });
+            continue;
+        }
+        if links.union(head, cand.trace).is_ok() {
+            links.side[cand.trace as usize] = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_side_prompts() {
+        assert_eq!(classify(" quota "), Some(Kind::Quota));
+        assert_eq!(
+            classify("Please write a 5-10 word title for the following conversation:\n\nUser: hi"),
+            Some(Kind::Title)
+        );
+        assert_eq!(classify("quota for the team, please"), None);
+        assert_eq!(classify("fix the failing test"), None);
+    }
+
+    #[test]
+    fn quoting() {
+        let title = "Please write a 5-10 word title for the following conversation:\n\nUser: run the tests\n\nRespond with the title.";
+        assert!(quotes(title, "run the tests", true));
+        // Any other message must hold it on a line of its own.
+        assert!(quotes(
+            "Earlier you were asked:\nrun the tests\nDo it again.",
+            "run the tests",
+            false
+        ));
+        assert!(!quotes(
+            "run the tests again and fix the failure",
+            "run the tests",
+            false
+        ));
+        // The same opening is a new conversation, not a quote.
+        assert!(!quotes("run the tests", "run the tests", false));
+        assert!(!quotes("run the tests", "run the tests", true));
+    }
+}
