@@ -55,7 +55,7 @@ fn main() {
     {
         let (p, progress) = (vec![path.clone()], Arc::clone(&progress));
         std::thread::spawn(move || {
-            let _ = tx.send(sesstui::load::load(&p, &progress).map(Arc::new));
+            let _ = tx.send(sesstui::load::load(&p, Default::default(), &progress).map(Arc::new));
         });
     }
     let mut app = App::new(vec![path.display().to_string()]);

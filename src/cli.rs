@@ -16,6 +16,57 @@ pub struct Cli {
     /// Start with the mouse enabled (click to select, wheel to scroll); `m` toggles it.
     #[arg(long)]
     pub mouse: bool,
+    #[command(flatten)]
+    pub infer: InferArgs,
+}
+
+/// How sessions missing from the ids are inferred.
+#[derive(Clone, Debug, Args)]
+pub struct InferArgs {
+    /// Do not link traces into sessions by their message history (on by default).
+    #[arg(long, global = true)]
+    pub no_infer: bool,
+    /// Group traces still without a session per user into sessions split at idle gaps.
+    #[arg(long, global = true)]
+    pub infer_time: bool,
+    /// Split every session into working sessions at idle gaps (`id#1`, `id#2`, …).
+    #[arg(long, global = true)]
+    pub split_idle: bool,
+    /// The idle gap for --infer-time and --split-idle: 30m, 2h, 90s, or minutes.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30m", value_parser = parse_gap)]
+    pub idle_gap: i64,
+}
+
+impl InferArgs {
+    pub fn options(&self) -> crate::model::infer::Options {
+        crate::model::infer::Options {
+            history: !self.no_infer,
+            by_time: self.infer_time,
+            split_idle: self.split_idle,
+            idle_gap_ns: self.idle_gap,
+        }
+    }
+}
+
+/// `30m`, `2h`, `90s`, `45` (minutes) → nanoseconds.
+fn parse_gap(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "m"),
+    };
+    let n: i64 = num.parse().map_err(|_| format!("not a duration: {s:?}"))?;
+    let secs = match unit.trim() {
+        "s" => n,
+        "m" | "min" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("unknown unit in {s:?} (use s, m, h or d)")),
+    };
+    if secs <= 0 {
+        return Err("the idle gap must be positive".to_owned());
+    }
+    Ok(secs.saturating_mul(1_000_000_000))
 }
 
 /// The keys of the explorer, from the keymap itself (so `--help` cannot drift from them).

@@ -6,13 +6,17 @@ use crate::model::{self, Model};
 use crate::source::Source;
 use std::path::PathBuf;
 
-/// Opens every file, scans them together and builds the model.
-pub fn load(paths: &[PathBuf], progress: &Progress) -> Result<Model, Error> {
+/// Opens every file, scans them together and builds the model, inferring as `options` say.
+pub fn load(
+    paths: &[PathBuf],
+    options: model::infer::Options,
+    progress: &Progress,
+) -> Result<Model, Error> {
     let sources = paths
         .iter()
         .map(|p| Source::open(p))
         .collect::<Result<Vec<_>, _>>()?;
     let index = index::build(sources, progress)?;
     index.require_spans()?;
-    Ok(model::build(index))
+    Ok(model::build_with(index, options))
 }

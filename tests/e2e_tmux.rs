@@ -140,6 +140,7 @@ fn copy_a_span_over_osc52_then_quit_cleanly() {
     let model = sesstui::load::load(
         &[std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/phoenix/spans_df_epoch_ms.jsonl")],
+        Default::default(),
         &sesstui::index::progress::Progress::default(),
     )
     .expect("fixture");

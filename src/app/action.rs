@@ -40,6 +40,10 @@ pub enum Action {
     ToggleMouse,
     Help,
     Diagnostics,
+    /// Session inference switches (the model is rebuilt).
+    ToggleHistoryInference,
+    ToggleTimeInference,
+    ToggleSplitIdle,
     /// Text input for the search prompt.
     #[serde(skip)]
     Input(char),

@@ -39,6 +39,8 @@ pub enum Effect {
     FullText(String),
     /// Fill a search engine (from a background thread).
     FillSearch(search::Scope),
+    /// Build the model again with other inference options.
+    Reload(crate::model::infer::Options),
 }
 
 /// Which part of a session the main pane shows.
@@ -68,6 +70,27 @@ pub enum Overlay {
     Search(search::Prompt),
 }
 
+/// What the inference switches are now and what they found, for the status line.
+pub fn inference_status(model: &Model) -> String {
+    let r = &model.inference;
+    let on = |b: bool| if b { "on" } else { "off" };
+    let mut s = format!(
+        "history {} ({} sessions, {} joined) · idle-time {}",
+        on(r.options.history),
+        r.history_sessions,
+        r.joined_explicit,
+        on(r.options.by_time)
+    );
+    if r.options.by_time {
+        s.push_str(&format!(" ({} sessions)", r.time_sessions));
+    }
+    s.push_str(&format!(" · split {}", on(r.options.split_idle)));
+    if r.options.split_idle {
+        s.push_str(&format!(" ({} split)", r.split_sessions));
+    }
+    s
+}
+
 /// Bytes above which a yank goes to a file instead (terminals drop huge OSC 52 payloads).
 pub const CLIPBOARD_CAP: usize = 100 * 1024;
 
@@ -88,6 +111,8 @@ pub struct App {
     /// Terminal size at the last draw (the layout switches to two panes when wide).
     pub width: u16,
     pub height: u16,
+    /// How sessions are inferred (toggled with `i`, `t`, `w`).
+    pub infer: crate::model::infer::Options,
 }
 
 impl App {
@@ -106,15 +131,45 @@ impl App {
             page: 20,
             width: 80,
             height: 24,
+            infer: crate::model::infer::Options::default(),
         }
     }
 
-    /// The index is ready: the lists fill in.
+    /// The index is ready: the lists fill in. After a rebuild with other inference options the
+    /// selection stays on the same session where it still exists.
     pub fn loaded(&mut self, model: Arc<Model>) {
+        let keep = self
+            .model
+            .as_ref()
+            .and_then(|old| match self.sessions.selected_entry()? {
+                sessions::Entry::Session(s) => model
+                    .find_session(old.session_id(s))
+                    .map(sessions::Entry::Session),
+                e @ sessions::Entry::Unsessioned => Some(e),
+            });
+        let rebuilt = self.model.is_some();
         self.sessions = sessions::SessionList::new(&model);
+        if let Some(e) = keep {
+            let page = self.page;
+            self.sessions.select(e, page);
+        }
+        self.session = None;
+        self.search.reset();
+        self.status = rebuilt.then(|| inference_status(&model));
         self.model = Some(model);
-        self.status = None;
         self.relayout();
+    }
+
+    /// Flips one inference switch and asks for the model to be rebuilt.
+    fn toggle_inference(&mut self, action: Action) -> Vec<Effect> {
+        let o = &mut self.infer;
+        match action {
+            Action::ToggleHistoryInference => o.history = !o.history,
+            Action::ToggleTimeInference => o.by_time = !o.by_time,
+            _ => o.split_idle = !o.split_idle,
+        }
+        self.status = Some("rebuilding sessions…".to_owned());
+        vec![Effect::Reload(self.infer)]
     }
 
     pub fn failed(&mut self, err: String) {
@@ -266,6 +321,9 @@ impl App {
                 Vec::new()
             }
             Action::Yank => self.yank_span(&model),
+            Action::ToggleHistoryInference
+            | Action::ToggleTimeInference
+            | Action::ToggleSplitIdle => self.toggle_inference(action),
             _ => match self.session.as_mut() {
                 None => {
                     let page = self.page;

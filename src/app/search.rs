@@ -55,6 +55,14 @@ pub struct Matches {
 }
 
 impl Matches {
+    /// Forgets engines and matches (they index a model that was replaced).
+    pub fn reset(&mut self) {
+        *self = Matches {
+            notify: self.notify.take(),
+            ..Matches::default()
+        };
+    }
+
     /// The engine for a scope, if it exists.
     pub fn engine(&self, scope: Scope) -> Option<&Engine<Hit>> {
         match scope {

@@ -4,7 +4,7 @@ use super::json;
 use crate::fmt::{percent, thousands};
 use crate::index::record::flag;
 use crate::index::report::Severity;
-use crate::model::{Model, SessionOrigin};
+use crate::model::{InferredBy, Model, SessionOrigin};
 use crate::sanitize::one_line;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -20,7 +20,46 @@ struct Coverage {
     on_span: Share,
     after_trace_propagation: Share,
     inferred: Share,
+    inferred_by_history: Share,
+    inferred_by_time: Share,
     none: Share,
+}
+
+/// What session inference did.
+#[derive(Serialize)]
+struct Inference {
+    history: bool,
+    by_time: bool,
+    split_idle: bool,
+    idle_gap_minutes: i64,
+    llm_calls_fingerprinted: usize,
+    traces_joined_to_explicit_sessions: usize,
+    history_sessions: usize,
+    history_traces: usize,
+    side_requests: usize,
+    time_sessions: usize,
+    time_traces: usize,
+    split_sessions: usize,
+    refused: Vec<crate::model::infer::Refusal>,
+}
+
+fn inference(model: &Model) -> Inference {
+    let r = &model.inference;
+    Inference {
+        history: r.options.history,
+        by_time: r.options.by_time,
+        split_idle: r.options.split_idle,
+        idle_gap_minutes: r.options.idle_gap_ns / 60_000_000_000,
+        llm_calls_fingerprinted: r.calls,
+        traces_joined_to_explicit_sessions: r.joined_explicit,
+        history_sessions: r.history_sessions,
+        history_traces: r.history_traces,
+        side_requests: r.side_requests,
+        time_sessions: r.time_sessions,
+        time_traces: r.time_traces,
+        split_sessions: r.split_sessions,
+        refused: r.refused.clone(),
+    }
 }
 
 #[derive(Serialize)]
@@ -61,6 +100,7 @@ struct Report {
     inferred_sessions: usize,
     unsessioned_traces: usize,
     coverage: Coverage,
+    inference: Inference,
     structure: Structure,
     problems: Vec<ProblemOut>,
     verdict: String,
@@ -81,16 +121,19 @@ fn share(n: u64, total: u64) -> Share {
 
 fn report(model: &Model) -> Report {
     let idx = &model.index;
-    let (mut on_span, mut explicit, mut inferred, mut total) = (0u64, 0u64, 0u64, 0u64);
+    let (mut on_span, mut explicit, mut total) = (0u64, 0u64, 0u64);
+    let (mut by_history, mut by_time) = (0u64, 0u64);
     for t in &model.traces {
         let n = u64::from(t.span_count());
         total += n;
-        match t.origin {
-            SessionOrigin::Explicit => explicit += n,
-            SessionOrigin::Inferred => inferred += n,
-            SessionOrigin::None => {}
+        match (t.origin, t.inferred_by) {
+            (SessionOrigin::Explicit, _) => explicit += n,
+            (SessionOrigin::Inferred, Some(InferredBy::Time)) => by_time += n,
+            (SessionOrigin::Inferred, _) => by_history += n,
+            (SessionOrigin::None, _) => {}
         }
     }
+    let inferred = by_history + by_time;
     for o in &idx.own_sessions {
         if !idx.spans[o.span as usize].has(flag::DUPLICATE) {
             on_span += 1;
@@ -108,6 +151,8 @@ fn report(model: &Model) -> Report {
         on_span: share(on_span, total),
         after_trace_propagation: share(explicit, total),
         inferred: share(inferred, total),
+        inferred_by_history: share(by_history, total),
+        inferred_by_time: share(by_time, total),
         none: share(total - explicit - inferred, total),
     };
     let covered = explicit + inferred;
@@ -134,6 +179,7 @@ fn report(model: &Model) -> Report {
             .count(),
         unsessioned_traces: model.unsessioned.len(),
         coverage,
+        inference: inference(model),
         structure: Structure {
             orphans: issues.orphans.len(),
             cycles: issues.cycles.len(),
@@ -197,6 +243,85 @@ fn verdict(malformed: usize, covered: u64, total: u64, broken_links: usize) -> S
     v
 }
 
+/// "session on 0.8% of spans as exported → 31% after trace propagation → 97% after history
+/// inference", each step only when it ran.
+fn coverage_chain(r: &Report) -> String {
+    let c = &r.coverage;
+    let pct = |v: f64| format!("{v:.1}%");
+    let mut chain = format!(
+        "session on {} of spans as exported → {} after trace propagation",
+        pct(c.on_span.percent),
+        pct(c.after_trace_propagation.percent)
+    );
+    let mut acc = c.after_trace_propagation.spans;
+    if r.inference.history {
+        acc += c.inferred_by_history.spans;
+        let p = share(acc, r.spans).percent;
+        chain.push_str(&format!(" → {} after history inference", pct(p)));
+    }
+    if r.inference.by_time {
+        acc += c.inferred_by_time.spans;
+        let p = share(acc, r.spans).percent;
+        chain.push_str(&format!(" → {} after idle-time grouping", pct(p)));
+    }
+    chain
+}
+
+fn write_inference(out: &mut impl Write, model: &Model, i: &Inference) -> io::Result<()> {
+    if !i.history && !i.by_time {
+        return writeln!(out, "inference  off (--no-infer)");
+    }
+    writeln!(
+        out,
+        "inference  {} LLM calls fingerprinted · {} traces joined explicit sessions · {} sessions inferred from history ({} traces) · {} side requests",
+        thousands(i.llm_calls_fingerprinted as u64),
+        thousands(i.traces_joined_to_explicit_sessions as u64),
+        i.history_sessions,
+        thousands(i.history_traces as u64),
+        i.side_requests
+    )?;
+    if i.by_time {
+        writeln!(
+            out,
+            "           {} sessions grouped by idle time ({} traces, gap {} min)",
+            i.time_sessions, i.time_traces, i.idle_gap_minutes
+        )?;
+    }
+    if i.split_idle {
+        writeln!(
+            out,
+            "           {} sessions split at idle gaps over {} min",
+            i.split_sessions, i.idle_gap_minutes
+        )?;
+    }
+    writeln!(out, "           {} links refused", i.refused.len())?;
+    for r in model.inference.refused.iter().take(20) {
+        let why = match r.reason {
+            "explicit_sessions" => "would merge two explicit sessions",
+            "ambiguous_history" => "history continues more than one conversation",
+            _ => "quotes more than one conversation",
+        };
+        writeln!(
+            out,
+            "  trace {}: {why}: {}",
+            r.trace_id,
+            r.candidates
+                .iter()
+                .map(|c| one_line(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    }
+    if i.refused.len() > 20 {
+        writeln!(
+            out,
+            "  … {} more (doctor --json lists all)",
+            i.refused.len() - 20
+        )?;
+    }
+    Ok(())
+}
+
 pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()> {
     let r = report(model);
     if as_json {
@@ -239,8 +364,9 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
     let c = &r.coverage;
     for (label, s) in [
         ("on the span itself", &c.on_span),
-        ("after trace propagation", &c.after_trace_propagation),
-        ("inferred", &c.inferred),
+        ("via its trace's id", &c.after_trace_propagation),
+        ("inferred from history", &c.inferred_by_history),
+        ("inferred by idle time", &c.inferred_by_time),
         ("none", &c.none),
     ] {
         writeln!(
@@ -250,6 +376,8 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
             s.percent
         )?;
     }
+    writeln!(out, "  {}", coverage_chain(&r))?;
+    write_inference(out, model, &r.inference)?;
     let st = &r.structure;
     writeln!(
         out,

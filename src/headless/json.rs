@@ -12,6 +12,10 @@ pub struct Session {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inferred_by: Option<crate::model::InferredBy>,
     pub key: Option<&'static str>,
+    /// Traces of an explicit session that joined it through their message history.
+    pub inferred_traces: u32,
+    /// Side requests (title generation, quota probes) among its traces.
+    pub side_requests: usize,
     pub user: Option<String>,
     pub traces: usize,
     pub spans: u32,
@@ -32,6 +36,8 @@ pub fn session(model: &Model, s: u32) -> Session {
         origin: sess.origin.label(),
         inferred_by: sess.inferred_by,
         key: sess.key.map(crate::format::keys::SessionKey::name),
+        inferred_traces: sess.inferred_traces,
+        side_requests: sess.traces.iter().filter(|&&t| model.trace(t).side).count(),
         user: (sess.user != 0).then(|| model.str(sess.user).to_owned()),
         traces: sess.traces.len(),
         spans: sess.spans,

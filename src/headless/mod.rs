@@ -9,22 +9,23 @@ mod spans;
 use crate::cli::Command;
 use crate::index::report::Severity;
 use crate::model::Model;
+use crate::model::infer::Options;
 use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
 
 /// Runs a subcommand, writing to stdout; warnings about the input go to stderr.
-pub fn run(cmd: Command) -> Result<()> {
+pub fn run(cmd: Command, infer: Options) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match cmd {
-        Command::Sessions(a) => sessions::run(&open(&a.files)?, a.json, &mut out)?,
-        Command::Spans(a) => spans::run(&open(&a.files)?, &mut out)?,
-        Command::Doctor(a) => doctor::run(&open_quiet(&a.files)?, a.json, &mut out)?,
+        Command::Sessions(a) => sessions::run(&open(&a.files, infer)?, a.json, &mut out)?,
+        Command::Spans(a) => spans::run(&open(&a.files, infer)?, &mut out)?,
+        Command::Doctor(a) => doctor::run(&open_quiet(&a.files, infer)?, a.json, &mut out)?,
         Command::Show(mut a) => {
             let id = a.args.pop().unwrap_or_default();
             let files: Vec<PathBuf> = a.args.iter().map(PathBuf::from).collect();
-            let model = open(&files)?;
+            let model = open(&files, infer)?;
             let format = if a.json {
                 show::Format::Json
             } else if a.markdown {
@@ -39,16 +40,17 @@ pub fn run(cmd: Command) -> Result<()> {
     Ok(())
 }
 
-fn open_quiet(files: &[PathBuf]) -> Result<Model> {
+fn open_quiet(files: &[PathBuf], infer: Options) -> Result<Model> {
     Ok(crate::load::load(
         files,
+        infer,
         &crate::index::progress::Progress::default(),
     )?)
 }
 
 /// Loads the files and warns on stderr about lines that were not indexed.
-fn open(files: &[PathBuf]) -> Result<Model> {
-    let model = open_quiet(files)?;
+fn open(files: &[PathBuf], infer: Options) -> Result<Model> {
+    let model = open_quiet(files, infer)?;
     warn_malformed(&model);
     Ok(model)
 }

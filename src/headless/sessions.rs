@@ -2,7 +2,7 @@
 
 use super::json;
 use crate::fmt::{thousands, tokens};
-use crate::model::{Model, SessionOrigin, turns};
+use crate::model::{Model, turns};
 use crate::sanitize::{one_line, truncate};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -32,6 +32,34 @@ fn unsessioned(model: &Model) -> Unsessioned {
     }
 }
 
+/// Explains the markers that appear in the table.
+fn legend(model: &Model) -> String {
+    let mut seen: Vec<&str> = model
+        .sessions
+        .iter()
+        .map(crate::model::Session::marker)
+        .filter(|m| *m != "●")
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    let words: Vec<String> = seen
+        .iter()
+        .map(|m| {
+            let what = match *m {
+                "+" => "id in the file, more traces linked by message history",
+                "~" => "inferred from message history",
+                _ => "inferred by idle time",
+            };
+            format!("{m} {what}")
+        })
+        .collect();
+    if words.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", words.join("; "))
+    }
+}
+
 pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()> {
     let ids = 0..u32::try_from(model.sessions.len()).unwrap_or(u32::MAX);
     if as_json {
@@ -50,10 +78,9 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
     )?;
     for s in ids {
         let sess = model.session(s);
-        let marker = if sess.origin == SessionOrigin::Inferred {
-            "~"
-        } else {
-            ""
+        let marker = match sess.marker() {
+            "●" => "",
+            m => m,
         };
         let user = if sess.user == 0 {
             "-".to_owned()
@@ -87,14 +114,6 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
         model.sessions.len(),
         thousands(u.traces as u64),
         thousands(u.spans),
-        if model
-            .sessions
-            .iter()
-            .any(|s| s.origin == SessionOrigin::Inferred)
-        {
-            " (~ = inferred session)"
-        } else {
-            ""
-        }
+        legend(model)
     )
 }

@@ -19,6 +19,9 @@ struct Line<'a> {
     session_origin: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     inferred_by: Option<crate::model::InferredBy>,
+    /// A side request (title generation, quota probe) of its conversation.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    side_request: bool,
     file: &'a str,
     line: u32,
 }
@@ -48,6 +51,7 @@ pub fn run(model: &Model, out: &mut impl Write) -> io::Result<()> {
                 session,
                 session_origin: model.span_origin(s),
                 inferred_by: trace.inferred_by,
+                side_request: trace.side,
                 file: model.index.file_name(rec.file()),
                 line: rec.line,
             };

@@ -410,6 +410,9 @@ fn group_sessions(model: &mut Model) {
             s.origin = SessionOrigin::Explicit;
             s.key = e.key;
             s.inferred_by = None;
+            s.inferred_traces =
+                u32::try_from(ts().filter(|t| t.origin == SessionOrigin::Inferred).count())
+                    .unwrap_or(u32::MAX);
         } else {
             s.origin = SessionOrigin::Inferred;
             s.key = None;
@@ -441,6 +444,7 @@ pub(super) fn new_session(id: u32, origin: SessionOrigin, key: Option<SessionKey
         tokens: [0; 3],
         cost: None,
         evals: Vec::new(),
+        inferred_traces: 0,
     }
 }
 

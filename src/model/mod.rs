@@ -56,6 +56,15 @@ pub enum InferredBy {
     Time,
 }
 
+impl InferredBy {
+    pub fn label(self) -> &'static str {
+        match self {
+            InferredBy::History => "history",
+            InferredBy::Time => "time",
+        }
+    }
+}
+
 /// One trace: a turn of a conversation, usually.
 #[derive(Clone, Debug)]
 pub struct Trace {
@@ -114,11 +123,55 @@ pub struct Session {
     pub cost: Option<f64>,
     /// Session-level evaluations: indices into `Model::evals`.
     pub evals: Vec<u32>,
+    /// Traces of an explicit session that joined it by inference, not by carrying its id.
+    pub inferred_traces: u32,
 }
 
 impl Session {
     pub fn duration_ns(&self) -> i64 {
         (self.end - self.start).max(0)
+    }
+
+    /// How sure the session is, as one mark: `●` explicit id, `+` explicit with traces
+    /// linked by history, `~` inferred from message history, `≈` inferred by idle time.
+    pub fn marker(&self) -> &'static str {
+        match (self.origin, self.inferred_by) {
+            (SessionOrigin::Explicit, _) if self.inferred_traces > 0 => "+",
+            (SessionOrigin::Explicit, _) => "●",
+            (SessionOrigin::Inferred, Some(InferredBy::Time)) => "≈",
+            (SessionOrigin::Inferred, _) => "~",
+            (SessionOrigin::None, _) => " ",
+        }
+    }
+
+    /// The origin in words: "explicit, session.id, 3 traces linked by history".
+    pub fn origin_text(&self) -> String {
+        match (self.origin, self.inferred_by) {
+            (SessionOrigin::Explicit, _) => {
+                let key = self.key.map_or("?", SessionKey::name);
+                match self.inferred_traces {
+                    0 => format!("explicit, {key}"),
+                    n => format!(
+                        "explicit, {key}, {n} trace{} linked by history",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                }
+            }
+            (SessionOrigin::Inferred, Some(InferredBy::Time)) => "inferred by idle time".to_owned(),
+            (SessionOrigin::Inferred, _) => "inferred from message history".to_owned(),
+            (SessionOrigin::None, _) => "none".to_owned(),
+        }
+    }
+}
+
+impl Trace {
+    /// `~` or `≈` when the trace's session was inferred (see [`Session::marker`]).
+    pub fn marker(&self) -> Option<&'static str> {
+        match (self.origin, self.inferred_by) {
+            (SessionOrigin::Inferred, Some(InferredBy::Time)) => Some("≈"),
+            (SessionOrigin::Inferred, _) => Some("~"),
+            _ => None,
+        }
     }
 }
 

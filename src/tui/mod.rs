@@ -34,11 +34,11 @@ pub enum Event {
 }
 
 /// Opens the files in the explorer and runs until the user quits.
-pub fn run(files: &[PathBuf], mouse: bool) -> Result<()> {
+pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) -> Result<()> {
     terminal::install_panic_hook();
     let (tx, rx) = mpsc::channel();
     let progress = Arc::new(Progress::default());
-    spawn_index(files.to_vec(), Arc::clone(&progress), tx.clone());
+    spawn_index(files.to_vec(), infer, Arc::clone(&progress), tx.clone());
     std::thread::spawn(crate::highlight::warm);
     let mut guard = terminal::Guard::enter(mouse)?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -46,6 +46,7 @@ pub fn run(files: &[PathBuf], mouse: bool) -> Result<()> {
     let names = files.iter().map(|f| f.display().to_string()).collect();
     let mut app = App::new(names);
     app.mouse = mouse;
+    app.infer = infer;
     let pending = Arc::new(AtomicBool::new(false));
     {
         let tx = tx.clone();
@@ -56,16 +57,21 @@ pub fn run(files: &[PathBuf], mouse: bool) -> Result<()> {
             }
         }));
     }
-    let result = event_loop(&mut guard, &mut app, &rx, &tx, &progress, &pending);
+    let result = event_loop(&mut guard, &mut app, files, &rx, &tx, &progress, &pending);
     stop.store(true, Ordering::Relaxed);
     progress.cancel();
     drop(guard);
     result
 }
 
-fn spawn_index(files: Vec<PathBuf>, progress: Arc<Progress>, tx: Sender<Event>) {
+fn spawn_index(
+    files: Vec<PathBuf>,
+    infer: crate::model::infer::Options,
+    progress: Arc<Progress>,
+    tx: Sender<Event>,
+) {
     std::thread::spawn(move || {
-        let r = crate::load::load(&files, &progress)
+        let r = crate::load::load(&files, infer, &progress)
             .map(Arc::new)
             .map_err(|e| e.to_string());
         let _ = tx.send(Event::Loaded(r));
@@ -111,6 +117,7 @@ const FRAME: Duration = Duration::from_millis(16);
 fn event_loop(
     guard: &mut terminal::Guard,
     app: &mut App,
+    files: &[PathBuf],
     rx: &Receiver<Event>,
     tx: &Sender<Event>,
     progress: &Progress,
@@ -140,7 +147,7 @@ fn event_loop(
         let mut events: Vec<Event> = first.into_iter().collect();
         events.extend(rx.try_iter());
         for ev in events {
-            match handle(guard, app, ev, tx, pending) {
+            match handle(guard, app, files, ev, tx, pending) {
                 Flow::Quit => return Ok(()),
                 Flow::Redraw => dirty = true,
                 Flow::Nothing => {}
@@ -166,6 +173,7 @@ enum Flow {
 fn handle(
     guard: &mut terminal::Guard,
     app: &mut App,
+    files: &[PathBuf],
     ev: Event,
     tx: &Sender<Event>,
     pending: &AtomicBool,
@@ -232,6 +240,11 @@ fn handle(
                         let _ = tx.send(Event::FullText { query, spans });
                     });
                 }
+            }
+            Effect::Reload(options) => {
+                // The old model stays on screen until the new one is built.
+                let progress = Arc::new(Progress::default());
+                spawn_index(files.to_vec(), options, progress, tx.clone());
             }
             Effect::FillSearch(scope) => {
                 if let (Some(model), Some(injector)) =

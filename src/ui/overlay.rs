@@ -126,9 +126,12 @@ pub fn help_lines() -> Vec<(String, String, String)> {
 
 fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
     let lines = help_lines();
-    let h = (u16::try_from(lines.len()).unwrap_or(0) + 6).min(area.height);
+    // Border, the three legend lines, a blank, the Ctrl-C line and a blank.
+    const CHROME: usize = 8;
+    let want = lines.len() + CHROME;
+    let h = u16::try_from(want).unwrap_or(u16::MAX).min(area.height);
     let r = centered(area, 96, h);
-    let more = usize::from(h) < lines.len() + 6;
+    let more = usize::from(h) < want;
     let title = if more {
         "keys (j/k scroll · any other key closes)"
     } else {
@@ -136,8 +139,20 @@ fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
     };
     let inner = boxed(buf, r, title, theme);
     let mut text: Vec<Line<'_>> = vec![
+        Line::from(vec![
+            Span::styled("●", theme.ok),
+            Span::styled(" session id in the file · ", theme.dim),
+            Span::styled("+", theme.ok),
+            Span::styled(" id, and traces linked by history", theme.dim),
+        ]),
+        Line::from(vec![
+            Span::styled("~", theme.inferred),
+            Span::styled(" inferred from message history · ", theme.dim),
+            Span::styled("≈", theme.inferred_time),
+            Span::styled(" inferred by idle time (t)", theme.dim),
+        ]),
         Line::from(Span::styled(
-            "Markers: ● explicit session · ~ inferred · ✗ error · ⊘ orphan (parent not in file) · ◆ evaluation · ◇ scorer error",
+            "✗ error · ⊘ orphan (parent not in file) · ◆ evaluation · ◇ scorer error",
             theme.dim,
         )),
         Line::from(""),

@@ -6,7 +6,7 @@ use crate::app::tree::TRACE_BIT;
 use crate::app::turns::Row;
 use crate::app::{App, Pane};
 use crate::fmt::{cost, thousands};
-use crate::model::{Model, NONE, SessionOrigin};
+use crate::model::{Model, NONE};
 use crate::sanitize::{one_line, truncate};
 use crate::time::{human_duration, iso_ms};
 use ratatui::Frame;
@@ -32,16 +32,10 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let (title, facts, evals): (Line<'_>, String, Vec<Line<'_>>) = match screen.entry {
         Entry::Session(s) => {
             let sess = model.session(s);
-            let origin = match sess.origin {
-                SessionOrigin::Inferred => Span::styled(" ~ inferred", theme.inferred),
-                _ => Span::styled(
-                    format!(
-                        " ● explicit ({})",
-                        sess.key.map_or("?", crate::format::keys::SessionKey::name)
-                    ),
-                    theme.ok,
-                ),
-            };
+            let origin = Span::styled(
+                format!(" {} {}", sess.marker(), sess.origin_text()),
+                theme.origin(sess.marker()),
+            );
             let user = if sess.user == 0 {
                 String::new()
             } else {
@@ -245,8 +239,19 @@ fn row_lines<'a>(app: &App, model: &Model, row: &Row, w: usize, theme: &Theme) -
             if t.errors > 0 {
                 spans.push(Span::styled(format!(" · ✗{}", t.errors), theme.error));
             }
-            if t.origin == SessionOrigin::Inferred {
-                spans.push(Span::styled(" · ~ inferred link", theme.inferred));
+            match t.marker() {
+                Some(m @ "≈") => spans.push(Span::styled(
+                    format!(" · {m} by idle time"),
+                    theme.origin(m),
+                )),
+                Some(m) => spans.push(Span::styled(
+                    format!(" · {m} linked by history"),
+                    theme.origin(m),
+                )),
+                None => {}
+            }
+            if t.side {
+                spans.push(Span::styled(" · side request", theme.dim));
             }
             vec![Line::from(spans)]
         }
@@ -371,8 +376,8 @@ fn node_line(
         if tr.errors > 0 {
             spans.push(Span::styled(format!(" ✗{}", tr.errors), theme.error));
         }
-        if tr.origin == SessionOrigin::Inferred {
-            spans.push(Span::styled(" ~", theme.inferred));
+        if let Some(m) = tr.marker() {
+            spans.push(Span::styled(format!(" {m}"), theme.origin(m)));
         }
         return Line::from(spans);
     }

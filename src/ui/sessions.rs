@@ -4,7 +4,7 @@ use super::{Theme, put};
 use crate::app::App;
 use crate::app::sessions::Entry;
 use crate::fmt::{thousands, tokens};
-use crate::model::{Model, SessionOrigin};
+use crate::model::Model;
 use crate::sanitize::{one_line, truncate};
 use crate::time::{human_duration, iso_ms};
 use ratatui::buffer::Buffer;
@@ -122,9 +122,8 @@ fn row_line<'a>(
     let (marker, id, start, dur, turns, spans, tok, errs, user, input, origin_style) = match entry {
         Entry::Session(s) => {
             let sess = model.session(s);
-            let inferred = sess.origin == SessionOrigin::Inferred;
             (
-                if inferred { "~" } else { "●" },
+                sess.marker(),
                 one_line(model.session_id(s)),
                 short_time(sess.start),
                 human_duration(sess.duration_ns()),
@@ -144,7 +143,7 @@ fn row_line<'a>(
                     .flatten()
                     .map(|t| one_line(&t))
                     .unwrap_or_default(),
-                if inferred { theme.inferred } else { theme.ok },
+                theme.origin(sess.marker()),
             )
         }
         Entry::Unsessioned => {
@@ -230,13 +229,7 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let lines: Vec<Line<'_>> = match entry {
         Entry::Session(s) => {
             let sess = model.session(s);
-            let origin = match sess.origin {
-                SessionOrigin::Inferred => "inferred".to_owned(),
-                _ => format!(
-                    "explicit, {}",
-                    sess.key.map_or("?", crate::format::keys::SessionKey::name)
-                ),
-            };
+            let origin = sess.origin_text();
             let user = if sess.user == 0 {
                 String::new()
             } else {

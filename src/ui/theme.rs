@@ -15,6 +15,7 @@ pub struct Theme {
     pub warn: Style,
     pub ok: Style,
     pub inferred: Style,
+    pub inferred_time: Style,
     pub user: Style,
     pub assistant: Style,
     pub system: Style,
@@ -32,6 +33,15 @@ pub struct Theme {
 }
 
 impl Theme {
+    /// The style of a session or trace origin marker (see `Session::marker`).
+    pub fn origin(&self, marker: &str) -> Style {
+        match marker {
+            "~" => self.inferred,
+            "≈" => self.inferred_time,
+            _ => self.ok,
+        }
+    }
+
     pub fn color() -> Theme {
         let fg = |c| Style::new().fg(c);
         Theme {
@@ -46,6 +56,7 @@ impl Theme {
             warn: fg(Color::Yellow),
             ok: fg(Color::Green),
             inferred: fg(Color::Magenta),
+            inferred_time: fg(Color::LightYellow).add_modifier(Modifier::ITALIC),
             user: fg(Color::Cyan).add_modifier(Modifier::BOLD),
             assistant: fg(Color::Green),
             system: fg(Color::DarkGray),
@@ -76,6 +87,7 @@ impl Theme {
             warn: plain,
             ok: plain,
             inferred: plain.add_modifier(Modifier::ITALIC),
+            inferred_time: plain.add_modifier(Modifier::ITALIC | Modifier::UNDERLINED),
             user: bold,
             assistant: plain,
             system: plain,

@@ -18,7 +18,8 @@ pub fn root() -> PathBuf {
 pub fn app(files: &[&str], w: u16, h: u16) -> App {
     // Relative paths, as a user would type them (tests run from the package root).
     let paths: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
-    let model = sesstui::load::load(&paths, &Progress::default()).expect("fixture loads");
+    let model = sesstui::load::load(&paths, Default::default(), &Progress::default())
+        .expect("fixture loads");
     let mut app = App::new(files.iter().map(|f| (*f).to_owned()).collect());
     app.resize(w, h);
     app.loaded(Arc::new(model));
