@@ -76,10 +76,15 @@ impl Kind {
         })
     }
 
-    /// Maps an OTel GenAI `gen_ai.operation.name` to a kind.
+    /// Maps an OTel GenAI `gen_ai.operation.name` to a kind (LiteLLM's `otel` callback writes
+    /// its call type there: `completion`, `anthropic_messages`, …).
     pub fn from_gen_ai_operation(s: &str) -> Option<Kind> {
         Some(match s.trim() {
             "chat" | "text_completion" | "generate_content" => Kind::Llm,
+            "completion" | "acompletion" | "anthropic_messages" | "responses" | "aresponses" => {
+                Kind::Llm
+            }
+            "embedding" | "aembedding" => Kind::Embedding,
             "execute_tool" => Kind::Tool,
             "invoke_agent" | "create_agent" => Kind::Agent,
             "embeddings" => Kind::Embedding,

@@ -71,6 +71,10 @@ fn cases() -> Vec<(Vec<String>, Value)> {
     out
 }
 
+/// Truth files give the sessions a reader gets from the ids alone (after trace propagation);
+/// inference is checked against the true conversations in tests/infer.rs.
+const IDS_ONLY: &str = "--no-infer";
+
 /// The rule: `user_<hash>_account_…` gives user `<hash>`.
 fn user_of(truth_user: &str) -> String {
     truth_user
@@ -83,7 +87,7 @@ fn user_of(truth_user: &str) -> String {
 #[test]
 fn sessions_match_what_each_exporter_sent() {
     for (files, truth) in cases() {
-        let mut args = vec!["sessions", "--json"];
+        let mut args = vec!["sessions", "--json", IDS_ONLY];
         args.extend(files.iter().map(String::as_str));
         let doc = run_json(&args);
         let got: BTreeMap<&str, &Value> = doc["sessions"]
@@ -130,7 +134,7 @@ fn sessions_match_what_each_exporter_sent() {
 #[test]
 fn every_span_has_its_true_session_and_normalised_ids() {
     for (files, truth) in cases() {
-        let mut args = vec!["spans"];
+        let mut args = vec!["spans", IDS_ONLY];
         args.extend(files.iter().map(String::as_str));
         let out = sesstui().args(&args).output().expect("run");
         assert!(out.status.success());
@@ -199,7 +203,7 @@ fn doctor_counts_tree_problems_like_the_generator() {
 fn show_prints_the_first_turn_of_each_session() {
     for (files, truth) in cases() {
         for (id, w) in truth["sessions"].as_object().expect("sessions") {
-            let mut args = vec!["show"];
+            let mut args = vec!["show", IDS_ONLY];
             args.extend(files.iter().map(String::as_str));
             args.extend([id.as_str(), "--json"]);
             let doc = run_json(&args);

@@ -26,20 +26,16 @@ pub struct Fingerprint {
     pub system: Vec<bool>,
     /// The first output message, hashed like an input message; 0 when there is none.
     pub answer: u64,
+    /// The first output message's text leaves (sorted hashes): some exporters drop the tool
+    /// calls from the answer but resend them in the next request, so an answer matches a
+    /// message whose leaves include all of these.
+    pub answer_leaves: Vec<u64>,
 }
 
 impl Fingerprint {
     /// Reads the fingerprint of one span record; `None` if it has no input messages.
     pub fn of_span(bytes: &[u8]) -> Option<Fingerprint> {
-        let mut sink = HistorySink::default();
-        let mut c = Cursor::new(bytes);
-        // A record that fails part-way still gave what it had before the error.
-        let _ = super::walk(&mut c, &mut sink);
-        let HistorySink {
-            input,
-            output,
-            depth: _,
-        } = sink;
+        let (input, output) = read(bytes);
         if input.is_empty() {
             return None;
         }
@@ -47,7 +43,22 @@ impl Fingerprint {
             system: input.iter().map(|m| m.system).collect(),
             messages: input.iter().map(Msg::hash).collect(),
             answer: output.first().map_or(0, Msg::hash),
+            answer_leaves: output.first().map(Msg::distinct).unwrap_or_default(),
         })
+    }
+
+    /// The text leaves (sorted hashes) of input message `k` of a span.
+    pub fn message_leaves(bytes: &[u8], k: usize) -> Vec<u64> {
+        read(bytes).0.get(k).map(Msg::distinct).unwrap_or_default()
+    }
+
+    /// Whether this call's answer is message `leaves` (all of the answer's text is in it).
+    pub fn answered_with(&self, leaves: &[u64]) -> bool {
+        !self.answer_leaves.is_empty()
+            && self
+                .answer_leaves
+                .iter()
+                .all(|h| leaves.binary_search(h).is_ok())
     }
 
     /// Messages that are not system prompts.
@@ -59,6 +70,15 @@ impl Fingerprint {
     pub fn first_turn(&self) -> Option<usize> {
         self.system.iter().position(|s| !s)
     }
+}
+
+/// The input and output messages of a span record.
+fn read(bytes: &[u8]) -> (Vec<Msg>, Vec<Msg>) {
+    let mut sink = HistorySink::default();
+    let mut c = Cursor::new(bytes);
+    // A record that fails part-way still gave what it had before the error.
+    let _ = super::walk(&mut c, &mut sink);
+    (sink.input, sink.output)
 }
 
 /// Hash of the first `k` messages, for every `k` (index 0 is the empty history).
@@ -87,17 +107,27 @@ fn hash_bytes(tag: u8, b: &[u8]) -> u64 {
     mix(h.finish())
 }
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Msg {
-    sum: u64,
+    /// Hashes of the text leaves; a text given twice (LiteLLM writes a message's text both in
+    /// `message.content` and in `message.contents`) counts once.
+    leaves: Vec<u64>,
     role: u64,
     system: bool,
-    leaves: u32,
 }
 
 impl Msg {
+    fn distinct(&self) -> Vec<u64> {
+        let mut leaves = self.leaves.clone();
+        leaves.sort_unstable();
+        leaves.dedup();
+        leaves
+    }
+
     fn hash(&self) -> u64 {
-        mix(self.sum ^ self.role.rotate_left(17) ^ u64::from(self.leaves))
+        let leaves = self.distinct();
+        let sum = leaves.iter().fold(0u64, |a, &h| a.wrapping_add(h));
+        mix(sum ^ self.role.rotate_left(17) ^ leaves.len() as u64)
     }
 }
 
@@ -214,8 +244,7 @@ impl HistorySink {
             m.system = role == b"system" || role == b"developer";
             m.role = hash_bytes(1, &role);
         } else {
-            m.sum = m.sum.wrapping_add(hash_bytes(0, text));
-            m.leaves += 1;
+            m.leaves.push(hash_bytes(0, text));
         }
     }
 }
@@ -291,6 +320,23 @@ mod tests {
         );
         assert_eq!(first.messages[0], next.messages[0]);
         assert_eq!(first.answer, next.messages[1]);
+    }
+
+    #[test]
+    fn litellm_blocks_and_contents_count_once() {
+        // What LiteLLM's arize callback writes for a Claude Code message: the blocks as a Python
+        // repr in `message.content` (with the moving cache marker), the text again in `contents`.
+        let sent = fp(
+            r#"{"context.span_id":"01","attributes.llm.input_messages":[{"message.role":"user","message.content":"go"},{"message.role":"assistant","message.content":"[{'type': 'text', 'text': 'Running.'}, {'type': 'tool_use', 'id': 'toolu_9', 'name': 'Bash', 'input': {'command': 'cargo test'}}]","message.contents":[{"message_content.type":"text","message_content.text":"Running."}]},{"message.role":"user","message.content":"[{'type': 'tool_result', 'tool_use_id': 'toolu_9', 'content': 'ok', 'cache_control': {'type': 'ephemeral'}}]"}]}"#,
+        );
+        let answer = fp(
+            r#"{"context.span_id":"02","attributes.llm.input_messages":[{"message.role":"user","message.content":"go"}],"attributes.llm.output_messages":[{"message.role":"assistant","message.content":"Running.","message.tool_calls":[{"tool_call.function.name":"Bash","tool_call.function.arguments":"{\"command\": \"cargo test\"}","tool_call.id":"toolu_9"}]}]}"#,
+        );
+        let later = fp(
+            r#"{"context.span_id":"03","attributes.llm.input_messages":[{"message.role":"user","message.content":"go"},{"message.role":"assistant","message.content":"[{'type': 'text', 'text': 'Running.'}, {'type': 'tool_use', 'id': 'toolu_9', 'name': 'Bash', 'input': {'command': 'cargo test'}}]","message.contents":[{"message_content.type":"text","message_content.text":"Running."}]},{"message.role":"user","message.content":"[{'type': 'tool_result', 'tool_use_id': 'toolu_9', 'content': 'ok'}]"},{"message.role":"user","message.content":"thanks"}]}"#,
+        );
+        assert_eq!(answer.answer, sent.messages[1]);
+        assert_eq!(sent.messages[..], later.messages[..3]);
     }
 
     #[test]

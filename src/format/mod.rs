@@ -525,7 +525,11 @@ impl<S: Sink> Walker<'_, S> {
     /// error is still reported: those values are in the file).
     fn nested_text(&mut self, text: &[u8]) -> bool {
         let mut c = Cursor::new(text);
-        self.attr_value(&mut c).is_ok() && c.at_end()
+        let base = self.path.len();
+        let ok = self.attr_value(&mut c).is_ok() && c.at_end();
+        // A failed attempt stops mid-value, with its path still extended.
+        self.path.truncate(base);
+        ok
     }
 
     /// Phoenix / Arize annotation or evaluation arrays on a span.

@@ -99,6 +99,38 @@ fn json_message(v: &Value) -> Option<Message> {
     })
 }
 
+/// A message content written as a list of content blocks (Anthropic's `text`, `tool_use`,
+/// `tool_result`), as JSON or as a Python repr (LiteLLM): the text, and the tool calls.
+fn content_blocks(text: &str) -> Option<(String, Vec<(String, String)>)> {
+    let t = text.trim();
+    if !t.starts_with('[') || !t.contains("type") {
+        return None;
+    }
+    let v: Value = serde_json::from_str(t)
+        .ok()
+        .or_else(|| serde_json::from_str(&crate::json::pylit::to_json(t)?).ok())?;
+    let blocks = v.as_array()?;
+    let mut body: Vec<String> = Vec::new();
+    let mut calls = Vec::new();
+    for b in blocks {
+        match b.get("type").and_then(Value::as_str) {
+            Some("tool_use") => calls.push((
+                b.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                b.get("input").map(Value::to_string).unwrap_or_default(),
+            )),
+            _ => {
+                if let Some(s) = b.get("text").or_else(|| b.get("content")).and_then(str_of) {
+                    body.push(s);
+                }
+            }
+        }
+    }
+    Some((body.join("\n"), calls))
+}
+
 /// Messages of an LLM call in any convention: OpenInference `llm.*_messages`, GenAI
 /// `gen_ai.*.messages`, or MLflow chat inputs (`{"messages": [...]}`) and outputs
 /// (`{"choices": [{"message": ...}]}`).
@@ -116,6 +148,8 @@ pub fn messages(d: &SpanDetail, side: Side) -> Vec<Message> {
         ),
     };
     let mut out: Vec<Message> = Vec::new();
+    // `message.contents` texts, used when `message.content` is absent (LiteLLM writes both).
+    let mut contents: Vec<String> = Vec::new();
     for (rest, v) in d.under(oi) {
         let mut parts = rest.splitn(2, '.');
         let Some(i) = parts.next().and_then(|i| i.parse::<usize>().ok()) else {
@@ -124,17 +158,25 @@ pub fn messages(d: &SpanDetail, side: Side) -> Vec<Message> {
         let field = parts.next().unwrap_or("");
         if out.len() <= i {
             out.resize(i + 1, Message::default());
+            contents.resize(i + 1, String::new());
         }
         let m = &mut out[i];
         let text = v.text();
         match field {
             "message.role" => m.role = text,
-            "message.content" => m.content = text,
-            f if f.starts_with("message.contents.") && f.ends_with("message_content.text") => {
-                if !m.content.is_empty() {
-                    m.content.push('\n');
+            "message.content" => match content_blocks(&text) {
+                Some((body, calls)) => {
+                    m.content = body;
+                    m.tool_calls.extend(calls);
                 }
-                m.content.push_str(&text);
+                None => m.content = text,
+            },
+            f if f.starts_with("message.contents.") && f.ends_with("message_content.text") => {
+                let c = &mut contents[i];
+                if !c.is_empty() {
+                    c.push('\n');
+                }
+                c.push_str(&text);
             }
             f if f.starts_with("message.tool_calls.") => {
                 let Some((k, leaf)) = f["message.tool_calls.".len()..].split_once('.') else {
@@ -151,6 +193,11 @@ pub fn messages(d: &SpanDetail, side: Side) -> Vec<Message> {
                 }
             }
             _ => {}
+        }
+    }
+    for (m, c) in out.iter_mut().zip(contents) {
+        if m.content.is_empty() {
+            m.content = c;
         }
     }
     out.retain(|m| !m.role.is_empty() || !m.content.is_empty() || !m.tool_calls.is_empty());
@@ -170,7 +217,10 @@ pub fn messages(d: &SpanDetail, side: Side) -> Vec<Message> {
         let m = &mut genai_msgs[i];
         match parts.next().unwrap_or("") {
             "role" => m.role = v.text(),
-            f if f.ends_with(".content") || f.ends_with(".response") || f.ends_with(".result") => {
+            f if [".content", ".text", ".response", ".result"]
+                .iter()
+                .any(|e| f.ends_with(e)) =>
+            {
                 if !m.content.is_empty() {
                     m.content.push('\n');
                 }
@@ -430,6 +480,20 @@ mod tests {
             out[0].tool_calls,
             [("calc".to_owned(), "{\"expr\": \"2+2\"}".to_owned())]
         );
+    }
+
+    #[test]
+    fn litellm_content_blocks_read_as_text_and_tool_calls() {
+        let d = SpanDetail::from_bytes(
+            br#"{"context.span_id":"0000000000000001","attributes.llm.input_messages":[{"message.role":"assistant","message.content":"[{'type': 'text', 'text': 'Running.'}, {'type': 'tool_use', 'id': 'toolu_9', 'name': 'Bash', 'input': {'command': 'cargo test'}}]","message.contents":[{"message_content.type":"text","message_content.text":"Running."}]},{"message.role":"user","message.content":"[{'type': 'tool_result', 'tool_use_id': 'toolu_9', 'content': 'ok', 'cache_control': {'type': 'ephemeral'}}]"}]}"#,
+        );
+        let m = messages(&d, Side::Input);
+        assert_eq!(m[0].content, "Running.");
+        assert_eq!(
+            m[0].tool_calls,
+            [("Bash".to_owned(), r#"{"command":"cargo test"}"#.to_owned())]
+        );
+        assert_eq!(m[1].content, "ok");
     }
 
     #[test]

@@ -23,36 +23,41 @@ pub(super) struct Call {
     pub fp: Fingerprint,
 }
 
+/// Whether a span may carry chat messages though it is not marked as an LLM call.
+fn mentions_messages(bytes: &[u8]) -> bool {
+    use memchr::memmem;
+    [&b"input_messages"[..], b"input.messages", b"spanInputs"]
+        .iter()
+        .any(|n| memmem::find(bytes, n).is_some())
+}
+
 /// Fingerprints every LLM call with input messages, on all cores; earliest first.
 pub(super) fn fingerprint(model: &Model) -> Vec<Call> {
-    let llm: Vec<(u32, u32)> = (0..model.traces.len())
+    let spans: Vec<(u32, u32)> = (0..model.traces.len())
         .filter_map(|t| u32::try_from(t).ok())
-        .flat_map(|t| {
-            model
-                .trace_spans(t)
-                .iter()
-                .filter(|&&s| model.span(s).kind() == Kind::Llm)
-                .map(move |&s| (s, t))
-        })
+        .flat_map(|t| model.trace_spans(t).iter().map(move |&s| (s, t)))
         .collect();
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .clamp(1, 16);
-    let chunk = llm.len().div_ceil(workers).max(1);
+    let chunk = spans.len().div_ceil(workers).max(1);
     let mut calls: Vec<Call> = std::thread::scope(|scope| {
-        let handles: Vec<_> = llm
+        let handles: Vec<_> = spans
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
                         .filter_map(|&(span, trace)| {
                             let rec = model.span(span);
-                            let fp = Fingerprint::of_span(model.index.span_bytes(rec))?;
+                            let bytes = model.index.span_bytes(rec);
+                            if rec.kind() != Kind::Llm && !mentions_messages(bytes) {
+                                return None;
+                            }
                             Some(Call {
                                 span,
                                 trace,
                                 start: rec.start,
-                                fp,
+                                fp: Fingerprint::of_span(bytes)?,
                             })
                         })
                         .collect::<Vec<_>>()
@@ -191,7 +196,10 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
                 continue;
             }
             let next = c.fp.messages[k];
-            match choose(&mut links, calls, &earlier, next) {
+            let bytes = model.index.span_bytes(model.span(c.span));
+            match choose(&mut links, calls, &earlier, next, || {
+                Fingerprint::message_leaves(bytes, k)
+            }) {
                 Some(i) => {
                     if let Err((a, b)) = links.union(calls[i as usize].trace, c.trace) {
                         report.refused.push(Refusal {
@@ -224,8 +232,15 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
 }
 
 /// The one conversation among `earlier` (calls with the same history): all in one group, or
-/// singled out by their answer being the `next` message.
-fn choose(links: &mut Links, calls: &[Call], earlier: &[u32], next: u64) -> Option<u32> {
+/// singled out by their answer being the `next` message (exactly, or, where an exporter left
+/// the tool calls out of the answer, by all its text being in that message).
+fn choose(
+    links: &mut Links,
+    calls: &[Call],
+    earlier: &[u32],
+    next: u64,
+    next_leaves: impl FnOnce() -> Vec<u64>,
+) -> Option<u32> {
     let mut one_group = |set: &mut dyn Iterator<Item = u32>| -> Option<u32> {
         let mut chosen: Option<(u32, (u32, u32))> = None;
         for i in set {
@@ -238,14 +253,24 @@ fn choose(links: &mut Links, calls: &[Call], earlier: &[u32], next: u64) -> Opti
         }
         chosen.map(|(i, _)| i)
     };
-    one_group(&mut earlier.iter().copied()).or_else(|| {
-        one_group(
-            &mut earlier
-                .iter()
-                .copied()
-                .filter(|&i| calls[i as usize].fp.answer == next),
-        )
-    })
+    one_group(&mut earlier.iter().copied())
+        .or_else(|| {
+            one_group(
+                &mut earlier
+                    .iter()
+                    .copied()
+                    .filter(|&i| calls[i as usize].fp.answer == next),
+            )
+        })
+        .or_else(|| {
+            let leaves = next_leaves();
+            one_group(
+                &mut earlier
+                    .iter()
+                    .copied()
+                    .filter(|&i| calls[i as usize].fp.answered_with(&leaves)),
+            )
+        })
 }
 
 /// Gives every linked trace its session: the explicit one its group holds, or a new inferred
