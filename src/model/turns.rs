@@ -267,6 +267,12 @@ pub fn summarize(raw: &str) -> String {
     if !(t.starts_with('{') || t.starts_with('[') || t.starts_with('"')) {
         return t.to_owned();
     }
+    // Content blocks (LiteLLM writes Anthropic's as a Python repr): their text.
+    if let Some((body, _)) = content_blocks(t)
+        && !body.is_empty()
+    {
+        return body;
+    }
     let Ok(v) = serde_json::from_str::<Value>(t) else {
         return t.to_owned();
     };
@@ -461,6 +467,10 @@ mod tests {
         assert_eq!(
             summarize(r#"{"choices":[{"message":{"role":"assistant","content":"4"}}]}"#),
             "4"
+        );
+        assert_eq!(
+            summarize("[{'type': 'text', 'text': 'fix it', 'cache_control': {'type': 'ephemeral'}}]"),
+            "fix it"
         );
     }
 
