@@ -142,9 +142,15 @@ impl App {
             .model
             .as_ref()
             .and_then(|old| match self.sessions.selected_entry()? {
-                sessions::Entry::Session(s) => model
-                    .find_session(old.session_id(s))
-                    .map(sessions::Entry::Session),
+                sessions::Entry::Session(s) => {
+                    // Splitting at idle gaps renames `id` to `id#1`…, and back.
+                    let id = old.session_id(s);
+                    let base = id.rsplit_once('#').map_or(id, |(b, _)| b);
+                    [id.to_owned(), format!("{base}#1"), base.to_owned()]
+                        .iter()
+                        .find_map(|c| model.find_session(c))
+                        .map(sessions::Entry::Session)
+                }
                 e @ sessions::Entry::Unsessioned => Some(e),
             });
         let rebuilt = self.model.is_some();

@@ -469,7 +469,9 @@ mod tests {
             "4"
         );
         assert_eq!(
-            summarize("[{'type': 'text', 'text': 'fix it', 'cache_control': {'type': 'ephemeral'}}]"),
+            summarize(
+                "[{'type': 'text', 'text': 'fix it', 'cache_control': {'type': 'ephemeral'}}]"
+            ),
             "fix it"
         );
     }
