@@ -243,3 +243,46 @@ fn ctrl_c_and_q_quit_from_anywhere() {
     let action = sesstui::app::keymap::action(a.mode(), &ctrl_c).expect("bound");
     assert_eq!(a.update(action), [Effect::Quit]);
 }
+
+#[test]
+fn inference_switches_rebuild_the_model_and_keep_the_selection() {
+    use sesstui::app::Effect;
+    let file = "fixtures/claude_code/litellm_phoenix.jsonl";
+    let mut a = common::app(&[file], 100, 30);
+    press(&mut a, &[Down, Down]);
+    let before = a.sessions.selected_entry();
+    let model = a.model.clone().unwrap();
+    let id = match before {
+        Some(sesstui::app::sessions::Entry::Session(s)) => model.session_id(s).to_owned(),
+        other => panic!("{other:?}"),
+    };
+    let effects = a.update(sesstui::app::action::Action::ToggleSplitIdle);
+    let Some(Effect::Reload(options)) = effects.first().cloned() else {
+        panic!("{effects:?}");
+    };
+    assert!(options.split_idle && options.history && !options.by_time);
+    // What the runner does with the effect: build again with those options.
+    let rebuilt = sesstui::load::load(
+        &[std::path::PathBuf::from(file)],
+        options,
+        &sesstui::index::progress::Progress::default(),
+    )
+    .unwrap();
+    a.loaded(std::sync::Arc::new(rebuilt));
+    let status = a.status.clone().unwrap_or_default();
+    assert!(status.contains("split on"), "{status}");
+    let model = a.model.clone().unwrap();
+    let now = match a.sessions.selected_entry() {
+        Some(sesstui::app::sessions::Entry::Session(s)) => model.session_id(s).to_owned(),
+        other => panic!("{other:?}"),
+    };
+    // The session is still selected (under its new id if the split renamed it).
+    assert!(
+        now == id || now.starts_with(&format!("{id}#")),
+        "{id} → {now}"
+    );
+    // History inference off: the linked traces fall back to unsessioned.
+    a.infer = options;
+    let effects = a.update(sesstui::app::action::Action::ToggleHistoryInference);
+    assert!(matches!(effects.first(), Some(Effect::Reload(o)) if !o.history));
+}

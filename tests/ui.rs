@@ -129,3 +129,45 @@ fn selection_is_marked_without_colour() {
             .contains(ratatui::style::Modifier::REVERSED)
     );
 }
+
+const CLAUDE: &str = "fixtures/claude_code/litellm_phoenix.jsonl";
+
+#[test]
+fn inferred_sessions_have_their_own_marker_and_colour() {
+    use ratatui::style::Color;
+    let mut a = app(&[CLAUDE], 100, 30);
+    snap("sessions_inferred_100x30", &mut a, 100, 30);
+    let t = common::render_color(&mut a, 100, 30);
+    let buf = t.backend().buffer();
+    let marker_colours = |sym: &str| -> Vec<Color> {
+        (0..buf.area.height)
+            .filter_map(|y| {
+                let c = &buf[(1, y)];
+                (c.symbol() == sym).then_some(c.fg)
+            })
+            .collect()
+    };
+    // Explicit sessions whose traces were partly linked by history: "+", green; sessions
+    // inferred from history alone: "~", magenta.
+    let plus = marker_colours("+");
+    let tilde = marker_colours("~");
+    assert_eq!(tilde.len(), 3, "{}", screen(&t));
+    assert!(tilde.iter().all(|c| *c == Color::Magenta));
+    assert!(!plus.is_empty() && plus.iter().all(|c| *c == Color::Green));
+    // Open the first inferred session: the header says how it was found, turns say which
+    // traces were linked and which are side requests.
+    let row = (0..buf.area.height)
+        .position(|y| buf[(1, y)].symbol() == "~")
+        .unwrap();
+    let first = (0..buf.area.height)
+        .position(|y| matches!(buf[(1, y)].symbol(), "●" | "+" | "~"))
+        .unwrap();
+    for _ in first..row {
+        press(&mut a, &[Down]);
+    }
+    press(&mut a, &[Open]);
+    snap("turns_inferred_100x30", &mut a, 100, 30);
+    let text = screen(&render(&mut a, 100, 30));
+    assert!(text.contains("~ inferred from message history"), "{text}");
+    assert!(text.contains("~ linked by history"), "{text}");
+}

@@ -55,10 +55,18 @@ pub fn typed(app: &mut App, text: &str) {
 
 /// Draws the app into a `w`×`h` test terminal (monochrome theme, as with NO_COLOR).
 pub fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    render_with(app, w, h, &sesstui::ui::Theme::mono())
+}
+
+/// [`render`] with the colour theme.
+pub fn render_color(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    render_with(app, w, h, &sesstui::ui::Theme::color())
+}
+
+fn render_with(app: &mut App, w: u16, h: u16, theme: &sesstui::ui::Theme) -> Terminal<TestBackend> {
     app.resize(w, h);
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| sesstui::ui::draw(f, app, &sesstui::ui::Theme::mono()))
-        .expect("draw");
+    t.draw(|f| sesstui::ui::draw(f, app, theme)).expect("draw");
     t
 }
 
