@@ -24,7 +24,8 @@ fn main() {
         .unwrap_or(1024);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).expect("bench dir");
-    let path = dir.join(format!("phoenix_{mb}mb.jsonl"));
+    // v2: full message histories (see datagen); the name changes with the data.
+    let path = dir.join(format!("phoenix_v2_{mb}mb.jsonl"));
     if !path.exists() {
         let t = Instant::now();
         let tmp = path.with_extension("tmp");
@@ -46,6 +47,7 @@ fn main() {
     let runs = 7;
     let exe = std::env::current_exe().expect("exe");
     let (mut wcs, mut idx, mut walls) = (Vec::new(), Vec::new(), Vec::new());
+    let mut infer = Vec::new();
     let mut last = String::new();
     for _ in 0..runs {
         wcs.push(time_cmd(Command::new("wc").arg("-l").arg(&path)));
@@ -58,7 +60,9 @@ fn main() {
         walls.push(t.elapsed().as_secs_f64());
         last = String::from_utf8_lossy(&out.stdout).into_owned();
         idx.push(field(&last, "index_s"));
+        infer.push(field(&last, "infer_s"));
     }
+    let infer_s = median(infer);
     let wc = median(wcs);
     let index_s = median(idx);
     let wall = median(walls);
@@ -76,7 +80,12 @@ fn main() {
         index_s / wc
     );
     println!(
-        "  as a process  {wall:>8.3} s   (median of {runs}, exec to exit) = {:.2}x wc -l",
+        "session inference {infer_s:>6.3} s   (median of {runs}, history fingerprints + links) = {:.2}x wc -l, {:.0}% of the index time",
+        infer_s / wc,
+        100.0 * infer_s / index_s
+    );
+    println!(
+        "  as a process  {wall:>8.3} s   (median of {runs}, exec to exit: index + inference) = {:.2}x wc -l",
         wall / wc
     );
     println!("  throughput    {:>8.0} MB/s", size as f64 / 1e6 / index_s);
@@ -148,12 +157,23 @@ fn child_index(path: &Path) {
     }
     let model = sesstui::model::build(index);
     let anon_model = proc_status("RssAnon:");
-    let index_s = t.elapsed().as_secs_f64();
+    let total_s = t.elapsed().as_secs_f64();
+    let infer_s = model.inference.elapsed.as_secs_f64();
+    let fingerprint_s = model.inference.fingerprinting.as_secs_f64();
+    let index_s = total_s - infer_s;
+    let inferred = model
+        .sessions
+        .iter()
+        .filter(|s| s.origin == sesstui::model::SessionOrigin::Inferred)
+        .count();
     println!(
-        "index_s={index_s:.4} scan_s={scan_s:.4} spans={} traces={} sessions={} bad={} max_rss_kb={} anon_peak_kb={} anon_after_index_kb={anon_index} anon_after_model_kb={anon_model}",
+        "index_s={index_s:.4} infer_s={infer_s:.4} fingerprint_s={fingerprint_s:.4} total_s={total_s:.4} scan_s={scan_s:.4} spans={} traces={} sessions={} inferred_sessions={inferred} joined_explicit={} llm_calls={} unsessioned={} bad={} max_rss_kb={} anon_peak_kb={} anon_after_index_kb={anon_index} anon_after_model_kb={anon_model}",
         model.index.spans.len(),
         model.traces.len(),
         model.sessions.len(),
+        model.inference.joined_explicit,
+        model.inference.calls,
+        model.unsessioned.len(),
         model.index.problems.len(),
         proc_status("VmHWM:"),
         proc_status("VmHWM:") - proc_status("RssFile:"),

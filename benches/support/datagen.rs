@@ -1,6 +1,8 @@
 //! A deterministic Phoenix-style export for benchmarks: Claude-Code-through-LiteLLM traces as
 //! `get_spans_dataframe().to_json(orient="records", lines=True)` writes them (every column on
-//! every row, nulls included, newest rows first), with the session id on few root spans.
+//! every row, nulls included, newest rows first), with the session id on few root spans and
+//! none at all on a fifth of the conversations. Version 2: every call carries the whole
+//! conversation so far (version 1 logged only the last message).
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -133,6 +135,7 @@ pub fn generate(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, u64)> {
         let user = format!("{:064x}", u128::from(sessions) * 0x9e37_79b9_7f4a_7c15);
         let user_id = format!("user_{}_account_{session}_session_{session}", &user[..64]);
         let turns = 3 + rng.below(20);
+        let anonymous = rng.below(5) == 0;
         let mut history: Vec<(String, String)> = Vec::new();
         let system = words(&mut rng, 12);
         let mut t = clock_ms;
@@ -149,9 +152,10 @@ pub fn generate(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, u64)> {
             let answer = words(&mut rng, n);
             let tools = rng.below(13);
             let dur = 2_000 + rng.below(30_000);
-            // The conversation so far, as the last few messages (LiteLLM logs the request).
+            // The conversation so far: LiteLLM logs the whole request, so every call carries
+            // the system prompt and the full history, which grows turn by turn.
             let shown: Vec<String> = std::iter::once(("system".to_owned(), system.clone()))
-                .chain(history.iter().rev().take(1).cloned())
+                .chain(history.iter().cloned())
                 .map(|(role, content)| {
                     format!(
                         "{{\"message.role\":\"{role}\",\"message.content\":{}}}",
@@ -161,7 +165,9 @@ pub fn generate(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, u64)> {
                 .collect();
             let prompt_tokens = 2_000 + 150 * history.len() as u64;
             let completion = 50 + rng.below(500);
-            let with_session = turn == 0 || rng.below(10) == 0;
+            // A fifth of the conversations carry no id at all (inference must find them);
+            // the rest carry it on their first call and on a tenth of the others.
+            let with_session = !anonymous && (turn == 0 || rng.below(10) == 0);
             let metadata = if with_session {
                 format!(
                     "{{\"user_api_key_hash\":\"92d09415\",\"user_api_key_end_user_id\":\"{user_id}\",\"requester_metadata\":{{\"user_id\":\"{user_id}\"}}}}"

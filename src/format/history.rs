@@ -10,7 +10,7 @@
 //! which moves to the newest message on every call, changes nothing.
 
 use super::{Evaluation, Field, Sink, Style, Want};
-use crate::json::{Cursor, Scalar};
+use crate::json::{Bits, Cursor, Scalar};
 use std::hash::Hasher;
 use std::ops::Range;
 
@@ -35,21 +35,7 @@ pub struct Fingerprint {
 impl Fingerprint {
     /// Reads the fingerprint of one span record; `None` if it has no input messages.
     pub fn of_span(bytes: &[u8]) -> Option<Fingerprint> {
-        let (input, output) = read(bytes);
-        if input.is_empty() {
-            return None;
-        }
-        Some(Fingerprint {
-            system: input.iter().map(|m| m.system).collect(),
-            messages: input.iter().map(Msg::hash).collect(),
-            answer: output.first().map_or(0, Msg::hash),
-            answer_leaves: output.first().map(Msg::distinct).unwrap_or_default(),
-        })
-    }
-
-    /// The text leaves (sorted hashes) of input message `k` of a span.
-    pub fn message_leaves(bytes: &[u8], k: usize) -> Vec<u64> {
-        read(bytes).0.get(k).map(Msg::distinct).unwrap_or_default()
+        Reader::default().fingerprint(bytes)
     }
 
     /// Whether this call's answer is message `leaves` (all of the answer's text is in it).
@@ -72,13 +58,51 @@ impl Fingerprint {
     }
 }
 
-/// The input and output messages of a span record.
-fn read(bytes: &[u8]) -> (Vec<Msg>, Vec<Msg>) {
-    let mut sink = HistorySink::default();
-    let mut c = Cursor::new(bytes);
-    // A record that fails part-way still gave what it had before the error.
-    let _ = super::walk(&mut c, &mut sink);
-    (sink.input, sink.output)
+/// Reads fingerprints; keeps its buffers between records (one per thread).
+#[derive(Default)]
+pub struct Reader {
+    bits: Bits,
+    sink: HistorySink,
+}
+
+impl Reader {
+    fn read(&mut self, bytes: &[u8]) {
+        self.sink.clear();
+        self.bits.compute(bytes);
+        let mut c = Cursor::with_bits(bytes, &self.bits);
+        // A record that fails part-way still gave what it had before the error.
+        let _ = super::walk(&mut c, &mut self.sink);
+        self.sink.finish();
+    }
+
+    /// The fingerprint of one span record; `None` if it has no input messages.
+    pub fn fingerprint(&mut self, bytes: &[u8]) -> Option<Fingerprint> {
+        self.read(bytes);
+        let k = &self.sink;
+        if k.roles.is_empty() {
+            return None;
+        }
+        let messages = (0..k.roles.len())
+            .map(|n| k.message_hash(u32::try_from(n).unwrap_or(u32::MAX)))
+            .collect();
+        Some(Fingerprint {
+            system: k.roles.iter().map(|r| r.1).collect(),
+            messages,
+            answer: if k.answer.is_empty() && k.answer_role == 0 {
+                0
+            } else {
+                message_hash(&k.answer, k.answer_role)
+            },
+            answer_leaves: k.answer.clone(),
+        })
+    }
+
+    /// The text leaves (sorted hashes) of input message `k` of a span.
+    pub fn message_leaves(&mut self, bytes: &[u8], k: usize) -> Vec<u64> {
+        self.read(bytes);
+        let k = u32::try_from(k).unwrap_or(u32::MAX);
+        self.sink.leaves_of(k).iter().map(|&(_, h)| h).collect()
+    }
 }
 
 /// Hash of the first `k` messages, for every `k` (index 0 is the empty history).
@@ -107,28 +131,12 @@ fn hash_bytes(tag: u8, b: &[u8]) -> u64 {
     mix(h.finish())
 }
 
-#[derive(Clone, Debug, Default)]
-struct Msg {
-    /// Hashes of the text leaves; a text given twice (LiteLLM writes a message's text both in
-    /// `message.content` and in `message.contents`) counts once.
-    leaves: Vec<u64>,
-    role: u64,
-    system: bool,
-}
-
-impl Msg {
-    fn distinct(&self) -> Vec<u64> {
-        let mut leaves = self.leaves.clone();
-        leaves.sort_unstable();
-        leaves.dedup();
-        leaves
-    }
-
-    fn hash(&self) -> u64 {
-        let leaves = self.distinct();
-        let sum = leaves.iter().fold(0u64, |a, &h| a.wrapping_add(h));
-        mix(sum ^ self.role.rotate_left(17) ^ leaves.len() as u64)
-    }
+/// A message's hash from its distinct sorted text leaves and its role. A text given twice
+/// (LiteLLM writes a message's text both in `message.content` and in `message.contents`)
+/// counts once.
+fn message_hash(leaves: &[u64], role: u64) -> u64 {
+    let sum = leaves.iter().fold(0u64, |a, &h| a.wrapping_add(h));
+    mix(sum ^ role.rotate_left(17) ^ leaves.len() as u64)
 }
 
 /// Where a message list lives, and how its items are numbered after the prefix.
@@ -200,18 +208,63 @@ fn locate<'p>(src: &Source, rest: &'p [u8]) -> Option<(usize, &'p [u8])> {
         None => rest,
     };
     let end = rest.iter().position(|&b| b == b'.').unwrap_or(rest.len());
-    let n = std::str::from_utf8(&rest[..end]).ok()?.parse().ok()?;
+    let digits = &rest[..end];
+    if digits.is_empty() || digits.len() > 6 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = digits
+        .iter()
+        .fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
     Some((n, rest.get(end + 1..).unwrap_or(b"")))
 }
 
 #[derive(Default)]
 struct HistorySink {
     depth: usize,
-    input: Vec<Msg>,
-    output: Vec<Msg>,
+    /// Per input message: role hash (0 when none was given) and whether it is a system prompt.
+    roles: Vec<(u64, bool)>,
+    /// (input message number, leaf hash); sorted and deduplicated by `finish`.
+    leaves: Vec<(u32, u64)>,
+    /// The first output message: its role and distinct leaves.
+    answer_role: u64,
+    answer: Vec<u64>,
 }
 
 impl HistorySink {
+    fn clear(&mut self) {
+        self.depth = 0;
+        self.roles.clear();
+        self.leaves.clear();
+        self.answer_role = 0;
+        self.answer.clear();
+    }
+
+    fn finish(&mut self) {
+        self.leaves.sort_unstable();
+        self.leaves.dedup();
+        self.answer.sort_unstable();
+        self.answer.dedup();
+        if let Some(&(last, _)) = self.leaves.last()
+            && self.roles.len() <= last as usize
+        {
+            self.roles.resize(last as usize + 1, (0, false));
+        }
+    }
+
+    /// The distinct leaf hashes of input message `n`, sorted (after `finish`).
+    fn leaves_of(&self, n: u32) -> &[(u32, u64)] {
+        let a = self.leaves.partition_point(|&(m, _)| m < n);
+        let b = self.leaves.partition_point(|&(m, _)| m <= n);
+        &self.leaves[a..b]
+    }
+
+    fn message_hash(&self, n: u32) -> u64 {
+        let pairs = self.leaves_of(n);
+        let sum = pairs.iter().fold(0u64, |acc, &(_, h)| acc.wrapping_add(h));
+        let role = self.roles.get(n as usize).map_or(0, |r| r.0);
+        mix(sum ^ role.rotate_left(17) ^ pairs.len() as u64)
+    }
+
     fn leaf(&mut self, path: &[u8], text: &[u8]) {
         let Some((src, rest)) = SOURCES
             .iter()
@@ -225,26 +278,31 @@ impl HistorySink {
         if n >= MAX_MESSAGES || inner.split(|&b| b == b'.').any(structural) {
             return;
         }
-        let list = if src.output {
-            &mut self.output
-        } else {
-            &mut self.input
-        };
-        if list.len() <= n {
-            list.resize(n + 1, Msg::default());
+        if src.output && n > 0 {
+            return;
         }
-        let m = &mut list[n];
         // The key of the leaf: the last segment that is not a number.
         let key = inner
             .rsplit(|&b| b == b'.')
             .find(|s| !s.iter().all(u8::is_ascii_digit))
             .unwrap_or(b"");
-        if is_role(key) || inner == b"message.role" {
+        let n32 = u32::try_from(n).unwrap_or(u32::MAX);
+        if is_role(key) {
             let role = text.to_ascii_lowercase();
-            m.system = role == b"system" || role == b"developer";
-            m.role = hash_bytes(1, &role);
+            let system = role == b"system" || role == b"developer";
+            let h = hash_bytes(1, &role);
+            if src.output {
+                self.answer_role = h;
+            } else {
+                if self.roles.len() <= n {
+                    self.roles.resize(n + 1, (0, false));
+                }
+                self.roles[n] = (h, system);
+            }
+        } else if src.output {
+            self.answer.push(hash_bytes(0, text));
         } else {
-            m.leaves.push(hash_bytes(0, text));
+            self.leaves.push((n32, hash_bytes(0, text)));
         }
     }
 }
@@ -259,7 +317,7 @@ impl Sink for HistorySink {
     }
     fn field(&mut self, _f: Field<'_>) {}
     fn want(&mut self, path: &[u8]) -> Want<()> {
-        if self.depth > 1 {
+        if self.depth > 1 || !matches!(path.first(), Some(b'l' | b'g' | b'm')) {
             return Want::Skip;
         }
         let wanted = SOURCES.iter().any(|s| {

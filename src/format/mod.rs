@@ -459,7 +459,7 @@ impl<S: Sink> Walker<'_, S> {
                 while c.next_item(&mut first)? {
                     self.path.truncate(base);
                     self.path.push(b'.');
-                    self.path.extend_from_slice(i.to_string().as_bytes());
+                    push_index(&mut self.path, i);
                     self.attr_value(c)?;
                     i += 1;
                 }
@@ -547,6 +547,21 @@ impl<S: Sink> Walker<'_, S> {
         }
         Ok(())
     }
+}
+
+/// Appends an array index in decimal, without allocating.
+pub(crate) fn push_index(path: &mut Vec<u8>, mut i: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (i % 10) as u8;
+        i /= 10;
+        if i == 0 {
+            break;
+        }
+    }
+    path.extend_from_slice(&digits[at..]);
 }
 
 fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {

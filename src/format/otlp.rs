@@ -115,7 +115,7 @@ fn list<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>, keyed: bool) -> Resu
         while c.next_item(&mut first_item)? {
             w.path.truncate(base);
             w.path.push(b'.');
-            w.path.extend_from_slice(i.to_string().as_bytes());
+            super::push_index(&mut w.path, i);
             any_value(w, c)?;
             i += 1;
         }

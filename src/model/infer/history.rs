@@ -10,7 +10,7 @@
 //! message; if that does not single one out, the link is refused and reported.
 
 use super::{Model, NONE, Refusal, Report, SessionOrigin};
-use crate::format::history::{Fingerprint, mix, prefixes};
+use crate::format::history::{Fingerprint, Reader, mix, prefixes};
 use crate::hash::Map;
 use crate::kind::Kind;
 use std::hash::Hasher;
@@ -46,18 +46,26 @@ pub(super) fn fingerprint(model: &Model) -> Vec<Call> {
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
+                    let mut reader = Reader::default();
                     part.iter()
                         .filter_map(|&(span, trace)| {
                             let rec = model.span(span);
                             let bytes = model.index.span_bytes(rec);
-                            if rec.kind() != Kind::Llm && !mentions_messages(bytes) {
+                            // LLM calls, and spans of no known kind that mention messages
+                            // (an exporter that does not say what the span is).
+                            let wanted = match rec.kind() {
+                                Kind::Llm => true,
+                                Kind::Unknown => mentions_messages(bytes),
+                                _ => false,
+                            };
+                            if !wanted {
                                 return None;
                             }
                             Some(Call {
                                 span,
                                 trace,
                                 start: rec.start,
-                                fp: Fingerprint::of_span(bytes)?,
+                                fp: reader.fingerprint(bytes)?,
                             })
                         })
                         .collect::<Vec<_>>()
@@ -198,7 +206,7 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
             let next = c.fp.messages[k];
             let bytes = model.index.span_bytes(model.span(c.span));
             match choose(&mut links, calls, &earlier, next, || {
-                Fingerprint::message_leaves(bytes, k)
+                Reader::default().message_leaves(bytes, k)
             }) {
                 Some(i) => {
                     if let Err((a, b)) = links.union(calls[i as usize].trace, c.trace) {

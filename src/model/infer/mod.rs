@@ -82,6 +82,8 @@ pub struct Report {
     /// Sessions cut into working sessions by `split_idle`.
     pub split_sessions: usize,
     pub refused: Vec<Refusal>,
+    /// Time spent reading message histories, and in all.
+    pub fingerprinting: Duration,
     pub elapsed: Duration,
 }
 
@@ -105,6 +107,7 @@ pub fn run(model: &mut Model, options: Options) -> Report {
     };
     if options.history {
         let calls = history::fingerprint(model);
+        report.fingerprinting = t0.elapsed();
         report.calls = calls.len();
         let mut links = history::link(model, &calls, &mut report);
         side::attach(model, &calls, &mut links, options.idle_gap_ns, &mut report);
