@@ -48,6 +48,12 @@ pub struct TurnOut {
     pub duration_ms: i64,
     /// Milliseconds since the previous turn ended (`None` for the first).
     pub idle_before_ms: Option<i64>,
+    /// How the trace's session was inferred, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inferred_by: Option<crate::model::InferredBy>,
+    /// A side request (title generation, quota probe) of the conversation.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub side_request: bool,
     pub input: Option<String>,
     pub output: Option<String>,
     pub spans: u32,
@@ -60,6 +66,8 @@ pub struct TurnOut {
 pub struct Header {
     pub id: String,
     pub origin: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inferred_by: Option<crate::model::InferredBy>,
     pub key: Option<&'static str>,
     pub user: Option<String>,
     pub start: Option<String>,
@@ -114,6 +122,7 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
             Header {
                 id: model.session_id(s).to_owned(),
                 origin: sess.origin.label(),
+                inferred_by: sess.inferred_by,
                 key: sess.key.map(crate::format::keys::SessionKey::name),
                 user: (sess.user != 0).then(|| model.str(sess.user).to_owned()),
                 start: time(sess.start),
@@ -131,6 +140,7 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
             Header {
                 id: "unsessioned".to_owned(),
                 origin: "none",
+                inferred_by: None,
                 key: None,
                 user: None,
                 start: ts
@@ -190,6 +200,8 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
             let idle = prev_end.map(|e: i64| (trace.start - e).max(0) / 1_000_000);
             prev_end = Some(trace.end.max(prev_end.unwrap_or(0)));
             TurnOut {
+                inferred_by: trace.inferred_by,
+                side_request: trace.side,
                 trace_id: model.index.trace_id_text(t),
                 start: time(trace.start),
                 end: time(trace.end),
@@ -290,12 +302,30 @@ fn header_lines(h: &Header) -> Vec<String> {
     lines
 }
 
+/// " · linked by history", " · side request": how a turn came to be in its session.
+fn turn_marks(turn: &TurnOut) -> String {
+    let mut s = String::new();
+    match turn.inferred_by {
+        Some(crate::model::InferredBy::History) => s.push_str(" · ~ linked by history"),
+        Some(crate::model::InferredBy::Time) => s.push_str(" · ≈ by idle time"),
+        None => {}
+    }
+    if turn.side_request {
+        s.push_str(" · side request");
+    }
+    s
+}
+
 /// Plain text, for the terminal.
 pub fn text(t: &Transcript) -> String {
     let mut out = String::new();
     let h = &t.session;
     let key = h.key.map(|k| format!(", key {k}")).unwrap_or_default();
-    let _ = writeln!(out, "Session {} ({}{key})", one_line(&h.id), h.origin);
+    let by = h
+        .inferred_by
+        .map(|b| format!(" from {}", b.label()))
+        .unwrap_or_default();
+    let _ = writeln!(out, "Session {} ({}{by}{key})", one_line(&h.id), h.origin);
     for l in header_lines(h) {
         let _ = writeln!(out, "{l}");
     }
@@ -311,11 +341,12 @@ pub fn text(t: &Transcript) -> String {
         }
         let _ = writeln!(
             out,
-            "\nTurn {} · {} · {} · trace {}",
+            "\nTurn {} · {} · {} · trace {}{}",
             i + 1,
             turn.start.as_deref().unwrap_or("?"),
             human_duration(turn.duration_ms * 1_000_000),
-            turn.trace_id
+            turn.trace_id,
+            turn_marks(turn)
         );
         let indent = |s: &str| clean(s).replace('\n', "\n        ");
         let _ = writeln!(
