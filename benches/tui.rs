@@ -36,7 +36,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1024);
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("target/bench-data/phoenix_{mb}mb.jsonl"));
+        .join(format!("target/bench-data/phoenix_v2_{mb}mb.jsonl"));
     if !path.exists() {
         eprintln!(
             "{} is missing: run `cargo bench --bench index` first",
