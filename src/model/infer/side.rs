@@ -41,14 +41,23 @@ fn opening_text(model: &Model, span: u32) -> Option<String> {
         .map(|m| m.content.trim().to_owned())
 }
 
-/// Whether `text` quotes `needle`. A known side prompt may quote it anywhere; any other single
-/// message must hold it on a line of its own (after an optional `User:` label), so that a new
-/// conversation that merely starts with the same words is not taken for a quote.
-fn quotes(text: &str, needle: &str, known_side: bool) -> bool {
+/// Words every known side prompt holds, looked for in the raw bytes before a span is parsed.
+const SIGNS: &[&[u8]] = &[b"quota", b"title for the following", b"conversation topic"];
+
+fn may_be_side(bytes: &[u8]) -> bool {
+    SIGNS
+        .iter()
+        .any(|s| memchr::memmem::find(bytes, s).is_some())
+}
+
+/// Whether a side prompt's `text` quotes `needle` (a conversation's first message): anywhere
+/// for a needle of four characters or more, else as a line of its own (after an optional
+/// `User:` label), so that "hi" does not match every prompt that contains "this".
+fn quotes(text: &str, needle: &str) -> bool {
     if needle.is_empty() || text == needle {
         return false;
     }
-    if needle.contains('\n') || (known_side && needle.chars().count() >= 4) {
+    if needle.chars().count() >= 4 {
         return text.contains(needle);
     }
     text.lines().any(|l| {
@@ -62,11 +71,11 @@ fn quotes(text: &str, needle: &str, known_side: bool) -> bool {
     })
 }
 
+/// A recognised side request that no history link placed.
 struct Candidate {
     trace: u32,
     start: i64,
     text: String,
-    kind: Option<Kind>,
 }
 
 /// Flags side requests and joins the ones that quote a conversation to it.
@@ -92,21 +101,23 @@ pub(super) fn attach(
             continue;
         };
         let root = links.find(t32);
-        if call.fp.conversational() != 1 || linked[root as usize] != 1 {
+        if call.fp.conversational() != 1
+            || linked[root as usize] != 1
+            || !may_be_side(model.index.span_bytes(model.span(call.span)))
+        {
             continue;
         }
         let Some(text) = opening_text(model, call.span) else {
             continue;
         };
-        let kind = classify(&text);
-        if kind.is_some() {
-            links.side[t] = true;
+        if classify(&text).is_none() {
+            continue;
         }
+        links.side[t] = true;
         candidates.push(Candidate {
             trace: t32,
             start: model.traces[t].start,
             text,
-            kind,
         });
     }
     if candidates.is_empty() {
@@ -148,7 +159,7 @@ pub(super) fn attach(
             let Some(needle) = text.as_deref() else {
                 continue;
             };
-            if quotes(&cand.text, needle, cand.kind.is_some()) {
+            if quotes(&cand.text, needle) {
                 best.push((needle.len(), (start - cand.start).abs(), head));
             }
         }
@@ -198,20 +209,26 @@ mod tests {
     #[test]
     fn quoting() {
         let title = "Please write a 5-10 word title for the following conversation:\n\nUser: run the tests\n\nRespond with the title.";
-        assert!(quotes(title, "run the tests", true));
-        // Any other message must hold it on a line of its own.
+        assert!(quotes(title, "run the tests"));
+        assert!(!quotes(title, "run the linter"));
+        // A short opening must be a line of its own.
         assert!(quotes(
-            "Earlier you were asked:\nrun the tests\nDo it again.",
-            "run the tests",
-            false
+            "Please write a title for the following conversation:\nUser: hi",
+            "hi"
         ));
-        assert!(!quotes(
-            "run the tests again and fix the failure",
-            "run the tests",
-            false
+        assert!(!quotes(title, "hi"));
+        // The same text is not a quote of itself.
+        assert!(!quotes("run the tests", "run the tests"));
+    }
+
+    #[test]
+    fn raw_bytes_prefilter_side_prompts() {
+        assert!(may_be_side(br#"{"message.content":"quota"}"#));
+        assert!(may_be_side(
+            b"write a 5-10 word title for the following conversation"
         ));
-        // The same opening is a new conversation, not a quote.
-        assert!(!quotes("run the tests", "run the tests", false));
-        assert!(!quotes("run the tests", "run the tests", true));
+        assert!(!may_be_side(
+            br#"{"message.content":"fix the failing test"}"#
+        ));
     }
 }
