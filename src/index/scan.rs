@@ -134,8 +134,8 @@ pub struct Collector<'b> {
     line_mark: (usize, u32),
     orphan_ids: bool,
     bits: Bits,
-    /// The walker's attribute-path buffer, kept between records.
-    path: Vec<u8>,
+    /// The walker's state, kept between records.
+    scratch: format::Scratch<Attr>,
 }
 
 impl<'b> Collector<'b> {
@@ -152,7 +152,7 @@ impl<'b> Collector<'b> {
             line_mark: (0, 0),
             orphan_ids: false,
             bits: Bits::default(),
-            path: Vec::with_capacity(128),
+            scratch: format::Scratch::default(),
         }
     }
 
@@ -183,15 +183,15 @@ impl<'b> Collector<'b> {
         } else {
             Cursor::new(bytes)
         };
-        let mut path = std::mem::take(&mut self.path);
-        let walked = format::walk_with(&mut c, self, &mut path).and_then(|()| {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let walked = format::walk_with(&mut c, self, &mut scratch).and_then(|()| {
             if c.at_end() {
                 Ok(())
             } else {
                 Err(JsonError::unexpected(c.pos(), bytes[c.pos()]))
             }
         });
-        self.path = path;
+        self.scratch = scratch;
         let reason = match &walked {
             Err(JsonError::Eof) if last => {
                 Some(Cow::Borrowed("truncated record: the file ends inside it"))
@@ -591,6 +591,7 @@ impl Sink for Collector<'_> {
     }
 
     type Tag = Attr;
+    const WANT_BY_PATH: bool = true;
 
     fn want(&mut self, path: &[u8]) -> Want<Attr> {
         match keys::classify(path) {

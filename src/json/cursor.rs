@@ -131,6 +131,44 @@ fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     (hits != 0).then(|| (hits.trailing_zeros() / 8) as usize)
 }
 
+/// `hay` starts with `needle`, compared a word at a time (keys are short: this stays inline
+/// where a `memcmp` call would not).
+#[inline(always)]
+fn starts_with(hay: &[u8], needle: &[u8]) -> bool {
+    let Some(hay) = hay.get(..needle.len()) else {
+        return false;
+    };
+    let word = |b: &[u8], i: usize| {
+        b.get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_ne_bytes)
+    };
+    let n = needle.len();
+    if n < 8 {
+        return hay == needle;
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        if word(hay, i) != word(needle, i) {
+            return false;
+        }
+        i += 8;
+    }
+    // The last word, overlapping the one before when `n` is not a multiple of 8.
+    word(hay, n - 8) == word(needle, n - 8)
+}
+
+/// What [`Cursor::next_key_known`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyStep {
+    /// The closing `}`.
+    End,
+    /// The known key, consumed.
+    Known,
+    /// Another key, read: see [`Cursor::key`].
+    Read,
+}
+
 /// A stack of open containers, one bit each (1 = object).
 struct Stack {
     bits: [u64; MAX_DEPTH / 64],
@@ -282,6 +320,33 @@ impl<'a> Cursor<'a> {
     /// `first` must start `true` for each object; the cursor uses it to expect the comma.
     #[inline(always)]
     pub fn next_key(&mut self, first: &mut bool) -> Result<bool, JsonError> {
+        if !self.key_separator(first)? {
+            return Ok(false);
+        }
+        self.read_key()?;
+        Ok(true)
+    }
+
+    /// [`Cursor::next_key`], trying first whether the key is `known`: a key exactly as written
+    /// before, quotes and colon included (`"name":`, see [`Cursor::key_as_written`]). A match
+    /// is consumed without scanning the string: it is the same bytes that were valid before.
+    #[inline(always)]
+    pub fn next_key_known(&mut self, first: &mut bool, known: &[u8]) -> Result<KeyStep, JsonError> {
+        if !self.key_separator(first)? {
+            return Ok(KeyStep::End);
+        }
+        if known.len() >= 3 && starts_with(&self.buf[self.pos..], known) {
+            self.key = (self.pos + 1, self.pos + known.len() - 2);
+            self.pos += known.len();
+            return Ok(KeyStep::Known);
+        }
+        self.read_key()?;
+        Ok(KeyStep::Read)
+    }
+
+    /// Before a key: consumes the comma (unless `first`); false at the closing `}`.
+    #[inline(always)]
+    fn key_separator(&mut self, first: &mut bool) -> Result<bool, JsonError> {
         self.skip_ws();
         match self.byte()? {
             b'}' => {
@@ -296,11 +361,24 @@ impl<'a> Cursor<'a> {
             _ => return Err(self.unexpected()),
         }
         *first = false;
+        Ok(true)
+    }
+
+    /// Reads a key and its colon.
+    #[inline(always)]
+    fn read_key(&mut self) -> Result<(), JsonError> {
         let key = self.string()?;
         let start = key.raw.as_ptr() as usize - self.buf.as_ptr() as usize;
         self.key = (start, start + key.raw.len());
-        self.expect(b':')?;
-        Ok(true)
+        self.expect(b':')
+    }
+
+    /// The key `next_key` read last exactly as written, quotes and colon included, when the
+    /// colon follows the closing quote at once and the key holds no escape; else `None`.
+    pub fn key_as_written(&self) -> Option<&'a [u8]> {
+        let (start, end) = self.key;
+        let plain = start > 0 && self.pos == end + 2 && !self.key_escaped();
+        plain.then(|| &self.buf[start - 1..self.pos])
     }
 
     /// Skips a `null` value and returns true; otherwise leaves the cursor where it was.
@@ -640,6 +718,55 @@ mod tests {
             let naive = bytes.iter().position(|&c| c == b'"' || c == b'\\');
             assert_eq!(quote_or_backslash(&bytes), naive, "{bytes:?}");
         }
+    }
+
+    #[test]
+    fn word_prefix_matches_naive_prefix() {
+        let hay: Vec<u8> = (0..40u8).map(|i| b'a' + i % 7).collect();
+        for n in 0..=hay.len() + 1 {
+            for flip in 0..n {
+                let mut needle: Vec<u8> = hay.iter().copied().cycle().take(n).collect();
+                assert_eq!(starts_with(&hay, &needle), hay.starts_with(&needle), "{n}");
+                needle[flip] ^= 1;
+                assert_eq!(
+                    starts_with(&hay, &needle),
+                    hay.starts_with(&needle),
+                    "{n} {flip}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn known_keys_are_taken_as_written_only() {
+        let text = br#"{"ab":1,"ab" :2,"a\u0062":3,"abc":4}"#;
+        let mut c = Cursor::new(text);
+        c.object_start().unwrap();
+        let mut first = true;
+        let mut steps = vec![];
+        loop {
+            let step = c.next_key_known(&mut first, br#""ab":"#).unwrap();
+            if step == KeyStep::End {
+                break;
+            }
+            steps.push((
+                step,
+                c.key().decode().into_owned(),
+                c.key_as_written().is_some(),
+            ));
+            c.skip_value().unwrap();
+        }
+        assert!(c.at_end());
+        let read = |k: &str, plain| (KeyStep::Read, k.to_owned(), plain);
+        assert_eq!(
+            steps,
+            [
+                (KeyStep::Known, "ab".to_owned(), true),
+                read("ab", false),
+                read("ab", false),
+                read("abc", true),
+            ]
+        );
     }
 
     #[test]
