@@ -501,7 +501,7 @@ impl<S: Sink> Walker<'_, S> {
 
     fn kind(&mut self, c: &mut Cursor<'_>, rank: u8) -> Result<(), JsonError> {
         if let Some(Scalar::Str(s)) = c.scalar_or_skip()?
-            && let Some(k) = Kind::parse(&s.decode())
+            && let Some(k) = Kind::from_upper(s.raw).or_else(|| Kind::parse(&s.decode()))
         {
             self.sink.field(Field::Kind(k, rank));
         }
@@ -708,7 +708,7 @@ fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {
 
 fn status_scalar(v: Scalar<'_>) -> Option<Status> {
     match v {
-        Scalar::Str(s) => Status::parse(&s.decode()),
+        Scalar::Str(s) => Status::from_upper(s.raw).or_else(|| Status::parse(&s.decode())),
         Scalar::Num(_) => Status::from_code(v.as_i128()?),
         _ => None,
     }
@@ -716,6 +716,9 @@ fn status_scalar(v: Scalar<'_>) -> Option<Status> {
 
 /// Reads a timestamp: epoch numbers (any unit, as numbers or strings) or ISO strings.
 fn time_value(c: &mut Cursor<'_>) -> Result<Option<i64>, JsonError> {
+    if let Some(v) = c.plain_integer() {
+        return Ok(crate::time::from_epoch(i128::from(v)));
+    }
     Ok(match c.scalar_or_skip()? {
         Some(v @ Scalar::Num(_)) => match v.as_i128() {
             Some(i) => crate::time::from_epoch(i),

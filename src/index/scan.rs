@@ -134,6 +134,8 @@ pub struct Collector<'b> {
     line_mark: (usize, u32),
     orphan_ids: bool,
     bits: Bits,
+    /// The trace `trace_index` returned last.
+    last_trace: Option<(TraceKey, u32)>,
     /// The walker's state, kept between records.
     scratch: format::Scratch<Attr>,
 }
@@ -152,6 +154,7 @@ impl<'b> Collector<'b> {
             line_mark: (0, 0),
             orphan_ids: false,
             bits: Bits::default(),
+            last_trace: None,
             scratch: format::Scratch::default(),
         }
     }
@@ -311,6 +314,18 @@ impl<'b> Collector<'b> {
     }
 
     fn trace_index(&mut self, key: TraceKey) -> u32 {
+        // A trace's spans are usually written together.
+        if let Some((last, i)) = self.last_trace
+            && last == key
+        {
+            return i;
+        }
+        let i = self.trace_index_lookup(key);
+        self.last_trace = Some((key, i));
+        i
+    }
+
+    fn trace_index_lookup(&mut self, key: TraceKey) -> u32 {
         if let Some(&i) = self.out.trace_map.get(&key) {
             return i;
         }
@@ -565,7 +580,7 @@ impl Sink for Collector<'_> {
                 }
             }
             Field::Name(raw) => {
-                let id = self.intern(&raw.decode());
+                let id = self.out.strings.intern_raw(raw);
                 if let Some(b) = self.top() {
                     b.name = id;
                 }
@@ -658,6 +673,14 @@ impl Sink for Collector<'_> {
                 }
             }
             Attr::Model => {
+                // The first model named wins: later ones are not even decoded.
+                if self
+                    .top()
+                    .and_then(|b| b.extra)
+                    .is_some_and(|e| e.model != 0)
+                {
+                    return;
+                }
                 let Some(t) = text() else { return };
                 if t.trim().is_empty() {
                     return;

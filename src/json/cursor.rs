@@ -131,33 +131,6 @@ fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     (hits != 0).then(|| (hits.trailing_zeros() / 8) as usize)
 }
 
-/// `hay` starts with `needle`, compared a word at a time (keys are short: this stays inline
-/// where a `memcmp` call would not).
-#[inline(always)]
-fn starts_with(hay: &[u8], needle: &[u8]) -> bool {
-    let Some(hay) = hay.get(..needle.len()) else {
-        return false;
-    };
-    let word = |b: &[u8], i: usize| {
-        b.get(i..i + 8)
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-            .map(u64::from_ne_bytes)
-    };
-    let n = needle.len();
-    if n < 8 {
-        return hay == needle;
-    }
-    let mut i = 0;
-    while i + 8 < n {
-        if word(hay, i) != word(needle, i) {
-            return false;
-        }
-        i += 8;
-    }
-    // The last word, overlapping the one before when `n` is not a multiple of 8.
-    word(hay, n - 8) == word(needle, n - 8)
-}
-
 /// What [`Cursor::next_key_known`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyStep {
@@ -335,7 +308,7 @@ impl<'a> Cursor<'a> {
         if !self.key_separator(first)? {
             return Ok(KeyStep::End);
         }
-        if known.len() >= 3 && starts_with(&self.buf[self.pos..], known) {
+        if known.len() >= 3 && self.buf[self.pos..].starts_with(known) {
             self.key = (self.pos + 1, self.pos + known.len() - 2);
             self.pos += known.len();
             return Ok(KeyStep::Known);
@@ -395,10 +368,7 @@ impl<'a> Cursor<'a> {
     /// True when the key `next_key` stepped to holds an escape.
     #[inline(always)]
     pub fn key_escaped(&self) -> bool {
-        match self.bits {
-            Some(bits) => bits.any_backslash(self.key.0, self.key.1),
-            None => memchr::memchr(b'\\', &self.buf[self.key.0..self.key.1]).is_some(),
-        }
+        self.key().escaped()
     }
 
     /// The key `next_key` stepped to.
@@ -518,6 +488,32 @@ impl<'a> Cursor<'a> {
         }
         self.pos += len;
         Ok(Scalar::Num(text))
+    }
+
+    /// Reads a number written as at most 19 plain digits (no sign, fraction or exponent; any
+    /// such number fits in a `u64`), as epoch timestamps are, in one pass; `None`, with nothing
+    /// consumed, for anything else.
+    #[inline]
+    pub fn plain_integer(&mut self) -> Option<u64> {
+        self.skip_ws();
+        let rest = &self.buf[self.pos.min(self.buf.len())..];
+        let mut v = 0u64;
+        let mut n = 0;
+        while let Some(&c) = rest.get(n)
+            && c.is_ascii_digit()
+        {
+            if n == 19 {
+                return None;
+            }
+            v = v * 10 + u64::from(c - b'0');
+            n += 1;
+        }
+        // A byte `atom` would take as part of the number means it is not a plain integer.
+        if n == 0 || matches!(rest.get(n), Some(b'.' | b'e' | b'E' | b'-' | b'+')) {
+            return None;
+        }
+        self.pos += n;
+        Some(v)
     }
 
     /// Reads a scalar value; errors on `{` or `[`.
@@ -721,23 +717,6 @@ mod tests {
     }
 
     #[test]
-    fn word_prefix_matches_naive_prefix() {
-        let hay: Vec<u8> = (0..40u8).map(|i| b'a' + i % 7).collect();
-        for n in 0..=hay.len() + 1 {
-            for flip in 0..n {
-                let mut needle: Vec<u8> = hay.iter().copied().cycle().take(n).collect();
-                assert_eq!(starts_with(&hay, &needle), hay.starts_with(&needle), "{n}");
-                needle[flip] ^= 1;
-                assert_eq!(
-                    starts_with(&hay, &needle),
-                    hay.starts_with(&needle),
-                    "{n} {flip}"
-                );
-            }
-        }
-    }
-
-    #[test]
     fn known_keys_are_taken_as_written_only() {
         let text = br#"{"ab":1,"ab" :2,"a\u0062":3,"abc":4}"#;
         let mut c = Cursor::new(text);
@@ -767,6 +746,26 @@ mod tests {
                 read("abc", true),
             ]
         );
+    }
+
+    #[test]
+    fn plain_integers_in_one_pass() {
+        let read = |s: &str| {
+            let mut c = Cursor::new(s.as_bytes());
+            (c.plain_integer(), c.pos())
+        };
+        assert_eq!(read("1795004009674,"), (Some(1_795_004_009_674), 13));
+        assert_eq!(read(" 7}"), (Some(7), 2));
+        assert_eq!(
+            read("1795318546218887000"),
+            (Some(1_795_318_546_218_887_000), 19)
+        );
+        for s in ["12.5", "-5", "1e3", "12345678901234567890", "x", "", "0+1"] {
+            assert_eq!(read(s).0, None, "{s}");
+        }
+        let mut c = Cursor::new(b"12.5");
+        assert_eq!(c.plain_integer(), None);
+        assert_eq!(c.scalar(), Ok(Scalar::Num(b"12.5")));
     }
 
     #[test]
