@@ -60,7 +60,12 @@ impl Kind {
     /// unknown names and for OTLP's transport kinds (`SPAN_KIND_CLIENT`, `SpanKind.CLIENT`).
     pub fn parse(s: &str) -> Option<Kind> {
         let mut buf = [0u8; 16];
-        let up = upper(s, &mut buf)?;
+        Kind::from_upper(upper(s, &mut buf)?)
+    }
+
+    /// A kind name exactly as [`Kind::parse`] reads it once trimmed and upper-cased (most
+    /// exporters write it so: the scan tries this on the bytes in the file first).
+    pub fn from_upper(up: &[u8]) -> Option<Kind> {
         Some(match up {
             b"LLM" | b"CHAT_MODEL" | b"GENERATION" => Kind::Llm,
             b"CHAIN" | b"WORKFLOW" | b"TASK" | b"PARSER" => Kind::Chain,
@@ -138,7 +143,13 @@ impl Status {
         let s = s.trim();
         let tail = s.rsplit(['_', '.']).next().unwrap_or(s);
         let mut buf = [0u8; 16];
-        match upper(tail, &mut buf)? {
+        Status::from_upper(upper(tail, &mut buf)?)
+    }
+
+    /// A status name exactly as [`Status::parse`] reads it once trimmed, cut to its last
+    /// segment and upper-cased (as most exporters write it: the scan tries this first).
+    pub fn from_upper(up: &[u8]) -> Option<Status> {
+        match up {
             b"OK" => Some(Status::Ok),
             b"ERROR" => Some(Status::Error),
             b"UNSET" | b"" => Some(Status::Unset),
@@ -160,6 +171,23 @@ impl Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_names_read_as_parsed() {
+        for k in Kind::ALL {
+            let name = k.label();
+            assert_eq!(
+                Kind::from_upper(name.as_bytes()),
+                Kind::parse(name),
+                "{name}"
+            );
+        }
+        for name in ["OK", "ERROR", "UNSET", ""] {
+            assert_eq!(Status::from_upper(name.as_bytes()), Status::parse(name));
+        }
+        assert_eq!(Kind::from_upper(b"tool"), None);
+        assert_eq!(Kind::parse("tool"), Some(Kind::Tool));
+    }
 
     #[test]
     fn kinds() {

@@ -14,7 +14,7 @@ pub mod keys;
 mod mlflow;
 mod otlp;
 
-use crate::json::{Cursor, JsonError, RawStr, Scalar, ValueKind, pylit};
+use crate::json::{Cursor, JsonError, KeyStep, RawStr, Scalar, ValueKind, pylit};
 use crate::kind::{Kind, Status};
 use std::ops::Range;
 
@@ -97,6 +97,10 @@ pub enum Want<T> {
 
 /// Receives what the walker finds.
 pub trait Sink {
+    /// True when [`Sink::want`] answers from the path alone, so the walker may remember its
+    /// answers for a record's columns (see [`Scratch`]); false when the answer depends on where
+    /// the walker is.
+    const WANT_BY_PATH: bool = false;
     /// An object began at byte `at` (it may turn out to be a span, a trace document or neither).
     fn open(&mut self, at: usize);
     /// The object opened last ended; `style` says how its span fields were spelled.
@@ -119,28 +123,79 @@ const MAX_WALK_DEPTH: usize = 48;
 
 /// Walks one top-level JSON value (a line of JSONL or a whole document).
 pub fn walk<S: Sink>(c: &mut Cursor<'_>, sink: &mut S) -> Result<(), JsonError> {
-    walk_with(c, sink, &mut Vec::new())
+    walk_with(c, sink, &mut Scratch::default())
 }
 
-/// [`walk`], with a path buffer the caller keeps between records (no allocation per record).
+/// [`walk`], with state the caller keeps between records: the attribute-path buffer (no
+/// allocation per record) and the record keys met so far.
 pub fn walk_with<S: Sink>(
     c: &mut Cursor<'_>,
     sink: &mut S,
-    path: &mut Vec<u8>,
+    scratch: &mut Scratch<S::Tag>,
 ) -> Result<(), JsonError> {
-    path.clear();
+    scratch.path.clear();
     let mut w = Walker {
         sink,
-        path: std::mem::take(path),
+        path: std::mem::take(&mut scratch.path),
+        known: std::mem::take(&mut scratch.known),
     };
     let r = w.value(c, 0);
-    *path = w.path;
+    scratch.path = w.path;
+    scratch.known = w.known;
     r
 }
+
+/// What the walker keeps between records.
+pub struct Scratch<T> {
+    path: Vec<u8>,
+    /// The keys of the last top-level record, by position (see [`Known`]).
+    known: Vec<Known<T>>,
+}
+
+impl<T> Default for Scratch<T> {
+    fn default() -> Self {
+        Scratch {
+            path: Vec::with_capacity(128),
+            known: Vec::new(),
+        }
+    }
+}
+
+/// Keys are remembered for the first this many positions of a record, up to this length.
+const KNOWN_KEYS: usize = 128;
+const KNOWN_KEY_LEN: usize = 128;
+
+/// A key of a top-level record as written (`"name":`, quotes and colon included) and what it
+/// meant, remembered by its position in the record.
+///
+/// Dataframe exports write every column on every row in the same order, so the key at a
+/// position is usually the one seen there in the previous row: comparing its bytes replaces
+/// scanning the string, looking it up and asking the sink about it.
+struct Known<T> {
+    raw: Vec<u8>,
+    meaning: Meaning<T>,
+}
+
+/// What a record key means to the walker.
+#[derive(Clone, Copy)]
+enum Meaning<T> {
+    /// Not looked up yet: the key has only had null values (nulls are skipped unread).
+    Unread,
+    /// A record field of one of the formats.
+    Top(Top),
+    /// An `attributes.<path>` column, with the sink's answer for the path.
+    Attr(Want<T>),
+    /// A key the walker does not read.
+    Other,
+}
+
+/// The attribute path of a flat `attributes.<path>` column key.
+const ATTR_PREFIX: &[u8] = b"attributes.";
 
 struct Walker<'s, S: Sink> {
     sink: &'s mut S,
     path: Vec<u8>,
+    known: Vec<Known<S::Tag>>,
 }
 
 /// What a record's own key means, whichever exporter spelled it.
@@ -247,92 +302,169 @@ impl<S: Sink> Walker<'_, S> {
         let start = c.pos();
         c.object_start()?;
         self.sink.open(start);
-        let mut style = Style::Unknown;
-        let mut annotation = false;
+        let mut fields = Fields {
+            style: Style::Unknown,
+            annotation: false,
+        };
+        let remember = depth == 0 && S::WANT_BY_PATH;
         let mut first = true;
-        while c.next_key(&mut first)? {
-            // A null says nothing (dataframe exports write every column on every row, mostly
-            // null): skip it before looking at the key at all.
-            if c.skip_null() {
-                continue;
-            }
-            let key = c.key();
-            // Keys are matched as written; one with escapes is decoded first (rare).
-            let decoded;
-            let k: &[u8] = if c.key_escaped() {
-                decoded = key.decode();
-                decoded.as_bytes()
-            } else {
-                key.raw
+        for ordinal in 0.. {
+            let slot = if remember { ordinal } else { usize::MAX };
+            let meaning = match self.next_key(c, &mut first, slot)? {
+                None => break,
+                // A null says nothing (dataframe exports write every column on every row,
+                // mostly null): skip it before looking at the key at all.
+                Some(_) if c.skip_null() => continue,
+                Some(Meaning::Unread) => self.look_up(c, slot),
+                Some(m) => m,
             };
-            if let Some(rest) = k.strip_prefix(b"attributes.") {
-                self.path.clear();
-                self.path.extend_from_slice(rest);
-                self.attr_value(c)?;
-                continue;
-            }
-            let Some(&top) = TOP_KEYS.get(k) else {
-                c.skip_value()?;
-                continue;
-            };
-            match top {
-                Top::FlatSpanId => {
-                    style = Style::Flat;
-                    self.id(c, IdField::Span)?;
-                }
-                Top::Context => {
-                    style = Style::SpanObject;
-                    self.context(c)?;
-                }
-                Top::OtlpSpanId => {
-                    style = Style::Otlp;
-                    self.id(c, IdField::Span)?;
-                }
-                Top::SnakeSpanId => {
-                    if style == Style::Unknown {
-                        style = Style::Snake;
-                    }
-                    self.id(c, IdField::Span)?;
-                }
-                Top::TraceId => self.id(c, IdField::Trace)?,
-                Top::Parent => self.id(c, IdField::Parent)?,
-                Top::Name => {
-                    if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
-                        self.sink.field(Field::Name(s));
-                    }
-                }
-                Top::Kind(rank) => self.kind(c, rank)?,
-                Top::Start | Top::End => {
-                    if let Some(t) = time_value(c)? {
-                        self.sink.field(if top == Top::Start {
-                            Field::Start(t)
-                        } else {
-                            Field::End(t)
-                        });
-                    }
-                }
-                Top::Status => self.status(c)?,
-                Top::StatusMessage => {
-                    if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
-                        self.sink.field(Field::StatusMessage(s));
-                    }
-                }
-                Top::Attributes => self.attributes(c)?,
-                Top::Nested => self.value(c, depth + 1)?,
-                Top::Info if c.peek_kind()? == ValueKind::Object => mlflow::info(c, self.sink)?,
-                Top::Info => c.skip_value()?,
-                Top::Annotations => self.annotations(c)?,
-                Top::AnnotationField => {
-                    annotation = true;
-                    c.skip_value()?;
-                }
+            match meaning {
+                Meaning::Unread | Meaning::Other => c.skip_value()?,
+                Meaning::Attr(want) => self.attr_value_as(c, want)?,
+                Meaning::Top(top) => self.top_field(c, top, depth, &mut fields)?,
             }
         }
-        if annotation && let Some(e) = eval::annotation(&c.buf()[start..c.pos()]) {
+        let mut style = fields.style;
+        if fields.annotation
+            && let Some(e) = eval::annotation(&c.buf()[start..c.pos()])
+        {
             self.sink.evaluation(e);
             style = Style::Annotation;
         }
         self.sink.close(start..c.pos(), style);
+        Ok(())
+    }
+
+    /// Steps to the next key of an object; `None` at its end. For a top-level record, `slot`
+    /// is the key's position (`usize::MAX` otherwise): a key known there comes back with its
+    /// meaning, with `self.path` set for an attribute the sink wants; any other key comes back
+    /// `Unread`, and is remembered there.
+    #[inline(always)]
+    fn next_key(
+        &mut self,
+        c: &mut Cursor<'_>,
+        first: &mut bool,
+        slot: usize,
+    ) -> Result<Option<Meaning<S::Tag>>, JsonError> {
+        let Some(known) = self.known.get_mut(slot) else {
+            if !c.next_key(first)? {
+                return Ok(None);
+            }
+            if slot < KNOWN_KEYS && slot == self.known.len() {
+                self.known.push(Known {
+                    raw: Vec::new(),
+                    meaning: Meaning::Unread,
+                });
+                remember_key(c, &mut self.known[slot]);
+            }
+            return Ok(Some(Meaning::Unread));
+        };
+        match c.next_key_known(first, &known.raw)? {
+            KeyStep::End => Ok(None),
+            KeyStep::Known => {
+                if let Meaning::Attr(want) = known.meaning
+                    && !matches!(want, Want::Skip)
+                {
+                    self.path.clear();
+                    self.path
+                        .extend_from_slice(&known.raw[1 + ATTR_PREFIX.len()..known.raw.len() - 2]);
+                }
+                Ok(Some(known.meaning))
+            }
+            KeyStep::Read => {
+                remember_key(c, known);
+                Ok(Some(Meaning::Unread))
+            }
+        }
+    }
+
+    /// What the key the cursor is on means; sets `self.path` for an attribute column, and
+    /// remembers the meaning in `slot` (when it is a position with a key remembered).
+    fn look_up(&mut self, c: &Cursor<'_>, slot: usize) -> Meaning<S::Tag> {
+        let key = c.key();
+        // Keys are matched as written; one with escapes is decoded first (rare).
+        let decoded;
+        let k: &[u8] = if c.key_escaped() {
+            decoded = key.decode();
+            decoded.as_bytes()
+        } else {
+            key.raw
+        };
+        let meaning = if let Some(rest) = k.strip_prefix(ATTR_PREFIX) {
+            self.path.clear();
+            self.path.extend_from_slice(rest);
+            Meaning::Attr(self.sink.want(&self.path))
+        } else {
+            TOP_KEYS.get(k).map_or(Meaning::Other, |&t| Meaning::Top(t))
+        };
+        if let Some(known) = self.known.get_mut(slot)
+            && !known.raw.is_empty()
+        {
+            known.meaning = meaning;
+        }
+        meaning
+    }
+
+    /// One of a record's own fields.
+    fn top_field(
+        &mut self,
+        c: &mut Cursor<'_>,
+        top: Top,
+        depth: usize,
+        fields: &mut Fields,
+    ) -> Result<(), JsonError> {
+        match top {
+            Top::FlatSpanId => {
+                fields.style = Style::Flat;
+                self.id(c, IdField::Span)?;
+            }
+            Top::Context => {
+                fields.style = Style::SpanObject;
+                self.context(c)?;
+            }
+            Top::OtlpSpanId => {
+                fields.style = Style::Otlp;
+                self.id(c, IdField::Span)?;
+            }
+            Top::SnakeSpanId => {
+                if fields.style == Style::Unknown {
+                    fields.style = Style::Snake;
+                }
+                self.id(c, IdField::Span)?;
+            }
+            Top::TraceId => self.id(c, IdField::Trace)?,
+            Top::Parent => self.id(c, IdField::Parent)?,
+            Top::Name => {
+                if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
+                    self.sink.field(Field::Name(s));
+                }
+            }
+            Top::Kind(rank) => self.kind(c, rank)?,
+            Top::Start | Top::End => {
+                if let Some(t) = time_value(c)? {
+                    self.sink.field(if top == Top::Start {
+                        Field::Start(t)
+                    } else {
+                        Field::End(t)
+                    });
+                }
+            }
+            Top::Status => self.status(c)?,
+            Top::StatusMessage => {
+                if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
+                    self.sink.field(Field::StatusMessage(s));
+                }
+            }
+            Top::Attributes => self.attributes(c)?,
+            Top::Nested => self.value(c, depth + 1)?,
+            Top::Info if c.peek_kind()? == ValueKind::Object => mlflow::info(c, self.sink)?,
+            Top::Info => c.skip_value()?,
+            Top::Annotations => self.annotations(c)?,
+            Top::AnnotationField => {
+                fields.annotation = true;
+                c.skip_value()?;
+            }
+        }
         Ok(())
     }
 
@@ -370,7 +502,7 @@ impl<S: Sink> Walker<'_, S> {
 
     fn kind(&mut self, c: &mut Cursor<'_>, rank: u8) -> Result<(), JsonError> {
         if let Some(Scalar::Str(s)) = c.scalar_or_skip()?
-            && let Some(k) = Kind::parse(&s.decode())
+            && let Some(k) = Kind::from_upper(s.raw).or_else(|| Kind::parse(&s.decode()))
         {
             self.sink.field(Field::Kind(k, rank));
         }
@@ -428,6 +560,11 @@ impl<S: Sink> Walker<'_, S> {
     /// One attribute value at `self.path`: descends as far as the sink wants.
     fn attr_value(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
         let want = self.sink.want(&self.path);
+        self.attr_value_as(c, want)
+    }
+
+    /// [`Walker::attr_value`] with the sink's answer for `self.path` already known.
+    fn attr_value_as(&mut self, c: &mut Cursor<'_>, want: Want<S::Tag>) -> Result<(), JsonError> {
         let (tag, descend) = match want {
             Want::Skip => return c.skip_value(),
             Want::Value(t) => (Some(t), false),
@@ -564,6 +701,23 @@ pub(crate) fn push_index(path: &mut Vec<u8>, mut i: usize) {
     path.extend_from_slice(&digits[at..]);
 }
 
+/// What a record's own keys have said so far.
+struct Fields {
+    /// How its span fields were spelled.
+    style: Style,
+    /// It has a key only annotation records have.
+    annotation: bool,
+}
+
+/// Remembers the key the cursor just read in `known`, if it can be matched as written.
+fn remember_key<T>(c: &Cursor<'_>, known: &mut Known<T>) {
+    known.raw.clear();
+    known.meaning = Meaning::Unread;
+    if let Some(raw) = c.key_as_written().filter(|r| r.len() <= KNOWN_KEY_LEN) {
+        known.raw.extend_from_slice(raw);
+    }
+}
+
 fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {
     if key.escaped() {
         path.extend_from_slice(key.decode().as_bytes());
@@ -574,7 +728,7 @@ fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {
 
 fn status_scalar(v: Scalar<'_>) -> Option<Status> {
     match v {
-        Scalar::Str(s) => Status::parse(&s.decode()),
+        Scalar::Str(s) => Status::from_upper(s.raw).or_else(|| Status::parse(&s.decode())),
         Scalar::Num(_) => Status::from_code(v.as_i128()?),
         _ => None,
     }
@@ -582,6 +736,9 @@ fn status_scalar(v: Scalar<'_>) -> Option<Status> {
 
 /// Reads a timestamp: epoch numbers (any unit, as numbers or strings) or ISO strings.
 fn time_value(c: &mut Cursor<'_>) -> Result<Option<i64>, JsonError> {
+    if let Some(v) = c.plain_integer() {
+        return Ok(crate::time::from_epoch(i128::from(v)));
+    }
     Ok(match c.scalar_or_skip()? {
         Some(v @ Scalar::Num(_)) => match v.as_i128() {
             Some(i) => crate::time::from_epoch(i),

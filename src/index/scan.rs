@@ -134,8 +134,10 @@ pub struct Collector<'b> {
     line_mark: (usize, u32),
     orphan_ids: bool,
     bits: Bits,
-    /// The walker's attribute-path buffer, kept between records.
-    path: Vec<u8>,
+    /// The trace `trace_index` returned last.
+    last_trace: Option<(TraceKey, u32)>,
+    /// The walker's state, kept between records.
+    scratch: format::Scratch<Attr>,
 }
 
 impl<'b> Collector<'b> {
@@ -152,7 +154,8 @@ impl<'b> Collector<'b> {
             line_mark: (0, 0),
             orphan_ids: false,
             bits: Bits::default(),
-            path: Vec::with_capacity(128),
+            last_trace: None,
+            scratch: format::Scratch::default(),
         }
     }
 
@@ -183,15 +186,15 @@ impl<'b> Collector<'b> {
         } else {
             Cursor::new(bytes)
         };
-        let mut path = std::mem::take(&mut self.path);
-        let walked = format::walk_with(&mut c, self, &mut path).and_then(|()| {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let walked = format::walk_with(&mut c, self, &mut scratch).and_then(|()| {
             if c.at_end() {
                 Ok(())
             } else {
                 Err(JsonError::unexpected(c.pos(), bytes[c.pos()]))
             }
         });
-        self.path = path;
+        self.scratch = scratch;
         let reason = match &walked {
             Err(JsonError::Eof) if last => {
                 Some(Cow::Borrowed("truncated record: the file ends inside it"))
@@ -311,6 +314,18 @@ impl<'b> Collector<'b> {
     }
 
     fn trace_index(&mut self, key: TraceKey) -> u32 {
+        // A trace's spans are usually written together.
+        if let Some((last, i)) = self.last_trace
+            && last == key
+        {
+            return i;
+        }
+        let i = self.trace_index_lookup(key);
+        self.last_trace = Some((key, i));
+        i
+    }
+
+    fn trace_index_lookup(&mut self, key: TraceKey) -> u32 {
         if let Some(&i) = self.out.trace_map.get(&key) {
             return i;
         }
@@ -565,7 +580,7 @@ impl Sink for Collector<'_> {
                 }
             }
             Field::Name(raw) => {
-                let id = self.intern(&raw.decode());
+                let id = self.out.strings.intern_raw(raw);
                 if let Some(b) = self.top() {
                     b.name = id;
                 }
@@ -591,6 +606,7 @@ impl Sink for Collector<'_> {
     }
 
     type Tag = Attr;
+    const WANT_BY_PATH: bool = true;
 
     fn want(&mut self, path: &[u8]) -> Want<Attr> {
         match keys::classify(path) {
@@ -657,6 +673,14 @@ impl Sink for Collector<'_> {
                 }
             }
             Attr::Model => {
+                // The first model named wins: later ones are not even decoded.
+                if self
+                    .top()
+                    .and_then(|b| b.extra)
+                    .is_some_and(|e| e.model != 0)
+                {
+                    return;
+                }
                 let Some(t) = text() else { return };
                 if t.trim().is_empty() {
                     return;

@@ -9,21 +9,27 @@
 pub struct Bits {
     /// Quotes that are not escaped.
     quotes: Vec<u64>,
-    /// Backslashes (any).
-    backslashes: Vec<u64>,
     /// `{`, `}`, `[`, `]` outside strings.
     brackets: Vec<u64>,
     /// Some byte is ≥ 0x80 (so UTF-8 must be checked).
     pub non_ascii: bool,
 }
 
-/// Per 64-byte block: (quotes, backslashes, brackets, bytes ≥ 0x80).
-fn classify_block(block: &[u8; 64]) -> (u64, u64, u64, u64) {
+/// One 64-byte block classified: a bit per byte for quotes, backslashes and brackets, and the
+/// bytes OR-ed together (bit 7 set when any is ≥ 0x80).
+struct Block {
+    quotes: u64,
+    backslashes: u64,
+    brackets: u64,
+    high: u8,
+}
+
+fn classify_block(block: &[u8; 64]) -> Block {
     #[cfg(target_arch = "x86_64")]
     {
         use safe_arch::{
             bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
-            set_splat_i8_m128i,
+            set_splat_i8_m128i, zeroed_m128i,
         };
         let splat = |c: u8| set_splat_i8_m128i(i8::from_ne_bytes([c]));
         let (quote, slash, open, close, case) = (
@@ -33,7 +39,13 @@ fn classify_block(block: &[u8; 64]) -> (u64, u64, u64, u64) {
             splat(b'}'),
             splat(0x20),
         );
-        let mut out = (0u64, 0u64, 0u64, 0u64);
+        let mut out = Block {
+            quotes: 0,
+            backslashes: 0,
+            brackets: 0,
+            high: 0,
+        };
+        let mut any = zeroed_m128i();
         for (k, chunk) in block.chunks_exact(16).enumerate() {
             let Ok(chunk) = <&[u8; 16]>::try_from(chunk) else {
                 continue;
@@ -42,28 +54,35 @@ fn classify_block(block: &[u8; 64]) -> (u64, u64, u64, u64) {
             let bits = |m| u64::from(move_mask_i8_m128i(m).cast_unsigned()) << (16 * k);
             // `[` and `]` are `{` and `}` without bit 0x20.
             let folded = bitor_m128i(v, case);
-            out.0 |= bits(cmp_eq_mask_i8_m128i(v, quote));
-            out.1 |= bits(cmp_eq_mask_i8_m128i(v, slash));
-            out.2 |= bits(bitor_m128i(
+            out.quotes |= bits(cmp_eq_mask_i8_m128i(v, quote));
+            out.backslashes |= bits(cmp_eq_mask_i8_m128i(v, slash));
+            out.brackets |= bits(bitor_m128i(
                 cmp_eq_mask_i8_m128i(folded, open),
                 cmp_eq_mask_i8_m128i(folded, close),
             ));
-            out.3 |= bits(v);
+            any = bitor_m128i(any, v);
         }
+        // One mask for the whole block: only whether some byte is high matters.
+        out.high = u8::from(move_mask_i8_m128i(any) != 0) << 7;
         out
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let mut out = (0u64, 0u64, 0u64, 0u64);
+        let mut out = Block {
+            quotes: 0,
+            backslashes: 0,
+            brackets: 0,
+            high: 0,
+        };
         for (i, &c) in block.iter().enumerate() {
             let bit = 1u64 << i;
             match c {
-                b'"' => out.0 |= bit,
-                b'\\' => out.1 |= bit,
-                b'{' | b'}' | b'[' | b']' => out.2 |= bit,
-                c if c >= 0x80 => out.3 |= bit,
+                b'"' => out.quotes |= bit,
+                b'\\' => out.backslashes |= bit,
+                b'{' | b'}' | b'[' | b']' => out.brackets |= bit,
                 _ => {}
             }
+            out.high |= c & 0x80;
         }
         out
     }
@@ -84,11 +103,11 @@ impl Bits {
     /// Computes the bitmaps of `buf`, reusing this value's storage.
     pub fn compute(&mut self, buf: &[u8]) {
         let words = buf.len().div_ceil(64);
-        for v in [&mut self.quotes, &mut self.backslashes, &mut self.brackets] {
+        for v in [&mut self.quotes, &mut self.brackets] {
             v.clear();
             v.resize(words, 0);
         }
-        self.non_ascii = false;
+        let mut high = 0u8;
         let mut in_string = 0u64; // all ones when the previous block ended inside a string
         let mut escape_next = false; // the previous block ended with an escaping backslash
         let mut tail = [b' '; 64];
@@ -102,8 +121,13 @@ impl Bits {
                     &tail
                 }
             };
-            let (q, bs, br, hi) = classify_block(block);
-            self.non_ascii |= hi != 0;
+            let Block {
+                quotes: q,
+                backslashes: bs,
+                brackets: br,
+                high: hi,
+            } = classify_block(block);
+            high |= hi;
             let mut escaped = 0u64;
             if bs != 0 || escape_next {
                 let mut pending = bs;
@@ -127,9 +151,9 @@ impl Bits {
             let inside = prefix_xor(q) ^ in_string;
             in_string = if inside >> 63 == 1 { !0 } else { 0 };
             self.quotes[w] = q;
-            self.backslashes[w] = bs;
             self.brackets[w] = br & !inside & !escaped;
         }
+        self.non_ascii = high != 0;
     }
 
     fn next(words: &[u64], from: usize) -> Option<usize> {
@@ -160,40 +184,6 @@ impl Bits {
     /// The first bracket outside a string at or after `from`.
     pub fn next_bracket(&self, from: usize) -> Option<usize> {
         Self::next(&self.brackets, from)
-    }
-
-    /// True when a backslash lies in `start..end`.
-    #[inline]
-    pub fn any_backslash(&self, start: usize, end: usize) -> bool {
-        if start >= end {
-            return false;
-        }
-        if start / 64 == (end - 1) / 64 {
-            let Some(&w) = self.backslashes.get(start / 64) else {
-                return false;
-            };
-            let span = end - start;
-            let mask = if span >= 64 {
-                !0
-            } else {
-                ((1u64 << span) - 1) << (start % 64)
-            };
-            return w & mask != 0;
-        }
-        let (first, last) = (start / 64, (end - 1) / 64);
-        let Some(words) = self.backslashes.get(first..=last) else {
-            return false;
-        };
-        words.iter().enumerate().any(|(k, &w)| {
-            let mut w = w;
-            if k == 0 {
-                w &= !0u64 << (start % 64);
-            }
-            if k == last - first {
-                w &= !0u64 >> (63 - (end - 1) % 64);
-            }
-            w != 0
-        })
     }
 }
 
@@ -266,17 +256,18 @@ mod tests {
     }
 
     #[test]
-    fn backslash_ranges() {
-        let mut s = vec![b'a'; 200];
-        s[70] = b'\\';
+    fn notes_high_bytes_anywhere() {
         let mut b = Bits::default();
-        b.compute(&s);
-        assert!(b.any_backslash(70, 71));
-        assert!(b.any_backslash(0, 200));
-        assert!(b.any_backslash(64, 128));
-        assert!(!b.any_backslash(0, 70));
-        assert!(!b.any_backslash(71, 200));
-        assert!(!b.any_backslash(70, 70));
+        for len in [1, 15, 64, 100, 130] {
+            for at in 0..len {
+                let mut s = vec![b'a'; len];
+                b.compute(&s);
+                assert!(!b.non_ascii);
+                s[at] = 0xc3;
+                b.compute(&s);
+                assert!(b.non_ascii, "{len} {at}");
+            }
+        }
     }
 
     #[test]

@@ -131,6 +131,17 @@ fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     (hits != 0).then(|| (hits.trailing_zeros() / 8) as usize)
 }
 
+/// What [`Cursor::next_key_known`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyStep {
+    /// The closing `}`.
+    End,
+    /// The known key, consumed.
+    Known,
+    /// Another key, read: see [`Cursor::key`].
+    Read,
+}
+
 /// A stack of open containers, one bit each (1 = object).
 struct Stack {
     bits: [u64; MAX_DEPTH / 64],
@@ -282,6 +293,33 @@ impl<'a> Cursor<'a> {
     /// `first` must start `true` for each object; the cursor uses it to expect the comma.
     #[inline(always)]
     pub fn next_key(&mut self, first: &mut bool) -> Result<bool, JsonError> {
+        if !self.key_separator(first)? {
+            return Ok(false);
+        }
+        self.read_key()?;
+        Ok(true)
+    }
+
+    /// [`Cursor::next_key`], trying first whether the key is `known`: a key exactly as written
+    /// before, quotes and colon included (`"name":`, see [`Cursor::key_as_written`]). A match
+    /// is consumed without scanning the string: it is the same bytes that were valid before.
+    #[inline(always)]
+    pub fn next_key_known(&mut self, first: &mut bool, known: &[u8]) -> Result<KeyStep, JsonError> {
+        if !self.key_separator(first)? {
+            return Ok(KeyStep::End);
+        }
+        if known.len() >= 3 && self.buf[self.pos..].starts_with(known) {
+            self.key = (self.pos + 1, self.pos + known.len() - 2);
+            self.pos += known.len();
+            return Ok(KeyStep::Known);
+        }
+        self.read_key()?;
+        Ok(KeyStep::Read)
+    }
+
+    /// Before a key: consumes the comma (unless `first`); false at the closing `}`.
+    #[inline(always)]
+    fn key_separator(&mut self, first: &mut bool) -> Result<bool, JsonError> {
         self.skip_ws();
         match self.byte()? {
             b'}' => {
@@ -296,11 +334,24 @@ impl<'a> Cursor<'a> {
             _ => return Err(self.unexpected()),
         }
         *first = false;
+        Ok(true)
+    }
+
+    /// Reads a key and its colon.
+    #[inline(always)]
+    fn read_key(&mut self) -> Result<(), JsonError> {
         let key = self.string()?;
         let start = key.raw.as_ptr() as usize - self.buf.as_ptr() as usize;
         self.key = (start, start + key.raw.len());
-        self.expect(b':')?;
-        Ok(true)
+        self.expect(b':')
+    }
+
+    /// The key `next_key` read last exactly as written, quotes and colon included, when the
+    /// colon follows the closing quote at once and the key holds no escape; else `None`.
+    pub fn key_as_written(&self) -> Option<&'a [u8]> {
+        let (start, end) = self.key;
+        let plain = start > 0 && self.pos == end + 2 && !self.key_escaped();
+        plain.then(|| &self.buf[start - 1..self.pos])
     }
 
     /// Skips a `null` value and returns true; otherwise leaves the cursor where it was.
@@ -317,10 +368,7 @@ impl<'a> Cursor<'a> {
     /// True when the key `next_key` stepped to holds an escape.
     #[inline(always)]
     pub fn key_escaped(&self) -> bool {
-        match self.bits {
-            Some(bits) => bits.any_backslash(self.key.0, self.key.1),
-            None => memchr::memchr(b'\\', &self.buf[self.key.0..self.key.1]).is_some(),
-        }
+        self.key().escaped()
     }
 
     /// The key `next_key` stepped to.
@@ -440,6 +488,32 @@ impl<'a> Cursor<'a> {
         }
         self.pos += len;
         Ok(Scalar::Num(text))
+    }
+
+    /// Reads a number written as at most 19 plain digits (no sign, fraction or exponent; any
+    /// such number fits in a `u64`), as epoch timestamps are, in one pass; `None`, with nothing
+    /// consumed, for anything else.
+    #[inline]
+    pub fn plain_integer(&mut self) -> Option<u64> {
+        self.skip_ws();
+        let rest = &self.buf[self.pos.min(self.buf.len())..];
+        let mut v = 0u64;
+        let mut n = 0;
+        while let Some(&c) = rest.get(n)
+            && c.is_ascii_digit()
+        {
+            if n == 19 {
+                return None;
+            }
+            v = v * 10 + u64::from(c - b'0');
+            n += 1;
+        }
+        // A byte `atom` would take as part of the number means it is not a plain integer.
+        if n == 0 || matches!(rest.get(n), Some(b'.' | b'e' | b'E' | b'-' | b'+')) {
+            return None;
+        }
+        self.pos += n;
+        Some(v)
     }
 
     /// Reads a scalar value; errors on `{` or `[`.
@@ -640,6 +714,58 @@ mod tests {
             let naive = bytes.iter().position(|&c| c == b'"' || c == b'\\');
             assert_eq!(quote_or_backslash(&bytes), naive, "{bytes:?}");
         }
+    }
+
+    #[test]
+    fn known_keys_are_taken_as_written_only() {
+        let text = br#"{"ab":1,"ab" :2,"a\u0062":3,"abc":4}"#;
+        let mut c = Cursor::new(text);
+        c.object_start().unwrap();
+        let mut first = true;
+        let mut steps = vec![];
+        loop {
+            let step = c.next_key_known(&mut first, br#""ab":"#).unwrap();
+            if step == KeyStep::End {
+                break;
+            }
+            steps.push((
+                step,
+                c.key().decode().into_owned(),
+                c.key_as_written().is_some(),
+            ));
+            c.skip_value().unwrap();
+        }
+        assert!(c.at_end());
+        let read = |k: &str, plain| (KeyStep::Read, k.to_owned(), plain);
+        assert_eq!(
+            steps,
+            [
+                (KeyStep::Known, "ab".to_owned(), true),
+                read("ab", false),
+                read("ab", false),
+                read("abc", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn plain_integers_in_one_pass() {
+        let read = |s: &str| {
+            let mut c = Cursor::new(s.as_bytes());
+            (c.plain_integer(), c.pos())
+        };
+        assert_eq!(read("1795004009674,"), (Some(1_795_004_009_674), 13));
+        assert_eq!(read(" 7}"), (Some(7), 2));
+        assert_eq!(
+            read("1795318546218887000"),
+            (Some(1_795_318_546_218_887_000), 19)
+        );
+        for s in ["12.5", "-5", "1e3", "12345678901234567890", "x", "", "0+1"] {
+            assert_eq!(read(s).0, None, "{s}");
+        }
+        let mut c = Cursor::new(b"12.5");
+        assert_eq!(c.plain_integer(), None);
+        assert_eq!(c.scalar(), Ok(Scalar::Num(b"12.5")));
     }
 
     #[test]

@@ -17,7 +17,13 @@ impl<'a> RawStr<'a> {
     }
 
     /// True when the string holds a backslash escape.
+    #[inline]
     pub fn escaped(&self) -> bool {
+        // Most strings asked are short (ids, names, kinds): a branch-free pass over them beats
+        // a call into memchr.
+        if self.raw.len() <= 32 {
+            return self.raw.iter().fold(false, |any, &c| any | (c == b'\\'));
+        }
         memchr::memchr(b'\\', self.raw).is_some()
     }
 

@@ -240,3 +240,122 @@ fn invalid_utf8_is_indexed_with_a_warning() {
     assert!(col.out.spans[0].has(flag::BAD_UTF8));
     assert_eq!(col.out.problems[0].severity, Severity::Warning);
 }
+
+/// A span as text, with its strings resolved (interned ids differ between collectors).
+fn described(out: &ChunkOut) -> Vec<String> {
+    let text = |id: u32| out.strings.get(id).to_owned();
+    let mut lines: Vec<String> = out
+        .spans
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let trace = match out.traces[s.trace as usize].key {
+                TraceKey::Text(t) => text(t),
+                TraceKey::Hex(hi, lo) => format!("{hi:x}{lo:x}"),
+            };
+            let id = |v: u64, f: u8| {
+                if s.has(f) {
+                    text(v as u32)
+                } else {
+                    format!("{v:x}")
+                }
+            };
+            let own = out
+                .own_sessions
+                .iter()
+                .find(|o| o.span as usize == i)
+                .map(|o| (text(o.session), o.key));
+            let extra = out.extras.get(s.extra as usize).map(|e| {
+                let e = Extra {
+                    model: 0,
+                    user: 0,
+                    ..*e
+                };
+                format!("{e:?}")
+            });
+            let (model, user) = out
+                .extras
+                .get(s.extra as usize)
+                .map_or((String::new(), String::new()), |e| {
+                    (text(e.model), text(e.user))
+                });
+            format!(
+                "{} {} {} {trace} {} {} {} {} {} {} {own:?} {extra:?} {model} {user} style {}",
+                s.line,
+                id(s.span_id, flag::SPAN_ID_TEXT),
+                id(s.parent_id, flag::PARENT_TEXT),
+                text(s.name),
+                s.start,
+                s.end,
+                s.kind,
+                s.status,
+                s.flags,
+                out.styles[i],
+            )
+        })
+        .collect();
+    lines.extend(
+        out.problems
+            .iter()
+            .map(|p| format!("{} {:?} {}", p.line, p.severity, p.reason)),
+    );
+    lines
+}
+
+/// Rows that share columns, in shifting orders and spellings: what the walker remembers from
+/// one row must never change what it reads from the next.
+#[test]
+fn remembered_keys_read_the_same_as_fresh_ones() {
+    let mut rows = vec![
+        r#"{"name":"a","context.span_id":"00000000000000a1","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":null,"attributes.llm.model_name":"m1","attributes.user.id":"u1"}"#,
+        r#"{"name":"b","context.span_id":"00000000000000a2","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":"s1","attributes.llm.model_name":null,"attributes.user.id":"u2"}"#,
+        r#"{"name":"c","context.trace_id":"000000000000000000000000000000a1","context.span_id":"00000000000000a3","attributes.session.id":"s2","attributes.llm.model_name":"m2"}"#,
+        r#"{"name":"d","context.span_id":"00000000000000a4","context.trace_id":"000000000000000000000000000000a1","attributes.session.i\u0064":"s3","attributes.llm.model_name" : "m3","attributes.user.id":"u3"}"#,
+        r#"{"name":"e","context.span_id":"00000000000000a5","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":"s4","attributes.llm.model_name":"m4","attributes.user.id":"u4"}"#,
+        r#"{"name":"f","context.span_id":"00000000000000a6","context.trace_id":"000000000000000000000000000000a1","attributes.session.idx":"s5","attributes.llm.model_name":"m5","attributes.user.id":"u5"}"#,
+        r#"{"name":"g","context.span_id":"00000000000000a7","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":"s6","attributes.llm.model_name":"m6","attributes.user.id":"u6","extra":1}"#,
+        r#"{"name":"h","context.span_id":"00000000000000a8","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":"s7""attributes.llm.model_name":"m7"}"#,
+        r#"{"name":"i","context.span_id":"00000000000000a9","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":"s8","attributes.llm.model_name":"m8","attributes.user.id"}"#,
+        r#"{"name":"j","context.span_id":"00000000000000aa","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":"s9","attributes.llm.model_name":"m9","attributes.user.id":"u9"}"#,
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect::<Vec<_>>();
+    // Every line of the JSON Lines fixtures, too.
+    for dir in ["phoenix", "otlp", "mlflow", "multi", "malformed"] {
+        let Ok(entries) = std::fs::read_dir(format!("fixtures/{dir}")) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "jsonl")
+                && let Ok(text) = std::fs::read_to_string(&p)
+            {
+                rows.extend(text.lines().map(str::to_owned));
+            }
+        }
+    }
+    assert!(rows.len() > 50, "fixtures not found");
+    let warm = scan(&rows.join("\n"));
+    let mut cold = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let mut text = "\n".repeat(i);
+        text.push_str(row);
+        // The blank lines before it only give it its line number.
+        let own = format!("{} ", i + 1);
+        cold.extend(
+            described(&scan(&text))
+                .into_iter()
+                .filter(|l| l.starts_with(&own)),
+        );
+    }
+    let mut warm = described(&warm);
+    warm.sort();
+    cold.sort();
+    let only_warm: Vec<_> = warm.iter().filter(|l| !cold.contains(l)).collect();
+    let only_cold: Vec<_> = cold.iter().filter(|l| !warm.contains(l)).collect();
+    assert!(
+        only_warm.is_empty() && only_cold.is_empty() && warm.len() == cold.len(),
+        "read differently with remembered keys: {only_warm:#?}\nfresh: {only_cold:#?}"
+    );
+}
