@@ -13,7 +13,7 @@ pub mod keys;
 mod mlflow;
 mod otlp;
 
-use crate::json::{Cursor, JsonError, KeyStep, RawStr, Scalar, ValueKind, pylit};
+use crate::json::{Cursor, JsonError, Pattern, RawStr, Scalar, ValueKind, pylit};
 use crate::kind::{Kind, Status};
 use std::ops::Range;
 
@@ -160,9 +160,9 @@ impl<T> Default for Scratch<T> {
     }
 }
 
-/// Keys are remembered for the first this many positions of a record, up to this length.
+/// Keys are remembered for the first this many positions of a record (up to
+/// [`Pattern::MAX`] bytes long).
 const KNOWN_KEYS: usize = 128;
-const KNOWN_KEY_LEN: usize = 128;
 
 /// A key of a top-level record as written (`"name":`, quotes and colon included) and what it
 /// meant, remembered by its position in the record.
@@ -171,8 +171,17 @@ const KNOWN_KEY_LEN: usize = 128;
 /// position is usually the one seen there in the previous row: comparing its bytes replaces
 /// scanning the string, looking it up and asking the sink about it.
 struct Known<T> {
-    raw: Vec<u8>,
+    raw: Pattern,
     meaning: Meaning<T>,
+}
+
+impl<T> Known<T> {
+    fn new() -> Self {
+        Known {
+            raw: Pattern::default(),
+            meaning: Meaning::Unread,
+        }
+    }
 }
 
 /// What a record key means to the walker.
@@ -307,15 +316,19 @@ impl<S: Sink> Walker<'_, S> {
         };
         let remember = depth == 0 && S::WANT_BY_PATH;
         let mut first = true;
-        for ordinal in 0.. {
+        let mut ordinal = 0;
+        while c.key_start(&mut first)? {
             let slot = if remember { ordinal } else { usize::MAX };
-            let meaning = match self.next_key(c, &mut first, slot)? {
-                None => break,
-                // A null says nothing (dataframe exports write every column on every row,
-                // mostly null): skip it before looking at the key at all.
-                Some(_) if c.skip_null() => continue,
-                Some(Meaning::Unread) => self.look_up(c, slot),
-                Some(m) => m,
+            ordinal += 1;
+            let meaning = self.key(c, slot)?;
+            // A null says nothing (dataframe exports write every column on every row, mostly
+            // null): skip it before looking its key up at all.
+            if c.skip_null() {
+                continue;
+            }
+            let meaning = match meaning {
+                Meaning::Unread => self.look_up(c, slot),
+                m => m,
             };
             match meaning {
                 Meaning::Unread | Meaning::Other => c.skip_value()?,
@@ -334,47 +347,35 @@ impl<S: Sink> Walker<'_, S> {
         Ok(())
     }
 
-    /// Steps to the next key of an object; `None` at its end. For a top-level record, `slot`
-    /// is the key's position (`usize::MAX` otherwise): a key known there comes back with its
-    /// meaning, with `self.path` set for an attribute the sink wants; any other key comes back
-    /// `Unread`, and is remembered there.
+    /// Reads the key the cursor is at (after [`Cursor::key_start`]). For a top-level record,
+    /// `slot` is the key's position (`usize::MAX` otherwise): a key known there comes back with
+    /// its meaning, with `self.path` set for an attribute the sink wants; any other key comes
+    /// back `Unread`, and is remembered there.
     #[inline(always)]
-    fn next_key(
-        &mut self,
-        c: &mut Cursor<'_>,
-        first: &mut bool,
-        slot: usize,
-    ) -> Result<Option<Meaning<S::Tag>>, JsonError> {
+    fn key(&mut self, c: &mut Cursor<'_>, slot: usize) -> Result<Meaning<S::Tag>, JsonError> {
         let Some(known) = self.known.get_mut(slot) else {
-            if !c.next_key(first)? {
-                return Ok(None);
-            }
+            c.read_key()?;
             if slot < KNOWN_KEYS && slot == self.known.len() {
-                self.known.push(Known {
-                    raw: Vec::new(),
-                    meaning: Meaning::Unread,
-                });
-                remember_key(c, &mut self.known[slot]);
+                let mut known = Known::new();
+                remember_key(c, &mut known);
+                self.known.push(known);
             }
-            return Ok(Some(Meaning::Unread));
+            return Ok(Meaning::Unread);
         };
-        match c.next_key_known(first, &known.raw)? {
-            KeyStep::End => Ok(None),
-            KeyStep::Known => {
-                if let Meaning::Attr(want) = known.meaning
-                    && !matches!(want, Want::Skip)
-                {
-                    self.path.clear();
-                    self.path
-                        .extend_from_slice(&known.raw[1 + ATTR_PREFIX.len()..known.raw.len() - 2]);
-                }
-                Ok(Some(known.meaning))
+        if c.known_key(&known.raw) {
+            if let Meaning::Attr(want) = known.meaning
+                && !matches!(want, Want::Skip)
+            {
+                let raw = known.raw.as_bytes();
+                self.path.clear();
+                self.path
+                    .extend_from_slice(&raw[1 + ATTR_PREFIX.len()..raw.len() - 2]);
             }
-            KeyStep::Read => {
-                remember_key(c, known);
-                Ok(Some(Meaning::Unread))
-            }
+            return Ok(known.meaning);
         }
+        c.read_key()?;
+        remember_key(c, known);
+        Ok(Meaning::Unread)
     }
 
     /// What the key the cursor is on means; sets `self.path` for an attribute column, and
@@ -691,11 +692,11 @@ struct Fields {
 
 /// Remembers the key the cursor just read in `known`, if it can be matched as written.
 fn remember_key<T>(c: &Cursor<'_>, known: &mut Known<T>) {
-    known.raw.clear();
+    known.raw = c
+        .key_as_written()
+        .and_then(Pattern::new)
+        .unwrap_or_default();
     known.meaning = Meaning::Unread;
-    if let Some(raw) = c.key_as_written().filter(|r| r.len() <= KNOWN_KEY_LEN) {
-        known.raw.extend_from_slice(raw);
-    }
 }
 
 fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {
