@@ -13,6 +13,7 @@ pub mod keys;
 mod mlflow;
 mod otlp;
 
+use crate::hash::Map;
 use crate::json::{Cursor, JsonError, Pattern, RawStr, Scalar, ValueKind, pylit};
 use crate::kind::{Kind, Status};
 use std::ops::Range;
@@ -137,10 +138,12 @@ pub fn walk_with<S: Sink>(
         sink,
         path: std::mem::take(&mut scratch.path),
         known: std::mem::take(&mut scratch.known),
+        wants: std::mem::take(&mut scratch.wants),
     };
     let r = w.value(c, 0);
     scratch.path = w.path;
     scratch.known = w.known;
+    scratch.wants = w.wants;
     r
 }
 
@@ -149,6 +152,8 @@ pub struct Scratch<T> {
     path: Vec<u8>,
     /// The keys of the last top-level record, by position (see [`Known`]).
     known: Vec<Known<T>>,
+    /// The sink's answers for nested attribute paths (see [`Walker::want`]).
+    wants: Map<Box<[u8]>, Want<T>>,
 }
 
 impl<T> Default for Scratch<T> {
@@ -156,9 +161,13 @@ impl<T> Default for Scratch<T> {
         Scratch {
             path: Vec::with_capacity(128),
             known: Vec::new(),
+            wants: Map::default(),
         }
     }
 }
+
+/// At most this many attribute paths have the sink's answer remembered.
+const KNOWN_PATHS: usize = 4096;
 
 /// Keys are remembered for the first this many positions of a record (up to
 /// [`Pattern::MAX`] bytes long).
@@ -204,6 +213,7 @@ struct Walker<'s, S: Sink> {
     sink: &'s mut S,
     path: Vec<u8>,
     known: Vec<Known<S::Tag>>,
+    wants: Map<Box<[u8]>, Want<S::Tag>>,
 }
 
 /// What a record's own key means, whichever exporter spelled it.
@@ -559,8 +569,24 @@ impl<S: Sink> Walker<'_, S> {
 
     /// One attribute value at `self.path`: descends as far as the sink wants.
     fn attr_value(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
-        let want = self.sink.want(&self.path);
+        let want = self.want();
         self.attr_value_as(c, want)
+    }
+
+    /// The sink's answer for `self.path`; remembered, for a sink that answers by path alone
+    /// (nested attributes repeat from record to record, and asking can cost more than a lookup).
+    fn want(&mut self) -> Want<S::Tag> {
+        if !S::WANT_BY_PATH {
+            return self.sink.want(&self.path);
+        }
+        if let Some(&want) = self.wants.get(self.path.as_slice()) {
+            return want;
+        }
+        let want = self.sink.want(&self.path);
+        if self.wants.len() < KNOWN_PATHS {
+            self.wants.insert(self.path.as_slice().into(), want);
+        }
+        want
     }
 
     /// [`Walker::attr_value`] with the sink's answer for `self.path` already known.

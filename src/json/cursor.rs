@@ -641,6 +641,11 @@ impl<'a> Cursor<'a> {
     }
 
     fn skip_container(&mut self) -> Result<(), JsonError> {
+        // `[]` and `{}` (dataframe exports write `"events":[]`) need no bracket walk.
+        if matches!(self.buf.get(self.pos..self.pos + 2), Some(b"[]" | b"{}")) {
+            self.pos += 2;
+            return Ok(());
+        }
         if let Some(bits) = self.bits {
             return self.skip_brackets(bits);
         }
