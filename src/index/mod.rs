@@ -295,8 +295,15 @@ fn note_bom(col: &mut Collector<'_>, src: &[u8], piece: &Piece) {
     }
 }
 
+/// Room reserved for a piece's spans: one per this many bytes (dataframe rows run about 1 KB),
+/// so that the vectors rarely grow (and copy) while a piece is scanned.
+const BYTES_PER_SPAN_GUESS: usize = 512;
+
 fn scan_lines(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
     let mut col = Collector::new(src, piece.file);
+    let guess = piece.range.len() / BYTES_PER_SPAN_GUESS;
+    col.out.spans.reserve(guess);
+    col.out.styles.reserve(guess);
     note_bom(&mut col, src, piece);
     let mut ticker = Ticker::new(progress);
     let mut line = 0u32;
