@@ -295,9 +295,10 @@ fn note_bom(col: &mut Collector<'_>, src: &[u8], piece: &Piece) {
     }
 }
 
-/// Room reserved for a piece's spans: one per this many bytes (dataframe rows run about 1 KB),
-/// so that the vectors rarely grow (and copy) while a piece is scanned.
-const BYTES_PER_SPAN_GUESS: usize = 512;
+/// Room reserved for a piece's spans: one per this many bytes, so that a piece of dataframe
+/// rows (about 1 KB each) never grows and copies its vectors while it is scanned. A guess, not
+/// a limit; a smaller one reserves memory that is not used (peak memory per span is a target).
+const BYTES_PER_SPAN_GUESS: usize = 900;
 
 fn scan_lines(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
     let mut col = Collector::new(src, piece.file);
