@@ -14,7 +14,8 @@ pub mod keys;
 mod mlflow;
 mod otlp;
 
-use crate::json::{Cursor, JsonError, KeyStep, RawStr, Scalar, ValueKind, pylit};
+use crate::hash::Map;
+use crate::json::{Cursor, JsonError, Pattern, RawStr, Scalar, ValueKind, pylit};
 use crate::kind::{Kind, Status};
 use std::ops::Range;
 
@@ -138,10 +139,12 @@ pub fn walk_with<S: Sink>(
         sink,
         path: std::mem::take(&mut scratch.path),
         known: std::mem::take(&mut scratch.known),
+        wants: std::mem::take(&mut scratch.wants),
     };
     let r = w.value(c, 0);
     scratch.path = w.path;
     scratch.known = w.known;
+    scratch.wants = w.wants;
     r
 }
 
@@ -150,6 +153,8 @@ pub struct Scratch<T> {
     path: Vec<u8>,
     /// The keys of the last top-level record, by position (see [`Known`]).
     known: Vec<Known<T>>,
+    /// The sink's answers for nested attribute paths (see [`Walker::want`]).
+    wants: Map<Box<[u8]>, Want<T>>,
 }
 
 impl<T> Default for Scratch<T> {
@@ -157,13 +162,17 @@ impl<T> Default for Scratch<T> {
         Scratch {
             path: Vec::with_capacity(128),
             known: Vec::new(),
+            wants: Map::default(),
         }
     }
 }
 
-/// Keys are remembered for the first this many positions of a record, up to this length.
+/// At most this many attribute paths have the sink's answer remembered.
+const KNOWN_PATHS: usize = 4096;
+
+/// Keys are remembered for the first this many positions of a record (up to
+/// [`Pattern::MAX`] bytes long).
 const KNOWN_KEYS: usize = 128;
-const KNOWN_KEY_LEN: usize = 128;
 
 /// A key of a top-level record as written (`"name":`, quotes and colon included) and what it
 /// meant, remembered by its position in the record.
@@ -172,8 +181,17 @@ const KNOWN_KEY_LEN: usize = 128;
 /// position is usually the one seen there in the previous row: comparing its bytes replaces
 /// scanning the string, looking it up and asking the sink about it.
 struct Known<T> {
-    raw: Vec<u8>,
+    raw: Pattern,
     meaning: Meaning<T>,
+}
+
+impl<T> Known<T> {
+    fn new() -> Self {
+        Known {
+            raw: Pattern::default(),
+            meaning: Meaning::Unread,
+        }
+    }
 }
 
 /// What a record key means to the walker.
@@ -196,6 +214,7 @@ struct Walker<'s, S: Sink> {
     sink: &'s mut S,
     path: Vec<u8>,
     known: Vec<Known<S::Tag>>,
+    wants: Map<Box<[u8]>, Want<S::Tag>>,
 }
 
 /// What a record's own key means, whichever exporter spelled it.
@@ -308,15 +327,19 @@ impl<S: Sink> Walker<'_, S> {
         };
         let remember = depth == 0 && S::WANT_BY_PATH;
         let mut first = true;
-        for ordinal in 0.. {
+        let mut ordinal = 0;
+        while c.key_start(&mut first)? {
             let slot = if remember { ordinal } else { usize::MAX };
-            let meaning = match self.next_key(c, &mut first, slot)? {
-                None => break,
-                // A null says nothing (dataframe exports write every column on every row,
-                // mostly null): skip it before looking at the key at all.
-                Some(_) if c.skip_null() => continue,
-                Some(Meaning::Unread) => self.look_up(c, slot),
-                Some(m) => m,
+            ordinal += 1;
+            let meaning = self.key(c, slot)?;
+            // A null says nothing (dataframe exports write every column on every row, mostly
+            // null): skip it before looking its key up at all.
+            if c.skip_null() {
+                continue;
+            }
+            let meaning = match meaning {
+                Meaning::Unread => self.look_up(c, slot),
+                m => m,
             };
             match meaning {
                 Meaning::Unread | Meaning::Other => c.skip_value()?,
@@ -335,47 +358,35 @@ impl<S: Sink> Walker<'_, S> {
         Ok(())
     }
 
-    /// Steps to the next key of an object; `None` at its end. For a top-level record, `slot`
-    /// is the key's position (`usize::MAX` otherwise): a key known there comes back with its
-    /// meaning, with `self.path` set for an attribute the sink wants; any other key comes back
-    /// `Unread`, and is remembered there.
+    /// Reads the key the cursor is at (after [`Cursor::key_start`]). For a top-level record,
+    /// `slot` is the key's position (`usize::MAX` otherwise): a key known there comes back with
+    /// its meaning, with `self.path` set for an attribute the sink wants; any other key comes
+    /// back `Unread`, and is remembered there.
     #[inline(always)]
-    fn next_key(
-        &mut self,
-        c: &mut Cursor<'_>,
-        first: &mut bool,
-        slot: usize,
-    ) -> Result<Option<Meaning<S::Tag>>, JsonError> {
+    fn key(&mut self, c: &mut Cursor<'_>, slot: usize) -> Result<Meaning<S::Tag>, JsonError> {
         let Some(known) = self.known.get_mut(slot) else {
-            if !c.next_key(first)? {
-                return Ok(None);
-            }
+            c.read_key()?;
             if slot < KNOWN_KEYS && slot == self.known.len() {
-                self.known.push(Known {
-                    raw: Vec::new(),
-                    meaning: Meaning::Unread,
-                });
-                remember_key(c, &mut self.known[slot]);
+                let mut known = Known::new();
+                remember_key(c, &mut known);
+                self.known.push(known);
             }
-            return Ok(Some(Meaning::Unread));
+            return Ok(Meaning::Unread);
         };
-        match c.next_key_known(first, &known.raw)? {
-            KeyStep::End => Ok(None),
-            KeyStep::Known => {
-                if let Meaning::Attr(want) = known.meaning
-                    && !matches!(want, Want::Skip)
-                {
-                    self.path.clear();
-                    self.path
-                        .extend_from_slice(&known.raw[1 + ATTR_PREFIX.len()..known.raw.len() - 2]);
-                }
-                Ok(Some(known.meaning))
+        if c.known_key(&known.raw) {
+            if let Meaning::Attr(want) = known.meaning
+                && !matches!(want, Want::Skip)
+            {
+                let raw = known.raw.as_bytes();
+                self.path.clear();
+                self.path
+                    .extend_from_slice(&raw[1 + ATTR_PREFIX.len()..raw.len() - 2]);
             }
-            KeyStep::Read => {
-                remember_key(c, known);
-                Ok(Some(Meaning::Unread))
-            }
+            return Ok(known.meaning);
         }
+        c.read_key()?;
+        remember_key(c, known);
+        Ok(Meaning::Unread)
     }
 
     /// What the key the cursor is on means; sets `self.path` for an attribute column, and
@@ -559,8 +570,24 @@ impl<S: Sink> Walker<'_, S> {
 
     /// One attribute value at `self.path`: descends as far as the sink wants.
     fn attr_value(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
-        let want = self.sink.want(&self.path);
+        let want = self.want();
         self.attr_value_as(c, want)
+    }
+
+    /// The sink's answer for `self.path`; remembered, for a sink that answers by path alone
+    /// (nested attributes repeat from record to record, and asking can cost more than a lookup).
+    fn want(&mut self) -> Want<S::Tag> {
+        if !S::WANT_BY_PATH {
+            return self.sink.want(&self.path);
+        }
+        if let Some(&want) = self.wants.get(self.path.as_slice()) {
+            return want;
+        }
+        let want = self.sink.want(&self.path);
+        if self.wants.len() < KNOWN_PATHS {
+            self.wants.insert(self.path.as_slice().into(), want);
+        }
+        want
     }
 
     /// [`Walker::attr_value`] with the sink's answer for `self.path` already known.
@@ -711,11 +738,11 @@ struct Fields {
 
 /// Remembers the key the cursor just read in `known`, if it can be matched as written.
 fn remember_key<T>(c: &Cursor<'_>, known: &mut Known<T>) {
-    known.raw.clear();
+    known.raw = c
+        .key_as_written()
+        .and_then(Pattern::new)
+        .unwrap_or_default();
     known.meaning = Meaning::Unread;
-    if let Some(raw) = c.key_as_written().filter(|r| r.len() <= KNOWN_KEY_LEN) {
-        known.raw.extend_from_slice(raw);
-    }
 }
 
 fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {

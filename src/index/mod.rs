@@ -295,8 +295,16 @@ fn note_bom(col: &mut Collector<'_>, src: &[u8], piece: &Piece) {
     }
 }
 
+/// Room reserved for a piece's spans: one per this many bytes, so that a piece of dataframe
+/// rows (about 1 KB each) never grows and copies its vectors while it is scanned. A guess, not
+/// a limit; a smaller one reserves memory that is not used (peak memory per span is a target).
+const BYTES_PER_SPAN_GUESS: usize = 900;
+
 fn scan_lines(src: &[u8], piece: &Piece, progress: &Progress) -> ChunkOut {
     let mut col = Collector::new(src, piece.file);
+    let guess = piece.range.len() / BYTES_PER_SPAN_GUESS;
+    col.out.spans.reserve(guess);
+    col.out.styles.reserve(guess);
     note_bom(&mut col, src, piece);
     let mut ticker = Ticker::new(progress);
     let mut line = 0u32;

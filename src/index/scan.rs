@@ -266,6 +266,9 @@ impl<'b> Collector<'b> {
         let bytes = &self.src[self.unit_start..];
         let pos = pos.min(bytes.len());
         let (mut from, mut line) = self.line_mark;
+        if pos == from {
+            return line;
+        }
         if pos < from {
             (from, line) = (0, self.unit_line);
         }
@@ -636,6 +639,14 @@ impl Sink for Collector<'_> {
                 }
             }
             Attr::Kind(rank) => {
+                // Written exactly as the table spells it (`"TOOL"`): no decoding.
+                if rank != 5
+                    && let Scalar::Str(s) = v
+                    && let Some(k) = Kind::from_upper(s.raw)
+                {
+                    self.set_kind(k, rank);
+                    return;
+                }
                 let Some(t) = text() else { return };
                 let kind = if rank == 5 {
                     Kind::from_gen_ai_operation(&t)

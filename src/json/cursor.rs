@@ -131,15 +131,87 @@ fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     (hits != 0).then(|| (hits.trailing_zeros() / 8) as usize)
 }
 
-/// What [`Cursor::next_key_known`] found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyStep {
-    /// The closing `}`.
-    End,
-    /// The known key, consumed.
-    Known,
-    /// Another key, read: see [`Cursor::key`].
-    Read,
+/// Up to [`Pattern::MAX`] bytes to be recognised at a position in a buffer, compared with a few
+/// fixed-width word operations instead of a `memcmp` call.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    bytes: [u8; Pattern::MAX],
+    /// 0xff for the bytes of the pattern, 0 for the padding.
+    mask: [u8; Pattern::MAX],
+    len: usize,
+}
+
+impl Default for Pattern {
+    fn default() -> Self {
+        Pattern {
+            bytes: [0; Pattern::MAX],
+            mask: [0; Pattern::MAX],
+            len: 0,
+        }
+    }
+}
+
+impl Pattern {
+    pub const MAX: usize = 64;
+
+    /// A pattern of `bytes`; `None` when they are longer than [`Pattern::MAX`].
+    pub fn new(bytes: &[u8]) -> Option<Pattern> {
+        let mut p = Pattern::default();
+        p.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        p.mask[..bytes.len()].fill(0xff);
+        p.len = bytes.len();
+        Some(p)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// True when `buf` holds the pattern at `pos`.
+    #[inline(always)]
+    fn is_at(&self, buf: &[u8], pos: usize) -> bool {
+        let Some(Ok(window)) = buf
+            .get(pos..pos + Pattern::MAX)
+            .map(<&[u8; Pattern::MAX]>::try_from)
+        else {
+            // Too close to the end for a full window.
+            return buf
+                .get(pos..)
+                .is_some_and(|rest| rest.starts_with(self.as_bytes()));
+        };
+        let word = |b: &[u8; Pattern::MAX], i: usize| {
+            let mut w = [0u8; 16];
+            w.copy_from_slice(&b[i..i + 16]);
+            u128::from_ne_bytes(w)
+        };
+        let mut diff = 0u128;
+        for i in (0..Pattern::MAX).step_by(16) {
+            diff |= (word(window, i) ^ word(&self.bytes, i)) & word(&self.mask, i);
+        }
+        diff == 0
+    }
+}
+
+/// Eight ASCII digits as a number (the first is the most significant); `None` if any byte is
+/// not a digit. Word-wide arithmetic instead of eight dependent multiply-adds.
+fn eight_digits(bytes: [u8; 8]) -> Option<u64> {
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    let x = u64::from_le_bytes(bytes);
+    // Every byte 0x30..=0x39: its high nibble is 3 and adding 6 keeps the low nibble below 16.
+    let is_digits = x & 0xf0f0_f0f0_f0f0_f0f0 == ZEROS
+        && (x.wrapping_add(0x0606_0606_0606_0606) & 0xf0f0_f0f0_f0f0_f0f0) == ZEROS;
+    if !is_digits {
+        return None;
+    }
+    // Pairs, then fours, then all eight (the byte order is little-endian: first digit lowest).
+    let d = x - ZEROS;
+    let pairs = (d * 10 + (d >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let fours = (pairs * 100 + (pairs >> 16)) & 0x0000_ffff_0000_ffff;
+    Some((fours * 10_000 + (fours >> 32)) & 0xffff_ffff)
 }
 
 /// A stack of open containers, one bit each (1 = object).
@@ -293,33 +365,18 @@ impl<'a> Cursor<'a> {
     /// `first` must start `true` for each object; the cursor uses it to expect the comma.
     #[inline(always)]
     pub fn next_key(&mut self, first: &mut bool) -> Result<bool, JsonError> {
-        if !self.key_separator(first)? {
+        if !self.key_start(first)? {
             return Ok(false);
         }
         self.read_key()?;
         Ok(true)
     }
 
-    /// [`Cursor::next_key`], trying first whether the key is `known`: a key exactly as written
-    /// before, quotes and colon included (`"name":`, see [`Cursor::key_as_written`]). A match
-    /// is consumed without scanning the string: it is the same bytes that were valid before.
+    /// The first half of [`Cursor::next_key`]: steps over the comma before a key (none when
+    /// `first`); false at the closing `}`. Then [`Cursor::read_key`] or [`Cursor::known_key`]
+    /// takes the cursor on.
     #[inline(always)]
-    pub fn next_key_known(&mut self, first: &mut bool, known: &[u8]) -> Result<KeyStep, JsonError> {
-        if !self.key_separator(first)? {
-            return Ok(KeyStep::End);
-        }
-        if known.len() >= 3 && self.buf[self.pos..].starts_with(known) {
-            self.key = (self.pos + 1, self.pos + known.len() - 2);
-            self.pos += known.len();
-            return Ok(KeyStep::Known);
-        }
-        self.read_key()?;
-        Ok(KeyStep::Read)
-    }
-
-    /// Before a key: consumes the comma (unless `first`); false at the closing `}`.
-    #[inline(always)]
-    fn key_separator(&mut self, first: &mut bool) -> Result<bool, JsonError> {
+    pub fn key_start(&mut self, first: &mut bool) -> Result<bool, JsonError> {
         self.skip_ws();
         match self.byte()? {
             b'}' => {
@@ -339,11 +396,24 @@ impl<'a> Cursor<'a> {
 
     /// Reads a key and its colon.
     #[inline(always)]
-    fn read_key(&mut self) -> Result<(), JsonError> {
+    pub fn read_key(&mut self) -> Result<(), JsonError> {
         let key = self.string()?;
         let start = key.raw.as_ptr() as usize - self.buf.as_ptr() as usize;
         self.key = (start, start + key.raw.len());
         self.expect(b':')
+    }
+
+    /// Consumes the key `known` if it is next, exactly as written before, quotes and colon
+    /// included (`"name":`, see [`Cursor::key_as_written`]): the same bytes that were a valid
+    /// key then are one now, so the string is not scanned again.
+    #[inline(always)]
+    pub fn known_key(&mut self, known: &Pattern) -> bool {
+        if known.len >= 3 && known.is_at(self.buf, self.pos) {
+            self.key = (self.pos + 1, self.pos + known.len - 2);
+            self.pos += known.len;
+            return true;
+        }
+        false
     }
 
     /// The key `next_key` read last exactly as written, quotes and colon included, when the
@@ -499,6 +569,15 @@ impl<'a> Cursor<'a> {
         let rest = &self.buf[self.pos.min(self.buf.len())..];
         let mut v = 0u64;
         let mut n = 0;
+        // Eight digits at a time while they fit (16 of the 19 digits allowed)…
+        while n + 8 <= 16
+            && let Some(Ok(word)) = rest.get(n..n + 8).map(<[u8; 8]>::try_from)
+            && let Some(eight) = eight_digits(word)
+        {
+            v = v * 100_000_000 + eight;
+            n += 8;
+        }
+        // …then one at a time.
         while let Some(&c) = rest.get(n)
             && c.is_ascii_digit()
         {
@@ -589,6 +668,11 @@ impl<'a> Cursor<'a> {
     }
 
     fn skip_container(&mut self) -> Result<(), JsonError> {
+        // `[]` and `{}` (dataframe exports write `"events":[]`) need no bracket walk.
+        if matches!(self.buf.get(self.pos..self.pos + 2), Some(b"[]" | b"{}")) {
+            self.pos += 2;
+            return Ok(());
+        }
         if let Some(bits) = self.bits {
             return self.skip_brackets(bits);
         }
@@ -719,33 +803,73 @@ mod tests {
     #[test]
     fn known_keys_are_taken_as_written_only() {
         let text = br#"{"ab":1,"ab" :2,"a\u0062":3,"abc":4}"#;
+        let known = Pattern::new(br#""ab":"#).unwrap();
         let mut c = Cursor::new(text);
         c.object_start().unwrap();
         let mut first = true;
-        let mut steps = vec![];
-        loop {
-            let step = c.next_key_known(&mut first, br#""ab":"#).unwrap();
-            if step == KeyStep::End {
-                break;
+        let mut keys = vec![];
+        while c.key_start(&mut first).unwrap() {
+            let hit = c.known_key(&known);
+            if !hit {
+                c.read_key().unwrap();
             }
-            steps.push((
-                step,
+            keys.push((
+                hit,
                 c.key().decode().into_owned(),
                 c.key_as_written().is_some(),
             ));
             c.skip_value().unwrap();
         }
         assert!(c.at_end());
-        let read = |k: &str, plain| (KeyStep::Read, k.to_owned(), plain);
+        let read = |k: &str, plain| (false, k.to_owned(), plain);
         assert_eq!(
-            steps,
+            keys,
             [
-                (KeyStep::Known, "ab".to_owned(), true),
+                (true, "ab".to_owned(), true),
                 read("ab", false),
                 read("ab", false),
                 read("abc", true),
             ]
         );
+    }
+
+    #[test]
+    fn patterns_match_like_prefixes() {
+        let hay: Vec<u8> = (0..90u8).map(|i| b'a' + i % 7).collect();
+        for n in 1..=Pattern::MAX {
+            for at in [0, 10, 30, 89] {
+                let mut needle = hay[at..(at + n).min(hay.len())].to_vec();
+                needle.resize(n, b'a');
+                let p = Pattern::new(&needle).unwrap();
+                assert_eq!(
+                    p.is_at(&hay, at),
+                    hay[at..].starts_with(&needle),
+                    "{n} {at}"
+                );
+                needle[n / 2] ^= 1;
+                let p = Pattern::new(&needle).unwrap();
+                assert!(!p.is_at(&hay, at), "{n} {at}");
+            }
+        }
+        assert!(Pattern::new(&[0; Pattern::MAX + 1]).is_none());
+    }
+
+    #[test]
+    fn eight_digits_at_once() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut word: [u8; 8] = x.to_le_bytes().map(|b| b'0' + b % 10);
+            let naive = word.iter().fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'));
+            assert_eq!(eight_digits(word), Some(naive), "{word:?}");
+            let at = (x >> 40) as usize % 8;
+            for bad in [b'/', b':', b' ', b'a', 0x80 | b'5', b'0' + 16] {
+                word[at] = bad;
+                assert_eq!(eight_digits(word), None, "{word:?}");
+            }
+        }
     }
 
     #[test]

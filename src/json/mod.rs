@@ -14,7 +14,7 @@ pub mod pylit;
 mod string;
 
 pub use bits::Bits;
-pub use cursor::{Cursor, JsonError, KeyStep, Scalar, ValueKind};
+pub use cursor::{Cursor, JsonError, Pattern, Scalar, ValueKind};
 pub use lenient::lenient;
 pub use pretty::pretty;
 pub use string::RawStr;
