@@ -305,10 +305,9 @@ fn header_lines(h: &Header) -> Vec<String> {
 /// " · linked by history", " · side request": how a turn came to be in its session.
 fn turn_marks(turn: &TurnOut) -> String {
     let mut s = String::new();
-    match turn.inferred_by {
-        Some(crate::model::InferredBy::History) => s.push_str(" · ~ linked by history"),
-        Some(crate::model::InferredBy::Time) => s.push_str(" · ≈ by idle time"),
-        None => {}
+    if let Some(by) = turn.inferred_by {
+        s.push_str(" · ");
+        s.push_str(by.link_words());
     }
     if turn.side_request {
         s.push_str(" · side request");

@@ -180,6 +180,15 @@ const SOURCES: &[Source] = &[
     },
 ];
 
+/// Whether a record may hold input messages (any of the sources above, flattened or nested),
+/// from its raw bytes: a cheap test before a span of unknown kind is read.
+pub fn mentions_messages(bytes: &[u8]) -> bool {
+    use memchr::memmem;
+    [&b"input_messages"[..], b"input.messages", b"spanInputs"]
+        .iter()
+        .any(|n| memmem::find(bytes, n).is_some())
+}
+
 /// Keys whose values say how a message is encoded, not what it says.
 fn structural(key: &[u8]) -> bool {
     matches!(
@@ -194,10 +203,6 @@ fn structural(key: &[u8]) -> bool {
             | b"annotations"
             | b"mime_type"
     )
-}
-
-fn is_role(key: &[u8]) -> bool {
-    key == b"role" || key == b"message.role"
 }
 
 /// Splits what follows a source prefix into (message number, rest of the path).
@@ -287,7 +292,7 @@ impl HistorySink {
             .find(|s| !s.iter().all(u8::is_ascii_digit))
             .unwrap_or(b"");
         let n32 = u32::try_from(n).unwrap_or(u32::MAX);
-        if is_role(key) {
+        if key == b"role" {
             let role = text.to_ascii_lowercase();
             let system = role == b"system" || role == b"developer";
             let h = hash_bytes(1, &role);

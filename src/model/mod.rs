@@ -63,6 +63,22 @@ impl InferredBy {
             InferredBy::Time => "time",
         }
     }
+
+    /// The mark of what it inferred: `~` from message history, `≈` by idle time.
+    pub fn marker(self) -> &'static str {
+        match self {
+            InferredBy::History => "~",
+            InferredBy::Time => "≈",
+        }
+    }
+
+    /// How a trace came into its session, marked: "~ linked by history", "≈ by idle time".
+    pub fn link_words(self) -> &'static str {
+        match self {
+            InferredBy::History => "~ linked by history",
+            InferredBy::Time => "≈ by idle time",
+        }
+    }
 }
 
 /// One trace: a turn of a conversation, usually.
@@ -138,8 +154,7 @@ impl Session {
         match (self.origin, self.inferred_by) {
             (SessionOrigin::Explicit, _) if self.inferred_traces > 0 => "+",
             (SessionOrigin::Explicit, _) => "●",
-            (SessionOrigin::Inferred, Some(InferredBy::Time)) => "≈",
-            (SessionOrigin::Inferred, _) => "~",
+            (SessionOrigin::Inferred, by) => by.unwrap_or(InferredBy::History).marker(),
             (SessionOrigin::None, _) => " ",
         }
     }
@@ -165,13 +180,15 @@ impl Session {
 }
 
 impl Trace {
+    /// How the trace's session was inferred, if it was.
+    pub fn inferred(&self) -> Option<InferredBy> {
+        (self.origin == SessionOrigin::Inferred)
+            .then(|| self.inferred_by.unwrap_or(InferredBy::History))
+    }
+
     /// `~` or `≈` when the trace's session was inferred (see [`Session::marker`]).
     pub fn marker(&self) -> Option<&'static str> {
-        match (self.origin, self.inferred_by) {
-            (SessionOrigin::Inferred, Some(InferredBy::Time)) => Some("≈"),
-            (SessionOrigin::Inferred, _) => Some("~"),
-            _ => None,
-        }
+        self.inferred().map(InferredBy::marker)
     }
 }
 

@@ -239,16 +239,11 @@ fn row_lines<'a>(app: &App, model: &Model, row: &Row, w: usize, theme: &Theme) -
             if t.errors > 0 {
                 spans.push(Span::styled(format!(" · ✗{}", t.errors), theme.error));
             }
-            match t.marker() {
-                Some(m @ "≈") => spans.push(Span::styled(
-                    format!(" · {m} by idle time"),
-                    theme.origin(m),
-                )),
-                Some(m) => spans.push(Span::styled(
-                    format!(" · {m} linked by history"),
-                    theme.origin(m),
-                )),
-                None => {}
+            if let Some(by) = t.inferred() {
+                spans.push(Span::styled(
+                    format!(" · {}", by.link_words()),
+                    theme.origin(by.marker()),
+                ));
             }
             if t.side {
                 spans.push(Span::styled(" · side request", theme.dim));

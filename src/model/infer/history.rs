@@ -10,7 +10,7 @@
 //! message; if that does not single one out, the link is refused and reported.
 
 use super::{Model, NONE, Refusal, Report, SessionOrigin};
-use crate::format::history::{Fingerprint, Reader, mix, prefixes};
+use crate::format::history::{Fingerprint, Reader, mentions_messages, mix, prefixes};
 use crate::hash::Map;
 use crate::kind::Kind;
 use std::hash::Hasher;
@@ -21,14 +21,6 @@ pub(super) struct Call {
     pub trace: u32,
     pub start: i64,
     pub fp: Fingerprint,
-}
-
-/// Whether a span may carry chat messages though it is not marked as an LLM call.
-fn mentions_messages(bytes: &[u8]) -> bool {
-    use memchr::memmem;
-    [&b"input_messages"[..], b"input.messages", b"spanInputs"]
-        .iter()
-        .any(|n| memmem::find(bytes, n).is_some())
 }
 
 /// Fingerprints every LLM call with input messages, on all cores; earliest first.

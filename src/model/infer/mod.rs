@@ -87,17 +87,6 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
-impl Default for Refusal {
-    fn default() -> Self {
-        Refusal {
-            reason: "",
-            trace_id: String::new(),
-            candidates: Vec::new(),
-            trace: NONE,
-        }
-    }
-}
-
 /// Runs the inference the options ask for; see the module docs.
 pub fn run(model: &mut Model, options: Options) -> Report {
     let t0 = Instant::now();
