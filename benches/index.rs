@@ -76,11 +76,11 @@ fn main() {
     );
     println!("wc -l           {:>8.3} s   (median of {runs})", wc);
     println!(
-        "sesstui index   {index_s:>8.3} s   (median of {runs}, in-process: open, scan, sessions) = {:.2}x wc -l",
+        "sesstui index   {index_s:>8.3} s   (median of {runs}, in-process: open, scan incl. message hashing, sessions) = {:.2}x wc -l",
         index_s / wc
     );
     println!(
-        "session inference {infer_s:>6.3} s   (median of {runs}, history fingerprints + links) = {:.2}x wc -l, {:.0}% of the index time",
+        "session inference {infer_s:>6.3} s   (median of {runs}, linking the fingerprints the scan hashed) = {:.2}x wc -l, {:.0}% of the index time",
         infer_s / wc,
         100.0 * infer_s / index_s
     );
@@ -155,7 +155,12 @@ fn child_index(path: &Path) {
             index.problems.len()
         );
     }
-    let model = sesstui::model::build(index);
+    // SESSTUI_BENCH_NO_INFER: the index and sessions alone, to see what inference adds.
+    let options = sesstui::model::infer::Options {
+        history: std::env::var_os("SESSTUI_BENCH_NO_INFER").is_none(),
+        ..Default::default()
+    };
+    let model = sesstui::model::build_with(index, options);
     let anon_model = proc_status("RssAnon:");
     let total_s = t.elapsed().as_secs_f64();
     let infer_s = model.inference.elapsed.as_secs_f64();

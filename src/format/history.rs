@@ -1,21 +1,27 @@
-//! A conversation's fingerprint: one hash per input message of an LLM call, and one for its
-//! answer, read straight from the span's bytes (no values built).
+//! A call's fingerprint by its text leaves: one hash per input message of an LLM call, and one
+//! for its answer, read from one span's bytes (no values built).
 //!
-//! Session inference links calls whose input history extends an earlier call's history, so the
-//! hashes must be equal for the same message across calls and encodings. A message hashes as the
-//! order-free sum of its text leaves (content strings, tool-call names, ids and arguments, numbers)
-//! plus its role; the names of the keys around them are left out. So an answer recorded as
-//! `llm.output_messages.0.message.content` hashes like the same text resent as a content block
+//! The scan fingerprints every call by the bytes of its messages ([`super::prints`]), which is
+//! enough to follow one conversation within an export. Telling whether an earlier call's answer
+//! is the next message of a later call needs more, because the answer and the message that
+//! resends it are written in different encodings; that is rare (two conversations that began
+//! with the same words), and done here, on the few spans concerned. A message hashes as the
+//! order-free sum of its text leaves (content strings, tool-call names, ids and arguments,
+//! numbers) plus its role; the names of the keys around them are left out. So an answer recorded
+//! as `llm.output_messages.0.message.content` hashes like the same text resent as a content block
 //! `{"type": "text", "text": …}` in the next request, and Claude Code's `cache_control` marker,
 //! which moves to the newest message on every call, changes nothing.
 
 use super::{Evaluation, Field, Sink, Style, Want};
-use crate::json::{Bits, Cursor, Scalar};
+use crate::json::{Bits, Cursor, JsonError, RawStr, Scalar, ValueKind, pylit};
 use std::hash::Hasher;
 use std::ops::Range;
 
 /// Input messages beyond this many are not fingerprinted (the prefix is enough to link).
-const MAX_MESSAGES: usize = 4096;
+pub(super) const MAX_MESSAGES: usize = 4096;
+
+/// Values nested deeper than this inside a message are skipped.
+const MAX_DEPTH: usize = 32;
 
 /// What an LLM call's messages hash to.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -58,7 +64,7 @@ impl Fingerprint {
     }
 }
 
-/// Reads fingerprints; keeps its buffers between records (one per thread).
+/// Reads fingerprints of single spans; keeps its buffers between records (one per thread).
 #[derive(Default)]
 pub struct Reader {
     bits: Bits,
@@ -67,41 +73,31 @@ pub struct Reader {
 
 impl Reader {
     fn read(&mut self, bytes: &[u8]) {
-        self.sink.clear();
+        self.sink.depth = 0;
+        self.sink.messages.clear();
         self.bits.compute(bytes);
         let mut c = Cursor::with_bits(bytes, &self.bits);
         // A record that fails part-way still gave what it had before the error.
         let _ = super::walk(&mut c, &mut self.sink);
-        self.sink.finish();
+        self.sink.messages.finish();
     }
 
     /// The fingerprint of one span record; `None` if it has no input messages.
     pub fn fingerprint(&mut self, bytes: &[u8]) -> Option<Fingerprint> {
         self.read(bytes);
-        let k = &self.sink;
-        if k.roles.is_empty() {
-            return None;
-        }
-        let messages = (0..k.roles.len())
-            .map(|n| k.message_hash(u32::try_from(n).unwrap_or(u32::MAX)))
-            .collect();
-        Some(Fingerprint {
-            system: k.roles.iter().map(|r| r.1).collect(),
-            messages,
-            answer: if k.answer.is_empty() && k.answer_role == 0 {
-                0
-            } else {
-                message_hash(&k.answer, k.answer_role)
-            },
-            answer_leaves: k.answer.clone(),
-        })
+        self.sink.messages.fingerprint()
     }
 
     /// The text leaves (sorted hashes) of input message `k` of a span.
     pub fn message_leaves(&mut self, bytes: &[u8], k: usize) -> Vec<u64> {
         self.read(bytes);
         let k = u32::try_from(k).unwrap_or(u32::MAX);
-        self.sink.leaves_of(k).iter().map(|&(_, h)| h).collect()
+        self.sink
+            .messages
+            .leaves_of(k)
+            .iter()
+            .map(|&(_, h)| h)
+            .collect()
     }
 }
 
@@ -131,6 +127,19 @@ fn hash_bytes(tag: u8, b: &[u8]) -> u64 {
     mix(h.finish())
 }
 
+/// [`hash_bytes`] of the text in lower case (roles: `User` is `user`).
+fn hash_lowercase(tag: u8, b: &[u8]) -> u64 {
+    let mut buf = [0u8; 32];
+    match buf.get_mut(..b.len()) {
+        Some(low) => {
+            low.copy_from_slice(b);
+            low.make_ascii_lowercase();
+            hash_bytes(tag, low)
+        }
+        None => hash_bytes(tag, &b.to_ascii_lowercase()),
+    }
+}
+
 /// A message's hash from its distinct sorted text leaves and its role. A text given twice
 /// (LiteLLM writes a message's text both in `message.content` and in `message.contents`)
 /// counts once.
@@ -140,14 +149,14 @@ fn message_hash(leaves: &[u64], role: u64) -> u64 {
 }
 
 /// Where a message list lives, and how its items are numbered after the prefix.
-struct Source {
-    prefix: &'static [u8],
-    output: bool,
+pub(super) struct Source {
+    pub prefix: &'static [u8],
+    pub output: bool,
     /// The path segment the message number follows (`messages` in MLflow inputs).
-    list: Option<&'static [u8]>,
+    pub list: Option<&'static [u8]>,
 }
 
-const SOURCES: &[Source] = &[
+pub(super) const SOURCES: &[Source] = &[
     Source {
         prefix: b"llm.input_messages",
         output: false,
@@ -180,17 +189,79 @@ const SOURCES: &[Source] = &[
     },
 ];
 
-/// Whether a record may hold input messages (any of the sources above, flattened or nested),
-/// from its raw bytes: a cheap test before a span of unknown kind is read.
-pub fn mentions_messages(bytes: &[u8]) -> bool {
-    use memchr::memmem;
-    [&b"input_messages"[..], b"input.messages", b"spanInputs"]
-        .iter()
-        .any(|n| memmem::find(bytes, n).is_some())
+/// What a walker should do with an attribute path for the messages: hand a source (or a path
+/// inside one) to [`Messages::read`], descend into an object that holds one (`llm` when
+/// attributes are nested), or skip it.
+pub fn want<T>(path: &[u8]) -> Want<T> {
+    if !matches!(path.first(), Some(b'l' | b'g' | b'm')) {
+        return Want::Skip;
+    }
+    for s in SOURCES {
+        if path.starts_with(s.prefix) && matches!(path.get(s.prefix.len()), None | Some(b'.')) {
+            return Want::Messages;
+        }
+        if s.prefix.starts_with(path) && s.prefix.get(path.len()) == Some(&b'.') {
+            return Want::Parse;
+        }
+    }
+    Want::Skip
+}
+
+/// Where in a message source the reader is.
+#[derive(Clone, Copy)]
+enum At {
+    /// The source's value (for MLflow, the object that holds the list).
+    Top,
+    /// The message list.
+    List,
+    /// Inside message `n`; `role` when the key just read names its role.
+    Message { n: u32, role: bool },
+}
+
+impl At {
+    /// Inside a message, under `key` (one dot-separated segment of a key): `None` to skip
+    /// a key that says how the message is encoded, not what it says.
+    fn key(self, key: &[u8]) -> Option<At> {
+        let At::Message { n, role } = self else {
+            return Some(self);
+        };
+        if structural(key) {
+            return None;
+        }
+        // Positions inside a message (content block 0, 1…) do not change what a leaf is.
+        let role = if number(key).is_some() {
+            role
+        } else {
+            key == b"role"
+        };
+        Some(At::Message { n, role })
+    }
+}
+
+/// Message `n` of a source, if it is read: outputs only their first message.
+fn message(src: &Source, n: usize) -> Option<At> {
+    if n >= MAX_MESSAGES || src.output && n > 0 {
+        return None;
+    }
+    Some(At::Message {
+        n: u32::try_from(n).ok()?,
+        role: false,
+    })
+}
+
+/// A decimal position (up to six digits).
+pub(super) fn number(seg: &[u8]) -> Option<usize> {
+    if seg.is_empty() || seg.len() > 6 || !seg.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(
+        seg.iter()
+            .fold(0usize, |n, d| n * 10 + usize::from(d - b'0')),
+    )
 }
 
 /// Keys whose values say how a message is encoded, not what it says.
-fn structural(key: &[u8]) -> bool {
+pub(super) fn structural(key: &[u8]) -> bool {
     matches!(
         key,
         b"type"
@@ -206,26 +277,21 @@ fn structural(key: &[u8]) -> bool {
 }
 
 /// Splits what follows a source prefix into (message number, rest of the path).
-fn locate<'p>(src: &Source, rest: &'p [u8]) -> Option<(usize, &'p [u8])> {
+pub(super) fn locate<'p>(src: &Source, rest: &'p [u8]) -> Option<(usize, &'p [u8])> {
     let rest = rest.strip_prefix(b".")?;
     let rest = match src.list {
         Some(list) => rest.strip_prefix(list)?.strip_prefix(b".")?,
         None => rest,
     };
     let end = rest.iter().position(|&b| b == b'.').unwrap_or(rest.len());
-    let digits = &rest[..end];
-    if digits.is_empty() || digits.len() > 6 || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n = digits
-        .iter()
-        .fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
+    let n = number(&rest[..end])?;
     Some((n, rest.get(end + 1..).unwrap_or(b"")))
 }
 
+/// The messages of one call, gathered leaf by leaf as a walker meets them (by the scan, for
+/// every span; by [`Reader`], for one).
 #[derive(Default)]
-struct HistorySink {
-    depth: usize,
+pub struct Messages {
     /// Per input message: role hash (0 when none was given) and whether it is a system prompt.
     roles: Vec<(u64, bool)>,
     /// (input message number, leaf hash); sorted and deduplicated by `finish`.
@@ -235,13 +301,194 @@ struct HistorySink {
     answer: Vec<u64>,
 }
 
-impl HistorySink {
-    fn clear(&mut self) {
-        self.depth = 0;
+impl Messages {
+    pub fn clear(&mut self) {
         self.roles.clear();
         self.leaves.clear();
         self.answer_role = 0;
         self.answer.clear();
+    }
+
+    /// Nothing gathered since the last `clear`.
+    pub fn is_empty(&self) -> bool {
+        self.roles.is_empty() && self.leaves.is_empty() && self.answer.is_empty()
+    }
+
+    /// Reads the value at attribute `path`, the cursor at it (a source, or a path inside one:
+    /// see [`want`]); leaves the cursor after the value. No path is built and no value kept:
+    /// each text leaf of a message is hashed where it lies.
+    pub fn read(&mut self, path: &[u8], c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        let Some((src, rest)) = SOURCES
+            .iter()
+            .find_map(|s| path.strip_prefix(s.prefix).map(|r| (s, r)))
+        else {
+            return c.skip_value();
+        };
+        let at = if rest.is_empty() {
+            Some(At::Top)
+        } else if src.list.is_some_and(|l| rest.strip_prefix(b".") == Some(l)) {
+            Some(At::List)
+        } else {
+            // A flattened key: `llm.input_messages.3.message.content`.
+            locate(src, rest).and_then(|(n, inner)| {
+                let mut at = message(src, n)?;
+                for seg in inner.split(|&b| b == b'.') {
+                    at = at.key(seg)?;
+                }
+                Some(at)
+            })
+        };
+        match at {
+            Some(at) => self.value(src, at, c, 0),
+            None => c.skip_value(),
+        }
+    }
+
+    fn value(
+        &mut self,
+        src: &Source,
+        at: At,
+        c: &mut Cursor<'_>,
+        depth: usize,
+    ) -> Result<(), JsonError> {
+        if depth > MAX_DEPTH {
+            return c.skip_value();
+        }
+        match c.peek_kind()? {
+            ValueKind::Object => {
+                c.object_start()?;
+                let mut first = true;
+                while c.next_key(&mut first)? {
+                    let decoded;
+                    let key: &[u8] = if c.key_escaped() {
+                        decoded = c.key().decode();
+                        decoded.as_bytes()
+                    } else {
+                        c.key().raw
+                    };
+                    let next = match at {
+                        At::Top if src.list.is_some() => {
+                            (Some(key) == src.list).then_some(At::List)
+                        }
+                        // A list written as an object keyed by position.
+                        At::Top | At::List => number(key).and_then(|n| message(src, n)),
+                        At::Message { .. } => key
+                            .split(|&b| b == b'.')
+                            .try_fold(at, |at, seg| at.key(seg)),
+                    };
+                    match next {
+                        Some(next) => self.value(src, next, c, depth + 1)?,
+                        None => c.skip_value()?,
+                    }
+                }
+                Ok(())
+            }
+            ValueKind::Array => {
+                c.array_start()?;
+                let mut first = true;
+                let mut i = 0usize;
+                while c.next_item(&mut first)? {
+                    let next = match at {
+                        At::Top if src.list.is_some() => None,
+                        At::Top | At::List => message(src, i),
+                        At::Message { .. } => Some(at),
+                    };
+                    match next {
+                        Some(next) => self.value(src, next, c, depth + 1)?,
+                        None => c.skip_value()?,
+                    }
+                    i += 1;
+                }
+                Ok(())
+            }
+            ValueKind::String => {
+                let s = c.string()?;
+                self.string(src, at, s, depth);
+                Ok(())
+            }
+            _ => {
+                if let Scalar::Num(n) = c.scalar()? {
+                    self.text(src, at, n);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// A string: text, or JSON / a Python literal inside a string (LiteLLM writes content
+    /// blocks as a Python repr; GenAI and MLflow write whole lists as JSON text).
+    fn string(&mut self, src: &Source, at: At, s: RawStr<'_>, depth: usize) {
+        if matches!(at, At::Message { role: false, .. }) && !super::looks_nested(s.raw) {
+            if s.escaped() {
+                self.text(src, at, s.decode().as_bytes());
+            } else {
+                self.text(src, at, s.raw);
+            }
+            return;
+        }
+        let text = s.decode();
+        let t = text.trim();
+        if matches!(at, At::Message { role: true, .. }) {
+            self.text(src, at, t.as_bytes());
+            return;
+        }
+        if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
+            let mut inner = Cursor::new(t.as_bytes());
+            if let Ok(Scalar::Str(v)) = inner.scalar()
+                && inner.at_end()
+            {
+                self.text(src, at, v.decode().as_bytes());
+                return;
+            }
+        }
+        if t.starts_with('{') || t.starts_with('[') {
+            if self.nested(src, at, t.as_bytes(), depth) {
+                return;
+            }
+            if let Some(json) = pylit::to_json(t)
+                && self.nested(src, at, json.as_bytes(), depth)
+            {
+                return;
+            }
+        }
+        self.text(src, at, s.decode().as_bytes());
+    }
+
+    /// Reads JSON held in a string; false (and nothing kept) if it is not valid JSON.
+    fn nested(&mut self, src: &Source, at: At, text: &[u8], depth: usize) -> bool {
+        let marks = (self.leaves.len(), self.answer.len());
+        let mut c = Cursor::new(text);
+        if self.value(src, at, &mut c, depth + 1).is_ok() && c.at_end() {
+            return true;
+        }
+        self.leaves.truncate(marks.0);
+        self.answer.truncate(marks.1);
+        false
+    }
+
+    /// A text leaf of a message (its role, where the key says so).
+    fn text(&mut self, src: &Source, at: At, text: &[u8]) {
+        let At::Message { n, role } = at else {
+            return;
+        };
+        if role {
+            let system =
+                text.eq_ignore_ascii_case(b"system") || text.eq_ignore_ascii_case(b"developer");
+            let h = hash_lowercase(1, text);
+            if src.output {
+                self.answer_role = h;
+            } else {
+                let n = n as usize;
+                if self.roles.len() <= n {
+                    self.roles.resize(n + 1, (0, false));
+                }
+                self.roles[n] = (h, system);
+            }
+        } else if src.output {
+            self.answer.push(hash_bytes(0, text));
+        } else {
+            self.leaves.push((n, hash_bytes(0, text)));
+        }
     }
 
     fn finish(&mut self) {
@@ -270,46 +517,37 @@ impl HistorySink {
         mix(sum ^ role.rotate_left(17) ^ pairs.len() as u64)
     }
 
-    fn leaf(&mut self, path: &[u8], text: &[u8]) {
-        let Some((src, rest)) = SOURCES
-            .iter()
-            .find_map(|s| path.strip_prefix(s.prefix).map(|r| (s, r)))
-        else {
-            return;
-        };
-        let Some((n, inner)) = locate(src, rest) else {
-            return;
-        };
-        if n >= MAX_MESSAGES || inner.split(|&b| b == b'.').any(structural) {
-            return;
-        }
-        if src.output && n > 0 {
-            return;
-        }
-        // The key of the leaf: the last segment that is not a number.
-        let key = inner
-            .rsplit(|&b| b == b'.')
-            .find(|s| !s.iter().all(u8::is_ascii_digit))
-            .unwrap_or(b"");
-        let n32 = u32::try_from(n).unwrap_or(u32::MAX);
-        if key == b"role" {
-            let role = text.to_ascii_lowercase();
-            let system = role == b"system" || role == b"developer";
-            let h = hash_bytes(1, &role);
-            if src.output {
-                self.answer_role = h;
-            } else {
-                if self.roles.len() <= n {
-                    self.roles.resize(n + 1, (0, false));
-                }
-                self.roles[n] = (h, system);
-            }
-        } else if src.output {
-            self.answer.push(hash_bytes(0, text));
+    fn answer_hash(&self) -> u64 {
+        if self.answer.is_empty() && self.answer_role == 0 {
+            0
         } else {
-            self.leaves.push((n32, hash_bytes(0, text)));
+            message_hash(&self.answer, self.answer_role)
         }
     }
+
+    /// Ends the call: its fingerprint (`None` without input messages). Call `clear` after.
+    fn fingerprint(&mut self) -> Option<Fingerprint> {
+        self.finish();
+        if self.roles.is_empty() {
+            return None;
+        }
+        let messages = (0..self.roles.len())
+            .map(|n| self.message_hash(u32::try_from(n).unwrap_or(u32::MAX)))
+            .collect();
+        Some(Fingerprint {
+            system: self.roles.iter().map(|r| r.1).collect(),
+            messages,
+            answer: self.answer_hash(),
+            answer_leaves: self.answer.clone(),
+        })
+    }
+}
+
+/// [`Messages`] as a walker's sink, for [`Reader`].
+#[derive(Default)]
+struct HistorySink {
+    depth: usize,
+    messages: Messages,
 }
 
 impl Sink for HistorySink {
@@ -322,22 +560,15 @@ impl Sink for HistorySink {
     }
     fn field(&mut self, _f: Field<'_>) {}
     fn want(&mut self, path: &[u8]) -> Want<()> {
-        if self.depth > 1 || !matches!(path.first(), Some(b'l' | b'g' | b'm')) {
-            return Want::Skip;
+        if self.depth <= 1 {
+            want(path)
+        } else {
+            Want::Skip
         }
-        let wanted = SOURCES.iter().any(|s| {
-            path.starts_with(s.prefix) && matches!(path.get(s.prefix.len()), None | Some(b'.'))
-                || s.prefix.starts_with(path) && s.prefix.get(path.len()) == Some(&b'.')
-        });
-        if wanted { Want::Parse } else { Want::Skip }
     }
-    fn attr(&mut self, path: &[u8], _tag: Option<()>, v: Scalar<'_>) {
-        match v {
-            Scalar::Str(s) if s.escaped() => self.leaf(path, s.decode().as_bytes()),
-            Scalar::Str(s) => self.leaf(path, s.raw),
-            Scalar::Num(n) => self.leaf(path, n),
-            Scalar::Bool(_) | Scalar::Null => {}
-        }
+    fn attr(&mut self, _path: &[u8], _tag: Option<()>, _v: Scalar<'_>) {}
+    fn messages(&mut self, path: &[u8], c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        self.messages.read(path, c)
     }
     fn trace_meta(&mut self, _key: &[u8], _v: Scalar<'_>) {}
     fn trace_info(&mut self, _range: Range<usize>) {}

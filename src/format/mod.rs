@@ -13,6 +13,7 @@ pub mod history;
 pub mod keys;
 mod mlflow;
 mod otlp;
+pub mod prints;
 
 use crate::hash::Map;
 use crate::json::{Cursor, JsonError, Pattern, RawStr, Scalar, ValueKind, pylit};
@@ -94,6 +95,8 @@ pub enum Want<T> {
     Tree,
     /// As `Tree`, and also descend into strings that hold JSON or Python literals.
     Parse,
+    /// A message history (or a path inside one): handed whole to [`Sink::messages`].
+    Messages,
 }
 
 /// Receives what the walker finds.
@@ -117,6 +120,11 @@ pub trait Sink {
     /// The byte range of an MLflow trace's `info` object.
     fn trace_info(&mut self, range: Range<usize>);
     fn evaluation(&mut self, e: Evaluation);
+    /// The value at `path`, which `want` answered [`Want::Messages`], the cursor at it: read it
+    /// and leave the cursor after it.
+    fn messages(&mut self, _path: &[u8], c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        c.skip_value()
+    }
 }
 
 /// Objects nested deeper than this are validated but not read (keeps recursion bounded).
@@ -594,6 +602,7 @@ impl<S: Sink> Walker<'_, S> {
     fn attr_value_as(&mut self, c: &mut Cursor<'_>, want: Want<S::Tag>) -> Result<(), JsonError> {
         let (tag, descend) = match want {
             Want::Skip => return c.skip_value(),
+            Want::Messages => return self.sink.messages(&self.path, c),
             Want::Value(t) => (Some(t), false),
             Want::Tree | Want::Parse => (None, true),
         };
@@ -651,13 +660,7 @@ impl<S: Sink> Walker<'_, S> {
             Want::Value(t) => Some(t),
             _ => None,
         };
-        let nested = match s.raw.first() {
-            Some(b'{' | b'[') => true,
-            Some(b'\\') => s.raw.starts_with(b"\\\""),
-            Some(b' ' | b'\n' | b'\t') => matches!(s.raw.trim_ascii().first(), Some(b'{' | b'[')),
-            _ => false,
-        };
-        if !nested {
+        if !looks_nested(s.raw) {
             self.sink.attr(&self.path, tag, Scalar::Str(s));
             return;
         }
@@ -710,6 +713,17 @@ impl<S: Sink> Walker<'_, S> {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether a string (as written) may hold more than text: a JSON-encoded scalar
+/// (`"\"AGENT\""`) or a JSON or Python-literal container.
+pub(crate) fn looks_nested(raw: &[u8]) -> bool {
+    match raw.first() {
+        Some(b'{' | b'[') => true,
+        Some(b'\\') => raw.starts_with(b"\\\""),
+        Some(b' ' | b'\n' | b'\t') => matches!(raw.trim_ascii().first(), Some(b'{' | b'[')),
+        _ => false,
     }
 }
 

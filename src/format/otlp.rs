@@ -66,11 +66,18 @@ fn any_value<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>) -> Result<(), J
         Want::Value(t) => (Some(t), false),
         _ => (None, true),
     };
+    let messages = matches!(want, Want::Messages);
     c.object_start()?;
     let mut first = true;
     while c.next_key(&mut first)? {
         let k = c.key();
         match k.raw {
+            b"stringValue" | b"string_value" | b"intValue" | b"int_value" | b"doubleValue"
+            | b"double_value"
+                if messages =>
+            {
+                w.sink.messages(&w.path, c)?;
+            }
             b"stringValue" | b"string_value" => match c.peek_kind()? {
                 ValueKind::String => {
                     let s = c.string()?;

@@ -13,6 +13,7 @@ pub mod report;
 mod scan;
 
 use crate::error::Error;
+use crate::format::prints::Prints;
 use crate::hash::Map;
 use crate::source::Source;
 use intern::Interner;
@@ -61,6 +62,8 @@ pub struct Index {
     pub problems: Vec<Problem>,
     /// Session ids found on spans themselves, by span index.
     pub own_sessions: Vec<OwnSession>,
+    /// Fingerprints of the LLM calls' message histories, by span index (for session inference).
+    pub prints: Prints,
 }
 
 impl Index {
@@ -418,6 +421,7 @@ struct Merger {
     evals: Vec<EvalRec>,
     problems: Vec<Problem>,
     own_sessions: Vec<OwnSession>,
+    prints: Prints,
     styles: Vec<[u64; 8]>,
     landed: Vec<Landed>,
 }
@@ -434,6 +438,7 @@ impl Merger {
             evals: Vec::new(),
             problems: Vec::new(),
             own_sessions: Vec::new(),
+            prints: Prints::default(),
             styles: Vec::new(),
             landed: vec![Landed::default(); pieces],
         }
@@ -500,6 +505,7 @@ impl Merger {
                 session: name(o.session),
                 key: o.key,
             }));
+        self.prints.append(&mut out.prints, span_base32);
         let file = usize::from(out.file);
         if self.styles.len() <= file {
             self.styles.resize(file + 1, [0; 8]);
@@ -568,6 +574,7 @@ impl Merger {
             evals: self.evals,
             problems: self.problems,
             own_sessions: self.own_sessions,
+            prints: self.prints,
         }
     }
 }

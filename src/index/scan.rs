@@ -4,7 +4,9 @@
 use super::intern::Interner;
 use super::record::{Extra, NO_TOKENS, OwnSession, SpanRec, flag};
 use super::report::{Problem, Severity};
+use crate::format::history;
 use crate::format::keys::{self, Attr, Class, SessionKey, Tokens};
+use crate::format::prints::{Prints, Recorder};
 use crate::format::{self, Evaluation, Field, Sink, Style, Want};
 use crate::hash::Map;
 use crate::ids::{self, Id};
@@ -76,6 +78,9 @@ pub struct ChunkOut {
     pub own_sessions: Vec<OwnSession>,
     /// How each span spelled its fields (parallel to `spans`).
     pub styles: Vec<u8>,
+    /// Fingerprints of the LLM calls' message histories (span index local to the piece), for
+    /// session inference: hashed here, while the bytes are at hand, so no later pass reads them.
+    pub prints: Prints,
     /// Lines in the piece.
     pub lines: u32,
     /// Records (lines or documents) that yielded at least one span.
@@ -138,6 +143,8 @@ pub struct Collector<'b> {
     last_trace: Option<(TraceKey, u32)>,
     /// The walker's state, kept between records.
     scratch: format::Scratch<Attr>,
+    /// The input messages of the span being walked.
+    messages: Recorder,
 }
 
 impl<'b> Collector<'b> {
@@ -156,6 +163,7 @@ impl<'b> Collector<'b> {
             bits: Bits::default(),
             last_trace: None,
             scratch: format::Scratch::default(),
+            messages: Recorder::default(),
         }
     }
 
@@ -176,6 +184,7 @@ impl<'b> Collector<'b> {
         self.line_mark = (0, line);
         self.frames.clear();
         self.orphan_ids = false;
+        self.messages.clear();
         let mut bits = std::mem::take(&mut self.bits);
         let use_bits = bytes.len() <= MAX_BITS_RECORD;
         if use_bits {
@@ -223,6 +232,9 @@ impl<'b> Collector<'b> {
             self.out.extras.truncate(mark.1);
             self.out.evals.truncate(mark.2);
             self.out.own_sessions.truncate(own_mark);
+            self.out
+                .prints
+                .truncate_spans(u32::try_from(mark.0).unwrap_or(NONE));
             let at_line = match walked.err().and_then(|e| e.position()) {
                 Some(at) => self.line_at(at),
                 None => line,
@@ -537,7 +549,21 @@ impl Sink for Collector<'_> {
 
     fn close(&mut self, range: Range<usize>, style: Style) {
         let Some(f) = self.frames.pop() else { return };
-        if let Some(trace) = self.commit(&f, range, style) {
+        let committed = self.commit(&f, range, style);
+        if !self.messages.is_empty() {
+            // LLM calls, and spans of no known kind that hold messages (an exporter that
+            // does not say what the span is).
+            if committed.is_some()
+                && let Some(rec) = self.out.spans.last()
+                && matches!(rec.kind(), Kind::Llm | Kind::Unknown)
+            {
+                let span = u32::try_from(self.out.spans.len() - 1).unwrap_or(NONE);
+                let record = &self.src[self.unit_start..];
+                self.messages.print(span, record, &mut self.out.prints);
+            }
+            self.messages.clear();
+        }
+        if let Some(trace) = committed {
             let span = u32::try_from(self.out.spans.len() - 1).unwrap_or(NONE);
             for e in &mut self.out.evals[f.first_eval..] {
                 if e.trace == NONE {
@@ -613,7 +639,7 @@ impl Sink for Collector<'_> {
 
     fn want(&mut self, path: &[u8]) -> Want<Attr> {
         match keys::classify(path) {
-            Class::Skip => Want::Skip,
+            Class::Skip => history::want(path),
             Class::Leaf(a) => Want::Value(a),
             Class::Tree => Want::Parse,
         }
@@ -746,6 +772,10 @@ impl Sink for Collector<'_> {
             span: None,
             eval: e,
         });
+    }
+
+    fn messages(&mut self, path: &[u8], c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        self.messages.read(path, c)
     }
 }
 

@@ -104,3 +104,64 @@ fn cancel_stops_the_scan() {
     );
     assert!(matches!(r, Err(Error::Cancelled)));
 }
+
+/// The message hashes the scan kept for each LLM call, in span order.
+fn printed(idx: &Index) -> Vec<Vec<u64>> {
+    idx.prints
+        .calls
+        .iter()
+        .map(|p| idx.prints.messages(p).to_vec())
+        .collect()
+}
+
+#[test]
+fn fingerprints_extend_across_calls_whatever_the_cache_marker() {
+    // Claude Code through LiteLLM: the second call resends the first's messages, with the
+    // `cache_control` marker moved from the first user message to the newest one.
+    let one = r#"{"context.span_id":"0000000000000001","context.trace_id":"00000000000000000000000000000001","span_kind":"LLM","attributes.llm.input_messages":[{"message.role":"system","message.content":"Be terse."},{"message.role":"user","message.content":"[{'type': 'text', 'text': 'fix it', 'cache_control': {'type': 'ephemeral'}}]"}]}"#;
+    let two = r#"{"context.span_id":"0000000000000002","context.trace_id":"00000000000000000000000000000002","span_kind":"LLM","attributes.llm.input_messages":[{"message.role":"system","message.content":"Be terse."},{"message.role":"user","message.content":"[{'type': 'text', 'text': 'fix it'}]"},{"message.role":"assistant","message.content":"done"},{"message.role":"USER","message.content":"[{'type': 'text', 'text': 'thanks', 'cache_control': {'type': 'ephemeral'}}]"}]}"#;
+    // Not a call: a chain span with the same messages is not fingerprinted.
+    let chain = two
+        .replace("\"LLM\"", "\"CHAIN\"")
+        .replace("0000000000000002\"", "0000000000000003\"");
+    let idx = build_text(&format!("{one}\n{two}\n{chain}\n")).unwrap();
+    let p = printed(&idx);
+    assert_eq!(p.len(), 2);
+    assert_eq!(p[0], p[1][..2]);
+    assert_ne!(p[1][1], p[1][3]);
+    let calls = &idx.prints.calls;
+    assert_eq!((calls[0].span, calls[1].span), (0, 1));
+    assert_eq!(calls[0].first_turn(), Some(1));
+    assert_eq!((calls[0].conversational, calls[1].conversational), (1, 3));
+}
+
+#[test]
+fn fingerprints_read_otlp_keys_and_genai_json() {
+    // One message history three ways: OTLP flattened keys, a GenAI JSON string, and a nested
+    // `{"message": {...}}` list. Each is read, with the system prompt recognised.
+    let otlp = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"00000000000000000000000000000001","spanId":"0000000000000001","name":"chat","attributes":[{"key":"openinference.span.kind","value":{"stringValue":"LLM"}},{"key":"llm.input_messages.0.message.role","value":{"stringValue":"system"}},{"key":"llm.input_messages.0.message.content","value":{"stringValue":"Be terse."}},{"key":"llm.input_messages.1.message.role","value":{"stringValue":"user"}},{"key":"llm.input_messages.1.message.content","value":{"stringValue":"fix it"}}]}]}]}]}"#;
+    let genai = r#"{"context":{"span_id":"0000000000000002","trace_id":"00000000000000000000000000000002"},"span_kind":"LLM","attributes":{"gen_ai.input.messages":"[{\"role\": \"system\", \"content\": \"Be terse.\"}, {\"role\": \"user\", \"content\": \"fix it\"}, {\"role\": \"user\", \"content\": \"now\"}]"}}"#;
+    let nested = r#"{"context.span_id":"0000000000000003","context.trace_id":"00000000000000000000000000000003","span_kind":"LLM","attributes":{"llm":{"input_messages":[{"message":{"role":"system","content":"Be terse."}},{"message":{"role":"user","content":"fix it"}}]}}}"#;
+    let idx = build_text(&format!("{otlp}\n{genai}\n{nested}\n")).unwrap();
+    let calls = &idx.prints.calls;
+    assert_eq!(calls.len(), 3);
+    for c in calls {
+        assert_eq!(c.first_turn(), Some(1), "{c:?}");
+    }
+    assert_eq!(calls.iter().map(|c| c.len).collect::<Vec<_>>(), [2, 3, 2]);
+    // The flattened keys and the nested objects name the same parts.
+    let p = printed(&idx);
+    assert_eq!(p[0], p[2]);
+}
+
+#[test]
+fn a_malformed_record_leaves_no_fingerprint() {
+    let good = r#"{"context.span_id":"0000000000000001","context.trace_id":"00000000000000000000000000000001","span_kind":"LLM","attributes.llm.input_messages":[{"message.role":"user","message.content":"hi"}]}"#;
+    let cut = r#"{"context.span_id":"0000000000000002","context.trace_id":"00000000000000000000000000000001","span_kind":"LLM","attributes.llm.input_messages":[{"message.role":"user","message.content":"hi"}],"x":"#;
+    let idx = build_text(&format!("{cut}\n{good}\n")).unwrap();
+    assert_eq!(idx.spans.len(), 1);
+    assert_eq!(idx.problems.len(), 1);
+    assert_eq!(idx.prints.calls.len(), 1);
+    assert_eq!(idx.prints.calls[0].span, 0);
+    assert_eq!(idx.prints.messages.len(), 1);
+}

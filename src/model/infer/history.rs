@@ -1,6 +1,6 @@
 //! Linking traces whose LLM calls continue one conversation.
 //!
-//! Every LLM call's input messages are hashed once ([`Fingerprint`], in parallel). A call's
+//! Every LLM call's input messages are hashed once, by the index scan ([`Print`]). A call's
 //! whole history is registered under the hash of its message sequence; a later call looks up
 //! the hashes of its own prefixes, longest first, and links to the call whose whole history is
 //! its longest proper prefix. That is one hash lookup per message, no pairwise comparison.
@@ -10,66 +10,55 @@
 //! message; if that does not single one out, the link is refused and reported.
 
 use super::{Model, NONE, Refusal, Report, SessionOrigin};
-use crate::format::history::{Fingerprint, Reader, mentions_messages, mix, prefixes};
+use crate::format::history::{Fingerprint, Reader, mix, prefixes};
+use crate::format::prints::Print;
 use crate::hash::Map;
-use crate::kind::Kind;
+use crate::index::record::flag;
 use std::hash::Hasher;
 
 /// One fingerprinted LLM call.
 pub(super) struct Call {
-    pub span: u32,
     pub trace: u32,
     pub start: i64,
-    pub fp: Fingerprint,
+    pub print: Print,
 }
 
-/// Fingerprints every LLM call with input messages, on all cores; earliest first.
-pub(super) fn fingerprint(model: &Model) -> Vec<Call> {
-    let spans: Vec<(u32, u32)> = (0..model.traces.len())
-        .filter_map(|t| u32::try_from(t).ok())
-        .flat_map(|t| model.trace_spans(t).iter().map(move |&s| (s, t)))
-        .collect();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, 16);
-    let chunk = spans.len().div_ceil(workers).max(1);
-    let mut calls: Vec<Call> = std::thread::scope(|scope| {
-        let handles: Vec<_> = spans
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut reader = Reader::default();
-                    part.iter()
-                        .filter_map(|&(span, trace)| {
-                            let rec = model.span(span);
-                            let bytes = model.index.span_bytes(rec);
-                            // LLM calls, and spans of no known kind that mention messages
-                            // (an exporter that does not say what the span is).
-                            let wanted = match rec.kind() {
-                                Kind::Llm => true,
-                                Kind::Unknown => mentions_messages(bytes),
-                                _ => false,
-                            };
-                            if !wanted {
-                                return None;
-                            }
-                            Some(Call {
-                                span,
-                                trace,
-                                start: rec.start,
-                                fp: reader.fingerprint(bytes)?,
-                            })
-                        })
-                        .collect::<Vec<_>>()
-                })
+impl Call {
+    pub fn span(&self) -> u32 {
+        self.print.span
+    }
+
+    /// The hashes of its input messages.
+    pub fn messages<'m>(&self, model: &'m Model) -> &'m [u64] {
+        model.index.prints.messages(&self.print)
+    }
+
+    /// Messages that are not system prompts.
+    pub fn conversational(&self) -> usize {
+        self.print.conversational as usize
+    }
+}
+
+/// The LLM calls the scan fingerprinted, earliest first (re-exported spans left out).
+pub(super) fn calls(model: &Model) -> Vec<Call> {
+    let mut calls: Vec<Call> = model
+        .index
+        .prints
+        .calls
+        .iter()
+        .filter_map(|p| {
+            let rec = model.index.spans.get(p.span as usize)?;
+            if rec.has(flag::DUPLICATE) || rec.trace as usize >= model.traces.len() {
+                return None;
+            }
+            Some(Call {
+                trace: rec.trace,
+                start: rec.start,
+                print: *p,
             })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    calls.sort_unstable_by_key(|c| (c.start, c.span));
+        })
+        .collect();
+    calls.sort_unstable_by_key(|c| (c.start, c.print.span));
     calls
 }
 
@@ -160,46 +149,41 @@ pub(super) fn group_name(model: &Model, links: &mut Links, t: u32) -> String {
 /// Links each call to the call whose history its own extends; see the module docs.
 pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links {
     let mut links = Links::new(model, calls);
-    let mut registry: Map<u64, Vec<u32>> = Map::default();
+    // (hash of a call's whole history, call), sorted: the registry.
     let mut pre = Vec::new();
+    let mut registry: Vec<(u64, u32)> = Vec::with_capacity(calls.len());
     for (i, c) in calls.iter().enumerate() {
-        if c.fp.conversational() == 0 {
+        if c.conversational() == 0 {
             continue;
         }
-        prefixes(&c.fp.messages, &mut pre);
+        prefixes(c.messages(model), &mut pre);
         if let Some(&full) = pre.last() {
-            registry
-                .entry(full)
-                .or_default()
-                .push(u32::try_from(i).unwrap_or(NONE));
+            registry.push((full, u32::try_from(i).unwrap_or(NONE)));
         }
     }
+    registry.sort_unstable();
+    let mut reader = Reader::default();
     for (j, c) in calls.iter().enumerate() {
-        let Some(first) = c.fp.first_turn() else {
+        let Some(first) = c.print.first_turn() else {
             continue;
         };
-        prefixes(&c.fp.messages, &mut pre);
-        let n = c.fp.messages.len();
+        let messages = c.messages(model);
+        prefixes(messages, &mut pre);
+        let n = messages.len();
         for k in (first + 1..n).rev() {
-            let Some(found) = registry.get(&pre[k]) else {
-                continue;
-            };
+            let lo = registry.partition_point(|&(h, _)| h < pre[k]);
+            let found = registry[lo..].iter().take_while(|&&(h, _)| h == pre[k]);
             let earlier: Vec<u32> = found
-                .iter()
-                .copied()
+                .map(|&(_, i)| i)
                 .filter(|&i| {
                     let e = &calls[i as usize];
-                    i as usize != j && e.start <= c.start && e.fp.messages.len() == k
+                    i as usize != j && e.start <= c.start && e.print.len as usize == k
                 })
                 .collect();
             if earlier.is_empty() {
                 continue;
             }
-            let next = c.fp.messages[k];
-            let bytes = model.index.span_bytes(model.span(c.span));
-            match choose(&mut links, calls, &earlier, next, || {
-                Reader::default().message_leaves(bytes, k)
-            }) {
+            match choose(model, &mut links, calls, &earlier, c, k, &mut reader) {
                 Some(i) => {
                     if let Err((a, b)) = links.union(calls[i as usize].trace, c.trace) {
                         report.refused.push(Refusal {
@@ -231,17 +215,23 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
     links
 }
 
-/// The one conversation among `earlier` (calls with the same history): all in one group, or
-/// singled out by their answer being the `next` message (exactly, or, where an exporter left
-/// the tool calls out of the answer, by all its text being in that message).
+/// The one conversation among `earlier` (calls with the same history as `later`'s first `k`
+/// messages): all in one group, or singled out by their answer being `later`'s message `k`.
+/// The answer is written in another encoding than the message that resends it, so this reads
+/// the text leaves of the spans concerned (rare: two conversations that began alike): the
+/// answer must hash like the message, or, where an exporter left the tool calls out of the
+/// answer, all its text must be in it.
+#[allow(clippy::too_many_arguments)]
 fn choose(
+    model: &Model,
     links: &mut Links,
     calls: &[Call],
     earlier: &[u32],
-    next: u64,
-    next_leaves: impl FnOnce() -> Vec<u64>,
+    later: &Call,
+    k: usize,
+    reader: &mut Reader,
 ) -> Option<u32> {
-    let mut one_group = |set: &mut dyn Iterator<Item = u32>| -> Option<u32> {
+    let one_group = |links: &mut Links, set: &mut dyn Iterator<Item = u32>| -> Option<u32> {
         let mut chosen: Option<(u32, (u32, u32))> = None;
         for i in set {
             let g = links.group(calls[i as usize].trace);
@@ -253,24 +243,34 @@ fn choose(
         }
         chosen.map(|(i, _)| i)
     };
-    one_group(&mut earlier.iter().copied())
-        .or_else(|| {
-            one_group(
-                &mut earlier
-                    .iter()
-                    .copied()
-                    .filter(|&i| calls[i as usize].fp.answer == next),
-            )
-        })
-        .or_else(|| {
-            let leaves = next_leaves();
-            one_group(
-                &mut earlier
-                    .iter()
-                    .copied()
-                    .filter(|&i| calls[i as usize].fp.answered_with(&leaves)),
-            )
-        })
+    if let Some(i) = one_group(links, &mut earlier.iter().copied()) {
+        return Some(i);
+    }
+    let bytes = |span: u32| model.index.span_bytes(model.span(span));
+    let next = reader
+        .fingerprint(bytes(later.span()))
+        .and_then(|f| f.messages.get(k).copied());
+    let leaves = reader.message_leaves(bytes(later.span()), k);
+    let answers: Vec<(u32, Fingerprint)> = earlier
+        .iter()
+        .filter_map(|&i| Some((i, reader.fingerprint(bytes(calls[i as usize].span()))?)))
+        .collect();
+    if let Some(i) = one_group(
+        links,
+        &mut answers
+            .iter()
+            .filter(|(_, f)| next.is_some_and(|n| f.answer == n))
+            .map(|&(i, _)| i),
+    ) {
+        return Some(i);
+    }
+    one_group(
+        links,
+        &mut answers
+            .iter()
+            .filter(|(_, f)| f.answered_with(&leaves))
+            .map(|&(i, _)| i),
+    )
 }
 
 /// Gives every linked trace its session: the explicit one its group holds, or a new inferred
@@ -328,9 +328,10 @@ fn inferred_id(model: &Model, calls: &[Call], links: &Links, head: u32) -> Strin
     h.write(model.index.trace_id_text(head).as_bytes());
     let first = links.first_call[head as usize];
     if let Some(c) = calls.get(first as usize) {
-        let upto = c.fp.first_turn().map_or(0, |f| f + 1);
+        let upto = c.print.first_turn().map_or(0, |f| f + 1);
+        let messages = c.messages(model);
         let mut pre = Vec::new();
-        prefixes(&c.fp.messages[..upto.min(c.fp.messages.len())], &mut pre);
+        prefixes(&messages[..upto.min(messages.len())], &mut pre);
         h.write_u64(pre.last().copied().unwrap_or(0));
     }
     format!("inferred-{:012x}", mix(h.finish()) >> 16)

@@ -67,7 +67,7 @@ pub struct Refusal {
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     pub options: Options,
-    /// LLM calls whose input messages were fingerprinted.
+    /// LLM calls whose input messages the scan fingerprinted.
     pub calls: usize,
     /// Traces that joined an explicit session through their history.
     pub joined_explicit: usize,
@@ -82,7 +82,8 @@ pub struct Report {
     /// Sessions cut into working sessions by `split_idle`.
     pub split_sessions: usize,
     pub refused: Vec<Refusal>,
-    /// Time spent reading message histories, and in all.
+    /// Time spent gathering the scan's fingerprints (the hashing itself is in the index
+    /// time), and in all.
     pub fingerprinting: Duration,
     pub elapsed: Duration,
 }
@@ -95,7 +96,7 @@ pub fn run(model: &mut Model, options: Options) -> Report {
         ..Report::default()
     };
     if options.history {
-        let calls = history::fingerprint(model);
+        let calls = history::calls(model);
         report.fingerprinting = t0.elapsed();
         report.calls = calls.len();
         let mut links = history::link(model, &calls, &mut report);

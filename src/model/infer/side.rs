@@ -41,15 +41,6 @@ fn opening_text(model: &Model, span: u32) -> Option<String> {
         .map(|m| m.content.trim().to_owned())
 }
 
-/// Words every known side prompt holds, looked for in the raw bytes before a span is parsed.
-const SIGNS: &[&[u8]] = &[b"quota", b"title for the following", b"conversation topic"];
-
-fn may_be_side(bytes: &[u8]) -> bool {
-    SIGNS
-        .iter()
-        .any(|s| memchr::memmem::find(bytes, s).is_some())
-}
-
 /// Whether a side prompt's `text` quotes `needle` (a conversation's first message): anywhere
 /// for a needle of four characters or more, else as a line of its own (after an optional
 /// `User:` label), so that "hi" does not match every prompt that contains "this".
@@ -101,13 +92,10 @@ pub(super) fn attach(
             continue;
         };
         let root = links.find(t32);
-        if call.fp.conversational() != 1
-            || linked[root as usize] != 1
-            || !may_be_side(model.index.span_bytes(model.span(call.span)))
-        {
+        if call.conversational() != 1 || linked[root as usize] != 1 || !call.print.maybe_side() {
             continue;
         }
-        let Some(text) = opening_text(model, call.span) else {
+        let Some(text) = opening_text(model, call.span()) else {
             continue;
         };
         if classify(&text).is_none() {
@@ -154,7 +142,7 @@ pub(super) fn attach(
                 let first = links.first_call[head as usize];
                 calls
                     .get(first as usize)
-                    .and_then(|c| opening_text(model, c.span))
+                    .and_then(|c| opening_text(model, c.span()))
             });
             let Some(needle) = text.as_deref() else {
                 continue;
@@ -219,16 +207,5 @@ mod tests {
         assert!(!quotes(title, "hi"));
         // The same text is not a quote of itself.
         assert!(!quotes("run the tests", "run the tests"));
-    }
-
-    #[test]
-    fn raw_bytes_prefilter_side_prompts() {
-        assert!(may_be_side(br#"{"message.content":"quota"}"#));
-        assert!(may_be_side(
-            b"write a 5-10 word title for the following conversation"
-        ));
-        assert!(!may_be_side(
-            br#"{"message.content":"fix the failing test"}"#
-        ));
     }
 }

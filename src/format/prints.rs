@@ -1,0 +1,497 @@
+//! The scan's fingerprints of LLM calls: one hash per input message, taken from the message's
+//! bytes as they lie in the record, while the scan walks it (so no later pass reads the file).
+//!
+//! Session inference links calls whose input history extends an earlier call's history. Within
+//! one export the same message is written with the same bytes on every call that resends it, so
+//! a message hashes as the order-free sum of its parts (`message.content`, `message.tool_calls`…,
+//! each key with its value's bytes), and its role. Objects are walked to find the role (it may be
+//! nested, as in `{"message": {"role": …}}`); everything else is hashed as written. The one part
+//! that does change from call to call is Claude Code's `cache_control` marker, which moves to the
+//! newest message: it is cut out before hashing.
+//!
+//! What these hashes cannot tell (whether an earlier call's answer is the next message, written
+//! in another encoding) is settled from the leaves of the few spans concerned ([`super::history`]).
+
+use super::history::{MAX_MESSAGES, SOURCES, Source, locate, mix, number, structural};
+use crate::json::{Cursor, JsonError, RawStr, ValueKind, pylit};
+use memchr::memmem::Finder;
+use std::hash::Hasher;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+/// One call's fingerprint as the index keeps it: 24 bytes, its message hashes in a table shared
+/// by all calls ([`Prints`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Print {
+    /// The span (an index into the index's spans).
+    pub span: u32,
+    /// Where its message hashes start in the table.
+    pub at: u32,
+    pub len: u32,
+    /// Position of the first message that is not a system prompt; [`Print::NO_TURN`] for none.
+    pub first_turn: u32,
+    /// Messages that are not system prompts.
+    pub conversational: u32,
+    /// [`Print::MAYBE_SIDE`].
+    pub flags: u32,
+}
+
+impl Print {
+    pub const NO_TURN: u32 = u32::MAX;
+    /// A single-message call whose messages hold words of a known side prompt (title
+    /// generation, quota probe, topic check): worth reading to see whether it is one.
+    pub const MAYBE_SIDE: u32 = 1;
+
+    pub fn first_turn(&self) -> Option<usize> {
+        (self.first_turn != Print::NO_TURN).then_some(self.first_turn as usize)
+    }
+
+    pub fn maybe_side(&self) -> bool {
+        self.flags & Print::MAYBE_SIDE != 0
+    }
+}
+
+/// Fingerprints of many calls: the calls, and one table of their message hashes.
+#[derive(Debug, Default)]
+pub struct Prints {
+    pub calls: Vec<Print>,
+    pub messages: Vec<u64>,
+}
+
+impl Prints {
+    /// The message hashes of a call.
+    pub fn messages(&self, p: &Print) -> &[u64] {
+        let at = p.at as usize;
+        self.messages
+            .get(at..at.saturating_add(p.len as usize))
+            .unwrap_or(&[])
+    }
+
+    /// Drops the calls of spans from `span` on (a record that turned out malformed).
+    pub fn truncate_spans(&mut self, span: u32) {
+        let keep = self.calls.partition_point(|p| p.span < span);
+        if let Some(p) = self.calls.get(keep) {
+            self.messages.truncate(p.at as usize);
+        }
+        self.calls.truncate(keep);
+    }
+
+    /// Appends another table's calls, their spans shifted by `span_base`.
+    pub fn append(&mut self, other: &mut Prints, span_base: u32) {
+        let base = u32::try_from(self.messages.len()).unwrap_or(u32::MAX);
+        self.calls.extend(other.calls.drain(..).map(|mut p| {
+            p.span = p.span.saturating_add(span_base);
+            p.at = p.at.saturating_add(base);
+            p
+        }));
+        self.messages.append(&mut other.messages);
+    }
+}
+
+/// Words every known side prompt holds (see `model::infer::side`).
+const SIDE_SIGNS: [&str; 3] = ["quota", "title for the following", "conversation topic"];
+
+static SIDE_FINDERS: LazyLock<[Finder<'static>; 3]> =
+    LazyLock::new(|| SIDE_SIGNS.map(|s| Finder::new(s.as_bytes())));
+
+static CACHE_CONTROL: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"cache_control"));
+
+/// Whether raw bytes hold words of a known side prompt.
+pub fn may_be_side(bytes: &[u8]) -> bool {
+    SIDE_FINDERS.iter().any(|f| f.find(bytes).is_some())
+}
+
+/// One input message being read.
+#[derive(Clone, Copy, Default)]
+struct Msg {
+    /// Sum of its parts' hashes, and how many.
+    sum: u64,
+    parts: u32,
+    role: u64,
+    system: bool,
+}
+
+/// Values nested deeper than this are hashed whole.
+const MAX_DEPTH: usize = 8;
+
+/// Gathers the input messages of the span being walked (the scan keeps one per thread).
+#[derive(Default)]
+pub struct Recorder {
+    msgs: Vec<Msg>,
+    /// Where in the record the input messages were (for the side-prompt check).
+    hull: Option<Range<usize>>,
+    /// The key path of a part, and a value with its `cache_control` cut out.
+    path: Vec<u8>,
+    scratch: Vec<u8>,
+}
+
+impl Recorder {
+    pub fn clear(&mut self) {
+        self.msgs.clear();
+        self.hull = None;
+    }
+
+    /// Nothing gathered since the last `clear`.
+    pub fn is_empty(&self) -> bool {
+        self.msgs.is_empty()
+    }
+
+    /// Reads the value at attribute `path` (a message source or a path inside one), the cursor
+    /// at it in the record; leaves the cursor after the value.
+    pub fn read(&mut self, path: &[u8], c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        let Some((src, rest)) = SOURCES
+            .iter()
+            .find_map(|s| path.strip_prefix(s.prefix).map(|r| (s, r)))
+        else {
+            return c.skip_value();
+        };
+        if src.output {
+            return c.skip_value();
+        }
+        c.skip_ws();
+        let start = c.pos();
+        if rest.is_empty() {
+            self.top(src, c, 0)?;
+        } else if src.list.is_some_and(|l| rest.strip_prefix(b".") == Some(l)) {
+            self.list(c, 0)?;
+        } else {
+            // A flattened key: `llm.input_messages.3.message.content`.
+            match locate(src, rest) {
+                Some((n, inner))
+                    if n < MAX_MESSAGES && !inner.split(|&b| b == b'.').any(structural) =>
+                {
+                    self.path.clear();
+                    self.path.extend_from_slice(inner);
+                    let role = last_segment(inner) == b"role";
+                    self.field(n, c, role, 0)?;
+                }
+                _ => c.skip_value()?,
+            }
+        }
+        let end = c.pos();
+        self.hull = Some(match self.hull.take() {
+            Some(h) => h.start.min(start)..h.end.max(end),
+            None => start..end,
+        });
+        Ok(())
+    }
+
+    /// Ends the call of span `span` (`record`: the bytes the cursor walked), adding its
+    /// fingerprint to `out` (nothing without input messages). Call `clear` after.
+    pub fn print(&mut self, span: u32, record: &[u8], out: &mut Prints) {
+        if self.msgs.is_empty() {
+            return;
+        }
+        let at = u32::try_from(out.messages.len()).unwrap_or(u32::MAX);
+        out.messages.extend(
+            self.msgs
+                .iter()
+                .map(|m| mix(m.sum ^ m.role.rotate_left(17) ^ u64::from(m.parts))),
+        );
+        let first_turn = self
+            .msgs
+            .iter()
+            .position(|m| !m.system)
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(Print::NO_TURN);
+        let conversational = self.msgs.iter().filter(|m| !m.system).count();
+        let side = conversational == 1
+            && self
+                .hull
+                .clone()
+                .and_then(|h| record.get(h))
+                .is_some_and(may_be_side);
+        out.calls.push(Print {
+            span,
+            at,
+            len: u32::try_from(self.msgs.len()).unwrap_or(u32::MAX),
+            first_turn,
+            conversational: u32::try_from(conversational).unwrap_or(u32::MAX),
+            flags: if side { Print::MAYBE_SIDE } else { 0 },
+        });
+    }
+
+    /// A source's value: the list, or (MLflow) an object holding it, or either as JSON text.
+    fn top(&mut self, src: &Source, c: &mut Cursor<'_>, depth: usize) -> Result<(), JsonError> {
+        match (c.peek_kind()?, src.list) {
+            (ValueKind::Object, Some(list)) => {
+                c.object_start()?;
+                let mut first = true;
+                while c.next_key(&mut first)? {
+                    if c.key().raw == list {
+                        self.list(c, depth + 1)?;
+                    } else {
+                        c.skip_value()?;
+                    }
+                }
+                Ok(())
+            }
+            (ValueKind::String, _) if depth == 0 => {
+                let s = c.string()?;
+                self.nested(s, |r, inner| r.top(src, inner, depth + 1));
+                Ok(())
+            }
+            _ => self.list(c, depth),
+        }
+    }
+
+    /// A message list: an array, an object keyed by position, or either as JSON text.
+    fn list(&mut self, c: &mut Cursor<'_>, depth: usize) -> Result<(), JsonError> {
+        match c.peek_kind()? {
+            ValueKind::Array => {
+                c.array_start()?;
+                let mut first = true;
+                let mut n = 0usize;
+                while c.next_item(&mut first)? {
+                    if n < MAX_MESSAGES {
+                        self.path.clear();
+                        self.field(n, c, false, 0)?;
+                    } else {
+                        c.skip_value()?;
+                    }
+                    n += 1;
+                }
+                Ok(())
+            }
+            ValueKind::Object => {
+                c.object_start()?;
+                let mut first = true;
+                while c.next_key(&mut first)? {
+                    match number(c.key().raw).filter(|&n| n < MAX_MESSAGES) {
+                        Some(n) => {
+                            self.path.clear();
+                            self.field(n, c, false, 0)?;
+                        }
+                        None => c.skip_value()?,
+                    }
+                }
+                Ok(())
+            }
+            ValueKind::String if depth <= 1 => {
+                let s = c.string()?;
+                self.nested(s, |r, inner| r.list(inner, depth + 1));
+                Ok(())
+            }
+            _ => c.skip_value(),
+        }
+    }
+
+    /// Reads JSON (or a Python literal) held in a string; what it yields counts only if all of
+    /// it reads.
+    fn nested(
+        &mut self,
+        s: RawStr<'_>,
+        read: impl Fn(&mut Self, &mut Cursor<'_>) -> Result<(), JsonError>,
+    ) {
+        let text = s.decode();
+        let t = text.trim();
+        if !(t.starts_with('[') || t.starts_with('{')) {
+            return;
+        }
+        let saved = self.msgs.len();
+        let attempt = |r: &mut Self, json: &[u8]| {
+            let mut inner = Cursor::new(json);
+            let ok = read(r, &mut inner).is_ok() && inner.at_end();
+            if !ok {
+                r.msgs.truncate(saved);
+            }
+            ok
+        };
+        if !attempt(self, t.as_bytes())
+            && let Some(json) = pylit::to_json(t)
+        {
+            attempt(self, json.as_bytes());
+        }
+    }
+
+    /// The value at key path `self.path` inside message `n` (`role` when the path ends in
+    /// `role`): objects are walked (for the role), anything else is one part.
+    fn field(
+        &mut self,
+        n: usize,
+        c: &mut Cursor<'_>,
+        role: bool,
+        depth: usize,
+    ) -> Result<(), JsonError> {
+        if self.msgs.len() <= n {
+            self.msgs.resize(n + 1, Msg::default());
+        }
+        if c.peek_kind()? == ValueKind::Object && depth < MAX_DEPTH {
+            c.object_start()?;
+            let base = self.path.len();
+            let mut first = true;
+            while c.next_key(&mut first)? {
+                let key = c.key();
+                let decoded;
+                let key: &[u8] = if key.escaped() {
+                    decoded = key.decode();
+                    decoded.as_bytes()
+                } else {
+                    key.raw
+                };
+                let last = last_segment(key);
+                if structural(last)
+                    || last.len() < key.len() && key.split(|&b| b == b'.').any(structural)
+                {
+                    c.skip_value()?;
+                    continue;
+                }
+                if base > 0 {
+                    self.path.push(b'.');
+                }
+                self.path.extend_from_slice(key);
+                self.field(n, c, last == b"role", depth + 1)?;
+                self.path.truncate(base);
+            }
+            return Ok(());
+        }
+        if role && c.peek_kind()? == ValueKind::String {
+            let role = c.string()?.raw;
+            let m = &mut self.msgs[n];
+            m.system =
+                role.eq_ignore_ascii_case(b"system") || role.eq_ignore_ascii_case(b"developer");
+            m.role = hash_lowercase(role);
+            return Ok(());
+        }
+        let value = match c.peek_kind()? {
+            ValueKind::String => c.string()?.raw,
+            _ => {
+                let r = c.value_range()?;
+                &c.buf()[r]
+            }
+        };
+        let value = match CACHE_CONTROL.find(value) {
+            None => value,
+            Some(_) => {
+                without_cache_control(value, &mut self.scratch);
+                &self.scratch[..]
+            }
+        };
+        let mut h = rustc_hash::FxHasher::default();
+        h.write(&self.path);
+        h.write_u8(0xff);
+        h.write(value);
+        let m = &mut self.msgs[n];
+        m.sum = m.sum.wrapping_add(mix(h.finish()));
+        m.parts += 1;
+        Ok(())
+    }
+}
+
+/// The last dot-separated segment of a key.
+fn last_segment(key: &[u8]) -> &[u8] {
+    match memchr::memrchr(b'.', key) {
+        Some(i) => &key[i + 1..],
+        None => key,
+    }
+}
+
+/// The hash of a role, in lower case (`User` is `user`).
+fn hash_lowercase(b: &[u8]) -> u64 {
+    let mut buf = [0u8; 16];
+    let mut h = rustc_hash::FxHasher::default();
+    match buf.get_mut(..b.len()) {
+        Some(low) => {
+            low.copy_from_slice(b);
+            low.make_ascii_lowercase();
+            h.write(low);
+        }
+        None => h.write(&b.to_ascii_lowercase()),
+    }
+    mix(h.finish())
+}
+
+/// Copies `value` into `out` without its `cache_control` entries (`, "cache_control": {…}` in
+/// JSON, escaped JSON or a Python repr), so a message hashes the same with and without the
+/// marker.
+fn without_cache_control(value: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    let mut from = 0;
+    let mut search = 0;
+    while let Some(found) = CACHE_CONTROL.find(&value[search..]) {
+        let key = search + found;
+        let after = key + b"cache_control".len();
+        // Back over the key's quotes (`"`, `'`, `\"`) and spaces to what comes before it.
+        let mut lo = key;
+        while lo > from && matches!(value[lo - 1], b'"' | b'\'' | b'\\' | b' ') {
+            lo -= 1;
+        }
+        // Forward over the quotes and the colon to the value, then past it.
+        let mut hi = after;
+        while hi < value.len() && matches!(value[hi], b'"' | b'\'' | b'\\' | b' ' | b':') {
+            hi += 1;
+        }
+        hi = match value.get(hi) {
+            Some(b'{') => memchr::memchr(b'}', &value[hi..]).map_or(value.len(), |e| hi + e + 1),
+            _ => memchr::memchr2(b',', b'}', &value[hi..]).map_or(value.len(), |e| hi + e),
+        };
+        match value.get(lo.wrapping_sub(1)) {
+            // `…, 'cache_control': {…}`: the comma before goes with it.
+            Some(b',') if lo > from => lo -= 1,
+            // `{'cache_control': {…}, …`: the comma after goes with it.
+            _ => {
+                while hi < value.len() && matches!(value[hi], b',' | b' ') {
+                    hi += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&value[from..lo]);
+        from = hi;
+        search = hi.max(after);
+    }
+    out.extend_from_slice(&value[from..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cut(s: &str) -> String {
+        let mut out = Vec::new();
+        without_cache_control(s.as_bytes(), &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    #[test]
+    fn cache_control_is_cut_in_every_encoding() {
+        let plain = "[{'type': 'text', 'text': 'hi'}]";
+        assert_eq!(
+            cut("[{'type': 'text', 'text': 'hi', 'cache_control': {'type': 'ephemeral'}}]"),
+            plain
+        );
+        assert_eq!(
+            cut(
+                "[{'cache_control': {'type': 'ephemeral', 'ttl': '5m'}, 'type': 'text', 'text': 'hi'}]"
+            ),
+            plain
+        );
+        assert_eq!(
+            cut(r#"[{"type":"text","text":"hi","cache_control":{"type":"ephemeral"}}]"#),
+            r#"[{"type":"text","text":"hi"}]"#
+        );
+        assert_eq!(
+            cut(
+                r#"[{\"type\": \"text\", \"text\": \"hi\", \"cache_control\": {\"type\": \"ephemeral\"}}]"#
+            ),
+            r#"[{\"type\": \"text\", \"text\": \"hi\"}]"#
+        );
+        // Two markers, and text that only mentions the word is cut no further than its value.
+        assert_eq!(
+            cut(
+                "[{'text': 'a', 'cache_control': {'type': 'ephemeral'}}, {'text': 'b', 'cache_control': {'type': 'ephemeral'}}]"
+            ),
+            "[{'text': 'a'}, {'text': 'b'}]"
+        );
+    }
+
+    #[test]
+    fn side_signs() {
+        assert!(may_be_side(br#"{"message.content":"quota"}"#));
+        assert!(may_be_side(
+            b"write a 5-10 word title for the following conversation"
+        ));
+        assert!(!may_be_side(
+            br#"{"message.content":"fix the failing test"}"#
+        ));
+    }
+}
