@@ -12,30 +12,29 @@
 use super::{Model, NONE, Refusal, Report, SessionOrigin};
 use crate::format::history::{Fingerprint, Reader, mix, prefixes};
 use crate::format::prints::Print;
-use crate::hash::Map;
 use crate::index::record::flag;
 use std::hash::Hasher;
 
-/// One fingerprinted LLM call.
+/// One fingerprinted LLM call: 16 bytes (its fingerprint stays in the index).
 pub(super) struct Call {
     pub trace: u32,
+    /// Index into the index's fingerprints.
+    pub at: u32,
     pub start: i64,
-    pub print: Print,
 }
 
 impl Call {
-    pub fn span(&self) -> u32 {
-        self.print.span
+    pub fn print<'m>(&self, model: &'m Model) -> &'m Print {
+        &model.index.prints.calls[self.at as usize]
+    }
+
+    pub fn span(&self, model: &Model) -> u32 {
+        self.print(model).span
     }
 
     /// The hashes of its input messages.
     pub fn messages<'m>(&self, model: &'m Model) -> &'m [u64] {
-        model.index.prints.messages(&self.print)
-    }
-
-    /// Messages that are not system prompts.
-    pub fn conversational(&self) -> usize {
-        self.print.conversational as usize
+        model.index.prints.messages(self.print(model))
     }
 }
 
@@ -46,19 +45,20 @@ pub(super) fn calls(model: &Model) -> Vec<Call> {
         .prints
         .calls
         .iter()
-        .filter_map(|p| {
+        .enumerate()
+        .filter_map(|(at, p)| {
             let rec = model.index.spans.get(p.span as usize)?;
             if rec.has(flag::DUPLICATE) || rec.trace as usize >= model.traces.len() {
                 return None;
             }
             Some(Call {
                 trace: rec.trace,
+                at: u32::try_from(at).ok()?,
                 start: rec.start,
-                print: *p,
             })
         })
         .collect();
-    calls.sort_unstable_by_key(|c| (c.start, c.print.span));
+    calls.sort_unstable_by_key(|c| (c.start, c.at));
     calls
 }
 
@@ -153,7 +153,7 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
     let mut pre = Vec::new();
     let mut registry: Vec<(u64, u32)> = Vec::with_capacity(calls.len());
     for (i, c) in calls.iter().enumerate() {
-        if c.conversational() == 0 {
+        if c.print(model).conversational == 0 {
             continue;
         }
         prefixes(c.messages(model), &mut pre);
@@ -164,7 +164,7 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
     registry.sort_unstable();
     let mut reader = Reader::default();
     for (j, c) in calls.iter().enumerate() {
-        let Some(first) = c.print.first_turn() else {
+        let Some(first) = c.print(model).first_turn() else {
             continue;
         };
         let messages = c.messages(model);
@@ -177,7 +177,7 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
                 .map(|&(_, i)| i)
                 .filter(|&i| {
                     let e = &calls[i as usize];
-                    i as usize != j && e.start <= c.start && e.print.len as usize == k
+                    i as usize != j && e.start <= c.start && e.print(model).len as usize == k
                 })
                 .collect();
             if earlier.is_empty() {
@@ -248,12 +248,12 @@ fn choose(
     }
     let bytes = |span: u32| model.index.span_bytes(model.span(span));
     let next = reader
-        .fingerprint(bytes(later.span()))
+        .fingerprint(bytes(later.span(model)))
         .and_then(|f| f.messages.get(k).copied());
-    let leaves = reader.message_leaves(bytes(later.span()), k);
+    let leaves = reader.message_leaves(bytes(later.span(model)), k);
     let answers: Vec<(u32, Fingerprint)> = earlier
         .iter()
-        .filter_map(|&i| Some((i, reader.fingerprint(bytes(calls[i as usize].span()))?)))
+        .filter_map(|&i| Some((i, reader.fingerprint(bytes(calls[i as usize].span(model)))?)))
         .collect();
     if let Some(i) = one_group(
         links,
@@ -280,7 +280,8 @@ pub(super) fn assign(model: &mut Model, calls: &[Call], mut links: Links, report
     // Unlabelled groups: their traces, earliest first.
     let mut by_start: Vec<u32> = (0..n).filter_map(|t| u32::try_from(t).ok()).collect();
     by_start.sort_unstable_by_key(|&t| (model.traces[t as usize].start, t));
-    let mut members: Map<u32, Vec<u32>> = Map::default();
+    // (group root, trace) of unlabelled groups, traces earliest first within a group.
+    let mut members: Vec<(u32, u32)> = Vec::new();
     for &t in &by_start {
         if model.traces[t as usize].spans.is_empty() {
             continue;
@@ -288,7 +289,7 @@ pub(super) fn assign(model: &mut Model, calls: &[Call], mut links: Links, report
         model.traces[t as usize].side = links.side[t as usize];
         let origin = model.traces[t as usize].origin;
         match links.group(t) {
-            (NONE, root) => members.entry(root).or_default().push(t),
+            (NONE, root) => members.push((root, t)),
             (label, _) if origin == SessionOrigin::None => {
                 let tr = &mut model.traces[t as usize];
                 tr.session = label;
@@ -299,9 +300,16 @@ pub(super) fn assign(model: &mut Model, calls: &[Call], mut links: Links, report
             _ => {}
         }
     }
-    let mut groups: Vec<Vec<u32>> = members.into_values().filter(|m| m.len() > 1).collect();
-    groups.sort_unstable_by_key(|m| m.first().copied());
+    drop(by_start);
+    // A stable sort keeps each group's traces earliest first.
+    members.sort_by_key(|&(root, _)| root);
+    let mut groups: Vec<&[(u32, u32)]> = members
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|g| g.len() > 1)
+        .collect();
+    groups.sort_unstable_by_key(|g| g[0].1);
     for group in groups {
+        let group: Vec<u32> = group.iter().map(|&(_, t)| t).collect();
         let head = group
             .iter()
             .copied()
@@ -328,7 +336,7 @@ fn inferred_id(model: &Model, calls: &[Call], links: &Links, head: u32) -> Strin
     h.write(model.index.trace_id_text(head).as_bytes());
     let first = links.first_call[head as usize];
     if let Some(c) = calls.get(first as usize) {
-        let upto = c.print.first_turn().map_or(0, |f| f + 1);
+        let upto = c.print(model).first_turn().map_or(0, |f| f + 1);
         let messages = c.messages(model);
         let mut pre = Vec::new();
         prefixes(&messages[..upto.min(messages.len())], &mut pre);

@@ -92,10 +92,11 @@ pub(super) fn attach(
             continue;
         };
         let root = links.find(t32);
-        if call.conversational() != 1 || linked[root as usize] != 1 || !call.print.maybe_side() {
+        let print = call.print(model);
+        if print.conversational != 1 || linked[root as usize] != 1 || !print.maybe_side() {
             continue;
         }
-        let Some(text) = opening_text(model, call.span()) else {
+        let Some(text) = opening_text(model, call.span(model)) else {
             continue;
         };
         if classify(&text).is_none() {
@@ -142,7 +143,7 @@ pub(super) fn attach(
                 let first = links.first_call[head as usize];
                 calls
                     .get(first as usize)
-                    .and_then(|c| opening_text(model, c.span()))
+                    .and_then(|c| opening_text(model, c.span(model)))
             });
             let Some(needle) = text.as_deref() else {
                 continue;
