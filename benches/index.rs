@@ -133,7 +133,9 @@ fn child_index(path: &Path) {
     let t = Instant::now();
     let src = sesstui::source::Source::open(path).expect("open");
     let progress = sesstui::index::progress::Progress::default();
-    let index = sesstui::index::build(vec![src], &progress).expect("index");
+    // SESSTUI_BENCH_NO_INFER: the index and sessions alone (no message hashing, no inference).
+    let history = std::env::var_os("SESSTUI_BENCH_NO_INFER").is_none();
+    let index = sesstui::index::build_with(vec![src], &progress, history).expect("index");
     let scan_s = t.elapsed().as_secs_f64();
     let anon_index = proc_status("RssAnon:");
     if std::env::var_os("SESSTUI_BENCH_SIZES").is_some() {
@@ -155,9 +157,8 @@ fn child_index(path: &Path) {
             index.problems.len()
         );
     }
-    // SESSTUI_BENCH_NO_INFER: the index and sessions alone, to see what inference adds.
     let options = sesstui::model::infer::Options {
-        history: std::env::var_os("SESSTUI_BENCH_NO_INFER").is_none(),
+        history,
         ..Default::default()
     };
     let model = sesstui::model::build_with(index, options);

@@ -16,7 +16,7 @@ pub fn load(
         .iter()
         .map(|p| Source::open(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let index = index::build(sources, progress)?;
+    let index = index::build_with(sources, progress, options.history)?;
     index.require_spans()?;
     Ok(model::build_with(index, options))
 }

@@ -353,14 +353,19 @@ impl Recorder {
             m.role = hash_lowercase(role);
             return Ok(());
         }
-        let value = match c.peek_kind()? {
-            ValueKind::String => c.string()?.raw,
+        let (value, structured) = match c.peek_kind()? {
+            ValueKind::String => {
+                let s = c.string()?.raw;
+                (s, super::looks_nested(s))
+            }
             _ => {
                 let r = c.value_range()?;
-                &c.buf()[r]
+                (&c.buf()[r], true)
             }
         };
-        let value = match CACHE_CONTROL.find(value) {
+        // The marker sits in content blocks: a list, or one written into a string. Plain text
+        // that mentions it is the same on every call.
+        let value = match structured.then(|| CACHE_CONTROL.find(value)).flatten() {
             None => value,
             Some(_) => {
                 without_cache_control(value, &mut self.scratch);
@@ -386,19 +391,16 @@ fn last_segment(key: &[u8]) -> &[u8] {
     }
 }
 
-/// The hash of a role, in lower case (`User` is `user`).
+/// The hash of a role, whatever its case (`User` is `user`): eight bytes at a time, with the
+/// ASCII case bit set (roles are short words).
 fn hash_lowercase(b: &[u8]) -> u64 {
-    let mut buf = [0u8; 16];
-    let mut h = rustc_hash::FxHasher::default();
-    match buf.get_mut(..b.len()) {
-        Some(low) => {
-            low.copy_from_slice(b);
-            low.make_ascii_lowercase();
-            h.write(low);
-        }
-        None => h.write(&b.to_ascii_lowercase()),
+    let mut h = b.len() as u64;
+    for chunk in b.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        h = mix(h ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020));
     }
-    mix(h.finish())
+    h
 }
 
 /// Copies `value` into `out` without its `cache_control` entries (`, "cache_control": {…}` in

@@ -145,6 +145,8 @@ pub struct Collector<'b> {
     scratch: format::Scratch<Attr>,
     /// The input messages of the span being walked.
     messages: Recorder,
+    /// Whether to fingerprint message histories (true unless inference by history is off).
+    pub fingerprints: bool,
 }
 
 impl<'b> Collector<'b> {
@@ -164,6 +166,7 @@ impl<'b> Collector<'b> {
             last_trace: None,
             scratch: format::Scratch::default(),
             messages: Recorder::default(),
+            fingerprints: true,
         }
     }
 
@@ -639,7 +642,8 @@ impl Sink for Collector<'_> {
 
     fn want(&mut self, path: &[u8]) -> Want<Attr> {
         match keys::classify(path) {
-            Class::Skip => history::want(path),
+            Class::Skip if self.fingerprints => history::want(path),
+            Class::Skip => Want::Skip,
             Class::Leaf(a) => Want::Value(a),
             Class::Tree => Want::Parse,
         }

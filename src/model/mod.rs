@@ -290,7 +290,8 @@ impl Model {
         }
     }
 
-    /// Builds the model again from the same index with other inference options.
+    /// Builds the model again from the same index with other inference options (inference by
+    /// history finds nothing in an index scanned without fingerprints: see `load::load`).
     pub fn rebuild(self, options: infer::Options) -> Model {
         build_with(self.index, options)
     }
