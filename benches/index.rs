@@ -2,6 +2,9 @@
 //! the same warm file, measured in the same run (this machine is shared and noisy).
 //!
 //! `cargo bench --bench index` (set `SESSTUI_BENCH_MB` for another size). Prints a table.
+//! `SESSTUI_BENCH_DENSE=1`: calls carry only their newest message, so a gigabyte holds more,
+//! smaller spans (about a million). `SESSTUI_BENCH_NO_INFER=1`: the index alone, without
+//! message hashing or session inference.
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
@@ -25,11 +28,16 @@ fn main() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).expect("bench dir");
     // v2: full message histories (see datagen); the name changes with the data.
-    let path = dir.join(format!("phoenix_v2_{mb}mb.jsonl"));
+    let dense = std::env::var_os("SESSTUI_BENCH_DENSE").is_some();
+    let path = dir.join(if dense {
+        format!("phoenix_dense_{mb}mb.jsonl")
+    } else {
+        format!("phoenix_v2_{mb}mb.jsonl")
+    });
     if !path.exists() {
         let t = Instant::now();
         let tmp = path.with_extension("tmp");
-        let (spans, traces, sessions) = datagen::generate(&tmp, mb << 20).expect("generate");
+        let (spans, traces, sessions) = datagen::generate(&tmp, mb << 20, !dense).expect("generate");
         std::fs::rename(&tmp, &path).expect("rename");
         eprintln!(
             "generated {} ({spans} spans, {traces} traces, {sessions} sessions) in {:.1}s",

@@ -113,7 +113,14 @@ fn json_str(s: &str) -> String {
 }
 
 /// Writes about `target_bytes` of export to `path`; returns (spans, traces, sessions).
-pub fn generate(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, u64)> {
+/// `full_history`: every LLM call carries the whole conversation so far (as LiteLLM logs a
+/// Claude Code request); else only the system prompt and the newest question, which makes
+/// more, smaller records per gigabyte (the scan's cost is per span as much as per byte).
+pub fn generate(
+    path: &Path,
+    target_bytes: u64,
+    full_history: bool,
+) -> io::Result<(u64, u64, u64)> {
     let mut rng = Rng::new(0x5e55_1071);
     let file = std::fs::File::create(path)?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
@@ -154,8 +161,9 @@ pub fn generate(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, u64)> {
             let dur = 2_000 + rng.below(30_000);
             // The conversation so far: LiteLLM logs the whole request, so every call carries
             // the system prompt and the full history, which grows turn by turn.
+            let from = if full_history { 0 } else { history.len() - 1 };
             let shown: Vec<String> = std::iter::once(("system".to_owned(), system.clone()))
-                .chain(history.iter().cloned())
+                .chain(history[from..].iter().cloned())
                 .map(|(role, content)| {
                     format!(
                         "{{\"message.role\":\"{role}\",\"message.content\":{}}}",
