@@ -37,7 +37,8 @@ fn main() {
     if !path.exists() {
         let t = Instant::now();
         let tmp = path.with_extension("tmp");
-        let (spans, traces, sessions) = datagen::generate(&tmp, mb << 20, !dense).expect("generate");
+        let (spans, traces, sessions) =
+            datagen::generate(&tmp, mb << 20, !dense).expect("generate");
         std::fs::rename(&tmp, &path).expect("rename");
         eprintln!(
             "generated {} ({spans} spans, {traces} traces, {sessions} sessions) in {:.1}s",

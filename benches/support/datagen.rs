@@ -116,11 +116,7 @@ fn json_str(s: &str) -> String {
 /// `full_history`: every LLM call carries the whole conversation so far (as LiteLLM logs a
 /// Claude Code request); else only the system prompt and the newest question, which makes
 /// more, smaller records per gigabyte (the scan's cost is per span as much as per byte).
-pub fn generate(
-    path: &Path,
-    target_bytes: u64,
-    full_history: bool,
-) -> io::Result<(u64, u64, u64)> {
+pub fn generate(path: &Path, target_bytes: u64, full_history: bool) -> io::Result<(u64, u64, u64)> {
     let mut rng = Rng::new(0x5e55_1071);
     let file = std::fs::File::create(path)?;
     let mut w = BufWriter::with_capacity(1 << 20, file);

@@ -118,7 +118,8 @@ const MAX_DEPTH: usize = 8;
 #[derive(Default)]
 pub struct Recorder {
     msgs: Vec<Msg>,
-    /// Where in the record the input messages were (for the side-prompt check).
+    /// Where the input messages were, as addresses (for the side-prompt check): the cursor may
+    /// be over the record or over JSON decoded from a string in it.
     hull: Option<Range<usize>>,
     /// The key path of a part, and a value with its `cache_control` cut out.
     path: Vec<u8>,
@@ -149,7 +150,8 @@ impl Recorder {
             return c.skip_value();
         }
         c.skip_ws();
-        let start = c.pos();
+        let base = c.buf().as_ptr() as usize;
+        let start = base + c.pos();
         if rest.is_empty() {
             self.top(src, c, 0)?;
         } else if src.list.is_some_and(|l| rest.strip_prefix(b".") == Some(l)) {
@@ -168,7 +170,7 @@ impl Recorder {
                 _ => c.skip_value()?,
             }
         }
-        let end = c.pos();
+        let end = base + c.pos();
         self.hull = Some(match self.hull.take() {
             Some(h) => h.start.min(start)..h.end.max(end),
             None => start..end,
@@ -176,9 +178,9 @@ impl Recorder {
         Ok(())
     }
 
-    /// Ends the call of span `span` (`record`: the bytes the cursor walked), adding its
-    /// fingerprint to `out` (nothing without input messages). Call `clear` after.
-    pub fn print(&mut self, span: u32, record: &[u8], out: &mut Prints) {
+    /// Ends the call of span `span` (`bytes`: its JSON), adding its fingerprint to `out`
+    /// (nothing without input messages). Call `clear` after.
+    pub fn print(&mut self, span: u32, bytes: &[u8], out: &mut Prints) {
         if self.msgs.is_empty() {
             return;
         }
@@ -195,12 +197,15 @@ impl Recorder {
             .and_then(|p| u32::try_from(p).ok())
             .unwrap_or(Print::NO_TURN);
         let conversational = self.msgs.iter().filter(|m| !m.system).count();
-        let side = conversational == 1
-            && self
-                .hull
-                .clone()
-                .and_then(|h| record.get(h))
-                .is_some_and(may_be_side);
+        // The side-prompt words are looked for where the messages were, when they were read
+        // from the span's own bytes; else in all of them.
+        let at_bytes = bytes.as_ptr() as usize;
+        let within = self
+            .hull
+            .clone()
+            .filter(|h| h.start >= at_bytes && h.end <= at_bytes + bytes.len())
+            .and_then(|h| bytes.get(h.start - at_bytes..h.end - at_bytes));
+        let side = conversational == 1 && may_be_side(within.unwrap_or(bytes));
         out.calls.push(Print {
             span,
             at,
@@ -288,12 +293,17 @@ impl Recorder {
         if !(t.starts_with('[') || t.starts_with('{')) {
             return;
         }
-        let saved = self.msgs.len();
+        // Usually nothing was read before (the string is the whole source): then undoing a
+        // failed attempt is a clear, not a copy.
+        let saved = (!self.msgs.is_empty()).then(|| self.msgs.clone());
         let attempt = |r: &mut Self, json: &[u8]| {
             let mut inner = Cursor::new(json);
             let ok = read(r, &mut inner).is_ok() && inner.at_end();
             if !ok {
-                r.msgs.truncate(saved);
+                match &saved {
+                    Some(m) => r.msgs.clone_from(m),
+                    None => r.msgs.clear(),
+                }
             }
             ok
         };

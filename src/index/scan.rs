@@ -552,6 +552,10 @@ impl Sink for Collector<'_> {
 
     fn close(&mut self, range: Range<usize>, style: Style) {
         let Some(f) = self.frames.pop() else { return };
+        let bytes = self
+            .src
+            .get(self.unit_start + range.start..self.unit_start + range.end)
+            .unwrap_or(&[]);
         let committed = self.commit(&f, range, style);
         if !self.messages.is_empty() {
             // LLM calls, and spans of no known kind that hold messages (an exporter that
@@ -561,8 +565,7 @@ impl Sink for Collector<'_> {
                 && matches!(rec.kind(), Kind::Llm | Kind::Unknown)
             {
                 let span = u32::try_from(self.out.spans.len() - 1).unwrap_or(NONE);
-                let record = &self.src[self.unit_start..];
-                self.messages.print(span, record, &mut self.out.prints);
+                self.messages.print(span, bytes, &mut self.out.prints);
             }
             self.messages.clear();
         }

@@ -165,3 +165,37 @@ fn a_malformed_record_leaves_no_fingerprint() {
     assert_eq!(idx.prints.calls[0].span, 0);
     assert_eq!(idx.prints.messages.len(), 1);
 }
+
+#[test]
+fn single_message_calls_with_side_prompt_words_are_flagged() {
+    let call = |id: u8, messages: &str, output: &str| {
+        format!(
+            r#"{{"context.span_id":"00000000000000{id:02x}","context.trace_id":"000000000000000000000000000000{id:02x}","span_kind":"LLM","attributes.llm.input_messages":[{messages}],"attributes.output.value":"{output}"}}"#
+        )
+    };
+    let quota = call(
+        1,
+        r#"{"message.role":"user","message.content":"quota"}"#,
+        "",
+    );
+    // The words only in the answer, not in the messages.
+    let elsewhere = call(
+        2,
+        r#"{"message.role":"user","message.content":"hi"}"#,
+        "your quota is fine",
+    );
+    // More than one message that is not a system prompt: a conversation, not a side request.
+    let longer = call(
+        3,
+        r#"{"message.role":"user","message.content":"quota"},{"message.role":"assistant","message.content":"ok"},{"message.role":"user","message.content":"and now?"}"#,
+        "",
+    );
+    let title = call(
+        4,
+        r#"{"message.role":"system","message.content":"Summarize."},{"message.role":"user","message.content":"Please write a 5-10 word title for the following conversation: fix it"}"#,
+        "",
+    );
+    let idx = build_text(&format!("{quota}\n{elsewhere}\n{longer}\n{title}\n")).unwrap();
+    let flags: Vec<bool> = idx.prints.calls.iter().map(|p| p.maybe_side()).collect();
+    assert_eq!(flags, [true, false, false, true]);
+}
