@@ -137,18 +137,22 @@ fn fingerprints_extend_across_calls_whatever_the_cache_marker() {
 
 #[test]
 fn fingerprints_read_otlp_keys_and_genai_json() {
-    // One message history three ways: OTLP flattened keys, a GenAI JSON string, and a nested
-    // `{"message": {...}}` list. Each is read, with the system prompt recognised.
+    // One message history four ways: OTLP flattened keys, a GenAI JSON string, a nested
+    // `{"message": {...}}` list, MLflow chat inputs. Each is read, system prompt recognised.
     let otlp = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"00000000000000000000000000000001","spanId":"0000000000000001","name":"chat","attributes":[{"key":"openinference.span.kind","value":{"stringValue":"LLM"}},{"key":"llm.input_messages.0.message.role","value":{"stringValue":"system"}},{"key":"llm.input_messages.0.message.content","value":{"stringValue":"Be terse."}},{"key":"llm.input_messages.1.message.role","value":{"stringValue":"user"}},{"key":"llm.input_messages.1.message.content","value":{"stringValue":"fix it"}}]}]}]}]}"#;
     let genai = r#"{"context":{"span_id":"0000000000000002","trace_id":"00000000000000000000000000000002"},"span_kind":"LLM","attributes":{"gen_ai.input.messages":"[{\"role\": \"system\", \"content\": \"Be terse.\"}, {\"role\": \"user\", \"content\": \"fix it\"}, {\"role\": \"user\", \"content\": \"now\"}]"}}"#;
     let nested = r#"{"context.span_id":"0000000000000003","context.trace_id":"00000000000000000000000000000003","span_kind":"LLM","attributes":{"llm":{"input_messages":[{"message":{"role":"system","content":"Be terse."}},{"message":{"role":"user","content":"fix it"}}]}}}"#;
-    let idx = build_text(&format!("{otlp}\n{genai}\n{nested}\n")).unwrap();
+    let mlflow = r#"{"span_id":"AAAAAAAAAAQ=","trace_id":"tr-00000000000000000000000000000004","name":"chat","span_type":"CHAT_MODEL","attributes":{"mlflow.spanType":"\"CHAT_MODEL\"","mlflow.spanInputs":"{\"messages\": [{\"role\": \"system\", \"content\": \"Be terse.\"}, {\"role\": \"user\", \"content\": \"fix it\"}]}"}}"#;
+    let idx = build_text(&format!("{otlp}\n{genai}\n{nested}\n{mlflow}\n")).unwrap();
     let calls = &idx.prints.calls;
-    assert_eq!(calls.len(), 3);
+    assert_eq!(calls.len(), 4);
     for c in calls {
         assert_eq!(c.first_turn(), Some(1), "{c:?}");
     }
-    assert_eq!(calls.iter().map(|c| c.len).collect::<Vec<_>>(), [2, 3, 2]);
+    assert_eq!(
+        calls.iter().map(|c| c.len).collect::<Vec<_>>(),
+        [2, 3, 2, 2]
+    );
     // The flattened keys and the nested objects name the same parts.
     let p = printed(&idx);
     assert_eq!(p[0], p[2]);
