@@ -13,7 +13,7 @@
 //! which moves to the newest message on every call, changes nothing.
 
 use super::{Evaluation, Field, Sink, Style, Want};
-use crate::json::{Bits, Cursor, JsonError, RawStr, Scalar, ValueKind, pylit};
+use crate::json::{Bits, Cursor, JsonError, RawStr, Scalar, ValueKind};
 use std::hash::Hasher;
 use std::ops::Range;
 
@@ -127,25 +127,29 @@ fn hash_bytes(tag: u8, b: &[u8]) -> u64 {
     mix(h.finish())
 }
 
-/// [`hash_bytes`] of the text in lower case (roles: `User` is `user`).
-fn hash_lowercase(tag: u8, b: &[u8]) -> u64 {
-    let mut buf = [0u8; 32];
-    match buf.get_mut(..b.len()) {
-        Some(low) => {
-            low.copy_from_slice(b);
-            low.make_ascii_lowercase();
-            hash_bytes(tag, low)
-        }
-        None => hash_bytes(tag, &b.to_ascii_lowercase()),
+/// The hash of a role, whatever its case (`User` is `user`): eight bytes at a time, with the
+/// ASCII case bit set (roles are short words).
+pub(super) fn role_hash(b: &[u8]) -> u64 {
+    let mut h = b.len() as u64;
+    for chunk in b.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        h = mix(h ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020));
     }
+    h
 }
 
-/// A message's hash from its distinct sorted text leaves and its role. A text given twice
-/// (LiteLLM writes a message's text both in `message.content` and in `message.contents`)
-/// counts once.
-fn message_hash(leaves: &[u64], role: u64) -> u64 {
-    let sum = leaves.iter().fold(0u64, |a, &h| a.wrapping_add(h));
-    mix(sum ^ role.rotate_left(17) ^ leaves.len() as u64)
+/// A message's hash from the sum of its parts' hashes (order-free), how many parts, and its
+/// role. Here the parts are distinct text leaves: a text given twice (LiteLLM writes a
+/// message's text both in `message.content` and in `message.contents`) counts once.
+pub(super) fn message_hash(sum: u64, parts: u64, role: u64) -> u64 {
+    mix(sum ^ role.rotate_left(17) ^ parts)
+}
+
+fn leaves_hash(leaves: impl ExactSizeIterator<Item = u64>, role: u64) -> u64 {
+    let parts = leaves.len() as u64;
+    let sum = leaves.fold(0u64, u64::wrapping_add);
+    message_hash(sum, parts, role)
 }
 
 /// Where a message list lives, and how its items are numbered after the prefix.
@@ -156,7 +160,7 @@ pub(super) struct Source {
     pub list: Option<&'static [u8]>,
 }
 
-pub(super) const SOURCES: &[Source] = &[
+const SOURCES: &[Source] = &[
     Source {
         prefix: b"llm.input_messages",
         output: false,
@@ -260,6 +264,13 @@ pub(super) fn number(seg: &[u8]) -> Option<usize> {
     )
 }
 
+/// The source an attribute path is in, and the rest of the path after the source's prefix.
+pub(super) fn source_of(path: &[u8]) -> Option<(&'static Source, &[u8])> {
+    SOURCES
+        .iter()
+        .find_map(|s| path.strip_prefix(s.prefix).map(|r| (s, r)))
+}
+
 /// Keys whose values say how a message is encoded, not what it says.
 pub(super) fn structural(key: &[u8]) -> bool {
     matches!(
@@ -318,10 +329,7 @@ impl Messages {
     /// see [`want`]); leaves the cursor after the value. No path is built and no value kept:
     /// each text leaf of a message is hashed where it lies.
     pub fn read(&mut self, path: &[u8], c: &mut Cursor<'_>) -> Result<(), JsonError> {
-        let Some((src, rest)) = SOURCES
-            .iter()
-            .find_map(|s| path.strip_prefix(s.prefix).map(|r| (s, r)))
-        else {
+        let Some((src, rest)) = source_of(path) else {
             return c.skip_value();
         };
         let at = if rest.is_empty() {
@@ -432,24 +440,12 @@ impl Messages {
             self.text(src, at, t.as_bytes());
             return;
         }
-        if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
-            let mut inner = Cursor::new(t.as_bytes());
-            if let Ok(Scalar::Str(v)) = inner.scalar()
-                && inner.at_end()
-            {
-                self.text(src, at, v.decode().as_bytes());
-                return;
-            }
+        if let Some(v) = super::quoted(t) {
+            self.text(src, at, v.decode().as_bytes());
+            return;
         }
-        if t.starts_with('{') || t.starts_with('[') {
-            if self.nested(src, at, t.as_bytes(), depth) {
-                return;
-            }
-            if let Some(json) = pylit::to_json(t)
-                && self.nested(src, at, json.as_bytes(), depth)
-            {
-                return;
-            }
+        if super::read_container(t, |json| self.nested(src, at, json, depth)) {
+            return;
         }
         self.text(src, at, s.decode().as_bytes());
     }
@@ -474,7 +470,7 @@ impl Messages {
         if role {
             let system =
                 text.eq_ignore_ascii_case(b"system") || text.eq_ignore_ascii_case(b"developer");
-            let h = hash_lowercase(1, text);
+            let h = role_hash(text);
             if src.output {
                 self.answer_role = h;
             } else {
@@ -511,17 +507,15 @@ impl Messages {
     }
 
     fn message_hash(&self, n: u32) -> u64 {
-        let pairs = self.leaves_of(n);
-        let sum = pairs.iter().fold(0u64, |acc, &(_, h)| acc.wrapping_add(h));
         let role = self.roles.get(n as usize).map_or(0, |r| r.0);
-        mix(sum ^ role.rotate_left(17) ^ pairs.len() as u64)
+        leaves_hash(self.leaves_of(n).iter().map(|&(_, h)| h), role)
     }
 
     fn answer_hash(&self) -> u64 {
         if self.answer.is_empty() && self.answer_role == 0 {
             0
         } else {
-            message_hash(&self.answer, self.answer_role)
+            leaves_hash(self.answer.iter().copied(), self.answer_role)
         }
     }
 

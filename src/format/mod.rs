@@ -666,24 +666,12 @@ impl<S: Sink> Walker<'_, S> {
         }
         let text = s.decode();
         let t = text.trim();
-        if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
-            let mut inner = Cursor::new(t.as_bytes());
-            if let Ok(Scalar::Str(v)) = inner.scalar()
-                && inner.at_end()
-            {
-                self.sink.attr(&self.path, tag, Scalar::Str(v));
-                return;
-            }
+        if let Some(v) = quoted(t) {
+            self.sink.attr(&self.path, tag, Scalar::Str(v));
+            return;
         }
-        if matches!(want, Want::Parse) && (t.starts_with('{') || t.starts_with('[')) {
-            if self.nested_text(t.as_bytes()) {
-                return;
-            }
-            if let Some(json) = pylit::to_json(t)
-                && self.nested_text(json.as_bytes())
-            {
-                return;
-            }
+        if matches!(want, Want::Parse) && read_container(t, |json| self.nested_text(json)) {
+            return;
         }
         self.sink.attr(&self.path, tag, Scalar::Str(s));
     }
@@ -725,6 +713,27 @@ pub(crate) fn looks_nested(raw: &[u8]) -> bool {
         Some(b' ' | b'\n' | b'\t') => matches!(raw.trim_ascii().first(), Some(b'{' | b'[')),
         _ => false,
     }
+}
+
+/// The string a JSON-encoded string holds (`"\"AGENT\""` holds `AGENT`), if `t` is one.
+pub(crate) fn quoted(t: &str) -> Option<RawStr<'_>> {
+    if t.len() < 2 || !t.starts_with('"') || !t.ends_with('"') {
+        return None;
+    }
+    let mut inner = Cursor::new(t.as_bytes());
+    match inner.scalar() {
+        Ok(Scalar::Str(v)) if inner.at_end() => Some(v),
+        _ => None,
+    }
+}
+
+/// Reads a container written into a string: `read` gets the text as JSON, then (if that does
+/// not read) as a Python literal turned into JSON; true when one of them reads.
+pub(crate) fn read_container(t: &str, mut read: impl FnMut(&[u8]) -> bool) -> bool {
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return false;
+    }
+    read(t.as_bytes()) || pylit::to_json(t).is_some_and(|json| read(json.as_bytes()))
 }
 
 /// Appends an array index in decimal, without allocating.

@@ -12,8 +12,10 @@
 //! What these hashes cannot tell (whether an earlier call's answer is the next message, written
 //! in another encoding) is settled from the leaves of the few spans concerned ([`super::history`]).
 
-use super::history::{MAX_MESSAGES, SOURCES, Source, locate, mix, number, structural};
-use crate::json::{Cursor, JsonError, RawStr, ValueKind, pylit};
+use super::history::{
+    MAX_MESSAGES, Source, locate, message_hash, mix, number, role_hash, source_of, structural,
+};
+use crate::json::{Cursor, JsonError, RawStr, ValueKind};
 use memchr::memmem::Finder;
 use std::hash::Hasher;
 use std::ops::Range;
@@ -140,10 +142,7 @@ impl Recorder {
     /// Reads the value at attribute `path` (a message source or a path inside one), the cursor
     /// at it in the record; leaves the cursor after the value.
     pub fn read(&mut self, path: &[u8], c: &mut Cursor<'_>) -> Result<(), JsonError> {
-        let Some((src, rest)) = SOURCES
-            .iter()
-            .find_map(|s| path.strip_prefix(s.prefix).map(|r| (s, r)))
-        else {
+        let Some((src, rest)) = source_of(path) else {
             return c.skip_value();
         };
         if src.output {
@@ -188,7 +187,7 @@ impl Recorder {
         out.messages.extend(
             self.msgs
                 .iter()
-                .map(|m| mix(m.sum ^ m.role.rotate_left(17) ^ u64::from(m.parts))),
+                .map(|m| message_hash(m.sum, u64::from(m.parts), m.role)),
         );
         let first_turn = self
             .msgs
@@ -290,28 +289,21 @@ impl Recorder {
     ) {
         let text = s.decode();
         let t = text.trim();
-        if !(t.starts_with('[') || t.starts_with('{')) {
-            return;
-        }
         // Usually nothing was read before (the string is the whole source): then undoing a
         // failed attempt is a clear, not a copy.
-        let saved = (!self.msgs.is_empty()).then(|| self.msgs.clone());
-        let attempt = |r: &mut Self, json: &[u8]| {
+        let saved = (!self.msgs.is_empty() && (t.starts_with('[') || t.starts_with('{')))
+            .then(|| self.msgs.clone());
+        super::read_container(t, |json| {
             let mut inner = Cursor::new(json);
-            let ok = read(r, &mut inner).is_ok() && inner.at_end();
+            let ok = read(self, &mut inner).is_ok() && inner.at_end();
             if !ok {
                 match &saved {
-                    Some(m) => r.msgs.clone_from(m),
-                    None => r.msgs.clear(),
+                    Some(m) => self.msgs.clone_from(m),
+                    None => self.msgs.clear(),
                 }
             }
             ok
-        };
-        if !attempt(self, t.as_bytes())
-            && let Some(json) = pylit::to_json(t)
-        {
-            attempt(self, json.as_bytes());
-        }
+        });
     }
 
     /// The value at key path `self.path` inside message `n` (`role` when the path ends in
@@ -360,7 +352,7 @@ impl Recorder {
             let m = &mut self.msgs[n];
             m.system =
                 role.eq_ignore_ascii_case(b"system") || role.eq_ignore_ascii_case(b"developer");
-            m.role = hash_lowercase(role);
+            m.role = role_hash(role);
             return Ok(());
         }
         let (value, structured) = match c.peek_kind()? {
@@ -399,18 +391,6 @@ fn last_segment(key: &[u8]) -> &[u8] {
         Some(i) => &key[i + 1..],
         None => key,
     }
-}
-
-/// The hash of a role, whatever its case (`User` is `user`): eight bytes at a time, with the
-/// ASCII case bit set (roles are short words).
-fn hash_lowercase(b: &[u8]) -> u64 {
-    let mut h = b.len() as u64;
-    for chunk in b.chunks(8) {
-        let mut w = [0u8; 8];
-        w[..chunk.len()].copy_from_slice(chunk);
-        h = mix(h ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020));
-    }
-    h
 }
 
 /// Copies `value` into `out` without its `cache_control` entries (`, "cache_control": {…}` in
