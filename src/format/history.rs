@@ -88,16 +88,14 @@ impl Reader {
         self.sink.messages.fingerprint()
     }
 
-    /// The text leaves (sorted hashes) of input message `k` of a span.
-    pub fn message_leaves(&mut self, bytes: &[u8], k: usize) -> Vec<u64> {
+    /// Input message `k` of a span, read once: its hash (`None` when the span has no such
+    /// message) and its text leaves (sorted hashes).
+    pub fn message(&mut self, bytes: &[u8], k: usize) -> (Option<u64>, Vec<u64>) {
         self.read(bytes);
-        let k = u32::try_from(k).unwrap_or(u32::MAX);
-        self.sink
-            .messages
-            .leaves_of(k)
-            .iter()
-            .map(|&(_, h)| h)
-            .collect()
+        let m = &self.sink.messages;
+        let k32 = u32::try_from(k).unwrap_or(u32::MAX);
+        let hash = (k < m.roles.len()).then(|| m.message_hash(k32));
+        (hash, m.leaves_of(k32).iter().map(|&(_, h)| h).collect())
     }
 }
 

@@ -247,10 +247,7 @@ fn choose(
         return Some(i);
     }
     let bytes = |span: u32| model.index.span_bytes(model.span(span));
-    let next = reader
-        .fingerprint(bytes(later.span(model)))
-        .and_then(|f| f.messages.get(k).copied());
-    let leaves = reader.message_leaves(bytes(later.span(model)), k);
+    let (next, leaves) = reader.message(bytes(later.span(model)), k);
     let answers: Vec<(u32, Fingerprint)> = earlier
         .iter()
         .filter_map(|&i| Some((i, reader.fingerprint(bytes(calls[i as usize].span(model)))?)))
