@@ -53,11 +53,6 @@ impl Fingerprint {
                 .all(|h| leaves.binary_search(h).is_ok())
     }
 
-    /// Messages that are not system prompts.
-    pub fn conversational(&self) -> usize {
-        self.system.iter().filter(|s| !**s).count()
-    }
-
     /// Position of the first message that is not a system prompt.
     pub fn first_turn(&self) -> Option<usize> {
         self.system.iter().position(|s| !s)
