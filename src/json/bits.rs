@@ -88,6 +88,64 @@ fn classify_block(block: &[u8; 64]) -> Block {
     }
 }
 
+/// The AVX2 classification, used when the CPU has it (checked at run time).
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::Block;
+    use core::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_movemask_epi8, _mm256_or_si256, _mm256_set_m128i,
+        _mm256_set1_epi8,
+    };
+    use safe_arch::load_unaligned_m128i;
+
+    #[target_feature(enable = "avx2")]
+    fn load(b: &[u8; 64], at: usize) -> Option<__m256i> {
+        let lo: &[u8; 16] = b.get(at..at + 16)?.try_into().ok()?;
+        let hi: &[u8; 16] = b.get(at + 16..at + 32)?.try_into().ok()?;
+        Some(_mm256_set_m128i(
+            load_unaligned_m128i(hi).0,
+            load_unaligned_m128i(lo).0,
+        ))
+    }
+
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(super) fn classify_block(block: &[u8; 64]) -> Block {
+        let splat = |c: u8| _mm256_set1_epi8(i8::from_ne_bytes([c]));
+        let (quote, slash, open, close, case) = (
+            splat(b'"'),
+            splat(b'\\'),
+            splat(b'{'),
+            splat(b'}'),
+            splat(0x20),
+        );
+        let mut out = Block {
+            quotes: 0,
+            backslashes: 0,
+            brackets: 0,
+            high: 0,
+        };
+        let mut high = 0u32;
+        for k in 0..2 {
+            let Some(v) = load(block, 32 * k) else {
+                continue;
+            };
+            let bits = |m| u64::from(_mm256_movemask_epi8(m).cast_unsigned()) << (32 * k);
+            // `[` and `]` are `{` and `}` without bit 0x20.
+            let folded = _mm256_or_si256(v, case);
+            out.quotes |= bits(_mm256_cmpeq_epi8(v, quote));
+            out.backslashes |= bits(_mm256_cmpeq_epi8(v, slash));
+            out.brackets |= bits(_mm256_or_si256(
+                _mm256_cmpeq_epi8(folded, open),
+                _mm256_cmpeq_epi8(folded, close),
+            ));
+            high |= _mm256_movemask_epi8(v).cast_unsigned();
+        }
+        out.high = u8::from(high != 0) << 7;
+        out
+    }
+}
+
 /// Bit `i` set when an odd number of bits at or below `i` are set.
 fn prefix_xor(mut x: u64) -> u64 {
     x ^= x << 1;
@@ -102,6 +160,28 @@ fn prefix_xor(mut x: u64) -> u64 {
 impl Bits {
     /// Computes the bitmaps of `buf`, reusing this value's storage.
     pub fn compute(&mut self, buf: &[u8]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: `compute_avx2` only needs the CPU to have AVX2, checked just above.
+            #[allow(unsafe_code)]
+            unsafe {
+                self.compute_avx2(buf);
+            }
+            return;
+        }
+        self.compute_with(buf, classify_block);
+    }
+
+    /// [`Bits::compute`] with 32-byte vectors: half the instructions of SSE2 for the
+    /// classification, which is most of the work.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn compute_avx2(&mut self, buf: &[u8]) {
+        self.compute_with(buf, |b| avx2::classify_block(b));
+    }
+
+    #[inline(always)]
+    fn compute_with(&mut self, buf: &[u8], classify_block: impl Fn(&[u8; 64]) -> Block) {
         let words = buf.len().div_ceil(64);
         for v in [&mut self.quotes, &mut self.brackets] {
             v.clear();
@@ -194,6 +274,11 @@ mod tests {
     fn positions(buf: &[u8]) -> (Vec<usize>, Vec<usize>) {
         let mut b = Bits::default();
         b.compute(buf);
+        // The portable classification gives the same bitmaps as the one `compute` chose.
+        let mut portable = Bits::default();
+        portable.compute_with(buf, classify_block);
+        assert_eq!((&b.quotes, &b.brackets), (&portable.quotes, &portable.brackets));
+        assert_eq!(b.non_ascii, portable.non_ascii);
         let mut q = vec![];
         let mut at = 0;
         while let Some(i) = b.next_quote(at) {

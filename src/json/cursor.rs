@@ -131,13 +131,11 @@ fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     (hits != 0).then(|| (hits.trailing_zeros() / 8) as usize)
 }
 
-/// Up to [`Pattern::MAX`] bytes to be recognised at a position in a buffer, compared with a few
-/// fixed-width word operations instead of a `memcmp` call.
+/// Up to [`Pattern::MAX`] bytes to be recognised at a position in a buffer, compared a word at a
+/// time (the last word overlapping the one before it) instead of through a `memcmp` call.
 #[derive(Clone, Debug)]
 pub struct Pattern {
     bytes: [u8; Pattern::MAX],
-    /// 0xff for the bytes of the pattern, 0 for the padding.
-    mask: [u8; Pattern::MAX],
     len: usize,
 }
 
@@ -145,10 +143,23 @@ impl Default for Pattern {
     fn default() -> Self {
         Pattern {
             bytes: [0; Pattern::MAX],
-            mask: [0; Pattern::MAX],
             len: 0,
         }
     }
+}
+
+/// The 16 bytes of `b` from `i` as one word (`None` past the end).
+#[inline(always)]
+fn word16(b: &[u8], i: usize) -> Option<u128> {
+    let w: [u8; 16] = b.get(i..i + 16)?.try_into().ok()?;
+    Some(u128::from_ne_bytes(w))
+}
+
+/// The 8 bytes of `b` from `i` as one word (`None` past the end).
+#[inline(always)]
+fn word8(b: &[u8], i: usize) -> Option<u64> {
+    let w: [u8; 8] = b.get(i..i + 8)?.try_into().ok()?;
+    Some(u64::from_ne_bytes(w))
 }
 
 impl Pattern {
@@ -158,11 +169,11 @@ impl Pattern {
     pub fn new(bytes: &[u8]) -> Option<Pattern> {
         let mut p = Pattern::default();
         p.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
-        p.mask[..bytes.len()].fill(0xff);
         p.len = bytes.len();
         Some(p)
     }
 
+    #[inline(always)]
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
@@ -174,25 +185,26 @@ impl Pattern {
     /// True when `buf` holds the pattern at `pos`.
     #[inline(always)]
     fn is_at(&self, buf: &[u8], pos: usize) -> bool {
-        let Some(Ok(window)) = buf
-            .get(pos..pos + Pattern::MAX)
-            .map(<&[u8; Pattern::MAX]>::try_from)
-        else {
-            // Too close to the end for a full window.
-            return buf
-                .get(pos..)
-                .is_some_and(|rest| rest.starts_with(self.as_bytes()));
+        let n = self.len;
+        let Some(window) = buf.get(pos..pos.saturating_add(n)) else {
+            return false;
         };
-        let word = |b: &[u8; Pattern::MAX], i: usize| {
-            let mut w = [0u8; 16];
-            w.copy_from_slice(&b[i..i + 16]);
-            u128::from_ne_bytes(w)
-        };
-        let mut diff = 0u128;
-        for i in (0..Pattern::MAX).step_by(16) {
-            diff |= (word(window, i) ^ word(&self.bytes, i)) & word(&self.mask, i);
+        let me = self.as_bytes();
+        if n >= 16 {
+            // Whole words, then the last 16 bytes (overlapping when `n` is not a multiple).
+            let mut i = 0;
+            while i + 16 < n {
+                if word16(window, i) != word16(me, i) {
+                    return false;
+                }
+                i += 16;
+            }
+            word16(window, n - 16) == word16(me, n - 16)
+        } else if n >= 8 {
+            word8(window, 0) == word8(me, 0) && word8(window, n - 8) == word8(me, n - 8)
+        } else {
+            window == me
         }
-        diff == 0
     }
 }
 
