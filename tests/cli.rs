@@ -167,8 +167,24 @@ fn every_span_has_its_true_session_and_normalised_ids() {
             );
             let origin = l["session_origin"].as_str();
             assert_eq!(origin.is_some(), !l["session"].is_null());
-            assert!(l["line"].as_u64().unwrap_or(0) >= 1);
             assert!(files.iter().any(|f| Some(f.as_str()) == l["file"].as_str()));
+            // The line named is where the span is: in JSON Lines, the span's id is on it (hex,
+            // as printed, or base64 as protobuf JSON writes it).
+            let file = l["file"].as_str().expect("file");
+            let n = l["line"].as_u64().unwrap_or(0);
+            assert!(n >= 1, "{file} span {id}");
+            if file.ends_with(".jsonl") {
+                let text = std::fs::read_to_string(file).expect("fixture");
+                let on_line = text.lines().nth(n as usize - 1).expect("line in file");
+                let bytes: Vec<u8> = (0..8)
+                    .map(|k| u8::from_str_radix(&id[2 * k..2 * k + 2], 16).expect("hex"))
+                    .collect();
+                let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes);
+                assert!(
+                    on_line.to_ascii_lowercase().contains(id) || on_line.contains(&b64),
+                    "{file}:{n} does not hold span {id}"
+                );
+            }
         }
     }
 }

@@ -129,7 +129,7 @@ impl DetailView {
             "{start} · {} · {}:{}",
             crate::time::human_duration(rec.duration_ns()),
             crate::sanitize::one_line(idx.file_name(rec.file())),
-            rec.line
+            idx.line(span)
         )));
         let trace = model.trace(rec.trace);
         let session = match (model.span_origin(span), trace.session) {
@@ -142,7 +142,7 @@ impl DetailView {
             _ => "no session".to_owned(),
         };
         let mut facts = vec![session];
-        if let Some(e) = idx.extra(rec) {
+        if let Some(e) = idx.extra(span) {
             if e.model != 0 {
                 facts.push(format!(
                     "model {}",

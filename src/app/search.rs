@@ -146,7 +146,7 @@ pub fn span_haystack(model: &Model, span: u32) -> String {
     let rec = model.span(span);
     let m = model
         .index
-        .extra(rec)
+        .extra(span)
         .filter(|e| e.model != 0)
         .map_or("", |e| model.str(e.model));
     format!(

@@ -53,7 +53,7 @@ pub fn run(model: &Model, out: &mut impl Write) -> io::Result<()> {
                 inferred_by: trace.inferred_by,
                 side_request: trace.side,
                 file: model.index.file_name(rec.file()),
-                line: rec.line,
+                line: model.index.line(s),
             };
             serde_json::to_writer(&mut *out, &line)?;
             writeln!(out)?;

@@ -52,7 +52,13 @@ pub struct Index {
     pub sources: Vec<Source>,
     pub files: Vec<FileInfo>,
     pub spans: Vec<SpanRec>,
+    /// Token counts, cost, model and user of the spans that have them.
     pub extras: Vec<Extra>,
+    /// The span each of `extras` belongs to, ascending.
+    pub extra_spans: Vec<u32>,
+    /// (span, line) for some spans, ascending by span, including the first span of every
+    /// piece of every file (see [`Index::line`]).
+    pub line_marks: Vec<(u32, u32)>,
     pub strings: Interner,
     /// Trace ids, by trace index.
     pub traces: Vec<TraceKey>,
@@ -95,8 +101,47 @@ impl Index {
         &b[start..end]
     }
 
-    pub fn extra(&self, s: &SpanRec) -> Option<&Extra> {
-        self.extras.get(s.extra as usize)
+    /// Token counts, cost, model and user of span `i`, if it has any.
+    pub fn extra(&self, i: u32) -> Option<&Extra> {
+        if !self.spans.get(i as usize)?.has(flag::EXTRA) {
+            return None;
+        }
+        let at = self.extra_spans.partition_point(|&s| s < i);
+        match self.extra_spans.get(at) {
+            Some(&s) if s == i => self.extras.get(at),
+            _ => None,
+        }
+    }
+
+    /// The 1-based line where span `i` starts: the line noted for the nearest span before it
+    /// in the same piece, plus the newlines between the two.
+    pub fn line(&self, i: u32) -> u32 {
+        let at = self.line_marks.partition_point(|&(s, _)| s <= i);
+        let Some(&(marked, line)) = at.checked_sub(1).and_then(|k| self.line_marks.get(k)) else {
+            return 0;
+        };
+        let (Some(a), Some(b)) = (
+            self.spans.get(marked as usize),
+            self.spans.get(i as usize),
+        ) else {
+            return line;
+        };
+        let Some(src) = self.sources.get(usize::from(a.file())) else {
+            return line;
+        };
+        let bytes = src.bytes();
+        let offset = |s: &SpanRec| usize::try_from(s.offset()).unwrap_or(usize::MAX).min(bytes.len());
+        let (x, y) = (offset(a), offset(b));
+        let newlines = |r: Range<usize>| {
+            u32::try_from(memchr::memchr_iter(b'\n', &bytes[r]).count()).unwrap_or(u32::MAX)
+        };
+        // Spans are in file order within a piece, except spans nested in others (closed,
+        // and so recorded, before them).
+        if y >= x {
+            line.saturating_add(newlines(x..y))
+        } else {
+            line.saturating_sub(newlines(y..x))
+        }
     }
 
     /// A span id as text: lowercase hex, or the id as written when it is in no known encoding.
@@ -422,6 +467,7 @@ fn next_document_start(src: &[u8], at: usize, end: usize) -> usize {
 #[derive(Clone, Default)]
 struct Landed {
     spans: Range<usize>,
+    line_marks: Range<usize>,
     problems: Range<usize>,
     lines: u32,
     records: u64,
@@ -431,6 +477,8 @@ struct Landed {
 struct Merger {
     spans: Vec<SpanRec>,
     extras: Vec<Extra>,
+    extra_spans: Vec<u32>,
+    line_marks: Vec<(u32, u32)>,
     strings: Interner,
     trace_map: Map<TraceKey, u32>,
     traces: Vec<TraceKey>,
@@ -448,6 +496,8 @@ impl Merger {
         Merger {
             spans: Vec::new(),
             extras: Vec::new(),
+            extra_spans: Vec::new(),
+            line_marks: Vec::new(),
             strings: Interner::default(),
             trace_map: Map::default(),
             traces: Vec::new(),
@@ -495,7 +545,7 @@ impl Merger {
             })
             .collect();
         let span_base = self.spans.len();
-        let extra_base = u32::try_from(self.extras.len()).unwrap_or(u32::MAX);
+        let span_base32 = u32::try_from(span_base).unwrap_or(u32::MAX);
         self.spans.extend(out.spans.drain(..).map(|mut s| {
             s.trace = trace_ids.get(s.trace as usize).copied().unwrap_or(0);
             s.name = name(s.name);
@@ -505,17 +555,23 @@ impl Merger {
             if s.has(flag::PARENT_TEXT) {
                 s.parent_id = u64::from(name(u32::try_from(s.parent_id).unwrap_or(0)));
             }
-            if s.extra != u32::MAX {
-                s.extra = s.extra.saturating_add(extra_base);
-            }
             s
         }));
+        // Pieces land in the order they finish, each after the spans already in: span indices
+        // (and so these tables) stay ascending.
+        self.extra_spans
+            .extend(out.extra_spans.iter().map(|&s| s.saturating_add(span_base32)));
+        let marks_base = self.line_marks.len();
+        self.line_marks.extend(
+            out.line_marks
+                .iter()
+                .map(|&(s, line)| (s.saturating_add(span_base32), line)),
+        );
         self.extras.extend(out.extras.drain(..).map(|mut e| {
             e.model = name(e.model);
             e.user = name(e.user);
             e
         }));
-        let span_base32 = u32::try_from(span_base).unwrap_or(u32::MAX);
         self.own_sessions
             .extend(out.own_sessions.drain(..).map(|o| OwnSession {
                 span: o.span.saturating_add(span_base32),
@@ -539,6 +595,7 @@ impl Merger {
         self.problems.append(&mut out.problems);
         self.landed[i] = Landed {
             spans: span_base..self.spans.len(),
+            line_marks: marks_base..self.line_marks.len(),
             problems: problem_base..self.problems.len(),
             lines: out.lines,
             records: out.records,
@@ -572,8 +629,8 @@ impl Merger {
             if piece.mode != Mode::Lines || base == 0 {
                 continue;
             }
-            for s in &mut self.spans[landed.spans.clone()] {
-                s.line = s.line.saturating_add(base);
+            for (_, line) in &mut self.line_marks[landed.line_marks.clone()] {
+                *line = line.saturating_add(base);
             }
             for p in &mut self.problems[landed.problems.clone()] {
                 p.line = p.line.saturating_add(base);
@@ -585,6 +642,8 @@ impl Merger {
             files,
             spans: self.spans,
             extras: self.extras,
+            extra_spans: self.extra_spans,
+            line_marks: self.line_marks,
             strings: self.strings,
             traces: self.traces,
             trace_meta: self.trace_meta,

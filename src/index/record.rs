@@ -19,20 +19,22 @@ pub mod flag {
     pub const CYCLE_CUT: u8 = 1 << 5;
     /// Some of its bytes are not UTF-8.
     pub const BAD_UTF8: u8 = 1 << 6;
+    /// It has an entry in `Index::extras` (so most spans are answered without a search).
+    pub const EXTRA: u8 = 1 << 7;
 }
 
 /// Bits of `SpanRec::loc` that hold the byte offset; the rest hold the file number.
 const OFFSET_BITS: u32 = 48;
 
-/// One span as indexed: 64 bytes. (A session id found on the span itself, rare, is kept
-/// beside the records in `Index::own_sessions`.)
+/// One span as indexed: 56 bytes. What only some spans have is kept beside the records, by
+/// span index: a session id found on the span itself (`Index::own_sessions`) and token counts,
+/// cost, model and user (`Index::extra`). The line a span starts on is counted from the
+/// nearest of the lines the scan noted (`Index::line`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SpanRec {
     /// File number (high 16 bits) and byte offset of the span's JSON (low 48 bits).
     pub loc: u64,
     pub len: u32,
-    /// 1-based line where the span's JSON starts.
-    pub line: u32,
     pub span_id: u64,
     pub parent_id: u64,
     /// Nanoseconds since the epoch; 0 when unknown.
@@ -41,8 +43,6 @@ pub struct SpanRec {
     pub trace: u32,
     /// Interned name.
     pub name: u32,
-    /// Index into the extras table; `u32::MAX` for none.
-    pub extra: u32,
     pub kind: u8,
     pub status: u8,
     pub flags: u8,
@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn record_stays_small() {
-        assert_eq!(std::mem::size_of::<SpanRec>(), 64);
+        assert_eq!(std::mem::size_of::<SpanRec>(), 56);
         assert_eq!(std::mem::size_of::<Extra>(), 24);
     }
 

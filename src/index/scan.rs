@@ -69,6 +69,11 @@ pub struct ChunkOut {
     pub file: u16,
     pub spans: Vec<SpanRec>,
     pub extras: Vec<Extra>,
+    /// The span each of `extras` belongs to (span index local to the piece), ascending.
+    pub extra_spans: Vec<u32>,
+    /// (span, line) for every [`LINE_MARK_EVERY`]th span of the piece, from its first: the
+    /// lines of the others are counted from these (see `Index::line`).
+    pub line_marks: Vec<(u32, u32)>,
     pub strings: Interner,
     pub trace_map: Map<TraceKey, u32>,
     pub traces: Vec<TraceEntry>,
@@ -88,6 +93,9 @@ pub struct ChunkOut {
 }
 
 const NONE: u32 = u32::MAX;
+
+/// One span in this many has its line noted by the scan (the others' are counted from it).
+pub const LINE_MARK_EVERY: u32 = 16;
 
 /// Records up to this size are scanned with bitmaps (3 bits per byte); larger ones byte-wise.
 const MAX_BITS_RECORD: usize = 64 << 20;
@@ -233,6 +241,10 @@ impl<'b> Collector<'b> {
             self.out.spans.truncate(mark.0);
             self.out.styles.truncate(mark.0);
             self.out.extras.truncate(mark.1);
+            self.out.extra_spans.truncate(mark.1);
+            let first_lost = u32::try_from(mark.0).unwrap_or(NONE);
+            let kept = self.out.line_marks.partition_point(|&(s, _)| s < first_lost);
+            self.out.line_marks.truncate(kept);
             self.out.evals.truncate(mark.2);
             self.out.own_sessions.truncate(own_mark);
             self.out
@@ -469,34 +481,33 @@ impl<'b> Collector<'b> {
         {
             kind = Kind::Tool;
         }
-        let extra = match b.extra {
-            Some(e) => {
-                self.out.extras.push(e);
-                u32::try_from(self.out.extras.len() - 1).unwrap_or(NONE)
-            }
-            None => NONE,
-        };
+        let index = u32::try_from(self.out.spans.len()).unwrap_or(NONE);
+        if let Some(e) = b.extra {
+            self.out.extras.push(e);
+            self.out.extra_spans.push(index);
+            flags |= flag::EXTRA;
+        }
+        if index % LINE_MARK_EVERY == 0 {
+            let line = self.line_at(range.start);
+            self.out.line_marks.push((index, line));
+        }
         let offset = self.unit_start + range.start;
-        let line = self.line_at(range.start);
         let rec = SpanRec {
             loc: SpanRec::new_loc(self.out.file, offset as u64),
             len: u32::try_from(range.len()).unwrap_or(u32::MAX),
-            line,
             span_id,
             parent_id,
             start: b.start,
             end: b.end,
             trace,
             name: b.name,
-            extra,
             kind: kind as u8,
             status: b.status as u8,
             flags,
         };
         if let (s, Some(key)) = (b.session, b.session_key) {
-            let span = u32::try_from(self.out.spans.len()).unwrap_or(NONE);
             self.out.own_sessions.push(OwnSession {
-                span,
+                span: index,
                 session: s,
                 key,
             });

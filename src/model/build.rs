@@ -212,16 +212,8 @@ impl Builder {
         let spans = &index.spans;
         let members = &self.by_trace[trace.spans.start as usize..trace.spans.end as usize];
         let entry = index.meta(t);
-        let has_tokens = |i: u32| {
-            index
-                .extra(&spans[i as usize])
-                .is_some_and(|e| e.has_tokens())
-        };
-        let has_cost = |i: u32| {
-            index
-                .extra(&spans[i as usize])
-                .is_some_and(|e| e.cost().is_some())
-        };
+        let has_tokens = |i: u32| index.extra(i).is_some_and(|e| e.has_tokens());
+        let has_cost = |i: u32| index.extra(i).is_some_and(|e| e.cost().is_some());
         let topmost = |i: u32, test: &dyn Fn(u32) -> bool| {
             let mut p = self.parent[i as usize];
             let mut steps = 0;
@@ -247,7 +239,7 @@ impl Builder {
             if s.status() == crate::kind::Status::Error {
                 trace.errors += 1;
             }
-            if let Some(e) = index.extra(s) {
+            if let Some(e) = index.extra(i) {
                 if e.has_tokens() && topmost(i, &has_tokens) {
                     for (sum, v) in trace.tokens.iter_mut().zip(e.tokens()) {
                         *sum = sum.saturating_add(u32::try_from(v).unwrap_or(u32::MAX));
@@ -278,7 +270,7 @@ impl Builder {
     }
 
     fn user(&self, index: &Index, root: u32, members: &[u32], meta: u32) -> u32 {
-        let user_of = |i: u32| index.extra(&index.spans[i as usize]).map_or(0, |e| e.user);
+        let user_of = |i: u32| index.extra(i).map_or(0, |e| e.user);
         if root != NONE && user_of(root) != 0 {
             return user_of(root);
         }

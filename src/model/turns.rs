@@ -361,7 +361,7 @@ pub fn calls(model: &Model, t: u32) -> Vec<Call> {
         .filter(|&&s| is_call(model, s))
         .map(|&s| {
             let rec = model.span(s);
-            let extra = model.index.extra(rec);
+            let extra = model.index.extra(s);
             Call {
                 span: s,
                 kind: rec.kind(),

@@ -143,7 +143,7 @@ pub fn main(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
 fn call_text(model: &Model, span: u32) -> (String, bool) {
     let rec = model.span(span);
     let mut s = format!("{:<5} {}", rec.kind().label(), one_line(model.name(span)));
-    if let Some(e) = model.index.extra(rec) {
+    if let Some(e) = model.index.extra(span) {
         if e.model != 0 {
             s.push_str(&format!(" · {}", one_line(model.str(e.model))));
         }

@@ -12,6 +12,14 @@ fn scan(text: &str) -> ChunkOut {
     col.out
 }
 
+/// The extra numbers of span `s` of the piece.
+fn extra<'a>(out: &'a ChunkOut, s: &SpanRec) -> &'a Extra {
+    let i = out.spans.iter().position(|r| std::ptr::eq(r, s)).unwrap();
+    let at = out.extra_spans.binary_search(&(i as u32)).unwrap();
+    assert!(s.has(flag::EXTRA));
+    &out.extras[at]
+}
+
 fn only(out: &ChunkOut) -> &SpanRec {
     assert_eq!(out.spans.len(), 1, "problems: {:?}", out.problems);
     &out.spans[0]
@@ -57,7 +65,7 @@ fn phoenix_flat_record() {
         session(&out, s),
         ("sess-42".into(), Some(SessionKey::SessionId))
     );
-    let e = out.extras[s.extra as usize];
+    let e = *extra(&out, s);
     assert_eq!(e.prompt, 12);
     assert_eq!(out.strings.get(e.user), "u-7");
     assert_eq!(style(&out, s), Style::Flat);
@@ -77,9 +85,9 @@ fn nested_first_segment_and_python_repr_metadata() {
         session(&out, s),
         ("conv-9".into(), Some(SessionKey::GenAiConversation))
     );
-    assert_eq!(out.extras[s.extra as usize].prompt, 20);
+    assert_eq!(extra(&out, s).prompt, 20);
     assert_eq!(
-        out.strings.get(out.extras[s.extra as usize].user),
+        out.strings.get(extra(&out, s).user),
         "c7b2c60f"
     );
 }
@@ -98,7 +106,7 @@ fn litellm_metadata_as_json_string_and_flattened() {
     );
     assert_eq!(
         out.strings
-            .get(out.extras[out.spans[0].extra as usize].user),
+            .get(extra(&out, &out.spans[0]).user),
         "dev1"
     );
     assert_eq!(
@@ -123,7 +131,7 @@ fn otlp_line_with_typed_values() {
         session(&out, s),
         ("c1".into(), Some(SessionKey::GenAiConversation))
     );
-    let e = out.extras[s.extra as usize];
+    let e = *extra(&out, s);
     assert_eq!((e.prompt, e.cost), (12, 0.5));
     assert_eq!(out.strings.get(e.user), "u9");
     assert_eq!(style(&out, s), Style::Otlp);
@@ -168,7 +176,7 @@ fn nested_legacy_attributes() {
     );
     let s = only(&out);
     assert_eq!(session(&out, s).0, "sess-42");
-    let e = out.extras[s.extra as usize];
+    let e = *extra(&out, s);
     assert_eq!(e.prompt, 12);
     assert_eq!(out.strings.get(e.model), "gpt-4o-mini");
 }
@@ -186,7 +194,7 @@ fn mlflow_document_session_and_assessments() {
     assert_eq!(out.strings.get(t.meta_session), "sess-42");
     assert_eq!(out.strings.get(t.meta_user), "u-7");
     assert!(t.info.is_some());
-    let e = out.extras[s.extra as usize];
+    let e = *extra(&out, s);
     assert_eq!((e.prompt, e.completion, e.total), (12, 1, 13));
     assert_eq!(out.evals.len(), 1);
     assert_eq!(out.evals[0].trace, s.trace);
@@ -224,7 +232,7 @@ fn numbers_as_strings_and_nan() {
     );
     let s = only(&out);
     assert_eq!(s.start, 1_795_313_493_744_000_000);
-    let e = out.extras[s.extra as usize];
+    let e = *extra(&out, s);
     assert_eq!(
         (e.prompt, e.completion),
         (7, crate::index::record::NO_TOKENS)
@@ -242,7 +250,7 @@ fn invalid_utf8_is_indexed_with_a_warning() {
 }
 
 /// A span as text, with its strings resolved (interned ids differ between collectors).
-fn described(out: &ChunkOut) -> Vec<String> {
+fn described(out: &ChunkOut, src: &str) -> Vec<String> {
     let text = |id: u32| out.strings.get(id).to_owned();
     let mut lines: Vec<String> = out
         .spans
@@ -265,7 +273,8 @@ fn described(out: &ChunkOut) -> Vec<String> {
                 .iter()
                 .find(|o| o.span as usize == i)
                 .map(|o| (text(o.session), o.key));
-            let extra = out.extras.get(s.extra as usize).map(|e| {
+            let at = out.extra_spans.binary_search(&(i as u32)).ok();
+            let extra = at.and_then(|at| out.extras.get(at)).map(|e| {
                 let e = Extra {
                     model: 0,
                     user: 0,
@@ -273,15 +282,14 @@ fn described(out: &ChunkOut) -> Vec<String> {
                 };
                 format!("{e:?}")
             });
-            let (model, user) = out
-                .extras
-                .get(s.extra as usize)
+            let (model, user) = at
+                .and_then(|at| out.extras.get(at))
                 .map_or((String::new(), String::new()), |e| {
                     (text(e.model), text(e.user))
                 });
             format!(
                 "{} {} {} {trace} {} {} {} {} {} {} {own:?} {extra:?} {model} {user} style {}",
-                s.line,
+                1 + src[..s.offset() as usize].matches('\n').count(),
                 id(s.span_id, flag::SPAN_ID_TEXT),
                 id(s.parent_id, flag::PARENT_TEXT),
                 text(s.name),
@@ -336,7 +344,8 @@ fn remembered_keys_read_the_same_as_fresh_ones() {
         }
     }
     assert!(rows.len() > 50, "fixtures not found");
-    let warm = scan(&rows.join("\n"));
+    let joined = rows.join("\n");
+    let warm = scan(&joined);
     let mut cold = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         let mut text = "\n".repeat(i);
@@ -344,12 +353,12 @@ fn remembered_keys_read_the_same_as_fresh_ones() {
         // The blank lines before it only give it its line number.
         let own = format!("{} ", i + 1);
         cold.extend(
-            described(&scan(&text))
+            described(&scan(&text), &text)
                 .into_iter()
                 .filter(|l| l.starts_with(&own)),
         );
     }
-    let mut warm = described(&warm);
+    let mut warm = described(&warm, &joined);
     warm.sort();
     cold.sort();
     let only_warm: Vec<_> = warm.iter().filter(|l| !cold.contains(l)).collect();
