@@ -6,6 +6,8 @@ use crate::format::keys::SessionKey;
 use crate::hash::Map;
 use crate::index::Index;
 use crate::index::record::{OwnSession, SpanRec, flag};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU32, AtomicU64};
 
 /// Builds traces, trees and sessions with the default inference. Never fails: problems
 /// become `Issues`.
@@ -15,21 +17,7 @@ pub fn build(index: Index) -> Model {
 
 /// [`build`], inferring sessions as `options` say.
 pub fn build_with(index: Index, options: infer::Options) -> Model {
-    let mut b = Builder::new(&index);
-    for t in 0..index.traces.len() {
-        b.trace(&index, u32::try_from(t).unwrap_or(NONE));
-    }
-    let Builder {
-        parent,
-        mut by_trace,
-        written,
-        traces,
-        mut issues,
-        ..
-    } = b;
-    by_trace.truncate(written);
-    by_trace.shrink_to_fit();
-    let order = by_trace;
+    let (parent, order, traces, mut issues) = trees(&index);
     let mut model = Model {
         index,
         parent,
@@ -52,69 +40,227 @@ pub fn build_with(index: Index, options: infer::Options) -> Model {
     model
 }
 
-struct Builder {
-    parent: Vec<u32>,
-    traces: Vec<Trace>,
+/// Below this many spans the traces are built on one thread.
+const PARALLEL_SPANS: usize = 1 << 16;
+
+/// Parents, the spans in trace order, and the traces, built on all cores: each worker takes a
+/// run of whole traces (every span it reads or writes belongs to them).
+fn trees(index: &Index) -> (Vec<u32>, Vec<u32>, Vec<Trace>, Issues) {
+    let workers = if index.spans.len() < PARALLEL_SPANS {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    };
+    trees_on(index, workers)
+}
+
+/// [`trees`] on `workers` threads (the result does not depend on how many).
+fn trees_on(index: &Index, workers: usize) -> (Vec<u32>, Vec<u32>, Vec<Trace>, Issues) {
+    let n = index.spans.len();
+    let nt = index.traces.len();
+    let (trace_start, mut by_trace) = group_by_trace(index);
+    let own = own_sessions(index);
+    let parent: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(NONE)).collect();
+    let shared = Shared {
+        index,
+        trace_start: &trace_start,
+        parent: &parent,
+        state: Visits::new(n),
+        own: &own,
+    };
+    let workers = workers.max(1);
+    // Runs of traces with about as many spans each.
+    let mut cuts = vec![0usize];
+    for w in 1..workers {
+        let target = u32::try_from(n * w / workers).unwrap_or(NONE);
+        let t = trace_start.partition_point(|&s| s < target).min(nt);
+        if t > *cuts.last().unwrap_or(&0) {
+            cuts.push(t);
+        }
+    }
+    cuts.push(nt);
+    // Every worker fills its own run of the traces, in place.
+    let mut traces = vec![empty_trace(); nt];
+    let mut slices = Vec::with_capacity(cuts.len());
+    let (mut rest, mut rest_traces): (&mut [u32], &mut [Trace]) = (&mut by_trace, &mut traces);
+    for w in cuts.windows(2) {
+        let len = (trace_start[w[1]] - trace_start[w[0]]) as usize;
+        let (mine, tail) = rest.split_at_mut(len.min(rest.len()));
+        let (my_traces, tail_traces) =
+            rest_traces.split_at_mut((w[1] - w[0]).min(rest_traces.len()));
+        slices.push((w[0], mine, my_traces));
+        rest = tail;
+        rest_traces = tail_traces;
+    }
+    let shared = &shared;
+    let parts: Vec<Built> = if slices.len() == 1 {
+        slices
+            .into_iter()
+            .map(|(first, mine, ts)| Part::build(shared, first, mine, ts))
+            .collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = slices
+                .into_iter()
+                .map(|(first, mine, ts)| scope.spawn(move || Part::build(shared, first, mine, ts)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    // Each part compacted its spans to the front of its own run (re-exports left out): close
+    // the gaps, and turn each part's trace ranges into positions in the whole order.
+    let mut issues = Issues::default();
+    let mut written = 0usize;
+    for (part, run) in parts.into_iter().zip(cuts.windows(2)) {
+        by_trace.copy_within(part.base..part.base + part.written, written);
+        let shift = u32::try_from(written).unwrap_or(NONE);
+        for t in &mut traces[run[0]..run[1]] {
+            t.spans = t.spans.start + shift..t.spans.end + shift;
+        }
+        written += part.written;
+        let Issues {
+            orphans,
+            cycles,
+            duplicates,
+            id_clashes,
+            session_conflicts,
+        } = part.issues;
+        issues.orphans.extend(orphans);
+        issues.cycles.extend(cycles);
+        issues.duplicates.extend(duplicates);
+        issues.id_clashes.extend(id_clashes);
+        issues.session_conflicts.extend(session_conflicts);
+    }
+    by_trace.truncate(written);
+    by_trace.shrink_to_fit();
+    let parent = parent.into_iter().map(AtomicU32::into_inner).collect();
+    (parent, by_trace, traces, issues)
+}
+
+/// The spans of each trace, together (a counting sort of the records): where each trace's
+/// spans start, and the span indices.
+fn group_by_trace(index: &Index) -> (Vec<u32>, Vec<u32>) {
+    let nt = index.traces.len();
+    let mut trace_start = vec![0u32; nt + 1];
+    for s in &index.spans {
+        if let Some(c) = trace_start.get_mut(s.trace as usize + 1) {
+            *c += 1;
+        }
+    }
+    for i in 1..trace_start.len() {
+        trace_start[i] += trace_start[i - 1];
+    }
+    let mut next = trace_start.clone();
+    let mut by_trace = vec![0u32; index.spans.len()];
+    for (i, s) in index.spans.iter().enumerate() {
+        if let Some(slot) = next.get_mut(s.trace as usize) {
+            by_trace[*slot as usize] = u32::try_from(i).unwrap_or(NONE);
+            *slot += 1;
+        }
+    }
+    (trace_start, by_trace)
+}
+
+/// Session ids found on spans, grouped by trace: (trace, own session).
+fn own_sessions(index: &Index) -> Vec<(u32, OwnSession)> {
+    let mut own: Vec<(u32, OwnSession)> = index
+        .own_sessions
+        .iter()
+        .map(|o| (index.spans[o.span as usize].trace, *o))
+        .collect();
+    own.sort_unstable_by_key(|(t, o)| (*t, o.span));
+    own
+}
+
+/// What every worker reads (and the per-span tables they write, each span by one worker).
+struct Shared<'a> {
+    index: &'a Index,
+    trace_start: &'a [u32],
+    /// Per span: its parent's index, `NONE` for roots and orphans.
+    parent: &'a [AtomicU32],
+    /// The cycle search's marks.
+    state: Visits,
+    own: &'a [(u32, OwnSession)],
+}
+
+impl Shared<'_> {
+    fn parent(&self, i: u32) -> u32 {
+        self.parent
+            .get(i as usize)
+            .map_or(NONE, |p| p.load(Relaxed))
+    }
+
+    fn set_parent(&self, i: u32, p: u32) {
+        if let Some(slot) = self.parent.get(i as usize) {
+            slot.store(p, Relaxed);
+        }
+    }
+}
+
+/// What a worker built for its run of traces.
+struct Built {
+    /// Where the run starts in the whole order.
+    base: usize,
+    /// How many of the run's spans were kept (compacted to its front).
+    written: usize,
     issues: Issues,
-    /// Spans of each trace, by trace (a counting sort of the records); compacted in place
-    /// into the model's order (time order within a trace, re-exports left out).
-    by_trace: Vec<u32>,
+}
+
+/// One worker's run of traces.
+struct Part<'a> {
+    /// Where `by_trace` starts in the whole order.
+    base: usize,
+    /// The spans of this run's traces, by trace (a slice of the counting sort); compacted in
+    /// place into the model's order (time order within a trace, re-exports left out).
+    by_trace: &'a mut [u32],
     /// How much of `by_trace` is the finished order.
     written: usize,
-    trace_start: Vec<u32>,
-    /// Session ids found on spans, grouped by trace: (trace, own session).
-    own: Vec<(u32, OwnSession)>,
+    /// This run's traces, by trace index from `first`.
+    traces: &'a mut [Trace],
+    first: usize,
+    issues: Issues,
     own_at: usize,
-    /// Per span: 0 unvisited, 1 on the current parent walk, 2 done (cycle search).
-    state: Visits,
     ids: Vec<(u128, u32)>,
 }
 
-impl Builder {
-    fn new(index: &Index) -> Self {
-        let n = index.spans.len();
-        let nt = index.traces.len();
-        let mut trace_start = vec![0u32; nt + 1];
-        for s in &index.spans {
-            if let Some(c) = trace_start.get_mut(s.trace as usize + 1) {
-                *c += 1;
-            }
-        }
-        for i in 1..trace_start.len() {
-            trace_start[i] += trace_start[i - 1];
-        }
-        let mut next = trace_start.clone();
-        let mut by_trace = vec![0u32; n];
-        for (i, s) in index.spans.iter().enumerate() {
-            if let Some(slot) = next.get_mut(s.trace as usize) {
-                by_trace[*slot as usize] = u32::try_from(i).unwrap_or(NONE);
-                *slot += 1;
-            }
-        }
-        let mut own: Vec<(u32, OwnSession)> = index
-            .own_sessions
-            .iter()
-            .map(|o| (index.spans[o.span as usize].trace, *o))
-            .collect();
-        own.sort_unstable_by_key(|(t, o)| (*t, o.span));
-        Builder {
-            parent: vec![NONE; n],
-            traces: Vec::with_capacity(nt),
-            issues: Issues::default(),
+impl<'a> Part<'a> {
+    fn build(
+        shared: &Shared<'_>,
+        first: usize,
+        by_trace: &'a mut [u32],
+        traces: &'a mut [Trace],
+    ) -> Built {
+        let run = first..first + traces.len();
+        let mut part = Part {
+            base: shared.trace_start.get(first).map_or(0, |&s| s as usize),
             by_trace,
             written: 0,
-            trace_start,
-            own,
-            own_at: 0,
-            state: Visits::new(n),
+            traces,
+            first,
+            issues: Issues::default(),
+            own_at: shared
+                .own
+                .partition_point(|(t, _)| (*t as usize) < first),
             ids: Vec::new(),
+        };
+        for t in run {
+            part.trace(shared, u32::try_from(t).unwrap_or(NONE));
+        }
+        Built {
+            base: part.base,
+            written: part.written,
+            issues: part.issues,
         }
     }
 
-    fn trace(&mut self, index: &Index, t: u32) {
+    fn trace(&mut self, shared: &Shared<'_>, t: u32) {
+        let index = shared.index;
         let spans = &index.spans;
-        let range =
-            self.trace_start[t as usize] as usize..self.trace_start[t as usize + 1] as usize;
+        let range = shared.trace_start[t as usize] as usize - self.base
+            ..shared.trace_start[t as usize + 1] as usize - self.base;
         self.by_trace[range.clone()].sort_unstable_by_key(|&i| {
             let s = &spans[i as usize];
             (s.start, s.loc)
@@ -161,67 +307,66 @@ impl Builder {
             // The first span with that id: the kept copy.
             let at = self.ids.partition_point(|(k, _)| *k < key);
             match self.ids.get(at) {
-                Some(&(k, p)) if k == key && p != i => self.parent[i as usize] = p,
+                Some(&(k, p)) if k == key && p != i => shared.set_parent(i, p),
                 _ => self.issues.orphans.push(i),
             }
         }
-        self.cut_cycles(kept.clone());
+        self.cut_cycles(shared, kept.clone());
         let mut trace = Trace {
+            // Positions in this part's run; made whole-order positions when the parts are joined.
             spans: u32::try_from(first).unwrap_or(NONE)
                 ..u32::try_from(self.written).unwrap_or(NONE),
-            root: NONE,
-            start: 0,
-            end: 0,
-            session: NONE,
-            origin: SessionOrigin::None,
-            inferred_by: None,
-            key: None,
-            user: 0,
-            errors: 0,
-            tokens: [0; 3],
-            cost: None,
-            side: false,
+            ..empty_trace()
         };
-        self.summarize(index, t, &mut trace);
-        self.traces.push(trace);
+        self.summarize(shared, t, kept, &mut trace);
+        if let Some(slot) = self.traces.get_mut(t as usize - self.first) {
+            *slot = trace;
+        }
     }
 
     /// Breaks parent cycles: a span reached again on its own ancestor walk loses its parent.
-    fn cut_cycles(&mut self, kept: std::ops::Range<usize>) {
+    fn cut_cycles(&mut self, shared: &Shared<'_>, kept: std::ops::Range<usize>) {
         let mut path = Vec::new();
         for k in kept {
             let start = self.by_trace[k];
             let mut at = start;
-            while at != NONE && self.state.get(at) == 0 {
-                self.state.set(at, 1);
+            while at != NONE && shared.state.get(at) == 0 {
+                shared.state.set(at, 1);
                 path.push(at);
-                at = self.parent[at as usize];
+                at = shared.parent(at);
             }
-            if at != NONE && self.state.get(at) == 1 {
-                self.parent[at as usize] = NONE;
+            if at != NONE && shared.state.get(at) == 1 {
+                shared.set_parent(at, NONE);
                 self.issues.cycles.push(at);
             }
             for p in path.drain(..) {
-                self.state.set(p, 2);
+                shared.state.set(p, 2);
             }
         }
     }
 
     /// Root, times, errors, tokens, cost, user and session of a trace.
-    fn summarize(&mut self, index: &Index, t: u32, trace: &mut Trace) {
+    fn summarize(
+        &mut self,
+        shared: &Shared<'_>,
+        t: u32,
+        kept: std::ops::Range<usize>,
+        trace: &mut Trace,
+    ) {
+        let index = shared.index;
         let spans = &index.spans;
-        let members = &self.by_trace[trace.spans.start as usize..trace.spans.end as usize];
+        let members = &self.by_trace[kept];
         let entry = index.meta(t);
         let has_tokens = |i: u32| index.extra(i).is_some_and(|e| e.has_tokens());
         let has_cost = |i: u32| index.extra(i).is_some_and(|e| e.cost().is_some());
         let topmost = |i: u32, test: &dyn Fn(u32) -> bool| {
-            let mut p = self.parent[i as usize];
+            let mut p = shared.parent(i);
             let mut steps = 0;
             while p != NONE && steps < members.len() {
                 if test(p) {
                     return false;
                 }
-                p = self.parent[p as usize];
+                p = shared.parent(p);
                 steps += 1;
             }
             true
@@ -229,7 +374,7 @@ impl Builder {
         let mut start = i64::MAX;
         for &i in members {
             let s = &spans[i as usize];
-            if trace.root == NONE && self.parent[i as usize] == NONE {
+            if trace.root == NONE && shared.parent(i) == NONE {
                 trace.root = i;
             }
             if s.start > 0 {
@@ -255,12 +400,12 @@ impl Builder {
             }
         }
         trace.start = if start == i64::MAX { 0 } else { start };
-        trace.user = self.user(index, trace.root, members, entry.user);
+        trace.user = user(index, trace.root, members, entry.user);
         let own_start = self.own_at;
-        while self.own.get(self.own_at).is_some_and(|(ot, _)| *ot == t) {
+        while shared.own.get(self.own_at).is_some_and(|(ot, _)| *ot == t) {
             self.own_at += 1;
         }
-        let own: Vec<OwnSession> = self.own[own_start..self.own_at]
+        let own: Vec<OwnSession> = shared.own[own_start..self.own_at]
             .iter()
             .map(|(_, o)| *o)
             .collect();
@@ -268,18 +413,38 @@ impl Builder {
             self.issues.session_conflicts.push(conflict);
         }
     }
+}
 
-    fn user(&self, index: &Index, root: u32, members: &[u32], meta: u32) -> u32 {
-        let user_of = |i: u32| index.extra(i).map_or(0, |e| e.user);
-        if root != NONE && user_of(root) != 0 {
-            return user_of(root);
-        }
-        members
-            .iter()
-            .map(|&i| user_of(i))
-            .find(|&u| u != 0)
-            .unwrap_or(meta)
+/// A trace with no spans and nothing known yet.
+fn empty_trace() -> Trace {
+    Trace {
+        spans: 0..0,
+        root: NONE,
+        start: 0,
+        end: 0,
+        session: NONE,
+        origin: SessionOrigin::None,
+        inferred_by: None,
+        key: None,
+        user: 0,
+        errors: 0,
+        tokens: [0; 3],
+        cost: None,
+        side: false,
     }
+}
+
+/// The trace's user: the root's, else the first span's that has one, else MLflow's.
+fn user(index: &Index, root: u32, members: &[u32], meta: u32) -> u32 {
+    let user_of = |i: u32| index.extra(i).map_or(0, |e| e.user);
+    if root != NONE && user_of(root) != 0 {
+        return user_of(root);
+    }
+    members
+        .iter()
+        .map(|&i| user_of(i))
+        .find(|&u| u != 0)
+        .unwrap_or(meta)
 }
 
 /// The root's session wins; otherwise the highest-priority key on any span (or the MLflow trace
@@ -330,21 +495,26 @@ fn resolve_session(
 }
 
 /// Two bits per span for the cycle search: 0 unvisited, 1 on the current walk, 2 done.
-struct Visits(Vec<u64>);
+/// Atomic, as neighbouring spans (one word) may belong to traces on different workers.
+struct Visits(Vec<AtomicU64>);
 
 impl Visits {
     fn new(n: usize) -> Visits {
-        Visits(vec![0; n.div_ceil(32)])
+        Visits((0..n.div_ceil(32)).map(|_| AtomicU64::new(0)).collect())
     }
     fn get(&self, i: u32) -> u64 {
         let i = i as usize;
-        self.0.get(i / 32).map_or(2, |w| w >> (i % 32 * 2) & 3)
+        self.0
+            .get(i / 32)
+            .map_or(2, |w| w.load(Relaxed) >> (i % 32 * 2) & 3)
     }
-    fn set(&mut self, i: u32, v: u64) {
+    fn set(&self, i: u32, v: u64) {
         let i = i as usize;
-        if let Some(w) = self.0.get_mut(i / 32) {
+        if let Some(w) = self.0.get(i / 32) {
             let shift = i % 32 * 2;
-            *w = (*w & !(3 << shift)) | (v << shift);
+            // Only this span's two bits change; other workers may change the others.
+            w.fetch_and(!(3 << shift), Relaxed);
+            w.fetch_or(v << shift, Relaxed);
         }
     }
 }
@@ -540,4 +710,90 @@ fn attach_evals(model: &mut Model) {
         }
     }
     model.evals = evals;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::progress::Progress;
+    use crate::source::Source;
+
+    /// A Phoenix-style export of `traces` traces with every tree problem the build handles:
+    /// exact re-exports, two spans sharing an id, orphans, parent cycles, tokens and sessions.
+    fn export(traces: u64) -> String {
+        let mut out = String::new();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for t in 1..=traces {
+            let spans = 1 + rand(12);
+            for k in 0..spans {
+                let id = t << 8 | k;
+                let parent = match rand(40) {
+                    0 => format!("\"{:016x}\"", t << 8 | 0xff), // not in the file
+                    1 if k + 1 < spans => format!("\"{:016x}\"", id + 1), // a cycle with the next
+                    _ if k == 0 => "null".to_owned(),
+                    _ => format!("\"{:016x}\"", t << 8 | rand(k)),
+                };
+                let tokens = if rand(4) == 0 { "12" } else { "null" };
+                let session = match rand(10) {
+                    0 => format!("\"s{}\"", t % 97),
+                    1 => format!("\"s{}\"", rand(5)),
+                    _ => "null".to_owned(),
+                };
+                let row = format!(
+                    r#"{{"name":"n{k}","context.span_id":"{id:016x}","context.trace_id":"{t:032x}","parent_id":{parent},"start_time":{},"end_time":{},"attributes.llm.token_count.prompt":{tokens},"attributes.session.id":{session}}}"#,
+                    1_700_000_000_000 + t * 1000 + rand(500),
+                    1_700_000_000_000 + t * 1000 + 600,
+                );
+                out.push_str(&row);
+                out.push('\n');
+                match rand(30) {
+                    0 => {
+                        out.push_str(&row);
+                        out.push('\n');
+                    }
+                    1 => {
+                        out.push_str(&row.replace("\"name\":\"n", "\"name\":\"clash"));
+                        out.push('\n');
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn traces_built_on_several_threads_match_one_thread() {
+        let text = export(12_000);
+        let src = Source::from_bytes("t.jsonl", text.into_bytes());
+        let index = crate::index::build(vec![src], &Progress::default()).expect("index");
+        assert!(index.spans.len() > 60_000);
+        let one = trees_on(&index, 1);
+        let issues = &one.3;
+        assert!(
+            [
+                issues.orphans.len(),
+                issues.cycles.len(),
+                issues.duplicates.len(),
+                issues.id_clashes.len(),
+                issues.session_conflicts.len()
+            ]
+            .iter()
+            .all(|&n| n > 10),
+            "the export has every kind of problem: {issues:?}"
+        );
+        for workers in [2, 3, 7] {
+            let many = trees_on(&index, workers);
+            assert_eq!(one.0, many.0, "parents on {workers} threads");
+            assert_eq!(one.1, many.1, "order on {workers} threads");
+            assert_eq!(format!("{:?}", one.2), format!("{:?}", many.2), "traces");
+            assert_eq!(format!("{:?}", one.3), format!("{:?}", many.3), "issues");
+        }
+    }
 }
