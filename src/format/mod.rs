@@ -345,13 +345,24 @@ impl<S: Sink> Walker<'_, S> {
             if c.skip_null() {
                 continue;
             }
+            let looked_up = matches!(meaning, Meaning::Unread);
             let meaning = match meaning {
                 Meaning::Unread => self.look_up(c, slot),
                 m => m,
             };
             match meaning {
                 Meaning::Unread | Meaning::Other => c.skip_value()?,
-                Meaning::Attr(want) => self.attr_value_as(c, want)?,
+                Meaning::Attr(Want::Skip) => c.skip_value()?,
+                Meaning::Attr(want) => {
+                    if !looked_up {
+                        // A remembered column: its path, from the key as written.
+                        let raw = c.key().raw;
+                        self.path.clear();
+                        self.path
+                            .extend_from_slice(raw.get(ATTR_PREFIX.len()..).unwrap_or_default());
+                    }
+                    self.attr_value_as(c, want)?;
+                }
                 Meaning::Top(top) => self.top_field(c, top, depth, &mut fields)?,
             }
         }
@@ -368,8 +379,8 @@ impl<S: Sink> Walker<'_, S> {
 
     /// Reads the key the cursor is at (after [`Cursor::key_start`]). For a top-level record,
     /// `slot` is the key's position (`usize::MAX` otherwise): a key known there comes back with
-    /// its meaning, with `self.path` set for an attribute the sink wants; any other key comes
-    /// back `Unread`, and is remembered there.
+    /// its meaning (the caller sets `self.path` only if the value is not null: most are); any
+    /// other key comes back `Unread`, and is remembered there.
     #[inline(always)]
     fn key(&mut self, c: &mut Cursor<'_>, slot: usize) -> Result<Meaning<S::Tag>, JsonError> {
         let Some(known) = self.known.get_mut(slot) else {
@@ -382,14 +393,6 @@ impl<S: Sink> Walker<'_, S> {
             return Ok(Meaning::Unread);
         };
         if c.known_key(&known.raw) {
-            if let Meaning::Attr(want) = known.meaning
-                && !matches!(want, Want::Skip)
-            {
-                let raw = known.raw.as_bytes();
-                self.path.clear();
-                self.path
-                    .extend_from_slice(&raw[1 + ATTR_PREFIX.len()..raw.len() - 2]);
-            }
             return Ok(known.meaning);
         }
         c.read_key()?;
