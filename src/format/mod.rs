@@ -804,7 +804,12 @@ fn time_value(c: &mut Cursor<'_>) -> Result<Option<i64>, JsonError> {
 
 impl<'a> Cursor<'a> {
     /// Reads a scalar, or skips a container and returns `None`.
+    #[inline]
     pub fn scalar_or_skip(&mut self) -> Result<Option<Scalar<'a>>, JsonError> {
+        // Strings first: ids, names and kinds, what this mostly reads.
+        if self.peek_byte() == Some(b'"') {
+            return self.string().map(|s| Some(Scalar::Str(s)));
+        }
         match self.peek_kind()? {
             ValueKind::Object | ValueKind::Array => self.skip_value().map(|()| None),
             _ => self.scalar().map(Some),

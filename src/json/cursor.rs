@@ -346,6 +346,13 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The next byte after any whitespace, without consuming it.
+    #[inline(always)]
+    pub fn peek_byte(&mut self) -> Option<u8> {
+        self.skip_ws();
+        self.buf.get(self.pos).copied()
+    }
+
     /// The kind of the next value (skipping whitespace), without consuming it.
     #[inline]
     pub fn peek_kind(&mut self) -> Result<ValueKind, JsonError> {
