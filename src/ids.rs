@@ -57,12 +57,12 @@ fn hex8(bytes: [u8; 8]) -> Option<u32> {
         (x + ONES * u64::from(0x80 - lo)) & !(x + ONES * u64::from(0x7f - hi)) & HIGH
     };
     let digit = in_range(w, b'0', b'9');
-    let letter = in_range(w | ONES * 0x20, b'a', b'f');
+    let letter = in_range(w | (ONES * 0x20), b'a', b'f');
     if digit | letter != HIGH {
         return None;
     }
     // A letter's low nibble plus 9 is its value (bit 0x40 marks letters).
-    let nib = (w & ONES * 0x0f) + 9 * (w >> 6 & ONES);
+    let nib = (w & (ONES * 0x0f)) + 9 * ((w >> 6) & ONES);
     let pairs = (nib << 4 | nib >> 8) & 0x00ff_00ff_00ff_00ff;
     let quads = (pairs << 8 | pairs >> 16) & 0x0000_ffff_0000_ffff;
     u32::try_from((quads << 16 | quads >> 32) & 0xffff_ffff).ok()
