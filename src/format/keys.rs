@@ -320,7 +320,8 @@ pub fn parse_claude_user_id(s: &str) -> Option<ClaudeIdentity<'_>> {
             .map(|u| Cow::Owned(u.to_owned()));
         return Some(ClaudeIdentity { session, user });
     }
-    let at = s.rfind("_session_")?;
+    // memchr's searchers: `str::rfind` sets up a two-way searcher on every call.
+    let at = memchr::memmem::rfind(s.as_bytes(), b"_session_")?;
     let session = &s[at + "_session_".len()..];
     if session.is_empty()
         || !session
@@ -331,7 +332,7 @@ pub fn parse_claude_user_id(s: &str) -> Option<ClaudeIdentity<'_>> {
     }
     let user = s
         .strip_prefix("user_")
-        .and_then(|r| r.find("_account_").map(|end| &r[..end]))
+        .and_then(|r| memchr::memmem::find(r.as_bytes(), b"_account_").map(|end| &r[..end]))
         .filter(|u| !u.is_empty())
         .map(Cow::Borrowed);
     Some(ClaudeIdentity {

@@ -168,7 +168,9 @@ pub struct Scratch<T> {
 impl<T> Default for Scratch<T> {
     fn default() -> Self {
         Scratch {
-            path: Vec::with_capacity(128),
+            // Nothing allocated until used: the index takes its scratch out and puts it back
+            // around every record, leaving a default in its place meanwhile.
+            path: Vec::new(),
             known: Vec::new(),
             wants: Map::default(),
         }
