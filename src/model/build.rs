@@ -7,7 +7,7 @@ use crate::hash::Map;
 use crate::index::Index;
 use crate::index::record::{OwnSession, SpanRec, flag};
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicU32, AtomicU64};
+use std::sync::atomic::AtomicU32;
 
 /// Builds traces, trees and sessions with the default inference. Never fails: problems
 /// become `Issues`.
@@ -65,7 +65,6 @@ fn trees_on(index: &Index, workers: usize) -> (Vec<u32>, Vec<u32>, Vec<Trace>, I
         index,
         trace_start: &trace_start,
         parent: &parent,
-        state: Visits::new(n),
         own: &own,
     };
     let workers = workers.max(1);
@@ -181,8 +180,6 @@ struct Shared<'a> {
     trace_start: &'a [u32],
     /// Per span: its parent's index, `NONE` for roots and orphans.
     parent: &'a [AtomicU32],
-    /// The cycle search's marks.
-    state: Visits,
     own: &'a [(u32, OwnSession)],
 }
 
@@ -222,6 +219,9 @@ struct Part<'a> {
     traces: &'a mut [Trace],
     first: usize,
     issues: Issues,
+    /// The cycle search's marks (for every span: a quarter of a byte each, so each worker keeps
+    /// its own rather than sharing atomics).
+    state: Visits,
     own_at: usize,
     ids: Vec<(u128, u32)>,
 }
@@ -241,6 +241,7 @@ impl<'a> Part<'a> {
             traces,
             first,
             issues: Issues::default(),
+            state: Visits::new(shared.index.spans.len()),
             own_at: shared
                 .own
                 .partition_point(|(t, _)| (*t as usize) < first),
@@ -330,17 +331,17 @@ impl<'a> Part<'a> {
         for k in kept {
             let start = self.by_trace[k];
             let mut at = start;
-            while at != NONE && shared.state.get(at) == 0 {
-                shared.state.set(at, 1);
+            while at != NONE && self.state.get(at) == 0 {
+                self.state.set(at, 1);
                 path.push(at);
                 at = shared.parent(at);
             }
-            if at != NONE && shared.state.get(at) == 1 {
+            if at != NONE && self.state.get(at) == 1 {
                 shared.set_parent(at, NONE);
                 self.issues.cycles.push(at);
             }
             for p in path.drain(..) {
-                shared.state.set(p, 2);
+                self.state.set(p, 2);
             }
         }
     }
@@ -495,26 +496,21 @@ fn resolve_session(
 }
 
 /// Two bits per span for the cycle search: 0 unvisited, 1 on the current walk, 2 done.
-/// Atomic, as neighbouring spans (one word) may belong to traces on different workers.
-struct Visits(Vec<AtomicU64>);
+struct Visits(Vec<u64>);
 
 impl Visits {
     fn new(n: usize) -> Visits {
-        Visits((0..n.div_ceil(32)).map(|_| AtomicU64::new(0)).collect())
+        Visits(vec![0; n.div_ceil(32)])
     }
     fn get(&self, i: u32) -> u64 {
         let i = i as usize;
-        self.0
-            .get(i / 32)
-            .map_or(2, |w| w.load(Relaxed) >> (i % 32 * 2) & 3)
+        self.0.get(i / 32).map_or(2, |w| w >> (i % 32 * 2) & 3)
     }
-    fn set(&self, i: u32, v: u64) {
+    fn set(&mut self, i: u32, v: u64) {
         let i = i as usize;
-        if let Some(w) = self.0.get(i / 32) {
+        if let Some(w) = self.0.get_mut(i / 32) {
             let shift = i % 32 * 2;
-            // Only this span's two bits change; other workers may change the others.
-            w.fetch_and(!(3 << shift), Relaxed);
-            w.fetch_or(v << shift, Relaxed);
+            *w = (*w & !(3 << shift)) | (v << shift);
         }
     }
 }
