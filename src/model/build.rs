@@ -223,7 +223,10 @@ struct Part<'a> {
     /// its own rather than sharing atomics).
     state: Visits,
     own_at: usize,
-    ids: Vec<(u128, u32)>,
+    /// Scratch: (start, location, span) of the trace's spans, to sort them.
+    times: Vec<(i64, u64, u32)>,
+    /// Scratch: (id, location, span) of the trace's spans, sorted.
+    ids: Vec<(u128, u64, u32)>,
 }
 
 impl<'a> Part<'a> {
@@ -245,6 +248,7 @@ impl<'a> Part<'a> {
             own_at: shared
                 .own
                 .partition_point(|(t, _)| (*t as usize) < first),
+            times: Vec::new(),
             ids: Vec::new(),
         };
         for t in run {
@@ -262,22 +266,26 @@ impl<'a> Part<'a> {
         let spans = &index.spans;
         let range = shared.trace_start[t as usize] as usize - self.base
             ..shared.trace_start[t as usize + 1] as usize - self.base;
-        self.by_trace[range.clone()].sort_unstable_by_key(|&i| {
+        // Sorted by keys copied out of the records (the comparisons stay in this small vector).
+        self.times.clear();
+        self.times.extend(self.by_trace[range.clone()].iter().map(|&i| {
             let s = &spans[i as usize];
-            (s.start, s.loc)
-        });
+            (s.start, s.loc, i)
+        }));
+        self.times.sort_unstable();
+        for (slot, &(_, _, i)) in self.by_trace[range.clone()].iter_mut().zip(&self.times) {
+            *slot = i;
+        }
         // Ids, to find parents and re-exported spans; the copy earliest in the files first.
         self.ids.clear();
-        self.ids.extend(
-            self.by_trace[range.clone()]
-                .iter()
-                .map(|&i| (id_key(&spans[i as usize]), i)),
-        );
-        self.ids
-            .sort_unstable_by_key(|&(k, i)| (k, spans[i as usize].loc));
+        self.ids.extend(self.by_trace[range.clone()].iter().map(|&i| {
+            let s = &spans[i as usize];
+            (id_key(s), s.loc, i)
+        }));
+        self.ids.sort_unstable();
         let mut dup = Vec::new();
         for w in self.ids.windows(2) {
-            let ((ka, a), (kb, b)) = (w[0], w[1]);
+            let ((ka, _, a), (kb, _, b)) = (w[0], w[1]);
             if ka != kb {
                 continue;
             }
@@ -306,9 +314,9 @@ impl<'a> Part<'a> {
             }
             let key = parent_key(s);
             // The first span with that id: the kept copy.
-            let at = self.ids.partition_point(|(k, _)| *k < key);
+            let at = self.ids.partition_point(|(k, _, _)| *k < key);
             match self.ids.get(at) {
-                Some(&(k, p)) if k == key && p != i => shared.set_parent(i, p),
+                Some(&(k, _, p)) if k == key && p != i => shared.set_parent(i, p),
                 _ => self.issues.orphans.push(i),
             }
         }
