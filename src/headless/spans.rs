@@ -27,6 +27,7 @@ struct Line<'a> {
 }
 
 pub fn run(model: &Model, out: &mut impl Write) -> io::Result<()> {
+    let lines = model.index.lines();
     let traces = model
         .sessions
         .iter()
@@ -53,7 +54,7 @@ pub fn run(model: &Model, out: &mut impl Write) -> io::Result<()> {
                 inferred_by: trace.inferred_by,
                 side_request: trace.side,
                 file: model.index.file_name(rec.file()),
-                line: model.index.line(s),
+                line: lines.get(s as usize).copied().unwrap_or(0),
             };
             serde_json::to_writer(&mut *out, &line)?;
             writeln!(out)?;

@@ -114,23 +114,52 @@ impl Index {
     }
 
     /// The 1-based line where span `i` starts: the line noted for the nearest span before it
-    /// in the same piece, plus the newlines between the two.
+    /// in the same piece, plus the newlines between the two. (Every line at once: [`Index::lines`].)
     pub fn line(&self, i: u32) -> u32 {
         let at = self.line_marks.partition_point(|&(s, _)| s <= i);
         let Some(&(marked, line)) = at.checked_sub(1).and_then(|k| self.line_marks.get(k)) else {
             return 0;
         };
-        let (Some(a), Some(b)) = (
-            self.spans.get(marked as usize),
-            self.spans.get(i as usize),
-        ) else {
+        self.line_from(marked, line, i)
+    }
+
+    /// The line of every span, by span index: one pass over each piece's spans, counting the
+    /// newlines from one span to the next (what `sesstui spans` prints for every span).
+    pub fn lines(&self) -> Vec<u32> {
+        let mut out = vec![0u32; self.spans.len()];
+        for (k, &(marked, line)) in self.line_marks.iter().enumerate() {
+            // A piece's first span is marked: the spans up to the next mark are in its piece.
+            let end = self
+                .line_marks
+                .get(k + 1)
+                .map_or(self.spans.len(), |&(s, _)| s as usize);
+            let (mut from, mut at) = (marked, line);
+            for i in marked as usize..end.min(out.len()) {
+                let i = u32::try_from(i).unwrap_or(u32::MAX);
+                at = self.line_from(from, at, i);
+                from = i;
+                if let Some(slot) = out.get_mut(i as usize) {
+                    *slot = at;
+                }
+            }
+        }
+        out
+    }
+
+    /// The line of span `i`, from span `from` (of the same piece) being on line `line`.
+    fn line_from(&self, from: u32, line: u32, i: u32) -> u32 {
+        let (Some(a), Some(b)) = (self.spans.get(from as usize), self.spans.get(i as usize)) else {
             return line;
         };
         let Some(src) = self.sources.get(usize::from(a.file())) else {
             return line;
         };
         let bytes = src.bytes();
-        let offset = |s: &SpanRec| usize::try_from(s.offset()).unwrap_or(usize::MAX).min(bytes.len());
+        let offset = |s: &SpanRec| {
+            usize::try_from(s.offset())
+                .unwrap_or(usize::MAX)
+                .min(bytes.len())
+        };
         let (x, y) = (offset(a), offset(b));
         let newlines = |r: Range<usize>| {
             u32::try_from(memchr::memchr_iter(b'\n', &bytes[r]).count()).unwrap_or(u32::MAX)
@@ -511,7 +540,8 @@ impl Merger {
         }
     }
 
-    /// Adds piece `i`'s output, renumbering its strings, traces and extras.
+    /// Adds piece `i`'s output, renumbering its strings and traces and shifting its span
+    /// indices (in the extras', line marks', own sessions' and fingerprints' tables).
     fn absorb(&mut self, i: usize, mut out: ChunkOut) {
         let names = self.strings.absorb(&out.strings);
         let name = |id: u32| names.get(id as usize).copied().unwrap_or(0);
@@ -559,8 +589,11 @@ impl Merger {
         }));
         // Pieces land in the order they finish, each after the spans already in: span indices
         // (and so these tables) stay ascending.
-        self.extra_spans
-            .extend(out.extra_spans.iter().map(|&s| s.saturating_add(span_base32)));
+        self.extra_spans.extend(
+            out.extra_spans
+                .iter()
+                .map(|&s| s.saturating_add(span_base32)),
+        );
         let marks_base = self.line_marks.len();
         self.line_marks.extend(
             out.line_marks

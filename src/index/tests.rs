@@ -203,3 +203,75 @@ fn single_message_calls_with_side_prompt_words_are_flagged() {
     let flags: Vec<bool> = idx.prints.calls.iter().map(|p| p.maybe_side()).collect();
     assert_eq!(flags, [true, false, false, true]);
 }
+
+/// Every span's line is the line its bytes start on, whatever the shape: JSON Lines pieces,
+/// several files at once, pretty documents with spans nested in spans (recorded before their
+/// parents), and records cut off after some of their spans were read.
+#[test]
+fn every_span_is_on_the_line_its_bytes_start() {
+    let check = |idx: &Index| {
+        let all = idx.lines();
+        assert_eq!(all.len(), idx.spans.len());
+        // The spans in file order, their lines counted from the start of their file.
+        let mut order: Vec<usize> = (0..idx.spans.len()).collect();
+        order.sort_by_key(|&i| (idx.spans[i].file(), idx.spans[i].offset()));
+        let (mut file, mut at, mut line) = (u16::MAX, 0usize, 1usize);
+        for i in order {
+            let s = &idx.spans[i];
+            if s.file() != file {
+                (file, at, line) = (s.file(), 0, 1);
+            }
+            let bytes = idx.sources[usize::from(file)].bytes();
+            line += memchr::memchr_iter(b'\n', &bytes[at..s.offset() as usize]).count();
+            at = s.offset() as usize;
+            assert_eq!(idx.line(i as u32) as usize, line, "span {i}");
+            assert_eq!(all[i] as usize, line, "span {i} (all lines)");
+        }
+    };
+    // The fixtures, all in one index.
+    let mut sources = Vec::new();
+    for dir in [
+        "phoenix",
+        "otlp",
+        "mlflow",
+        "multi",
+        "malformed",
+        "claude_code",
+    ] {
+        for e in std::fs::read_dir(format!("fixtures/{dir}"))
+            .unwrap()
+            .flatten()
+        {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "jsonl" || x == "json")
+                && !p.to_string_lossy().ends_with(".truth.json")
+            {
+                sources.push(Source::open(&p).unwrap());
+            }
+        }
+    }
+    assert!(sources.len() > 5);
+    check(&build(sources, &Progress::default()).unwrap());
+    // OTLP lines of two spans each, every tenth cut off after its first span, over many pieces.
+    let otlp = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"000000000000000000000000000000aa","spanId":"00000000000000a1","name":"a"},{"traceId":"000000000000000000000000000000aa","spanId":"00000000000000a2","name":"b"}]}]}]}"#;
+    let mut text = String::new();
+    for i in 0..60_000 {
+        if i % 10 == 3 {
+            text.push_str(&otlp[..otlp.len() - 60]);
+        } else {
+            text.push_str(otlp);
+        }
+        text.push_str(if i % 7 == 0 { "\n\n" } else { "\n" });
+    }
+    let idx = build_text(&text).unwrap();
+    assert!(
+        idx.files[0].bytes as usize > PIECE_BYTES,
+        "more than one piece"
+    );
+    check(&idx);
+    // A pretty document with spans nested three deep.
+    let nested = "{\n \"spans\": [\n  {\"traceId\": \"000000000000000000000000000000bb\", \"spanId\": \"00000000000000b1\",\n   \"spans\": [\n    {\"traceId\": \"000000000000000000000000000000bb\", \"spanId\": \"00000000000000b2\",\n     \"spans\": [\n      {\"traceId\": \"000000000000000000000000000000bb\", \"spanId\": \"00000000000000b3\"}\n     ]}\n   ]}\n ]\n}\n";
+    let idx = build_text(nested).unwrap();
+    assert_eq!(idx.spans.len(), 3);
+    check(&idx);
+}
