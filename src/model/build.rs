@@ -6,8 +6,8 @@ use crate::format::keys::SessionKey;
 use crate::hash::Map;
 use crate::index::Index;
 use crate::index::record::{OwnSession, SpanRec, flag};
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::AtomicU32;
+use std::sync::atomic::Ordering::Relaxed;
 
 /// Builds traces, trees and sessions with the default inference. Never fails: problems
 /// become `Issues`.
@@ -120,18 +120,7 @@ fn trees_on(index: &Index, workers: usize) -> (Vec<u32>, Vec<u32>, Vec<Trace>, I
             t.spans = t.spans.start + shift..t.spans.end + shift;
         }
         written += part.written;
-        let Issues {
-            orphans,
-            cycles,
-            duplicates,
-            id_clashes,
-            session_conflicts,
-        } = part.issues;
-        issues.orphans.extend(orphans);
-        issues.cycles.extend(cycles);
-        issues.duplicates.extend(duplicates);
-        issues.id_clashes.extend(id_clashes);
-        issues.session_conflicts.extend(session_conflicts);
+        issues.append(part.issues);
     }
     by_trace.truncate(written);
     by_trace.shrink_to_fit();
@@ -219,8 +208,8 @@ struct Part<'a> {
     traces: &'a mut [Trace],
     first: usize,
     issues: Issues,
-    /// The cycle search's marks (for every span: a quarter of a byte each, so each worker keeps
-    /// its own rather than sharing atomics).
+    /// The cycle search's marks, for the span indices this run's traces cover (a quarter of a
+    /// byte each: each worker keeps its own rather than sharing atomics).
     state: Visits,
     own_at: usize,
     /// Scratch: (start, location, span) of the trace's spans, to sort them.
@@ -237,6 +226,7 @@ impl<'a> Part<'a> {
         traces: &'a mut [Trace],
     ) -> Built {
         let run = first..first + traces.len();
+        let state = Visits::over(by_trace_span_range(by_trace));
         let mut part = Part {
             base: shared.trace_start.get(first).map_or(0, |&s| s as usize),
             by_trace,
@@ -244,10 +234,8 @@ impl<'a> Part<'a> {
             traces,
             first,
             issues: Issues::default(),
-            state: Visits::new(shared.index.spans.len()),
-            own_at: shared
-                .own
-                .partition_point(|(t, _)| (*t as usize) < first),
+            state,
+            own_at: shared.own.partition_point(|(t, _)| (*t as usize) < first),
             times: Vec::new(),
             ids: Vec::new(),
         };
@@ -268,20 +256,22 @@ impl<'a> Part<'a> {
             ..shared.trace_start[t as usize + 1] as usize - self.base;
         // Sorted by keys copied out of the records (the comparisons stay in this small vector).
         self.times.clear();
-        self.times.extend(self.by_trace[range.clone()].iter().map(|&i| {
-            let s = &spans[i as usize];
-            (s.start, s.loc, i)
-        }));
+        self.times
+            .extend(self.by_trace[range.clone()].iter().map(|&i| {
+                let s = &spans[i as usize];
+                (s.start, s.loc, i)
+            }));
         self.times.sort_unstable();
         for (slot, &(_, _, i)) in self.by_trace[range.clone()].iter_mut().zip(&self.times) {
             *slot = i;
         }
         // Ids, to find parents and re-exported spans; the copy earliest in the files first.
         self.ids.clear();
-        self.ids.extend(self.by_trace[range.clone()].iter().map(|&i| {
-            let s = &spans[i as usize];
-            (id_key(s), s.loc, i)
-        }));
+        self.ids
+            .extend(self.by_trace[range.clone()].iter().map(|&i| {
+                let s = &spans[i as usize];
+                (id_key(s), s.loc, i)
+            }));
         self.ids.sort_unstable();
         let mut dup = Vec::new();
         for w in self.ids.windows(2) {
@@ -503,20 +493,42 @@ fn resolve_session(
     }
 }
 
-/// Two bits per span for the cycle search: 0 unvisited, 1 on the current walk, 2 done.
-struct Visits(Vec<u64>);
+/// The smallest and one past the largest span index in `spans`.
+fn by_trace_span_range(spans: &[u32]) -> std::ops::Range<u32> {
+    let lo = spans.iter().copied().min().unwrap_or(0);
+    let hi = spans
+        .iter()
+        .copied()
+        .max()
+        .map_or(0, |m| m.saturating_add(1));
+    lo..hi
+}
+
+/// Two bits per span for the cycle search: 0 unvisited, 1 on the current walk, 2 done; for the
+/// spans of a range of indices (others read as done).
+struct Visits {
+    words: Vec<u64>,
+    base: u32,
+}
 
 impl Visits {
-    fn new(n: usize) -> Visits {
-        Visits(vec![0; n.div_ceil(32)])
+    fn over(spans: std::ops::Range<u32>) -> Visits {
+        Visits {
+            words: vec![0; (spans.end.saturating_sub(spans.start) as usize).div_ceil(32)],
+            base: spans.start,
+        }
     }
     fn get(&self, i: u32) -> u64 {
-        let i = i as usize;
-        self.0.get(i / 32).map_or(2, |w| w >> (i % 32 * 2) & 3)
+        let Some(i) = i.checked_sub(self.base).map(|i| i as usize) else {
+            return 2;
+        };
+        self.words.get(i / 32).map_or(2, |w| w >> (i % 32 * 2) & 3)
     }
     fn set(&mut self, i: u32, v: u64) {
-        let i = i as usize;
-        if let Some(w) = self.0.get_mut(i / 32) {
+        let Some(i) = i.checked_sub(self.base).map(|i| i as usize) else {
+            return;
+        };
+        if let Some(w) = self.words.get_mut(i / 32) {
             let shift = i % 32 * 2;
             *w = (*w & !(3 << shift)) | (v << shift);
         }

@@ -223,6 +223,24 @@ pub struct Issues {
     pub session_conflicts: Vec<SessionConflict>,
 }
 
+impl Issues {
+    /// Moves `other`'s issues to the end of these.
+    pub fn append(&mut self, other: Issues) {
+        let Issues {
+            orphans,
+            cycles,
+            duplicates,
+            id_clashes,
+            session_conflicts,
+        } = other;
+        self.orphans.extend(orphans);
+        self.cycles.extend(cycles);
+        self.duplicates.extend(duplicates);
+        self.id_clashes.extend(id_clashes);
+        self.session_conflicts.extend(session_conflicts);
+    }
+}
+
 /// Everything the views read.
 pub struct Model {
     pub index: Index,
