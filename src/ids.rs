@@ -19,29 +19,6 @@ fn all_hex(s: &str) -> bool {
     s.bytes().all(|c| c.is_ascii_hexdigit())
 }
 
-const fn hex_digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Hex digit values; 0xff marks bytes that are not hex digits.
-const HEX: [u8; 256] = {
-    let mut t = [0xffu8; 256];
-    let mut i = 0;
-    while i < 256 {
-        #[allow(clippy::cast_possible_truncation)]
-        if let Some(v) = hex_digit(i as u8) {
-            t[i] = v;
-        }
-        i += 1;
-    }
-    t
-};
-
 /// Eight hex digits (any case) as a number, the first the most significant: word-wide range
 /// checks and nibble packing instead of eight dependent table lookups.
 fn hex8(bytes: [u8; 8]) -> Option<u32> {
@@ -68,41 +45,37 @@ fn hex8(bytes: [u8; 8]) -> Option<u32> {
     u32::try_from((quads << 16 | quads >> 32) & 0xffff_ffff).ok()
 }
 
-fn parse_hex64(b: &[u8]) -> Option<u64> {
-    if let Ok(&[a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7]) =
-        <&[u8; 16]>::try_from(b)
-    {
-        let hi = hex8([a0, a1, a2, a3, a4, a5, a6, a7])?;
-        let lo = hex8([b0, b1, b2, b3, b4, b5, b6, b7])?;
-        return Some(u64::from(hi) << 32 | u64::from(lo));
-    }
-    parse_hex64_bytewise(b)
-}
-
-fn parse_hex64_bytewise(b: &[u8]) -> Option<u64> {
-    let mut v = 0u64;
-    let mut bad = 0u8;
-    for &c in b {
-        let d = HEX[usize::from(c)];
-        bad |= d;
-        v = v << 4 | u64::from(d & 0xf);
-    }
-    (bad & 0xf0 == 0).then_some(v)
-}
-
-fn parse_hex(b: &[u8]) -> Option<u128> {
-    if b.len() > 16 {
-        let (hi, lo) = b.split_at(b.len() - 16);
-        return Some(u128::from(parse_hex64(hi)?) << 64 | u128::from(parse_hex64(lo)?));
-    }
-    parse_hex64(b).map(u128::from)
+/// Sixteen hex digits as a number.
+fn parse_hex64(b: &[u8; 16]) -> Option<u64> {
+    let [
+        a0,
+        a1,
+        a2,
+        a3,
+        a4,
+        a5,
+        a6,
+        a7,
+        b0,
+        b1,
+        b2,
+        b3,
+        b4,
+        b5,
+        b6,
+        b7,
+    ] = *b;
+    let hi = hex8([a0, a1, a2, a3, a4, a5, a6, a7])?;
+    let lo = hex8([b0, b1, b2, b3, b4, b5, b6, b7])?;
+    Some(u64::from(hi) << 32 | u64::from(lo))
 }
 
 /// The common case without allocation: 16 or 32 hex digits.
 pub fn normalize_bytes(raw: &[u8]) -> Option<Option<Id<'static>>> {
+    let half = |b: &[u8]| <&[u8; 16]>::try_from(b).ok().and_then(parse_hex64);
     let v = match raw.len() {
-        16 => Id::Hex64(u64::try_from(parse_hex(raw)?).ok()?),
-        32 => Id::Hex128(parse_hex(raw)?),
+        16 => Id::Hex64(half(raw)?),
+        32 => Id::Hex128(u128::from(half(&raw[..16])?) << 64 | u128::from(half(&raw[16..])?)),
         _ => return None,
     };
     Some(match v {
@@ -170,6 +143,41 @@ pub fn hex128(v: u128) -> String {
 mod tests {
     use super::*;
 
+    const fn hex_digit(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+
+    /// Hex digit values; 0xff marks bytes that are not hex digits.
+    const HEX: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut i = 0;
+        while i < 256 {
+            #[allow(clippy::cast_possible_truncation)]
+            if let Some(v) = hex_digit(i as u8) {
+                t[i] = v;
+            }
+            i += 1;
+        }
+        t
+    };
+
+    /// Sixteen hex digits, one table lookup at a time: the oracle for the word-wide parse.
+    fn parse_hex64_bytewise(b: &[u8]) -> Option<u64> {
+        let mut v = 0u64;
+        let mut bad = 0u8;
+        for &c in b {
+            let d = HEX[usize::from(c)];
+            bad |= d;
+            v = v << 4 | u64::from(d & 0xf);
+        }
+        (bad & 0xf0 == 0).then_some(v)
+    }
+
     #[test]
     fn word_wide_hex_agrees_with_the_table() {
         let mut x = 0x2545_f491_4f6c_dd1du64;
@@ -181,14 +189,21 @@ mod tests {
                 x ^= x >> 7;
                 x ^= x << 17;
                 // Mostly valid digits, so that whole valid ids come up often.
-                let pick = if round % 2 == 0 { 22 } else { alphabet.len() as u64 };
+                let pick = if round % 2 == 0 {
+                    22
+                } else {
+                    alphabet.len() as u64
+                };
                 *c = alphabet[(x % pick) as usize];
             }
             assert_eq!(parse_hex64(&b), parse_hex64_bytewise(&b), "{b:?}");
         }
         assert_eq!(parse_hex64(b"00000000000000aF"), Some(0xaf));
         assert_eq!(parse_hex64(b"FFFFFFFFFFFFFFFF"), Some(u64::MAX));
-        assert_eq!(parse_hex64(b"0123456789abcdef"), Some(0x0123_4567_89ab_cdef));
+        assert_eq!(
+            parse_hex64(b"0123456789abcdef"),
+            Some(0x0123_4567_89ab_cdef)
+        );
         assert_eq!(parse_hex64(b"0123456789abcdeg"), None);
     }
 
