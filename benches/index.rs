@@ -155,13 +155,15 @@ fn child_index(path: &Path) {
     if std::env::var_os("SESSTUI_BENCH_SIZES").is_some() {
         let mb = |n: usize, sz: usize| (n * sz) as f64 / 1e6;
         eprintln!(
-            "spans {:.1}MB (cap {:.1}) extras {:.1}MB traces {:.1}MB strings {} own {} problems {}",
+            "spans {:.1}MB (cap {:.1}) extras {:.1}MB (+{:.1}MB span table) line marks {:.1}MB traces {:.1}MB strings {} own {} problems {}",
             mb(index.spans.len(), std::mem::size_of_val(&index.spans[0])),
             mb(
                 index.spans.capacity(),
                 std::mem::size_of_val(&index.spans[0])
             ),
             mb(index.extras.capacity(), 24),
+            mb(index.extra_spans.capacity(), 4),
+            mb(index.line_marks.capacity(), 8),
             mb(
                 index.traces.capacity(),
                 std::mem::size_of_val(&index.traces[0])

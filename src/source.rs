@@ -1,6 +1,7 @@
 //! The bytes of an input file: memory-mapped, or read into memory for stdin and empty files.
 //!
-//! This is the only module allowed `unsafe`, for `Mmap::map`.
+//! `Mmap::map` is one of the crate's two `unsafe` calls (the other runs the AVX2 bitmap code
+//! after checking the CPU has it, in `json/bits.rs`).
 
 use crate::error::Error;
 use memmap2::Mmap;

@@ -320,8 +320,12 @@ pub fn parse_claude_user_id(s: &str) -> Option<ClaudeIdentity<'_>> {
             .map(|u| Cow::Owned(u.to_owned()));
         return Some(ClaudeIdentity { session, user });
     }
-    // memchr's searchers: `str::rfind` sets up a two-way searcher on every call.
-    let at = memchr::memmem::rfind(s.as_bytes(), b"_session_")?;
+    // Searchers built once (`str::rfind` sets one up on every call).
+    static SESSION: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new(b"_session_"));
+    static ACCOUNT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"_account_"));
+    let at = SESSION.rfind(s.as_bytes())?;
     let session = &s[at + "_session_".len()..];
     if session.is_empty()
         || !session
@@ -332,7 +336,7 @@ pub fn parse_claude_user_id(s: &str) -> Option<ClaudeIdentity<'_>> {
     }
     let user = s
         .strip_prefix("user_")
-        .and_then(|r| memchr::memmem::find(r.as_bytes(), b"_account_").map(|end| &r[..end]))
+        .and_then(|r| ACCOUNT.find(r.as_bytes()).map(|end| &r[..end]))
         .filter(|u| !u.is_empty())
         .map(Cow::Borrowed);
     Some(ClaudeIdentity {

@@ -354,6 +354,7 @@ impl<S: Sink> Walker<'_, S> {
             };
             match meaning {
                 Meaning::Unread | Meaning::Other => c.skip_value()?,
+                // Before the path is set: a skipped column needs none.
                 Meaning::Attr(Want::Skip) => c.skip_value()?,
                 Meaning::Attr(want) => {
                     if !looked_up {

@@ -1,4 +1,5 @@
-//! Structural bitmaps of a record, one bit per byte, computed 16 bytes at a time with SSE2.
+//! Structural bitmaps of a record, one bit per byte, computed 32 bytes at a time with AVX2 where
+//! the CPU has it (checked at run time), else 16 at a time with SSE2.
 //!
 //! With unescaped quotes and out-of-string brackets as bitmaps, finding the end of a string or
 //! of a nested value is a bit scan instead of a byte loop: this is what lets the index keep up
@@ -102,11 +103,8 @@ mod avx2 {
     #[target_feature(enable = "pclmulqdq")]
     #[inline]
     pub(super) fn prefix_xor(x: u64) -> u64 {
-        let product = _mm_clmulepi64_si128(
-            _mm_set_epi64x(0, x.cast_signed()),
-            _mm_set_epi64x(0, -1),
-            0,
-        );
+        let product =
+            _mm_clmulepi64_si128(_mm_set_epi64x(0, x.cast_signed()), _mm_set_epi64x(0, -1), 0);
         _mm_cvtsi128_si64(product).cast_unsigned()
     }
     use safe_arch::load_unaligned_m128i;
@@ -204,7 +202,9 @@ impl Bits {
         prefix_xor: impl Fn(u64) -> u64,
     ) {
         let words = buf.len().div_ceil(64);
-        // Every word is written below: no need to clear them first.
+        // Every word is written below: resized, not cleared. (`truncate` changes nothing after
+        // `resize`, but with it the compiler drops checks in the loop: 1.35M fewer instructions
+        // on 20,000 records, measured with callgrind.)
         for v in [&mut self.quotes, &mut self.brackets] {
             v.resize(words, 0);
             v.truncate(words);
@@ -299,7 +299,10 @@ mod tests {
         // The portable classification gives the same bitmaps as the one `compute` chose.
         let mut portable = Bits::default();
         portable.compute_with(buf, classify_block, prefix_xor);
-        assert_eq!((&b.quotes, &b.brackets), (&portable.quotes, &portable.brackets));
+        assert_eq!(
+            (&b.quotes, &b.brackets),
+            (&portable.quotes, &portable.brackets)
+        );
         assert_eq!(b.non_ascii, portable.non_ascii);
         let mut q = vec![];
         let mut at = 0;
