@@ -179,7 +179,8 @@ fn every_span_has_its_true_session_and_normalised_ids() {
                 let bytes: Vec<u8> = (0..8)
                     .map(|k| u8::from_str_radix(&id[2 * k..2 * k + 2], 16).expect("hex"))
                     .collect();
-                let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes);
+                let b64 =
+                    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes);
                 assert!(
                     on_line.to_ascii_lowercase().contains(id) || on_line.contains(&b64),
                     "{file}:{n} does not hold span {id}"

@@ -243,7 +243,10 @@ impl<'b> Collector<'b> {
             self.out.extras.truncate(mark.1);
             self.out.extra_spans.truncate(mark.1);
             let first_lost = u32::try_from(mark.0).unwrap_or(NONE);
-            let kept = self.out.line_marks.partition_point(|&(s, _)| s < first_lost);
+            let kept = self
+                .out
+                .line_marks
+                .partition_point(|&(s, _)| s < first_lost);
             self.out.line_marks.truncate(kept);
             self.out.evals.truncate(mark.2);
             self.out.own_sessions.truncate(own_mark);

@@ -86,10 +86,7 @@ fn nested_first_segment_and_python_repr_metadata() {
         ("conv-9".into(), Some(SessionKey::GenAiConversation))
     );
     assert_eq!(extra(&out, s).prompt, 20);
-    assert_eq!(
-        out.strings.get(extra(&out, s).user),
-        "c7b2c60f"
-    );
+    assert_eq!(out.strings.get(extra(&out, s).user), "c7b2c60f");
 }
 
 #[test]
@@ -104,11 +101,7 @@ fn litellm_metadata_as_json_string_and_flattened() {
         session(&out, &out.spans[0]),
         ("s-json".into(), Some(SessionKey::LiteLlmRequester))
     );
-    assert_eq!(
-        out.strings
-            .get(extra(&out, &out.spans[0]).user),
-        "dev1"
-    );
+    assert_eq!(out.strings.get(extra(&out, &out.spans[0]).user), "dev1");
     assert_eq!(
         session(&out, &out.spans[1]),
         ("s-legacy".into(), Some(SessionKey::LiteLlmEndUser))
