@@ -360,13 +360,8 @@ impl Messages {
                 c.object_start()?;
                 let mut first = true;
                 while c.next_key(&mut first)? {
-                    let decoded;
-                    let key: &[u8] = if c.key_escaped() {
-                        decoded = c.key().decode();
-                        decoded.as_bytes()
-                    } else {
-                        c.key().raw
-                    };
+                    let key = c.key().bytes();
+                    let key: &[u8] = &key;
                     let next = match at {
                         At::Top if src.list.is_some() => {
                             (Some(key) == src.list).then_some(At::List)

@@ -406,15 +406,9 @@ impl<S: Sink> Walker<'_, S> {
     /// What the key the cursor is on means; sets `self.path` for an attribute column, and
     /// remembers the meaning in `slot` (when it is a position with a key remembered).
     fn look_up(&mut self, c: &Cursor<'_>, slot: usize) -> Meaning<S::Tag> {
-        let key = c.key();
         // Keys are matched as written; one with escapes is decoded first (rare).
-        let decoded;
-        let k: &[u8] = if c.key_escaped() {
-            decoded = key.decode();
-            decoded.as_bytes()
-        } else {
-            key.raw
-        };
+        let k = c.key().bytes();
+        let k: &[u8] = &k;
         let meaning = if let Some(rest) = k.strip_prefix(ATTR_PREFIX) {
             self.path.clear();
             self.path.extend_from_slice(rest);
@@ -775,11 +769,7 @@ fn remember_key<T>(c: &Cursor<'_>, known: &mut Known<T>) {
 }
 
 fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {
-    if key.escaped() {
-        path.extend_from_slice(key.decode().as_bytes());
-    } else {
-        path.extend_from_slice(key.raw);
-    }
+    path.extend_from_slice(&key.bytes());
 }
 
 fn status_scalar(v: Scalar<'_>) -> Option<Status> {

@@ -323,14 +323,8 @@ impl Recorder {
             let base = self.path.len();
             let mut first = true;
             while c.next_key(&mut first)? {
-                let key = c.key();
-                let decoded;
-                let key: &[u8] = if key.escaped() {
-                    decoded = key.decode();
-                    decoded.as_bytes()
-                } else {
-                    key.raw
-                };
+                let key = c.key().bytes();
+                let key: &[u8] = &key;
                 let last = last_segment(key);
                 if structural(last)
                     || last.len() < key.len() && key.split(|&b| b == b'.').any(structural)

@@ -27,6 +27,16 @@ impl<'a> RawStr<'a> {
         memchr::memchr(b'\\', self.raw).is_some()
     }
 
+    /// The string's bytes with escapes decoded: borrowed, exactly as written, when it holds no
+    /// escape (invalid UTF-8 is kept, not replaced: keys are matched as written).
+    pub fn bytes(&self) -> Cow<'a, [u8]> {
+        if self.escaped() {
+            Cow::Owned(unescape(self.raw).into_bytes())
+        } else {
+            Cow::Borrowed(self.raw)
+        }
+    }
+
     /// Decodes escapes and invalid UTF-8 (replaced by U+FFFD); borrows when nothing changes.
     pub fn decode(&self) -> Cow<'a, str> {
         if !self.escaped() {
@@ -141,5 +151,13 @@ mod tests {
         let r = RawStr::plain(b"abc");
         assert!(matches!(r.decode(), Cow::Borrowed("abc")));
         assert!(r.eq_str("abc"));
+    }
+
+    #[test]
+    fn bytes_borrow_as_written_and_decode_escapes() {
+        let r = RawStr::plain(b"ab\xff");
+        assert!(matches!(r.bytes(), Cow::Borrowed(b) if b == b"ab\xff"));
+        let r = RawStr::plain(br"session.i\u0064");
+        assert_eq!(&*r.bytes(), b"session.id");
     }
 }
