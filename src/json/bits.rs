@@ -18,6 +18,7 @@ pub struct Bits {
 
 /// One 64-byte block classified: a bit per byte for quotes, backslashes and brackets, and the
 /// bytes OR-ed together (bit 7 set when any is ≥ 0x80).
+#[derive(Default)]
 struct Block {
     quotes: u64,
     backslashes: u64,
@@ -40,12 +41,7 @@ fn classify_block(block: &[u8; 64]) -> Block {
             splat(b'}'),
             splat(0x20),
         );
-        let mut out = Block {
-            quotes: 0,
-            backslashes: 0,
-            brackets: 0,
-            high: 0,
-        };
+        let mut out = Block::default();
         let mut any = zeroed_m128i();
         for (k, chunk) in block.chunks_exact(16).enumerate() {
             let Ok(chunk) = <&[u8; 16]>::try_from(chunk) else {
@@ -69,12 +65,7 @@ fn classify_block(block: &[u8; 64]) -> Block {
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let mut out = Block {
-            quotes: 0,
-            backslashes: 0,
-            brackets: 0,
-            high: 0,
-        };
+        let mut out = Block::default();
         for (i, &c) in block.iter().enumerate() {
             let bit = 1u64 << i;
             match c {
@@ -97,6 +88,7 @@ mod avx2 {
         __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm256_cmpeq_epi8,
         _mm256_movemask_epi8, _mm256_or_si256, _mm256_set_m128i, _mm256_set1_epi8,
     };
+    use safe_arch::load_unaligned_m128i;
 
     /// Bit `i` set when an odd number of bits at or below `i` are set: a carry-less multiply
     /// by all ones, one instruction for the portable version's six shifts and xors.
@@ -107,7 +99,6 @@ mod avx2 {
             _mm_clmulepi64_si128(_mm_set_epi64x(0, x.cast_signed()), _mm_set_epi64x(0, -1), 0);
         _mm_cvtsi128_si64(product).cast_unsigned()
     }
-    use safe_arch::load_unaligned_m128i;
 
     #[target_feature(enable = "avx2")]
     fn load(b: &[u8; 64], at: usize) -> Option<__m256i> {
@@ -130,12 +121,7 @@ mod avx2 {
             splat(b'}'),
             splat(0x20),
         );
-        let mut out = Block {
-            quotes: 0,
-            backslashes: 0,
-            brackets: 0,
-            high: 0,
-        };
+        let mut out = Block::default();
         let mut high = 0u32;
         for k in 0..2 {
             let Some(v) = load(block, 32 * k) else {
