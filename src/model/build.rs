@@ -518,19 +518,18 @@ impl Visits {
             base: spans.start,
         }
     }
+    /// Span `i`'s word and the shift of its two bits, if it is in the range.
+    fn at(&self, i: u32) -> Option<(usize, usize)> {
+        let i = i.checked_sub(self.base)? as usize;
+        (i / 32 < self.words.len()).then_some((i / 32, i % 32 * 2))
+    }
     fn get(&self, i: u32) -> u64 {
-        let Some(i) = i.checked_sub(self.base).map(|i| i as usize) else {
-            return 2;
-        };
-        self.words.get(i / 32).map_or(2, |w| w >> (i % 32 * 2) & 3)
+        self.at(i)
+            .map_or(2, |(w, shift)| self.words[w] >> shift & 3)
     }
     fn set(&mut self, i: u32, v: u64) {
-        let Some(i) = i.checked_sub(self.base).map(|i| i as usize) else {
-            return;
-        };
-        if let Some(w) = self.words.get_mut(i / 32) {
-            let shift = i % 32 * 2;
-            *w = (*w & !(3 << shift)) | (v << shift);
+        if let Some((w, shift)) = self.at(i) {
+            self.words[w] = (self.words[w] & !(3 << shift)) | (v << shift);
         }
     }
 }
