@@ -22,6 +22,8 @@ pub mod model;
 pub mod sanitize;
 pub mod search;
 pub mod source;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod time;
 pub mod transcript;
 pub mod tui;

@@ -329,17 +329,12 @@ mod tests {
 
     #[test]
     fn matches_a_byte_at_a_time_scan() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::testing::XorShift(0x2545_f491_4f6c_dd1d);
         let alphabet = b"\"\\{}[]ab :,\xc3";
         for len in [0, 1, 15, 16, 63, 64, 65, 127, 128, 200, 1000] {
             for _ in 0..300 {
                 let buf: Vec<u8> = (0..len)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        alphabet[(x % alphabet.len() as u64) as usize]
-                    })
+                    .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
                     .collect();
                 assert_eq!(
                     positions(&buf),

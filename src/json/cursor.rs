@@ -805,11 +805,9 @@ mod tests {
 
     #[test]
     fn word_search_matches_naive_search() {
-        let mut x = 0x1234_5678_9abc_def1u64;
+        let mut rng = crate::testing::XorShift(0x1234_5678_9abc_def1);
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             let alphabet = [b'"', b'\\', 0, 1, b'!', b'#', 0x22 ^ 0x80, b'a'];
             let bytes: Vec<u8> = (0..8)
                 .map(|i| alphabet[(x >> (i * 3)) as usize % 8])
@@ -875,11 +873,9 @@ mod tests {
 
     #[test]
     fn eight_digits_at_once() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::testing::XorShift(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             let mut word: [u8; 8] = x.to_le_bytes().map(|b| b'0' + b % 10);
             let naive = word.iter().fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'));
             assert_eq!(eight_digits(word), Some(naive), "{word:?}");

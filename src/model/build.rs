@@ -737,13 +737,8 @@ mod tests {
     /// exact re-exports, two spans sharing an id, orphans, parent cycles, tokens and sessions.
     fn export(traces: u64) -> String {
         let mut out = String::new();
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rand = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rng = crate::testing::XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut rand = |n: u64| rng.below(n);
         for t in 1..=traces {
             let spans = 1 + rand(12);
             for k in 0..spans {
