@@ -336,8 +336,11 @@ impl<S: Sink> Walker<'_, S> {
             annotation: false,
         };
         let remember = depth == 0 && S::WANT_BY_PATH;
-        let mut first = true;
-        let mut ordinal = 0;
+        let (mut ordinal, mut first) = if remember {
+            self.known_columns(c, depth, &mut fields)?
+        } else {
+            (0, true)
+        };
         while c.key_start(&mut first)? {
             let slot = if remember { ordinal } else { usize::MAX };
             ordinal += 1;
@@ -347,27 +350,7 @@ impl<S: Sink> Walker<'_, S> {
             if c.skip_null() {
                 continue;
             }
-            let looked_up = matches!(meaning, Meaning::Unread);
-            let meaning = match meaning {
-                Meaning::Unread => self.look_up(c, slot),
-                m => m,
-            };
-            match meaning {
-                Meaning::Unread | Meaning::Other => c.skip_value()?,
-                // Before the path is set: a skipped column needs none.
-                Meaning::Attr(Want::Skip) => c.skip_value()?,
-                Meaning::Attr(want) => {
-                    if !looked_up {
-                        // A remembered column: its path, from the key as written.
-                        let raw = c.key().raw;
-                        self.path.clear();
-                        self.path
-                            .extend_from_slice(raw.get(ATTR_PREFIX.len()..).unwrap_or_default());
-                    }
-                    self.attr_value_as(c, want)?;
-                }
-                Meaning::Top(top) => self.top_field(c, top, depth, &mut fields)?,
-            }
+            self.column(c, slot, meaning, depth, &mut fields)?;
         }
         let mut style = fields.style;
         if fields.annotation
@@ -378,6 +361,78 @@ impl<S: Sink> Walker<'_, S> {
         }
         self.sink.close(start..c.pos(), style);
         Ok(())
+    }
+
+    /// The columns of a top-level record that sit where the last record had them, as dataframe
+    /// exports write every row: each key is compared as written and a null skipped in place,
+    /// with no whitespace expected anywhere. Stops at the first column it cannot take this way
+    /// (the general loop in [`Walker::object`] goes on from there) and returns how many it took
+    /// and whether the cursor is at a key (else before the comma or `}` after the last value).
+    #[inline(always)]
+    fn known_columns(
+        &mut self,
+        c: &mut Cursor<'_>,
+        depth: usize,
+        fields: &mut Fields,
+    ) -> Result<(usize, bool), JsonError> {
+        let buf = c.buf();
+        let mut slot = 0;
+        loop {
+            let Some(known) = self.known.get(slot) else {
+                return Ok((slot, true));
+            };
+            let meaning = known.meaning;
+            if !c.known_key(&known.raw) {
+                return Ok((slot, true));
+            }
+            slot += 1;
+            let at = c.pos();
+            if buf.get(at..at + 4) == Some(b"null") {
+                c.set_pos(at + 4);
+            } else {
+                self.column(c, slot - 1, meaning, depth, fields)?;
+            }
+            // On to the next key only when one follows the comma at once: anything else (the
+            // end, whitespace, a stray comma) is the general loop's to read or reject.
+            let at = c.pos();
+            if buf.get(at..at + 2) != Some(b",\"") {
+                return Ok((slot, false));
+            }
+            c.set_pos(at + 1);
+        }
+    }
+
+    /// The value of a record's column, its key read (`meaning` as [`Walker::key`] gave it).
+    #[inline(always)]
+    fn column(
+        &mut self,
+        c: &mut Cursor<'_>,
+        slot: usize,
+        meaning: Meaning<S::Tag>,
+        depth: usize,
+        fields: &mut Fields,
+    ) -> Result<(), JsonError> {
+        let looked_up = matches!(meaning, Meaning::Unread);
+        let meaning = match meaning {
+            Meaning::Unread => self.look_up(c, slot),
+            m => m,
+        };
+        match meaning {
+            Meaning::Unread | Meaning::Other => c.skip_value(),
+            // Before the path is set: a skipped column needs none.
+            Meaning::Attr(Want::Skip) => c.skip_value(),
+            Meaning::Attr(want) => {
+                if !looked_up {
+                    // A remembered column: its path, from the key as written.
+                    let raw = c.key().raw;
+                    self.path.clear();
+                    self.path
+                        .extend_from_slice(raw.get(ATTR_PREFIX.len()..).unwrap_or_default());
+                }
+                self.attr_value_as(c, want)
+            }
+            Meaning::Top(top) => self.top_field(c, top, depth, fields),
+        }
     }
 
     /// Reads the key the cursor is at (after [`Cursor::key_start`]). For a top-level record,

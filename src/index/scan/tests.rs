@@ -318,6 +318,15 @@ fn remembered_keys_read_the_same_as_fresh_ones() {
         r#"{"name":"h","context.span_id":"00000000000000a8","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":"s7""attributes.llm.model_name":"m7"}"#,
         r#"{"name":"i","context.span_id":"00000000000000a9","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":"s8","attributes.llm.model_name":"m8","attributes.user.id"}"#,
         r#"{"name":"j","context.span_id":"00000000000000aa","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":"s9","attributes.llm.model_name":"m9","attributes.user.id":"u9"}"#,
+        // Broken where the fast path for rows like the last one reads: after a null, a comma
+        // with no key, whitespace, a doubled comma, a cut-off null, a word that starts as null.
+        r#"{"name":"k","context.span_id":"00000000000000ab","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":null,"attributes.llm.model_name":"mk","attributes.user.id":null,}"#,
+        r#"{"name":"l","context.span_id":"00000000000000ac","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":null, "attributes.llm.model_name":"ml","attributes.user.id":"ul"}"#,
+        r#"{"name":"m","context.span_id":"00000000000000ad","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":null,,"attributes.llm.model_name":"mm","attributes.user.id":"um"}"#,
+        r#"{"name":"n","context.span_id":"00000000000000ae","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":nul"#,
+        r#"{"name":"o","context.span_id":"00000000000000af","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":nullx,"attributes.llm.model_name":"mo","attributes.user.id":"uo"}"#,
+        r#"{"name":"p","context.span_id":"00000000000000b0","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":null,"attributes.llm.model_name":"mp","attributes.user.id":"up"} "#,
+        r#"{"name":"q","context.span_id":"00000000000000b1","context.trace_id":"000000000000000000000000000000a1","attributes.session.id":"s10","attributes.llm.model_name":"mq","attributes.user.id":"uq"}"#,
     ]
     .into_iter()
     .map(str::to_owned)
