@@ -11,13 +11,19 @@ use std::collections::HashMap;
 pub struct Interner {
     map: HashMap<Box<[u8]>, u32, crate::hash::Build>,
     list: Vec<Box<str>>,
+    /// Strings [`Interner::intern_recent`] found lately, by a cheap hash of their bytes.
+    recent: [u32; RECENT],
 }
+
+/// Slots in [`Interner::recent`] (a power of two).
+const RECENT: usize = 64;
 
 impl Default for Interner {
     fn default() -> Self {
         let mut i = Interner {
             map: HashMap::default(),
             list: Vec::new(),
+            recent: [0; RECENT],
         };
         i.intern("");
         i
@@ -46,6 +52,22 @@ impl Interner {
         self.intern(&raw.decode())
     }
 
+    /// [`Interner::intern_raw`] for strings that repeat from record to record (span names):
+    /// one seen lately is recognised by comparing its bytes, without hashing it whole.
+    #[inline]
+    pub fn intern_recent(&mut self, raw: RawStr<'_>) -> u32 {
+        let slot = recent_slot(raw.raw);
+        let id = self.recent[slot];
+        // Stored strings are decoded: one with an escape never matches here (and is decoded
+        // by `intern_raw`).
+        if self.get(id).as_bytes() == raw.raw {
+            return id;
+        }
+        let id = self.intern_raw(raw);
+        self.recent[slot] = id;
+        id
+    }
+
     pub fn get(&self, id: u32) -> &str {
         self.list.get(id as usize).map_or("", |s| s)
     }
@@ -68,6 +90,25 @@ impl Interner {
     }
 }
 
+/// The slot in [`Interner::recent`] for `b`: a mix of its length and its first and last eight
+/// bytes (any bytes will do: a slot only says where to compare).
+fn recent_slot(b: &[u8]) -> usize {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let n = b.len();
+    let word = |at: usize| {
+        b.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let (head, tail) = if n >= 8 {
+        (word(0), word(n - 8))
+    } else {
+        (b.first().map_or(0, |&c| u64::from(c)), 0)
+    };
+    let mix = (head ^ tail.rotate_left(29) ^ n as u64).wrapping_mul(K);
+    (mix >> (64 - RECENT.trailing_zeros())) as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +122,28 @@ mod tests {
         assert_eq!(i.get(fresh), "fresh");
         assert_eq!(i.intern("fresh"), fresh);
         assert_eq!(i.lookup("fresh"), Some(fresh));
+    }
+
+    /// Whatever the recent slots hold (collisions, escapes, the empty string), the id is the
+    /// one `intern` gives.
+    #[test]
+    fn recent_strings_intern_like_any() {
+        let mut i = Interner::default();
+        let mut rng = crate::testing::XorShift(7);
+        let words: Vec<String> = (0..300)
+            .map(|k| match k % 5 {
+                0 => String::new(),
+                1 => format!("w{}", rng.below(50)),
+                2 => format!("Claude_Code_Tool_{}", rng.below(40)),
+                3 => format!("a\\\"{}", rng.below(3)),
+                _ => "x".repeat(rng.below(20) as usize),
+            })
+            .collect();
+        for w in &words {
+            let raw = RawStr::plain(w.as_bytes());
+            let got = i.intern_recent(raw);
+            assert_eq!(i.get(got), raw.decode(), "{w}");
+            assert_eq!(got, i.intern(&raw.decode()), "{w}");
+        }
     }
 }

@@ -318,9 +318,8 @@ impl<'b> Collector<'b> {
 
     /// A span or parent id: (value, is_text).
     fn span_id(&mut self, raw: RawStr<'_>) -> Option<(u64, bool)> {
-        if !raw.escaped()
-            && let Some(fast) = ids::normalize_bytes(raw.raw)
-        {
+        // Hex digits as written hold no escape: no need to look for one first.
+        if let Some(fast) = ids::normalize_bytes(raw.raw) {
             return match fast? {
                 Id::Hex64(v) => Some((v, false)),
                 _ => self.span_id_slow(raw),
@@ -604,22 +603,18 @@ impl Sink for Collector<'_> {
                     b.span_id = id;
                 }
             }
-            Field::TraceId(raw) if raw.raw.len() == 32 && !raw.escaped() => {
-                let key = match ids::normalize_bytes(raw.raw) {
-                    Some(Some(Id::Hex128(v))) => Some(TraceKey::hex(v)),
-                    _ => self.trace_key(&raw.decode()),
+            Field::TraceId(raw) => {
+                // 32 hex digits as written (no escape in them): the common case, no decoding.
+                let (key, mlflow) = match ids::normalize_bytes(raw.raw) {
+                    Some(Some(Id::Hex128(v))) => (Some(TraceKey::hex(v)), false),
+                    _ => {
+                        let text = raw.decode();
+                        (self.trace_key(&text), ids::is_mlflow_trace_id(&text))
+                    }
                 };
                 if let Some(b) = self.top() {
                     b.trace = key;
-                    b.trace_is_mlflow = false;
-                }
-            }
-            Field::TraceId(raw) => {
-                let text = raw.decode();
-                let key = self.trace_key(&text);
-                if let Some(b) = self.top() {
-                    b.trace = key;
-                    b.trace_is_mlflow = ids::is_mlflow_trace_id(&text);
+                    b.trace_is_mlflow = mlflow;
                 }
             }
             Field::ParentId(raw) => {
@@ -629,7 +624,7 @@ impl Sink for Collector<'_> {
                 }
             }
             Field::Name(raw) => {
-                let id = self.out.strings.intern_raw(raw);
+                let id = self.out.strings.intern_recent(raw);
                 if let Some(b) = self.top() {
                     b.name = id;
                 }
