@@ -19,12 +19,12 @@ fn all_hex(s: &str) -> bool {
     s.bytes().all(|c| c.is_ascii_hexdigit())
 }
 
-/// Eight hex digits (any case) as a number, the first the most significant: word-wide range
-/// checks and nibble packing instead of eight dependent table lookups.
-fn hex8(bytes: [u8; 8]) -> Option<u32> {
+/// Eight hex digits (any case), read as a little-endian word, as a number (the first digit the
+/// most significant): word-wide range checks and nibble packing instead of eight dependent
+/// table lookups.
+fn hex8(w: u64) -> Option<u32> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let w = u64::from_le_bytes(bytes);
     if w & HIGH != 0 {
         return None;
     }
@@ -47,26 +47,11 @@ fn hex8(bytes: [u8; 8]) -> Option<u32> {
 
 /// Sixteen hex digits as a number.
 fn parse_hex64(b: &[u8; 16]) -> Option<u64> {
-    let [
-        a0,
-        a1,
-        a2,
-        a3,
-        a4,
-        a5,
-        a6,
-        a7,
-        b0,
-        b1,
-        b2,
-        b3,
-        b4,
-        b5,
-        b6,
-        b7,
-    ] = *b;
-    let hi = hex8([a0, a1, a2, a3, a4, a5, a6, a7])?;
-    let lo = hex8([b0, b1, b2, b3, b4, b5, b6, b7])?;
+    // Two little-endian words: the first digit in the low byte, as `hex8` wants.
+    let (first, second) = b.split_at(8);
+    let word = |h: &[u8]| <[u8; 8]>::try_from(h).ok().map(u64::from_le_bytes);
+    let hi = hex8(word(first)?)?;
+    let lo = hex8(word(second)?)?;
     Some(u64::from(hi) << 32 | u64::from(lo))
 }
 
