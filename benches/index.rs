@@ -155,7 +155,7 @@ fn child_index(path: &Path) {
     if std::env::var_os("SESSTUI_BENCH_SIZES").is_some() {
         let mb = |n: usize, sz: usize| (n * sz) as f64 / 1e6;
         eprintln!(
-            "spans {:.1}MB (cap {:.1}) extras {:.1}MB (+{:.1}MB span table) line marks {:.1}MB traces {:.1}MB strings {} own {} problems {}",
+            "spans {:.1}MB (cap {:.1}) extras {:.1}MB (+{:.1}MB span table) line marks {:.1}MB traces {:.1}MB prints {:.1}MB (+{:.1}MB message hashes) strings {} own {} problems {}",
             mb(index.spans.len(), std::mem::size_of_val(&index.spans[0])),
             mb(
                 index.spans.capacity(),
@@ -168,6 +168,8 @@ fn child_index(path: &Path) {
                 index.traces.capacity(),
                 std::mem::size_of_val(&index.traces[0])
             ),
+            mb(index.prints.calls.capacity(), 24),
+            mb(index.prints.messages.capacity(), 8),
             index.strings.len(),
             index.own_sessions.len(),
             index.problems.len()

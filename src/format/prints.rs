@@ -69,13 +69,39 @@ impl Prints {
             .unwrap_or(&[])
     }
 
-    /// Drops the calls of spans from `span` on (a record that turned out malformed).
-    pub fn truncate_spans(&mut self, span: u32) {
-        let keep = self.calls.partition_point(|p| p.span < span);
-        if let Some(p) = self.calls.get(keep) {
-            self.messages.truncate(p.at as usize);
+    /// Where the table ends now, to go back to with [`Prints::truncate`].
+    pub fn mark(&self) -> (usize, usize) {
+        (self.calls.len(), self.messages.len())
+    }
+
+    /// Drops what was added since `mark` (a record that turned out malformed).
+    pub fn truncate(&mut self, mark: (usize, usize)) {
+        self.calls.truncate(mark.0);
+        self.messages.truncate(mark.1);
+    }
+
+    /// Stores a call's message hashes; returns where they start. The calls of one conversation
+    /// each carry the history so far, so one call's hashes are often the start of a recent
+    /// call's, or the other way round: then they share them (in a file written newest first,
+    /// only each conversation's longest history is stored).
+    fn store(&mut self, hashes: &[u64]) -> u32 {
+        for p in self.calls.iter().rev().take(SHARE_WITH) {
+            let (at, len) = (p.at as usize, p.len as usize);
+            let Some(theirs) = self.messages.get(at..at.saturating_add(len)) else {
+                continue;
+            };
+            if theirs.starts_with(hashes) {
+                return p.at;
+            }
+            // Theirs ends the table: extended by the messages after it.
+            if at + len == self.messages.len() && hashes.starts_with(theirs) {
+                self.messages.extend_from_slice(&hashes[len..]);
+                return p.at;
+            }
         }
-        self.calls.truncate(keep);
+        let at = u32::try_from(self.messages.len()).unwrap_or(u32::MAX);
+        self.messages.extend_from_slice(hashes);
+        at
     }
 
     /// Appends another table's calls, their spans shifted by `span_base`.
@@ -89,6 +115,9 @@ impl Prints {
         self.messages.append(&mut other.messages);
     }
 }
+
+/// How many of the latest calls a new call's hashes may share with (conversations interleave).
+const SHARE_WITH: usize = 4;
 
 /// Words every known side prompt holds (see `model::infer::side`).
 const SIDE_SIGNS: [&str; 3] = ["quota", "title for the following", "conversation topic"];
@@ -126,6 +155,8 @@ pub struct Recorder {
     /// The key path of a part, and a value with its `cache_control` cut out.
     path: Vec<u8>,
     scratch: Vec<u8>,
+    /// The message hashes of the call being stored.
+    hashes: Vec<u64>,
 }
 
 impl Recorder {
@@ -183,12 +214,13 @@ impl Recorder {
         if self.msgs.is_empty() {
             return;
         }
-        let at = u32::try_from(out.messages.len()).unwrap_or(u32::MAX);
-        out.messages.extend(
+        self.hashes.clear();
+        self.hashes.extend(
             self.msgs
                 .iter()
                 .map(|m| message_hash(m.sum, u64::from(m.parts), m.role)),
         );
+        let at = out.store(&self.hashes);
         let first_turn = self
             .msgs
             .iter()
@@ -468,6 +500,86 @@ mod tests {
             ),
             "[{'text': 'a'}, {'text': 'b'}]"
         );
+    }
+
+    /// However histories share storage, each call reads back exactly its own hashes, and a
+    /// rollback to a mark leaves the table as it was.
+    #[test]
+    fn shared_histories_read_back_as_stored() {
+        let mut rng = crate::testing::XorShift(0x9e37_79b9);
+        let mut prints = Prints::default();
+        let mut want: Vec<Vec<u64>> = Vec::new();
+        let mut conversations: Vec<Vec<u64>> = vec![Vec::new(); 3];
+        for span in 0..2000u32 {
+            let c = &mut conversations[rng.below(3) as usize];
+            // Grow the conversation, or go back to an earlier point of it, or start afresh.
+            match rng.below(6) {
+                0 => c.clear(),
+                1 if c.len() > 2 => c.truncate(rng.below(c.len() as u64) as usize + 1),
+                _ => {}
+            }
+            c.extend((0..=rng.below(3)).map(|_| rng.below(5)));
+            let hashes = if rng.below(4) == 0 {
+                // A different history that starts like it.
+                let mut h = c.clone();
+                h.push(100 + rng.below(5));
+                h
+            } else {
+                c.clone()
+            };
+            let mark = prints.mark();
+            let at = prints.store(&hashes);
+            prints.calls.push(Print {
+                span,
+                at,
+                len: hashes.len() as u32,
+                first_turn: 0,
+                conversational: 1,
+                flags: 0,
+            });
+            if rng.below(10) == 0 {
+                let before = prints.messages[..mark.1].to_vec();
+                prints.truncate(mark);
+                assert_eq!(prints.messages, before);
+                continue;
+            }
+            want.push(hashes);
+        }
+        assert_eq!(prints.calls.len(), want.len());
+        for (p, w) in prints.calls.iter().zip(&want) {
+            assert_eq!(prints.messages(p), &w[..]);
+        }
+    }
+
+    /// One conversation's calls, written newest first (as Phoenix does) or oldest first: its
+    /// longest history is stored once.
+    #[test]
+    fn a_conversation_stores_its_longest_history_once() {
+        let history: Vec<u64> = (1..=40).collect();
+        let calls: Vec<&[u64]> = (1..=20).map(|turn| &history[..2 * turn]).collect();
+        for newest_first in [true, false] {
+            let mut prints = Prints::default();
+            let order: Vec<&[u64]> = if newest_first {
+                calls.iter().rev().copied().collect()
+            } else {
+                calls.clone()
+            };
+            for (span, hashes) in order.iter().enumerate() {
+                let at = prints.store(hashes);
+                prints.calls.push(Print {
+                    span: span as u32,
+                    at,
+                    len: hashes.len() as u32,
+                    first_turn: 0,
+                    conversational: 1,
+                    flags: 0,
+                });
+            }
+            assert_eq!(prints.messages, history, "newest first: {newest_first}");
+            for (p, hashes) in prints.calls.iter().zip(&order) {
+                assert_eq!(prints.messages(p), *hashes);
+            }
+        }
     }
 
     #[test]

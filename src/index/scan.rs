@@ -190,6 +190,7 @@ impl<'b> Collector<'b> {
             self.out.evals.len(),
         );
         let own_mark = self.out.own_sessions.len();
+        let prints_mark = self.out.prints.mark();
         self.unit_start = range.start;
         self.unit_line = line;
         self.line_mark = (0, line);
@@ -250,9 +251,7 @@ impl<'b> Collector<'b> {
             self.out.line_marks.truncate(kept);
             self.out.evals.truncate(mark.2);
             self.out.own_sessions.truncate(own_mark);
-            self.out
-                .prints
-                .truncate_spans(u32::try_from(mark.0).unwrap_or(NONE));
+            self.out.prints.truncate(prints_mark);
             let at_line = match walked.err().and_then(|e| e.position()) {
                 Some(at) => self.line_at(at),
                 None => line,
