@@ -5,6 +5,7 @@ use super::{Model, Report, SessionOrigin};
 use crate::format::history::mix;
 use crate::hash::Map;
 use crate::model::InferredBy;
+use crate::model::Trace;
 use std::hash::Hasher;
 
 /// Runs of traces, in time order, cut wherever nothing happened for more than `gap`.
@@ -27,20 +28,29 @@ fn runs(model: &Model, traces: &mut [u32], gap: i64) -> Vec<std::ops::Range<usiz
     out
 }
 
-/// Groups the traces still without a session per user (all user-less traces together), split
-/// at idle gaps; each run becomes a time-inferred session.
-pub(super) fn group(model: &mut Model, gap: i64, report: &mut Report) {
-    let mut by_user: Map<u32, Vec<u32>> = Map::default();
+/// The traces with spans that `key` gives a key, grouped by it (keys ascending, traces in
+/// index order).
+fn traces_by(model: &Model, key: impl Fn(&Trace) -> Option<u32>) -> Vec<(u32, Vec<u32>)> {
+    let mut groups: Map<u32, Vec<u32>> = Map::default();
     for (t, tr) in model.traces.iter().enumerate() {
-        if tr.origin == SessionOrigin::None && !tr.spans.is_empty() {
-            by_user
-                .entry(tr.user)
+        if let Some(k) = key(tr).filter(|_| !tr.spans.is_empty()) {
+            groups
+                .entry(k)
                 .or_default()
                 .push(u32::try_from(t).unwrap_or(u32::MAX));
         }
     }
-    let mut users: Vec<(u32, Vec<u32>)> = by_user.into_iter().collect();
-    users.sort_unstable_by_key(|(u, _)| *u);
+    let mut groups: Vec<(u32, Vec<u32>)> = groups.into_iter().collect();
+    groups.sort_unstable_by_key(|(k, _)| *k);
+    groups
+}
+
+/// Groups the traces still without a session per user (all user-less traces together), split
+/// at idle gaps; each run becomes a time-inferred session.
+pub(super) fn group(model: &mut Model, gap: i64, report: &mut Report) {
+    let users = traces_by(model, |tr| {
+        (tr.origin == SessionOrigin::None).then_some(tr.user)
+    });
     for (user, mut traces) in users {
         for run in runs(model, &mut traces, gap) {
             let first = traces[run.start];
@@ -63,17 +73,9 @@ pub(super) fn group(model: &mut Model, gap: i64, report: &mut Report) {
 
 /// Cuts every session at idle gaps: the parts of session `s` become `s#1`, `s#2`, ….
 pub(super) fn split_idle(model: &mut Model, gap: i64, report: &mut Report) {
-    let mut by_session: Map<u32, Vec<u32>> = Map::default();
-    for (t, tr) in model.traces.iter().enumerate() {
-        if tr.origin != SessionOrigin::None && !tr.spans.is_empty() {
-            by_session
-                .entry(tr.session)
-                .or_default()
-                .push(u32::try_from(t).unwrap_or(u32::MAX));
-        }
-    }
-    let mut sessions: Vec<(u32, Vec<u32>)> = by_session.into_iter().collect();
-    sessions.sort_unstable_by_key(|(s, _)| *s);
+    let sessions = traces_by(model, |tr| {
+        (tr.origin != SessionOrigin::None).then_some(tr.session)
+    });
     for (session, mut traces) in sessions {
         let parts = runs(model, &mut traces, gap);
         if parts.len() < 2 {
