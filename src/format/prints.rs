@@ -74,6 +74,11 @@ impl Prints {
         (self.calls.len(), self.messages.len())
     }
 
+    /// Forgets every call (keeping the memory).
+    pub fn clear(&mut self) {
+        self.truncate((0, 0));
+    }
+
     /// Drops what was added since `mark` (a record that turned out malformed).
     pub fn truncate(&mut self, mark: (usize, usize)) {
         self.calls.truncate(mark.0);

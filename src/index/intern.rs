@@ -84,6 +84,14 @@ impl Interner {
         self.list.len() <= 1
     }
 
+    /// Forgets every string but the empty one (keeping the memory of its tables).
+    pub fn clear(&mut self) {
+        self.map.clear();
+        self.list.clear();
+        self.recent = [0; RECENT];
+        self.intern("");
+    }
+
     /// Adds all of `other`'s strings; returns the map from its ids to ours.
     pub fn absorb(&mut self, other: &Interner) -> Vec<u32> {
         other.list.iter().map(|s| self.intern(s)).collect()

@@ -62,6 +62,9 @@ pub struct Index {
     pub strings: Interner,
     /// Trace ids, by trace index.
     pub traces: Vec<TraceKey>,
+    /// How many spans each trace has, by trace index (counted as the pieces are merged, while
+    /// their records are at hand).
+    pub trace_spans: Vec<u32>,
     /// MLflow trace-level facts, for the traces that have them.
     pub trace_meta: Map<u32, TraceMeta>,
     pub evals: Vec<EvalRec>,
@@ -319,19 +322,22 @@ fn scan_pieces(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
+                // One collector per worker, for all its pieces (see `Collector::begin`).
+                let mut col = Collector::new(&[], 0);
+                col.fingerprints = fingerprints;
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(piece) = pieces.get(i) else { break };
                     if progress.is_cancelled() {
                         break;
                     }
-                    let src = sources[usize::from(piece.file)].bytes();
-                    let out = match piece.mode {
-                        Mode::Lines => scan_lines(src, piece, progress, fingerprints),
-                        Mode::Document => scan_document(src, piece, progress, fingerprints),
-                    };
+                    col.begin(sources[usize::from(piece.file)].bytes(), piece.file);
+                    match piece.mode {
+                        Mode::Lines => scan_lines(&mut col, piece, progress),
+                        Mode::Document => scan_document(&mut col, piece, progress),
+                    }
                     if let Ok(mut m) = merger.lock() {
-                        m.absorb(i, out);
+                        m.absorb(i, &mut col.out);
                     }
                 }
             });
@@ -392,13 +398,13 @@ fn note_bom(col: &mut Collector<'_>, src: &[u8], piece: &Piece) {
 /// a limit; a smaller one reserves memory that is not used (peak memory per span is a target).
 const BYTES_PER_SPAN_GUESS: usize = 900;
 
-fn scan_lines(src: &[u8], piece: &Piece, progress: &Progress, fingerprints: bool) -> ChunkOut {
-    let mut col = Collector::new(src, piece.file);
-    col.fingerprints = fingerprints;
+/// Scans a piece of JSON Lines into `col.out`.
+fn scan_lines(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
+    let src = col.src();
     let guess = piece.range.len() / BYTES_PER_SPAN_GUESS;
     col.out.spans.reserve(guess);
     col.out.styles.reserve(guess);
-    note_bom(&mut col, src, piece);
+    note_bom(col, src, piece);
     let mut ticker = Ticker::new(progress);
     let mut line = 0u32;
     for r in lines::LineIter::new(src, piece.range.clone()) {
@@ -422,13 +428,12 @@ fn scan_lines(src: &[u8], piece: &Piece, progress: &Progress, fingerprints: bool
     }
     ticker.flush();
     col.out.lines = line;
-    col.out
 }
 
-fn scan_document(src: &[u8], piece: &Piece, progress: &Progress, fingerprints: bool) -> ChunkOut {
-    let mut col = Collector::new(src, piece.file);
-    col.fingerprints = fingerprints;
-    note_bom(&mut col, src, piece);
+/// Scans a file of JSON documents into `col.out`.
+fn scan_document(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
+    let src = col.src();
+    note_bom(col, src, piece);
     let mut ticker = Ticker::new(progress);
     let end = piece.range.end;
     let mut c = crate::json::Cursor::new(&src[..end]);
@@ -477,7 +482,6 @@ fn scan_document(src: &[u8], piece: &Piece, progress: &Progress, fingerprints: b
     col.out.lines =
         u32::try_from(memchr::memchr_iter(b'\n', &src[piece.range.clone()]).count() + tail)
             .unwrap_or(u32::MAX);
-    col.out
 }
 
 /// The next line after `at` that starts with `{` or `[`: where a new document may begin.
@@ -511,6 +515,7 @@ struct Merger {
     strings: Interner,
     trace_map: Map<TraceKey, u32>,
     traces: Vec<TraceKey>,
+    trace_spans: Vec<u32>,
     trace_meta: Map<u32, TraceMeta>,
     evals: Vec<EvalRec>,
     problems: Vec<Problem>,
@@ -530,6 +535,7 @@ impl Merger {
             strings: Interner::default(),
             trace_map: Map::default(),
             traces: Vec::new(),
+            trace_spans: Vec::new(),
             trace_meta: Map::default(),
             evals: Vec::new(),
             problems: Vec::new(),
@@ -541,8 +547,9 @@ impl Merger {
     }
 
     /// Adds piece `i`'s output, renumbering its strings and traces and shifting its span
-    /// indices (in the extras', line marks', own sessions' and fingerprints' tables).
-    fn absorb(&mut self, i: usize, mut out: ChunkOut) {
+    /// indices (in the extras', line marks', own sessions' and fingerprints' tables). Takes what
+    /// it keeps out of `out` (which the worker clears and refills).
+    fn absorb(&mut self, i: usize, out: &mut ChunkOut) {
         let names = self.strings.absorb(&out.strings);
         let name = |id: u32| names.get(id as usize).copied().unwrap_or(0);
         let trace_ids: Vec<u32> = out
@@ -576,8 +583,13 @@ impl Merger {
             .collect();
         let span_base = self.spans.len();
         let span_base32 = u32::try_from(span_base).unwrap_or(u32::MAX);
+        self.trace_spans.resize(self.traces.len(), 0);
+        let trace_spans = &mut self.trace_spans;
         self.spans.extend(out.spans.drain(..).map(|mut s| {
             s.trace = trace_ids.get(s.trace as usize).copied().unwrap_or(0);
+            if let Some(n) = trace_spans.get_mut(s.trace as usize) {
+                *n += 1;
+            }
             s.name = name(s.name);
             if s.has(flag::SPAN_ID_TEXT) {
                 s.span_id = u64::from(name(u32::try_from(s.span_id).unwrap_or(0)));
@@ -679,6 +691,7 @@ impl Merger {
             line_marks: self.line_marks,
             strings: self.strings,
             traces: self.traces,
+            trace_spans: self.trace_spans,
             trace_meta: self.trace_meta,
             evals: self.evals,
             problems: self.problems,

@@ -92,6 +92,26 @@ pub struct ChunkOut {
     pub records: u64,
 }
 
+impl ChunkOut {
+    /// Empties it, keeping the memory (for the worker's next piece).
+    fn clear(&mut self) {
+        self.spans.clear();
+        self.extras.clear();
+        self.extra_spans.clear();
+        self.line_marks.clear();
+        self.strings.clear();
+        self.trace_map.clear();
+        self.traces.clear();
+        self.evals.clear();
+        self.problems.clear();
+        self.own_sessions.clear();
+        self.styles.clear();
+        self.prints.clear();
+        self.lines = 0;
+        self.records = 0;
+    }
+}
+
 const NONE: u32 = u32::MAX;
 
 /// One span in this many has its line noted by the scan (the others' are counted from it).
@@ -176,6 +196,21 @@ impl<'b> Collector<'b> {
             messages: Recorder::default(),
             fingerprints: true,
         }
+    }
+
+    /// The bytes being scanned.
+    pub fn src(&self) -> &'b [u8] {
+        self.src
+    }
+
+    /// Starts on another piece (of file `file`, held in `src`): what the last piece yielded
+    /// must have been taken. Its buffers, and what the walker learned of the records' shape,
+    /// are kept (a worker's pieces are alike, and memory already touched costs no page faults).
+    pub fn begin(&mut self, src: &'b [u8], file: u16) {
+        self.src = src;
+        self.out.clear();
+        self.out.file = file;
+        self.last_trace = None;
     }
 
     /// Indexes one record (a line, or a whole document); returns the spans it yielded.

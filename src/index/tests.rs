@@ -41,6 +41,51 @@ fn lines_are_numbered_across_pieces() {
     assert_eq!(lines, want);
 }
 
+/// A worker scans many pieces with one collector: each piece's spans keep their own trace,
+/// name and line, and the per-trace counts add up, whatever the worker saw before.
+#[test]
+fn pieces_scanned_one_after_another_keep_their_traces_apart() {
+    let mut text = String::new();
+    let mut want = Vec::new();
+    let pad = "x".repeat(200);
+    for i in 0..80_000u32 {
+        // Runs of 7 spans per trace, traces reused far apart (in other pieces), names and
+        // text trace ids (interned per piece) changing with them.
+        let t = (i / 7) % 5_000;
+        let trace = if t % 3 == 0 {
+            format!("text-{t}")
+        } else {
+            format!("{t:032x}")
+        };
+        text.push_str(&format!(
+            r#"{{"context.span_id":"{:016x}","context.trace_id":"{trace}","name":"n{}","parent_id":null,"attributes.input.value":"{pad}"}}"#,
+            i + 1,
+            t % 11
+        ));
+        text.push('\n');
+        want.push((i + 1, trace, format!("n{}", t % 11)));
+    }
+    let idx = build_text(&text).unwrap();
+    assert!(
+        idx.files[0].bytes as usize > 2 * PIECE_BYTES,
+        "several pieces"
+    );
+    assert_eq!(idx.spans.len(), want.len());
+    let lines = idx.lines();
+    let mut counts = vec![0u32; idx.traces.len()];
+    for (i, s) in idx.spans.iter().enumerate() {
+        let line = lines[i];
+        let (id, trace, name) = &want[line as usize - 1];
+        assert_eq!(idx.span_id_of(s), format!("{id:016x}"), "line {line}");
+        assert_eq!(&idx.trace_id_text(s.trace), trace, "line {line}");
+        assert_eq!(idx.strings.get(s.name), name, "line {line}");
+        counts[s.trace as usize] += 1;
+    }
+    assert_eq!(idx.traces.len(), 5_000);
+    assert_eq!(idx.trace_spans, counts);
+    assert!(counts.iter().all(|&n| n > 7), "traces recur across pieces");
+}
+
 #[test]
 fn bom_crlf_blank_and_truncated_last_line() {
     let text = format!("\u{feff}{SPAN}\r\n\r\n{SPAN}\r\n{}", &SPAN[..40]);

@@ -132,14 +132,12 @@ fn trees_on(index: &Index, workers: usize) -> (Vec<u32>, Vec<u32>, Vec<Trace>, I
 /// spans start, and the span indices.
 fn group_by_trace(index: &Index) -> (Vec<u32>, Vec<u32>) {
     let nt = index.traces.len();
-    let mut trace_start = vec![0u32; nt + 1];
-    for s in &index.spans {
-        if let Some(c) = trace_start.get_mut(s.trace as usize + 1) {
-            *c += 1;
-        }
-    }
-    for i in 1..trace_start.len() {
-        trace_start[i] += trace_start[i - 1];
+    let mut trace_start = Vec::with_capacity(nt + 1);
+    trace_start.push(0u32);
+    let mut at = 0u32;
+    for t in 0..nt {
+        at = at.saturating_add(index.trace_spans.get(t).copied().unwrap_or(0));
+        trace_start.push(at);
     }
     let mut next = trace_start.clone();
     let mut by_trace = vec![0u32; index.spans.len()];

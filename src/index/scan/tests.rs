@@ -370,3 +370,39 @@ fn remembered_keys_read_the_same_as_fresh_ones() {
         "read differently with remembered keys: {only_warm:#?}\nfresh: {only_cold:#?}"
     );
 }
+
+/// A collector reused for another piece starts that piece afresh: its first span's trace is
+/// the piece's first trace even when the last piece ended on the same trace id, and nothing of
+/// the last piece is left in the output.
+#[test]
+fn a_collector_begun_again_starts_the_piece_afresh() {
+    let a = r#"{"context.span_id":"00000000000000a1","context.trace_id":"000000000000000000000000000000aa","name":"x"}
+{"context.span_id":"00000000000000b1","context.trace_id":"000000000000000000000000000000bb","name":"y"}
+"#;
+    let b = r#"{"context.span_id":"00000000000000b2","context.trace_id":"000000000000000000000000000000bb","name":"z"}
+"#;
+    let mut col = Collector::new(&[], 0);
+    for (file, text) in [(3, a), (4, b)] {
+        col.begin(text.as_bytes(), file);
+        let mut line = 0;
+        for r in crate::index::lines::LineIter::new(text.as_bytes(), 0..text.len()) {
+            line += 1;
+            col.record(r, line, false);
+        }
+        let out = &col.out;
+        assert_eq!(out.file, file);
+        assert_eq!(out.spans.len(), text.lines().count());
+        assert_eq!(out.traces.len(), out.spans.len());
+        for (s, line) in out.spans.iter().zip(text.lines()) {
+            let key = out.traces[s.trace as usize].key;
+            let id = &line[line.find("trace_id\":\"").unwrap() + 11..][..32];
+            assert_eq!(key, TraceKey::hex(u128::from_str_radix(id, 16).unwrap()));
+            assert_eq!(s.file(), file);
+        }
+        assert_eq!(
+            out.strings.len(),
+            1 + out.spans.len(),
+            "the piece's names only"
+        );
+    }
+}
