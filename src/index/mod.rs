@@ -316,7 +316,8 @@ fn scan_pieces(
     fingerprints: bool,
 ) -> Merger {
     let next = AtomicUsize::new(0);
-    let merger = Mutex::new(Merger::new(pieces.len()));
+    let total: usize = pieces.iter().map(|p| p.range.len()).sum();
+    let merger = Mutex::new(Merger::new(pieces.len(), total));
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let workers = workers.min(pieces.len()).max(1);
     std::thread::scope(|scope| {
@@ -337,7 +338,7 @@ fn scan_pieces(
                         Mode::Document => scan_document(&mut col, piece, progress),
                     }
                     if let Ok(mut m) = merger.lock() {
-                        m.absorb(i, &mut col.out);
+                        m.absorb(i, piece.range.len(), &mut col.out);
                     }
                 }
             });
@@ -523,11 +524,14 @@ struct Merger {
     prints: Prints,
     styles: Vec<[u64; 8]>,
     landed: Vec<Landed>,
+    /// Bytes in all the pieces.
+    bytes: usize,
 }
 
 impl Merger {
-    fn new(pieces: usize) -> Merger {
+    fn new(pieces: usize, bytes: usize) -> Merger {
         Merger {
+            bytes,
             spans: Vec::new(),
             extras: Vec::new(),
             extra_spans: Vec::new(),
@@ -549,7 +553,15 @@ impl Merger {
     /// Adds piece `i`'s output, renumbering its strings and traces and shifting its span
     /// indices (in the extras', line marks', own sessions' and fingerprints' tables). Takes what
     /// it keeps out of `out` (which the worker clears and refills).
-    fn absorb(&mut self, i: usize, out: &mut ChunkOut) {
+    fn absorb(&mut self, i: usize, piece_bytes: usize, out: &mut ChunkOut) {
+        if self.traces.is_empty() {
+            // Room for as many traces per byte as the first piece has: the trace map then does
+            // not grow (each growth rehashes every trace into fresh memory) unless later pieces
+            // hold more.
+            let guess = out.traces.len().saturating_mul(self.bytes) / piece_bytes.max(1);
+            self.trace_map.reserve(guess);
+            self.traces.reserve(guess);
+        }
         let names = self.strings.absorb(&out.strings);
         let name = |id: u32| names.get(id as usize).copied().unwrap_or(0);
         let trace_ids: Vec<u32> = out
