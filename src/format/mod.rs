@@ -148,11 +148,13 @@ pub fn walk_with<S: Sink>(
         path: std::mem::take(&mut scratch.path),
         known: std::mem::take(&mut scratch.known),
         wants: std::mem::take(&mut scratch.wants),
+        nest: std::mem::take(&mut scratch.nest),
     };
     let r = w.value(c, 0);
     scratch.path = w.path;
     scratch.known = w.known;
     scratch.wants = w.wants;
+    scratch.nest = w.nest;
     r
 }
 
@@ -163,6 +165,8 @@ pub struct Scratch<T> {
     known: Vec<Known<T>>,
     /// The sink's answers for nested attribute paths (see [`Walker::want`]).
     wants: Map<Box<[u8]>, Want<T>>,
+    /// The keys met inside record columns' objects (see [`Nest`]).
+    nest: Nest<T>,
 }
 
 impl<T> Default for Scratch<T> {
@@ -173,6 +177,7 @@ impl<T> Default for Scratch<T> {
             path: Vec::new(),
             known: Vec::new(),
             wants: Map::default(),
+            nest: Vec::new(),
         }
     }
 }
@@ -184,6 +189,28 @@ const KNOWN_PATHS: usize = 4096;
 /// [`Pattern::MAX`] bytes long).
 const KNOWN_KEYS: usize = 128;
 
+/// The keys met inside the objects of a record's attribute columns, as written, each with the
+/// sink's answer for its path: a tree (one list of children per object met), so that a nested
+/// key is recognised by comparing its bytes, as a record's own keys are, instead of hashing its
+/// whole path for [`Walker::want`]. Node `n`'s children are `nest[n]`.
+type Nest<T> = Vec<Vec<Child<T>>>;
+
+/// A key remembered inside an object: as written (`"name":`), the answer for its path, and
+/// the node of its own object's keys (`NO_NODE` if it has none).
+struct Child<T> {
+    raw: Pattern,
+    want: Want<T>,
+    node: u32,
+}
+
+/// No node: the keys below are not remembered.
+const NO_NODE: u32 = u32::MAX;
+
+/// At most this many nodes in all, and children per node (past these, keys are looked up by
+/// path as before: objects keyed by ids, say, are not worth remembering).
+const NEST_NODES: usize = 1024;
+const NEST_CHILDREN: usize = 8;
+
 /// A key of a top-level record as written (`"name":`, quotes and colon included) and what it
 /// meant, remembered by its position in the record.
 ///
@@ -193,6 +220,8 @@ const KNOWN_KEYS: usize = 128;
 struct Known<T> {
     raw: Pattern,
     meaning: Meaning<T>,
+    /// The node of the keys inside the column's objects (see [`Nest`]), once it has had one.
+    node: u32,
 }
 
 impl<T> Known<T> {
@@ -200,6 +229,7 @@ impl<T> Known<T> {
         Known {
             raw: Pattern::default(),
             meaning: Meaning::Unread,
+            node: NO_NODE,
         }
     }
 }
@@ -225,6 +255,7 @@ struct Walker<'s, S: Sink> {
     path: Vec<u8>,
     known: Vec<Known<S::Tag>>,
     wants: Map<Box<[u8]>, Want<S::Tag>>,
+    nest: Nest<S::Tag>,
 }
 
 /// What a record's own key means, whichever exporter spelled it.
@@ -429,7 +460,8 @@ impl<S: Sink> Walker<'_, S> {
                     self.path
                         .extend_from_slice(raw.get(ATTR_PREFIX.len()..).unwrap_or_default());
                 }
-                self.attr_value_as(c, want)
+                let node = self.column_node(slot, want);
+                self.attr_value_as(c, want, node)
             }
             Meaning::Top(top) => self.top_field(c, top, depth, fields),
         }
@@ -456,6 +488,82 @@ impl<S: Sink> Walker<'_, S> {
         c.read_key()?;
         remember_key(c, known);
         Ok(Meaning::Unread)
+    }
+
+    /// The node of the keys inside column `slot`'s objects (see [`Nest`]), made on first need;
+    /// `NO_NODE` when they are not remembered.
+    fn column_node(&mut self, slot: usize, want: Want<S::Tag>) -> u32 {
+        if !S::WANT_BY_PATH || !matches!(want, Want::Tree | Want::Parse) {
+            return NO_NODE;
+        }
+        let Some(known) = self.known.get(slot) else {
+            return NO_NODE;
+        };
+        if known.node == NO_NODE && !known.raw.is_empty() {
+            let node = new_node(&mut self.nest);
+            if let Some(known) = self.known.get_mut(slot) {
+                known.node = node;
+            }
+            return node;
+        }
+        known.node
+    }
+
+    /// Reads the key of an object inside an attribute (after [`Cursor::key_start`]), below
+    /// node `node`, and sets `self.path` to `base` and the key; returns the sink's answer for
+    /// that path and the key's own node. A key remembered under the node is recognised as
+    /// written (the one at this position last time is tried first); any other is read, asked
+    /// about, and remembered while there is room.
+    fn nested_key(
+        &mut self,
+        c: &mut Cursor<'_>,
+        node: u32,
+        position: usize,
+        base: usize,
+    ) -> Result<(Want<S::Tag>, u32), JsonError> {
+        self.path.truncate(base);
+        self.path.push(b'.');
+        if let Some(children) = self.nest.get(node as usize) {
+            let start = if position < children.len() {
+                position
+            } else {
+                0
+            };
+            let (after, before) = children.split_at(start);
+            for child in before.iter().chain(after) {
+                if c.known_key(&child.raw) {
+                    // Matched as written: no escapes, the bytes are the key.
+                    self.path.extend_from_slice(c.key().raw);
+                    return Ok((child.want, child.node));
+                }
+            }
+        }
+        c.read_key()?;
+        push_key(&mut self.path, c.key());
+        let want = self.want();
+        let Some(raw) = c.key_as_written().and_then(Pattern::new) else {
+            return Ok((want, NO_NODE));
+        };
+        let full = self
+            .nest
+            .get(node as usize)
+            .is_none_or(|children| children.len() >= NEST_CHILDREN);
+        if full {
+            return Ok((want, NO_NODE));
+        }
+        let below = if matches!(want, Want::Tree | Want::Parse) {
+            new_node(&mut self.nest)
+        } else {
+            NO_NODE
+        };
+        if let Some(children) = self.nest.get_mut(node as usize) {
+            children.push(Child {
+                raw,
+                want,
+                node: below,
+            });
+        }
+        Ok((want, below))
     }
 
     /// What the key the cursor is on means; sets `self.path` for an attribute column, and
@@ -634,7 +742,7 @@ impl<S: Sink> Walker<'_, S> {
     /// One attribute value at `self.path`: descends as far as the sink wants.
     fn attr_value(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
         let want = self.want();
-        self.attr_value_as(c, want)
+        self.attr_value_as(c, want, NO_NODE)
     }
 
     /// The sink's answer for `self.path`; remembered, for a sink that answers by path alone
@@ -653,8 +761,14 @@ impl<S: Sink> Walker<'_, S> {
         want
     }
 
-    /// [`Walker::attr_value`] with the sink's answer for `self.path` already known.
-    fn attr_value_as(&mut self, c: &mut Cursor<'_>, want: Want<S::Tag>) -> Result<(), JsonError> {
+    /// [`Walker::attr_value`] with the sink's answer for `self.path` already known; the keys of
+    /// its objects are remembered under `node` (see [`Nest`]; `NO_NODE`: not remembered).
+    fn attr_value_as(
+        &mut self,
+        c: &mut Cursor<'_>,
+        want: Want<S::Tag>,
+        node: u32,
+    ) -> Result<(), JsonError> {
         let (tag, descend) = match want {
             Want::Skip => return c.skip_value(),
             Want::Messages => return self.sink.messages(&self.path, c),
@@ -662,6 +776,22 @@ impl<S: Sink> Walker<'_, S> {
             Want::Tree | Want::Parse => (None, true),
         };
         match c.peek_kind()? {
+            ValueKind::Object if descend && node != NO_NODE => {
+                c.object_start()?;
+                let mut first = true;
+                let base = self.path.len();
+                let mut position = 0;
+                while c.key_start(&mut first)? {
+                    let (want, below) = self.nested_key(c, node, position, base)?;
+                    position += 1;
+                    if c.skip_null() {
+                        continue;
+                    }
+                    self.attr_value_as(c, want, below)?;
+                }
+                self.path.truncate(base);
+                Ok(())
+            }
             ValueKind::Object if descend => {
                 c.object_start()?;
                 let mut first = true;
@@ -697,7 +827,7 @@ impl<S: Sink> Walker<'_, S> {
             ValueKind::Object | ValueKind::Array => c.skip_value(),
             ValueKind::String => {
                 let s = c.string()?;
-                self.attr_string(s, want);
+                self.attr_string(s, want, node);
                 Ok(())
             }
             _ => {
@@ -710,7 +840,8 @@ impl<S: Sink> Walker<'_, S> {
 
     /// A string attribute: JSON-encoded scalars (MLflow writes `"\"AGENT\""`) are unwrapped,
     /// and where the sink asks, JSON or Python-literal containers inside strings are walked.
-    fn attr_string(&mut self, s: RawStr<'_>, want: Want<S::Tag>) {
+    /// `node`: where the keys of a container inside the string are remembered.
+    fn attr_string(&mut self, s: RawStr<'_>, want: Want<S::Tag>, node: u32) {
         let tag = match want {
             Want::Value(t) => Some(t),
             _ => None,
@@ -725,7 +856,7 @@ impl<S: Sink> Walker<'_, S> {
             self.sink.attr(&self.path, tag, Scalar::Str(v));
             return;
         }
-        if matches!(want, Want::Parse) && read_container(t, |json| self.nested_text(json)) {
+        if matches!(want, Want::Parse) && read_container(t, |json| self.nested_text(json, node)) {
             return;
         }
         self.sink.attr(&self.path, tag, Scalar::Str(s));
@@ -733,10 +864,11 @@ impl<S: Sink> Walker<'_, S> {
 
     /// Walks JSON held in a string; false if it is not valid JSON (what was read before the
     /// error is still reported: those values are in the file).
-    fn nested_text(&mut self, text: &[u8]) -> bool {
+    fn nested_text(&mut self, text: &[u8], node: u32) -> bool {
         let mut c = Cursor::new(text);
         let base = self.path.len();
-        let ok = self.attr_value(&mut c).is_ok() && c.at_end();
+        let want = self.want();
+        let ok = self.attr_value_as(&mut c, want, node).is_ok() && c.at_end();
         // A failed attempt stops mid-value, with its path still extended.
         self.path.truncate(base);
         ok
@@ -821,6 +953,17 @@ fn remember_key<T>(c: &Cursor<'_>, known: &mut Known<T>) {
         .and_then(Pattern::new)
         .unwrap_or_default();
     known.meaning = Meaning::Unread;
+    // Another column here: its objects' keys are another column's.
+    known.node = NO_NODE;
+}
+
+/// A node with no children yet; `NO_NODE` when there are [`NEST_NODES`] already.
+fn new_node<T>(nest: &mut Nest<T>) -> u32 {
+    if nest.len() >= NEST_NODES {
+        return NO_NODE;
+    }
+    nest.push(Vec::new());
+    u32::try_from(nest.len() - 1).unwrap_or(NO_NODE)
 }
 
 fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {

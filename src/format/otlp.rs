@@ -81,7 +81,7 @@ fn any_value<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>) -> Result<(), J
             b"stringValue" | b"string_value" => match c.peek_kind()? {
                 ValueKind::String => {
                     let s = c.string()?;
-                    w.attr_string(s, want);
+                    w.attr_string(s, want, super::NO_NODE);
                 }
                 _ => c.skip_value()?,
             },

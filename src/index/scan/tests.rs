@@ -331,6 +331,38 @@ fn remembered_keys_read_the_same_as_fresh_ones() {
     .into_iter()
     .map(str::to_owned)
     .collect::<Vec<_>>();
+    // Objects in columns, their keys remembered below the column: shapes that alternate from
+    // row to row, keys that move, escaped keys, the same key under another parent, the same
+    // column as a JSON string and as a Python literal, a column that changes at its position.
+    let claude = |s: &str| {
+        format!(
+            "user_{}_account_11111111-2222-3333-4444-555555555555_session_{s}",
+            "ab".repeat(32)
+        )
+    };
+    let nested = [
+        format!(r#""attributes.metadata":{{"user_api_key_end_user_id":"{}","requester_metadata":{{"user_id":"x"}}}},"attributes.llm":null"#, claude("aaaaaaaa-0000-0000-0000-000000000001")),
+        format!(r#""attributes.metadata":{{"requester_metadata":{{"user_id":"{}"}},"user_api_key_hash":"h"}},"attributes.llm":{{"request":{{"type":"t"}}}}"#, claude("aaaaaaaa-0000-0000-0000-000000000002")),
+        format!(r#""attributes.metadata":{{"user_api_key_end_user_id":null,"requester_metadata":{{"user_i\u0064":"{}"}}}},"attributes.llm":null"#, claude("aaaaaaaa-0000-0000-0000-000000000003")),
+        format!(r#""attributes.metadata":{{"requester_metadata":{{"other":"y","user_id":"{}"}}}},"attributes.llm":{{"anthropic":{{"metadata":"{{'user_id': '{}'}}"}}}}"#, claude("aaaaaaaa-0000-0000-0000-000000000004"), claude("aaaaaaaa-0000-0000-0000-000000000005")),
+        format!(r#""attributes.metadata":"{{\"user_api_key_end_user_id\": \"{}\"}}","attributes.llm":{{"anthropic":{{"model":"m","metadata":"{{'user_id': '{}'}}"}}}}"#, claude("aaaaaaaa-0000-0000-0000-000000000006"), claude("aaaaaaaa-0000-0000-0000-000000000007")),
+        format!(r#""attributes.metadata":"{{'user_api_key_end_user_id': '{}', 'session_id': 'py'}}","attributes.llm":{{"anthropic":{{"metadata":{{"user_id":"{}"}}}}}}"#, claude("aaaaaaaa-0000-0000-0000-000000000008"), claude("aaaaaaaa-0000-0000-0000-000000000009")),
+        format!(r#""attributes.metadata":{{"session_id":"s-meta","user_api_key_end_user_id":"{}"}},"attributes.llm":null"#, claude("aaaaaaaa-0000-0000-0000-00000000000a")),
+        r#""attributes.metadata":{"user_api_key_end_user_id":{"session_id":"not-a-string"}},"attributes.llm":{"request":{"type":{"deep":{"session_id":"deeper"}}}}"#.to_owned(),
+        r#""attributes.other":{"user_api_key_end_user_id":"u","session_id":"s-other"},"attributes.llm":{"anthropic":{"model":"m"}}"#.to_owned(),
+        // The two columns swapped, each holding the other's keys.
+        format!(r#""attributes.llm":{{"user_api_key_end_user_id":"{}","requester_metadata":{{"user_id":"x"}}}},"attributes.metadata":{{"anthropic":{{"metadata":"{{'user_id': '{}'}}"}}}}"#, claude("aaaaaaaa-0000-0000-0000-00000000000c"), claude("aaaaaaaa-0000-0000-0000-00000000000d")),
+        format!(r#""attributes.metadata":{{"user_api_key_end_user_id":"{}","requester_metadata":{{"user_id":"x"}}}},"attributes.llm":{{"request":null}}"#, claude("aaaaaaaa-0000-0000-0000-00000000000b")),
+    ];
+    for round in 0..3 {
+        for (k, cols) in nested.iter().enumerate() {
+            let k = round * nested.len() + k;
+            rows.push(format!(
+                r#"{{"name":"n{k}","context.span_id":"{:016x}","context.trace_id":"0000000000000000000000000000{k:04x}",{cols}}}"#,
+                0x100 + k
+            ));
+        }
+    }
     // Every line of the JSON Lines fixtures, too.
     for dir in ["phoenix", "otlp", "mlflow", "multi", "malformed"] {
         let Ok(entries) = std::fs::read_dir(format!("fixtures/{dir}")) else {
