@@ -15,7 +15,7 @@
 use super::history::{
     MAX_MESSAGES, Source, locate, message_hash, mix, number, role_hash, source_of, structural,
 };
-use crate::json::{Cursor, JsonError, RawStr, ValueKind};
+use crate::json::{Cursor, JsonError, Pattern, RawStr, ValueKind};
 use memchr::memmem::Finder;
 use std::hash::Hasher;
 use std::ops::Range;
@@ -150,6 +150,20 @@ struct Msg {
 /// Values nested deeper than this are hashed whole.
 const MAX_DEPTH: usize = 8;
 
+/// A key met inside messages, as written (`"message.role":`), and what it says. Every message
+/// of every call spells its keys the same way: a key seen before is recognised by comparing its
+/// bytes instead of being scanned, decoded and split into segments again.
+struct MessageKey {
+    raw: Pattern,
+    /// It names a structural part (not hashed: see `history::structural`).
+    skip: bool,
+    /// Its last segment is `role`.
+    role: bool,
+}
+
+/// At most this many message keys are remembered.
+const MESSAGE_KEYS: usize = 16;
+
 /// Gathers the input messages of the span being walked (the scan keeps one per thread).
 #[derive(Default)]
 pub struct Recorder {
@@ -162,6 +176,9 @@ pub struct Recorder {
     scratch: Vec<u8>,
     /// The message hashes of the call being stored.
     hashes: Vec<u64>,
+    /// The keys met in messages so far, and which one to try first for the next key.
+    keys: Vec<MessageKey>,
+    next_key: usize,
 }
 
 impl Recorder {
@@ -359,21 +376,12 @@ impl Recorder {
             c.object_start()?;
             let base = self.path.len();
             let mut first = true;
-            while c.next_key(&mut first)? {
-                let key = c.key().bytes();
-                let key: &[u8] = &key;
-                let last = last_segment(key);
-                if structural(last)
-                    || last.len() < key.len() && key.split(|&b| b == b'.').any(structural)
-                {
+            while c.key_start(&mut first)? {
+                let Some(role) = self.message_key(c)? else {
                     c.skip_value()?;
                     continue;
-                }
-                if base > 0 {
-                    self.path.push(b'.');
-                }
-                self.path.extend_from_slice(key);
-                self.field(n, c, last == b"role", depth + 1)?;
+                };
+                self.field(n, c, role, depth + 1)?;
                 self.path.truncate(base);
             }
             return Ok(());
@@ -413,6 +421,58 @@ impl Recorder {
         m.sum = m.sum.wrapping_add(mix(h.finish()));
         m.parts += 1;
         Ok(())
+    }
+
+    /// Reads the key of a message object the cursor is at (after [`Cursor::key_start`]):
+    /// `None` for a structural part (to skip), else whether it names the role, with the key
+    /// appended to `self.path`.
+    fn message_key(&mut self, c: &mut Cursor<'_>) -> Result<Option<bool>, JsonError> {
+        // The keys come in the same order in every message: the one after the last found
+        // first.
+        let n = self.keys.len();
+        let start = if self.next_key < n { self.next_key } else { 0 };
+        for k in 0..n {
+            let i = if start + k < n {
+                start + k
+            } else {
+                start + k - n
+            };
+            let key = &self.keys[i];
+            if c.known_key(&key.raw) {
+                self.next_key = i + 1;
+                if key.skip {
+                    return Ok(None);
+                }
+                let role = key.role;
+                // Matched as written: no escapes, the bytes are the key.
+                self.push_segment(c.key().raw);
+                return Ok(Some(role));
+            }
+        }
+        c.read_key()?;
+        let key = c.key().bytes();
+        let last = last_segment(&key);
+        let skip =
+            structural(last) || last.len() < key.len() && key.split(|&b| b == b'.').any(structural);
+        let role = last == b"role";
+        if self.keys.len() < MESSAGE_KEYS
+            && let Some(raw) = c.key_as_written().and_then(Pattern::new)
+        {
+            self.keys.push(MessageKey { raw, skip, role });
+        }
+        if skip {
+            return Ok(None);
+        }
+        self.push_segment(&key);
+        Ok(Some(role))
+    }
+
+    /// Appends a key to `self.path`, after a dot unless the path is empty.
+    fn push_segment(&mut self, key: &[u8]) {
+        if !self.path.is_empty() {
+            self.path.push(b'.');
+        }
+        self.path.extend_from_slice(key);
     }
 }
 

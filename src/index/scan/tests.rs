@@ -280,8 +280,15 @@ fn described(out: &ChunkOut, src: &str) -> Vec<String> {
                 .map_or((String::new(), String::new()), |e| {
                     (text(e.model), text(e.user))
                 });
+            // The call's fingerprint: its message hashes and what it says of them.
+            let print = out
+                .prints
+                .calls
+                .iter()
+                .find(|p| p.span as usize == i)
+                .map(|p| (out.prints.messages(p).to_vec(), p.first_turn, p.conversational, p.flags));
             format!(
-                "{} {} {} {trace} {} {} {} {} {} {} {own:?} {extra:?} {model} {user} style {}",
+                "{} {} {} {trace} {} {} {} {} {} {} {own:?} {extra:?} {model} {user} {print:?} style {}",
                 1 + src[..s.offset() as usize].matches('\n').count(),
                 id(s.span_id, flag::SPAN_ID_TEXT),
                 id(s.parent_id, flag::PARENT_TEXT),
@@ -354,6 +361,22 @@ fn remembered_keys_read_the_same_as_fresh_ones() {
         format!(r#""attributes.llm":{{"user_api_key_end_user_id":"{}","requester_metadata":{{"user_id":"x"}}}},"attributes.metadata":{{"anthropic":{{"metadata":"{{'user_id': '{}'}}"}}}}"#, claude("aaaaaaaa-0000-0000-0000-00000000000c"), claude("aaaaaaaa-0000-0000-0000-00000000000d")),
         format!(r#""attributes.metadata":{{"user_api_key_end_user_id":"{}","requester_metadata":{{"user_id":"x"}}}},"attributes.llm":{{"request":null}}"#, claude("aaaaaaaa-0000-0000-0000-00000000000b")),
     ];
+    // Message lists whose keys are remembered from message to message: keys that move, are
+    // escaped, nest the role, or name a structural part.
+    let messages = [
+        r#""attributes.llm.input_messages":[{"message.role":"system","message.content":"be brief"},{"message.role":"user","message.content":"hi"}]"#,
+        r#""attributes.llm.input_messages":[{"message.content":"be brief","message.role":"system"},{"message.role":"user","message.content":"hi"},{"message.role":"assistant","message.content":"hello"}]"#,
+        r#""attributes.llm.input_messages":[{"message.role":"system","message.content":"be brief"},{"message.rol\u0065":"user","message.content":"hi"}]"#,
+        r#""attributes.llm.input_messages":[{"message":{"role":"system","content":"be brief"}},{"message":{"role":"user","content":"hi"}}]"#,
+        r#""attributes.llm.input_messages":[{"message.role":"user","message.contents":[{"message_content.type":"text","message_content.text":"hi"}],"message.tool_calls":[{"tool_call.id":"x"}]}]"#,
+        r#""attributes.llm.input_messages":[{"message.role":"user","message.content":"hi","message.name":"n"},{"message.name":"n","message.role":"user","message.content":"again"}]"#,
+    ];
+    for (k, cols) in messages.iter().cycle().take(3 * messages.len()).enumerate() {
+        rows.push(format!(
+            r#"{{"name":"llm{k}","span_kind":"LLM","context.span_id":"{:016x}","context.trace_id":"000000000000000000000000000a{k:04x}",{cols}}}"#,
+            0x900 + k
+        ));
+    }
     for round in 0..3 {
         for (k, cols) in nested.iter().enumerate() {
             let k = round * nested.len() + k;
