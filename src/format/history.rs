@@ -125,9 +125,13 @@ fn hash_bytes(tag: u8, b: &[u8]) -> u64 {
 pub(super) fn role_hash(b: &[u8]) -> u64 {
     let mut h = b.len() as u64;
     for chunk in b.chunks(8) {
-        let mut w = [0u8; 8];
-        w[..chunk.len()].copy_from_slice(chunk);
-        h = mix(h ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020));
+        // The chunk as a little-endian word, zero-padded (a short one folded byte by byte:
+        // cheaper than copying it into a padded array).
+        let w = match <[u8; 8]>::try_from(chunk) {
+            Ok(w) => u64::from_le_bytes(w),
+            Err(_) => chunk.iter().rev().fold(0, |w, &c| w << 8 | u64::from(c)),
+        };
+        h = mix(h ^ (w | 0x2020_2020_2020_2020));
     }
     h
 }
@@ -563,6 +567,30 @@ mod tests {
 
     fn fp(json: &str) -> Fingerprint {
         Fingerprint::of_span(json.as_bytes()).unwrap_or_default()
+    }
+
+    /// A role hashes as the little-endian words of its bytes, zero-padded eight at a time,
+    /// whatever its length and case (the hashes of stored fingerprints depend on it).
+    #[test]
+    fn role_hashes_are_padded_words() {
+        let reference = |b: &[u8]| {
+            let mut h = b.len() as u64;
+            for chunk in b.chunks(8) {
+                let mut w = [0u8; 8];
+                w[..chunk.len()].copy_from_slice(chunk);
+                h = mix(h ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020));
+            }
+            h
+        };
+        let mut rng = crate::testing::XorShift(99);
+        for len in 0..40 {
+            for _ in 0..20 {
+                let b: Vec<u8> = (0..len).map(|_| rng.below(256) as u8).collect();
+                assert_eq!(role_hash(&b), reference(&b), "{b:?}");
+            }
+        }
+        assert_eq!(role_hash(b"User"), role_hash(b"user"));
+        assert_ne!(role_hash(b"user"), role_hash(b"user\0"));
     }
 
     #[test]
