@@ -162,6 +162,13 @@ fn word8(b: &[u8], i: usize) -> Option<u64> {
     Some(u64::from_ne_bytes(w))
 }
 
+/// The 4 bytes of `b` from `i` as one word (`None` past the end).
+#[inline(always)]
+fn word4(b: &[u8], i: usize) -> Option<u32> {
+    let w: [u8; 4] = b.get(i..i + 4)?.try_into().ok()?;
+    Some(u32::from_ne_bytes(w))
+}
+
 impl Pattern {
     pub const MAX: usize = 64;
 
@@ -202,6 +209,9 @@ impl Pattern {
             word16(window, n - 16) == word16(me, n - 16)
         } else if n >= 8 {
             word8(window, 0) == word8(me, 0) && word8(window, n - 8) == word8(me, n - 8)
+        } else if n >= 4 {
+            // Short keys (`"name":` is seven bytes): two words as well, not a `memcmp` call.
+            word4(window, 0) == word4(me, 0) && word4(window, n - 4) == word4(me, n - 4)
         } else {
             window == me
         }
@@ -863,9 +873,13 @@ mod tests {
                     hay[at..].starts_with(&needle),
                     "{n} {at}"
                 );
-                needle[n / 2] ^= 1;
-                let p = Pattern::new(&needle).unwrap();
-                assert!(!p.is_at(&hay, at), "{n} {at}");
+                // Every byte counts: the first, the middle, the last.
+                for flip in [0, n / 2, n - 1] {
+                    let mut other = needle.clone();
+                    other[flip] ^= 1;
+                    let p = Pattern::new(&other).unwrap();
+                    assert!(!p.is_at(&hay, at), "{n} {at} {flip}");
+                }
             }
         }
         assert!(Pattern::new(&[0; Pattern::MAX + 1]).is_none());
