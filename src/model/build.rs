@@ -259,7 +259,14 @@ impl<'a> Part<'a> {
                 let s = &spans[i as usize];
                 (s.start, s.loc, i)
             }));
-        self.times.sort_unstable();
+        // Exports write a trace's spans in time order, newest first (Phoenix) or oldest
+        // first: reversed or already sorted, no sort is needed.
+        if !self.times.is_sorted() {
+            self.times.reverse();
+            if !self.times.is_sorted() {
+                self.times.sort_unstable();
+            }
+        }
         for (slot, &(_, _, i)) in self.by_trace[range.clone()].iter_mut().zip(&self.times) {
             *slot = i;
         }
@@ -774,6 +781,48 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Whatever order a trace's spans are written in (oldest first, newest first, shuffled,
+    /// with equal start times), the model has them by start time, then by place in the file.
+    #[test]
+    fn spans_of_a_trace_are_in_time_order_however_written() {
+        let mut rng = crate::testing::XorShift(5);
+        for order in ["oldest first", "newest first", "shuffled"] {
+            let mut text = String::new();
+            for t in 1..=300u64 {
+                let n = 1 + rng.below(12);
+                // Starts with ties: a few distinct values.
+                let mut starts: Vec<u64> = (0..n).map(|_| rng.below(4)).collect();
+                match order {
+                    "oldest first" => starts.sort_unstable(),
+                    "newest first" => starts.sort_unstable_by(|a, b| b.cmp(a)),
+                    _ => {}
+                }
+                for (k, start) in starts.iter().enumerate() {
+                    text.push_str(&format!(
+                        r#"{{"name":"n","context.span_id":"{:016x}","context.trace_id":"{t:032x}","start_time":{}}}"#,
+                        t << 8 | k as u64,
+                        1_700_000_000_000 + start
+                    ));
+                    text.push('\n');
+                }
+            }
+            let src = Source::from_bytes("t.jsonl", text.into_bytes());
+            let index = crate::index::build(vec![src], &Progress::default()).expect("index");
+            let model = build(index);
+            for t in &model.traces {
+                let keys: Vec<(i64, u64)> = model.order
+                    [t.spans.start as usize..t.spans.end as usize]
+                    .iter()
+                    .map(|&i| {
+                        let s = &model.index.spans[i as usize];
+                        (s.start, s.loc)
+                    })
+                    .collect();
+                assert!(keys.is_sorted(), "{order}: {keys:?}");
+            }
+        }
     }
 
     #[test]
