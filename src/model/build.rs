@@ -58,9 +58,25 @@ fn trees(index: &Index) -> (Vec<u32>, Vec<u32>, Vec<Trace>, Issues) {
 fn trees_on(index: &Index, workers: usize) -> (Vec<u32>, Vec<u32>, Vec<Trace>, Issues) {
     let n = index.spans.len();
     let nt = index.traces.len();
-    let (trace_start, mut by_trace) = group_by_trace(index);
-    let own = own_sessions(index);
-    let parent: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(NONE)).collect();
+    // The counting sort, and meanwhile (on another thread, when there are several) the tables
+    // the workers fill: each is a pass over memory touched for the first time.
+    let tables = || {
+        let own = own_sessions(index);
+        let parent: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(NONE)).collect();
+        (own, parent, vec![empty_trace(); nt])
+    };
+    let ((trace_start, mut by_trace), (own, parent, mut traces)) = if workers > 1 {
+        std::thread::scope(|scope| {
+            let other = scope.spawn(tables);
+            let grouped = group_by_trace(index);
+            let tables = other
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (grouped, tables)
+        })
+    } else {
+        (group_by_trace(index), tables())
+    };
     let shared = Shared {
         index,
         trace_start: &trace_start,
@@ -79,7 +95,6 @@ fn trees_on(index: &Index, workers: usize) -> (Vec<u32>, Vec<u32>, Vec<Trace>, I
     }
     cuts.push(nt);
     // Every worker fills its own run of the traces, in place.
-    let mut traces = vec![empty_trace(); nt];
     let mut slices = Vec::with_capacity(cuts.len());
     let (mut rest, mut rest_traces): (&mut [u32], &mut [Trace]) = (&mut by_trace, &mut traces);
     for w in cuts.windows(2) {
