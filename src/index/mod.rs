@@ -28,8 +28,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use scan::{EvalRec, TraceKey, TraceMeta};
 
-/// JSON Lines files are scanned in pieces of about this size.
+/// JSON Lines files are scanned in pieces of about this size…
 const PIECE_BYTES: usize = 8 << 20;
+/// …but the last this many bytes in smaller pieces, so that the workers finish together (one
+/// that takes the last big piece would leave the others idle meanwhile).
+const TAIL_BYTES: usize = 16 << 20;
+const TAIL_PIECE_BYTES: usize = 1 << 20;
 /// Workers publish progress and check for cancellation this often.
 const PROGRESS_BYTES: usize = 1 << 20;
 
@@ -224,6 +228,29 @@ impl Index {
     }
 }
 
+/// Cuts the last pieces of JSON Lines (about [`TAIL_BYTES`] of them) into smaller ones.
+fn cut_tail(sources: &[Source], pieces: &mut Vec<Piece>) {
+    let (mut k, mut tail) = (pieces.len(), 0);
+    while k > 0 && pieces[k - 1].mode == Mode::Lines && tail < TAIL_BYTES {
+        k -= 1;
+        tail += pieces[k].range.len();
+    }
+    for p in pieces.drain(k..).collect::<Vec<_>>() {
+        let b = sources[usize::from(p.file)].bytes();
+        for (j, range) in lines::split(b, p.range.clone(), TAIL_PIECE_BYTES)
+            .into_iter()
+            .enumerate()
+        {
+            pieces.push(Piece {
+                file: p.file,
+                range,
+                mode: p.mode,
+                first: p.first && j == 0,
+            });
+        }
+    }
+}
+
 struct Piece {
     file: u16,
     range: Range<usize>,
@@ -270,6 +297,7 @@ pub fn build_with(
             });
         }
     }
+    cut_tail(&sources, &mut pieces);
     let merger = scan_pieces(&sources, &pieces, progress, fingerprints);
     if progress.is_cancelled() {
         return Err(Error::Cancelled);
