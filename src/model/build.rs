@@ -229,6 +229,8 @@ struct Part<'a> {
     times: Vec<(i64, u64, u32)>,
     /// Scratch: (id, location, span) of the trace's spans, sorted.
     ids: Vec<(u128, u64, u32)>,
+    /// Scratch: the ancestor walk of the cycle search.
+    path: Vec<u32>,
 }
 
 impl<'a> Part<'a> {
@@ -251,6 +253,7 @@ impl<'a> Part<'a> {
             own_at: shared.own.partition_point(|(t, _)| (*t as usize) < first),
             times: Vec::new(),
             ids: Vec::new(),
+            path: Vec::new(),
         };
         for t in run {
             part.trace(shared, u32::try_from(t).unwrap_or(NONE));
@@ -345,7 +348,7 @@ impl<'a> Part<'a> {
 
     /// Breaks parent cycles: a span reached again on its own ancestor walk loses its parent.
     fn cut_cycles(&mut self, shared: &Shared<'_>, kept: std::ops::Range<usize>) {
-        let mut path = Vec::new();
+        let mut path = std::mem::take(&mut self.path);
         for k in kept {
             let start = self.by_trace[k];
             let mut at = start;
@@ -362,6 +365,7 @@ impl<'a> Part<'a> {
                 self.state.set(p, 2);
             }
         }
+        self.path = path;
     }
 
     /// Root, times, errors, tokens, cost, user and session of a trace.
