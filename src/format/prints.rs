@@ -372,7 +372,8 @@ impl Recorder {
         if self.msgs.len() <= n {
             self.msgs.resize(n + 1, Msg::default());
         }
-        if c.peek_kind()? == ValueKind::Object && depth < MAX_DEPTH {
+        let kind = c.peek_kind()?;
+        if kind == ValueKind::Object && depth < MAX_DEPTH {
             c.object_start()?;
             let base = self.path.len();
             let mut first = true;
@@ -386,7 +387,7 @@ impl Recorder {
             }
             return Ok(());
         }
-        if role && c.peek_kind()? == ValueKind::String {
+        if role && kind == ValueKind::String {
             let role = c.string()?.raw;
             let m = &mut self.msgs[n];
             m.system =
@@ -394,7 +395,7 @@ impl Recorder {
             m.role = role_hash(role);
             return Ok(());
         }
-        let (value, structured) = match c.peek_kind()? {
+        let (value, structured) = match kind {
             ValueKind::String => {
                 let s = c.string()?.raw;
                 (s, super::looks_nested(s))
