@@ -523,20 +523,13 @@ impl<S: Sink> Walker<'_, S> {
     ) -> Result<(Want<S::Tag>, u32), JsonError> {
         self.path.truncate(base);
         self.path.push(b'.');
-        if let Some(children) = self.nest.get(node as usize) {
-            let start = if position < children.len() {
-                position
-            } else {
-                0
-            };
-            let (after, before) = children.split_at(start);
-            for child in before.iter().chain(after) {
-                if c.known_key(&child.raw) {
-                    // Matched as written: no escapes, the bytes are the key.
-                    self.path.extend_from_slice(c.key().raw);
-                    return Ok((child.want, child.node));
-                }
-            }
+        if let Some(children) = self.nest.get(node as usize)
+            && let Some(i) = c.known_key_among(children, position, |child| &child.raw)
+        {
+            // Matched as written: no escapes, the bytes are the key.
+            self.path.extend_from_slice(c.key().raw);
+            let child = &children[i];
+            return Ok((child.want, child.node));
         }
         c.read_key()?;
         push_key(&mut self.path, c.key());

@@ -430,25 +430,16 @@ impl Recorder {
     fn message_key(&mut self, c: &mut Cursor<'_>) -> Result<Option<bool>, JsonError> {
         // The keys come in the same order in every message: the one after the last found
         // first.
-        let n = self.keys.len();
-        let start = if self.next_key < n { self.next_key } else { 0 };
-        for k in 0..n {
-            let i = if start + k < n {
-                start + k
-            } else {
-                start + k - n
-            };
+        if let Some(i) = c.known_key_among(&self.keys, self.next_key, |key| &key.raw) {
+            self.next_key = i + 1;
             let key = &self.keys[i];
-            if c.known_key(&key.raw) {
-                self.next_key = i + 1;
-                if key.skip {
-                    return Ok(None);
-                }
-                let role = key.role;
-                // Matched as written: no escapes, the bytes are the key.
-                self.push_segment(c.key().raw);
-                return Ok(Some(role));
+            if key.skip {
+                return Ok(None);
             }
+            let role = key.role;
+            // Matched as written: no escapes, the bytes are the key.
+            self.push_segment(c.key().raw);
+            return Ok(Some(role));
         }
         c.read_key()?;
         let key = c.key().bytes();

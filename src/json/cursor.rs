@@ -445,6 +445,26 @@ impl<'a> Cursor<'a> {
         false
     }
 
+    /// Consumes the key of one of `items` (each with its key as written, see
+    /// [`Cursor::known_key`]) if it is next; tries the item at `from` first, then the ones after
+    /// it, then the ones before (keys tend to come in the order they came last time). Returns
+    /// the item's position.
+    #[inline]
+    pub fn known_key_among<T>(
+        &mut self,
+        items: &[T],
+        from: usize,
+        raw: impl Fn(&T) -> &Pattern,
+    ) -> Option<usize> {
+        let start = if from < items.len() { from } else { 0 };
+        let (before, after) = items.split_at(start);
+        let found = after.iter().position(|item| self.known_key(raw(item)));
+        match found {
+            Some(i) => Some(start + i),
+            None => before.iter().position(|item| self.known_key(raw(item))),
+        }
+    }
+
     /// The key `next_key` read last exactly as written, quotes and colon included, when the
     /// colon follows the closing quote at once and the key holds no escape; else `None`.
     pub fn key_as_written(&self) -> Option<&'a [u8]> {
@@ -858,6 +878,34 @@ mod tests {
                 read("abc", true),
             ]
         );
+    }
+
+    /// A key among several remembered ones is found wherever the search starts, and only a
+    /// key written exactly as remembered is taken.
+    #[test]
+    fn known_keys_among_many() {
+        let keys: Vec<Pattern> = [r#""a":"#, r#""bb":"#, r#""c":"#]
+            .iter()
+            .map(|k| Pattern::new(k.as_bytes()).unwrap())
+            .collect();
+        for (text, want) in [
+            (r#"{"a":1}"#, Some(0)),
+            (r#"{"bb":1}"#, Some(1)),
+            (r#"{"c":1}"#, Some(2)),
+            (r#"{"b\u0062":1}"#, None),
+            (r#"{"d":1}"#, None),
+        ] {
+            for from in 0..5 {
+                let mut c = Cursor::new(text.as_bytes());
+                c.object_start().unwrap();
+                let got = c.known_key_among(&keys, from, |k| k);
+                assert_eq!(got, want, "{text} from {from}");
+                if got.is_none() {
+                    c.read_key().unwrap();
+                }
+                assert_eq!(c.skip_value().map(|()| c.byte()), Ok(Ok(b'}')), "{text}");
+            }
+        }
     }
 
     #[test]
