@@ -207,7 +207,8 @@ struct Child<T> {
 const NO_NODE: u32 = u32::MAX;
 
 /// At most this many nodes in all, and children per node (past these, keys are looked up by
-/// path as before: objects keyed by ids, say, are not worth remembering).
+/// their whole path with [`Walker::want`]: objects keyed by ids, say, are not worth
+/// remembering).
 const NEST_NODES: usize = 1024;
 const NEST_CHILDREN: usize = 8;
 

@@ -143,8 +143,8 @@ fn trees_on(index: &Index, workers: usize) -> (Vec<u32>, Vec<u32>, Vec<Trace>, I
     (parent, by_trace, traces, issues)
 }
 
-/// The spans of each trace, together (a counting sort of the records): where each trace's
-/// spans start, and the span indices.
+/// The spans of each trace, together (a counting sort of the records, counted by the index as
+/// it merged them): where each trace's spans start, and the span indices.
 fn group_by_trace(index: &Index) -> (Vec<u32>, Vec<u32>) {
     let nt = index.traces.len();
     let mut trace_start = Vec::with_capacity(nt + 1);
