@@ -1,7 +1,6 @@
 //! The bytes of an input file: memory-mapped, or read into memory for stdin and empty files.
 //!
-//! `Mmap::map` is one of the crate's two `unsafe` calls (the other runs the AVX2 bitmap code
-//! after checking the CPU has it, in `json/bits.rs`).
+//! `Mmap::map` is the crate's one `unsafe` call.
 
 use crate::error::Error;
 use memmap2::Mmap;

@@ -13,7 +13,7 @@
 //! which moves to the newest message on every call, changes nothing.
 
 use super::{Evaluation, Field, Sink, Style, Want};
-use crate::json::{Bits, Cursor, JsonError, RawStr, Scalar, ValueKind};
+use crate::json::{Cursor, JsonError, RawStr, Scalar, ValueKind};
 use std::hash::Hasher;
 use std::ops::Range;
 
@@ -62,7 +62,6 @@ impl Fingerprint {
 /// Reads fingerprints of single spans; keeps its buffers between records (one per thread).
 #[derive(Default)]
 pub struct Reader {
-    bits: Bits,
     sink: HistorySink,
 }
 
@@ -70,8 +69,7 @@ impl Reader {
     fn read(&mut self, bytes: &[u8]) {
         self.sink.depth = 0;
         self.sink.messages.clear();
-        self.bits.compute(bytes);
-        let mut c = Cursor::with_bits(bytes, &self.bits);
+        let mut c = Cursor::new(bytes);
         // A record that fails part-way still gave what it had before the error.
         let _ = super::walk(&mut c, &mut self.sink);
         self.sink.messages.finish();

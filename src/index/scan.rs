@@ -10,7 +10,7 @@ use crate::format::prints::{Prints, Recorder};
 use crate::format::{self, Evaluation, Field, Sink, Style, Want};
 use crate::hash::Map;
 use crate::ids::{self, Id};
-use crate::json::{Bits, Cursor, JsonError, RawStr, Scalar};
+use crate::json::{Cursor, JsonError, RawStr, Scalar};
 use crate::kind::{Kind, Status};
 use std::borrow::Cow;
 use std::ops::Range;
@@ -117,9 +117,6 @@ const NONE: u32 = u32::MAX;
 /// One span in this many has its line noted by the scan (the others' are counted from it).
 pub const LINE_MARK_EVERY: u32 = 16;
 
-/// Records up to this size are scanned with bitmaps (3 bits per byte); larger ones byte-wise.
-const MAX_BITS_RECORD: usize = 64 << 20;
-
 #[derive(Clone, Copy, Default)]
 struct Builder {
     span_id: Option<(u64, bool)>,
@@ -166,7 +163,6 @@ pub struct Collector<'b> {
     /// (position in unit, line) of the last line computed, to count newlines incrementally.
     line_mark: (usize, u32),
     orphan_ids: bool,
-    bits: Bits,
     /// The trace `trace_index` returned last.
     last_trace: Option<(TraceKey, u32)>,
     /// The walker's state, kept between records.
@@ -190,7 +186,6 @@ impl<'b> Collector<'b> {
             unit_line: 0,
             line_mark: (0, 0),
             orphan_ids: false,
-            bits: Bits::default(),
             last_trace: None,
             scratch: format::Scratch::default(),
             messages: Recorder::default(),
@@ -232,16 +227,9 @@ impl<'b> Collector<'b> {
         self.frames.clear();
         self.orphan_ids = false;
         self.messages.clear();
-        let mut bits = std::mem::take(&mut self.bits);
-        let use_bits = bytes.len() <= MAX_BITS_RECORD;
-        if use_bits {
-            bits.compute(bytes);
-        }
-        let mut c = if use_bits {
-            Cursor::with_bits(bytes, &bits)
-        } else {
-            Cursor::new(bytes)
-        };
+        // No structural bitmaps: a record is read once, its strings scanned as they come (a
+        // bitmap pass first cost more than it saved; see `Cursor::string`).
+        let mut c = Cursor::new(bytes);
         let mut scratch = std::mem::take(&mut self.scratch);
         let walked = format::walk_with(&mut c, self, &mut scratch).and_then(|()| {
             if c.at_end() {
@@ -273,7 +261,6 @@ impl<'b> Collector<'b> {
             )),
         };
         if let Some(reason) = reason {
-            self.bits = bits;
             self.out.spans.truncate(mark.0);
             self.out.styles.truncate(mark.0);
             self.out.extras.truncate(mark.1);
@@ -295,9 +282,8 @@ impl<'b> Collector<'b> {
             return 0;
         }
         self.out.records += 1;
-        let maybe_bad_utf8 = !use_bits || bits.non_ascii;
-        self.bits = bits;
-        if !maybe_bad_utf8 {
+        // Read whole, a record with no byte of 0x80 or above in its strings is ASCII.
+        if !c.non_ascii() {
             return self.out.spans.len() - mark.0;
         }
         if let Err(e) = std::str::from_utf8(bytes) {

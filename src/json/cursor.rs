@@ -1,6 +1,6 @@
 //! The cursor: reads one JSON token at a time and skips whole values, validating as it goes.
 
-use super::{Bits, RawStr};
+use super::RawStr;
 use std::fmt;
 use std::ops::Range;
 
@@ -119,16 +119,37 @@ fn parse_int(text: &[u8]) -> Option<i128> {
 
 const MAX_DEPTH: usize = 512;
 
-/// Position of the first `"` or `\` in an 8-byte word, found with word-wide bit tricks.
-#[inline]
-fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let w = u64::from_le_bytes(bytes.try_into().ok()?);
-    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let hits = zero_byte(w ^ (ONES * u64::from(b'"'))) | zero_byte(w ^ (ONES * u64::from(b'\\')));
-    // The lowest flagged byte is exact; flags above it may be false positives, never below.
-    (hits != 0).then(|| (hits.trailing_zeros() / 8) as usize)
+/// The `"` and `\` among 16 bytes (bit `i` for byte `i`), and whether any byte is 0x80 or above:
+/// one SSE2 comparison (x86-64's baseline) instead of a loop.
+#[inline(always)]
+fn quotes_and_high(chunk: &[u8; 16]) -> (u32, bool) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use safe_arch::{
+            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
+            set_splat_i8_m128i,
+        };
+        let splat = |c: u8| set_splat_i8_m128i(i8::from_ne_bytes([c]));
+        let v = load_unaligned_m128i(chunk);
+        let hits = bitor_m128i(
+            cmp_eq_mask_i8_m128i(v, splat(b'"')),
+            cmp_eq_mask_i8_m128i(v, splat(b'\\')),
+        );
+        (
+            move_mask_i8_m128i(hits).cast_unsigned(),
+            move_mask_i8_m128i(v) != 0,
+        )
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut hits = 0u32;
+        let mut high = false;
+        for (i, &c) in chunk.iter().enumerate() {
+            hits |= u32::from(c == b'"' || c == b'\\') << i;
+            high |= c >= 0x80;
+        }
+        (hits, high)
+    }
 }
 
 /// Up to [`Pattern::MAX`] bytes to be recognised at a position in a buffer, compared a word at a
@@ -270,16 +291,16 @@ impl Stack {
 
 /// A position in a JSON buffer.
 ///
-/// With [`Bits`] for the buffer, strings and nested values are skipped by bit scans; inside a
-/// value skipped that way only the strings and the brackets are checked, not the commas and
-/// colons (the walker checks those wherever it reads).
+/// Strings are found 16 bytes at a time (the bytes that matter inside them are `"` and `\`);
+/// everything else is read a byte or a word at a time, as it comes.
 #[derive(Clone, Debug)]
 pub struct Cursor<'a> {
     buf: &'a [u8],
     pos: usize,
-    bits: Option<&'a Bits>,
     /// The key `next_key` read last.
     key: (usize, usize),
+    /// A string read held a byte of 0x80 or above (see [`Cursor::non_ascii`]).
+    non_ascii: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -287,19 +308,16 @@ impl<'a> Cursor<'a> {
         Cursor {
             buf,
             pos: 0,
-            bits: None,
             key: (0, 0),
+            non_ascii: false,
         }
     }
 
-    /// A cursor that uses the precomputed bitmaps of `buf`.
-    pub fn with_bits(buf: &'a [u8], bits: &'a Bits) -> Self {
-        Cursor {
-            buf,
-            pos: 0,
-            bits: Some(bits),
-            key: (0, 0),
-        }
+    /// Whether a byte of 0x80 or above was met in a string read so far. Outside strings valid JSON is ASCII, and keys are only taken as written
+    /// ([`Cursor::known_key`]) when ASCII: so after a whole value has been read, `false` means
+    /// all of it is ASCII (and so valid UTF-8).
+    pub fn non_ascii(&self) -> bool {
+        self.non_ascii
     }
 
     pub fn pos(&self) -> usize {
@@ -466,11 +484,15 @@ impl<'a> Cursor<'a> {
     }
 
     /// The key `next_key` read last exactly as written, quotes and colon included, when the
-    /// colon follows the closing quote at once and the key holds no escape; else `None`.
+    /// colon follows the closing quote at once and the key is ASCII without escapes; else
+    /// `None`. (ASCII, so that taking it as written later skips no byte [`Cursor::non_ascii`]
+    /// must see.)
     pub fn key_as_written(&self) -> Option<&'a [u8]> {
         let (start, end) = self.key;
         let plain = start > 0 && self.pos == end + 2 && !self.key_escaped();
-        plain.then(|| &self.buf[start - 1..self.pos])
+        plain
+            .then(|| &self.buf[start - 1..self.pos])
+            .filter(|raw| raw.is_ascii())
     }
 
     /// Skips a `null` value and returns true; otherwise leaves the cursor where it was.
@@ -524,56 +546,55 @@ impl<'a> Cursor<'a> {
         if self.buf.get(self.pos) != Some(&b'"') {
             return Err(self.unexpected());
         }
-        let start = self.pos + 1;
-        let Some(bits) = self.bits else {
-            return self.string_bytewise(start);
-        };
-        let Some(end) = bits.next_quote(start) else {
-            self.pos = self.buf.len();
-            return Err(JsonError::Eof);
-        };
-        self.pos = end + 1;
-        Ok(RawStr {
-            raw: &self.buf[start..end],
-        })
+        self.string_from(self.pos + 1)
     }
 
-    /// Finds the end of the string starting at `start` without bitmaps.
-    #[inline(never)]
-    fn string_bytewise(&mut self, start: usize) -> Result<RawStr<'a>, JsonError> {
+    /// Finds the end of the string whose contents start at `start`, 16 bytes at a time, noting
+    /// any byte of 0x80 or above on the way.
+    #[inline(always)]
+    fn string_from(&mut self, start: usize) -> Result<RawStr<'a>, JsonError> {
+        let buf = self.buf;
         let mut i = start;
-        // Keys and short values end within a few words: test 8 bytes at a time (SWAR) before
-        // handing long strings to memchr's SIMD search.
-        let short = (start + 64).min(self.buf.len());
-        while i + 8 <= short {
-            let Some(hit) = quote_or_backslash(&self.buf[i..i + 8]) else {
-                i += 8;
+        while let Some(chunk) = buf
+            .get(i..i + 16)
+            .and_then(|c| <&[u8; 16]>::try_from(c).ok())
+        {
+            let (hits, high) = quotes_and_high(chunk);
+            self.non_ascii |= high;
+            if hits == 0 {
+                i += 16;
                 continue;
-            };
-            i += hit;
-            if self.buf[i] == b'"' {
-                self.pos = i + 1;
+            }
+            let k = i + hits.trailing_zeros() as usize;
+            if buf[k] == b'"' {
+                self.pos = k + 1;
                 return Ok(RawStr {
-                    raw: &self.buf[start..i],
+                    raw: &buf[start..k],
                 });
             }
-            i += 2;
+            // A backslash and the byte it escapes (which may lie past this chunk).
+            self.non_ascii |= buf.get(k + 1).is_some_and(|&c| c >= 0x80);
+            i = k + 2;
         }
-        loop {
-            let rest = self.buf.get(i..).ok_or(JsonError::Eof)?;
-            let Some(k) = memchr::memchr2(b'"', b'\\', rest) else {
-                self.pos = self.buf.len();
-                return Err(JsonError::Eof);
-            };
-            i += k;
-            if self.buf[i] == b'"' {
-                self.pos = i + 1;
-                return Ok(RawStr {
-                    raw: &self.buf[start..i],
-                });
+        // The buffer's last few bytes.
+        while let Some(&c) = buf.get(i) {
+            self.non_ascii |= c >= 0x80;
+            match c {
+                b'"' => {
+                    self.pos = i + 1;
+                    return Ok(RawStr {
+                        raw: &buf[start..i],
+                    });
+                }
+                b'\\' => {
+                    self.non_ascii |= buf.get(i + 1).is_some_and(|&c| c >= 0x80);
+                    i += 2;
+                }
+                _ => i += 1,
             }
-            i += 2;
         }
+        self.pos = buf.len();
+        Err(JsonError::Eof)
     }
 
     /// Reads a number or literal (not a string or container).
@@ -674,33 +695,6 @@ impl<'a> Cursor<'a> {
         Ok(start..self.pos)
     }
 
-    /// Skips a container by its brackets alone (strings are already accounted for in `bits`).
-    fn skip_brackets(&mut self, bits: &Bits) -> Result<(), JsonError> {
-        let mut st = Stack::new();
-        let mut at = self.pos;
-        loop {
-            let Some(i) = bits.next_bracket(at) else {
-                self.pos = self.buf.len();
-                return Err(JsonError::Eof);
-            };
-            match self.buf[i] {
-                b'{' => st.push(true, i)?,
-                b'[' => st.push(false, i)?,
-                c => {
-                    if st.len == 0 || st.top_is_obj() != (c == b'}') {
-                        return Err(JsonError::unexpected(i, c));
-                    }
-                    st.len -= 1;
-                    if st.len == 0 {
-                        self.pos = i + 1;
-                        return Ok(());
-                    }
-                }
-            }
-            at = i + 1;
-        }
-    }
-
     /// Opens the container under the cursor; returns true when it closed at once (empty).
     fn open(&mut self, st: &mut Stack) -> Result<bool, JsonError> {
         let obj = self.byte()? == b'{';
@@ -721,9 +715,6 @@ impl<'a> Cursor<'a> {
         if matches!(self.buf.get(self.pos..self.pos + 2), Some(b"[]" | b"{}")) {
             self.pos += 2;
             return Ok(());
-        }
-        if let Some(bits) = self.bits {
-            return self.skip_brackets(bits);
         }
         let mut st = Stack::new();
         let mut just_closed = self.open(&mut st)?;
@@ -833,17 +824,43 @@ mod tests {
         assert!(c.at_end());
     }
 
+    /// Strings read 16 bytes at a time end where a byte-at-a-time reading ends them, and any
+    /// byte of 0x80 or above in them is noticed, wherever it falls.
     #[test]
-    fn word_search_matches_naive_search() {
+    fn strings_scanned_like_byte_by_byte() {
         let mut rng = crate::testing::XorShift(0x1234_5678_9abc_def1);
+        let alphabet = [b'"', b'\\', b'a', b'b', b' ', 0xc3, b'{', b'1'];
         for _ in 0..20_000 {
-            let x = rng.next();
-            let alphabet = [b'"', b'\\', 0, 1, b'!', b'#', 0x22 ^ 0x80, b'a'];
-            let bytes: Vec<u8> = (0..8)
-                .map(|i| alphabet[(x >> (i * 3)) as usize % 8])
-                .collect();
-            let naive = bytes.iter().position(|&c| c == b'"' || c == b'\\');
-            assert_eq!(quote_or_backslash(&bytes), naive, "{bytes:?}");
+            let len = rng.below(60) as usize;
+            let mut text = vec![b'"'];
+            text.extend((0..len).map(|_| alphabet[rng.below(8) as usize]));
+            // The naive reading: the first unescaped quote after the opening one.
+            let (mut i, mut end, mut high) = (1, None, false);
+            while i < text.len() {
+                high |= text[i] >= 0x80;
+                match text[i] {
+                    b'"' => {
+                        end = Some(i);
+                        break;
+                    }
+                    b'\\' => {
+                        high |= text.get(i + 1).is_some_and(|&c| c >= 0x80);
+                        i += 2;
+                    }
+                    _ => i += 1,
+                }
+            }
+            let mut c = Cursor::new(&text);
+            match (c.string(), end) {
+                (Ok(s), Some(end)) => {
+                    assert_eq!(s.raw, &text[1..end], "{text:?}");
+                    assert_eq!(c.pos(), end + 1);
+                    // The scan may look past the string's end, never miss a high byte in it.
+                    assert!(c.non_ascii() || !high, "{text:?}");
+                }
+                (Err(JsonError::Eof), None) => {}
+                (got, want) => panic!("{text:?}: {got:?} vs {want:?}"),
+            }
         }
     }
 

@@ -6,14 +6,12 @@
 //! there is one notion of "valid JSON" in the program. It is lenient where real exporters are:
 //! `NaN`, `Infinity` and `-Infinity` (Python `json.dumps`, pandas) are accepted as numbers.
 
-mod bits;
 mod cursor;
 mod lenient;
 mod pretty;
 pub mod pylit;
 mod string;
 
-pub use bits::Bits;
 pub use cursor::{Cursor, JsonError, Pattern, Scalar, ValueKind};
 pub use lenient::lenient;
 pub use pretty::pretty;

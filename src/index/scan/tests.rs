@@ -242,6 +242,62 @@ fn invalid_utf8_is_indexed_with_a_warning() {
     assert_eq!(col.out.problems[0].severity, Severity::Warning);
 }
 
+/// A record with a byte that is not UTF-8 anywhere (in a key met before, a value, after a
+/// backslash, at any distance from a string's start) is flagged; a record of plain ASCII or of
+/// valid UTF-8 never.
+#[test]
+fn every_record_with_bad_utf8_is_flagged_whatever_came_before() {
+    let head = br#"{"context.span_id":"0000000000000001","context.trace_id":"00000000000000000000000000000001","#;
+    let mut rows: Vec<(Vec<u8>, bool)> = Vec::new();
+    for pad in 0..40 {
+        let fill = "a".repeat(pad).into_bytes();
+        let parts: [(&[&[u8]], bool); 6] = [
+            // The same key twice: the second time it is not read as a string if remembered.
+            (&[b"\"attributes.k", &fill, b"\xff\":1"], true),
+            (&[b"\"attributes.k", &fill, b"\xff\":1"], true),
+            (&[b"\"name\":\"", &fill, b"\xc3\x28\""], true),
+            (&[b"\"name\":\"", &fill, b"\\\xff\""], true),
+            (
+                &[
+                    b"\"name\":\"",
+                    &fill,
+                    b"\\u00e9\",\"attributes.k",
+                    &fill,
+                    b"\":1",
+                ],
+                false,
+            ),
+            (&[b"\"name\":\"", &fill, "é\"".as_bytes()], false),
+        ];
+        for (middle, bad) in parts {
+            let mut r = head.to_vec();
+            for m in middle {
+                r.extend_from_slice(m);
+            }
+            r.push(b'}');
+            rows.push((r, bad));
+        }
+    }
+    let mut text = Vec::new();
+    for (r, _) in &rows {
+        text.extend_from_slice(r);
+        text.push(b'\n');
+    }
+    let mut col = Collector::new(&text, 0);
+    for (i, r) in crate::index::lines::LineIter::new(&text, 0..text.len()).enumerate() {
+        col.record(r, i as u32 + 1, false);
+    }
+    assert_eq!(col.out.spans.len(), rows.len(), "{:?}", col.out.problems);
+    for (s, (r, bad)) in col.out.spans.iter().zip(&rows) {
+        assert_eq!(
+            s.has(flag::BAD_UTF8),
+            *bad,
+            "{}",
+            String::from_utf8_lossy(r)
+        );
+    }
+}
+
 /// A span as text, with its strings resolved (interned ids differ between collectors).
 fn described(out: &ChunkOut, src: &str) -> Vec<String> {
     let text = |id: u32| out.strings.get(id).to_owned();
