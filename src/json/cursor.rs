@@ -169,11 +169,27 @@ impl Default for Pattern {
     }
 }
 
-/// The 16 bytes of `b` from `i` as one word (`None` past the end).
+/// Whether `a` and `b` hold the same 16 bytes from `i` (false past the end of either).
 #[inline(always)]
-fn word16(b: &[u8], i: usize) -> Option<u128> {
-    let w: [u8; 16] = b.get(i..i + 16)?.try_into().ok()?;
-    Some(u128::from_ne_bytes(w))
+fn eq16(a: &[u8], b: &[u8], i: usize) -> bool {
+    let (Some(a), Some(b)) = (a.get(i..i + 16), b.get(i..i + 16)) else {
+        return false;
+    };
+    let (Ok(a), Ok(b)) = (<&[u8; 16]>::try_from(a), <&[u8; 16]>::try_from(b)) else {
+        return false;
+    };
+    #[cfg(target_arch = "x86_64")]
+    {
+        use safe_arch::{cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i};
+        move_mask_i8_m128i(cmp_eq_mask_i8_m128i(
+            load_unaligned_m128i(a),
+            load_unaligned_m128i(b),
+        )) == 0xffff
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        a == b
+    }
 }
 
 /// The 8 bytes of `b` from `i` as one word (`None` past the end).
@@ -222,12 +238,12 @@ impl Pattern {
             // Whole words, then the last 16 bytes (overlapping when `n` is not a multiple).
             let mut i = 0;
             while i + 16 < n {
-                if word16(window, i) != word16(me, i) {
+                if !eq16(window, me, i) {
                     return false;
                 }
                 i += 16;
             }
-            word16(window, n - 16) == word16(me, n - 16)
+            eq16(window, me, n - 16)
         } else if n >= 8 {
             word8(window, 0) == word8(me, 0) && word8(window, n - 8) == word8(me, n - 8)
         } else if n >= 4 {
