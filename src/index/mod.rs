@@ -436,17 +436,13 @@ fn scan_lines(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
     note_bom(col, src, piece);
     let mut ticker = Ticker::new(progress);
     let mut line = 0u32;
-    for r in lines::LineIter::new(src, piece.range.clone()) {
+    let (mut at, end) = (piece.range.start, piece.range.end);
+    while at < end {
         line = line.saturating_add(1);
-        let len = r.len() + 1;
         let bad_before = col.out.problems.len();
-        let spans = if src[r.clone()].iter().all(u8::is_ascii_whitespace) {
-            col.problem(line, Severity::Note, "blank line");
-            0
-        } else {
-            let last = r.end == src.len();
-            col.record(r, line, last)
-        };
+        let (r, spans) = col.line(at, end, line);
+        let len = r.len() + 1;
+        at = r.end + 1;
         let bad = col.out.problems[bad_before..]
             .iter()
             .filter(|p| p.severity == Severity::Malformed)

@@ -114,6 +114,15 @@ impl ChunkOut {
 
 const NONE: u32 = u32::MAX;
 
+/// Where a piece's tables ended before a record was walked (to undo what it added).
+struct Marks {
+    spans: usize,
+    extras: usize,
+    evals: usize,
+    own: usize,
+    prints: (usize, usize),
+}
+
 /// One span in this many has its line noted by the scan (the others' are counted from it).
 pub const LINE_MARK_EVERY: u32 = 16;
 
@@ -212,41 +221,111 @@ impl<'b> Collector<'b> {
     ///
     /// `last` says the record is the end of the file, for a clearer message when it is cut off.
     pub fn record(&mut self, range: Range<usize>, line: u32, last: bool) -> usize {
-        let src = self.src;
-        let bytes = &src[range.clone()];
-        let mark = (
-            self.out.spans.len(),
-            self.out.extras.len(),
-            self.out.evals.len(),
-        );
-        let own_mark = self.out.own_sessions.len();
-        let prints_mark = self.out.prints.mark();
-        self.unit_start = range.start;
-        self.unit_line = line;
-        self.line_mark = (0, line);
-        self.frames.clear();
-        self.orphan_ids = false;
-        self.messages.clear();
-        // No structural bitmaps: a record is read once, its strings scanned as they come (a
-        // bitmap pass first cost more than it saved; see `Cursor::string`).
+        let marks = self.begin_record(range.start, line);
+        let bytes = &self.src[range.clone()];
         let mut c = Cursor::new(bytes);
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let walked = format::walk_with(&mut c, self, &mut scratch).and_then(|()| {
+        let walked = self.walk(&mut c).and_then(|()| {
             if c.at_end() {
                 Ok(())
             } else {
                 Err(JsonError::unexpected(c.pos(), bytes[c.pos()]))
             }
         });
+        self.end_record(&marks, range, line, last, walked, c.non_ascii())
+    }
+
+    /// Indexes the line that starts at `start` and ends at the next newline before `end` (or
+    /// at `end`); returns the line's range (without the newline) and the spans it yielded.
+    ///
+    /// The record is walked up to its own end, which tells where the line ends: no pass of its
+    /// own looks for the newline. A line that does not read that way (malformed, blank, or with
+    /// something after its value) is undone, found apart and read again as [`Collector::record`]
+    /// reads it, so that it is reported exactly as before.
+    pub fn line(&mut self, start: usize, end: usize, line: u32) -> (Range<usize>, usize) {
+        let src = self.src;
+        let marks = self.begin_record(start, line);
+        let mut c = Cursor::in_line(&src[start..end]);
+        if self.walk(&mut c).is_ok()
+            && let Some(stop) = c.line_end()
+        {
+            let range = start..start + stop;
+            let non_ascii = c.non_ascii();
+            let spans = self.end_record(&marks, range.clone(), line, false, Ok(()), non_ascii);
+            return (range, spans);
+        }
+        self.rollback(&marks);
+        let stop = memchr::memchr(b'\n', &src[start..end]).map_or(end, |k| start + k);
+        let range = start..stop;
+        if src[range.clone()].iter().all(u8::is_ascii_whitespace) {
+            self.problem(line, Severity::Note, "blank line");
+            return (range, 0);
+        }
+        let spans = self.record(range.clone(), line, stop == src.len());
+        (range, spans)
+    }
+
+    /// Notes where the piece's tables end and resets the per-record state, before a walk.
+    fn begin_record(&mut self, start: usize, line: u32) -> Marks {
+        self.unit_start = start;
+        self.unit_line = line;
+        self.line_mark = (0, line);
+        self.frames.clear();
+        self.orphan_ids = false;
+        self.messages.clear();
+        Marks {
+            spans: self.out.spans.len(),
+            extras: self.out.extras.len(),
+            evals: self.out.evals.len(),
+            own: self.out.own_sessions.len(),
+            prints: self.out.prints.mark(),
+        }
+    }
+
+    /// Walks one record with the walker's kept state.
+    fn walk(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let walked = format::walk_with(c, self, &mut scratch);
         self.scratch = scratch;
+        walked
+    }
+
+    /// Drops what a walk added since `marks`.
+    fn rollback(&mut self, marks: &Marks) {
+        self.out.spans.truncate(marks.spans);
+        self.out.styles.truncate(marks.spans);
+        self.out.extras.truncate(marks.extras);
+        self.out.extra_spans.truncate(marks.extras);
+        let first_lost = u32::try_from(marks.spans).unwrap_or(NONE);
+        let kept = self
+            .out
+            .line_marks
+            .partition_point(|&(s, _)| s < first_lost);
+        self.out.line_marks.truncate(kept);
+        self.out.evals.truncate(marks.evals);
+        self.out.own_sessions.truncate(marks.own);
+        self.out.prints.truncate(marks.prints);
+    }
+
+    /// Keeps or drops what the walk of record `range` added, by how it went, and reports why a
+    /// record yields nothing; `non_ascii`: the walk met a byte of 0x80 or above.
+    fn end_record(
+        &mut self,
+        marks: &Marks,
+        range: Range<usize>,
+        line: u32,
+        last: bool,
+        walked: Result<(), JsonError>,
+        non_ascii: bool,
+    ) -> usize {
+        let bytes = &self.src[range];
         let reason = match &walked {
             Err(JsonError::Eof) if last => {
                 Some(Cow::Borrowed("truncated record: the file ends inside it"))
             }
             Err(JsonError::Eof) => Some(Cow::Borrowed("truncated record: JSON ends early")),
             Err(e) => Some(Cow::Owned(format!("not valid JSON: {e}"))),
-            Ok(()) if self.out.spans.len() > mark.0 => None,
-            Ok(()) if self.out.evals.len() > mark.2 => {
+            Ok(()) if self.out.spans.len() > marks.spans => None,
+            Ok(()) if self.out.evals.len() > marks.evals => {
                 self.out.records += 1;
                 return 0;
             }
@@ -261,19 +340,7 @@ impl<'b> Collector<'b> {
             )),
         };
         if let Some(reason) = reason {
-            self.out.spans.truncate(mark.0);
-            self.out.styles.truncate(mark.0);
-            self.out.extras.truncate(mark.1);
-            self.out.extra_spans.truncate(mark.1);
-            let first_lost = u32::try_from(mark.0).unwrap_or(NONE);
-            let kept = self
-                .out
-                .line_marks
-                .partition_point(|&(s, _)| s < first_lost);
-            self.out.line_marks.truncate(kept);
-            self.out.evals.truncate(mark.2);
-            self.out.own_sessions.truncate(own_mark);
-            self.out.prints.truncate(prints_mark);
+            self.rollback(marks);
             let at_line = match walked.err().and_then(|e| e.position()) {
                 Some(at) => self.line_at(at),
                 None => line,
@@ -283,11 +350,11 @@ impl<'b> Collector<'b> {
         }
         self.out.records += 1;
         // Read whole, a record with no byte of 0x80 or above in its strings is ASCII.
-        if !c.non_ascii() {
-            return self.out.spans.len() - mark.0;
+        if !non_ascii {
+            return self.out.spans.len() - marks.spans;
         }
         if let Err(e) = std::str::from_utf8(bytes) {
-            for s in &mut self.out.spans[mark.0..] {
+            for s in &mut self.out.spans[marks.spans..] {
                 s.flags |= flag::BAD_UTF8;
             }
             let at = e.valid_up_to();
@@ -298,7 +365,7 @@ impl<'b> Collector<'b> {
                 format!("invalid UTF-8 at byte {at} of the record (indexed; shown as \u{FFFD})"),
             );
         }
-        self.out.spans.len() - mark.0
+        self.out.spans.len() - marks.spans
     }
 
     pub fn problem(&mut self, line: u32, severity: Severity, reason: impl Into<Cow<'static, str>>) {

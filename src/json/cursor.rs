@@ -119,10 +119,10 @@ fn parse_int(text: &[u8]) -> Option<i128> {
 
 const MAX_DEPTH: usize = 512;
 
-/// The `"` and `\` among 16 bytes (bit `i` for byte `i`), and whether any byte is 0x80 or above:
-/// one SSE2 comparison (x86-64's baseline) instead of a loop.
+/// The `"`, `\` and newlines among 16 bytes (bit `i` for byte `i`), and whether any byte is 0x80
+/// or above: one SSE2 comparison (x86-64's baseline) instead of a loop.
 #[inline(always)]
-fn quotes_and_high(chunk: &[u8; 16]) -> (u32, bool) {
+fn specials_and_high(chunk: &[u8; 16]) -> (u32, bool) {
     #[cfg(target_arch = "x86_64")]
     {
         use safe_arch::{
@@ -132,8 +132,11 @@ fn quotes_and_high(chunk: &[u8; 16]) -> (u32, bool) {
         let splat = |c: u8| set_splat_i8_m128i(i8::from_ne_bytes([c]));
         let v = load_unaligned_m128i(chunk);
         let hits = bitor_m128i(
-            cmp_eq_mask_i8_m128i(v, splat(b'"')),
-            cmp_eq_mask_i8_m128i(v, splat(b'\\')),
+            bitor_m128i(
+                cmp_eq_mask_i8_m128i(v, splat(b'"')),
+                cmp_eq_mask_i8_m128i(v, splat(b'\\')),
+            ),
+            cmp_eq_mask_i8_m128i(v, splat(b'\n')),
         );
         (
             move_mask_i8_m128i(hits).cast_unsigned(),
@@ -145,7 +148,7 @@ fn quotes_and_high(chunk: &[u8; 16]) -> (u32, bool) {
         let mut hits = 0u32;
         let mut high = false;
         for (i, &c) in chunk.iter().enumerate() {
-            hits |= u32::from(c == b'"' || c == b'\\') << i;
+            hits |= u32::from(matches!(c, b'"' | b'\\' | b'\n')) << i;
             high |= c >= 0x80;
         }
         (hits, high)
@@ -317,6 +320,9 @@ pub struct Cursor<'a> {
     key: (usize, usize),
     /// A string read held a byte of 0x80 or above (see [`Cursor::non_ascii`]).
     non_ascii: bool,
+    /// The buffer runs past the record's line: a newline ends the record (see
+    /// [`Cursor::in_line`]).
+    in_line: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -326,7 +332,32 @@ impl<'a> Cursor<'a> {
             pos: 0,
             key: (0, 0),
             non_ascii: false,
+            in_line: false,
         }
+    }
+
+    /// A cursor for a record at the start of `buf` that ends at its line's end, the line's end
+    /// not yet known: a newline is not whitespace to it, nor a byte a string may hold, so no
+    /// value it reads runs into the next line. After a value, [`Cursor::line_end`] says where
+    /// the line ends.
+    pub fn in_line(buf: &'a [u8]) -> Self {
+        Cursor {
+            in_line: true,
+            ..Cursor::new(buf)
+        }
+    }
+
+    /// After a value read [`Cursor::in_line`]: the position of the newline that ends the line
+    /// (or of the buffer's end) when only spaces, tabs and carriage returns lie before it.
+    pub fn line_end(&mut self) -> Option<usize> {
+        while let Some(&c) = self.buf.get(self.pos) {
+            match c {
+                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b'\n' => return Some(self.pos),
+                _ => return None,
+            }
+        }
+        Some(self.buf.len())
     }
 
     /// Whether a byte of 0x80 or above was met in a string read so far. Outside strings valid JSON is ASCII, and keys are only taken as written
@@ -354,8 +385,10 @@ impl<'a> Cursor<'a> {
             return;
         }
         while let Some(&c) = self.buf.get(self.pos) {
-            if !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
-                break;
+            match c {
+                b' ' | b'\r' | b'\t' => {}
+                b'\n' if !self.in_line => {}
+                _ => break,
             }
             self.pos += 1;
         }
@@ -500,15 +533,15 @@ impl<'a> Cursor<'a> {
     }
 
     /// The key `next_key` read last exactly as written, quotes and colon included, when the
-    /// colon follows the closing quote at once and the key is ASCII without escapes; else
-    /// `None`. (ASCII, so that taking it as written later skips no byte [`Cursor::non_ascii`]
-    /// must see.)
+    /// colon follows the closing quote at once and the key is printable ASCII without escapes;
+    /// else `None`. (Printable ASCII, so that taking it as written later skips no byte that
+    /// [`Cursor::non_ascii`] must see, and no newline.)
     pub fn key_as_written(&self) -> Option<&'a [u8]> {
         let (start, end) = self.key;
         let plain = start > 0 && self.pos == end + 2 && !self.key_escaped();
         plain
             .then(|| &self.buf[start - 1..self.pos])
-            .filter(|raw| raw.is_ascii())
+            .filter(|raw| raw.iter().all(|&c| (b' '..0x80).contains(&c)))
     }
 
     /// Skips a `null` value and returns true; otherwise leaves the cursor where it was.
@@ -575,22 +608,23 @@ impl<'a> Cursor<'a> {
             .get(i..i + 16)
             .and_then(|c| <&[u8; 16]>::try_from(c).ok())
         {
-            let (hits, high) = quotes_and_high(chunk);
+            let (hits, high) = specials_and_high(chunk);
             self.non_ascii |= high;
             if hits == 0 {
                 i += 16;
                 continue;
             }
             let k = i + hits.trailing_zeros() as usize;
-            if buf[k] == b'"' {
-                self.pos = k + 1;
-                return Ok(RawStr {
-                    raw: &buf[start..k],
-                });
+            match buf[k] {
+                b'"' => {
+                    self.pos = k + 1;
+                    return Ok(RawStr {
+                        raw: &buf[start..k],
+                    });
+                }
+                b'\\' => i = self.escape(k)?,
+                _ => i = self.newline_in_string(k)?,
             }
-            // A backslash and the byte it escapes (which may lie past this chunk).
-            self.non_ascii |= buf.get(k + 1).is_some_and(|&c| c >= 0x80);
-            i = k + 2;
         }
         // The buffer's last few bytes.
         while let Some(&c) = buf.get(i) {
@@ -602,15 +636,37 @@ impl<'a> Cursor<'a> {
                         raw: &buf[start..i],
                     });
                 }
-                b'\\' => {
-                    self.non_ascii |= buf.get(i + 1).is_some_and(|&c| c >= 0x80);
-                    i += 2;
-                }
+                b'\\' => i = self.escape(i)?,
+                b'\n' => i = self.newline_in_string(i)?,
                 _ => i += 1,
             }
         }
         self.pos = buf.len();
         Err(JsonError::Eof)
+    }
+
+    /// A backslash at `k` in a string and the byte it escapes (which may lie past the chunk
+    /// scanned): where the string goes on.
+    #[inline(always)]
+    fn escape(&mut self, k: usize) -> Result<usize, JsonError> {
+        match self.buf.get(k + 1) {
+            Some(b'\n') => self.newline_in_string(k + 1).map(|_| k + 2),
+            Some(&c) => {
+                self.non_ascii |= c >= 0x80;
+                Ok(k + 2)
+            }
+            None => Ok(k + 2),
+        }
+    }
+
+    /// A raw newline at `k` in a string: the end of the record on a line (it cannot hold one),
+    /// else a byte like any other (leniently: JSON wants control characters escaped).
+    fn newline_in_string(&mut self, k: usize) -> Result<usize, JsonError> {
+        if self.in_line {
+            self.pos = k;
+            return Err(JsonError::unexpected(k, b'\n'));
+        }
+        Ok(k + 1)
     }
 
     /// Reads a number or literal (not a string or container).

@@ -298,6 +298,71 @@ fn every_record_with_bad_utf8_is_flagged_whatever_came_before() {
     }
 }
 
+/// Lines walked to their own end read exactly as lines cut at their newline first: the same
+/// spans, lines and problems, whatever tempts the walk across a newline (a value left open, a
+/// string holding a raw newline or an escaped one, garbage after the value, CRLF, blank lines,
+/// a last line with no newline).
+#[test]
+fn lines_walked_to_their_end_read_as_lines_cut_first() {
+    let span = |id: u32| {
+        format!(
+            r#"{{"context.span_id":"{id:016x}","context.trace_id":"000000000000000000000000000000{:02x}","name":"n{id}"}}"#,
+            id % 7
+        )
+    };
+    let pieces: Vec<String> = vec![
+        span(1),
+        r#"{"context.span_id":"0000000000000002","#.to_owned(),
+        r#""context.trace_id":"00000000000000000000000000000001"}"#.to_owned(),
+        r#"{"context.span_id":"0000000000000003","name":"a"#.to_owned(),
+        r#"b","context.trace_id":"00000000000000000000000000000001"}"#.to_owned(),
+        r#"{"context.span_id":"0000000000000004","name":"a\"#.to_owned(),
+        r#"","context.trace_id":"00000000000000000000000000000001"}"#.to_owned(),
+        format!("{} trailing", span(5)),
+        format!("{}  \t\r", span(6)),
+        String::new(),
+        "   ".to_owned(),
+        format!("{}{}", span(7), span(8)),
+        "{".to_owned(),
+        "}".to_owned(),
+        format!(
+            r#"{{"context.span_id":"{:016x}","context.trace_id":"00000000000000000000000000000001","attributes.input.value":"{}"}}"#,
+            9,
+            "x".repeat(40)
+        ),
+        span(10),
+    ];
+    for last_newline in [true, false] {
+        let mut text = pieces.join("\n");
+        if last_newline {
+            text.push('\n');
+        }
+        let src = text.as_bytes();
+        // Walked to each line's end.
+        let mut walked = Collector::new(src, 0);
+        let (mut at, mut line) = (0, 0);
+        while at < src.len() {
+            line += 1;
+            at = walked.line(at, src.len(), line).0.end + 1;
+        }
+        // Cut at each newline first.
+        let mut cut = Collector::new(src, 0);
+        for (i, r) in crate::index::lines::LineIter::new(src, 0..src.len()).enumerate() {
+            let line = i as u32 + 1;
+            if src[r.clone()].iter().all(u8::is_ascii_whitespace) {
+                cut.problem(line, Severity::Note, "blank line");
+            } else {
+                let last = r.end == src.len();
+                cut.record(r, line, last);
+            }
+        }
+        assert_eq!(line as usize, pieces.len());
+        assert_eq!(described(&walked.out, &text), described(&cut.out, &text));
+        // Lines 1, 9, 15 and 16 hold a span each (9 with trailing whitespace and a CR).
+        assert_eq!(walked.out.spans.len(), 4, "{:?}", walked.out.problems);
+    }
+}
+
 /// A span as text, with its strings resolved (interned ids differ between collectors).
 fn described(out: &ChunkOut, src: &str) -> Vec<String> {
     let text = |id: u32| out.strings.get(id).to_owned();
