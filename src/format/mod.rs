@@ -203,6 +203,9 @@ struct Child<T> {
     node: u32,
 }
 
+/// The sink's answer for a nested key's path, and the key's own node.
+type Answer<T> = (Want<T>, u32);
+
 /// No node: the keys below are not remembered.
 const NO_NODE: u32 = u32::MAX;
 
@@ -511,40 +514,51 @@ impl<S: Sink> Walker<'_, S> {
     }
 
     /// Reads the key of an object inside an attribute (after [`Cursor::key_start`]), below
-    /// node `node`, and sets `self.path` to `base` and the key; returns the sink's answer for
-    /// that path and the key's own node. A key remembered under the node is recognised as
-    /// written (the one at this position last time is tried first); any other is read, asked
-    /// about, and remembered while there is room.
+    /// node `node`; `None` when its value is null (skipped, nothing asked). Else sets
+    /// `self.path` to `base` and the key and returns the sink's answer for that path and the
+    /// key's own node. A key remembered under the node is recognised as written (the one at
+    /// this position last time is tried first); any other is read, asked about, and remembered
+    /// while there is room. Under `NO_NODE` nothing is remembered: every key is read and asked
+    /// about by its whole path.
     fn nested_key(
         &mut self,
         c: &mut Cursor<'_>,
         node: u32,
         position: usize,
         base: usize,
-    ) -> Result<(Want<S::Tag>, u32), JsonError> {
+    ) -> Result<Option<Answer<S::Tag>>, JsonError> {
         self.path.truncate(base);
-        self.path.push(b'.');
         if let Some(children) = self.nest.get(node as usize)
             && let Some(i) = c.known_key_among(children, position, |child| &child.raw)
         {
-            // Matched as written: no escapes, the bytes are the key.
-            self.path.extend_from_slice(c.key().raw);
+            if c.skip_null() {
+                return Ok(None);
+            }
             let child = &children[i];
-            return Ok((child.want, child.node));
+            let found = (child.want, child.node);
+            // Matched as written: no escapes, the bytes are the key.
+            self.path.push(b'.');
+            self.path.extend_from_slice(c.key().raw);
+            return Ok(Some(found));
         }
         c.read_key()?;
+        if c.skip_null() {
+            return Ok(None);
+        }
+        self.path.push(b'.');
         push_key(&mut self.path, c.key());
         let want = self.want();
-        let Some(raw) = c.key_as_written().and_then(Pattern::new) else {
-            return Ok((want, NO_NODE));
-        };
-        let full = self
+        let room = self
             .nest
             .get(node as usize)
-            .is_none_or(|children| children.len() >= NEST_CHILDREN);
-        if full {
-            return Ok((want, NO_NODE));
-        }
+            .is_some_and(|children| children.len() < NEST_CHILDREN);
+        let Some(raw) = room
+            .then(|| c.key_as_written())
+            .flatten()
+            .and_then(Pattern::new)
+        else {
+            return Ok(Some((want, NO_NODE)));
+        };
         let below = if matches!(want, Want::Tree | Want::Parse) {
             new_node(&mut self.nest)
         } else {
@@ -557,7 +571,7 @@ impl<S: Sink> Walker<'_, S> {
                 node: below,
             });
         }
-        Ok((want, below))
+        Ok(Some((want, below)))
     }
 
     /// What the key the cursor is on means; sets `self.path` for an attribute column, and
@@ -772,35 +786,17 @@ impl<S: Sink> Walker<'_, S> {
             Want::Tree | Want::Parse => (None, true),
         };
         match c.peek_kind()? {
-            ValueKind::Object if descend && node != NO_NODE => {
+            ValueKind::Object if descend => {
                 c.object_start()?;
                 let mut first = true;
                 let base = self.path.len();
                 let mut position = 0;
                 while c.key_start(&mut first)? {
-                    let (want, below) = self.nested_key(c, node, position, base)?;
+                    let key = self.nested_key(c, node, position, base)?;
                     position += 1;
-                    if c.skip_null() {
-                        continue;
+                    if let Some((want, below)) = key {
+                        self.attr_value_as(c, want, below)?;
                     }
-                    self.attr_value_as(c, want, below)?;
-                }
-                self.path.truncate(base);
-                Ok(())
-            }
-            ValueKind::Object if descend => {
-                c.object_start()?;
-                let mut first = true;
-                let base = self.path.len();
-                while c.next_key(&mut first)? {
-                    if c.skip_null() {
-                        continue;
-                    }
-                    let key = c.key();
-                    self.path.truncate(base);
-                    self.path.push(b'.');
-                    push_key(&mut self.path, key);
-                    self.attr_value(c)?;
                 }
                 self.path.truncate(base);
                 Ok(())
