@@ -848,7 +848,9 @@ impl<S: Sink> Walker<'_, S> {
             self.sink.attr(&self.path, tag, Scalar::Str(v));
             return;
         }
-        if matches!(want, Want::Parse) && read_container(t, |json| self.nested_text(json, node)) {
+        if matches!(want, Want::Parse)
+            && read_container(t, |json| self.nested_text(json, want, node))
+        {
             return;
         }
         self.sink.attr(&self.path, tag, Scalar::Str(s));
@@ -856,10 +858,9 @@ impl<S: Sink> Walker<'_, S> {
 
     /// Walks JSON held in a string; false if it is not valid JSON (what was read before the
     /// error is still reported: those values are in the file).
-    fn nested_text(&mut self, text: &[u8], node: u32) -> bool {
+    fn nested_text(&mut self, text: &[u8], want: Want<S::Tag>, node: u32) -> bool {
         let mut c = Cursor::new(text);
         let base = self.path.len();
-        let want = self.want();
         let ok = self.attr_value_as(&mut c, want, node).is_ok() && c.at_end();
         // A failed attempt stops mid-value, with its path still extended.
         self.path.truncate(base);
