@@ -71,13 +71,17 @@ pub fn split(b: &[u8], range: Range<usize>, target: usize) -> Vec<Range<usize>> 
     out
 }
 
-/// Iterates the lines of a piece as (start, end) byte ranges without the `\n`.
+/// Iterates the lines of a piece as (start, end) byte ranges without the `\n`: the lines cut at
+/// their newlines first, the reference the scan is tested against (the scan itself walks each
+/// line to its own end, see `Collector::line`).
+#[cfg(test)]
 pub struct LineIter<'a> {
     b: &'a [u8],
     at: usize,
     end: usize,
 }
 
+#[cfg(test)]
 impl<'a> LineIter<'a> {
     pub fn new(b: &'a [u8], range: Range<usize>) -> Self {
         LineIter {
@@ -88,6 +92,7 @@ impl<'a> LineIter<'a> {
     }
 }
 
+#[cfg(test)]
 impl Iterator for LineIter<'_> {
     type Item = Range<usize>;
     fn next(&mut self) -> Option<Range<usize>> {

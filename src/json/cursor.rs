@@ -360,9 +360,10 @@ impl<'a> Cursor<'a> {
         Some(self.buf.len())
     }
 
-    /// Whether a byte of 0x80 or above was met in a string read so far. Outside strings valid JSON is ASCII, and keys are only taken as written
-    /// ([`Cursor::known_key`]) when ASCII: so after a whole value has been read, `false` means
-    /// all of it is ASCII (and so valid UTF-8).
+    /// Whether a byte of 0x80 or above was met in a string read so far. Outside strings valid
+    /// JSON is ASCII, and keys are only taken as written ([`Cursor::known_key`]) when printable
+    /// ASCII: so after a whole value has been read, `false` means all of it is ASCII (and so
+    /// valid UTF-8).
     pub fn non_ascii(&self) -> bool {
         self.non_ascii
     }

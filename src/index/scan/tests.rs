@@ -4,12 +4,18 @@ use crate::index::record::flag;
 fn scan(text: &str) -> ChunkOut {
     let src = text.as_bytes();
     let mut col = Collector::new(src, 0);
-    let mut line = 0;
-    for r in crate::index::lines::LineIter::new(src, 0..src.len()) {
-        line += 1;
-        col.record(r, line, false);
-    }
+    lines(&mut col, src);
     col.out
+}
+
+/// Indexes every line of `src` as the scan of a piece does; returns how many lines it read.
+fn lines(col: &mut Collector<'_>, src: &[u8]) -> u32 {
+    let (mut at, mut line) = (0, 0);
+    while at < src.len() {
+        line += 1;
+        at = col.line(at, src.len(), line).0.end + 1;
+    }
+    line
 }
 
 /// The extra numbers of span `s` of the piece.
@@ -284,9 +290,7 @@ fn every_record_with_bad_utf8_is_flagged_whatever_came_before() {
         text.push(b'\n');
     }
     let mut col = Collector::new(&text, 0);
-    for (i, r) in crate::index::lines::LineIter::new(&text, 0..text.len()).enumerate() {
-        col.record(r, i as u32 + 1, false);
-    }
+    lines(&mut col, &text);
     assert_eq!(col.out.spans.len(), rows.len(), "{:?}", col.out.problems);
     for (s, (r, bad)) in col.out.spans.iter().zip(&rows) {
         assert_eq!(
@@ -340,11 +344,7 @@ fn lines_walked_to_their_end_read_as_lines_cut_first() {
         let src = text.as_bytes();
         // Walked to each line's end.
         let mut walked = Collector::new(src, 0);
-        let (mut at, mut line) = (0, 0);
-        while at < src.len() {
-            line += 1;
-            at = walked.line(at, src.len(), line).0.end + 1;
-        }
+        let read = lines(&mut walked, src);
         // Cut at each newline first.
         let mut cut = Collector::new(src, 0);
         for (i, r) in crate::index::lines::LineIter::new(src, 0..src.len()).enumerate() {
@@ -356,7 +356,7 @@ fn lines_walked_to_their_end_read_as_lines_cut_first() {
                 cut.record(r, line, last);
             }
         }
-        assert_eq!(line as usize, pieces.len());
+        assert_eq!(read as usize, pieces.len());
         assert_eq!(described(&walked.out, &text), described(&cut.out, &text));
         // Lines 1, 9, 15 and 16 hold a span each (9 with trailing whitespace and a CR).
         assert_eq!(walked.out.spans.len(), 4, "{:?}", walked.out.problems);
@@ -560,11 +560,7 @@ fn a_collector_begun_again_starts_the_piece_afresh() {
     let mut col = Collector::new(&[], 0);
     for (file, text) in [(3, a), (4, b)] {
         col.begin(text.as_bytes(), file);
-        let mut line = 0;
-        for r in crate::index::lines::LineIter::new(text.as_bytes(), 0..text.len()) {
-            line += 1;
-            col.record(r, line, false);
-        }
+        lines(&mut col, text.as_bytes());
         let out = &col.out;
         assert_eq!(out.file, file);
         assert_eq!(out.spans.len(), text.lines().count());
