@@ -81,6 +81,12 @@ pub enum Field<'a> {
     Kind(Kind, u8),
     Start(i64),
     End(i64),
+    /// A start (`end: false`) or end time that is no time sesstui can represent: the value as
+    /// written in the file.
+    BadTime {
+        end: bool,
+        raw: &'a [u8],
+    },
     Status(Status),
     StatusMessage(RawStr<'a>),
 }
@@ -125,10 +131,17 @@ pub trait Sink {
     fn messages(&mut self, _path: &[u8], c: &mut Cursor<'_>) -> Result<(), JsonError> {
         c.skip_value()
     }
+    /// The value at `path` nests `depth` levels deep, deeper than [`MAX_ATTR_DEPTH`]: it was
+    /// checked but not read below that depth.
+    fn too_deep(&mut self, _path: &[u8], _depth: usize) {}
 }
 
 /// Objects nested deeper than this are validated but not read (keeps recursion bounded).
 const MAX_WALK_DEPTH: usize = 48;
+
+/// Attribute values (and JSON held in their strings) are read this many levels deep; below,
+/// they are checked without recursion and reported through [`Sink::too_deep`].
+pub const MAX_ATTR_DEPTH: usize = 64;
 
 /// Walks one top-level JSON value (a line of JSONL or a whole document).
 pub fn walk<S: Sink>(c: &mut Cursor<'_>, sink: &mut S) -> Result<(), JsonError> {
@@ -145,6 +158,7 @@ pub fn walk_with<S: Sink>(
     scratch.path.clear();
     let mut w = Walker {
         sink,
+        depth: 0,
         path: std::mem::take(&mut scratch.path),
         known: std::mem::take(&mut scratch.known),
         wants: std::mem::take(&mut scratch.wants),
@@ -256,6 +270,8 @@ const ATTR_PREFIX: &[u8] = b"attributes.";
 
 struct Walker<'s, S: Sink> {
     sink: &'s mut S,
+    /// Containers open inside the attribute being read (JSON in strings included).
+    depth: usize,
     path: Vec<u8>,
     known: Vec<Known<S::Tag>>,
     wants: Map<Box<[u8]>, Want<S::Tag>>,
@@ -633,12 +649,12 @@ impl<S: Sink> Walker<'_, S> {
             }
             Top::Kind(rank) => self.kind(c, rank)?,
             Top::Start | Top::End => {
-                if let Some(t) = time_value(c)? {
-                    self.sink.field(if top == Top::Start {
-                        Field::Start(t)
-                    } else {
-                        Field::End(t)
-                    });
+                let end = top == Top::End;
+                match time_value(c)? {
+                    Some(Ok(t)) if end => self.sink.field(Field::End(t)),
+                    Some(Ok(t)) => self.sink.field(Field::Start(t)),
+                    Some(Err(raw)) => self.sink.field(Field::BadTime { end, raw }),
+                    None => {}
                 }
             }
             Top::Status => self.status(c)?,
@@ -786,6 +802,7 @@ impl<S: Sink> Walker<'_, S> {
             Want::Tree | Want::Parse => (None, true),
         };
         match c.peek_kind()? {
+            ValueKind::Object | ValueKind::Array if descend && !self.enter(c)? => Ok(()),
             ValueKind::Object if descend => {
                 c.object_start()?;
                 let mut first = true;
@@ -799,6 +816,7 @@ impl<S: Sink> Walker<'_, S> {
                     }
                 }
                 self.path.truncate(base);
+                self.depth -= 1;
                 Ok(())
             }
             ValueKind::Array if descend => {
@@ -814,6 +832,7 @@ impl<S: Sink> Walker<'_, S> {
                     i += 1;
                 }
                 self.path.truncate(base);
+                self.depth -= 1;
                 Ok(())
             }
             ValueKind::Object | ValueKind::Array => c.skip_value(),
@@ -860,11 +879,25 @@ impl<S: Sink> Walker<'_, S> {
     /// error is still reported: those values are in the file).
     fn nested_text(&mut self, text: &[u8], want: Want<S::Tag>, node: u32) -> bool {
         let mut c = Cursor::new(text);
-        let base = self.path.len();
+        let (base, depth) = (self.path.len(), self.depth);
         let ok = self.attr_value_as(&mut c, want, node).is_ok() && c.at_end();
         // A failed attempt stops mid-value, with its path still extended.
         self.path.truncate(base);
+        self.depth = depth;
         ok
+    }
+
+    /// Before reading into the container under the cursor: true if it may be read (the caller
+    /// then owes a `self.depth -= 1` when done); false when it is as deep as attributes are
+    /// read, in which case it has been checked, skipped and reported.
+    fn enter(&mut self, c: &mut Cursor<'_>) -> Result<bool, JsonError> {
+        if self.depth < MAX_ATTR_DEPTH {
+            self.depth += 1;
+            return Ok(true);
+        }
+        let below = c.skip_value_depth()?;
+        self.sink.too_deep(&self.path, self.depth + below);
+        Ok(false)
     }
 
     /// Phoenix / Arize annotation or evaluation arrays on a span.
@@ -971,19 +1004,35 @@ fn status_scalar(v: Scalar<'_>) -> Option<Status> {
     }
 }
 
-/// Reads a timestamp: epoch numbers (any unit, as numbers or strings) or ISO strings.
-fn time_value(c: &mut Cursor<'_>) -> Result<Option<i64>, JsonError> {
+/// Reads a timestamp: epoch numbers (any unit, as numbers or strings) or ISO strings. `None`
+/// when there is none (null, an empty string, or 0, which OTLP writes for "unset"); an error
+/// holding the value as written when it is not a time that fits (negative, `NaN`, `1e400`, a
+/// 20-digit epoch, an unreadable string, an object).
+fn time_value<'a>(c: &mut Cursor<'a>) -> Result<Option<Result<i64, &'a [u8]>>, JsonError> {
+    c.skip_ws();
+    let start = c.pos();
+    let written = |c: &Cursor<'a>| c.buf().get(start..c.pos()).unwrap_or_default();
     if let Some(v) = c.plain_integer() {
-        return Ok(crate::time::from_epoch(i128::from(v)));
+        if v == 0 {
+            return Ok(None);
+        }
+        return Ok(Some(
+            crate::time::from_epoch(i128::from(v)).ok_or(written(c)),
+        ));
     }
-    Ok(match c.scalar_or_skip()? {
+    let t = match c.scalar_or_skip()? {
+        None => None,
+        Some(Scalar::Null) => return Ok(None),
+        Some(Scalar::Str(s)) if s.raw.trim_ascii().is_empty() => return Ok(None),
+        Some(Scalar::Str(s)) => crate::time::parse(&s.decode()),
         Some(v @ Scalar::Num(_)) => match v.as_i128() {
+            Some(0) => return Ok(None),
             Some(i) => crate::time::from_epoch(i),
             None => v.as_f64().and_then(crate::time::from_epoch_f64),
         },
-        Some(Scalar::Str(s)) => crate::time::parse(&s.decode()),
-        _ => None,
-    })
+        Some(Scalar::Bool(_)) => None,
+    };
+    Ok(Some(t.ok_or(written(c))))
 }
 
 impl<'a> Cursor<'a> {

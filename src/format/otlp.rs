@@ -90,8 +90,14 @@ fn any_value<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>) -> Result<(), J
                 Some(crate::json::Scalar::Null) | None => {}
                 Some(v) => w.sink.attr(&w.path, tag, v),
             },
-            b"arrayValue" | b"array_value" if descend => list(w, c, false)?,
-            b"kvlistValue" | b"kvlist_value" if descend => list(w, c, true)?,
+            b"arrayValue" | b"array_value" | b"kvlistValue" | b"kvlist_value"
+                if descend && w.enter(c)? =>
+            {
+                let keyed = matches!(k.raw, b"kvlistValue" | b"kvlist_value");
+                let listed = list(w, c, keyed);
+                w.depth -= 1;
+                listed?;
+            }
             _ => c.skip_value()?,
         }
     }

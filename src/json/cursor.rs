@@ -12,7 +12,6 @@ use std::ops::Range;
 pub enum JsonError {
     Eof,
     Unexpected { at: u32, byte: u8 },
-    TooDeep { at: u32 },
 }
 
 impl JsonError {
@@ -23,17 +22,11 @@ impl JsonError {
         }
     }
 
-    pub fn too_deep(at: usize) -> Self {
-        JsonError::TooDeep {
-            at: u32::try_from(at).unwrap_or(u32::MAX),
-        }
-    }
-
     /// Where the problem is, if not at the end.
     pub fn position(&self) -> Option<usize> {
         match self {
             JsonError::Eof => None,
-            JsonError::Unexpected { at, .. } | JsonError::TooDeep { at } => Some(*at as usize),
+            JsonError::Unexpected { at, .. } => Some(*at as usize),
         }
     }
 }
@@ -49,7 +42,6 @@ impl fmt::Display for JsonError {
                     write!(f, "unexpected byte 0x{byte:02x} at byte {at}")
                 }
             }
-            JsonError::TooDeep { at } => write!(f, "nesting deeper than {MAX_DEPTH} at byte {at}"),
         }
     }
 }
@@ -117,7 +109,9 @@ fn parse_int(text: &[u8]) -> Option<i128> {
     (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e30).then_some(f as i128)
 }
 
-const MAX_DEPTH: usize = 512;
+/// Open containers kept in the skip stack itself; deeper ones spill into a vector (a bit each,
+/// so even a line that is nothing but brackets costs an eighth of its length).
+const INLINE_DEPTH: usize = 512;
 
 /// The `"`, `\` and newlines among 16 bytes (bit `i` for byte `i`), and whether any byte is 0x80
 /// or above: one SSE2 comparison (x86-64's baseline) instead of a loop.
@@ -276,35 +270,52 @@ fn eight_digits(bytes: [u8; 8]) -> Option<u64> {
     Some((fours * 10_000 + (fours >> 32)) & 0xffff_ffff)
 }
 
-/// A stack of open containers, one bit each (1 = object).
+/// A stack of open containers, one bit each (1 = object), and the most open at once.
 struct Stack {
-    bits: [u64; MAX_DEPTH / 64],
+    bits: [u64; INLINE_DEPTH / 64],
+    more: Vec<u64>,
     len: usize,
+    deepest: usize,
 }
 
 impl Stack {
     fn new() -> Self {
         Stack {
-            bits: [0; MAX_DEPTH / 64],
+            bits: [0; INLINE_DEPTH / 64],
+            more: Vec::new(),
             len: 0,
+            deepest: 0,
         }
     }
-    fn push(&mut self, obj: bool, at: usize) -> Result<(), JsonError> {
-        if self.len >= MAX_DEPTH {
-            return Err(JsonError::too_deep(at));
+    fn word(&mut self, i: usize) -> &mut u64 {
+        if i < INLINE_DEPTH {
+            return &mut self.bits[i / 64];
         }
-        let (w, b) = (self.len / 64, self.len % 64);
+        let w = (i - INLINE_DEPTH) / 64;
+        if w >= self.more.len() {
+            self.more.resize(w + 1, 0);
+        }
+        &mut self.more[w]
+    }
+    fn push(&mut self, obj: bool) {
+        let b = self.len % 64;
+        let word = self.word(self.len);
         if obj {
-            self.bits[w] |= 1 << b;
+            *word |= 1 << b;
         } else {
-            self.bits[w] &= !(1 << b);
+            *word &= !(1 << b);
         }
         self.len += 1;
-        Ok(())
+        self.deepest = self.deepest.max(self.len);
     }
     fn top_is_obj(&self) -> bool {
         let i = self.len.saturating_sub(1);
-        self.bits[i / 64] >> (i % 64) & 1 == 1
+        let word = if i < INLINE_DEPTH {
+            self.bits[i / 64]
+        } else {
+            self.more.get((i - INLINE_DEPTH) / 64).copied().unwrap_or(0)
+        };
+        word >> (i % 64) & 1 == 1
     }
 }
 
@@ -760,6 +771,17 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Skips one value, as [`Cursor::skip_value`], and returns how deeply it nests (0 for a
+    /// scalar, 1 for `[]` or `[1]`, 2 for `[[1]]`): for reporting values too deep to read.
+    pub fn skip_value_depth(&mut self) -> Result<usize, JsonError> {
+        self.skip_ws();
+        match self.byte()? {
+            b'{' | b'[' => self.skip_nested(),
+            b'"' => self.string().map(|_| 0),
+            _ => self.atom().map(|_| 0),
+        }
+    }
+
     /// Skips one value and returns its byte range.
     pub fn value_range(&mut self) -> Result<Range<usize>, JsonError> {
         self.skip_ws();
@@ -771,7 +793,7 @@ impl<'a> Cursor<'a> {
     /// Opens the container under the cursor; returns true when it closed at once (empty).
     fn open(&mut self, st: &mut Stack) -> Result<bool, JsonError> {
         let obj = self.byte()? == b'{';
-        st.push(obj, self.pos)?;
+        st.push(obj);
         self.pos += 1;
         self.skip_ws();
         let close = if obj { b'}' } else { b']' };
@@ -789,6 +811,12 @@ impl<'a> Cursor<'a> {
             self.pos += 2;
             return Ok(());
         }
+        self.skip_nested().map(drop)
+    }
+
+    /// Skips the container under the cursor without recursing, however deep it nests; returns
+    /// the most containers open at once.
+    fn skip_nested(&mut self) -> Result<usize, JsonError> {
         let mut st = Stack::new();
         let mut just_closed = self.open(&mut st)?;
         loop {
@@ -810,7 +838,7 @@ impl<'a> Cursor<'a> {
                 }
             }
             if st.len == 0 {
-                return Ok(());
+                return Ok(st.deepest);
             }
             // After an element: a comma or the container's end.
             self.skip_ws();
@@ -878,9 +906,28 @@ mod tests {
     }
 
     #[test]
-    fn too_deep_is_an_error_not_a_crash() {
-        let deep = "[".repeat(100_000);
-        assert!(matches!(skip_all(&deep), Err(JsonError::TooDeep { .. })));
+    fn any_depth_is_skipped_without_recursion() {
+        // Run on a small stack: skipping must not recurse per level.
+        std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(|| {
+                for n in [1, 63, 64, 65, 511, 512, 513, 4096, 100_000] {
+                    let arr = format!("{}{}", "[".repeat(n), "]".repeat(n));
+                    assert_eq!(skip_all(&arr), Ok(2 * n), "{n}");
+                    let mut c = Cursor::new(arr.as_bytes());
+                    assert_eq!(c.skip_value_depth(), Ok(n));
+                    let obj = format!("{}1{}", "{\"k\":[".repeat(n), "]}".repeat(n));
+                    let mut c = Cursor::new(obj.as_bytes());
+                    assert_eq!(c.skip_value_depth(), Ok(2 * n));
+                    // Brackets that do not match deep down are still caught.
+                    let bad = format!("{}{}}}", "[".repeat(n), "]".repeat(n - 1));
+                    assert!(skip_all(&bad).is_err(), "{n}");
+                    assert_eq!(skip_all(&"[".repeat(n)), Err(JsonError::Eof));
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     #[test]

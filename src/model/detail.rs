@@ -41,6 +41,9 @@ pub struct SpanDetail {
     pub status_message: Option<String>,
     /// Why the record could not be read in full, if it could not.
     pub error: Option<String>,
+    /// What was read with a caveat: values nested too deep to read in full, attributes given
+    /// twice.
+    pub notes: Vec<String>,
 }
 
 /// Attributes that hold JSON in a string and read better as nested keys.
@@ -56,6 +59,8 @@ fn parse_inside(path: &[u8]) -> bool {
 struct DetailSink {
     depth: usize,
     out: SpanDetail,
+    /// Attribute paths met, to note one given twice.
+    seen: crate::hash::Set<String>,
 }
 
 impl Sink for DetailSink {
@@ -90,9 +95,20 @@ impl Sink for DetailSink {
             Scalar::Bool(b) => AttrValue::Bool(b),
             Scalar::Null => AttrValue::Null,
         };
-        self.out
-            .attrs
-            .push((String::from_utf8_lossy(path).into_owned(), value));
+        let path = String::from_utf8_lossy(path).into_owned();
+        if !self.seen.insert(path.clone()) {
+            self.out.notes.push(format!(
+                "attribute {path} is given more than once: every value is listed"
+            ));
+        }
+        self.out.attrs.push((path, value));
+    }
+    fn too_deep(&mut self, path: &[u8], depth: usize) {
+        self.out.notes.push(format!(
+            "{}: nested {depth} levels deep, shown to depth {}",
+            String::from_utf8_lossy(path),
+            crate::format::MAX_ATTR_DEPTH
+        ));
     }
     fn trace_meta(&mut self, _key: &[u8], _v: Scalar<'_>) {}
     fn trace_info(&mut self, _range: Range<usize>) {}
@@ -109,6 +125,7 @@ impl SpanDetail {
         let mut sink = DetailSink {
             depth: 0,
             out: SpanDetail::default(),
+            seen: crate::hash::Set::default(),
         };
         let mut c = Cursor::new(bytes);
         if let Err(e) = format::walk(&mut c, &mut sink) {
