@@ -1,13 +1,14 @@
 //! Timestamps in every unit and spelling the exporters use, as nanoseconds since the epoch (UTC).
 
-/// Interprets an integer epoch timestamp by its magnitude: s, ms, µs or ns.
+/// Interprets an integer epoch timestamp by its magnitude: s, ms, µs or ns; `None` when it is
+/// not positive or the nanoseconds do not fit in an `i64` (after 2262-04-11).
 pub fn from_epoch(v: i128) -> Option<i64> {
     let ns = match v {
         v if v <= 0 => return None,
         v if v >= 100_000_000_000_000_000 => v,
-        v if v >= 100_000_000_000_000 => v * 1_000,
-        v if v >= 100_000_000_000 => v * 1_000_000,
-        v => v * 1_000_000_000,
+        v if v >= 100_000_000_000_000 => v.checked_mul(1_000)?,
+        v if v >= 100_000_000_000 => v.checked_mul(1_000_000)?,
+        v => v.checked_mul(1_000_000_000)?,
     };
     i64::try_from(ns).ok()
 }
@@ -31,11 +32,14 @@ pub fn from_epoch_f64(v: f64) -> Option<i64> {
     i64::try_from(ns).ok()
 }
 
+/// The number `b` spells in decimal; `None` if it is not all digits or does not fit.
 fn digits(b: &[u8]) -> Option<i64> {
     if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(b.iter().fold(0i64, |a, &c| a * 10 + i64::from(c - b'0')))
+    b.iter().try_fold(0i64, |a, &c| {
+        a.checked_mul(10)?.checked_add(i64::from(c - b'0'))
+    })
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -119,7 +123,9 @@ pub fn parse(s: &str) -> Option<i64> {
         _ => return None,
     };
     let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se - offset_s;
-    secs.checked_mul(1_000_000_000)?.checked_add(frac_ns)
+    secs.checked_mul(1_000_000_000)?
+        .checked_add(frac_ns)
+        .filter(|&ns| ns > 0)
 }
 
 /// Formats nanoseconds as ISO 8601 UTC with milliseconds: `2026-11-22T02:11:33.818Z`.
@@ -187,6 +193,15 @@ mod tests {
         );
         assert_eq!(parse("not a time"), None);
         assert_eq!(parse("2026-13-22T02:11:33Z"), None);
+        // What does not fit is no time, never a wrapped one.
+        assert_eq!(parse("99999999999999999999"), None);
+        assert_eq!(parse("9999999999999999999"), None);
+        assert_eq!(parse("9999-12-31T23:59:59Z"), None);
+        assert_eq!(parse("1960-01-01T00:00:00Z"), None);
+        assert_eq!(parse("1e400"), None);
+        assert_eq!(parse("NaN"), None);
+        assert_eq!(from_epoch(i128::MAX), None);
+        assert_eq!(from_epoch(99_999_999_999_999_999_999), None);
     }
 
     #[test]

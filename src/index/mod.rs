@@ -75,6 +75,9 @@ pub struct Index {
     pub problems: Vec<Problem>,
     /// Session ids found on spans themselves, by span index.
     pub own_sessions: Vec<OwnSession>,
+    /// Token counts too large for an [`Extra`] (span, prompt / completion / total with
+    /// `u64::MAX` for "not given"), ascending by span; read through [`Index::tokens`].
+    pub big_tokens: Vec<(u32, [u64; 3])>,
     /// Fingerprints of the LLM calls' message histories, by span index (for session inference).
     pub prints: Prints,
 }
@@ -118,6 +121,20 @@ impl Index {
             Some(&s) if s == i => self.extras.get(at),
             _ => None,
         }
+    }
+
+    /// Span `i`'s (prompt, completion, total) tokens, the total derived when not given;
+    /// `None` when it has no token count.
+    pub fn tokens(&self, i: u32) -> Option<[u64; 3]> {
+        let e = self.extra(i).filter(|e| e.has_tokens())?;
+        let big = e.has_big_tokens().then(|| {
+            let at = self.big_tokens.partition_point(|&(s, _)| s < i);
+            self.big_tokens
+                .get(at)
+                .filter(|(s, _)| *s == i)
+                .map_or([u64::MAX; 3], |&(_, t)| t)
+        });
+        Some(record::tokens_with_total(e.token_counts(big)))
     }
 
     /// The 1-based line where span `i` starts: the line noted for the nearest span before it
@@ -545,6 +562,7 @@ struct Merger {
     evals: Vec<EvalRec>,
     problems: Vec<Problem>,
     own_sessions: Vec<OwnSession>,
+    big_tokens: Vec<(u32, [u64; 3])>,
     prints: Prints,
     styles: Vec<[u64; 8]>,
     landed: Vec<Landed>,
@@ -568,6 +586,7 @@ impl Merger {
             evals: Vec::new(),
             problems: Vec::new(),
             own_sessions: Vec::new(),
+            big_tokens: Vec::new(),
             prints: Prints::default(),
             styles: Vec::new(),
             landed: vec![Landed::default(); pieces],
@@ -659,6 +678,11 @@ impl Merger {
                 session: name(o.session),
                 key: o.key,
             }));
+        self.big_tokens.extend(
+            out.big_tokens
+                .drain(..)
+                .map(|(s, t)| (s.saturating_add(span_base32), t)),
+        );
         self.prints.append(&mut out.prints, span_base32);
         let file = usize::from(out.file);
         if self.styles.len() <= file {
@@ -732,6 +756,7 @@ impl Merger {
             evals: self.evals,
             problems: self.problems,
             own_sessions: self.own_sessions,
+            big_tokens: self.big_tokens,
             prints: self.prints,
         }
     }

@@ -86,6 +86,18 @@ impl SpanRec {
 }
 
 /// Numbers only some spans carry (LLM calls mostly), kept out of the hot record.
+/// (prompt, completion, total) tokens, the total derived when not given; `counts` as
+/// [`Extra::token_counts`] gives them. Sums saturate.
+pub fn tokens_with_total(counts: [u64; 3]) -> [u64; 3] {
+    let g = |v: u64| if v == u64::MAX { 0 } else { v };
+    let total = if counts[2] == u64::MAX {
+        g(counts[0]).saturating_add(g(counts[1]))
+    } else {
+        counts[2]
+    };
+    [g(counts[0]), g(counts[1]), total]
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Extra {
     pub prompt: u32,
@@ -102,6 +114,10 @@ pub struct Extra {
 /// Token count meaning "not given".
 pub const NO_TOKENS: u32 = u32::MAX;
 
+/// Token count meaning "too large for 32 bits": the exact counts are in `Index::big_tokens`
+/// (see `Index::tokens`).
+pub const BIG_TOKENS: u32 = u32::MAX - 1;
+
 impl Default for Extra {
     fn default() -> Self {
         Extra {
@@ -116,18 +132,28 @@ impl Default for Extra {
 }
 
 impl Extra {
+    /// A count is in `Index::big_tokens`.
+    pub fn has_big_tokens(&self) -> bool {
+        self.prompt == BIG_TOKENS || self.completion == BIG_TOKENS || self.total == BIG_TOKENS
+    }
     pub fn has_tokens(&self) -> bool {
         self.prompt != NO_TOKENS || self.completion != NO_TOKENS || self.total != NO_TOKENS
     }
-    /// (prompt, completion, total), the total derived when not given.
-    pub fn tokens(&self) -> [u64; 3] {
-        let g = |v: u32| if v == NO_TOKENS { 0 } else { u64::from(v) };
-        let total = if self.total == NO_TOKENS {
-            g(self.prompt) + g(self.completion)
-        } else {
-            g(self.total)
-        };
-        [g(self.prompt), g(self.completion), total]
+    /// (prompt, completion, total) as written, `u64::MAX` for "not given"; `big` holds the
+    /// counts when one is [`BIG_TOKENS`] (from `Index::big_tokens`).
+    pub fn token_counts(&self, big: Option<[u64; 3]>) -> [u64; 3] {
+        let mut out = [u64::MAX; 3];
+        for (k, v) in [self.prompt, self.completion, self.total]
+            .into_iter()
+            .enumerate()
+        {
+            out[k] = match v {
+                NO_TOKENS => u64::MAX,
+                BIG_TOKENS => big.map_or(u64::MAX, |b| b[k]),
+                v => u64::from(v),
+            };
+        }
+        out
     }
     pub fn cost(&self) -> Option<f64> {
         (!self.cost.is_nan()).then_some(f64::from(self.cost))

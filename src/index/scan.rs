@@ -2,10 +2,10 @@
 //! needs and the byte range of each span.
 
 use super::intern::Interner;
-use super::record::{Extra, NO_TOKENS, OwnSession, SpanRec, flag};
+use super::record::{BIG_TOKENS, Extra, NO_TOKENS, OwnSession, SpanRec, flag};
 use super::report::{Problem, Severity};
 use crate::format::history;
-use crate::format::keys::{self, Attr, Class, SessionKey, Tokens};
+use crate::format::keys::{self, Attr, Class, SessionKey};
 use crate::format::prints::{Prints, Recorder};
 use crate::format::{self, Evaluation, Field, Sink, Style, Want};
 use crate::hash::Map;
@@ -81,6 +81,10 @@ pub struct ChunkOut {
     pub problems: Vec<Problem>,
     /// Session ids found on spans themselves (span index local to the piece).
     pub own_sessions: Vec<OwnSession>,
+    /// Token counts too large for an [`Extra`]'s 32-bit fields (which then hold
+    /// [`BIG_TOKENS`]): (span index local to the piece, prompt / completion / total, with
+    /// `u64::MAX` for "not given"), ascending by span.
+    pub big_tokens: Vec<(u32, [u64; 3])>,
     /// How each span spelled its fields (parallel to `spans`).
     pub styles: Vec<u8>,
     /// Fingerprints of the LLM calls' message histories (span index local to the piece), for
@@ -105,6 +109,7 @@ impl ChunkOut {
         self.evals.clear();
         self.problems.clear();
         self.own_sessions.clear();
+        self.big_tokens.clear();
         self.styles.clear();
         self.prints.clear();
         self.lines = 0;
@@ -120,13 +125,15 @@ struct Marks {
     extras: usize,
     evals: usize,
     own: usize,
+    big: usize,
+    problems: usize,
     prints: (usize, usize),
 }
 
 /// One span in this many has its line noted by the scan (the others' are counted from it).
 pub const LINE_MARK_EVERY: u32 = 16;
 
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct Builder {
     span_id: Option<(u64, bool)>,
     trace: Option<TraceKey>,
@@ -142,6 +149,80 @@ struct Builder {
     session_key: Option<SessionKey>,
     user_rank: Option<u8>,
     extra: Option<Extra>,
+    /// Prompt, completion and total tokens as read (`u64::MAX`: not given); into `extra` at
+    /// commit.
+    tokens: [u64; 3],
+    /// The record's own fields met so far (bits of [`Seen`]), to report one given twice.
+    seen: u8,
+}
+
+/// A record field, by the bit it has in [`Builder::seen`], and its name in reports.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Seen {
+    SpanId = 1,
+    TraceId = 1 << 1,
+    Parent = 1 << 2,
+    Name = 1 << 3,
+    Start = 1 << 4,
+    End = 1 << 5,
+    Status = 1 << 6,
+}
+
+impl Seen {
+    fn label(self) -> &'static str {
+        match self {
+            Seen::SpanId => "span id",
+            Seen::TraceId => "trace id",
+            Seen::Parent => "parent id",
+            Seen::Name => "name",
+            Seen::Start => "start time",
+            Seen::End => "end time",
+            Seen::Status => "status",
+        }
+    }
+}
+
+/// Most bytes of a value quoted in a report.
+const QUOTE_BYTES: usize = 40;
+
+/// A value as written, for a report: cut to [`QUOTE_BYTES`] (with `…`), invalid UTF-8 as `�`.
+/// (Reports are cleaned when shown, like everything from a file.)
+fn quote(raw: &[u8]) -> String {
+    let cut = raw.len() > QUOTE_BYTES;
+    let mut end = raw.len().min(QUOTE_BYTES);
+    // Not inside a UTF-8 sequence.
+    while end > 0 && end < raw.len() && raw[end] & 0xc0 == 0x80 {
+        end -= 1;
+    }
+    let mut s = String::from_utf8_lossy(&raw[..end]).into_owned();
+    if cut {
+        s.push('…');
+    }
+    s
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            span_id: None,
+            trace: None,
+            trace_is_mlflow: false,
+            parent: None,
+            name: 0,
+            kind: Kind::default(),
+            kind_rank: None,
+            status: Status::default(),
+            start: 0,
+            end: 0,
+            session: 0,
+            session_key: None,
+            user_rank: None,
+            extra: None,
+            tokens: [u64::MAX; 3],
+            seen: 0,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Default)]
@@ -155,6 +236,8 @@ struct DocMeta {
 
 #[derive(Clone, Copy, Default)]
 struct Frame {
+    /// Where the object starts, in the record.
+    at: usize,
     first_span: usize,
     first_eval: usize,
     b: Builder,
@@ -277,6 +360,8 @@ impl<'b> Collector<'b> {
             extras: self.out.extras.len(),
             evals: self.out.evals.len(),
             own: self.out.own_sessions.len(),
+            big: self.out.big_tokens.len(),
+            problems: self.out.problems.len(),
             prints: self.out.prints.mark(),
         }
     }
@@ -303,6 +388,9 @@ impl<'b> Collector<'b> {
         self.out.line_marks.truncate(kept);
         self.out.evals.truncate(marks.evals);
         self.out.own_sessions.truncate(marks.own);
+        self.out.big_tokens.truncate(marks.big);
+        // Caveats noted while walking a record that is then dropped went with it.
+        self.out.problems.truncate(marks.problems);
         self.out.prints.truncate(marks.prints);
     }
 
@@ -376,6 +464,13 @@ impl<'b> Collector<'b> {
             severity,
             reason,
         });
+    }
+
+    /// Reports a caveat about the span being read (indexed, with a warning), on its line.
+    fn caveat(&mut self, reason: String) {
+        let at = self.frames.last().map_or(0, |f| f.at);
+        let line = self.line_at(at);
+        self.problem(line, Severity::Warning, reason);
     }
 
     /// The line of a position inside the current record.
@@ -493,6 +588,23 @@ impl<'b> Collector<'b> {
 
     fn set_session(&mut self, key: SessionKey, value: &str) {
         let Some(b) = self.top() else { return };
+        let (same_key, kept) = (b.session_key == Some(key), b.session);
+        if same_key && self.out.strings.get(kept) != value.trim() {
+            // Cheap to ask: the same key is rarely given twice.
+            let again = match keys::parse_claude_user_id_strict(value) {
+                Some(id) => id.session != self.out.strings.get(kept),
+                None => true,
+            };
+            if again {
+                self.caveat(format!(
+                    "the record gives its session id ({}) twice, with different values: the \
+                     first one is used",
+                    key.name()
+                ));
+            }
+            return;
+        }
+        let Some(b) = self.top() else { return };
         let better = b.session_key.is_none_or(|k| key < k);
         if !better && b.user_rank.is_some_and(|r| r <= 3) {
             return;
@@ -571,10 +683,40 @@ impl<'b> Collector<'b> {
             kind = Kind::Tool;
         }
         let index = u32::try_from(self.out.spans.len()).unwrap_or(NONE);
-        if let Some(e) = b.extra {
+        if let Some(mut e) = b.extra {
+            let mut big = false;
+            for (slot, &n) in [&mut e.prompt, &mut e.completion, &mut e.total]
+                .into_iter()
+                .zip(&b.tokens)
+            {
+                *slot = match u32::try_from(n) {
+                    _ if n == u64::MAX => NO_TOKENS,
+                    Ok(small) if small < BIG_TOKENS => small,
+                    _ => {
+                        big = true;
+                        BIG_TOKENS
+                    }
+                };
+            }
+            if big {
+                self.out.big_tokens.push((index, b.tokens));
+            }
             self.out.extras.push(e);
             self.out.extra_spans.push(index);
             flags |= flag::EXTRA;
+        }
+        if b.start > 0 && b.end > 0 && b.end < b.start {
+            let line = self.line_at(range.start);
+            self.problem(
+                line,
+                Severity::Warning,
+                format!(
+                    "the span ends before it starts (start {}, end {}): its duration is shown \
+                     as 0",
+                    crate::time::iso_ms(b.start),
+                    crate::time::iso_ms(b.end)
+                ),
+            );
         }
         if index % LINE_MARK_EVERY == 0 {
             let line = self.line_at(range.start);
@@ -641,9 +783,30 @@ impl<'b> Collector<'b> {
     }
 }
 
+/// Sets a record field of `b`, noting it as met; true when it had been met already with
+/// another value (a key given twice).
+#[inline(always)]
+fn put<T: PartialEq>(b: &mut Builder, f: Seen, slot: fn(&mut Builder) -> &mut T, v: T) -> bool {
+    let again = b.seen & f as u8 != 0 && *slot(b) != v;
+    b.seen |= f as u8;
+    *slot(b) = v;
+    again
+}
+
+/// Pandas' and Python's spelling of a missing number.
+fn is_nan(v: Scalar<'_>) -> bool {
+    let raw = match v {
+        Scalar::Num(n) => n,
+        Scalar::Str(s) => s.raw,
+        _ => return false,
+    };
+    raw.trim_ascii().eq_ignore_ascii_case(b"nan")
+}
+
 impl Sink for Collector<'_> {
-    fn open(&mut self, _at: usize) {
+    fn open(&mut self, at: usize) {
         self.frames.push(Frame {
+            at,
             first_span: self.out.spans.len(),
             first_eval: self.out.evals.len(),
             ..Frame::default()
@@ -686,12 +849,12 @@ impl Sink for Collector<'_> {
     // and restoring registers) cost about as much as most of the arms.
     #[inline(always)]
     fn field(&mut self, f: Field<'_>) {
-        match f {
+        let twice = match f {
             Field::SpanId(raw) => {
                 let id = self.span_id(raw);
-                if let Some(b) = self.top() {
-                    b.span_id = id;
-                }
+                self.top()
+                    .is_some_and(|b| put(b, Seen::SpanId, |b| &mut b.span_id, id))
+                    .then_some(Seen::SpanId)
             }
             Field::TraceId(raw) => {
                 // 32 hex digits as written (no escape in them): the common case, no decoding.
@@ -702,40 +865,57 @@ impl Sink for Collector<'_> {
                         (self.trace_key(&text), ids::is_mlflow_trace_id(&text))
                     }
                 };
-                if let Some(b) = self.top() {
-                    b.trace = key;
-                    b.trace_is_mlflow = mlflow;
-                }
+                self.top()
+                    .is_some_and(|b| {
+                        b.trace_is_mlflow = mlflow;
+                        put(b, Seen::TraceId, |b| &mut b.trace, key)
+                    })
+                    .then_some(Seen::TraceId)
             }
             Field::ParentId(raw) => {
                 let id = raw.and_then(|r| self.span_id(r));
-                if let Some(b) = self.top() {
-                    b.parent = id;
-                }
+                self.top()
+                    .is_some_and(|b| put(b, Seen::Parent, |b| &mut b.parent, id))
+                    .then_some(Seen::Parent)
             }
             Field::Name(raw) => {
                 let id = self.out.strings.intern_recent(raw);
-                if let Some(b) = self.top() {
-                    b.name = id;
-                }
+                self.top()
+                    .is_some_and(|b| put(b, Seen::Name, |b| &mut b.name, id))
+                    .then_some(Seen::Name)
             }
-            Field::Kind(k, rank) => self.set_kind(k, rank),
-            Field::Start(t) => {
-                if let Some(b) = self.top() {
-                    b.start = t;
-                }
+            Field::Kind(k, rank) => {
+                self.set_kind(k, rank);
+                None
             }
-            Field::End(t) => {
-                if let Some(b) = self.top() {
-                    b.end = t;
-                }
+            Field::Start(t) => self
+                .top()
+                .is_some_and(|b| put(b, Seen::Start, |b| &mut b.start, t))
+                .then_some(Seen::Start),
+            Field::End(t) => self
+                .top()
+                .is_some_and(|b| put(b, Seen::End, |b| &mut b.end, t))
+                .then_some(Seen::End),
+            Field::BadTime { end, raw } => {
+                let what = if end { "end time" } else { "start time" };
+                self.caveat(format!(
+                    "{what} {} is not a time sesstui can represent (not a number, before 1970 \
+                     or after 2262): the span has no {what}",
+                    quote(raw)
+                ));
+                None
             }
-            Field::Status(s) => {
-                if let Some(b) = self.top() {
-                    b.status = s;
-                }
-            }
-            Field::StatusMessage(_) => {}
+            Field::Status(st) => self
+                .top()
+                .is_some_and(|b| put(b, Seen::Status, |b| &mut b.status, st))
+                .then_some(Seen::Status),
+            Field::StatusMessage(_) => None,
+        };
+        if let Some(which) = twice {
+            self.caveat(format!(
+                "the record gives its {} twice, with different values: the last one is used",
+                which.label()
+            ));
         }
     }
 
@@ -790,20 +970,34 @@ impl Sink for Collector<'_> {
                 }
             }
             Attr::Tokens(which) => {
-                let Some(n) = v.as_i128().filter(|n| *n >= 0) else {
+                let n = match v.as_i128() {
+                    Some(n) => u64::try_from(n).ok().filter(|&n| n != u64::MAX),
+                    // Null, and pandas' NaN for a missing count, say nothing.
+                    None if matches!(v, Scalar::Null) || is_nan(v) => {
+                        return;
+                    }
+                    None => None,
+                };
+                let Some(n) = n else {
+                    let raw = match v {
+                        Scalar::Str(s) => s.raw,
+                        Scalar::Num(n) => n,
+                        _ => b"true/false",
+                    };
+                    self.caveat(format!(
+                        "token count {} is not a whole number of tokens sesstui can represent: \
+                         ignored",
+                        quote(raw)
+                    ));
                     return;
                 };
-                let n = u32::try_from(n).unwrap_or(NO_TOKENS - 1);
-                if let Some(e) = self.extra() {
-                    let slot = match which {
-                        Tokens::Prompt => &mut e.prompt,
-                        Tokens::Completion => &mut e.completion,
-                        Tokens::Total => &mut e.total,
-                    };
-                    if *slot == NO_TOKENS {
-                        *slot = n;
-                    }
+                let slot = which as usize;
+                if let Some(b) = self.top()
+                    && b.tokens[slot] == u64::MAX
+                {
+                    b.tokens[slot] = n;
                 }
+                self.extra();
             }
             Attr::Cost => {
                 if let Some(c) = v.as_f64()
@@ -882,6 +1076,15 @@ impl Sink for Collector<'_> {
 
     fn messages(&mut self, path: &[u8], c: &mut Cursor<'_>) -> Result<(), JsonError> {
         self.messages.read(path, c)
+    }
+
+    fn too_deep(&mut self, path: &[u8], depth: usize) {
+        self.caveat(format!(
+            "attribute {}: nested {depth} levels deep; read to depth {}, the rest checked but \
+             not read",
+            quote(path),
+            format::MAX_ATTR_DEPTH
+        ));
     }
 }
 

@@ -408,9 +408,11 @@ impl<'a> Part<'a> {
                 trace.errors += 1;
             }
             if let Some(e) = index.extra(i) {
-                if e.has_tokens() && topmost(i, &has_tokens) {
-                    for (sum, v) in trace.tokens.iter_mut().zip(e.tokens()) {
-                        *sum = sum.saturating_add(u32::try_from(v).unwrap_or(u32::MAX));
+                if let Some(tokens) = index.tokens(i)
+                    && topmost(i, &has_tokens)
+                {
+                    for (sum, v) in trace.tokens.iter_mut().zip(tokens) {
+                        *sum = sum.saturating_add(v);
                     }
                 }
                 if let Some(c) = e.cost()

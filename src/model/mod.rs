@@ -99,7 +99,7 @@ pub struct Trace {
     pub user: u32,
     pub errors: u32,
     /// Prompt, completion, total; each LLM call counted once (saturating).
-    pub tokens: [u32; 3],
+    pub tokens: [u64; 3],
     pub cost: Option<f32>,
     /// A side request (title generation, quota probe): in its conversation, never its first input.
     pub side: bool,
@@ -107,7 +107,7 @@ pub struct Trace {
 
 impl Trace {
     pub fn tokens(&self) -> [u64; 3] {
-        self.tokens.map(u64::from)
+        self.tokens
     }
     pub fn cost(&self) -> Option<f64> {
         self.cost.map(f64::from)

@@ -370,7 +370,7 @@ pub fn calls(model: &Model, t: u32) -> Vec<Call> {
                     .filter(|e| e.model != 0)
                     .map(|e| model.str(e.model).to_owned()),
                 duration_ns: rec.duration_ns(),
-                tokens: extra.filter(|e| e.has_tokens()).map(|e| e.tokens()),
+                tokens: model.index.tokens(s),
                 error: model.is_error(s),
             }
         })

@@ -148,8 +148,7 @@ fn call_text(model: &Model, span: u32) -> (String, bool) {
             s.push_str(&format!(" · {}", one_line(model.str(e.model))));
         }
         s.push_str(&format!(" · {}", human_duration(rec.duration_ns())));
-        if e.has_tokens() {
-            let t = e.tokens();
+        if let Some(t) = model.index.tokens(span) {
             s.push_str(&format!(" · {}→{} tok", t[0], t[1]));
         }
     } else {
