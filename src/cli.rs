@@ -84,8 +84,30 @@ pub fn keys_help() -> String {
 /// Parses the command line, with the key list in `--help`.
 pub fn parse() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
-    let matches = Cli::command().after_help(keys_help()).get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let parsed = Cli::command()
+        .after_help(keys_help())
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    parsed.unwrap_or_else(|e| exit_with(&e))
+}
+
+/// Prints a usage error and exits. Errors quote the arguments (file names among them), so
+/// they are cleaned like everything else sesstui prints; help and version print as clap
+/// writes them.
+fn exit_with(e: &clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) && !e.use_stderr()
+    {
+        e.exit()
+    }
+    let text = e.render().to_string();
+    eprint!("{}", crate::sanitize::clean(&text));
+    std::process::exit(e.exit_code())
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,6 +23,21 @@ pub fn percent(part: u64, whole: u64) -> String {
     format!("{p:.1}%")
 }
 
+/// A size in bytes for people: `812 B`, `4.2 KB`, `199.9 MB`, `1.1 GB` (powers of 1000).
+pub fn bytes(n: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let f = n as f64;
+    if n < 1000 {
+        format!("{n} B")
+    } else if n < 1_000_000 {
+        format!("{:.1} KB", f / 1e3)
+    } else if n < 1_000_000_000 {
+        format!("{:.1} MB", f / 1e6)
+    } else {
+        format!("{:.1} GB", f / 1e9)
+    }
+}
+
 /// Compact token count: `950`, `12.3k`, `4.1M`.
 pub fn tokens(n: u64) -> String {
     #[allow(clippy::cast_precision_loss)]

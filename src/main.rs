@@ -13,7 +13,7 @@ fn main() {
         None => sesstui::tui::run(&cli.files, cli.mouse, cli.infer.options()),
     };
     if let Err(e) = result {
-        eprintln!("sesstui: {e:#}");
+        sesstui::sanitize::eprint_line(&format!("sesstui: {e:#}"));
         std::process::exit(2);
     }
 }

@@ -1,47 +1,124 @@
-//! Text from a trace is untrusted: control characters and escape sequences must never reach
-//! the terminal. They are replaced by visible stand-ins (U+2400 control pictures), so nothing
-//! is hidden either.
+//! Text from a trace is untrusted: nothing it holds may act on a terminal or move what the
+//! terminal draws. This module is the one place that decides what a character becomes on its
+//! way out, for the explorer, every headless command, stderr and the clipboard.
+//!
+//! - Controls (C0 but newline and tab, DEL, C1), bidi controls and the Unicode line and
+//!   paragraph separators are replaced by visible stand-ins (`␛`, `␡`, `↵`, `¶`, `�`).
+//! - Characters that only glue others into one glyph, or are invisible (zero-width joiners and
+//!   spaces, variation selectors, emoji modifiers, tag characters, soft hyphens), are dropped:
+//!   terminals disagree about how wide the glyphs they form are, and a screen that counts them
+//!   differently from the terminal leaves stale cells behind.
+//! - JSON text keeps every character but writes these as `\uXXXX` escapes, so it stays the
+//!   same JSON and is safe to print or paste ([`json_text`], [`JsonFormatter`]).
 
 use std::borrow::Cow;
+use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
 
-/// True for characters that must not be written raw: C0 and C1 controls, DEL, and the bidi
-/// overrides that can reorder what a terminal shows.
-fn is_unsafe(c: char, keep_newlines: bool) -> bool {
+/// What a character becomes on a terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Keep,
+    /// Invisible, or glues glyphs together: left out.
+    Drop,
+    /// Shown as this visible character instead.
+    StandIn(char),
+}
+
+fn class(c: char) -> Class {
     match c {
-        '\n' | '\t' => !keep_newlines,
-        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
-        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => true,
+        '\u{0}'..='\u{1f}' => {
+            Class::StandIn(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'))
+        }
+        '\u{7f}' => Class::StandIn('\u{2421}'),
+        '\u{80}'..='\u{9f}' => Class::StandIn('\u{fffd}'),
+        '\u{2028}' => Class::StandIn('\u{21b5}'),
+        '\u{2029}' => Class::StandIn('\u{b6}'),
+        // Bidi controls: they reorder what follows.
+        '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+            Class::StandIn('\u{fffd}')
+        }
+        // Soft hyphen, combining grapheme joiner, Hangul fillers, Mongolian selectors,
+        // zero-width space / joiners, word joiner and invisible operators, the BOM, variation
+        // selectors, emoji modifiers, the keycap mark and tag characters.
+        '\u{ad}'
+        | '\u{34f}'
+        | '\u{115f}'
+        | '\u{1160}'
+        | '\u{17b4}'
+        | '\u{17b5}'
+        | '\u{180b}'..='\u{180f}'
+        | '\u{200b}'..='\u{200d}'
+        | '\u{2060}'..='\u{2065}'
+        | '\u{206a}'..='\u{206f}'
+        | '\u{20e3}'
+        | '\u{3164}'
+        | '\u{fe00}'..='\u{fe0f}'
+        | '\u{feff}'
+        | '\u{ffa0}'
+        | '\u{fff0}'..='\u{fff8}'
+        | '\u{1bca0}'..='\u{1bca3}'
+        | '\u{1d173}'..='\u{1d17a}'
+        | '\u{1f3fb}'..='\u{1f3ff}'
+        | '\u{e0000}'..='\u{e0fff}' => Class::Drop,
+        _ => Class::Keep,
+    }
+}
+
+/// True when `s` may hold a character [`class`] does not keep (a quick byte test: ASCII
+/// printable text, newlines and tabs never need a look at each character).
+fn needs_work(s: &str, keep_newlines: bool) -> bool {
+    s.bytes().any(|b| match b {
+        b'\n' | b'\t' => !keep_newlines,
+        0..=0x1f | 0x7f => true,
+        0x80.. => true,
         _ => false,
+    })
+}
+
+/// One character as it may be shown, pushed onto `out`.
+fn push_shown(out: &mut String, c: char) {
+    match class(c) {
+        Class::Keep => out.push(c),
+        Class::Drop => {}
+        Class::StandIn(s) => out.push(s),
     }
 }
 
-fn stand_in(c: char) -> char {
-    match c {
-        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
-        '\u{7f}' => '\u{2421}',
-        _ => '\u{fffd}',
-    }
-}
-
-/// Multi-line text, safe to draw: newlines and tabs kept, other controls made visible.
+/// Multi-line text, safe to draw: newlines and tabs kept, everything else made visible or
+/// dropped as the module says.
 pub fn clean(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| is_unsafe(c, true)) {
+    if !needs_work(s, true) {
         return Cow::Borrowed(s);
     }
-    Cow::Owned(
-        s.chars()
-            .map(|c| if is_unsafe(c, true) { stand_in(c) } else { c })
-            .collect(),
-    )
+    let mut changed = false;
+    for c in s.chars() {
+        if c != '\n' && c != '\t' && class(c) != Class::Keep {
+            changed = true;
+            break;
+        }
+    }
+    if !changed {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '\n' || c == '\t' {
+            out.push(c);
+        } else {
+            push_shown(&mut out, c);
+        }
+    }
+    Cow::Owned(out)
 }
 
-/// One line of text, safe to draw: whitespace runs (newlines included) become one space.
+/// One line of text, safe to draw: whitespace runs (newlines and the Unicode separators
+/// included) become one space.
 pub fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(4096));
     let mut space = false;
     for c in s.trim().chars() {
-        if c == '\n' || c == '\t' || c == '\r' || c == ' ' {
+        if matches!(c, '\n' | '\t' | '\r' | ' ' | '\u{2028}' | '\u{2029}') {
             space = true;
             continue;
         }
@@ -49,9 +126,15 @@ pub fn one_line(s: &str) -> String {
             out.push(' ');
         }
         space = false;
-        out.push(if is_unsafe(c, false) { stand_in(c) } else { c });
+        push_shown(&mut out, c);
     }
     out
+}
+
+/// True when `s` can be written to a terminal as it is (on one line if `one_line`).
+pub fn is_safe(s: &str, one_line: bool) -> bool {
+    s.chars()
+        .all(|c| (!one_line && (c == '\n' || c == '\t')) || class(c) == Class::Keep)
 }
 
 /// Cuts `s` to at most `width` terminal columns, ending with `…` when something was cut.
@@ -75,9 +158,187 @@ pub fn truncate(s: &str, width: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// JSON text with every character a terminal must not see raw written as a `\uXXXX` escape
+/// instead: the same JSON where those characters are inside strings (the only place valid
+/// JSON can hold them), safe to print or to paste into a shell.
+pub fn json_text(s: &str) -> Cow<'_, str> {
+    if !needs_work(s, true) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut changed = false;
+    for c in s.chars() {
+        if c == '\n' || c == '\t' || class(c) == Class::Keep {
+            out.push(c);
+        } else {
+            changed = true;
+            push_escape(&mut out, c);
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// `\uXXXX`, or a surrogate pair of them above the Basic Multilingual Plane.
+fn push_escape(out: &mut String, c: char) {
+    let mut units = [0u16; 2];
+    for u in c.encode_utf16(&mut units) {
+        out.push_str(&format!("\\u{u:04x}"));
+    }
+}
+
+/// A `serde_json` formatter that escapes what [`json_text`] escapes, on top of what JSON
+/// itself requires: output printed to a terminal is safe, and stays valid JSON.
+pub struct JsonFormatter<F>(pub F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for JsonFormatter<F> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        writer.write_all(json_text(fragment).as_bytes())
+    }
+    // The rest delegates, so pretty output stays pretty.
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// Writes `value` as one line of JSON, escaped as [`JsonFormatter`] does.
+pub fn write_json<W: Write, T: serde::Serialize + ?Sized>(out: W, value: &T) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        out,
+        JsonFormatter(serde_json::ser::CompactFormatter),
+    );
+    value.serialize(&mut ser).map_err(io::Error::other)
+}
+
+/// Writes `value` as indented JSON, escaped as [`JsonFormatter`] does.
+pub fn write_json_pretty<W: Write, T: serde::Serialize + ?Sized>(
+    out: W,
+    value: &T,
+) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        out,
+        JsonFormatter(serde_json::ser::PrettyFormatter::new()),
+    );
+    value.serialize(&mut ser).map_err(io::Error::other)
+}
+
+/// A writer for text meant for a terminal: whatever is written to it passes through
+/// [`clean`] (newlines and tabs kept), so no byte from a trace reaches the terminal raw even
+/// where a field was not cleaned on its own. Invalid UTF-8 becomes `�`.
+pub struct Text<W: Write> {
+    inner: W,
+    /// The start of a UTF-8 sequence a write ended inside (at most 3 bytes).
+    pending: Vec<u8>,
+}
+
+impl<W: Write> Text<W> {
+    pub fn new(inner: W) -> Self {
+        Text {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self, s: &str) -> io::Result<()> {
+        self.inner.write_all(clean(s).as_bytes())
+    }
+}
+
+impl<W: Write> Write for Text<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let joined;
+        let mut bytes = buf;
+        if !self.pending.is_empty() {
+            let mut v = std::mem::take(&mut self.pending);
+            v.extend_from_slice(buf);
+            joined = v;
+            bytes = &joined;
+        }
+        loop {
+            match std::str::from_utf8(bytes) {
+                Ok(s) => {
+                    self.emit(s)?;
+                    break;
+                }
+                Err(e) => {
+                    let (good, rest) = bytes.split_at(e.valid_up_to());
+                    self.emit(std::str::from_utf8(good).unwrap_or_default())?;
+                    match e.error_len() {
+                        Some(n) => {
+                            self.inner.write_all("\u{fffd}".as_bytes())?;
+                            bytes = &rest[n..];
+                        }
+                        None => {
+                            // Cut inside a character: wait for the rest.
+                            self.pending = rest.to_vec();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            self.pending.clear();
+            self.inner.write_all("\u{fffd}".as_bytes())?;
+        }
+        self.inner.flush()
+    }
+}
+
+/// Writes one line to stderr, cleaned to one line: messages quote file names and values from
+/// the files, which must not reach the terminal raw either.
+pub fn eprint_line(msg: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "{}", one_line(msg));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a terminal must never receive raw.
+    fn raw_danger(s: &str, one_line: bool) -> Option<char> {
+        s.chars()
+            .find(|&c| class(c) != Class::Keep && (one_line || (c != '\n' && c != '\t')))
+    }
 
     #[test]
     fn escape_sequences_become_visible() {
@@ -87,7 +348,33 @@ mod tests {
         assert_eq!(c, "\u{241b}[31mred\u{241b}[0m\u{2407}");
         assert_eq!(clean("a\nb\tc"), "a\nb\tc");
         assert!(matches!(clean("plain ✓ 日本"), Cow::Borrowed(_)));
-        assert_eq!(clean("\u{9b}x\u{202e}"), "\u{fffd}x\u{fffd}");
+        assert_eq!(clean("\u{9b}x\u{202e}\u{7f}"), "\u{fffd}x\u{fffd}\u{2421}");
+    }
+
+    #[test]
+    fn separators_and_glue_do_not_move_the_layout() {
+        assert_eq!(clean("a\u{2028}b\u{2029}c"), "a\u{21b5}b\u{b6}c");
+        assert_eq!(one_line("a\u{2028}b"), "a b");
+        // A family emoji is four emoji once its joiners are gone: as wide everywhere.
+        let family = clean("👨\u{200d}👩\u{200d}👧\u{200d}👦");
+        assert_eq!(family, "👨👩👧👦");
+        assert_eq!(family.width(), 8);
+        assert_eq!(clean("👍🏻 ❤\u{fe0f} a\u{200b}b\u{feff}"), "👍 ❤ ab");
+        // Every grapheme is now as wide as its characters: what a terminal counts.
+        for s in [
+            "👨\u{200d}👩\u{200d}👧",
+            "👍🏽",
+            "❤\u{fe0f}",
+            "1\u{fe0f}\u{20e3}",
+            "🏳\u{fe0f}\u{200d}🌈",
+        ] {
+            let c = clean(s);
+            let chars: usize = c
+                .chars()
+                .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+                .sum();
+            assert_eq!(c.width(), chars, "{s:?}");
+        }
     }
 
     #[test]
@@ -100,5 +387,53 @@ mod tests {
         assert_eq!(truncate("hello", 5), "hello");
         assert_eq!(truncate("hello world", 6), "hello…");
         assert_eq!(truncate("日本語テキスト", 7), "日本語…");
+    }
+
+    #[test]
+    fn every_code_point_comes_out_safe() {
+        let all: String = (0..=0x10ffffu32).filter_map(char::from_u32).collect();
+        assert_eq!(raw_danger(&clean(&all), false), None);
+        assert_eq!(raw_danger(&one_line(&all), true), None);
+        let json = json_text(&all);
+        assert_eq!(raw_danger(&json, false), None);
+        assert!(is_safe(&clean(&all), false) && is_safe(&one_line(&all), true));
+    }
+
+    #[test]
+    fn json_keeps_its_meaning() {
+        let v = serde_json::json!({"id": "\u{1b}]0;x\u{7}\u{2028}\u{202e}\u{9b}\u{7f}\u{200d}\u{e0041}ok"});
+        let mut out = Vec::new();
+        write_json(&mut out, &v).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(raw_danger(&text, true), None, "{text}");
+        assert!(text.contains("\\u2028") && text.contains("\\u202e") && text.contains("\\u009b"));
+        assert!(text.contains("\\u007f") && text.contains("\\udb40\\udc41"));
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, v);
+        let mut pretty = Vec::new();
+        write_json_pretty(&mut pretty, &v).unwrap();
+        assert!(String::from_utf8(pretty).unwrap().contains("\n  \"id\""));
+        // A copy of the file's own JSON text: same escapes.
+        let raw = "{\"a\": \"\u{9b}31m\u{2029}\"}";
+        let safe = json_text(raw);
+        let a: serde_json::Value = serde_json::from_str(raw).unwrap();
+        let b: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(raw_danger(&safe, false), None);
+    }
+
+    #[test]
+    fn text_writer_cleans_across_writes() {
+        let mut out = Text::new(Vec::new());
+        let s = "x\u{1b}]0;t\u{7}é\u{2028}\n";
+        let bytes = s.as_bytes();
+        // Cut inside the two-byte é and the three-byte separator.
+        for part in [&bytes[..7], &bytes[7..9], &bytes[9..11], &bytes[11..]] {
+            out.write_all(part).unwrap();
+        }
+        out.write_all(b"bad \xff end\n").unwrap();
+        out.flush().unwrap();
+        let text = String::from_utf8(out.inner).unwrap();
+        assert_eq!(text, "x\u{241b}]0;t\u{2407}é\u{21b5}\nbad \u{fffd} end\n");
     }
 }

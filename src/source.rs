@@ -1,17 +1,32 @@
 //! The bytes of an input file: memory-mapped, or read into memory for stdin and empty files.
 //!
 //! `Mmap::map` is the crate's one `unsafe` call.
+//!
+//! Standard input is read to its end: into memory up to [`STDIN_IN_MEMORY`], then into an
+//! unnamed temporary file (created and unlinked at once, so nothing is left behind and no other
+//! process can change it), which is mapped like any file. It stops with a clear error past
+//! [`STDIN_LIMIT`] (or `SESSTUI_STDIN_LIMIT`, in bytes or with a K/M/G suffix), or early when
+//! the first [`STDIN_PROBE`] bytes hold no line break and do not start like JSON (`/dev/zero`,
+//! a binary file).
 
 use crate::error::Error;
 use memmap2::Mmap;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 enum Bytes {
     Mapped(Mmap),
     Owned(Vec<u8>),
 }
+
+/// Standard input is kept in memory up to this many bytes…
+pub const STDIN_IN_MEMORY: usize = 256 << 20;
+/// …and read at most this far (a temporary file holds what is beyond memory).
+pub const STDIN_LIMIT: u64 = 16 << 30;
+/// Input that has no line break in this many bytes and does not start with `{` or `[` is
+/// not read further.
+pub const STDIN_PROBE: usize = 64 << 20;
 
 /// One input file, opened read-only.
 pub struct Source {
@@ -27,11 +42,20 @@ impl Source {
             err: e,
         };
         if path == Path::new("-") {
-            let mut buf = Vec::new();
-            std::io::stdin().lock().read_to_end(&mut buf).map_err(io)?;
+            let limit = std::env::var("SESSTUI_STDIN_LIMIT")
+                .ok()
+                .and_then(|v| parse_size(&v))
+                .unwrap_or(STDIN_LIMIT);
+            let bytes = read_stream(std::io::stdin().lock(), limit).map_err(|e| match e {
+                Stream::Io(e) => io(e),
+                Stream::Refused(reason) => Error::Unsupported {
+                    path: "standard input".into(),
+                    reason,
+                },
+            })?;
             return Ok(Source {
                 path: path.to_owned(),
-                bytes: Bytes::Owned(buf),
+                bytes,
             });
         }
         let file = File::open(path).map_err(io)?;
@@ -47,16 +71,7 @@ impl Source {
                 bytes: Bytes::Owned(Vec::new()),
             });
         }
-        // SAFETY: the map is read-only and sesstui never writes to its inputs. The contract we
-        // cannot enforce is that no other process truncates or rewrites the file while it is
-        // mapped: if one does, reads of the vanished pages raise SIGBUS and the process dies
-        // (ripgrep accepts the same trade-off). Concurrent appends are harmless: the map covers
-        // only the length seen at open time. In exchange, a 1 GB export costs no copy and the OS
-        // pages it in on demand, which is what makes the first screen immediate.
-        #[allow(unsafe_code)]
-        let map = unsafe { Mmap::map(&file) }.map_err(io)?;
-        #[cfg(unix)]
-        let _ = map.advise(memmap2::Advice::Sequential);
+        let map = map(&file).map_err(io)?;
         Ok(Source {
             path: path.to_owned(),
             bytes: Bytes::Mapped(map),
@@ -80,5 +95,171 @@ impl Source {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Maps `file` read-only.
+fn map(file: &File) -> std::io::Result<Mmap> {
+    // SAFETY: the map is read-only and sesstui never writes to its inputs. The contract we
+    // cannot enforce is that no other process truncates or rewrites the file while it is
+    // mapped: if one does, reads of the vanished pages raise SIGBUS and the process dies
+    // (ripgrep accepts the same trade-off). Concurrent appends are harmless: the map covers
+    // only the length seen at open time. In exchange, a 1 GB export costs no copy and the OS
+    // pages it in on demand, which is what makes the first screen immediate. (The temporary
+    // file standard input spills into is unlinked at once: no other process can reach it.)
+    #[allow(unsafe_code)]
+    let map = unsafe { Mmap::map(file) }?;
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(map)
+}
+
+/// Why standard input was not read.
+enum Stream {
+    Io(std::io::Error),
+    Refused(String),
+}
+
+impl From<std::io::Error> for Stream {
+    fn from(e: std::io::Error) -> Self {
+        Stream::Io(e)
+    }
+}
+
+/// Reads a stream to its end, as the module says.
+fn read_stream(mut r: impl Read, limit: u64) -> Result<Bytes, Stream> {
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut spill: Option<File> = None;
+    let mut total: u64 = 0;
+    let mut probed = false;
+    loop {
+        let n = match r.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        total += n as u64;
+        if total > limit {
+            return Err(Stream::Refused(format!(
+                "more than {} bytes: stopped (the limit for piped input; save it to a file and \
+                 open the file, or set SESSTUI_STDIN_LIMIT)",
+                crate::fmt::thousands(limit)
+            )));
+        }
+        match spill.as_mut() {
+            Some(f) => f.write_all(&chunk[..n])?,
+            None => buf.extend_from_slice(&chunk[..n]),
+        }
+        if !probed && buf.len() >= STDIN_PROBE.min(limit as usize) {
+            probed = true;
+            let head = &buf[..buf.len().min(STDIN_PROBE)];
+            let first = head.iter().find(|b| !b.is_ascii_whitespace());
+            let json_start = matches!(first, Some(b'{' | b'[' | 0xef));
+            if !json_start && memchr::memchr(b'\n', head).is_none() {
+                return Err(Stream::Refused(format!(
+                    "not a trace export: the first {} hold no line break and no JSON",
+                    crate::fmt::bytes(STDIN_PROBE as u64)
+                )));
+            }
+        }
+        if spill.is_none() && buf.len() > STDIN_IN_MEMORY {
+            let mut f = unnamed_temp_file()?;
+            f.write_all(&buf)?;
+            buf = Vec::new();
+            spill = Some(f);
+        }
+    }
+    match spill {
+        None => Ok(Bytes::Owned(buf)),
+        Some(f) => {
+            f.sync_data().ok();
+            Ok(Bytes::Mapped(map(&f)?))
+        }
+    }
+}
+
+/// A new file in the temporary directory that no name points to: gone when closed.
+fn unnamed_temp_file() -> std::io::Result<File> {
+    let dir = std::env::temp_dir();
+    for n in 0..1000u32 {
+        let path = dir.join(format!("sesstui-stdin-{}-{n}", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(f) => {
+                std::fs::remove_file(&path)?;
+                return Ok(f);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("no free temporary file name"))
+}
+
+/// `1048576`, `512K`, `64M`, `2G` → bytes.
+fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.as_bytes().last()? {
+        b'K' | b'k' => (&s[..s.len() - 1], 1u64 << 10),
+        b'M' | b'm' => (&s[..s.len() - 1], 1 << 20),
+        b'G' | b'g' => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    num.trim().parse::<u64>().ok()?.checked_mul(mult)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
+        match read_stream(data, limit) {
+            Ok(Bytes::Owned(v)) => Ok(v),
+            Ok(Bytes::Mapped(m)) => Ok(m.to_vec()),
+            Err(Stream::Io(e)) => Err(e.to_string()),
+            Err(Stream::Refused(r)) => Err(r),
+        }
+    }
+
+    #[test]
+    fn streams_are_read_whole_within_the_limit() {
+        let data = b"{\"a\":1}\n{\"b\":2}\n".repeat(1000);
+        assert_eq!(read(&data, 1 << 30).unwrap(), data);
+        let err = read(&data, 100).unwrap_err();
+        assert!(err.contains("more than 100 bytes"), "{err}");
+        assert_eq!(parse_size("64M"), Some(64 << 20));
+        assert_eq!(parse_size("12"), Some(12));
+        assert_eq!(parse_size("x"), None);
+    }
+
+    #[test]
+    fn zeros_are_refused_early() {
+        let zeros = std::io::repeat(0).take(u64::MAX);
+        let err = match read_stream(zeros, STDIN_LIMIT) {
+            Err(Stream::Refused(r)) => r,
+            _ => panic!("read an endless stream of zeros"),
+        };
+        assert!(err.contains("no line break"), "{err}");
+    }
+
+    #[test]
+    fn large_streams_spill_to_an_unlinked_file() {
+        // Over the in-memory budget: lands in a mapped temporary file, byte for byte.
+        let line = b"{\"k\":\"0123456789abcdef0123456789abcdef\"}\n";
+        let n = STDIN_IN_MEMORY / line.len() + 1000;
+        let data = std::io::Cursor::new(line.repeat(n));
+        match read_stream(data, STDIN_LIMIT) {
+            Ok(Bytes::Mapped(m)) => {
+                assert_eq!(m.len(), line.len() * n);
+                assert!(m.starts_with(line) && m.ends_with(line));
+            }
+            _ => panic!("expected a mapped spill file"),
+        }
     }
 }

@@ -344,7 +344,7 @@ pub fn text(t: &Transcript) -> String {
             i + 1,
             turn.start.as_deref().unwrap_or("?"),
             human_duration(turn.duration_ms * 1_000_000),
-            turn.trace_id,
+            one_line(&turn.trace_id),
             turn_marks(turn)
         );
         let indent = |s: &str| clean(s).replace('\n', "\n        ");
@@ -409,7 +409,7 @@ pub fn markdown(t: &Transcript) -> String {
             i + 1,
             turn.start.as_deref().unwrap_or("?"),
             human_duration(turn.duration_ms * 1_000_000),
-            turn.trace_id
+            one_line(&turn.trace_id)
         );
         let _ = writeln!(
             out,

@@ -107,7 +107,7 @@ fn a_span_over_the_clipboard_cap_offers_a_file_instead() {
     let mut a = app(&[p.to_str().expect("path")], 80, 24);
     press(&mut a, &[Open, ShowTree, Down]);
     assert!(press(&mut a, &[Yank]).is_empty(), "nothing copied yet");
-    assert!(matches!(&a.overlay, Overlay::TooBig { bytes, name }
+    assert!(matches!(&a.overlay, Overlay::TooBig { bytes, name, .. }
         if *bytes > 150_000 && name == "sesstui-span-00000000000000aa.json"));
     let e = press(&mut a, &[Choose('y')]);
     assert!(matches!(e.as_slice(), [Effect::WriteFile { name, text }]

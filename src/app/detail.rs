@@ -13,6 +13,17 @@ use unicode_width::UnicodeWidthChar;
 /// Records larger than this are shown without highlighting.
 pub const HIGHLIGHT_CUTOFF: usize = 512 * 1024;
 
+/// At most this much of one text (a message, the input, the output) is shown; the rest is
+/// named by a marker line. (Memory and time to open a span stay bounded by what a screen can
+/// hold, whatever a value's size: a copy or a file has it all.)
+pub const TEXT_CAP: usize = 256 * 1024;
+
+/// How much of the record's JSON is shown: strings cut past 16 KB, the whole past 2 MB.
+pub const RECORD_WINDOW: crate::json::Window = crate::json::Window {
+    string_bytes: 16 * 1024,
+    total_bytes: 2 * 1024 * 1024,
+};
+
 /// What a line of the detail is, for styling.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Line {
@@ -49,10 +60,31 @@ pub fn width(s: &str) -> usize {
     s.chars().map(|c| c.width().unwrap_or(0)).sum()
 }
 
-/// Adds sanitised text, a line per line, tabs expanded.
+/// Adds sanitised text, a line per line, tabs expanded; past [`TEXT_CAP`] bytes a marker
+/// line says how much is not shown.
 fn push_text(lines: &mut Vec<Line>, text: &str, make: fn(String) -> Line) {
-    let text = clean(text);
-    lines.extend(text.split('\n').map(|l| make(l.replace('\t', "    "))));
+    let mut cut = text.len().min(TEXT_CAP);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let shown = clean(&text[..cut]);
+    lines.extend(shown.split('\n').map(|l| make(l.replace('\t', "    "))));
+    if cut < text.len() {
+        lines.push(Line::Error(format!(
+            "… {} more not shown (y writes the whole record to a file)",
+            crate::fmt::bytes((text.len() - cut) as u64)
+        )));
+    }
+}
+
+/// A marker line for the end of a value not shown (`rest` bytes of it).
+fn push_rest(lines: &mut Vec<Line>, rest: usize) {
+    if rest > 0 {
+        lines.push(Line::Error(format!(
+            "… the last {} of the value are not shown (y writes the whole record to a file)",
+            crate::fmt::bytes(rest as u64)
+        )));
+    }
 }
 
 impl DetailView {
@@ -149,8 +181,7 @@ impl DetailView {
                     crate::sanitize::one_line(model.str(e.model))
                 ));
             }
-            if e.has_tokens() {
-                let t = e.tokens();
+            if let Some(t) = idx.tokens(span) {
                 facts.push(format!("tokens {} → {} ({} total)", t[0], t[1], t[2]));
             }
             if let Some(c) = e.cost() {
@@ -176,6 +207,9 @@ impl DetailView {
             if rec.has(f) {
                 out.push(Line::Error(format!("! {what}")));
             }
+        }
+        for note in d.error.iter().chain(&d.notes) {
+            push_text(&mut out, &format!("! {note}"), Line::Error);
         }
         for (side, title) in [(Side::Input, "messages in"), (Side::Output, "messages out")] {
             let msgs = messages(&d, side);
@@ -208,11 +242,16 @@ impl DetailView {
             out.push(Line::Blank);
             out.push(Line::Section(title.to_owned()));
             let t = v.trim();
-            let body = match crate::json::pretty(t.as_bytes()) {
-                Ok(p) if t.starts_with('{') || t.starts_with('[') => p,
-                _ => v.to_owned(),
-            };
-            push_text(&mut out, &body, Line::Body);
+            let json = (t.starts_with('{') || t.starts_with('['))
+                .then(|| crate::json::pretty_window(t.as_bytes(), RECORD_WINDOW).ok())
+                .flatten();
+            match json {
+                Some((body, rest)) => {
+                    push_text(&mut out, &body, Line::Body);
+                    push_rest(&mut out, rest);
+                }
+                None => push_text(&mut out, v, Line::Body),
+            }
         }
         let evals: Vec<_> = model
             .trace_evals(rec.trace)
@@ -241,13 +280,20 @@ impl DetailView {
             "record ({} bytes, as in the file)",
             raw.len()
         )));
-        let pretty = crate::json::pretty(raw)
-            .unwrap_or_else(|e| format!("(not valid JSON: {e})\n{}", String::from_utf8_lossy(raw)));
+        let (pretty, rest) = match crate::json::pretty_window(raw, RECORD_WINDOW) {
+            Ok(shown) => shown,
+            Err(e) => {
+                let cut = raw.len().min(RECORD_WINDOW.total_bytes);
+                let text = String::from_utf8_lossy(&raw[..cut]);
+                (format!("(not valid JSON: {e})\n{text}"), raw.len() - cut)
+            }
+        };
         self.json = clean(&pretty)
             .split('\n')
             .map(|l| l.replace('\t', "    "))
             .collect();
         out.extend((0..self.json.len()).map(Line::Json));
+        push_rest(&mut out, rest);
         self.highlight =
             (raw.len() <= HIGHLIGHT_CUTOFF).then(|| highlight::Cache::new(self.json.len()));
         self.lines = out;

@@ -62,10 +62,13 @@ pub enum Overlay {
         selected: usize,
     },
     YankMenu,
-    /// The span JSON is over the clipboard cap: offer to write it to a file.
+    /// A copy is over the clipboard cap: offer to write it to a file.
     TooBig {
+        /// What it is (`span JSON`, `session as Markdown`), for the prompt.
+        what: String,
         bytes: usize,
         name: String,
+        pending: Pending,
     },
     Search(search::Prompt),
 }
@@ -91,8 +94,36 @@ pub fn inference_status(model: &Model) -> String {
     s
 }
 
-/// Bytes above which a yank goes to a file instead (terminals drop huge OSC 52 payloads).
+/// Bytes above which a copy goes to a file instead (terminals drop huge OSC 52 payloads, and
+/// a paste of megabytes helps nobody).
 pub const CLIPBOARD_CAP: usize = 100 * 1024;
+
+/// What a copy too big for the clipboard writes to a file, if asked to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// A span's JSON.
+    Span(u32),
+    /// A session's turns as Markdown (`None`: the unsessioned traces).
+    Markdown(Option<u32>),
+}
+
+/// The text a copy of `pending` holds: JSON with what a terminal must not see escaped (the
+/// same JSON), Markdown cleaned as the screen shows it.
+fn copy_text(model: &Model, pending: Pending) -> String {
+    match pending {
+        Pending::Span(span) => {
+            let raw = model.index.span_bytes(model.span(span));
+            match crate::json::pretty(raw) {
+                Ok(json) => crate::sanitize::json_text(&json).into_owned(),
+                Err(_) => crate::sanitize::clean(&String::from_utf8_lossy(raw)).into_owned(),
+            }
+        }
+        Pending::Markdown(session) => {
+            let t = crate::transcript::build(model, session);
+            crate::sanitize::clean(&crate::transcript::markdown(&t)).into_owned()
+        }
+    }
+}
 
 /// The explorer's whole state.
 pub struct App {
@@ -288,7 +319,9 @@ impl App {
             }
             Overlay::Diagnostics { selected } => return self.diagnostics(&model, selected, action),
             Overlay::YankMenu => return self.yank_menu(&model, action),
-            Overlay::TooBig { name, .. } => return self.too_big(&model, &name, action),
+            Overlay::TooBig { name, pending, .. } => {
+                return self.write_instead(&model, &name, pending, action);
+            }
             Overlay::Search(prompt) => return search::update(self, &model, prompt, action),
             Overlay::None => {}
         }
@@ -387,38 +420,59 @@ impl App {
             self.status = Some("no span selected: open a session and pick a span".into());
             return Vec::new();
         };
-        let raw = model.index.span_bytes(model.span(span));
-        let text =
-            crate::json::pretty(raw).unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
-        let id = model.index.span_id_of(model.span(span));
-        if text.len() > CLIPBOARD_CAP {
-            self.overlay = Overlay::TooBig {
-                bytes: text.len(),
-                name: format!("sesstui-span-{id}.json"),
-            };
-            return Vec::new();
+        let id = crate::sanitize::one_line(&model.index.span_id_of(model.span(span)));
+        let name = format!("sesstui-span-{}.json", file_safe(&id));
+        let what = format!("span {id} JSON");
+        // A record many times the cap is not pretty-printed just to find it is too big.
+        let raw = model.index.span_bytes(model.span(span)).len();
+        if raw > 4 * CLIPBOARD_CAP {
+            return self.too_big(what, raw, name, Pending::Span(span));
         }
-        vec![Effect::Copy {
-            what: format!("span {id} JSON"),
-            text,
-        }]
+        self.copy(
+            what,
+            copy_text(model, Pending::Span(span)),
+            name,
+            Pending::Span(span),
+        )
     }
 
-    fn too_big(&mut self, model: &Model, name: &str, action: Action) -> Vec<Effect> {
+    /// A copy of `text`, or the offer to write it to file `name` when it is over the cap.
+    fn copy(&mut self, what: String, text: String, name: String, pending: Pending) -> Vec<Effect> {
+        if text.len() > CLIPBOARD_CAP {
+            return self.too_big(what, text.len(), name, pending);
+        }
+        vec![Effect::Copy { text, what }]
+    }
+
+    fn too_big(
+        &mut self,
+        what: String,
+        bytes: usize,
+        name: String,
+        pending: Pending,
+    ) -> Vec<Effect> {
+        self.overlay = Overlay::TooBig {
+            what,
+            bytes,
+            name,
+            pending,
+        };
+        Vec::new()
+    }
+
+    fn write_instead(
+        &mut self,
+        model: &Model,
+        name: &str,
+        pending: Pending,
+        action: Action,
+    ) -> Vec<Effect> {
         self.overlay = Overlay::None;
         match action {
-            Action::Choose('y' | 'w') | Action::Accept => {
-                let Some(span) = self.current_span() else {
-                    return Vec::new();
-                };
-                let raw = model.index.span_bytes(model.span(span));
-                let text = crate::json::pretty(raw)
-                    .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
-                vec![Effect::WriteFile {
-                    name: name.to_owned(),
-                    text,
-                }]
-            }
+            Action::Choose('y' | 'w') | Action::Accept => vec![Effect::WriteFile {
+                name: name.to_owned(),
+                text: copy_text(model, pending),
+            }],
             _ => {
                 self.status = Some("not copied".into());
                 Vec::new()
@@ -436,26 +490,31 @@ impl App {
         let Action::Choose(c) = action else {
             return Vec::new();
         };
-        let copy = |what: &str, text: String| {
+        // Ids are copied as the screen shows them: never with a control byte in them (one
+        // ending bracketed paste and running a command when pasted into a shell).
+        let id = |what: &str, text: &str| {
             vec![Effect::Copy {
                 what: what.to_owned(),
-                text,
+                text: crate::sanitize::one_line(text),
             }]
         };
         match (c, span, entry) {
             ('y' | 'j', Some(_), _) => self.yank_span(model),
-            ('s', Some(s), _) => copy("span id", model.index.span_id_of(model.span(s))),
-            ('t', Some(s), _) => copy("trace id", model.index.trace_id_text(model.span(s).trace)),
-            ('i', _, Some(sessions::Entry::Session(s))) => {
-                copy("session id", model.session_id(s).to_owned())
-            }
+            ('s', Some(s), _) => id("span id", &model.index.span_id_of(model.span(s))),
+            ('t', Some(s), _) => id("trace id", &model.index.trace_id_text(model.span(s).trace)),
+            ('i', _, Some(sessions::Entry::Session(s))) => id("session id", model.session_id(s)),
             ('m', _, Some(e)) => {
                 let sid = match e {
                     sessions::Entry::Session(s) => Some(s),
                     sessions::Entry::Unsessioned => None,
                 };
-                let t = crate::transcript::build(model, sid);
-                copy("session as Markdown", crate::transcript::markdown(&t))
+                let name = match sid {
+                    Some(s) => format!("sesstui-session-{}.md", file_safe(model.session_id(s))),
+                    None => "sesstui-unsessioned.md".to_owned(),
+                };
+                let text = copy_text(model, Pending::Markdown(sid));
+                let what = "session as Markdown".to_owned();
+                self.copy(what, text, name, Pending::Markdown(sid))
             }
             _ => {
                 self.status = Some("nothing to copy for that choice here".into());
@@ -463,4 +522,19 @@ impl App {
             }
         }
     }
+}
+
+/// An id made fit for a file name: letters, digits, `-`, `_` and `.` kept, the rest `_`, at
+/// most 64 characters.
+fn file_safe(id: &str) -> String {
+    id.chars()
+        .take(64)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }

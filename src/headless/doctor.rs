@@ -325,7 +325,7 @@ fn write_inference(out: &mut impl Write, model: &Model, i: &Inference) -> io::Re
 pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()> {
     let r = report(model);
     if as_json {
-        serde_json::to_writer_pretty(&mut *out, &r)?;
+        crate::sanitize::write_json_pretty(&mut *out, &r)?;
         return writeln!(out);
     }
     writeln!(out, "files")?;

@@ -15,9 +15,14 @@ use std::io::Write;
 use std::path::PathBuf;
 
 /// Runs a subcommand, writing to stdout; warnings about the input go to stderr.
+///
+/// Everything written to stdout passes through [`crate::sanitize::Text`]: the commands clean
+/// what they print field by field, and JSON escapes what a terminal must not see, so this is
+/// the last guard, not the first.
 pub fn run(cmd: Command, infer: Options) -> Result<()> {
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out =
+        std::io::BufWriter::with_capacity(64 * 1024, crate::sanitize::Text::new(stdout.lock()));
     match cmd {
         Command::Sessions(a) => sessions::run(&open(&a.files, infer)?, a.json, &mut out)?,
         Command::Spans(a) => spans::run(&open(&a.files, infer)?, &mut out)?,
@@ -64,11 +69,11 @@ fn warn_malformed(model: &Model) {
         .collect();
     let Some(first) = bad.first() else { return };
     let file = model.index.file_name(first.file);
-    eprintln!(
+    crate::sanitize::eprint_line(&format!(
         "sesstui: warning: {} malformed line{} skipped (first: {file}:{}: {}); `sesstui doctor` lists them all",
         bad.len(),
         if bad.len() == 1 { "" } else { "s" },
         first.line,
-        crate::sanitize::one_line(&first.reason),
-    );
+        first.reason,
+    ));
 }

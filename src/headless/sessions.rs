@@ -68,7 +68,7 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
             sessions: ids.map(|s| json::session(model, s)).collect(),
             unsessioned: unsessioned(model),
         };
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        crate::sanitize::write_json_pretty(&mut *out, &doc)?;
         return writeln!(out);
     }
     writeln!(

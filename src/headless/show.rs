@@ -23,7 +23,7 @@ pub fn run(model: &Model, id: &str, format: Format, out: &mut impl Write) -> Res
     let t = transcript::build(model, session);
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &t)?;
+            crate::sanitize::write_json_pretty(&mut *out, &t)?;
             writeln!(out)?;
         }
         Format::Markdown => write!(out, "{}", transcript::markdown(&t))?,

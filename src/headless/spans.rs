@@ -56,7 +56,7 @@ pub fn run(model: &Model, out: &mut impl Write) -> io::Result<()> {
                 file: model.index.file_name(rec.file()),
                 line: lines.get(s as usize).copied().unwrap_or(0),
             };
-            serde_json::to_writer(&mut *out, &line)?;
+            crate::sanitize::write_json(&mut *out, &line)?;
             writeln!(out)?;
         }
     }

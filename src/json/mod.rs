@@ -14,5 +14,5 @@ mod string;
 
 pub use cursor::{Cursor, JsonError, Pattern, Scalar, ValueKind};
 pub use lenient::lenient;
-pub use pretty::pretty;
+pub use pretty::{Window, pretty, pretty_window};
 pub use string::RawStr;

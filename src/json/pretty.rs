@@ -1,16 +1,64 @@
 //! Re-indents a JSON value exactly as it appears in the file: key order and string escapes kept.
+//!
+//! [`pretty`] prints all of it (for copies and files); [`pretty_window`] prints what a screen
+//! can hold, cutting long strings and the end of huge values with visible markers, so that a
+//! record of hundreds of megabytes opens at once and in little memory.
 
 use super::{Cursor, JsonError};
+
+/// How much of a value [`pretty_window`] prints.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    /// Strings longer than this (as written, escapes included) are cut.
+    pub string_bytes: usize,
+    /// Printing stops after about this many bytes of output.
+    pub total_bytes: usize,
+}
 
 /// Pretty-prints one JSON value with two-space indentation.
 ///
 /// The value is validated first, so the output is JSON whenever the input is (`NaN` stays `NaN`,
 /// as in the file). Invalid UTF-8 inside strings is replaced with U+FFFD.
 pub fn pretty(bytes: &[u8]) -> Result<String, JsonError> {
+    print(bytes, None).map(|(s, _)| s)
+}
+
+/// [`pretty`], cut to `window`: a string longer than `window.string_bytes` ends in `…` inside
+/// its quotes and is followed by `⟨N MB more⟩`; past `window.total_bytes` of output the
+/// printing stops. Returns the text and the number of input bytes not printed at the end (0
+/// when the whole value was printed). Display text, not JSON, once anything was cut.
+pub fn pretty_window(bytes: &[u8], window: Window) -> Result<(String, usize), JsonError> {
+    print(bytes, Some(window))
+}
+
+/// Where to cut a string's raw bytes at most `limit` long: not inside an escape or a UTF-8
+/// sequence.
+fn cut_point(raw: &[u8], limit: usize) -> usize {
+    let mut i = 0;
+    while i < limit.min(raw.len()) {
+        let step = match raw[i] {
+            b'\\' if raw.get(i + 1) == Some(&b'u') => 6,
+            b'\\' => 2,
+            _ => 1,
+        };
+        if i + step > limit {
+            break;
+        }
+        i += step;
+    }
+    while i > 0 && i < raw.len() && raw[i] & 0xc0 == 0x80 {
+        i -= 1;
+    }
+    i
+}
+
+fn print(bytes: &[u8], window: Option<Window>) -> Result<(String, usize), JsonError> {
     let mut check = Cursor::new(bytes);
     check.skip_value()?;
     let end = check.pos();
-    let mut out = Vec::with_capacity(end + end / 4);
+    let cap = window.map_or(end + end / 4, |w| (end + end / 4).min(w.total_bytes + 1024));
+    let mut out = Vec::with_capacity(cap);
+    let mut rest = 0;
     let mut c = Cursor::new(&bytes[..end]);
     let mut depth = 0usize;
     let newline = |out: &mut Vec<u8>, depth: usize| {
@@ -22,12 +70,33 @@ pub fn pretty(bytes: &[u8]) -> Result<String, JsonError> {
         let Some(&b) = bytes[..end].get(c.pos()) else {
             break;
         };
+        if let Some(w) = window
+            && out.len() > w.total_bytes
+        {
+            rest = end - c.pos();
+            break;
+        }
         match b {
             b'"' => {
                 let s = c.string()?;
                 out.push(b'"');
-                out.extend_from_slice(s.raw);
-                out.push(b'"');
+                match window {
+                    Some(w) if s.raw.len() > w.string_bytes => {
+                        let cut = cut_point(s.raw, w.string_bytes);
+                        out.extend_from_slice(&s.raw[..cut]);
+                        out.extend_from_slice(
+                            format!(
+                                "…\" ⟨{} more⟩",
+                                crate::fmt::bytes((s.raw.len() - cut) as u64)
+                            )
+                            .as_bytes(),
+                        );
+                    }
+                    _ => {
+                        out.extend_from_slice(s.raw);
+                        out.push(b'"');
+                    }
+                }
             }
             b'{' | b'[' => {
                 let close = if b == b'{' { b'}' } else { b']' };
@@ -64,10 +133,11 @@ pub fn pretty(bytes: &[u8]) -> Result<String, JsonError> {
             }
         }
     }
-    Ok(match String::from_utf8(out) {
+    let text = match String::from_utf8(out) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    };
+    Ok((text, rest))
 }
 
 #[cfg(test)]
@@ -89,6 +159,45 @@ mod tests {
         let a: serde_json::Value = serde_json::from_slice(src).unwrap();
         let b: serde_json::Value = serde_json::from_str(&pretty(src).unwrap()).unwrap();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn windows_cut_long_strings_and_stop_with_markers() {
+        let long = format!(
+            "{{\"a\":\"{}\\u00e9\\n{}\",\"b\":[1,2,3]}}",
+            "x".repeat(30),
+            "é".repeat(10)
+        );
+        let w = Window {
+            string_bytes: 37,
+            total_bytes: 1 << 20,
+        };
+        let (text, rest) = pretty_window(long.as_bytes(), w).unwrap();
+        assert_eq!(rest, 0);
+        // Cut after the escape that fits, never inside it.
+        assert!(
+            text.contains(&format!("\"{}\\u00e9…\" ⟨", "x".repeat(30))),
+            "{text}"
+        );
+        assert!(text.contains("more⟩,\n  \"b\": ["), "{text}");
+        // A cut in the middle of a two-byte character backs off to its start.
+        assert_eq!(cut_point("ééé".as_bytes(), 3), 2);
+        assert_eq!(cut_point(b"ab\\u00e9", 5), 2);
+        assert_eq!(cut_point(b"ab\\n", 3), 2);
+        let many = format!("[{}1]", "1,".repeat(10_000));
+        let (text, rest) = pretty_window(
+            many.as_bytes(),
+            Window {
+                string_bytes: 10,
+                total_bytes: 100,
+            },
+        )
+        .unwrap();
+        assert!(text.len() < 200 && rest > 19_000, "{} {rest}", text.len());
+        // Nothing cut: the same as pretty.
+        let small = br#"{"k":"v","n":[1,{"x":null}]}"#;
+        let (text, rest) = pretty_window(small, w).unwrap();
+        assert_eq!((text, rest), (pretty(small).unwrap(), 0));
     }
 
     #[test]

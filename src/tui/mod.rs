@@ -272,38 +272,59 @@ fn click(app: &App, x: u16, y: u16) -> Option<Action> {
     }
 }
 
+/// Copies as the clipboard plan for this terminal says, and says what was used.
 fn copy(app: &mut App, text: &str, what: &str) {
-    let in_tmux = std::env::var_os("TMUX").is_some();
-    let mut out = std::io::stdout();
-    let osc_ok = out
-        .write_all(crate::clipboard::sequences(text, in_tmux).as_bytes())
-        .and_then(|()| out.flush())
-        .is_ok();
-    let local = crate::clipboard::copy_local(text);
-    let how = match (osc_ok, local) {
-        (true, Some(tool)) => format!("OSC 52 and {tool}"),
-        (true, None) => "OSC 52".to_owned(),
-        (false, Some(tool)) => tool.to_owned(),
-        (false, None) => {
-            app.status = Some("could not write to the terminal to copy".into());
-            return;
+    use crate::clipboard;
+    let tmux = clipboard::tmux();
+    let plan = clipboard::plan(tmux.as_ref());
+    let tmux_took = plan.tmux_buffer && clipboard::tmux_load_buffer(text, plan.tmux_w);
+    // If tmux would not take it, OSC 52 is the one way left.
+    let osc52 = plan.osc52 || (plan.tmux_buffer && !tmux_took);
+    let mut osc_written = false;
+    if osc52 {
+        let mut seq = clipboard::osc52(text);
+        if plan.wrap_for_tmux || (plan.tmux_buffer && !tmux_took) {
+            seq = format!("{seq}{}", clipboard::tmux_passthrough(&seq));
         }
-    };
-    app.status = Some(format!(
-        "copied {what} ({} bytes) via {how}",
-        crate::fmt::thousands(text.len() as u64)
+        let mut out = std::io::stdout();
+        osc_written = out
+            .write_all(seq.as_bytes())
+            .and_then(|()| out.flush())
+            .is_ok();
+    }
+    let local = clipboard::copy_local(text);
+    app.status = Some(clipboard::status(
+        what,
+        text.len(),
+        tmux.as_ref(),
+        osc_written,
+        tmux_took,
+        local,
     ));
 }
 
+/// Writes `text` to a new file named `name` in the working directory (`name-1.ext`, … when
+/// taken): never over an existing file, so never over an input.
 fn write_file(app: &mut App, name: &str, text: &str) {
+    use std::io::ErrorKind;
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
     let mut path = PathBuf::from(name);
     let mut n = 1;
-    while path.exists() {
-        let stem = name.trim_end_matches(".json");
-        path = PathBuf::from(format!("{stem}-{n}.json"));
-        n += 1;
-    }
-    app.status = Some(match std::fs::write(&path, text) {
+    let written = loop {
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path);
+        match created {
+            Ok(mut f) => break f.write_all(text.as_bytes()),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists && n < 1000 => {
+                path = PathBuf::from(format!("{stem}-{n}.{ext}"));
+                n += 1;
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    app.status = Some(match written {
         Ok(()) => format!(
             "wrote {} ({} bytes)",
             path.display(),

@@ -52,9 +52,12 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             ],
             theme,
         ),
-        Overlay::TooBig { bytes, name } => {
+        Overlay::TooBig {
+            what, bytes, name, ..
+        } => {
             let msg = format!(
-                "The span's JSON is {} — over the {} KB clipboard limit.",
+                "The {} is {} — over the {} KB clipboard limit.",
+                crate::sanitize::one_line(what),
                 crate::fmt::thousands(*bytes as u64) + " bytes",
                 crate::app::CLIPBOARD_CAP / 1024
             );
