@@ -1,19 +1,28 @@
 //! sesstui: parse the command line, then run the explorer or a headless command.
+//!
+//! Exit status: 0 when done or quit; 2 on an error (printed here, after the explorer restored
+//! the terminal); 128 + signal when a signal ended the explorer.
 
-fn main() {
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
     let cli = sesstui::cli::parse();
     let result = match cli.command {
-        Some(cmd) => sesstui::headless::run(cmd, cli.infer.options()),
+        Some(cmd) => sesstui::headless::run(cmd, cli.infer.options()).map(|()| 0),
         None if cli.files.is_empty() => {
             eprintln!(
                 "sesstui: give a trace export to open, e.g. `sesstui fixtures/phoenix/spans_df_epoch_ms.jsonl` (see --help)"
             );
-            std::process::exit(2);
+            return ExitCode::from(2);
         }
-        None => sesstui::tui::run(&cli.files, cli.mouse, cli.infer.options()),
+        None => sesstui::tui::run(&cli.files, cli.mouse, cli.infer.options())
+            .map(sesstui::tui::Outcome::exit_code),
     };
-    if let Err(e) = result {
-        sesstui::sanitize::eprint_line(&format!("sesstui: {e:#}"));
-        std::process::exit(2);
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            sesstui::sanitize::eprint_line(&format!("sesstui: {e:#}"));
+            ExitCode::from(2)
+        }
     }
 }

@@ -245,6 +245,41 @@ fn ctrl_c_and_q_quit_from_anywhere() {
 }
 
 #[test]
+fn ctrl_l_redraws_in_every_mode_and_changes_nothing() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use sesstui::app::keymap::{EVERY_MODE, action};
+    let ctrl_l = KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL);
+    let setups: &[&[sesstui::app::action::Action]] = &[
+        &[],
+        &[Open],
+        &[Open, ShowTree],
+        &[Open, ShowDetail],
+        &[Diagnostics],
+        &[Search],
+        &[Open, Search],
+        &[YankMenu],
+        &[Help],
+    ];
+    let mut seen = Vec::new();
+    for setup in setups {
+        let mut a = app(&[PHOENIX], 80, 24);
+        press(&mut a, setup);
+        let (mode, overlay, status) = (a.mode(), a.overlay.clone(), a.status.clone());
+        assert_eq!(action(mode, &ctrl_l), Some(Redraw), "{mode:?}");
+        assert_eq!(a.update(Redraw), [Effect::Redraw], "{mode:?}");
+        assert_eq!((a.mode(), &a.overlay, &a.status), (mode, &overlay, &status));
+        seen.push(mode);
+    }
+    for mode in EVERY_MODE {
+        assert!(seen.contains(mode), "{mode:?} not tried");
+    }
+    // The error screen, before any model: a redraw, not a quit.
+    let mut a = sesstui::app::App::new(vec!["x.jsonl".into()]);
+    a.failed("no spans".into());
+    assert_eq!(a.update(Redraw), [Effect::Redraw]);
+}
+
+#[test]
 fn inference_switches_rebuild_the_model_and_keep_the_selection() {
     use sesstui::app::Effect;
     let file = "fixtures/claude_code/litellm_phoenix.jsonl";

@@ -1,9 +1,12 @@
 //! The real binary in a real terminal (tmux): open a session, move to a span, copy it with `y`,
 //! and check that tmux's clipboard (OSC 52, `set-clipboard on`) holds exactly that span's JSON;
-//! then quit and check the terminal is restored (alternate screen off, cursor visible).
+//! then quit and check the terminal is restored (alternate screen off, cursor visible, mouse
+//! released). Signals sent from outside (`kill`) restore it too, with the exit status a shell
+//! expects; Ctrl-L repaints over what another program wrote on the screen.
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -79,11 +82,50 @@ impl Tmux {
         }
     }
 
+    /// The screen once two captures 100 ms apart agree (background work has been drawn).
+    fn settled(&self) -> String {
+        let start = Instant::now();
+        let mut last = self.screen();
+        loop {
+            std::thread::sleep(Duration::from_millis(100));
+            let s = self.screen();
+            if s == last {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("the screen kept changing; last:\n{s}");
+            }
+            last = s;
+        }
+    }
+
+    /// Alternate screen, cursor shown, mouse reported: `0 1 0` is a restored terminal.
     fn flags(&self) -> String {
-        self.cmd(&["display", "-p", "-t", "s", "#{alternate_on} #{cursor_flag}"])
-            .unwrap_or_default()
-            .trim()
-            .to_owned()
+        self.cmd(&[
+            "display",
+            "-p",
+            "-t",
+            "s",
+            "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
+        ])
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+    }
+
+    /// Waits up to 10 s for the flags to read `want`.
+    fn until_flags(&self, want: &str) {
+        let start = Instant::now();
+        loop {
+            let f = self.flags();
+            if f == want {
+                return;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("flags read {f:?}, not {want:?}; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -110,6 +152,226 @@ fn launch(t: &Tmux, env: &str, fixture: &str) {
     ]);
 }
 
+/// The explorer, started in the pane's shell with its pid written to a file.
+struct Explorer {
+    _dir: tempfile::TempDir,
+    pid_file: PathBuf,
+}
+
+impl Explorer {
+    /// Runs `sesstui ARGS` (core dumps off) as the shell's job itself, not as a child of a
+    /// subshell, so job control sees it stop; `then` follows it on the command line.
+    fn launch(t: &Tmux, args: &str, then: &str) -> Explorer {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let bin = env!("CARGO_BIN_EXE_sesstui");
+        let root = env!("CARGO_MANIFEST_DIR");
+        let line = format!(
+            "cd {root} && sh -c 'ulimit -c 0; echo $$ > {}; exec \"$0\" \"$@\"' {bin} {args}{then}",
+            pid_file.display()
+        );
+        t.cmd(&["send-keys", "-t", "s", &line, "Enter"]);
+        Explorer {
+            _dir: dir,
+            pid_file,
+        }
+    }
+
+    fn pid(&self) -> String {
+        let start = Instant::now();
+        loop {
+            let pid = std::fs::read_to_string(&self.pid_file).unwrap_or_default();
+            if pid.ends_with('\n') {
+                return pid.trim().to_owned();
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "no pid file");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn kill(&self, signal: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{signal}");
+    }
+}
+
+/// Whether the shell printed `what` followed by a status (the command line shows it with `$?`,
+/// and a prompt may come first on the line when the keys were typed before it).
+fn printed(screen: &str, what: &str) -> bool {
+    screen
+        .split(what)
+        .skip(1)
+        .any(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+const FIXTURE: &str = "fixtures/phoenix/spans_df_epoch_ms.jsonl";
+
+fn session_list(s: &str) -> bool {
+    s.contains("FIRST INPUT") && s.contains("sess-travel-01")
+}
+
+/// A terminating signal from outside: the terminal is restored and the shell sees `rc`.
+fn ended_by(signal: &str, rc: u8) {
+    let Some(t) = Tmux::start(&signal.to_lowercase(), 80, 24) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    let e = Explorer::launch(&t, &format!("--mouse {FIXTURE}"), "; echo \"rc=$?\"");
+    t.until("the session list", session_list);
+    t.until_flags("1 0 1");
+    e.kill(signal);
+    let screen = t.until("the shell again", |s| printed(s, "rc="));
+    assert!(
+        screen.contains(&format!("rc={rc}")),
+        "SIG{signal} ends with status {rc}:\n{screen}"
+    );
+    assert_eq!(t.flags(), "0 1 0", "terminal restored after SIG{signal}");
+    assert!(
+        !screen.contains("FIRST INPUT"),
+        "the explorer's screen is gone:\n{screen}"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_exits_143() {
+    ended_by("TERM", 143);
+}
+
+#[test]
+fn sighup_restores_the_terminal_and_exits_129() {
+    ended_by("HUP", 129);
+}
+
+#[test]
+fn sigint_restores_the_terminal_and_exits_130() {
+    ended_by("INT", 130);
+}
+
+#[test]
+fn sigquit_restores_the_terminal_then_dies_by_it_131() {
+    ended_by("QUIT", 131);
+}
+
+/// Suspends the explorer with `stop`, checks the shell has a restored terminal, brings the
+/// explorer back with `fg`, and quits it.
+fn suspend_and_resume(name: &str, stop: impl Fn(&Tmux, &Explorer)) {
+    let Some(t) = Tmux::start(name, 80, 24) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    // Nothing after it on the line: the shell would run that as soon as the job stops.
+    let e = Explorer::launch(&t, &format!("--mouse {FIXTURE}"), "");
+    t.until("the session list", session_list);
+    t.until_flags("1 0 1");
+    stop(&t, &e);
+    t.until("the shell's job report", |s| s.contains("Stopped"));
+    t.until_flags("0 1 0");
+    t.cmd(&["send-keys", "-t", "s", "fg; echo \"rc=$?\"", "Enter"]);
+    t.until_flags("1 0 1");
+    t.until("the session list drawn again", session_list);
+    t.keys(&["j", "q"]);
+    t.until("the shell again", |s| s.contains("rc=0"));
+    assert_eq!(t.flags(), "0 1 0");
+}
+
+#[test]
+fn sigtstp_suspends_like_ctrl_z_and_fg_brings_it_back() {
+    suspend_and_resume("tstp", |_, e| e.kill("TSTP"));
+}
+
+#[test]
+fn ctrl_z_suspends_and_fg_brings_it_back() {
+    suspend_and_resume("ctrlz", |t, _| t.keys(&["C-z"]));
+}
+
+#[test]
+fn after_an_uncatchable_sigstop_fg_takes_the_terminal_back() {
+    let Some(t) = Tmux::start("stop", 80, 24) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    let e = Explorer::launch(&t, &format!("--mouse {FIXTURE}"), "");
+    t.until("the session list", session_list);
+    e.kill("STOP");
+    // Stopped full-screen: the shell writes over the explorer, in the explorer's raw mode (so
+    // the line ends with C-j), and puts a sane mode back as bash would.
+    t.until("the shell's job report", |s| s.contains("Stopped"));
+    t.cmd(&[
+        "send-keys",
+        "-t",
+        "s",
+        "stty sane; fg; echo \"rc=$?\"",
+        "C-j",
+    ]);
+    t.until("the explorer drawn again", |s| {
+        session_list(s) && !s.contains("Stopped")
+    });
+    t.until_flags("1 0 1");
+    // Keys arrive one by one again: raw mode is back.
+    t.keys(&["j", "q"]);
+    t.until("the shell again", |s| s.contains("rc=0"));
+    assert_eq!(t.flags(), "0 1 0");
+}
+
+/// Writes `text` on the pane's terminal, as another program would.
+fn scribble(t: &Tmux, text: &str) {
+    let tty = t
+        .cmd(&["display", "-p", "-t", "s", "#{pane_tty}"])
+        .unwrap_or_default();
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(Path::new(tty.trim()))
+        .unwrap();
+    std::io::Write::write_all(&mut f, text.as_bytes()).unwrap();
+}
+
+#[test]
+fn ctrl_l_repaints_over_what_another_program_wrote() {
+    let Some(t) = Tmux::start("ctrll", 80, 24) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    launch(&t, "", FIXTURE);
+    t.until("the session list", session_list);
+    // Blanks written and blanks cleared differ only as trailing spaces in a capture.
+    let trim = |s: &str| s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+    for (before_keys, what) in [(&[][..], "the session list"), (&["/"][..], "search prompt")] {
+        t.keys(before_keys);
+        let clean = trim(&t.settled());
+        // Row 20 of the list is blank, so drawing what changed would not cover it.
+        scribble(&t, "\x1b[20;30HGARBAGE");
+        t.until("the garbage", |s| s.contains("GARBAGE"));
+        t.keys(&["C-l"]);
+        // Only what was there: in the prompt, C-l is not typed as `l`.
+        t.until(&format!("{what} drawn again, garbage gone"), |s| {
+            trim(s) == clean
+        });
+    }
+    t.keys(&["Escape", "q"]);
+    t.until("the shell again", |s| s.contains("EXITED-0"));
+}
+
+#[test]
+fn a_load_error_is_shown_then_exits_2() {
+    let Some(t) = Tmux::start("loaderr", 80, 24) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    launch(&t, "", "fixtures/malformed/garbage.jsonl");
+    t.until("the error in the explorer", |s| {
+        s.contains("Could not open the files") && s.contains("press q to quit")
+    });
+    t.until_flags("1 0 0");
+    t.keys(&["q"]);
+    let screen = t.until("the shell again", |s| printed(s, "EXITED-"));
+    assert!(screen.contains("EXITED-2"), "exit status 2:\n{screen}");
+    assert!(
+        screen.contains("sesstui: "),
+        "the error is printed on the main screen too:\n{screen}"
+    );
+    assert_eq!(t.flags(), "0 1 0");
+}
+
 #[test]
 fn copy_a_span_over_osc52_then_quit_cleanly() {
     let Some(t) = Tmux::start("copy", 80, 24) else {
@@ -121,8 +383,8 @@ fn copy_a_span_over_osc52_then_quit_cleanly() {
     });
     assert_eq!(
         t.flags(),
-        "1 0",
-        "alternate screen on, cursor hidden while running"
+        "1 0 0",
+        "alternate screen on, cursor hidden, no mouse while running"
     );
     t.keys(&["Enter"]);
     t.until("the turns", |s| s.contains("Turn 1"));
@@ -161,7 +423,7 @@ fn copy_a_span_over_osc52_then_quit_cleanly() {
     t.until("the shell again", |s| s.contains("EXITED-0"));
     assert_eq!(
         t.flags(),
-        "0 1",
+        "0 1 0",
         "alternate screen off and cursor visible after quitting"
     );
 }
@@ -177,7 +439,7 @@ fn ctrl_c_restores_the_terminal() {
     t.until("the search prompt", |s| s.contains("search this session"));
     t.keys(&["C-c"]);
     t.until("the shell again", |s| s.contains("EXITED-0"));
-    assert_eq!(t.flags(), "0 1");
+    assert_eq!(t.flags(), "0 1 0");
     let screen = t.screen();
     assert!(
         !screen.contains("FIRST INPUT"),

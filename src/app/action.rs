@@ -40,6 +40,8 @@ pub enum Action {
     ToggleMouse,
     Help,
     Diagnostics,
+    /// Clear the terminal and draw everything again (after another program wrote on it).
+    Redraw,
     /// Session inference switches (the model is rebuilt).
     ToggleHistoryInference,
     ToggleTimeInference,

@@ -20,8 +20,11 @@ pub enum Mode {
 }
 
 /// One binding.
+///
+/// In the search prompt, menus and the help, these bindings are looked at first and the keys
+/// they leave free are read as text, choices or "close".
 pub struct Binding {
-    /// Modes it applies in; empty for all normal modes.
+    /// Modes it applies in; empty for all normal modes (the lists).
     pub modes: &'static [Mode],
     pub keys: &'static [(KeyCode, KeyModifiers)],
     pub label: &'static str,
@@ -40,6 +43,17 @@ use Mode::{Detail, Diagnostics, Sessions, Tree, Turns};
 
 const LISTS: &[Mode] = &[Sessions, Turns, Tree, Detail, Diagnostics];
 const IN_SESSION: &[Mode] = &[Turns, Tree, Detail];
+/// Every mode, prompts and overlays included.
+pub const EVERY_MODE: &[Mode] = &[
+    Sessions,
+    Turns,
+    Tree,
+    Detail,
+    Diagnostics,
+    Mode::Search,
+    Mode::Menu,
+    Mode::Help,
+];
 
 /// Every binding of the normal modes, in the order the help shows them.
 pub const BINDINGS: &[Binding] = &[
@@ -313,6 +327,14 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        modes: EVERY_MODE,
+        keys: &[(Char('l'), C)],
+        label: "C-l",
+        action: Action::Redraw,
+        desc: "clear and redraw the screen (after another program wrote on it)",
+        hint: None,
+    },
+    Binding {
         modes: LISTS,
         keys: &[(Char('?'), N), (Char('?'), S)],
         label: "?",
@@ -330,9 +352,17 @@ pub const BINDINGS: &[Binding] = &[
     },
 ];
 
+fn applies(b: &Binding, mode: Mode) -> bool {
+    if b.modes.is_empty() {
+        LISTS.contains(&mode)
+    } else {
+        b.modes.contains(&mode)
+    }
+}
+
 fn matches(b: &Binding, mode: Mode, key: &KeyEvent) -> bool {
     let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::SHIFT | KeyModifiers::ALT);
-    (b.modes.is_empty() || b.modes.contains(&mode))
+    applies(b, mode)
         && b.keys
             .iter()
             .any(|&(code, m)| code == key.code && m == mods)
@@ -342,6 +372,9 @@ fn matches(b: &Binding, mode: Mode, key: &KeyEvent) -> bool {
 pub fn action(mode: Mode, key: &KeyEvent) -> Option<Action> {
     if key.code == Char('c') && key.modifiers.contains(C) {
         return Some(Action::Quit);
+    }
+    if let Some(b) = BINDINGS.iter().find(|b| matches(b, mode, key)) {
+        return Some(b.action);
     }
     match mode {
         Mode::Search => Some(match key.code {
@@ -366,18 +399,13 @@ pub fn action(mode: Mode, key: &KeyEvent) -> Option<Action> {
             Char('k') | Up => Action::Up,
             _ => Action::Cancel,
         }),
-        _ => BINDINGS
-            .iter()
-            .find(|b| matches(b, mode, key))
-            .map(|b| b.action),
+        Sessions | Turns | Tree | Detail | Diagnostics => None,
     }
 }
 
 /// The bindings active in a mode.
 pub fn bindings(mode: Mode) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS
-        .iter()
-        .filter(move |b| b.modes.is_empty() || b.modes.contains(&mode))
+    BINDINGS.iter().filter(move |b| applies(b, mode))
 }
 
 #[cfg(test)]
@@ -406,8 +434,42 @@ mod tests {
     }
 
     #[test]
+    fn ctrl_l_redraws_in_every_mode() {
+        for &mode in EVERY_MODE {
+            assert_eq!(
+                action(mode, &key(Char('l'), C)),
+                Some(Action::Redraw),
+                "{mode:?}"
+            );
+        }
+        // Not typed into the search prompt, not a menu choice; plain `l` still is.
+        assert_eq!(
+            action(Mode::Search, &key(Char('l'), N)),
+            Some(Action::Input('l'))
+        );
+        assert_eq!(
+            action(Mode::Menu, &key(Char('l'), N)),
+            Some(Action::Choose('l'))
+        );
+        assert_eq!(action(Sessions, &key(Char('l'), N)), Some(Action::Open));
+    }
+
+    #[test]
+    fn bindings_in_the_search_prompt_leave_its_keys_alone() {
+        for b in bindings(Mode::Search) {
+            for &(code, m) in b.keys {
+                assert!(
+                    m == C && !matches!(code, Char('c' | 'n' | 'p')),
+                    "{:?} takes {code:?} from the search prompt",
+                    b.action
+                );
+            }
+        }
+    }
+
+    #[test]
     fn no_key_is_bound_twice_in_a_mode() {
-        for mode in [Sessions, Turns, Tree, Detail, Diagnostics] {
+        for &mode in EVERY_MODE {
             let mut seen = std::collections::HashSet::new();
             for b in bindings(mode) {
                 for k in b.keys {

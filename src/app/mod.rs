@@ -23,6 +23,8 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     Quit,
+    /// Clear the terminal and draw the whole screen again, not only what changed.
+    Redraw,
     /// Copy text to the clipboard (OSC 52, and a local tool if there is one).
     Copy {
         text: String,
@@ -294,8 +296,11 @@ impl App {
     }
 
     fn apply(&mut self, action: Action) -> Vec<Effect> {
-        if action == Action::Quit {
-            return vec![Effect::Quit];
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            // Nothing changes: overlays, prompts and the status line stay as they are.
+            Action::Redraw => return vec![Effect::Redraw],
+            _ => {}
         }
         let Some(model) = self.model.clone() else {
             return match action {

@@ -1,10 +1,11 @@
 //! The explorer's runtime: terminal set-up, the event loop, and the effects the app asks for.
 //!
 //! Threads and one channel, no async runtime: an input thread (crossterm, polling so it can
-//! notice signals), an index thread, the matcher's own pool, and short-lived workers for search
-//! filling and full-text search. The loop blocks on the channel, drains everything queued,
-//! updates the app, and draws only if something changed.
+//! notice when to stop), a signal thread, an index thread, the matcher's own pool, and
+//! short-lived workers for search filling and full-text search. The loop blocks on the channel,
+//! drains everything queued, updates the app, and draws only if something changed.
 
+mod signals;
 mod terminal;
 
 use crate::app::keymap;
@@ -29,20 +30,42 @@ pub enum Event {
         query: String,
         spans: Vec<u32>,
     },
-    /// SIGINT, SIGTERM or SIGHUP arrived.
-    Signal,
+    /// A signal from outside (see [`signals`]).
+    Signal(i32),
 }
 
-/// Opens the files in the explorer and runs until the user quits.
-pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) -> Result<()> {
-    terminal::install_panic_hook();
+/// How the explorer ended, for the process's exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The user quit (`q`, the Ctrl-C key): status 0.
+    Quit,
+    /// SIGINT, SIGTERM or SIGHUP (or SIGQUIT, if dying by it failed): status 128 + signal.
+    Signal(i32),
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Quit => 0,
+            Outcome::Signal(s) => u8::try_from(128 + s).unwrap_or(u8::MAX),
+        }
+    }
+}
+
+/// Opens the files in the explorer and runs until the user quits or a signal ends it.
+///
+/// The terminal is restored before this returns. When the files could not be loaded, the error
+/// is shown until the user quits and then returned, so the caller prints it and exits 2.
+pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) -> Result<Outcome> {
     let (tx, rx) = mpsc::channel();
+    signals::forward(tx.clone())?;
+    terminal::install_panic_hook();
     let progress = Arc::new(Progress::default());
     spawn_index(files.to_vec(), infer, Arc::clone(&progress), tx.clone());
     std::thread::spawn(crate::highlight::warm);
     let mut guard = terminal::Guard::enter(mouse)?;
     let stop = Arc::new(AtomicBool::new(false));
-    spawn_input(tx.clone(), Arc::clone(&stop))?;
+    spawn_input(tx.clone(), Arc::clone(&stop));
     let names = files.iter().map(|f| f.display().to_string()).collect();
     let mut app = App::new(names);
     app.mouse = mouse;
@@ -61,7 +84,16 @@ pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) 
     stop.store(true, Ordering::Relaxed);
     progress.cancel();
     drop(guard);
-    result
+    match result? {
+        Outcome::Signal(s) => {
+            signals::finish(s);
+            Ok(Outcome::Signal(s))
+        }
+        Outcome::Quit => match (&app.model, app.load_error.take()) {
+            (None, Some(e)) => Err(anyhow::anyhow!(e)),
+            _ => Ok(Outcome::Quit),
+        },
+    }
 }
 
 fn spawn_index(
@@ -78,20 +110,7 @@ fn spawn_index(
     });
 }
 
-fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) -> Result<()> {
-    // Signals get their own thread: when the terminal goes away (SIGHUP), reads from it can
-    // spin inside crossterm, so the input thread may never look at a flag.
-    let mut signals = signal_hook::iterator::Signals::new([
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ])?;
-    let sig_tx = tx.clone();
-    std::thread::spawn(move || {
-        if signals.forever().next().is_some() {
-            let _ = sig_tx.send(Event::Signal);
-        }
-    });
+fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) {
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
             match ct::poll(Duration::from_millis(50)) {
@@ -108,7 +127,6 @@ fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) -> Result<()> {
             }
         }
     });
-    Ok(())
 }
 
 /// Frames are drawn at most this often.
@@ -122,7 +140,7 @@ fn event_loop(
     tx: &Sender<Event>,
     progress: &Progress,
     pending: &AtomicBool,
-) -> Result<()> {
+) -> Result<Outcome> {
     let theme = crate::ui::Theme::from_env();
     let size = guard.terminal.size()?;
     app.resize(size.width, size.height);
@@ -134,12 +152,12 @@ fn event_loop(
             match rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(ev) => Some(ev),
                 Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                Err(RecvTimeoutError::Disconnected) => return Ok(Outcome::Quit),
             }
         } else {
             match rx.recv() {
                 Ok(ev) => Some(ev),
-                Err(_) => return Ok(()),
+                Err(_) => return Ok(Outcome::Quit),
             }
         };
         let mut dirty = app.model.is_none();
@@ -148,7 +166,7 @@ fn event_loop(
         events.extend(rx.try_iter());
         for ev in events {
             match handle(guard, app, files, ev, tx, pending) {
-                Flow::Quit => return Ok(()),
+                Flow::Quit(outcome) => return Ok(outcome),
                 Flow::Redraw => dirty = true,
                 Flow::Nothing => {}
             }
@@ -167,7 +185,7 @@ fn event_loop(
 enum Flow {
     Nothing,
     Redraw,
-    Quit,
+    Quit(Outcome),
 }
 
 fn handle(
@@ -179,7 +197,19 @@ fn handle(
     pending: &AtomicBool,
 ) -> Flow {
     let action = match ev {
-        Event::Signal => return Flow::Quit,
+        Event::Signal(s) => {
+            return match signals::act(s) {
+                signals::Act::Suspend => {
+                    guard.suspend(app.mouse);
+                    resized(guard, app)
+                }
+                signals::Act::Resume => {
+                    guard.resume(app.mouse);
+                    resized(guard, app)
+                }
+                signals::Act::End(s) => Flow::Quit(Outcome::Signal(s)),
+            };
+        }
         Event::Loaded(Ok(model)) => {
             app.loaded(model);
             return Flow::Redraw;
@@ -208,10 +238,9 @@ fn handle(
             return Flow::Redraw;
         }
         Event::Input(CtEvent::Key(k)) if k.kind != KeyEventKind::Release => {
-            #[cfg(unix)]
             if k.code == ct::KeyCode::Char('z') && k.modifiers.contains(ct::KeyModifiers::CONTROL) {
                 guard.suspend(app.mouse);
-                return Flow::Redraw;
+                return resized(guard, app);
             }
             keymap::action(app.mode(), &k)
         }
@@ -228,7 +257,12 @@ fn handle(
     };
     for effect in app.update(action) {
         match effect {
-            Effect::Quit => return Flow::Quit,
+            Effect::Quit => return Flow::Quit(Outcome::Quit),
+            // The draw after this call writes every cell, since the cleared terminal's buffer
+            // no longer matches what was drawn.
+            Effect::Redraw => {
+                let _ = guard.terminal.clear();
+            }
             Effect::Copy { text, what } => copy(app, &text, &what),
             Effect::WriteFile { name, text } => write_file(app, &name, &text),
             Effect::Mouse(on) => guard.mouse(on),
@@ -254,6 +288,14 @@ fn handle(
                 }
             }
         }
+    }
+    Flow::Redraw
+}
+
+/// After a stop: the terminal may have changed size meanwhile.
+fn resized(guard: &mut terminal::Guard, app: &mut App) -> Flow {
+    if let Ok(size) = guard.terminal.size() {
+        app.resize(size.width, size.height);
     }
     Flow::Redraw
 }

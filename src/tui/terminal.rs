@@ -56,11 +56,25 @@ impl Guard {
         };
     }
 
-    /// Leaves full-screen mode for a moment (Ctrl-Z), and comes back.
-    #[cfg(unix)]
+    /// Leaves full-screen mode and stops (Ctrl-Z, SIGTSTP); when continued, comes back.
+    ///
+    /// SIGTSTP is caught (see `signals`), so raising it would only come back to us. As
+    /// signal-hook documents for SIGTSTP, its default action is emulated instead: SIGSTOP, which
+    /// cannot be caught. The shell then reports "Stopped (signal)" rather than "Stopped".
     pub fn suspend(&mut self, mouse: bool) {
         restore();
-        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTSTP);
+        let _ = signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP);
+        // Continued (`fg`).
+        self.resume(mouse);
+    }
+
+    /// Takes the terminal back after a stop (SIGCONT): raw mode, alternate screen, hidden cursor,
+    /// mouse if it was on; then clears it, so the next draw writes every cell.
+    ///
+    /// After an uncatchable SIGSTOP the shell may have put its own mode back while crossterm
+    /// still believes raw mode is on (its enable is then a no-op), so raw mode is set anew.
+    pub fn resume(&mut self, mouse: bool) {
+        let _ = terminal::disable_raw_mode();
         let _ = terminal::enable_raw_mode();
         let _ = execute!(io::stdout(), EnterAlternateScreen, cursor::Hide);
         if mouse {
