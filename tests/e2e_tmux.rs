@@ -482,3 +482,130 @@ fn no_color_and_narrow_terminals_still_work() {
     t.keys(&["q"]);
     t.until("the shell again", |s| s.contains("EXITED-0"));
 }
+
+/// The pane's title and tmux's paste buffers: what escapes hidden in a trace would change.
+fn title_and_buffers(t: &Tmux) -> (String, String) {
+    let title = t
+        .cmd(&["display", "-p", "-t", "s", "#{pane_title}"])
+        .unwrap_or_default();
+    let buffers = t
+        .cmd(&["list-buffers", "-F", "#{buffer_name}"])
+        .unwrap_or_default();
+    (title.trim().to_owned(), buffers.trim().to_owned())
+}
+
+/// Runs a shell command line in the pane and waits for it to finish.
+fn shell(t: &Tmux, line: &str) -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    t.cmd(&["send-keys", "-t", "s", "clear", "Enter"]);
+    t.cmd(&[
+        "send-keys",
+        "-t",
+        "s",
+        &format!("cd {root} && {line}; echo DONE-$?"),
+        "Enter",
+    ]);
+    t.until("the command to finish", |s| printed(s, "DONE-"))
+}
+
+#[test]
+fn escapes_in_a_trace_change_nothing_on_the_terminal() {
+    let Some(t) = Tmux::start("hostile", 160, 48) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    // With set-clipboard on, an OSC 52 that got through would land in tmux's buffers; an
+    // OSC 0 sets the pane title whatever the settings.
+    t.cmd(&["select-pane", "-t", "s", "-T", "sesstui-test-title"]);
+    let before = title_and_buffers(&t);
+    assert_eq!(before, ("sesstui-test-title".to_owned(), String::new()));
+    let bin = env!("CARGO_BIN_EXE_sesstui");
+    let file = "fixtures/hostile/escapes.jsonl";
+    for cmd in [
+        format!("{bin} show {file} s-"),
+        format!("{bin} show --markdown {file} s-"),
+        format!("{bin} doctor {file}"),
+        format!("{bin} sessions {file}"),
+        format!("{bin} spans {file}"),
+        format!("{bin} show {file} 'no such session'"),
+    ] {
+        let screen = shell(&t, &cmd);
+        assert_eq!(title_and_buffers(&t), before, "{cmd} changed the terminal");
+        assert!(
+            screen.contains("DONE-"),
+            "{cmd}: the screen was not cleared"
+        );
+    }
+    let screen = shell(&t, &format!("{bin} show {file} s-"));
+    assert!(screen.contains("␛]0;PWNED␇"), "shown, visibly:\n{screen}");
+    // The explorer, through every pane of the session.
+    launch(&t, "", file);
+    t.until("the session list", |s| s.contains("FIRST INPUT"));
+    t.keys(&[
+        "Enter", "j", "j", "2", "+", "j", "j", "j", "Enter", "3", "G", "Escape", "!",
+    ]);
+    t.settled();
+    assert_eq!(
+        title_and_buffers(&t),
+        before,
+        "the explorer changed the terminal"
+    );
+    // A copy under tmux's defaults (OSC 52 from programs dropped, no passthrough) lands in
+    // tmux's own buffer, and the status says so.
+    t.cmd(&["set", "-g", "set-clipboard", "external"]);
+    t.keys(&["Escape", "Escape", "Escape", "Y", "i"]);
+    let screen = t.until("the copy status", |s| s.contains("copied session id"));
+    assert!(screen.contains("tmux's paste buffer"), "{screen}");
+    let copied = t.cmd(&["show-buffer"]).unwrap_or_default();
+    assert_eq!(copied, "s-␛]0;PWNED␇␛]52;c;UFdORUQ=␇␛[2J");
+    t.keys(&["q"]);
+    t.until("the shell again", |s| s.contains("EXITED-0"));
+    assert_eq!(title_and_buffers(&t).0, before.0);
+}
+
+#[test]
+fn a_pasted_id_runs_nothing() {
+    let Some(t) = Tmux::start("pastejack", 100, 30) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    let marker = Path::new("/tmp/sesstui-pwned");
+    let _ = std::fs::remove_file(marker);
+    launch(&t, "", "fixtures/hostile/pastejack.jsonl");
+    t.until("the session list", |s| s.contains("FIRST INPUT"));
+    t.keys(&["Enter", "Y", "i"]);
+    t.until("the copy status", |s| s.contains("copied session id"));
+    t.keys(&["q"]);
+    t.until("the shell again", |s| s.contains("EXITED-0"));
+    // Paste it at the shell prompt as a person would, bracketed and not.
+    t.cmd(&["send-keys", "-t", "s", "clear", "Enter"]);
+    t.cmd(&["paste-buffer", "-p", "-t", "s"]);
+    t.cmd(&["paste-buffer", "-t", "s"]);
+    t.until("the pasted id on the command line", |s| {
+        s.contains("sess␛[201~")
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!marker.exists(), "pasting the copied id ran a command");
+    t.keys(&["C-c"]);
+}
+
+#[test]
+fn moving_between_spans_leaves_no_stale_cells() {
+    let Some(t) = Tmux::start("stale", 160, 40) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    launch(&t, "", "fixtures/hostile/layout.jsonl");
+    t.until("the session list", |s| s.contains("FIRST INPUT"));
+    t.keys(&["Enter", "2"]);
+    t.until("the tree", |s| s.contains("turn 1"));
+    let trim = |s: &str| s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+    for step in 0..8 {
+        t.keys(&["j"]);
+        let moved = trim(&t.settled());
+        // A full repaint draws every cell afresh: anything left over from the last span
+        // (the terminal and the screen model disagreeing on a width) would differ.
+        t.keys(&["C-l"]);
+        let repainted = trim(&t.settled());
+        assert_eq!(moved, repainted, "step {step}: stale cells after moving");
+    }
+    t.keys(&["q"]);
+    t.until("the shell again", |s| s.contains("EXITED-0"));
+}

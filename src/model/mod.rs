@@ -297,11 +297,24 @@ impl Model {
         {
             return u32::try_from(i).ok();
         }
+        // An id as the screen shows it (and as `Y` copies it): control characters replaced by
+        // visible stand-ins.
+        let shown = |s: &Session| {
+            let raw = self.str(s.id);
+            if crate::sanitize::is_safe(raw, true) {
+                std::borrow::Cow::Borrowed(raw)
+            } else {
+                std::borrow::Cow::Owned(crate::sanitize::one_line(raw))
+            }
+        };
+        if let Some(i) = self.sessions.iter().position(|s| shown(s) == id) {
+            return u32::try_from(i).ok();
+        }
         let mut hits = self
             .sessions
             .iter()
             .enumerate()
-            .filter(|(_, s)| self.str(s.id).starts_with(id));
+            .filter(|(_, s)| self.str(s.id).starts_with(id) || shown(s).starts_with(id));
         match (hits.next(), hits.next()) {
             (Some((i, _)), None) => u32::try_from(i).ok(),
             _ => None,

@@ -1,6 +1,7 @@
 //! Drawing: reads the app state and paints frames. No parsing, no I/O.
 
 mod bars;
+mod cells;
 mod detail;
 mod overlay;
 mod session;
@@ -49,6 +50,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App, theme: &Theme) {
     let buf = frame.buffer_mut();
     bars::hints(buf, a.hints, app, theme);
     overlay::draw(buf, area, app, theme);
+    cells::one_glyph_per_cell(frame.buffer_mut());
 }
 
 /// Writes a line at row `row` of `area`, ending it with `…` if it does not fit.

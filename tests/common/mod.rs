@@ -14,6 +14,12 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The model of `files`, built as the commands build it.
+pub fn model(files: &[&str]) -> sesstui::model::Model {
+    let paths: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
+    sesstui::load::load(&paths, Default::default(), &Progress::default()).expect("fixture loads")
+}
+
 /// An app with `files` loaded, sized `w`×`h`.
 pub fn app(files: &[&str], w: u16, h: u16) -> App {
     // Relative paths, as a user would type them (tests run from the package root).
