@@ -329,6 +329,11 @@ fn no_screen_cell_and_no_copy_holds_a_control_character() {
                 &[Bottom],
                 &[Back, Help],
                 &[Back],
+                // Search the session's spans (the search haystacks read every span).
+                &[Search, Input('e'), Input('x')],
+                &[Accept],
+                &[Back, Back, Search, Input('s')],
+                &[Accept],
             ];
             for (k, step) in steps.iter().enumerate() {
                 let effects = common::press(&mut a, step);
