@@ -3,3 +3,4 @@
 
 pub type Build = std::hash::BuildHasherDefault<rustc_hash::FxHasher>;
 pub type Map<K, V> = std::collections::HashMap<K, V, Build>;
+pub type Set<K> = std::collections::HashSet<K, Build>;
