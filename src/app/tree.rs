@@ -380,7 +380,8 @@ impl TreeView {
         self.changed();
     }
 
-    /// The heap memory the view holds: flattened trees, rows and open sets.
+    /// About the heap memory the view holds: flattened trees, rows and open sets (hash table
+    /// control bytes left out).
     pub fn heap_bytes(&self) -> usize {
         let flat: usize = self.flat.values().map(Vec::capacity).sum();
         flat * std::mem::size_of::<tree::Node>()

@@ -16,7 +16,7 @@ use ratatui::text::Line;
 pub use theme::Theme;
 
 /// Draws one frame.
-pub fn draw(frame: &mut Frame<'_>, app: &mut App, theme: &Theme) {
+pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
         return;
