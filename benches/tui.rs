@@ -61,7 +61,7 @@ fn main() {
     let mut app = App::new(vec![path.display().to_string()]);
     app.resize(w, h);
     app.progress = progress.snapshot();
-    term.draw(|f| sesstui::ui::draw(f, &mut app, &theme))
+    term.draw(|f| sesstui::ui::draw(f, &app, &theme))
         .expect("draw");
     let first_frame = t.elapsed();
     let model = rx.recv().expect("index thread").expect("index");

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{PHOENIX, app, press, typed};
+use common::{PHOENIX, app, press, render, screen, typed};
 use sesstui::app::action::Action::*;
 use sesstui::app::sessions::{Entry, SortKey};
 use sesstui::app::turns::Row;
@@ -320,4 +320,186 @@ fn inference_switches_rebuild_the_model_and_keep_the_selection() {
     a.infer = options;
     let effects = a.update(sesstui::app::action::Action::ToggleHistoryInference);
     assert!(matches!(effects.first(), Some(Effect::Reload(o)) if !o.history));
+}
+
+/// The tree's visible rows: fold symbol and name, indented two columns a level (trace headings
+/// named by their turn), with `*` marking the selection.
+fn tree_rows(a: &sesstui::app::App) -> Vec<String> {
+    use sesstui::app::tree::{Fold, Item};
+    let model = a.model.clone().expect("model");
+    let tv = &a.session.as_ref().expect("session").tree;
+    tv.rows()
+        .iter()
+        .enumerate()
+        .map(|(i, &row)| {
+            let shown = tv.shown(row).expect("a row shows something");
+            let name = match shown.item {
+                Item::Trace(t) => {
+                    let turn = tv.traces.iter().position(|&x| x == t).expect("its trace");
+                    format!("turn {}", turn + 1)
+                }
+                Item::Span(s) => model.name(s).to_owned(),
+            };
+            let fold = match shown.fold {
+                Fold::Open => "▾",
+                Fold::Closed => "▸",
+                Fold::Leaf => " ",
+            };
+            let mark = if i == tv.selected() { "*" } else { "" };
+            format!("{}{fold} {name}{mark}", "  ".repeat(shown.depth as usize))
+        })
+        .collect()
+}
+
+#[test]
+fn tree_keys_open_close_and_leave() {
+    let mut a = app(&[PHOENIX], 80, 24);
+    press(&mut a, &[Open, ShowTree, Top, Down, Down, Down]);
+    assert_eq!(
+        tree_rows(&a),
+        [
+            "▾ turn 1",
+            "  ▾ agent_turn",
+            "      ChatCompletion",
+            "      get_weather*",
+            "      ChatCompletion",
+            "▸ turn 2",
+            "▸ turn 3",
+            "▸ turn 4",
+        ]
+    );
+    press(&mut a, &[Back]);
+    assert_eq!(
+        tree_rows(&a)[1],
+        "  ▾ agent_turn*",
+        "Back on a leaf: its parent"
+    );
+    press(&mut a, &[Back]);
+    assert_eq!(
+        tree_rows(&a)[1..3],
+        ["  ▸ agent_turn*", "▸ turn 2"],
+        "Back: closed"
+    );
+    press(&mut a, &[Open]);
+    assert_eq!(tree_rows(&a).len(), 8, "Open: open again");
+    assert!(!a.session.as_ref().expect("session").detail_focus);
+    press(&mut a, &[Open]);
+    assert!(
+        a.session.as_ref().expect("session").detail_focus,
+        "Open on an open span: its detail"
+    );
+    press(&mut a, &[Back, Down, Down]);
+    press(&mut a, &[Accept]);
+    assert!(
+        a.session.as_ref().expect("session").detail_focus,
+        "Accept on a childless span: its detail"
+    );
+    // Out of the detail, to the parent, closing it, to the trace.
+    press(&mut a, &[Back, Back, Back, Back]);
+    assert_eq!(
+        tree_rows(&a),
+        [
+            "▾ turn 1*",
+            "  ▸ agent_turn",
+            "▸ turn 2",
+            "▸ turn 3",
+            "▸ turn 4"
+        ]
+    );
+    press(&mut a, &[Back]);
+    assert_eq!(
+        tree_rows(&a),
+        ["▸ turn 1*", "▸ turn 2", "▸ turn 3", "▸ turn 4"]
+    );
+    press(&mut a, &[Back]);
+    assert!(
+        a.session.is_none(),
+        "Back on a closed trace leaves the session"
+    );
+}
+
+#[test]
+fn tree_toggles_expands_collapses_and_finds_errors() {
+    let mut a = app(&[PHOENIX], 80, 24);
+    let model = a.model.clone().expect("model");
+    press(&mut a, &[Open, ShowTree, ExpandAll]);
+    assert_eq!(tree_rows(&a).len(), 4 + 16, "four traces, sixteen spans");
+    assert!(tree_rows(&a).iter().all(|r| !r.contains('▸')), "all open");
+    press(&mut a, &[Bottom, CollapseAll]);
+    assert_eq!(
+        tree_rows(&a),
+        ["▸ turn 1", "▸ turn 2", "▸ turn 3", "▸ turn 4*"],
+        "the selection moves to its trace"
+    );
+    press(&mut a, &[Toggle]);
+    assert_eq!(tree_rows(&a)[3..], ["▾ turn 4*", "  ▸ agent_turn"]);
+    press(&mut a, &[Down, Toggle]);
+    assert_eq!(tree_rows(&a).len(), 8, "Space opens a span");
+    press(&mut a, &[Toggle]);
+    assert_eq!(tree_rows(&a).len(), 5, "and closes it");
+    press(&mut a, &[Top, NextError]);
+    let span = a.current_span().expect("span");
+    assert!(model.is_error(span), "{}", model.name(span));
+    assert_eq!(
+        tree_rows(&a)[1..5],
+        [
+            "▾ turn 2",
+            "  ▾ agent_turn",
+            "      ChatCompletion",
+            "      search_flights*"
+        ],
+        "its trace and parent are opened"
+    );
+    press(&mut a, &[PrevError]);
+    assert_eq!(a.current_span(), Some(span), "no error before it");
+    press(&mut a, &[NextError]);
+    assert_eq!(a.current_span(), Some(span), "nor after it in this session");
+}
+
+#[test]
+fn the_tree_scrolls_to_keep_the_selection_on_screen() {
+    let mut a = app(&[PHOENIX], 80, 16);
+    press(&mut a, &[Open, ShowTree, ExpandAll, Bottom]);
+    let page = a.page;
+    let tv = &a.session.as_ref().expect("session").tree;
+    assert_eq!(tv.selected(), tv.rows().len() - 1);
+    assert_eq!(
+        tv.offset,
+        tv.selected() + 1 - page,
+        "the last row at the bottom"
+    );
+    let text = screen(&render(&mut a, 80, 16));
+    assert!(text.contains("book_flight"), "{text}");
+    assert!(!text.contains("turn 1 ·"), "the top scrolled away: {text}");
+    press(&mut a, &[Top, ScrollDown, ScrollDown]);
+    let tv = &a.session.as_ref().expect("session").tree;
+    assert_eq!((tv.offset, tv.selected()), (0, 2));
+    press(&mut a, &[PageDown]);
+    let tv = &a.session.as_ref().expect("session").tree;
+    assert_eq!(tv.selected(), 2 + page);
+    assert!(tv.offset <= tv.selected() && tv.selected() < tv.offset + page);
+}
+
+/// A click lands on the row drawn under it, scrolled or not; a second click folds it.
+#[test]
+fn a_click_selects_the_tree_row_drawn_under_it() {
+    let mut a = app(&[PHOENIX], 80, 16);
+    let model = a.model.clone().expect("model");
+    press(&mut a, &[Open, ShowTree, ExpandAll]);
+    for (name, then) in [("get_weather", Bottom), ("book_flight", Top)] {
+        let text = screen(&render(&mut a, 80, 16));
+        let y = text.lines().position(|l| l.contains(name));
+        let y = u16::try_from(y.unwrap_or_else(|| panic!("{name} on screen:\n{text}"))).unwrap();
+        let click = a.click(30, y).expect("a click on the list");
+        press(&mut a, &[click]);
+        assert_eq!(model.name(a.current_span().expect("span")), name);
+        press(&mut a, &[then]);
+    }
+    press(&mut a, &[Down]);
+    let text = screen(&render(&mut a, 80, 16));
+    let y = text.lines().position(|l| l.contains("▾ turn 1")).unwrap();
+    let click = a.click(2, u16::try_from(y).unwrap()).expect("on the list");
+    press(&mut a, &[click, click]);
+    assert_eq!(tree_rows(&a)[0], "▸ turn 1*", "clicked twice: folded");
+    assert_eq!(a.click(2, 0), None, "the title bar is not the list");
 }

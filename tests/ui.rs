@@ -130,6 +130,44 @@ fn selection_is_marked_without_colour() {
     );
 }
 
+/// The tree's selected row is reversed across the pane, and dimmed when the detail has the keys.
+#[test]
+fn the_tree_marks_its_selection_across_the_row() {
+    use ratatui::style::Modifier;
+    let mut a = app(&[PHOENIX], 160, 40);
+    press(&mut a, &[Open, ShowTree, Top, Down]);
+    let t = render(&mut a, 160, 40);
+    let y = screen(&t)
+        .lines()
+        .position(|l| l.contains("▾ AGENT agent_turn"))
+        .unwrap() as u16;
+    let buf = t.backend().buffer();
+    let reversed = |x: u16, y: u16| {
+        buf[(x, y)]
+            .style()
+            .add_modifier
+            .contains(Modifier::REVERSED)
+    };
+    assert!(reversed(0, y) && reversed(60, y) && reversed(87, y));
+    assert!(
+        !reversed(88, y),
+        "the detail pane's separator is not part of the row"
+    );
+    assert!(!reversed(0, y - 1) && !reversed(0, y + 1));
+    let t = common::render_color(&mut a, 160, 40);
+    let style = t.backend().buffer()[(30, y)].style();
+    assert_eq!(
+        style.bg,
+        Some(ratatui::style::Color::Rgb(40, 60, 90)),
+        "{style:?}"
+    );
+    press(&mut a, &[ShowDetail]);
+    let t = common::render_color(&mut a, 160, 40);
+    let style = t.backend().buffer()[(30, y)].style();
+    assert_eq!(style.fg, Some(ratatui::style::Color::DarkGray), "{style:?}");
+    assert!(style.add_modifier.contains(Modifier::REVERSED), "{style:?}");
+}
+
 const CLAUDE: &str = "fixtures/claude_code/litellm_phoenix.jsonl";
 
 #[test]

@@ -58,7 +58,8 @@ pub enum Action {
     /// A choice in a menu or prompt.
     #[serde(skip)]
     Choose(char),
-    /// Mouse click on a row of the focused list (screen row).
+    /// Mouse click on a row of the focused list: column, and row counted from the list's first
+    /// row (below its column titles, if it has them).
     #[serde(skip)]
     Click(u16, u16),
     #[serde(skip)]

@@ -257,6 +257,22 @@ impl App {
         layout::areas(screen, self.session.is_some(), focus, self.header_lines())
     }
 
+    /// The action for a left click at screen cell (`x`, `y`): a row of the list on screen,
+    /// counted from the list's first row as drawn (the session list has a line of column
+    /// titles above its rows).
+    pub fn click(&self, x: u16, y: u16) -> Option<Action> {
+        let list = self
+            .areas(ratatui::layout::Rect::new(0, 0, self.width, self.height))
+            .list;
+        let inside = x >= list.x && x < list.right() && y >= list.y && y < list.bottom();
+        if !inside {
+            return None;
+        }
+        let titles = u16::from(self.session.is_none());
+        y.checked_sub(list.y + titles)
+            .map(|row| Action::Click(x, row))
+    }
+
     /// The terminal changed size (or was drawn for the first time).
     pub fn resize(&mut self, width: u16, height: u16) {
         self.width = width;
@@ -283,6 +299,7 @@ impl App {
                     s.detail.prepare();
                     s.turns.offset = sessions::follow(s.turns.offset, s.turns.selected, list_rows);
                     s.turns.fill(&model, s.turns.offset, list_rows);
+                    s.tree.follow(list_rows);
                 }
             }
         }

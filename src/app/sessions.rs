@@ -304,6 +304,10 @@ impl SessionScreen {
                 }
             }
         }
+        if self.main == Pane::Tree {
+            self.tree.refresh(model);
+            self.tree.follow(page);
+        }
         self.sync(model, wide);
         Outcome::Stay
     }

@@ -1,324 +1,426 @@
 //! The tree view: the session's traces and their span trees, collapsible.
 //!
-//! Node ids: a trace is `TRACE_BIT | trace`, a span is its index. The items handed to the tree
-//! widget are rebuilt only when a node opens or closes, and for large sessions only opened
-//! traces get their spans (the widget flattens its items on every frame).
+//! A flat tree with no recursion anywhere, so hostile exports (a parent chain a million spans
+//! deep) open, expand and scroll like any other:
+//! - each trace's spans are flattened once, when the trace is first opened, and cached;
+//! - what is open is two sets of ids, traces and spans (span indices are unique in the model,
+//!   so no id paths are kept; the span set is a bit per span), so "expand all" costs a bit per
+//!   span and a row per visible node;
+//! - the visible rows are rebuilt only when something opens or closes (a generation counter),
+//!   in time linear in the rows shown: a closed node's subtree is skipped in one step;
+//! - the selection is a node plus its row index, and the drawing shows only the window of rows
+//!   starting at `offset`.
+
+mod open;
 
 use super::action::Action;
-use super::sessions::moved;
-use crate::model::{Model, tree};
-use std::collections::HashSet;
-use tui_tree_widget::TreeState;
+use super::sessions::{follow, moved};
+use crate::hash::{Map, Set};
+use crate::model::{Model, NONE, tree};
+use open::Opened;
 
-pub const TRACE_BIT: u64 = 1 << 40;
+/// A row of the tree: a trace heading, or a span of an opened trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// The trace's position in the view's trace list.
+    pub trace: u32,
+    /// The span's row in its trace's flattened tree; `NONE` for the trace's heading.
+    pub node: u32,
+}
 
-/// Sessions with more spans than this build span nodes for opened traces only.
-const EAGER_SPANS: u32 = 20_000;
+impl Row {
+    fn heading(trace: u32) -> Row {
+        Row { trace, node: NONE }
+    }
 
-/// What a tree node shows; the UI turns these into styled lines.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Node {
-    pub id: u64,
-    pub depth: u16,
-    pub has_children: bool,
+    /// Orders rows as they are shown: by trace, the heading before the trace's spans.
+    fn key(self) -> u64 {
+        (u64::from(self.trace) << 32) | u64::from(self.node.wrapping_add(1))
+    }
+}
+
+/// What a row stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Item {
+    Trace(u32),
+    Span(u32),
+}
+
+/// A row's fold state, shown as its symbol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fold {
+    Open,
+    Closed,
+    Leaf,
+}
+
+/// What the drawing needs for one row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shown {
+    pub item: Item,
+    /// Trace headings are at depth 0, root spans at 1.
+    pub depth: u32,
+    pub fold: Fold,
 }
 
 pub struct TreeView {
     pub traces: Vec<u32>,
-    pub state: TreeState<u64>,
-    /// Traces whose span nodes are built.
-    built: HashSet<u32>,
-    eager: bool,
-    /// Bumped whenever the node structure changes (the UI rebuilds its items then).
-    pub generation: u64,
-    /// The widget items drawn last, and the generation they were built for.
-    pub cache: Option<(u64, Vec<tui_tree_widget::TreeItem<'static, u64>>)>,
+    /// First visible row on screen.
+    pub offset: usize,
+    open_traces: Set<u32>,
+    open_spans: Opened,
+    /// Flattened trees of the traces opened so far, by trace.
+    flat: Map<u32, Vec<tree::Node>>,
+    rows: Vec<Row>,
+    /// Bumped whenever something opens or closes; `rows` were built for `built`.
+    generation: u64,
+    built: u64,
+    /// The selected node, and its index in `rows`.
+    current: Row,
+    selected: usize,
 }
 
 impl TreeView {
+    /// The tree of `traces`, the first trace and its root opened. Nothing is flattened yet: that
+    /// waits for the first [`TreeView::refresh`].
     pub fn new(model: &Model, traces: &[u32]) -> TreeView {
-        let spans: u32 = traces.iter().map(|&t| model.trace(t).span_count()).sum();
         let mut v = TreeView {
             traces: traces.to_vec(),
-            state: TreeState::default(),
-            built: HashSet::new(),
-            eager: spans <= EAGER_SPANS,
-            generation: 0,
-            cache: None,
+            offset: 0,
+            open_traces: Set::default(),
+            open_spans: Opened::default(),
+            flat: Map::default(),
+            rows: Vec::new(),
+            generation: 1,
+            built: 0,
+            current: Row::heading(0),
+            selected: 0,
         };
         if let Some(&t) = traces.first() {
-            let id = TRACE_BIT | u64::from(t);
-            v.state.open(vec![id]);
-            v.built.insert(t);
-            v.state.select(vec![id]);
+            v.open_traces.insert(t);
             // Show the first turn's calls.
             let root = model.trace(t).root;
-            if root != crate::model::NONE {
-                v.state.open(vec![id, u64::from(root)]);
+            if root != NONE {
+                v.open_spans.insert(root);
             }
         }
         v
     }
 
-    /// True when the spans of trace `t` are part of the items.
-    pub fn has_spans(&self, t: u32) -> bool {
-        self.eager || self.built.contains(&t)
+    /// The visible rows, as of the last [`TreeView::refresh`].
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
     }
 
-    /// The tree as nested items for the widget.
-    pub fn items(
-        &self,
-        model: &Model,
-        line: &dyn Fn(u64) -> ratatui::text::Line<'static>,
-    ) -> Vec<tui_tree_widget::TreeItem<'static, u64>> {
-        use tui_tree_widget::TreeItem;
-        self.traces
-            .iter()
-            .map(|&t| {
-                let id = TRACE_BIT | u64::from(t);
-                let children = if self.has_spans(t) {
-                    nest(&tree::flatten(model, t), line)
-                } else {
-                    // A placeholder so the trace shows as openable.
-                    vec![TreeItem::new_leaf(TRACE_BIT - 1, "…")]
-                };
-                TreeItem::new(id, line(id), children)
-                    .unwrap_or_else(|_| TreeItem::new_leaf(id, line(id)))
-            })
-            .collect()
+    /// The selected row's index in [`TreeView::rows`].
+    pub fn selected(&self) -> usize {
+        self.selected
     }
 
-    /// The visible rows, in order, as id paths.
-    pub fn visible(&self, model: &Model) -> Vec<Vec<u64>> {
-        let mut out = Vec::new();
-        for &t in &self.traces {
-            let tid = TRACE_BIT | u64::from(t);
-            out.push(vec![tid]);
-            if !self.state.opened().contains(&vec![tid]) || !self.has_spans(t) {
-                continue;
-            }
-            let nodes = tree::flatten(model, t);
-            let mut path: Vec<u64> = vec![tid];
-            let mut hidden_below: Option<u16> = None;
-            for n in &nodes {
-                path.truncate(usize::from(n.depth) + 1);
-                path.push(u64::from(n.span));
-                if let Some(d) = hidden_below {
-                    if n.depth > d {
-                        continue;
-                    }
-                    hidden_below = None;
-                }
-                out.push(path.clone());
-                if n.has_children && !self.state.opened().contains(&path) {
-                    hidden_below = Some(n.depth);
-                }
-            }
+    /// What row `row` shows.
+    pub fn shown(&self, row: Row) -> Option<Shown> {
+        let t = *self.traces.get(row.trace as usize)?;
+        if row.node == NONE {
+            let fold = if self.open_traces.contains(&t) {
+                Fold::Open
+            } else {
+                Fold::Closed
+            };
+            return Some(Shown {
+                item: Item::Trace(t),
+                depth: 0,
+                fold,
+            });
         }
-        out
+        let n = self.node(row)?;
+        Some(Shown {
+            item: Item::Span(n.span),
+            depth: n.depth.saturating_add(1),
+            fold: self.fold(n),
+        })
     }
 
     pub fn selected_span(&self) -> Option<u32> {
-        let last = *self.state.selected().last()?;
-        (last & TRACE_BIT == 0)
-            .then(|| u32::try_from(last).ok())
-            .flatten()
+        self.node(self.current).map(|n| n.span)
     }
 
-    fn selected_trace(&self) -> Option<u32> {
-        let first = *self.state.selected().first()?;
-        u32::try_from(first & !TRACE_BIT).ok()
+    fn node(&self, row: Row) -> Option<&tree::Node> {
+        let t = self.traces.get(row.trace as usize)?;
+        self.flat.get(t)?.get(row.node as usize)
     }
 
-    fn open_trace(&mut self, t: u32) {
-        if self.built.insert(t) {
-            self.generation += 1;
+    fn fold(&self, n: &tree::Node) -> Fold {
+        match (n.has_children, self.open_spans.contains(n.span)) {
+            (false, _) => Fold::Leaf,
+            (true, true) => Fold::Open,
+            (true, false) => Fold::Closed,
         }
     }
 
-    /// Selects `span`, opening its trace and ancestors.
-    pub fn reveal(&mut self, model: &Model, span: u32) {
-        let t = model.span(span).trace;
-        if !self.traces.contains(&t) {
+    /// Rebuilds the visible rows if something opened or closed since they were built, and finds
+    /// the selected node again (or, when it was hidden, its nearest visible ancestor).
+    pub fn refresh(&mut self, model: &Model) {
+        if self.built == self.generation {
             return;
         }
-        self.open_trace(t);
-        let mut chain = vec![u64::from(span)];
-        let mut p = model.parent[span as usize];
-        while p != crate::model::NONE && chain.len() < 4096 {
-            chain.push(u64::from(p));
-            p = model.parent[p as usize];
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.clear();
+        for (ti, &t) in self.traces.iter().enumerate() {
+            let ti = u32::try_from(ti).unwrap_or(NONE);
+            rows.push(Row::heading(ti));
+            if !self.open_traces.contains(&t) {
+                continue;
+            }
+            let nodes = self
+                .flat
+                .entry(t)
+                .or_insert_with(|| tree::flatten(model, t));
+            let mut i = 0;
+            while let Some(n) = nodes.get(i) {
+                rows.push(Row {
+                    trace: ti,
+                    node: u32::try_from(i).unwrap_or(NONE),
+                });
+                i = if n.has_children && !self.open_spans.contains(n.span) {
+                    (n.end as usize).max(i + 1)
+                } else {
+                    i + 1
+                };
+            }
         }
-        chain.push(TRACE_BIT | u64::from(t));
-        chain.reverse();
-        for k in 1..chain.len() {
-            self.state.open(chain[..k].to_vec());
+        self.rows = rows;
+        self.built = self.generation;
+        self.select_node(self.current);
+    }
+
+    /// Selects `row`, or the last visible row before it (its nearest visible ancestor: rows are
+    /// in display order, and everything between a hidden node and its closed ancestor is hidden).
+    fn select_node(&mut self, row: Row) {
+        let key = row.key();
+        let at = self.rows.partition_point(|r| r.key() < key);
+        let at = if self.rows.get(at) == Some(&row) {
+            at
+        } else {
+            at.saturating_sub(1)
+        };
+        self.select(at);
+    }
+
+    fn select(&mut self, i: usize) {
+        if let Some(&row) = self.rows.get(i) {
+            self.selected = i;
+            self.current = row;
         }
-        self.state.select(chain);
+    }
+
+    /// Keeps the selection inside a window of `page` rows.
+    pub fn follow(&mut self, page: usize) {
+        self.offset = follow(self.offset, self.selected, page);
+    }
+
+    fn changed(&mut self) {
         self.generation += 1;
+    }
+
+    /// Selects `span`, opening its trace and its ancestors.
+    pub fn reveal(&mut self, model: &Model, span: u32) {
+        let Some(t) = model.index.spans.get(span as usize).map(|s| s.trace) else {
+            return;
+        };
+        let Some(ti) = self.traces.iter().position(|&x| x == t) else {
+            return;
+        };
+        self.open_traces.insert(t);
+        // The parents hold no cycle (the model cuts them); the bound makes sure of it.
+        let mut p = model.parent.get(span as usize).copied().unwrap_or(NONE);
+        for _ in 0..model.trace(t).span_count() {
+            if p == NONE {
+                break;
+            }
+            self.open_spans.insert(p);
+            p = model.parent.get(p as usize).copied().unwrap_or(NONE);
+        }
+        let nodes = self
+            .flat
+            .entry(t)
+            .or_insert_with(|| tree::flatten(model, t));
+        let node = nodes.iter().position(|n| n.span == span);
+        self.current = Row {
+            trace: u32::try_from(ti).unwrap_or(NONE),
+            node: node.map_or(NONE, |i| u32::try_from(i).unwrap_or(NONE)),
+        };
+        self.changed();
+        self.refresh(model);
     }
 
     /// Applies an action; returns (opened a span, asked to leave).
     pub fn update(&mut self, model: &Model, action: Action, page: usize) -> (bool, bool) {
-        let visible = self.visible(model);
-        let at = visible
-            .iter()
-            .position(|p| p.as_slice() == self.state.selected())
-            .unwrap_or(0);
-        if let Some(i) = moved(at, visible.len(), action, page) {
-            if let Some(p) = visible.get(i) {
-                self.state.select(p.clone());
+        self.refresh(model);
+        let out = match moved(self.selected, self.rows.len(), action, page) {
+            Some(i) => {
+                self.select(i);
+                (false, false)
             }
-            return (false, false);
-        }
-        let selected = self.state.selected().to_vec();
-        let is_open = self.state.opened().contains(&selected);
+            None => self.apply(model, action),
+        };
+        self.refresh(model);
+        self.follow(page);
+        out
+    }
+
+    fn apply(&mut self, model: &Model, action: Action) -> (bool, bool) {
         match action {
-            Action::Open | Action::Accept => {
-                if self.selected_span().is_some()
-                    && (is_open || !Self::has_children(model, &selected))
-                {
-                    return (true, false);
-                }
-                if let Some(t) = self.selected_trace() {
-                    self.open_trace(t);
-                }
-                self.state.open(selected);
-                self.generation += 1;
-            }
-            Action::Toggle => {
-                if let Some(t) = self.selected_trace() {
-                    self.open_trace(t);
-                }
-                self.state.toggle(selected);
-                self.generation += 1;
-            }
-            Action::Back | Action::Cancel => {
-                if is_open {
-                    self.state.close(&selected);
-                } else if selected.len() > 1 {
-                    self.state.select(selected[..selected.len() - 1].to_vec());
-                } else {
-                    return (false, true);
-                }
-                self.generation += 1;
-            }
-            Action::ExpandAll => {
-                for &t in &self.traces.clone() {
-                    self.open_trace(t);
-                    let tid = TRACE_BIT | u64::from(t);
-                    self.state.open(vec![tid]);
-                    for path in span_paths(model, t) {
-                        self.state.open(path);
-                    }
-                }
-                self.generation += 1;
-            }
-            Action::CollapseAll => {
-                self.state.close_all();
-                if let Some(&first) = selected.first() {
-                    self.state.select(vec![first]);
-                }
-                self.generation += 1;
-            }
+            Action::Open | Action::Accept => return (self.open(), false),
+            Action::Toggle => self.toggle(),
+            Action::Back | Action::Cancel => return (false, self.back()),
+            Action::ExpandAll => self.expand_all(model),
+            Action::CollapseAll => self.collapse_all(),
             Action::NextError | Action::PrevError => {
-                let errors: Vec<(u32, u32)> = self
-                    .traces
-                    .iter()
-                    .flat_map(|&t| model.trace_spans(t).iter().map(move |&s| (t, s)))
-                    .filter(|&(_, s)| model.is_error(s))
-                    .collect();
-                let cur = self.selected_span();
-                let pos = cur.and_then(|c| errors.iter().position(|&(_, s)| s == c));
-                let next = match (action == Action::NextError, pos) {
-                    (true, Some(p)) => errors.get(p + 1),
-                    (true, None) => errors
-                        .iter()
-                        .find(|(t, _)| Some(*t) >= self.selected_trace()),
-                    (false, Some(p)) => p.checked_sub(1).and_then(|p| errors.get(p)),
-                    (false, None) => errors
-                        .iter()
-                        .rev()
-                        .find(|(t, _)| Some(*t) < self.selected_trace()),
-                };
-                if let Some(&(_, s)) = next {
+                if let Some(s) = self.error(model, action == Action::NextError) {
                     self.reveal(model, s);
                 }
             }
-            Action::Click(x, y) => {
-                self.state.click_at(ratatui::layout::Position { x, y });
-            }
+            Action::Click(_, row) => self.click(row),
             _ => {}
         }
         (false, false)
     }
 
-    fn has_children(model: &Model, path: &[u64]) -> bool {
-        match path {
-            [_] => true,
-            [.., last] => u32::try_from(*last).is_ok_and(|s| has_kids(model, s)),
-            [] => false,
-        }
-    }
-}
-
-fn has_kids(model: &Model, span: u32) -> bool {
-    let t = model.span(span).trace;
-    model
-        .trace_spans(t)
-        .iter()
-        .any(|&s| model.parent[s as usize] == span)
-}
-
-/// Id paths of every span with children in trace `t`.
-fn span_paths(model: &Model, t: u32) -> Vec<Vec<u64>> {
-    let nodes = tree::flatten(model, t);
-    let mut out = Vec::new();
-    let mut path: Vec<u64> = vec![TRACE_BIT | u64::from(t)];
-    for n in &nodes {
-        path.truncate(usize::from(n.depth) + 1);
-        path.push(u64::from(n.span));
-        if n.has_children {
-            out.push(path.clone());
-        }
-    }
-    out
-}
-
-/// Turns a flattened tree back into nested widget items.
-fn nest(
-    nodes: &[tree::Node],
-    line: &dyn Fn(u64) -> ratatui::text::Line<'static>,
-) -> Vec<tui_tree_widget::TreeItem<'static, u64>> {
-    use tui_tree_widget::TreeItem;
-    fn build(
-        nodes: &[tree::Node],
-        at: &mut usize,
-        depth: u16,
-        line: &dyn Fn(u64) -> ratatui::text::Line<'static>,
-    ) -> Vec<TreeItem<'static, u64>> {
-        let mut out = Vec::new();
-        while let Some(n) = nodes.get(*at) {
-            if n.depth < depth {
-                break;
+    /// Opens the selected node; true when it is an open or childless span (show its detail).
+    fn open(&mut self) -> bool {
+        match self.shown(self.current) {
+            Some(Shown {
+                item: Item::Trace(t),
+                fold: Fold::Closed,
+                ..
+            }) => {
+                self.open_traces.insert(t);
             }
-            *at += 1;
-            let id = u64::from(n.span);
-            let kids = if n.has_children {
-                build(nodes, at, n.depth + 1, line)
-            } else {
-                Vec::new()
-            };
-            let item = if kids.is_empty() {
-                TreeItem::new_leaf(id, line(id))
-            } else {
-                TreeItem::new(id, line(id), kids)
-                    .unwrap_or_else(|_| TreeItem::new_leaf(id, line(id)))
-            };
-            out.push(item);
+            Some(Shown {
+                item: Item::Span(s),
+                fold: Fold::Closed,
+                ..
+            }) => {
+                self.open_spans.insert(s);
+            }
+            Some(Shown {
+                item: Item::Span(_),
+                ..
+            }) => return true,
+            _ => return false,
         }
-        out
+        self.changed();
+        false
     }
-    let mut at = 0;
-    build(nodes, &mut at, 0, line)
+
+    fn toggle(&mut self) {
+        let Some(shown) = self.shown(self.current) else {
+            return;
+        };
+        match shown.item {
+            Item::Trace(t) => {
+                if !self.open_traces.remove(&t) {
+                    self.open_traces.insert(t);
+                }
+            }
+            Item::Span(_) if shown.fold == Fold::Leaf => return,
+            Item::Span(s) => {
+                self.open_spans.toggle(s);
+            }
+        }
+        self.changed();
+    }
+
+    /// Closes the selected node, else selects its parent; true when at a closed trace heading.
+    fn back(&mut self) -> bool {
+        let Some(shown) = self.shown(self.current) else {
+            return true;
+        };
+        match (shown.fold, shown.item) {
+            (Fold::Open, Item::Trace(t)) => {
+                self.open_traces.remove(&t);
+            }
+            (Fold::Open, Item::Span(s)) => {
+                self.open_spans.remove(s);
+            }
+            (_, Item::Span(_)) => {
+                let parent = self.node(self.current).map_or(NONE, |n| n.parent_row);
+                self.select_node(Row {
+                    node: parent,
+                    ..self.current
+                });
+                return false;
+            }
+            (_, Item::Trace(_)) => return true,
+        }
+        self.changed();
+        false
+    }
+
+    /// Opens every trace, and every span with children: a bit per span.
+    fn expand_all(&mut self, model: &Model) {
+        self.open_spans.reserve(model.parent.len());
+        for &t in &self.traces {
+            self.open_traces.insert(t);
+            let nodes = self
+                .flat
+                .entry(t)
+                .or_insert_with(|| tree::flatten(model, t));
+            for n in nodes.iter().filter(|n| n.has_children) {
+                self.open_spans.insert(n.span);
+            }
+        }
+        self.changed();
+    }
+
+    fn collapse_all(&mut self) {
+        self.open_traces.clear();
+        self.open_spans.clear();
+        self.current = Row::heading(self.current.trace);
+        self.changed();
+    }
+
+    /// About the heap memory the view holds: flattened trees, rows and open sets (hash table
+    /// control bytes left out).
+    pub fn heap_bytes(&self) -> usize {
+        let flat: usize = self.flat.values().map(Vec::capacity).sum();
+        flat * std::mem::size_of::<tree::Node>()
+            + self.flat.capacity() * std::mem::size_of::<(u32, Vec<tree::Node>)>()
+            + self.rows.capacity() * std::mem::size_of::<Row>()
+            + self.open_traces.capacity() * std::mem::size_of::<u32>()
+            + self.open_spans.heap_bytes()
+    }
+
+    /// The next (or previous) error span after the selection, in trace order then time order.
+    fn error(&self, model: &Model, forward: bool) -> Option<u32> {
+        let errors: Vec<(usize, u32)> = self
+            .traces
+            .iter()
+            .enumerate()
+            .flat_map(|(ti, &t)| model.trace_spans(t).iter().map(move |&s| (ti, s)))
+            .filter(|&(_, s)| model.is_error(s))
+            .collect();
+        let trace = self.current.trace as usize;
+        let pos = self
+            .selected_span()
+            .and_then(|c| errors.iter().position(|&(_, s)| s == c));
+        let next = match (forward, pos) {
+            (true, Some(p)) => errors.get(p + 1),
+            (true, None) => errors.iter().find(|(t, _)| *t >= trace),
+            (false, Some(p)) => p.checked_sub(1).and_then(|p| errors.get(p)),
+            (false, None) => errors.iter().rev().find(|(t, _)| *t < trace),
+        };
+        next.map(|&(_, s)| s)
+    }
+
+    /// A click on row `row` of the pane (0 is its first row): selects that row, or toggles it
+    /// when it is already selected.
+    fn click(&mut self, row: u16) {
+        let i = self.offset + usize::from(row);
+        if i == self.selected {
+            self.toggle();
+        } else if i < self.rows.len() {
+            self.select(i);
+        }
+    }
 }

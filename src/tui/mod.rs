@@ -247,7 +247,7 @@ fn handle(
         Event::Input(CtEvent::Mouse(m)) if app.mouse => match m.kind {
             MouseEventKind::ScrollDown => Some(Action::ScrollDown),
             MouseEventKind::ScrollUp => Some(Action::ScrollUp),
-            MouseEventKind::Down(MouseButton::Left) => click(app, m.column, m.row),
+            MouseEventKind::Down(MouseButton::Left) => app.click(m.column, m.row),
             _ => None,
         },
         Event::Input(_) => None,
@@ -298,20 +298,6 @@ fn resized(guard: &mut terminal::Guard, app: &mut App) -> Flow {
         app.resize(size.width, size.height);
     }
     Flow::Redraw
-}
-
-/// A left click: a row of the focused list, relative to the list's first row.
-fn click(app: &App, x: u16, y: u16) -> Option<Action> {
-    let a = app.areas(ratatui::layout::Rect::new(0, 0, app.width, app.height));
-    let inside = |r: ratatui::layout::Rect| x >= r.x && x < r.right() && y >= r.y && y < r.bottom();
-    if !inside(a.list) {
-        return None;
-    }
-    match &app.session {
-        None => y.checked_sub(a.list.y + 1).map(|row| Action::Click(x, row)),
-        Some(s) if s.main == crate::app::Pane::Tree => Some(Action::Click(x, y)),
-        Some(_) => Some(Action::Click(x, y - a.list.y)),
-    }
 }
 
 /// Copies as the clipboard plan for this terminal says, and says what was used.

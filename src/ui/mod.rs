@@ -7,6 +7,7 @@ mod overlay;
 mod session;
 mod sessions;
 pub mod theme;
+mod tree;
 
 use crate::app::App;
 use ratatui::Frame;
@@ -16,7 +17,7 @@ use ratatui::text::Line;
 pub use theme::Theme;
 
 /// Draws one frame.
-pub fn draw(frame: &mut Frame<'_>, app: &mut App, theme: &Theme) {
+pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
         return;
@@ -32,8 +33,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App, theme: &Theme) {
         }
         (Some(_), Some(_)) => {
             session::header(buf, a.summary, app, theme);
-            session::main(frame, a.list, app, theme);
-            let buf = frame.buffer_mut();
+            session::main(buf, a.list, app, theme);
             if a.detail.width > 0 && a.list.width > 0 {
                 let sep = Rect {
                     x: a.detail.x - 1,
@@ -47,7 +47,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App, theme: &Theme) {
             detail::draw(buf, a.detail, app, theme);
         }
     }
-    let buf = frame.buffer_mut();
     bars::hints(buf, a.hints, app, theme);
     overlay::draw(buf, area, app, theme);
     cells::one_glyph_per_cell(frame.buffer_mut());

@@ -2,19 +2,18 @@
 
 use super::{Theme, put};
 use crate::app::sessions::Entry;
-use crate::app::tree::TRACE_BIT;
 use crate::app::turns::Row;
 use crate::app::{App, Pane};
 use crate::fmt::{cost, thousands};
-use crate::model::{Model, NONE};
+use crate::model::Model;
 use crate::sanitize::{one_line, truncate};
 use crate::time::{human_duration, iso_ms};
-use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-fn clock(ns: i64) -> String {
+/// The time of day of a timestamp, `--:--:--` when unknown.
+pub(super) fn clock(ns: i64) -> String {
     if ns <= 0 {
         "--:--:--".into()
     } else {
@@ -128,14 +127,14 @@ fn eval_line<'a>(e: &crate::format::Evaluation, theme: &Theme, prefix: &str) -> 
     }
 }
 
-pub fn main(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+pub fn main(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     if area.height == 0 || area.width == 0 {
         return;
     }
     let main = app.session.as_ref().map(|s| s.main);
     match main {
-        Some(Pane::Tree) => tree(frame, area, app, theme),
-        Some(_) => turns(frame.buffer_mut(), area, app, theme),
+        Some(Pane::Tree) => super::tree::draw(buf, area, app, theme),
+        Some(_) => turns(buf, area, app, theme),
         None => {}
     }
 }
@@ -335,126 +334,4 @@ fn turns(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             &Line::from(Span::styled("no turns", theme.dim)),
         );
     }
-}
-
-/// One tree node's line: trace heading, or span with kind, duration, timing bar and marks.
-fn node_line(
-    model: &Model,
-    id: u64,
-    axis: (i64, i64),
-    turn_of: &dyn Fn(u32) -> usize,
-    theme: &Theme,
-) -> Line<'static> {
-    if id == TRACE_BIT - 1 {
-        return Line::from(Span::styled("…", theme.dim));
-    }
-    if id & TRACE_BIT != 0 {
-        let t = u32::try_from(id & !TRACE_BIT).unwrap_or(0);
-        let tr = model.trace(t);
-        let mut spans = vec![Span::styled(
-            format!(
-                "turn {} · {} · {} · {} spans · trace {}",
-                turn_of(t),
-                clock(tr.start),
-                human_duration(tr.duration_ns()),
-                tr.span_count(),
-                &model
-                    .index
-                    .trace_id_text(t)
-                    .chars()
-                    .take(11)
-                    .collect::<String>()
-            ),
-            theme.title,
-        )];
-        if tr.errors > 0 {
-            spans.push(Span::styled(format!(" ✗{}", tr.errors), theme.error));
-        }
-        if let Some(m) = tr.marker() {
-            spans.push(Span::styled(format!(" {m}"), theme.origin(m)));
-        }
-        return Line::from(spans);
-    }
-    let span = u32::try_from(id).unwrap_or(0);
-    let rec = model.span(span);
-    let (s0, s1) = axis;
-    let width = 16usize;
-    let bar = if s1 > s0 && rec.start > 0 {
-        let pos = |t: i64| {
-            usize::try_from((t.clamp(s0, s1) - s0) as i128 * width as i128 / i128::from(s1 - s0))
-                .unwrap_or(0)
-                .min(width - 1)
-        };
-        let (a, b) = (pos(rec.start), pos(rec.end.max(rec.start)));
-        (0..width)
-            .map(|i| if i >= a && i <= b { '█' } else { '·' })
-            .collect::<String>()
-    } else {
-        " ".repeat(width)
-    };
-    let mut spans = vec![
-        Span::styled(format!("{:<5} ", rec.kind().label()), theme.dim),
-        Span::raw(truncate(&one_line(model.name(span)), 40).into_owned()),
-        Span::styled(
-            format!(" {} ", human_duration(rec.duration_ns())),
-            theme.dim,
-        ),
-        Span::styled(format!("▕{bar}▏"), theme.bar),
-    ];
-    if rec.status() == crate::kind::Status::Error {
-        spans.push(Span::styled(" ✗", theme.error));
-    }
-    if model.is_orphan(span) {
-        spans.push(Span::styled(" ⊘ orphan", theme.warn));
-    }
-    if rec.has(crate::index::record::flag::CYCLE_CUT) {
-        spans.push(Span::styled(" ⟲ cycle cut", theme.warn));
-    }
-    Line::from(spans)
-}
-
-fn tree(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
-    let Some(model) = app.model.clone() else {
-        return;
-    };
-    let Some(screen) = app.session.as_mut() else {
-        return;
-    };
-    let axis = match screen.entry {
-        Entry::Session(s) => (model.session(s).start, model.session(s).end),
-        Entry::Unsessioned => (0, 0),
-    };
-    let traces = screen.traces.clone();
-    let tv = &mut screen.tree;
-    if tv.cache.as_ref().is_none_or(|(g, _)| *g != tv.generation) {
-        let turn_of = |t: u32| traces.iter().position(|&x| x == t).map_or(0, |p| p + 1);
-        let items = tv.items(&model, &|id| {
-            let (a0, a1) = if axis.1 > axis.0 {
-                axis
-            } else if id & TRACE_BIT == 0 {
-                let t = model.trace(model.span(u32::try_from(id).unwrap_or(0)).trace);
-                (t.start, t.end)
-            } else {
-                (0, 0)
-            };
-            node_line(&model, id, (a0, a1), &turn_of, theme)
-        });
-        tv.cache = Some((tv.generation, items));
-    }
-    let Some((_, items)) = &tv.cache else { return };
-    let focused = !screen.detail_focus;
-    let Ok(widget) = tui_tree_widget::Tree::new(items) else {
-        return;
-    };
-    let widget = widget
-        .highlight_style(if focused {
-            theme.selected
-        } else {
-            theme.dim.add_modifier(ratatui::style::Modifier::REVERSED)
-        })
-        .node_closed_symbol("▸ ")
-        .node_open_symbol("▾ ")
-        .node_no_children_symbol("  ");
-    frame.render_stateful_widget(widget, area, &mut tv.state);
-    let _ = NONE;
 }
