@@ -112,6 +112,25 @@ fn eval_out(model: &Model, e: &crate::model::Eval) -> EvalOut {
 
 /// The transcript of session `s`, or of the unsessioned traces when `s` is `None`.
 pub fn build(model: &Model, s: Option<u32>) -> Transcript {
+    build_with(model, s, false)
+}
+
+/// [`build`] with inputs and outputs read as the screen reads them (a text past
+/// `SpanDetail::SHOWN_BYTES` in part): what a copy checks its size with before building
+/// the whole.
+pub fn build_shown(model: &Model, s: Option<u32>) -> Transcript {
+    build_with(model, s, true)
+}
+
+/// A trace's input or output text.
+type TextOf = fn(&Model, u32) -> Option<String>;
+
+fn build_with(model: &Model, s: Option<u32>, shown: bool) -> Transcript {
+    let (input, output): (TextOf, TextOf) = if shown {
+        (turns::input_shown, turns::output_shown)
+    } else {
+        (turns::input, turns::output)
+    };
     let traces: &[u32] = match s {
         Some(s) => &model.session(s).traces,
         None => &model.unsessioned,
@@ -207,8 +226,8 @@ pub fn build(model: &Model, s: Option<u32>) -> Transcript {
                 end: time(trace.end),
                 duration_ms: trace.duration_ns() / 1_000_000,
                 idle_before_ms: idle,
-                input: turns::input(model, t),
-                output: turns::output(model, t),
+                input: input(model, t),
+                output: output(model, t),
                 spans: trace.span_count(),
                 errors: trace.errors,
                 calls,

@@ -121,7 +121,7 @@ impl DetailView {
     fn build(&mut self, model: &Model, span: u32) {
         let idx = &model.index;
         let rec = model.span(span);
-        let d = SpanDetail::load(model, span);
+        let d = SpanDetail::load_shown(model, span);
         let mut out = Vec::new();
         let status = match rec.status() {
             crate::kind::Status::Error => "  ✗ ERROR",

@@ -534,7 +534,11 @@ impl App {
                     Some(s) => format!("sesstui-session-{}.md", file_safe(model.session_id(s))),
                     None => "sesstui-unsessioned.md".to_owned(),
                 };
-                let text = copy_text(model, Pending::Markdown(sid));
+                // Read as the screen reads it first: a text cut there is a megabyte, over the
+                // cap anyway, so what fits is the whole Markdown, and what does not is built
+                // whole only if a file is asked for.
+                let t = crate::transcript::build_shown(model, sid);
+                let text = crate::sanitize::clean(&crate::transcript::markdown(&t)).into_owned();
                 let what = "session as Markdown".to_owned();
                 self.copy(what, text, name, Pending::Markdown(sid))
             }

@@ -118,7 +118,7 @@ pub fn session_haystack(model: &Model, entry: Entry) -> String {
     let mut h = match entry {
         Entry::Session(s) => {
             let sess = model.session(s);
-            let input = turns::first_input(model, s).unwrap_or_default();
+            let input = turns::first_input_shown(model, s).unwrap_or_default();
             format!(
                 "{} {} {}",
                 model.session_id(s),

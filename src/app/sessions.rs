@@ -136,7 +136,7 @@ impl SessionList {
             if let Entry::Session(s) = *e {
                 self.first_inputs
                     .entry(s)
-                    .or_insert_with(|| turns::first_input(model, s));
+                    .or_insert_with(|| turns::first_input_shown(model, s));
             }
         }
     }

@@ -111,8 +111,8 @@ impl TurnsView {
         for row in &self.rows[offset.min(end)..end] {
             if let Some(t) = row.trace() {
                 self.texts.entry(t).or_insert_with(|| TurnText {
-                    input: turns::input(model, t),
-                    output: turns::output(model, t),
+                    input: turns::input_shown(model, t),
+                    output: turns::output_shown(model, t),
                 });
             }
         }

@@ -31,27 +31,6 @@ pub fn pretty_window(bytes: &[u8], window: Window) -> Result<(String, usize), Js
     print(bytes, Some(window))
 }
 
-/// Where to cut a string's raw bytes at most `limit` long: not inside an escape or a UTF-8
-/// sequence.
-fn cut_point(raw: &[u8], limit: usize) -> usize {
-    let mut i = 0;
-    while i < limit.min(raw.len()) {
-        let step = match raw[i] {
-            b'\\' if raw.get(i + 1) == Some(&b'u') => 6,
-            b'\\' => 2,
-            _ => 1,
-        };
-        if i + step > limit {
-            break;
-        }
-        i += step;
-    }
-    while i > 0 && i < raw.len() && raw[i] & 0xc0 == 0x80 {
-        i -= 1;
-    }
-    i
-}
-
 fn print(bytes: &[u8], window: Option<Window>) -> Result<(String, usize), JsonError> {
     let mut check = Cursor::new(bytes);
     check.skip_value()?;
@@ -82,7 +61,7 @@ fn print(bytes: &[u8], window: Option<Window>) -> Result<(String, usize), JsonEr
                 out.push(b'"');
                 match window {
                     Some(w) if s.raw.len() > w.string_bytes => {
-                        let cut = cut_point(s.raw, w.string_bytes);
+                        let cut = s.prefix(w.string_bytes).raw.len();
                         out.extend_from_slice(&s.raw[..cut]);
                         out.extend_from_slice(
                             format!(
@@ -181,9 +160,10 @@ mod tests {
         );
         assert!(text.contains("more⟩,\n  \"b\": ["), "{text}");
         // A cut in the middle of a two-byte character backs off to its start.
-        assert_eq!(cut_point("ééé".as_bytes(), 3), 2);
-        assert_eq!(cut_point(b"ab\\u00e9", 5), 2);
-        assert_eq!(cut_point(b"ab\\n", 3), 2);
+        let cut = |raw: &[u8], n| super::super::RawStr::plain(raw).prefix(n).raw.len();
+        assert_eq!(cut("ééé".as_bytes(), 3), 2);
+        assert_eq!(cut(b"ab\\u00e9", 5), 2);
+        assert_eq!(cut(b"ab\\n", 3), 2);
         let many = format!("[{}1]", "1,".repeat(10_000));
         let (text, rest) = pretty_window(
             many.as_bytes(),

@@ -16,6 +16,28 @@ impl<'a> RawStr<'a> {
         RawStr { raw }
     }
 
+    /// The first bytes of the string, at most `limit`, cut where a reader can stop: not inside
+    /// an escape or a UTF-8 sequence.
+    pub fn prefix(&self, limit: usize) -> RawStr<'a> {
+        let raw = self.raw;
+        let mut i = 0;
+        while i < limit.min(raw.len()) {
+            let step = match raw[i] {
+                b'\\' if raw.get(i + 1) == Some(&b'u') => 6,
+                b'\\' => 2,
+                _ => 1,
+            };
+            if i + step > limit {
+                break;
+            }
+            i += step;
+        }
+        while i > 0 && i < raw.len() && raw[i] & 0xc0 == 0x80 {
+            i -= 1;
+        }
+        RawStr { raw: &raw[..i] }
+    }
+
     /// True when the string holds a backslash escape.
     #[inline]
     pub fn escaped(&self) -> bool {

@@ -56,8 +56,14 @@ fn parse_inside(path: &[u8]) -> bool {
         )
 }
 
+/// Strings longer than this are read in part by [`SpanDetail::load_shown`] (a screen shows
+/// far less, and a 200 MB value would otherwise be copied whole).
+pub const SHOWN_BYTES: usize = 1 << 20;
+
 struct DetailSink {
     depth: usize,
+    /// Strings are read up to this many bytes (as written); `usize::MAX`: whole.
+    cap: usize,
     out: SpanDetail,
     /// Attribute paths met, to note one given twice.
     seen: crate::hash::Set<String>,
@@ -90,6 +96,15 @@ impl Sink for DetailSink {
     }
     fn attr(&mut self, path: &[u8], _tag: Option<()>, v: Scalar<'_>) {
         let value = match v {
+            Scalar::Str(s) if s.raw.len() > self.cap => {
+                self.out.notes.push(format!(
+                    "{}: {}, the first {} shown (y writes the whole record to a file)",
+                    String::from_utf8_lossy(path),
+                    crate::fmt::bytes(s.raw.len() as u64),
+                    crate::fmt::bytes(self.cap as u64)
+                ));
+                AttrValue::Str(s.prefix(self.cap).decode().into_owned())
+            }
             Scalar::Str(s) => AttrValue::Str(s.decode().into_owned()),
             Scalar::Num(n) => AttrValue::Num(String::from_utf8_lossy(n).into_owned()),
             Scalar::Bool(b) => AttrValue::Bool(b),
@@ -121,9 +136,20 @@ impl SpanDetail {
         Self::from_bytes(model.index.span_bytes(model.span(span)))
     }
 
+    /// [`SpanDetail::load`] for the screen: strings past [`SHOWN_BYTES`] read in part, with a
+    /// note saying so.
+    pub fn load_shown(model: &Model, span: u32) -> SpanDetail {
+        Self::read(model.index.span_bytes(model.span(span)), SHOWN_BYTES)
+    }
+
     pub fn from_bytes(bytes: &[u8]) -> SpanDetail {
+        Self::read(bytes, usize::MAX)
+    }
+
+    fn read(bytes: &[u8], cap: usize) -> SpanDetail {
         let mut sink = DetailSink {
             depth: 0,
+            cap,
             out: SpanDetail::default(),
             seen: crate::hash::Set::default(),
         };

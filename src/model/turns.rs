@@ -380,10 +380,13 @@ pub fn calls(model: &Model, t: u32) -> Vec<Call> {
 /// One side of a trace. Input: the root's `input.value`, else the last user message of its
 /// first LLM call, else MLflow's `mlflow.traceInputs`. Output: the root's `output.value`, else
 /// the last LLM call's reply, else `mlflow.traceOutputs`.
-fn io(model: &Model, t: u32, side: Side) -> Option<String> {
+///
+/// `load` reads a span: [`SpanDetail::load`] for the whole text, [`SpanDetail::load_shown`]
+/// for the screen.
+fn io(model: &Model, t: u32, side: Side, load: Load) -> Option<String> {
     let root = model.trace(t).root;
     if root != NONE
-        && let Some(s) = root_io(&SpanDetail::load(model, root), side)
+        && let Some(s) = root_io(&load(model, root), side)
     {
         return Some(s);
     }
@@ -394,7 +397,7 @@ fn io(model: &Model, t: u32, side: Side) -> Option<String> {
         Side::Output => spans.rev().find(is_llm),
     };
     if let Some(llm) = llm {
-        let msgs = messages(&SpanDetail::load(model, llm), side);
+        let msgs = messages(&load(model, llm), side);
         let wanted = |m: &&Message| {
             !m.content.trim().is_empty() && (side == Side::Output || m.role == "user")
         };
@@ -405,14 +408,27 @@ fn io(model: &Model, t: u32, side: Side) -> Option<String> {
     mlflow_trace_io(model, t, side)
 }
 
+/// How a span is read: whole, or as much as a screen shows.
+type Load = fn(&Model, u32) -> SpanDetail;
+
 /// The user's input of a trace (see [`io`]).
 pub fn input(model: &Model, t: u32) -> Option<String> {
-    io(model, t, Side::Input)
+    io(model, t, Side::Input, SpanDetail::load)
 }
 
 /// The answer of a trace (see [`io`]).
 pub fn output(model: &Model, t: u32) -> Option<String> {
-    io(model, t, Side::Output)
+    io(model, t, Side::Output, SpanDetail::load)
+}
+
+/// [`input`] for the screen: a long text read in part.
+pub fn input_shown(model: &Model, t: u32) -> Option<String> {
+    io(model, t, Side::Input, SpanDetail::load_shown)
+}
+
+/// [`output`] for the screen: a long text read in part.
+pub fn output_shown(model: &Model, t: u32) -> Option<String> {
+    io(model, t, Side::Output, SpanDetail::load_shown)
 }
 
 pub fn turn(model: &Model, t: u32) -> Turn {
@@ -427,6 +443,19 @@ pub fn turn(model: &Model, t: u32) -> Turn {
 /// A session's first user input: from its chronologically first turn that has one, side
 /// requests (title generation, quota probes) left out unless there is nothing else.
 pub fn first_input(model: &Model, s: u32) -> Option<String> {
+    first_input_with(model, s, input)
+}
+
+/// [`first_input`] for the screen: a long text read in part.
+pub fn first_input_shown(model: &Model, s: u32) -> Option<String> {
+    first_input_with(model, s, input_shown)
+}
+
+fn first_input_with(
+    model: &Model,
+    s: u32,
+    input: fn(&Model, u32) -> Option<String>,
+) -> Option<String> {
     let traces = &model.session(s).traces;
     let side = |&&t: &&u32| model.trace(t).side;
     traces
