@@ -43,6 +43,12 @@ impl Print {
     /// A single-message call whose messages hold words of a known side prompt (title
     /// generation, quota probe, topic check): worth reading to see whether it is one.
     pub const MAYBE_SIDE: u32 = 1;
+    /// Its newest input message is a person's: role `user` (or `human`), and not a tool's
+    /// return (no `tool_result` / `tool_call_response` block first, no `tool_call_id`).
+    pub const HUMAN: u32 = 1 << 1;
+    /// Its newest input message begins with a `<system-reminder>` a client injected: whether
+    /// a person wrote the rest is for the model to read.
+    pub const REMINDER: u32 = 1 << 2;
 
     pub fn first_turn(&self) -> Option<usize> {
         (self.first_turn != Print::NO_TURN).then_some(self.first_turn as usize)
@@ -50,6 +56,16 @@ impl Print {
 
     pub fn maybe_side(&self) -> bool {
         self.flags & Print::MAYBE_SIDE != 0
+    }
+
+    /// The newest input message looks like a person's (see [`Print::HUMAN`]).
+    pub fn human(&self) -> bool {
+        self.flags & Print::HUMAN != 0
+    }
+
+    /// The newest input message starts with a client's reminder (see [`Print::REMINDER`]).
+    pub fn reminder(&self) -> bool {
+        self.flags & Print::REMINDER != 0
     }
 }
 
@@ -145,7 +161,24 @@ struct Msg {
     parts: u32,
     role: u64,
     system: bool,
+    /// Role `user` or `human`.
+    user: bool,
+    /// A tool's return: role `tool` / `function`, a `tool_call_id`, or a tool-result block.
+    tool: bool,
+    /// Its text begins with a `<system-reminder>`.
+    reminder: bool,
 }
+
+/// Words that say a content block is a tool's return, looked for at the start of a
+/// structured value (where the first block's type is).
+static TOOL_RETURN: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
+    ["tool_result", "tool_call_response", "function_call_output"].map(|w| Finder::new(w.as_bytes()))
+});
+
+static REMINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<system-reminder>"));
+
+/// How far into a structured value its first block's type is looked for.
+const HEAD_BYTES: usize = 96;
 
 /// Values nested deeper than this are hashed whole.
 const MAX_DEPTH: usize = 8;
@@ -259,13 +292,21 @@ impl Recorder {
             .filter(|h| h.start >= at_bytes && h.end <= at_bytes + bytes.len())
             .and_then(|h| bytes.get(h.start - at_bytes..h.end - at_bytes));
         let side = conversational == 1 && may_be_side(within.unwrap_or(bytes));
+        let newest = self.msgs.last().copied().unwrap_or_default();
+        let mut flags = if side { Print::MAYBE_SIDE } else { 0 };
+        if newest.user && !newest.tool {
+            flags |= Print::HUMAN;
+        }
+        if newest.reminder {
+            flags |= Print::REMINDER;
+        }
         out.calls.push(Print {
             span,
             at,
             len: u32::try_from(self.msgs.len()).unwrap_or(u32::MAX),
             first_turn,
             conversational: u32::try_from(conversational).unwrap_or(u32::MAX),
-            flags: if side { Print::MAYBE_SIDE } else { 0 },
+            flags,
         });
     }
 
@@ -392,6 +433,10 @@ impl Recorder {
             let m = &mut self.msgs[n];
             m.system =
                 role.eq_ignore_ascii_case(b"system") || role.eq_ignore_ascii_case(b"developer");
+            m.user = role.eq_ignore_ascii_case(b"user") || role.eq_ignore_ascii_case(b"human");
+            m.tool |= role.eq_ignore_ascii_case(b"tool")
+                || role.eq_ignore_ascii_case(b"function")
+                || role.eq_ignore_ascii_case(b"ipython");
             m.role = role_hash(role);
             return Ok(());
         }
@@ -418,9 +463,19 @@ impl Recorder {
         h.write(&self.path);
         h.write_u8(0xff);
         h.write(value);
+        let tool_id = self.path.ends_with(b"tool_call_id") || self.path.ends_with(b"tool_use_id");
+        let head = &value[..value.len().min(HEAD_BYTES)];
         let m = &mut self.msgs[n];
         m.sum = m.sum.wrapping_add(mix(h.finish()));
         m.parts += 1;
+        // What the message is: only the start of a value is looked at (the first block's
+        // type, a reminder's tag), so this costs the same whatever the value's length.
+        if !m.tool {
+            m.tool = tool_id || structured && TOOL_RETURN.iter().any(|f| f.find(head).is_some());
+        }
+        if !m.reminder && REMINDER.find(head).is_some() {
+            m.reminder = true;
+        }
         Ok(())
     }
 

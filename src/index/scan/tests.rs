@@ -578,3 +578,69 @@ fn a_collector_begun_again_starts_the_piece_afresh() {
         );
     }
 }
+
+/// Whether each call's newest input message is a person's, in every encoding the recorder
+/// reads: flattened and listed OpenInference, Anthropic content blocks (as JSON and as
+/// LiteLLM's Python repr), GenAI parts, OpenAI tool roles, MLflow chat inputs.
+#[test]
+fn the_newest_message_says_whether_a_person_spoke() {
+    let span = |attrs: &str| {
+        format!(
+            r#"{{"name":"llm","span_kind":"LLM","context.span_id":"0000000000000001","context.trace_id":"00000000000000000000000000000001",{attrs}}}"#
+        )
+    };
+    let cases: &[(&str, bool, bool)] = &[
+        // (attributes, human, reminder)
+        (
+            r#""attributes.llm.input_messages":[{"message.role":"system","message.content":"be brief"},{"message.role":"user","message.content":"fix the test"}]"#,
+            true,
+            false,
+        ),
+        (
+            r#""attributes.llm.input_messages":[{"message.role":"user","message.content":"fix it"},{"message.role":"assistant","message.content":"ok"},{"message.role":"user","message.content":"[{'type': 'tool_result', 'tool_use_id': 'toolu_1', 'content': 'done'}]"}]"#,
+            false,
+            false,
+        ),
+        (
+            r#""attributes.llm.input_messages":[{"message.role":"user","message.content":"[{'type': 'text', 'text': 'add a test'}]"}]"#,
+            true,
+            false,
+        ),
+        (
+            r#""attributes.llm.input_messages.0.message.role":"user","attributes.llm.input_messages.0.message.content":"hi","attributes.llm.input_messages.1.message.role":"tool","attributes.llm.input_messages.1.message.content":"42","attributes.llm.input_messages.1.message.tool_call_id":"call_1""#,
+            false,
+            false,
+        ),
+        (
+            r#""attributes.gen_ai.input.messages":"[{\"role\": \"user\", \"parts\": [{\"type\": \"text\", \"content\": \"why?\"}]}]""#,
+            true,
+            false,
+        ),
+        (
+            r#""attributes.gen_ai.input.messages":"[{\"role\": \"user\", \"parts\": [{\"type\": \"tool_call_response\", \"id\": \"c1\", \"response\": \"ok\"}]}]""#,
+            false,
+            false,
+        ),
+        (
+            r#""attributes.mlflow.spanInputs":"{\"messages\": [{\"role\": \"user\", \"content\": \"hello\"}, {\"role\": \"assistant\", \"content\": null, \"tool_calls\": []}, {\"role\": \"tool\", \"content\": \"sunny\", \"tool_call_id\": \"c9\"}]}""#,
+            false,
+            false,
+        ),
+        (
+            r#""attributes.llm.input_messages":[{"message.role":"assistant","message.content":"prefill"}]"#,
+            false,
+            false,
+        ),
+        (
+            r#""attributes.llm.input_messages":[{"message.role":"user","message.content":"[{'type': 'text', 'text': '<system-reminder>the user opened a.rs</system-reminder>'}, {'type': 'text', 'text': 'fix it'}]"}]"#,
+            true,
+            true,
+        ),
+    ];
+    for (attrs, human, reminder) in cases {
+        let out = scan(&span(attrs));
+        assert_eq!(out.prints.calls.len(), 1, "{attrs}: {:?}", out.problems);
+        let p = out.prints.calls[0];
+        assert_eq!((p.human(), p.reminder()), (*human, *reminder), "{attrs}");
+    }
+}
