@@ -1,10 +1,13 @@
-//! A session as a transcript: its turns with input, answer, calls and evaluations. Printed by
-//! `sesstui show` (text, Markdown, JSON) and copied as Markdown from the TUI.
+//! A session as a transcript: its turns as the person lived them (what they typed, each LLM
+//! call with its text and the tools it ran, sub-agents nested under the tool that started
+//! them, the answer), its side requests apart, and its evaluations. Printed by `sesstui show`
+//! (text, Markdown, JSON) and copied as Markdown from the explorer.
 
 use crate::fmt::{cost, thousands};
 use crate::format::Evaluation;
-use crate::model::detail::SpanDetail;
-use crate::model::{Model, NONE, turns};
+use crate::model::conversation::read::{Reader, StepText, SubAgentText, TurnText};
+use crate::model::conversation::{Conversation, Step, SubAgent};
+use crate::model::{Model, NONE};
 use crate::sanitize::{clean, one_line};
 use crate::time::{human_duration, iso_ms};
 use serde::Serialize;
@@ -20,17 +23,14 @@ pub struct Tokens {
     pub total: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct CallOut {
-    pub span_id: String,
-    pub kind: crate::kind::Kind,
-    pub name: String,
-    pub model: Option<String>,
-    pub start: Option<String>,
-    pub duration_ms: f64,
-    pub tokens: Option<Tokens>,
-    pub error: bool,
-    pub status_message: Option<String>,
+impl From<[u64; 3]> for Tokens {
+    fn from(t: [u64; 3]) -> Self {
+        Tokens {
+            prompt: t[0],
+            completion: t[1],
+            total: t[2],
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -40,26 +40,79 @@ pub struct EvalOut {
     pub span_id: Option<String>,
 }
 
+/// A tool call.
+#[derive(Clone, Debug, Serialize)]
+pub struct ToolOut {
+    pub span_id: Option<String>,
+    pub name: String,
+    /// The tool-call id the model gave it, when the history has it.
+    pub id: Option<String>,
+    pub argument: Option<String>,
+    /// The result in one line.
+    pub result: Option<String>,
+    pub duration_ms: Option<f64>,
+    pub error: Option<String>,
+    pub subagent: Option<SubAgentOut>,
+}
+
+/// A sub-agent under the tool that started it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SubAgentOut {
+    /// Why it is that tool's: `named_for_tool`, `task_input`, `task_prompt`, or `child_span`
+    /// for an agent span under the tool itself.
+    pub linked_by: &'static str,
+    pub traces: Vec<String>,
+    pub input: Option<String>,
+    pub answer: Option<String>,
+    pub calls: Vec<CallOut>,
+}
+
+/// An LLM call and the tools it ran (`span_id` null: tools run before any LLM call).
+#[derive(Clone, Debug, Serialize)]
+pub struct CallOut {
+    pub trace_id: String,
+    pub span_id: Option<String>,
+    pub name: Option<String>,
+    pub model: Option<String>,
+    pub start: Option<String>,
+    pub duration_ms: Option<f64>,
+    pub tokens: Option<Tokens>,
+    pub error: Option<String>,
+    /// The assistant's text at this step.
+    pub text: Option<String>,
+    pub tools: Vec<ToolOut>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct TurnOut {
-    pub trace_id: String,
+    /// 1-based.
+    pub index: usize,
+    /// What the person typed.
+    pub input: Option<String>,
+    pub answer: Option<String>,
     pub start: Option<String>,
     pub end: Option<String>,
     pub duration_ms: i64,
     /// Milliseconds since the previous turn ended (`None` for the first).
     pub idle_before_ms: Option<i64>,
-    /// How the trace's session was inferred, when it was.
+    /// How its traces came into the session, when that was inferred.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inferred_by: Option<crate::model::InferredBy>,
-    /// A side request (title generation, quota probe) of the conversation.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub side_request: bool,
-    pub input: Option<String>,
-    pub output: Option<String>,
+    /// Every trace of the turn, sub-agents' included.
+    pub traces: Vec<String>,
     pub spans: u32,
     pub errors: u32,
     pub calls: Vec<CallOut>,
     pub evaluations: Vec<EvalOut>,
+}
+
+/// A side request (title generation, quota probe), apart from the turns.
+#[derive(Clone, Debug, Serialize)]
+pub struct SideOut {
+    pub trace_id: String,
+    /// `title`, `quota`, `topic`, or `other`.
+    pub kind: &'static str,
+    pub input: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -74,6 +127,10 @@ pub struct Header {
     pub end: Option<String>,
     pub duration_ms: i64,
     pub turns: usize,
+    pub calls: usize,
+    pub tools: usize,
+    pub subagents: usize,
+    pub traces: usize,
     pub spans: u32,
     pub errors: u32,
     pub tokens: Tokens,
@@ -85,21 +142,12 @@ pub struct Transcript {
     pub session: Header,
     pub evaluations: Vec<EvalOut>,
     pub turns: Vec<TurnOut>,
+    pub side_requests: Vec<SideOut>,
 }
 
 /// A timestamp as ISO 8601 UTC with milliseconds; `None` when unknown.
 pub fn time(ns: i64) -> Option<String> {
     (ns > 0).then(|| iso_ms(ns))
-}
-
-impl From<[u64; 3]> for Tokens {
-    fn from(t: [u64; 3]) -> Self {
-        Tokens {
-            prompt: t[0],
-            completion: t[1],
-            total: t[2],
-        }
-    }
 }
 
 fn eval_out(model: &Model, e: &crate::model::Eval) -> EvalOut {
@@ -110,32 +158,122 @@ fn eval_out(model: &Model, e: &crate::model::Eval) -> EvalOut {
     }
 }
 
-/// The transcript of session `s`, or of the unsessioned traces when `s` is `None`.
+/// The transcript of session `s`, or of the unsessioned traces when `s` is `None`, every text
+/// read whole.
 pub fn build(model: &Model, s: Option<u32>) -> Transcript {
     build_with(model, s, false)
 }
 
-/// [`build`] with inputs and outputs read as the screen reads them (a text past
-/// `SpanDetail::SHOWN_BYTES` in part): what a copy checks its size with before building
-/// the whole.
+/// [`build`] with texts read as the screen reads them (a string past a megabyte in part): what
+/// a copy checks its size with before building the whole.
 pub fn build_shown(model: &Model, s: Option<u32>) -> Transcript {
     build_with(model, s, true)
 }
 
-/// A trace's input or output text.
-type TextOf = fn(&Model, u32) -> Option<String>;
+fn ms(ns: i64) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let v = ns as f64 / 1e6;
+    v
+}
 
-fn build_with(model: &Model, s: Option<u32>, shown: bool) -> Transcript {
-    let (input, output): (TextOf, TextOf) = if shown {
-        (turns::input_shown, turns::output_shown)
-    } else {
-        (turns::input, turns::output)
-    };
-    let traces: &[u32] = match s {
-        Some(s) => &model.session(s).traces,
-        None => &model.unsessioned,
-    };
-    let header = match s {
+fn calls_out(model: &Model, steps: &[Step], texts: &[StepText]) -> Vec<CallOut> {
+    steps
+        .iter()
+        .zip(texts)
+        .map(|(step, t)| {
+            let llm = step.llm.map(|s| (s, model.span(s)));
+            CallOut {
+                trace_id: model.index.trace_id_text(step.trace),
+                span_id: llm.map(|(_, r)| model.index.span_id_of(r)),
+                name: step.llm.map(|s| model.name(s).to_owned()),
+                model: step
+                    .llm
+                    .and_then(|s| model.index.extra(s))
+                    .filter(|e| e.model != 0)
+                    .map(|e| model.str(e.model).to_owned()),
+                start: llm.and_then(|(_, r)| time(r.start)),
+                duration_ms: llm.map(|(_, r)| ms(r.duration_ns())),
+                tokens: step
+                    .llm
+                    .and_then(|s| model.index.tokens(s))
+                    .map(Tokens::from),
+                error: t.error.clone(),
+                text: t.text.clone(),
+                tools: tools_out(model, step, t),
+            }
+        })
+        .collect()
+}
+
+fn tools_out(model: &Model, step: &Step, t: &StepText) -> Vec<ToolOut> {
+    t.tools
+        .iter()
+        .map(|tt| {
+            let tool = tt.skeleton.and_then(|k| step.tools.get(k));
+            let span = tool.and_then(|x| x.span);
+            let subagent = tool
+                .and_then(|x| x.subagent.as_deref())
+                .zip(
+                    tt.skeleton
+                        .and_then(|k| t.subagents.iter().find(|(i, _)| *i == k).map(|(_, s)| s)),
+                )
+                .map(|(sub, st)| subagent_out(model, sub, st));
+            ToolOut {
+                span_id: span.map(|s| model.index.span_id_of(model.span(s))),
+                name: tt.name.clone(),
+                id: tt.id.clone(),
+                argument: tt.argument.clone(),
+                result: tt.result.clone(),
+                duration_ms: span.map(|s| ms(model.span(s).duration_ns())),
+                error: tt.error.clone(),
+                subagent,
+            }
+        })
+        .collect()
+}
+
+fn subagent_out(model: &Model, sub: &SubAgent, t: &SubAgentText) -> SubAgentOut {
+    use crate::model::conversation::How;
+    SubAgentOut {
+        linked_by: match sub.how {
+            Some(How::Name) => "named_for_tool",
+            Some(How::Input) => "task_input",
+            Some(How::Prompt) => "task_prompt",
+            None => "child_span",
+        },
+        traces: sub
+            .traces
+            .iter()
+            .map(|&t| model.index.trace_id_text(t))
+            .collect(),
+        input: t.input.clone(),
+        answer: t.answer.clone(),
+        calls: calls_out(model, &sub.steps, &t.steps),
+    }
+}
+
+/// Every trace of a turn's steps' sub-agents.
+fn nested_traces(steps: &[Step], out: &mut Vec<u32>) {
+    for s in steps {
+        for t in &s.tools {
+            if let Some(sub) = &t.subagent {
+                if sub.agent.is_none() {
+                    out.extend(&sub.traces);
+                }
+                nested_traces(&sub.steps, out);
+            }
+        }
+    }
+}
+
+fn header(model: &Model, s: Option<u32>, c: &Conversation, traces: &[u32]) -> Header {
+    let counts = (
+        c.turns.len(),
+        c.call_count(),
+        c.tool_count(),
+        c.subagent_count(),
+    );
+    match s {
         Some(s) => {
             let sess = model.session(s);
             Header {
@@ -147,7 +285,11 @@ fn build_with(model: &Model, s: Option<u32>, shown: bool) -> Transcript {
                 start: time(sess.start),
                 end: time(sess.end),
                 duration_ms: sess.duration_ns() / 1_000_000,
-                turns: sess.traces.len(),
+                turns: counts.0,
+                calls: counts.1,
+                tools: counts.2,
+                subagents: counts.3,
+                traces: sess.traces.len(),
                 spans: sess.spans,
                 errors: sess.errors,
                 tokens: Tokens::from(sess.tokens),
@@ -156,33 +298,50 @@ fn build_with(model: &Model, s: Option<u32>, shown: bool) -> Transcript {
         }
         None => {
             let ts = traces.iter().map(|&t| model.trace(t));
+            let start = ts.clone().map(|t| t.start).filter(|&v| v > 0).min();
+            let end = ts.clone().map(|t| t.end).max();
             Header {
                 id: "unsessioned".to_owned(),
                 origin: "none",
                 inferred_by: None,
                 key: None,
                 user: None,
-                start: ts
-                    .clone()
-                    .map(|t| t.start)
-                    .filter(|&v| v > 0)
-                    .min()
-                    .and_then(time),
-                end: ts.clone().map(|t| t.end).max().and_then(time),
-                duration_ms: 0,
-                turns: traces.len(),
+                start: start.and_then(time),
+                end: end.and_then(time),
+                duration_ms: match (start, end) {
+                    (Some(a), Some(b)) => (b - a).max(0) / 1_000_000,
+                    _ => 0,
+                },
+                turns: counts.0,
+                calls: counts.1,
+                tools: counts.2,
+                subagents: counts.3,
+                traces: traces.len(),
                 spans: ts.clone().map(crate::model::Trace::span_count).sum(),
                 errors: ts.clone().map(|t| t.errors).sum(),
-                tokens: Tokens::from(ts.clone().fold([0; 3], |a, t| {
+                tokens: Tokens::from(ts.clone().fold([0u64; 3], |a, t| {
                     let t = t.tokens();
-                    [a[0] + t[0], a[1] + t[1], a[2] + t[2]]
+                    [
+                        a[0].saturating_add(t[0]),
+                        a[1].saturating_add(t[1]),
+                        a[2].saturating_add(t[2]),
+                    ]
                 })),
                 cost: ts
                     .filter_map(crate::model::Trace::cost)
                     .reduce(|a, b| a + b),
             }
         }
+    }
+}
+
+fn build_with(model: &Model, s: Option<u32>, shown: bool) -> Transcript {
+    let traces: &[u32] = match s {
+        Some(s) => &model.session(s).traces,
+        None => &model.unsessioned,
     };
+    let c = Conversation::build(model, s);
+    let reader = Reader::new(model, shown);
     let evaluations = s
         .map(|s| {
             model
@@ -193,58 +352,57 @@ fn build_with(model: &Model, s: Option<u32>, shown: bool) -> Transcript {
                 .collect()
         })
         .unwrap_or_default();
-    let mut prev_end = None;
-    let turns = traces
+    let mut prev_end: Option<i64> = None;
+    let mut turns = Vec::with_capacity(c.turns.len());
+    for (k, turn) in c.turns.iter().enumerate() {
+        let text: TurnText = reader.turn(&c, k);
+        let mut all = turn.traces.clone();
+        nested_traces(&turn.steps, &mut all);
+        let idle = prev_end.map(|e: i64| (turn.start - e).max(0) / 1_000_000);
+        prev_end = Some(turn.end.max(prev_end.unwrap_or(0)));
+        let ts = || all.iter().map(|&t| model.trace(t));
+        turns.push(TurnOut {
+            index: k + 1,
+            input: text.input.clone(),
+            answer: text.answer.clone(),
+            start: time(turn.start),
+            end: time(turn.end),
+            duration_ms: (turn.end - turn.start).max(0) / 1_000_000,
+            idle_before_ms: idle,
+            inferred_by: turn.traces.iter().find_map(|&t| model.trace(t).inferred()),
+            traces: all.iter().map(|&t| model.index.trace_id_text(t)).collect(),
+            spans: ts().map(crate::model::Trace::span_count).sum(),
+            errors: ts().map(|t| t.errors).sum(),
+            calls: calls_out(model, &turn.steps, &text.steps),
+            // Session-level ones are shown with the session.
+            evaluations: all
+                .iter()
+                .flat_map(|&t| model.trace_evals(t))
+                .filter(|e| e.eval.session.is_none())
+                .map(|e| eval_out(model, e))
+                .collect(),
+        });
+    }
+    let side_requests = c
+        .side
         .iter()
         .map(|&t| {
-            let trace = model.trace(t);
-            let calls = turns::calls(model, t)
-                .into_iter()
-                .map(|c| CallOut {
-                    span_id: model.index.span_id_of(model.span(c.span)),
-                    kind: c.kind,
-                    name: c.name,
-                    model: c.model,
-                    start: time(model.span(c.span).start),
-                    #[allow(clippy::cast_precision_loss)]
-                    duration_ms: c.duration_ns as f64 / 1e6,
-                    tokens: c.tokens.map(Tokens::from),
-                    error: c.error,
-                    status_message: c
-                        .error
-                        .then(|| SpanDetail::load(model, c.span).status_message)
-                        .flatten(),
-                })
-                .collect();
-            let idle = prev_end.map(|e: i64| (trace.start - e).max(0) / 1_000_000);
-            prev_end = Some(trace.end.max(prev_end.unwrap_or(0)));
-            TurnOut {
-                inferred_by: trace.inferred_by,
-                side_request: trace.side,
+            let input = reader.side_input(t);
+            SideOut {
                 trace_id: model.index.trace_id_text(t),
-                start: time(trace.start),
-                end: time(trace.end),
-                duration_ms: trace.duration_ns() / 1_000_000,
-                idle_before_ms: idle,
-                input: input(model, t),
-                output: output(model, t),
-                spans: trace.span_count(),
-                errors: trace.errors,
-                calls,
-                // Session-level ones are shown with the session.
-                evaluations: model
-                    .trace_evals(t)
-                    .iter()
-                    .filter(|e| e.eval.session.is_none())
-                    .map(|e| eval_out(model, e))
-                    .collect(),
+                kind: input
+                    .as_deref()
+                    .and_then(crate::model::infer::side_kind)
+                    .unwrap_or("other"),
+                input,
             }
         })
         .collect();
     Transcript {
-        session: header,
+        session: header(model, s, &c, traces),
         evaluations,
         turns,
+        side_requests,
     }
 }
 
@@ -269,33 +427,33 @@ fn eval_line(e: &EvalOut) -> String {
     s
 }
 
-fn call_line(c: &CallOut) -> String {
-    let mut s = format!("{:<5} {}", c.kind.label(), one_line(&c.name));
-    if let Some(m) = &c.model {
-        let _ = write!(s, " · {}", one_line(m));
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        thousands(n as u64),
+        if n == 1 { one } else { many }
+    )
+}
+
+/// `3 turns · 27 calls · 41 tools · 2 sub-agents`.
+pub fn counts(turns: usize, calls: usize, tools: usize, subagents: usize) -> String {
+    let mut s = format!(
+        "{} · {}",
+        plural(turns, "turn", "turns"),
+        plural(calls, "call", "calls")
+    );
+    if tools > 0 {
+        let _ = write!(s, " · {}", plural(tools, "tool", "tools"));
     }
-    #[allow(clippy::cast_possible_truncation)]
-    let _ = write!(s, " · {}", human_duration((c.duration_ms * 1e6) as i64));
-    if let Some(t) = &c.tokens {
-        let _ = write!(
-            s,
-            " · {} → {} tok",
-            thousands(t.prompt),
-            thousands(t.completion)
-        );
-    }
-    if c.error {
-        s.push_str(" · ✗ ERROR");
-        if let Some(m) = &c.status_message {
-            let _ = write!(s, ": {}", one_line(m));
-        }
+    if subagents > 0 {
+        let _ = write!(s, " · {}", plural(subagents, "sub-agent", "sub-agents"));
     }
     s
 }
 
 fn header_lines(h: &Header) -> Vec<String> {
     let mut lines = vec![format!(
-        "{} · {} · {} turns · {} spans · {} errors",
+        "{} · {} · {}",
         h.user
             .as_deref()
             .map_or_else(|| "no user".to_owned(), |u| format!("user {}", one_line(u))),
@@ -304,12 +462,13 @@ fn header_lines(h: &Header) -> Vec<String> {
                 format!("{a} → {b} ({})", human_duration(h.duration_ms * 1_000_000)),
             _ => "no times".to_owned(),
         },
-        h.turns,
-        thousands(u64::from(h.spans)),
-        h.errors
+        counts(h.turns, h.calls, h.tools, h.subagents),
     )];
     let mut tok = format!(
-        "tokens {} prompt / {} completion / {} total",
+        "{} · {} · {} · tokens {} prompt / {} completion / {} total",
+        plural(h.traces, "trace", "traces"),
+        plural(h.spans as usize, "span", "spans"),
+        plural(h.errors as usize, "error", "errors"),
         thousands(h.tokens.prompt),
         thousands(h.tokens.completion),
         thousands(h.tokens.total)
@@ -321,17 +480,95 @@ fn header_lines(h: &Header) -> Vec<String> {
     lines
 }
 
-/// " · linked by history", " · side request": how a turn came to be in its session.
-fn turn_marks(turn: &TurnOut) -> String {
-    let mut s = String::new();
-    if let Some(by) = turn.inferred_by {
-        s.push_str(" · ");
-        s.push_str(by.link_words());
+/// `LLM claude-sonnet-4-5 · 4.2s · 1,024 → 56 tok · ✗ error`.
+fn call_line(c: &CallOut) -> String {
+    let mut s = match &c.name {
+        Some(n) => format!("LLM {}", one_line(n)),
+        None => "(tools)".to_owned(),
+    };
+    if let Some(m) = &c.model {
+        let _ = write!(s, " · {}", one_line(m));
     }
-    if turn.side_request {
-        s.push_str(" · side request");
+    if let Some(d) = c.duration_ms {
+        #[allow(clippy::cast_possible_truncation)]
+        let _ = write!(s, " · {}", human_duration((d * 1e6) as i64));
+    }
+    if let Some(t) = &c.tokens {
+        let _ = write!(
+            s,
+            " · {} → {} tok",
+            thousands(t.prompt),
+            thousands(t.completion)
+        );
+    }
+    if let Some(e) = &c.error {
+        let _ = write!(s, " · ✗ {}", one_line(e));
     }
     s
+}
+
+/// `Read src/parser.rs → 8 lines`, `Bash cargo build ✗ error: …`.
+fn tool_line(t: &ToolOut) -> String {
+    let mut s = one_line(&t.name);
+    if let Some(a) = &t.argument {
+        let _ = write!(s, " {}", one_line(a));
+    }
+    match (&t.error, &t.result) {
+        (Some(e), _) => {
+            let _ = write!(s, " ✗ {}", one_line(e));
+        }
+        (None, Some(r)) => {
+            let _ = write!(s, " → {}", one_line(r));
+        }
+        (None, None) => {}
+    }
+    if let Some(d) = t.duration_ms {
+        #[allow(clippy::cast_possible_truncation)]
+        let _ = write!(s, " · {}", human_duration((d * 1e6) as i64));
+    }
+    s
+}
+
+/// Lines of `text` under an indent, the first after `lead`.
+fn indented(out: &mut String, pad: &str, lead: &str, text: &str) {
+    for (i, l) in clean(text).lines().enumerate() {
+        if i == 0 {
+            let _ = writeln!(out, "{pad}{lead}{l}");
+        } else {
+            let _ = writeln!(out, "{pad}{}{l}", " ".repeat(lead.chars().count()));
+        }
+    }
+}
+
+fn calls_text(out: &mut String, calls: &[CallOut], pad: &str) {
+    for c in calls {
+        let _ = writeln!(out, "{pad}{}", call_line(c));
+        if let Some(t) = &c.text {
+            indented(out, &format!("{pad}  "), "", t);
+        }
+        for t in &c.tools {
+            let _ = writeln!(out, "{pad}  ⚙ {}", tool_line(t));
+            if let Some(sub) = &t.subagent {
+                let _ = writeln!(
+                    out,
+                    "{pad}    ↳ sub-agent ({}, {})",
+                    sub.linked_by.replace('_', " "),
+                    plural(
+                        sub.calls.iter().filter(|c| c.span_id.is_some()).count(),
+                        "call",
+                        "calls"
+                    )
+                );
+                if let Some(i) = &sub.input {
+                    indented(out, &format!("{pad}      "), "› ", i);
+                }
+                calls_text(out, &sub.calls, &format!("{pad}      "));
+                if let Some(a) = &sub.answer {
+                    indented(out, &format!("{pad}      "), "‹ ", a);
+                }
+            }
+        }
+    }
 }
 
 /// Plain text, for the terminal.
@@ -345,50 +582,92 @@ pub fn text(t: &Transcript) -> String {
         .unwrap_or_default();
     let _ = writeln!(out, "Session {} ({}{by}{key})", one_line(&h.id), h.origin);
     for l in header_lines(h) {
-        let _ = writeln!(out, "{l}");
+        let _ = writeln!(out, "  {l}");
     }
     for e in &t.evaluations {
         let _ = writeln!(out, "evaluation: {}", eval_line(e));
     }
-    for (i, turn) in t.turns.iter().enumerate() {
+    for turn in &t.turns {
         if let Some(idle) = turn
             .idle_before_ms
             .filter(|&ms| ms * 1_000_000 >= IDLE_GAP_NS)
         {
             let _ = writeln!(out, "\n  ··· {} idle ···", human_duration(idle * 1_000_000));
         }
-        let _ = writeln!(
-            out,
-            "\nTurn {} · {} · {} · trace {}{}",
-            i + 1,
-            turn.start.as_deref().unwrap_or("?"),
-            human_duration(turn.duration_ms * 1_000_000),
-            one_line(&turn.trace_id),
-            turn_marks(turn)
-        );
-        let indent = |s: &str| clean(s).replace('\n', "\n        ");
-        let _ = writeln!(
-            out,
-            "  user: {}",
-            turn.input
-                .as_deref()
-                .map_or_else(|| "(none)".into(), indent)
-        );
-        for c in &turn.calls {
-            let _ = writeln!(out, "    {}", call_line(c));
+        let mut marks = String::new();
+        if let Some(by) = turn.inferred_by {
+            let _ = write!(marks, " · {}", by.link_words());
         }
         let _ = writeln!(
             out,
-            "  answer: {}",
-            turn.output
-                .as_deref()
-                .map_or_else(|| "(none)".into(), indent)
+            "\nTurn {} · {} · {} · {} · trace {}{marks}",
+            turn.index,
+            turn.start.as_deref().unwrap_or("?"),
+            human_duration(turn.duration_ms * 1_000_000),
+            plural(
+                turn.calls.iter().filter(|c| c.span_id.is_some()).count(),
+                "call",
+                "calls"
+            ),
+            turn.traces.first().map(|t| one_line(t)).unwrap_or_default(),
+        );
+        indented(
+            &mut out,
+            "  ",
+            "user: ",
+            turn.input.as_deref().unwrap_or("(none)"),
+        );
+        calls_text(&mut out, &turn.calls, "    ");
+        indented(
+            &mut out,
+            "  ",
+            "answer: ",
+            turn.answer.as_deref().unwrap_or("(none)"),
         );
         for e in &turn.evaluations {
             let _ = writeln!(out, "  evaluation: {}", eval_line(e));
         }
     }
+    if !t.side_requests.is_empty() {
+        let _ = writeln!(out, "\nSide requests");
+        for s in &t.side_requests {
+            let _ = writeln!(
+                out,
+                "  {:<6} trace {} · {}",
+                s.kind,
+                one_line(&s.trace_id),
+                crate::sanitize::truncate(&one_line(s.input.as_deref().unwrap_or("")), 60)
+            );
+        }
+    }
     out
+}
+
+fn calls_markdown(out: &mut String, calls: &[CallOut], pad: &str) {
+    for c in calls {
+        let _ = writeln!(out, "{pad}- {}", call_line(c));
+        if let Some(t) = &c.text {
+            let quoted: Vec<String> = clean(t).lines().map(|l| format!("{pad}  > {l}")).collect();
+            let _ = writeln!(out, "{}", quoted.join("\n"));
+        }
+        for t in &c.tools {
+            let _ = writeln!(out, "{pad}  - `{}`", tool_line(t).replace('`', "'"));
+            if let Some(sub) = &t.subagent {
+                let _ = writeln!(
+                    out,
+                    "{pad}    - sub-agent ({})",
+                    sub.linked_by.replace('_', " ")
+                );
+                if let Some(i) = &sub.input {
+                    let _ = writeln!(out, "{pad}      - task: {}", one_line(i));
+                }
+                calls_markdown(out, &sub.calls, &format!("{pad}      "));
+                if let Some(a) = &sub.answer {
+                    let _ = writeln!(out, "{pad}      - answer: {}", one_line(a));
+                }
+            }
+        }
+    }
 }
 
 /// Markdown, for pasting into an issue or a document.
@@ -415,7 +694,7 @@ pub fn markdown(t: &Transcript) -> String {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    for (i, turn) in t.turns.iter().enumerate() {
+    for turn in &t.turns {
         if let Some(idle) = turn
             .idle_before_ms
             .filter(|&ms| ms * 1_000_000 >= IDLE_GAP_NS)
@@ -425,10 +704,10 @@ pub fn markdown(t: &Transcript) -> String {
         let _ = writeln!(
             out,
             "\n## Turn {} — {} ({})\n\ntrace `{}`\n",
-            i + 1,
+            turn.index,
             turn.start.as_deref().unwrap_or("?"),
             human_duration(turn.duration_ms * 1_000_000),
-            one_line(&turn.trace_id)
+            turn.traces.first().map(|t| one_line(t)).unwrap_or_default()
         );
         let _ = writeln!(
             out,
@@ -439,20 +718,30 @@ pub fn markdown(t: &Transcript) -> String {
         );
         if !turn.calls.is_empty() {
             let _ = writeln!(out, "**Calls**\n");
-            for c in &turn.calls {
-                let _ = writeln!(out, "- {}", call_line(c));
-            }
+            calls_markdown(&mut out, &turn.calls, "");
             out.push('\n');
         }
         let _ = writeln!(
             out,
             "**Answer**\n\n{}",
-            turn.output
+            turn.answer
                 .as_deref()
                 .map_or_else(|| "> (none)".into(), quote)
         );
         for e in &turn.evaluations {
             let _ = writeln!(out, "\n- evaluation: {}", eval_line(e));
+        }
+    }
+    if !t.side_requests.is_empty() {
+        let _ = writeln!(out, "\n## Side requests\n");
+        for s in &t.side_requests {
+            let _ = writeln!(
+                out,
+                "- {} (`{}`): {}",
+                s.kind,
+                one_line(&s.trace_id),
+                one_line(s.input.as_deref().unwrap_or(""))
+            );
         }
     }
     out

@@ -23,12 +23,17 @@ fn opening_a_session_shows_its_turns_in_time_order() {
         .rows
         .iter()
         .filter_map(|r| match r {
-            Row::Header { trace, .. } => Some(*trace),
+            Row::Turn(k) => Some(*k),
             _ => None,
         })
         .collect();
-    assert_eq!(headers.len(), model.session(0).traces.len());
-    let starts: Vec<i64> = headers.iter().map(|&t| model.trace(t).start).collect();
+    // sess-travel-01: four questions typed, four turns.
+    assert_eq!(headers.len(), model.session(0).turns as usize);
+    assert_eq!(headers.len(), 4);
+    let starts: Vec<i64> = headers
+        .iter()
+        .map(|&k| s.turns.conversation.turns[k as usize].start)
+        .collect();
     assert!(starts.windows(2).all(|w| w[0] <= w[1]));
     // sess-travel-01 has a 38-minute pause: an idle separator is shown.
     assert!(

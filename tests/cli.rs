@@ -225,14 +225,27 @@ fn show_prints_the_first_turn_of_each_session() {
             args.extend([id.as_str(), "--json"]);
             let doc = run_json(&args);
             let turns = doc["turns"].as_array().expect("turns");
-            assert_eq!(
-                Some(turns.len() as u64),
-                w["traces"].as_u64(),
-                "{files:?} {id}"
-            );
+            // Every trace is in a turn or among the side requests, once.
+            let mut seen: Vec<&str> = turns
+                .iter()
+                .flat_map(|t| t["traces"].as_array().expect("traces"))
+                .chain(
+                    doc["side_requests"]
+                        .as_array()
+                        .expect("side requests")
+                        .iter()
+                        .map(|s| &s["trace_id"]),
+                )
+                .filter_map(Value::as_str)
+                .collect();
+            let n = seen.len();
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen.len(), n, "{files:?} {id}: a trace shown twice");
+            assert_eq!(Some(n as u64), w["traces"].as_u64(), "{files:?} {id}");
             if let Some(first) = w["first_input"].as_str() {
-                // JSON inputs (MLflow's `{"question": …}`) are shown by their one text field.
-                let want = sesstui::model::turns::summarize(first);
+                // JSON inputs (MLflow's `{"question": …}`) are shown by the field asked.
+                let want = sesstui::model::conversation::text::readable(first, true);
                 assert_eq!(
                     turns[0]["input"].as_str(),
                     Some(want.as_str()),

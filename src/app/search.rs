@@ -345,7 +345,7 @@ fn goto(app: &mut App, model: &Arc<Model>) {
                         .turns
                         .rows
                         .iter()
-                        .any(|r| matches!(r, super::turns::Row::Call { span: s, .. } if *s == span))
+                        .any(|r| screen.turns.shows(model, r, span))
                     && screen.main == Pane::Turns
                 {
                     screen.main = Pane::Tree;

@@ -225,7 +225,11 @@ impl SessionScreen {
             Entry::Session(s) => model.session(s).traces.clone(),
             Entry::Unsessioned => model.unsessioned.clone(),
         };
-        let turns = TurnsView::new(model, &traces);
+        let session = match entry {
+            Entry::Session(s) => Some(s),
+            Entry::Unsessioned => None,
+        };
+        let turns = TurnsView::new(model, session);
         let tree = TreeView::new(model, &traces);
         let mut screen = SessionScreen {
             entry,

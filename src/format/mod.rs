@@ -111,6 +111,10 @@ pub trait Sink {
     /// answers for a record's columns (see [`Scratch`]); false when the answer depends on where
     /// the walker is.
     const WANT_BY_PATH: bool = false;
+    /// True when the sink wants a span's events (exceptions and their stack traces): their
+    /// attributes come to [`Sink::attr`] as `events.<n>.<key>`, with `events.<n>.name`. The
+    /// index does not read them.
+    const EVENTS: bool = false;
     /// An object began at byte `at` (it may turn out to be a span, a trace document or neither).
     fn open(&mut self, at: usize);
     /// The object opened last ended; `style` says how its span fields were spelled.
@@ -298,6 +302,8 @@ enum Top {
     Nested,
     Info,
     Annotations,
+    /// A span's events (exceptions), read by sinks that want them.
+    Events,
     /// A key only annotation records have.
     AnnotationField,
 }
@@ -338,6 +344,7 @@ static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
             ("traces", Top::Nested),
             ("data", Top::Nested),
             ("info", Top::Info),
+            ("events", Top::Events),
             ("annotations", Top::Annotations),
             ("evaluations", Top::Annotations),
             ("annotation_name", Top::AnnotationField),
@@ -667,6 +674,8 @@ impl<S: Sink> Walker<'_, S> {
             Top::Nested => self.value(c, depth + 1)?,
             Top::Info if c.peek_kind()? == ValueKind::Object => mlflow::info(c, self.sink)?,
             Top::Info => c.skip_value()?,
+            Top::Events if S::EVENTS => self.events(c)?,
+            Top::Events => c.skip_value()?,
             Top::Annotations => self.annotations(c)?,
             Top::AnnotationField => {
                 fields.annotation = true;
@@ -743,6 +752,59 @@ impl<S: Sink> Walker<'_, S> {
                 _ => c.skip_value()?,
             }
         }
+        Ok(())
+    }
+
+    /// `events`: a list of `{name, attributes}` (attributes as an object or an OTLP list),
+    /// reported as attributes under `events.<n>.`.
+    fn events(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        if c.peek_kind()? != ValueKind::Array {
+            return c.skip_value();
+        }
+        c.array_start()?;
+        let mut first = true;
+        let mut n = 0usize;
+        while c.next_item(&mut first)? {
+            if c.peek_kind()? != ValueKind::Object {
+                c.skip_value()?;
+                continue;
+            }
+            c.object_start()?;
+            let mut first_key = true;
+            while c.next_key(&mut first_key)? {
+                let key = c.key();
+                self.path.clear();
+                self.path.extend_from_slice(b"events.");
+                push_index(&mut self.path, n);
+                let base = self.path.len();
+                match key.raw {
+                    b"name" => {
+                        if let Some(v @ Scalar::Str(_)) = c.scalar_or_skip()? {
+                            self.path.extend_from_slice(b".name");
+                            self.sink.attr(&self.path, None, v);
+                        }
+                    }
+                    b"attributes" => match c.peek_kind()? {
+                        ValueKind::Object => {
+                            c.object_start()?;
+                            let mut first_attr = true;
+                            while c.next_key(&mut first_attr)? {
+                                let k = c.key();
+                                self.path.truncate(base);
+                                self.path.push(b'.');
+                                push_key(&mut self.path, k);
+                                self.attr_value(c)?;
+                            }
+                        }
+                        ValueKind::Array => otlp::key_values(self, c)?,
+                        _ => c.skip_value()?,
+                    },
+                    _ => c.skip_value()?,
+                }
+            }
+            n += 1;
+        }
+        self.path.clear();
         Ok(())
     }
 

@@ -73,8 +73,8 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
     }
     writeln!(
         out,
-        "{:<38} {:<3} {:<20} {:>9} {:>6} {:>6} {:>7} {:>4}  {:<12} FIRST INPUT",
-        "SESSION", "", "START", "DURATION", "TURNS", "SPANS", "TOKENS", "ERR", "USER"
+        "{:<38} {:<3} {:<20} {:>9} {:>6} {:>6} {:>6} {:>7} {:>4}  {:<12} FIRST INPUT",
+        "SESSION", "", "START", "DURATION", "TURNS", "CALLS", "SPANS", "TOKENS", "ERR", "USER"
     )?;
     for s in ids {
         let sess = model.session(s);
@@ -92,14 +92,15 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
             .unwrap_or_default();
         writeln!(
             out,
-            "{:<38} {:<3} {:<20} {:>9} {:>6} {:>6} {:>7} {:>4}  {:<12} {}",
+            "{:<38} {:<3} {:<20} {:>9} {:>6} {:>6} {:>6} {:>7} {:>4}  {:<12} {}",
             truncate(&one_line(model.session_id(s)), 38),
             marker,
             json::time(sess.start)
                 .map(|t| t[..19].replace('T', " "))
                 .unwrap_or_default(),
             crate::time::human_duration(sess.duration_ns()),
-            sess.traces.len(),
+            sess.turns,
+            sess.calls,
             thousands(u64::from(sess.spans)),
             tokens(sess.tokens[2]),
             sess.errors,

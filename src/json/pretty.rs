@@ -6,6 +6,9 @@
 
 use super::{Cursor, JsonError};
 
+/// Levels of nesting indented; deeper ones are printed at this indentation.
+const MAX_INDENT: usize = 32;
+
 /// How much of a value [`pretty_window`] prints.
 #[derive(Clone, Copy, Debug)]
 pub struct Window {
@@ -40,9 +43,11 @@ fn print(bytes: &[u8], window: Option<Window>) -> Result<(String, usize), JsonEr
     let mut rest = 0;
     let mut c = Cursor::new(&bytes[..end]);
     let mut depth = 0usize;
+    // Indentation stops growing past `MAX_INDENT` levels: a value nested a hundred thousand
+    // deep would otherwise take the square of its depth in spaces.
     let newline = |out: &mut Vec<u8>, depth: usize| {
         out.push(b'\n');
-        out.resize(out.len() + depth * 2, b' ');
+        out.resize(out.len() + depth.min(MAX_INDENT) * 2, b' ');
     };
     loop {
         c.skip_ws();
@@ -178,6 +183,17 @@ mod tests {
         let small = br#"{"k":"v","n":[1,{"x":null}]}"#;
         let (text, rest) = pretty_window(small, w).unwrap();
         assert_eq!((text, rest), (pretty(small).unwrap(), 0));
+    }
+
+    #[test]
+    fn deep_values_indent_no_deeper_than_a_bound() {
+        let n = 100_000;
+        let deep = format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        let text = pretty(deep.as_bytes()).unwrap();
+        // Linear in the depth: each level costs its bracket, a newline and the capped indent.
+        assert!(text.len() < n * (2 * MAX_INDENT + 4) * 2, "{}", text.len());
+        let back: serde_json::Value = serde_json::from_str(&pretty(b"[[[1]]]").unwrap()).unwrap();
+        assert_eq!(back, serde_json::json!([[[1]]]));
     }
 
     #[test]

@@ -28,11 +28,13 @@ pub fn build_with(index: Index, options: infer::Options) -> Model {
         evals: Vec::new(),
         issues: Issues::default(),
         inference: infer::Report::default(),
+        subagent_of: Map::default(),
     };
     flag_spans(&mut model, &issues);
     model.inference = infer::run(&mut model, options);
     group_sessions(&mut model);
     attach_evals(&mut model);
+    super::conversation::roles::mark(&mut model);
     issues
         .session_conflicts
         .sort_by_key(|c| model.traces[c.trace as usize].start);
@@ -456,6 +458,7 @@ fn empty_trace() -> Trace {
         tokens: [0; 3],
         cost: None,
         side: false,
+        starts_turn: false,
     }
 }
 
@@ -648,6 +651,9 @@ pub(super) fn new_session(id: u32, origin: SessionOrigin, key: Option<SessionKey
         cost: None,
         evals: Vec::new(),
         inferred_traces: 0,
+        turns: 0,
+        calls: 0,
+        subagents: 0,
     }
 }
 

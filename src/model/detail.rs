@@ -33,6 +33,38 @@ impl AttrValue {
     }
 }
 
+/// Why a span failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Failure {
+    /// The status message.
+    pub message: Option<String>,
+    /// `exception.type`, `exception.message`, `exception.stacktrace` of its exception event.
+    pub kind: Option<String>,
+    pub exception: Option<String>,
+    pub stack: Option<String>,
+}
+
+impl Failure {
+    /// The failure in one line: the status message, else the exception's type and message.
+    pub fn summary(&self) -> Option<String> {
+        if let Some(m) = self.message.as_ref().filter(|m| !m.trim().is_empty()) {
+            return Some(m.clone());
+        }
+        match (&self.kind, &self.exception) {
+            (Some(k), Some(m)) => Some(format!("{k}: {m}")),
+            (Some(x), None) | (None, Some(x)) => Some(x.clone()),
+            (None, None) => None,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.message.is_none()
+            && self.kind.is_none()
+            && self.exception.is_none()
+            && self.stack.is_none()
+    }
+}
+
 /// One span, fully read.
 #[derive(Clone, Debug, Default)]
 pub struct SpanDetail {
@@ -71,6 +103,7 @@ struct DetailSink {
 
 impl Sink for DetailSink {
     type Tag = ();
+    const EVENTS: bool = true;
     fn open(&mut self, _at: usize) {
         self.depth += 1;
     }
@@ -88,6 +121,9 @@ impl Sink for DetailSink {
     fn want(&mut self, path: &[u8]) -> Want<()> {
         if self.depth > 1 {
             Want::Skip
+        } else if path.starts_with(b"events.") {
+            // An event's attributes as they are (a stack trace is text, not JSON to walk).
+            Want::Tree
         } else if parse_inside(path) {
             Want::Parse
         } else {
@@ -158,6 +194,26 @@ impl SpanDetail {
             sink.out.error = Some(e.to_string());
         }
         sink.out
+    }
+
+    /// Why the span failed, as far as it says: its status message and its first exception
+    /// event (type, message, stack trace).
+    pub fn failure(&self) -> Failure {
+        let event = |key: &str| {
+            self.attrs.iter().find_map(|(k, v)| {
+                let rest = k.strip_prefix("events.")?;
+                let (_, name) = rest.split_once('.')?;
+                (name == key)
+                    .then(|| v.text())
+                    .filter(|t| !t.trim().is_empty())
+            })
+        };
+        Failure {
+            message: self.status_message.clone(),
+            kind: event("exception.type"),
+            exception: event("exception.message"),
+            stack: event("exception.stacktrace"),
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&AttrValue> {

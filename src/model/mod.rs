@@ -104,6 +104,8 @@ pub struct Trace {
     pub cost: Option<f32>,
     /// A side request (title generation, quota probe): in its conversation, never its first input.
     pub side: bool,
+    /// A person typed here: the trace opens a turn (see [`conversation`]).
+    pub starts_turn: bool,
 }
 
 impl Trace {
@@ -142,6 +144,11 @@ pub struct Session {
     pub evals: Vec<u32>,
     /// Traces of an explicit session that joined it by inference, not by carrying its id.
     pub inferred_traces: u32,
+    /// What the person typed (turns), the LLM calls made, and the sub-agents that ran in
+    /// other traces (see [`conversation`]).
+    pub turns: u32,
+    pub calls: u32,
+    pub subagents: u32,
 }
 
 impl Session {
@@ -258,6 +265,9 @@ pub struct Model {
     pub issues: Issues,
     /// What session inference did (and with which options).
     pub inference: infer::Report,
+    /// Traces that ran as a sub-agent: the span that started them (a delegating tool span, or
+    /// the LLM call that asked for Claude Code's `Task`), and how that was recognised.
+    pub subagent_of: crate::hash::Map<u32, conversation::Started>,
 }
 
 impl Model {

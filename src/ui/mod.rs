@@ -8,6 +8,7 @@ mod session;
 mod sessions;
 pub mod theme;
 mod tree;
+mod turns;
 
 use crate::app::App;
 use ratatui::Frame;

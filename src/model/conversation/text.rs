@@ -25,6 +25,15 @@ pub fn readable(raw: &str, prefer_user: bool) -> String {
     }
 }
 
+/// Fields that hold what was asked, and what was answered, among a function's arguments or
+/// results.
+const ASKED: [&str; 8] = [
+    "question", "query", "input", "prompt", "message", "text", "task", "request",
+];
+const ANSWERED: [&str; 7] = [
+    "answer", "output", "response", "result", "text", "content", "message",
+];
+
 fn of_value(v: &Value, prefer_user: bool) -> Option<String> {
     match v {
         Value::String(s) => Some(readable(s, prefer_user)),
@@ -61,11 +70,17 @@ fn of_value(v: &Value, prefer_user: bool) -> Option<String> {
                     return Some(t);
                 }
             }
-            // A wrapper of one string (`{"output": "…"}`, `{"question": "…"}`).
+            // A wrapper of one string (`{"output": "…"}`, `{"question": "…"}`), or a function's
+            // arguments of which one names what was asked or answered.
             let strings: Vec<&Value> = map.values().filter(|x| !x.is_null()).collect();
             match strings.as_slice() {
                 [one] if one.is_string() || one.is_object() => of_value(one, prefer_user),
-                _ => None,
+                _ => {
+                    let keys: &[&str] = if prefer_user { &ASKED } else { &ANSWERED };
+                    keys.iter()
+                        .find_map(|k| map.get(*k).and_then(Value::as_str))
+                        .map(str::to_owned)
+                }
             }
         }
         Value::Null => None,
@@ -127,7 +142,14 @@ mod tests {
             ),
             "q2"
         );
-        // Several fields: not one text, shown as written.
+        // Several fields: the one that says what was asked, else as written.
+        assert_eq!(
+            readable(
+                r#"{"question": "Where is A-1001?", "order_id": "A-1001"}"#,
+                true
+            ),
+            "Where is A-1001?"
+        );
         assert_eq!(
             readable(r#"{"a": "1", "b": "2"}"#, false),
             r#"{"a": "1", "b": "2"}"#

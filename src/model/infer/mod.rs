@@ -8,13 +8,17 @@
 //! 2. [`side`]: side requests (title generation, quota probes) are recognised; a title request
 //!    that quotes a conversation's first message joins it. Side requests never give a session
 //!    its first input.
-//! 3. [`time`] (opt-in): what is still unsessioned is grouped per user, split at idle gaps.
-//! 4. [`time::split_idle`] (opt-in view): sessions are cut into working sessions at idle gaps.
+//! 3. [`subagent`]: a conversation opened by a `Task` tool call's prompt, run while its parent
+//!    waited, joins the parent's conversation as a sub-agent.
+//! 4. [`time`] (opt-in): what is still unsessioned is grouped per user, split at idle gaps.
+//! 5. [`time::split_idle`] (opt-in view): sessions are cut into working sessions at idle gaps.
 //!
 //! A trace's `session` holds an interned session id throughout (grouping turns it into an index).
 
 mod history;
 mod side;
+pub use side::kind_of as side_kind;
+mod subagent;
 mod time;
 
 use super::{Model, NONE, SessionOrigin};
@@ -76,6 +80,8 @@ pub struct Report {
     pub history_traces: usize,
     /// Traces recognised as side requests (title generation, quota probes).
     pub side_requests: usize,
+    /// Conversations nested as sub-agents under the `Task` call that started them.
+    pub subagents: usize,
     /// Inferred sessions (and their traces) from idle-gap grouping.
     pub time_sessions: usize,
     pub time_traces: usize,
@@ -101,6 +107,7 @@ pub fn run(model: &mut Model, options: Options) -> Report {
         report.calls = calls.len();
         let mut links = history::link(model, &calls, &mut report);
         side::attach(model, &calls, &mut links, options.idle_gap_ns, &mut report);
+        subagent::attach(model, &calls, &mut links, &mut report);
         history::assign(model, &calls, links, &mut report);
     }
     if options.by_time {

@@ -17,6 +17,16 @@ enum Kind {
     Topic,
 }
 
+/// The kind of side request a call's single message asks for (`title`, `quota`, `topic`), if
+/// it is one.
+pub fn kind_of(text: &str) -> Option<&'static str> {
+    classify(text).map(|k| match k {
+        Kind::Title => "title",
+        Kind::Quota => "quota",
+        Kind::Topic => "topic",
+    })
+}
+
 fn classify(text: &str) -> Option<Kind> {
     let t = text.trim().to_lowercase();
     if t == "quota" {

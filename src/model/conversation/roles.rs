@@ -1,0 +1,304 @@
+//! Turns and sub-agents, decided for every trace while the model is built, so that the session
+//! list's counts cost no second pass and no span is read for them (but the few that the scan
+//! could not judge alone).
+//!
+//! - A trace opens a turn when a person typed it: its earliest LLM call's newest input message
+//!   is a person's (the scan's [`Print::HUMAN`]); a trace without message history is a turn of
+//!   its own (an orchestrator's root with `input.value`, an MLflow chat trace); the first trace
+//!   of a session always opens one. Side requests and sub-agent traces never do.
+//! - A trace with no parent that runs inside a delegating tool or agent span of another trace of
+//!   the same session (`delegate_to_X`, `transfer_to_X`, `Task`, `Agent`), and is named for X or
+//!   was given that tool's task as its input, is that tool's sub-agent. (Claude Code's `Task`
+//!   sub-agents, whose conversations are linked by history, are found by session inference:
+//!   `infer::subagent`.) Nothing is guessed across sessions.
+//!
+//! [`Print::HUMAN`]: crate::format::prints::Print::HUMAN
+
+use super::messages::{self, Side};
+use super::tools;
+use crate::kind::Kind;
+use crate::model::detail::SpanDetail;
+use crate::model::{Model, NONE};
+use serde::Serialize;
+
+/// What started a sub-agent trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Started {
+    /// The delegating tool (or agent) span; for a Claude Code `Task` without a tool span, the
+    /// LLM call that asked for it.
+    pub span: u32,
+    pub how: How,
+}
+
+/// How a sub-agent was recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum How {
+    /// Its root is named for the agent the tool delegates to.
+    Name,
+    /// Its first input is the tool's task.
+    Input,
+    /// Its conversation opens with the prompt of a `Task` tool call (Claude Code).
+    Prompt,
+}
+
+impl How {
+    pub fn words(self) -> &'static str {
+        match self {
+            How::Name => "named for the delegated agent",
+            How::Input => "given the tool's task",
+            How::Prompt => "opened with the Task's prompt",
+        }
+    }
+}
+
+/// Sub-agent traces may start or end this much outside their tool span (clocks of different
+/// processes).
+const SLACK_NS: i64 = 100_000_000;
+
+/// Marks turns and sub-agents and counts them per session; see the module docs.
+pub fn mark(model: &mut Model) {
+    delegations(model);
+    let first = first_calls(model);
+    let mut human_cache: crate::hash::Map<u32, bool> = crate::hash::Map::default();
+    let opens = |model: &Model, t: u32, cache: &mut crate::hash::Map<u32, bool>| -> bool {
+        let tr = model.trace(t);
+        if tr.side || model.subagent_of.contains_key(&t) {
+            return false;
+        }
+        match first[t as usize] {
+            NONE => true,
+            p => *cache.entry(p).or_insert_with(|| human(model, p)),
+        }
+    };
+    let calls = llm_calls(model);
+    let mut opened: Vec<(u32, bool)> = Vec::new();
+    for s in 0..model.sessions.len() {
+        let mut first_turn = true;
+        let mut turns = 0u32;
+        let mut n_calls = 0u32;
+        let mut started: Vec<u32> = Vec::new();
+        for &t in &model.sessions[s].traces {
+            let mut o = opens(model, t, &mut human_cache);
+            let eligible = !model.trace(t).side && !model.subagent_of.contains_key(&t);
+            if eligible && first_turn {
+                o = true;
+                first_turn = false;
+            }
+            turns += u32::from(o);
+            n_calls += calls[t as usize];
+            if let Some(st) = model.subagent_of.get(&t) {
+                started.push(st.span);
+            }
+            opened.push((t, o));
+        }
+        started.sort_unstable();
+        started.dedup();
+        let sess = &mut model.sessions[s];
+        sess.turns = turns;
+        sess.calls = n_calls;
+        sess.subagents = u32::try_from(started.len()).unwrap_or(u32::MAX);
+    }
+    let mut first_turn = true;
+    for k in 0..model.unsessioned.len() {
+        let t = model.unsessioned[k];
+        let mut o = opens(model, t, &mut human_cache);
+        if !model.trace(t).side && first_turn {
+            o = true;
+            first_turn = false;
+        }
+        opened.push((t, o));
+    }
+    for (t, o) in opened {
+        model.traces[t as usize].starts_turn = o;
+    }
+}
+
+/// Per trace, its earliest fingerprinted LLM call (an index into the index's prints), or
+/// `NONE`.
+fn first_calls(model: &Model) -> Vec<u32> {
+    let mut first = vec![NONE; model.traces.len()];
+    let mut at = vec![i64::MAX; model.traces.len()];
+    for (i, p) in model.index.prints.calls.iter().enumerate() {
+        let Some(rec) = model.index.spans.get(p.span as usize) else {
+            continue;
+        };
+        let t = rec.trace as usize;
+        if t < first.len() && (rec.start, i) < (at[t], first[t] as usize) {
+            at[t] = rec.start;
+            first[t] = u32::try_from(i).unwrap_or(NONE);
+        }
+    }
+    first
+}
+
+/// Whether call `p`'s newest input message is a person's. The scan says so, but for a message
+/// that begins with a client's `<system-reminder>`: then its text is read, and only what is not
+/// a reminder counts.
+fn human(model: &Model, p: u32) -> bool {
+    let Some(print) = model.index.prints.calls.get(p as usize) else {
+        return false;
+    };
+    if !print.human() || !print.reminder() {
+        return print.human();
+    }
+    let bytes = model.index.span_bytes(model.span(print.span));
+    let newest = (print.len as usize).saturating_sub(1);
+    let (_, msgs) = messages::read(bytes, Side::Input, newest);
+    msgs.last()
+        .is_some_and(|m| m.is_human() && !m.typed_text().is_empty())
+}
+
+/// Per trace, its LLM calls: LLM spans that are not inside another LLM span (LiteLLM's
+/// `raw_gen_ai_request` is part of its `litellm_request`).
+fn llm_calls(model: &Model) -> Vec<u32> {
+    let mut n = vec![0u32; model.traces.len()];
+    for (t, count) in n.iter_mut().enumerate() {
+        let t = u32::try_from(t).unwrap_or(NONE);
+        *count = u32::try_from(
+            model
+                .trace_spans(t)
+                .iter()
+                .filter(|&&s| is_call(model, s))
+                .count(),
+        )
+        .unwrap_or(u32::MAX);
+    }
+    n
+}
+
+/// An LLM span that is not part of another LLM span.
+pub fn is_call(model: &Model, s: u32) -> bool {
+    if model.span(s).kind() != Kind::Llm {
+        return false;
+    }
+    let p = model.parent[s as usize];
+    p == NONE || model.span(p).kind() != Kind::Llm
+}
+
+/// A span that may start a sub-agent, and the agent it names (lowercase) if it names one.
+struct Delegate {
+    span: u32,
+    trace: u32,
+    start: i64,
+    end: i64,
+    target: Option<String>,
+}
+
+/// Finds the sub-agent traces of delegating spans, session by session.
+fn delegations(model: &mut Model) {
+    let mut names: crate::hash::Map<u32, Option<Option<String>>> = crate::hash::Map::default();
+    let mut found: Vec<(u32, Started)> = Vec::new();
+    for s in 0..model.sessions.len() {
+        let traces = &model.sessions[s].traces;
+        let mut delegates: Vec<Delegate> = Vec::new();
+        for &t in traces {
+            for &sp in model.trace_spans(t) {
+                let rec = model.span(sp);
+                if !matches!(rec.kind(), Kind::Tool | Kind::Agent) {
+                    continue;
+                }
+                let verdict = names.entry(rec.name).or_insert_with(|| {
+                    let name = tools::short_name(model.index.strings.get(rec.name));
+                    tools::starts_subagent(name)
+                        .then(|| tools::delegate_target(name).map(str::to_ascii_lowercase))
+                });
+                if let Some(target) = verdict {
+                    delegates.push(Delegate {
+                        span: sp,
+                        trace: t,
+                        start: rec.start,
+                        end: rec.end.max(rec.start),
+                        target: target.clone(),
+                    });
+                }
+            }
+        }
+        if delegates.is_empty() {
+            continue;
+        }
+        for &t in traces {
+            if model.subagent_of.contains_key(&t) {
+                continue;
+            }
+            let tr = model.trace(t);
+            if tr.root == NONE || tr.start <= 0 {
+                continue;
+            }
+            // The innermost delegation that holds the trace's run.
+            let mut inside: Vec<&Delegate> = delegates
+                .iter()
+                .filter(|d| {
+                    d.trace != t && d.start - SLACK_NS <= tr.start && tr.end <= d.end + SLACK_NS
+                })
+                .collect();
+            inside.sort_by_key(|d| std::cmp::Reverse(d.start));
+            let root_name = model.name(tr.root).to_ascii_lowercase();
+            let by_name = inside.iter().find(|d| {
+                d.target
+                    .as_deref()
+                    .is_some_and(|x| names_agent(&root_name, x))
+            });
+            let hit = match by_name {
+                Some(d) => Some((d.span, How::Name)),
+                None => inside
+                    .iter()
+                    .find(|d| same_task(model, d.span, tr.root))
+                    .map(|d| (d.span, How::Input)),
+            };
+            if let Some((span, how)) = hit {
+                found.push((t, Started { span, how }));
+            }
+        }
+    }
+    model.subagent_of.extend(found);
+}
+
+/// A root named for agent `x`: `sre_agent` for `sre`, `billing` for `billing_agent`.
+fn names_agent(root: &str, x: &str) -> bool {
+    let stem = |s: &str| {
+        s.trim_end_matches("_agent")
+            .trim_end_matches("agent")
+            .trim_end_matches(['_', '-', ' '])
+            .to_owned()
+    };
+    let (r, x) = (stem(root), stem(x));
+    !x.is_empty() && !r.is_empty() && (r.contains(&x) || x.contains(&r))
+}
+
+/// Whether trace root `root` was given the task of tool span `tool` as its input.
+fn same_task(model: &Model, tool: u32, root: u32) -> bool {
+    let t = SpanDetail::load_shown(model, tool);
+    let args = ["input.value", "tool.parameters", "mlflow.spanInputs"]
+        .iter()
+        .find_map(|k| t.text(k))
+        .map(|a| {
+            serde_json::from_str(a).unwrap_or_else(|_| serde_json::Value::String(a.to_owned()))
+        });
+    let Some(task) = args.as_ref().and_then(tools::task_text) else {
+        return false;
+    };
+    let r = SpanDetail::load_shown(model, root);
+    let Some(input) = ["input.value", "mlflow.spanInputs"]
+        .iter()
+        .find_map(|k| r.text(k))
+    else {
+        return false;
+    };
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let input = super::text::readable(input, true);
+    !task.trim().is_empty() && norm(&input) == norm(task)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_agent;
+
+    #[test]
+    fn roots_named_for_their_agent() {
+        assert!(names_agent("sre_agent", "sre"));
+        assert!(names_agent("investigator", "investigator_agent"));
+        assert!(!names_agent("agent_run", "sre"));
+        assert!(!names_agent("agent", "agent"));
+    }
+}

@@ -1,0 +1,186 @@
+//! Claude Code's sub-agents. A `Task` (or `Agent`) tool call starts a new conversation whose
+//! first user message is the task's prompt; its calls go through the same proxy while the
+//! parent waits, and its final text comes back as the tool's result. Linked by history, such a
+//! conversation would stand as a session of its own; it belongs inside the call that asked for
+//! it.
+//!
+//! A conversation is a candidate when it runs entirely inside a pause of another conversation:
+//! after one of its calls ended and before its next call, which sends tool results back
+//! ([`Print::HUMAN`] off). It nests when that next call's history holds a `Task` tool use
+//! whose prompt is the candidate's first user message, word for word. Only the candidates'
+//! spans are read, and only their history's last messages. Two different explicit sessions
+//! are never joined this way.
+//!
+//! [`Print::HUMAN`]: crate::format::prints::Print::HUMAN
+
+use super::history::{Call, Links};
+use super::{Model, NONE, Refusal, Report};
+use crate::kind::Kind;
+use crate::model::conversation::messages::{self, Side};
+use crate::model::conversation::{How, Started, tools};
+
+/// A sub-agent starts this soon after the call that asked for it ends, and the parent's next
+/// call comes this soon after the sub-agent's last call ends.
+const PROMPTNESS_NS: i64 = 120_000_000_000;
+
+/// One conversation (a chain of linked calls).
+struct Chain {
+    /// Its calls (indices into `calls`), earliest first, side requests left out.
+    calls: Vec<usize>,
+    end: i64,
+}
+
+/// A pause of a conversation that the next call ends by sending tool results back.
+struct Pause {
+    from: i64,
+    to: i64,
+    chain: usize,
+    /// The call before the pause (it asked for the tools) and the call after it.
+    before: usize,
+    after: usize,
+}
+
+/// Nests sub-agent conversations under the calls that started them; see the module docs.
+pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, report: &mut Report) {
+    let end_of = |c: &Call| {
+        let rec = model.span(c.span(model));
+        rec.end.max(rec.start)
+    };
+    let mut roots: crate::hash::Map<u32, usize> = crate::hash::Map::default();
+    let mut chains: Vec<Chain> = Vec::new();
+    for (i, c) in calls.iter().enumerate() {
+        if links.side[c.trace as usize] {
+            continue;
+        }
+        let root = links.find(c.trace);
+        let k = *roots.entry(root).or_insert_with(|| {
+            chains.push(Chain {
+                calls: Vec::new(),
+                end: 0,
+            });
+            chains.len() - 1
+        });
+        chains[k].calls.push(i);
+        chains[k].end = chains[k].end.max(end_of(c));
+    }
+    let mut pauses: Vec<Pause> = Vec::new();
+    for (k, ch) in chains.iter().enumerate() {
+        for w in ch.calls.windows(2) {
+            let (a, b) = (&calls[w[0]], &calls[w[1]]);
+            if a.trace == b.trace || b.print(model).human() {
+                continue;
+            }
+            pauses.push(Pause {
+                from: end_of(a),
+                to: b.start,
+                chain: k,
+                before: w[0],
+                after: w[1],
+            });
+        }
+    }
+    if pauses.is_empty() {
+        return;
+    }
+    pauses.sort_unstable_by_key(|p| p.from);
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    for (g, ch) in chains.iter().enumerate() {
+        let Some(&first) = ch.calls.first() else {
+            continue;
+        };
+        let c = &calls[first];
+        if !c.print(model).human() {
+            continue;
+        }
+        let (start, end) = (c.start, ch.end);
+        let hi = pauses.partition_point(|p| p.from <= start);
+        let mut prompt: Option<Option<String>> = None;
+        for (pi, p) in pauses[..hi].iter().enumerate().rev() {
+            if start - p.from > PROMPTNESS_NS {
+                break;
+            }
+            if p.chain == g || end > p.to || p.to - end > PROMPTNESS_NS {
+                continue;
+            }
+            let prompt = prompt.get_or_insert_with(|| opening(model, c));
+            let Some(prompt) = prompt.as_deref() else {
+                break;
+            };
+            if asked_for(model, &calls[p.after], prompt) {
+                found.push((g, pi));
+                break;
+            }
+        }
+    }
+    for (g, p) in found {
+        let pause = &pauses[p];
+        let parent = &calls[pause.before];
+        let sub = &calls[chains[g].calls[0]];
+        if let Err((a, b)) = links.union(parent.trace, sub.trace) {
+            report.refused.push(Refusal {
+                reason: "explicit_sessions",
+                trace_id: model.index.trace_id_text(sub.trace),
+                candidates: vec![model.str(b).to_owned(), model.str(a).to_owned()],
+                trace: sub.trace,
+            });
+            continue;
+        }
+        let span = task_span(model, parent);
+        for &i in &chains[g].calls {
+            model.subagent_of.insert(
+                calls[i].trace,
+                Started {
+                    span,
+                    how: How::Prompt,
+                },
+            );
+        }
+        report.subagents += 1;
+    }
+}
+
+/// The typed text of a conversation's first user message.
+fn opening(model: &Model, c: &Call) -> Option<String> {
+    let print = c.print(model);
+    let first = print.first_turn()?;
+    let bytes = model.index.span_bytes(model.span(print.span));
+    let (_, msgs) = messages::read(bytes, Side::Input, first);
+    msgs.into_iter()
+        .find(messages::Msg::is_human)
+        .map(|m| m.typed_text())
+        .filter(|t| !t.is_empty())
+}
+
+/// Whether call `after` sends back the result of a `Task` whose prompt is `prompt`: its history
+/// ends with the assistant message that asked for it and the tool results.
+fn asked_for(model: &Model, after: &Call, prompt: &str) -> bool {
+    let print = after.print(model);
+    let bytes = model.index.span_bytes(model.span(print.span));
+    let from = (print.len as usize).saturating_sub(3);
+    let (_, msgs) = messages::read(bytes, Side::Input, from);
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let want = norm(prompt);
+    msgs.iter().flat_map(|m| &m.uses).any(|u| {
+        matches!(tools::short_name(&u.name), "Task" | "Agent")
+            && tools::task_text(&u.input).is_some_and(|t| norm(t) == want)
+    })
+}
+
+/// The span a `Task` started from: its tool span in the asking call's trace, if the export has
+/// one; else the asking LLM call itself.
+fn task_span(model: &Model, parent: &Call) -> u32 {
+    let llm = parent.span(model);
+    let after = model.span(llm).start;
+    model
+        .trace_spans(parent.trace)
+        .iter()
+        .copied()
+        .find(|&s| {
+            let rec = model.span(s);
+            rec.kind() == Kind::Tool
+                && rec.start >= after
+                && matches!(tools::short_name(model.name(s)), "Task" | "Agent")
+        })
+        .filter(|&s| s != NONE)
+        .unwrap_or(llm)
+}
