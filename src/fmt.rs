@@ -13,6 +13,15 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `1 error`, `3 errors`, `1,204 spans`: a count with its noun, singular or plural.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        thousands(n as u64),
+        if n == 1 { one } else { many }
+    )
+}
+
 /// `part` of `whole` as a percentage with one decimal.
 pub fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {

@@ -427,13 +427,7 @@ fn eval_line(e: &EvalOut) -> String {
     s
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!(
-        "{} {}",
-        thousands(n as u64),
-        if n == 1 { one } else { many }
-    )
-}
+use crate::fmt::count as plural;
 
 /// `3 turns · 27 calls · 41 tools · 2 sub-agents`.
 pub fn counts(turns: usize, calls: usize, tools: usize, subagents: usize) -> String {

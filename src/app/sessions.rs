@@ -111,7 +111,7 @@ impl SessionList {
             let k: i128 = match key {
                 SortKey::Start => i128::from(sess.start),
                 SortKey::Duration => i128::from(sess.duration_ns()),
-                SortKey::Turns => sess.traces.len() as i128,
+                SortKey::Turns => i128::from(sess.turns),
                 SortKey::Tokens => i128::from(sess.tokens[2]),
                 SortKey::Errors => i128::from(sess.errors),
             };

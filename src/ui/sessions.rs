@@ -34,6 +34,7 @@ fn rpad(s: &str, w: usize) -> String {
 struct Cols {
     id: usize,
     user: usize,
+    calls: bool,
     spans: bool,
 }
 
@@ -42,7 +43,8 @@ fn cols(width: u16) -> Cols {
     Cols {
         id: if w >= 140 { 36 } else { 14 },
         user: if w >= 100 { 12 } else { 0 },
-        spans: w >= 100,
+        calls: w >= 100,
+        spans: w >= 120,
     }
 }
 
@@ -69,6 +71,10 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         rpad(&mark("DUR", "duration"), 7),
         rpad(&mark("TURNS", "turns"), 6),
     );
+    if c.calls {
+        head.push_str(&rpad("CALLS", 6));
+        head.push(' ');
+    }
     if c.spans {
         head.push_str(&rpad("SPANS", 6));
         head.push(' ');
@@ -119,56 +125,61 @@ fn row_line<'a>(
     width: usize,
     theme: &Theme,
 ) -> Line<'a> {
-    let (marker, id, start, dur, turns, spans, tok, errs, user, input, origin_style) = match entry {
-        Entry::Session(s) => {
-            let sess = model.session(s);
-            (
-                sess.marker(),
-                one_line(model.session_id(s)),
-                short_time(sess.start),
-                human_duration(sess.duration_ns()),
-                sess.traces.len(),
-                u64::from(sess.spans),
-                sess.tokens[2],
-                sess.errors,
-                if sess.user == 0 {
-                    "-".to_owned()
-                } else {
-                    one_line(model.str(sess.user))
-                },
-                app.sessions
-                    .first_inputs
-                    .get(&s)
-                    .cloned()
-                    .flatten()
-                    .map(|t| one_line(&t))
-                    .unwrap_or_default(),
-                theme.origin(sess.marker()),
-            )
-        }
-        Entry::Unsessioned => {
-            let ts = model.unsessioned.iter().map(|&t| model.trace(t));
-            (
-                "○",
-                "(unsessioned)".to_owned(),
-                short_time(
-                    ts.clone()
-                        .map(|t| t.start)
-                        .filter(|&v| v > 0)
-                        .min()
-                        .unwrap_or(0),
-                ),
-                "-".to_owned(),
-                model.unsessioned.len(),
-                ts.clone().map(|t| u64::from(t.span_count())).sum(),
-                ts.clone().map(|t| t.tokens()[2]).sum(),
-                ts.map(|t| t.errors).sum(),
-                "-".to_owned(),
-                "traces with no session id".to_owned(),
-                theme.dim,
-            )
-        }
-    };
+    let (marker, id, start, dur, (turns, calls), spans, tok, errs, user, input, origin_style) =
+        match entry {
+            Entry::Session(s) => {
+                let sess = model.session(s);
+                (
+                    sess.marker(),
+                    one_line(model.session_id(s)),
+                    short_time(sess.start),
+                    human_duration(sess.duration_ns()),
+                    (sess.turns, sess.calls),
+                    u64::from(sess.spans),
+                    sess.tokens[2],
+                    sess.errors,
+                    if sess.user == 0 {
+                        "-".to_owned()
+                    } else {
+                        one_line(model.str(sess.user))
+                    },
+                    app.sessions
+                        .first_inputs
+                        .get(&s)
+                        .cloned()
+                        .flatten()
+                        .map(|t| one_line(&t))
+                        .unwrap_or_default(),
+                    theme.origin(sess.marker()),
+                )
+            }
+            Entry::Unsessioned => {
+                let ts = model.unsessioned.iter().map(|&t| model.trace(t));
+                (
+                    "○",
+                    "(unsessioned)".to_owned(),
+                    short_time(
+                        ts.clone()
+                            .map(|t| t.start)
+                            .filter(|&v| v > 0)
+                            .min()
+                            .unwrap_or(0),
+                    ),
+                    "-".to_owned(),
+                    (
+                        u32::try_from(ts.clone().filter(|t| t.starts_turn).count())
+                            .unwrap_or(u32::MAX),
+                        0,
+                    ),
+                    ts.clone().map(|t| u64::from(t.span_count())).sum(),
+                    ts.clone().map(|t| t.tokens()[2]).sum(),
+                    ts.map(|t| t.errors).sum(),
+                    "-".to_owned(),
+                    "traces with no session id".to_owned(),
+                    theme.dim,
+                )
+            }
+        };
     let mut spans_out = vec![
         Span::styled(format!(" {marker}"), origin_style),
         Span::raw(format!(
@@ -179,6 +190,14 @@ fn row_line<'a>(
             rpad(&turns.to_string(), 6)
         )),
     ];
+    if c.calls {
+        let calls = if matches!(entry, Entry::Session(_)) {
+            thousands(u64::from(calls))
+        } else {
+            "-".to_owned()
+        };
+        spans_out.push(Span::raw(format!("{} ", rpad(&calls, 6))));
+    }
     if c.spans {
         spans_out.push(Span::raw(format!("{} ", rpad(&thousands(spans), 6))));
     }
@@ -245,13 +264,18 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                     Span::styled(format!(" ({origin}){user}"), theme.dim),
                 ]),
                 Line::from(format!(
-                    "{} → {} ({}) · {} turns · {} spans · {} errors",
+                    "{} → {} ({}) · {} · {} · {}",
                     short_time(sess.start),
                     short_time(sess.end),
                     human_duration(sess.duration_ns()),
-                    sess.traces.len(),
-                    thousands(u64::from(sess.spans)),
-                    sess.errors
+                    crate::transcript::counts(
+                        sess.turns as usize,
+                        sess.calls as usize,
+                        0,
+                        sess.subagents as usize
+                    ),
+                    crate::fmt::count(sess.spans as usize, "span", "spans"),
+                    crate::fmt::count(sess.errors as usize, "error", "errors"),
                 )),
                 Line::from(format!(
                     "tokens {} prompt / {} completion / {} total{cost}",
