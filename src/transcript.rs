@@ -239,6 +239,7 @@ fn subagent_out(model: &Model, sub: &SubAgent, t: &SubAgentText) -> SubAgentOut 
             Some(How::Name) => "named_for_tool",
             Some(How::Input) => "task_input",
             Some(How::Prompt) => "task_prompt",
+            Some(How::Link) => "span_link",
             None => "child_span",
         },
         traces: sub
@@ -476,13 +477,11 @@ fn header_lines(h: &Header) -> Vec<String> {
 
 /// `LLM claude-sonnet-4-5 · 4.2s · 1,024 → 56 tok · ✗ error`.
 fn call_line(c: &CallOut) -> String {
-    let mut s = match &c.name {
-        Some(n) => format!("LLM {}", one_line(n)),
-        None => "(tools)".to_owned(),
+    let mut s = match (&c.model, &c.name) {
+        (Some(m), _) => format!("LLM {}", one_line(m)),
+        (None, Some(n)) => format!("LLM {}", one_line(n)),
+        (None, None) => "(tools)".to_owned(),
     };
-    if let Some(m) = &c.model {
-        let _ = write!(s, " · {}", one_line(m));
-    }
     if let Some(d) = c.duration_ms {
         #[allow(clippy::cast_possible_truncation)]
         let _ = write!(s, " · {}", human_duration((d * 1e6) as i64));
@@ -534,10 +533,18 @@ fn indented(out: &mut String, pad: &str, lead: &str, text: &str) {
     }
 }
 
-fn calls_text(out: &mut String, calls: &[CallOut], pad: &str) {
-    for c in calls {
+/// The text of call `i` of `calls`, unless it is the last and says what `answer` says (printed
+/// once, as the answer).
+fn step_text<'c>(calls: &'c [CallOut], i: usize, answer: Option<&str>) -> Option<&'c str> {
+    let t = calls.get(i)?.text.as_deref()?;
+    let last = calls[i + 1..].iter().all(|c| c.text.is_none());
+    (!(last && answer.is_some_and(|a| a.trim() == t.trim()))).then_some(t)
+}
+
+fn calls_text(out: &mut String, calls: &[CallOut], pad: &str, answer: Option<&str>) {
+    for (i, c) in calls.iter().enumerate() {
         let _ = writeln!(out, "{pad}{}", call_line(c));
-        if let Some(t) = &c.text {
+        if let Some(t) = step_text(calls, i, answer) {
             indented(out, &format!("{pad}  "), "", t);
         }
         for t in &c.tools {
@@ -556,7 +563,12 @@ fn calls_text(out: &mut String, calls: &[CallOut], pad: &str) {
                 if let Some(i) = &sub.input {
                     indented(out, &format!("{pad}      "), "› ", i);
                 }
-                calls_text(out, &sub.calls, &format!("{pad}      "));
+                calls_text(
+                    out,
+                    &sub.calls,
+                    &format!("{pad}      "),
+                    sub.answer.as_deref(),
+                );
                 if let Some(a) = &sub.answer {
                     indented(out, &format!("{pad}      "), "‹ ", a);
                 }
@@ -611,7 +623,7 @@ pub fn text(t: &Transcript) -> String {
             "user: ",
             turn.input.as_deref().unwrap_or("(none)"),
         );
-        calls_text(&mut out, &turn.calls, "    ");
+        calls_text(&mut out, &turn.calls, "    ", turn.answer.as_deref());
         indented(
             &mut out,
             "  ",
@@ -637,10 +649,10 @@ pub fn text(t: &Transcript) -> String {
     out
 }
 
-fn calls_markdown(out: &mut String, calls: &[CallOut], pad: &str) {
-    for c in calls {
+fn calls_markdown(out: &mut String, calls: &[CallOut], pad: &str, answer: Option<&str>) {
+    for (i, c) in calls.iter().enumerate() {
         let _ = writeln!(out, "{pad}- {}", call_line(c));
-        if let Some(t) = &c.text {
+        if let Some(t) = step_text(calls, i, answer) {
             let quoted: Vec<String> = clean(t).lines().map(|l| format!("{pad}  > {l}")).collect();
             let _ = writeln!(out, "{}", quoted.join("\n"));
         }
@@ -655,7 +667,12 @@ fn calls_markdown(out: &mut String, calls: &[CallOut], pad: &str) {
                 if let Some(i) = &sub.input {
                     let _ = writeln!(out, "{pad}      - task: {}", one_line(i));
                 }
-                calls_markdown(out, &sub.calls, &format!("{pad}      "));
+                calls_markdown(
+                    out,
+                    &sub.calls,
+                    &format!("{pad}      "),
+                    sub.answer.as_deref(),
+                );
                 if let Some(a) = &sub.answer {
                     let _ = writeln!(out, "{pad}      - answer: {}", one_line(a));
                 }
@@ -712,7 +729,7 @@ pub fn markdown(t: &Transcript) -> String {
         );
         if !turn.calls.is_empty() {
             let _ = writeln!(out, "**Calls**\n");
-            calls_markdown(&mut out, &turn.calls, "");
+            calls_markdown(&mut out, &turn.calls, "", turn.answer.as_deref());
             out.push('\n');
         }
         let _ = writeln!(

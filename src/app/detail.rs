@@ -4,8 +4,9 @@
 
 use super::action::Action;
 use crate::highlight;
+use crate::model::conversation::earlier::earlier;
+use crate::model::conversation::messages::{self, Side};
 use crate::model::detail::SpanDetail;
-use crate::model::turns::{Side, messages};
 use crate::model::{Model, NONE};
 use crate::sanitize::clean;
 use unicode_width::UnicodeWidthChar;
@@ -53,6 +54,8 @@ pub struct DetailView {
     pub starts: Vec<usize>,
     /// Rows on screen at the last draw.
     pub height: usize,
+    /// The messages a call's history repeats from an earlier call are shown (`Space`).
+    pub history_open: bool,
 }
 
 /// Display width of `s`.
@@ -111,6 +114,7 @@ impl DetailView {
         }
         self.span = Some(span);
         self.scroll = 0;
+        self.history_open = false;
         self.build(model, span);
         let w = self.width;
         self.width = 0;
@@ -133,8 +137,22 @@ impl DetailView {
             rec.kind().label(),
             crate::sanitize::one_line(model.name(span))
         )));
-        if let Some(m) = &d.status_message {
-            push_text(&mut out, &format!("✗ {m}"), Line::Error);
+        // A failure first: what went wrong, then where.
+        if model.is_error(span) || !d.failure().is_empty() {
+            let f = d.failure();
+            if let Some(m) = &f.message {
+                push_text(&mut out, &format!("✗ {m}"), Line::Error);
+            }
+            match (&f.kind, &f.exception) {
+                (Some(k), Some(m)) => push_text(&mut out, &format!("  {k}: {m}"), Line::Error),
+                (Some(x), None) | (None, Some(x)) => {
+                    push_text(&mut out, &format!("  {x}"), Line::Error)
+                }
+                (None, None) => {}
+            }
+            if let Some(stack) = &f.stack {
+                push_text(&mut out, stack, Line::Error);
+            }
         }
         let parent = match model.parent[span as usize] {
             NONE if model.is_orphan(span) => format!(
@@ -211,24 +229,46 @@ impl DetailView {
         for note in d.error.iter().chain(&d.notes) {
             push_text(&mut out, &format!("! {note}"), Line::Error);
         }
+        let bytes = idx.span_bytes(rec);
         for (side, title) in [(Side::Input, "messages in"), (Side::Output, "messages out")] {
-            let msgs = messages(&d, side);
-            if msgs.is_empty() {
+            // What an earlier call of the conversation already sent is folded away.
+            let fold = (side == Side::Input)
+                .then(|| earlier(model, span))
+                .flatten()
+                .filter(|_| !self.history_open);
+            let (skipped, msgs) = messages::read(bytes, side, fold.map_or(0, |e| e.messages));
+            if msgs.is_empty() && skipped == 0 {
                 continue;
             }
             out.push(Line::Blank);
-            out.push(Line::Section(format!("{title} ({})", msgs.len())));
+            out.push(Line::Section(format!("{title} ({})", skipped + msgs.len())));
+            if let Some(e) = fold.filter(|_| skipped > 0) {
+                out.push(Line::Meta(format!(
+                    "▸ {skipped} earlier message{}, as in call {} (Space shows them)",
+                    if skipped == 1 { "" } else { "s" },
+                    e.number
+                )));
+            }
             for m in msgs {
-                out.push(Line::Role(if m.role.is_empty() {
+                out.push(Line::Role(if m.role_text.is_empty() {
                     "?".into()
                 } else {
-                    crate::sanitize::one_line(&m.role)
+                    crate::sanitize::one_line(&m.role_text)
                 }));
-                if !m.content.is_empty() {
-                    push_text(&mut out, &m.content, Line::Body);
+                if !m.text.is_empty() {
+                    push_text(&mut out, &m.text, Line::Body);
                 }
-                for (name, args) in &m.tool_calls {
-                    push_text(&mut out, &format!("→ {name}({args})"), Line::Body);
+                for u in &m.uses {
+                    push_text(&mut out, &format!("→ {}({})", u.name, u.input), Line::Body);
+                }
+                for r in &m.results {
+                    let mark = if r.error { "✗" } else { "←" };
+                    let id = if r.id.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{} ", r.id)
+                    };
+                    push_text(&mut out, &format!("{mark} {id}{}", r.text), Line::Body);
                 }
             }
         }
@@ -348,6 +388,19 @@ impl DetailView {
         {
             cache.ensure(&self.json, a..b + 1);
         }
+    }
+
+    /// Shows or folds the messages a call's history repeats from an earlier call.
+    pub fn toggle_history(&mut self, model: &Model) {
+        let Some(span) = self.span else { return };
+        self.history_open = !self.history_open;
+        let scroll = self.scroll;
+        self.build(model, span);
+        let w = self.width;
+        self.width = 0;
+        self.layout(w);
+        self.scroll = scroll.min(self.max_scroll());
+        self.prepare();
     }
 
     pub fn update(&mut self, action: Action, page: usize) {

@@ -4,7 +4,7 @@
 use super::action::Action;
 use super::sessions::{Entry, SessionScreen};
 use super::{App, Effect, Overlay, Pane};
-use crate::model::{Model, turns};
+use crate::model::Model;
 use crate::search::{Engine, Injector, push};
 use std::sync::Arc;
 
@@ -118,7 +118,9 @@ pub fn session_haystack(model: &Model, entry: Entry) -> String {
     let mut h = match entry {
         Entry::Session(s) => {
             let sess = model.session(s);
-            let input = turns::first_input_shown(model, s).unwrap_or_default();
+            let input = crate::model::conversation::read::Reader::new(model, true)
+                .first_input(s)
+                .unwrap_or_default();
             format!(
                 "{} {} {}",
                 model.session_id(s),

@@ -5,7 +5,7 @@ use super::action::Action;
 use super::detail::DetailView;
 use super::tree::TreeView;
 use super::turns::TurnsView;
-use crate::model::{Model, turns};
+use crate::model::Model;
 use std::collections::HashMap;
 
 /// A row of the session list: a session, or the traces no session claims.
@@ -134,9 +134,9 @@ impl SessionList {
     pub fn fill(&mut self, model: &Model, height: usize) {
         for e in self.rows.iter().skip(self.offset).take(height + 1) {
             if let Entry::Session(s) = *e {
-                self.first_inputs
-                    .entry(s)
-                    .or_insert_with(|| turns::first_input_shown(model, s));
+                self.first_inputs.entry(s).or_insert_with(|| {
+                    crate::model::conversation::read::Reader::new(model, true).first_input(s)
+                });
             }
         }
     }
@@ -294,6 +294,7 @@ impl SessionScreen {
                 }
             }
             Action::Back | Action::Cancel if self.detail_focus => self.detail_focus = false,
+            Action::Toggle if self.detail_focus => self.detail.toggle_history(model),
             _ if self.detail_focus => self.detail.update(action, page),
             _ => {
                 let (opened, back) = match self.main {

@@ -1,7 +1,8 @@
 //! The JSON shapes the commands print.
 
 use crate::index::report::Severity;
-use crate::model::{Model, turns};
+use crate::model::Model;
+use crate::model::conversation::read::Reader;
 pub use crate::transcript::{Tokens, time};
 use serde::Serialize;
 
@@ -52,8 +53,8 @@ pub fn session(model: &Model, s: u32) -> Session {
         start: time(sess.start),
         end: time(sess.end),
         duration_ms: sess.duration_ns() / 1_000_000,
-        first_input: turns::first_input(model, s),
-        last_output: turns::last_output(model, s),
+        first_input: Reader::new(model, false).first_input(s),
+        last_output: Reader::new(model, false).last_answer(s),
         tokens: sess.tokens.into(),
         cost: sess.cost,
     }

@@ -2,7 +2,7 @@
 
 use super::json;
 use crate::fmt::{thousands, tokens};
-use crate::model::{Model, turns};
+use crate::model::Model;
 use crate::sanitize::{one_line, truncate};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -87,7 +87,8 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
         } else {
             one_line(model.str(sess.user))
         };
-        let input = turns::first_input(model, s)
+        let input = crate::model::conversation::read::Reader::new(model, false)
+            .first_input(s)
             .map(|i| one_line(&i))
             .unwrap_or_default();
         writeln!(

@@ -11,7 +11,6 @@ pub mod detail;
 pub mod fulltext;
 pub mod infer;
 pub mod tree;
-pub mod turns;
 
 use crate::format::Evaluation;
 use crate::format::keys::SessionKey;

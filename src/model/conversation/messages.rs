@@ -60,6 +60,8 @@ pub struct ToolResult {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Msg {
     pub role: Role,
+    /// The role as written (`user`, `assistant`, `tool`, …).
+    pub role_text: String,
     /// Its text blocks, joined by newlines.
     pub text: String,
     pub uses: Vec<ToolUse>,
@@ -500,10 +502,13 @@ fn message(v: &Value) -> Option<Msg> {
         Some(inner) if inner.is_object() => inner,
         _ => v,
     };
+    let role_text = get(v, &["message.role", "role"])
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let mut m = Msg {
-        role: get(v, &["message.role", "role"])
-            .and_then(Value::as_str)
-            .map_or(Role::Other, Role::parse),
+        role: Role::parse(&role_text),
+        role_text,
         ..Msg::default()
     };
     if let Some(c) = get(v, &["message.content", "content"]) {

@@ -10,6 +10,7 @@
 //! - [`read`] fills in what needs the spans' bytes (the person's text, each step's text, tool
 //!   arguments and results, the answer), for the turns a screen shows, or for all of them.
 
+pub mod earlier;
 pub mod messages;
 pub mod read;
 pub mod roles;

@@ -99,12 +99,82 @@ impl<'m> Reader<'m> {
         let input = self.input(turn);
         let answer = self
             .root_text(turn.traces.last().copied(), Side::Output)
-            .or_else(|| steps.iter().rev().find_map(|s| s.text.clone()));
+            .or_else(|| steps.iter().rev().find_map(|s| s.text.clone()))
+            .or_else(|| {
+                let last = *turn.traces.last()?;
+                self.mlflow_trace_text(last, Side::Output)
+            });
         TurnText {
             input,
             answer,
             steps,
         }
+    }
+
+    /// What the person typed first in session `s` (sub-agents left out; side requests only
+    /// when there is nothing else).
+    pub fn first_input(&self, s: u32) -> Option<String> {
+        let traces = &self.model.session(s).traces;
+        let side = |t: &u32| self.model.trace(*t).side;
+        let nested = |t: &u32| self.model.subagent_of.contains_key(t);
+        traces
+            .iter()
+            .filter(|t| !side(t) && !nested(t))
+            .chain(traces.iter().filter(|t| side(t)))
+            .find_map(|&t| self.trace_text(t, Side::Input))
+    }
+
+    /// The last answer of session `s` (side requests and sub-agents left out).
+    pub fn last_answer(&self, s: u32) -> Option<String> {
+        self.model
+            .session(s)
+            .traces
+            .iter()
+            .rev()
+            .filter(|&&t| !self.model.trace(t).side && !self.model.subagent_of.contains_key(&t))
+            .find_map(|&t| self.trace_text(t, Side::Output))
+    }
+
+    /// One side of a trace: its root's input / output, else what its first LLM call was sent
+    /// by a person / its last call answered, else MLflow's trace inputs / outputs.
+    pub fn trace_text(&self, t: u32, side: Side) -> Option<String> {
+        if let Some(x) = self.root_text(Some(t), side) {
+            return Some(x);
+        }
+        let calls = self
+            .model
+            .trace_spans(t)
+            .iter()
+            .copied()
+            .filter(|&s| super::roles::is_call(self.model, s));
+        let found = match side {
+            Side::Input => calls.clone().next().and_then(|c| self.newest_human(c)),
+            Side::Output => calls.clone().next_back().and_then(|c| {
+                let bytes = self.model.index.span_bytes(self.model.span(c));
+                messages::read(bytes, Side::Output, 0)
+                    .1
+                    .into_iter()
+                    .find(|m| !m.text.trim().is_empty())
+                    .map(|m| m.text)
+            }),
+        };
+        found.or_else(|| self.mlflow_trace_text(t, side))
+    }
+
+    /// MLflow's `mlflow.traceInputs` / `mlflow.traceOutputs` of a trace, if its info was kept.
+    fn mlflow_trace_text(&self, t: u32, side: Side) -> Option<String> {
+        let (loc, len) = self.model.index.meta(t).info?;
+        let bytes = self.model.index.bytes_at(loc, len);
+        let v: Value = serde_json::from_slice(&crate::json::lenient(bytes)).ok()?;
+        let key = match side {
+            Side::Input => "mlflow.traceInputs",
+            Side::Output => "mlflow.traceOutputs",
+        };
+        let meta = v
+            .get("trace_metadata")
+            .or_else(|| v.get("request_metadata"))?;
+        let text = readable(meta.get(key)?.as_str()?, side == Side::Input);
+        (!text.trim().is_empty()).then_some(text)
     }
 
     /// The input of a side request's trace.
@@ -128,8 +198,11 @@ impl<'m> Reader<'m> {
         if let Some(t) = self.root_text(Some(first), Side::Input) {
             return Some(t);
         }
-        let llm = turn.steps.iter().find_map(|s| s.llm)?;
-        self.newest_human(llm)
+        turn.steps
+            .iter()
+            .find_map(|s| s.llm)
+            .and_then(|llm| self.newest_human(llm))
+            .or_else(|| self.mlflow_trace_text(first, Side::Input))
     }
 
     /// A trace's root `input.value` / `output.value` (MLflow's span inputs / outputs), as text.

@@ -40,6 +40,8 @@ pub enum How {
     Input,
     /// Its conversation opens with the prompt of a `Task` tool call (Claude Code).
     Prompt,
+    /// Its root links to the tool span (an OTLP span link).
+    Link,
 }
 
 impl How {
@@ -48,6 +50,7 @@ impl How {
             How::Name => "named for the delegated agent",
             How::Input => "given the tool's task",
             How::Prompt => "opened with the Task's prompt",
+            How::Link => "linked to the tool span",
         }
     }
 }
@@ -86,7 +89,9 @@ pub fn mark(model: &mut Model) {
                 first_turn = false;
             }
             turns += u32::from(o);
-            n_calls += calls[t as usize];
+            if !model.trace(t).side {
+                n_calls += calls[t as usize];
+            }
             if let Some(st) = model.subagent_of.get(&t) {
                 started.push(st.span);
             }
@@ -244,7 +249,14 @@ fn delegations(model: &mut Model) {
                 None => inside
                     .iter()
                     .find(|d| same_task(model, d.span, tr.root))
-                    .map(|d| (d.span, How::Input)),
+                    .map(|d| (d.span, How::Input))
+                    .or_else(|| {
+                        let links = links_of(model.index.span_bytes(model.span(tr.root)));
+                        inside
+                            .iter()
+                            .find(|d| links.contains(&model.index.span_id_of(model.span(d.span))))
+                            .map(|d| (d.span, How::Link))
+                    }),
             };
             if let Some((span, how)) = hit {
                 found.push((t, Started { span, how }));
@@ -252,6 +264,46 @@ fn delegations(model: &mut Model) {
         }
     }
     model.subagent_of.extend(found);
+}
+
+/// The span ids an OTLP span's `links` point at (lowercase hex).
+fn links_of(bytes: &[u8]) -> Vec<String> {
+    use crate::json::{Cursor, Scalar, ValueKind};
+    let mut out = Vec::new();
+    let mut c = Cursor::new(bytes);
+    let read = |c: &mut Cursor<'_>, out: &mut Vec<String>| -> Result<(), crate::json::JsonError> {
+        c.object_start()?;
+        let mut first = true;
+        while c.next_key(&mut first)? {
+            if c.key().raw != b"links" || c.peek_kind()? != ValueKind::Array {
+                c.skip_value()?;
+                continue;
+            }
+            c.array_start()?;
+            let mut first_link = true;
+            while c.next_item(&mut first_link)? {
+                if c.peek_kind()? != ValueKind::Object {
+                    c.skip_value()?;
+                    continue;
+                }
+                c.object_start()?;
+                let mut first_key = true;
+                while c.next_key(&mut first_key)? {
+                    if let (b"spanId" | b"span_id", Some(Scalar::Str(s))) =
+                        (c.key().raw, c.scalar_or_skip()?)
+                        && let Some(crate::ids::Id::Hex64(v)) = crate::ids::normalize(&s.decode())
+                    {
+                        out.push(crate::ids::hex64(v));
+                    }
+                }
+            }
+        }
+        Ok(())
+    };
+    if c.peek_kind().ok() == Some(ValueKind::Object) {
+        let _ = read(&mut c, &mut out);
+    }
+    out
 }
 
 /// A root named for agent `x`: `sre_agent` for `sre`, `billing` for `billing_agent`.

@@ -6,8 +6,7 @@
 use super::history::{Call, Links, group_name};
 use super::{Model, NONE, Refusal, Report};
 use crate::hash::Map;
-use crate::model::detail::SpanDetail;
-use crate::model::turns::{Side, messages};
+use crate::model::conversation::messages::{self, Role, Side};
 
 /// Known side prompts (matched on the lower-cased single user message).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,10 +44,11 @@ fn classify(text: &str) -> Option<Kind> {
 
 /// The first message of a call that is not a system prompt.
 fn opening_text(model: &Model, span: u32) -> Option<String> {
-    messages(&SpanDetail::load(model, span), Side::Input)
+    messages::read(model.index.span_bytes(model.span(span)), Side::Input, 0)
+        .1
         .into_iter()
-        .find(|m| m.role != "system" && m.role != "developer" && !m.content.trim().is_empty())
-        .map(|m| m.content.trim().to_owned())
+        .find(|m| m.role != Role::System && !m.text.trim().is_empty())
+        .map(|m| m.text.trim().to_owned())
 }
 
 /// Whether a side prompt's `text` quotes `needle` (a conversation's first message): anywhere

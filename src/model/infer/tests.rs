@@ -5,7 +5,8 @@
 
 use super::Options;
 use crate::index::{self, progress::Progress};
-use crate::model::{InferredBy, Model, SessionOrigin, build_with, turns};
+use crate::model::conversation::read::Reader;
+use crate::model::{InferredBy, Model, SessionOrigin, build_with};
 use crate::source::Source;
 use serde_json::json;
 
@@ -293,7 +294,7 @@ fn side_requests_join_but_never_open_a_conversation() {
     let s = m.find_session("s-1").unwrap_or(0);
     assert_eq!(m.session(s).traces.len(), 5);
     assert_eq!(
-        turns::first_input(&m, s).as_deref(),
+        Reader::new(&m, false).first_input(s).as_deref(),
         Some("make the parser faster")
     );
     assert_eq!(session_of(&m, &ids[2]).as_deref(), Some("s-1"));
@@ -308,7 +309,10 @@ fn side_requests_join_but_never_open_a_conversation() {
     let o = m
         .find_session(inferred.as_deref().unwrap_or(""))
         .unwrap_or(0);
-    assert_eq!(turns::first_input(&m, o).as_deref(), Some("write docs"));
+    assert_eq!(
+        Reader::new(&m, false).first_input(o).as_deref(),
+        Some("write docs")
+    );
     assert_eq!(m.inference.side_requests, 3);
 }
 
