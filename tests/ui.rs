@@ -40,6 +40,32 @@ fn turns() {
     snap("turns_with_detail_160x40", &mut wide, 160, 40);
 }
 
+/// A Claude Code conversation: typed prompts with their calls and tools, a `Task` sub-agent
+/// indented under its tool, a failing tool, side requests apart; and a multi-agent turn whose
+/// sub-agents (traces of their own) sit under the delegating tools.
+#[test]
+fn turns_as_the_person_lived_them() {
+    let claude = "fixtures/claude_code/litellm_phoenix.jsonl";
+    let mut a = app(&[claude], 80, 24);
+    press(&mut a, &[Open]);
+    snap("conversation_80x24", &mut a, 80, 24);
+    // The third turn: the Task, its sub-agent, the failed build.
+    let rows = &a.session.as_ref().unwrap().turns.rows;
+    let third = rows
+        .iter()
+        .position(|r| *r == sesstui::app::turns::Row::Turn(2))
+        .unwrap();
+    let mut wide = app(&[claude], 160, 48);
+    press(&mut wide, &[Open]);
+    for _ in 0..third {
+        press(&mut wide, &[Down]);
+    }
+    snap("conversation_subagent_160x48", &mut wide, 160, 48);
+    let mut agents = app(&["fixtures/agents/agents_df.jsonl"], 120, 40);
+    press(&mut agents, &[Open]);
+    snap("conversation_multi_agent_120x40", &mut agents, 120, 40);
+}
+
 #[test]
 fn tree() {
     let mut a = app(&[PHOENIX], 80, 24);

@@ -184,8 +184,13 @@ impl DetailView {
         let trace = model.trace(rec.trace);
         let session = match (model.span_origin(span), trace.session) {
             (Some(origin), s) if s != NONE => {
+                let how = match (origin, trace.inferred()) {
+                    ("inferred", Some(by)) => format!("inferred by {}", by.label()),
+                    ("inferred", None) => "inferred".to_owned(),
+                    (o, _) => format!("from the {o}"),
+                };
                 format!(
-                    "session {} (from the {origin})",
+                    "session {} ({how})",
                     crate::sanitize::one_line(model.session_id(s))
                 )
             }

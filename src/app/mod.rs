@@ -390,7 +390,9 @@ impl App {
                     let page = self.page;
                     match self.sessions.update(&model, action, page) {
                         Some(entry) => {
-                            self.session = Some(sessions::SessionScreen::open(&model, entry));
+                            let mut screen = sessions::SessionScreen::open(&model, entry);
+                            screen.sync(&model, self.wide());
+                            self.session = Some(screen);
                             Vec::new()
                         }
                         None => Vec::new(),

@@ -40,7 +40,7 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             };
             let c = &screen.turns.conversation;
             let facts = format!(
-                "{} → {} ({}) · {} · {} spans · {} errors · tokens {}/{}{}",
+                "{} → {} ({}) · {} · {} · {} · tokens {}/{}{}",
                 iso_ms(sess.start.max(0)).replace('T', " ")[..19].to_owned(),
                 clock(sess.end),
                 human_duration(sess.duration_ns()),
@@ -50,8 +50,8 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                     c.tool_count(),
                     c.subagent_count()
                 ),
-                thousands(u64::from(sess.spans)),
-                sess.errors,
+                crate::fmt::count(sess.spans as usize, "span", "spans"),
+                crate::fmt::count(sess.errors as usize, "error", "errors"),
                 thousands(sess.tokens[0]),
                 thousands(sess.tokens[1]),
                 sess.cost

@@ -79,8 +79,9 @@ fn call_meta(model: &Model, span: u32) -> String {
     s
 }
 
+/// The indent of a step `depth` sub-agents down: each level sits under its tool's `↳`.
 fn indent(depth: usize) -> String {
-    "  ".repeat(depth.min(12))
+    " ".repeat(6 * depth.min(8))
 }
 
 /// The lines a row shows at width `w`.
@@ -268,7 +269,7 @@ fn row_lines<'a>(
                 .and_then(|s| s.answer.clone())
                 .unwrap_or_else(|| "(no answer)".into());
             folded(
-                format!("{}        ‹ ", indent(depth(n))),
+                format!("{}          ‹ ", indent(depth(n))),
                 &body,
                 theme.assistant,
                 open,
