@@ -35,7 +35,10 @@ fn digits(b: &[u8]) -> Option<i64> {
     if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(b.iter().fold(0i64, |a, &c| a * 10 + i64::from(c - b'0')))
+    // More digits than an i64 holds are no timestamp (and must not overflow).
+    b.iter().try_fold(0i64, |a, &c| {
+        a.checked_mul(10)?.checked_add(i64::from(c - b'0'))
+    })
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -166,6 +169,14 @@ mod tests {
         assert_eq!(from_epoch(1_795_313_493), Some(T - 744_000_000));
         assert_eq!(from_epoch(0), None);
         assert_eq!(from_epoch_f64(1_795_313_493.744), Some(T));
+    }
+
+    #[test]
+    fn digit_strings_too_long_for_an_i64_are_no_time() {
+        // Found by the fuzzer: this overflowed (a panic in debug builds).
+        assert_eq!(parse("17953134000000000001"), None);
+        assert_eq!(parse("99999999999999999999999999999999999999999"), None);
+        assert_eq!(parse("1795313493744000000"), Some(T));
     }
 
     #[test]
