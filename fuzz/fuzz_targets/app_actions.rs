@@ -87,7 +87,7 @@ fn draw(term: &mut Terminal<TestBackend>, app: &mut App, theme: &sesstui::ui::Th
     for y in 0..buf.area.height {
         for x in 0..buf.area.width {
             sesstui_fuzz::assert_clean(
-                &format!("screen cell ({x}, {y})"),
+                || format!("screen cell ({x}, {y})"),
                 buf[(x, y)].symbol(),
                 false,
             );

@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use sesstui::model::infer;
 
 /// Spans opened per input, from each end.
-const DETAILS: usize = 16;
+const DETAILS: usize = 6;
 
 fuzz_target!(|bytes: &[u8]| {
     // The length's low bits pick the inference options, so the input stays a plain file.

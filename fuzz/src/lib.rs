@@ -76,10 +76,11 @@ pub fn is_control(c: char, newlines: bool) -> bool {
 /// Asserts that text meant for a terminal holds no control character (newlines and tabs are
 /// allowed where `newlines`). Only with the `strict_text` feature: the sanitiser lets some
 /// through (see fuzz/README.md), and without the feature the targets look for other bugs.
-pub fn assert_clean(what: &str, text: &str, newlines: bool) {
+pub fn assert_clean(what: impl Fn() -> String, text: &str, newlines: bool) {
     if cfg!(feature = "strict_text")
         && let Some((at, c)) = text.char_indices().find(|&(_, c)| is_control(c, newlines))
     {
+        let what = what();
         let from = text.floor_char_boundary(at.saturating_sub(40));
         let to = text.ceil_char_boundary(at + 40);
         panic!(
@@ -92,9 +93,13 @@ pub fn assert_clean(what: &str, text: &str, newlines: bool) {
 /// Every text output of a session's transcript: text, Markdown (and the JSON must serialise).
 pub fn check_transcript(model: &Model, s: Option<u32>) {
     let t = sesstui::transcript::build(model, s);
-    assert_clean("transcript text", &sesstui::transcript::text(&t), true);
     assert_clean(
-        "transcript markdown",
+        || "transcript text".into(),
+        &sesstui::transcript::text(&t),
+        true,
+    );
+    assert_clean(
+        || "transcript markdown".into(),
         &sesstui::transcript::markdown(&t),
         true,
     );
@@ -111,7 +116,7 @@ pub fn check_detail(model: &Model, span: u32, width: u16) {
     view.layout(width);
     view.prepare();
     for i in 0..view.lines.len() {
-        assert_clean("detail line", view.text(i), false);
+        assert_clean(|| format!("detail line {i}"), view.text(i), false);
     }
 }
 
