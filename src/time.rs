@@ -175,6 +175,14 @@ mod tests {
     }
 
     #[test]
+    fn digit_strings_too_long_for_an_i64_are_no_time() {
+        // Found by the fuzzer: this overflowed (a panic in debug builds).
+        assert_eq!(parse("17953134000000000001"), None);
+        assert_eq!(parse("99999999999999999999999999999999999999999"), None);
+        assert_eq!(parse("1795313493744000000"), Some(T));
+    }
+
+    #[test]
     fn iso_spellings() {
         for s in [
             "2026-11-22T02:11:33.744Z",

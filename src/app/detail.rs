@@ -154,21 +154,23 @@ impl DetailView {
                 push_text(&mut out, stack, Line::Error);
             }
         }
+        // Ids not in hex are kept as written: cleaned to one line like any text from a file.
+        let id = |s: String| crate::sanitize::one_line(&s);
         let parent = match model.parent[span as usize] {
             NONE if model.is_orphan(span) => format!(
                 "parent {} (not in the file: orphan)",
-                idx.parent_id_of(rec).unwrap_or_default()
+                id(idx.parent_id_of(rec).unwrap_or_default())
             ),
             NONE => "root".to_owned(),
-            p => format!("parent {}", idx.span_id_of(model.span(p))),
+            p => format!("parent {}", id(idx.span_id_of(model.span(p)))),
         };
         out.push(Line::Meta(format!(
             "span {} · {parent}",
-            idx.span_id_of(rec)
+            id(idx.span_id_of(rec))
         )));
         out.push(Line::Meta(format!(
             "trace {}",
-            idx.trace_id_text(rec.trace)
+            id(idx.trace_id_text(rec.trace))
         )));
         let start = if rec.start > 0 {
             crate::time::iso_ms(rec.start)

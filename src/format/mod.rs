@@ -136,12 +136,13 @@ pub trait Sink {
         c.skip_value()
     }
     /// The value at `path` nests `depth` levels deep, deeper than [`MAX_ATTR_DEPTH`]: it was
-    /// checked but not read below that depth.
+    /// checked but not read below that depth. An empty `path`: the record's own envelopes nest
+    /// deeper than [`MAX_WALK_DEPTH`], and what they hold was not read.
     fn too_deep(&mut self, _path: &[u8], _depth: usize) {}
 }
 
 /// Objects nested deeper than this are validated but not read (keeps recursion bounded).
-const MAX_WALK_DEPTH: usize = 48;
+pub const MAX_WALK_DEPTH: usize = 48;
 
 /// Attribute values (and JSON held in their strings) are read this many levels deep; below,
 /// they are checked without recursion and reported through [`Sink::too_deep`].
@@ -368,7 +369,11 @@ impl<S: Sink> Walker<'_, S> {
     /// A value that may hold spans: an object, or an array of them.
     fn value(&mut self, c: &mut Cursor<'_>, depth: usize) -> Result<(), JsonError> {
         if depth > MAX_WALK_DEPTH {
-            return c.skip_value();
+            // Envelopes this deep are no export's: checked, not read, and said so (an empty
+            // path: the record itself).
+            let below = c.skip_value_depth()?;
+            self.sink.too_deep(b"", depth + below);
+            return Ok(());
         }
         match c.peek_kind()? {
             ValueKind::Object => self.object(c, depth),

@@ -263,6 +263,8 @@ pub struct Collector<'b> {
     messages: Recorder,
     /// Whether to fingerprint message histories (true unless inference by history is off).
     pub fingerprints: bool,
+    /// The record's envelopes nest this deep, past what is read (see `Sink::too_deep`).
+    deep_record: Option<usize>,
 }
 
 impl<'b> Collector<'b> {
@@ -282,6 +284,7 @@ impl<'b> Collector<'b> {
             scratch: format::Scratch::default(),
             messages: Recorder::default(),
             fingerprints: true,
+            deep_record: None,
         }
     }
 
@@ -354,6 +357,7 @@ impl<'b> Collector<'b> {
         self.line_mark = (0, line);
         self.frames.clear();
         self.orphan_ids = false;
+        self.deep_record = None;
         self.messages.clear();
         Marks {
             spans: self.out.spans.len(),
@@ -420,6 +424,12 @@ impl<'b> Collector<'b> {
             Ok(()) if self.orphan_ids => {
                 Some(Cow::Borrowed("no span: a span id without a trace id"))
             }
+            Ok(()) if self.deep_record.is_some() => Some(Cow::Owned(format!(
+                "no span read: the record nests {} levels deep, and records are read {} levels \
+                 deep",
+                self.deep_record.unwrap_or(0),
+                format::MAX_WALK_DEPTH
+            ))),
             Ok(()) => Some(Cow::Borrowed(
                 match bytes.iter().find(|c| !c.is_ascii_whitespace()) {
                     Some(b'{' | b'[') => "no span in this record (not a known trace export shape)",
@@ -1079,6 +1089,10 @@ impl Sink for Collector<'_> {
     }
 
     fn too_deep(&mut self, path: &[u8], depth: usize) {
+        if path.is_empty() {
+            self.deep_record = Some(self.deep_record.unwrap_or(0).max(depth));
+            return;
+        }
         self.caveat(format!(
             "attribute {}: nested {depth} levels deep; read to depth {}, the rest checked but \
              not read",
