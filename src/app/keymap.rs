@@ -182,7 +182,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char(' '), N)],
         label: "Space",
         action: Action::Toggle,
-        desc: "fold / unfold (tree node, long text)",
+        desc: "fold / unfold (tree node, long text, a call's repeated history)",
         hint: Some("fold"),
     },
     Binding {
