@@ -71,6 +71,8 @@ pub struct TurnsView {
     pub unfolded: HashSet<Row>,
     /// Texts of the turns read so far.
     pub texts: HashMap<u32, TurnText>,
+    /// What the side requests on screen asked, by trace.
+    pub side_texts: HashMap<u32, Option<String>>,
 }
 
 /// Steps at `path` from a turn's steps.
@@ -250,6 +252,15 @@ impl TurnsView {
     /// Reads the texts of the turns in `offset..offset + height` (as the screen reads them),
     /// and lays the rows out again when that brought new ones.
     pub fn fill(&mut self, model: &Model, offset: usize, height: usize) {
+        let end = (offset + height + 1).min(self.rows.len());
+        let reader = Reader::new(model, true);
+        for row in &self.rows[offset.min(end)..end] {
+            if let Row::Side(t) = *row {
+                self.side_texts
+                    .entry(t)
+                    .or_insert_with(|| reader.side_input(t));
+            }
+        }
         for _ in 0..4 {
             let end = (offset + height + 1).min(self.rows.len());
             let want: Vec<u32> = self.rows[offset.min(end)..end]
@@ -394,7 +405,8 @@ impl TurnsView {
                         | Row::Call(_)
                         | Row::Tool(..)
                         | Row::SubAgent(..)
-                        | Row::SubAnswer(..)),
+                        | Row::SubAnswer(..)
+                        | Row::Side(_)),
                     ) = self.rows.get(self.selected).copied()
                         && !self.unfolded.remove(&row)
                     {

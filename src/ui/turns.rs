@@ -290,19 +290,22 @@ fn row_lines<'a>(
         ))],
         Row::Side(t) => {
             let tr = model.trace(t);
-            let name = if tr.root == crate::model::NONE {
-                String::new()
-            } else {
-                one_line(model.name(tr.root))
-            };
-            vec![Line::from(Span::styled(
+            let text = tv.side_texts.get(&t).cloned().flatten();
+            let kind = text
+                .as_deref()
+                .and_then(crate::model::infer::side_kind)
+                .unwrap_or("side request");
+            folded(
                 format!(
-                    "  · {} · {name} · {}",
+                    "  · {} · {kind} · {} · ",
                     clock(tr.start),
                     human_duration(tr.duration_ns())
                 ),
+                text.as_deref().unwrap_or(""),
                 theme.dim,
-            ))]
+                open,
+                w,
+            )
         }
     }
 }
