@@ -598,25 +598,10 @@ impl<'b> Collector<'b> {
 
     fn set_session(&mut self, key: SessionKey, value: &str) {
         let Some(b) = self.top() else { return };
-        let (same_key, kept) = (b.session_key == Some(key), b.session);
-        if same_key && self.out.strings.get(kept) != value.trim() {
-            // Cheap to ask: the same key is rarely given twice.
-            let again = match keys::parse_claude_user_id_strict(value) {
-                Some(id) => id.session != self.out.strings.get(kept),
-                None => true,
-            };
-            if again {
-                self.caveat(format!(
-                    "the record gives its session id ({}) twice, with different values: the \
-                     first one is used",
-                    key.name()
-                ));
-            }
-            return;
-        }
-        let Some(b) = self.top() else { return };
         let better = b.session_key.is_none_or(|k| key < k);
-        if !better && b.user_rank.is_some_and(|r| r <= 3) {
+        // The same key a second time (rare): read like the first, to tell whether it differs.
+        let again = (b.session_key == Some(key)).then_some(b.session);
+        if !better && again.is_none() && b.user_rank.is_some_and(|r| r <= 3) {
             return;
         }
         let id = if key.is_user_id_string() {
@@ -637,6 +622,16 @@ impl<'b> Collector<'b> {
                 },
             }
         };
+        if let Some(kept) = again {
+            if !id.session.is_empty() && self.out.strings.get(kept) != id.session {
+                self.caveat(format!(
+                    "the record gives its session id ({}) twice, with different values: the \
+                     first one is used",
+                    key.name()
+                ));
+            }
+            return;
+        }
         if let Some(u) = &id.user {
             self.set_user(3, u);
         }
