@@ -115,16 +115,32 @@ pub enum Command {
     /// List sessions as a table, or as one JSON document with --json.
     Sessions(Files),
     /// Print every span as JSON Lines (ids normalised to lowercase hex).
-    Spans(Files),
-    /// Print one session's turns: input, answer, LLM and tool calls, evaluations.
+    Spans(SpanFiles),
+    /// Print one session's turns: what was typed, each call with its tools and sub-agents, the
+    /// answer; side requests apart.
+    #[command(override_usage = "sesstui show [OPTIONS] <FILE>... <SESSION>")]
     Show(ShowArgs),
     /// Report on data quality: lines, spans, session coverage, tree problems, bad lines.
     Doctor(Files),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout: `sesstui man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct SpanFiles {
+    /// Trace export files, read together (a directory: every file in it; `-`: standard input).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct Files {
-    /// Trace export files, read together.
+    /// Trace export files, read together (a directory: every file in it; `-`: standard input).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Print JSON instead of a table.
@@ -135,7 +151,7 @@ pub struct Files {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Trace export files, then the session id (or a unique prefix of it, or `unsessioned`).
-    #[arg(required = true, num_args = 2.., value_name = "FILE... SESSION_ID")]
+    #[arg(required = true, num_args = 2.., value_name = "FILE")]
     pub args: Vec<String>,
     /// Print JSON.
     #[arg(long, conflicts_with = "markdown")]

@@ -8,7 +8,7 @@ pub enum Error {
     Io { path: String, err: std::io::Error },
     #[error("{path}: is a directory, not a trace export")]
     NotAFile { path: String },
-    #[error("{path}: no spans found ({reason})")]
+    #[error("{path}: {reason}")]
     NoSpans { path: String, reason: String },
     #[error("{path}: {reason}")]
     Unsupported { path: String, reason: String },

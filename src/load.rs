@@ -1,22 +1,161 @@
 //! Opening files and building the model: the one path both the TUI and the CLI take.
+//!
+//! Each file stands on its own: a directory opens every file in it, a quoted glob the files it
+//! matches; a file that cannot be opened, or holds no span, is reported (with why) while the
+//! others load. Only when no file yields anything is there nothing to show.
 
 use crate::error::Error;
-use crate::index::{self, progress::Progress};
+use crate::index::{self, Index, progress::Progress};
 use crate::model::{self, Model};
 use crate::source::Source;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// A file given that could not be read, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unread {
+    pub path: String,
+    pub reason: String,
+}
+
+/// The files to read, as given: a directory stands for the files in it (sorted by name, hidden
+/// ones left out), a path with `*`, `?` or `[` that names no file for the files it matches.
+pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unread>) {
+    let mut files = Vec::new();
+    let mut unread = Vec::new();
+    let mut stdin = false;
+    for p in paths {
+        let shown = p.display().to_string();
+        if p == Path::new("-") {
+            if stdin {
+                unread.push(Unread {
+                    path: shown,
+                    reason: "standard input is given more than once: it is read once".into(),
+                });
+            } else {
+                stdin = true;
+                files.push(p.clone());
+            }
+            continue;
+        }
+        if p.is_dir() {
+            match std::fs::read_dir(p) {
+                Ok(entries) => {
+                    let mut inside: Vec<PathBuf> = entries
+                        .flatten()
+                        .map(|e| e.path())
+                        .filter(|f| {
+                            f.is_file()
+                                && !f
+                                    .file_name()
+                                    .and_then(|n| n.to_str())
+                                    .is_some_and(|n| n.starts_with('.'))
+                        })
+                        .collect();
+                    inside.sort();
+                    if inside.is_empty() {
+                        unread.push(Unread {
+                            path: shown,
+                            reason: "a directory with no file in it".into(),
+                        });
+                    }
+                    files.extend(inside);
+                }
+                Err(e) => unread.push(Unread {
+                    path: shown,
+                    reason: e.to_string(),
+                }),
+            }
+            continue;
+        }
+        let pattern = p.to_string_lossy();
+        if !p.exists() && pattern.contains(['*', '?', '[']) {
+            match glob::glob(&pattern) {
+                Ok(matches) => {
+                    let mut found: Vec<PathBuf> =
+                        matches.flatten().filter(|f| f.is_file()).collect();
+                    found.sort();
+                    if found.is_empty() {
+                        unread.push(Unread {
+                            path: shown,
+                            reason: "no file matches this pattern".into(),
+                        });
+                    }
+                    files.extend(found);
+                }
+                Err(e) => unread.push(Unread {
+                    path: shown,
+                    reason: format!("not a pattern: {e}"),
+                }),
+            }
+            continue;
+        }
+        files.push(p.clone());
+    }
+    (files, unread)
+}
+
+/// Opens the files (see [`expand`]); the ones that cannot be opened are reported, not fatal.
+pub fn open(paths: &[PathBuf]) -> (Vec<Source>, Vec<Unread>) {
+    let (files, mut unread) = expand(paths);
+    let mut sources = Vec::with_capacity(files.len());
+    for f in &files {
+        match Source::open(f) {
+            Ok(s) => sources.push(s),
+            Err(e) => unread.push(Unread {
+                path: f.display().to_string(),
+                reason: match e {
+                    Error::Io { err, .. } => err.to_string(),
+                    other => other.to_string(),
+                },
+            }),
+        }
+    }
+    (sources, unread)
+}
 
 /// Opens every file, scans them together and builds the model, inferring as `options` say.
+/// Fails only when no file could be read, or none holds a span.
 pub fn load(
     paths: &[PathBuf],
     options: model::infer::Options,
     progress: &Progress,
 ) -> Result<Model, Error> {
-    let sources = paths
-        .iter()
-        .map(|p| Source::open(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let index = index::build_with(sources, progress, options.history)?;
-    index.require_spans()?;
+    let model = load_any(paths, options, progress)?;
+    model.index.require_spans()?;
+    Ok(model)
+}
+
+/// [`load`], without requiring a span: for `doctor`, whose report matters most when there is
+/// none. Fails only when no file could be read.
+pub fn load_any(
+    paths: &[PathBuf],
+    options: model::infer::Options,
+    progress: &Progress,
+) -> Result<Model, Error> {
+    let (sources, unread) = open(paths);
+    from_sources(sources, unread, options, progress)
+}
+
+/// Scans opened files into a model; `unread` are the files given that could not be opened.
+pub fn from_sources(
+    sources: Vec<Source>,
+    unread: Vec<Unread>,
+    options: model::infer::Options,
+    progress: &Progress,
+) -> Result<Model, Error> {
+    if sources.is_empty() {
+        return Err(match unread.into_iter().next() {
+            Some(u) => Error::Unsupported {
+                path: u.path,
+                reason: u.reason,
+            },
+            None => Error::Unsupported {
+                path: "(no file)".into(),
+                reason: "no file given".into(),
+            },
+        });
+    }
+    let mut index: Index = index::build_with(sources, progress, options.history)?;
+    index.unread = unread;
     Ok(model::build_with(index, options))
 }

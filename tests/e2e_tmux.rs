@@ -497,15 +497,21 @@ fn title_and_buffers(t: &Tmux) -> (String, String) {
 /// Runs a shell command line in the pane and waits for it to finish.
 fn shell(t: &Tmux, line: &str) -> String {
     let root = env!("CARGO_MANIFEST_DIR");
+    // Each command's marker is its own, so a screen still showing the last one's (the `clear`
+    // not yet run) is not taken for this one's end.
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     t.cmd(&["send-keys", "-t", "s", "clear", "Enter"]);
     t.cmd(&[
         "send-keys",
         "-t",
         "s",
-        &format!("cd {root} && {line}; echo DONE-$?"),
+        &format!("cd {root} && {line}; echo DONE{n}-$?"),
         "Enter",
     ]);
-    t.until("the command to finish", |s| printed(s, "DONE-"))
+    t.until("the command to finish", |s| {
+        printed(s, &format!("DONE{n}-"))
+    })
 }
 
 #[test]
@@ -531,8 +537,8 @@ fn escapes_in_a_trace_change_nothing_on_the_terminal() {
         let screen = shell(&t, &cmd);
         assert_eq!(title_and_buffers(&t), before, "{cmd} changed the terminal");
         assert!(
-            screen.contains("DONE-"),
-            "{cmd}: the screen was not cleared"
+            screen.contains("DONE"),
+            "{cmd}: the screen was not cleared:\n{screen}"
         );
     }
     let screen = shell(&t, &format!("{bin} show {file} s-"));

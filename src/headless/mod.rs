@@ -14,19 +14,35 @@ use anyhow::Result;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Runs a subcommand, writing to stdout; warnings about the input go to stderr.
+/// Runs a subcommand, writing to stdout; warnings about the input go to stderr. A reader
+/// that goes away (`| head`) ends the output quietly, as a success.
 ///
 /// Everything written to stdout passes through [`crate::sanitize::Text`]: the commands clean
 /// what they print field by field, and JSON escapes what a terminal must not see, so this is
 /// the last guard, not the first.
 pub fn run(cmd: Command, infer: Options) -> Result<()> {
+    match run_to_stdout(cmd, infer) {
+        Err(e) if closed_pipe(&e) => Ok(()),
+        other => other,
+    }
+}
+
+/// Whether an error is stdout's reader having gone away.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out =
         std::io::BufWriter::with_capacity(64 * 1024, crate::sanitize::Text::new(stdout.lock()));
     match cmd {
         Command::Sessions(a) => sessions::run(&open(&a.files, infer)?, a.json, &mut out)?,
         Command::Spans(a) => spans::run(&open(&a.files, infer)?, &mut out)?,
-        Command::Doctor(a) => doctor::run(&open_quiet(&a.files, infer)?, a.json, &mut out)?,
+        Command::Doctor(a) => doctor::run(&open_any(&a.files, infer)?, a.json, &mut out)?,
         Command::Show(mut a) => {
             let id = a.args.pop().unwrap_or_default();
             let files: Vec<PathBuf> = a.args.iter().map(PathBuf::from).collect();
@@ -40,24 +56,51 @@ pub fn run(cmd: Command, infer: Options) -> Result<()> {
             };
             show::run(&model, &id, format, &mut out)?;
         }
+        Command::Completions { shell } => {
+            let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "sesstui", &mut out);
+        }
+        Command::Man => {
+            let cmd = <crate::cli::Cli as clap::CommandFactory>::command()
+                .after_help(crate::cli::keys_help());
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+        }
     }
     out.flush()?;
     Ok(())
 }
 
-fn open_quiet(files: &[PathBuf], infer: Options) -> Result<Model> {
-    Ok(crate::load::load(
+/// Loads the files for `doctor`: a file with no span is a finding, not an error.
+fn open_any(files: &[PathBuf], infer: Options) -> Result<Model> {
+    Ok(crate::load::load_any(
         files,
         infer,
         &crate::index::progress::Progress::default(),
     )?)
 }
 
-/// Loads the files and warns on stderr about lines that were not indexed.
+/// Loads the files and warns on stderr about files and lines that were not read.
 fn open(files: &[PathBuf], infer: Options) -> Result<Model> {
-    let model = open_quiet(files, infer)?;
+    let model = crate::load::load(files, infer, &crate::index::progress::Progress::default())?;
+    warn_unread(&model);
     warn_malformed(&model);
     Ok(model)
+}
+
+/// One line per file given that yields nothing (the others were read).
+fn warn_unread(model: &Model) {
+    let idx = &model.index;
+    for u in &idx.unread {
+        crate::sanitize::eprint_line(&format!(
+            "sesstui: warning: {}: not read: {}",
+            u.path, u.reason
+        ));
+    }
+    for (i, f) in idx.files.iter().enumerate() {
+        if let Some(why) = idx.why_empty(i) {
+            crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {why}", f.path));
+        }
+    }
 }
 
 fn warn_malformed(model: &Model) {

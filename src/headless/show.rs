@@ -17,7 +17,22 @@ pub fn run(model: &Model, id: &str, format: Format, out: &mut impl Write) -> Res
     } else {
         match model.find_session(id) {
             Some(s) => Some(s),
-            None => bail!("no session {id:?} in these files (`sesstui sessions` lists them)"),
+            None => {
+                let mut candidates: Vec<&str> = (0..model.sessions.len())
+                    .filter_map(|s| u32::try_from(s).ok())
+                    .map(|s| model.session_id(s))
+                    .filter(|name| name.starts_with(id) && !id.is_empty())
+                    .collect();
+                candidates.sort_unstable();
+                match candidates.len() {
+                    0 => bail!("no session {id:?} in these files (`sesstui sessions` lists them)"),
+                    n => bail!(
+                        "{id:?} starts {n} session ids: {}{}; give more of one",
+                        candidates[..n.min(10)].join(", "),
+                        if n > 10 { ", …" } else { "" }
+                    ),
+                }
+            }
         }
     };
     let t = transcript::build(model, session);

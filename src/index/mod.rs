@@ -80,6 +80,8 @@ pub struct Index {
     pub big_tokens: Vec<(u32, [u64; 3])>,
     /// Fingerprints of the LLM calls' message histories, by span index (for session inference).
     pub prints: Prints,
+    /// Files given that could not be read (see `load`), with why.
+    pub unread: Vec<crate::load::Unread>,
 }
 
 impl Index {
@@ -323,32 +325,51 @@ pub fn build_with(
 }
 
 impl Index {
-    /// Fails for the first file that holds no span at all (every line malformed, or not a
-    /// trace export): there is nothing to show for it.
-    pub fn require_spans(&self) -> Result<(), Error> {
-        for (i, f) in self.files.iter().enumerate() {
-            if f.spans > 0 || (f.records > 0 && self.evals.iter().any(|e| e.trace == u32::MAX)) {
-                continue;
-            }
-            let malformed = self
-                .problems
-                .iter()
-                .filter(|p| usize::from(p.file) == i && p.severity == Severity::Malformed)
-                .count();
-            let reason = match (f.bytes, malformed) {
-                (0, _) => "the file is empty".to_owned(),
-                (_, 0) => "no line holds a span".to_owned(),
-                (_, n) => format!(
-                    "{n} malformed record{}, no span",
-                    if n == 1 { "" } else { "s" }
-                ),
-            };
-            return Err(Error::NoSpans {
-                path: f.path.clone(),
-                reason,
-            });
+    /// Why file `i` yields nothing, or `None` when it holds spans (or evaluations of spans in
+    /// other files).
+    pub fn why_empty(&self, i: usize) -> Option<String> {
+        let f = self.files.get(i)?;
+        if f.spans > 0 || (f.records > 0 && self.evals.iter().any(|e| e.trace == u32::MAX)) {
+            return None;
         }
-        Ok(())
+        let malformed = self
+            .problems
+            .iter()
+            .filter(|p| usize::from(p.file) == i && p.severity == Severity::Malformed)
+            .count();
+        Some(match (f.bytes, malformed) {
+            (0, _) => "the file is empty".to_owned(),
+            (_, 0) => "no line holds a span".to_owned(),
+            (_, n) => format!(
+                "no spans found ({n} malformed record{})",
+                if n == 1 { "" } else { "s" }
+            ),
+        })
+    }
+
+    /// Fails when no file holds a span (every line malformed, or not a trace export): there is
+    /// nothing to show. Files that hold none beside others that do are reported, not fatal.
+    pub fn require_spans(&self) -> Result<(), Error> {
+        if (0..self.files.len()).any(|i| self.why_empty(i).is_none()) {
+            return Ok(());
+        }
+        let Some(f) = self.files.first() else {
+            return Err(Error::NoSpans {
+                path: "(no file)".into(),
+                reason: "nothing was read".into(),
+            });
+        };
+        let mut reason = self.why_empty(0).unwrap_or_default();
+        if self.files.len() > 1 {
+            reason.push_str(&format!(
+                "; nor in the {} other files",
+                self.files.len() - 1
+            ));
+        }
+        Err(Error::NoSpans {
+            path: f.path.clone(),
+            reason,
+        })
     }
 }
 
@@ -758,6 +779,7 @@ impl Merger {
             own_sessions: self.own_sessions,
             big_tokens: self.big_tokens,
             prints: self.prints,
+            unread: Vec::new(),
         }
     }
 }

@@ -133,7 +133,7 @@ fn no_spans_is_an_error_naming_the_file() {
     let e = build_text("{\"a\":1}\nnope\n").err().unwrap();
     assert_eq!(
         e.to_string(),
-        "t.jsonl: no spans found (2 malformed records, no span)"
+        "t.jsonl: no spans found (2 malformed records)"
     );
     let e = build_text("").err().unwrap();
     assert!(e.to_string().contains("empty"));
