@@ -1,24 +1,8 @@
-//! The bytes of an input file: memory-mapped, or read into memory for stdin and empty files.
-//!
-//! `Mmap::map` is the crate's one `unsafe` call.
-//!
-//! Standard input is read to its end: into memory up to [`STDIN_IN_MEMORY`], then into an
-//! unnamed temporary file (created and unlinked at once, so nothing is left behind and no other
-//! process can change it), which is mapped like any file. It stops with a clear error past
-//! [`STDIN_LIMIT`] (or `SESSTUI_STDIN_LIMIT`, in bytes or with a K/M/G suffix), or early when
-//! the first [`STDIN_PROBE`] bytes hold no line break and do not start like JSON (`/dev/zero`,
-//! a binary file).
+//! Reading a stream (standard input, a pipe) to its end, within a memory budget.
 
-use crate::error::Error;
-use memmap2::Mmap;
+use super::Bytes;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-
-enum Bytes {
-    Mapped(Mmap),
-    Owned(Vec<u8>),
-}
 
 /// Standard input is kept in memory up to this many bytes…
 pub const STDIN_IN_MEMORY: usize = 256 << 20;
@@ -28,94 +12,8 @@ pub const STDIN_LIMIT: u64 = 16 << 30;
 /// not read further.
 pub const STDIN_PROBE: usize = 64 << 20;
 
-/// One input file, opened read-only.
-pub struct Source {
-    path: PathBuf,
-    bytes: Bytes,
-}
-
-impl Source {
-    /// Opens `path` read-only and maps it; `-` reads standard input.
-    pub fn open(path: &Path) -> Result<Source, Error> {
-        let io = |e: std::io::Error| Error::Io {
-            path: path.display().to_string(),
-            err: e,
-        };
-        if path == Path::new("-") {
-            let limit = std::env::var("SESSTUI_STDIN_LIMIT")
-                .ok()
-                .and_then(|v| parse_size(&v))
-                .unwrap_or(STDIN_LIMIT);
-            let bytes = read_stream(std::io::stdin().lock(), limit).map_err(|e| match e {
-                Stream::Io(e) => io(e),
-                Stream::Refused(reason) => Error::Unsupported {
-                    path: "standard input".into(),
-                    reason,
-                },
-            })?;
-            return Ok(Source {
-                path: path.to_owned(),
-                bytes,
-            });
-        }
-        let file = File::open(path).map_err(io)?;
-        let meta = file.metadata().map_err(io)?;
-        if meta.is_dir() {
-            return Err(Error::NotAFile {
-                path: path.display().to_string(),
-            });
-        }
-        if meta.len() == 0 {
-            return Ok(Source {
-                path: path.to_owned(),
-                bytes: Bytes::Owned(Vec::new()),
-            });
-        }
-        let map = map(&file).map_err(io)?;
-        Ok(Source {
-            path: path.to_owned(),
-            bytes: Bytes::Mapped(map),
-        })
-    }
-
-    /// A source over bytes already in memory (tests, benchmarks).
-    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Source {
-        Source {
-            path: PathBuf::from(name),
-            bytes: Bytes::Owned(bytes),
-        }
-    }
-
-    pub fn bytes(&self) -> &[u8] {
-        match &self.bytes {
-            Bytes::Mapped(m) => m,
-            Bytes::Owned(v) => v,
-        }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-/// Maps `file` read-only.
-fn map(file: &File) -> std::io::Result<Mmap> {
-    // SAFETY: the map is read-only and sesstui never writes to its inputs. The contract we
-    // cannot enforce is that no other process truncates or rewrites the file while it is
-    // mapped: if one does, reads of the vanished pages raise SIGBUS and the process dies
-    // (ripgrep accepts the same trade-off). Concurrent appends are harmless: the map covers
-    // only the length seen at open time. In exchange, a 1 GB export costs no copy and the OS
-    // pages it in on demand, which is what makes the first screen immediate. (The temporary
-    // file standard input spills into is unlinked at once: no other process can reach it.)
-    #[allow(unsafe_code)]
-    let map = unsafe { Mmap::map(file) }?;
-    #[cfg(unix)]
-    let _ = map.advise(memmap2::Advice::Sequential);
-    Ok(map)
-}
-
 /// Why standard input was not read.
-enum Stream {
+pub(super) enum Stream {
     Io(std::io::Error),
     Refused(String),
 }
@@ -127,7 +25,7 @@ impl From<std::io::Error> for Stream {
 }
 
 /// Reads a stream to its end, as the module says.
-fn read_stream(mut r: impl Read, limit: u64) -> Result<Bytes, Stream> {
+pub(super) fn read_stream(mut r: impl Read, limit: u64) -> Result<Bytes, Stream> {
     let mut buf = Vec::new();
     let mut chunk = vec![0u8; 1 << 20];
     let mut spill: Option<File> = None;
@@ -175,7 +73,7 @@ fn read_stream(mut r: impl Read, limit: u64) -> Result<Bytes, Stream> {
         None => Ok(Bytes::Owned(buf)),
         Some(f) => {
             f.sync_data().ok();
-            Ok(Bytes::Mapped(map(&f)?))
+            Ok(Bytes::Mapped(super::map(&f)?))
         }
     }
 }
@@ -203,7 +101,7 @@ fn unnamed_temp_file() -> std::io::Result<File> {
 }
 
 /// `1048576`, `512K`, `64M`, `2G` → bytes.
-fn parse_size(s: &str) -> Option<u64> {
+pub(super) fn parse_size(s: &str) -> Option<u64> {
     let s = s.trim();
     let (num, mult) = match s.as_bytes().last()? {
         b'K' | b'k' => (&s[..s.len() - 1], 1u64 << 10),
@@ -217,6 +115,7 @@ fn parse_size(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     fn read(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
         match read_stream(data, limit) {
