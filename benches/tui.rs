@@ -1,15 +1,18 @@
 //! Explorer latency on the ~1 GB benchmark export: time to the first frame, and keypress to
-//! finished frame (p50/p99) for moving in the session list, opening a session, opening a
-//! span's detail, and typing a search query. Frames are drawn to a 160×48 test backend, so
-//! this measures the app's update and drawing, not the terminal emulator.
+//! finished frame (p50/p99) for moving in the session list, opening a session, opening the
+//! biggest sessions (most spans, most traces), opening a span's detail, and typing a search
+//! query. Frames are drawn to a 160×48 test backend, so this measures the app's update and
+//! drawing, not the terminal emulator.
 //!
-//! `cargo bench --bench tui` (run `cargo bench --bench index` first: it writes the export).
+//! `cargo bench --bench tui` (run `cargo bench --bench index` first: it writes the export);
+//! `SESSTUI_BENCH_DENSE=1` for the dense export.
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sesstui::app::action::Action;
+use sesstui::app::sessions::Entry;
 use sesstui::app::{App, Effect, search};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,8 +38,15 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1024);
+    // SESSTUI_BENCH_DENSE: the dense export (`cargo bench --bench index` with it writes it).
+    let name = if std::env::var_os("SESSTUI_BENCH_DENSE").is_some() {
+        format!("phoenix_dense_{mb}mb.jsonl")
+    } else {
+        format!("phoenix_v2_{mb}mb.jsonl")
+    };
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("target/bench-data/phoenix_v2_{mb}mb.jsonl"));
+        .join("target/bench-data")
+        .join(name);
     if !path.exists() {
         eprintln!(
             "{} is missing: run `cargo bench --bench index` first",
@@ -109,6 +119,63 @@ fn main() {
         step(&mut app, &[Action::Back]);
     }
     report("open a session", opens);
+
+    // The biggest sessions: the one with the most spans, and the one with the most traces,
+    // opened from the session list with it selected (then Back), each open timed with its
+    // first frame.
+    let most = |key: &dyn Fn(&sesstui::model::Session) -> usize| -> u32 {
+        let best = (0..model.sessions.len())
+            .max_by_key(|&i| (key(&model.sessions[i]), std::cmp::Reverse(i)))
+            .expect("sessions");
+        u32::try_from(best).expect("index")
+    };
+    let mut biggest = vec![
+        (
+            "open the most spans",
+            Entry::Session(most(&|s| s.spans as usize)),
+        ),
+        (
+            "open the most traces",
+            Entry::Session(most(&|s| s.traces.len())),
+        ),
+    ];
+    if !model.unsessioned.is_empty() {
+        biggest.push(("open the unsessioned", Entry::Unsessioned));
+    }
+    for (what, entry) in biggest {
+        let mut opens = Vec::new();
+        for _ in 0..60 {
+            app.sessions.select(entry, app.page);
+            step(&mut app, &[]);
+            opens.push(step(&mut app, &[Action::Open]));
+            step(&mut app, &[Action::Back]);
+        }
+        report(what, opens);
+        match entry {
+            Entry::Session(s) => {
+                let sess = &model.sessions[s as usize];
+                println!(
+                    "  (session {}: {} spans, {} traces, {} turns)",
+                    sesstui::sanitize::one_line(model.str(sess.id)),
+                    sess.spans,
+                    sess.traces.len(),
+                    sess.turns
+                );
+            }
+            Entry::Unsessioned => {
+                let spans: u32 = model
+                    .unsessioned
+                    .iter()
+                    .map(|&t| model.trace(t).span_count())
+                    .sum();
+                println!(
+                    "  (traces without a session: {} spans, {} traces)",
+                    spans,
+                    model.unsessioned.len()
+                );
+            }
+        }
+    }
 
     step(&mut app, &[Action::Top, Action::Open]);
     let mut details = Vec::new();

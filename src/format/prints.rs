@@ -170,12 +170,36 @@ struct Msg {
 }
 
 /// Words that say a content block is a tool's return, looked for at the start of a
-/// structured value (where the first block's type is).
-static TOOL_RETURN: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
-    ["tool_result", "tool_call_response", "function_call_output"].map(|w| Finder::new(w.as_bytes()))
-});
+/// structured value (where the first block's type is), each with the offset of its first `_`.
+const TOOL_RETURN: [(&[u8], usize); 3] = [
+    (b"tool_result", 4),
+    (b"tool_call_response", 4),
+    (b"function_call_output", 8),
+];
 
-static REMINDER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<system-reminder>"));
+/// The tag a client's injected reminder begins with.
+const REMINDER: &[u8] = b"<system-reminder>";
+
+/// Whether `head` holds one of the [`TOOL_RETURN`] words (looked for only if `tool`), and
+/// whether it holds a [`REMINDER`] tag. One pass for the bytes the words are anchored on (`_`
+/// and `<`), each hit compared in place: what a substring search for each of the four words
+/// would find, for the price of one scan.
+fn head_marks(head: &[u8], tool: bool) -> (bool, bool) {
+    let (mut found_tool, mut found_reminder) = (false, false);
+    for i in memchr::memchr2_iter(b'_', b'<', head) {
+        if head[i] == b'<' {
+            found_reminder = found_reminder || head[i..].starts_with(REMINDER);
+        } else if tool && !found_tool {
+            found_tool = TOOL_RETURN
+                .iter()
+                .any(|&(w, u)| i >= u && head[i - u..].starts_with(w));
+        }
+        if found_reminder && (found_tool || !tool) {
+            break;
+        }
+    }
+    (found_tool, found_reminder)
+}
 
 /// How far into a structured value its first block's type is looked for.
 const HEAD_BYTES: usize = 96;
@@ -470,11 +494,13 @@ impl Recorder {
         m.parts += 1;
         // What the message is: only the start of a value is looked at (the first block's
         // type, a reminder's tag), so this costs the same whatever the value's length.
-        if !m.tool {
-            m.tool = tool_id || structured && TOOL_RETURN.iter().any(|f| f.find(head).is_some());
-        }
-        if !m.reminder && REMINDER.find(head).is_some() {
-            m.reminder = true;
+        let look_tool = !m.tool && !tool_id && structured;
+        if look_tool || !m.reminder {
+            let (tool, reminder) = head_marks(head, look_tool);
+            m.tool |= tool_id || tool;
+            m.reminder |= reminder;
+        } else {
+            m.tool |= tool_id;
         }
         Ok(())
     }
@@ -575,6 +601,67 @@ fn without_cache_control(value: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A substring search for each word, as the scan once did it.
+    fn searched(head: &[u8], tool: bool) -> (bool, bool) {
+        let has = |w: &[u8]| head.windows(w.len()).any(|x| x == w);
+        (
+            tool && TOOL_RETURN.iter().any(|&(w, _)| has(w)),
+            has(REMINDER),
+        )
+    }
+
+    #[test]
+    fn head_marks_find_what_a_search_for_each_word_finds() {
+        let pieces: [&[u8]; 12] = [
+            b"tool_result",
+            b"tool_call_response",
+            b"function_call_output",
+            b"<system-reminder>",
+            b"_",
+            b"<",
+            b"tool_",
+            b"function_call_",
+            b"<system-",
+            b"[{\"type\": \"",
+            b"x",
+            b"t",
+        ];
+        // Every sequence of up to four pieces, whole and with its first byte cut.
+        let mut heads: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for h in &heads {
+                for p in pieces {
+                    let mut x = h.clone();
+                    x.extend_from_slice(p);
+                    next.push(x);
+                }
+            }
+            heads.extend(next);
+            heads.sort();
+            heads.dedup();
+        }
+        for h in &heads {
+            for head in [&h[..], h.get(1..).unwrap_or_default()] {
+                for tool in [false, true] {
+                    assert_eq!(
+                        head_marks(head, tool),
+                        searched(head, tool),
+                        "{:?} tool={tool}",
+                        String::from_utf8_lossy(head)
+                    );
+                }
+            }
+        }
+        for i in [0, 15, 16, 17, 60, 85, 96] {
+            let mut t = vec![b'_'; i];
+            t.extend_from_slice(b"tool_result<system-reminder>");
+            t.truncate(HEAD_BYTES);
+            assert_eq!(head_marks(&t, true), searched(&t, true), "{i}");
+            assert_eq!(head_marks(&t, false), searched(&t, false), "{i}");
+        }
+    }
 
     fn cut(s: &str) -> String {
         let mut out = Vec::new();

@@ -61,20 +61,20 @@ const SLACK_NS: i64 = 100_000_000;
 
 /// Marks turns and sub-agents and counts them per session; see the module docs.
 pub fn mark(model: &mut Model) {
-    delegations(model);
+    let PerTrace { calls, delegating } = per_trace(model);
+    delegations(model, &delegating);
+    drop(delegating);
     let first = first_calls(model);
-    let mut human_cache: crate::hash::Map<u32, bool> = crate::hash::Map::default();
-    let opens = |model: &Model, t: u32, cache: &mut crate::hash::Map<u32, bool>| -> bool {
-        let tr = model.trace(t);
-        if tr.side || model.subagent_of.contains_key(&t) {
+    // Each trace has its own first call: nothing to share between traces.
+    let opens = |model: &Model, t: u32, nested: bool| -> bool {
+        if model.trace(t).side || nested {
             return false;
         }
         match first[t as usize] {
             NONE => true,
-            p => *cache.entry(p).or_insert_with(|| human(model, p)),
+            p => human(model, p),
         }
     };
-    let calls = llm_calls(model);
     let mut opened: Vec<(u32, bool)> = Vec::new();
     for s in 0..model.sessions.len() {
         let mut first_turn = true;
@@ -82,17 +82,19 @@ pub fn mark(model: &mut Model) {
         let mut n_calls = 0u32;
         let mut started: Vec<u32> = Vec::new();
         for &t in &model.sessions[s].traces {
-            let mut o = opens(model, t, &mut human_cache);
-            let eligible = !model.trace(t).side && !model.subagent_of.contains_key(&t);
+            let sub = model.subagent_of.get(&t);
+            let side = model.trace(t).side;
+            let mut o = opens(model, t, sub.is_some());
+            let eligible = !side && sub.is_none();
             if eligible && first_turn {
                 o = true;
                 first_turn = false;
             }
             turns += u32::from(o);
-            if !model.trace(t).side {
+            if !side {
                 n_calls += calls[t as usize];
             }
-            if let Some(st) = model.subagent_of.get(&t) {
+            if let Some(st) = sub {
                 started.push(st.span);
             }
             opened.push((t, o));
@@ -107,7 +109,7 @@ pub fn mark(model: &mut Model) {
     let mut first_turn = true;
     for k in 0..model.unsessioned.len() {
         let t = model.unsessioned[k];
-        let mut o = opens(model, t, &mut human_cache);
+        let mut o = opens(model, t, model.subagent_of.contains_key(&t));
         if !model.trace(t).side && first_turn {
             o = true;
             first_turn = false;
@@ -154,22 +156,50 @@ fn human(model: &Model, p: u32) -> bool {
         .is_some_and(|m| m.is_human() && !m.typed_text().is_empty())
 }
 
-/// Per trace, its LLM calls: LLM spans that are not inside another LLM span (LiteLLM's
-/// `raw_gen_ai_request` is part of its `litellm_request`).
-fn llm_calls(model: &Model) -> Vec<u32> {
-    let mut n = vec![0u32; model.traces.len()];
-    for (t, count) in n.iter_mut().enumerate() {
-        let t = u32::try_from(t).unwrap_or(NONE);
-        *count = u32::try_from(
-            model
-                .trace_spans(t)
-                .iter()
-                .filter(|&&s| is_call(model, s))
-                .count(),
-        )
-        .unwrap_or(u32::MAX);
+/// What one pass over the span records finds per trace.
+struct PerTrace {
+    /// Its LLM calls: LLM spans that are not inside another LLM span (LiteLLM's
+    /// `raw_gen_ai_request` is part of its `litellm_request`).
+    calls: Vec<u32>,
+    /// Whether it has a tool or agent span whose name starts a sub-agent.
+    delegating: Vec<bool>,
+}
+
+/// [`PerTrace`], in file order over the records (a trace's spans in `Model::order` are its
+/// records but the re-exported copies, which are flagged).
+fn per_trace(model: &Model) -> PerTrace {
+    let nt = model.traces.len();
+    let mut calls = vec![0u32; nt];
+    let mut delegating = vec![false; nt];
+    // Per interned name: 0 not judged yet, 1 no, 2 starts a sub-agent.
+    let mut verdict: Vec<u8> = Vec::new();
+    for (i, rec) in model.index.spans.iter().enumerate() {
+        let t = rec.trace as usize;
+        if t >= nt || rec.has(crate::index::record::flag::DUPLICATE) {
+            continue;
+        }
+        match rec.kind() {
+            Kind::Llm => {
+                let p = model.parent[i];
+                if p == NONE || model.span(p).kind() != Kind::Llm {
+                    calls[t] = calls[t].saturating_add(1);
+                }
+            }
+            Kind::Tool | Kind::Agent if !delegating[t] => {
+                let n = rec.name as usize;
+                if verdict.len() <= n {
+                    verdict.resize(n + 1, 0);
+                }
+                if verdict[n] == 0 {
+                    let name = tools::short_name(model.index.strings.get(rec.name));
+                    verdict[n] = if tools::starts_subagent(name) { 2 } else { 1 };
+                }
+                delegating[t] = verdict[n] == 2;
+            }
+            _ => {}
+        }
     }
-    n
+    PerTrace { calls, delegating }
 }
 
 /// An LLM span that is not part of another LLM span.
@@ -190,14 +220,15 @@ struct Delegate {
     target: Option<String>,
 }
 
-/// Finds the sub-agent traces of delegating spans, session by session.
-fn delegations(model: &mut Model) {
+/// Finds the sub-agent traces of delegating spans, session by session (reading the spans of
+/// the traces [`per_trace`] found `delegating` only).
+fn delegations(model: &mut Model, delegating: &[bool]) {
     let mut names: crate::hash::Map<u32, Option<Option<String>>> = crate::hash::Map::default();
     let mut found: Vec<(u32, Started)> = Vec::new();
     for s in 0..model.sessions.len() {
         let traces = &model.sessions[s].traces;
         let mut delegates: Vec<Delegate> = Vec::new();
-        for &t in traces {
+        for &t in traces.iter().filter(|&&t| delegating[t as usize]) {
             for &sp in model.trace_spans(t) {
                 let rec = model.span(sp);
                 if !matches!(rec.kind(), Kind::Tool | Kind::Agent) {

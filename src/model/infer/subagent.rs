@@ -23,13 +23,6 @@ use crate::model::conversation::{How, Started, tools};
 /// call comes this soon after the sub-agent's last call ends.
 const PROMPTNESS_NS: i64 = 120_000_000_000;
 
-/// One conversation (a chain of linked calls).
-struct Chain {
-    /// Its calls (indices into `calls`), earliest first, side requests left out.
-    calls: Vec<usize>,
-    end: i64,
-}
-
 /// A pause of a conversation that the next call ends by sending tool results back.
 struct Pause {
     from: i64,
@@ -46,53 +39,72 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
         let rec = model.span(c.span(model));
         rec.end.max(rec.start)
     };
-    let mut roots: crate::hash::Map<u32, usize> = crate::hash::Map::default();
-    let mut chains: Vec<Chain> = Vec::new();
+    // One pass over the calls, earliest first: per conversation (by its root trace) its chain
+    // and its latest call so far, so that each call meets the one before it in its chain. No
+    // list of calls is kept per chain: most conversations never pause (and a dense export has
+    // a conversation per call).
+    let mut chain_of_root: Vec<u32> = vec![NONE; links.side.len()];
+    // Per chain (a conversation: linked calls, side requests left out), its earliest call and
+    // its latest so far (indices into `calls`).
+    let mut heads: Vec<u32> = Vec::new();
+    let mut last: Vec<u32> = Vec::new();
+    let mut chain_of_call: Vec<u32> = vec![NONE; calls.len()];
+    let mut pauses: Vec<Pause> = Vec::new();
     for (i, c) in calls.iter().enumerate() {
         if links.side[c.trace as usize] {
             continue;
         }
-        let root = links.find(c.trace);
-        let k = *roots.entry(root).or_insert_with(|| {
-            chains.push(Chain {
-                calls: Vec::new(),
-                end: 0,
-            });
-            chains.len() - 1
-        });
-        chains[k].calls.push(i);
-        chains[k].end = chains[k].end.max(end_of(c));
-    }
-    let mut pauses: Vec<Pause> = Vec::new();
-    for (k, ch) in chains.iter().enumerate() {
-        for w in ch.calls.windows(2) {
-            let (a, b) = (&calls[w[0]], &calls[w[1]]);
-            if a.trace == b.trace || b.print(model).human() {
-                continue;
+        let root = links.find(c.trace) as usize;
+        let k = match chain_of_root[root] {
+            NONE => {
+                heads.push(u32::try_from(i).unwrap_or(NONE));
+                last.push(NONE);
+                let k = heads.len() - 1;
+                chain_of_root[root] = u32::try_from(k).unwrap_or(NONE);
+                k
             }
-            pauses.push(Pause {
-                from: end_of(a),
-                to: b.start,
-                chain: k,
-                before: w[0],
-                after: w[1],
-            });
+            k => k as usize,
+        };
+        chain_of_call[i] = u32::try_from(k).unwrap_or(NONE);
+        if let Some(before) = last.get(k).and_then(|&b| (b != NONE).then_some(b as usize)) {
+            let a = &calls[before];
+            if a.trace != c.trace && !c.print(model).human() {
+                pauses.push(Pause {
+                    from: end_of(a),
+                    to: c.start,
+                    chain: k,
+                    before,
+                    after: i,
+                });
+            }
         }
+        last[k] = u32::try_from(i).unwrap_or(NONE);
     }
+    drop(last);
+    drop(chain_of_root);
     if pauses.is_empty() {
         return;
     }
-    pauses.sort_unstable_by_key(|p| p.from);
+    // By start; equal starts in chain order, each chain's in call order.
+    pauses.sort_unstable_by_key(|p| (p.from, p.chain, p.before));
+    // Only a chain whose first call a person typed may be a sub-agent: their ends.
+    let candidate: Vec<bool> = heads
+        .iter()
+        .map(|&h| calls[h as usize].print(model).human())
+        .collect();
+    let mut ends: Vec<i64> = vec![0; heads.len()];
+    for (c, &k) in calls.iter().zip(&chain_of_call) {
+        if k != NONE && candidate[k as usize] {
+            ends[k as usize] = ends[k as usize].max(end_of(c));
+        }
+    }
     let mut found: Vec<(usize, usize)> = Vec::new();
-    for (g, ch) in chains.iter().enumerate() {
-        let Some(&first) = ch.calls.first() else {
-            continue;
-        };
-        let c = &calls[first];
-        if !c.print(model).human() {
+    for (g, &head) in heads.iter().enumerate() {
+        if !candidate[g] {
             continue;
         }
-        let (start, end) = (c.start, ch.end);
+        let c = &calls[head as usize];
+        let (start, end) = (c.start, ends[g]);
         let hi = pauses.partition_point(|p| p.from <= start);
         let mut prompt: Option<Option<String>> = None;
         for (pi, p) in pauses[..hi].iter().enumerate().rev() {
@@ -112,10 +124,11 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
             }
         }
     }
+    let mut nested: crate::hash::Map<u32, u32> = crate::hash::Map::default();
     for (g, p) in found {
         let pause = &pauses[p];
         let parent = &calls[pause.before];
-        let sub = &calls[chains[g].calls[0]];
+        let sub = &calls[heads[g] as usize];
         if let Err((a, b)) = links.union(parent.trace, sub.trace) {
             report.refused.push(Refusal {
                 reason: "explicit_sessions",
@@ -126,16 +139,23 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
             continue;
         }
         let span = task_span(model, parent);
-        for &i in &chains[g].calls {
+        nested.insert(u32::try_from(g).unwrap_or(NONE), span);
+        report.subagents += 1;
+    }
+    if nested.is_empty() {
+        return;
+    }
+    // Every call of a nested chain marks its trace.
+    for (c, &k) in calls.iter().zip(&chain_of_call) {
+        if let Some(&span) = nested.get(&k) {
             model.subagent_of.insert(
-                calls[i].trace,
+                c.trace,
                 Started {
                     span,
                     how: How::Prompt,
                 },
             );
         }
-        report.subagents += 1;
     }
 }
 
