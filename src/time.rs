@@ -13,6 +13,20 @@ pub fn from_epoch(v: i128) -> Option<i64> {
     i64::try_from(ns).ok()
 }
 
+/// [`from_epoch`] of a whole number as read (no sign), in 64-bit arithmetic: the same answer.
+#[inline]
+pub fn from_epoch_u64(v: u64) -> Option<i64> {
+    // Past `i64::MAX` it is taken as nanoseconds, which do not fit.
+    let v = i64::try_from(v).ok()?;
+    match v {
+        0 => None,
+        v if v >= 100_000_000_000_000_000 => Some(v),
+        v if v >= 100_000_000_000_000 => v.checked_mul(1_000),
+        v if v >= 100_000_000_000 => v.checked_mul(1_000_000),
+        v => v.checked_mul(1_000_000_000),
+    }
+}
+
 /// Interprets a fractional epoch timestamp (seconds or milliseconds with a fraction).
 pub fn from_epoch_f64(v: f64) -> Option<i64> {
     if !v.is_finite() || v <= 0.0 {
@@ -172,6 +186,28 @@ mod tests {
         assert_eq!(from_epoch(1_795_313_493), Some(T - 744_000_000));
         assert_eq!(from_epoch(0), None);
         assert_eq!(from_epoch_f64(1_795_313_493.744), Some(T));
+    }
+
+    #[test]
+    fn whole_epochs_read_the_same_in_64_bits() {
+        let mut rng = crate::testing::XorShift(7);
+        let mut cases: Vec<u64> = vec![0, 1, u64::MAX, i64::MAX as u64, i64::MAX as u64 + 1];
+        for p in [11u32, 14, 17] {
+            let b = 10u64.pow(p);
+            cases.extend([b - 1, b, b + 1]);
+        }
+        // Where each unit's nanoseconds stop fitting.
+        for unit in [1_000_000_000u64, 1_000_000, 1_000] {
+            let last = i64::MAX as u64 / unit;
+            cases.extend([last - 1, last, last + 1]);
+        }
+        for _ in 0..10_000 {
+            let digits = rng.below(20) as u32;
+            cases.push(rng.below(u64::MAX) % 10u64.saturating_pow(digits).max(1));
+        }
+        for v in cases {
+            assert_eq!(from_epoch_u64(v), from_epoch(i128::from(v)), "{v}");
+        }
     }
 
     #[test]

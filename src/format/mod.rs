@@ -369,11 +369,7 @@ impl<S: Sink> Walker<'_, S> {
     /// A value that may hold spans: an object, or an array of them.
     fn value(&mut self, c: &mut Cursor<'_>, depth: usize) -> Result<(), JsonError> {
         if depth > MAX_WALK_DEPTH {
-            // Envelopes this deep are no export's: checked, not read, and said so (an empty
-            // path: the record itself).
-            let below = c.skip_value_depth()?;
-            self.sink.too_deep(b"", depth + below);
-            return Ok(());
+            return self.too_deep_envelope(c, depth);
         }
         match c.peek_kind()? {
             ValueKind::Object => self.object(c, depth),
@@ -389,6 +385,17 @@ impl<S: Sink> Walker<'_, S> {
         }
     }
 
+    /// Envelopes this deep are no export's: checked, not read, and said so (an empty path: the
+    /// record itself). Out of line, so that [`Walker::value`] stays small.
+    #[cold]
+    #[inline(never)]
+    fn too_deep_envelope(&mut self, c: &mut Cursor<'_>, depth: usize) -> Result<(), JsonError> {
+        let below = c.skip_value_depth()?;
+        self.sink.too_deep(b"", depth + below);
+        Ok(())
+    }
+
+    #[inline(always)]
     fn object(&mut self, c: &mut Cursor<'_>, depth: usize) -> Result<(), JsonError> {
         c.skip_ws();
         let start = c.pos();
@@ -613,7 +620,12 @@ impl<S: Sink> Walker<'_, S> {
             self.path.extend_from_slice(rest);
             Meaning::Attr(self.sink.want(&self.path))
         } else {
-            TOP_KEYS.get(k).map_or(Meaning::Other, |&t| Meaning::Top(t))
+            match TOP_KEYS.get(k) {
+                // Skipped as any other key is, by sinks that do not read them.
+                Some(Top::Events) if !S::EVENTS => Meaning::Other,
+                Some(&t) => Meaning::Top(t),
+                None => Meaning::Other,
+            }
         };
         if let Some(known) = self.known.get_mut(slot)
             && !known.raw.is_empty()
@@ -1078,18 +1090,29 @@ fn status_scalar(v: Scalar<'_>) -> Option<Status> {
 /// when there is none (null, an empty string, or 0, which OTLP writes for "unset"); an error
 /// holding the value as written when it is not a time that fits (negative, `NaN`, `1e400`, a
 /// 20-digit epoch, an unreadable string, an object).
+#[inline(always)]
 fn time_value<'a>(c: &mut Cursor<'a>) -> Result<Option<Result<i64, &'a [u8]>>, JsonError> {
     c.skip_ws();
     let start = c.pos();
-    let written = |c: &Cursor<'a>| c.buf().get(start..c.pos()).unwrap_or_default();
+    // Epoch integers, as most exports write them, first.
     if let Some(v) = c.plain_integer() {
         if v == 0 {
             return Ok(None);
         }
-        return Ok(Some(
-            crate::time::from_epoch(i128::from(v)).ok_or(written(c)),
-        ));
+        return Ok(Some(match crate::time::from_epoch_u64(v) {
+            Some(t) => Ok(t),
+            None => Err(written_since(c, start)),
+        }));
     }
+    time_value_other(c, start)
+}
+
+/// [`time_value`] for anything but a plain integer (at `start`).
+#[inline(never)]
+fn time_value_other<'a>(
+    c: &mut Cursor<'a>,
+    start: usize,
+) -> Result<Option<Result<i64, &'a [u8]>>, JsonError> {
     let t = match c.scalar_or_skip()? {
         None => None,
         Some(Scalar::Null) => return Ok(None),
@@ -1102,7 +1125,12 @@ fn time_value<'a>(c: &mut Cursor<'a>) -> Result<Option<Result<i64, &'a [u8]>>, J
         },
         Some(Scalar::Bool(_)) => None,
     };
-    Ok(Some(t.ok_or(written(c))))
+    Ok(Some(t.ok_or_else(|| written_since(c, start))))
+}
+
+/// The bytes the cursor moved over since `start`: a value as written.
+fn written_since<'a>(c: &Cursor<'a>, start: usize) -> &'a [u8] {
+    c.buf().get(start..c.pos()).unwrap_or_default()
 }
 
 impl<'a> Cursor<'a> {

@@ -185,6 +185,11 @@ const REMINDER: &[u8] = b"<system-reminder>";
 /// and `<`), each hit compared in place: what a substring search for each of the four words
 /// would find, for the price of one scan.
 fn head_marks(head: &[u8], tool: bool) -> (bool, bool) {
+    if !tool {
+        // The reminder alone: its one anchor.
+        let found = memchr::memchr_iter(b'<', head).any(|i| head[i..].starts_with(REMINDER));
+        return (false, found);
+    }
     let (mut found_tool, mut found_reminder) = (false, false);
     for i in memchr::memchr2_iter(b'_', b'<', head) {
         if head[i] == b'<' {
@@ -214,8 +219,33 @@ struct MessageKey {
     raw: Pattern,
     /// It names a structural part (not hashed: see `history::structural`).
     skip: bool,
-    /// Its last segment is `role`.
-    role: bool,
+    /// What its value is.
+    says: Says,
+}
+
+/// What a key inside a message says its value is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Says {
+    /// A part (or an object holding parts).
+    Part,
+    /// The role: the key's last segment is `role`.
+    Role,
+    /// A tool call's id (the key ends in `tool_call_id` or `tool_use_id`): the message is a
+    /// tool's return.
+    ToolId,
+}
+
+impl Says {
+    /// What the key path `key` says (the whole path, or its last key: neither word holds a dot).
+    fn of(key: &[u8]) -> Says {
+        if last_segment(key) == b"role" {
+            Says::Role
+        } else if key.ends_with(b"tool_call_id") || key.ends_with(b"tool_use_id") {
+            Says::ToolId
+        } else {
+            Says::Part
+        }
+    }
 }
 
 /// At most this many message keys are remembered.
@@ -236,6 +266,23 @@ pub struct Recorder {
     /// The keys met in messages so far, and which one to try first for the next key.
     keys: Vec<MessageKey>,
     next_key: usize,
+    /// While a list is read ([`Recorder::list`]): the message whose parts' heads are gathered
+    /// (the newest so far), and where those heads are in the list's buffer, to be looked at
+    /// once the list has been read. Only the newest input message's kind is kept
+    /// ([`Recorder::print`]), and a list's older messages are never its newest: they are not
+    /// looked at.
+    gathering: bool,
+    heads_of: usize,
+    heads: Vec<Head>,
+}
+
+/// A part's head as [`Recorder::list`] gathers it: where it starts in the list's buffer, its
+/// length (at most [`HEAD_BYTES`]), and whether the part is structured.
+#[derive(Clone, Copy)]
+struct Head {
+    at: usize,
+    len: usize,
+    structured: bool,
 }
 
 impl Recorder {
@@ -273,8 +320,7 @@ impl Recorder {
                 {
                     self.path.clear();
                     self.path.extend_from_slice(inner);
-                    let role = last_segment(inner) == b"role";
-                    self.field(n, c, role, 0)?;
+                    self.field(n, c, Says::of(inner), 0)?;
                 }
                 _ => c.skip_value()?,
             }
@@ -361,32 +407,13 @@ impl Recorder {
     /// A message list: an array, an object keyed by position, or either as JSON text.
     fn list(&mut self, c: &mut Cursor<'_>, depth: usize) -> Result<(), JsonError> {
         match c.peek_kind()? {
-            ValueKind::Array => {
-                c.array_start()?;
-                let mut first = true;
-                let mut n = 0usize;
-                while c.next_item(&mut first)? {
-                    if n < MAX_MESSAGES {
-                        self.path.clear();
-                        self.field(n, c, false, 0)?;
-                    } else {
-                        c.skip_value()?;
-                    }
-                    n += 1;
-                }
-                Ok(())
-            }
-            ValueKind::Object => {
-                c.object_start()?;
-                let mut first = true;
-                while c.next_key(&mut first)? {
-                    match number(c.key().raw).filter(|&n| n < MAX_MESSAGES) {
-                        Some(n) => {
-                            self.path.clear();
-                            self.field(n, c, false, 0)?;
-                        }
-                        None => c.skip_value()?,
-                    }
+            kind @ (ValueKind::Array | ValueKind::Object) => {
+                self.gathering = true;
+                self.heads.clear();
+                let newest = self.messages_of(kind, c);
+                self.gathering = false;
+                if let Some(n) = newest? {
+                    self.look_at_heads(n, c.buf());
                 }
                 Ok(())
             }
@@ -396,6 +423,73 @@ impl Recorder {
                 Ok(())
             }
             _ => c.skip_value(),
+        }
+    }
+
+    /// The messages of a list (an array, or an object keyed by position), gathering the heads
+    /// of the newest one's parts; returns the newest one's position.
+    fn messages_of(
+        &mut self,
+        kind: ValueKind,
+        c: &mut Cursor<'_>,
+    ) -> Result<Option<usize>, JsonError> {
+        let mut newest: Option<usize> = None;
+        if kind == ValueKind::Array {
+            c.array_start()?;
+            let mut first = true;
+            let mut n = 0usize;
+            while c.next_item(&mut first)? {
+                if n < MAX_MESSAGES {
+                    self.newest(n, &mut newest);
+                    self.path.clear();
+                    self.field(n, c, Says::Part, 0)?;
+                } else {
+                    c.skip_value()?;
+                }
+                n += 1;
+            }
+            return Ok(newest);
+        }
+        c.object_start()?;
+        let mut first = true;
+        while c.next_key(&mut first)? {
+            match number(c.key().raw).filter(|&n| n < MAX_MESSAGES) {
+                Some(n) => {
+                    self.newest(n, &mut newest);
+                    self.path.clear();
+                    self.field(n, c, Says::Part, 0)?;
+                }
+                None => c.skip_value()?,
+            }
+        }
+        Ok(newest)
+    }
+
+    /// Before message `n` of a list: when it is the newest so far, its parts' heads are the
+    /// ones to gather.
+    #[inline(always)]
+    fn newest(&mut self, n: usize, newest: &mut Option<usize>) {
+        if newest.is_none_or(|m| n > m) {
+            *newest = Some(n);
+            self.heads_of = n;
+            self.heads.clear();
+        }
+    }
+
+    /// Looks at the gathered heads of message `n`'s parts (in `buf`, the list's buffer), as
+    /// [`Recorder::field`] looks at a part's head outside lists.
+    fn look_at_heads(&mut self, n: usize, buf: &[u8]) {
+        let Some(m) = self.msgs.get_mut(n) else {
+            return;
+        };
+        for h in &self.heads {
+            let look_tool = !m.tool && h.structured;
+            if look_tool || !m.reminder {
+                let head = buf.get(h.at..h.at + h.len).unwrap_or_default();
+                let (tool, reminder) = head_marks(head, look_tool);
+                m.tool |= tool;
+                m.reminder |= reminder;
+            }
         }
     }
 
@@ -425,13 +519,13 @@ impl Recorder {
         });
     }
 
-    /// The value at key path `self.path` inside message `n` (`role` when the path ends in
-    /// `role`): objects are walked (for the role), anything else is one part.
+    /// The value at key path `self.path` inside message `n` (`says`: what the path's last key
+    /// says it is): objects are walked (for the role), anything else is one part.
     fn field(
         &mut self,
         n: usize,
         c: &mut Cursor<'_>,
-        role: bool,
+        says: Says,
         depth: usize,
     ) -> Result<(), JsonError> {
         if self.msgs.len() <= n {
@@ -443,24 +537,32 @@ impl Recorder {
             let base = self.path.len();
             let mut first = true;
             while c.key_start(&mut first)? {
-                let Some(role) = self.message_key(c)? else {
+                let Some(says) = self.message_key(c)? else {
                     c.skip_value()?;
                     continue;
                 };
-                self.field(n, c, role, depth + 1)?;
+                self.field(n, c, says, depth + 1)?;
                 self.path.truncate(base);
             }
             return Ok(());
         }
-        if role && kind == ValueKind::String {
+        if says == Says::Role && kind == ValueKind::String {
             let role = c.string()?.raw;
             let m = &mut self.msgs[n];
-            m.system =
-                role.eq_ignore_ascii_case(b"system") || role.eq_ignore_ascii_case(b"developer");
-            m.user = role.eq_ignore_ascii_case(b"user") || role.eq_ignore_ascii_case(b"human");
-            m.tool |= role.eq_ignore_ascii_case(b"tool")
-                || role.eq_ignore_ascii_case(b"function")
-                || role.eq_ignore_ascii_case(b"ipython");
+            let is = |word: &[u8]| role.eq_ignore_ascii_case(word);
+            // By length first: one comparison for most roles.
+            let (system, user, tool) = match role.len() {
+                4 => (false, is(b"user"), is(b"tool")),
+                5 => (false, is(b"human"), false),
+                6 => (is(b"system"), false, false),
+                7 => (false, false, is(b"ipython")),
+                8 => (false, false, is(b"function")),
+                9 => (is(b"developer"), false, false),
+                _ => (false, false, false),
+            };
+            m.system = system;
+            m.user = user;
+            m.tool |= tool;
             m.role = role_hash(role);
             return Ok(());
         }
@@ -476,39 +578,54 @@ impl Recorder {
         };
         // The marker sits in content blocks: a list, or one written into a string. Plain text
         // that mentions it is the same on every call.
-        let value = match structured.then(|| CACHE_CONTROL.find(value)).flatten() {
-            None => value,
+        let (value, cut) = match structured.then(|| CACHE_CONTROL.find(value)).flatten() {
+            None => (value, false),
             Some(_) => {
                 without_cache_control(value, &mut self.scratch);
-                &self.scratch[..]
+                (&self.scratch[..], true)
             }
         };
         let mut h = rustc_hash::FxHasher::default();
         h.write(&self.path);
         h.write_u8(0xff);
         h.write(value);
-        let tool_id = self.path.ends_with(b"tool_call_id") || self.path.ends_with(b"tool_use_id");
-        let head = &value[..value.len().min(HEAD_BYTES)];
         let m = &mut self.msgs[n];
         m.sum = m.sum.wrapping_add(mix(h.finish()));
         m.parts += 1;
         // What the message is: only the start of a value is looked at (the first block's
-        // type, a reminder's tag), so this costs the same whatever the value's length.
-        let look_tool = !m.tool && !tool_id && structured;
+        // type, a reminder's tag), so this costs the same whatever the value's length. In a
+        // list, only for its newest message, once the list is read.
+        if self.gathering && n != self.heads_of {
+            return Ok(());
+        }
+        let m = &mut self.msgs[n];
+        m.tool |= says == Says::ToolId;
+        let len = value.len().min(HEAD_BYTES);
+        if self.gathering && !cut {
+            // A part of the list's buffer (the cut copy is looked at now).
+            let at = (value.as_ptr() as usize).wrapping_sub(c.buf().as_ptr() as usize);
+            if at.checked_add(len).is_some_and(|end| end <= c.buf().len()) {
+                self.heads.push(Head {
+                    at,
+                    len,
+                    structured,
+                });
+                return Ok(());
+            }
+        }
+        let look_tool = !m.tool && structured;
         if look_tool || !m.reminder {
-            let (tool, reminder) = head_marks(head, look_tool);
-            m.tool |= tool_id || tool;
+            let (tool, reminder) = head_marks(&value[..len], look_tool);
+            m.tool |= tool;
             m.reminder |= reminder;
-        } else {
-            m.tool |= tool_id;
         }
         Ok(())
     }
 
     /// Reads the key of a message object the cursor is at (after [`Cursor::key_start`]):
-    /// `None` for a structural part (to skip), else whether it names the role, with the key
+    /// `None` for a structural part (to skip), else what it says its value is, with the key
     /// appended to `self.path`.
-    fn message_key(&mut self, c: &mut Cursor<'_>) -> Result<Option<bool>, JsonError> {
+    fn message_key(&mut self, c: &mut Cursor<'_>) -> Result<Option<Says>, JsonError> {
         // The keys come in the same order in every message: the one after the last found
         // first.
         if let Some(i) = c.known_key_among(&self.keys, self.next_key, |key| &key.raw) {
@@ -517,27 +634,27 @@ impl Recorder {
             if key.skip {
                 return Ok(None);
             }
-            let role = key.role;
+            let says = key.says;
             // Matched as written: no escapes, the bytes are the key.
             self.push_segment(c.key().raw);
-            return Ok(Some(role));
+            return Ok(Some(says));
         }
         c.read_key()?;
         let key = c.key().bytes();
         let last = last_segment(&key);
         let skip =
             structural(last) || last.len() < key.len() && key.split(|&b| b == b'.').any(structural);
-        let role = last == b"role";
+        let says = Says::of(&key);
         if self.keys.len() < MESSAGE_KEYS
             && let Some(raw) = c.key_as_written().and_then(Pattern::new)
         {
-            self.keys.push(MessageKey { raw, skip, role });
+            self.keys.push(MessageKey { raw, skip, says });
         }
         if skip {
             return Ok(None);
         }
         self.push_segment(&key);
-        Ok(Some(role))
+        Ok(Some(says))
     }
 
     /// Appends a key to `self.path`, after a dot unless the path is empty.

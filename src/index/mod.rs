@@ -129,6 +129,12 @@ impl Index {
     /// `None` when it has no token count.
     pub fn tokens(&self, i: u32) -> Option<[u64; 3]> {
         let e = self.extra(i).filter(|e| e.has_tokens())?;
+        Some(self.tokens_of(i, e))
+    }
+
+    /// [`Index::tokens`] of span `i` whose numbers `e` are at hand (`self.extra(i)`, with
+    /// tokens).
+    pub fn tokens_of(&self, i: u32, e: &Extra) -> [u64; 3] {
         let big = e.has_big_tokens().then(|| {
             let at = self.big_tokens.partition_point(|&(s, _)| s < i);
             self.big_tokens
@@ -136,7 +142,7 @@ impl Index {
                 .filter(|(s, _)| *s == i)
                 .map_or([u64::MAX; 3], |&(_, t)| t)
         });
-        Some(record::tokens_with_total(e.token_counts(big)))
+        record::tokens_with_total(e.token_counts(big))
     }
 
     /// The 1-based line where span `i` starts: the line noted for the nearest span before it

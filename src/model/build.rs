@@ -1,6 +1,7 @@
 //! Building the model: traces from the index's records, span trees from parent ids, sessions
 //! from the keys found on any span of a trace.
 
+use super::conversation::roles::{PerTrace, Tally};
 use super::{Eval, Issues, Model, NONE, Session, SessionConflict, SessionOrigin, Trace, infer};
 use crate::format::keys::SessionKey;
 use crate::hash::Map;
@@ -17,7 +18,7 @@ pub fn build(index: Index) -> Model {
 
 /// [`build`], inferring sessions as `options` say.
 pub fn build_with(index: Index, options: infer::Options) -> Model {
-    let (parent, order, traces, mut issues) = trees(&index);
+    let (parent, order, traces, mut issues, per_trace) = trees(&index);
     let mut model = Model {
         index,
         parent,
@@ -34,7 +35,7 @@ pub fn build_with(index: Index, options: infer::Options) -> Model {
     model.inference = infer::run(&mut model, options);
     group_sessions(&mut model);
     attach_evals(&mut model);
-    super::conversation::roles::mark(&mut model);
+    super::conversation::roles::mark(&mut model, per_trace);
     issues
         .session_conflicts
         .sort_by_key(|c| model.traces[c.trace as usize].start);
@@ -45,9 +46,10 @@ pub fn build_with(index: Index, options: infer::Options) -> Model {
 /// Below this many spans the traces are built on one thread.
 const PARALLEL_SPANS: usize = 1 << 16;
 
-/// Parents, the spans in trace order, and the traces, built on all cores: each worker takes a
-/// run of whole traces (every span it reads or writes belongs to them).
-fn trees(index: &Index) -> (Vec<u32>, Vec<u32>, Vec<Trace>, Issues) {
+/// Parents, the spans in trace order, the traces, and what the turns need of them, built on all
+/// cores: each worker takes a run of whole traces (every span it reads or writes belongs to
+/// them).
+fn trees(index: &Index) -> Trees {
     let workers = if index.spans.len() < PARALLEL_SPANS {
         1
     } else {
@@ -56,8 +58,11 @@ fn trees(index: &Index) -> (Vec<u32>, Vec<u32>, Vec<Trace>, Issues) {
     trees_on(index, workers)
 }
 
+/// What [`trees`] builds: parents, order, traces, issues, and the per-trace tallies.
+type Trees = (Vec<u32>, Vec<u32>, Vec<Trace>, Issues, PerTrace);
+
 /// [`trees`] on `workers` threads (the result does not depend on how many).
-fn trees_on(index: &Index, workers: usize) -> (Vec<u32>, Vec<u32>, Vec<Trace>, Issues) {
+fn trees_on(index: &Index, workers: usize) -> Trees {
     let n = index.spans.len();
     let nt = index.traces.len();
     // The counting sort, and meanwhile (on another thread, when there are several) the tables
@@ -129,8 +134,14 @@ fn trees_on(index: &Index, workers: usize) -> (Vec<u32>, Vec<u32>, Vec<Trace>, I
     // Each part compacted its spans to the front of its own run (re-exports left out): close
     // the gaps, and turn each part's trace ranges into positions in the whole order.
     let mut issues = Issues::default();
+    let mut per_trace = PerTrace {
+        calls: Vec::with_capacity(nt),
+        delegating: Vec::with_capacity(nt),
+    };
     let mut written = 0usize;
     for (part, run) in parts.into_iter().zip(cuts.windows(2)) {
+        per_trace.calls.extend_from_slice(&part.calls);
+        per_trace.delegating.extend_from_slice(&part.delegating);
         by_trace.copy_within(part.base..part.base + part.written, written);
         let shift = u32::try_from(written).unwrap_or(NONE);
         for t in &mut traces[run[0]..run[1]] {
@@ -142,7 +153,7 @@ fn trees_on(index: &Index, workers: usize) -> (Vec<u32>, Vec<u32>, Vec<Trace>, I
     by_trace.truncate(written);
     by_trace.shrink_to_fit();
     let parent = parent.into_iter().map(AtomicU32::into_inner).collect();
-    (parent, by_trace, traces, issues)
+    (parent, by_trace, traces, issues, per_trace)
 }
 
 /// The spans of each trace, together (a counting sort of the records, counted by the index as
@@ -208,6 +219,9 @@ struct Built {
     /// How many of the run's spans were kept (compacted to its front).
     written: usize,
     issues: Issues,
+    /// [`PerTrace`] of the run's traces, in order.
+    calls: Vec<u32>,
+    delegating: Vec<bool>,
 }
 
 /// One worker's run of traces.
@@ -233,6 +247,10 @@ struct Part<'a> {
     ids: Vec<(u128, u64, u32)>,
     /// Scratch: the ancestor walk of the cycle search.
     path: Vec<u32>,
+    /// [`PerTrace`] of the run's traces so far, and what was judged of their names.
+    calls: Vec<u32>,
+    delegating: Vec<bool>,
+    tally: Tally,
 }
 
 impl<'a> Part<'a> {
@@ -256,6 +274,9 @@ impl<'a> Part<'a> {
             times: Vec::new(),
             ids: Vec::new(),
             path: Vec::new(),
+            calls: Vec::with_capacity(run.len()),
+            delegating: Vec::with_capacity(run.len()),
+            tally: Tally::default(),
         };
         for t in run {
             part.trace(shared, u32::try_from(t).unwrap_or(NONE));
@@ -264,6 +285,8 @@ impl<'a> Part<'a> {
             base: part.base,
             written: part.written,
             issues: part.issues,
+            calls: part.calls,
+            delegating: part.delegating,
         }
     }
 
@@ -410,10 +433,8 @@ impl<'a> Part<'a> {
                 trace.errors += 1;
             }
             if let Some(e) = index.extra(i) {
-                if let Some(tokens) = index.tokens(i)
-                    && topmost(i, &has_tokens)
-                {
-                    for (sum, v) in trace.tokens.iter_mut().zip(tokens) {
+                if e.has_tokens() && topmost(i, &has_tokens) {
+                    for (sum, v) in trace.tokens.iter_mut().zip(index.tokens_of(i, e)) {
                         *sum = sum.saturating_add(v);
                     }
                 }
@@ -426,6 +447,18 @@ impl<'a> Part<'a> {
                 }
             }
         }
+        let (mut calls, mut delegating) = (0u32, false);
+        for &i in members {
+            self.tally.span(
+                index,
+                &spans[i as usize],
+                || shared.parent(i),
+                &mut calls,
+                &mut delegating,
+            );
+        }
+        self.calls.push(calls);
+        self.delegating.push(delegating);
         trace.start = if start == i64::MAX { 0 } else { start };
         trace.user = user(index, trace.root, members, entry.user);
         let own_start = self.own_at;
@@ -763,6 +796,7 @@ fn attach_evals(model: &mut Model) {
 mod tests {
     use super::*;
     use crate::index::progress::Progress;
+    use crate::kind::Kind;
     use crate::source::Source;
 
     /// A Phoenix-style export of `traces` traces with every tree problem the build handles:
@@ -787,8 +821,16 @@ mod tests {
                     1 => format!("\"s{}\"", rand(5)),
                     _ => "null".to_owned(),
                 };
+                // Kinds and names from the position alone (the random draws stay as they were):
+                // LLM calls inside LLM calls, and tools that delegate to an agent.
+                let kind = ["LLM", "TOOL", "AGENT", "CHAIN", "LLM"][((t * 7 + k) % 5) as usize];
+                let name = if kind != "LLM" && (t + k) % 3 == 0 {
+                    format!("n{k}.delegate_to_agent")
+                } else {
+                    format!("n{k}")
+                };
                 let row = format!(
-                    r#"{{"name":"n{k}","context.span_id":"{id:016x}","context.trace_id":"{t:032x}","parent_id":{parent},"start_time":{},"end_time":{},"attributes.llm.token_count.prompt":{tokens},"attributes.session.id":{session}}}"#,
+                    r#"{{"name":"{name}","span_kind":"{kind}","context.span_id":"{id:016x}","context.trace_id":"{t:032x}","parent_id":{parent},"start_time":{},"end_time":{},"attributes.llm.token_count.prompt":{tokens},"attributes.session.id":{session}}}"#,
                     1_700_000_000_000 + t * 1000 + rand(500),
                     1_700_000_000_000 + t * 1000 + 600,
                 );
@@ -872,12 +914,44 @@ mod tests {
             .all(|&n| n > 10),
             "the export has every kind of problem: {issues:?}"
         );
+        // The tallies are what one pass over the records finds, re-exported copies left out.
+        let copies: std::collections::HashSet<u32> =
+            issues.duplicates.iter().map(|&(_, d)| d).collect();
+        let nt = index.traces.len();
+        let mut want = PerTrace {
+            calls: vec![0; nt],
+            delegating: vec![false; nt],
+        };
+        for (i, rec) in index.spans.iter().enumerate() {
+            let t = rec.trace as usize;
+            if t >= nt || copies.contains(&(i as u32)) {
+                continue;
+            }
+            let tool = crate::model::conversation::tools::short_name(index.strings.get(rec.name));
+            match rec.kind() {
+                Kind::Llm => {
+                    let p = one.0[i];
+                    if p == NONE || index.spans[p as usize].kind() != Kind::Llm {
+                        want.calls[t] += 1;
+                    }
+                }
+                Kind::Tool | Kind::Agent => {
+                    want.delegating[t] |= crate::model::conversation::tools::starts_subagent(tool);
+                }
+                _ => {}
+            }
+        }
+        assert!(want.calls.iter().filter(|&&c| c > 1).count() > 100);
+        assert!(want.delegating.iter().filter(|&&d| d).count() > 100);
+        assert!(want.delegating.iter().filter(|&&d| !d).count() > 100);
+        assert_eq!(one.4, want, "per-trace tallies");
         for workers in [2, 3, 7] {
             let many = trees_on(&index, workers);
             assert_eq!(one.0, many.0, "parents on {workers} threads");
             assert_eq!(one.1, many.1, "order on {workers} threads");
             assert_eq!(format!("{:?}", one.2), format!("{:?}", many.2), "traces");
             assert_eq!(format!("{:?}", one.3), format!("{:?}", many.3), "issues");
+            assert_eq!(one.4, many.4, "per-trace tallies on {workers} threads");
         }
     }
 }

@@ -16,6 +16,8 @@
 
 use super::messages::{self, Side};
 use super::tools;
+use crate::index::Index;
+use crate::index::record::SpanRec;
 use crate::kind::Kind;
 use crate::model::detail::SpanDetail;
 use crate::model::{Model, NONE};
@@ -60,8 +62,8 @@ impl How {
 const SLACK_NS: i64 = 100_000_000;
 
 /// Marks turns and sub-agents and counts them per session; see the module docs.
-pub fn mark(model: &mut Model) {
-    let PerTrace { calls, delegating } = per_trace(model);
+pub fn mark(model: &mut Model, per_trace: PerTrace) {
+    let PerTrace { calls, delegating } = per_trace;
     delegations(model, &delegating);
     drop(delegating);
     let first = first_calls(model);
@@ -92,7 +94,7 @@ pub fn mark(model: &mut Model) {
             }
             turns += u32::from(o);
             if !side {
-                n_calls += calls[t as usize];
+                n_calls += calls.get(t as usize).copied().unwrap_or(0);
             }
             if let Some(st) = sub {
                 started.push(st.span);
@@ -156,50 +158,63 @@ fn human(model: &Model, p: u32) -> bool {
         .is_some_and(|m| m.is_human() && !m.typed_text().is_empty())
 }
 
-/// What one pass over the span records finds per trace.
-struct PerTrace {
+/// What [`mark`] needs of every trace, tallied while the traces are built (`model::build`
+/// passes over each trace's spans on every core: no pass of its own over the records).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PerTrace {
     /// Its LLM calls: LLM spans that are not inside another LLM span (LiteLLM's
     /// `raw_gen_ai_request` is part of its `litellm_request`).
-    calls: Vec<u32>,
+    pub calls: Vec<u32>,
     /// Whether it has a tool or agent span whose name starts a sub-agent.
-    delegating: Vec<bool>,
+    pub delegating: Vec<bool>,
 }
 
-/// [`PerTrace`], in file order over the records (a trace's spans in `Model::order` are its
-/// records but the re-exported copies, which are flagged).
-fn per_trace(model: &Model) -> PerTrace {
-    let nt = model.traces.len();
-    let mut calls = vec![0u32; nt];
-    let mut delegating = vec![false; nt];
-    // Per interned name: 0 not judged yet, 1 no, 2 starts a sub-agent.
-    let mut verdict: Vec<u8> = Vec::new();
-    for (i, rec) in model.index.spans.iter().enumerate() {
-        let t = rec.trace as usize;
-        if t >= nt || rec.has(crate::index::record::flag::DUPLICATE) {
-            continue;
-        }
+/// Tallies [`PerTrace`] span by span (a trace's spans, re-exported copies left out), keeping
+/// what it judged of each name.
+#[derive(Default)]
+pub struct Tally {
+    /// Per interned name: 0 not judged yet, 1 no, 2 starts a sub-agent.
+    verdict: Vec<u8>,
+}
+
+impl Tally {
+    /// Adds span `rec`, whose parent `parent` gives (`NONE` for none), to its trace's `calls`
+    /// and `delegating`.
+    #[inline(always)]
+    pub fn span(
+        &mut self,
+        index: &Index,
+        rec: &SpanRec,
+        parent: impl FnOnce() -> u32,
+        calls: &mut u32,
+        delegating: &mut bool,
+    ) {
         match rec.kind() {
             Kind::Llm => {
-                let p = model.parent[i];
-                if p == NONE || model.span(p).kind() != Kind::Llm {
-                    calls[t] = calls[t].saturating_add(1);
+                let parent = parent();
+                if parent == NONE
+                    || index
+                        .spans
+                        .get(parent as usize)
+                        .is_none_or(|p| p.kind() != Kind::Llm)
+                {
+                    *calls = calls.saturating_add(1);
                 }
             }
-            Kind::Tool | Kind::Agent if !delegating[t] => {
+            Kind::Tool | Kind::Agent if !*delegating => {
                 let n = rec.name as usize;
-                if verdict.len() <= n {
-                    verdict.resize(n + 1, 0);
+                if self.verdict.len() <= n {
+                    self.verdict.resize(n + 1, 0);
                 }
-                if verdict[n] == 0 {
-                    let name = tools::short_name(model.index.strings.get(rec.name));
-                    verdict[n] = if tools::starts_subagent(name) { 2 } else { 1 };
+                if self.verdict[n] == 0 {
+                    let name = tools::short_name(index.strings.get(rec.name));
+                    self.verdict[n] = if tools::starts_subagent(name) { 2 } else { 1 };
                 }
-                delegating[t] = verdict[n] == 2;
+                *delegating = self.verdict[n] == 2;
             }
             _ => {}
         }
     }
-    PerTrace { calls, delegating }
 }
 
 /// An LLM span that is not part of another LLM span.
@@ -228,7 +243,10 @@ fn delegations(model: &mut Model, delegating: &[bool]) {
     for s in 0..model.sessions.len() {
         let traces = &model.sessions[s].traces;
         let mut delegates: Vec<Delegate> = Vec::new();
-        for &t in traces.iter().filter(|&&t| delegating[t as usize]) {
+        for &t in traces
+            .iter()
+            .filter(|&&t| delegating.get(t as usize).copied().unwrap_or(false))
+        {
             for &sp in model.trace_spans(t) {
                 let rec = model.span(sp);
                 if !matches!(rec.kind(), Kind::Tool | Kind::Agent) {
