@@ -531,6 +531,7 @@ impl<S: Sink> Walker<'_, S> {
 
     /// The node of the keys inside column `slot`'s objects (see [`Nest`]), made on first need;
     /// `NO_NODE` when they are not remembered.
+    #[inline(always)]
     fn column_node(&mut self, slot: usize, want: Want<S::Tag>) -> u32 {
         if !S::WANT_BY_PATH || !matches!(want, Want::Tree | Want::Parse) {
             return NO_NODE;

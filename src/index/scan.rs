@@ -327,6 +327,7 @@ impl<'b> Collector<'b> {
     /// own looks for the newline. A line that does not read that way (malformed, blank, or with
     /// something after its value) is undone, found apart and read again as [`Collector::record`]
     /// reads it, so that it is reported exactly as before.
+    #[inline]
     pub fn line(&mut self, start: usize, end: usize, line: u32) -> (Range<usize>, usize) {
         let src = self.src;
         let marks = self.begin_record(start, line);

@@ -717,7 +717,7 @@ impl<'a> Cursor<'a> {
     /// Reads a number written as at most 19 plain digits (no sign, fraction or exponent; any
     /// such number fits in a `u64`), as epoch timestamps are, in one pass; `None`, with nothing
     /// consumed, for anything else.
-    #[inline]
+    #[inline(always)]
     pub fn plain_integer(&mut self) -> Option<u64> {
         self.skip_ws();
         let rest = &self.buf[self.pos.min(self.buf.len())..];
