@@ -32,10 +32,11 @@ pub fn build_with(index: Index, options: infer::Options) -> Model {
         subagent_of: Map::default(),
     };
     flag_spans(&mut model, &issues);
-    model.inference = infer::run(&mut model, options);
+    let (inference, first_calls) = infer::run(&mut model, options);
+    model.inference = inference;
     group_sessions(&mut model);
     attach_evals(&mut model);
-    super::conversation::roles::mark(&mut model, per_trace);
+    super::conversation::roles::mark(&mut model, per_trace, first_calls);
     issues
         .session_conflicts
         .sort_by_key(|c| model.traces[c.trace as usize].start);

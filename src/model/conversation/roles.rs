@@ -61,67 +61,93 @@ impl How {
 /// processes).
 const SLACK_NS: i64 = 100_000_000;
 
-/// Marks turns and sub-agents and counts them per session; see the module docs.
-pub fn mark(model: &mut Model, per_trace: PerTrace) {
+/// Marks turns and sub-agents and counts them per session; see the module docs. `first`: per
+/// trace, its earliest fingerprinted LLM call when session inference has found them already
+/// (it leaves re-exported copies out, which changes nothing: a copy has the bytes, and so the
+/// start, of the span it copies, which comes first), else [`first_calls`] finds them.
+pub fn mark(model: &mut Model, per_trace: PerTrace, first: Option<Vec<u32>>) {
     let PerTrace { calls, delegating } = per_trace;
     delegations(model, &delegating);
     drop(delegating);
-    let first = first_calls(model);
-    // Each trace has its own first call: nothing to share between traces.
-    let opens = |model: &Model, t: u32, nested: bool| -> bool {
-        if model.trace(t).side || nested {
-            return false;
+    let first = first.unwrap_or_else(|| first_calls(model));
+    // What each trace is, in one pass in trace order (the traces are read and written where
+    // they lie); the sessions then read only these bytes. A trace that opens a turn by
+    // itself is marked so at once; the one a session (or the unsessioned list) opens with
+    // whatever its first message is, below.
+    let mut what = vec![0u8; model.traces.len()];
+    let (index, subagent_of) = (&model.index, &model.subagent_of);
+    for (t, (tr, w)) in model.traces.iter_mut().zip(&mut what).enumerate() {
+        if tr.spans.is_empty() {
+            continue;
         }
-        match first[t as usize] {
-            NONE => true,
-            p => human(model, p),
-        }
-    };
-    let mut opened: Vec<(u32, bool)> = Vec::new();
+        let nested =
+            !subagent_of.is_empty() && subagent_of.contains_key(&u32::try_from(t).unwrap_or(NONE));
+        let opens = !tr.side
+            && !nested
+            && match first.get(t).copied().unwrap_or(NONE) {
+                NONE => true,
+                p => human(index, p),
+            };
+        tr.starts_turn = opens;
+        *w = (u8::from(opens) * OPENS)
+            | (u8::from(!tr.side) * NOT_SIDE)
+            | (u8::from(!tr.side && !nested) * ELIGIBLE);
+    }
+    let mut forced: Vec<u32> = Vec::new();
     for s in 0..model.sessions.len() {
         let mut first_turn = true;
-        let mut turns = 0u32;
-        let mut n_calls = 0u32;
-        let mut started: Vec<u32> = Vec::new();
+        let (mut turns, mut n_calls) = (0u32, 0u32);
         for &t in &model.sessions[s].traces {
-            let sub = model.subagent_of.get(&t);
-            let side = model.trace(t).side;
-            let mut o = opens(model, t, sub.is_some());
-            let eligible = !side && sub.is_none();
-            if eligible && first_turn {
+            let w = what.get(t as usize).copied().unwrap_or(0);
+            let mut o = w & OPENS != 0;
+            if w & ELIGIBLE != 0 && first_turn {
+                if !o {
+                    forced.push(t);
+                }
                 o = true;
                 first_turn = false;
             }
             turns += u32::from(o);
-            if !side {
+            if w & NOT_SIDE != 0 {
                 n_calls += calls.get(t as usize).copied().unwrap_or(0);
             }
-            if let Some(st) = sub {
-                started.push(st.span);
-            }
-            opened.push((t, o));
         }
-        started.sort_unstable();
-        started.dedup();
+        let subagents = if model.subagent_of.is_empty() {
+            0
+        } else {
+            let mut started: Vec<u32> = model.sessions[s]
+                .traces
+                .iter()
+                .filter_map(|t| model.subagent_of.get(t).map(|st| st.span))
+                .collect();
+            started.sort_unstable();
+            started.dedup();
+            started.len()
+        };
         let sess = &mut model.sessions[s];
         sess.turns = turns;
         sess.calls = n_calls;
-        sess.subagents = u32::try_from(started.len()).unwrap_or(u32::MAX);
+        sess.subagents = u32::try_from(subagents).unwrap_or(u32::MAX);
     }
-    let mut first_turn = true;
-    for k in 0..model.unsessioned.len() {
-        let t = model.unsessioned[k];
-        let mut o = opens(model, t, model.subagent_of.contains_key(&t));
-        if !model.trace(t).side && first_turn {
-            o = true;
-            first_turn = false;
-        }
-        opened.push((t, o));
+    // The unsessioned traces open with their first that is not a side request.
+    if let Some(&t) = model
+        .unsessioned
+        .iter()
+        .find(|&&t| what.get(t as usize).is_some_and(|w| w & NOT_SIDE != 0))
+    {
+        forced.push(t);
     }
-    for (t, o) in opened {
-        model.traces[t as usize].starts_turn = o;
+    for t in forced {
+        model.traces[t as usize].starts_turn = true;
     }
 }
+
+/// What [`mark`] notes of a trace: it opens a turn by itself…
+const OPENS: u8 = 1;
+/// …it is not a side request…
+const NOT_SIDE: u8 = 1 << 1;
+/// …and neither a side request nor a sub-agent (it may open its session's first turn).
+const ELIGIBLE: u8 = 1 << 2;
 
 /// Per trace, its earliest fingerprinted LLM call (an index into the index's prints), or
 /// `NONE`.
@@ -144,16 +170,18 @@ fn first_calls(model: &Model) -> Vec<u32> {
 /// Whether call `p`'s newest input message is a person's. The scan says so, but for a message
 /// that begins with a client's `<system-reminder>`: then its text is read, and only what is not
 /// a reminder counts.
-fn human(model: &Model, p: u32) -> bool {
-    let Some(print) = model.index.prints.calls.get(p as usize) else {
+fn human(index: &Index, p: u32) -> bool {
+    let Some(print) = index.prints.calls.get(p as usize) else {
         return false;
     };
     if !print.human() || !print.reminder() {
         return print.human();
     }
-    let bytes = model.index.span_bytes(model.span(print.span));
+    let Some(rec) = index.spans.get(print.span as usize) else {
+        return false;
+    };
     let newest = (print.len as usize).saturating_sub(1);
-    let (_, msgs) = messages::read(bytes, Side::Input, newest);
+    let (_, msgs) = messages::read(index.span_bytes(rec), Side::Input, newest);
     msgs.last()
         .is_some_and(|m| m.is_human() && !m.typed_text().is_empty())
 }
@@ -393,7 +421,56 @@ fn same_task(model: &Model, tool: u32, root: u32) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::names_agent;
+    #![allow(clippy::unwrap_used)]
+    use super::{first_calls, names_agent};
+    use crate::index::{self, progress::Progress};
+    use crate::source::Source;
+
+    #[test]
+    fn inference_finds_the_first_calls_the_turns_would() {
+        let mut files: Vec<std::path::PathBuf> = Vec::new();
+        for dir in [
+            "claude_code",
+            "agents",
+            "phoenix",
+            "otlp",
+            "mlflow",
+            "multi",
+        ] {
+            for e in std::fs::read_dir(format!("fixtures/{dir}"))
+                .unwrap()
+                .flatten()
+            {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "jsonl" || x == "json")
+                    && !p.to_string_lossy().ends_with(".truth.json")
+                {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        let (mut with_calls, mut copies) = (0, 0);
+        for (k, p) in files.iter().enumerate() {
+            let bytes = std::fs::read(p).unwrap();
+            // As read, and with every line given twice after the file (re-exported copies).
+            let mut twice = bytes.clone();
+            if k % 2 == 0 && !bytes.starts_with(b"{\n") && !bytes.starts_with(b"[") {
+                twice.push(b'\n');
+                twice.extend_from_slice(&bytes);
+            }
+            for text in [bytes, twice] {
+                let sources = vec![Source::from_bytes("f.jsonl", text)];
+                let idx = index::build(sources, &Progress::default()).unwrap();
+                let model = crate::model::build(idx);
+                let found = crate::model::infer::first_calls_of(&model);
+                assert_eq!(found, first_calls(&model), "{}", p.display());
+                with_calls += usize::from(found.iter().any(|&f| f != crate::model::NONE));
+                copies += model.issues.duplicates.len();
+            }
+        }
+        assert!(with_calls > 5 && copies > 100, "{with_calls} {copies}");
+    }
 
     #[test]
     fn roots_named_for_their_agent() {

@@ -102,6 +102,15 @@ impl Links {
         }
     }
 
+    /// Per trace, its earliest fingerprinted call as an index into the index's prints (not
+    /// into `calls`), or `NONE`.
+    pub fn first_prints(&self, calls: &[Call]) -> Vec<u32> {
+        self.first_call
+            .iter()
+            .map(|&i| calls.get(i as usize).map_or(NONE, |c| c.at))
+            .collect()
+    }
+
     pub fn find(&mut self, mut t: u32) -> u32 {
         while self.parent[t as usize] != t {
             let p = self.parent[t as usize];

@@ -94,13 +94,16 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
-/// Runs the inference the options ask for; see the module docs.
-pub fn run(model: &mut Model, options: Options) -> Report {
+/// Runs the inference the options ask for; see the module docs. With inference by history,
+/// also gives per trace its earliest fingerprinted LLM call (an index into the index's prints,
+/// or `NONE`), which the turns need too (`conversation::roles`).
+pub fn run(model: &mut Model, options: Options) -> (Report, Option<Vec<u32>>) {
     let t0 = Instant::now();
     let mut report = Report {
         options,
         ..Report::default()
     };
+    let mut first_calls = None;
     if options.history {
         let calls = history::calls(model);
         report.fingerprinting = t0.elapsed();
@@ -108,6 +111,7 @@ pub fn run(model: &mut Model, options: Options) -> Report {
         let mut links = history::link(model, &calls, &mut report);
         side::attach(model, &calls, &mut links, options.idle_gap_ns, &mut report);
         subagent::attach(model, &calls, &mut links, &mut report);
+        first_calls = Some(links.first_prints(&calls));
         history::assign(model, &calls, links, &mut report);
     }
     if options.by_time {
@@ -117,7 +121,15 @@ pub fn run(model: &mut Model, options: Options) -> Report {
         time::split_idle(model, options.idle_gap_ns, &mut report);
     }
     report.elapsed = t0.elapsed();
-    report
+    (report, first_calls)
+}
+
+/// The first calls [`run`] gives (inference by history), found again on a built model.
+#[cfg(test)]
+pub(crate) fn first_calls_of(model: &Model) -> Vec<u32> {
+    let calls = history::calls(model);
+    let mut report = Report::default();
+    history::link(model, &calls, &mut report).first_prints(&calls)
 }
 
 #[cfg(test)]
