@@ -939,8 +939,8 @@ impl<S: Sink> Walker<'_, S> {
         };
         // Decoded only when it may be a JSON-encoded scalar or the sink wants what it holds: a
         // long JSON text in a string is otherwise passed on as it is, not copied.
-        let maybe_quoted = s.raw.trim_ascii_start().starts_with(b"\\\"");
-        if !looks_nested(s.raw) || !(maybe_quoted || matches!(want, Want::Parse)) {
+        let maybe_quoted = || s.raw.trim_ascii_start().starts_with(b"\\\"");
+        if !looks_nested(s.raw) || !(matches!(want, Want::Parse) || maybe_quoted()) {
             self.sink.attr(&self.path, tag, Scalar::Str(s));
             return;
         }

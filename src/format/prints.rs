@@ -13,7 +13,8 @@
 //! in another encoding) is settled from the leaves of the few spans concerned ([`super::history`]).
 
 use super::history::{
-    MAX_MESSAGES, Source, locate, message_hash, mix, number, role_hash, source_of, structural,
+    CASE, MAX_MESSAGES, Source, locate, message_hash, mix, number, padded_word, role_hash,
+    short_role_hash, source_of, structural,
 };
 use crate::json::{Cursor, JsonError, Pattern, RawStr, ValueKind};
 use memchr::memmem::Finder;
@@ -167,6 +168,38 @@ struct Msg {
     tool: bool,
     /// Its text begins with a `<system-reminder>`.
     reminder: bool,
+}
+
+/// A role word as [`role_kind`] compares it: its [`padded_word`] with the [`CASE`] bits set.
+const fn cased(word: &[u8]) -> u64 {
+    let mut w = 0u64;
+    let mut i = 0;
+    while i < word.len() && i < 8 {
+        w |= (word[i] as u64) << (8 * i);
+        i += 1;
+    }
+    w | CASE
+}
+
+/// Whether a role (`cased`: its first eight bytes as [`cased`] gives them) is a system prompt's
+/// (`system`, `developer`), a person's (`user`, `human`) or a tool's (`tool`, `ipython`,
+/// `function`), whatever its case. Every word is letters only, whose case bit is the only one
+/// that setting [`CASE`] changes: equal words, with equal lengths, are the same letters.
+#[inline(always)]
+fn role_kind(role: &[u8], cased_role: u64) -> (bool, bool, bool) {
+    const USER: u64 = cased(b"user");
+    const TOOL: u64 = cased(b"tool");
+    const HUMAN: u64 = cased(b"human");
+    const SYSTEM: u64 = cased(b"system");
+    const IPYTHON: u64 = cased(b"ipython");
+    const FUNCTION: u64 = cased(b"function");
+    match (role.len(), cased_role) {
+        (4, USER) | (5, HUMAN) => (false, true, false),
+        (4, TOOL) | (7, IPYTHON) | (8, FUNCTION) => (false, false, true),
+        (6, SYSTEM) => (true, false, false),
+        (9, _) => (role.eq_ignore_ascii_case(b"developer"), false, false),
+        _ => (false, false, false),
+    }
 }
 
 /// Words that say a content block is a tool's return, looked for at the start of a
@@ -549,21 +582,18 @@ impl Recorder {
         if says == Says::Role && kind == ValueKind::String {
             let role = c.string()?.raw;
             let m = &mut self.msgs[n];
-            let is = |word: &[u8]| role.eq_ignore_ascii_case(word);
-            // By length first: one comparison for most roles.
-            let (system, user, tool) = match role.len() {
-                4 => (false, is(b"user"), is(b"tool")),
-                5 => (false, is(b"human"), false),
-                6 => (is(b"system"), false, false),
-                7 => (false, false, is(b"ipython")),
-                8 => (false, false, is(b"function")),
-                9 => (is(b"developer"), false, false),
-                _ => (false, false, false),
-            };
+            // The role's first eight bytes as one word, case bits set: what its hash is made
+            // of, and (with its length) which role it is, in a comparison or two.
+            let cased = padded_word(role) | CASE;
+            let (system, user, tool) = role_kind(role, cased);
             m.system = system;
             m.user = user;
             m.tool |= tool;
-            m.role = role_hash(role);
+            m.role = if role.len() <= 8 {
+                short_role_hash(role.len(), cased)
+            } else {
+                role_hash(role)
+            };
             return Ok(());
         }
         let (value, structured) = match kind {
@@ -718,6 +748,83 @@ fn without_cache_control(value: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_are_told_apart_as_a_comparison_of_each_word_would() {
+        let reference = |role: &[u8]| {
+            let is = |word: &[u8]| role.eq_ignore_ascii_case(word);
+            (
+                is(b"system") || is(b"developer"),
+                is(b"user") || is(b"human"),
+                is(b"tool") || is(b"ipython") || is(b"function"),
+            )
+        };
+        let words: [&[u8]; 10] = [
+            b"system",
+            b"developer",
+            b"user",
+            b"human",
+            b"tool",
+            b"ipython",
+            b"function",
+            b"assistant",
+            b"model",
+            b"",
+        ];
+        let mut rng = crate::testing::XorShift(7);
+        let mut roles: Vec<Vec<u8>> = Vec::new();
+        for w in words {
+            // Every case of each word, and each with one byte changed or cut or added.
+            for mask in 0..(1u32 << w.len()) {
+                let v: Vec<u8> = w
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &b)| {
+                        if mask >> i & 1 == 1 {
+                            b.to_ascii_uppercase()
+                        } else {
+                            b
+                        }
+                    })
+                    .collect();
+                roles.push(v);
+            }
+            for i in 0..w.len() {
+                for b in [
+                    0u8,
+                    b'@',
+                    b'`',
+                    rng.below(256) as u8,
+                    w[i] ^ 0x20,
+                    w[i] ^ 0x40,
+                ] {
+                    let mut v = w.to_vec();
+                    v[i] = b;
+                    roles.push(v);
+                }
+                roles.push(w[..i].to_vec());
+            }
+            let mut longer = w.to_vec();
+            longer.push(b's');
+            roles.push(longer);
+        }
+        for role in &roles {
+            assert_eq!(
+                role_kind(role, padded_word(role) | CASE),
+                reference(role),
+                "{:?}",
+                String::from_utf8_lossy(role)
+            );
+            assert_eq!(
+                if role.len() <= 8 {
+                    short_role_hash(role.len(), padded_word(role) | CASE)
+                } else {
+                    role_hash(role)
+                },
+                role_hash(role)
+            );
+        }
+    }
 
     /// A substring search for each word, as the scan once did it.
     fn searched(head: &[u8], tool: bool) -> (bool, bool) {

@@ -477,6 +477,47 @@ impl<'b> Collector<'b> {
         });
     }
 
+    // The caveats below are rare, and out of line: the walk inlines the calls to them at
+    // every record field it reads, and the hot loop stays the smaller for it.
+
+    /// A record field given twice with different values.
+    #[cold]
+    #[inline(never)]
+    fn given_twice(&mut self, which: Seen) {
+        self.caveat(format!(
+            "the record gives its {} twice, with different values: the last one is used",
+            which.label()
+        ));
+    }
+
+    /// A start (`end: false`) or end time that is no time sesstui can represent.
+    #[cold]
+    #[inline(never)]
+    fn bad_time(&mut self, end: bool, raw: &[u8]) {
+        let what = if end { "end time" } else { "start time" };
+        self.caveat(format!(
+            "{what} {} is not a time sesstui can represent (not a number, before 1970 or after \
+             2262): the span has no {what}",
+            quote(raw)
+        ));
+    }
+
+    /// The span at `at` in the record ends before it starts.
+    #[cold]
+    #[inline(never)]
+    fn ends_before_start(&mut self, at: usize, start: i64, end: i64) {
+        let line = self.line_at(at);
+        self.problem(
+            line,
+            Severity::Warning,
+            format!(
+                "the span ends before it starts (start {}, end {}): its duration is shown as 0",
+                crate::time::iso_ms(start),
+                crate::time::iso_ms(end)
+            ),
+        );
+    }
+
     /// Reports a caveat about the span being read (indexed, with a warning), on its line.
     fn caveat(&mut self, reason: String) {
         let at = self.frames.last().map_or(0, |f| f.at);
@@ -712,17 +753,7 @@ impl<'b> Collector<'b> {
             flags |= flag::EXTRA;
         }
         if b.start > 0 && b.end > 0 && b.end < b.start {
-            let line = self.line_at(range.start);
-            self.problem(
-                line,
-                Severity::Warning,
-                format!(
-                    "the span ends before it starts (start {}, end {}): its duration is shown \
-                     as 0",
-                    crate::time::iso_ms(b.start),
-                    crate::time::iso_ms(b.end)
-                ),
-            );
+            self.ends_before_start(range.start, b.start, b.end);
         }
         if index % LINE_MARK_EVERY == 0 {
             let line = self.line_at(range.start);
@@ -903,12 +934,7 @@ impl Sink for Collector<'_> {
                 .is_some_and(|b| put(b, Seen::End, |b| &mut b.end, t))
                 .then_some(Seen::End),
             Field::BadTime { end, raw } => {
-                let what = if end { "end time" } else { "start time" };
-                self.caveat(format!(
-                    "{what} {} is not a time sesstui can represent (not a number, before 1970 \
-                     or after 2262): the span has no {what}",
-                    quote(raw)
-                ));
+                self.bad_time(end, raw);
                 None
             }
             Field::Status(st) => self
@@ -918,10 +944,7 @@ impl Sink for Collector<'_> {
             Field::StatusMessage(_) => None,
         };
         if let Some(which) = twice {
-            self.caveat(format!(
-                "the record gives its {} twice, with different values: the last one is used",
-                which.label()
-            ));
+            self.given_twice(which);
         }
     }
 

@@ -421,8 +421,11 @@ impl<'a> Part<'a> {
             true
         };
         let mut start = i64::MAX;
+        let (mut calls, mut delegating) = (0u32, false);
         for &i in members {
             let s = &spans[i as usize];
+            self.tally
+                .span(index, s, || shared.parent(i), &mut calls, &mut delegating);
             if trace.root == NONE && shared.parent(i) == NONE {
                 trace.root = i;
             }
@@ -447,16 +450,6 @@ impl<'a> Part<'a> {
                     *trace.cost.get_or_insert(0.0) += c;
                 }
             }
-        }
-        let (mut calls, mut delegating) = (0u32, false);
-        for &i in members {
-            self.tally.span(
-                index,
-                &spans[i as usize],
-                || shared.parent(i),
-                &mut calls,
-                &mut delegating,
-            );
         }
         self.calls.push(calls);
         self.delegating.push(delegating);
