@@ -421,6 +421,7 @@ impl<'a> Part<'a> {
             true
         };
         let mut start = i64::MAX;
+        let mut tokens = [0u64; 3];
         let (mut calls, mut delegating) = (0u32, false);
         for &i in members {
             let s = &spans[i as usize];
@@ -438,7 +439,7 @@ impl<'a> Part<'a> {
             }
             if let Some(e) = index.extra(i) {
                 if e.has_tokens() && topmost(i, &has_tokens) {
-                    for (sum, v) in trace.tokens.iter_mut().zip(index.tokens_of(i, e)) {
+                    for (sum, v) in tokens.iter_mut().zip(index.tokens_of(i, e)) {
                         *sum = sum.saturating_add(v);
                     }
                 }
@@ -451,6 +452,7 @@ impl<'a> Part<'a> {
                 }
             }
         }
+        trace.tokens = super::TraceTokens::new(tokens);
         self.calls.push(calls);
         self.delegating.push(delegating);
         trace.start = if start == i64::MAX { 0 } else { start };
@@ -482,7 +484,7 @@ fn empty_trace() -> Trace {
         key: None,
         user: 0,
         errors: 0,
-        tokens: [0; 3],
+        tokens: super::TraceTokens::Small([0; 3]),
         cost: None,
         side: false,
         starts_turn: false,

@@ -98,8 +98,9 @@ pub struct Trace {
     pub key: Option<SessionKey>,
     pub user: u32,
     pub errors: u32,
-    /// Prompt, completion, total; each LLM call counted once (saturating).
-    pub tokens: [u64; 3],
+    /// Prompt, completion, total; each LLM call counted once (saturating): see
+    /// [`Trace::tokens`].
+    pub tokens: TraceTokens,
     pub cost: Option<f32>,
     /// A side request (title generation, quota probe): in its conversation, never its first input.
     pub side: bool,
@@ -107,9 +108,33 @@ pub struct Trace {
     pub starts_turn: bool,
 }
 
+/// A trace's prompt, completion and total tokens: in 32 bits each, as nearly every trace's
+/// are, and boxed when one is larger (a trace is 72 bytes, not 80, for it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TraceTokens {
+    Small([u32; 3]),
+    Big(Box<[u64; 3]>),
+}
+
+impl TraceTokens {
+    pub fn new(t: [u64; 3]) -> TraceTokens {
+        match t.map(u32::try_from) {
+            [Ok(p), Ok(c), Ok(total)] => TraceTokens::Small([p, c, total]),
+            _ => TraceTokens::Big(Box::new(t)),
+        }
+    }
+
+    pub fn get(&self) -> [u64; 3] {
+        match self {
+            TraceTokens::Small(t) => t.map(u64::from),
+            TraceTokens::Big(t) => **t,
+        }
+    }
+}
+
 impl Trace {
     pub fn tokens(&self) -> [u64; 3] {
-        self.tokens
+        self.tokens.get()
     }
     pub fn cost(&self) -> Option<f64> {
         self.cost.map(f64::from)
@@ -372,5 +397,35 @@ impl Model {
 
     pub fn is_orphan(&self, span: u32) -> bool {
         self.span(span).has(flag::ORPHAN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Trace, TraceTokens};
+
+    #[test]
+    fn trace_stays_small() {
+        assert_eq!(std::mem::size_of::<Trace>(), 72);
+    }
+
+    #[test]
+    fn trace_tokens_keep_every_count() {
+        let max32 = u64::from(u32::MAX);
+        for t in [
+            [0, 0, 0],
+            [1, 2, 3],
+            [max32, max32, max32],
+            [max32 + 1, 0, 7],
+            [4_294_967_296, 4_294_967_295, u64::MAX],
+        ] {
+            let kept = TraceTokens::new(t);
+            assert_eq!(kept.get(), t);
+            assert_eq!(
+                matches!(kept, TraceTokens::Small(_)),
+                t.iter().all(|&n| n <= max32),
+                "{t:?}"
+            );
+        }
     }
 }

@@ -103,12 +103,13 @@ impl Links {
     }
 
     /// Per trace, its earliest fingerprinted call as an index into the index's prints (not
-    /// into `calls`), or `NONE`.
-    pub fn first_prints(&self, calls: &[Call]) -> Vec<u32> {
-        self.first_call
-            .iter()
-            .map(|&i| calls.get(i as usize).map_or(NONE, |c| c.at))
-            .collect()
+    /// into `calls`), or `NONE`: `first_call`, turned so in place.
+    pub fn into_first_prints(self, calls: &[Call]) -> Vec<u32> {
+        let mut first = self.first_call;
+        for f in &mut first {
+            *f = calls.get(*f as usize).map_or(NONE, |c| c.at);
+        }
+        first
     }
 
     pub fn find(&mut self, mut t: u32) -> u32 {
@@ -280,8 +281,14 @@ fn choose(
 }
 
 /// Gives every linked trace its session: the explicit one its group holds, or a new inferred
-/// one for groups of two or more traces.
-pub(super) fn assign(model: &mut Model, calls: &[Call], mut links: Links, report: &mut Report) {
+/// one for groups of two or more traces. Gives back the links (their first calls are wanted
+/// still).
+pub(super) fn assign(
+    model: &mut Model,
+    calls: &[Call],
+    mut links: Links,
+    report: &mut Report,
+) -> Links {
     let n = model.traces.len();
     // Unlabelled groups: their traces, earliest first.
     let mut by_start: Vec<u32> = (0..n).filter_map(|t| u32::try_from(t).ok()).collect();
@@ -333,6 +340,7 @@ pub(super) fn assign(model: &mut Model, calls: &[Call], mut links: Links, report
         report.history_traces += group.len();
     }
     report.side_requests = model.traces.iter().filter(|t| t.side).count();
+    links
 }
 
 /// A stable id from the conversation's content: its first call's opening messages and the
