@@ -207,7 +207,8 @@ pub struct Tally {
 
 impl Tally {
     /// Adds span `rec`, whose parent `parent` gives (`NONE` for none), to its trace's `calls`
-    /// and `delegating`.
+    /// and `delegating`. (Called for every span while the traces are built: the kinds are
+    /// compared as stored, and a name is judged once.)
     #[inline(always)]
     pub fn span(
         &mut self,
@@ -217,31 +218,41 @@ impl Tally {
         calls: &mut u32,
         delegating: &mut bool,
     ) {
-        match rec.kind() {
-            Kind::Llm => {
+        const LLM: u8 = Kind::Llm as u8;
+        const TOOL: u8 = Kind::Tool as u8;
+        const AGENT: u8 = Kind::Agent as u8;
+        match rec.kind {
+            LLM => {
                 let parent = parent();
                 if parent == NONE
                     || index
                         .spans
                         .get(parent as usize)
-                        .is_none_or(|p| p.kind() != Kind::Llm)
+                        .is_none_or(|p| p.kind != LLM)
                 {
                     *calls = calls.saturating_add(1);
                 }
             }
-            Kind::Tool | Kind::Agent if !*delegating => {
-                let n = rec.name as usize;
-                if self.verdict.len() <= n {
-                    self.verdict.resize(n + 1, 0);
-                }
-                if self.verdict[n] == 0 {
-                    let name = tools::short_name(index.strings.get(rec.name));
-                    self.verdict[n] = if tools::starts_subagent(name) { 2 } else { 1 };
-                }
-                *delegating = self.verdict[n] == 2;
+            TOOL | AGENT if !*delegating => {
+                *delegating = match self.verdict.get(rec.name as usize) {
+                    Some(&v) if v != 0 => v == 2,
+                    _ => self.judge(index, rec.name),
+                };
             }
             _ => {}
         }
+    }
+
+    /// Judges name `name` (whether it starts a sub-agent) and keeps the verdict.
+    #[inline(never)]
+    fn judge(&mut self, index: &Index, name: u32) -> bool {
+        let n = name as usize;
+        if self.verdict.len() <= n {
+            self.verdict.resize(n + 1, 0);
+        }
+        let starts = tools::starts_subagent(tools::short_name(index.strings.get(name)));
+        self.verdict[n] = if starts { 2 } else { 1 };
+        starts
     }
 }
 
