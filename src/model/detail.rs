@@ -240,6 +240,76 @@ impl SpanDetail {
     }
 }
 
+/// What [`SpanDetail::text`] gives for the first of `keys` that has a text, on span `span`
+/// read whole or (`shown`) as [`SpanDetail::load_shown`] reads it: the same answer, for a
+/// walk that keeps nothing else and skips every other attribute (the input messages of a
+/// long conversation's call, say) without reading into it.
+pub fn first_text(model: &Model, span: u32, keys: &[&str], shown: bool) -> Option<String> {
+    let mut sink = TextSink {
+        depth: 0,
+        cap: if shown { SHOWN_BYTES } else { usize::MAX },
+        keys,
+        first: vec![None; keys.len()],
+    };
+    let mut c = Cursor::new(model.index.span_bytes(model.span(span)));
+    // What was read before an error counts, as in a span's detail.
+    let _ = format::walk(&mut c, &mut sink);
+    sink.first
+        .into_iter()
+        .find_map(|v| v.flatten().filter(|t| !t.trim().is_empty()))
+}
+
+/// [`DetailSink`] for a few keys: the same answers on the way to them (so the walk meets
+/// them as it would), `Skip` everywhere else; of each key, its first value.
+struct TextSink<'k> {
+    depth: usize,
+    cap: usize,
+    keys: &'k [&'k str],
+    /// Per key: not met; met, with its value's text if it is a string or number.
+    first: Vec<Option<Option<String>>>,
+}
+
+impl Sink for TextSink<'_> {
+    type Tag = ();
+    fn open(&mut self, _at: usize) {
+        self.depth += 1;
+    }
+    fn close(&mut self, _range: Range<usize>, _style: Style) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+    fn field(&mut self, _f: Field<'_>) {}
+    fn want(&mut self, path: &[u8]) -> Want<()> {
+        let toward = |k: &&str| {
+            let k = k.as_bytes();
+            k == path || (k.starts_with(path) && k.get(path.len()) == Some(&b'.'))
+        };
+        if self.depth > 1 || !self.keys.iter().any(toward) {
+            Want::Skip
+        } else {
+            // As the detail answers for these paths (none of them is read as JSON inside).
+            debug_assert!(!parse_inside(path));
+            Want::Tree
+        }
+    }
+    fn attr(&mut self, path: &[u8], _tag: Option<()>, v: Scalar<'_>) {
+        let Some(i) = self.keys.iter().position(|k| k.as_bytes() == path) else {
+            return;
+        };
+        if self.first[i].is_some() {
+            return;
+        }
+        self.first[i] = Some(match v {
+            Scalar::Str(s) if s.raw.len() > self.cap => Some(s.prefix(self.cap).decode().into()),
+            Scalar::Str(s) => Some(s.decode().into_owned()),
+            Scalar::Num(n) => Some(String::from_utf8_lossy(n).into_owned()),
+            Scalar::Bool(_) | Scalar::Null => None,
+        });
+    }
+    fn trace_meta(&mut self, _key: &[u8], _v: Scalar<'_>) {}
+    fn trace_info(&mut self, _range: Range<usize>) {}
+    fn evaluation(&mut self, _e: crate::format::Evaluation) {}
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +328,77 @@ mod tests {
         );
         assert_eq!(d.text("input.value"), Some("{\"q\": 1}"));
         assert_eq!(d.text("tag.tags.1"), Some("b"));
+    }
+
+    #[test]
+    fn first_text_answers_as_the_detail_does() {
+        use crate::index::{self, progress::Progress};
+        use crate::source::Source;
+        let mut files: Vec<std::path::PathBuf> = Vec::new();
+        for dir in [
+            "claude_code",
+            "agents",
+            "phoenix",
+            "otlp",
+            "mlflow",
+            "multi",
+            "hostile",
+            "malformed",
+        ] {
+            for e in std::fs::read_dir(format!("fixtures/{dir}"))
+                .unwrap()
+                .flatten()
+            {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "jsonl" || x == "json")
+                    && !p.to_string_lossy().ends_with(".truth.json")
+                {
+                    files.push(p);
+                }
+            }
+        }
+        // Every shape of the keys, given twice, blank, as numbers, inside other values.
+        let made = [
+            r#"{"context.span_id":"01","context.trace_id":"0000000000000000000000000000000a","attributes.input.value":"  ","attributes.input":{"value":"nested"},"attributes.mlflow.spanInputs":"m"}"#,
+            r#"{"context.span_id":"02","context.trace_id":"0000000000000000000000000000000a","attributes":{"input":{"value":7},"output":{"value":null,"x":{"value":"no"}},"output.value":"late"}}"#,
+            r#"{"context.span_id":"03","context.trace_id":"0000000000000000000000000000000a","attributes.llm.input_messages":[{"message.role":"user","message.content":"hi"}],"attributes.output.value":"\"quoted\"","attributes.mlflow.spanOutputs":true}"#,
+            r#"{"spanId":"0000000000000004","traceId":"0000000000000000000000000000000a","attributes":[{"key":"input.value","value":{"stringValue":"q"}},{"key":"input.value","value":{"stringValue":"again"}}]}"#,
+            r#"{"context.span_id":"05","context.trace_id":"0000000000000000000000000000000a","attributes.metadata":"{\"input\": {\"value\": \"meta\"}}","attributes.input.value":{"deeper":1}}"#,
+        ]
+        .join("\n");
+        // And one past what a screen reads.
+        let made = format!(
+            "{made}\n{{\"context.span_id\":\"06\",\"context.trace_id\":\"0000000000000000000000000000000a\",\"attributes.output.value\":\"{}\"}}",
+            "é".repeat(SHOWN_BYTES / 2 + 3)
+        );
+        let mut texts: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
+        texts.push(made.into_bytes());
+        let mut compared = 0;
+        for text in texts {
+            let sources = vec![Source::from_bytes("f.jsonl", text)];
+            let Ok(idx) = index::build(sources, &Progress::default()) else {
+                continue;
+            };
+            let model = crate::model::build(idx);
+            for span in 0..u32::try_from(model.index.spans.len()).unwrap() {
+                for keys in [
+                    ["input.value", "mlflow.spanInputs"],
+                    ["output.value", "mlflow.spanOutputs"],
+                ] {
+                    for shown in [false, true] {
+                        let d = if shown {
+                            SpanDetail::load_shown(&model, span)
+                        } else {
+                            SpanDetail::load(&model, span)
+                        };
+                        let want = keys.iter().find_map(|k| d.text(k)).map(str::to_owned);
+                        assert_eq!(first_text(&model, span, &keys, shown), want, "{span}");
+                        compared += usize::from(want.is_some());
+                    }
+                }
+            }
+        }
+        assert!(compared > 100, "{compared}");
     }
 
     #[test]

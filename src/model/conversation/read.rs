@@ -211,12 +211,13 @@ impl<'m> Reader<'m> {
         if root == NONE {
             return None;
         }
-        let d = self.detail(root);
         let keys = match side {
             Side::Input => ["input.value", "mlflow.spanInputs"],
             Side::Output => ["output.value", "mlflow.spanOutputs"],
         };
-        let raw = keys.iter().find_map(|k| d.text(k))?;
+        // Only those keys are read: a root that is an LLM call carries its whole history.
+        let raw = crate::model::detail::first_text(self.model, root, &keys, self.shown)?;
+        let raw = raw.as_str();
         let t = messages::without_reminders(&readable(raw, side == Side::Input));
         (!t.trim().is_empty()).then_some(t)
     }
