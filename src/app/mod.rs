@@ -194,7 +194,16 @@ impl App {
         }
         self.session = None;
         self.search.reset();
-        self.status = rebuilt.then(|| inference_status(&model));
+        let notes = model.index.file_notes();
+        self.status = match notes.as_slice() {
+            _ if rebuilt => Some(inference_status(&model)),
+            [] => None,
+            [one] => Some(format!("{}: {} (! for details)", one.path, one.reason)),
+            many => Some(format!(
+                "{} of the files given yield nothing: ! says why",
+                many.len()
+            )),
+        };
         self.model = Some(model);
         self.relayout();
     }
@@ -410,7 +419,7 @@ impl App {
     }
 
     fn diagnostics(&mut self, model: &Model, selected: usize, action: Action) -> Vec<Effect> {
-        let n = model.index.problems.len();
+        let n = model.index.problems.len() + model.index.file_notes().len();
         let last = n.saturating_sub(1);
         let selected = match action {
             Action::Down => (selected + 1).min(last),
