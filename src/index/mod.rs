@@ -512,11 +512,10 @@ fn scan_lines(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
         line = line.saturating_add(1);
         let bad_before = col.out.problems.len();
         let records_before = col.out.records;
-        let (r, spans) = col.line(at, end, line);
+        // A record may run over several lines (a pretty-printed one among JSON Lines).
+        let (r, spans, more) = col.line(at, end, line);
         let len = r.len() + 1;
         at = r.end + 1;
-        // A record may run over several lines (a pretty-printed one among JSON Lines).
-        let more = scan::count_lines(&src[r]);
         let added = &col.out.problems[bad_before..];
         col.out
             .kinds

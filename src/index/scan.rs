@@ -396,7 +396,10 @@ impl<'b> Collector<'b> {
     /// own looks for the newline. A line that does not read that way (malformed, blank, or with
     /// something after its value) is undone, found apart and read again as [`Collector::record`]
     /// reads it, so that it is reported exactly as before.
-    pub fn line(&mut self, start: usize, end: usize, line: u32) -> (Range<usize>, usize) {
+    ///
+    /// Returns the range, the spans it yielded and how many lines past the first it covers
+    /// (0 but for a pretty-printed record among the lines).
+    pub fn line(&mut self, start: usize, end: usize, line: u32) -> (Range<usize>, usize, u32) {
         let src = self.src;
         let marks = self.begin_record(start, line);
         let mut c = Cursor::in_line(&src[start..end]);
@@ -406,19 +409,25 @@ impl<'b> Collector<'b> {
             let range = start..start + stop;
             let non_ascii = c.non_ascii();
             let spans = self.end_record(&marks, range.clone(), line, false, Ok(()), non_ascii);
-            return (range, spans);
+            return (range, spans, 0);
         }
         self.rollback(&marks);
         let stop = memchr::memchr(b'\n', &src[start..end]).map_or(end, |k| start + k);
         let range = start..stop;
         if src[range.clone()].iter().all(u8::is_ascii_whitespace) {
             self.problem(line, Severity::Note, "blank line");
-            return (range, 0);
+            return (range, 0, 0);
         }
-        let range = multi_line_record(src, start, stop, end).unwrap_or(range);
+        let (range, more) = match multi_line_record(src, start, stop, end) {
+            Some(r) => {
+                let more = count_lines(&src[r.clone()]);
+                (r, more)
+            }
+            None => (range, 0),
+        };
         let last = range.end == src.len();
         let spans = self.record(range.clone(), line, last);
-        (range, spans)
+        (range, spans, more)
     }
 
     /// Notes where the piece's tables end and resets the per-record state, before a walk.
