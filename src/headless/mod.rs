@@ -40,8 +40,18 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
     let mut out =
         std::io::BufWriter::with_capacity(64 * 1024, crate::sanitize::Text::new(stdout.lock()));
     match cmd {
-        Command::Sessions(a) => sessions::run(&open(&a.files, infer)?, a.json, &mut out)?,
-        Command::Spans(a) => spans::run(&open(&a.files, infer)?, &mut out)?,
+        Command::Sessions(a) => {
+            let filter = filter(a.filter.as_deref())?;
+            let model = open(&a.files, infer)?;
+            let compiled = filter.as_ref().map(|f| f.compile(&model));
+            sessions::run(&model, a.json, compiled.as_ref(), &mut out)?;
+        }
+        Command::Spans(a) => {
+            let filter = filter(a.filter.as_deref())?;
+            let model = open(&a.files, infer)?;
+            let compiled = filter.as_ref().map(|f| f.compile(&model));
+            spans::run(&model, compiled.as_ref(), &mut out)?;
+        }
         Command::Doctor(a) => doctor::run(&open_any(&a.files, infer)?, a.json, &mut out)?,
         Command::Show(mut a) => {
             let id = a.args.pop().unwrap_or_default();
@@ -68,6 +78,17 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// Parses `--filter` (before any file is read, so a typo costs nothing).
+fn filter(text: Option<&str>) -> Result<Option<crate::model::filter::Filter>> {
+    let Some(text) = text else { return Ok(None) };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    crate::model::filter::Filter::parse(text, now)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("--filter: {e}"))
 }
 
 /// Loads the files for `doctor`: a file with no span is a finding, not an error.
