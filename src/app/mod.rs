@@ -8,6 +8,7 @@ pub mod action;
 pub mod detail;
 pub mod keymap;
 pub mod layout;
+pub mod line;
 pub mod search;
 pub mod sessions;
 pub mod tree;
@@ -146,6 +147,8 @@ pub struct App {
     pub height: u16,
     /// How sessions are inferred (toggled with `i`, `t`, `w`).
     pub infer: crate::model::infer::Options,
+    /// What was entered in the prompts, for ↑/↓: fuzzy searches, full-text searches.
+    pub histories: [line::History; 2],
 }
 
 impl App {
@@ -165,6 +168,7 @@ impl App {
             width: 80,
             height: 24,
             infer: crate::model::infer::Options::default(),
+            histories: Default::default(),
         }
     }
 
