@@ -312,6 +312,14 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         modes: LISTS,
+        keys: &[(Char('r'), N)],
+        label: "r",
+        action: Action::Reload,
+        desc: "reload the files as they are on disk now, keeping your place",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
         keys: &[(Char('m'), N)],
         label: "m",
         action: Action::ToggleMouse,

@@ -30,6 +30,10 @@ pub fn search(model: &Model, needle: &str, limit: usize) -> Vec<u32> {
     };
     let mut hits = Vec::new();
     for (f, src) in model.index.sources.iter().enumerate() {
+        // Bytes that are no longer the file's are not searched (see `crate::source`).
+        if !src.intact() {
+            continue;
+        }
         let bytes = src.bytes();
         for n in &needles {
             if n.is_empty() {

@@ -184,15 +184,37 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
         ..area
     };
     let problems = &model.index.problems;
-    let inner = boxed(
-        buf,
-        r,
-        &format!(
+    let changed = crate::app::disk::lines(&app.disk);
+    let title = if changed.is_empty() {
+        format!(
             "diagnostics: {} lines reported (Esc closes)",
             problems.len()
-        ),
-        theme,
-    );
+        )
+    } else {
+        format!(
+            "diagnostics: {} changed on disk · {} lines reported (Esc closes)",
+            plural(changed.len(), "file"),
+            problems.len()
+        )
+    };
+    let mut inner = boxed(buf, r, &title, theme);
+    // Files that changed on disk come first, above the list of lines.
+    for line in changed
+        .iter()
+        .take(usize::from(inner.height.saturating_sub(1)))
+    {
+        put(
+            buf,
+            inner,
+            0,
+            &Line::from(vec![
+                Span::styled("changed ", theme.warn),
+                Span::raw(line.clone()),
+            ]),
+        );
+        inner.y += 1;
+        inner.height -= 1;
+    }
     if problems.is_empty() {
         put(buf, inner, 0, &Line::from("Every line was indexed."));
         return;
@@ -221,6 +243,10 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
             &line,
         );
     }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn hit_line(app: &App, hit: Hit, theme: &Theme) -> Line<'static> {
