@@ -127,8 +127,17 @@ pub fn load(
     progress: &Progress,
 ) -> Result<Model, Error> {
     let model = load_any(paths, options, progress)?;
-    model.index.require_spans()?;
+    require_spans(&model)?;
     Ok(model)
+}
+
+/// Fails when no file holds a span; when a file lost bytes while it was read, that is said
+/// instead (it may be why nothing was found).
+fn require_spans(model: &Model) -> Result<(), Error> {
+    model.index.require_spans().or_else(|e| {
+        model.index.verify()?;
+        Err(e)
+    })
 }
 
 /// [`load`], without requiring a span: for `doctor`, whose report matters most when there is
@@ -156,6 +165,8 @@ pub fn test_pause(point: &str) {
         .filter(|(p, _)| *p == point)
         .and_then(|(_, ms)| ms.parse::<u64>().ok());
     if let Some(ms) = ms {
+        // Said on stderr, so a test knows when to act.
+        eprintln!("sesstui: test pause at {point}");
         std::thread::sleep(std::time::Duration::from_millis(ms.min(60_000)));
     }
 }
@@ -217,7 +228,7 @@ pub fn reload(
     };
     test_pause("open");
     let model = from_sources(sources, unread, options, progress)?;
-    model.index.require_spans()?;
+    require_spans(&model)?;
     Ok(model)
 }
 
