@@ -47,7 +47,8 @@ fn name(path: &str) -> String {
     crate::sanitize::one_line(&short)
 }
 
-/// What one file's change is, in a few words after its name.
+/// What one file's change is, in a few words after its name. (A file that grew is where a
+/// follow mode would offer to follow it: "grew on disk: f follows".)
 fn what(c: &Changed) -> String {
     match c.change {
         Change::Grew { .. } if c.intact => "grew on disk".to_owned(),

@@ -331,7 +331,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('!'), N), (Char('!'), S)],
         label: "!",
         action: Action::Diagnostics,
-        desc: "diagnostics: lines not indexed, and why",
+        desc: "diagnostics: files changed on disk, lines not indexed, and why",
         hint: None,
     },
     Binding {

@@ -1,8 +1,9 @@
 //! The explorer's state and its one entry point, [`App::update`]: actions in, effects out.
 //!
-//! Nothing here draws or does I/O. Reading span bytes from the (memory-mapped) model and parsing
-//! them is done here, for what is on screen only; writing to the terminal or the clipboard is
-//! asked of the runner as an [`Effect`].
+//! Nothing here draws or writes. Reading span bytes from the (memory-mapped) model and parsing
+//! them is done here, for what is on screen only, after a look at the files they come from (a
+//! `stat`: see [`disk`]); writing to the terminal or the clipboard, and building a new model,
+//! is asked of the runner as an [`Effect`].
 
 pub mod action;
 pub mod detail;

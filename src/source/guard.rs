@@ -62,6 +62,8 @@ impl Slot {
 static TABLE: [Slot; SLOTS] = [const { Slot::new() }; SLOTS];
 /// One past the highest slot ever claimed: the handler looks no further.
 static HIGH: AtomicUsize = AtomicUsize::new(0);
+/// Where to start looking for a free slot.
+static HINT: AtomicUsize = AtomicUsize::new(0);
 /// The page size, read once before the first registration.
 static PAGE: AtomicUsize = AtomicUsize::new(4096);
 /// How many times zero pages were mapped over a file (for tests and the report).
@@ -83,13 +85,18 @@ impl Guarded {
         crate::fatal::install();
         let page = page_size();
         PAGE.store(page, Ordering::Relaxed);
-        let Some(slot) = TABLE.iter().position(|s| {
+        // From the lowest slot that may be free: claims stay O(1) for many files, and the
+        // table the handler scans stays as short as the mappings alive.
+        let from = HINT.load(Ordering::Relaxed).min(SLOTS);
+        let claim = |s: &Slot| {
             s.taken
                 .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
-        }) else {
+        };
+        let Some(slot) = (from..SLOTS).chain(0..from).find(|&i| claim(&TABLE[i])) else {
             return Err(map);
         };
+        HINT.store(slot + 1, Ordering::Relaxed);
         let s = &TABLE[slot];
         s.lost.store(false, Ordering::Relaxed);
         s.len.store(map.len(), Ordering::Relaxed);
@@ -117,6 +124,7 @@ impl Drop for Guarded {
         s.len.store(0, Ordering::Relaxed);
         s.lost.store(false, Ordering::Relaxed);
         s.taken.store(false, Ordering::Release);
+        HINT.fetch_min(self.slot, Ordering::Relaxed);
     }
 }
 
