@@ -18,6 +18,9 @@ pub enum Error {
         "{path} changed on disk while it was read ({what}): the output is incomplete; run again"
     )]
     Changed { path: String, what: &'static str },
+    /// Several files given, none with a span: each with why, on one line.
+    #[error("no file holds a span: {0}")]
+    NothingToShow(String),
     #[error("indexing cancelled")]
     Cancelled,
 }

@@ -131,11 +131,24 @@ pub fn load(
     Ok(model)
 }
 
-/// Fails when no file holds a span; when a file lost bytes while it was read, that is said
-/// instead (it may be why nothing was found).
-fn require_spans(model: &Model) -> Result<(), Error> {
-    model.index.require_spans().or_else(|e| {
-        model.index.verify()?;
+/// Fails when no file given holds a span: naming the file and why, or, when several were
+/// given, each of them and why, on one line. When a file lost bytes while it was read, that
+/// is said instead (it may be why nothing was found).
+pub fn require_spans(model: &Model) -> Result<(), Error> {
+    let idx = &model.index;
+    let found = if idx.unread.is_empty() || idx.require_spans().is_ok() {
+        idx.require_spans()
+    } else {
+        Err(Error::NothingToShow(
+            idx.file_notes()
+                .iter()
+                .map(|n| format!("{}: {}", n.path, n.reason))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ))
+    };
+    found.or_else(|e| {
+        idx.verify()?;
         Err(e)
     })
 }
@@ -148,7 +161,6 @@ pub fn load_any(
     progress: &Progress,
 ) -> Result<Model, Error> {
     let (sources, unread) = open(paths);
-    test_pause("open");
     from_sources(sources, unread, options, progress)
 }
 
@@ -226,7 +238,6 @@ pub fn reload(
             (sources, unread)
         }
     };
-    test_pause("open");
     let model = from_sources(sources, unread, options, progress)?;
     require_spans(&model)?;
     Ok(model)
@@ -239,6 +250,7 @@ pub fn from_sources(
     options: model::infer::Options,
     progress: &Progress,
 ) -> Result<Model, Error> {
+    test_pause("open");
     if sources.is_empty() {
         return Err(match unread.into_iter().next() {
             Some(u) => Error::Unsupported {

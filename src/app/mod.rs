@@ -212,14 +212,24 @@ impl App {
         // Changed while it was read: said at once, not a second later.
         self.disk = disk::look(&model);
         place.restore(self, &model);
-        self.status = match (reloaded, rebuilt) {
-            (true, _) => Some(format!(
-                "reloaded: {} sessions · {} spans",
-                crate::fmt::thousands(model.sessions.len() as u64),
-                crate::fmt::thousands(model.index.spans.len() as u64)
-            )),
-            (false, true) => Some(inference_status(&model)),
-            (false, false) => None,
+        let notes = model.index.file_notes();
+        let yield_nothing = |n: usize| format!("{n} of the files given yield nothing: ! says why");
+        self.status = match (reloaded, rebuilt, notes.as_slice()) {
+            (true, _, _) => {
+                let mut s = format!(
+                    "reloaded: {} sessions · {} spans",
+                    crate::fmt::thousands(model.sessions.len() as u64),
+                    crate::fmt::thousands(model.index.spans.len() as u64)
+                );
+                if !notes.is_empty() {
+                    s.push_str(&format!(" · {}", yield_nothing(notes.len())));
+                }
+                Some(s)
+            }
+            (false, true, _) => Some(inference_status(&model)),
+            (false, false, []) => None,
+            (false, false, [one]) => Some(format!("{}: {} (! for details)", one.path, one.reason)),
+            (false, false, many) => Some(yield_nothing(many.len())),
         };
         self.model = Some(model);
         self.relayout();
@@ -472,7 +482,7 @@ impl App {
     }
 
     fn diagnostics(&mut self, model: &Model, selected: usize, action: Action) -> Vec<Effect> {
-        let n = model.index.problems.len();
+        let n = model.index.problems.len() + model.index.file_notes().len();
         let last = n.saturating_sub(1);
         let selected = match action {
             Action::Down => (selected + 1).min(last),

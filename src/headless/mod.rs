@@ -116,17 +116,8 @@ fn open(files: &[PathBuf], infer: Options) -> Result<Model> {
 
 /// One line per file given that yields nothing (the others were read).
 fn warn_unread(model: &Model) {
-    let idx = &model.index;
-    for u in &idx.unread {
-        crate::sanitize::eprint_line(&format!(
-            "sesstui: warning: {}: not read: {}",
-            u.path, u.reason
-        ));
-    }
-    for (i, f) in idx.files.iter().enumerate() {
-        if let Some(why) = idx.why_empty(i) {
-            crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {why}", f.path));
-        }
+    for n in model.index.file_notes() {
+        crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {}", n.path, n.reason));
     }
 }
 

@@ -50,7 +50,10 @@ pub fn run(model: &Model, out: &mut impl Write) -> anyhow::Result<()> {
             let line = Line {
                 span_id: model.index.span_id_of(rec),
                 trace_id: trace_id.clone(),
-                parent_id: model.index.parent_id_of(rec),
+                parent_id: match model.parent[s as usize] {
+                    crate::model::NONE => model.index.parent_id_of(rec),
+                    p => Some(model.index.span_id_of(model.span(p))),
+                },
                 name: model.name(s),
                 kind: rec.kind(),
                 status: rec.status(),

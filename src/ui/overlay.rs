@@ -184,21 +184,30 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
         ..area
     };
     let problems = &model.index.problems;
+    // Files that changed on disk first, then files that yield nothing (not read, empty, no
+    // span), then the lines reported.
     let changed = crate::app::disk::lines(&app.disk);
-    let title = if changed.is_empty() {
-        format!(
-            "diagnostics: {} lines reported (Esc closes)",
-            problems.len()
-        )
-    } else {
-        format!(
-            "diagnostics: {} changed on disk · {} lines reported (Esc closes)",
-            plural(changed.len(), "file"),
-            problems.len()
-        )
-    };
+    let notes = model.index.file_notes();
+    let mut parts = Vec::new();
+    if !changed.is_empty() {
+        parts.push(format!(
+            "{} changed on disk",
+            crate::fmt::count(changed.len(), "file", "files")
+        ));
+    }
+    if !notes.is_empty() {
+        parts.push(format!(
+            "{} yielding nothing",
+            crate::fmt::count(notes.len(), "file", "files")
+        ));
+    }
+    parts.push(crate::fmt::count(
+        problems.len(),
+        "line reported",
+        "lines reported",
+    ));
+    let title = format!("diagnostics: {} (Esc closes)", parts.join(", "));
     let mut inner = boxed(buf, r, &title, theme);
-    // Files that changed on disk come first, above the list of lines.
     for line in changed
         .iter()
         .take(usize::from(inner.height.saturating_sub(1)))
@@ -215,24 +224,37 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
         inner.y += 1;
         inner.height -= 1;
     }
-    if problems.is_empty() {
+    if problems.is_empty() && notes.is_empty() {
         put(buf, inner, 0, &Line::from("Every line was indexed."));
         return;
     }
     let h = usize::from(inner.height);
     let offset = selected.saturating_sub(h.saturating_sub(1));
-    for (i, p) in problems.iter().enumerate().skip(offset).take(h) {
-        let (label, style) = match p.severity {
-            Severity::Malformed => ("skipped", theme.error),
-            Severity::Warning => ("warning", theme.warn),
-            Severity::Note => ("note   ", theme.dim),
-        };
-        let file = one_line(model.index.file_name(p.file));
-        let mut line = Line::from(vec![
-            Span::styled(format!("{label} "), style),
-            Span::raw(format!("{}:{}  ", truncate(&file, 40), p.line)),
-            Span::raw(one_line(&p.reason)),
-        ]);
+    let rows = notes
+        .iter()
+        .map(|n| {
+            Line::from(vec![
+                Span::styled("file    ", theme.error),
+                Span::raw(format!("{}  ", truncate(&one_line(&n.path), 40))),
+                Span::raw(one_line(&n.reason)),
+            ])
+        })
+        .chain(problems.iter().map(|p| {
+            let (label, style) = match p.severity {
+                Severity::Malformed => ("skipped", theme.error),
+                Severity::Warning => ("warning", theme.warn),
+                Severity::Note => ("note   ", theme.dim),
+                Severity::Signal => ("signal ", theme.dim),
+            };
+            let file = one_line(model.index.file_name(p.file));
+            Line::from(vec![
+                Span::styled(format!("{label} "), style),
+                Span::raw(format!("{}:{}  ", truncate(&file, 40), p.line)),
+                Span::raw(one_line(&p.reason)),
+            ])
+        }));
+    for (i, line) in rows.enumerate().skip(offset).take(h) {
+        let mut line = line;
         if i == selected {
             line = line.style(theme.selected);
         }
@@ -243,10 +265,6 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
             &line,
         );
     }
-}
-
-fn plural(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn hit_line(app: &App, hit: Hit, theme: &Theme) -> Line<'static> {
