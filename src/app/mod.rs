@@ -10,6 +10,7 @@ pub mod detail;
 pub mod disk;
 pub mod keymap;
 pub mod layout;
+pub mod line;
 pub mod place;
 pub mod search;
 pub mod sessions;
@@ -174,6 +175,8 @@ pub struct App {
     pub disk: Vec<disk::Changed>,
     /// `r` was pressed: the model being built comes from the files as they are now.
     pub reloading: bool,
+    /// What was entered in the prompts, for ↑/↓: fuzzy searches, full-text searches.
+    pub histories: [line::History; 2],
 }
 
 impl App {
@@ -195,6 +198,7 @@ impl App {
             infer: crate::model::infer::Options::default(),
             disk: Vec::new(),
             reloading: false,
+            histories: Default::default(),
         }
     }
 

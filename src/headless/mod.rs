@@ -41,13 +41,19 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
         std::io::BufWriter::with_capacity(64 * 1024, crate::sanitize::Text::new(stdout.lock()));
     let model = match cmd {
         Command::Sessions(a) => {
+            let filter = filter(a.filter.as_deref())?;
             let model = open(&a.files, infer)?;
-            sessions::run(&model, a.json, &mut out)?;
+            let compiled = filter.as_ref().map(|f| f.compile(&model));
+            sessions::run(&model, a.json, compiled.as_ref(), &mut out)?;
+            drop(compiled);
             Some(model)
         }
         Command::Spans(a) => {
+            let filter = filter(a.filter.as_deref())?;
             let model = open(&a.files, infer)?;
-            spans::run(&model, &mut out)?;
+            let compiled = filter.as_ref().map(|f| f.compile(&model));
+            spans::run(&model, compiled.as_ref(), &mut out)?;
+            drop(compiled);
             Some(model)
         }
         Command::Doctor(a) => {
@@ -87,6 +93,17 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
         model.index.verify()?;
     }
     Ok(())
+}
+
+/// Parses `--filter` (before any file is read, so a typo costs nothing).
+fn filter(text: Option<&str>) -> Result<Option<crate::model::filter::Filter>> {
+    let Some(text) = text else { return Ok(None) };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    crate::model::filter::Filter::parse(text, now)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("--filter: {e}"))
 }
 
 /// Loads the files for `doctor`: a file with no span is a finding, not an error.

@@ -31,7 +31,11 @@ const CHECK_EVERY: usize = 1024;
 /// …and at most this often a `stat` of each file.
 const STAT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
-pub fn run(model: &Model, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn run(
+    model: &Model,
+    filter: Option<&crate::model::filter::Compiled<'_>>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let lines = model.index.lines();
     let mut printed = 0usize;
     let mut looked = std::time::Instant::now();
@@ -46,6 +50,9 @@ pub fn run(model: &Model, out: &mut impl Write) -> anyhow::Result<()> {
         let session =
             (trace.session != crate::model::NONE).then(|| model.session_id(trace.session));
         for &s in model.trace_spans(t) {
+            if filter.is_some_and(|f| !f.span(s)) {
+                continue;
+            }
             let rec = model.span(s);
             let line = Line {
                 span_id: model.index.span_id_of(rec),

@@ -301,6 +301,23 @@ fn hit_line(app: &App, hit: Hit, theme: &Theme) -> Line<'static> {
     }
 }
 
+/// A prompt's label and line, the cursor drawn as a reversed cell over the character under it
+/// (a block after the end).
+pub fn prompt_line(label: &str, line: &crate::app::line::Line, theme: &Theme) -> Line<'static> {
+    let (before, after) = line.split();
+    let mut rest = after.chars();
+    let under = rest.next();
+    Line::from(vec![
+        Span::styled(label.to_owned(), theme.hint_key),
+        Span::raw(one_line(before)),
+        match under {
+            Some(c) => Span::styled(one_line(&c.to_string()), theme.selected),
+            None => Span::styled("█", theme.hint_key),
+        },
+        Span::raw(one_line(rest.as_str())),
+    ])
+}
+
 fn search(buf: &mut Buffer, area: Rect, app: &App, p: &crate::app::search::Prompt, theme: &Theme) {
     if area.height < 3 {
         return;
@@ -321,11 +338,7 @@ fn search(buf: &mut Buffer, area: Rect, app: &App, p: &crate::app::search::Promp
         buf,
         prompt_row,
         0,
-        &Line::from(vec![
-            Span::styled(format!("{label} {where_}: "), theme.hint_key),
-            Span::raw(one_line(&p.query)),
-            Span::styled("█", theme.hint_key),
-        ]),
+        &prompt_line(&format!("{label} {where_}: "), &p.line, theme),
     );
     if p.full_text {
         return;
