@@ -42,6 +42,8 @@ pub enum Action {
     Diagnostics,
     /// Clear the terminal and draw everything again (after another program wrote on it).
     Redraw,
+    /// Read the files again as they are on disk now (after they changed), keeping the place.
+    Reload,
     /// Session inference switches (the model is rebuilt).
     ToggleHistoryInference,
     ToggleTimeInference,

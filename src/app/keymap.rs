@@ -312,6 +312,14 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         modes: LISTS,
+        keys: &[(Char('r'), N)],
+        label: "r",
+        action: Action::Reload,
+        desc: "reload the files as they are on disk now, keeping your place",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
         keys: &[(Char('m'), N)],
         label: "m",
         action: Action::ToggleMouse,
@@ -323,7 +331,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('!'), N), (Char('!'), S)],
         label: "!",
         action: Action::Diagnostics,
-        desc: "diagnostics: lines not indexed, and why",
+        desc: "diagnostics: files changed on disk, lines not indexed, and why",
         hint: None,
     },
     Binding {

@@ -130,14 +130,29 @@ impl SessionList {
             .unwrap_or(0);
     }
 
-    /// Reads the first inputs of the rows in view (parsing only those spans).
+    /// Reads the first inputs of the rows in view (parsing only those spans); not when a file
+    /// changed on disk (looked at before and after, see `Index::fresh`).
     pub fn fill(&mut self, model: &Model, height: usize) {
-        for e in self.rows.iter().skip(self.offset).take(height + 1) {
-            if let Entry::Session(s) = *e {
-                self.first_inputs.entry(s).or_insert_with(|| {
-                    crate::model::conversation::read::Reader::new(model, true).first_input(s)
-                });
-            }
+        let want: Vec<u32> = self
+            .rows
+            .iter()
+            .skip(self.offset)
+            .take(height + 1)
+            .filter_map(|e| match *e {
+                Entry::Session(s) if !self.first_inputs.contains_key(&s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        if want.is_empty() || !model.index.fresh() {
+            return;
+        }
+        let reader = crate::model::conversation::read::Reader::new(model, true);
+        let read: Vec<(u32, Option<String>)> = want
+            .into_iter()
+            .map(|s| (s, reader.first_input(s)))
+            .collect();
+        if model.index.fresh() {
+            self.first_inputs.extend(read);
         }
     }
 

@@ -3,7 +3,7 @@
 use super::json::time;
 use crate::model::Model;
 use serde::Serialize;
-use std::io::{self, Write};
+use std::io::Write;
 
 #[derive(Serialize)]
 struct Line<'a> {
@@ -26,12 +26,19 @@ struct Line<'a> {
     line: u32,
 }
 
+/// Spans between two looks at whether a file changed while they are printed…
+const CHECK_EVERY: usize = 1024;
+/// …and at most this often a `stat` of each file.
+const STAT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
 pub fn run(
     model: &Model,
     filter: Option<&crate::model::filter::Compiled<'_>>,
     out: &mut impl Write,
-) -> io::Result<()> {
+) -> anyhow::Result<()> {
     let lines = model.index.lines();
+    let mut printed = 0usize;
+    let mut looked = std::time::Instant::now();
     let traces = model
         .sessions
         .iter()
@@ -68,6 +75,14 @@ pub fn run(
             };
             crate::sanitize::write_json(&mut *out, &line)?;
             writeln!(out)?;
+            printed += 1;
+            // The output streams: a file that lost bytes stops it as soon as it is seen.
+            if printed.is_multiple_of(CHECK_EVERY)
+                && (!model.index.intact() || looked.elapsed() >= STAT_EVERY)
+            {
+                model.index.verify()?;
+                looked = std::time::Instant::now();
+            }
         }
     }
     Ok(())

@@ -73,7 +73,7 @@ pub(super) fn read_stream(mut r: impl Read, limit: u64) -> Result<Bytes, Stream>
         None => Ok(Bytes::Owned(buf)),
         Some(f) => {
             f.sync_data().ok();
-            Ok(Bytes::Mapped(super::map(&f)?))
+            Ok(super::map(&f)?)
         }
     }
 }
@@ -120,7 +120,7 @@ mod tests {
     fn read(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
         match read_stream(data, limit) {
             Ok(Bytes::Owned(v)) => Ok(v),
-            Ok(Bytes::Mapped(m)) => Ok(m.to_vec()),
+            Ok(Bytes::Mapped(m)) => Ok(m.bytes().to_vec()),
             Err(Stream::Io(e)) => Err(e.to_string()),
             Err(Stream::Refused(r)) => Err(r),
         }
@@ -155,6 +155,7 @@ mod tests {
         let data = std::io::Cursor::new(line.repeat(n));
         match read_stream(data, STDIN_LIMIT) {
             Ok(Bytes::Mapped(m)) => {
+                let m = m.bytes();
                 assert_eq!(m.len(), line.len() * n);
                 assert!(m.starts_with(line) && m.ends_with(line));
             }

@@ -29,6 +29,8 @@ pub enum Event {
     FullText {
         query: String,
         spans: Vec<u32>,
+        /// The model searched (the one on screen may have been rebuilt since).
+        model: Arc<Model>,
     },
     /// A signal from outside (see [`signals`]).
     Signal(i32),
@@ -121,16 +123,21 @@ pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) 
     }
 }
 
-fn spawn_index(
+/// Builds the model again in the background from `old`'s files (see `load::reload`); the old
+/// model stays on screen until the new one is built.
+fn spawn_rebuild(
     files: Vec<PathBuf>,
+    old: Arc<Model>,
+    reuse: crate::load::Reuse,
     infer: crate::model::infer::Options,
-    progress: Arc<Progress>,
     tx: Sender<Event>,
 ) {
     std::thread::spawn(move || {
-        let r = crate::load::load(&files, infer, &progress)
+        let progress = Progress::default();
+        let r = crate::load::reload(&files, &old.index, reuse, infer, &progress)
             .map(Arc::new)
             .map_err(|e| e.to_string());
+        drop(old);
         let _ = tx.send(Event::Loaded(r));
     });
 }
@@ -156,6 +163,8 @@ fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) {
 
 /// Frames are drawn at most this often.
 const FRAME: Duration = Duration::from_millis(16);
+/// The files are looked at this often, to say when one changed on disk (a `stat` each).
+const WATCH: Duration = Duration::from_secs(1);
 
 fn event_loop(
     guard: &mut terminal::Guard,
@@ -171,21 +180,25 @@ fn event_loop(
     app.resize(size.width, size.height);
     guard.terminal.draw(|f| crate::ui::draw(f, app, &theme))?;
     let mut last_draw = Instant::now();
+    let mut next_watch = Instant::now() + WATCH;
     loop {
-        let first = if app.model.is_none() && app.load_error.is_none() {
-            // Indexing: wake ten times a second to show progress.
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(ev) => Some(ev),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return Ok(Outcome::Quit),
-            }
+        // Indexing: wake ten times a second to show progress; then once a second to look at
+        // the files.
+        let wait = if app.model.is_none() && app.load_error.is_none() {
+            Duration::from_millis(100)
         } else {
-            match rx.recv() {
-                Ok(ev) => Some(ev),
-                Err(_) => return Ok(Outcome::Quit),
-            }
+            next_watch.saturating_duration_since(Instant::now())
+        };
+        let first = match rx.recv_timeout(wait) {
+            Ok(ev) => Some(ev),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return Ok(Outcome::Quit),
         };
         let mut dirty = app.model.is_none();
+        if Instant::now() >= next_watch {
+            next_watch = Instant::now() + WATCH;
+            dirty |= app.watch();
+        }
         app.progress = progress.snapshot();
         let mut events: Vec<Event> = first.into_iter().collect();
         events.extend(rx.try_iter());
@@ -251,10 +264,21 @@ fn handle(
                 Flow::Nothing
             };
         }
-        Event::FullText { query, spans } => {
-            if let Some(model) = app.model.clone() {
-                search::full_text_done(app, &model, &query, spans);
-                app.resize(app.width, app.height);
+        Event::FullText {
+            query,
+            spans,
+            model: searched,
+        } => {
+            match app.model.clone() {
+                Some(model) if Arc::ptr_eq(&model, &searched) => {
+                    search::full_text_done(app, &model, &query, spans);
+                    app.resize(app.width, app.height);
+                }
+                Some(_) => {
+                    app.status =
+                        Some("the files were reloaded during the search: F searches again".into());
+                }
+                None => {}
             }
             return Flow::Redraw;
         }
@@ -296,14 +320,23 @@ fn handle(
                     let tx = tx.clone();
                     std::thread::spawn(move || {
                         let spans = crate::model::fulltext::search(&model, &query, 100_000);
-                        let _ = tx.send(Event::FullText { query, spans });
+                        let _ = tx.send(Event::FullText {
+                            query,
+                            spans,
+                            model,
+                        });
                     });
                 }
             }
-            Effect::Reload(options) => {
-                // The old model stays on screen until the new one is built.
-                let progress = Arc::new(Progress::default());
-                spawn_index(files.to_vec(), options, progress, tx.clone());
+            Effect::Reload(options) | Effect::Reopen(options) => {
+                let reuse = if matches!(effect, Effect::Reopen(_)) {
+                    crate::load::Reuse::Unchanged
+                } else {
+                    crate::load::Reuse::Intact
+                };
+                if let Some(old) = app.model.clone() {
+                    spawn_rebuild(files.to_vec(), old, reuse, options, tx.clone());
+                }
             }
             Effect::FillSearch(scope) => {
                 if let (Some(model), Some(injector)) =

@@ -69,6 +69,14 @@ pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         put(buf, area, 0, &Line::from(Span::styled(text, theme.status)));
         return;
     }
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    // A file changed on disk: said first, until it is reloaded; the hints fill what is left.
+    if let Some(note) = crate::app::disk::status(&app.disk) {
+        let text = truncate(&format!(" {note} "), usize::from(area.width)).into_owned();
+        used += unicode_width::UnicodeWidthStr::width(text.as_str());
+        spans.push(Span::styled(text, theme.warn));
+    }
     let mode = app.mode();
     let pairs: Vec<(&str, &str)> = match mode {
         keymap::Mode::Search => vec![("⏎", "go"), ("↑/↓", "choose"), ("Esc", "cancel")],
@@ -78,8 +86,6 @@ pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             .filter_map(|b| b.hint.map(|h| (b.label, h)))
             .collect(),
     };
-    let mut spans = Vec::new();
-    let mut used = 0usize;
     for (k, d) in pairs {
         let w = k.chars().count() + d.chars().count() + 3;
         if used + w > usize::from(area.width) {
