@@ -31,6 +31,8 @@ pub enum Action {
     ReverseSort,
     Search,
     FullTextSearch,
+    /// Open the filter line.
+    Filter,
     NextMatch,
     PrevMatch,
     NextError,

@@ -239,6 +239,14 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        modes: &[Sessions],
+        keys: &[(Char(':'), N), (Char(':'), S)],
+        label: ":",
+        action: Action::Filter,
+        desc: "filter the sessions: error user:ab12 since:2h … (Esc: as before)",
+        hint: Some("filter"),
+    },
+    Binding {
         modes: &[Sessions, Turns, Tree, Detail],
         keys: &[(Char('n'), N)],
         label: "n",

@@ -8,6 +8,7 @@
 pub mod action;
 pub mod detail;
 pub mod disk;
+pub mod filter;
 pub mod keymap;
 pub mod layout;
 pub mod line;
@@ -62,7 +63,7 @@ pub enum Pane {
 }
 
 /// A modal layer over the screen.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Overlay {
     None,
     Help {
@@ -81,6 +82,8 @@ pub enum Overlay {
         pending: Pending,
     },
     Search(search::Prompt),
+    /// The filter line (`:`).
+    Filter(filter::Prompt),
 }
 
 /// What the inference switches are now and what they found, for the status line.
@@ -175,8 +178,8 @@ pub struct App {
     pub disk: Vec<disk::Changed>,
     /// `r` was pressed: the model being built comes from the files as they are now.
     pub reloading: bool,
-    /// What was entered in the prompts, for ↑/↓: fuzzy searches, full-text searches.
-    pub histories: [line::History; 2],
+    /// What was entered in the prompts, for ↑/↓: fuzzy searches, full-text searches, filters.
+    pub histories: [line::History; 3],
 }
 
 impl App {
@@ -209,7 +212,9 @@ impl App {
         let place = place::Place::take(self);
         let rebuilt = self.model.is_some();
         let reloaded = std::mem::take(&mut self.reloading);
+        let filter = self.sessions.filter.take();
         self.sessions = sessions::SessionList::new(&model);
+        self.sessions.set_filter(&model, filter, self.page);
         self.session = None;
         self.search.reset();
         self.load_error = None;
@@ -294,7 +299,7 @@ impl App {
     pub fn mode(&self) -> Mode {
         match &self.overlay {
             Overlay::Help { .. } => return Mode::Help,
-            Overlay::Search(_) => return Mode::Search,
+            Overlay::Search(_) | Overlay::Filter(_) => return Mode::Search,
             Overlay::YankMenu | Overlay::TooBig { .. } => return Mode::Menu,
             Overlay::Diagnostics { .. } => return Mode::Diagnostics,
             Overlay::None => {}
@@ -420,6 +425,7 @@ impl App {
                 return self.write_instead(&model, &name, pending, action);
             }
             Overlay::Search(prompt) => return search::update(self, &model, prompt, action),
+            Overlay::Filter(prompt) => return filter::update(self, &model, prompt, action),
             Overlay::None => {}
         }
         match action {
@@ -447,6 +453,10 @@ impl App {
                 } else {
                     search::start(self)
                 }
+            }
+            Action::Filter => {
+                filter::open(self);
+                Vec::new()
             }
             Action::NextMatch | Action::PrevMatch => {
                 search::step(self, &model, action == Action::NextMatch);

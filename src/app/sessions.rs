@@ -83,8 +83,13 @@ pub struct SessionList {
     pub offset: usize,
     pub sort: Option<SortKey>,
     pub reverse: bool,
-    /// First user inputs read so far (only rows that have been on screen).
+    /// First user inputs read so far (only rows that have been on screen, and every row when
+    /// a filter's free text needed them).
     pub first_inputs: HashMap<u32, Option<String>>,
+    /// The filter that narrows the rows, if any.
+    pub filter: Option<super::filter::Active>,
+    /// Sessions in all (the rows are fewer when a filter narrows them).
+    pub total: usize,
 }
 
 impl SessionList {
@@ -121,8 +126,23 @@ impl SessionList {
         if self.reverse {
             ids.reverse();
         }
+        self.total = ids.len();
+        if let Some(active) = &self.filter {
+            let compiled = active.filter.compile(model);
+            let inputs = &mut self.first_inputs;
+            let reader = crate::model::conversation::read::Reader::new(model, true);
+            ids.retain(|&s| {
+                compiled.session(s, &mut |s| {
+                    inputs
+                        .entry(s)
+                        .or_insert_with(|| reader.first_input(s))
+                        .clone()
+                })
+            });
+        }
         self.rows = ids.into_iter().map(Entry::Session).collect();
-        if !model.unsessioned.is_empty() {
+        // A filter narrows to sessions: the traces no session claims are left out.
+        if !model.unsessioned.is_empty() && self.filter.is_none() {
             self.rows.push(Entry::Unsessioned);
         }
         self.selected = keep
@@ -154,6 +174,21 @@ impl SessionList {
         if model.index.fresh() {
             self.first_inputs.extend(read);
         }
+    }
+
+    /// Applies a filter (or none), keeping the selection when it still shows.
+    pub fn set_filter(
+        &mut self,
+        model: &Model,
+        filter: Option<super::filter::Active>,
+        page: usize,
+    ) {
+        if self.filter == filter {
+            return;
+        }
+        self.filter = filter;
+        self.sort(model);
+        self.offset = follow(0, self.selected, page);
     }
 
     pub fn select(&mut self, entry: Entry, page: usize) {

@@ -37,18 +37,31 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 .iter()
                 .filter(|p| p.severity == Severity::Malformed)
                 .count();
-            let mut s = format!(
-                "{} sessions · {} spans",
-                thousands(m.sessions.len() as u64),
-                thousands(m.index.spans.len() as u64)
-            );
+            let l = &app.sessions;
+            let mut s = match &l.filter {
+                Some(f) => format!(
+                    "{} of {} sessions · filter: {}",
+                    thousands(l.rows.len() as u64),
+                    thousands(l.total as u64),
+                    one_line(&f.text)
+                ),
+                None => format!(
+                    "{} sessions · {} spans",
+                    thousands(m.sessions.len() as u64),
+                    thousands(m.index.spans.len() as u64)
+                ),
+            };
             if bad > 0 {
                 s.push_str(&format!(" · ⚠ {bad} bad lines (!)"));
             }
             s
         }
     };
-    let text = format!(" sesstui  {files} · {state}");
+    // A filter leads, so that it shows on a narrow screen.
+    let text = match (&app.model, &app.sessions.filter) {
+        (Some(_), Some(_)) => format!(" sesstui  {state} · {files}"),
+        _ => format!(" sesstui  {files} · {state}"),
+    };
     put(
         buf,
         area,
@@ -79,7 +92,18 @@ pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     }
     let mode = app.mode();
     let pairs: Vec<(&str, &str)> = match mode {
-        keymap::Mode::Search => vec![("⏎", "go"), ("↑/↓", "choose"), ("Esc", "cancel")],
+        keymap::Mode::Search if matches!(app.overlay, crate::app::Overlay::Filter(_)) => vec![
+            ("⏎", "keep"),
+            ("Esc", "as before"),
+            ("↑/↓", "history"),
+            ("Ctrl-U", "clear"),
+        ],
+        keymap::Mode::Search => vec![
+            ("⏎", "go"),
+            ("Tab", "choose"),
+            ("↑/↓", "history"),
+            ("Esc", "cancel"),
+        ],
         keymap::Mode::Menu => vec![("letter", "choose"), ("Esc", "cancel")],
         keymap::Mode::Help => vec![("any key", "close")],
         _ => keymap::bindings(mode)

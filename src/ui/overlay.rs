@@ -82,6 +82,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             );
         }
         Overlay::Search(p) => search(buf, area, app, p, theme),
+        Overlay::Filter(p) => filter(buf, area, p, theme),
     }
 }
 
@@ -316,6 +317,36 @@ pub fn prompt_line(label: &str, line: &crate::app::line::Line, theme: &Theme) ->
         },
         Span::raw(one_line(rest.as_str())),
     ])
+}
+
+/// The filter line at the bottom; what does not parse, just above it.
+fn filter(buf: &mut Buffer, area: Rect, p: &crate::app::filter::Prompt, theme: &Theme) {
+    if area.height < 3 {
+        return;
+    }
+    let row = Rect {
+        y: area.bottom() - 2,
+        height: 1,
+        ..area
+    };
+    Clear.render(row, buf);
+    put(buf, row, 0, &prompt_line("filter: ", &p.line, theme));
+    if let Some(e) = &p.error {
+        let above = Rect {
+            y: row.y - 1,
+            ..row
+        };
+        Clear.render(above, buf);
+        put(
+            buf,
+            above,
+            0,
+            &Line::from(Span::styled(
+                format!("not applied: {}", one_line(e)),
+                theme.error,
+            )),
+        );
+    }
 }
 
 fn search(buf: &mut Buffer, area: Rect, app: &App, p: &crate::app::search::Prompt, theme: &Theme) {
