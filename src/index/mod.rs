@@ -5,6 +5,7 @@
 //! and merges the pieces in file order. Nothing but ids, times, names, session keys, token
 //! counts and byte ranges is kept: a span's full JSON is parsed only when something asks.
 
+mod decoded;
 pub mod intern;
 pub mod lines;
 pub mod progress;
@@ -321,7 +322,9 @@ pub fn build_with(
     if progress.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    Ok(merger.finish(sources, &modes, &pieces))
+    let mut index = merger.finish(sources, &modes, &pieces);
+    index.note_decoding();
+    Ok(index)
 }
 
 impl Index {
