@@ -87,7 +87,8 @@ fn open(files: &[PathBuf], infer: Options) -> Result<Model> {
     Ok(model)
 }
 
-/// One line per file given that yields nothing (the others were read).
+/// One line per file given that yields nothing (the others were read), and one for each
+/// loss while decoding a file (see [`crate::source::Note`]).
 fn warn_unread(model: &Model) {
     let idx = &model.index;
     for u in &idx.unread {
@@ -95,6 +96,11 @@ fn warn_unread(model: &Model) {
             "sesstui: warning: {}: not read: {}",
             u.path, u.reason
         ));
+    }
+    for (src, f) in idx.sources.iter().zip(&idx.files) {
+        for note in src.notes() {
+            crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {}", f.path, note.reason));
+        }
     }
     for (i, f) in idx.files.iter().enumerate() {
         if let Some(why) = idx.why_empty(i) {

@@ -340,7 +340,9 @@ impl Index {
             .iter()
             .filter(|p| usize::from(p.file) == i && p.severity == Severity::Malformed)
             .count();
+        let decoding = self.sources.get(i).and_then(|s| s.notes().first());
         Some(match (f.bytes, malformed) {
+            (0, _) if let Some(note) = decoding => format!("nothing decoded: {}", note.reason),
             (0, _) => "the file is empty".to_owned(),
             (_, 0) => "no line holds a span".to_owned(),
             (_, n) => format!(
