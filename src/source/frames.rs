@@ -9,8 +9,8 @@
 //! records for `proto` (and plain lines for `json`): decompression comes first, then this.
 //!
 //! A file is taken as framed only when it cannot be JSON (its first byte is not `{`, `[`,
-//! whitespace or a byte-order mark), its first length fits in the file, and its first few
-//! records decode as trace data. Each record then becomes one line of OTLP/JSON (see
+//! whitespace or a byte-order mark), the lengths of its first few records chain within the file,
+//! and at least one of those records decodes as trace data. Each record then becomes one line of OTLP/JSON (see
 //! [`super::otlp_proto`]), so line N of what is indexed is record N of the file. A record that
 //! does not decode is reported with its number and offset and left as an empty line; a length
 //! that runs past the end of the file ends the reading, reported likewise. No length is ever
@@ -110,16 +110,23 @@ pub(crate) fn detect(src: &[u8], limit: u64) -> bool {
         Some(b) if b.is_ascii_whitespace() => return false,
         Some(_) => {}
     }
-    let mut seen = 0;
+    // The lengths must chain, record after record, and at least one of the records must be
+    // trace data (one damaged record among the first few does not hide the rest).
+    let (mut whole, mut traces) = (0, 0);
     for f in Frames::new(src).take(CHECKED) {
         match f {
-            Ok(f) if !f.payload.is_empty() && is_traces(f.payload, limit) => seen += 1,
+            Ok(f) => {
+                whole += 1;
+                if !f.payload.is_empty() && is_traces(f.payload, limit) {
+                    traces += 1;
+                }
+            }
             // A cut after whole records: a file still being written, or truncated.
-            Err(_) if seen > 0 => break,
-            _ => return false,
+            Err(_) if whole > 0 => break,
+            Err(_) => return false,
         }
     }
-    seen > 0
+    traces > 0
 }
 
 /// Converts every record of `src` into one line of OTLP/JSON each, in memory or a temporary
@@ -246,9 +253,17 @@ mod tests {
         // …but not a length that does not fit, nor a payload that is not trace data.
         assert!(!detect(&[0, 0, 0, 200, b'{'], 1 << 20));
         assert!(!detect(&frame(b"hello"), 1 << 20));
+        // One damaged record among good ones does not hide them.
         let mut bad_second = frame(JSON);
         bad_second.extend(frame(b"\xff\xff"));
-        assert!(!detect(&bad_second, 1 << 20));
+        assert!(detect(&bad_second, 1 << 20));
+        let mut bad_first = frame(b"\xff\xff");
+        bad_first.extend(frame(JSON));
+        assert!(detect(&bad_first, 1 << 20));
+        // A second length that runs past the end after a good first record: still records.
+        let mut cut = frame(JSON);
+        cut.extend([0, 0, 9, 0, b'{']);
+        assert!(detect(&cut, 1 << 20));
     }
 
     #[test]

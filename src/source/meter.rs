@@ -1,10 +1,12 @@
 //! The one progress line on standard error while input is read from a pipe or decoded, before
 //! anything else is shown: `sesstui: export.jsonl.zst: decompressing… 412.0 MB`.
 //!
-//! Only when standard error is a terminal (or `SESSTUI_PROGRESS=always`), only once the work
-//! has taken a moment (a small file shows nothing), redrawn in place with `\r` a few times a
+//! Only when standard error is a terminal, only once the work has taken a moment (a small file
+//! shows nothing), redrawn in place with `\r` a few times a
 //! second, and erased when the work is done. The file name goes through
-//! [`crate::sanitize::one_line`]: a name can hold escape sequences.
+//! [`crate::sanitize::one_line`]: a name can hold escape sequences. `SESSTUI_PROGRESS=never`
+//! turns it off; `SESSTUI_PROGRESS=always` draws it on any standard error, from the first
+//! bytes (what the tests read).
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -19,6 +21,8 @@ pub(crate) struct Meter {
     name: String,
     verb: &'static str,
     on: bool,
+    /// Nothing drawn before this long.
+    quiet: Duration,
     start: Instant,
     last: Option<Instant>,
 }
@@ -26,15 +30,16 @@ pub(crate) struct Meter {
 impl Meter {
     /// A meter for `name` doing `verb` ("decompressing", "reading", "converting").
     pub fn new(name: &str, verb: &'static str) -> Meter {
-        let on = match std::env::var("SESSTUI_PROGRESS").as_deref() {
-            Ok("always") => true,
-            Ok("never") => false,
-            _ => std::io::stderr().is_terminal(),
+        let (on, quiet) = match std::env::var("SESSTUI_PROGRESS").as_deref() {
+            Ok("always") => (true, Duration::ZERO),
+            Ok("never") => (false, QUIET_FOR),
+            _ => (std::io::stderr().is_terminal(), QUIET_FOR),
         };
         Meter {
             name: crate::sanitize::one_line(name),
             verb,
             on,
+            quiet,
             start: Instant::now(),
             last: None,
         }
@@ -47,6 +52,7 @@ impl Meter {
             name: String::new(),
             verb: "",
             on: false,
+            quiet: QUIET_FOR,
             start: Instant::now(),
             last: None,
         }
@@ -58,7 +64,7 @@ impl Meter {
             return;
         }
         let now = Instant::now();
-        if now.duration_since(self.start) < QUIET_FOR
+        if now.duration_since(self.start) < self.quiet
             || self.last.is_some_and(|t| now.duration_since(t) < EVERY)
         {
             return;
