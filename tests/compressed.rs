@@ -87,12 +87,13 @@ fn run(args: &[&str]) -> Out {
     }
 }
 
-/// Drops what names the file or counts its bytes on disk, everywhere in a JSON value.
+/// Drops what names the file, counts its bytes or says what it was decoded from, everywhere in
+/// a JSON value.
 fn anonymous(mut v: Value) -> Value {
     fn walk(v: &mut Value) {
         match v {
             Value::Object(m) => {
-                for k in ["path", "file", "bytes"] {
+                for k in ["path", "file", "bytes", "decoded_from"] {
                     m.remove(k);
                 }
                 m.values_mut().for_each(walk);
@@ -146,6 +147,18 @@ fn every_compressed_and_framed_fixture_reads_as_its_original() {
             assert_eq!(x, y, "{packed} vs {plain}: {}", what[k]);
         }
         assert_eq!(a.len(), b.len());
+        // What it was decoded from is said.
+        let d: Value =
+            serde_json::from_str(&run(&["doctor", "--json", packed]).stdout).expect("json");
+        let from = &d["files"][0]["decoded_from"];
+        let want: &[&str] = match *packed {
+            p if p.ends_with("file_proto.bin") => &["Collector records"],
+            p if p.ends_with("_zstd.bin") => &["Collector records"],
+            p if p.ends_with("file_proto_native.zst") => &["zstd", "Collector records"],
+            p if p.contains(".gz") => &["gzip"],
+            _ => &["zstd"],
+        };
+        assert_eq!(from, &serde_json::json!(want), "{packed}");
         // and no warning: nothing was lost
         let out = run(&["sessions", packed]);
         assert_eq!(out.stderr, run(&["sessions", plain]).stderr, "{packed}");

@@ -330,9 +330,14 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
     }
     writeln!(out, "files")?;
     for f in &r.files {
+        let decoded = if f.decoded_from.is_empty() {
+            String::new()
+        } else {
+            format!(" decoded from {}", f.decoded_from.join(", "))
+        };
         writeln!(
             out,
-            "  {}  {} ({})  {} bytes  {} lines  {} spans  {} malformed",
+            "  {}  {} ({}{decoded})  {} bytes  {} lines  {} spans  {} malformed",
             one_line(&f.path),
             f.format,
             f.mode,
