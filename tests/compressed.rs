@@ -240,6 +240,48 @@ fn covers(mine: &Value, sdk: &Value, at: &str) {
     }
 }
 
+#[test]
+fn logs_and_metrics_records_beside_the_spans_are_kept_as_what_they_are() {
+    // One exporter shared by a traces, a logs and a metrics pipeline (format: proto): a logs
+    // record first, a metrics record after the third trace record.
+    let mixed = "fixtures/collector/file_proto_mixed.bin";
+    let plain = "fixtures/collector/file_json.jsonl";
+    let (a, b) = (
+        json(&["sessions", "--json", mixed]),
+        json(&["sessions", "--json", plain]),
+    );
+    assert_eq!(a["sessions"], b["sessions"]);
+    assert_eq!(a["unsessioned"], b["unsessioned"]);
+    let strip_line = |v: Vec<Value>| -> Vec<Value> {
+        v.into_iter()
+            .map(|mut s| {
+                s.as_object_mut().unwrap().remove("line");
+                s
+            })
+            .collect()
+    };
+    assert_eq!(strip_line(span_lines(mixed)), strip_line(span_lines(plain)));
+    // Converted as what they are (the index then says what they hold), not reported as
+    // records that failed to decode.
+    let src = sesstui::source::Source::open(&root().join(mixed)).expect("open");
+    let text = std::str::from_utf8(src.bytes()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 8);
+    assert!(
+        lines[0].starts_with(r#"{"resourceLogs":[{"resource":"#),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[4].starts_with(r#"{"resourceMetrics":[{"resource":"#),
+        "{}",
+        lines[4]
+    );
+    assert!(src.notes().is_empty(), "{:?}", src.notes());
+    let p = problems(mixed);
+    assert_eq!(p.iter().map(|p| p.0).collect::<Vec<_>>(), vec![1, 5]);
+}
+
 fn copy_to_temp(file: &str, dir: &Path, name: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::copy(root().join(file), &p).unwrap();

@@ -10,14 +10,15 @@
 //!
 //! A file is taken as framed only when it cannot be JSON (its first byte is not `{`, `[`,
 //! whitespace or a byte-order mark), the lengths of its first few records chain within the file,
-//! and at least one of those records decodes as trace data. Each record then becomes one line of OTLP/JSON (see
+//! and at least one of those records decodes as OTLP data (traces, or logs or metrics written
+//! beside them). Each record then becomes one line of OTLP/JSON (see
 //! [`super::otlp_proto`]), so line N of what is indexed is record N of the file. A record that
 //! does not decode is reported with its number and offset and left as an empty line; a length
 //! that runs past the end of the file ends the reading, reported likewise. No length is ever
 //! allocated: a record is a slice of the input, so a 4 GB length in a short file costs nothing.
 
 use super::meter::Meter;
-use super::otlp_proto::{is_traces, to_json_line};
+use super::otlp_proto::{is_otlp, to_json_line};
 use super::spill::{Full, Spill};
 use super::{Bytes, Note};
 
@@ -117,7 +118,7 @@ pub(crate) fn detect(src: &[u8], limit: u64) -> bool {
         match f {
             Ok(f) => {
                 whole += 1;
-                if !f.payload.is_empty() && is_traces(f.payload, limit) {
+                if !f.payload.is_empty() && is_otlp(f.payload, limit) {
                     traces += 1;
                 }
             }
@@ -286,7 +287,7 @@ mod tests {
         assert!(
             notes[0]
                 .reason
-                .starts_with("record 2 (at byte 24, 3 bytes): not OTLP trace protobuf"),
+                .starts_with("record 2 (at byte 24, 3 bytes): not OTLP protobuf"),
             "{}",
             notes[0].reason
         );

@@ -1,4 +1,5 @@
-//! One OTLP trace payload (protobuf or JSON) → one OTLP/JSON line, as the OTLP/JSON encoding
+//! One OTLP payload (protobuf or JSON; traces, and logs or metrics beside them) → one OTLP/JSON
+//! line, as the OTLP/JSON encoding
 //! writes it, so that [`crate::format`] indexes it like any OTLP/JSON file.
 //!
 //! Protobuf payloads are decoded with `prost` into `opentelemetry-proto`'s generated types and
@@ -13,11 +14,13 @@
 //! at most that deep.
 
 use super::compressed::ZSTD_MAGIC;
+use opentelemetry_proto::tonic::logs::v1::LogsData;
+use opentelemetry_proto::tonic::metrics::v1::MetricsData;
 use opentelemetry_proto::tonic::trace::v1::TracesData;
 use prost::Message;
 use std::io::Read;
 
-/// A payload that is not a trace record, and why.
+/// A payload that is not an OTLP record, and why.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct NotTraces(pub String);
 
@@ -54,9 +57,54 @@ fn plain_to_json_line(payload: &[u8]) -> Result<Vec<u8>, NotTraces> {
     if first == Some(&b'{') {
         return Ok(json_line(payload));
     }
-    let data = TracesData::decode(payload)
-        .map_err(|e| NotTraces(format!("not OTLP trace protobuf ({e})")))?;
-    serde_json::to_vec(&data).map_err(|e| NotTraces(format!("cannot be written as JSON: {e}")))
+    let written = match decode(payload)? {
+        Signal::Traces(d) => serde_json::to_vec(&d),
+        Signal::Logs(d) => serde_json::to_vec(&d),
+        Signal::Metrics(d) => serde_json::to_vec(&d),
+    };
+    written.map_err(|e| NotTraces(format!("cannot be written as JSON: {e}")))
+}
+
+/// An OTLP protobuf record of one signal.
+enum Signal {
+    Traces(TracesData),
+    Logs(LogsData),
+    Metrics(MetricsData),
+}
+
+/// Decodes a protobuf record. Protobuf does not say which message it holds, and the three
+/// signals' messages share their outer shape, so: trace data whose ids have trace-id and
+/// span-id lengths is traces; else logs or metrics when the record decodes as one (a Collector
+/// file exporter shared by three pipelines writes all three into one file; written out as
+/// `resourceLogs` / `resourceMetrics`, the index sees them for what they are); else trace data as decoded, odd ids and all (the index reports
+/// them); else not OTLP.
+fn decode(payload: &[u8]) -> Result<Signal, NotTraces> {
+    let traces = match TracesData::decode(payload) {
+        Ok(d) if ids_look_like_spans(&d) => return Ok(Signal::Traces(d)),
+        other => other,
+    };
+    if let Ok(d) = LogsData::decode(payload)
+        && !d.resource_logs.is_empty()
+    {
+        return Ok(Signal::Logs(d));
+    }
+    if let Ok(d) = MetricsData::decode(payload)
+        && !d.resource_metrics.is_empty()
+    {
+        return Ok(Signal::Metrics(d));
+    }
+    traces
+        .map(Signal::Traces)
+        .map_err(|e| NotTraces(format!("not OTLP protobuf ({e})")))
+}
+
+/// Whether every span has a 16-byte trace id and an 8-byte span id.
+fn ids_look_like_spans(d: &TracesData) -> bool {
+    d.resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .flat_map(|s| &s.spans)
+        .all(|s| s.trace_id.len() == 16 && s.span_id.len() == 8)
 }
 
 /// A JSON payload on one line: a line break in JSON is whitespace between tokens (one inside
@@ -68,9 +116,10 @@ fn json_line(payload: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-/// Whether `payload` is a trace record with at least one resource (what the file exporter
-/// writes): used to recognise the framing before committing to it.
-pub(crate) fn is_traces(payload: &[u8], limit: u64) -> bool {
+/// Whether `payload` is an OTLP record (traces, logs or metrics) with at least one resource
+/// (what the file exporter writes), or JSON: used to recognise the framing before committing to
+/// it.
+pub(crate) fn is_otlp(payload: &[u8], limit: u64) -> bool {
     let plain;
     let body = if payload.starts_with(&ZSTD_MAGIC) {
         match unzstd(payload, limit) {
@@ -87,7 +136,11 @@ pub(crate) fn is_traces(payload: &[u8], limit: u64) -> bool {
     if first == Some(&b'{') {
         return serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
     }
-    TracesData::decode(body).is_ok_and(|d| !d.resource_spans.is_empty())
+    match decode(body) {
+        Ok(Signal::Traces(d)) => !d.resource_spans.is_empty(),
+        Ok(_) => true,
+        Err(_) => false,
+    }
 }
 
 #[cfg(test)]
@@ -188,7 +241,7 @@ mod tests {
             "service.name"
         );
         assert!(!line.contains(&b'\n'));
-        assert!(is_traces(&bytes, 1 << 20));
+        assert!(is_otlp(&bytes, 1 << 20));
     }
 
     #[test]
@@ -205,15 +258,74 @@ mod tests {
             b"{\"resourceSpans\": []}"
         );
         let zj = zstd::encode_all(&json[..], 3).unwrap();
-        assert!(is_traces(&zj, 1 << 20));
+        assert!(is_otlp(&zj, 1 << 20));
         let err = to_json_line(&z, 10).unwrap_err();
         assert!(err.0.contains("more than 10 bytes"), "{err:?}");
     }
 
     #[test]
+    fn logs_and_metrics_records_keep_their_signal() {
+        use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+        use opentelemetry_proto::tonic::metrics::v1::{
+            Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, metric,
+            number_data_point,
+        };
+        let logs = LogsData {
+            resource_logs: vec![ResourceLogs {
+                scope_logs: vec![ScopeLogs {
+                    log_records: vec![LogRecord {
+                        time_unix_nano: 1_772_442_002_185_000_000,
+                        severity_number: 9,
+                        body: Some(AnyValue {
+                            value: Some(Value::StringValue("hello".into())),
+                        }),
+                        trace_id: vec![7; 16],
+                        span_id: vec![8; 8],
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        };
+        let line = to_json_line(&logs.encode_to_vec(), 1 << 20).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        let rec = &v["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0];
+        assert_eq!(rec["body"]["stringValue"], "hello");
+        assert_eq!(rec["traceId"], "07070707070707070707070707070707");
+        assert!(is_otlp(&logs.encode_to_vec(), 1 << 20));
+
+        let metrics = MetricsData {
+            resource_metrics: vec![ResourceMetrics {
+                scope_metrics: vec![ScopeMetrics {
+                    metrics: vec![Metric {
+                        name: "gen_ai.client.token.usage".into(),
+                        data: Some(metric::Data::Gauge(Gauge {
+                            data_points: vec![NumberDataPoint {
+                                time_unix_nano: 1_772_442_002_185_000_000,
+                                value: Some(number_data_point::Value::AsInt(42)),
+                                ..Default::default()
+                            }],
+                        })),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        };
+        let line = to_json_line(&metrics.encode_to_vec(), 1 << 20).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(
+            v["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["name"],
+            "gen_ai.client.token.usage"
+        );
+    }
+
+    #[test]
     fn garbage_is_not_traces() {
-        assert!(!is_traces(b"\xff\xff\xff\xff", 1 << 20));
-        assert!(!is_traces(b"", 1 << 20));
+        assert!(!is_otlp(b"\xff\xff\xff\xff", 1 << 20));
+        assert!(!is_otlp(b"", 1 << 20));
         assert!(to_json_line(b"\x0a\xff\xff\xff\xff\x0f", 1 << 20).is_err());
     }
 
