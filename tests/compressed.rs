@@ -278,8 +278,42 @@ fn logs_and_metrics_records_beside_the_spans_are_kept_as_what_they_are() {
         lines[4]
     );
     assert!(src.notes().is_empty(), "{:?}", src.notes());
-    let p = problems(mixed);
-    assert_eq!(p.iter().map(|p| p.0).collect::<Vec<_>>(), vec![1, 5]);
+    // …and counted as other signals, not as malformed lines.
+    assert!(problems(mixed).is_empty(), "{:?}", problems(mixed));
+    let d = json(&["doctor", "--json", mixed]);
+    let groups: Vec<(u64, &str)> = d["other_signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["first_line"].as_u64().unwrap(),
+                g["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    assert_eq!(groups[0].0, 1);
+    assert!(groups[0].1.contains("resourceLogs"), "{groups:?}");
+    assert_eq!(groups[1].0, 5);
+    assert!(groups[1].1.contains("resourceMetrics"), "{groups:?}");
+    assert_eq!(d["lines_by_kind"]["signals"], 2);
+    assert!(
+        !d["verdict"].as_str().unwrap().contains("malformed"),
+        "{}",
+        d["verdict"]
+    );
+}
+
+/// doctor's lines by kind add up to its lines, and the malformed ones to the malformed reports.
+fn lines_add_up(d: &Value) {
+    let k = &d["lines_by_kind"];
+    let sum: u64 = ["records", "signals", "malformed", "blank"]
+        .iter()
+        .map(|n| k[n].as_u64().unwrap())
+        .sum();
+    assert_eq!(d["lines"].as_u64().unwrap(), sum, "{d}");
+    assert_eq!(k["malformed"], d["malformed_lines"], "{d}");
 }
 
 fn copy_to_temp(file: &str, dir: &Path, name: &str) -> PathBuf {
@@ -426,14 +460,8 @@ fn cut_gzip_and_zstd_keep_what_decoded_and_say_what_was_lost() {
             "{}",
             d["verdict"]
         );
-        // Every line is accounted for, the lost rest as one.
-        assert_eq!(
-            d["lines"].as_u64().unwrap(),
-            d["records"].as_u64().unwrap()
-                + d["malformed_lines"].as_u64().unwrap()
-                + d["blank_lines"].as_u64().unwrap(),
-            "{d}"
-        );
+        // Every line is accounted for, the lost rest as a malformed one.
+        lines_add_up(&d);
     }
 }
 
@@ -501,6 +529,7 @@ fn a_bad_record_is_reported_and_the_others_indexed() {
         );
         assert!(p[0].2.starts_with(&want), "{fixture}: {}", p[0].2);
         assert!(p[0].2.ends_with(": skipped"), "{}", p[0].2);
+        lines_add_up(&json(&["doctor", "--json", bad]));
         let out = run(&["spans", bad]);
         assert_eq!(out.code, 0);
         assert!(
@@ -531,6 +560,7 @@ fn a_bad_record_is_reported_and_the_others_indexed() {
             p[1].2
         );
         assert!(p[1].2.ends_with("the file ends early, the rest is lost"));
+        lines_add_up(&json(&["doctor", "--json", cut]));
     }
 }
 

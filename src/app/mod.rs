@@ -8,6 +8,7 @@ pub mod action;
 pub mod detail;
 pub mod keymap;
 pub mod layout;
+pub mod line;
 pub mod search;
 pub mod sessions;
 pub mod tree;
@@ -146,6 +147,8 @@ pub struct App {
     pub height: u16,
     /// How sessions are inferred (toggled with `i`, `t`, `w`).
     pub infer: crate::model::infer::Options,
+    /// What was entered in the prompts, for ↑/↓: fuzzy searches, full-text searches.
+    pub histories: [line::History; 2],
 }
 
 impl App {
@@ -165,6 +168,7 @@ impl App {
             width: 80,
             height: 24,
             infer: crate::model::infer::Options::default(),
+            histories: Default::default(),
         }
     }
 
@@ -194,7 +198,16 @@ impl App {
         }
         self.session = None;
         self.search.reset();
-        self.status = rebuilt.then(|| inference_status(&model));
+        let notes = model.index.file_notes();
+        self.status = match notes.as_slice() {
+            _ if rebuilt => Some(inference_status(&model)),
+            [] => None,
+            [one] => Some(format!("{}: {} (! for details)", one.path, one.reason)),
+            many => Some(format!(
+                "{} of the files given yield nothing: ! says why",
+                many.len()
+            )),
+        };
         self.model = Some(model);
         self.relayout();
     }
@@ -410,7 +423,7 @@ impl App {
     }
 
     fn diagnostics(&mut self, model: &Model, selected: usize, action: Action) -> Vec<Effect> {
-        let n = model.index.problems.len();
+        let n = model.index.problems.len() + model.index.file_notes().len();
         let last = n.saturating_sub(1);
         let selected = match action {
             Action::Down => (selected + 1).min(last),

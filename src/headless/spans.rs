@@ -26,7 +26,11 @@ struct Line<'a> {
     line: u32,
 }
 
-pub fn run(model: &Model, out: &mut impl Write) -> io::Result<()> {
+pub fn run(
+    model: &Model,
+    filter: Option<&crate::model::filter::Compiled<'_>>,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let lines = model.index.lines();
     let traces = model
         .sessions
@@ -39,11 +43,17 @@ pub fn run(model: &Model, out: &mut impl Write) -> io::Result<()> {
         let session =
             (trace.session != crate::model::NONE).then(|| model.session_id(trace.session));
         for &s in model.trace_spans(t) {
+            if filter.is_some_and(|f| !f.span(s)) {
+                continue;
+            }
             let rec = model.span(s);
             let line = Line {
                 span_id: model.index.span_id_of(rec),
                 trace_id: trace_id.clone(),
-                parent_id: model.index.parent_id_of(rec),
+                parent_id: match model.parent[s as usize] {
+                    crate::model::NONE => model.index.parent_id_of(rec),
+                    p => Some(model.index.span_id_of(model.span(p))),
+                },
                 name: model.name(s),
                 kind: rec.kind(),
                 status: rec.status(),

@@ -4,8 +4,8 @@
 //!
 //! A note that stands for a line of the decoded text (a record of a framed file, left as an
 //! empty line) takes that line's place: the line is malformed, not blank. A note for what comes
-//! after the last line (the rest of a cut stream) counts as one more line, so that a file's
-//! lines are still its records, malformed and blank lines.
+//! after the last line (the rest of a cut stream, a record cut short) counts as one more
+//! malformed line, so that a file's lines still add up by kind.
 
 use super::Index;
 use super::report::{Problem, Severity};
@@ -20,20 +20,25 @@ impl Index {
                 continue;
             };
             for note in src.notes() {
-                let line = match note.line {
-                    Some(l) => l,
-                    None => {
-                        info.lines += 1;
-                        info.lines
-                    }
-                };
-                info.lines = info.lines.max(line);
-                let line = u32::try_from(line).unwrap_or(u32::MAX);
-                self.problems
-                    .retain(|p| !(p.file == file && p.line == line && p.reason == "blank line"));
+                let line = note.line.unwrap_or(info.lines + 1);
+                let at = u32::try_from(line).unwrap_or(u32::MAX);
+                let blank =
+                    |p: &Problem| p.file == file && p.line == at && p.reason == "blank line";
+                if line > info.lines {
+                    // Past the decoded text: one more line, and a malformed one.
+                    info.kinds.malformed += line - info.lines;
+                    info.lines = line;
+                } else if self.problems.iter().any(blank) {
+                    // The empty line left for a record that did not decode.
+                    self.problems.retain(|p| !blank(p));
+                    info.kinds.blank = info.kinds.blank.saturating_sub(1);
+                    info.kinds.malformed += 1;
+                }
+                let line = at;
                 self.problems.push(Problem {
                     file,
                     line,
+                    lines: 1,
                     severity: Severity::Malformed,
                     reason: Cow::Owned(note.reason.clone()),
                 });

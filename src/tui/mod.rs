@@ -57,11 +57,36 @@ impl Outcome {
 /// The terminal is restored before this returns. When the files could not be loaded, the error
 /// is shown until the user quits and then returned, so the caller prints it and exits 2.
 pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) -> Result<Outcome> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the explorer needs a terminal, and standard output is not one; for scripts use \
+             `sesstui sessions`, `spans`, `show` or `doctor` (see --help)"
+        );
+    }
+    // Opened before the screen is taken: a file that cannot be opened is said on the terminal
+    // as it was, and when none can, nothing is drawn.
+    let (sources, unread) = crate::load::open(files);
+    if sources.is_empty() {
+        return Err(match unread.into_iter().next() {
+            Some(u) => anyhow::anyhow!("{}: {}", u.path, u.reason),
+            None => anyhow::anyhow!("no file to open"),
+        });
+    }
     let (tx, rx) = mpsc::channel();
     signals::forward(tx.clone())?;
     terminal::install_panic_hook();
     let progress = Arc::new(Progress::default());
-    spawn_index(files.to_vec(), infer, Arc::clone(&progress), tx.clone());
+    {
+        let (tx, progress) = (tx.clone(), Arc::clone(&progress));
+        std::thread::spawn(move || {
+            let r = crate::load::from_sources(sources, unread, infer, &progress)
+                .and_then(|m| crate::load::require_spans(&m).map(|()| m))
+                .map(Arc::new)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Event::Loaded(r));
+        });
+    }
     std::thread::spawn(crate::highlight::warm);
     let mut guard = terminal::Guard::enter(mouse)?;
     let stop = Arc::new(AtomicBool::new(false));
