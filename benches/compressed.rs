@@ -1,9 +1,11 @@
 //! A ~1 GB export read compressed: `sesstui sessions --json FILE.zst` against
 //! `zstdcat FILE.zst | wc -l`, and the `.gz` against `zcat FILE.gz | wc -l`, on the same files
 //! in the same run, paired (A, B, A, B, …: each pair sees the same machine; the ratio is taken
-//! pair by pair and its median reported). Also the plain file, and sesstui's peak memory: the
-//! RSS high-water mark, which counts the mapped file's pages, and the anonymous memory (the
-//! decoded gigabyte goes to a temporary file past 256 MiB, so that peak stays far below it).
+//! pair by pair and its median reported), wall and CPU time (user + system, from
+//! `/usr/bin/time`, which also counts a pipeline's processes). Also the plain file against
+//! `wc -l`, and sesstui's peak memory: the RSS high-water mark, which counts the mapped file's
+//! pages, and the anonymous memory (the decoded gigabyte goes to a temporary file past 256 MiB,
+//! so that peak stays far below it).
 //!
 //! `cargo bench --bench compressed` (`SESSTUI_BENCH_MB` for another size, `SESSTUI_BENCH_RUNS`
 //! for another number of pairs, default 5). The export is the one `benches/index.rs` makes
@@ -51,32 +53,31 @@ fn main() {
         (&gz, format!("zcat {} | wc -l", gz.display())),
         (&plain, format!("wc -l {}", plain.display())),
     ] {
-        let (mut a, mut b, mut ratio) = (vec![], vec![], vec![]);
-        let (mut peak, mut anon) = (vec![], vec![]);
+        let mut pairs = Vec::new();
         for _ in 0..runs {
-            let (t, rss, heap) = sesstui(exe, file);
-            let u = shell(&baseline);
-            a.push(t);
-            b.push(u);
-            ratio.push(t / u);
-            peak.push(rss);
-            anon.push(heap);
+            let a = timed(&[exe, "sessions", "--json"], Some(file));
+            let b = timed(&["sh", "-c", &baseline], None);
+            pairs.push((a, b));
         }
+        let med = |f: &dyn Fn(&(Run, Run)) -> f64| median(pairs.iter().map(f).collect());
         println!(
-            "{:<44} {:>7.2} s   peak RSS {:>5.0} MB, of it anonymous {:>4.0} MB",
+            "{:<44} {:>6.2} s wall {:>6.2} s cpu   peak RSS {:>5.0} MB, anonymous {:>4.0} MB",
             format!(
                 "sesstui sessions --json {}",
                 file.file_name().unwrap().to_string_lossy()
             ),
-            median(a),
-            median(peak) / 1e3,
-            median(anon) / 1e3
+            med(&|p| p.0.wall),
+            med(&|p| p.0.cpu),
+            med(&|p| p.0.rss) / 1e3,
+            med(&|p| p.0.anon) / 1e3
         );
         println!(
-            "{:<44} {:>7.2} s   sesstui / this = {:.2}x (median of the pairs' ratios)",
+            "{:<44} {:>6.2} s wall {:>6.2} s cpu   sesstui / this: {:.2}x wall, {:.2}x cpu (medians of the pairs' ratios)",
             baseline.replace(&format!("{}/", dir.display()), ""),
-            median(b),
-            median(ratio)
+            med(&|p| p.1.wall),
+            med(&|p| p.1.cpu),
+            med(&|p| p.0.wall / p.1.wall),
+            med(&|p| p.0.cpu / p.1.cpu)
         );
     }
 }
@@ -114,33 +115,62 @@ fn compressed(plain: &Path, ext: &str, tool: &str) -> PathBuf {
     out
 }
 
-/// Seconds, peak RSS and peak anonymous memory (kB) of `sesstui sessions --json FILE >
-/// /dev/null`. The RSS counts the pages of the mapped file (the input, or the temporary file
-/// the decoded bytes went to); the anonymous peak is what sesstui itself holds: polled from
-/// `/proc/PID/status` every 5 ms.
-fn sesstui(exe: &str, file: &Path) -> (f64, f64, f64) {
+/// One run's figures.
+struct Run {
+    wall: f64,
+    /// User + system seconds, as `/usr/bin/time` reports them (children included).
+    cpu: f64,
+    /// Peak RSS (kB): counts the pages of the mapped file (the input, or the temporary file the
+    /// decoded bytes went to).
+    rss: f64,
+    /// Peak anonymous memory (kB): what sesstui itself holds, polled from `/proc` every 5 ms.
+    anon: f64,
+}
+
+/// Runs `cmd` (with its arguments) under `/usr/bin/time`, stdout to /dev/null.
+fn timed(cmd: &[&str], file: Option<&Path>) -> Run {
     let t = Instant::now();
-    let mut child = Command::new(exe)
-        .args(["sessions", "--json"])
-        .arg(file)
+    let mut c = Command::new("/usr/bin/time");
+    c.args(["-f", "@@ %U %S %M"]).args(cmd);
+    if let Some(f) = file {
+        c.arg(f);
+    }
+    let mut child = c
         .env("SESSTUI_PROGRESS", "never")
         .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
-    let status = format!("/proc/{}/status", child.id());
-    let (mut hwm, mut anon) = (0f64, 0f64);
-    loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            assert!(st.success(), "sesstui failed on {}", file.display());
-            break;
-        }
-        if let Ok(text) = std::fs::read_to_string(&status) {
-            hwm = hwm.max(kb(&text, "VmHWM:"));
-            anon = anon.max(kb(&text, "RssAnon:"));
+        .expect("/usr/bin/time (apt-get install time)");
+    let children = format!("/proc/{0}/task/{0}/children", child.id());
+    let mut anon = 0f64;
+    while child.try_wait().unwrap().is_none() {
+        let kids = std::fs::read_to_string(&children).unwrap_or_default();
+        for pid in kids.split_whitespace() {
+            if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+                anon = anon.max(kb(&text, "RssAnon:"));
+            }
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    (t.elapsed().as_secs_f64(), hwm, anon)
+    let out = child.wait_with_output().unwrap();
+    let wall = t.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{cmd:?} failed");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let f: Vec<f64> = err
+        .lines()
+        .find_map(|l| l.strip_prefix("@@ "))
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|v| v.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    Run {
+        wall,
+        cpu: f.first().copied().unwrap_or(f64::NAN) + f.get(1).copied().unwrap_or(f64::NAN),
+        rss: f.get(2).copied().unwrap_or(f64::NAN),
+        anon,
+    }
 }
 
 fn kb(status: &str, key: &str) -> f64 {
@@ -149,18 +179,6 @@ fn kb(status: &str, key: &str) -> f64 {
         .find_map(|l| l.strip_prefix(key))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .unwrap_or(0.0)
-}
-
-fn shell(script: &str) -> f64 {
-    let t = Instant::now();
-    let ok = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(ok.success(), "{script}");
-    t.elapsed().as_secs_f64()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
