@@ -131,10 +131,20 @@ fn open(files: &[PathBuf], infer: Options) -> Result<Model> {
     Ok(model)
 }
 
-/// One line per file given that yields nothing (the others were read).
+/// One line per file given that yields nothing (the others were read), and one for each
+/// loss while decoding a file (see [`crate::source::Note`]).
 fn warn_unread(model: &Model) {
     for n in model.index.file_notes() {
         crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {}", n.path, n.reason));
+    }
+    let idx = &model.index;
+    for (i, (src, f)) in idx.sources.iter().zip(&idx.files).enumerate() {
+        if idx.why_empty(i).is_some() {
+            continue; // said above, with the first note
+        }
+        for note in src.notes() {
+            crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {}", f.path, note.reason));
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! and merges the pieces in file order. Nothing but ids, times, names, session keys, token
 //! counts and byte ranges is kept: a span's full JSON is parsed only when something asks.
 
+mod decoded;
 pub mod intern;
 pub mod lines;
 pub mod progress;
@@ -397,7 +398,9 @@ pub fn build_with(
     if progress.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    Ok(merger.finish(sources, &modes, &pieces))
+    let mut index = merger.finish(sources, &modes, &pieces);
+    index.note_decoding();
+    Ok(index)
 }
 
 impl Index {
@@ -414,7 +417,9 @@ impl Index {
             .filter(|p| usize::from(p.file) == i && p.severity == Severity::Malformed)
             .count();
         let signals = f.kinds.signals;
+        let decoding = self.sources.get(i).and_then(|s| s.notes().first());
         Some(match (f.bytes, malformed, signals) {
+            (0, _, _) if let Some(note) = decoding => format!("nothing decoded: {}", note.reason),
             (0, _, _) => "the file is empty".to_owned(),
             (_, 0, 0) => "no line holds a span".to_owned(),
             (_, 0, n) => format!(

@@ -1,11 +1,22 @@
-//! The bytes of an input file: memory-mapped, or read into memory for stdin and empty files.
+//! The bytes of an input: a regular file memory-mapped; anything else read, decoded or
+//! converted into memory or an unnamed temporary file.
 //!
-//! Standard input is read to its end: into memory up to [`STDIN_IN_MEMORY`], then into an
-//! unnamed temporary file (created and unlinked at once, so nothing is left behind and no other
-//! process can change it), which is mapped like any file. It stops with a clear error past
-//! [`STDIN_LIMIT`] (or `SESSTUI_STDIN_LIMIT`, in bytes or with a K/M/G suffix), or early when
-//! the first [`STDIN_PROBE`] bytes hold no line break and do not start like JSON (`/dev/zero`,
-//! a binary file). See [`stream`].
+//! What is read rather than mapped: standard input (`-`), and every path that is not a regular
+//! file — a FIFO (waited for, saying so, when it has no writer yet), `/dev/stdin`, the
+//! `/dev/fd/N` of a process substitution `<(zcat …)`, a character device. Such a stream is read
+//! to its end into memory up to [`STDIN_IN_MEMORY`], then into an unnamed temporary file
+//! ([`spill`]: gone when sesstui exits, and no other process can change it), which is mapped
+//! like any file. It stops with a clear error past [`STDIN_LIMIT`] (or `SESSTUI_STDIN_LIMIT`,
+//! in bytes or with a K/M/G suffix), or early when the first [`STDIN_PROBE`] bytes hold no line
+//! break and do not start like JSON (`/dev/zero`, a binary file). See [`stream`].
+//!
+//! What is decoded, recognised by content and never by name, from files and streams alike:
+//! gzip and zstd ([`compressed`]), and the OpenTelemetry Collector file exporter's
+//! length-prefixed records, protobuf or JSON, zstd-compressed or not ([`frames`], converted to
+//! OTLP/JSON lines by [`otlp_proto`]). Decoded bytes go where streams go, under the same limit
+//! (which also stops a decompression bomb); what decoding lost is kept as [`Note`]s, which the
+//! index reports as problems of the file. A progress line is shown on standard error meanwhile
+//! ([`meter`]).
 //!
 //! # Files that change while mapped
 //!
@@ -24,14 +35,24 @@
 //! that show bytes ask [`Source::change`] (a `stat`) before they read, and again after.
 //! Clones of a source share its bytes and what was seen of it, so a reload reuses the files
 //! that did not change, and standard input, which cannot be read twice.
+//! Decoded input (compressed, Collector records) has no stamp: it is a private copy.
 
+mod compressed;
+mod frames;
 pub mod guard;
+mod meter;
+mod otlp_proto;
+mod spill;
 mod stream;
 pub mod watch;
 
 use crate::error::Error;
+pub use compressed::Codec;
 use memmap2::Mmap;
+use meter::Meter;
+use spill::Full;
 use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -53,6 +74,28 @@ impl Bytes {
     }
 }
 
+/// Something lost or changed while the input was decoded: reported with the file's problems.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// The line of the decoded text it stands for (a record of a framed file is a line), or
+    /// `None` for what comes after the last line (the rest of a truncated stream).
+    pub line: Option<u64>,
+    pub reason: String,
+}
+
+impl Note {
+    pub(crate) fn lost(reason: String) -> Note {
+        Note { line: None, reason }
+    }
+
+    pub(crate) fn at(line: u64, reason: String) -> Note {
+        Note {
+            line: Some(line),
+            reason,
+        }
+    }
+}
+
 /// What has been seen of a file since it was opened, shared by the clones of its source.
 #[derive(Default)]
 struct Seen {
@@ -68,46 +111,133 @@ pub struct Source {
     path: PathBuf,
     bytes: Arc<Bytes>,
     /// The file as it was when mapped; `None` for what cannot change under us (standard input,
-    /// bytes in memory).
+    /// pipes, decoded input, bytes in memory).
     stamp: Option<Arc<Stamp>>,
     seen: Arc<Seen>,
+    /// What the bytes were decoded from ("gzip", "zstd", "Collector records"), when they were.
+    decoded: Vec<&'static str>,
+    notes: Vec<Note>,
 }
 
 impl Source {
-    /// Opens `path` read-only and maps it; `-` reads standard input.
+    /// Opens `path` read-only; `-` reads standard input.
+    ///
+    /// A regular file is mapped. Anything else (a FIFO, `/dev/stdin`, `<(…)`, a character
+    /// device) is read to its end like standard input; a FIFO that has no writer yet is waited
+    /// for, saying so on standard error. Compressed input (gzip, zstd) and the Collector file
+    /// exporter's length-prefixed records are recognised by their content and decoded (see
+    /// [`compressed`], [`frames`]), with a progress line on standard error (see [`meter`]).
     pub fn open(path: &Path) -> Result<Source, Error> {
+        let shown = path.display().to_string();
         let io = |e: std::io::Error| Error::Io {
-            path: path.display().to_string(),
+            path: shown.clone(),
             err: e,
         };
+        let limit = std::env::var("SESSTUI_STDIN_LIMIT")
+            .ok()
+            .and_then(|v| parse_size(&v))
+            .unwrap_or(STDIN_LIMIT);
         if path == Path::new("-") {
-            let limit = std::env::var("SESSTUI_STDIN_LIMIT")
-                .ok()
-                .and_then(|v| parse_size(&v))
-                .unwrap_or(STDIN_LIMIT);
-            let bytes = read_stream(std::io::stdin().lock(), limit).map_err(|e| match e {
-                Stream::Io(e) => io(e),
-                Stream::Refused(reason) => Error::Unsupported {
-                    path: "standard input".into(),
-                    reason,
-                },
-            })?;
-            return Ok(Source::new(path, bytes, None));
+            let mut s = Source::from_stream("standard input", std::io::stdin().lock(), limit)?;
+            s.path = path.to_owned();
+            return Ok(s);
+        }
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if meta.is_dir() {
+            return Err(Error::NotAFile { path: shown });
+        }
+        if !meta.is_file() {
+            let file = open_waiting(path, &meta).map_err(io)?;
+            let mut s = Source::from_stream(&shown, file, limit)?;
+            s.path = path.to_owned();
+            return Ok(s);
         }
         let file = File::open(path).map_err(io)?;
-        let meta = file.metadata().map_err(io)?;
-        if meta.is_dir() {
-            return Err(Error::NotAFile {
-                path: path.display().to_string(),
-            });
-        }
         // Taken before mapping: a change between the two shows as a change, never the reverse.
         let stamp = Stamp::take(&file).ok();
-        if meta.len() == 0 {
-            return Ok(Source::new(path, Bytes::Owned(Vec::new()), stamp));
+        let mut head = [0u8; 4];
+        let n = read_head(&file, &mut head).map_err(io)?;
+        if let Some(codec) = Codec::sniff(&head[..n]) {
+            // Read, not mapped: the decoded copy is what is shown, and a file that shrinks
+            // while it is decoded reads as cut short instead of faulting.
+            let (bytes, notes) = compressed::decompress(
+                codec,
+                file,
+                limit,
+                &mut Meter::new(&shown, "decompressing"),
+            )
+            .map_err(|e| full(&shown, codec.name(), e))?;
+            let mut s = Source::new(path, bytes, None);
+            s.decoded = vec![codec.name()];
+            s.notes = notes;
+            s.unframe(limit)?;
+            return Ok(s);
         }
-        let bytes = map(&file).map_err(io)?;
-        Ok(Source::new(path, bytes, stamp))
+        let len = file.metadata().map_err(io)?.len();
+        let bytes = if len == 0 {
+            Bytes::Owned(Vec::new())
+        } else {
+            map(&file).map_err(io)?
+        };
+        let mut s = Source::new(path, bytes, stamp);
+        s.unframe(limit)?;
+        Ok(s)
+    }
+
+    /// Reads a stream to its end, decompressing it if it is compressed.
+    fn from_stream(name: &str, mut r: impl Read, limit: u64) -> Result<Source, Error> {
+        let io = |e: std::io::Error| Error::Io {
+            path: name.to_owned(),
+            err: e,
+        };
+        let mut head = [0u8; 4];
+        let n = read_full(&mut r, &mut head).map_err(io)?;
+        let r = (&head[..n]).chain(r);
+        let mut s = match Codec::sniff(&head[..n]) {
+            Some(codec) => {
+                let (bytes, notes) =
+                    compressed::decompress(codec, r, limit, &mut Meter::new(name, "decompressing"))
+                        .map_err(|e| full(name, codec.name(), e))?;
+                let mut s = Source::new(Path::new(name), bytes, None);
+                s.decoded = vec![codec.name()];
+                s.notes = notes;
+                s
+            }
+            None => {
+                let bytes = read_stream(r, limit, &mut Meter::new(name, "reading")).map_err(
+                    |e| match e {
+                        Stream::Io(e) => io(e),
+                        Stream::Refused(reason) => Error::Unsupported {
+                            path: name.to_owned(),
+                            reason,
+                        },
+                    },
+                )?;
+                Source::new(Path::new(name), bytes, None)
+            }
+        };
+        s.unframe(limit)?;
+        Ok(s)
+    }
+
+    /// Converts the Collector file exporter's records into OTLP/JSON lines, if the bytes are
+    /// such records.
+    fn unframe(&mut self, limit: u64) -> Result<(), Error> {
+        if !frames::detect(self.bytes(), limit) {
+            return Ok(());
+        }
+        let shown = self.path.display().to_string();
+        let (bytes, notes) = frames::convert(
+            self.bytes(),
+            limit,
+            &mut Meter::new(&shown, "converting records"),
+        )
+        .map_err(|e| full(&shown, "the records", e))?;
+        self.bytes = Arc::new(bytes);
+        self.stamp = None;
+        self.decoded.push("Collector records");
+        self.notes.extend(notes);
+        Ok(())
     }
 
     fn new(path: &Path, bytes: Bytes, stamp: Option<Stamp>) -> Source {
@@ -116,6 +246,8 @@ impl Source {
             bytes: Arc::new(bytes),
             stamp: stamp.map(Arc::new),
             seen: Arc::default(),
+            decoded: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -132,6 +264,16 @@ impl Source {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What the bytes were decoded from, outermost first (empty for plain input).
+    pub fn decoded(&self) -> &[&'static str] {
+        &self.decoded
+    }
+
+    /// What decoding lost or changed (empty for plain input).
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
     }
 
     /// What happened to the file on disk since it was opened (see [`watch`]): a `stat` of the
@@ -192,6 +334,85 @@ impl Source {
     /// Whether this is standard input (read once; kept across reloads).
     pub fn is_stdin(&self) -> bool {
         self.path == Path::new("-")
+    }
+}
+
+/// The error for decoded input that does not fit.
+fn full(path: &str, what: &str, e: Full) -> Error {
+    match e {
+        Full::Io(err) => Error::Io {
+            path: path.to_owned(),
+            err,
+        },
+        Full::Limit(limit) => Error::Unsupported {
+            path: path.to_owned(),
+            reason: format!(
+                "{what} decode to more than {} bytes: stopped (the limit for decoded and piped \
+                 input; decompress it to a file and open that, or set SESSTUI_STDIN_LIMIT)",
+                crate::fmt::thousands(limit)
+            ),
+        },
+    }
+}
+
+/// The first bytes of a file, read at offset 0 without moving its cursor.
+fn read_head(file: &File, head: &mut [u8]) -> std::io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut n = 0;
+    while n < head.len() {
+        match file.read_at(&mut head[n..], n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Reads until `buf` is full or the stream ends.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// How long a FIFO's open may block before sesstui says it is waiting.
+const FIFO_PATIENCE: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// Opens what is not a regular file. Opening a FIFO blocks until a writer opens it too: when
+/// that takes more than a moment, `sesstui: waiting for a writer on PATH…` is said on standard
+/// error first (the open runs on a helper thread, so the wait itself needs no special call).
+fn open_waiting(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<File> {
+    use std::os::unix::fs::FileTypeExt;
+    if !meta.file_type().is_fifo() {
+        return File::open(path);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = path.to_owned();
+    std::thread::spawn(move || {
+        let _ = tx.send(File::open(&p));
+    });
+    match rx.recv_timeout(FIFO_PATIENCE) {
+        Ok(r) => r,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            crate::sanitize::eprint_line(&format!(
+                "sesstui: waiting for a writer on {}…",
+                path.display()
+            ));
+            rx.recv()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the open was abandoned")))
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err(std::io::Error::other("the open was abandoned"))
+        }
     }
 }
 
