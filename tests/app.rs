@@ -259,6 +259,8 @@ fn ctrl_l_redraws_in_every_mode_and_changes_nothing() {
         &[Open],
         &[Open, ShowTree],
         &[Open, ShowDetail],
+        &[Open, ShowDetail, Chord('z')],
+        &[Open, ShowDetail, Chord('y')],
         &[Diagnostics],
         &[Search],
         &[Open, Search],

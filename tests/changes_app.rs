@@ -151,7 +151,7 @@ fn a_truncated_file_is_said_and_its_bytes_are_never_shown() {
     press(&mut a, &[Open]);
     let d = &a.session.as_ref().unwrap().detail;
     assert_eq!(d.span, Some(span));
-    assert!(d.json.is_empty());
+    assert!(d.trees.is_empty());
     let notes: Vec<&String> = d
         .lines
         .iter()
@@ -203,7 +203,7 @@ fn a_rewrite_in_place_drops_the_shown_record_at_the_next_look() {
     let (_dir, path, mut a) = app_on_copy(140, 40);
     press(&mut a, &[Open]);
     let d = &a.session.as_ref().unwrap().detail;
-    assert!(!d.json.is_empty(), "the record is shown beside the turns");
+    assert!(!d.trees.is_empty(), "the record is shown beside the turns");
     // `>` again, with longer content: the same file, other bytes.
     let longer = fixture("fixtures/claude_code/litellm_otel.jsonl");
     std::fs::File::create(&path)
@@ -213,7 +213,7 @@ fn a_rewrite_in_place_drops_the_shown_record_at_the_next_look() {
     assert!(a.watch());
     let d = &a.session.as_ref().unwrap().detail;
     assert!(
-        d.json.is_empty(),
+        d.trees.is_empty(),
         "the record read before is replaced by a note"
     );
     let shown = screen(&render(&mut a, 140, 40));

@@ -50,6 +50,28 @@ pub enum Action {
     ToggleHistoryInference,
     ToggleTimeInference,
     ToggleSplitIdle,
+    /// The span detail: fold the node under the cursor (`zc`), unfold it (`zo`).
+    Fold,
+    Unfold,
+    /// The span detail: show / hide nulls (`zh`).
+    ToggleNulls,
+    /// The span detail: word wrap on / off (`w`).
+    ToggleWrap,
+    /// The span detail: find in the text (`/`), next / previous match (`n` / `N`).
+    Find,
+    FindNext,
+    FindPrev,
+    /// The span detail: copy the value under the cursor (`yy`), a string's text (`ys`), its
+    /// key (`yk`), its JSON path (`yp`).
+    YankValue,
+    YankString,
+    YankKey,
+    YankPath,
+    /// The span detail: open the whole record in `$PAGER` (or `$EDITOR`) (`o`).
+    OpenExternal,
+    /// The first key of a two-key command (`z…`, `y…`).
+    #[serde(skip)]
+    Chord(char),
     /// Text input for the search prompt.
     #[serde(skip)]
     Input(char),

@@ -17,6 +17,8 @@ pub enum Mode {
     /// A menu or yes/no prompt is open.
     Menu,
     Help,
+    /// The span detail, after the first key of a two-key command (`z`, `y`).
+    Chord(char),
 }
 
 /// One binding.
@@ -53,7 +55,13 @@ pub const EVERY_MODE: &[Mode] = &[
     Mode::Search,
     Mode::Menu,
     Mode::Help,
+    FOLD,
+    COPY,
 ];
+
+/// The span detail after `z` (folds) and after `y` (copies).
+const FOLD: Mode = Mode::Chord('z');
+const COPY: Mode = Mode::Chord('y');
 
 /// Every binding of the normal modes, in the order the help shows them.
 pub const BINDINGS: &[Binding] = &[
@@ -182,11 +190,12 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char(' '), N)],
         label: "Space",
         action: Action::Toggle,
-        desc: "fold / unfold (tree node, long text, a call's repeated history)",
+        desc: "fold / unfold (tree node, long text; in the detail also a section, an object \
+               or array, a call's repeated history)",
         hint: Some("fold"),
     },
     Binding {
-        modes: &[Tree],
+        modes: &[Tree, Detail],
         keys: &[
             (Char('+'), N),
             (Char('+'), S),
@@ -195,16 +204,80 @@ pub const BINDINGS: &[Binding] = &[
         ],
         label: "+",
         action: Action::ExpandAll,
-        desc: "expand all",
+        desc: "expand all (in the detail: every object and array, as zR)",
         hint: None,
     },
     Binding {
-        modes: &[Tree],
+        modes: &[Tree, Detail],
         keys: &[(Char('-'), N)],
         label: "-",
         action: Action::CollapseAll,
-        desc: "collapse all",
+        desc: "collapse all (in the detail: every object, array and long text, as zM)",
         hint: None,
+    },
+    Binding {
+        modes: &[Detail],
+        keys: &[(Enter, N)],
+        label: "⏎",
+        action: Action::Toggle,
+        desc: "expand a long text (\"… 2.0 MB, Enter to expand\"), or fold / unfold as Space",
+        hint: None,
+    },
+    Binding {
+        modes: &[Detail],
+        keys: &[(Char('w'), N)],
+        label: "w",
+        action: Action::ToggleWrap,
+        desc: "word wrap on / off (on at first, as in less; off cuts lines at the edge)",
+        hint: Some("wrap"),
+    },
+    Binding {
+        modes: &[Detail],
+        keys: &[(Char('z'), N)],
+        label: "z",
+        action: Action::Chord('z'),
+        desc: "fold commands, as in vim: zc zo zM zR zh",
+        hint: None,
+    },
+    Binding {
+        modes: &[FOLD],
+        keys: &[(Char('c'), N)],
+        label: "zc",
+        action: Action::Fold,
+        desc: "fold the object, array or text under the cursor (a value: the one around it)",
+        hint: Some("fold"),
+    },
+    Binding {
+        modes: &[FOLD],
+        keys: &[(Char('o'), N)],
+        label: "zo",
+        action: Action::Unfold,
+        desc: "unfold what is under the cursor",
+        hint: Some("unfold"),
+    },
+    Binding {
+        modes: &[FOLD],
+        keys: &[(Char('M'), N), (Char('M'), S)],
+        label: "zM",
+        action: Action::CollapseAll,
+        desc: "fold every object, array and long text",
+        hint: Some("fold all"),
+    },
+    Binding {
+        modes: &[FOLD],
+        keys: &[(Char('R'), N), (Char('R'), S)],
+        label: "zR",
+        action: Action::ExpandAll,
+        desc: "unfold every object and array",
+        hint: Some("unfold all"),
+    },
+    Binding {
+        modes: &[FOLD],
+        keys: &[(Char('h'), N)],
+        label: "zh",
+        action: Action::ToggleNulls,
+        desc: "show / hide null values in objects (hidden at first; a line says how many)",
+        hint: Some("nulls"),
     },
     Binding {
         modes: &[Sessions],
@@ -223,12 +296,20 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
-        modes: &[Sessions, Turns, Tree, Detail],
+        modes: &[Sessions, Turns, Tree],
         keys: &[(Char('/'), N)],
         label: "/",
         action: Action::Search,
         desc: "fuzzy search (sessions, or this session's spans)",
         hint: Some("search"),
+    },
+    Binding {
+        modes: &[Detail],
+        keys: &[(Char('/'), N)],
+        label: "/",
+        action: Action::Find,
+        desc: "find in the span's text, as in less (smart case; Enter alone: the last query)",
+        hint: Some("find"),
     },
     Binding {
         modes: &[Sessions, Turns, Tree, Detail],
@@ -247,7 +328,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("filter"),
     },
     Binding {
-        modes: &[Sessions, Turns, Tree, Detail],
+        modes: &[Sessions, Turns, Tree],
         keys: &[(Char('n'), N)],
         label: "n",
         action: Action::NextMatch,
@@ -255,11 +336,27 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
-        modes: &[Sessions, Turns, Tree, Detail],
+        modes: &[Sessions, Turns, Tree],
         keys: &[(Char('N'), N), (Char('N'), S)],
         label: "N",
         action: Action::PrevMatch,
         desc: "previous match",
+        hint: None,
+    },
+    Binding {
+        modes: &[Detail],
+        keys: &[(Char('n'), N)],
+        label: "n",
+        action: Action::FindNext,
+        desc: "next match in the text (after a full-text search's last one: the next span)",
+        hint: None,
+    },
+    Binding {
+        modes: &[Detail],
+        keys: &[(Char('N'), N), (Char('N'), S)],
+        label: "N",
+        action: Action::FindPrev,
+        desc: "previous match in the text",
         hint: None,
     },
     Binding {
@@ -279,12 +376,68 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
-        modes: &[Turns, Tree, Detail],
+        modes: &[Turns, Tree],
         keys: &[(Char('y'), N)],
         label: "y",
         action: Action::Yank,
         desc: "copy the span's JSON (OSC 52, works over SSH)",
         hint: Some("copy"),
+    },
+    Binding {
+        modes: &[Detail],
+        keys: &[(Char('y'), N)],
+        label: "y",
+        action: Action::Chord('y'),
+        desc: "copy commands, as in jless: yy ys yk yp yj",
+        hint: Some("copy"),
+    },
+    Binding {
+        modes: &[COPY],
+        keys: &[(Char('y'), N)],
+        label: "yy",
+        action: Action::YankValue,
+        desc: "copy the value under the cursor, as JSON (a message: its text)",
+        hint: Some("value"),
+    },
+    Binding {
+        modes: &[COPY],
+        keys: &[(Char('s'), N)],
+        label: "ys",
+        action: Action::YankString,
+        desc: "copy the string under the cursor as text, without quotes or escapes",
+        hint: Some("text"),
+    },
+    Binding {
+        modes: &[COPY],
+        keys: &[(Char('k'), N)],
+        label: "yk",
+        action: Action::YankKey,
+        desc: "copy the key under the cursor",
+        hint: Some("key"),
+    },
+    Binding {
+        modes: &[COPY],
+        keys: &[(Char('p'), N)],
+        label: "yp",
+        action: Action::YankPath,
+        desc: "copy the JSON path under the cursor, as jq writes it: .attributes[\"llm.input_messages\"][0]",
+        hint: Some("path"),
+    },
+    Binding {
+        modes: &[COPY],
+        keys: &[(Char('j'), N)],
+        label: "yj",
+        action: Action::Yank,
+        desc: "copy the span's whole JSON (as y in the lists)",
+        hint: Some("span JSON"),
+    },
+    Binding {
+        modes: &[Detail],
+        keys: &[(Char('o'), N)],
+        label: "o",
+        action: Action::OpenExternal,
+        desc: "open the whole record, pretty-printed, in $PAGER (else $EDITOR)",
+        hint: None,
     },
     Binding {
         modes: &[Sessions, Turns, Tree, Detail],
@@ -442,6 +595,8 @@ pub fn action(mode: Mode, key: &KeyEvent) -> Option<Action> {
             Char('k') | Up => Action::Up,
             _ => Action::Cancel,
         }),
+        // A key that ends no two-key command cancels it.
+        Mode::Chord(_) => Some(Action::Cancel),
         Sessions | Turns | Tree | Detail | Diagnostics => None,
     }
 }
@@ -473,7 +628,14 @@ mod tests {
             Some(Action::Input('q'))
         );
         assert_eq!(action(Mode::Search, &key(Char('c'), C)), Some(Action::Quit));
-        assert_eq!(action(Detail, &key(Char('y'), N)), Some(Action::Yank));
+        assert_eq!(action(Tree, &key(Char('y'), N)), Some(Action::Yank));
+        assert_eq!(action(Detail, &key(Char('y'), N)), Some(Action::Chord('y')));
+        assert_eq!(action(COPY, &key(Char('p'), N)), Some(Action::YankPath));
+        assert_eq!(action(FOLD, &key(Char('M'), S)), Some(Action::CollapseAll));
+        assert_eq!(action(FOLD, &key(Char('x'), N)), Some(Action::Cancel));
+        assert_eq!(action(Detail, &key(Char('/'), N)), Some(Action::Find));
+        assert_eq!(action(Tree, &key(Char('/'), N)), Some(Action::Search));
+        assert_eq!(action(Detail, &key(Char('n'), N)), Some(Action::FindNext));
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub enum Effect {
     /// Read the files again as they are on disk now (the unchanged ones are reused), and build
     /// the model.
     Reopen(crate::model::infer::Options),
+    /// Open span `.0`'s whole record in `$PAGER` (or `$EDITOR`), the terminal handed over
+    /// until it exits (see `detail::copy::write_record`).
+    Pager(u32),
 }
 
 /// Which part of a session the main pane shows.
@@ -84,6 +87,8 @@ pub enum Overlay {
     Search(search::Prompt),
     /// The filter line (`:`).
     Filter(filter::Prompt),
+    /// Finding in the span detail (`/` there).
+    Find(detail::find::Prompt),
 }
 
 /// What the inference switches are now and what they found, for the status line.
@@ -178,8 +183,9 @@ pub struct App {
     pub disk: Vec<disk::Changed>,
     /// `r` was pressed: the model being built comes from the files as they are now.
     pub reloading: bool,
-    /// What was entered in the prompts, for ↑/↓: fuzzy searches, full-text searches, filters.
-    pub histories: [line::History; 3],
+    /// What was entered in the prompts, for ↑/↓: fuzzy searches, full-text searches, filters,
+    /// finds in the detail.
+    pub histories: [line::History; 4],
 }
 
 impl App {
@@ -299,7 +305,7 @@ impl App {
     pub fn mode(&self) -> Mode {
         match &self.overlay {
             Overlay::Help { .. } => return Mode::Help,
-            Overlay::Search(_) | Overlay::Filter(_) => return Mode::Search,
+            Overlay::Search(_) | Overlay::Filter(_) | Overlay::Find(_) => return Mode::Search,
             Overlay::YankMenu | Overlay::TooBig { .. } => return Mode::Menu,
             Overlay::Diagnostics { .. } => return Mode::Diagnostics,
             Overlay::None => {}
@@ -309,7 +315,7 @@ impl App {
             Some(s) => match s.focus() {
                 Pane::Turns => Mode::Turns,
                 Pane::Tree => Mode::Tree,
-                Pane::Detail => Mode::Detail,
+                Pane::Detail => s.detail.chord.map_or(Mode::Detail, Mode::Chord),
             },
         }
     }
@@ -406,6 +412,13 @@ impl App {
             };
         };
         self.status = None;
+        // A two-key command's first key applies to this key only.
+        if let Some(screen) = self.session.as_mut()
+            && screen.detail.chord.take().is_some()
+            && action == Action::Cancel
+        {
+            return Vec::new();
+        }
         match self.overlay.clone() {
             Overlay::Help { scroll } => {
                 self.overlay = match action {
@@ -426,6 +439,7 @@ impl App {
             }
             Overlay::Search(prompt) => return search::update(self, &model, prompt, action),
             Overlay::Filter(prompt) => return filter::update(self, &model, prompt, action),
+            Overlay::Find(prompt) => return detail::find::update(self, prompt, action),
             Overlay::None => {}
         }
         match action {
@@ -467,6 +481,27 @@ impl App {
                 Vec::new()
             }
             Action::Yank => self.yank_span(&model),
+            Action::YankValue | Action::YankString | Action::YankKey | Action::YankPath => {
+                detail::copy::yank(self, &model, action)
+            }
+            Action::Find => {
+                detail::find::open(self);
+                Vec::new()
+            }
+            Action::FindNext | Action::FindPrev => {
+                self.find_step(&model, action == Action::FindNext);
+                Vec::new()
+            }
+            Action::OpenExternal => match self.session.as_ref().and_then(|s| s.detail.span) {
+                Some(span) => vec![Effect::Pager(span)],
+                None => Vec::new(),
+            },
+            Action::Chord(c) => {
+                if let Some(screen) = self.session.as_mut() {
+                    screen.detail.chord = Some(c);
+                }
+                Vec::new()
+            }
             Action::Reload => self.reload(),
             Action::ToggleHistoryInference
             | Action::ToggleTimeInference
@@ -486,7 +521,12 @@ impl App {
                 }
                 Some(screen) => {
                     let wide = self.width >= 120;
-                    if screen.update(&model, action, self.page, wide) == sessions::Outcome::Close {
+                    let closed =
+                        screen.update(&model, action, self.page, wide) == sessions::Outcome::Close;
+                    if let Some(said) = screen.detail.status.take() {
+                        self.status = Some(said);
+                    }
+                    if closed {
                         self.session = None;
                     }
                     Vec::new()
@@ -517,6 +557,31 @@ impl App {
         };
         self.overlay = Overlay::Diagnostics { selected };
         Vec::new()
+    }
+
+    /// `n` / `N` in the detail: the next match of the text found there; past the last match
+    /// of a full-text search's query, the next span it matched (and its first match).
+    fn find_step(&mut self, model: &Arc<Model>, forward: bool) {
+        let Some(screen) = self.session.as_mut() else {
+            return;
+        };
+        let step = screen.detail.find_step(forward);
+        if let Some(said) = screen.detail.status.take() {
+            self.status = Some(said);
+        }
+        match step {
+            detail::find::Step::Moved | detail::find::Step::Wrapped => {}
+            detail::find::Step::Exhausted | detail::find::Step::Nothing
+                if !self.search.results.is_empty() =>
+            {
+                search::step(self, model, forward);
+            }
+            detail::find::Step::Exhausted | detail::find::Step::Nothing => {
+                if self.status.is_none() {
+                    self.status = Some("no find yet: / finds text in the span".into());
+                }
+            }
+        }
     }
 
     /// The span the user is looking at: the detail's when it has the keys, else the selection.

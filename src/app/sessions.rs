@@ -343,9 +343,10 @@ impl SessionScreen {
                     }
                 }
             }
+            // Esc clears a find first, then leaves the detail.
+            Action::Back | Action::Cancel if self.detail_focus && self.detail.clear_find() => {}
             Action::Back | Action::Cancel if self.detail_focus => self.detail_focus = false,
-            Action::Toggle if self.detail_focus => self.detail.toggle_history(model),
-            _ if self.detail_focus => self.detail.update(action, page),
+            _ if self.detail_focus => self.detail.update(model, action, page),
             _ => {
                 let (opened, back) = match self.main {
                     Pane::Tree => self.tree.update(model, action, page),

@@ -5,6 +5,7 @@
 //! short-lived workers for search filling and full-text search. The loop blocks on the channel,
 //! drains everything queued, updates the app, and draws only if something changed.
 
+mod child;
 mod signals;
 mod terminal;
 
@@ -145,6 +146,13 @@ fn spawn_rebuild(
 fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) {
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
+            // Another program has the terminal (`o`): its keys are its own.
+            if child::running() {
+                child::set_parked(true);
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+            child::set_parked(false);
             match ct::poll(Duration::from_millis(50)) {
                 Ok(true) => match ct::read() {
                     Ok(ev) => {
@@ -336,6 +344,12 @@ fn handle(
                 };
                 if let Some(old) = app.model.clone() {
                     spawn_rebuild(files.to_vec(), old, reuse, options, tx.clone());
+                }
+            }
+            Effect::Pager(span) => {
+                child::view_record(guard, app, span);
+                if let Ok(size) = guard.terminal.size() {
+                    app.resize(size.width, size.height);
                 }
             }
             Effect::FillSearch(scope) => {

@@ -98,6 +98,12 @@ pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             ("↑/↓", "history"),
             ("Ctrl-U", "clear"),
         ],
+        keymap::Mode::Search if matches!(app.overlay, crate::app::Overlay::Find(_)) => vec![
+            ("⏎", "find"),
+            ("Esc", "cancel"),
+            ("↑/↓", "history"),
+            ("Ctrl-U", "clear"),
+        ],
         keymap::Mode::Search => vec![
             ("⏎", "go"),
             ("Tab", "choose"),
@@ -107,7 +113,7 @@ pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         keymap::Mode::Menu => vec![("letter", "choose"), ("Esc", "cancel")],
         keymap::Mode::Help => vec![("any key", "close")],
         _ => keymap::bindings(mode)
-            .filter_map(|b| b.hint.map(|h| (b.label, h)))
+            .filter_map(|b| b.hint.map(|h| (b.label, detail_hint(app, b.action, h))))
             .collect(),
     };
     for (k, d) in pairs {
@@ -120,6 +126,15 @@ pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         used += w;
     }
     put(buf, area, 0, &Line::from(spans));
+}
+
+/// A hint that says what the key will do now: `w` turns wrap off while it is on.
+fn detail_hint(app: &App, action: crate::app::action::Action, hint: &'static str) -> &'static str {
+    let wrapped = app.session.as_ref().is_none_or(|s| s.detail.wrap);
+    match action {
+        crate::app::action::Action::ToggleWrap if wrapped => "nowrap",
+        _ => hint,
+    }
 }
 
 pub fn loading(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {

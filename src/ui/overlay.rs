@@ -83,6 +83,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         }
         Overlay::Search(p) => search(buf, area, app, p, theme),
         Overlay::Filter(p) => filter(buf, area, p, theme),
+        // Drawn on the detail's last row (see `detail::draw`).
+        Overlay::Find(_) => {}
     }
 }
 
@@ -118,6 +120,7 @@ pub fn help_lines() -> Vec<(String, String, String)> {
                     Mode::Tree => "tree",
                     Mode::Detail => "detail",
                     Mode::Diagnostics => "diagnostics",
+                    Mode::Chord(_) => "detail",
                     _ => "",
                 })
                 .collect::<Vec<_>>()
