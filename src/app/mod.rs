@@ -565,6 +565,12 @@ impl App {
         let Some(screen) = self.session.as_mut() else {
             return;
         };
+        let searched = screen
+            .detail
+            .find
+            .as_ref()
+            .filter(|f| f.from_search)
+            .map(|f| f.query.clone());
         let step = screen.detail.find_step(forward);
         if let Some(said) = screen.detail.status.take() {
             self.status = Some(said);
@@ -575,6 +581,17 @@ impl App {
                 if !self.search.results.is_empty() =>
             {
                 search::step(self, model, forward);
+                // The next span's occurrences of a full-text query, from its first (its last,
+                // going back).
+                if let (Some(q), Some(screen)) = (searched, self.session.as_mut()) {
+                    let status = self.status.take();
+                    screen.detail.highlight(&q);
+                    if !forward {
+                        screen.detail.find_last();
+                    }
+                    screen.detail_focus = true;
+                    self.status = status;
+                }
             }
             detail::find::Step::Exhausted | detail::find::Step::Nothing => {
                 if self.status.is_none() {

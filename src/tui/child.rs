@@ -91,7 +91,7 @@ pub fn view_record(guard: &mut Guard, app: &mut App, span: u32) {
     let status = hand_over(guard, app.mouse, || {
         Command::new("sh")
             .arg("-c")
-            .arg(format!("{prog} \"$1\""))
+            .arg(format!("exec {prog} \"$1\""))
             .arg("sesstui")
             .arg(file.path())
             .status()

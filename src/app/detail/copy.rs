@@ -31,8 +31,12 @@ fn with_note(what: String, changed: usize, how: &str) -> String {
         what
     } else {
         format!(
-            "{what}, {} {how}",
-            crate::fmt::count(changed, "control character", "control characters")
+            "{what}, with {} {how}",
+            crate::fmt::count(
+                changed,
+                "control or invisible character",
+                "control or invisible characters"
+            )
         )
     }
 }
@@ -133,7 +137,7 @@ fn node_copy(
                 let text = sanitize::clean(k).into_owned();
                 Ok((
                     text,
-                    with_note("the key".to_owned(), changed, "made visible"),
+                    with_note("the key".to_owned(), changed, "as on screen"),
                 ))
             }
             Key::Index(i) => Ok((i.to_string(), "the index".to_owned())),
@@ -165,7 +169,7 @@ fn node_copy(
                 let changed = unsafe_chars(&text);
                 (
                     sanitize::clean(&text).into_owned(),
-                    with_note(format!("the string{place}"), changed, "made visible"),
+                    with_note(format!("the string{place}"), changed, "as on screen"),
                 )
             } else {
                 let json = if n.kind.is_container() {

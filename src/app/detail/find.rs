@@ -192,6 +192,13 @@ impl DetailView {
         n
     }
 
+    /// Puts the cursor on the last match.
+    pub fn find_last(&mut self) {
+        if let Some(n) = self.find.as_ref().map(|f| f.hits.len()).filter(|&n| n > 0) {
+            self.goto_hit(n - 1);
+        }
+    }
+
     /// `n` (`forward`) or `N`: the next match after the cursor (or after the current match,
     /// when the cursor has not moved since). A find typed with `/` wraps at the ends; one
     /// from a full-text search returns [`Step::Exhausted`] there, the cursor staying.
