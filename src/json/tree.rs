@@ -117,13 +117,14 @@ pub fn decode(raw: &[u8], cap: usize) -> (String, bool) {
 }
 
 impl Tree {
-    /// Reads the JSON value at the start of `bytes` (checked whole first, so a tree is only
-    /// ever made of valid JSON).
+    /// Reads the JSON value at the start of `bytes`, checking it as it goes (what is past the
+    /// budget is counted, not read: `bytes` is taken to hold the value and whitespace).
     pub fn parse(bytes: &[u8], budget: Budget) -> Result<Tree, JsonError> {
-        let mut check = Cursor::new(bytes);
-        check.skip_value()?;
-        let end = check.pos();
-        let mut c = Cursor::new(&bytes[..end]);
+        let mut end = bytes.len();
+        while end > 0 && bytes[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        let mut c = Cursor::new(bytes);
         let mut nodes: Vec<Node> = Vec::new();
         let mut stack: Vec<Frame> = Vec::new();
         let mut text_used = 0usize;
@@ -161,8 +162,7 @@ impl Tree {
             c.skip_ws();
             let start = c.pos();
             if nodes.len() >= budget.nodes || text_used >= budget.text_bytes {
-                // The value's end is known (it was checked): what is left is counted.
-                rest = end - start;
+                rest = end.saturating_sub(start);
                 if let Some(top) = stack.last_mut() {
                     top.count -= 1;
                 }
@@ -224,6 +224,9 @@ impl Tree {
                 }
             }
             nodes.push(node);
+        }
+        if rest == 0 {
+            end = c.pos();
         }
         // Containers left open when the budget ran out end with what was read.
         let n = u32::try_from(nodes.len()).unwrap_or(u32::MAX);

@@ -92,8 +92,27 @@ fn parse_inside(path: &[u8]) -> bool {
 /// far less, and a 200 MB value would otherwise be copied whole).
 pub const SHOWN_BYTES: usize = 1 << 20;
 
+/// The attributes the span detail reads from a record besides its JSON tree: its input and
+/// output, and its events (exceptions).
+const DETAIL_KEYS: [&[u8]; 4] = [
+    b"input.value",
+    b"output.value",
+    b"mlflow.spanInputs",
+    b"mlflow.spanOutputs",
+];
+
+/// True for a path the span detail reads, or one that leads to one.
+fn for_detail(path: &[u8]) -> bool {
+    path.starts_with(b"events")
+        || DETAIL_KEYS
+            .iter()
+            .any(|k| k.starts_with(path) && (k.len() == path.len() || k[path.len()] == b'.'))
+}
+
 struct DetailSink {
     depth: usize,
+    /// Only the attributes the span detail reads ([`for_detail`]) are read.
+    detail_only: bool,
     /// Strings are read up to this many bytes (as written); `usize::MAX`: whole.
     cap: usize,
     out: SpanDetail,
@@ -119,7 +138,7 @@ impl Sink for DetailSink {
         }
     }
     fn want(&mut self, path: &[u8]) -> Want<()> {
-        if self.depth > 1 {
+        if self.depth > 1 || (self.detail_only && !for_detail(path)) {
             Want::Skip
         } else if path.starts_with(b"events.") {
             // An event's attributes as they are (a stack trace is text, not JSON to walk).
@@ -134,7 +153,7 @@ impl Sink for DetailSink {
         let value = match v {
             Scalar::Str(s) if s.raw.len() > self.cap => {
                 self.out.notes.push(format!(
-                    "{}: {}, the first {} shown (y writes the whole record to a file)",
+                    "{}: {}, the first {} shown (o opens the whole record)",
                     String::from_utf8_lossy(path),
                     crate::fmt::bytes(s.raw.len() as u64),
                     crate::fmt::bytes(self.cap as u64)
@@ -175,16 +194,24 @@ impl SpanDetail {
     /// [`SpanDetail::load`] for the screen: strings past [`SHOWN_BYTES`] read in part, with a
     /// note saying so.
     pub fn load_shown(model: &Model, span: u32) -> SpanDetail {
-        Self::read(model.index.span_bytes(model.span(span)), SHOWN_BYTES)
+        Self::read(model.index.span_bytes(model.span(span)), SHOWN_BYTES, false)
+    }
+
+    /// [`SpanDetail::load_shown`], of only what the span detail reads besides the record's
+    /// tree: the status message, the events, the input and output (a record with hundreds of
+    /// thousands of attributes opens at once).
+    pub fn load_for_detail(model: &Model, span: u32) -> SpanDetail {
+        Self::read(model.index.span_bytes(model.span(span)), SHOWN_BYTES, true)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> SpanDetail {
-        Self::read(bytes, usize::MAX)
+        Self::read(bytes, usize::MAX, false)
     }
 
-    fn read(bytes: &[u8], cap: usize) -> SpanDetail {
+    fn read(bytes: &[u8], cap: usize, detail_only: bool) -> SpanDetail {
         let mut sink = DetailSink {
             depth: 0,
+            detail_only,
             cap,
             out: SpanDetail::default(),
             seen: crate::hash::Set::default(),
@@ -258,6 +285,18 @@ mod tests {
         );
         assert_eq!(d.text("input.value"), Some("{\"q\": 1}"));
         assert_eq!(d.text("tag.tags.1"), Some("b"));
+    }
+
+    #[test]
+    fn the_detail_reads_only_what_it_shows() {
+        let rec = br#"{"status_message":"boom","attributes.input":{"value":"q","mime_type":"t"},"attributes.output.value":"a","attributes.x":{"y":[1,2]},"events":[{"name":"exception","attributes":{"exception.message":"bad"}}]}"#;
+        let d = SpanDetail::read(rec, usize::MAX, true);
+        assert_eq!(d.text("input.value"), Some("q"));
+        assert_eq!(d.text("output.value"), Some("a"));
+        assert_eq!(d.failure().exception.as_deref(), Some("bad"));
+        assert!(d.get("input.mime_type").is_none() && d.get("x.y.0").is_none());
+        let all = SpanDetail::read(rec, usize::MAX, false);
+        assert!(all.get("x.y.0").is_some());
     }
 
     #[test]

@@ -89,7 +89,7 @@ fn build_from(model: &Model, span: u32, read: bool, history_open: bool) -> Doc {
     let idx = &model.index;
     let rec = model.span(span);
     let d = if read {
-        SpanDetail::load_shown(model, span)
+        SpanDetail::load_for_detail(model, span)
     } else {
         SpanDetail::default()
     };
