@@ -90,7 +90,6 @@ pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) 
             let _ = tx.send(Event::Loaded(r));
         });
     }
-    std::thread::spawn(crate::highlight::warm);
     let mut guard = terminal::Guard::enter(mouse)?;
     let stop = Arc::new(AtomicBool::new(false));
     spawn_input(tx.clone(), Arc::clone(&stop));
