@@ -210,8 +210,8 @@ pub const BINDINGS: &[Binding] = &[
         modes: &[Sessions],
         keys: &[(Char('s'), N)],
         label: "s",
-        action: Action::CycleSort,
-        desc: "sort by start / duration / turns / tokens / errors",
+        action: Action::SortMenu,
+        desc: "sort by a column (menu; the same column again reverses)",
         hint: Some("sort"),
     },
     Binding {
@@ -219,7 +219,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('S'), N), (Char('S'), S)],
         label: "S",
         action: Action::ReverseSort,
-        desc: "reverse the sort order",
+        desc: "reverse the sort order (▲ smallest/earliest/A first, ▼ the other way)",
         hint: None,
     },
     Binding {
@@ -239,11 +239,11 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
-        modes: &[Sessions],
+        modes: &[Sessions, Turns, Tree, Detail],
         keys: &[(Char(':'), N), (Char(':'), S)],
         label: ":",
         action: Action::Filter,
-        desc: "filter the sessions: error user:ab12 since:2h … (Esc: as before)",
+        desc: "filter: the sessions, or in a session its turns and tree (error tool:bash …)",
         hint: Some("filter"),
     },
     Binding {
@@ -267,7 +267,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('e'), N)],
         label: "e",
         action: Action::NextError,
-        desc: "next error",
+        desc: "next error (wraps at the end, saying so)",
         hint: Some("errors"),
     },
     Binding {
@@ -276,6 +276,22 @@ pub const BINDINGS: &[Binding] = &[
         label: "E",
         action: Action::PrevError,
         desc: "previous error",
+        hint: None,
+    },
+    Binding {
+        modes: IN_SESSION,
+        keys: &[(Char(']'), N)],
+        label: "]",
+        action: Action::NextTurn,
+        desc: "next turn (tree: next trace)",
+        hint: None,
+    },
+    Binding {
+        modes: IN_SESSION,
+        keys: &[(Char('['), N)],
+        label: "[",
+        action: Action::PrevTurn,
+        desc: "previous turn (tree: previous trace)",
         hint: None,
     },
     Binding {
@@ -437,13 +453,39 @@ pub fn action(mode: Mode, key: &KeyEvent) -> Option<Action> {
             Char(c) => Action::Choose(c),
             _ => return None,
         }),
-        Mode::Help => Some(match key.code {
-            Char('j') | Down => Action::Down,
-            Char('k') | Up => Action::Up,
-            _ => Action::Cancel,
-        }),
+        // Every movement key of the lists scrolls the help; any other key closes it.
+        Mode::Help => Some(
+            match BINDINGS
+                .iter()
+                .find(|b| matches(b, Sessions, key))
+                .map(|b| b.action)
+            {
+                Some(
+                    a @ (Action::Down
+                    | Action::Up
+                    | Action::PageDown
+                    | Action::PageUp
+                    | Action::HalfPageDown
+                    | Action::HalfPageUp
+                    | Action::Top
+                    | Action::Bottom),
+                ) => a,
+                _ => Action::Cancel,
+            },
+        ),
         Sessions | Turns | Tree | Detail | Diagnostics => None,
     }
+}
+
+/// Rows of the help's text: three legend lines and a blank, a line per binding, the Ctrl-C
+/// line.
+pub const HELP_TEXT_ROWS: usize = BINDINGS.len() + 5;
+
+/// How far the help scrolls on a screen `height` rows high (its box has a border, and is at
+/// most as high as its text).
+pub fn help_scroll_max(height: u16) -> usize {
+    let boxed = (HELP_TEXT_ROWS + 3).min(usize::from(height));
+    HELP_TEXT_ROWS.saturating_sub(boxed.saturating_sub(2))
 }
 
 /// The bindings active in a mode.
@@ -462,10 +504,7 @@ mod tests {
     #[test]
     fn keys_map_to_actions_per_mode() {
         assert_eq!(action(Sessions, &key(Char('j'), N)), Some(Action::Down));
-        assert_eq!(
-            action(Sessions, &key(Char('s'), N)),
-            Some(Action::CycleSort)
-        );
+        assert_eq!(action(Sessions, &key(Char('s'), N)), Some(Action::SortMenu));
         assert_eq!(action(Tree, &key(Char('s'), N)), None);
         assert_eq!(action(Tree, &key(Char('G'), S)), Some(Action::Bottom));
         assert_eq!(

@@ -9,6 +9,7 @@ pub mod action;
 pub mod detail;
 pub mod disk;
 pub mod filter;
+pub mod jump;
 pub mod keymap;
 pub mod layout;
 pub mod line;
@@ -73,6 +74,8 @@ pub enum Overlay {
         selected: usize,
     },
     YankMenu,
+    /// Which column to sort the session list by.
+    SortMenu,
     /// A copy is over the clipboard cap: offer to write it to a file.
     TooBig {
         /// What it is (`span JSON`, `session as Markdown`), for the prompt.
@@ -300,7 +303,7 @@ impl App {
         match &self.overlay {
             Overlay::Help { .. } => return Mode::Help,
             Overlay::Search(_) | Overlay::Filter(_) => return Mode::Search,
-            Overlay::YankMenu | Overlay::TooBig { .. } => return Mode::Menu,
+            Overlay::YankMenu | Overlay::SortMenu | Overlay::TooBig { .. } => return Mode::Menu,
             Overlay::Diagnostics { .. } => return Mode::Diagnostics,
             Overlay::None => {}
         }
@@ -319,13 +322,15 @@ impl App {
         self.width >= layout::WIDE
     }
 
-    /// Lines the session header takes (facts, then session-level evaluations).
+    /// Lines the session header takes (facts, then session-level evaluations), or the session
+    /// list's summary (facts, then a line of evaluations when the files have any).
     pub fn header_lines(&self) -> u16 {
         let evals = match (&self.model, &self.session) {
             (Some(m), Some(s)) => match s.entry {
                 sessions::Entry::Session(id) => m.session(id).evals.len().min(3),
                 sessions::Entry::Unsessioned => 0,
             },
+            (Some(m), None) => usize::from(!m.evals.is_empty()),
             _ => 0,
         };
         3 + u16::try_from(evals).unwrap_or(3)
@@ -408,19 +413,60 @@ impl App {
         self.status = None;
         match self.overlay.clone() {
             Overlay::Help { scroll } => {
-                self.overlay = match action {
-                    Action::Down => Overlay::Help {
-                        scroll: scroll.saturating_add(1),
+                let max = keymap::help_scroll_max(self.height);
+                let at = usize::from(scroll).min(max);
+                let page = usize::from(self.height).saturating_sub(4).max(1);
+                let to = match action {
+                    Action::Down => Some((at + 1).min(max)),
+                    Action::Up => Some(at.saturating_sub(1)),
+                    Action::PageDown => Some((at + page).min(max)),
+                    Action::PageUp => Some(at.saturating_sub(page)),
+                    Action::HalfPageDown => Some((at + page / 2).min(max)),
+                    Action::HalfPageUp => Some(at.saturating_sub(page / 2)),
+                    Action::Top => Some(0),
+                    Action::Bottom => Some(max),
+                    _ => None,
+                };
+                self.overlay = match to {
+                    Some(to) => Overlay::Help {
+                        scroll: u16::try_from(to).unwrap_or(u16::MAX),
                     },
-                    Action::Up => Overlay::Help {
-                        scroll: scroll.saturating_sub(1),
-                    },
-                    _ => Overlay::None,
+                    None => Overlay::None,
                 };
                 return Vec::new();
             }
             Overlay::Diagnostics { selected } => return self.diagnostics(&model, selected, action),
             Overlay::YankMenu => return self.yank_menu(&model, action),
+            Overlay::SortMenu => {
+                self.overlay = Overlay::None;
+                if let Action::Choose(c) = action {
+                    match sessions::SortKey::MENU.iter().find(|(k, _)| *k == c) {
+                        Some(&(_, key))
+                            if key == sessions::SortKey::Eval && model.evals.is_empty() =>
+                        {
+                            self.status =
+                                Some("nothing to sort by: no evaluations in these files".into());
+                        }
+                        Some(&(_, key)) => {
+                            self.sessions.sort_by(&model, key);
+                            let page = self.page;
+                            self.sessions.offset =
+                                sessions::follow(0, self.sessions.selected, page);
+                            self.status = Some(format!(
+                                "sorted by {} {}",
+                                key.label(),
+                                if self.sessions.descending {
+                                    "▼"
+                                } else {
+                                    "▲"
+                                }
+                            ));
+                        }
+                        None => self.status = Some("no column for that key".into()),
+                    }
+                }
+                return Vec::new();
+            }
             Overlay::TooBig { name, pending, .. } => {
                 return self.write_instead(&model, &name, pending, action);
             }
@@ -466,6 +512,17 @@ impl App {
                 self.overlay = Overlay::YankMenu;
                 Vec::new()
             }
+            // Esc goes back one level: in the session list, out of a filter first.
+            Action::Back if self.session.is_none() && self.sessions.filter.is_some() => {
+                let page = self.page;
+                self.sessions.set_filter(&model, None, page);
+                self.status = Some("filter cleared (: to filter again, ↑ for the last one)".into());
+                Vec::new()
+            }
+            Action::SortMenu if self.session.is_none() => {
+                self.overlay = Overlay::SortMenu;
+                Vec::new()
+            }
             Action::Yank => self.yank_span(&model),
             Action::Reload => self.reload(),
             Action::ToggleHistoryInference
@@ -474,7 +531,11 @@ impl App {
             _ => match self.session.as_mut() {
                 None => {
                     let page = self.page;
-                    match self.sessions.update(&model, action, page) {
+                    let opened = self.sessions.update(&model, action, page);
+                    if let Some(note) = self.sessions.note.take() {
+                        self.status = Some(note);
+                    }
+                    match opened {
                         Some(entry) => {
                             let mut screen = sessions::SessionScreen::open(&model, entry);
                             screen.sync(&model, self.wide());
@@ -486,7 +547,11 @@ impl App {
                 }
                 Some(screen) => {
                     let wide = self.width >= 120;
-                    if screen.update(&model, action, self.page, wide) == sessions::Outcome::Close {
+                    let outcome = screen.update(&model, action, self.page, wide);
+                    if let Some(note) = screen.note.take() {
+                        self.status = Some(note);
+                    }
+                    if outcome == sessions::Outcome::Close {
                         self.session = None;
                     }
                     Vec::new()

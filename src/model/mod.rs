@@ -12,6 +12,7 @@ pub mod filter;
 pub mod fulltext;
 pub mod infer;
 pub mod tree;
+pub mod verdicts;
 
 use crate::format::Evaluation;
 use crate::format::keys::SessionKey;
