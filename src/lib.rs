@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod error;
 pub mod fmt;
+pub mod follow;
 pub mod format;
 pub mod hash;
 pub mod headless;

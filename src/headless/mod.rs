@@ -1,10 +1,10 @@
 //! The headless commands: the same model as the TUI, printed as tables, JSON or Markdown.
 
-mod doctor;
+pub(crate) mod doctor;
 mod json;
-mod sessions;
+pub(crate) mod sessions;
 mod show;
-mod spans;
+pub(crate) mod spans;
 
 use crate::cli::Command;
 use crate::index::report::Severity;

@@ -63,6 +63,17 @@ impl Source {
             });
         }
         let file = File::open(path).map_err(io)?;
+        Source::from_file(path, &file, None)
+    }
+
+    /// Maps an open file (named `path`), up to `limit` bytes when given: what following a file
+    /// does each time it grows, through the handle it keeps (a rotated file is read to its end
+    /// that way, whatever its name now).
+    pub fn from_file(path: &Path, file: &File, limit: Option<u64>) -> Result<Source, Error> {
+        let io = |e: std::io::Error| Error::Io {
+            path: path.display().to_string(),
+            err: e,
+        };
         let meta = file.metadata().map_err(io)?;
         if meta.is_dir() {
             return Err(Error::NotAFile {
@@ -70,20 +81,27 @@ impl Source {
             });
         }
         // Taken before mapping: a change between the two shows as a change, never the reverse.
-        let stamp = Stamp::take(&file).ok();
-        if meta.len() == 0 {
+        let stamp = Stamp::take(file).ok();
+        let len = limit.map_or(meta.len(), |l| l.min(meta.len()));
+        if len == 0 {
             return Ok(Source {
                 path: path.to_owned(),
                 bytes: Bytes::Owned(Vec::new()),
                 stamp,
             });
         }
-        let map = map(&file).map_err(io)?;
+        let map = map_len(file, len).map_err(io)?;
         Ok(Source {
             path: path.to_owned(),
             bytes: Bytes::Mapped(map),
             stamp,
         })
+    }
+
+    /// The same bytes under another name (a rotated file, once its new name is known).
+    pub fn renamed(mut self, path: PathBuf) -> Source {
+        self.path = path;
+        self
     }
 
     /// A source over bytes already in memory (tests, benchmarks).
@@ -119,6 +137,17 @@ impl Source {
     pub fn stamp(&self) -> Option<&Stamp> {
         self.stamp.as_ref()
     }
+}
+
+/// Maps the first `len` bytes of `file` read-only (what was seen of a file still growing).
+fn map_len(file: &File, len: u64) -> std::io::Result<Mmap> {
+    let len = usize::try_from(len).map_err(|_| std::io::Error::other("file too large to map"))?;
+    // SAFETY: as `map`, over a prefix of the file.
+    #[allow(unsafe_code)]
+    let map = unsafe { memmap2::MmapOptions::new().len(len).map(file) }?;
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(map)
 }
 
 /// Maps `file` read-only.

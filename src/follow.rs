@@ -1,0 +1,476 @@
+//! Following files as they grow, like `tail -F`: what is appended is indexed incrementally and
+//! the model updated, for the explorer (`-f`, the `f` key) and `sesstui spans -f`.
+//!
+//! A [`Follower`] keeps an open handle on each file it follows and a [`Stamp`] of what it last
+//! saw. Each [`Follower::poll`] (every [`INTERVAL`]: a `stat` and two 4 KB reads per file, so
+//! polling an idle file costs nothing worth counting) asks the stamp how the file changed:
+//! - **grew**: the file is mapped again at its new length (through the handle) and only the
+//!   new whole lines are scanned (from the end of the last line indexed to the last newline; a
+//!   line still being written waits for the next round);
+//! - **replaced** (a rotation: the Collector renames the file and creates a new one at the same
+//!   path) or **deleted**: the old file is read to its end through the handle (its last line
+//!   too, finished or not), named by its new name when it is still in the same directory, and
+//!   kept; then the file now at the path is followed from its start, as soon as there is one;
+//! - **truncated** or **rewritten** (a Collector restart truncates): the bytes read are gone,
+//!   so everything is read again from the start of what the files hold now (the spans that
+//!   were only in the lost bytes are no longer shown), and the note says so.
+//!
+//! The scan runs on the follower's thread; [`apply`] merges the result into the model (see
+//! [`Index::absorb`](crate::index::Index::absorb) and [`grow`](crate::model::grow)), so whoever
+//! holds the model only does the merge. Standard input and JSON documents (not JSON Lines) are
+//! read once and not followed.
+
+use crate::error::Error;
+use crate::index::append::{self, Grown, Scanned};
+use crate::index::lines::{self, Mode};
+use crate::index::progress::Progress;
+use crate::load::Unread;
+use crate::model::{self, Model, infer};
+use crate::source::Source;
+use crate::source::watch::{Change, Stamp};
+use std::fs::File;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How often files are looked at.
+pub const INTERVAL: Duration = Duration::from_millis(250);
+
+/// What a round found that the model must take in.
+pub enum Update {
+    /// New spans: merge them ([`apply`]).
+    Grew(Scanned),
+    /// The files were read again from their start: this model replaces the old one.
+    Reset(Box<Model>),
+}
+
+/// What one [`Follower::poll`] found.
+#[derive(Default)]
+pub struct Round {
+    pub update: Option<Update>,
+    /// What happened to the files, for the status line or stderr (one line each).
+    pub notes: Vec<String>,
+}
+
+/// One file in the index, followed or not.
+struct Entry {
+    /// The path it was opened by (where a rotation leaves the next file).
+    path: PathBuf,
+    /// The name it goes by: the path, or the name a rotation gave it.
+    name: PathBuf,
+    /// Its number in the index.
+    index_file: u16,
+    state: State,
+}
+
+enum State {
+    /// Growing: read up to `scanned` (the end of its last whole line, or of a last line that
+    /// held a whole record but no newline yet: `unterminated`).
+    Live {
+        file: File,
+        stamp: Stamp,
+        scanned: usize,
+        unterminated: bool,
+    },
+    /// Deleted (or rotated away with no file at the path yet): its bytes are all read; waiting
+    /// for a file to appear at the path.
+    Waiting { file: File },
+    /// Read to its end and no longer followed (rotated away), or never followed (standard
+    /// input, a JSON document): `file` to read it again after a truncation elsewhere.
+    Done { file: Option<File> },
+}
+
+/// Files being followed, and where each was read to.
+pub struct Follower {
+    entries: Vec<Entry>,
+    /// Files given that could not be opened (kept for the models it builds again).
+    unread: Vec<Unread>,
+}
+
+/// Opens `paths` to follow them (a directory: the files in it now) and builds the first
+/// model, from their whole lines (a last line still being written waits for the next round).
+pub fn open(
+    paths: &[PathBuf],
+    options: infer::Options,
+    progress: &Progress,
+) -> Result<(Follower, Model), Error> {
+    let (files, mut unread) = crate::load::expand(paths);
+    let mut entries = Vec::new();
+    for path in files {
+        if path == Path::new("-") {
+            entries.push(Entry {
+                name: path.clone(),
+                path,
+                index_file: 0,
+                state: State::Done { file: None },
+            });
+            continue;
+        }
+        match File::open(&path) {
+            Ok(file) => {
+                let stamp = Stamp::take(&file).map_err(|e| Error::Io {
+                    path: path.display().to_string(),
+                    err: e,
+                })?;
+                entries.push(Entry {
+                    name: path.clone(),
+                    path,
+                    index_file: 0,
+                    state: State::Live {
+                        stamp,
+                        file,
+                        scanned: 0,
+                        unterminated: false,
+                    },
+                });
+            }
+            Err(e) => unread.push(Unread {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    let mut f = Follower { entries, unread };
+    let model = f.read_all(options, progress)?;
+    Ok((f, model))
+}
+
+impl Follower {
+    /// Whether any file is still followed (or waited for).
+    pub fn following(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|e| !matches!(e.state, State::Done { .. }))
+    }
+
+    /// Reads every file from its start into a new model: the first time, and after a
+    /// truncation. Files that are live are read to their last whole line and followed.
+    fn read_all(&mut self, options: infer::Options, progress: &Progress) -> Result<Model, Error> {
+        let mut sources = Vec::new();
+        let mut unread = self.unread.clone();
+        let mut kept = Vec::new();
+        for mut e in std::mem::take(&mut self.entries) {
+            let opened = match &e.state {
+                State::Done { file: None } if e.path == Path::new("-") => Source::open(&e.path),
+                State::Done { file: None } => continue,
+                State::Done { file: Some(file) }
+                | State::Live { file, .. }
+                | State::Waiting { file } => Source::from_file(&e.name, file, None),
+            };
+            let src = match opened {
+                Ok(s) => s,
+                Err(err) => {
+                    unread.push(Unread {
+                        path: e.name.display().to_string(),
+                        reason: err.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let src = match std::mem::replace(&mut e.state, State::Done { file: None }) {
+                State::Live { file, .. } => {
+                    let (src, state) = start(&e.path, file, src);
+                    e.state = state;
+                    src
+                }
+                other => {
+                    e.state = other;
+                    src
+                }
+            };
+            e.index_file = u16::try_from(sources.len()).unwrap_or(u16::MAX);
+            sources.push(src);
+            kept.push(e);
+        }
+        self.entries = kept;
+        crate::load::from_sources(sources, unread, options, progress)
+    }
+
+    /// Looks at every followed file once; see the module docs.
+    pub fn poll(&mut self, options: infer::Options) -> Round {
+        let mut round = Round::default();
+        let mut grown = Vec::new();
+        let mut renames = Vec::new();
+        let mut reset = false;
+        for e in &mut self.entries {
+            let state = std::mem::replace(&mut e.state, State::Done { file: None });
+            e.state = match state {
+                State::Live {
+                    file,
+                    stamp,
+                    scanned,
+                    unterminated,
+                } => {
+                    let change = stamp.check(&e.path);
+                    let live = State::Live {
+                        file,
+                        stamp,
+                        scanned,
+                        unterminated,
+                    };
+                    match change {
+                        Change::Same => live,
+                        Change::Grew { .. } => e.grew(live, &mut grown, &mut round.notes),
+                        Change::Shrunk { .. } | Change::Rewritten => {
+                            round.notes.push(format!(
+                                "{} {}: read again from its start (what was read before is no \
+                                 longer shown)",
+                                e.path.display(),
+                                change.describe()
+                            ));
+                            reset = true;
+                            live
+                        }
+                        Change::Replaced | Change::Deleted => {
+                            e.finish(live, change, &mut grown, &mut renames, &mut round.notes)
+                        }
+                    }
+                }
+                other => other,
+            };
+        }
+        // New files at the paths of rotated and deleted ones.
+        let mut next_file = self
+            .entries
+            .iter()
+            .map(|e| e.index_file)
+            .max()
+            .map_or(0, |m| m.saturating_add(1));
+        let mut fresh = Vec::new();
+        for e in &mut self.entries {
+            if !matches!(e.state, State::Waiting { .. }) {
+                continue;
+            }
+            let Ok(file) = File::open(&e.path) else {
+                continue;
+            };
+            if let State::Waiting { file: old } =
+                std::mem::replace(&mut e.state, State::Done { file: None })
+            {
+                e.state = State::Done { file: Some(old) };
+            }
+            match Source::from_file(&e.path, &file, None) {
+                Ok(src) => {
+                    let (src, state) = start(&e.path, file, src);
+                    let end = match &state {
+                        State::Live { scanned, .. } => *scanned,
+                        _ => src.bytes().len(),
+                    };
+                    grown.push(Grown {
+                        file: next_file,
+                        source: src,
+                        range: 0..end,
+                    });
+                    fresh.push(Entry {
+                        path: e.path.clone(),
+                        name: e.path.clone(),
+                        index_file: next_file,
+                        state,
+                    });
+                    next_file = next_file.saturating_add(1);
+                }
+                Err(err) => round.notes.push(format!("{}: {err}", e.path.display())),
+            }
+        }
+        self.entries.extend(fresh);
+        if reset {
+            match self.read_all(options, &Progress::default()) {
+                Ok(m) => round.update = Some(Update::Reset(Box::new(m))),
+                Err(e) => round.notes.push(e.to_string()),
+            }
+            return round;
+        }
+        if !grown.is_empty() || !renames.is_empty() {
+            grown.sort_by_key(|g| g.file);
+            let mut scanned = append::scan(grown, options.history);
+            scanned.renames = renames;
+            round.update = Some(Update::Grew(scanned));
+        }
+        round
+    }
+}
+
+impl Entry {
+    /// A live file grew: its new whole lines are to be scanned.
+    fn grew(&self, live: State, grown: &mut Vec<Grown>, notes: &mut Vec<String>) -> State {
+        let State::Live {
+            file,
+            stamp,
+            mut scanned,
+            unterminated,
+        } = live
+        else {
+            return live;
+        };
+        let src = match Source::from_file(&self.name, &file, None) {
+            Ok(src) => src,
+            Err(err) => {
+                notes.push(format!("{}: {err}", self.path.display()));
+                return State::Live {
+                    file,
+                    stamp,
+                    scanned,
+                    unterminated,
+                };
+            }
+        };
+        // The newline a record read whole was waiting for.
+        if unterminated && src.bytes().get(scanned) == Some(&b'\n') {
+            scanned += 1;
+        }
+        let stamp = src.stamp().cloned().unwrap_or(stamp);
+        let end = append::whole_lines_end(src.bytes(), scanned);
+        if end > scanned {
+            grown.push(Grown {
+                file: self.index_file,
+                source: src,
+                range: scanned..end,
+            });
+        }
+        State::Live {
+            file,
+            stamp,
+            scanned: end,
+            unterminated: unterminated && end == scanned,
+        }
+    }
+
+    /// A live file was rotated away or deleted: read it to its end through the handle, and
+    /// wait for a file at the path.
+    fn finish(
+        &mut self,
+        live: State,
+        change: Change,
+        grown: &mut Vec<Grown>,
+        renames: &mut Vec<(u16, PathBuf)>,
+        notes: &mut Vec<String>,
+    ) -> State {
+        let State::Live {
+            file,
+            mut scanned,
+            unterminated,
+            ..
+        } = live
+        else {
+            return live;
+        };
+        let moved = new_name(&self.path, &file);
+        if let Some(m) = &moved {
+            renames.push((self.index_file, m.clone()));
+            self.name = m.clone();
+        }
+        if let Ok(src) = Source::from_file(&self.name, &file, None) {
+            if unterminated && src.bytes().get(scanned) == Some(&b'\n') {
+                scanned += 1;
+            }
+            let len = src.bytes().len();
+            if len > scanned {
+                grown.push(Grown {
+                    file: self.index_file,
+                    source: src,
+                    range: scanned..len,
+                });
+            }
+        }
+        let shown = self.path.display();
+        notes.push(match (&moved, change) {
+            (Some(m), Change::Replaced) => {
+                format!(
+                    "{shown} was rotated (now {}): following the new file",
+                    m.display()
+                )
+            }
+            (Some(m), _) => format!(
+                "{shown} was rotated (now {}): waiting for a new file at the path",
+                m.display()
+            ),
+            (None, Change::Replaced) => format!("{shown} was replaced: following the new file"),
+            (None, _) => {
+                format!("{shown} was deleted: what was read stays; waiting for it to reappear")
+            }
+        });
+        State::Waiting { file }
+    }
+}
+
+/// Starts following `file` (mapped as `src`): its whole lines are what is read now. A JSON
+/// document is read whole and not followed.
+fn start(path: &Path, file: File, src: Source) -> (Source, State) {
+    let b = src.bytes();
+    if !b.is_empty() && lines::detect(b) == Mode::Document {
+        return (src, State::Done { file: Some(file) });
+    }
+    let mut end = append::whole_lines_end(b, 0);
+    // A last line that holds a whole record is read now (an export may end without a
+    // newline); its newline, when it comes, is skipped.
+    let unterminated = end < b.len() && whole_record(&b[end..]);
+    if unterminated {
+        end = b.len();
+    }
+    let stamp = src.stamp().cloned();
+    let src = if end < b.len() {
+        Source::from_file(path, &file, Some(end as u64)).unwrap_or(src)
+    } else {
+        src
+    };
+    match stamp.or_else(|| Stamp::take(&file).ok()) {
+        Some(stamp) => (
+            src,
+            State::Live {
+                file,
+                stamp,
+                scanned: end,
+                unterminated,
+            },
+        ),
+        None => (src, State::Done { file: Some(file) }),
+    }
+}
+
+/// Whether `b` is one whole JSON value (spaces around it aside).
+fn whole_record(b: &[u8]) -> bool {
+    let t = b.trim_ascii();
+    let mut c = crate::json::Cursor::new(t);
+    !t.is_empty() && c.skip_value().is_ok() && c.at_end()
+}
+
+/// The name a rotated (or deleted) file goes by now, when it is still in the same directory.
+#[cfg(unix)]
+fn new_name(path: &Path, file: &File) -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata().ok()?;
+    if meta.nlink() == 0 {
+        return None;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let m = entry.metadata().ok()?;
+        (m.dev() == meta.dev() && m.ino() == meta.ino()).then(|| dir.join(entry.file_name()))
+    })
+}
+
+#[cfg(not(unix))]
+fn new_name(_: &Path, _: &File) -> Option<PathBuf> {
+    None
+}
+
+/// Takes an update into the model; returns the spans new to it (all of them after a reset).
+pub fn apply(model: &mut Model, update: Update, options: infer::Options) -> Range<u32> {
+    match update {
+        Update::Grew(scanned) => {
+            let added = model.index.absorb(scanned);
+            model::grow::grow(model, added.clone(), options);
+            added
+        }
+        Update::Reset(m) => {
+            *model = *m;
+            0..u32::try_from(model.index.spans.len()).unwrap_or(u32::MAX)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
