@@ -40,8 +40,9 @@ pub const INTERVAL: Duration = Duration::from_millis(250);
 pub enum Update {
     /// New spans: merge them ([`apply`]).
     Grew(Scanned),
-    /// The files were read again from their start: this model replaces the old one.
-    Reset(Box<Model>),
+    /// The files were read again from their start: this model replaces the old one. `read`
+    /// are the files followed (read anew); the others (rotated away, deleted) are as they were.
+    Reset { model: Box<Model>, read: Vec<u16> },
 }
 
 /// What one [`Follower::poll`] found.
@@ -275,7 +276,18 @@ impl Follower {
         self.entries.extend(fresh);
         if reset {
             match self.read_all(options, &Progress::default()) {
-                Ok(m) => round.update = Some(Update::Reset(Box::new(m))),
+                Ok(m) => {
+                    let read = self
+                        .entries
+                        .iter()
+                        .filter(|e| matches!(e.state, State::Live { .. }))
+                        .map(|e| e.index_file)
+                        .collect();
+                    round.update = Some(Update::Reset {
+                        model: Box::new(m),
+                        read,
+                    });
+                }
                 Err(e) => round.notes.push(e.to_string()),
             }
             return round;
@@ -465,7 +477,7 @@ pub fn apply(model: &mut Model, update: Update, options: infer::Options) -> Rang
             model::grow::grow(model, added.clone(), options);
             added
         }
-        Update::Reset(m) => {
+        Update::Reset { model: m, .. } => {
             *model = *m;
             0..u32::try_from(model.index.spans.len()).unwrap_or(u32::MAX)
         }

@@ -54,7 +54,8 @@ fn follow_in_chunks(rel: &str, seed: u64) {
     let cuts = cuts(&text, seed);
     std::fs::write(&path, &text[..cuts[0]]).unwrap();
     let options = infer::Options::default();
-    let (mut f, mut model) = open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
+    let (mut f, mut model) =
+        open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
     let mut half_lines = 0;
     for w in cuts.windows(2) {
         append(&path, &text[w[0]..w[1]]);
@@ -110,7 +111,8 @@ fn a_half_line_waits_for_its_end() {
     let path = dir.path().join("export.jsonl");
     std::fs::write(&path, lines[0]).unwrap();
     let options = infer::Options::default();
-    let (mut f, mut model) = open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
+    let (mut f, mut model) =
+        open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
     assert_eq!(model.index.spans.len(), 1);
     let line = lines[1];
     let half = line.len() / 2;
@@ -143,7 +145,8 @@ fn a_last_record_without_newline_is_read_and_its_newline_skipped() {
         .unwrap();
     std::fs::write(&path, &text[..cut]).unwrap();
     let options = infer::Options::default();
-    let (mut f, mut model) = open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
+    let (mut f, mut model) =
+        open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
     append(&path, &text[cut..]);
     let u = f.poll(options).update.unwrap();
     apply(&mut model, u, options);
@@ -159,7 +162,8 @@ fn rotation_keeps_both_files_and_follows_the_new_one() {
     let path = dir.path().join("export.jsonl");
     std::fs::write(&path, lines[..40].concat()).unwrap();
     let options = infer::Options::default();
-    let (mut f, mut model) = open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
+    let (mut f, mut model) =
+        open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
     // Written after the last poll, then rotated: read through the handle.
     append(&path, &lines[40..50].concat());
     let rotated = dir.path().join("export-1.jsonl");
@@ -196,7 +200,8 @@ fn truncation_reads_again_from_the_start() {
     let path = dir.path().join("export.jsonl");
     std::fs::write(&path, lines[..60].concat()).unwrap();
     let options = infer::Options::default();
-    let (mut f, mut model) = open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
+    let (mut f, mut model) =
+        open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
     // A restart truncates, then writes anew.
     std::fs::write(&path, lines[60..70].concat()).unwrap();
     let round = f.poll(options);
@@ -208,7 +213,7 @@ fn truncation_reads_again_from_the_start() {
         "{:?}",
         round.notes
     );
-    assert!(matches!(round.update, Some(Update::Reset(_))));
+    assert!(matches!(round.update, Some(Update::Reset { .. })));
     apply(&mut model, round.update.unwrap(), options);
     assert_eq!(model.index.spans.len(), 10);
     append(&path, &lines[70..].concat());
@@ -226,7 +231,8 @@ fn deletion_keeps_what_was_read_and_waits_for_the_file() {
     let path = dir.path().join("export.jsonl");
     std::fs::write(&path, lines[..30].concat()).unwrap();
     let options = infer::Options::default();
-    let (mut f, mut model) = open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
+    let (mut f, mut model) =
+        open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
     std::fs::remove_file(&path).unwrap();
     let round = f.poll(options);
     assert!(round.notes[0].contains("was deleted"), "{:?}", round.notes);
@@ -237,4 +243,31 @@ fn deletion_keeps_what_was_read_and_waits_for_the_file() {
     let u = f.poll(options).update.unwrap();
     apply(&mut model, u, options);
     assert_eq!(model.index.spans.len(), lines.len());
+}
+
+#[test]
+fn truncation_after_a_rotation_reads_the_new_lines() {
+    let text = fixture("claude_code/litellm_phoenix.jsonl");
+    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.jsonl");
+    std::fs::write(&path, lines[..30].concat()).unwrap();
+    let options = infer::Options::default();
+    let (mut f, mut model) =
+        open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
+    append(&path, &lines[30][..100]);
+    assert!(f.poll(options).update.is_none());
+    std::fs::rename(&path, dir.path().join("export-1.jsonl")).unwrap();
+    std::fs::write(&path, lines[30..60].concat()).unwrap();
+    let u = f.poll(options).update.unwrap();
+    apply(&mut model, u, options);
+    assert_eq!(model.index.spans.len(), 60);
+    std::fs::write(&path, b"").unwrap();
+    let u = f.poll(options).update.unwrap();
+    apply(&mut model, u, options);
+    assert_eq!(model.index.spans.len(), 30);
+    append(&path, &lines[60..65].concat());
+    let u = f.poll(options).update.expect("the new lines");
+    apply(&mut model, u, options);
+    assert_eq!(model.index.spans.len(), 35);
 }

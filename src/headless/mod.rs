@@ -41,6 +41,7 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
         std::io::BufWriter::with_capacity(64 * 1024, crate::sanitize::Text::new(stdout.lock()));
     match cmd {
         Command::Sessions(a) => sessions::run(&open(&a.files, infer)?, a.json, &mut out)?,
+        Command::Spans(a) if a.follow => spans::follow(&a.files, infer, &mut out)?,
         Command::Spans(a) => spans::run(&open(&a.files, infer)?, &mut out)?,
         Command::Doctor(a) => doctor::run(&open_any(&a.files, infer)?, a.json, &mut out)?,
         Command::Show(mut a) => {
@@ -88,7 +89,7 @@ fn open(files: &[PathBuf], infer: Options) -> Result<Model> {
 }
 
 /// One line per file given that yields nothing (the others were read).
-fn warn_unread(model: &Model) {
+pub(crate) fn warn_unread(model: &Model) {
     let idx = &model.index;
     for u in &idx.unread {
         crate::sanitize::eprint_line(&format!(
@@ -103,7 +104,7 @@ fn warn_unread(model: &Model) {
     }
 }
 
-fn warn_malformed(model: &Model) {
+pub(crate) fn warn_malformed(model: &Model) {
     let bad: Vec<_> = model
         .index
         .problems
