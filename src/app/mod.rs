@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod detail;
+pub mod follow;
 pub mod keymap;
 pub mod layout;
 pub mod search;
@@ -43,6 +44,8 @@ pub enum Effect {
     FillSearch(search::Scope),
     /// Build the model again with other inference options.
     Reload(crate::model::infer::Options),
+    /// Follow the files as they grow (start, or resume), or pause (see [`follow`]).
+    Follow(bool),
 }
 
 /// Which part of a session the main pane shows.
@@ -146,6 +149,8 @@ pub struct App {
     pub height: u16,
     /// How sessions are inferred (toggled with `i`, `t`, `w`).
     pub infer: crate::model::infer::Options,
+    /// Following the files as they grow (`-f`, `f`), once started.
+    pub follow: Option<follow::Following>,
 }
 
 impl App {
@@ -165,6 +170,7 @@ impl App {
             width: 80,
             height: 24,
             infer: crate::model::infer::Options::default(),
+            follow: None,
         }
     }
 
@@ -385,6 +391,7 @@ impl App {
             Action::ToggleHistoryInference
             | Action::ToggleTimeInference
             | Action::ToggleSplitIdle => self.toggle_inference(action),
+            Action::ToggleFollow => self.toggle_follow(),
             _ => match self.session.as_mut() {
                 None => {
                     let page = self.page;

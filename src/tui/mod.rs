@@ -5,6 +5,7 @@
 //! short-lived workers for search filling and full-text search. The loop blocks on the channel,
 //! drains everything queued, updates the app, and draws only if something changed.
 
+mod follow;
 mod signals;
 mod terminal;
 
@@ -32,6 +33,8 @@ pub enum Event {
     },
     /// A signal from outside (see [`signals`]).
     Signal(i32),
+    /// What a round of following the files found (see [`follow`]).
+    Followed(crate::follow::Round),
 }
 
 /// How the explorer ended, for the process's exit status.
@@ -56,12 +59,27 @@ impl Outcome {
 ///
 /// The terminal is restored before this returns. When the files could not be loaded, the error
 /// is shown until the user quits and then returned, so the caller prints it and exits 2.
-pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) -> Result<Outcome> {
+pub fn run(
+    files: &[PathBuf],
+    mouse: bool,
+    infer: crate::model::infer::Options,
+    follow: bool,
+) -> Result<Outcome> {
     let (tx, rx) = mpsc::channel();
     signals::forward(tx.clone())?;
     terminal::install_panic_hook();
     let progress = Arc::new(Progress::default());
-    spawn_index(files.to_vec(), infer, Arc::clone(&progress), tx.clone());
+    let mut following = Following::default();
+    if follow {
+        following.handle = Some(follow::Handle::spawn(
+            files.to_vec(),
+            infer,
+            Arc::clone(&progress),
+            tx.clone(),
+        ));
+    } else {
+        spawn_index(files.to_vec(), infer, Arc::clone(&progress), tx.clone());
+    }
     std::thread::spawn(crate::highlight::warm);
     let mut guard = terminal::Guard::enter(mouse)?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -70,6 +88,9 @@ pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) 
     let mut app = App::new(names);
     app.mouse = mouse;
     app.infer = infer;
+    if follow {
+        app.follow = Some(crate::app::follow::Following { on: true, added: 0 });
+    }
     let pending = Arc::new(AtomicBool::new(false));
     {
         let tx = tx.clone();
@@ -80,7 +101,16 @@ pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) 
             }
         }));
     }
-    let result = event_loop(&mut guard, &mut app, files, &rx, &tx, &progress, &pending);
+    let result = event_loop(
+        &mut guard,
+        &mut app,
+        files,
+        &rx,
+        &tx,
+        &progress,
+        &pending,
+        &mut following,
+    );
     stop.store(true, Ordering::Relaxed);
     progress.cancel();
     drop(guard);
@@ -132,6 +162,14 @@ fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) {
 /// Frames are drawn at most this often.
 const FRAME: Duration = Duration::from_millis(16);
 
+/// The follower thread, once started, and the changes to the model waiting their turn.
+#[derive(Default)]
+struct Following {
+    handle: Option<follow::Handle>,
+    queue: follow::Queue,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn event_loop(
     guard: &mut terminal::Guard,
     app: &mut App,
@@ -140,6 +178,7 @@ fn event_loop(
     tx: &Sender<Event>,
     progress: &Progress,
     pending: &AtomicBool,
+    following: &mut Following,
 ) -> Result<Outcome> {
     let theme = crate::ui::Theme::from_env();
     let size = guard.terminal.size()?;
@@ -147,29 +186,39 @@ fn event_loop(
     guard.terminal.draw(|f| crate::ui::draw(f, app, &theme))?;
     let mut last_draw = Instant::now();
     loop {
-        let first = if app.model.is_none() && app.load_error.is_none() {
-            // Indexing: wake ten times a second to show progress.
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(ev) => Some(ev),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return Ok(Outcome::Quit),
-            }
-        } else {
-            match rx.recv() {
-                Ok(ev) => Some(ev),
-                Err(_) => return Ok(Outcome::Quit),
-            }
-        };
+        let first =
+            if (app.model.is_none() && app.load_error.is_none()) || !following.queue.is_empty() {
+                // Indexing: wake ten times a second to show progress; a change to the model waits
+                // for the workers reading it: try again soon.
+                let wait = if following.queue.is_empty() {
+                    Duration::from_millis(100)
+                } else {
+                    follow::RETRY
+                };
+                match rx.recv_timeout(wait) {
+                    Ok(ev) => Some(ev),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return Ok(Outcome::Quit),
+                }
+            } else {
+                match rx.recv() {
+                    Ok(ev) => Some(ev),
+                    Err(_) => return Ok(Outcome::Quit),
+                }
+            };
         let mut dirty = app.model.is_none();
         app.progress = progress.snapshot();
         let mut events: Vec<Event> = first.into_iter().collect();
         events.extend(rx.try_iter());
         for ev in events {
-            match handle(guard, app, files, ev, tx, pending) {
+            match handle(guard, app, files, ev, tx, pending, following) {
                 Flow::Quit(outcome) => return Ok(outcome),
                 Flow::Redraw => dirty = true,
                 Flow::Nothing => {}
             }
+        }
+        if following.queue.apply(app) {
+            dirty = true;
         }
         if dirty {
             let wait = FRAME.saturating_sub(last_draw.elapsed());
@@ -195,6 +244,7 @@ fn handle(
     ev: Event,
     tx: &Sender<Event>,
     pending: &AtomicBool,
+    following: &mut Following,
 ) -> Flow {
     let action = match ev {
         Event::Signal(s) => {
@@ -210,8 +260,23 @@ fn handle(
                 signals::Act::End(s) => Flow::Quit(Outcome::Signal(s)),
             };
         }
+        Event::Loaded(Ok(model)) if app.follow.is_some() => {
+            // Following started with `f`: the files read again, the place kept.
+            let place = app.place();
+            app.grown(model, place, 0);
+            return Flow::Redraw;
+        }
         Event::Loaded(Ok(model)) => {
             app.loaded(model);
+            return Flow::Redraw;
+        }
+        Event::Followed(round) => {
+            if let Some(note) = round.notes.last() {
+                app.status = Some(note.clone());
+            }
+            if let Some(u) = round.update {
+                following.queue.push(follow::Job::Update(u));
+            }
             return Flow::Redraw;
         }
         Event::Loaded(Err(e)) => {
@@ -275,6 +340,24 @@ fn handle(
                     });
                 }
             }
+            Effect::Reload(options) if following.handle.is_some() => {
+                // The model is rebuilt from its index, in turn with what the follower adds.
+                if let Some(h) = &following.handle {
+                    h.set_options(options);
+                }
+                following.queue.push(follow::Job::Rebuild(options));
+            }
+            Effect::Follow(on) => match &following.handle {
+                Some(h) => h.set_on(on),
+                None => {
+                    following.handle = Some(follow::Handle::spawn(
+                        files.to_vec(),
+                        app.infer,
+                        Arc::new(Progress::default()),
+                        tx.clone(),
+                    ));
+                }
+            },
             Effect::Reload(options) => {
                 // The old model stays on screen until the new one is built.
                 let progress = Arc::new(Progress::default());
