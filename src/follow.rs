@@ -184,7 +184,9 @@ impl Follower {
             kept.push(e);
         }
         self.entries = kept;
-        crate::load::from_sources(sources, unread, options, progress)
+        let mut model = crate::load::from_sources(sources, unread, options, progress)?;
+        model.index.prepare_append();
+        Ok(model)
     }
 
     /// Looks at every followed file once; see the module docs.

@@ -181,6 +181,15 @@ impl Index {
         first..u32::try_from(self.spans.len()).unwrap_or(u32::MAX)
     }
 
+    /// Makes ready for appends: the map from trace ids to traces, which the build drops, made
+    /// once here rather than in the first append.
+    pub fn prepare_append(&mut self) {
+        if self.trace_map.is_none() {
+            let m = super::Merger::resume(self, 0);
+            m.restore(self, &[]);
+        }
+    }
+
     /// Renames file `file` (a rotated file, once its new name is known).
     pub fn rename_file(&mut self, file: u16, path: std::path::PathBuf) {
         let i = usize::from(file);

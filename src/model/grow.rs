@@ -123,14 +123,24 @@ fn members(
     (members, starts)
 }
 
-/// The model's order and traces with the affected traces' new trees in place.
+/// The model's order and traces with the affected traces' new trees in place. The order holds
+/// the traces one after the other, by index: what comes before the first affected trace stays
+/// where it is, the rest is laid again (new traces are the last, so usually only a few).
 fn splice_order(model: &mut Model, affected: &[u32], touched: &[bool], rebuilt: &Rebuilt) {
     let nt = touched.len();
-    let mut order = Vec::with_capacity(model.order.len() + rebuilt.order.len());
+    let first = affected.first().map_or(nt, |&t| t as usize);
+    let keep = model
+        .traces
+        .get(first)
+        .map_or(model.order.len(), |t| t.spans.start as usize);
+    let old = model.order.split_off(keep.min(model.order.len()));
+    let mut order = std::mem::take(&mut model.order);
+    order.reserve(old.len() + rebuilt.order.len());
+    let shift = u32::try_from(keep).unwrap_or(NONE);
     let mut traces = std::mem::take(&mut model.traces);
     traces.resize(nt, build::empty_trace());
     let mut k = 0usize;
-    for (t, trace) in traces.iter_mut().enumerate() {
+    for (t, trace) in traces.iter_mut().enumerate().skip(first) {
         let start = u32::try_from(order.len()).unwrap_or(NONE);
         if touched[t] {
             let Some(new) = rebuilt.traces.get(k) else {
@@ -142,8 +152,9 @@ fn splice_order(model: &mut Model, affected: &[u32], touched: &[bool], rebuilt: 
             order.extend_from_slice(rebuilt.order.get(r).unwrap_or(&[]));
             *trace = new.clone();
         } else {
-            let r = trace.spans.start as usize..trace.spans.end as usize;
-            order.extend_from_slice(model.order.get(r).unwrap_or(&[]));
+            let r = trace.spans.start.saturating_sub(shift) as usize
+                ..trace.spans.end.saturating_sub(shift) as usize;
+            order.extend_from_slice(old.get(r).unwrap_or(&[]));
         }
         trace.spans = start..u32::try_from(order.len()).unwrap_or(NONE);
     }
