@@ -126,11 +126,7 @@ impl Queue {
         if self.jobs.is_empty() || !app.can_grow() {
             return false;
         }
-        if !app
-            .model
-            .as_mut()
-            .is_some_and(|m| Arc::get_mut(m).is_some())
-        {
+        if app.model.as_mut().is_none_or(|m| Arc::get_mut(m).is_none()) {
             return false;
         }
         let place = app.place();
