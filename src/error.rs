@@ -12,6 +12,9 @@ pub enum Error {
     NoSpans { path: String, reason: String },
     #[error("{path}: {reason}")]
     Unsupported { path: String, reason: String },
+    /// Several files given, none with a span: each with why, on one line.
+    #[error("no file holds a span: {0}")]
+    NothingToShow(String),
     #[error("indexing cancelled")]
     Cancelled,
 }

@@ -121,8 +121,24 @@ pub fn load(
     progress: &Progress,
 ) -> Result<Model, Error> {
     let model = load_any(paths, options, progress)?;
-    model.index.require_spans()?;
+    require_spans(&model)?;
     Ok(model)
+}
+
+/// Fails when no file given holds a span: naming the file and why, or, when several were
+/// given, each of them and why, on one line.
+pub fn require_spans(model: &Model) -> Result<(), Error> {
+    let idx = &model.index;
+    if idx.unread.is_empty() || idx.require_spans().is_ok() {
+        return idx.require_spans();
+    }
+    Err(Error::NothingToShow(
+        idx.file_notes()
+            .iter()
+            .map(|n| format!("{}: {}", n.path, n.reason))
+            .collect::<Vec<_>>()
+            .join("; "),
+    ))
 }
 
 /// [`load`], without requiring a span: for `doctor`, whose report matters most when there is

@@ -615,3 +615,43 @@ fn moving_between_spans_leaves_no_stale_cells() {
     t.keys(&["q"]);
     t.until("the shell again", |s| s.contains("EXITED-0"));
 }
+
+#[test]
+fn a_file_that_cannot_be_opened_is_named_before_the_screen_is_taken() {
+    let Some(t) = Tmux::start("unopened", 80, 24) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    launch(&t, "", "no-such-export.jsonl");
+    let screen = t.until("the exit", |s| printed(s, "EXITED-"));
+    assert!(screen.contains("EXITED-2"), "{screen}");
+    assert!(
+        screen.contains("sesstui: no-such-export.jsonl: No such file or directory"),
+        "{screen}"
+    );
+    // Never full-screen: the shell's lines are all still there.
+    assert!(
+        screen.contains("no-such-export.jsonl; echo EXITED"),
+        "{screen}"
+    );
+    t.until_flags("0 1 0");
+}
+
+#[test]
+fn a_bad_file_among_good_ones_is_listed_while_the_others_load() {
+    let Some(t) = Tmux::start("badamong", 120, 30) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    launch(&t, "", &format!("no-such-export.jsonl {FIXTURE}"));
+    let screen = t.until("the session list", session_list);
+    assert!(
+        screen.contains("no-such-export.jsonl: not read: No such file"),
+        "the status line names it:\n{screen}"
+    );
+    t.keys(&["!"]);
+    let screen = t.until("the diagnostics", |s| s.contains("diagnostics: 1 file"));
+    assert!(screen.contains("file    no-such-export.jsonl"), "{screen}");
+    t.keys(&["Escape", "q"]);
+    let screen = t.until("the exit", |s| printed(s, "EXITED-"));
+    assert!(screen.contains("EXITED-0"), "{screen}");
+    t.until_flags("0 1 0");
+}

@@ -53,6 +53,9 @@ pub enum Action {
     Input(char),
     #[serde(skip)]
     Backspace,
+    /// An edit of the prompt's line (cursor, cuts, history).
+    #[serde(skip)]
+    Edit(super::line::Edit),
     #[serde(skip)]
     Accept,
     #[serde(skip)]

@@ -385,17 +385,44 @@ pub fn action(mode: Mode, key: &KeyEvent) -> Option<Action> {
         return Some(b.action);
     }
     match mode {
-        Mode::Search => Some(match key.code {
-            Esc => Action::Cancel,
-            Enter => Action::Accept,
-            KeyCode::Backspace => Action::Backspace,
-            Down | Tab => Action::Down,
-            Up | BackTab => Action::Up,
-            Char('n') if key.modifiers.contains(C) => Action::Down,
-            Char('p') if key.modifiers.contains(C) => Action::Up,
-            Char(c) if !key.modifiers.contains(C) => Action::Input(c),
-            _ => return None,
-        }),
+        // The prompt edits like a shell line (see `line`); Tab / Ctrl-N and Shift-Tab /
+        // Ctrl-P move in the results.
+        Mode::Search => {
+            use super::line::Edit;
+            let ctrl = key.modifiers.contains(C);
+            let alt = key.modifiers.contains(KeyModifiers::ALT);
+            Some(match key.code {
+                Esc => Action::Cancel,
+                Enter => Action::Accept,
+                KeyCode::Backspace => Action::Backspace,
+                Char('h') if ctrl => Action::Backspace,
+                KeyCode::Delete => Action::Edit(Edit::Delete),
+                Char('d') if ctrl => Action::Edit(Edit::Delete),
+                Left if ctrl || alt => Action::Edit(Edit::WordLeft),
+                Right if ctrl || alt => Action::Edit(Edit::WordRight),
+                Char('b') if alt => Action::Edit(Edit::WordLeft),
+                Char('f') if alt => Action::Edit(Edit::WordRight),
+                Left => Action::Edit(Edit::Left),
+                Right => Action::Edit(Edit::Right),
+                Char('b') if ctrl => Action::Edit(Edit::Left),
+                Char('f') if ctrl => Action::Edit(Edit::Right),
+                Home => Action::Edit(Edit::Home),
+                End => Action::Edit(Edit::End),
+                Char('a') if ctrl => Action::Edit(Edit::Home),
+                Char('e') if ctrl => Action::Edit(Edit::End),
+                Char('u') if ctrl => Action::Edit(Edit::KillBefore),
+                Char('k') if ctrl => Action::Edit(Edit::KillAfter),
+                Char('w') if ctrl => Action::Edit(Edit::KillWord),
+                Up => Action::Edit(Edit::HistoryPrev),
+                Down => Action::Edit(Edit::HistoryNext),
+                Tab => Action::Down,
+                BackTab => Action::Up,
+                Char('n') if ctrl => Action::Down,
+                Char('p') if ctrl => Action::Up,
+                Char(c) if !ctrl && !alt => Action::Input(c),
+                _ => return None,
+            })
+        }
         Mode::Menu => Some(match key.code {
             Esc | Char('q') => Action::Cancel,
             Enter => Action::Accept,

@@ -9,6 +9,7 @@ pub mod detail;
 pub mod follow;
 pub mod keymap;
 pub mod layout;
+pub mod line;
 pub mod search;
 pub mod sessions;
 pub mod tree;
@@ -151,6 +152,8 @@ pub struct App {
     pub infer: crate::model::infer::Options,
     /// Following the files as they grow (`-f`, `f`), once started.
     pub follow: Option<follow::Following>,
+    /// What was entered in the prompts, for ↑/↓: fuzzy searches, full-text searches.
+    pub histories: [line::History; 2],
 }
 
 impl App {
@@ -171,6 +174,7 @@ impl App {
             height: 24,
             infer: crate::model::infer::Options::default(),
             follow: None,
+            histories: Default::default(),
         }
     }
 
@@ -200,7 +204,16 @@ impl App {
         }
         self.session = None;
         self.search.reset();
-        self.status = rebuilt.then(|| inference_status(&model));
+        let notes = model.index.file_notes();
+        self.status = match notes.as_slice() {
+            _ if rebuilt => Some(inference_status(&model)),
+            [] => None,
+            [one] => Some(format!("{}: {} (! for details)", one.path, one.reason)),
+            many => Some(format!(
+                "{} of the files given yield nothing: ! says why",
+                many.len()
+            )),
+        };
         self.model = Some(model);
         self.relayout();
     }
@@ -417,7 +430,7 @@ impl App {
     }
 
     fn diagnostics(&mut self, model: &Model, selected: usize, action: Action) -> Vec<Effect> {
-        let n = model.index.problems.len();
+        let n = model.index.problems.len() + model.index.file_notes().len();
         let last = n.saturating_sub(1);
         let selected = match action {
             Action::Down => (selected + 1).min(last),

@@ -2,6 +2,7 @@
 //! session's spans, and full text over the span records; `n`/`N` step through the matches.
 
 use super::action::Action;
+use super::line::Edit;
 use super::sessions::{Entry, SessionScreen};
 use super::{App, Effect, Overlay, Pane};
 use crate::model::Model;
@@ -25,7 +26,7 @@ pub enum Hit {
 /// The search prompt being typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prompt {
-    pub query: String,
+    pub line: super::line::Line,
     pub full_text: bool,
     /// Selected row in the results popup.
     pub selected: usize,
@@ -34,10 +35,14 @@ pub struct Prompt {
 impl Prompt {
     pub fn new(full_text: bool) -> Prompt {
         Prompt {
-            query: String::new(),
+            line: super::line::Line::default(),
             full_text,
             selected: 0,
         }
+    }
+
+    pub fn query(&self) -> &str {
+        self.line.text()
     }
 }
 
@@ -225,15 +230,19 @@ pub fn update(
 ) -> Vec<Effect> {
     let scope = scope(app);
     let shown = app.page.max(3);
+    let history = usize::from(prompt.full_text);
+    let edit = match action {
+        Action::Input(c) => Some(Edit::Insert(c)),
+        Action::Backspace => Some(Edit::Backspace),
+        Action::Edit(e) => Some(e),
+        _ => None,
+    };
+    if let Some(e) = edit
+        && prompt.line.edit(e, &app.histories[history])
+    {
+        prompt.selected = 0;
+    }
     match action {
-        Action::Input(c) => {
-            prompt.query.push(c);
-            prompt.selected = 0;
-        }
-        Action::Backspace => {
-            prompt.query.pop();
-            prompt.selected = 0;
-        }
         Action::Down => prompt.selected = (prompt.selected + 1).min(shown.saturating_sub(1)),
         Action::Up => prompt.selected = prompt.selected.saturating_sub(1),
         Action::Cancel => {
@@ -242,12 +251,14 @@ pub fn update(
         }
         Action::Accept if prompt.full_text => {
             app.overlay = Overlay::None;
-            if prompt.query.is_empty() {
+            let query = prompt.query().to_owned();
+            if query.is_empty() {
                 return Vec::new();
             }
-            app.status = Some(format!("searching the records for {:?}…", prompt.query));
-            app.search.last_query = prompt.query.clone();
-            return vec![Effect::FullText(prompt.query)];
+            app.histories[history].push(&query);
+            app.status = Some(format!("searching the records for {query:?}…"));
+            app.search.last_query = query.clone();
+            return vec![Effect::FullText(query)];
         }
         Action::Accept => {
             app.overlay = Overlay::None;
@@ -256,9 +267,10 @@ pub fn update(
                 .engine(scope)
                 .map(|e| e.results(0, 100_000))
                 .unwrap_or_default();
-            app.search.last_query = prompt.query.clone();
+            app.search.last_query = prompt.query().to_owned();
+            app.histories[history].push(prompt.query());
             if results.is_empty() {
-                app.status = Some(format!("no match for {:?}", prompt.query));
+                app.status = Some(format!("no match for {:?}", prompt.query()));
                 app.search.results.clear();
                 return Vec::new();
             }
@@ -272,7 +284,7 @@ pub fn update(
     if !prompt.full_text
         && let Some(e) = app.search.engine_mut(scope)
     {
-        e.set_query(&prompt.query);
+        e.set_query(prompt.query());
         // Take results that are ready now; the matcher's notify wakes the runner for the rest.
         e.tick(0);
     }

@@ -7,8 +7,8 @@ use std::io::Write;
 /// What the headless commands print for a model: `sessions --json`, `spans`, `doctor --json`.
 fn printed(model: &Model) -> String {
     let mut out = Vec::new();
-    crate::headless::sessions::run(model, true, &mut out).unwrap();
-    crate::headless::spans::run(model, &mut out).unwrap();
+    crate::headless::sessions::run(model, true, None, &mut out).unwrap();
+    crate::headless::spans::run(model, None, &mut out).unwrap();
     crate::headless::doctor::run(model, true, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
@@ -91,6 +91,8 @@ fn appends_in_chunks_index_like_the_whole_file() {
         "agents/agents_otlp.jsonl",
         "otlp/file_exporter.jsonl",
         "otlp/session_keys.jsonl",
+        "otlp/invalid_span_ids.jsonl",
+        "otlp/shared_pipelines.jsonl",
         "mlflow/traces_get_lines.jsonl",
         "malformed/mixed.jsonl",
         "malformed/cycle.jsonl",

@@ -40,9 +40,22 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
     let mut out =
         std::io::BufWriter::with_capacity(64 * 1024, crate::sanitize::Text::new(stdout.lock()));
     match cmd {
-        Command::Sessions(a) => sessions::run(&open(&a.files, infer)?, a.json, &mut out)?,
-        Command::Spans(a) if a.follow => spans::follow(&a.files, infer, &mut out)?,
-        Command::Spans(a) => spans::run(&open(&a.files, infer)?, &mut out)?,
+        Command::Sessions(a) => {
+            let filter = filter(a.filter.as_deref())?;
+            let model = open(&a.files, infer)?;
+            let compiled = filter.as_ref().map(|f| f.compile(&model));
+            sessions::run(&model, a.json, compiled.as_ref(), &mut out)?;
+        }
+        Command::Spans(a) if a.follow => {
+            let filter = filter(a.filter.as_deref())?;
+            spans::follow(&a.files, infer, filter.as_ref(), &mut out)?;
+        }
+        Command::Spans(a) => {
+            let filter = filter(a.filter.as_deref())?;
+            let model = open(&a.files, infer)?;
+            let compiled = filter.as_ref().map(|f| f.compile(&model));
+            spans::run(&model, compiled.as_ref(), &mut out)?;
+        }
         Command::Doctor(a) => doctor::run(&open_any(&a.files, infer)?, a.json, &mut out)?,
         Command::Show(mut a) => {
             let id = a.args.pop().unwrap_or_default();
@@ -71,6 +84,17 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
     Ok(())
 }
 
+/// Parses `--filter` (before any file is read, so a typo costs nothing).
+fn filter(text: Option<&str>) -> Result<Option<crate::model::filter::Filter>> {
+    let Some(text) = text else { return Ok(None) };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    crate::model::filter::Filter::parse(text, now)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("--filter: {e}"))
+}
+
 /// Loads the files for `doctor`: a file with no span is a finding, not an error.
 fn open_any(files: &[PathBuf], infer: Options) -> Result<Model> {
     Ok(crate::load::load_any(
@@ -90,17 +114,8 @@ fn open(files: &[PathBuf], infer: Options) -> Result<Model> {
 
 /// One line per file given that yields nothing (the others were read).
 pub(crate) fn warn_unread(model: &Model) {
-    let idx = &model.index;
-    for u in &idx.unread {
-        crate::sanitize::eprint_line(&format!(
-            "sesstui: warning: {}: not read: {}",
-            u.path, u.reason
-        ));
-    }
-    for (i, f) in idx.files.iter().enumerate() {
-        if let Some(why) = idx.why_empty(i) {
-            crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {why}", f.path));
-        }
+    for n in model.index.file_notes() {
+        crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {}", n.path, n.reason));
     }
 }
 

@@ -33,12 +33,21 @@ struct Line<'a> {
     line: u32,
 }
 
-pub fn run(model: &Model, out: &mut impl Write) -> io::Result<()> {
-    run_files(model, None, out)
+pub fn run(
+    model: &Model,
+    filter: Option<&crate::model::filter::Compiled<'_>>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    run_files(model, None, filter, out)
 }
 
 /// [`run`], for the spans of `files` only (all when `None`).
-fn run_files(model: &Model, files: Option<&[u16]>, out: &mut impl Write) -> io::Result<()> {
+fn run_files(
+    model: &Model,
+    files: Option<&[u16]>,
+    filter: Option<&crate::model::filter::Compiled<'_>>,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let lines = model.index.lines();
     let traces = model
         .sessions
@@ -48,7 +57,9 @@ fn run_files(model: &Model, files: Option<&[u16]>, out: &mut impl Write) -> io::
     for &t in traces {
         let trace_id = model.index.trace_id_text(t);
         for &s in model.trace_spans(t) {
-            if files.is_some_and(|f| !f.contains(&model.span(s).file())) {
+            if files.is_some_and(|f| !f.contains(&model.span(s).file()))
+                || filter.is_some_and(|f| !f.span(s))
+            {
                 continue;
             }
             let line = lines.get(s as usize).copied().unwrap_or(0);
@@ -72,7 +83,15 @@ fn write_span(
     let line = Line {
         span_id: model.index.span_id_of(rec),
         trace_id: trace_id.to_owned(),
-        parent_id: model.index.parent_id_of(rec),
+        parent_id: match model
+            .parent
+            .get(s as usize)
+            .copied()
+            .unwrap_or(crate::model::NONE)
+        {
+            crate::model::NONE => model.index.parent_id_of(rec),
+            p => Some(model.index.span_id_of(model.span(p))),
+        },
         name: model.name(s),
         kind: rec.kind(),
         status: rec.status(),
@@ -94,7 +113,12 @@ fn write_span(
 /// round of [`crate::follow::INTERVAL`], flushed. What happens to the files (rotated,
 /// truncated, deleted) is said on stderr. Ends on SIGINT or SIGTERM, with 128 + the signal
 /// once the output is flushed, or on a closed pipe (an error the caller reads as success).
-pub fn follow(files: &[PathBuf], infer: Options, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn follow(
+    files: &[PathBuf],
+    infer: Options,
+    filter: Option<&crate::model::filter::Filter>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let signal = Arc::new(AtomicUsize::new(0));
     for sig in [SIGINT, SIGTERM] {
@@ -104,7 +128,10 @@ pub fn follow(files: &[PathBuf], infer: Options, out: &mut impl Write) -> anyhow
     let (mut follower, mut model) = crate::follow::open(files, infer, &Progress::default())?;
     super::warn_unread(&model);
     super::warn_malformed(&model);
-    run(&model, out)?;
+    {
+        let compiled = filter.map(|f| f.compile(&model));
+        run(&model, compiled.as_ref(), out)?;
+    }
     out.flush()?;
     loop {
         let mut waited = Duration::ZERO;
@@ -127,12 +154,16 @@ pub fn follow(files: &[PathBuf], infer: Options, out: &mut impl Write) -> anyhow
             Some(crate::follow::Update::Reset { model: m, read }) => {
                 // The files read anew; the others' spans were printed already.
                 model = *m;
-                run_files(&model, Some(&read), out)?;
+                let compiled = filter.map(|f| f.compile(&model));
+                run_files(&model, Some(&read), compiled.as_ref(), out)?;
             }
             Some(u) => {
                 let added = crate::follow::apply(&mut model, u, infer);
+                let compiled = filter.map(|f| f.compile(&model));
                 for s in added {
-                    if model.span(s).has(flag::DUPLICATE) {
+                    if model.span(s).has(flag::DUPLICATE)
+                        || compiled.as_ref().is_some_and(|f| !f.span(s))
+                    {
                         continue;
                     }
                     let trace_id = model.index.trace_id_text(model.span(s).trace);

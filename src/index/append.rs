@@ -169,6 +169,7 @@ impl Index {
                     records: 0,
                     spans: 0,
                     styles: [0; 8],
+                    kinds: super::scan::LineKinds::default(),
                 });
                 self.sources.push(g.source);
             }

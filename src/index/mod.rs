@@ -12,6 +12,7 @@ pub mod progress;
 pub mod record;
 pub mod report;
 mod scan;
+pub mod shape;
 
 use crate::error::Error;
 use crate::format::prints::Prints;
@@ -27,7 +28,7 @@ use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub use scan::{EvalRec, TraceKey, TraceMeta};
+pub use scan::{EvalRec, LineKinds, TraceKey, TraceMeta};
 
 /// JSON Lines files are scanned in pieces of about this size…
 const PIECE_BYTES: usize = 8 << 20;
@@ -50,6 +51,15 @@ pub struct FileInfo {
     pub spans: u64,
     /// Spans per `Style` (how the exporter spelled them).
     pub styles: [u64; 8],
+    /// Its lines by what they held: `kinds.total() == lines`.
+    pub kinds: LineKinds,
+}
+
+/// A file given that yields nothing, and why.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FileNote {
+    pub path: String,
+    pub reason: String,
 }
 
 /// The immutable result of a scan.
@@ -216,8 +226,10 @@ impl Index {
         self.span_id_text(s.span_id, s.has(flag::SPAN_ID_TEXT))
     }
 
+    /// The parent id as written; `None` for none, and for an all-zero one (OTLP's other
+    /// spelling of none: the model links it only to a span whose own id is zero).
     pub fn parent_id_of(&self, s: &SpanRec) -> Option<String> {
-        s.has(flag::HAS_PARENT)
+        (s.has(flag::HAS_PARENT) && !s.zero_parent())
             .then(|| self.span_id_text(s.parent_id, s.has(flag::PARENT_TEXT)))
     }
 
@@ -341,14 +353,35 @@ impl Index {
             .iter()
             .filter(|p| usize::from(p.file) == i && p.severity == Severity::Malformed)
             .count();
-        Some(match (f.bytes, malformed) {
-            (0, _) => "the file is empty".to_owned(),
-            (_, 0) => "no line holds a span".to_owned(),
-            (_, n) => format!(
-                "no spans found ({n} malformed record{})",
-                if n == 1 { "" } else { "s" }
+        let signals = f.kinds.signals;
+        Some(match (f.bytes, malformed, signals) {
+            (0, _, _) => "the file is empty".to_owned(),
+            (_, 0, 0) => "no line holds a span".to_owned(),
+            (_, 0, n) => format!(
+                "no spans: {} of other OpenTelemetry signals (logs, metrics), no trace",
+                crate::fmt::count(usize::try_from(n).unwrap_or(usize::MAX), "line", "lines")
+            ),
+            (_, n, _) => format!(
+                "no spans found ({})",
+                crate::fmt::count(n, "malformed record", "malformed records")
             ),
         })
+    }
+
+    /// Files given that yield nothing, each with why: those that could not be read, then those
+    /// read that hold no span.
+    pub fn file_notes(&self) -> Vec<FileNote> {
+        let unread = self.unread.iter().map(|u| FileNote {
+            path: u.path.clone(),
+            reason: format!("not read: {}", u.reason),
+        });
+        let empty = (0..self.files.len()).filter_map(|i| {
+            self.why_empty(i).map(|reason| FileNote {
+                path: self.files[i].path.clone(),
+                reason,
+            })
+        });
+        unread.chain(empty).collect()
     }
 
     /// Fails when no file holds a span (every line malformed, or not a trace export): there is
@@ -482,10 +515,17 @@ fn scan_lines(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
     while at < end {
         line = line.saturating_add(1);
         let bad_before = col.out.problems.len();
-        let (r, spans) = col.line(at, end, line);
+        let records_before = col.out.records;
+        // A record may run over several lines (a pretty-printed one among JSON Lines).
+        let (r, spans, more) = col.line(at, end, line);
         let len = r.len() + 1;
         at = r.end + 1;
-        let bad = col.out.problems[bad_before..]
+        let added = &col.out.problems[bad_before..];
+        col.out
+            .kinds
+            .add(u64::from(more) + 1, col.out.records - records_before, added);
+        line = line.saturating_add(more);
+        let bad = added
             .iter()
             .filter(|p| p.severity == Severity::Malformed)
             .count();
@@ -505,13 +545,15 @@ fn scan_document(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
     let end = piece.range.end;
     let mut c = crate::json::Cursor::new(&src[..end]);
     c.set_pos(piece.range.start);
-    let (mut line, mut counted) = (1u32, 0usize);
+    let (mut line, mut counted) = (1u32, piece.range.start);
     let mut line_of = |pos: usize| {
         let n = memchr::memchr_iter(b'\n', &src[counted..pos.max(counted)]).count();
         line = line.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
         counted = counted.max(pos);
         line
     };
+    // Lines accounted for so far (the lines of records and reports, the blank ones between).
+    let mut done = 0u32;
     loop {
         let from = c.pos();
         if c.at_end() {
@@ -520,26 +562,41 @@ fn scan_document(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
         let start = c.pos();
         let start_line = line_of(start);
         let mut probe = c.clone();
-        let (spans, bad) = match probe.skip_value() {
+        let bad_before = col.out.problems.len();
+        let records_before = col.out.records;
+        let (spans, bad, last_line) = match probe.skip_value() {
             Ok(()) => {
                 c.set_pos(probe.pos());
-                (
-                    col.record(start..probe.pos(), start_line, probe.pos() == src.len()),
-                    0,
-                )
+                let spans = col.record(start..probe.pos(), start_line, probe.pos() == src.len());
+                (spans, 0, line_of(probe.pos().saturating_sub(1).max(start)))
             }
             Err(e) => {
                 let at = e.position().unwrap_or(end);
                 let resync = next_document_start(src, at.max(start + 1), end);
-                let reason = format!(
-                    "not valid JSON: {e}; lines {start_line}-{} skipped",
-                    line_of(resync.saturating_sub(1).max(start))
+                let last_line = line_of(resync.saturating_sub(1).max(start));
+                let reason = format!("not valid JSON: {e}; lines {start_line}-{last_line} skipped");
+                col.problem_over(
+                    start_line,
+                    last_line.saturating_sub(start_line) + 1,
+                    Severity::Malformed,
+                    reason,
                 );
-                col.problem(start_line, Severity::Malformed, reason);
                 c.set_pos(resync);
-                (0, 1)
+                (0, 1, last_line)
             }
         };
+        // The blank lines before this value, then its own (less one it shares with the last).
+        let first_new = start_line.max(done + 1);
+        col.out.kinds.add(u64::from(first_new - (done + 1)), 0, &[]);
+        if last_line >= first_new {
+            let added = &col.out.problems[bad_before..];
+            col.out.kinds.add(
+                u64::from(last_line - first_new + 1),
+                col.out.records - records_before,
+                added,
+            );
+        }
+        done = done.max(last_line);
         if !ticker.tick(c.pos() - from, spans, bad) {
             break;
         }
@@ -549,6 +606,10 @@ fn scan_document(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
     col.out.lines =
         u32::try_from(memchr::memchr_iter(b'\n', &src[piece.range.clone()]).count() + tail)
             .unwrap_or(u32::MAX);
+    // Blank lines after the last value.
+    col.out
+        .kinds
+        .add(u64::from(col.out.lines.saturating_sub(done)), 0, &[]);
 }
 
 /// The next line after `at` that starts with `{` or `[`: where a new document may begin.
@@ -571,6 +632,7 @@ struct Landed {
     problems: Range<usize>,
     lines: u32,
     records: u64,
+    kinds: scan::LineKinds,
 }
 
 /// The index being assembled from pieces as they finish (in any order).
@@ -729,6 +791,7 @@ impl Merger {
             problems: problem_base..self.problems.len(),
             lines: out.lines,
             records: out.records,
+            kinds: out.kinds,
         };
     }
 
@@ -745,6 +808,7 @@ impl Merger {
                 records: 0,
                 spans: 0,
                 styles: [0; 8],
+                kinds: LineKinds::default(),
             })
             .collect();
         self.number(&mut files, pieces);
@@ -833,6 +897,7 @@ impl Merger {
             let base = u32::try_from(file.lines).unwrap_or(u32::MAX);
             file.lines += u64::from(landed.lines);
             file.records += landed.records;
+            file.kinds.absorb(&landed.kinds);
             file.spans += landed.spans.len() as u64;
             if piece.mode != Mode::Lines || base == 0 {
                 continue;

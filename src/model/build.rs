@@ -408,6 +408,7 @@ impl<'a> Part<'a> {
             }
         }
         let kept = first..self.written;
+        let orphans_from = self.issues.orphans.len();
         for k in kept.clone() {
             let i = self.by_trace[k];
             let s = &spans[i as usize];
@@ -419,9 +420,12 @@ impl<'a> Part<'a> {
             let at = self.ids.partition_point(|(k, _, _)| *k < key);
             match self.ids.get(at) {
                 Some(&(k, _, p)) if k == key && p != i => shared.set_parent(i, p),
+                // An all-zero parent with no zero-id span to hang under: a root, as OTLP means.
+                _ if s.zero_parent() => {}
                 _ => self.issues.orphans.push(i),
             }
         }
+        self.adopt_orphans(shared, orphans_from);
         self.cut_cycles(shared, kept.clone());
         let mut trace = Trace {
             // Positions in this part's run; made whole-order positions when the parts are joined.
@@ -433,6 +437,37 @@ impl<'a> Part<'a> {
         if let Some(slot) = self.traces.get_mut(k as usize - self.first) {
             *slot = trace;
         }
+    }
+
+    /// A span whose own id was empty or all zeros lost the id its children name: when it is
+    /// the trace's only such span and the trace's orphans all name one missing parent, they
+    /// are its children, and hang under it again.
+    fn adopt_orphans(&mut self, shared: &Shared<'_>, from: usize) {
+        let orphans = &self.issues.orphans[from..];
+        if orphans.is_empty() {
+            return;
+        }
+        let zero = 0u128;
+        let at = self.ids.partition_point(|(k, _, _)| *k < zero);
+        let Some(&(k, _, parent)) = self.ids.get(at) else {
+            return;
+        };
+        let another = self.ids.get(at + 1).is_some_and(|(k2, _, _)| *k2 == zero);
+        if k != zero || another {
+            return;
+        }
+        let spans = &shared.index.spans;
+        let missing = parent_key(&spans[orphans[0] as usize]);
+        if orphans
+            .iter()
+            .any(|&o| parent_key(&spans[o as usize]) != missing || o == parent)
+        {
+            return;
+        }
+        for &o in orphans {
+            shared.set_parent(o, parent);
+        }
+        self.issues.orphans.truncate(from);
     }
 
     /// Breaks parent cycles: a span reached again on its own ancestor walk loses its parent.

@@ -8,6 +8,7 @@
 mod build;
 pub mod conversation;
 pub mod detail;
+pub mod filter;
 pub mod fulltext;
 pub mod grow;
 pub mod infer;

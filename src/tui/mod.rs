@@ -65,12 +65,31 @@ pub fn run(
     infer: crate::model::infer::Options,
     follow: bool,
 ) -> Result<Outcome> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the explorer needs a terminal, and standard output is not one; for scripts use \
+             `sesstui sessions`, `spans`, `show` or `doctor` (see --help)"
+        );
+    }
+    // Opened before the screen is taken: a file that cannot be opened is said on the terminal
+    // as it was, and when none can, nothing is drawn.
+    let (sources, unread) = crate::load::open(files);
+    if sources.is_empty() {
+        return Err(match unread.into_iter().next() {
+            Some(u) => anyhow::anyhow!("{}: {}", u.path, u.reason),
+            None => anyhow::anyhow!("no file to open"),
+        });
+    }
     let (tx, rx) = mpsc::channel();
     signals::forward(tx.clone())?;
     terminal::install_panic_hook();
     let progress = Arc::new(Progress::default());
     let mut following = Following::default();
     if follow {
+        // The follower opens the files again, keeping a handle on each (and reads whole
+        // lines only); a file that holds no span yet is waited on, not refused.
+        drop(sources);
         following.handle = Some(follow::Handle::spawn(
             files.to_vec(),
             infer,
@@ -78,7 +97,14 @@ pub fn run(
             tx.clone(),
         ));
     } else {
-        spawn_index(files.to_vec(), infer, Arc::clone(&progress), tx.clone());
+        let (tx, progress) = (tx.clone(), Arc::clone(&progress));
+        std::thread::spawn(move || {
+            let r = crate::load::from_sources(sources, unread, infer, &progress)
+                .and_then(|m| crate::load::require_spans(&m).map(|()| m))
+                .map(Arc::new)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Event::Loaded(r));
+        });
     }
     std::thread::spawn(crate::highlight::warm);
     let mut guard = terminal::Guard::enter(mouse)?;

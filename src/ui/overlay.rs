@@ -184,33 +184,51 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
         ..area
     };
     let problems = &model.index.problems;
-    let inner = boxed(
-        buf,
-        r,
-        &format!(
-            "diagnostics: {} lines reported (Esc closes)",
-            problems.len()
+    // Files that yield nothing first (not read, empty, no span), then the lines reported.
+    let notes = model.index.file_notes();
+    let title = match notes.len() {
+        0 => format!(
+            "diagnostics: {} (Esc closes)",
+            crate::fmt::count(problems.len(), "line reported", "lines reported")
         ),
-        theme,
-    );
-    if problems.is_empty() {
+        n => format!(
+            "diagnostics: {} yielding nothing, {} (Esc closes)",
+            crate::fmt::count(n, "file", "files"),
+            crate::fmt::count(problems.len(), "line reported", "lines reported")
+        ),
+    };
+    let inner = boxed(buf, r, &title, theme);
+    if problems.is_empty() && notes.is_empty() {
         put(buf, inner, 0, &Line::from("Every line was indexed."));
         return;
     }
     let h = usize::from(inner.height);
     let offset = selected.saturating_sub(h.saturating_sub(1));
-    for (i, p) in problems.iter().enumerate().skip(offset).take(h) {
-        let (label, style) = match p.severity {
-            Severity::Malformed => ("skipped", theme.error),
-            Severity::Warning => ("warning", theme.warn),
-            Severity::Note => ("note   ", theme.dim),
-        };
-        let file = one_line(model.index.file_name(p.file));
-        let mut line = Line::from(vec![
-            Span::styled(format!("{label} "), style),
-            Span::raw(format!("{}:{}  ", truncate(&file, 40), p.line)),
-            Span::raw(one_line(&p.reason)),
-        ]);
+    let rows = notes
+        .iter()
+        .map(|n| {
+            Line::from(vec![
+                Span::styled("file    ", theme.error),
+                Span::raw(format!("{}  ", truncate(&one_line(&n.path), 40))),
+                Span::raw(one_line(&n.reason)),
+            ])
+        })
+        .chain(problems.iter().map(|p| {
+            let (label, style) = match p.severity {
+                Severity::Malformed => ("skipped", theme.error),
+                Severity::Warning => ("warning", theme.warn),
+                Severity::Note => ("note   ", theme.dim),
+                Severity::Signal => ("signal ", theme.dim),
+            };
+            let file = one_line(model.index.file_name(p.file));
+            Line::from(vec![
+                Span::styled(format!("{label} "), style),
+                Span::raw(format!("{}:{}  ", truncate(&file, 40), p.line)),
+                Span::raw(one_line(&p.reason)),
+            ])
+        }));
+    for (i, line) in rows.enumerate().skip(offset).take(h) {
+        let mut line = line;
         if i == selected {
             line = line.style(theme.selected);
         }
@@ -257,6 +275,23 @@ fn hit_line(app: &App, hit: Hit, theme: &Theme) -> Line<'static> {
     }
 }
 
+/// A prompt's label and line, the cursor drawn as a reversed cell over the character under it
+/// (a block after the end).
+pub fn prompt_line(label: &str, line: &crate::app::line::Line, theme: &Theme) -> Line<'static> {
+    let (before, after) = line.split();
+    let mut rest = after.chars();
+    let under = rest.next();
+    Line::from(vec![
+        Span::styled(label.to_owned(), theme.hint_key),
+        Span::raw(one_line(before)),
+        match under {
+            Some(c) => Span::styled(one_line(&c.to_string()), theme.selected),
+            None => Span::styled("█", theme.hint_key),
+        },
+        Span::raw(one_line(rest.as_str())),
+    ])
+}
+
 fn search(buf: &mut Buffer, area: Rect, app: &App, p: &crate::app::search::Prompt, theme: &Theme) {
     if area.height < 3 {
         return;
@@ -277,11 +312,7 @@ fn search(buf: &mut Buffer, area: Rect, app: &App, p: &crate::app::search::Promp
         buf,
         prompt_row,
         0,
-        &Line::from(vec![
-            Span::styled(format!("{label} {where_}: "), theme.hint_key),
-            Span::raw(one_line(&p.query)),
-            Span::styled("█", theme.hint_key),
-        ]),
+        &prompt_line(&format!("{label} {where_}: "), &p.line, theme),
     );
     if p.full_text {
         return;
