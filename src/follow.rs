@@ -17,10 +17,16 @@
 //!
 //! The scan runs on the follower's thread; [`apply`] merges the result into the model (see
 //! [`Index::absorb`](crate::index::Index::absorb) and [`grow`](crate::model::grow)), so whoever
-//! holds the model only does the merge. Standard input and JSON documents (not JSON Lines) are
-//! read once and not followed.
+//! holds the model only does the merge.
+//!
+//! Only plain JSON Lines files can be followed. Standard input, pipes, FIFOs and process
+//! substitutions (streams: what was read is all there is), compressed or framed files (decoded
+//! whole, see [`crate::source`]) and JSON documents are read once, and a note says so (the
+//! first [`Follower::take_notes`]), since a user who asked to follow them would otherwise wait
+//! for growth that never shows.
 
 use crate::error::Error;
+use crate::index::Index;
 use crate::index::append::{self, Grown, Scanned};
 use crate::index::lines::{self, Mode};
 use crate::index::progress::Progress;
@@ -51,6 +57,8 @@ pub struct Round {
     pub update: Option<Update>,
     /// What happened to the files, for the status line or stderr (one line each).
     pub notes: Vec<String>,
+    /// No file is followed any more (none could be: see the notes): no round will find more.
+    pub ended: bool,
 }
 
 /// One file in the index, followed or not.
@@ -76,9 +84,12 @@ enum State {
     /// Deleted (or rotated away with no file at the path yet): its bytes are all read; waiting
     /// for a file to appear at the path.
     Waiting { file: File },
-    /// Read to its end and no longer followed (rotated away), or never followed (standard
-    /// input, a JSON document): `file` to read it again after a truncation elsewhere.
+    /// Read to its end and no longer followed (rotated away), or never followed (a JSON
+    /// document, a compressed or framed file): `file` to read it again after a truncation
+    /// elsewhere. (`None` only for a moment, while a state is being replaced.)
     Done { file: Option<File> },
+    /// A stream (standard input, a pipe, a FIFO, `<(…)`): read once, its bytes kept.
+    Once { source: Source },
 }
 
 /// Files being followed, and where each was read to.
@@ -86,6 +97,8 @@ pub struct Follower {
     entries: Vec<Entry>,
     /// Files given that could not be opened (kept for the models it builds again).
     unread: Vec<Unread>,
+    /// What to tell the user that no round has told yet (files that cannot be followed).
+    notes: Vec<String>,
 }
 
 /// Opens `paths` to follow them (a directory: the files in it now) and builds the first
@@ -95,25 +108,63 @@ pub fn open(
     options: infer::Options,
     progress: &Progress,
 ) -> Result<(Follower, Model), Error> {
+    let mut f = open_files(paths, None);
+    let model = f.first_model(options, progress)?;
+    Ok((f, model))
+}
+
+/// Opens `paths` to follow them, without reading them yet (see [`Follower::first_model`]),
+/// except streams, which are read to their end now. With `old` (following starts, or starts
+/// again, in an explorer that already read the files), a stream is not read again (it cannot
+/// be): its source in `old` is kept, and nothing here blocks.
+pub fn open_files(paths: &[PathBuf], old: Option<&Index>) -> Follower {
     let (files, mut unread) = crate::load::expand(paths);
     let mut entries = Vec::new();
+    let mut notes = Vec::new();
     for path in files {
-        if path == Path::new("-") {
-            entries.push(Entry {
-                name: path.clone(),
-                path,
-                index_file: 0,
-                state: State::Done { file: None },
+        let stream = path == Path::new("-") || std::fs::metadata(&path).is_ok_and(|m| !m.is_file());
+        if stream {
+            let kept = old.map(|idx| {
+                idx.sources
+                    .iter()
+                    .find(|s| s.path() == path.as_path())
+                    .cloned()
+                    .ok_or_else(|| Error::Unsupported {
+                        path: path.display().to_string(),
+                        reason: "a stream is read once, and it was not read".into(),
+                    })
             });
+            match kept.unwrap_or_else(|| Source::open(&path)) {
+                Ok(source) => {
+                    notes.push(format!(
+                        "{}: {}",
+                        shown(&path),
+                        if path == Path::new("-") {
+                            "standard input is read once: it cannot be followed"
+                        } else {
+                            "not a regular file (a pipe or a FIFO): read once, not followed"
+                        }
+                    ));
+                    entries.push(Entry {
+                        name: path.clone(),
+                        path,
+                        index_file: 0,
+                        state: State::Once { source },
+                    });
+                }
+                Err(e) => unread.push(Unread {
+                    path: path.display().to_string(),
+                    reason: match e {
+                        Error::Io { err, .. } => err.to_string(),
+                        other => other.to_string(),
+                    },
+                }),
+            }
             continue;
         }
         match File::open(&path) {
-            Ok(file) => {
-                let stamp = Stamp::take(&file).map_err(|e| Error::Io {
-                    path: path.display().to_string(),
-                    err: e,
-                })?;
-                entries.push(Entry {
+            Ok(file) => match Stamp::take(&file) {
+                Ok(stamp) => entries.push(Entry {
                     name: path.clone(),
                     path,
                     index_file: 0,
@@ -123,25 +174,61 @@ pub fn open(
                         scanned: 0,
                         unterminated: false,
                     },
-                });
-            }
+                }),
+                Err(e) => unread.push(Unread {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                }),
+            },
             Err(e) => unread.push(Unread {
                 path: path.display().to_string(),
                 reason: e.to_string(),
             }),
         }
     }
-    let mut f = Follower { entries, unread };
-    let model = f.read_all(options, progress)?;
-    Ok((f, model))
+    Follower {
+        entries,
+        unread,
+        notes,
+    }
+}
+
+/// A path as a note shows it (one line, cleaned).
+fn shown(path: &Path) -> String {
+    crate::sanitize::one_line(&path.display().to_string())
 }
 
 impl Follower {
+    /// Reads the files opened by [`open_files`] into the first model: whole lines only (a last
+    /// line still being written waits for the next round).
+    pub fn first_model(
+        &mut self,
+        options: infer::Options,
+        progress: &Progress,
+    ) -> Result<Model, Error> {
+        self.read_all(options, progress)
+    }
+
+    /// How many files were opened (streams read, plain files ready to read).
+    pub fn opened(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The files given that could not be opened, and why.
+    pub fn unread(&self) -> &[Unread] {
+        &self.unread
+    }
+
+    /// What no round has said yet: the files that cannot be followed, and why.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
     /// Whether any file is still followed (or waited for).
     pub fn following(&self) -> bool {
         self.entries
             .iter()
-            .any(|e| !matches!(e.state, State::Done { .. }))
+            .any(|e| !matches!(e.state, State::Done { .. } | State::Once { .. }))
     }
 
     /// Reads every file from its start into a new model: the first time, and after a
@@ -152,7 +239,7 @@ impl Follower {
         let mut kept = Vec::new();
         for mut e in std::mem::take(&mut self.entries) {
             let opened = match &e.state {
-                State::Done { file: None } if e.path == Path::new("-") => Source::open(&e.path),
+                State::Once { source } => Ok(source.clone()),
                 State::Done { file: None } => continue,
                 State::Done { file: Some(file) }
                 | State::Live { file, .. }
@@ -170,8 +257,9 @@ impl Follower {
             };
             let src = match std::mem::replace(&mut e.state, State::Done { file: None }) {
                 State::Live { file, .. } => {
-                    let (src, state) = start(&e.path, file, src);
+                    let (src, state, note) = start(&e.path, file, src);
                     e.state = state;
+                    self.notes.extend(note);
                     src
                 }
                 other => {
@@ -191,7 +279,10 @@ impl Follower {
 
     /// Looks at every followed file once; see the module docs.
     pub fn poll(&mut self, options: infer::Options) -> Round {
-        let mut round = Round::default();
+        let mut round = Round {
+            notes: self.take_notes(),
+            ..Round::default()
+        };
         let mut grown = Vec::new();
         let mut renames = Vec::new();
         let mut reset = false;
@@ -254,7 +345,8 @@ impl Follower {
             }
             match Source::from_file(&e.path, &file, None) {
                 Ok(src) => {
-                    let (src, state) = start(&e.path, file, src);
+                    let (src, state, note) = start(&e.path, file, src);
+                    round.notes.extend(note);
                     let end = match &state {
                         State::Live { scanned, .. } => *scanned,
                         _ => src.bytes().len(),
@@ -292,6 +384,8 @@ impl Follower {
                 }
                 Err(e) => round.notes.push(e.to_string()),
             }
+            round.notes.extend(self.take_notes());
+            round.ended = !self.following();
             return round;
         }
         if !grown.is_empty() || !renames.is_empty() {
@@ -300,6 +394,7 @@ impl Follower {
             scanned.renames = renames;
             round.update = Some(Update::Grew(scanned));
         }
+        round.ended = !self.following();
         round
     }
 }
@@ -328,6 +423,12 @@ impl Entry {
                 };
             }
         };
+        if !src.decoded().is_empty() {
+            // Empty when it was first read, compressed or framed now (a Collector with
+            // `compression: zstd` that had not written yet): it cannot be followed.
+            notes.push(not_followed(&self.path, &src, "r reads it"));
+            return State::Done { file: Some(file) };
+        }
         // The newline a record read whole was waiting for.
         if unterminated && src.bytes().get(scanned) == Some(&b'\n') {
             scanned += 1;
@@ -407,12 +508,35 @@ impl Entry {
     }
 }
 
-/// Starts following `file` (mapped as `src`): its whole lines are what is read now. A JSON
-/// document is read whole and not followed.
-fn start(path: &Path, file: File, src: Source) -> (Source, State) {
+/// Why a file that was read is not followed, in one line.
+fn not_followed(path: &Path, src: &Source, then: &str) -> String {
+    format!(
+        "{}: {} input is read whole, and cannot be followed (only plain JSON Lines files can){}",
+        shown(path),
+        src.decoded().join(" + "),
+        if then.is_empty() {
+            String::new()
+        } else {
+            format!("; {then}")
+        }
+    )
+}
+
+/// Starts following `file` (read as `src`): its whole lines are what is read now. A JSON
+/// document, and a compressed or framed file (decoded whole), are read whole and not
+/// followed: the note says so.
+fn start(path: &Path, file: File, src: Source) -> (Source, State, Option<String>) {
+    if !src.decoded().is_empty() {
+        let note = not_followed(path, &src, "");
+        return (src, State::Done { file: Some(file) }, Some(note));
+    }
     let b = src.bytes();
     if !b.is_empty() && lines::detect(b) == Mode::Document {
-        return (src, State::Done { file: Some(file) });
+        let note = format!(
+            "{}: one JSON document, not JSON Lines: read whole, not followed",
+            shown(path)
+        );
+        return (src, State::Done { file: Some(file) }, Some(note));
     }
     let mut end = append::whole_lines_end(b, 0);
     // A last line that holds a whole record is read now (an export may end without a
@@ -436,8 +560,9 @@ fn start(path: &Path, file: File, src: Source) -> (Source, State) {
                 scanned: end,
                 unterminated,
             },
+            None,
         ),
-        None => (src, State::Done { file: Some(file) }),
+        None => (src, State::Done { file: Some(file) }, None),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod clipboard;
 pub mod error;
+pub mod fatal;
 pub mod fmt;
 pub mod follow;
 pub mod format;

@@ -247,3 +247,65 @@ fn the_f_key_starts_following() {
     t.until("the shell", |s| !s.contains("following"));
     assert_eq!(t.flags(), "0 1", "terminal restored");
 }
+
+/// While following, an append is the follower's: the watcher of changed files does not say
+/// it; `r` reads the files again and following goes on from there.
+#[test]
+fn r_while_following_reads_again_and_following_goes_on() {
+    if tmux_missing() {
+        eprintln!("tmux not found: skipped");
+        return;
+    }
+    let lines = fixture_lines();
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("copy.jsonl");
+    std::fs::write(&path, lines[..20].concat()).unwrap();
+    let t = Tmux::start("reload", 120, 30).unwrap();
+    explorer(&t, dir.path(), "-f copy.jsonl");
+    t.until("following", |s| s.contains("20 spans · following"));
+    append(&path, &lines[20..40].concat());
+    t.until("the appended spans", |s| {
+        s.contains("40 spans · following · +20 spans")
+    });
+    // Past a look of the watcher (every second): nothing to say about the append.
+    std::thread::sleep(Duration::from_millis(1500));
+    let s = t.screen();
+    assert!(!s.contains("grew on disk"), "{s}");
+    t.keys(&["r"]);
+    let s = t.until("reloaded", |s| s.contains("reloaded: "));
+    assert!(s.contains("40 spans · following"), "{s}");
+    append(&path, &lines[40..50].concat());
+    t.until("following after r", |s| {
+        s.contains("50 spans · following · +10 spans")
+    });
+    t.keys(&["q"]);
+    t.until("the shell", |s| !s.contains("following"));
+    assert_eq!(t.flags(), "0 1", "terminal restored");
+}
+
+/// `-f` on a compressed file: read whole, as without `-f`, and one line says it cannot be
+/// followed; the header does not claim it is.
+#[test]
+fn a_compressed_file_is_said_not_to_be_followed() {
+    if tmux_missing() {
+        eprintln!("tmux not found: skipped");
+        return;
+    }
+    let t = Tmux::start("gz", 160, 30).unwrap();
+    explorer(
+        &t,
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        "-f fixtures/compressed/session_keys.jsonl.gz",
+    );
+    let s = t.until("the note", |s| s.contains("cannot be followed"));
+    assert!(
+        s.contains("session_keys.jsonl.gz: gzip input is read whole, and cannot be followed"),
+        "{s}"
+    );
+    let head = s.lines().next().unwrap_or("");
+    assert!(head.contains(" sessions"), "{s}");
+    assert!(!head.contains("following"), "{s}");
+    t.keys(&["q"]);
+    t.until("the shell", |s| !s.contains("cannot be followed"));
+    assert_eq!(t.flags(), "0 1", "terminal restored");
+}

@@ -655,3 +655,41 @@ fn a_bad_file_among_good_ones_is_listed_while_the_others_load() {
     assert!(screen.contains("EXITED-0"), "{screen}");
     t.until_flags("0 1 0");
 }
+
+/// A filter typed at `:` narrows the list as it is typed; `Esc` puts the list back; a
+/// full-text search finds a path pandas wrote as `docs\/…`.
+#[test]
+fn typing_a_filter_and_a_full_text_search() {
+    let Some(t) = Tmux::start("filter", 120, 30) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    launch(&t, "", FIXTURE);
+    t.until("the session list", session_list);
+    t.keys(&[":"]);
+    for c in [
+        "e", "r", "r", "o", "r", "Space", "-", "u", "s", "e", "r", ":", "b", "o", "b",
+    ] {
+        t.keys(&[c]);
+    }
+    let screen = t.until("the filtered list", |s| {
+        s.contains("1 of 7 sessions · filter: error -user:bob")
+    });
+    assert!(screen.contains("sess-travel-01"), "{screen}");
+    assert!(!screen.contains("sess-code-02"), "{screen}");
+    // Enter keeps it; Esc in a new line puts back what was there.
+    t.keys(&["Enter", ":", "C-u", "k", "i", "n", "d", ":", "x"]);
+    t.until("the parse error", |s| s.contains("not applied: `kind:x`"));
+    t.keys(&["Escape"]);
+    t.until("the kept filter", |s| s.contains("filter: error -user:bob"));
+    t.keys(&[":", "C-u", "Enter"]);
+    t.until("the whole list", |s| {
+        s.contains("7 sessions ·") && s.contains("sess-code-02")
+    });
+    // Full text: pandas wrote this answer as `19 \u00b0C high \/ 11`.
+    t.keys(&["F", "°C high / 11", "Enter"]);
+    t.until("the full-text matches", |s| {
+        s.contains("records contain \"°C high / 11\"") && s.contains("Session sess-travel-01")
+    });
+    t.keys(&["q"]);
+    t.until("the exit", |s| printed(s, "EXITED-"));
+}

@@ -265,3 +265,62 @@ fn a_closed_pipe_ends_it_quietly() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert_eq!(err, "");
 }
+
+/// `spans -f` on what cannot be followed (a compressed file, standard input from a pipe):
+/// every span, as `spans` prints them, one line on stderr saying why it is not followed, and
+/// the end (status 0) instead of waiting for growth that cannot come.
+#[test]
+fn what_cannot_be_followed_is_printed_once_and_said() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let gz = "fixtures/compressed/session_keys.jsonl.gz";
+    let plain = Command::new(env!("CARGO_BIN_EXE_sesstui"))
+        .args(["spans", gz])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(plain.status.success());
+    let run = |args: &[&str], stdin: Option<Vec<u8>>| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sesstui"))
+            .args(args)
+            .current_dir(root)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(bytes) = stdin {
+            let mut w = child.stdin.take().unwrap();
+            std::thread::spawn(move || w.write_all(&bytes));
+        }
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait_with_output());
+        });
+        rx.recv_timeout(Duration::from_secs(20))
+            .expect("it ends by itself")
+            .unwrap()
+    };
+    let out = run(&["spans", "-f", gz], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(out.stdout, plain.stdout, "the same spans as without -f");
+    assert!(
+        err.contains("session_keys.jsonl.gz: gzip input is read whole, and cannot be followed"),
+        "{err}"
+    );
+    assert!(err.contains("no file given can be followed"), "{err}");
+
+    let piped = std::fs::read(root.join("fixtures/claude_code/litellm_phoenix.jsonl")).unwrap();
+    let out = run(&["spans", "-f", "-"], Some(piped));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!out.stdout.is_empty(), "{err}");
+    assert!(
+        err.contains("standard input is read once: it cannot be followed"),
+        "{err}"
+    );
+}

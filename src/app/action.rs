@@ -31,6 +31,8 @@ pub enum Action {
     ReverseSort,
     Search,
     FullTextSearch,
+    /// Open the filter line.
+    Filter,
     NextMatch,
     PrevMatch,
     NextError,
@@ -42,6 +44,8 @@ pub enum Action {
     Diagnostics,
     /// Clear the terminal and draw everything again (after another program wrote on it).
     Redraw,
+    /// Read the files again as they are on disk now (after they changed), keeping the place.
+    Reload,
     /// Session inference switches (the model is rebuilt).
     ToggleHistoryInference,
     ToggleTimeInference,

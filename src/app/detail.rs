@@ -122,10 +122,40 @@ impl DetailView {
         self.prepare();
     }
 
+    /// Reads the span shown again (its file was found changed: a note may replace it).
+    pub fn reload(&mut self, model: &Model) {
+        let Some(span) = self.span else { return };
+        let scroll = self.scroll;
+        self.build(model, span);
+        let w = self.width;
+        self.width = 0;
+        self.layout(w);
+        self.scroll = scroll.min(self.max_scroll());
+        self.prepare();
+    }
+
+    /// Builds the lines of span `span`. Its file is looked at before its bytes are read and
+    /// after (see `Index::fresh_file`): bytes the file no longer holds are never shown; what
+    /// the index holds in memory (name, ids, times, session, tokens) still is, with a note.
     fn build(&mut self, model: &Model, span: u32) {
+        let file = model.span(span).file();
+        if !model.index.fresh_file(file) {
+            return self.build_from(model, span, false);
+        }
+        self.build_from(model, span, true);
+        if !model.index.fresh_file(file) {
+            self.build_from(model, span, false);
+        }
+    }
+
+    fn build_from(&mut self, model: &Model, span: u32, read: bool) {
         let idx = &model.index;
         let rec = model.span(span);
-        let d = SpanDetail::load_shown(model, span);
+        let d = if read {
+            SpanDetail::load_shown(model, span)
+        } else {
+            SpanDetail::default()
+        };
         let mut out = Vec::new();
         let status = match rec.status() {
             crate::kind::Status::Error => "  ✗ ERROR",
@@ -177,11 +207,15 @@ impl DetailView {
         } else {
             "no start time".into()
         };
+        let file = crate::sanitize::one_line(idx.file_name(rec.file()));
+        let at = match idx.line(span) {
+            // Not counted over bytes the file no longer holds.
+            0 => file,
+            line => format!("{file}:{line}"),
+        };
         out.push(Line::Meta(format!(
-            "{start} · {} · {}:{}",
+            "{start} · {} · {at}",
             crate::time::human_duration(rec.duration_ns()),
-            crate::sanitize::one_line(idx.file_name(rec.file())),
-            idx.line(span)
         )));
         let trace = model.trace(rec.trace);
         let session = match (model.span_origin(span), trace.session) {
@@ -235,6 +269,17 @@ impl DetailView {
         }
         for note in d.error.iter().chain(&d.notes) {
             push_text(&mut out, &format!("! {note}"), Line::Error);
+        }
+        if !read {
+            let note = super::disk::gone(model, rec.file()).unwrap_or_else(|| {
+                "its file changed on disk after it was read: r reloads it".to_owned()
+            });
+            out.push(Line::Blank);
+            push_text(&mut out, &format!("! {note}"), Line::Error);
+            self.json.clear();
+            self.highlight = None;
+            self.lines = out;
+            return;
         }
         let bytes = idx.span_bytes(rec);
         for (side, title) in [(Side::Input, "messages in"), (Side::Output, "messages out")] {

@@ -148,6 +148,7 @@ impl App {
         let mut list = SessionList {
             sort,
             reverse,
+            filter: self.sessions.filter.take(),
             ..SessionList::default()
         };
         list.sort(&model);
@@ -178,6 +179,9 @@ impl App {
             }
             Some(s)
         });
+        // What the follower took in is no longer a change on disk (a file read again after a
+        // truncation is whole again).
+        self.disk = self.look(&model);
         self.model = Some(model);
         if let (Some(m), Some(s)) = (self.model.clone(), self.session.as_mut()) {
             s.sync(&m, self.width >= super::layout::WIDE);

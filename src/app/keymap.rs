@@ -239,6 +239,14 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        modes: &[Sessions],
+        keys: &[(Char(':'), N), (Char(':'), S)],
+        label: ":",
+        action: Action::Filter,
+        desc: "filter the sessions: error user:ab12 since:2h … (Esc: as before)",
+        hint: Some("filter"),
+    },
+    Binding {
         modes: &[Sessions, Turns, Tree, Detail],
         keys: &[(Char('n'), N)],
         label: "n",
@@ -320,6 +328,14 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         modes: LISTS,
+        keys: &[(Char('r'), N)],
+        label: "r",
+        action: Action::Reload,
+        desc: "reload the files as they are on disk now, keeping your place",
+        hint: None,
+    },
+    Binding {
+        modes: LISTS,
         keys: &[(Char('m'), N)],
         label: "m",
         action: Action::ToggleMouse,
@@ -331,7 +347,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('!'), N), (Char('!'), S)],
         label: "!",
         action: Action::Diagnostics,
-        desc: "diagnostics: lines not indexed, and why",
+        desc: "diagnostics: files changed on disk, lines not indexed, and why",
         hint: None,
     },
     Binding {

@@ -1,15 +1,19 @@
 //! The explorer's state and its one entry point, [`App::update`]: actions in, effects out.
 //!
-//! Nothing here draws or does I/O. Reading span bytes from the (memory-mapped) model and parsing
-//! them is done here, for what is on screen only; writing to the terminal or the clipboard is
-//! asked of the runner as an [`Effect`].
+//! Nothing here draws or writes. Reading span bytes from the (memory-mapped) model and parsing
+//! them is done here, for what is on screen only, after a look at the files they come from (a
+//! `stat`: see [`disk`]); writing to the terminal or the clipboard, and building a new model,
+//! is asked of the runner as an [`Effect`].
 
 pub mod action;
 pub mod detail;
+pub mod disk;
+pub mod filter;
 pub mod follow;
 pub mod keymap;
 pub mod layout;
 pub mod line;
+pub mod place;
 pub mod search;
 pub mod sessions;
 pub mod tree;
@@ -43,10 +47,14 @@ pub enum Effect {
     FullText(String),
     /// Fill a search engine (from a background thread).
     FillSearch(search::Scope),
-    /// Build the model again with other inference options.
+    /// Build the model again with other inference options, from the same files (those whose
+    /// bytes were lost since are read again).
     Reload(crate::model::infer::Options),
     /// Follow the files as they grow (start, or resume), or pause (see [`follow`]).
     Follow(bool),
+    /// Read the files again as they are on disk now (the unchanged ones are reused), and build
+    /// the model.
+    Reopen(crate::model::infer::Options),
 }
 
 /// Which part of a session the main pane shows.
@@ -58,7 +66,7 @@ pub enum Pane {
 }
 
 /// A modal layer over the screen.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Overlay {
     None,
     Help {
@@ -77,6 +85,8 @@ pub enum Overlay {
         pending: Pending,
     },
     Search(search::Prompt),
+    /// The filter line (`:`).
+    Filter(filter::Prompt),
 }
 
 /// What the inference switches are now and what they found, for the status line.
@@ -111,6 +121,23 @@ pub enum Pending {
     Span(u32),
     /// A session's turns as Markdown (`None`: the unsessioned traces).
     Markdown(Option<u32>),
+}
+
+/// The text a copy of `pending` holds (see [`copy_text`]), or why there is none: a file it
+/// would be read from changed on disk (looked at before reading, and after).
+fn checked_copy_text(model: &Model, pending: Pending) -> Result<String, String> {
+    let refused = || {
+        let note = disk::status(&disk::look(model)).unwrap_or_default();
+        format!("not copied: {note}")
+    };
+    if !model.index.fresh() {
+        return Err(refused());
+    }
+    let text = copy_text(model, pending);
+    if !model.index.fresh() {
+        return Err(refused());
+    }
+    Ok(text)
 }
 
 /// The text a copy of `pending` holds: JSON with what a terminal must not see escaped (the
@@ -152,8 +179,13 @@ pub struct App {
     pub infer: crate::model::infer::Options,
     /// Following the files as they grow (`-f`, `f`), once started.
     pub follow: Option<follow::Following>,
-    /// What was entered in the prompts, for ↑/↓: fuzzy searches, full-text searches.
-    pub histories: [line::History; 2],
+    /// Files that changed on disk since they were read, as last looked at (while following,
+    /// only those that lost bytes: the follower takes in the others, see [`App::watch`]).
+    pub disk: Vec<disk::Changed>,
+    /// `r` was pressed: the model being built comes from the files as they are now.
+    pub reloading: bool,
+    /// What was entered in the prompts, for ↑/↓: fuzzy searches, full-text searches, filters.
+    pub histories: [line::History; 3],
 }
 
 impl App {
@@ -174,48 +206,89 @@ impl App {
             height: 24,
             infer: crate::model::infer::Options::default(),
             follow: None,
+            disk: Vec::new(),
+            reloading: false,
             histories: Default::default(),
         }
     }
 
-    /// The index is ready: the lists fill in. After a rebuild with other inference options the
-    /// selection stays on the same session where it still exists.
+    /// The index is ready: the lists fill in. After a rebuild (`r`, other inference options)
+    /// the user keeps their place: the selected session, the open session, its pane and
+    /// selected span, where they still exist (see [`place`]).
     pub fn loaded(&mut self, model: Arc<Model>) {
-        let keep = self
-            .model
-            .as_ref()
-            .and_then(|old| match self.sessions.selected_entry()? {
-                sessions::Entry::Session(s) => {
-                    // Splitting at idle gaps renames `id` to `id#1`…, and back.
-                    let id = old.session_id(s);
-                    let base = id.rsplit_once('#').map_or(id, |(b, _)| b);
-                    [id.to_owned(), format!("{base}#1"), base.to_owned()]
-                        .iter()
-                        .find_map(|c| model.find_session(c))
-                        .map(sessions::Entry::Session)
-                }
-                e @ sessions::Entry::Unsessioned => Some(e),
-            });
+        let place = place::Place::take(self);
         let rebuilt = self.model.is_some();
+        let reloaded = std::mem::take(&mut self.reloading);
+        let filter = self.sessions.filter.take();
         self.sessions = sessions::SessionList::new(&model);
-        if let Some(e) = keep {
-            let page = self.page;
-            self.sessions.select(e, page);
-        }
+        self.sessions.set_filter(&model, filter, self.page);
         self.session = None;
         self.search.reset();
+        self.load_error = None;
+        // Changed while it was read: said at once, not a second later.
+        self.disk = self.look(&model);
+        place.restore(self, &model);
         let notes = model.index.file_notes();
-        self.status = match notes.as_slice() {
-            _ if rebuilt => Some(inference_status(&model)),
-            [] => None,
-            [one] => Some(format!("{}: {} (! for details)", one.path, one.reason)),
-            many => Some(format!(
-                "{} of the files given yield nothing: ! says why",
-                many.len()
-            )),
+        let yield_nothing = |n: usize| format!("{n} of the files given yield nothing: ! says why");
+        self.status = match (reloaded, rebuilt, notes.as_slice()) {
+            (true, _, _) => {
+                let mut s = format!(
+                    "reloaded: {} sessions · {} spans",
+                    crate::fmt::thousands(model.sessions.len() as u64),
+                    crate::fmt::thousands(model.index.spans.len() as u64)
+                );
+                if !notes.is_empty() {
+                    s.push_str(&format!(" · {}", yield_nothing(notes.len())));
+                }
+                Some(s)
+            }
+            (false, true, _) => Some(inference_status(&model)),
+            (false, false, []) => None,
+            (false, false, [one]) => Some(format!("{}: {} (! for details)", one.path, one.reason)),
+            (false, false, many) => Some(yield_nothing(many.len())),
         };
         self.model = Some(model);
         self.relayout();
+    }
+
+    /// Looks at the files again (the runner asks every second): returns whether what is known
+    /// about them changed. When a file is newly found to have lost the bytes read from it, the
+    /// detail on screen is read again, and shows a note instead of them.
+    pub fn watch(&mut self) -> bool {
+        let Some(model) = self.model.clone() else {
+            return false;
+        };
+        let now = self.look(&model);
+        if now == self.disk {
+            return false;
+        }
+        let lost = |d: &[disk::Changed]| d.iter().filter(|c| !c.intact).count();
+        let newly_lost = lost(&now) > lost(&self.disk);
+        self.disk = now;
+        if newly_lost && let Some(screen) = self.session.as_mut() {
+            screen.detail.reload(&model);
+        }
+        true
+    }
+
+    /// The files of `model` that changed on disk, as the status line and `!` tell them.
+    /// While following, a file that grew, was replaced (rotated) or deleted is the follower's
+    /// to take in and to say (within a round, see [`crate::follow`]): only the files whose
+    /// bytes were lost are kept, until the follower has read them again. Paused, every change
+    /// is told, and a file that grew offers `f`.
+    pub(crate) fn look(&self, model: &Model) -> Vec<disk::Changed> {
+        let mut now = disk::look(model);
+        if self.follow.as_ref().is_some_and(|f| f.on) {
+            now.retain(|c| !c.intact || c.change.loses_bytes());
+        }
+        now
+    }
+
+    /// Reads the files again as they are on disk now.
+    fn reload(&mut self) -> Vec<Effect> {
+        self.reloading = true;
+        self.status = Some("reloading…".to_owned());
+        vec![Effect::Reopen(self.infer)]
     }
 
     /// Flips one inference switch and asks for the model to be rebuilt.
@@ -230,15 +303,23 @@ impl App {
         vec![Effect::Reload(self.infer)]
     }
 
+    /// Loading failed. After a rebuild, what was shown stays, and the status line says why.
     pub fn failed(&mut self, err: String) {
-        self.load_error = Some(err);
+        if self.model.is_some() {
+            self.reloading = false;
+            self.status = Some(format!(
+                "could not reload: {err} (still showing what was read)"
+            ));
+        } else {
+            self.load_error = Some(err);
+        }
     }
 
     /// Which keymap applies now.
     pub fn mode(&self) -> Mode {
         match &self.overlay {
             Overlay::Help { .. } => return Mode::Help,
-            Overlay::Search(_) => return Mode::Search,
+            Overlay::Search(_) | Overlay::Filter(_) => return Mode::Search,
             Overlay::YankMenu | Overlay::TooBig { .. } => return Mode::Menu,
             Overlay::Diagnostics { .. } => return Mode::Diagnostics,
             Overlay::None => {}
@@ -364,6 +445,7 @@ impl App {
                 return self.write_instead(&model, &name, pending, action);
             }
             Overlay::Search(prompt) => return search::update(self, &model, prompt, action),
+            Overlay::Filter(prompt) => return filter::update(self, &model, prompt, action),
             Overlay::None => {}
         }
         match action {
@@ -392,6 +474,10 @@ impl App {
                     search::start(self)
                 }
             }
+            Action::Filter => {
+                filter::open(self);
+                Vec::new()
+            }
             Action::NextMatch | Action::PrevMatch => {
                 search::step(self, &model, action == Action::NextMatch);
                 Vec::new()
@@ -401,6 +487,7 @@ impl App {
                 Vec::new()
             }
             Action::Yank => self.yank_span(&model),
+            Action::Reload => self.reload(),
             Action::ToggleHistoryInference
             | Action::ToggleTimeInference
             | Action::ToggleSplitIdle => self.toggle_inference(action),
@@ -443,6 +530,10 @@ impl App {
                 self.overlay = Overlay::None;
                 return Vec::new();
             }
+            Action::Reload => {
+                self.overlay = Overlay::None;
+                return self.reload();
+            }
             _ => selected,
         };
         self.overlay = Overlay::Diagnostics { selected };
@@ -472,12 +563,13 @@ impl App {
         if raw > 4 * CLIPBOARD_CAP {
             return self.too_big(what, raw, name, Pending::Span(span));
         }
-        self.copy(
-            what,
-            copy_text(model, Pending::Span(span)),
-            name,
-            Pending::Span(span),
-        )
+        match checked_copy_text(model, Pending::Span(span)) {
+            Ok(text) => self.copy(what, text, name, Pending::Span(span)),
+            Err(why) => {
+                self.status = Some(why);
+                Vec::new()
+            }
+        }
     }
 
     /// A copy of `text`, or the offer to write it to file `name` when it is over the cap.
@@ -513,10 +605,16 @@ impl App {
     ) -> Vec<Effect> {
         self.overlay = Overlay::None;
         match action {
-            Action::Choose('y' | 'w') | Action::Accept => vec![Effect::WriteFile {
-                name: name.to_owned(),
-                text: copy_text(model, pending),
-            }],
+            Action::Choose('y' | 'w') | Action::Accept => match checked_copy_text(model, pending) {
+                Ok(text) => vec![Effect::WriteFile {
+                    name: name.to_owned(),
+                    text,
+                }],
+                Err(why) => {
+                    self.status = Some(why);
+                    Vec::new()
+                }
+            },
             _ => {
                 self.status = Some("not copied".into());
                 Vec::new()
@@ -559,8 +657,16 @@ impl App {
                 // Read as the screen reads it first: a text cut there is a megabyte, over the
                 // cap anyway, so what fits is the whole Markdown, and what does not is built
                 // whole only if a file is asked for.
+                if !model.index.fresh() {
+                    self.status = checked_copy_text(model, Pending::Markdown(sid)).err();
+                    return Vec::new();
+                }
                 let t = crate::transcript::build_shown(model, sid);
                 let text = crate::sanitize::clean(&crate::transcript::markdown(&t)).into_owned();
+                if !model.index.fresh() {
+                    self.status = checked_copy_text(model, Pending::Markdown(sid)).err();
+                    return Vec::new();
+                }
                 let what = "session as Markdown".to_owned();
                 self.copy(what, text, name, Pending::Markdown(sid))
             }

@@ -294,6 +294,12 @@ pub fn update(
 
 /// Full-text results arrived: spans whose record contains the query.
 pub fn full_text_done(app: &mut App, model: &Arc<Model>, query: &str, spans: Vec<u32>) {
+    // Matched in bytes that may no longer be the file's: not shown as matches.
+    if !model.index.fresh() {
+        let note = super::disk::status(&super::disk::look(model)).unwrap_or_default();
+        app.status = Some(format!("full-text search stopped: {note}"));
+        return;
+    }
     if spans.is_empty() {
         app.status = Some(format!("no record contains {query:?}"));
         return;

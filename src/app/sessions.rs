@@ -83,8 +83,13 @@ pub struct SessionList {
     pub offset: usize,
     pub sort: Option<SortKey>,
     pub reverse: bool,
-    /// First user inputs read so far (only rows that have been on screen).
+    /// First user inputs read so far (only rows that have been on screen, and every row when
+    /// a filter's free text needed them).
     pub first_inputs: HashMap<u32, Option<String>>,
+    /// The filter that narrows the rows, if any.
+    pub filter: Option<super::filter::Active>,
+    /// Sessions in all (the rows are fewer when a filter narrows them).
+    pub total: usize,
 }
 
 impl SessionList {
@@ -121,8 +126,23 @@ impl SessionList {
         if self.reverse {
             ids.reverse();
         }
+        self.total = ids.len();
+        if let Some(active) = &self.filter {
+            let compiled = active.filter.compile(model);
+            let inputs = &mut self.first_inputs;
+            let reader = crate::model::conversation::read::Reader::new(model, true);
+            ids.retain(|&s| {
+                compiled.session(s, &mut |s| {
+                    inputs
+                        .entry(s)
+                        .or_insert_with(|| reader.first_input(s))
+                        .clone()
+                })
+            });
+        }
         self.rows = ids.into_iter().map(Entry::Session).collect();
-        if !model.unsessioned.is_empty() {
+        // A filter narrows to sessions: the traces no session claims are left out.
+        if !model.unsessioned.is_empty() && self.filter.is_none() {
             self.rows.push(Entry::Unsessioned);
         }
         self.selected = keep
@@ -130,15 +150,45 @@ impl SessionList {
             .unwrap_or(0);
     }
 
-    /// Reads the first inputs of the rows in view (parsing only those spans).
+    /// Reads the first inputs of the rows in view (parsing only those spans); not when a file
+    /// changed on disk (looked at before and after, see `Index::fresh`).
     pub fn fill(&mut self, model: &Model, height: usize) {
-        for e in self.rows.iter().skip(self.offset).take(height + 1) {
-            if let Entry::Session(s) = *e {
-                self.first_inputs.entry(s).or_insert_with(|| {
-                    crate::model::conversation::read::Reader::new(model, true).first_input(s)
-                });
-            }
+        let want: Vec<u32> = self
+            .rows
+            .iter()
+            .skip(self.offset)
+            .take(height + 1)
+            .filter_map(|e| match *e {
+                Entry::Session(s) if !self.first_inputs.contains_key(&s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        if want.is_empty() || !model.index.fresh() {
+            return;
         }
+        let reader = crate::model::conversation::read::Reader::new(model, true);
+        let read: Vec<(u32, Option<String>)> = want
+            .into_iter()
+            .map(|s| (s, reader.first_input(s)))
+            .collect();
+        if model.index.fresh() {
+            self.first_inputs.extend(read);
+        }
+    }
+
+    /// Applies a filter (or none), keeping the selection when it still shows.
+    pub fn set_filter(
+        &mut self,
+        model: &Model,
+        filter: Option<super::filter::Active>,
+        page: usize,
+    ) {
+        if self.filter == filter {
+            return;
+        }
+        self.filter = filter;
+        self.sort(model);
+        self.offset = follow(0, self.selected, page);
     }
 
     pub fn select(&mut self, entry: Entry, page: usize) {

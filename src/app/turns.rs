@@ -251,33 +251,49 @@ impl TurnsView {
 
     /// Reads the texts of the turns in `offset..offset + height` (as the screen reads them),
     /// and lays the rows out again when that brought new ones.
+    ///
+    /// The files are looked at before texts are read and after (`Index::fresh`): texts read
+    /// from a file that changed meanwhile are dropped, and rows without their text say why.
     pub fn fill(&mut self, model: &Model, offset: usize, height: usize) {
         let end = (offset + height + 1).min(self.rows.len());
         let reader = Reader::new(model, true);
-        for row in &self.rows[offset.min(end)..end] {
-            if let Row::Side(t) = *row {
-                self.side_texts
-                    .entry(t)
-                    .or_insert_with(|| reader.side_input(t));
+        let sides: Vec<u32> = self.rows[offset.min(end)..end]
+            .iter()
+            .filter_map(|r| match *r {
+                Row::Side(t) if !self.side_texts.contains_key(&t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        if !sides.is_empty() && model.index.fresh() {
+            let read: Vec<(u32, Option<String>)> = sides
+                .into_iter()
+                .map(|t| (t, reader.side_input(t)))
+                .collect();
+            if model.index.fresh() {
+                self.side_texts.extend(read);
             }
         }
         for _ in 0..4 {
             let end = (offset + height + 1).min(self.rows.len());
-            let want: Vec<u32> = self.rows[offset.min(end)..end]
+            let mut want: Vec<u32> = self.rows[offset.min(end)..end]
                 .iter()
                 .filter_map(|r| self.turn_of(r))
                 .filter(|k| !self.texts.contains_key(k))
                 .collect();
-            if want.is_empty() {
+            want.sort_unstable();
+            want.dedup();
+            if want.is_empty() || !model.index.fresh() {
                 return;
             }
             let reader = Reader::new(model, true);
-            for k in want {
-                if !self.texts.contains_key(&k) {
-                    let t = reader.turn(&self.conversation, k as usize);
-                    self.texts.insert(k, t);
-                }
+            let read: Vec<(u32, TurnText)> = want
+                .into_iter()
+                .map(|k| (k, reader.turn(&self.conversation, k as usize)))
+                .collect();
+            if !model.index.fresh() {
+                return;
             }
+            self.texts.extend(read);
             self.layout(model);
         }
     }

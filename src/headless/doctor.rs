@@ -389,9 +389,14 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
             thousands(k.malformed),
             thousands(k.blank)
         ));
+        let decoded = if f.decoded_from.is_empty() {
+            String::new()
+        } else {
+            format!(" decoded from {}", f.decoded_from.join(", "))
+        };
         writeln!(
             out,
-            "  {}  {} ({})  {} bytes  {} spans  {} lines: {kinds}",
+            "  {}  {} ({}{decoded})  {} bytes  {} spans  {} lines: {kinds}",
             one_line(&f.path),
             f.format,
             f.mode,

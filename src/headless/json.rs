@@ -65,6 +65,11 @@ pub struct File {
     pub path: String,
     pub format: &'static str,
     pub mode: &'static str,
+    /// What the bytes were decoded from, outermost first ("zstd", "Collector records"); absent
+    /// for a plain file.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub decoded_from: Vec<&'static str>,
+    /// Bytes indexed (after decoding).
     pub bytes: u64,
     pub lines: u64,
     pub records: u64,
@@ -103,6 +108,11 @@ pub fn files(model: &Model) -> Vec<File> {
                     crate::index::lines::Mode::Lines => "json lines",
                     crate::index::lines::Mode::Document => "json document",
                 },
+                decoded_from: idx
+                    .sources
+                    .get(i)
+                    .map(|s| s.decoded().to_vec())
+                    .unwrap_or_default(),
                 bytes: f.bytes,
                 lines: f.lines,
                 records: f.records,

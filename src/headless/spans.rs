@@ -6,7 +6,7 @@ use crate::index::record::flag;
 use crate::model::Model;
 use crate::model::infer::Options;
 use serde::Serialize;
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,11 +33,16 @@ struct Line<'a> {
     line: u32,
 }
 
+/// Spans between two looks at whether a file changed while they are printed…
+const CHECK_EVERY: usize = 1024;
+/// …and at most this often a `stat` of each file.
+const STAT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
 pub fn run(
     model: &Model,
     filter: Option<&crate::model::filter::Compiled<'_>>,
     out: &mut impl Write,
-) -> io::Result<()> {
+) -> anyhow::Result<()> {
     run_files(model, None, filter, out)
 }
 
@@ -47,8 +52,10 @@ fn run_files(
     files: Option<&[u16]>,
     filter: Option<&crate::model::filter::Compiled<'_>>,
     out: &mut impl Write,
-) -> io::Result<()> {
+) -> anyhow::Result<()> {
     let lines = model.index.lines();
+    let mut printed = 0usize;
+    let mut looked = std::time::Instant::now();
     let traces = model
         .sessions
         .iter()
@@ -64,6 +71,14 @@ fn run_files(
             }
             let line = lines.get(s as usize).copied().unwrap_or(0);
             write_span(model, s, &trace_id, line, out)?;
+            printed += 1;
+            // The output streams: a file that lost bytes stops it as soon as it is seen.
+            if printed.is_multiple_of(CHECK_EVERY)
+                && (!model.index.intact() || looked.elapsed() >= STAT_EVERY)
+            {
+                model.index.verify()?;
+                looked = std::time::Instant::now();
+            }
         }
     }
     Ok(())
@@ -76,7 +91,7 @@ fn write_span(
     trace_id: &str,
     line: u32,
     out: &mut impl Write,
-) -> io::Result<()> {
+) -> std::io::Result<()> {
     let rec = model.span(s);
     let trace = model.trace(rec.trace);
     let session = (trace.session != crate::model::NONE).then(|| model.session_id(trace.session));
@@ -111,8 +126,10 @@ fn write_span(
 /// `spans -f`: the spans there now, as [`run`] prints them, then the spans appended as they
 /// come (in file order, each with what is known of its session when it arrives), a batch per
 /// round of [`crate::follow::INTERVAL`], flushed. What happens to the files (rotated,
-/// truncated, deleted) is said on stderr. Ends on SIGINT or SIGTERM, with 128 + the signal
-/// once the output is flushed, or on a closed pipe (an error the caller reads as success).
+/// truncated, deleted) is said on stderr, and so is each file that cannot be followed (a
+/// stream, a compressed or framed file, a JSON document: read once). Ends on SIGINT or
+/// SIGTERM, with 128 + the signal once the output is flushed, on a closed pipe (an error the
+/// caller reads as success), or, with status 0, at once when no file given can be followed.
 pub fn follow(
     files: &[PathBuf],
     infer: Options,
@@ -128,11 +145,20 @@ pub fn follow(
     let (mut follower, mut model) = crate::follow::open(files, infer, &Progress::default())?;
     super::warn_unread(&model);
     super::warn_malformed(&model);
+    for note in follower.take_notes() {
+        crate::sanitize::eprint_line(&format!("sesstui: {note}"));
+    }
     {
         let compiled = filter.map(|f| f.compile(&model));
         run(&model, compiled.as_ref(), out)?;
     }
     out.flush()?;
+    if !follower.following() {
+        crate::sanitize::eprint_line(
+            "sesstui: no file given can be followed: nothing more to wait for",
+        );
+        return Ok(());
+    }
     loop {
         let mut waited = Duration::ZERO;
         while waited < crate::follow::INTERVAL && signal.load(Ordering::Relaxed) == 0 {

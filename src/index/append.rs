@@ -198,8 +198,7 @@ impl Index {
             f.path = path.display().to_string();
         }
         if i < self.sources.len() {
-            let src = std::mem::replace(&mut self.sources[i], Source::from_bytes("", Vec::new()));
-            self.sources[i] = src.renamed(path);
+            self.sources[i] = self.sources[i].clone().renamed(path);
         }
     }
 }

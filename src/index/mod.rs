@@ -6,6 +6,7 @@
 //! counts and byte ranges is kept: a span's full JSON is parsed only when something asks.
 
 pub mod append;
+mod decoded;
 pub mod intern;
 pub mod lines;
 pub mod progress;
@@ -18,6 +19,7 @@ use crate::error::Error;
 use crate::format::prints::Prints;
 use crate::hash::Map;
 use crate::source::Source;
+use crate::source::watch::Change;
 use intern::Interner;
 use lines::Mode;
 use progress::Progress;
@@ -105,12 +107,13 @@ impl Index {
         self.own_sessions.get(at).filter(|o| o.span == i).copied()
     }
 
-    /// The JSON bytes of a span, exactly as in its file.
+    /// The JSON bytes of a span, exactly as in its file; nothing when the file is known to
+    /// have lost them since (truncated, rewritten: see [`crate::source`]).
     pub fn span_bytes(&self, s: &SpanRec) -> &[u8] {
         self.bytes_at(s.loc, s.len)
     }
 
-    /// Bytes at a location recorded by the scan.
+    /// Bytes at a location recorded by the scan; nothing when the file lost them.
     pub fn bytes_at(&self, loc: u64, len: u32) -> &[u8] {
         let probe = SpanRec {
             loc,
@@ -119,12 +122,70 @@ impl Index {
         let Some(src) = self.sources.get(usize::from(probe.file())) else {
             return &[];
         };
+        if !src.intact() {
+            return &[];
+        }
         let b = src.bytes();
         let start = usize::try_from(probe.offset())
             .unwrap_or(usize::MAX)
             .min(b.len());
         let end = start.saturating_add(len as usize).min(b.len());
         &b[start..end]
+    }
+
+    /// Looks at every file again (a `stat` each, see [`Source::change`]): the files that
+    /// changed on disk since they were opened, by file index, with how.
+    pub fn changes(&self) -> Vec<(u16, Change)> {
+        self.sources
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let c = s.change();
+                let i = u16::try_from(i).ok()?;
+                (c != Change::Same || !s.intact()).then_some((i, c))
+            })
+            .collect()
+    }
+
+    /// Whether every file still holds the bytes that were read from it, looking at each file
+    /// again: what a reader asks before it reads bytes not read yet, and after.
+    pub fn fresh(&self) -> bool {
+        self.sources.iter().all(|s| {
+            s.change();
+            s.intact()
+        })
+    }
+
+    /// [`Index::fresh`] for one file.
+    pub fn fresh_file(&self, file: u16) -> bool {
+        self.sources.get(usize::from(file)).is_none_or(|s| {
+            s.change();
+            s.intact()
+        })
+    }
+
+    /// Whether every file still holds the bytes read from it, as far as known (no new look).
+    pub fn intact(&self) -> bool {
+        self.sources.iter().all(Source::intact)
+    }
+
+    /// Fails naming the first file that lost bytes while they were read (truncated, rewritten),
+    /// looking at each file again: what the headless commands ask before they print and after.
+    pub fn verify(&self) -> Result<(), Error> {
+        for s in &self.sources {
+            let c = s.change();
+            if !s.intact() {
+                let what = match (c, s.last_change()) {
+                    (Change::Rewritten, _) | (_, Change::Rewritten) => "rewritten",
+                    _ => "truncated",
+                };
+                return Err(Error::Changed {
+                    path: s.path().display().to_string(),
+                    what,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Token counts, cost, model and user of span `i`, if it has any.
@@ -194,6 +255,10 @@ impl Index {
         let Some(src) = self.sources.get(usize::from(a.file())) else {
             return line;
         };
+        if !src.intact() {
+            // Counted over bytes that are no longer the file's, it would be a wrong number.
+            return 0;
+        }
         let bytes = src.bytes();
         let offset = |s: &SpanRec| {
             usize::try_from(s.offset())
@@ -337,7 +402,9 @@ pub fn build_with(
     if progress.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    Ok(merger.finish(sources, &modes, &pieces))
+    let mut index = merger.finish(sources, &modes, &pieces);
+    index.note_decoding();
+    Ok(index)
 }
 
 impl Index {
@@ -354,7 +421,9 @@ impl Index {
             .filter(|p| usize::from(p.file) == i && p.severity == Severity::Malformed)
             .count();
         let signals = f.kinds.signals;
+        let decoding = self.sources.get(i).and_then(|s| s.notes().first());
         Some(match (f.bytes, malformed, signals) {
+            (0, _, _) if let Some(note) = decoding => format!("nothing decoded: {}", note.reason),
             (0, _, _) => "the file is empty".to_owned(),
             (_, 0, 0) => "no line holds a span".to_owned(),
             (_, 0, n) => format!(

@@ -255,6 +255,7 @@ fn term(s: &str, now: i64) -> Result<Term, String> {
         "model" => need(value).map(Term::Model),
         "tool" => need(value).map(Term::Tool),
         "name" => need(value).map(Term::Name),
+        "kind" if value.is_empty() => need(value).map(Term::Text),
         "kind" => Kind::parse(value).map(Term::Kind).ok_or_else(|| {
             format!(
                 "`{value}` is not a span kind ({})",
@@ -265,6 +266,7 @@ fn term(s: &str, now: i64) -> Result<Term, String> {
                     .join(", ")
             )
         }),
+        "origin" | "eval" | "since" | "until" if value.is_empty() => need(value).map(Term::Text),
         "origin" => match value.to_ascii_lowercase().as_str() {
             "explicit" => Ok(Term::Origin(SessionOrigin::Explicit)),
             "inferred" => Ok(Term::Origin(SessionOrigin::Inferred)),

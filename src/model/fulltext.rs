@@ -173,6 +173,10 @@ pub fn search_query(model: &Model, query: &Query, limit: usize) -> Hits {
     };
     let mut hits = Hits::default();
     for (f, src) in model.index.sources.iter().enumerate() {
+        // Bytes that are no longer the file's are not searched (see `crate::source`).
+        if !src.intact() {
+            continue;
+        }
         let bytes = src.bytes();
         let mut at = 0;
         while let Some(m) = query.regex.find_at(bytes, at) {

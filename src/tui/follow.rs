@@ -7,10 +7,16 @@
 //! done (the loop then wakes every [`RETRY`] instead of sleeping). Inference switches rebuild
 //! the model from its index the same way, so the follower and the model never disagree on
 //! which files the index holds.
+//!
+//! The follower and the files' watcher (`App::watch`) share the work: while following, what
+//! was appended, rotated or deleted is the follower's to take in and to say; the watcher
+//! keeps telling only what lost bytes (a truncation), until the follower has read the file
+//! again. `r` starts the follower again, reading the files as they are now; every follower
+//! started has a build number, and what an earlier one still sends is dropped.
 
 use super::Event;
 use crate::app::App;
-use crate::follow::{self, Update};
+use crate::follow::{self, Follower, Round, Update};
 use crate::index::progress::Progress;
 use crate::model::Model;
 use crate::model::infer::Options;
@@ -31,14 +37,28 @@ pub struct Handle {
     options: Arc<Mutex<Options>>,
 }
 
-impl Handle {
-    /// Starts following `files`: the thread reads them (whole lines), sends the model as
-    /// [`Event::Loaded`], then polls while `on`.
-    pub fn spawn(
+/// What a follower starts from.
+pub enum Start {
+    /// Files opened before the screen was taken (`-f`).
+    Opened(Follower),
+    /// The files given, opened again (`f`, or `r` while following); `old` is the model on
+    /// screen, whose streams are kept (they cannot be read twice).
+    Again {
         files: Vec<PathBuf>,
+        old: Arc<Model>,
+    },
+}
+
+impl Handle {
+    /// Starts following: the thread reads the files (whole lines), sends the model as
+    /// [`Event::Loaded`] and what cannot be followed as a first [`Event::Followed`], then
+    /// polls while `on`; `build` numbers what it sends.
+    pub fn spawn(
+        start: Start,
         options: Options,
         progress: Arc<Progress>,
         tx: Sender<Event>,
+        build: u64,
     ) -> Handle {
         let h = Handle {
             on: Arc::new(AtomicBool::new(true)),
@@ -52,27 +72,55 @@ impl Handle {
         );
         std::thread::spawn(move || {
             let current = || opts.lock().map_or(options, |o| *o);
-            let mut follower = match follow::open(&files, current(), &progress) {
-                Ok((f, model)) => {
-                    if tx.send(Event::Loaded(Ok(Arc::new(model)))).is_err() {
-                        return;
-                    }
+            let mut follower = match start {
+                Start::Opened(f) => f,
+                Start::Again { files, old } => {
+                    let f = follow::open_files(&files, Some(&old.index));
+                    // Held no longer than needed: the loop applies changes to the model only
+                    // when it holds it alone.
+                    drop(old);
                     f
                 }
+            };
+            match follower.first_model(current(), &progress) {
+                Ok(model) => {
+                    if tx.send(Event::Loaded(build, Ok(Arc::new(model)))).is_err() {
+                        return;
+                    }
+                }
                 Err(e) => {
-                    let _ = tx.send(Event::Loaded(Err(e.to_string())));
+                    let _ = tx.send(Event::Loaded(build, Err(e.to_string())));
                     return;
                 }
-            };
+            }
+            let ended = !follower.following();
+            let mut notes = follower.take_notes();
+            if ended {
+                notes.push("nothing given can be followed".to_owned());
+            }
+            if !notes.is_empty() {
+                let round = Round {
+                    update: None,
+                    notes,
+                    ended,
+                };
+                if tx.send(Event::Followed(build, round)).is_err() || ended {
+                    return;
+                }
+            }
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(follow::INTERVAL);
                 if !on.load(Ordering::Relaxed) {
                     continue;
                 }
                 let round = follower.poll(current());
-                if (round.update.is_some() || !round.notes.is_empty())
-                    && tx.send(Event::Followed(round)).is_err()
+                let ended = round.ended;
+                if (round.update.is_some() || !round.notes.is_empty() || ended)
+                    && tx.send(Event::Followed(build, round)).is_err()
                 {
+                    return;
+                }
+                if ended {
                     return;
                 }
             }
@@ -118,6 +166,11 @@ impl Queue {
 
     pub fn is_empty(&self) -> bool {
         self.jobs.is_empty()
+    }
+
+    /// Drops what waits (it was found for a model that is being replaced).
+    pub fn clear(&mut self) {
+        self.jobs.clear();
     }
 
     /// Applies what waits, if the app holds the model alone and no prompt is open; true when

@@ -82,6 +82,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             );
         }
         Overlay::Search(p) => search(buf, area, app, p, theme),
+        Overlay::Filter(p) => filter(buf, area, p, theme),
     }
 }
 
@@ -184,20 +185,46 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
         ..area
     };
     let problems = &model.index.problems;
-    // Files that yield nothing first (not read, empty, no span), then the lines reported.
+    // Files that changed on disk first, then files that yield nothing (not read, empty, no
+    // span), then the lines reported.
+    let changed = crate::app::disk::lines(&app.disk);
     let notes = model.index.file_notes();
-    let title = match notes.len() {
-        0 => format!(
-            "diagnostics: {} (Esc closes)",
-            crate::fmt::count(problems.len(), "line reported", "lines reported")
-        ),
-        n => format!(
-            "diagnostics: {} yielding nothing, {} (Esc closes)",
-            crate::fmt::count(n, "file", "files"),
-            crate::fmt::count(problems.len(), "line reported", "lines reported")
-        ),
-    };
-    let inner = boxed(buf, r, &title, theme);
+    let mut parts = Vec::new();
+    if !changed.is_empty() {
+        parts.push(format!(
+            "{} changed on disk",
+            crate::fmt::count(changed.len(), "file", "files")
+        ));
+    }
+    if !notes.is_empty() {
+        parts.push(format!(
+            "{} yielding nothing",
+            crate::fmt::count(notes.len(), "file", "files")
+        ));
+    }
+    parts.push(crate::fmt::count(
+        problems.len(),
+        "line reported",
+        "lines reported",
+    ));
+    let title = format!("diagnostics: {} (Esc closes)", parts.join(", "));
+    let mut inner = boxed(buf, r, &title, theme);
+    for line in changed
+        .iter()
+        .take(usize::from(inner.height.saturating_sub(1)))
+    {
+        put(
+            buf,
+            inner,
+            0,
+            &Line::from(vec![
+                Span::styled("changed ", theme.warn),
+                Span::raw(line.clone()),
+            ]),
+        );
+        inner.y += 1;
+        inner.height -= 1;
+    }
     if problems.is_empty() && notes.is_empty() {
         put(buf, inner, 0, &Line::from("Every line was indexed."));
         return;
@@ -290,6 +317,36 @@ pub fn prompt_line(label: &str, line: &crate::app::line::Line, theme: &Theme) ->
         },
         Span::raw(one_line(rest.as_str())),
     ])
+}
+
+/// The filter line at the bottom; what does not parse, just above it.
+fn filter(buf: &mut Buffer, area: Rect, p: &crate::app::filter::Prompt, theme: &Theme) {
+    if area.height < 3 {
+        return;
+    }
+    let row = Rect {
+        y: area.bottom() - 2,
+        height: 1,
+        ..area
+    };
+    Clear.render(row, buf);
+    put(buf, row, 0, &prompt_line("filter: ", &p.line, theme));
+    if let Some(e) = &p.error {
+        let above = Rect {
+            y: row.y - 1,
+            ..row
+        };
+        Clear.render(above, buf);
+        put(
+            buf,
+            above,
+            0,
+            &Line::from(Span::styled(
+                format!("not applied: {}", one_line(e)),
+                theme.error,
+            )),
+        );
+    }
 }
 
 fn search(buf: &mut Buffer, area: Rect, app: &App, p: &crate::app::search::Prompt, theme: &Theme) {
