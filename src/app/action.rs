@@ -54,6 +54,8 @@ pub enum Action {
     ToggleHistoryInference,
     ToggleTimeInference,
     ToggleSplitIdle,
+    /// Follow the files as they grow, or pause.
+    ToggleFollow,
     /// Text input for the search prompt.
     #[serde(skip)]
     Input(char),

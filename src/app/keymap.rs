@@ -335,6 +335,14 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('f'), N)],
+        label: "f",
+        action: Action::ToggleFollow,
+        desc: "follow the files as they grow (tail -F) / pause",
+        hint: None,
+    },
+    Binding {
         modes: LISTS,
         keys: &[(Char('r'), N)],
         label: "r",

@@ -9,6 +9,7 @@ pub mod action;
 pub mod detail;
 pub mod disk;
 pub mod filter;
+pub mod follow;
 pub mod jump;
 pub mod keymap;
 pub mod layout;
@@ -50,6 +51,8 @@ pub enum Effect {
     /// Build the model again with other inference options, from the same files (those whose
     /// bytes were lost since are read again).
     Reload(crate::model::infer::Options),
+    /// Follow the files as they grow (start, or resume), or pause (see [`follow`]).
+    Follow(bool),
     /// Read the files again as they are on disk now (the unchanged ones are reused), and build
     /// the model.
     Reopen(crate::model::infer::Options),
@@ -177,7 +180,10 @@ pub struct App {
     pub height: u16,
     /// How sessions are inferred (toggled with `i`, `t`, `w`).
     pub infer: crate::model::infer::Options,
-    /// Files that changed on disk since they were read, as last looked at.
+    /// Following the files as they grow (`-f`, `f`), once started.
+    pub follow: Option<follow::Following>,
+    /// Files that changed on disk since they were read, as last looked at (while following,
+    /// only those that lost bytes: the follower takes in the others, see [`App::watch`]).
     pub disk: Vec<disk::Changed>,
     /// `r` was pressed: the model being built comes from the files as they are now.
     pub reloading: bool,
@@ -202,6 +208,7 @@ impl App {
             width: 80,
             height: 24,
             infer: crate::model::infer::Options::default(),
+            follow: None,
             disk: Vec::new(),
             reloading: false,
             histories: Default::default(),
@@ -215,15 +222,27 @@ impl App {
         let place = place::Place::take(self);
         let rebuilt = self.model.is_some();
         let reloaded = std::mem::take(&mut self.reloading);
+        // The list's sort and filter stay.
         let filter = self.sessions.filter.take();
+        let (sort, descending) = (self.sessions.sort, self.sessions.descending);
         self.sessions = sessions::SessionList::new(&model);
+        if rebuilt {
+            self.sessions.sort = sort;
+            self.sessions.descending = descending;
+            self.sessions.sort(&model);
+        }
         self.sessions.set_filter(&model, filter, self.page);
+        let screen_filter = self.session.as_ref().and_then(|s| s.filter.clone());
         self.session = None;
         self.search.reset();
         self.load_error = None;
         // Changed while it was read: said at once, not a second later.
-        self.disk = disk::look(&model);
+        self.disk = self.look(&model);
         place.restore(self, &model);
+        let wide = self.wide();
+        if let Some(screen) = self.session.as_mut() {
+            screen.set_filter(&model, screen_filter, wide);
+        }
         let notes = model.index.file_notes();
         let yield_nothing = |n: usize| format!("{n} of the files given yield nothing: ! says why");
         self.status = match (reloaded, rebuilt, notes.as_slice()) {
@@ -254,7 +273,7 @@ impl App {
         let Some(model) = self.model.clone() else {
             return false;
         };
-        let now = disk::look(&model);
+        let now = self.look(&model);
         if now == self.disk {
             return false;
         }
@@ -265,6 +284,19 @@ impl App {
             screen.detail.reload(&model);
         }
         true
+    }
+
+    /// The files of `model` that changed on disk, as the status line and `!` tell them.
+    /// While following, a file that grew, was replaced (rotated) or deleted is the follower's
+    /// to take in and to say (within a round, see [`crate::follow`]): only the files whose
+    /// bytes were lost are kept, until the follower has read them again. Paused, every change
+    /// is told, and a file that grew offers `f`.
+    pub(crate) fn look(&self, model: &Model) -> Vec<disk::Changed> {
+        let mut now = disk::look(model);
+        if self.follow.as_ref().is_some_and(|f| f.on) {
+            now.retain(|c| !c.intact || c.change.loses_bytes());
+        }
+        now
     }
 
     /// Reads the files again as they are on disk now.
@@ -528,6 +560,7 @@ impl App {
             Action::ToggleHistoryInference
             | Action::ToggleTimeInference
             | Action::ToggleSplitIdle => self.toggle_inference(action),
+            Action::ToggleFollow => self.toggle_follow(),
             _ => match self.session.as_mut() {
                 None => {
                     let page = self.page;

@@ -130,7 +130,7 @@ impl SessionList {
         self.rows.get(self.selected).copied()
     }
 
-    fn sort(&mut self, model: &Model) {
+    pub(super) fn sort(&mut self, model: &Model) {
         let keep = self.selected_entry();
         let n = u32::try_from(model.sessions.len()).unwrap_or(u32::MAX);
         let mut ids: Vec<u32> = (0..n).collect();

@@ -54,6 +54,10 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             if bad > 0 {
                 s.push_str(&format!(" · ⚠ {bad} bad lines (!)"));
             }
+            if let Some(f) = &app.follow {
+                s.push_str(" · ");
+                s.push_str(&f.label());
+            }
             s
         }
     };
