@@ -1,8 +1,8 @@
 //! Explorer latency on the ~1 GB benchmark export: time to the first frame, and keypress to
 //! finished frame (p50/p99) for moving in the session list, opening a session, opening the
-//! biggest sessions (most spans, most traces), opening a span's detail, and typing a search
-//! query. Frames are drawn to a 160×48 test backend, so this measures the app's update and
-//! drawing, not the terminal emulator.
+//! biggest sessions (most spans, most traces), opening a span's detail, typing a search
+//! query, and typing a filter. Frames are drawn to a 160×48 test backend, so this measures the
+//! app's update and drawing, not the terminal emulator.
 //!
 //! `cargo bench --bench tui` (run `cargo bench --bench index` first: it writes the export);
 //! `SESSTUI_BENCH_DENSE=1` for the dense export.
@@ -233,4 +233,45 @@ fn main() {
         matching.push(t.elapsed());
     }
     report("  matching alone", matching);
+
+    // The filter line: each key re-parses the line and narrows the list at once. Typed a
+    // character at a time (then erased), for filters on the sessions' tables (`error`,
+    // `tokens>10k`), on every span (`kind:tool`, `model:gpt`), on time, and fuzzy free text
+    // (which reads the first inputs of the sessions it has not shown yet: the first time only).
+    step(&mut app, &[Action::Cancel, Action::Top]);
+    let mut filtering = Vec::new();
+    let mut first_free_text = None;
+    for f in [
+        "error",
+        "tokens>10k",
+        "kind:tool error",
+        "model:gpt -error",
+        "since:2026-03-02 dur>1s",
+        "eval:scorer-error",
+        "fix the",
+    ] {
+        for round in 0..3 {
+            step(&mut app, &[Action::Filter]);
+            for c in f.chars() {
+                let d = step(&mut app, &[Action::Input(c)]);
+                if f == "fix the" && round == 0 && first_free_text.is_none() {
+                    first_free_text = Some(d);
+                } else {
+                    filtering.push(d);
+                }
+            }
+            for _ in f.chars() {
+                filtering.push(step(&mut app, &[Action::Backspace]));
+            }
+            step(&mut app, &[Action::Accept]);
+        }
+    }
+    report("type a filter (each key)", filtering);
+    if let Some(d) = first_free_text {
+        println!(
+            "  (first free-text key, reading {} first inputs: {:.2} ms)",
+            model.sessions.len(),
+            d.as_secs_f64() * 1e3
+        );
+    }
 }
