@@ -68,6 +68,24 @@ impl SortKey {
     }
 }
 
+/// How much of a first input the list keeps: more than a row shows, and what free text in a
+/// filter is matched against.
+const FIRST_INPUT_KEPT: usize = 1024;
+
+/// A session's first input, its first [`FIRST_INPUT_KEPT`] bytes.
+fn first_input(reader: &crate::model::conversation::read::Reader<'_>, s: u32) -> Option<String> {
+    reader.first_input(s).map(|mut t| {
+        if t.len() > FIRST_INPUT_KEPT {
+            let mut cut = FIRST_INPUT_KEPT;
+            while !t.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            t.truncate(cut);
+        }
+        t
+    })
+}
+
 /// Moves a selection within `len` rows for a navigation action; `None` if not a move.
 pub fn moved(selected: usize, len: usize, action: Action, page: usize) -> Option<usize> {
     let last = len.saturating_sub(1);
@@ -192,7 +210,7 @@ impl SessionList {
                 compiled.session(s, &mut |s| {
                     inputs
                         .entry(s)
-                        .or_insert_with(|| reader.first_input(s))
+                        .or_insert_with(|| first_input(&reader, s))
                         .clone()
                 })
             });
@@ -226,7 +244,7 @@ impl SessionList {
         let reader = crate::model::conversation::read::Reader::new(model, true);
         let read: Vec<(u32, Option<String>)> = want
             .into_iter()
-            .map(|s| (s, reader.first_input(s)))
+            .map(|s| (s, first_input(&reader, s)))
             .collect();
         if model.index.fresh() {
             self.first_inputs.extend(read);
@@ -258,8 +276,33 @@ impl SessionList {
         if self.filter == filter {
             return;
         }
+        let narrows = match (&self.filter, &filter) {
+            (Some(old), Some(new)) => new.filter.narrows(&old.filter),
+            _ => false,
+        };
         self.filter = filter;
-        self.sort(model);
+        match &self.filter {
+            // Typed further: narrowed from the rows kept, in their order.
+            Some(active) if narrows => {
+                let keep = self.selected_entry();
+                let compiled = active.filter.compile(model);
+                let inputs = &mut self.first_inputs;
+                let reader = crate::model::conversation::read::Reader::new(model, true);
+                self.rows.retain(|e| match *e {
+                    Entry::Session(s) => compiled.session(s, &mut |s| {
+                        inputs
+                            .entry(s)
+                            .or_insert_with(|| first_input(&reader, s))
+                            .clone()
+                    }),
+                    Entry::Unsessioned => false,
+                });
+                self.selected = keep
+                    .and_then(|e| self.rows.iter().position(|r| *r == e))
+                    .unwrap_or(0);
+            }
+            _ => self.sort(model),
+        }
         self.offset = follow(0, self.selected, page);
     }
 
