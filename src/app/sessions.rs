@@ -86,6 +86,27 @@ fn first_input(reader: &crate::model::conversation::read::Reader<'_>, s: u32) ->
     })
 }
 
+/// The sessions of `ids` that `filter` keeps, in their order; first inputs are read (into
+/// `inputs`) only when a free-text term needs them.
+fn narrowed(
+    model: &Model,
+    filter: &crate::model::filter::Filter,
+    inputs: &mut HashMap<u32, Option<String>>,
+    mut ids: Vec<u32>,
+) -> Vec<u32> {
+    let compiled = filter.compile(model);
+    let reader = crate::model::conversation::read::Reader::new(model, true);
+    ids.retain(|&s| {
+        compiled.session(s, &mut |s| {
+            inputs
+                .entry(s)
+                .or_insert_with(|| first_input(&reader, s))
+                .clone()
+        })
+    });
+    ids
+}
+
 /// Moves a selection within `len` rows for a navigation action; `None` if not a move.
 pub fn moved(selected: usize, len: usize, action: Action, page: usize) -> Option<usize> {
     let last = len.saturating_sub(1);
@@ -203,17 +224,7 @@ impl SessionList {
         }
         self.total = ids.len();
         if let Some(active) = &self.filter {
-            let compiled = active.filter.compile(model);
-            let inputs = &mut self.first_inputs;
-            let reader = crate::model::conversation::read::Reader::new(model, true);
-            ids.retain(|&s| {
-                compiled.session(s, &mut |s| {
-                    inputs
-                        .entry(s)
-                        .or_insert_with(|| first_input(&reader, s))
-                        .clone()
-                })
-            });
+            ids = narrowed(model, &active.filter, &mut self.first_inputs, ids);
         }
         self.rows = ids.into_iter().map(Entry::Session).collect();
         // A filter narrows to sessions: the traces no session claims are left out.
@@ -285,18 +296,16 @@ impl SessionList {
             // Typed further: narrowed from the rows kept, in their order.
             Some(active) if narrows => {
                 let keep = self.selected_entry();
-                let compiled = active.filter.compile(model);
-                let inputs = &mut self.first_inputs;
-                let reader = crate::model::conversation::read::Reader::new(model, true);
-                self.rows.retain(|e| match *e {
-                    Entry::Session(s) => compiled.session(s, &mut |s| {
-                        inputs
-                            .entry(s)
-                            .or_insert_with(|| first_input(&reader, s))
-                            .clone()
-                    }),
-                    Entry::Unsessioned => false,
-                });
+                let ids = self
+                    .rows
+                    .iter()
+                    .filter_map(|e| match *e {
+                        Entry::Session(s) => Some(s),
+                        Entry::Unsessioned => None,
+                    })
+                    .collect();
+                let ids = narrowed(model, &active.filter, &mut self.first_inputs, ids);
+                self.rows = ids.into_iter().map(Entry::Session).collect();
                 self.selected = keep
                     .and_then(|e| self.rows.iter().position(|r| *r == e))
                     .unwrap_or(0);
