@@ -10,6 +10,7 @@ pub mod clipboard;
 pub mod error;
 pub mod fatal;
 pub mod fmt;
+pub mod follow;
 pub mod format;
 pub mod hash;
 pub mod headless;

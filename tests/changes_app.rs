@@ -98,7 +98,7 @@ fn an_append_is_said_and_r_reads_it_keeping_the_place() {
     assert!(a.watch());
     let shown = screen(&render(&mut a, 140, 40));
     assert!(
-        shown.contains("export.jsonl grew on disk: r reloads"),
+        shown.contains("export.jsonl grew on disk: f follows, r reloads"),
         "{shown}"
     );
     // What was read is still shown: the bytes are intact.

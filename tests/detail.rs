@@ -277,7 +277,17 @@ fn a_full_text_query_is_highlighted_and_n_goes_on_to_the_next_span() {
     let spans = sesstui::model::fulltext::search(&model, "Lisbon", 100);
     assert!(spans.len() >= 2, "{spans:?}");
     // As the full-text search does it: open the first match, then highlight the query there.
-    sesstui::app::search::full_text_done(&mut a, &model, "Lisbon", spans.clone());
+    sesstui::app::search::full_text_done(&mut a, &model, "Lisbon", spans);
+    // In the order the screen shows them.
+    let spans: Vec<u32> = a
+        .search
+        .results
+        .iter()
+        .map(|h| match h {
+            sesstui::app::search::Hit::Span(s) => *s,
+            other => panic!("{other:?}"),
+        })
+        .collect();
     let s = a.session.as_mut().unwrap();
     s.detail_focus = true;
     s.sync(&model, false);

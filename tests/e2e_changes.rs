@@ -235,7 +235,7 @@ fn appended_to_while_open() {
     change_while_open(
         "append",
         Kind::Append,
-        "export.jsonl grew on disk: r reloads",
+        "export.jsonl grew on disk: f follows, r reloads",
         |s| s.contains("reloaded: 9 sessions") && s.contains("multi-sess-A") && session_list(s),
     );
 }

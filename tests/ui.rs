@@ -24,7 +24,9 @@ fn session_list() {
     let mut a = app(&[PHOENIX], 80, 24);
     snap("sessions_80x24", &mut a, 80, 24);
     snap("sessions_160x40", &mut a, 160, 40);
-    press(&mut a, &[CycleSort, CycleSort, CycleSort]);
+    press(&mut a, &[SortMenu]);
+    snap("sort_menu_80x24", &mut a, 80, 24);
+    press(&mut a, &[Choose('k')]);
     snap("sessions_sorted_by_tokens_80x24", &mut a, 80, 24);
 }
 

@@ -27,7 +27,8 @@ pub enum Action {
     Toggle,
     ExpandAll,
     CollapseAll,
-    CycleSort,
+    /// The sort menu: a column to sort the session list by.
+    SortMenu,
     ReverseSort,
     Search,
     FullTextSearch,
@@ -37,6 +38,9 @@ pub enum Action {
     PrevMatch,
     NextError,
     PrevError,
+    /// The next / previous turn (the tree: trace).
+    NextTurn,
+    PrevTurn,
     Yank,
     YankMenu,
     ToggleMouse,
@@ -50,6 +54,8 @@ pub enum Action {
     ToggleHistoryInference,
     ToggleTimeInference,
     ToggleSplitIdle,
+    /// Follow the files as they grow, or pause.
+    ToggleFollow,
     /// The span detail: fold the node under the cursor (`zc`), unfold it (`zo`).
     Fold,
     Unfold,

@@ -47,8 +47,7 @@ fn name(path: &str) -> String {
     crate::sanitize::one_line(&short)
 }
 
-/// What one file's change is, in a few words after its name. (A file that grew is where a
-/// follow mode would offer to follow it: "grew on disk: f follows".)
+/// What one file's change is, in a few words after its name.
 fn what(c: &Changed) -> String {
     match c.change {
         Change::Grew { .. } if c.intact => "grew on disk".to_owned(),
@@ -72,10 +71,21 @@ pub fn status(changed: &[Changed]) -> Option<String> {
         ),
     };
     Some(format!(
-        "{} {}{more}: r reloads",
+        "{} {}{more}: {}",
         name(&first.path),
-        what(first)
+        what(first),
+        todo(first)
     ))
+}
+
+/// What the user can do about a change: `r` reloads; a file that only grew can be followed
+/// (`f` reads what was appended, and goes on doing so).
+fn todo(c: &Changed) -> &'static str {
+    if c.intact && matches!(c.change, Change::Grew { .. }) {
+        "f follows, r reloads"
+    } else {
+        "r reloads"
+    }
 }
 
 /// The lines `!` lists first, one per file.
@@ -89,9 +99,10 @@ pub fn lines(changed: &[Changed]) -> Vec<String> {
                 "what was read from it is no longer in it; its records are not shown"
             };
             format!(
-                "{} {}: {then}; r reloads",
+                "{} {}: {then}; {}",
                 crate::sanitize::one_line(&c.path),
-                c.change.describe()
+                c.change.describe(),
+                todo(c)
             )
         })
         .collect()

@@ -1,5 +1,5 @@
-//! The filter line (`:`): narrows the session list with the filter language
-//! ([`crate::model::filter`]) as it is typed.
+//! The filter line (`:`): narrows the session list, or the open session's turns and tree, with
+//! the filter language ([`crate::model::filter`]) as it is typed.
 //!
 //! Each edit re-parses the line: a filter that parses applies at once, one that does not
 //! leaves the last good one applied and says what is wrong under the line. `Enter` keeps the
@@ -27,17 +27,33 @@ pub struct Prompt {
     pub error: Option<String>,
     /// The filter before the line opened, for `Esc`.
     before: Option<Active>,
+    /// It filters the open session's turns and tree, not the session list.
+    pub in_session: bool,
 }
 
 /// Opens the line on the filter now applied.
 pub fn open(app: &mut App) {
-    let before = app.sessions.filter.clone();
+    let in_session = app.session.is_some();
+    let before = match &app.session {
+        Some(s) => s.filter.clone(),
+        None => app.sessions.filter.clone(),
+    };
     let text = before.as_ref().map_or("", |a| a.text.as_str());
     app.overlay = Overlay::Filter(Prompt {
         line: Line::new(text),
         error: None,
         before,
+        in_session,
     });
+}
+
+/// Applies a filter where the line filters: the open session, or the session list.
+fn apply(app: &mut App, model: &Model, in_session: bool, filter: Option<Active>) {
+    let wide = app.wide();
+    match app.session.as_mut() {
+        Some(screen) if in_session => screen.set_filter(model, filter, wide),
+        _ => app.sessions.set_filter(model, filter, app.page),
+    }
 }
 
 /// The time filters count back from.
@@ -78,7 +94,7 @@ pub fn update(
     };
     match action {
         Action::Cancel => {
-            app.sessions.set_filter(model, prompt.before, app.page);
+            apply(app, model, prompt.in_session, prompt.before);
             app.overlay = Overlay::None;
             return Vec::new();
         }
@@ -98,7 +114,7 @@ pub fn update(
         match parse(prompt.line.text()) {
             Ok(active) => {
                 prompt.error = None;
-                app.sessions.set_filter(model, active, app.page);
+                apply(app, model, prompt.in_session, active);
             }
             Err(e) => prompt.error = Some(e),
         }

@@ -283,8 +283,8 @@ pub const BINDINGS: &[Binding] = &[
         modes: &[Sessions],
         keys: &[(Char('s'), N)],
         label: "s",
-        action: Action::CycleSort,
-        desc: "sort by start / duration / turns / tokens / errors",
+        action: Action::SortMenu,
+        desc: "sort by a column (menu; the same column again reverses)",
         hint: Some("sort"),
     },
     Binding {
@@ -292,7 +292,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('S'), N), (Char('S'), S)],
         label: "S",
         action: Action::ReverseSort,
-        desc: "reverse the sort order",
+        desc: "reverse the sort order (▲ smallest/earliest/A first, ▼ the other way)",
         hint: None,
     },
     Binding {
@@ -310,78 +310,6 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Find,
         desc: "find in the span's text, as in less (smart case; Enter alone: the last query)",
         hint: Some("find"),
-    },
-    Binding {
-        modes: &[Sessions, Turns, Tree, Detail],
-        keys: &[(Char('F'), N), (Char('F'), S)],
-        label: "F",
-        action: Action::FullTextSearch,
-        desc: "full-text search in span records",
-        hint: None,
-    },
-    Binding {
-        modes: &[Sessions],
-        keys: &[(Char(':'), N), (Char(':'), S)],
-        label: ":",
-        action: Action::Filter,
-        desc: "filter the sessions: error user:ab12 since:2h … (Esc: as before)",
-        hint: Some("filter"),
-    },
-    Binding {
-        modes: &[Sessions, Turns, Tree],
-        keys: &[(Char('n'), N)],
-        label: "n",
-        action: Action::NextMatch,
-        desc: "next match",
-        hint: None,
-    },
-    Binding {
-        modes: &[Sessions, Turns, Tree],
-        keys: &[(Char('N'), N), (Char('N'), S)],
-        label: "N",
-        action: Action::PrevMatch,
-        desc: "previous match",
-        hint: None,
-    },
-    Binding {
-        modes: &[Detail],
-        keys: &[(Char('n'), N)],
-        label: "n",
-        action: Action::FindNext,
-        desc: "next match in the text (after a full-text search's last one: the next span)",
-        hint: None,
-    },
-    Binding {
-        modes: &[Detail],
-        keys: &[(Char('N'), N), (Char('N'), S)],
-        label: "N",
-        action: Action::FindPrev,
-        desc: "previous match in the text",
-        hint: None,
-    },
-    Binding {
-        modes: &[Sessions, Turns, Tree, Detail],
-        keys: &[(Char('e'), N)],
-        label: "e",
-        action: Action::NextError,
-        desc: "next error",
-        hint: Some("errors"),
-    },
-    Binding {
-        modes: &[Sessions, Turns, Tree, Detail],
-        keys: &[(Char('E'), N), (Char('E'), S)],
-        label: "E",
-        action: Action::PrevError,
-        desc: "previous error",
-        hint: None,
-    },
-    Binding {
-        modes: &[Turns, Tree],
-        keys: &[(Char('y'), N)],
-        label: "y",
-        action: Action::Yank,
-        desc: "copy the span's JSON (OSC 52, works over SSH)",
-        hint: Some("copy"),
     },
     Binding {
         modes: &[Detail],
@@ -432,6 +360,94 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("span JSON"),
     },
     Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('F'), N), (Char('F'), S)],
+        label: "F",
+        action: Action::FullTextSearch,
+        desc: "full-text search in span records",
+        hint: None,
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char(':'), N), (Char(':'), S)],
+        label: ":",
+        action: Action::Filter,
+        desc: "filter: the sessions, or in a session its turns and tree (error tool:bash …)",
+        hint: Some("filter"),
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree],
+        keys: &[(Char('n'), N)],
+        label: "n",
+        action: Action::NextMatch,
+        desc: "next match",
+        hint: None,
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree],
+        keys: &[(Char('N'), N), (Char('N'), S)],
+        label: "N",
+        action: Action::PrevMatch,
+        desc: "previous match",
+        hint: None,
+    },
+    Binding {
+        modes: &[Detail],
+        keys: &[(Char('n'), N)],
+        label: "n",
+        action: Action::FindNext,
+        desc: "next match in the text (after a full-text search's last one: the next span)",
+        hint: None,
+    },
+    Binding {
+        modes: &[Detail],
+        keys: &[(Char('N'), N), (Char('N'), S)],
+        label: "N",
+        action: Action::FindPrev,
+        desc: "previous match in the text",
+        hint: None,
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('e'), N)],
+        label: "e",
+        action: Action::NextError,
+        desc: "next error (wraps at the end, saying so)",
+        hint: Some("errors"),
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('E'), N), (Char('E'), S)],
+        label: "E",
+        action: Action::PrevError,
+        desc: "previous error",
+        hint: None,
+    },
+    Binding {
+        modes: IN_SESSION,
+        keys: &[(Char(']'), N)],
+        label: "]",
+        action: Action::NextTurn,
+        desc: "next turn (tree: next trace)",
+        hint: None,
+    },
+    Binding {
+        modes: IN_SESSION,
+        keys: &[(Char('['), N)],
+        label: "[",
+        action: Action::PrevTurn,
+        desc: "previous turn (tree: previous trace)",
+        hint: None,
+    },
+    Binding {
+        modes: &[Turns, Tree],
+        keys: &[(Char('y'), N)],
+        label: "y",
+        action: Action::Yank,
+        desc: "copy the span's JSON (OSC 52, works over SSH)",
+        hint: Some("copy"),
+    },
+    Binding {
         modes: &[Detail],
         keys: &[(Char('o'), N)],
         label: "o",
@@ -469,6 +485,14 @@ pub const BINDINGS: &[Binding] = &[
         label: "w",
         action: Action::ToggleSplitIdle,
         desc: "split sessions into working sessions at idle gaps on/off (id#1, id#2)",
+        hint: None,
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('f'), N)],
+        label: "f",
+        action: Action::ToggleFollow,
+        desc: "follow the files as they grow (tail -F) / pause",
         hint: None,
     },
     Binding {
@@ -590,15 +614,41 @@ pub fn action(mode: Mode, key: &KeyEvent) -> Option<Action> {
             Char(c) => Action::Choose(c),
             _ => return None,
         }),
-        Mode::Help => Some(match key.code {
-            Char('j') | Down => Action::Down,
-            Char('k') | Up => Action::Up,
-            _ => Action::Cancel,
-        }),
+        // Every movement key of the lists scrolls the help; any other key closes it.
+        Mode::Help => Some(
+            match BINDINGS
+                .iter()
+                .find(|b| matches(b, Sessions, key))
+                .map(|b| b.action)
+            {
+                Some(
+                    a @ (Action::Down
+                    | Action::Up
+                    | Action::PageDown
+                    | Action::PageUp
+                    | Action::HalfPageDown
+                    | Action::HalfPageUp
+                    | Action::Top
+                    | Action::Bottom),
+                ) => a,
+                _ => Action::Cancel,
+            },
+        ),
         // A key that ends no two-key command cancels it.
         Mode::Chord(_) => Some(Action::Cancel),
         Sessions | Turns | Tree | Detail | Diagnostics => None,
     }
+}
+
+/// Rows of the help's text: three legend lines and a blank, a line per binding, the Ctrl-C
+/// line.
+pub const HELP_TEXT_ROWS: usize = BINDINGS.len() + 5;
+
+/// How far the help scrolls on a screen `height` rows high (its box has a border, and is at
+/// most as high as its text).
+pub fn help_scroll_max(height: u16) -> usize {
+    let boxed = (HELP_TEXT_ROWS + 3).min(usize::from(height));
+    HELP_TEXT_ROWS.saturating_sub(boxed.saturating_sub(2))
 }
 
 /// The bindings active in a mode.
@@ -617,10 +667,7 @@ mod tests {
     #[test]
     fn keys_map_to_actions_per_mode() {
         assert_eq!(action(Sessions, &key(Char('j'), N)), Some(Action::Down));
-        assert_eq!(
-            action(Sessions, &key(Char('s'), N)),
-            Some(Action::CycleSort)
-        );
+        assert_eq!(action(Sessions, &key(Char('s'), N)), Some(Action::SortMenu));
         assert_eq!(action(Tree, &key(Char('s'), N)), None);
         assert_eq!(action(Tree, &key(Char('G'), S)), Some(Action::Bottom));
         assert_eq!(

@@ -9,6 +9,8 @@ pub mod action;
 pub mod detail;
 pub mod disk;
 pub mod filter;
+pub mod follow;
+pub mod jump;
 pub mod keymap;
 pub mod layout;
 pub mod line;
@@ -49,6 +51,8 @@ pub enum Effect {
     /// Build the model again with other inference options, from the same files (those whose
     /// bytes were lost since are read again).
     Reload(crate::model::infer::Options),
+    /// Follow the files as they grow (start, or resume), or pause (see [`follow`]).
+    Follow(bool),
     /// Read the files again as they are on disk now (the unchanged ones are reused), and build
     /// the model.
     Reopen(crate::model::infer::Options),
@@ -76,6 +80,8 @@ pub enum Overlay {
         selected: usize,
     },
     YankMenu,
+    /// Which column to sort the session list by.
+    SortMenu,
     /// A copy is over the clipboard cap: offer to write it to a file.
     TooBig {
         /// What it is (`span JSON`, `session as Markdown`), for the prompt.
@@ -179,7 +185,10 @@ pub struct App {
     pub height: u16,
     /// How sessions are inferred (toggled with `i`, `t`, `w`).
     pub infer: crate::model::infer::Options,
-    /// Files that changed on disk since they were read, as last looked at.
+    /// Following the files as they grow (`-f`, `f`), once started.
+    pub follow: Option<follow::Following>,
+    /// Files that changed on disk since they were read, as last looked at (while following,
+    /// only those that lost bytes: the follower takes in the others, see [`App::watch`]).
     pub disk: Vec<disk::Changed>,
     /// `r` was pressed: the model being built comes from the files as they are now.
     pub reloading: bool,
@@ -205,6 +214,7 @@ impl App {
             width: 80,
             height: 24,
             infer: crate::model::infer::Options::default(),
+            follow: None,
             disk: Vec::new(),
             reloading: false,
             histories: Default::default(),
@@ -218,15 +228,27 @@ impl App {
         let place = place::Place::take(self);
         let rebuilt = self.model.is_some();
         let reloaded = std::mem::take(&mut self.reloading);
+        // The list's sort and filter stay.
         let filter = self.sessions.filter.take();
+        let (sort, descending) = (self.sessions.sort, self.sessions.descending);
         self.sessions = sessions::SessionList::new(&model);
+        if rebuilt {
+            self.sessions.sort = sort;
+            self.sessions.descending = descending;
+            self.sessions.sort(&model);
+        }
         self.sessions.set_filter(&model, filter, self.page);
+        let screen_filter = self.session.as_ref().and_then(|s| s.filter.clone());
         self.session = None;
         self.search.reset();
         self.load_error = None;
         // Changed while it was read: said at once, not a second later.
-        self.disk = disk::look(&model);
+        self.disk = self.look(&model);
         place.restore(self, &model);
+        let wide = self.wide();
+        if let Some(screen) = self.session.as_mut() {
+            screen.set_filter(&model, screen_filter, wide);
+        }
         let notes = model.index.file_notes();
         let yield_nothing = |n: usize| format!("{n} of the files given yield nothing: ! says why");
         self.status = match (reloaded, rebuilt, notes.as_slice()) {
@@ -257,7 +279,7 @@ impl App {
         let Some(model) = self.model.clone() else {
             return false;
         };
-        let now = disk::look(&model);
+        let now = self.look(&model);
         if now == self.disk {
             return false;
         }
@@ -268,6 +290,19 @@ impl App {
             screen.detail.reload(&model);
         }
         true
+    }
+
+    /// The files of `model` that changed on disk, as the status line and `!` tell them.
+    /// While following, a file that grew, was replaced (rotated) or deleted is the follower's
+    /// to take in and to say (within a round, see [`crate::follow`]): only the files whose
+    /// bytes were lost are kept, until the follower has read them again. Paused, every change
+    /// is told, and a file that grew offers `f`.
+    pub(crate) fn look(&self, model: &Model) -> Vec<disk::Changed> {
+        let mut now = disk::look(model);
+        if self.follow.as_ref().is_some_and(|f| f.on) {
+            now.retain(|c| !c.intact || c.change.loses_bytes());
+        }
+        now
     }
 
     /// Reads the files again as they are on disk now.
@@ -306,7 +341,7 @@ impl App {
         match &self.overlay {
             Overlay::Help { .. } => return Mode::Help,
             Overlay::Search(_) | Overlay::Filter(_) | Overlay::Find(_) => return Mode::Search,
-            Overlay::YankMenu | Overlay::TooBig { .. } => return Mode::Menu,
+            Overlay::YankMenu | Overlay::SortMenu | Overlay::TooBig { .. } => return Mode::Menu,
             Overlay::Diagnostics { .. } => return Mode::Diagnostics,
             Overlay::None => {}
         }
@@ -325,13 +360,15 @@ impl App {
         self.width >= layout::WIDE
     }
 
-    /// Lines the session header takes (facts, then session-level evaluations).
+    /// Lines the session header takes (facts, then session-level evaluations), or the session
+    /// list's summary (facts, then a line of evaluations when the files have any).
     pub fn header_lines(&self) -> u16 {
         let evals = match (&self.model, &self.session) {
             (Some(m), Some(s)) => match s.entry {
                 sessions::Entry::Session(id) => m.session(id).evals.len().min(3),
                 sessions::Entry::Unsessioned => 0,
             },
+            (Some(m), None) => usize::from(!m.evals.is_empty()),
             _ => 0,
         };
         3 + u16::try_from(evals).unwrap_or(3)
@@ -421,19 +458,60 @@ impl App {
         }
         match self.overlay.clone() {
             Overlay::Help { scroll } => {
-                self.overlay = match action {
-                    Action::Down => Overlay::Help {
-                        scroll: scroll.saturating_add(1),
+                let max = keymap::help_scroll_max(self.height);
+                let at = usize::from(scroll).min(max);
+                let page = usize::from(self.height).saturating_sub(4).max(1);
+                let to = match action {
+                    Action::Down => Some((at + 1).min(max)),
+                    Action::Up => Some(at.saturating_sub(1)),
+                    Action::PageDown => Some((at + page).min(max)),
+                    Action::PageUp => Some(at.saturating_sub(page)),
+                    Action::HalfPageDown => Some((at + page / 2).min(max)),
+                    Action::HalfPageUp => Some(at.saturating_sub(page / 2)),
+                    Action::Top => Some(0),
+                    Action::Bottom => Some(max),
+                    _ => None,
+                };
+                self.overlay = match to {
+                    Some(to) => Overlay::Help {
+                        scroll: u16::try_from(to).unwrap_or(u16::MAX),
                     },
-                    Action::Up => Overlay::Help {
-                        scroll: scroll.saturating_sub(1),
-                    },
-                    _ => Overlay::None,
+                    None => Overlay::None,
                 };
                 return Vec::new();
             }
             Overlay::Diagnostics { selected } => return self.diagnostics(&model, selected, action),
             Overlay::YankMenu => return self.yank_menu(&model, action),
+            Overlay::SortMenu => {
+                self.overlay = Overlay::None;
+                if let Action::Choose(c) = action {
+                    match sessions::SortKey::MENU.iter().find(|(k, _)| *k == c) {
+                        Some(&(_, key))
+                            if key == sessions::SortKey::Eval && model.evals.is_empty() =>
+                        {
+                            self.status =
+                                Some("nothing to sort by: no evaluations in these files".into());
+                        }
+                        Some(&(_, key)) => {
+                            self.sessions.sort_by(&model, key);
+                            let page = self.page;
+                            self.sessions.offset =
+                                sessions::follow(0, self.sessions.selected, page);
+                            self.status = Some(format!(
+                                "sorted by {} {}",
+                                key.label(),
+                                if self.sessions.descending {
+                                    "▼"
+                                } else {
+                                    "▲"
+                                }
+                            ));
+                        }
+                        None => self.status = Some("no column for that key".into()),
+                    }
+                }
+                return Vec::new();
+            }
             Overlay::TooBig { name, pending, .. } => {
                 return self.write_instead(&model, &name, pending, action);
             }
@@ -480,6 +558,17 @@ impl App {
                 self.overlay = Overlay::YankMenu;
                 Vec::new()
             }
+            // Esc goes back one level: in the session list, out of a filter first.
+            Action::Back if self.session.is_none() && self.sessions.filter.is_some() => {
+                let page = self.page;
+                self.sessions.set_filter(&model, None, page);
+                self.status = Some("filter cleared (: to filter again, ↑ for the last one)".into());
+                Vec::new()
+            }
+            Action::SortMenu if self.session.is_none() => {
+                self.overlay = Overlay::SortMenu;
+                Vec::new()
+            }
             Action::Yank => self.yank_span(&model),
             Action::YankValue | Action::YankString | Action::YankKey | Action::YankPath => {
                 detail::copy::yank(self, &model, action)
@@ -506,10 +595,15 @@ impl App {
             Action::ToggleHistoryInference
             | Action::ToggleTimeInference
             | Action::ToggleSplitIdle => self.toggle_inference(action),
+            Action::ToggleFollow => self.toggle_follow(),
             _ => match self.session.as_mut() {
                 None => {
                     let page = self.page;
-                    match self.sessions.update(&model, action, page) {
+                    let opened = self.sessions.update(&model, action, page);
+                    if let Some(note) = self.sessions.note.take() {
+                        self.status = Some(note);
+                    }
+                    match opened {
                         Some(entry) => {
                             let mut screen = sessions::SessionScreen::open(&model, entry);
                             screen.sync(&model, self.wide());
@@ -521,12 +615,14 @@ impl App {
                 }
                 Some(screen) => {
                     let wide = self.width >= 120;
-                    let closed =
-                        screen.update(&model, action, self.page, wide) == sessions::Outcome::Close;
+                    let outcome = screen.update(&model, action, self.page, wide);
+                    if let Some(note) = screen.note.take() {
+                        self.status = Some(note);
+                    }
                     if let Some(said) = screen.detail.status.take() {
                         self.status = Some(said);
                     }
-                    if closed {
+                    if outcome == sessions::Outcome::Close {
                         self.session = None;
                     }
                     Vec::new()

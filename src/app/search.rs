@@ -305,12 +305,41 @@ pub fn full_text_done(app: &mut App, model: &Arc<Model>, query: &str, spans: Vec
         return;
     }
     let n = spans.len();
+    let spans = screen_order(app, model, spans);
     app.search.results = spans.into_iter().map(Hit::Span).collect();
     app.search.at = 0;
     goto(app, model);
     app.status = Some(format!(
         "{n} records contain {query:?} · n/N: next/previous"
     ));
+}
+
+/// Spans in the order the screen shows them: sessions as the list has them (sorted, then
+/// those a filter hides, then the unsessioned traces), inside a session in time order.
+pub fn screen_order(app: &App, model: &Model, mut spans: Vec<u32>) -> Vec<u32> {
+    let rank: std::collections::HashMap<Entry, usize> = app
+        .sessions
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (*e, i))
+        .collect();
+    let hidden = rank.len();
+    spans.sort_by_cached_key(|&s| {
+        let rec = model.span(s);
+        let session = model.trace(rec.trace).session;
+        let entry = if session == crate::model::NONE {
+            Entry::Unsessioned
+        } else {
+            Entry::Session(session)
+        };
+        let r = rank.get(&entry).copied().unwrap_or(match entry {
+            Entry::Unsessioned => usize::MAX,
+            Entry::Session(s) => hidden + s as usize,
+        });
+        (r, rec.start, s)
+    });
+    spans
 }
 
 /// `n` / `N`.
@@ -320,12 +349,15 @@ pub fn step(app: &mut App, model: &Arc<Model>, forward: bool) {
         app.status = Some("no search yet: press / to search".into());
         return;
     }
-    app.search.at = if forward {
-        (app.search.at + 1) % n
-    } else {
-        (app.search.at + n - 1) % n
-    };
+    let j = super::jump::find(n, app.search.at, forward, |_| true);
+    app.search.at = j.index().unwrap_or(0);
     goto(app, model);
+    if let Some(note) = j.say("match", forward, "no matches")
+        && let Some(status) = app.status.as_mut()
+    {
+        status.push_str(" · ");
+        status.push_str(&note);
+    }
 }
 
 /// Shows the current match.

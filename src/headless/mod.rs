@@ -1,10 +1,10 @@
 //! The headless commands: the same model as the TUI, printed as tables, JSON or Markdown.
 
-mod doctor;
+pub(crate) mod doctor;
 mod json;
-mod sessions;
+pub(crate) mod sessions;
 mod show;
-mod spans;
+pub(crate) mod spans;
 
 use crate::cli::Command;
 use crate::index::report::Severity;
@@ -47,6 +47,11 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
             sessions::run(&model, a.json, compiled.as_ref(), &mut out)?;
             drop(compiled);
             Some(model)
+        }
+        Command::Spans(a) if a.follow => {
+            let filter = filter(a.filter.as_deref())?;
+            spans::follow(&a.files, infer, filter.as_ref(), &mut out)?;
+            None
         }
         Command::Spans(a) => {
             let filter = filter(a.filter.as_deref())?;
@@ -133,7 +138,7 @@ fn open(files: &[PathBuf], infer: Options) -> Result<Model> {
 
 /// One line per file given that yields nothing (the others were read), and one for each
 /// loss while decoding a file (see [`crate::source::Note`]).
-fn warn_unread(model: &Model) {
+pub(crate) fn warn_unread(model: &Model) {
     for n in model.index.file_notes() {
         crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {}", n.path, n.reason));
     }
@@ -148,7 +153,7 @@ fn warn_unread(model: &Model) {
     }
 }
 
-fn warn_malformed(model: &Model) {
+pub(crate) fn warn_malformed(model: &Model) {
     let bad: Vec<_> = model
         .index
         .problems

@@ -5,6 +5,7 @@
 //! and merges the pieces in file order. Nothing but ids, times, names, session keys, token
 //! counts and byte ranges is kept: a span's full JSON is parsed only when something asks.
 
+pub mod append;
 mod decoded;
 pub mod intern;
 pub mod lines;
@@ -94,6 +95,9 @@ pub struct Index {
     pub prints: Prints,
     /// Files given that could not be read (see `load`), with why.
     pub unread: Vec<crate::load::Unread>,
+    /// Trace ids to trace indices, kept once something has been appended (see [`append`]);
+    /// the build drops it, and the first append makes it again from `traces`.
+    trace_map: Option<Map<TraceKey, u32>>,
 }
 
 impl Index {
@@ -876,6 +880,84 @@ impl Merger {
                 kinds: LineKinds::default(),
             })
             .collect();
+        self.number(&mut files, pieces);
+        Index {
+            sources,
+            files,
+            spans: self.spans,
+            extras: self.extras,
+            extra_spans: self.extra_spans,
+            line_marks: self.line_marks,
+            strings: self.strings,
+            traces: self.traces,
+            trace_spans: self.trace_spans,
+            trace_meta: self.trace_meta,
+            evals: self.evals,
+            problems: self.problems,
+            own_sessions: self.own_sessions,
+            big_tokens: self.big_tokens,
+            prints: self.prints,
+            unread: Vec::new(),
+            trace_map: None,
+        }
+    }
+
+    /// Picks up an index's tables to absorb more pieces into them (see [`append`]); `pieces`
+    /// is how many will come.
+    fn resume(index: &mut Index, pieces: usize) -> Merger {
+        use std::mem::take;
+        let trace_map = index.trace_map.take().unwrap_or_else(|| {
+            index
+                .traces
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX)))
+                .collect()
+        });
+        Merger {
+            spans: take(&mut index.spans),
+            extras: take(&mut index.extras),
+            extra_spans: take(&mut index.extra_spans),
+            line_marks: take(&mut index.line_marks),
+            strings: take(&mut index.strings),
+            trace_map,
+            traces: take(&mut index.traces),
+            trace_spans: take(&mut index.trace_spans),
+            trace_meta: take(&mut index.trace_meta),
+            evals: take(&mut index.evals),
+            problems: take(&mut index.problems),
+            own_sessions: take(&mut index.own_sessions),
+            big_tokens: take(&mut index.big_tokens),
+            prints: take(&mut index.prints),
+            styles: index.files.iter().map(|f| f.styles).collect(),
+            landed: vec![Landed::default(); pieces],
+            bytes: 0,
+        }
+    }
+
+    /// Puts the tables back into `index` once `pieces` are absorbed, numbering their lines
+    /// after the lines their files already had.
+    fn restore(mut self, index: &mut Index, pieces: &[Piece]) {
+        self.number(&mut index.files, pieces);
+        index.spans = self.spans;
+        index.extras = self.extras;
+        index.extra_spans = self.extra_spans;
+        index.line_marks = self.line_marks;
+        index.strings = self.strings;
+        index.traces = self.traces;
+        index.trace_spans = self.trace_spans;
+        index.trace_meta = self.trace_meta;
+        index.evals = self.evals;
+        index.problems = self.problems;
+        index.own_sessions = self.own_sessions;
+        index.big_tokens = self.big_tokens;
+        index.prints = self.prints;
+        index.trace_map = Some(self.trace_map);
+    }
+
+    /// Adds the pieces' counts to their files and numbers the pieces' lines file-wide, each
+    /// after the lines its file had (the files' counts as they are before this call).
+    fn number(&mut self, files: &mut [FileInfo], pieces: &[Piece]) {
         for (f, st) in files.iter_mut().zip(&self.styles) {
             f.styles = *st;
         }
@@ -896,25 +978,8 @@ impl Merger {
                 p.line = p.line.saturating_add(base);
             }
         }
+        // Stable: lines of one file keep their order (and the new ones come after the old).
         self.problems.sort_by_key(|p| (p.file, p.line));
-        Index {
-            sources,
-            files,
-            spans: self.spans,
-            extras: self.extras,
-            extra_spans: self.extra_spans,
-            line_marks: self.line_marks,
-            strings: self.strings,
-            traces: self.traces,
-            trace_spans: self.trace_spans,
-            trace_meta: self.trace_meta,
-            evals: self.evals,
-            problems: self.problems,
-            own_sessions: self.own_sessions,
-            big_tokens: self.big_tokens,
-            prints: self.prints,
-            unread: Vec::new(),
-        }
     }
 }
 

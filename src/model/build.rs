@@ -17,7 +17,7 @@ pub fn build(index: Index) -> Model {
 
 /// [`build`], inferring sessions as `options` say.
 pub fn build_with(index: Index, options: infer::Options) -> Model {
-    let (parent, order, traces, mut issues) = trees(&index);
+    let (parent, order, traces, issues) = trees(&index);
     let mut model = Model {
         index,
         parent,
@@ -31,15 +31,23 @@ pub fn build_with(index: Index, options: infer::Options) -> Model {
         subagent_of: Map::default(),
     };
     flag_spans(&mut model, &issues);
-    model.inference = infer::run(&mut model, options);
-    group_sessions(&mut model);
-    attach_evals(&mut model);
-    super::conversation::roles::mark(&mut model);
-    issues
-        .session_conflicts
-        .sort_by_key(|c| model.traces[c.trace as usize].start);
     model.issues = issues;
+    conversations(&mut model, options);
     model
+}
+
+/// Sessions from traces that have only their explicit session so far: inference, grouping,
+/// evaluations, turns.
+pub(super) fn conversations(model: &mut Model, options: infer::Options) {
+    model.inference = infer::run(model, options);
+    group_sessions(model);
+    attach_evals(model);
+    super::conversation::roles::mark(model);
+    let traces = &model.traces;
+    model
+        .issues
+        .session_conflicts
+        .sort_by_key(|c| traces.get(c.trace as usize).map_or(0, |t| t.start));
 }
 
 /// Below this many spans the traces are built on one thread.
@@ -83,7 +91,9 @@ fn trees_on(index: &Index, workers: usize) -> (Vec<u32>, Vec<u32>, Vec<Trace>, I
         index,
         trace_start: &trace_start,
         parent: &parent,
+        parent_base: 0,
         own: &own,
+        traces: None,
     };
     let workers = workers.max(1);
     // Runs of traces with about as many spans each.
@@ -145,6 +155,63 @@ fn trees_on(index: &Index, workers: usize) -> (Vec<u32>, Vec<u32>, Vec<Trace>, I
     (parent, by_trace, traces, issues)
 }
 
+/// The trees of some traces, built again (see `grow`).
+pub(super) struct Rebuilt {
+    /// The parents of the spans from `parent_base` on (of these traces' spans only).
+    pub parent_base: u32,
+    pub parent: Vec<u32>,
+    /// The traces' spans in the model's order, one trace after the other (re-exports left
+    /// out); each trace's `spans` are positions in it.
+    pub order: Vec<u32>,
+    pub traces: Vec<Trace>,
+    pub issues: Issues,
+}
+
+/// Builds the traces `traces` (ascending) alone, exactly as [`trees`] builds them among all:
+/// `members` holds their spans, those of the `k`-th from `starts[k]` to `starts[k + 1]`
+/// (re-exports included, in any order).
+pub(super) fn trees_of(
+    index: &Index,
+    traces: &[u32],
+    mut members: Vec<u32>,
+    starts: &[u32],
+) -> Rebuilt {
+    let range = by_trace_span_range(&members);
+    let parent: Vec<AtomicU32> = (range.start..range.end)
+        .map(|_| AtomicU32::new(NONE))
+        .collect();
+    let mut own: Vec<(u32, OwnSession)> = Vec::new();
+    for (k, w) in starts.windows(2).enumerate() {
+        let k = u32::try_from(k).unwrap_or(NONE);
+        let spans = members.get(w[0] as usize..w[1] as usize).unwrap_or(&[]);
+        own.extend(
+            spans
+                .iter()
+                .filter_map(|&i| index.own_session(i))
+                .map(|o| (k, o)),
+        );
+    }
+    own.sort_unstable_by_key(|(k, o)| (*k, o.span));
+    let mut built = vec![empty_trace(); traces.len()];
+    let shared = Shared {
+        index,
+        trace_start: starts,
+        parent: &parent,
+        parent_base: range.start,
+        own: &own,
+        traces: Some(traces),
+    };
+    let part = Part::build(&shared, 0, &mut members, &mut built);
+    members.truncate(part.written);
+    Rebuilt {
+        parent_base: range.start,
+        parent: parent.into_iter().map(AtomicU32::into_inner).collect(),
+        order: members,
+        traces: built,
+        issues: part.issues,
+    }
+}
+
 /// The spans of each trace, together (a counting sort of the records, counted by the index as
 /// it merged them): where each trace's spans start, and the span indices.
 fn group_by_trace(index: &Index) -> (Vec<u32>, Vec<u32>) {
@@ -179,24 +246,42 @@ fn own_sessions(index: &Index) -> Vec<(u32, OwnSession)> {
 }
 
 /// What every worker reads (and the per-span tables they write, each span by one worker).
+///
+/// The traces built are a run of positions `0..k`: every trace of the index (position `t` is
+/// trace `t`), or the traces `traces` names (a model growing: see `grow`).
 struct Shared<'a> {
     index: &'a Index,
+    /// Where each position's spans start in the grouped spans (one more entry, the end).
     trace_start: &'a [u32],
-    /// Per span: its parent's index, `NONE` for roots and orphans.
+    /// Per span from `parent_base`: its parent's index, `NONE` for roots and orphans.
     parent: &'a [AtomicU32],
+    parent_base: u32,
+    /// (position, session id on a span), by position.
     own: &'a [(u32, OwnSession)],
+    /// The trace at each position, when not every trace is built.
+    traces: Option<&'a [u32]>,
 }
 
 impl Shared<'_> {
+    fn slot(&self, i: u32) -> Option<&AtomicU32> {
+        self.parent.get(i.checked_sub(self.parent_base)? as usize)
+    }
+
     fn parent(&self, i: u32) -> u32 {
-        self.parent
-            .get(i as usize)
-            .map_or(NONE, |p| p.load(Relaxed))
+        self.slot(i).map_or(NONE, |p| p.load(Relaxed))
     }
 
     fn set_parent(&self, i: u32, p: u32) {
-        if let Some(slot) = self.parent.get(i as usize) {
+        if let Some(slot) = self.slot(i) {
             slot.store(p, Relaxed);
+        }
+    }
+
+    /// The trace at position `k`.
+    fn trace_at(&self, k: u32) -> u32 {
+        match self.traces {
+            Some(ts) => ts.get(k as usize).copied().unwrap_or(NONE),
+            None => k,
         }
     }
 }
@@ -267,11 +352,13 @@ impl<'a> Part<'a> {
         }
     }
 
-    fn trace(&mut self, shared: &Shared<'_>, t: u32) {
+    /// Builds the trace at position `k` of the run.
+    fn trace(&mut self, shared: &Shared<'_>, k: u32) {
         let index = shared.index;
         let spans = &index.spans;
-        let range = shared.trace_start[t as usize] as usize - self.base
-            ..shared.trace_start[t as usize + 1] as usize - self.base;
+        let t = shared.trace_at(k);
+        let range = shared.trace_start[k as usize] as usize - self.base
+            ..shared.trace_start[k as usize + 1] as usize - self.base;
         // Sorted by keys copied out of the records (the comparisons stay in this small vector).
         self.times.clear();
         self.times
@@ -346,8 +433,8 @@ impl<'a> Part<'a> {
                 ..u32::try_from(self.written).unwrap_or(NONE),
             ..empty_trace()
         };
-        self.summarize(shared, t, kept, &mut trace);
-        if let Some(slot) = self.traces.get_mut(t as usize - self.first) {
+        self.summarize(shared, t, k, kept, &mut trace);
+        if let Some(slot) = self.traces.get_mut(k as usize - self.first) {
             *slot = trace;
         }
     }
@@ -406,10 +493,12 @@ impl<'a> Part<'a> {
     }
 
     /// Root, times, errors, tokens, cost, user and session of a trace.
+    /// `t` is the trace, at position `k` of the run.
     fn summarize(
         &mut self,
         shared: &Shared<'_>,
         t: u32,
+        k: u32,
         kept: std::ops::Range<usize>,
         trace: &mut Trace,
     ) {
@@ -464,7 +553,7 @@ impl<'a> Part<'a> {
         trace.start = if start == i64::MAX { 0 } else { start };
         trace.user = user(index, trace.root, members, entry.user);
         let own_start = self.own_at;
-        while shared.own.get(self.own_at).is_some_and(|(ot, _)| *ot == t) {
+        while shared.own.get(self.own_at).is_some_and(|(ok, _)| *ok == k) {
             self.own_at += 1;
         }
         let own: Vec<OwnSession> = shared.own[own_start..self.own_at]
@@ -478,7 +567,7 @@ impl<'a> Part<'a> {
 }
 
 /// A trace with no spans and nothing known yet.
-fn empty_trace() -> Trace {
+pub(super) fn empty_trace() -> Trace {
     Trace {
         spans: 0..0,
         root: NONE,
@@ -494,6 +583,7 @@ fn empty_trace() -> Trace {
         cost: None,
         side: false,
         starts_turn: false,
+        explicit: None,
     }
 }
 
@@ -539,6 +629,7 @@ fn resolve_session(
         trace.session = value; // the interned id for now; an index into sessions after grouping
         trace.key = Some(key);
         trace.origin = SessionOrigin::Explicit;
+        trace.explicit = Some((value, key));
         let mut others: Vec<u32> = found
             .iter()
             .map(|(v, _)| *v)
@@ -606,7 +697,7 @@ fn parent_key(s: &SpanRec) -> u128 {
     u128::from(s.has(flag::PARENT_TEXT)) << 64 | u128::from(s.parent_id)
 }
 
-fn flag_spans(model: &mut Model, issues: &Issues) {
+pub(super) fn flag_spans(model: &mut Model, issues: &Issues) {
     let spans = &mut model.index.spans;
     for &i in &issues.orphans {
         spans[i as usize].flags |= flag::ORPHAN;

@@ -151,6 +151,24 @@ impl Filter {
         Ok(Filter { terms })
     }
 
+    /// Whether everything this filter keeps, `before` keeps too, as far as can be told from
+    /// their terms: `before` with terms added, or with its last free-text word typed further
+    /// (a fuzzy match of `abc` is a fuzzy match of `ab`). The list can then be narrowed from
+    /// what `before` kept instead of from everything.
+    pub fn narrows(&self, before: &Filter) -> bool {
+        let (old, new) = (&before.terms, &self.terms);
+        if new.len() < old.len() || old.is_empty() {
+            return false;
+        }
+        let last = old.len() - 1;
+        old.iter().zip(new).enumerate().all(|(i, (o, n))| {
+            o == n
+                || (i == last
+                    && matches!((o, n), ((false, Term::Text(a)), (false, Term::Text(b)))
+                        if b.starts_with(a.as_str())))
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }
@@ -179,11 +197,7 @@ impl Filter {
             .terms
             .iter()
             .filter_map(|(_, t)| match t {
-                Term::Text(s) => Some(nucleo::pattern::Pattern::parse(
-                    s,
-                    nucleo::pattern::CaseMatching::Smart,
-                    nucleo::pattern::Normalization::Smart,
-                )),
+                Term::Text(s) => Some(Fuzzy::new(s)),
                 _ => None,
             })
             .collect();
@@ -192,7 +206,11 @@ impl Filter {
             model,
             sets,
             texts,
-            matcher: std::cell::RefCell::new(nucleo::Matcher::new(nucleo::Config::DEFAULT)),
+            sessions_with: self
+                .terms
+                .iter()
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
         }
     }
 }
@@ -358,15 +376,72 @@ fn when(v: &str, now: i64) -> Option<i64> {
     crate::time::parse(&full).filter(|_| full.len() >= 19)
 }
 
+/// Free text, fuzzy: each word's characters appear in the haystack in order (`fxth` finds
+/// "fix the"); smart case, as the full-text search: a word with no capital matches either case.
+/// A filter only asks whether it matches, so this is a subsequence test (memchr from character
+/// to character), not a ranking.
+#[derive(Clone, Debug)]
+struct Fuzzy {
+    words: Vec<(String, bool)>,
+}
+
+impl Fuzzy {
+    fn new(text: &str) -> Fuzzy {
+        Fuzzy {
+            words: text
+                .split_whitespace()
+                .map(|w| (w.to_owned(), !w.chars().any(char::is_uppercase)))
+                .collect(),
+        }
+    }
+
+    fn matches(&self, hay: &str) -> bool {
+        self.words.iter().all(|(w, any_case)| {
+            if w.is_ascii() {
+                let mut rest = hay.as_bytes();
+                for &b in w.as_bytes() {
+                    let found = if *any_case && b.is_ascii_alphabetic() {
+                        memchr::memchr2(b.to_ascii_lowercase(), b.to_ascii_uppercase(), rest)
+                    } else {
+                        memchr::memchr(b, rest)
+                    };
+                    match found {
+                        Some(i) => rest = &rest[i + 1..],
+                        None => return false,
+                    }
+                }
+                true
+            } else {
+                let fold = |c: char| {
+                    if *any_case {
+                        c.to_lowercase().next().unwrap_or(c)
+                    } else {
+                        c
+                    }
+                };
+                let mut hay = hay.chars().map(fold);
+                w.chars().map(fold).all(|c| hay.any(|h| h == c))
+            }
+        })
+    }
+}
+
 /// A filter resolved against one model.
 pub struct Compiled<'m> {
     filter: Filter,
     model: &'m Model,
     /// For each string term in order, the interned strings that match it.
     sets: Vec<Vec<u64>>,
-    texts: Vec<nucleo::pattern::Pattern>,
-    matcher: std::cell::RefCell<nucleo::Matcher>,
+    texts: Vec<Fuzzy>,
+    /// For each span term (`model:`, `tool:`, `name:`, `kind:`) by its position, the sessions
+    /// one of whose spans matches: made on first use by one pass over the spans, so a session
+    /// costs a bit test, not a walk through its spans.
+    sessions_with: Vec<std::cell::OnceCell<Vec<u64>>>,
 }
+
+/// Free text is matched against at most this many bytes of a session's haystack (its id,
+/// user and first input): a prompt of many kilobytes costs no more than its beginning.
+const FUZZY_HAY: usize = 256;
 
 impl Compiled<'_> {
     fn in_set(&self, set: usize, id: u32) -> bool {
@@ -377,12 +452,54 @@ impl Compiled<'_> {
     }
 
     fn fuzzy(&self, text: usize, hay: &str) -> bool {
-        let Some(p) = self.texts.get(text) else {
+        let Some(f) = self.texts.get(text) else {
             return true;
         };
-        let mut buf = Vec::new();
-        let hay = nucleo::Utf32Str::new(hay, &mut buf);
-        p.score(hay, &mut self.matcher.borrow_mut()).is_some()
+        let mut cut = hay.len().min(FUZZY_HAY);
+        while !hay.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        f.matches(&hay[..cut])
+    }
+
+    /// Whether a span of session `s` matches span term `t` (at position `pos`, string set
+    /// `set`), through the term's session bitmap.
+    fn session_has(&self, pos: usize, t: &Term, set: usize, s: u32) -> bool {
+        let m = self.model;
+        let bits = self.sessions_with[pos].get_or_init(|| {
+            let mut bits = vec![0u64; m.sessions.len().div_ceil(64)];
+            let mut mark = |span: u32| {
+                let trace = m.span(span).trace;
+                let sess = m.trace(trace).session;
+                if let Some(w) = bits.get_mut(sess as usize / 64) {
+                    *w |= 1 << (sess % 64);
+                }
+            };
+            match t {
+                // Models are on the spans' extras: walked in order, no lookup per span.
+                Term::Model(_) => {
+                    for (&i, e) in m.index.extra_spans.iter().zip(&m.index.extras) {
+                        if e.model != 0 && self.in_set(set, e.model) {
+                            mark(i);
+                        }
+                    }
+                }
+                _ => {
+                    for i in 0..u32::try_from(m.index.spans.len()).unwrap_or(u32::MAX) {
+                        let holds = match t {
+                            Term::Kind(k) => m.span(i).kind() == *k,
+                            _ => self.span_string(t, set, i),
+                        };
+                        if holds {
+                            mark(i);
+                        }
+                    }
+                }
+            }
+            bits
+        });
+        bits.get(s as usize / 64)
+            .is_some_and(|w| w >> (s % 64) & 1 == 1)
     }
 
     /// Whether session `s` matches; `first_input` gives its first input, for free text (only
@@ -391,7 +508,7 @@ impl Compiled<'_> {
         let m = self.model;
         let sess = m.session(s);
         let (mut set, mut text) = (0, 0);
-        for (negated, t) in &self.filter.terms {
+        for (pos, (negated, t)) in self.filter.terms.iter().enumerate() {
             let holds = match t {
                 Term::Error => sess.errors > 0,
                 Term::User(_) => {
@@ -400,9 +517,9 @@ impl Compiled<'_> {
                 }
                 Term::Model(_) | Term::Tool(_) | Term::Name(_) => {
                     set += 1;
-                    self.any_span(s, |i| self.span_string(t, set - 1, i))
+                    self.session_has(pos, t, set - 1, s)
                 }
-                Term::Kind(k) => self.any_span(s, |i| m.span(i).kind() == *k),
+                Term::Kind(_) => self.session_has(pos, t, set, s),
                 Term::Origin(o) => sess.origin == *o,
                 Term::Eval { .. } | Term::ScorerError => {
                     sess.evals
@@ -446,14 +563,6 @@ impl Compiled<'_> {
             Term::Tool(_) => m.span(i).kind() == Kind::Tool && self.in_set(set, m.span(i).name),
             _ => self.in_set(set, m.span(i).name),
         }
-    }
-
-    fn any_span(&self, s: u32, mut f: impl FnMut(u32) -> bool) -> bool {
-        self.model
-            .session(s)
-            .traces
-            .iter()
-            .any(|&t| self.model.trace_spans(t).iter().any(|&i| f(i)))
     }
 
     /// Whether span `i` matches.
@@ -528,6 +637,38 @@ mod tests {
 
     fn parse(s: &str) -> Result<Filter, String> {
         Filter::parse(s, NOW).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn free_text_is_a_subsequence_in_smart_case() {
+        let f = |q: &str, hay: &str| Fuzzy::new(q).matches(hay);
+        assert!(f("fxth", "Please fix the test"));
+        assert!(f("FIX", "FIX the test"));
+        assert!(!f("FIX", "fix the test"), "a capital asks for that case");
+        assert!(f("fix", "FIX the test"));
+        assert!(f("fix tst", "fix the test"), "every word");
+        assert!(!f("fix zz", "fix the test"));
+        assert!(f("東京", "東京の明日の天気"));
+        assert!(f("café", "CAFÉ au lait"));
+        assert!(!f("tx", "xt"), "in order");
+    }
+
+    #[test]
+    fn a_filter_typed_further_narrows_the_one_before() {
+        let f = |s: &str| parse(s).unwrap();
+        assert!(f("error ab").narrows(&f("error a")));
+        assert!(f("error a user:x").narrows(&f("error a")));
+        assert!(f("error").narrows(&f("error")));
+        assert!(!f("error a").narrows(&f("error ab")), "erased: wider");
+        assert!(
+            !f("-ab").narrows(&f("-a")),
+            "a negated word typed further keeps more"
+        );
+        assert!(
+            !f("dur>10s").narrows(&f("dur>1s")),
+            "not told apart from the terms"
+        );
+        assert!(!f("user:ab").narrows(&f("error")));
     }
 
     #[test]

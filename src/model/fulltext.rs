@@ -9,7 +9,7 @@
 //! spellings, so a match may span escapes of either level and no record is decoded to search
 //! it. Smart case, as ripgrep and vim: a query with no upper-case letter matches either case.
 
-use super::Model;
+use super::{Model, NONE};
 use crate::index::record::flag;
 
 /// A compiled full-text query.
@@ -191,14 +191,27 @@ pub fn search_query(model: &Model, query: &Query, limit: usize) -> Hits {
             } else {
                 order.partition_point(|&i| spans[i as usize].loc <= loc)
             };
-            let Some(k) = k.checked_sub(1) else { continue };
-            let i = nth(k);
+            let inside = k.checked_sub(1).map(nth).filter(|&i| {
+                let s = &spans[i];
+                s.file() as usize == f && (m.start() as u64) < s.offset() + u64::from(s.len)
+            });
+            let Some(i) = inside else {
+                // Outside every span record: the trace's or the resource's metadata, an
+                // assessment, on the line of some spans (MLflow's trace `info`, OTLP's
+                // `resource`). The match stands for the trace root of the line's first span.
+                if let Some(root) = line_root(model, bytes, f, m.start(), &order) {
+                    if hits.spans.last() != Some(&root) {
+                        hits.spans.push(root);
+                    }
+                    if hits.spans.len() >= limit {
+                        hits.truncated = true;
+                        break;
+                    }
+                }
+                continue;
+            };
             let s = &spans[i];
             let end = s.offset() + u64::from(s.len);
-            let inside = s.file() as usize == f && (m.start() as u64) < end;
-            if !inside {
-                continue;
-            }
             if !s.has(flag::DUPLICATE) {
                 hits.spans.push(u32::try_from(i).unwrap_or(u32::MAX));
                 if hits.spans.len() >= limit {
@@ -213,9 +226,72 @@ pub fn search_query(model: &Model, query: &Query, limit: usize) -> Hits {
             break;
         }
     }
+    // Evaluations (an assessment's name, value, rationale and error), as parsed: those kept
+    // apart from the spans' lines (annotation files) are found here too.
+    if !hits.truncated {
+        for e in &model.evals {
+            let ev = &e.eval;
+            let said = [
+                Some(&ev.name),
+                ev.value.as_ref(),
+                ev.rationale.as_ref(),
+                ev.scorer_error.as_ref(),
+                ev.source.as_ref(),
+            ];
+            if !said
+                .into_iter()
+                .flatten()
+                .any(|t| query.is_match(t.as_bytes()))
+            {
+                continue;
+            }
+            let span = if e.span != NONE {
+                e.span
+            } else if (e.trace as usize) < model.traces.len() {
+                model.trace(e.trace).root
+            } else {
+                NONE
+            };
+            if span != NONE {
+                hits.spans.push(span);
+            }
+        }
+    }
     hits.spans.sort_unstable();
     hits.spans.dedup();
     hits
+}
+
+/// The trace root of the first span record on the line holding byte `at` of file `f`, if the
+/// line has one; on an indented line of a document written over many lines (not a record of
+/// its own), of the next span record (a trace's `info` comes before its spans).
+fn line_root(model: &Model, bytes: &[u8], f: usize, at: usize, order: &[u32]) -> Option<u32> {
+    use crate::index::record::SpanRec;
+    let spans = &model.index.spans;
+    let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+    let file = u16::try_from(f).unwrap_or(u16::MAX);
+    // The first span record at or after byte `from` of the file, in file order.
+    let first_from = |from: usize| -> Option<&SpanRec> {
+        let loc = SpanRec::new_loc(file, from as u64);
+        let i = if order.is_empty() {
+            spans.partition_point(|s| s.loc < loc)
+        } else {
+            *order.get(order.partition_point(|&i| spans[i as usize].loc < loc))? as usize
+        };
+        spans.get(i).filter(|s| s.file() as usize == f)
+    };
+    let inner = matches!(bytes.get(start), Some(b' ' | b'\t'));
+    let s = match first_from(start) {
+        Some(s) if s.offset() < end as u64 => s,
+        _ if inner => first_from(at)?,
+        _ => return None,
+    };
+    if s.has(flag::DUPLICATE) {
+        return None;
+    }
+    let root = model.traces.get(s.trace as usize).map(|t| t.root)?;
+    (root != NONE).then_some(root)
 }
 
 #[cfg(test)]

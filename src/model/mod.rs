@@ -10,8 +10,10 @@ pub mod conversation;
 pub mod detail;
 pub mod filter;
 pub mod fulltext;
+pub mod grow;
 pub mod infer;
 pub mod tree;
+pub mod verdicts;
 
 use crate::format::Evaluation;
 use crate::format::keys::SessionKey;
@@ -106,6 +108,9 @@ pub struct Trace {
     pub side: bool,
     /// A person typed here: the trace opens a turn (see [`conversation`]).
     pub starts_turn: bool,
+    /// The session id its spans name (interned) and the key it came from, before inference:
+    /// what a model that grows starts inference from again (see [`grow`]).
+    pub explicit: Option<(u32, SessionKey)>,
 }
 
 impl Trace {

@@ -36,6 +36,10 @@
 //! Clones of a source share its bytes and what was seen of it, so a reload reuses the files
 //! that did not change, and standard input, which cannot be read twice.
 //! Decoded input (compressed, Collector records) has no stamp: it is a private copy.
+//!
+//! Following a growing file (`crate::follow`) maps it again, through the handle it keeps, each
+//! time it grew ([`Source::from_file`]): every one of those mappings is under the guard too. A
+//! stream or decoded input cannot be followed (what was read is all there is of it).
 
 mod compressed;
 mod frames;
@@ -133,10 +137,7 @@ impl Source {
             path: shown.clone(),
             err: e,
         };
-        let limit = std::env::var("SESSTUI_STDIN_LIMIT")
-            .ok()
-            .and_then(|v| parse_size(&v))
-            .unwrap_or(STDIN_LIMIT);
+        let limit = stream_limit();
         if path == Path::new("-") {
             let mut s = Source::from_stream("standard input", std::io::stdin().lock(), limit)?;
             s.path = path.to_owned();
@@ -153,34 +154,56 @@ impl Source {
             return Ok(s);
         }
         let file = File::open(path).map_err(io)?;
+        Source::from_file(path, &file, None)
+    }
+
+    /// Reads an open regular file (named `path`) as [`Source::open`] does: decoded when it is
+    /// compressed or framed, mapped under the guard otherwise, up to `limit` bytes when given
+    /// (a limit applies to plain files only: decoded input is read whole). Following a file
+    /// calls this each time the file grows, through the handle it keeps (a rotated file is read
+    /// to its end that way, whatever its name now); a source it returns with
+    /// [`Source::decoded`] not empty cannot be followed.
+    pub fn from_file(path: &Path, file: &File, limit: Option<u64>) -> Result<Source, Error> {
+        let shown = path.display().to_string();
+        let io = |e: std::io::Error| Error::Io {
+            path: shown.clone(),
+            err: e,
+        };
+        let meta = file.metadata().map_err(io)?;
+        if meta.is_dir() {
+            return Err(Error::NotAFile { path: shown });
+        }
+        let decode_limit = stream_limit();
         // Taken before mapping: a change between the two shows as a change, never the reverse.
-        let stamp = Stamp::take(&file).ok();
+        let stamp = Stamp::take(file).ok();
         let mut head = [0u8; 4];
-        let n = read_head(&file, &mut head).map_err(io)?;
+        let n = read_head(file, &mut head).map_err(io)?;
         if let Some(codec) = Codec::sniff(&head[..n]) {
             // Read, not mapped: the decoded copy is what is shown, and a file that shrinks
             // while it is decoded reads as cut short instead of faulting.
             let (bytes, notes) = compressed::decompress(
                 codec,
-                file,
-                limit,
+                ReadAt { file, at: 0 },
+                decode_limit,
                 &mut Meter::new(&shown, "decompressing"),
             )
             .map_err(|e| full(&shown, codec.name(), e))?;
             let mut s = Source::new(path, bytes, None);
             s.decoded = vec![codec.name()];
             s.notes = notes;
-            s.unframe(limit)?;
+            s.unframe(decode_limit)?;
             return Ok(s);
         }
-        let len = file.metadata().map_err(io)?.len();
+        let len = limit.map_or(meta.len(), |l| l.min(meta.len()));
         let bytes = if len == 0 {
             Bytes::Owned(Vec::new())
+        } else if limit.is_some() {
+            map_prefix(file, len).map_err(io)?
         } else {
-            map(&file).map_err(io)?
+            map(file).map_err(io)?
         };
         let mut s = Source::new(path, bytes, stamp);
-        s.unframe(limit)?;
+        s.unframe(decode_limit)?;
         Ok(s)
     }
 
@@ -249,6 +272,12 @@ impl Source {
             decoded: Vec::new(),
             notes: Vec::new(),
         }
+    }
+
+    /// The same bytes under another name (a rotated file, once its new name is known).
+    pub fn renamed(mut self, path: PathBuf) -> Source {
+        self.path = path;
+        self
     }
 
     /// A source over bytes already in memory (tests, benchmarks).
@@ -334,6 +363,31 @@ impl Source {
     /// Whether this is standard input (read once; kept across reloads).
     pub fn is_stdin(&self) -> bool {
         self.path == Path::new("-")
+    }
+}
+
+/// The most bytes a stream or decoded input may take: `SESSTUI_STDIN_LIMIT`, or
+/// [`STDIN_LIMIT`].
+fn stream_limit() -> u64 {
+    std::env::var("SESSTUI_STDIN_LIMIT")
+        .ok()
+        .and_then(|v| parse_size(&v))
+        .unwrap_or(STDIN_LIMIT)
+}
+
+/// Reads a file from offset `at` on with `pread`, leaving its cursor alone: the handle a
+/// follower keeps is read again and again from the start.
+struct ReadAt<'a> {
+    file: &'a File,
+    at: u64,
+}
+
+impl Read for ReadAt<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
     }
 }
 
@@ -425,10 +479,27 @@ pub(crate) fn map(file: &File) -> std::io::Result<Bytes> {
         Err(map) => {
             drop(map);
             let mut v = Vec::new();
-            use std::io::{Read, Seek};
-            let mut f = file.try_clone()?;
-            f.rewind()?;
-            f.read_to_end(&mut v)?;
+            ReadAt { file, at: 0 }.read_to_end(&mut v)?;
+            Ok(Bytes::Owned(v))
+        }
+    }
+}
+
+/// Maps the first `len` bytes of `file` read-only (what was seen of a file still growing),
+/// under the guard like [`map`]; where the guard cannot cover it, reads them into memory.
+fn map_prefix(file: &File, len: u64) -> std::io::Result<Bytes> {
+    let n = usize::try_from(len).map_err(|_| std::io::Error::other("file too large to map"))?;
+    // SAFETY: as `map_raw`, over a prefix of the file.
+    #[allow(unsafe_code)]
+    let map = unsafe { memmap2::MmapOptions::new().len(n).map(file) }?;
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Sequential);
+    match guard::Guarded::new(map) {
+        Ok(g) => Ok(Bytes::Mapped(g)),
+        Err(map) => {
+            drop(map);
+            let mut v = Vec::new();
+            ReadAt { file, at: 0 }.take(len).read_to_end(&mut v)?;
             Ok(Bytes::Owned(v))
         }
     }

@@ -54,6 +54,10 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             if bad > 0 {
                 s.push_str(&format!(" · ⚠ {bad} bad lines (!)"));
             }
+            if let Some(f) = &app.follow {
+                s.push_str(" · ");
+                s.push_str(&f.label());
+            }
             s
         }
     };
@@ -116,10 +120,22 @@ pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             .filter_map(|b| b.hint.map(|h| (b.label, detail_hint(app, b.action, h))))
             .collect(),
     };
-    for (k, d) in pairs {
-        let w = k.chars().count() + d.chars().count() + 3;
-        if used + w > usize::from(area.width) {
-            break;
+    // `? help` is kept whatever else does not fit: every other key is found from it.
+    let width = |(k, d): &(&str, &str)| k.chars().count() + d.chars().count() + 3;
+    let help = pairs.iter().find(|p| p.0 == "?").map_or(0, width);
+    let last = pairs.len().saturating_sub(1);
+    for (i, (k, d)) in pairs.iter().enumerate() {
+        let w = width(&(k, d));
+        let room = if *k == "?" || i == last {
+            usize::from(area.width)
+        } else {
+            usize::from(area.width).saturating_sub(help)
+        };
+        if used + w > room {
+            if *k == "?" {
+                break;
+            }
+            continue;
         }
         spans.push(Span::styled(format!(" {k}"), theme.hint_key));
         spans.push(Span::styled(format!(" {d} "), theme.dim));

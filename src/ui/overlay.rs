@@ -52,6 +52,33 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             ],
             theme,
         ),
+        Overlay::SortMenu => {
+            let l = &app.sessions;
+            let evals = app.model.as_ref().is_some_and(|m| !m.evals.is_empty());
+            let items: Vec<(String, String)> = crate::app::sessions::SortKey::MENU
+                .iter()
+                .filter(|&&(_, key)| evals || key != crate::app::sessions::SortKey::Eval)
+                .map(|&(c, key)| {
+                    let now = if l.sort == Some(key) {
+                        if l.descending {
+                            "  ▼ (again: ▲)"
+                        } else {
+                            "  ▲ (again: ▼)"
+                        }
+                    } else if key.descending_first() {
+                        "  ▼"
+                    } else {
+                        "  ▲"
+                    };
+                    (c.to_string(), format!("{}{now}", key.label()))
+                })
+                .collect();
+            let items: Vec<(&str, &str)> = items
+                .iter()
+                .map(|(k, d)| (k.as_str(), d.as_str()))
+                .collect();
+            menu(buf, area, "sort sessions by", &items, theme);
+        }
         Overlay::TooBig {
             what, bytes, name, ..
         } => {
@@ -136,11 +163,13 @@ fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
     // Border, the three legend lines, a blank, the Ctrl-C line and a blank.
     const CHROME: usize = 8;
     let want = lines.len() + CHROME;
+    debug_assert_eq!(want, keymap::HELP_TEXT_ROWS + 3);
+    let scroll = usize::from(scroll).min(keymap::help_scroll_max(area.height));
     let h = u16::try_from(want).unwrap_or(u16::MAX).min(area.height);
     let r = centered(area, 96, h);
     let more = usize::from(h) < want;
     let title = if more {
-        "keys (j/k scroll · any other key closes)"
+        "keys (j/k g/G PgUp/PgDn scroll · any other key closes)"
     } else {
         "keys (any key closes)"
     };
@@ -175,7 +204,7 @@ fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
         " Ctrl-C   quit, always",
         theme.dim,
     )));
-    for (i, l) in text.iter().skip(usize::from(scroll)).enumerate() {
+    for (i, l) in text.iter().skip(scroll).enumerate() {
         put(buf, inner, u16::try_from(i).unwrap_or(u16::MAX), l);
     }
 }
@@ -333,7 +362,12 @@ fn filter(buf: &mut Buffer, area: Rect, p: &crate::app::filter::Prompt, theme: &
         ..area
     };
     Clear.render(row, buf);
-    put(buf, row, 0, &prompt_line("filter: ", &p.line, theme));
+    let label = if p.in_session {
+        "filter turns: "
+    } else {
+        "filter sessions: "
+    };
+    put(buf, row, 0, &prompt_line(label, &p.line, theme));
     if let Some(e) = &p.error {
         let above = Rect {
             y: row.y - 1,

@@ -375,7 +375,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             buf,
             area,
             0,
-            &Line::from(Span::styled("no turns", theme.dim)),
+            &Line::from(Span::styled(
+                if screen_filtered(app) {
+                    "no turn matches the filter (Esc clears it)"
+                } else {
+                    "no turns"
+                },
+                theme.dim,
+            )),
         );
     }
+}
+
+fn screen_filtered(app: &App) -> bool {
+    app.session.as_ref().is_some_and(|s| s.filter.is_some())
 }
