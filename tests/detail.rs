@@ -96,6 +96,17 @@ fn the_record_is_a_tree_that_folds_and_unfolds() {
     // `-` and `+` do the same, as in the tree.
     press(&mut a, &[CollapseAll]);
     assert_eq!(shown(&a), folded);
+    // A section folds on its title line.
+    press(&mut a, &[Top]);
+    find(&mut a, "messages out");
+    press(&mut a, &[Back, Toggle]);
+    assert_eq!(
+        at_cursor(&a),
+        "── messages out (1) ── ▸ folded, Space unfolds"
+    );
+    assert!(!shown(&a).iter().any(|l| l.contains("get_weather({")));
+    press(&mut a, &[Toggle]);
+    assert!(shown(&a).iter().any(|l| l.contains("get_weather({")));
     // A key that ends no two-key command cancels the first, and the detail keeps the keys.
     press(&mut a, &[Chord('z'), Cancel]);
     assert_eq!(a.mode(), sesstui::app::keymap::Mode::Detail);

@@ -799,19 +799,6 @@ impl DetailView {
             }
             Action::Top => self.cursor = 0,
             Action::Bottom => self.cursor = last,
-            Action::NextError | Action::PrevError => {
-                let down = action == Action::NextError;
-                match self.find_item(|l| matches!(l, Line::Error(_)), down) {
-                    Some(row) => self.jump(row),
-                    None => {
-                        self.status = Some(format!(
-                            "no error line {} in this span",
-                            if down { "below" } else { "above" }
-                        ));
-                    }
-                }
-                return;
-            }
             Action::Toggle => return self.toggle(model),
             Action::Fold => return self.fold(),
             Action::Unfold => return self.unfold(model),
@@ -822,21 +809,6 @@ impl DetailView {
             _ => return,
         }
         self.follow();
-    }
-
-    /// The first row of the next (or previous) item whose line satisfies `pred`.
-    fn find_item(&self, pred: impl Fn(&Line) -> bool, down: bool) -> Option<usize> {
-        let cur = self.line_at(self.cursor);
-        let is = |idx: usize| match self.items[idx] {
-            Item::Line { i, .. } => self.lines.get(i as usize).is_some_and(&pred),
-            _ => false,
-        };
-        let hit = if down {
-            (cur + 1..self.items.len()).find(|&i| is(i))
-        } else {
-            (0..cur).rev().find(|&i| is(i))
-        };
-        hit.map(|i| self.starts[i])
     }
 }
 
