@@ -865,3 +865,36 @@ fn a_filter_inside_a_session_narrows_its_turns_and_tree() {
     press(&mut a, &[Back]);
     assert!(a.session.is_none());
 }
+
+/// `M` lists the last search's matches in the order `n` steps through them; ⏎ goes to one.
+#[test]
+fn the_matches_are_listed_and_one_can_be_picked() {
+    let mut a = app(&[PHOENIX], 80, 24);
+    let model = a.model.clone().expect("model");
+    press(&mut a, &[ListMatches]);
+    assert_eq!(
+        a.status.as_deref(),
+        Some("no matches to list: search with / or F first")
+    );
+    let spans = sesstui::model::fulltext::search(&model, "weather", 1000);
+    assert!(spans.len() >= 3);
+    sesstui::app::search::full_text_done(&mut a, &model, "weather", spans);
+    assert!(
+        a.status
+            .as_deref()
+            .is_some_and(|s| s.contains("M: list them"))
+    );
+    press(&mut a, &[ListMatches]);
+    assert!(matches!(a.overlay, Overlay::Matches { selected: 0 }));
+    let text = screen(&render(&mut a, 80, 24));
+    assert!(text.contains("matches for \"weather\""), "{text}");
+    press(&mut a, &[Down, Down, Open]);
+    assert!(matches!(a.overlay, Overlay::None));
+    assert_eq!(a.search.at, 2);
+    let sesstui::app::search::Hit::Span(want) = a.search.results[2] else {
+        panic!("a span")
+    };
+    assert_eq!(a.current_span(), Some(want));
+    press(&mut a, &[ListMatches, Back]);
+    assert!(matches!(a.overlay, Overlay::None), "Esc closes the list");
+}

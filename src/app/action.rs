@@ -36,6 +36,8 @@ pub enum Action {
     Filter,
     NextMatch,
     PrevMatch,
+    /// The last search's matches, as a list to pick from.
+    ListMatches,
     NextError,
     PrevError,
     /// The next / previous turn (the tree: trace).

@@ -130,7 +130,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
-        modes: &[Sessions, Turns, Tree],
+        modes: &[Sessions, Turns, Tree, Diagnostics],
         keys: &[(Enter, N), (Char('l'), N), (Right, N)],
         label: "⏎/l",
         action: Action::Open,
@@ -405,6 +405,14 @@ pub const BINDINGS: &[Binding] = &[
         label: "N",
         action: Action::FindPrev,
         desc: "previous match in the text",
+        hint: None,
+    },
+    Binding {
+        modes: &[Sessions, Turns, Tree, Detail],
+        keys: &[(Char('M'), N), (Char('M'), S)],
+        label: "M",
+        action: Action::ListMatches,
+        desc: "list the last search's matches, in screen order (⏎ goes to one)",
         hint: None,
     },
     Binding {

@@ -82,6 +82,10 @@ pub enum Overlay {
     YankMenu,
     /// Which column to sort the session list by.
     SortMenu,
+    /// The last search's matches, to pick one (`M`).
+    Matches {
+        selected: usize,
+    },
     /// A copy is over the clipboard cap: offer to write it to a file.
     TooBig {
         /// What it is (`span JSON`, `session as Markdown`), for the prompt.
@@ -342,7 +346,7 @@ impl App {
             Overlay::Help { .. } => return Mode::Help,
             Overlay::Search(_) | Overlay::Filter(_) | Overlay::Find(_) => return Mode::Search,
             Overlay::YankMenu | Overlay::SortMenu | Overlay::TooBig { .. } => return Mode::Menu,
-            Overlay::Diagnostics { .. } => return Mode::Diagnostics,
+            Overlay::Diagnostics { .. } | Overlay::Matches { .. } => return Mode::Diagnostics,
             Overlay::None => {}
         }
         match &self.session {
@@ -482,6 +486,22 @@ impl App {
             }
             Overlay::Diagnostics { selected } => return self.diagnostics(&model, selected, action),
             Overlay::YankMenu => return self.yank_menu(&model, action),
+            Overlay::Matches { selected } => {
+                let last = self.search.results.len().saturating_sub(1);
+                let page = self.page.max(1);
+                self.overlay = match action {
+                    Action::Open | Action::Accept => {
+                        self.search.at = selected.min(last);
+                        search::goto(self, &model);
+                        Overlay::None
+                    }
+                    _ => match sessions::moved(selected, last + 1, action, page) {
+                        Some(i) => Overlay::Matches { selected: i },
+                        None => Overlay::None,
+                    },
+                };
+                return Vec::new();
+            }
             Overlay::SortMenu => {
                 self.overlay = Overlay::None;
                 if let Action::Choose(c) = action {
@@ -556,6 +576,16 @@ impl App {
             }
             Action::YankMenu => {
                 self.overlay = Overlay::YankMenu;
+                Vec::new()
+            }
+            Action::ListMatches => {
+                if self.search.results.is_empty() {
+                    self.status = Some("no matches to list: search with / or F first".into());
+                } else {
+                    self.overlay = Overlay::Matches {
+                        selected: self.search.at,
+                    };
+                }
                 Vec::new()
             }
             // Esc goes back one level: in the session list, out of a filter first.

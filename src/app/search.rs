@@ -305,12 +305,13 @@ pub fn full_text_done(app: &mut App, model: &Arc<Model>, query: &str, spans: Vec
         return;
     }
     let n = spans.len();
+    app.search.last_query = query.to_owned();
     let spans = screen_order(app, model, spans);
     app.search.results = spans.into_iter().map(Hit::Span).collect();
     app.search.at = 0;
     goto(app, model);
     app.status = Some(format!(
-        "{n} records contain {query:?} · n/N: next/previous"
+        "{n} records contain {query:?} · n/N: next/previous · M: list them"
     ));
 }
 
@@ -361,7 +362,7 @@ pub fn step(app: &mut App, model: &Arc<Model>, forward: bool) {
 }
 
 /// Shows the current match.
-fn goto(app: &mut App, model: &Arc<Model>) {
+pub(super) fn goto(app: &mut App, model: &Arc<Model>) {
     let Some(&hit) = app.search.results.get(app.search.at) else {
         return;
     };

@@ -39,6 +39,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         Overlay::None => {}
         Overlay::Help { scroll } => help(buf, area, *scroll, theme),
         Overlay::Diagnostics { selected } => diagnostics(buf, area, app, *selected, theme),
+        Overlay::Matches { selected } => matches(buf, area, app, *selected, theme),
         Overlay::YankMenu => menu(
             buf,
             area,
@@ -136,7 +137,8 @@ fn menu(buf: &mut Buffer, area: Rect, title: &str, items: &[(&str, &str)], theme
 pub fn help_lines() -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for b in keymap::BINDINGS {
-        let wher = if b.modes.len() >= 4 {
+        let every = [Mode::Sessions, Mode::Turns, Mode::Tree, Mode::Detail];
+        let wher = if b.modes.is_empty() || every.iter().all(|m| b.modes.contains(m)) {
             "everywhere".to_owned()
         } else {
             b.modes
@@ -146,7 +148,7 @@ pub fn help_lines() -> Vec<(String, String, String)> {
                     Mode::Turns => "turns",
                     Mode::Tree => "tree",
                     Mode::Detail => "detail",
-                    Mode::Diagnostics => "diagnostics",
+                    Mode::Diagnostics => "the ! and M lists",
                     Mode::Chord(_) => "detail",
                     _ => "",
                 })
@@ -206,6 +208,64 @@ fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
     )));
     for (i, l) in text.iter().skip(scroll).enumerate() {
         put(buf, inner, u16::try_from(i).unwrap_or(u16::MAX), l);
+    }
+}
+
+/// The last search's matches, in the order `n` steps through them.
+fn matches(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: &Theme) {
+    use crate::app::search::Hit;
+    use crate::app::sessions::Entry;
+    let Some(model) = &app.model else { return };
+    let r = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(2),
+        ..area
+    };
+    let hits = &app.search.results;
+    let title = format!(
+        "{} for {} (⏎ goes to one, Esc closes)",
+        crate::fmt::count(hits.len(), "match", "matches"),
+        one_line(&format!("{:?}", app.search.last_query))
+    );
+    let inner = boxed(buf, r, &title, theme);
+    let h = usize::from(inner.height);
+    let offset = selected.saturating_sub(h.saturating_sub(1));
+    let session_name = |e: Entry| match e {
+        Entry::Session(s) => one_line(model.session_id(s)),
+        Entry::Unsessioned => "(unsessioned)".to_owned(),
+    };
+    for (i, hit) in hits.iter().enumerate().skip(offset).take(h) {
+        let mut line = match *hit {
+            Hit::Session(e) => Line::from(session_name(e)),
+            Hit::Span(span) => {
+                let rec = model.span(span);
+                let sess = model.trace(rec.trace).session;
+                let entry = if sess == crate::model::NONE {
+                    Entry::Unsessioned
+                } else {
+                    Entry::Session(sess)
+                };
+                let at = crate::time::iso_ms(rec.start);
+                Line::from(vec![
+                    Span::styled(
+                        format!("{}  ", truncate(&session_name(entry), 24)),
+                        theme.dim,
+                    ),
+                    Span::styled(format!("{}  ", at.get(11..19).unwrap_or("")), theme.dim),
+                    Span::raw(format!("{:<5} ", rec.kind().label())),
+                    Span::raw(one_line(model.name(span))),
+                ])
+            }
+        };
+        if i == selected {
+            line = line.style(theme.selected);
+        }
+        put(
+            buf,
+            inner,
+            u16::try_from(i - offset).unwrap_or(u16::MAX),
+            &line,
+        );
     }
 }
 
