@@ -83,6 +83,7 @@ fn run(app: &mut App, bytes: &[u8], effect: Effect) {
         | Effect::Copy { .. }
         | Effect::WriteFile { .. }
         | Effect::Mouse(_)
+        | Effect::Pager(_)
         | Effect::Redraw => {}
     }
 }

@@ -96,6 +96,19 @@ pub const NAMED: &[Action] = &[
     Action::NextTurn,
     Action::PrevTurn,
     Action::Redraw,
+    // The span detail's (issue 15).
+    Action::Fold,
+    Action::Unfold,
+    Action::ToggleNulls,
+    Action::ToggleWrap,
+    Action::Find,
+    Action::FindNext,
+    Action::FindPrev,
+    Action::YankValue,
+    Action::YankString,
+    Action::YankKey,
+    Action::YankPath,
+    Action::OpenExternal,
 ];
 
 impl Step {
