@@ -898,3 +898,37 @@ fn the_matches_are_listed_and_one_can_be_picked() {
     press(&mut a, &[ListMatches, Back]);
     assert!(matches!(a.overlay, Overlay::None), "Esc closes the list");
 }
+
+/// Opening a full-text match shows its span's detail with every occurrence of the query
+/// marked, the cursor on the first; `n` goes through them, then on to the next span.
+#[test]
+fn a_full_text_match_opens_highlighted_and_n_walks_on() {
+    let mut a = app(&[PHOENIX], 80, 24);
+    let model = a.model.clone().expect("model");
+    let spans = sesstui::model::fulltext::search(&model, "lisbon", 1000);
+    assert!(spans.len() >= 2);
+    sesstui::app::search::full_text_done(&mut a, &model, "lisbon", spans);
+    let first = a.current_span().expect("a span");
+    let s = a.session.as_ref().expect("open");
+    assert!(s.detail_focus, "the match opens in the detail");
+    let f = s.detail.find.as_ref().expect("highlighted");
+    assert!(f.from_search && f.query == "lisbon" && !f.hits.is_empty());
+    let occurrences = f.hits.len();
+    let text = screen(&render(&mut a, 80, 24));
+    assert!(text.to_lowercase().contains("lisbon"), "{text}");
+    // n: the other occurrences in this span, then the next span.
+    for _ in 1..occurrences {
+        press(&mut a, &[FindNext]);
+        assert_eq!(a.current_span(), Some(first));
+    }
+    press(&mut a, &[FindNext]);
+    let second = a.current_span().expect("a span");
+    assert_ne!(second, first, "past the last occurrence, the next span");
+    let f = a
+        .session
+        .as_ref()
+        .and_then(|s| s.detail.find.as_ref())
+        .expect("find");
+    assert_eq!(f.query, "lisbon");
+    assert!(!f.hits.is_empty(), "its occurrences marked too");
+}

@@ -55,6 +55,9 @@ pub struct Matches {
     pub results: Vec<Hit>,
     pub at: usize,
     pub last_query: String,
+    /// The matches come from a full-text search (`F`): opening one highlights the query in
+    /// the span's detail.
+    pub full_text: bool,
     /// Wakes the runner when the matcher has news (set by the runner).
     pub notify: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -268,6 +271,7 @@ pub fn update(
                 .map(|e| e.results(0, 100_000))
                 .unwrap_or_default();
             app.search.last_query = prompt.query().to_owned();
+            app.search.full_text = false;
             app.histories[history].push(prompt.query());
             if results.is_empty() {
                 app.status = Some(format!("no match for {:?}", prompt.query()));
@@ -306,6 +310,7 @@ pub fn full_text_done(app: &mut App, model: &Arc<Model>, query: &str, spans: Vec
     }
     let n = spans.len();
     app.search.last_query = query.to_owned();
+    app.search.full_text = true;
     let spans = screen_order(app, model, spans);
     app.search.results = spans.into_iter().map(Hit::Span).collect();
     app.search.at = 0;
@@ -403,6 +408,14 @@ pub(super) fn goto(app: &mut App, model: &Arc<Model>) {
                 {
                     screen.main = Pane::Tree;
                     screen.tree.reveal(model, span);
+                }
+                // A full-text match opens in the detail, scrolled to the query's first
+                // occurrence, every occurrence marked; `n` goes through them, then on.
+                if app.search.full_text {
+                    screen.detail_focus = true;
+                    screen.sync(model, wide);
+                    screen.detail.highlight(&app.search.last_query);
+                    screen.detail.status = None;
                 }
             }
         }
