@@ -1,8 +1,8 @@
 //! Explorer latency on the ~1 GB benchmark export: time to the first frame, and keypress to
 //! finished frame (p50/p99) for moving in the session list, opening a session, opening the
-//! biggest sessions (most spans, most traces), opening a span's detail, and typing a search
-//! query. Frames are drawn to a 160×48 test backend, so this measures the app's update and
-//! drawing, not the terminal emulator.
+//! biggest sessions (most spans, most traces), opening a span's detail, typing a search
+//! query, and typing a filter. Frames are drawn to a 160×48 test backend, so this measures the
+//! app's update and drawing, not the terminal emulator.
 //!
 //! `cargo bench --bench tui` (run `cargo bench --bench index` first: it writes the export);
 //! `SESSTUI_BENCH_DENSE=1` for the dense export.
@@ -22,6 +22,24 @@ fn pct(mut v: Vec<Duration>, p: f64) -> f64 {
     v.sort();
     let i = ((v.len() as f64 - 1.0) * p).round() as usize;
     v[i].as_secs_f64() * 1e3
+}
+
+/// This thread's CPU time: on a shared machine, what a step cost without the time it waited
+/// for a core.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given, which lives for the call.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts);
+    }
+    Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
 }
 
 fn report(name: &str, v: Vec<Duration>) {
@@ -89,8 +107,10 @@ fn main() {
         ready.as_secs_f64()
     );
 
+    let cpu_spent = std::cell::Cell::new(Duration::ZERO);
     let mut step = |app: &mut App, actions: &[Action]| -> Duration {
         let t = Instant::now();
+        let c = thread_cpu();
         for &a in actions {
             for e in app.update(a) {
                 if let Effect::FillSearch(scope) = e {
@@ -103,6 +123,7 @@ fn main() {
         }
         term.draw(|f| sesstui::ui::draw(f, app, &theme))
             .expect("draw");
+        cpu_spent.set(thread_cpu().saturating_sub(c));
         t.elapsed()
     };
 
@@ -233,4 +254,55 @@ fn main() {
         matching.push(t.elapsed());
     }
     report("  matching alone", matching);
+
+    // The filter line: each key re-parses the line and narrows the list at once. Typed a
+    // character at a time (then erased), for filters on the sessions' tables (`error`,
+    // `tokens>10k`), on every span (`kind:tool`, `model:gpt`), on time, and fuzzy free text
+    // (which reads the first inputs of the sessions it has not shown yet: the first time only).
+    step(&mut app, &[Action::Cancel, Action::Top]);
+    let mut filtering = Vec::new();
+    let mut filtering_cpu = Vec::new();
+    let mut per_filter = Vec::new();
+    let mut first_free_text = None;
+    for f in [
+        "fix the",
+        "error",
+        "tokens>10k",
+        "kind:tool error",
+        "model:gpt -error",
+        "since:2026-03-02 dur>1s",
+        "eval:scorer-error",
+    ] {
+        let before = filtering.len();
+        for round in 0..3 {
+            step(&mut app, &[Action::Filter]);
+            for c in f.chars() {
+                let d = step(&mut app, &[Action::Input(c)]);
+                if f == "fix the" && round == 0 && first_free_text.is_none() {
+                    first_free_text = Some(d);
+                } else {
+                    filtering.push(d);
+                    filtering_cpu.push(cpu_spent.get());
+                }
+            }
+            for _ in f.chars() {
+                filtering.push(step(&mut app, &[Action::Backspace]));
+                filtering_cpu.push(cpu_spent.get());
+            }
+            step(&mut app, &[Action::Accept]);
+        }
+        per_filter.push((f, filtering_cpu[before..].to_vec()));
+    }
+    report("type a filter (each key)", filtering);
+    report("  CPU time (each key)", filtering_cpu);
+    for (f, v) in per_filter {
+        report(&format!("  CPU {f:?}"), v);
+    }
+    if let Some(d) = first_free_text {
+        println!(
+            "  (first free-text key, reading {} first inputs: {:.2} ms)",
+            model.sessions.len(),
+            d.as_secs_f64() * 1e3
+        );
+    }
 }

@@ -16,6 +16,10 @@ pub struct Cli {
     /// Start with the mouse enabled (click to select, wheel to scroll); `m` toggles it.
     #[arg(long)]
     pub mouse: bool,
+    /// Follow the files as they grow (like `tail -F`: rotation and truncation too); `f` in the
+    /// explorer toggles it.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
     #[command(flatten)]
     pub infer: InferArgs,
 }
@@ -113,8 +117,10 @@ fn exit_with(e: &clap::Error) -> ! {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List sessions as a table, or as one JSON document with --json.
-    Sessions(Files),
+    #[command(after_help = crate::model::filter::HELP)]
+    Sessions(SessionsArgs),
     /// Print every span as JSON Lines (ids normalised to lowercase hex).
+    #[command(after_help = crate::model::filter::HELP)]
     Spans(SpanFiles),
     /// Print one session's turns: what was typed, each call with its tools and sub-agents, the
     /// answer; side requests apart.
@@ -136,6 +142,26 @@ pub struct SpanFiles {
     /// Trace export files, read together (a directory: every file in it; `-`: standard input).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// Keep running and print new spans as they are appended (rotation and truncation are
+    /// followed like `tail -F`); ends on Ctrl-C (exit 130), SIGTERM (143) or a closed pipe (0).
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Only the spans that match, e.g. 'kind:tool error' (see FILTERS below).
+    #[arg(long, value_name = "FILTER", allow_hyphen_values = true)]
+    pub filter: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    /// Trace export files, read together (a directory: every file in it; `-`: standard input).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Only the sessions that match, e.g. 'error user:ab12 since:2h' (see FILTERS below).
+    #[arg(long, value_name = "FILTER", allow_hyphen_values = true)]
+    pub filter: Option<String>,
 }
 
 #[derive(Debug, Args)]

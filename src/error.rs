@@ -12,6 +12,15 @@ pub enum Error {
     NoSpans { path: String, reason: String },
     #[error("{path}: {reason}")]
     Unsupported { path: String, reason: String },
+    /// A file lost bytes (truncated, rewritten) while they were being read: what was read
+    /// from it may be incomplete or another file's.
+    #[error(
+        "{path} changed on disk while it was read ({what}): the output is incomplete; run again"
+    )]
+    Changed { path: String, what: &'static str },
+    /// Several files given, none with a span: each with why, on one line.
+    #[error("no file holds a span: {0}")]
+    NothingToShow(String),
     #[error("indexing cancelled")]
     Cancelled,
 }

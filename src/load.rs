@@ -101,16 +101,22 @@ pub fn open(paths: &[PathBuf]) -> (Vec<Source>, Vec<Unread>) {
     for f in &files {
         match Source::open(f) {
             Ok(s) => sources.push(s),
-            Err(e) => unread.push(Unread {
-                path: f.display().to_string(),
-                reason: match e {
-                    Error::Io { err, .. } => err.to_string(),
-                    other => other.to_string(),
-                },
-            }),
+            Err(e) => unread.push(Unread::new(f, e)),
         }
     }
     (sources, unread)
+}
+
+impl Unread {
+    fn new(path: &Path, e: Error) -> Unread {
+        Unread {
+            path: path.display().to_string(),
+            reason: match e {
+                Error::Io { err, .. } => err.to_string(),
+                other => other.to_string(),
+            },
+        }
+    }
 }
 
 /// Opens every file, scans them together and builds the model, inferring as `options` say.
@@ -121,8 +127,30 @@ pub fn load(
     progress: &Progress,
 ) -> Result<Model, Error> {
     let model = load_any(paths, options, progress)?;
-    model.index.require_spans()?;
+    require_spans(&model)?;
     Ok(model)
+}
+
+/// Fails when no file given holds a span: naming the file and why, or, when several were
+/// given, each of them and why, on one line. When a file lost bytes while it was read, that
+/// is said instead (it may be why nothing was found).
+pub fn require_spans(model: &Model) -> Result<(), Error> {
+    let idx = &model.index;
+    let found = if idx.unread.is_empty() || idx.require_spans().is_ok() {
+        idx.require_spans()
+    } else {
+        Err(Error::NothingToShow(
+            idx.file_notes()
+                .iter()
+                .map(|n| format!("{}: {}", n.path, n.reason))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ))
+    };
+    found.or_else(|e| {
+        idx.verify()?;
+        Err(e)
+    })
 }
 
 /// [`load`], without requiring a span: for `doctor`, whose report matters most when there is
@@ -136,6 +164,85 @@ pub fn load_any(
     from_sources(sources, unread, options, progress)
 }
 
+/// For tests of files that change while sesstui reads them: `SESSTUI_TEST_PAUSE=POINT:MS`
+/// waits MS milliseconds (at most a minute) at `POINT`: `open` (every file opened and
+/// mapped, not a byte of it read yet), `output` (a headless command's model is built and
+/// checked, its output not started). Read here only.
+pub fn test_pause(point: &str) {
+    let Ok(v) = std::env::var("SESSTUI_TEST_PAUSE") else {
+        return;
+    };
+    let ms = v
+        .split_once(':')
+        .filter(|(p, _)| *p == point)
+        .and_then(|(_, ms)| ms.parse::<u64>().ok());
+    if let Some(ms) = ms {
+        // Said on stderr, so a test knows when to act.
+        eprintln!("sesstui: test pause at {point}");
+        std::thread::sleep(std::time::Duration::from_millis(ms.min(60_000)));
+    }
+}
+
+/// Which files a rebuild reads again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reuse {
+    /// Every file whose bytes are still as read (another inference switch: same data).
+    Intact,
+    /// Only the files unchanged on disk; the others, and the paths given, are read again as
+    /// they are now (`r`): a directory's new files come in, a deleted file goes.
+    Unchanged,
+}
+
+/// Builds the model again from the files of `old` and `paths` (as given on the command line).
+/// Standard input is always reused: it cannot be read twice. Fails as [`load`] does.
+pub fn reload(
+    paths: &[PathBuf],
+    old: &Index,
+    reuse: Reuse,
+    options: model::infer::Options,
+    progress: &Progress,
+) -> Result<Model, Error> {
+    let reopen = |s: &Source| Source::open(s.path()).map_err(|e| Unread::new(s.path(), e));
+    let (sources, unread) = match reuse {
+        Reuse::Intact => {
+            let mut unread = old.unread.clone();
+            let mut sources = Vec::with_capacity(old.sources.len());
+            for s in &old.sources {
+                if s.intact() || s.is_stdin() {
+                    sources.push(s.clone());
+                } else {
+                    match reopen(s) {
+                        Ok(s) => sources.push(s),
+                        Err(u) => unread.push(u),
+                    }
+                }
+            }
+            (sources, unread)
+        }
+        Reuse::Unchanged => {
+            let (files, mut unread) = expand(paths);
+            let mut sources = Vec::with_capacity(files.len());
+            for f in &files {
+                let kept = old.sources.iter().find(|s| s.path() == f.as_path());
+                let reused = kept.filter(|s| {
+                    s.is_stdin() || (s.change() == crate::source::watch::Change::Same && s.intact())
+                });
+                match reused {
+                    Some(s) => sources.push(s.clone()),
+                    None => match Source::open(f) {
+                        Ok(s) => sources.push(s),
+                        Err(e) => unread.push(Unread::new(f, e)),
+                    },
+                }
+            }
+            (sources, unread)
+        }
+    };
+    let model = from_sources(sources, unread, options, progress)?;
+    require_spans(&model)?;
+    Ok(model)
+}
+
 /// Scans opened files into a model; `unread` are the files given that could not be opened.
 pub fn from_sources(
     sources: Vec<Source>,
@@ -143,6 +250,7 @@ pub fn from_sources(
     options: model::infer::Options,
     progress: &Progress,
 ) -> Result<Model, Error> {
+    test_pause("open");
     if sources.is_empty() {
         return Err(match unread.into_iter().next() {
             Some(u) => Error::Unsupported {

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
             );
             return ExitCode::from(2);
         }
-        None => sesstui::tui::run(&cli.files, cli.mouse, cli.infer.options())
+        None => sesstui::tui::run(&cli.files, cli.mouse, cli.infer.options(), cli.follow)
             .map(sesstui::tui::Outcome::exit_code),
     };
     match result {

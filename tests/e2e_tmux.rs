@@ -615,3 +615,81 @@ fn moving_between_spans_leaves_no_stale_cells() {
     t.keys(&["q"]);
     t.until("the shell again", |s| s.contains("EXITED-0"));
 }
+
+#[test]
+fn a_file_that_cannot_be_opened_is_named_before_the_screen_is_taken() {
+    let Some(t) = Tmux::start("unopened", 80, 24) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    launch(&t, "", "no-such-export.jsonl");
+    let screen = t.until("the exit", |s| printed(s, "EXITED-"));
+    assert!(screen.contains("EXITED-2"), "{screen}");
+    assert!(
+        screen.contains("sesstui: no-such-export.jsonl: No such file or directory"),
+        "{screen}"
+    );
+    // Never full-screen: the shell's lines are all still there.
+    assert!(
+        screen.contains("no-such-export.jsonl; echo EXITED"),
+        "{screen}"
+    );
+    t.until_flags("0 1 0");
+}
+
+#[test]
+fn a_bad_file_among_good_ones_is_listed_while_the_others_load() {
+    let Some(t) = Tmux::start("badamong", 120, 30) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    launch(&t, "", &format!("no-such-export.jsonl {FIXTURE}"));
+    let screen = t.until("the session list", session_list);
+    assert!(
+        screen.contains("no-such-export.jsonl: not read: No such file"),
+        "the status line names it:\n{screen}"
+    );
+    t.keys(&["!"]);
+    let screen = t.until("the diagnostics", |s| s.contains("diagnostics: 1 file"));
+    assert!(screen.contains("file    no-such-export.jsonl"), "{screen}");
+    t.keys(&["Escape", "q"]);
+    let screen = t.until("the exit", |s| printed(s, "EXITED-"));
+    assert!(screen.contains("EXITED-0"), "{screen}");
+    t.until_flags("0 1 0");
+}
+
+/// A filter typed at `:` narrows the list as it is typed; `Esc` puts the list back; a
+/// full-text search finds a path pandas wrote as `docs\/…`.
+#[test]
+fn typing_a_filter_and_a_full_text_search() {
+    let Some(t) = Tmux::start("filter", 120, 30) else {
+        panic!("tmux is required for this test (.ci/run installs it)");
+    };
+    launch(&t, "", FIXTURE);
+    t.until("the session list", session_list);
+    t.keys(&[":"]);
+    for c in [
+        "e", "r", "r", "o", "r", "Space", "-", "u", "s", "e", "r", ":", "b", "o", "b",
+    ] {
+        t.keys(&[c]);
+    }
+    let screen = t.until("the filtered list", |s| {
+        s.contains("1 of 7 sessions · filter: error -user:bob")
+    });
+    assert!(screen.contains("sess-travel-01"), "{screen}");
+    assert!(!screen.contains("sess-code-02"), "{screen}");
+    // Enter keeps it; Esc in a new line puts back what was there.
+    t.keys(&["Enter", ":", "C-u", "k", "i", "n", "d", ":", "x"]);
+    t.until("the parse error", |s| s.contains("not applied: `kind:x`"));
+    t.keys(&["Escape"]);
+    t.until("the kept filter", |s| s.contains("filter: error -user:bob"));
+    t.keys(&[":", "C-u", "Enter"]);
+    t.until("the whole list", |s| {
+        s.contains("7 sessions ·") && s.contains("sess-code-02")
+    });
+    // Full text: pandas wrote this answer as `19 \u00b0C high \/ 11`.
+    t.keys(&["F", "°C high / 11", "Enter"]);
+    t.until("the full-text matches", |s| {
+        s.contains("records contain \"°C high / 11\"") && s.contains("Session sess-travel-01")
+    });
+    t.keys(&["q"]);
+    t.until("the exit", |s| printed(s, "EXITED-"));
+}

@@ -24,8 +24,33 @@ fn session_list() {
     let mut a = app(&[PHOENIX], 80, 24);
     snap("sessions_80x24", &mut a, 80, 24);
     snap("sessions_160x40", &mut a, 160, 40);
-    press(&mut a, &[CycleSort, CycleSort, CycleSort]);
+    press(&mut a, &[SortMenu]);
+    snap("sort_menu_80x24", &mut a, 80, 24);
+    press(&mut a, &[Choose('k')]);
     snap("sessions_sorted_by_tokens_80x24", &mut a, 80, 24);
+}
+
+/// A filter typed at `:` narrows the list as it is typed; the title says how many of how many.
+#[test]
+fn filtered_session_list() {
+    let mut a = app(&[PHOENIX], 80, 24);
+    press(&mut a, &[Filter]);
+    for c in "error -user:bob".chars() {
+        press(&mut a, &[Input(c)]);
+    }
+    snap("sessions_filtered_80x24", &mut a, 80, 24);
+    press(
+        &mut a,
+        &[
+            Input(' '),
+            Input('k'),
+            Input('i'),
+            Input('n'),
+            Input('d'),
+            Input(':'),
+        ],
+    );
+    snap("sessions_filter_not_parsed_80x24", &mut a, 80, 24);
 }
 
 #[test]

@@ -75,11 +75,15 @@ fn run(app: &mut App, bytes: &[u8], effect: Effect) {
                 app.resize(app.width, app.height);
             }
         }
-        Effect::Reload(options) => load(app, bytes, options),
-        Effect::Quit
+        // Reading the files again: the same bytes (they cannot change here).
+        Effect::Reload(options) | Effect::Reopen(options) => load(app, bytes, options),
+        // Following needs a file that grows: nothing grows here.
+        Effect::Follow(_)
+        | Effect::Quit
         | Effect::Copy { .. }
         | Effect::WriteFile { .. }
         | Effect::Mouse(_)
+        | Effect::Pager(_)
         | Effect::Redraw => {}
     }
 }

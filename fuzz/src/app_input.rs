@@ -74,7 +74,7 @@ pub const NAMED: &[Action] = &[
     Action::Toggle,
     Action::ExpandAll,
     Action::CollapseAll,
-    Action::CycleSort,
+    Action::SortMenu,
     Action::ReverseSort,
     Action::Search,
     Action::FullTextSearch,
@@ -90,6 +90,25 @@ pub const NAMED: &[Action] = &[
     Action::ToggleHistoryInference,
     Action::ToggleTimeInference,
     Action::ToggleSplitIdle,
+    // Added later: appended, so the seeds' indices still name the actions they named.
+    Action::Filter,
+    Action::ListMatches,
+    Action::NextTurn,
+    Action::PrevTurn,
+    Action::Redraw,
+    // The span detail's (issue 15).
+    Action::Fold,
+    Action::Unfold,
+    Action::ToggleNulls,
+    Action::ToggleWrap,
+    Action::Find,
+    Action::FindNext,
+    Action::FindPrev,
+    Action::YankValue,
+    Action::YankString,
+    Action::YankKey,
+    Action::YankPath,
+    Action::OpenExternal,
 ];
 
 impl Step {

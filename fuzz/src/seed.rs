@@ -155,7 +155,7 @@ pub fn scripts() -> Vec<(&'static str, Vec<Step>)> {
                 k(ToggleSplitIdle),
                 k(Open),
                 Step::Resize(Size::One),
-                k(CycleSort),
+                k(SortMenu),
                 Step::Resize(Size::Cramped),
             ],
         ),

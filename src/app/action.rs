@@ -27,14 +27,22 @@ pub enum Action {
     Toggle,
     ExpandAll,
     CollapseAll,
-    CycleSort,
+    /// The sort menu: a column to sort the session list by.
+    SortMenu,
     ReverseSort,
     Search,
     FullTextSearch,
+    /// Open the filter line.
+    Filter,
     NextMatch,
     PrevMatch,
+    /// The last search's matches, as a list to pick from.
+    ListMatches,
     NextError,
     PrevError,
+    /// The next / previous turn (the tree: trace).
+    NextTurn,
+    PrevTurn,
     Yank,
     YankMenu,
     ToggleMouse,
@@ -42,15 +50,44 @@ pub enum Action {
     Diagnostics,
     /// Clear the terminal and draw everything again (after another program wrote on it).
     Redraw,
+    /// Read the files again as they are on disk now (after they changed), keeping the place.
+    Reload,
     /// Session inference switches (the model is rebuilt).
     ToggleHistoryInference,
     ToggleTimeInference,
     ToggleSplitIdle,
+    /// Follow the files as they grow, or pause.
+    ToggleFollow,
+    /// The span detail: fold the node under the cursor (`zc`), unfold it (`zo`).
+    Fold,
+    Unfold,
+    /// The span detail: show / hide nulls (`zh`).
+    ToggleNulls,
+    /// The span detail: word wrap on / off (`w`).
+    ToggleWrap,
+    /// The span detail: find in the text (`/`), next / previous match (`n` / `N`).
+    Find,
+    FindNext,
+    FindPrev,
+    /// The span detail: copy the value under the cursor (`yy`), a string's text (`ys`), its
+    /// key (`yk`), its JSON path (`yp`).
+    YankValue,
+    YankString,
+    YankKey,
+    YankPath,
+    /// The span detail: open the whole record in `$PAGER` (or `$EDITOR`) (`o`).
+    OpenExternal,
+    /// The first key of a two-key command (`z…`, `y…`).
+    #[serde(skip)]
+    Chord(char),
     /// Text input for the search prompt.
     #[serde(skip)]
     Input(char),
     #[serde(skip)]
     Backspace,
+    /// An edit of the prompt's line (cursor, cuts, history).
+    #[serde(skip)]
+    Edit(super::line::Edit),
     #[serde(skip)]
     Accept,
     #[serde(skip)]

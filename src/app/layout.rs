@@ -38,11 +38,15 @@ fn rows(r: Rect, top: u16, bottom: u16) -> (Rect, Rect, Rect) {
 }
 
 /// Splits the screen. `in_session`: a session is open; `detail_focus`: the detail has the keys;
-/// `header_lines`: lines the session header needs.
+/// `header_lines`: lines the session header (or the session list's summary) needs.
 pub fn areas(screen: Rect, in_session: bool, detail_focus: bool, header_lines: u16) -> Areas {
     let (header, body, hints) = rows(screen, 1, 1);
     if !in_session {
-        let summary_h = if body.height >= 16 { 4 } else { 0 };
+        let summary_h = if body.height >= 16 {
+            header_lines + 1
+        } else {
+            0
+        };
         let (list, _, summary) = rows(body, body.height.saturating_sub(summary_h), summary_h);
         return Areas {
             header,

@@ -1,13 +1,20 @@
 //! The explorer's state and its one entry point, [`App::update`]: actions in, effects out.
 //!
-//! Nothing here draws or does I/O. Reading span bytes from the (memory-mapped) model and parsing
-//! them is done here, for what is on screen only; writing to the terminal or the clipboard is
-//! asked of the runner as an [`Effect`].
+//! Nothing here draws or writes. Reading span bytes from the (memory-mapped) model and parsing
+//! them is done here, for what is on screen only, after a look at the files they come from (a
+//! `stat`: see [`disk`]); writing to the terminal or the clipboard, and building a new model,
+//! is asked of the runner as an [`Effect`].
 
 pub mod action;
 pub mod detail;
+pub mod disk;
+pub mod filter;
+pub mod follow;
+pub mod jump;
 pub mod keymap;
 pub mod layout;
+pub mod line;
+pub mod place;
 pub mod search;
 pub mod sessions;
 pub mod tree;
@@ -41,8 +48,17 @@ pub enum Effect {
     FullText(String),
     /// Fill a search engine (from a background thread).
     FillSearch(search::Scope),
-    /// Build the model again with other inference options.
+    /// Build the model again with other inference options, from the same files (those whose
+    /// bytes were lost since are read again).
     Reload(crate::model::infer::Options),
+    /// Follow the files as they grow (start, or resume), or pause (see [`follow`]).
+    Follow(bool),
+    /// Read the files again as they are on disk now (the unchanged ones are reused), and build
+    /// the model.
+    Reopen(crate::model::infer::Options),
+    /// Open span `.0`'s whole record in `$PAGER` (or `$EDITOR`), the terminal handed over
+    /// until it exits (see `detail::copy::write_record`).
+    Pager(u32),
 }
 
 /// Which part of a session the main pane shows.
@@ -54,7 +70,7 @@ pub enum Pane {
 }
 
 /// A modal layer over the screen.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Overlay {
     None,
     Help {
@@ -64,6 +80,12 @@ pub enum Overlay {
         selected: usize,
     },
     YankMenu,
+    /// Which column to sort the session list by.
+    SortMenu,
+    /// The last search's matches, to pick one (`M`).
+    Matches {
+        selected: usize,
+    },
     /// A copy is over the clipboard cap: offer to write it to a file.
     TooBig {
         /// What it is (`span JSON`, `session as Markdown`), for the prompt.
@@ -73,6 +95,10 @@ pub enum Overlay {
         pending: Pending,
     },
     Search(search::Prompt),
+    /// The filter line (`:`).
+    Filter(filter::Prompt),
+    /// Finding in the span detail (`/` there).
+    Find(detail::find::Prompt),
 }
 
 /// What the inference switches are now and what they found, for the status line.
@@ -107,6 +133,23 @@ pub enum Pending {
     Span(u32),
     /// A session's turns as Markdown (`None`: the unsessioned traces).
     Markdown(Option<u32>),
+}
+
+/// The text a copy of `pending` holds (see [`copy_text`]), or why there is none: a file it
+/// would be read from changed on disk (looked at before reading, and after).
+fn checked_copy_text(model: &Model, pending: Pending) -> Result<String, String> {
+    let refused = || {
+        let note = disk::status(&disk::look(model)).unwrap_or_default();
+        format!("not copied: {note}")
+    };
+    if !model.index.fresh() {
+        return Err(refused());
+    }
+    let text = copy_text(model, pending);
+    if !model.index.fresh() {
+        return Err(refused());
+    }
+    Ok(text)
 }
 
 /// The text a copy of `pending` holds: JSON with what a terminal must not see escaped (the
@@ -146,6 +189,16 @@ pub struct App {
     pub height: u16,
     /// How sessions are inferred (toggled with `i`, `t`, `w`).
     pub infer: crate::model::infer::Options,
+    /// Following the files as they grow (`-f`, `f`), once started.
+    pub follow: Option<follow::Following>,
+    /// Files that changed on disk since they were read, as last looked at (while following,
+    /// only those that lost bytes: the follower takes in the others, see [`App::watch`]).
+    pub disk: Vec<disk::Changed>,
+    /// `r` was pressed: the model being built comes from the files as they are now.
+    pub reloading: bool,
+    /// What was entered in the prompts, for ↑/↓: fuzzy searches, full-text searches, filters,
+    /// finds in the detail.
+    pub histories: [line::History; 4],
 }
 
 impl App {
@@ -165,38 +218,102 @@ impl App {
             width: 80,
             height: 24,
             infer: crate::model::infer::Options::default(),
+            follow: None,
+            disk: Vec::new(),
+            reloading: false,
+            histories: Default::default(),
         }
     }
 
-    /// The index is ready: the lists fill in. After a rebuild with other inference options the
-    /// selection stays on the same session where it still exists.
+    /// The index is ready: the lists fill in. After a rebuild (`r`, other inference options)
+    /// the user keeps their place: the selected session, the open session, its pane and
+    /// selected span, where they still exist (see [`place`]).
     pub fn loaded(&mut self, model: Arc<Model>) {
-        let keep = self
-            .model
-            .as_ref()
-            .and_then(|old| match self.sessions.selected_entry()? {
-                sessions::Entry::Session(s) => {
-                    // Splitting at idle gaps renames `id` to `id#1`…, and back.
-                    let id = old.session_id(s);
-                    let base = id.rsplit_once('#').map_or(id, |(b, _)| b);
-                    [id.to_owned(), format!("{base}#1"), base.to_owned()]
-                        .iter()
-                        .find_map(|c| model.find_session(c))
-                        .map(sessions::Entry::Session)
-                }
-                e @ sessions::Entry::Unsessioned => Some(e),
-            });
+        let place = place::Place::take(self);
         let rebuilt = self.model.is_some();
+        let reloaded = std::mem::take(&mut self.reloading);
+        // The list's sort and filter stay.
+        let filter = self.sessions.filter.take();
+        let (sort, descending) = (self.sessions.sort, self.sessions.descending);
         self.sessions = sessions::SessionList::new(&model);
-        if let Some(e) = keep {
-            let page = self.page;
-            self.sessions.select(e, page);
+        if rebuilt {
+            self.sessions.sort = sort;
+            self.sessions.descending = descending;
+            self.sessions.sort(&model);
         }
+        self.sessions.set_filter(&model, filter, self.page);
+        let screen_filter = self.session.as_ref().and_then(|s| s.filter.clone());
         self.session = None;
         self.search.reset();
-        self.status = rebuilt.then(|| inference_status(&model));
+        self.load_error = None;
+        // Changed while it was read: said at once, not a second later.
+        self.disk = self.look(&model);
+        place.restore(self, &model);
+        let wide = self.wide();
+        if let Some(screen) = self.session.as_mut() {
+            screen.set_filter(&model, screen_filter, wide);
+        }
+        let notes = model.index.file_notes();
+        let yield_nothing = |n: usize| format!("{n} of the files given yield nothing: ! says why");
+        self.status = match (reloaded, rebuilt, notes.as_slice()) {
+            (true, _, _) => {
+                let mut s = format!(
+                    "reloaded: {} sessions · {} spans",
+                    crate::fmt::thousands(model.sessions.len() as u64),
+                    crate::fmt::thousands(model.index.spans.len() as u64)
+                );
+                if !notes.is_empty() {
+                    s.push_str(&format!(" · {}", yield_nothing(notes.len())));
+                }
+                Some(s)
+            }
+            (false, true, _) => Some(inference_status(&model)),
+            (false, false, []) => None,
+            (false, false, [one]) => Some(format!("{}: {} (! for details)", one.path, one.reason)),
+            (false, false, many) => Some(yield_nothing(many.len())),
+        };
         self.model = Some(model);
         self.relayout();
+    }
+
+    /// Looks at the files again (the runner asks every second): returns whether what is known
+    /// about them changed. When a file is newly found to have lost the bytes read from it, the
+    /// detail on screen is read again, and shows a note instead of them.
+    pub fn watch(&mut self) -> bool {
+        let Some(model) = self.model.clone() else {
+            return false;
+        };
+        let now = self.look(&model);
+        if now == self.disk {
+            return false;
+        }
+        let lost = |d: &[disk::Changed]| d.iter().filter(|c| !c.intact).count();
+        let newly_lost = lost(&now) > lost(&self.disk);
+        self.disk = now;
+        if newly_lost && let Some(screen) = self.session.as_mut() {
+            screen.detail.reload(&model);
+        }
+        true
+    }
+
+    /// The files of `model` that changed on disk, as the status line and `!` tell them.
+    /// While following, a file that grew, was replaced (rotated) or deleted is the follower's
+    /// to take in and to say (within a round, see [`crate::follow`]): only the files whose
+    /// bytes were lost are kept, until the follower has read them again. Paused, every change
+    /// is told, and a file that grew offers `f`.
+    pub(crate) fn look(&self, model: &Model) -> Vec<disk::Changed> {
+        let mut now = disk::look(model);
+        if self.follow.as_ref().is_some_and(|f| f.on) {
+            now.retain(|c| !c.intact || c.change.loses_bytes());
+        }
+        now
+    }
+
+    /// Reads the files again as they are on disk now.
+    fn reload(&mut self) -> Vec<Effect> {
+        self.reloading = true;
+        self.status = Some("reloading…".to_owned());
+        vec![Effect::Reopen(self.infer)]
     }
 
     /// Flips one inference switch and asks for the model to be rebuilt.
@@ -211,17 +328,25 @@ impl App {
         vec![Effect::Reload(self.infer)]
     }
 
+    /// Loading failed. After a rebuild, what was shown stays, and the status line says why.
     pub fn failed(&mut self, err: String) {
-        self.load_error = Some(err);
+        if self.model.is_some() {
+            self.reloading = false;
+            self.status = Some(format!(
+                "could not reload: {err} (still showing what was read)"
+            ));
+        } else {
+            self.load_error = Some(err);
+        }
     }
 
     /// Which keymap applies now.
     pub fn mode(&self) -> Mode {
         match &self.overlay {
             Overlay::Help { .. } => return Mode::Help,
-            Overlay::Search(_) => return Mode::Search,
-            Overlay::YankMenu | Overlay::TooBig { .. } => return Mode::Menu,
-            Overlay::Diagnostics { .. } => return Mode::Diagnostics,
+            Overlay::Search(_) | Overlay::Filter(_) | Overlay::Find(_) => return Mode::Search,
+            Overlay::YankMenu | Overlay::SortMenu | Overlay::TooBig { .. } => return Mode::Menu,
+            Overlay::Diagnostics { .. } | Overlay::Matches { .. } => return Mode::Diagnostics,
             Overlay::None => {}
         }
         match &self.session {
@@ -229,7 +354,7 @@ impl App {
             Some(s) => match s.focus() {
                 Pane::Turns => Mode::Turns,
                 Pane::Tree => Mode::Tree,
-                Pane::Detail => Mode::Detail,
+                Pane::Detail => s.detail.chord.map_or(Mode::Detail, Mode::Chord),
             },
         }
     }
@@ -239,13 +364,15 @@ impl App {
         self.width >= layout::WIDE
     }
 
-    /// Lines the session header takes (facts, then session-level evaluations).
+    /// Lines the session header takes (facts, then session-level evaluations), or the session
+    /// list's summary (facts, then a line of evaluations when the files have any).
     pub fn header_lines(&self) -> u16 {
         let evals = match (&self.model, &self.session) {
             (Some(m), Some(s)) => match s.entry {
                 sessions::Entry::Session(id) => m.session(id).evals.len().min(3),
                 sessions::Entry::Unsessioned => 0,
             },
+            (Some(m), None) => usize::from(!m.evals.is_empty()),
             _ => 0,
         };
         3 + u16::try_from(evals).unwrap_or(3)
@@ -326,25 +453,91 @@ impl App {
             };
         };
         self.status = None;
+        // A two-key command's first key applies to this key only.
+        if let Some(screen) = self.session.as_mut()
+            && screen.detail.chord.take().is_some()
+            && action == Action::Cancel
+        {
+            return Vec::new();
+        }
         match self.overlay.clone() {
             Overlay::Help { scroll } => {
-                self.overlay = match action {
-                    Action::Down => Overlay::Help {
-                        scroll: scroll.saturating_add(1),
+                let max = keymap::help_scroll_max(self.height);
+                let at = usize::from(scroll).min(max);
+                let page = usize::from(self.height).saturating_sub(4).max(1);
+                let to = match action {
+                    Action::Down => Some((at + 1).min(max)),
+                    Action::Up => Some(at.saturating_sub(1)),
+                    Action::PageDown => Some((at + page).min(max)),
+                    Action::PageUp => Some(at.saturating_sub(page)),
+                    Action::HalfPageDown => Some((at + page / 2).min(max)),
+                    Action::HalfPageUp => Some(at.saturating_sub(page / 2)),
+                    Action::Top => Some(0),
+                    Action::Bottom => Some(max),
+                    _ => None,
+                };
+                self.overlay = match to {
+                    Some(to) => Overlay::Help {
+                        scroll: u16::try_from(to).unwrap_or(u16::MAX),
                     },
-                    Action::Up => Overlay::Help {
-                        scroll: scroll.saturating_sub(1),
-                    },
-                    _ => Overlay::None,
+                    None => Overlay::None,
                 };
                 return Vec::new();
             }
             Overlay::Diagnostics { selected } => return self.diagnostics(&model, selected, action),
             Overlay::YankMenu => return self.yank_menu(&model, action),
+            Overlay::Matches { selected } => {
+                let last = self.search.results.len().saturating_sub(1);
+                let page = self.page.max(1);
+                self.overlay = match action {
+                    Action::Open | Action::Accept => {
+                        self.search.at = selected.min(last);
+                        search::goto(self, &model);
+                        Overlay::None
+                    }
+                    _ => match sessions::moved(selected, last + 1, action, page) {
+                        Some(i) => Overlay::Matches { selected: i },
+                        None => Overlay::None,
+                    },
+                };
+                return Vec::new();
+            }
+            Overlay::SortMenu => {
+                self.overlay = Overlay::None;
+                if let Action::Choose(c) = action {
+                    match sessions::SortKey::MENU.iter().find(|(k, _)| *k == c) {
+                        Some(&(_, key))
+                            if key == sessions::SortKey::Eval && model.evals.is_empty() =>
+                        {
+                            self.status =
+                                Some("nothing to sort by: no evaluations in these files".into());
+                        }
+                        Some(&(_, key)) => {
+                            self.sessions.sort_by(&model, key);
+                            let page = self.page;
+                            self.sessions.offset =
+                                sessions::follow(0, self.sessions.selected, page);
+                            self.status = Some(format!(
+                                "sorted by {} {}",
+                                key.label(),
+                                if self.sessions.descending {
+                                    "▼"
+                                } else {
+                                    "▲"
+                                }
+                            ));
+                        }
+                        None => self.status = Some("no column for that key".into()),
+                    }
+                }
+                return Vec::new();
+            }
             Overlay::TooBig { name, pending, .. } => {
                 return self.write_instead(&model, &name, pending, action);
             }
             Overlay::Search(prompt) => return search::update(self, &model, prompt, action),
+            Overlay::Filter(prompt) => return filter::update(self, &model, prompt, action),
+            Overlay::Find(prompt) => return detail::find::update(self, prompt, action),
             Overlay::None => {}
         }
         match action {
@@ -373,6 +566,10 @@ impl App {
                     search::start(self)
                 }
             }
+            Action::Filter => {
+                filter::open(self);
+                Vec::new()
+            }
             Action::NextMatch | Action::PrevMatch => {
                 search::step(self, &model, action == Action::NextMatch);
                 Vec::new()
@@ -381,14 +578,62 @@ impl App {
                 self.overlay = Overlay::YankMenu;
                 Vec::new()
             }
+            Action::ListMatches => {
+                if self.search.results.is_empty() {
+                    self.status = Some("no matches to list: search with / or F first".into());
+                } else {
+                    self.overlay = Overlay::Matches {
+                        selected: self.search.at,
+                    };
+                }
+                Vec::new()
+            }
+            // Esc goes back one level: in the session list, out of a filter first.
+            Action::Back if self.session.is_none() && self.sessions.filter.is_some() => {
+                let page = self.page;
+                self.sessions.set_filter(&model, None, page);
+                self.status = Some("filter cleared (: to filter again, ↑ for the last one)".into());
+                Vec::new()
+            }
+            Action::SortMenu if self.session.is_none() => {
+                self.overlay = Overlay::SortMenu;
+                Vec::new()
+            }
             Action::Yank => self.yank_span(&model),
+            Action::YankValue | Action::YankString | Action::YankKey | Action::YankPath => {
+                detail::copy::yank(self, &model, action)
+            }
+            Action::Find => {
+                detail::find::open(self);
+                Vec::new()
+            }
+            Action::FindNext | Action::FindPrev => {
+                self.find_step(&model, action == Action::FindNext);
+                Vec::new()
+            }
+            Action::OpenExternal => match self.session.as_ref().and_then(|s| s.detail.span) {
+                Some(span) => vec![Effect::Pager(span)],
+                None => Vec::new(),
+            },
+            Action::Chord(c) => {
+                if let Some(screen) = self.session.as_mut() {
+                    screen.detail.chord = Some(c);
+                }
+                Vec::new()
+            }
+            Action::Reload => self.reload(),
             Action::ToggleHistoryInference
             | Action::ToggleTimeInference
             | Action::ToggleSplitIdle => self.toggle_inference(action),
+            Action::ToggleFollow => self.toggle_follow(),
             _ => match self.session.as_mut() {
                 None => {
                     let page = self.page;
-                    match self.sessions.update(&model, action, page) {
+                    let opened = self.sessions.update(&model, action, page);
+                    if let Some(note) = self.sessions.note.take() {
+                        self.status = Some(note);
+                    }
+                    match opened {
                         Some(entry) => {
                             let mut screen = sessions::SessionScreen::open(&model, entry);
                             screen.sync(&model, self.wide());
@@ -400,7 +645,14 @@ impl App {
                 }
                 Some(screen) => {
                     let wide = self.width >= 120;
-                    if screen.update(&model, action, self.page, wide) == sessions::Outcome::Close {
+                    let outcome = screen.update(&model, action, self.page, wide);
+                    if let Some(note) = screen.note.take() {
+                        self.status = Some(note);
+                    }
+                    if let Some(said) = screen.detail.status.take() {
+                        self.status = Some(said);
+                    }
+                    if outcome == sessions::Outcome::Close {
                         self.session = None;
                     }
                     Vec::new()
@@ -410,7 +662,7 @@ impl App {
     }
 
     fn diagnostics(&mut self, model: &Model, selected: usize, action: Action) -> Vec<Effect> {
-        let n = model.index.problems.len();
+        let n = model.index.problems.len() + model.index.file_notes().len();
         let last = n.saturating_sub(1);
         let selected = match action {
             Action::Down => (selected + 1).min(last),
@@ -423,10 +675,56 @@ impl App {
                 self.overlay = Overlay::None;
                 return Vec::new();
             }
+            Action::Reload => {
+                self.overlay = Overlay::None;
+                return self.reload();
+            }
             _ => selected,
         };
         self.overlay = Overlay::Diagnostics { selected };
         Vec::new()
+    }
+
+    /// `n` / `N` in the detail: the next match of the text found there; past the last match
+    /// of a full-text search's query, the next span it matched (and its first match).
+    fn find_step(&mut self, model: &Arc<Model>, forward: bool) {
+        let Some(screen) = self.session.as_mut() else {
+            return;
+        };
+        let searched = screen
+            .detail
+            .find
+            .as_ref()
+            .filter(|f| f.from_search)
+            .map(|f| f.query.clone());
+        let step = screen.detail.find_step(forward);
+        if let Some(said) = screen.detail.status.take() {
+            self.status = Some(said);
+        }
+        match step {
+            detail::find::Step::Moved | detail::find::Step::Wrapped => {}
+            detail::find::Step::Exhausted | detail::find::Step::Nothing
+                if !self.search.results.is_empty() =>
+            {
+                search::step(self, model, forward);
+                // The next span's occurrences of a full-text query, from its first (its last,
+                // going back).
+                if let (Some(q), Some(screen)) = (searched, self.session.as_mut()) {
+                    let status = self.status.take();
+                    screen.detail.highlight(&q);
+                    if !forward {
+                        screen.detail.find_last();
+                    }
+                    screen.detail_focus = true;
+                    self.status = status;
+                }
+            }
+            detail::find::Step::Exhausted | detail::find::Step::Nothing => {
+                if self.status.is_none() {
+                    self.status = Some("no find yet: / finds text in the span".into());
+                }
+            }
+        }
     }
 
     /// The span the user is looking at: the detail's when it has the keys, else the selection.
@@ -452,12 +750,13 @@ impl App {
         if raw > 4 * CLIPBOARD_CAP {
             return self.too_big(what, raw, name, Pending::Span(span));
         }
-        self.copy(
-            what,
-            copy_text(model, Pending::Span(span)),
-            name,
-            Pending::Span(span),
-        )
+        match checked_copy_text(model, Pending::Span(span)) {
+            Ok(text) => self.copy(what, text, name, Pending::Span(span)),
+            Err(why) => {
+                self.status = Some(why);
+                Vec::new()
+            }
+        }
     }
 
     /// A copy of `text`, or the offer to write it to file `name` when it is over the cap.
@@ -493,10 +792,16 @@ impl App {
     ) -> Vec<Effect> {
         self.overlay = Overlay::None;
         match action {
-            Action::Choose('y' | 'w') | Action::Accept => vec![Effect::WriteFile {
-                name: name.to_owned(),
-                text: copy_text(model, pending),
-            }],
+            Action::Choose('y' | 'w') | Action::Accept => match checked_copy_text(model, pending) {
+                Ok(text) => vec![Effect::WriteFile {
+                    name: name.to_owned(),
+                    text,
+                }],
+                Err(why) => {
+                    self.status = Some(why);
+                    Vec::new()
+                }
+            },
             _ => {
                 self.status = Some("not copied".into());
                 Vec::new()
@@ -539,8 +844,16 @@ impl App {
                 // Read as the screen reads it first: a text cut there is a megabyte, over the
                 // cap anyway, so what fits is the whole Markdown, and what does not is built
                 // whole only if a file is asked for.
+                if !model.index.fresh() {
+                    self.status = checked_copy_text(model, Pending::Markdown(sid)).err();
+                    return Vec::new();
+                }
                 let t = crate::transcript::build_shown(model, sid);
                 let text = crate::sanitize::clean(&crate::transcript::markdown(&t)).into_owned();
+                if !model.index.fresh() {
+                    self.status = checked_copy_text(model, Pending::Markdown(sid)).err();
+                    return Vec::new();
+                }
                 let what = "session as Markdown".to_owned();
                 self.copy(what, text, name, Pending::Markdown(sid))
             }

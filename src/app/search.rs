@@ -2,6 +2,7 @@
 //! session's spans, and full text over the span records; `n`/`N` step through the matches.
 
 use super::action::Action;
+use super::line::Edit;
 use super::sessions::{Entry, SessionScreen};
 use super::{App, Effect, Overlay, Pane};
 use crate::model::Model;
@@ -25,7 +26,7 @@ pub enum Hit {
 /// The search prompt being typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prompt {
-    pub query: String,
+    pub line: super::line::Line,
     pub full_text: bool,
     /// Selected row in the results popup.
     pub selected: usize,
@@ -34,10 +35,14 @@ pub struct Prompt {
 impl Prompt {
     pub fn new(full_text: bool) -> Prompt {
         Prompt {
-            query: String::new(),
+            line: super::line::Line::default(),
             full_text,
             selected: 0,
         }
+    }
+
+    pub fn query(&self) -> &str {
+        self.line.text()
     }
 }
 
@@ -50,6 +55,9 @@ pub struct Matches {
     pub results: Vec<Hit>,
     pub at: usize,
     pub last_query: String,
+    /// The matches come from a full-text search (`F`): opening one highlights the query in
+    /// the span's detail.
+    pub full_text: bool,
     /// Wakes the runner when the matcher has news (set by the runner).
     pub notify: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -225,15 +233,19 @@ pub fn update(
 ) -> Vec<Effect> {
     let scope = scope(app);
     let shown = app.page.max(3);
+    let history = usize::from(prompt.full_text);
+    let edit = match action {
+        Action::Input(c) => Some(Edit::Insert(c)),
+        Action::Backspace => Some(Edit::Backspace),
+        Action::Edit(e) => Some(e),
+        _ => None,
+    };
+    if let Some(e) = edit
+        && prompt.line.edit(e, &app.histories[history])
+    {
+        prompt.selected = 0;
+    }
     match action {
-        Action::Input(c) => {
-            prompt.query.push(c);
-            prompt.selected = 0;
-        }
-        Action::Backspace => {
-            prompt.query.pop();
-            prompt.selected = 0;
-        }
         Action::Down => prompt.selected = (prompt.selected + 1).min(shown.saturating_sub(1)),
         Action::Up => prompt.selected = prompt.selected.saturating_sub(1),
         Action::Cancel => {
@@ -242,12 +254,14 @@ pub fn update(
         }
         Action::Accept if prompt.full_text => {
             app.overlay = Overlay::None;
-            if prompt.query.is_empty() {
+            let query = prompt.query().to_owned();
+            if query.is_empty() {
                 return Vec::new();
             }
-            app.status = Some(format!("searching the records for {:?}…", prompt.query));
-            app.search.last_query = prompt.query.clone();
-            return vec![Effect::FullText(prompt.query)];
+            app.histories[history].push(&query);
+            app.status = Some(format!("searching the records for {query:?}…"));
+            app.search.last_query = query.clone();
+            return vec![Effect::FullText(query)];
         }
         Action::Accept => {
             app.overlay = Overlay::None;
@@ -256,9 +270,11 @@ pub fn update(
                 .engine(scope)
                 .map(|e| e.results(0, 100_000))
                 .unwrap_or_default();
-            app.search.last_query = prompt.query.clone();
+            app.search.last_query = prompt.query().to_owned();
+            app.search.full_text = false;
+            app.histories[history].push(prompt.query());
             if results.is_empty() {
-                app.status = Some(format!("no match for {:?}", prompt.query));
+                app.status = Some(format!("no match for {:?}", prompt.query()));
                 app.search.results.clear();
                 return Vec::new();
             }
@@ -272,7 +288,7 @@ pub fn update(
     if !prompt.full_text
         && let Some(e) = app.search.engine_mut(scope)
     {
-        e.set_query(&prompt.query);
+        e.set_query(prompt.query());
         // Take results that are ready now; the matcher's notify wakes the runner for the rest.
         e.tick(0);
     }
@@ -282,17 +298,54 @@ pub fn update(
 
 /// Full-text results arrived: spans whose record contains the query.
 pub fn full_text_done(app: &mut App, model: &Arc<Model>, query: &str, spans: Vec<u32>) {
+    // Matched in bytes that may no longer be the file's: not shown as matches.
+    if !model.index.fresh() {
+        let note = super::disk::status(&super::disk::look(model)).unwrap_or_default();
+        app.status = Some(format!("full-text search stopped: {note}"));
+        return;
+    }
     if spans.is_empty() {
         app.status = Some(format!("no record contains {query:?}"));
         return;
     }
     let n = spans.len();
+    app.search.last_query = query.to_owned();
+    app.search.full_text = true;
+    let spans = screen_order(app, model, spans);
     app.search.results = spans.into_iter().map(Hit::Span).collect();
     app.search.at = 0;
     goto(app, model);
     app.status = Some(format!(
-        "{n} records contain {query:?} · n/N: next/previous"
+        "{n} records contain {query:?} · n/N: next/previous · M: list them"
     ));
+}
+
+/// Spans in the order the screen shows them: sessions as the list has them (sorted, then
+/// those a filter hides, then the unsessioned traces), inside a session in time order.
+pub fn screen_order(app: &App, model: &Model, mut spans: Vec<u32>) -> Vec<u32> {
+    let rank: std::collections::HashMap<Entry, usize> = app
+        .sessions
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (*e, i))
+        .collect();
+    let hidden = rank.len();
+    spans.sort_by_cached_key(|&s| {
+        let rec = model.span(s);
+        let session = model.trace(rec.trace).session;
+        let entry = if session == crate::model::NONE {
+            Entry::Unsessioned
+        } else {
+            Entry::Session(session)
+        };
+        let r = rank.get(&entry).copied().unwrap_or(match entry {
+            Entry::Unsessioned => usize::MAX,
+            Entry::Session(s) => hidden + s as usize,
+        });
+        (r, rec.start, s)
+    });
+    spans
 }
 
 /// `n` / `N`.
@@ -302,16 +355,19 @@ pub fn step(app: &mut App, model: &Arc<Model>, forward: bool) {
         app.status = Some("no search yet: press / to search".into());
         return;
     }
-    app.search.at = if forward {
-        (app.search.at + 1) % n
-    } else {
-        (app.search.at + n - 1) % n
-    };
+    let j = super::jump::find(n, app.search.at, forward, |_| true);
+    app.search.at = j.index().unwrap_or(0);
     goto(app, model);
+    if let Some(note) = j.say("match", forward, "no matches")
+        && let Some(status) = app.status.as_mut()
+    {
+        status.push_str(" · ");
+        status.push_str(&note);
+    }
 }
 
 /// Shows the current match.
-fn goto(app: &mut App, model: &Arc<Model>) {
+pub(super) fn goto(app: &mut App, model: &Arc<Model>) {
     let Some(&hit) = app.search.results.get(app.search.at) else {
         return;
     };
@@ -352,6 +408,14 @@ fn goto(app: &mut App, model: &Arc<Model>) {
                 {
                     screen.main = Pane::Tree;
                     screen.tree.reveal(model, span);
+                }
+                // A full-text match opens in the detail, scrolled to the query's first
+                // occurrence, every occurrence marked; `n` goes through them, then on.
+                if app.search.full_text {
+                    screen.detail_focus = true;
+                    screen.sync(model, wide);
+                    screen.detail.highlight(&app.search.last_query);
+                    screen.detail.status = None;
                 }
             }
         }

@@ -14,6 +14,7 @@
 mod open;
 
 use super::action::Action;
+use super::jump::{self, Jump};
 use super::sessions::{follow, moved};
 use crate::hash::{Map, Set};
 use crate::model::{Model, NONE, tree};
@@ -275,11 +276,6 @@ impl TreeView {
             Action::Back | Action::Cancel => return (false, self.back()),
             Action::ExpandAll => self.expand_all(model),
             Action::CollapseAll => self.collapse_all(),
-            Action::NextError | Action::PrevError => {
-                if let Some(s) = self.error(model, action == Action::NextError) {
-                    self.reveal(model, s);
-                }
-            }
             Action::Click(_, row) => self.click(row),
             _ => {}
         }
@@ -392,7 +388,17 @@ impl TreeView {
     }
 
     /// The next (or previous) error span after the selection, in trace order then time order.
-    fn error(&self, model: &Model, forward: bool) -> Option<u32> {
+    /// Selects the next (or previous) failed span of the view's traces, in tree order, or
+    /// the next trace heading, wrapping round.
+    pub fn jump(&mut self, model: &Model, errors: bool, forward: bool) -> Jump {
+        if !errors {
+            let rows = &self.rows;
+            let j = jump::find(rows.len(), self.selected, forward, |i| rows[i].node == NONE);
+            if let Some(i) = j.index() {
+                self.select(i);
+            }
+            return j;
+        }
         let errors: Vec<(usize, u32)> = self
             .traces
             .iter()
@@ -401,16 +407,30 @@ impl TreeView {
             .filter(|&(_, s)| model.is_error(s))
             .collect();
         let trace = self.current.trace as usize;
-        let pos = self
+        let at = self
             .selected_span()
             .and_then(|c| errors.iter().position(|&(_, s)| s == c));
-        let next = match (forward, pos) {
-            (true, Some(p)) => errors.get(p + 1),
-            (true, None) => errors.iter().find(|(t, _)| *t >= trace),
-            (false, Some(p)) => p.checked_sub(1).and_then(|p| errors.get(p)),
-            (false, None) => errors.iter().rev().find(|(t, _)| *t < trace),
+        let j = match at {
+            Some(p) => jump::find(errors.len(), p, forward, |_| true),
+            // Not on an error: the first one from this trace on (or before it, going back).
+            None => {
+                let from = if forward {
+                    errors.iter().position(|&(t, _)| t >= trace)
+                } else {
+                    errors.iter().rposition(|&(t, _)| t < trace)
+                };
+                match from {
+                    Some(i) => Jump::To(i),
+                    None if errors.is_empty() => Jump::Nothing,
+                    None if forward => Jump::Wrapped(0),
+                    None => Jump::Wrapped(errors.len() - 1),
+                }
+            }
         };
-        next.map(|&(_, s)| s)
+        if let Some(&(_, s)) = j.index().and_then(|i| errors.get(i)) {
+            self.reveal(model, s);
+        }
+        j
     }
 
     /// A click on row `row` of the pane (0 is its first row): selects that row, or toggles it

@@ -8,6 +8,7 @@
 //! only from the history appear then.
 
 use super::action::Action;
+use super::jump::{self, Jump};
 use super::sessions::{follow, moved};
 use crate::model::conversation::read::{Reader, StepText, SubAgentText, TurnText};
 use crate::model::conversation::{Conversation, Step, SubAgent, step_span};
@@ -73,6 +74,31 @@ pub struct TurnsView {
     pub texts: HashMap<u32, TurnText>,
     /// What the side requests on screen asked, by trace.
     pub side_texts: HashMap<u32, Option<String>>,
+    /// The turns and side requests a filter keeps (`None`: all).
+    pub kept: Option<Kept>,
+}
+
+/// What a filter keeps of a session's turns view.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Kept {
+    pub turns: HashSet<u32>,
+    pub side: HashSet<u32>,
+}
+
+/// The traces of steps and their sub-agents, at most [`MAX_DEPTH`] sub-agents deep.
+fn step_traces(steps: &[Step], depth: usize, out: &mut Vec<u32>) {
+    const MAX_DEPTH: usize = 16;
+    for step in steps {
+        out.push(step.trace);
+        for tool in &step.tools {
+            if let Some(sub) = tool.subagent.as_deref()
+                && depth < MAX_DEPTH
+            {
+                out.extend(&sub.traces);
+                step_traces(&sub.steps, depth + 1, out);
+            }
+        }
+    }
 }
 
 /// Steps at `path` from a turn's steps.
@@ -162,6 +188,13 @@ impl TurnsView {
         let turns = std::mem::take(&mut self.conversation.turns);
         let all_texts = std::mem::take(&mut self.texts);
         for (k, turn) in turns.iter().enumerate() {
+            if self
+                .kept
+                .as_ref()
+                .is_some_and(|kept| !kept.turns.contains(&index(k)))
+            {
+                continue;
+            }
             if let Some(end) = prev_end {
                 let gap = turn.start - end;
                 if gap >= IDLE_GAP_NS {
@@ -189,9 +222,17 @@ impl TurnsView {
         }
         self.conversation.turns = turns;
         self.texts = all_texts;
-        if !self.conversation.side.is_empty() {
+        let kept = self.kept.as_ref();
+        let side: Vec<u32> = self
+            .conversation
+            .side
+            .iter()
+            .copied()
+            .filter(|t| kept.is_none_or(|k| k.side.contains(t)))
+            .collect();
+        if !side.is_empty() {
             rows.push(Row::SideHeading);
-            rows.extend(self.conversation.side.iter().map(|&t| Row::Side(t)));
+            rows.extend(side.into_iter().map(Row::Side));
         }
         self.rows = rows;
         if let Some(row) = keep
@@ -251,33 +292,49 @@ impl TurnsView {
 
     /// Reads the texts of the turns in `offset..offset + height` (as the screen reads them),
     /// and lays the rows out again when that brought new ones.
+    ///
+    /// The files are looked at before texts are read and after (`Index::fresh`): texts read
+    /// from a file that changed meanwhile are dropped, and rows without their text say why.
     pub fn fill(&mut self, model: &Model, offset: usize, height: usize) {
         let end = (offset + height + 1).min(self.rows.len());
         let reader = Reader::new(model, true);
-        for row in &self.rows[offset.min(end)..end] {
-            if let Row::Side(t) = *row {
-                self.side_texts
-                    .entry(t)
-                    .or_insert_with(|| reader.side_input(t));
+        let sides: Vec<u32> = self.rows[offset.min(end)..end]
+            .iter()
+            .filter_map(|r| match *r {
+                Row::Side(t) if !self.side_texts.contains_key(&t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        if !sides.is_empty() && model.index.fresh() {
+            let read: Vec<(u32, Option<String>)> = sides
+                .into_iter()
+                .map(|t| (t, reader.side_input(t)))
+                .collect();
+            if model.index.fresh() {
+                self.side_texts.extend(read);
             }
         }
         for _ in 0..4 {
             let end = (offset + height + 1).min(self.rows.len());
-            let want: Vec<u32> = self.rows[offset.min(end)..end]
+            let mut want: Vec<u32> = self.rows[offset.min(end)..end]
                 .iter()
                 .filter_map(|r| self.turn_of(r))
                 .filter(|k| !self.texts.contains_key(k))
                 .collect();
-            if want.is_empty() {
+            want.sort_unstable();
+            want.dedup();
+            if want.is_empty() || !model.index.fresh() {
                 return;
             }
             let reader = Reader::new(model, true);
-            for k in want {
-                if !self.texts.contains_key(&k) {
-                    let t = reader.turn(&self.conversation, k as usize);
-                    self.texts.insert(k, t);
-                }
+            let read: Vec<(u32, TurnText)> = want
+                .into_iter()
+                .map(|k| (k, reader.turn(&self.conversation, k as usize)))
+                .collect();
+            if !model.index.fresh() {
+                return;
             }
+            self.texts.extend(read);
             self.layout(model);
         }
     }
@@ -413,21 +470,6 @@ impl TurnsView {
                         self.unfolded.insert(row);
                     }
                 }
-                Action::NextError => {
-                    if let Some(i) = (self.selected + 1..self.rows.len())
-                        .find(|&i| self.is_error(model, &self.rows[i]))
-                    {
-                        self.selected = i;
-                    }
-                }
-                Action::PrevError => {
-                    if let Some(i) = (0..self.selected)
-                        .rev()
-                        .find(|&i| self.is_error(model, &self.rows[i]))
-                    {
-                        self.selected = i;
-                    }
-                }
                 Action::Click(_, row) => {
                     let i = self.offset + usize::from(row);
                     if i < self.rows.len() {
@@ -444,6 +486,57 @@ impl TurnsView {
         self.fill(model, self.offset, page);
         self.offset = follow(self.offset, self.selected, page);
         (false, false)
+    }
+
+    /// Keeps only the turns (and side requests) one of whose spans `keep` holds for — their
+    /// own traces and their sub-agents' — or all of them for `None`. Returns how many turns
+    /// are kept.
+    pub fn set_kept(&mut self, model: &Model, keep: Option<&dyn Fn(u32) -> bool>) -> usize {
+        self.kept = keep.map(|keep| {
+            let trace_holds = |t: u32| model.trace_spans(t).iter().any(|&s| keep(s));
+            let mut kept = Kept::default();
+            for (k, turn) in self.conversation.turns.iter().enumerate() {
+                let mut traces = turn.traces.clone();
+                step_traces(&turn.steps, 0, &mut traces);
+                traces.sort_unstable();
+                traces.dedup();
+                if traces.into_iter().any(trace_holds) {
+                    kept.turns.insert(index(k));
+                }
+            }
+            kept.side = self
+                .conversation
+                .side
+                .iter()
+                .copied()
+                .filter(|&t| trace_holds(t))
+                .collect();
+            kept
+        });
+        self.layout(model);
+        self.select(self.selected, true);
+        self.kept
+            .as_ref()
+            .map_or(self.conversation.turns.len(), |k| k.turns.len())
+    }
+
+    /// Selects the next (or previous) error row, or turn heading, wrapping round.
+    pub fn jump(&mut self, model: &Model, errors: bool, forward: bool, page: usize) -> Jump {
+        let rows = &self.rows;
+        let j = jump::find(rows.len(), self.selected, forward, |i| {
+            if errors {
+                self.is_error(model, &rows[i])
+            } else {
+                matches!(rows[i], Row::Turn(_))
+            }
+        });
+        if let Some(i) = j.index() {
+            self.selected = i;
+            self.offset = follow(self.offset, self.selected, page);
+            self.fill(model, self.offset, page);
+            self.offset = follow(self.offset, self.selected, page);
+        }
+        j
     }
 
     /// Whether a row stands for `span` itself (a call or a tool).

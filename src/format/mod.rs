@@ -705,13 +705,20 @@ impl<S: Sink> Walker<'_, S> {
 
     fn id(&mut self, c: &mut Cursor<'_>, which: IdField) -> Result<(), JsonError> {
         let s = match c.scalar_or_skip()? {
-            Some(Scalar::Str(s)) if !s.raw.is_empty() => Some(s),
+            Some(Scalar::Str(s)) => Some(s),
             _ => None,
         };
+        // An empty span id is still a span's (kept and reported by the sink); an empty trace
+        // id is none, and an empty parent id is a root's.
+        let s_set = s.filter(|s| !s.raw.is_empty());
         match (which, s) {
             (IdField::Span, Some(s)) => self.sink.field(Field::SpanId(s)),
-            (IdField::Trace, Some(s)) => self.sink.field(Field::TraceId(s)),
-            (IdField::Parent, s) => self.sink.field(Field::ParentId(s)),
+            (IdField::Trace, Some(_)) => {
+                if let Some(s) = s_set {
+                    self.sink.field(Field::TraceId(s));
+                }
+            }
+            (IdField::Parent, _) => self.sink.field(Field::ParentId(s_set)),
             _ => {}
         }
         Ok(())

@@ -72,6 +72,8 @@ struct Conflict {
 #[derive(Serialize)]
 struct Structure {
     orphans: usize,
+    /// Spans whose own id was empty or all zeros, kept under the id 0.
+    invalid_span_ids: usize,
     cycles: usize,
     duplicates: usize,
     id_clashes: usize,
@@ -86,10 +88,23 @@ struct ProblemOut {
     reason: String,
 }
 
+/// Reports of one kind that are many (the lines of other signals): counted, not listed.
+#[derive(Serialize)]
+struct Group {
+    file: String,
+    reason: String,
+    lines: usize,
+    first_line: u32,
+}
+
 #[derive(Serialize)]
 struct Report {
     files: Vec<json::File>,
+    /// Files given that yield nothing: not read, empty, or holding no span.
+    files_without_spans: Vec<crate::index::FileNote>,
     lines: u64,
+    /// Every line by what it held (these add up to `lines`).
+    lines_by_kind: crate::index::LineKinds,
     records: u64,
     blank_lines: usize,
     malformed_lines: usize,
@@ -103,6 +118,7 @@ struct Report {
     inference: Inference,
     structure: Structure,
     problems: Vec<ProblemOut>,
+    other_signals: Vec<Group>,
     verdict: String,
 }
 
@@ -164,7 +180,13 @@ fn report(model: &Model) -> Report {
     );
     Report {
         files: json::files(model),
+        files_without_spans: idx.file_notes(),
+        other_signals: signal_groups(model),
         lines: idx.files.iter().map(|f| f.lines).sum(),
+        lines_by_kind: idx.files.iter().fold(Default::default(), |mut k, f| {
+            k.absorb(&f.kinds);
+            k
+        }),
         records: idx.files.iter().map(|f| f.records).sum(),
         blank_lines,
         malformed_lines,
@@ -182,6 +204,7 @@ fn report(model: &Model) -> Report {
         inference: inference(model),
         structure: Structure {
             orphans: issues.orphans.len(),
+            invalid_span_ids: idx.spans.iter().filter(|s| s.zero_id()).count(),
             cycles: issues.cycles.len(),
             duplicates: issues.duplicates.len(),
             id_clashes: issues.id_clashes.len(),
@@ -198,7 +221,7 @@ fn report(model: &Model) -> Report {
         problems: idx
             .problems
             .iter()
-            .filter(|p| p.reason != "blank line")
+            .filter(|p| p.reason != "blank line" && p.severity != Severity::Signal)
             .map(|p| ProblemOut {
                 file: idx.file_name(p.file).to_owned(),
                 line: p.line,
@@ -208,6 +231,32 @@ fn report(model: &Model) -> Report {
             .collect(),
         verdict,
     }
+}
+
+/// The other signals' reports, one group per file and kind.
+fn signal_groups(model: &Model) -> Vec<Group> {
+    let idx = &model.index;
+    let mut groups: Vec<Group> = Vec::new();
+    for p in idx
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Signal)
+    {
+        let file = idx.file_name(p.file);
+        match groups
+            .iter_mut()
+            .find(|g| g.file == file && g.reason == p.reason)
+        {
+            Some(g) => g.lines += 1,
+            None => groups.push(Group {
+                file: file.to_owned(),
+                reason: p.reason.to_string(),
+                lines: 1,
+                first_line: p.line,
+            }),
+        }
+    }
+    groups
 }
 
 fn verdict(malformed: usize, covered: u64, total: u64, broken_links: usize) -> String {
@@ -330,26 +379,45 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
     }
     writeln!(out, "files")?;
     for f in &r.files {
+        let k = &f.lines_by_kind;
+        let mut kinds = format!("{} with spans", thousands(k.records));
+        if k.signals > 0 {
+            kinds.push_str(&format!(", {} other signals", thousands(k.signals)));
+        }
+        kinds.push_str(&format!(
+            ", {} malformed, {} blank",
+            thousands(k.malformed),
+            thousands(k.blank)
+        ));
+        let decoded = if f.decoded_from.is_empty() {
+            String::new()
+        } else {
+            format!(" decoded from {}", f.decoded_from.join(", "))
+        };
         writeln!(
             out,
-            "  {}  {} ({})  {} bytes  {} lines  {} spans  {} malformed",
+            "  {}  {} ({}{decoded})  {} bytes  {} spans  {} lines: {kinds}",
             one_line(&f.path),
             f.format,
             f.mode,
             thousands(f.bytes),
-            thousands(f.lines),
             thousands(f.spans),
-            f.malformed
+            thousands(f.lines),
         )?;
     }
+    for n in &r.files_without_spans {
+        writeln!(out, "  {}  {}", one_line(&n.path), one_line(&n.reason))?;
+    }
+    let k = &r.lines_by_kind;
     writeln!(
         out,
-        "lines      {} ({} with spans, {} malformed, {} blank, {} indexed with warnings)",
+        "lines      {} ({} with spans, {} other signals, {} malformed, {} blank; {} reports of spans indexed with a caveat)",
         thousands(r.lines),
-        thousands(r.records),
-        r.malformed_lines,
-        r.blank_lines,
-        r.warnings
+        thousands(k.records),
+        thousands(k.signals),
+        thousands(k.malformed),
+        thousands(k.blank),
+        thousands(r.warnings as u64)
     )?;
     writeln!(
         out,
@@ -381,8 +449,9 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
     let st = &r.structure;
     writeln!(
         out,
-        "structure  {} orphans · {} cycles cut · {} duplicates · {} id clashes · {} conflicting session ids",
+        "structure  {} orphans · {} empty or zero span ids kept · {} cycles cut · {} duplicates · {} id clashes · {} conflicting session ids",
         st.orphans,
+        st.invalid_span_ids,
         st.cycles,
         st.duplicates,
         st.id_clashes,
@@ -404,17 +473,26 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
     if !r.problems.is_empty() {
         writeln!(out, "lines not indexed or indexed with a caveat")?;
         for p in &r.problems {
-            let sev = match p.severity {
-                Severity::Malformed => "skipped",
-                Severity::Warning => "warning",
-                Severity::Note => "note",
-            };
+            let sev = p.severity.label();
             writeln!(
                 out,
                 "  {}:{}  {sev}: {}",
                 one_line(&p.file),
                 p.line,
                 one_line(&p.reason)
+            )?;
+        }
+    }
+    if !r.other_signals.is_empty() {
+        writeln!(out, "other signals (counted, not traces)")?;
+        for g in &r.other_signals {
+            writeln!(
+                out,
+                "  {}:{}  {} ({})",
+                one_line(&g.file),
+                g.first_line,
+                one_line(&g.reason),
+                crate::fmt::count(g.lines, "line", "lines")
             )?;
         }
     }

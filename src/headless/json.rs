@@ -65,11 +65,20 @@ pub struct File {
     pub path: String,
     pub format: &'static str,
     pub mode: &'static str,
+    /// What the bytes were decoded from, outermost first ("zstd", "Collector records"); absent
+    /// for a plain file.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub decoded_from: Vec<&'static str>,
+    /// Bytes indexed (after decoding).
     pub bytes: u64,
     pub lines: u64,
     pub records: u64,
     pub spans: u64,
     pub malformed: usize,
+    /// Records of other OpenTelemetry signals (logs, metrics), counted, not malformed.
+    pub other_signals: usize,
+    /// Every line by what it held: these add up to `lines`.
+    pub lines_by_kind: crate::index::LineKinds,
 }
 
 pub fn files(model: &Model) -> Vec<File> {
@@ -82,22 +91,35 @@ pub fn files(model: &Model) -> Vec<File> {
             let top = (0..8u8)
                 .max_by_key(|&k| counts[usize::from(k)])
                 .unwrap_or(0);
+            let count = |sev| {
+                idx.problems
+                    .iter()
+                    .filter(|p| usize::from(p.file) == i && p.severity == sev)
+                    .count()
+            };
             File {
                 path: f.path.clone(),
-                format: crate::format::Style::from_u8(top).label(),
+                format: if f.spans == 0 {
+                    "no spans"
+                } else {
+                    crate::format::Style::from_u8(top).label()
+                },
                 mode: match f.mode {
                     crate::index::lines::Mode::Lines => "json lines",
                     crate::index::lines::Mode::Document => "json document",
                 },
+                decoded_from: idx
+                    .sources
+                    .get(i)
+                    .map(|s| s.decoded().to_vec())
+                    .unwrap_or_default(),
                 bytes: f.bytes,
                 lines: f.lines,
                 records: f.records,
                 spans: f.spans,
-                malformed: idx
-                    .problems
-                    .iter()
-                    .filter(|p| usize::from(p.file) == i && p.severity == Severity::Malformed)
-                    .count(),
+                malformed: count(Severity::Malformed),
+                other_signals: count(Severity::Signal),
+                lines_by_kind: f.kinds,
             }
         })
         .collect()

@@ -1,10 +1,10 @@
 //! The headless commands: the same model as the TUI, printed as tables, JSON or Markdown.
 
-mod doctor;
+pub(crate) mod doctor;
 mod json;
-mod sessions;
+pub(crate) mod sessions;
 mod show;
-mod spans;
+pub(crate) mod spans;
 
 use crate::cli::Command;
 use crate::index::report::Severity;
@@ -39,10 +39,33 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out =
         std::io::BufWriter::with_capacity(64 * 1024, crate::sanitize::Text::new(stdout.lock()));
-    match cmd {
-        Command::Sessions(a) => sessions::run(&open(&a.files, infer)?, a.json, &mut out)?,
-        Command::Spans(a) => spans::run(&open(&a.files, infer)?, &mut out)?,
-        Command::Doctor(a) => doctor::run(&open_any(&a.files, infer)?, a.json, &mut out)?,
+    let model = match cmd {
+        Command::Sessions(a) => {
+            let filter = filter(a.filter.as_deref())?;
+            let model = open(&a.files, infer)?;
+            let compiled = filter.as_ref().map(|f| f.compile(&model));
+            sessions::run(&model, a.json, compiled.as_ref(), &mut out)?;
+            drop(compiled);
+            Some(model)
+        }
+        Command::Spans(a) if a.follow => {
+            let filter = filter(a.filter.as_deref())?;
+            spans::follow(&a.files, infer, filter.as_ref(), &mut out)?;
+            None
+        }
+        Command::Spans(a) => {
+            let filter = filter(a.filter.as_deref())?;
+            let model = open(&a.files, infer)?;
+            let compiled = filter.as_ref().map(|f| f.compile(&model));
+            spans::run(&model, compiled.as_ref(), &mut out)?;
+            drop(compiled);
+            Some(model)
+        }
+        Command::Doctor(a) => {
+            let model = open_any(&a.files, infer)?;
+            doctor::run(&model, a.json, &mut out)?;
+            Some(model)
+        }
         Command::Show(mut a) => {
             let id = a.args.pop().unwrap_or_default();
             let files: Vec<PathBuf> = a.args.iter().map(PathBuf::from).collect();
@@ -55,55 +78,82 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
                 show::Format::Text
             };
             show::run(&model, &id, format, &mut out)?;
+            Some(model)
         }
         Command::Completions { shell } => {
             let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "sesstui", &mut out);
+            None
         }
         Command::Man => {
             let cmd = <crate::cli::Cli as clap::CommandFactory>::command()
                 .after_help(crate::cli::keys_help());
             clap_mangen::Man::new(cmd).render(&mut out)?;
+            None
         }
-    }
+    };
     out.flush()?;
+    // Bytes read while printing (texts, lines) were the file's only if it is unchanged now.
+    if let Some(model) = model {
+        model.index.verify()?;
+    }
     Ok(())
+}
+
+/// Parses `--filter` (before any file is read, so a typo costs nothing).
+fn filter(text: Option<&str>) -> Result<Option<crate::model::filter::Filter>> {
+    let Some(text) = text else { return Ok(None) };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    crate::model::filter::Filter::parse(text, now)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("--filter: {e}"))
 }
 
 /// Loads the files for `doctor`: a file with no span is a finding, not an error.
 fn open_any(files: &[PathBuf], infer: Options) -> Result<Model> {
-    Ok(crate::load::load_any(
-        files,
-        infer,
-        &crate::index::progress::Progress::default(),
-    )?)
+    let model = crate::load::load_any(files, infer, &crate::index::progress::Progress::default())?;
+    unchanged(&model)?;
+    Ok(model)
+}
+
+/// Fails when a file lost bytes while it was indexed: a file that changes while a command
+/// reads it never ends in a crash, nor in output that looks complete and is not. (Appended,
+/// replaced or deleted files are fine: the bytes read are the ones the file held when opened.)
+fn unchanged(model: &Model) -> Result<()> {
+    model.index.verify()?;
+    crate::load::test_pause("output");
+    Ok(())
 }
 
 /// Loads the files and warns on stderr about files and lines that were not read.
 fn open(files: &[PathBuf], infer: Options) -> Result<Model> {
     let model = crate::load::load(files, infer, &crate::index::progress::Progress::default())?;
+    unchanged(&model)?;
     warn_unread(&model);
     warn_malformed(&model);
     Ok(model)
 }
 
-/// One line per file given that yields nothing (the others were read).
-fn warn_unread(model: &Model) {
-    let idx = &model.index;
-    for u in &idx.unread {
-        crate::sanitize::eprint_line(&format!(
-            "sesstui: warning: {}: not read: {}",
-            u.path, u.reason
-        ));
+/// One line per file given that yields nothing (the others were read), and one for each
+/// loss while decoding a file (see [`crate::source::Note`]).
+pub(crate) fn warn_unread(model: &Model) {
+    for n in model.index.file_notes() {
+        crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {}", n.path, n.reason));
     }
-    for (i, f) in idx.files.iter().enumerate() {
-        if let Some(why) = idx.why_empty(i) {
-            crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {why}", f.path));
+    let idx = &model.index;
+    for (i, (src, f)) in idx.sources.iter().zip(&idx.files).enumerate() {
+        if idx.why_empty(i).is_some() {
+            continue; // said above, with the first note
+        }
+        for note in src.notes() {
+            crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {}", f.path, note.reason));
         }
     }
 }
 
-fn warn_malformed(model: &Model) {
+pub(crate) fn warn_malformed(model: &Model) {
     let bad: Vec<_> = model
         .index
         .problems

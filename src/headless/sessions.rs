@@ -3,6 +3,7 @@
 use super::json;
 use crate::fmt::{thousands, tokens};
 use crate::model::Model;
+use crate::model::filter::Compiled;
 use crate::sanitize::{one_line, truncate};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -16,8 +17,17 @@ struct Unsessioned {
 #[derive(Serialize)]
 struct Doc {
     files: Vec<json::File>,
+    /// With `--filter`: the filter, and how many sessions there are in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filter: Option<Filtered>,
     sessions: Vec<json::Session>,
     unsessioned: Unsessioned,
+}
+
+#[derive(Serialize)]
+struct Filtered {
+    matched: usize,
+    of: usize,
 }
 
 fn unsessioned(model: &Model) -> Unsessioned {
@@ -60,12 +70,28 @@ fn legend(model: &Model) -> String {
     }
 }
 
-pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()> {
-    let ids = 0..u32::try_from(model.sessions.len()).unwrap_or(u32::MAX);
+pub fn run(
+    model: &Model,
+    as_json: bool,
+    filter: Option<&Compiled<'_>>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let all = 0..u32::try_from(model.sessions.len()).unwrap_or(u32::MAX);
+    let reader = crate::model::conversation::read::Reader::new(model, false);
+    let ids: Vec<u32> = match filter {
+        Some(f) => all
+            .filter(|&s| f.session(s, &mut |s| reader.first_input(s)))
+            .collect(),
+        None => all.collect(),
+    };
     if as_json {
         let doc = Doc {
             files: json::files(model),
-            sessions: ids.map(|s| json::session(model, s)).collect(),
+            filter: filter.map(|_| Filtered {
+                matched: ids.len(),
+                of: model.sessions.len(),
+            }),
+            sessions: ids.iter().map(|&s| json::session(model, s)).collect(),
             unsessioned: unsessioned(model),
         };
         crate::sanitize::write_json_pretty(&mut *out, &doc)?;
@@ -76,7 +102,7 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
         "{:<38} {:<3} {:<20} {:>9} {:>6} {:>6} {:>6} {:>7} {:>4}  {:<12} FIRST INPUT",
         "SESSION", "", "START", "DURATION", "TURNS", "CALLS", "SPANS", "TOKENS", "ERR", "USER"
     )?;
-    for s in ids {
+    for &s in &ids {
         let sess = model.session(s);
         let marker = match sess.marker() {
             "●" => "",
@@ -110,10 +136,17 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
         )?;
     }
     let u = unsessioned(model);
+    let count = match filter {
+        Some(_) => format!(
+            "{} of {} sessions match the filter",
+            thousands(ids.len() as u64),
+            thousands(model.sessions.len() as u64)
+        ),
+        None => format!("{} sessions", thousands(model.sessions.len() as u64)),
+    };
     writeln!(
         out,
-        "\n{} sessions; unsessioned: {} traces, {} spans{}",
-        model.sessions.len(),
+        "\n{count}; unsessioned: {} traces, {} spans{}",
         thousands(u.traces as u64),
         thousands(u.spans),
         legend(model)

@@ -1,9 +1,16 @@
 //! `sesstui spans`: every span as one JSON line, sessions first, in time order.
 
 use super::json::time;
+use crate::index::progress::Progress;
+use crate::index::record::flag;
 use crate::model::Model;
+use crate::model::infer::Options;
 use serde::Serialize;
-use std::io::{self, Write};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 #[derive(Serialize)]
 struct Line<'a> {
@@ -26,39 +33,197 @@ struct Line<'a> {
     line: u32,
 }
 
-pub fn run(model: &Model, out: &mut impl Write) -> io::Result<()> {
+/// Spans between two looks at whether a file changed while they are printed…
+const CHECK_EVERY: usize = 1024;
+/// …and at most this often a `stat` of each file.
+const STAT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+pub fn run(
+    model: &Model,
+    filter: Option<&crate::model::filter::Compiled<'_>>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    run_files(model, None, filter, out)
+}
+
+/// [`run`], for the spans of `files` only (all when `None`).
+fn run_files(
+    model: &Model,
+    files: Option<&[u16]>,
+    filter: Option<&crate::model::filter::Compiled<'_>>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let lines = model.index.lines();
+    let mut printed = 0usize;
+    let mut looked = std::time::Instant::now();
     let traces = model
         .sessions
         .iter()
         .flat_map(|s| s.traces.iter())
         .chain(model.unsessioned.iter());
     for &t in traces {
-        let trace = model.trace(t);
         let trace_id = model.index.trace_id_text(t);
-        let session =
-            (trace.session != crate::model::NONE).then(|| model.session_id(trace.session));
         for &s in model.trace_spans(t) {
-            let rec = model.span(s);
-            let line = Line {
-                span_id: model.index.span_id_of(rec),
-                trace_id: trace_id.clone(),
-                parent_id: model.index.parent_id_of(rec),
-                name: model.name(s),
-                kind: rec.kind(),
-                status: rec.status(),
-                start: time(rec.start),
-                end: time(rec.end),
-                session,
-                session_origin: model.span_origin(s),
-                inferred_by: trace.inferred_by,
-                side_request: trace.side,
-                file: model.index.file_name(rec.file()),
-                line: lines.get(s as usize).copied().unwrap_or(0),
-            };
-            crate::sanitize::write_json(&mut *out, &line)?;
-            writeln!(out)?;
+            if files.is_some_and(|f| !f.contains(&model.span(s).file()))
+                || filter.is_some_and(|f| !f.span(s))
+            {
+                continue;
+            }
+            let line = lines.get(s as usize).copied().unwrap_or(0);
+            write_span(model, s, &trace_id, line, out)?;
+            printed += 1;
+            // The output streams: a file that lost bytes stops it as soon as it is seen.
+            if printed.is_multiple_of(CHECK_EVERY)
+                && (!model.index.intact() || looked.elapsed() >= STAT_EVERY)
+            {
+                model.index.verify()?;
+                looked = std::time::Instant::now();
+            }
         }
     }
     Ok(())
+}
+
+/// Span `s` (of the trace whose id is `trace_id`, on line `line`) as one JSON line.
+fn write_span(
+    model: &Model,
+    s: u32,
+    trace_id: &str,
+    line: u32,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let rec = model.span(s);
+    let trace = model.trace(rec.trace);
+    let session = (trace.session != crate::model::NONE).then(|| model.session_id(trace.session));
+    let line = Line {
+        span_id: model.index.span_id_of(rec),
+        trace_id: trace_id.to_owned(),
+        parent_id: match model
+            .parent
+            .get(s as usize)
+            .copied()
+            .unwrap_or(crate::model::NONE)
+        {
+            crate::model::NONE => model.index.parent_id_of(rec),
+            p => Some(model.index.span_id_of(model.span(p))),
+        },
+        name: model.name(s),
+        kind: rec.kind(),
+        status: rec.status(),
+        start: time(rec.start),
+        end: time(rec.end),
+        session,
+        session_origin: model.span_origin(s),
+        inferred_by: trace.inferred_by,
+        side_request: trace.side,
+        file: model.index.file_name(rec.file()),
+        line,
+    };
+    crate::sanitize::write_json(&mut *out, &line)?;
+    writeln!(out)
+}
+
+/// `spans -f`: the spans there now, as [`run`] prints them, then the spans appended as they
+/// come (in file order, each with what is known of its session when it arrives), a batch per
+/// round of [`crate::follow::INTERVAL`], flushed. What happens to the files (rotated,
+/// truncated, deleted) is said on stderr, and so is each file that cannot be followed (a
+/// stream, a compressed or framed file, a JSON document: read once). Ends on SIGINT or
+/// SIGTERM, with 128 + the signal once the output is flushed, on a closed pipe (an error the
+/// caller reads as success), or, with status 0, at once when no file given can be followed.
+pub fn follow(
+    files: &[PathBuf],
+    infer: Options,
+    filter: Option<&crate::model::filter::Filter>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let signal = Arc::new(AtomicUsize::new(0));
+    for sig in [SIGINT, SIGTERM] {
+        let code = usize::try_from(sig).unwrap_or(0);
+        signal_hook::flag::register_usize(sig, Arc::clone(&signal), code)?;
+    }
+    let (mut follower, mut model) = crate::follow::open(files, infer, &Progress::default())?;
+    super::warn_unread(&model);
+    super::warn_malformed(&model);
+    for note in follower.take_notes() {
+        crate::sanitize::eprint_line(&format!("sesstui: {note}"));
+    }
+    {
+        let compiled = filter.map(|f| f.compile(&model));
+        run(&model, compiled.as_ref(), out)?;
+    }
+    out.flush()?;
+    if !follower.following() {
+        crate::sanitize::eprint_line(
+            "sesstui: no file given can be followed: nothing more to wait for",
+        );
+        return Ok(());
+    }
+    loop {
+        let mut waited = Duration::ZERO;
+        while waited < crate::follow::INTERVAL && signal.load(Ordering::Relaxed) == 0 {
+            if reader_gone(TICK) {
+                return Ok(());
+            }
+            waited += TICK;
+        }
+        let sig = signal.load(Ordering::Relaxed);
+        if sig != 0 {
+            out.flush()?;
+            std::process::exit(128 + i32::try_from(sig).unwrap_or(0));
+        }
+        let round = follower.poll(infer);
+        for note in &round.notes {
+            crate::sanitize::eprint_line(&format!("sesstui: {note}"));
+        }
+        match round.update {
+            Some(crate::follow::Update::Reset { model: m, read }) => {
+                // The files read anew; the others' spans were printed already.
+                model = *m;
+                let compiled = filter.map(|f| f.compile(&model));
+                run_files(&model, Some(&read), compiled.as_ref(), out)?;
+            }
+            Some(u) => {
+                let added = crate::follow::apply(&mut model, u, infer);
+                let compiled = filter.map(|f| f.compile(&model));
+                for s in added {
+                    if model.span(s).has(flag::DUPLICATE)
+                        || compiled.as_ref().is_some_and(|f| !f.span(s))
+                    {
+                        continue;
+                    }
+                    let trace_id = model.index.trace_id_text(model.span(s).trace);
+                    write_span(&model, s, &trace_id, model.index.line(s), out)?;
+                }
+            }
+            None => {}
+        }
+        out.flush()?;
+    }
+}
+
+/// How often `spans -f` looks for a signal while it waits.
+const TICK: Duration = Duration::from_millis(50);
+
+/// Waits up to `d`; true when standard output is a pipe whose reader went away (`| head`),
+/// which otherwise shows only at the next write, maybe long after.
+#[cfg(unix)]
+fn reader_gone(d: Duration) -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let out = std::io::stdout();
+    let mut fds = [PollFd::new(&out, PollFlags::empty())];
+    let timeout = Timespec {
+        tv_sec: 0,
+        tv_nsec: i64::try_from(d.as_nanos()).unwrap_or(0),
+    };
+    match poll(&mut fds, Some(&timeout)) {
+        Ok(n) if n > 0 => fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn reader_gone(d: Duration) -> bool {
+    std::thread::sleep(d);
+    false
 }

@@ -32,8 +32,11 @@ pub fn detect(b: &[u8]) -> Mode {
     let rest = &b[start..];
     let line_end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
     let mut line = Cursor::new(&rest[..line_end]);
-    if line.skip_value().is_ok() && line.at_end() {
-        return Mode::Lines;
+    if line.skip_value().is_ok() {
+        // One value, or several back to back (`{…}{…}`): each is a record of that line.
+        if line.at_end() || matches!(line.peek_byte(), Some(b'{' | b'[')) {
+            return Mode::Lines;
+        }
     }
     let mut doc = Cursor::new(rest);
     if doc.skip_value().is_ok() {
@@ -60,15 +63,38 @@ pub fn split(b: &[u8], range: Range<usize>, target: usize) -> Vec<Range<usize>> 
         let end = if want >= range.end {
             range.end
         } else {
-            match memchr::memchr(b'\n', &b[want..range.end]) {
-                Some(k) => want + k + 1,
-                None => range.end,
-            }
+            record_start_after(b, want, range.end)
         };
         out.push(at..end);
         at = end;
     }
     out
+}
+
+/// How far past the wanted cut a piece may run to end where a record starts, rather than
+/// inside a pretty-printed one.
+const CUT_LOOKAHEAD: usize = 4 << 20;
+
+/// The start of the first line after `at` that may begin a record: not indented and not a
+/// closing bracket, so a pretty-printed record among JSON Lines is not cut in two (its inner
+/// lines are indented, its last is `}`). Every JSON Lines line qualifies, so the cut lands on
+/// the first newline as before; past [`CUT_LOOKAHEAD`], any newline will do.
+fn record_start_after(b: &[u8], at: usize, end: usize) -> usize {
+    let limit = at.saturating_add(CUT_LOOKAHEAD).min(end);
+    let mut first = None;
+    let mut i = at;
+    while let Some(k) = memchr::memchr(b'\n', &b[i..end]) {
+        let next = i + k + 1;
+        first.get_or_insert(next);
+        if !matches!(b.get(next), Some(b' ' | b'\t' | b'}' | b']' | b',')) {
+            return next;
+        }
+        if next >= limit {
+            break;
+        }
+        i = next;
+    }
+    first.unwrap_or(end)
 }
 
 /// Iterates the lines of a piece as (start, end) byte ranges without the `\n`: the lines cut at
@@ -123,6 +149,9 @@ mod tests {
         assert_eq!(detect(b"{\"a\":\n"), Mode::Lines);
         assert_eq!(detect(b"{\n  \"a\": \n}\n"), Mode::Document);
         assert_eq!(detect(b"{\"a\":\n{\"b\":1}\n"), Mode::Lines);
+        // Two records on the first line do not make the file one document.
+        assert_eq!(detect(b"{\"a\":1}{\"a\":2}\n{\"a\":3}\n"), Mode::Lines);
+        assert_eq!(detect(b"{\"a\":1} {\"a\":2}\n"), Mode::Lines);
     }
 
     #[test]

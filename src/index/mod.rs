@@ -5,17 +5,21 @@
 //! and merges the pieces in file order. Nothing but ids, times, names, session keys, token
 //! counts and byte ranges is kept: a span's full JSON is parsed only when something asks.
 
+pub mod append;
+mod decoded;
 pub mod intern;
 pub mod lines;
 pub mod progress;
 pub mod record;
 pub mod report;
 mod scan;
+pub mod shape;
 
 use crate::error::Error;
 use crate::format::prints::Prints;
 use crate::hash::Map;
 use crate::source::Source;
+use crate::source::watch::Change;
 use intern::Interner;
 use lines::Mode;
 use progress::Progress;
@@ -26,7 +30,7 @@ use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub use scan::{EvalRec, TraceKey, TraceMeta};
+pub use scan::{EvalRec, LineKinds, TraceKey, TraceMeta};
 
 /// JSON Lines files are scanned in pieces of about this size…
 const PIECE_BYTES: usize = 8 << 20;
@@ -49,6 +53,15 @@ pub struct FileInfo {
     pub spans: u64,
     /// Spans per `Style` (how the exporter spelled them).
     pub styles: [u64; 8],
+    /// Its lines by what they held: `kinds.total() == lines`.
+    pub kinds: LineKinds,
+}
+
+/// A file given that yields nothing, and why.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FileNote {
+    pub path: String,
+    pub reason: String,
 }
 
 /// The immutable result of a scan.
@@ -82,6 +95,9 @@ pub struct Index {
     pub prints: Prints,
     /// Files given that could not be read (see `load`), with why.
     pub unread: Vec<crate::load::Unread>,
+    /// Trace ids to trace indices, kept once something has been appended (see [`append`]);
+    /// the build drops it, and the first append makes it again from `traces`.
+    trace_map: Option<Map<TraceKey, u32>>,
 }
 
 impl Index {
@@ -91,12 +107,13 @@ impl Index {
         self.own_sessions.get(at).filter(|o| o.span == i).copied()
     }
 
-    /// The JSON bytes of a span, exactly as in its file.
+    /// The JSON bytes of a span, exactly as in its file; nothing when the file is known to
+    /// have lost them since (truncated, rewritten: see [`crate::source`]).
     pub fn span_bytes(&self, s: &SpanRec) -> &[u8] {
         self.bytes_at(s.loc, s.len)
     }
 
-    /// Bytes at a location recorded by the scan.
+    /// Bytes at a location recorded by the scan; nothing when the file lost them.
     pub fn bytes_at(&self, loc: u64, len: u32) -> &[u8] {
         let probe = SpanRec {
             loc,
@@ -105,12 +122,70 @@ impl Index {
         let Some(src) = self.sources.get(usize::from(probe.file())) else {
             return &[];
         };
+        if !src.intact() {
+            return &[];
+        }
         let b = src.bytes();
         let start = usize::try_from(probe.offset())
             .unwrap_or(usize::MAX)
             .min(b.len());
         let end = start.saturating_add(len as usize).min(b.len());
         &b[start..end]
+    }
+
+    /// Looks at every file again (a `stat` each, see [`Source::change`]): the files that
+    /// changed on disk since they were opened, by file index, with how.
+    pub fn changes(&self) -> Vec<(u16, Change)> {
+        self.sources
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let c = s.change();
+                let i = u16::try_from(i).ok()?;
+                (c != Change::Same || !s.intact()).then_some((i, c))
+            })
+            .collect()
+    }
+
+    /// Whether every file still holds the bytes that were read from it, looking at each file
+    /// again: what a reader asks before it reads bytes not read yet, and after.
+    pub fn fresh(&self) -> bool {
+        self.sources.iter().all(|s| {
+            s.change();
+            s.intact()
+        })
+    }
+
+    /// [`Index::fresh`] for one file.
+    pub fn fresh_file(&self, file: u16) -> bool {
+        self.sources.get(usize::from(file)).is_none_or(|s| {
+            s.change();
+            s.intact()
+        })
+    }
+
+    /// Whether every file still holds the bytes read from it, as far as known (no new look).
+    pub fn intact(&self) -> bool {
+        self.sources.iter().all(Source::intact)
+    }
+
+    /// Fails naming the first file that lost bytes while they were read (truncated, rewritten),
+    /// looking at each file again: what the headless commands ask before they print and after.
+    pub fn verify(&self) -> Result<(), Error> {
+        for s in &self.sources {
+            let c = s.change();
+            if !s.intact() {
+                let what = match (c, s.last_change()) {
+                    (Change::Rewritten, _) | (_, Change::Rewritten) => "rewritten",
+                    _ => "truncated",
+                };
+                return Err(Error::Changed {
+                    path: s.path().display().to_string(),
+                    what,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Token counts, cost, model and user of span `i`, if it has any.
@@ -186,6 +261,10 @@ impl Index {
         let Some(src) = self.sources.get(usize::from(a.file())) else {
             return line;
         };
+        if !src.intact() {
+            // Counted over bytes that are no longer the file's, it would be a wrong number.
+            return 0;
+        }
         let bytes = src.bytes();
         let offset = |s: &SpanRec| {
             usize::try_from(s.offset())
@@ -218,8 +297,10 @@ impl Index {
         self.span_id_text(s.span_id, s.has(flag::SPAN_ID_TEXT))
     }
 
+    /// The parent id as written; `None` for none, and for an all-zero one (OTLP's other
+    /// spelling of none: the model links it only to a span whose own id is zero).
     pub fn parent_id_of(&self, s: &SpanRec) -> Option<String> {
-        s.has(flag::HAS_PARENT)
+        (s.has(flag::HAS_PARENT) && !s.zero_parent())
             .then(|| self.span_id_text(s.parent_id, s.has(flag::PARENT_TEXT)))
     }
 
@@ -327,7 +408,9 @@ pub fn build_with(
     if progress.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    Ok(merger.finish(sources, &modes, &pieces))
+    let mut index = merger.finish(sources, &modes, &pieces);
+    index.note_decoding();
+    Ok(index)
 }
 
 impl Index {
@@ -343,14 +426,37 @@ impl Index {
             .iter()
             .filter(|p| usize::from(p.file) == i && p.severity == Severity::Malformed)
             .count();
-        Some(match (f.bytes, malformed) {
-            (0, _) => "the file is empty".to_owned(),
-            (_, 0) => "no line holds a span".to_owned(),
-            (_, n) => format!(
-                "no spans found ({n} malformed record{})",
-                if n == 1 { "" } else { "s" }
+        let signals = f.kinds.signals;
+        let decoding = self.sources.get(i).and_then(|s| s.notes().first());
+        Some(match (f.bytes, malformed, signals) {
+            (0, _, _) if let Some(note) = decoding => format!("nothing decoded: {}", note.reason),
+            (0, _, _) => "the file is empty".to_owned(),
+            (_, 0, 0) => "no line holds a span".to_owned(),
+            (_, 0, n) => format!(
+                "no spans: {} of other OpenTelemetry signals (logs, metrics), no trace",
+                crate::fmt::count(usize::try_from(n).unwrap_or(usize::MAX), "line", "lines")
+            ),
+            (_, n, _) => format!(
+                "no spans found ({})",
+                crate::fmt::count(n, "malformed record", "malformed records")
             ),
         })
+    }
+
+    /// Files given that yield nothing, each with why: those that could not be read, then those
+    /// read that hold no span.
+    pub fn file_notes(&self) -> Vec<FileNote> {
+        let unread = self.unread.iter().map(|u| FileNote {
+            path: u.path.clone(),
+            reason: format!("not read: {}", u.reason),
+        });
+        let empty = (0..self.files.len()).filter_map(|i| {
+            self.why_empty(i).map(|reason| FileNote {
+                path: self.files[i].path.clone(),
+                reason,
+            })
+        });
+        unread.chain(empty).collect()
     }
 
     /// Fails when no file holds a span (every line malformed, or not a trace export): there is
@@ -484,10 +590,17 @@ fn scan_lines(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
     while at < end {
         line = line.saturating_add(1);
         let bad_before = col.out.problems.len();
-        let (r, spans) = col.line(at, end, line);
+        let records_before = col.out.records;
+        // A record may run over several lines (a pretty-printed one among JSON Lines).
+        let (r, spans, more) = col.line(at, end, line);
         let len = r.len() + 1;
         at = r.end + 1;
-        let bad = col.out.problems[bad_before..]
+        let added = &col.out.problems[bad_before..];
+        col.out
+            .kinds
+            .add(u64::from(more) + 1, col.out.records - records_before, added);
+        line = line.saturating_add(more);
+        let bad = added
             .iter()
             .filter(|p| p.severity == Severity::Malformed)
             .count();
@@ -507,13 +620,15 @@ fn scan_document(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
     let end = piece.range.end;
     let mut c = crate::json::Cursor::new(&src[..end]);
     c.set_pos(piece.range.start);
-    let (mut line, mut counted) = (1u32, 0usize);
+    let (mut line, mut counted) = (1u32, piece.range.start);
     let mut line_of = |pos: usize| {
         let n = memchr::memchr_iter(b'\n', &src[counted..pos.max(counted)]).count();
         line = line.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
         counted = counted.max(pos);
         line
     };
+    // Lines accounted for so far (the lines of records and reports, the blank ones between).
+    let mut done = 0u32;
     loop {
         let from = c.pos();
         if c.at_end() {
@@ -522,26 +637,41 @@ fn scan_document(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
         let start = c.pos();
         let start_line = line_of(start);
         let mut probe = c.clone();
-        let (spans, bad) = match probe.skip_value() {
+        let bad_before = col.out.problems.len();
+        let records_before = col.out.records;
+        let (spans, bad, last_line) = match probe.skip_value() {
             Ok(()) => {
                 c.set_pos(probe.pos());
-                (
-                    col.record(start..probe.pos(), start_line, probe.pos() == src.len()),
-                    0,
-                )
+                let spans = col.record(start..probe.pos(), start_line, probe.pos() == src.len());
+                (spans, 0, line_of(probe.pos().saturating_sub(1).max(start)))
             }
             Err(e) => {
                 let at = e.position().unwrap_or(end);
                 let resync = next_document_start(src, at.max(start + 1), end);
-                let reason = format!(
-                    "not valid JSON: {e}; lines {start_line}-{} skipped",
-                    line_of(resync.saturating_sub(1).max(start))
+                let last_line = line_of(resync.saturating_sub(1).max(start));
+                let reason = format!("not valid JSON: {e}; lines {start_line}-{last_line} skipped");
+                col.problem_over(
+                    start_line,
+                    last_line.saturating_sub(start_line) + 1,
+                    Severity::Malformed,
+                    reason,
                 );
-                col.problem(start_line, Severity::Malformed, reason);
                 c.set_pos(resync);
-                (0, 1)
+                (0, 1, last_line)
             }
         };
+        // The blank lines before this value, then its own (less one it shares with the last).
+        let first_new = start_line.max(done + 1);
+        col.out.kinds.add(u64::from(first_new - (done + 1)), 0, &[]);
+        if last_line >= first_new {
+            let added = &col.out.problems[bad_before..];
+            col.out.kinds.add(
+                u64::from(last_line - first_new + 1),
+                col.out.records - records_before,
+                added,
+            );
+        }
+        done = done.max(last_line);
         if !ticker.tick(c.pos() - from, spans, bad) {
             break;
         }
@@ -551,6 +681,10 @@ fn scan_document(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
     col.out.lines =
         u32::try_from(memchr::memchr_iter(b'\n', &src[piece.range.clone()]).count() + tail)
             .unwrap_or(u32::MAX);
+    // Blank lines after the last value.
+    col.out
+        .kinds
+        .add(u64::from(col.out.lines.saturating_sub(done)), 0, &[]);
 }
 
 /// The next line after `at` that starts with `{` or `[`: where a new document may begin.
@@ -573,6 +707,7 @@ struct Landed {
     problems: Range<usize>,
     lines: u32,
     records: u64,
+    kinds: scan::LineKinds,
 }
 
 /// The index being assembled from pieces as they finish (in any order).
@@ -731,6 +866,7 @@ impl Merger {
             problems: problem_base..self.problems.len(),
             lines: out.lines,
             records: out.records,
+            kinds: out.kinds,
         };
     }
 
@@ -747,28 +883,10 @@ impl Merger {
                 records: 0,
                 spans: 0,
                 styles: [0; 8],
+                kinds: LineKinds::default(),
             })
             .collect();
-        for (f, st) in files.iter_mut().zip(&self.styles) {
-            f.styles = *st;
-        }
-        for (piece, landed) in pieces.iter().zip(&self.landed) {
-            let file = &mut files[usize::from(piece.file)];
-            let base = u32::try_from(file.lines).unwrap_or(u32::MAX);
-            file.lines += u64::from(landed.lines);
-            file.records += landed.records;
-            file.spans += landed.spans.len() as u64;
-            if piece.mode != Mode::Lines || base == 0 {
-                continue;
-            }
-            for (_, line) in &mut self.line_marks[landed.line_marks.clone()] {
-                *line = line.saturating_add(base);
-            }
-            for p in &mut self.problems[landed.problems.clone()] {
-                p.line = p.line.saturating_add(base);
-            }
-        }
-        self.problems.sort_by_key(|p| (p.file, p.line));
+        self.number(&mut files, pieces);
         Index {
             sources,
             files,
@@ -786,7 +904,88 @@ impl Merger {
             big_tokens: self.big_tokens,
             prints: self.prints,
             unread: Vec::new(),
+            trace_map: None,
         }
+    }
+
+    /// Picks up an index's tables to absorb more pieces into them (see [`append`]); `pieces`
+    /// is how many will come.
+    fn resume(index: &mut Index, pieces: usize) -> Merger {
+        use std::mem::take;
+        let trace_map = index.trace_map.take().unwrap_or_else(|| {
+            index
+                .traces
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX)))
+                .collect()
+        });
+        Merger {
+            spans: take(&mut index.spans),
+            extras: take(&mut index.extras),
+            extra_spans: take(&mut index.extra_spans),
+            line_marks: take(&mut index.line_marks),
+            strings: take(&mut index.strings),
+            trace_map,
+            traces: take(&mut index.traces),
+            trace_spans: take(&mut index.trace_spans),
+            trace_meta: take(&mut index.trace_meta),
+            evals: take(&mut index.evals),
+            problems: take(&mut index.problems),
+            own_sessions: take(&mut index.own_sessions),
+            big_tokens: take(&mut index.big_tokens),
+            prints: take(&mut index.prints),
+            styles: index.files.iter().map(|f| f.styles).collect(),
+            landed: vec![Landed::default(); pieces],
+            bytes: 0,
+        }
+    }
+
+    /// Puts the tables back into `index` once `pieces` are absorbed, numbering their lines
+    /// after the lines their files already had.
+    fn restore(mut self, index: &mut Index, pieces: &[Piece]) {
+        self.number(&mut index.files, pieces);
+        index.spans = self.spans;
+        index.extras = self.extras;
+        index.extra_spans = self.extra_spans;
+        index.line_marks = self.line_marks;
+        index.strings = self.strings;
+        index.traces = self.traces;
+        index.trace_spans = self.trace_spans;
+        index.trace_meta = self.trace_meta;
+        index.evals = self.evals;
+        index.problems = self.problems;
+        index.own_sessions = self.own_sessions;
+        index.big_tokens = self.big_tokens;
+        index.prints = self.prints;
+        index.trace_map = Some(self.trace_map);
+    }
+
+    /// Adds the pieces' counts to their files and numbers the pieces' lines file-wide, each
+    /// after the lines its file had (the files' counts as they are before this call).
+    fn number(&mut self, files: &mut [FileInfo], pieces: &[Piece]) {
+        for (f, st) in files.iter_mut().zip(&self.styles) {
+            f.styles = *st;
+        }
+        for (piece, landed) in pieces.iter().zip(&self.landed) {
+            let file = &mut files[usize::from(piece.file)];
+            let base = u32::try_from(file.lines).unwrap_or(u32::MAX);
+            file.lines += u64::from(landed.lines);
+            file.records += landed.records;
+            file.kinds.absorb(&landed.kinds);
+            file.spans += landed.spans.len() as u64;
+            if piece.mode != Mode::Lines || base == 0 {
+                continue;
+            }
+            for (_, line) in &mut self.line_marks[landed.line_marks.clone()] {
+                *line = line.saturating_add(base);
+            }
+            for p in &mut self.problems[landed.problems.clone()] {
+                p.line = p.line.saturating_add(base);
+            }
+        }
+        // Stable: lines of one file keep their order (and the new ones come after the old).
+        self.problems.sort_by_key(|p| (p.file, p.line));
     }
 }
 

@@ -58,6 +58,16 @@ pub struct OwnSession {
 }
 
 impl SpanRec {
+    /// The span's parent id was written as all zeros (see `Collector`'s parent id).
+    pub fn zero_parent(&self) -> bool {
+        self.has(flag::HAS_PARENT) && self.parent_id == 0 && !self.has(flag::PARENT_TEXT)
+    }
+
+    /// The span's own id was empty or all zeros, kept as 0.
+    pub fn zero_id(&self) -> bool {
+        self.span_id == 0 && !self.has(flag::SPAN_ID_TEXT)
+    }
+
     pub fn new_loc(file: u16, offset: u64) -> u64 {
         (u64::from(file) << OFFSET_BITS) | (offset & ((1 << OFFSET_BITS) - 1))
     }

@@ -12,6 +12,20 @@ pub enum Severity {
     Warning,
     /// Nothing to index (blank line) or a harmless oddity (BOM).
     Note,
+    /// Not traces: another OpenTelemetry signal (logs, metrics) in the same file, counted.
+    Signal,
+}
+
+impl Severity {
+    /// The word a report gives it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Malformed => "skipped",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+            Severity::Signal => "signal",
+        }
+    }
 }
 
 /// One reported line.
@@ -21,6 +35,10 @@ pub struct Problem {
     pub file: u16,
     /// 1-based line number (for documents, the line where the problem is).
     pub line: u32,
+    /// How many lines it covers from `line` (a broken document skips several), for the count
+    /// of lines per kind; lines a record also covers are not counted here.
+    #[serde(skip)]
+    pub lines: u32,
     pub severity: Severity,
     pub reason: std::borrow::Cow<'static, str>,
 }

@@ -92,6 +92,8 @@ pub struct ChunkOut {
     pub prints: Prints,
     /// Lines in the piece.
     pub lines: u32,
+    /// The piece's lines by what they held.
+    pub kinds: LineKinds,
     /// Records (lines or documents) that yielded at least one span.
     pub records: u64,
 }
@@ -113,11 +115,55 @@ impl ChunkOut {
         self.styles.clear();
         self.prints.clear();
         self.lines = 0;
+        self.kinds = LineKinds::default();
         self.records = 0;
     }
 }
 
 const NONE: u32 = u32::MAX;
+
+/// Lines by what they held: every line of a file is in exactly one of these (a line with a
+/// record and a report, say two records back to back of which one is malformed, counts as a
+/// record line).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LineKinds {
+    /// Lines that are all or part of a record that yielded spans or evaluations.
+    pub records: u64,
+    /// Lines of another OpenTelemetry signal (logs, metrics).
+    pub signals: u64,
+    /// Lines not indexed (malformed, or holding no span).
+    pub malformed: u64,
+    /// Blank lines.
+    pub blank: u64,
+}
+
+impl LineKinds {
+    /// Counts `n` lines whose unit added `records` records and the reports `problems`.
+    pub fn add(&mut self, n: u64, records: u64, problems: &[Problem]) {
+        let has = |sev| problems.iter().any(|p| p.severity == sev);
+        let slot = if records > 0 {
+            &mut self.records
+        } else if has(Severity::Signal) {
+            &mut self.signals
+        } else if has(Severity::Malformed) {
+            &mut self.malformed
+        } else {
+            &mut self.blank
+        };
+        *slot += n;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.records + self.signals + self.malformed + self.blank
+    }
+
+    pub fn absorb(&mut self, other: &LineKinds) {
+        self.records += other.records;
+        self.signals += other.signals;
+        self.malformed += other.malformed;
+        self.blank += other.blank;
+    }
+}
 
 /// Where a piece's tables ended before a record was walked (to undo what it added).
 struct Marks {
@@ -307,17 +353,40 @@ impl<'b> Collector<'b> {
     ///
     /// `last` says the record is the end of the file, for a clearer message when it is cut off.
     pub fn record(&mut self, range: Range<usize>, line: u32, last: bool) -> usize {
-        let marks = self.begin_record(range.start, line);
-        let bytes = &self.src[range.clone()];
-        let mut c = Cursor::new(bytes);
-        let walked = self.walk(&mut c).and_then(|()| {
-            if c.at_end() {
-                Ok(())
-            } else {
-                Err(JsonError::unexpected(c.pos(), bytes[c.pos()]))
+        let mut spans = 0;
+        let mut at = range.start;
+        let mut line = line;
+        loop {
+            let marks = self.begin_record(at, line);
+            let bytes = &self.src[at..range.end];
+            let mut c = Cursor::new(bytes);
+            let walked = self.walk(&mut c);
+            // Values back to back (`{…}{…}`, as some writers join records) are records each;
+            // anything else after a value makes the whole rest malformed, as before.
+            let next = c.pos();
+            let another = walked.is_ok()
+                && matches!(bytes.trim_ascii_start().first(), Some(b'{' | b'['))
+                && !c.at_end()
+                && matches!(bytes.get(c.pos()), Some(b'{' | b'['))
+                && Cursor::new(&bytes[c.pos()..]).skip_value().is_ok();
+            if another {
+                let this = at..at + next;
+                let non_ascii = c.non_ascii();
+                spans += self.end_record(&marks, this, line, false, Ok(()), non_ascii);
+                line = line.saturating_add(count_lines(&bytes[..c.pos()]));
+                at += c.pos();
+                continue;
             }
-        });
-        self.end_record(&marks, range, line, last, walked, c.non_ascii())
+            let walked = walked.and_then(|()| {
+                if c.at_end() {
+                    Ok(())
+                } else {
+                    Err(JsonError::unexpected(c.pos(), bytes[c.pos()]))
+                }
+            });
+            let non_ascii = c.non_ascii();
+            return spans + self.end_record(&marks, at..range.end, line, last, walked, non_ascii);
+        }
     }
 
     /// Indexes the line that starts at `start` and ends at the next newline before `end` (or
@@ -327,8 +396,11 @@ impl<'b> Collector<'b> {
     /// own looks for the newline. A line that does not read that way (malformed, blank, or with
     /// something after its value) is undone, found apart and read again as [`Collector::record`]
     /// reads it, so that it is reported exactly as before.
+    ///
+    /// Returns the range, the spans it yielded and how many lines past the first it covers
+    /// (0 but for a pretty-printed record among the lines).
     #[inline]
-    pub fn line(&mut self, start: usize, end: usize, line: u32) -> (Range<usize>, usize) {
+    pub fn line(&mut self, start: usize, end: usize, line: u32) -> (Range<usize>, usize, u32) {
         let src = self.src;
         let marks = self.begin_record(start, line);
         let mut c = Cursor::in_line(&src[start..end]);
@@ -338,17 +410,25 @@ impl<'b> Collector<'b> {
             let range = start..start + stop;
             let non_ascii = c.non_ascii();
             let spans = self.end_record(&marks, range.clone(), line, false, Ok(()), non_ascii);
-            return (range, spans);
+            return (range, spans, 0);
         }
         self.rollback(&marks);
         let stop = memchr::memchr(b'\n', &src[start..end]).map_or(end, |k| start + k);
         let range = start..stop;
         if src[range.clone()].iter().all(u8::is_ascii_whitespace) {
             self.problem(line, Severity::Note, "blank line");
-            return (range, 0);
+            return (range, 0, 0);
         }
-        let spans = self.record(range.clone(), line, stop == src.len());
-        (range, spans)
+        let (range, more) = match multi_line_record(src, start, stop, end) {
+            Some(r) => {
+                let more = count_lines(&src[r.clone()]);
+                (r, more)
+            }
+            None => (range, 0),
+        };
+        let last = range.end == src.len();
+        let spans = self.record(range.clone(), line, last);
+        (range, spans, more)
     }
 
     /// Notes where the piece's tables end and resets the per-record state, before a walk.
@@ -431,12 +511,17 @@ impl<'b> Collector<'b> {
                 self.deep_record.unwrap_or(0),
                 format::MAX_WALK_DEPTH
             ))),
-            Ok(()) => Some(Cow::Borrowed(
-                match bytes.iter().find(|c| !c.is_ascii_whitespace()) {
-                    Some(b'{' | b'[') => "no span in this record (not a known trace export shape)",
-                    _ => "not a JSON object or array",
-                },
-            )),
+            Ok(()) => {
+                // A record that holds no span says what it looked like; another OpenTelemetry
+                // signal is counted as such, not called malformed.
+                let shape = super::shape::describe(bytes);
+                if let super::shape::Shape::OtherSignal(_) = shape {
+                    self.rollback(marks);
+                    self.problem(line, Severity::Signal, shape.reason());
+                    return 0;
+                }
+                Some(Cow::Owned(shape.reason()))
+            }
         };
         if let Some(reason) = reason {
             self.rollback(marks);
@@ -468,10 +553,22 @@ impl<'b> Collector<'b> {
     }
 
     pub fn problem(&mut self, line: u32, severity: Severity, reason: impl Into<Cow<'static, str>>) {
+        self.problem_over(line, 1, severity, reason);
+    }
+
+    /// A report that covers `lines` lines from `line` (a broken document's).
+    pub fn problem_over(
+        &mut self,
+        line: u32,
+        lines: u32,
+        severity: Severity,
+        reason: impl Into<Cow<'static, str>>,
+    ) {
         let reason = reason.into();
         self.out.problems.push(Problem {
             file: self.out.file,
             line,
+            lines,
             severity,
             reason,
         });
@@ -700,7 +797,14 @@ impl<'b> Collector<'b> {
             return None;
         }
         let b = &f.b;
-        let (span_id, id_text) = b.span_id?;
+        // A span id given but empty or all zeros (invalid in OTLP, written by real producers):
+        // the span is kept under the id 0, which no valid id is, and reported.
+        let invalid_id = b.span_id.is_none() && b.seen & Seen::SpanId as u8 != 0;
+        let (span_id, id_text) = match b.span_id {
+            Some(id) => id,
+            None if invalid_id && b.trace.is_some() => (0, false),
+            None => return None,
+        };
         let Some(trace_key) = b.trace else {
             self.orphan_ids = true;
             return None;
@@ -754,6 +858,16 @@ impl<'b> Collector<'b> {
         }
         if b.start > 0 && b.end > 0 && b.end < b.start {
             self.ends_before_start(range.start, b.start, b.end);
+        }
+        if invalid_id {
+            let line = self.line_at(range.start);
+            self.problem(
+                line,
+                Severity::Warning,
+                "a span whose span id is empty or all zeros (invalid in OpenTelemetry): kept, \
+                 with the id 0000000000000000; the spans of its trace whose parent id is all \
+                 zeros, or missing from the files, hang under it",
+            );
         }
         if index % LINE_MARK_EVERY == 0 {
             let line = self.line_at(range.start);
@@ -818,6 +932,37 @@ impl<'b> Collector<'b> {
             }
         }
     }
+}
+
+/// Newlines in `b`: how many lines a range spans, less one.
+pub fn count_lines(b: &[u8]) -> u32 {
+    u32::try_from(memchr::memchr_iter(b'\n', b).count()).unwrap_or(u32::MAX)
+}
+
+/// A record that starts on the line `start..stop` and goes on over the next lines (a
+/// pretty-printed record among JSON Lines): its range up to the end of the line it ends on,
+/// when it ends before `end` and only whitespace follows it there. Tried only when the line
+/// opens a bracket and the next line is indented or closes one, as pretty-printed JSON does,
+/// so a file of truncated lines is not read to the end again for each of them.
+fn multi_line_record(src: &[u8], start: usize, stop: usize, end: usize) -> Option<Range<usize>> {
+    let first = src[start..stop].trim_ascii_start();
+    if !matches!(first.first(), Some(b'{' | b'[')) || stop >= end {
+        return None;
+    }
+    if !matches!(src.get(stop + 1), Some(b' ' | b'\t' | b'}' | b']')) {
+        return None;
+    }
+    let mut c = Cursor::new(&src[start..end]);
+    c.skip_value().ok()?;
+    let value_end = start + c.pos();
+    if value_end <= stop {
+        return None;
+    }
+    let line_end = memchr::memchr(b'\n', &src[value_end..end]).map_or(end, |k| value_end + k);
+    src[value_end..line_end]
+        .iter()
+        .all(u8::is_ascii_whitespace)
+        .then_some(start..line_end)
 }
 
 /// Sets a record field of `b`, noting it as met; true when it had been met already with
@@ -910,7 +1055,13 @@ impl Sink for Collector<'_> {
                     .then_some(Seen::TraceId)
             }
             Field::ParentId(raw) => {
-                let id = raw.and_then(|r| self.span_id(r));
+                // An all-zero parent id (OTLP's other spelling of "none") is kept as 0, which no
+                // valid id is: it links the span to a span of its trace whose own id is empty
+                // or all zeros, if there is one, and is a root otherwise (see `model::build`).
+                let id = raw.and_then(|r| {
+                    self.span_id(r)
+                        .or_else(|| (!r.raw.trim_ascii().is_empty()).then_some((0, false)))
+                });
                 self.top()
                     .is_some_and(|b| put(b, Seen::Parent, |b| &mut b.parent, id))
                     .then_some(Seen::Parent)

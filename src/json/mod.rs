@@ -11,8 +11,9 @@ mod lenient;
 mod pretty;
 pub mod pylit;
 mod string;
+pub mod tree;
 
 pub use cursor::{Cursor, JsonError, Pattern, Scalar, ValueKind};
 pub use lenient::lenient;
-pub use pretty::{Window, pretty, pretty_window};
+pub use pretty::{PrettyError, Window, pretty, pretty_window, pretty_write};
 pub use string::RawStr;

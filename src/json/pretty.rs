@@ -124,6 +124,107 @@ fn print(bytes: &[u8], window: Option<Window>) -> Result<(String, usize), JsonEr
     Ok((text, rest))
 }
 
+/// [`pretty`], written to `out` as it goes rather than built in memory: for a record of any
+/// size (`o` opens a 200 MB one). Text is handed to `out` through `text` (to make it safe for
+/// a terminal), a piece at a time, each piece valid UTF-8 (invalid bytes as U+FFFD), long
+/// strings in pieces of about a megabyte.
+pub fn pretty_write(
+    bytes: &[u8],
+    out: &mut dyn std::io::Write,
+    text: &dyn Fn(&str) -> std::borrow::Cow<'_, str>,
+) -> Result<(), PrettyError> {
+    const PIECE: usize = 1 << 20;
+    let mut check = Cursor::new(bytes);
+    check.skip_value()?;
+    let end = check.pos();
+    let mut buf: Vec<u8> = Vec::with_capacity(PIECE + 1024);
+    let flush = |buf: &mut Vec<u8>, out: &mut dyn std::io::Write| -> std::io::Result<()> {
+        let s = String::from_utf8_lossy(buf);
+        out.write_all(text(&s).as_bytes())?;
+        buf.clear();
+        Ok(())
+    };
+    let mut c = Cursor::new(&bytes[..end]);
+    let mut depth = 0usize;
+    let newline = |buf: &mut Vec<u8>, depth: usize| {
+        buf.push(b'\n');
+        buf.resize(buf.len() + depth.min(MAX_INDENT) * 2, b' ');
+    };
+    loop {
+        if buf.len() >= PIECE {
+            flush(&mut buf, out)?;
+        }
+        c.skip_ws();
+        let Some(&b) = bytes[..end].get(c.pos()) else {
+            break;
+        };
+        match b {
+            b'"' => {
+                let s = c.string()?;
+                buf.push(b'"');
+                let mut raw = s.raw;
+                // A long string goes out in pieces cut between characters.
+                while raw.len() > PIECE {
+                    let mut cut = PIECE;
+                    while cut > 0 && raw[cut] & 0xc0 == 0x80 {
+                        cut -= 1;
+                    }
+                    buf.extend_from_slice(&raw[..cut]);
+                    flush(&mut buf, out)?;
+                    raw = &raw[cut..];
+                }
+                buf.extend_from_slice(raw);
+                buf.push(b'"');
+            }
+            b'{' | b'[' => {
+                let close = if b == b'{' { b'}' } else { b']' };
+                c.set_pos(c.pos() + 1);
+                c.skip_ws();
+                if bytes.get(c.pos()) == Some(&close) {
+                    c.set_pos(c.pos() + 1);
+                    buf.extend_from_slice(&[b, close]);
+                } else {
+                    buf.push(b);
+                    depth += 1;
+                    newline(&mut buf, depth);
+                }
+            }
+            b'}' | b']' => {
+                c.set_pos(c.pos() + 1);
+                depth = depth.saturating_sub(1);
+                newline(&mut buf, depth);
+                buf.push(b);
+            }
+            b',' => {
+                c.set_pos(c.pos() + 1);
+                buf.push(b',');
+                newline(&mut buf, depth);
+            }
+            b':' => {
+                c.set_pos(c.pos() + 1);
+                buf.extend_from_slice(b": ");
+            }
+            _ => {
+                let start = c.pos();
+                c.skip_value()?;
+                buf.extend_from_slice(&bytes[start..c.pos()]);
+            }
+        }
+    }
+    buf.push(b'\n');
+    flush(&mut buf, out)?;
+    Ok(())
+}
+
+/// Why [`pretty_write`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PrettyError {
+    #[error("{0}")]
+    Json(#[from] JsonError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +295,29 @@ mod tests {
         assert!(text.len() < n * (2 * MAX_INDENT + 4) * 2, "{}", text.len());
         let back: serde_json::Value = serde_json::from_str(&pretty(b"[[[1]]]").unwrap()).unwrap();
         assert_eq!(back, serde_json::json!([[[1]]]));
+    }
+
+    #[test]
+    fn writing_as_it_goes_is_pretty_with_a_newline() {
+        let src = br#"{"b":1,"a":[1,{"x":"y\n"}],"e":{},"f":[],"n":NaN}"#;
+        let mut out = Vec::new();
+        pretty_write(src, &mut out, &|s| std::borrow::Cow::Borrowed(s)).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), pretty(src).unwrap() + "\n");
+        // A string longer than a piece comes out whole, cut between characters.
+        let long = format!("[\"{}\"]", "é".repeat(700_000));
+        let mut out = Vec::new();
+        let pieces = std::cell::Cell::new(0);
+        pretty_write(long.as_bytes(), &mut out, &|s| {
+            pieces.set(pieces.get() + 1);
+            assert!(!s.contains('\u{fffd}'));
+            std::borrow::Cow::Borrowed(s)
+        })
+        .unwrap();
+        assert!(pieces.get() > 1);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            pretty(long.as_bytes()).unwrap() + "\n"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub fn build(index: Index) -> Model {
 
 /// [`build`], inferring sessions as `options` say.
 pub fn build_with(index: Index, options: infer::Options) -> Model {
-    let (parent, order, traces, mut issues, per_trace) = trees(&index);
+    let (parent, order, traces, issues, per_trace) = trees(&index);
     let mut model = Model {
         index,
         parent,
@@ -32,16 +32,29 @@ pub fn build_with(index: Index, options: infer::Options) -> Model {
         subagent_of: Map::default(),
     };
     flag_spans(&mut model, &issues);
-    let (inference, first_calls) = infer::run(&mut model, options);
-    model.inference = inference;
-    group_sessions(&mut model);
-    attach_evals(&mut model);
-    super::conversation::roles::mark(&mut model, per_trace, first_calls);
-    issues
-        .session_conflicts
-        .sort_by_key(|c| model.traces[c.trace as usize].start);
     model.issues = issues;
+    conversations(&mut model, options, Some(per_trace));
     model
+}
+
+/// Sessions from traces that have only their explicit session so far: inference, grouping,
+/// evaluations, turns. `per_trace`: what the turns need of every trace, when the build
+/// tallied it (a model that grows has it tallied again).
+pub(super) fn conversations(
+    model: &mut Model,
+    options: infer::Options,
+    per_trace: Option<PerTrace>,
+) {
+    let (inference, first_calls) = infer::run(model, options);
+    model.inference = inference;
+    group_sessions(model);
+    attach_evals(model);
+    super::conversation::roles::mark(model, per_trace, first_calls);
+    let traces = &model.traces;
+    model
+        .issues
+        .session_conflicts
+        .sort_by_key(|c| traces.get(c.trace as usize).map_or(0, |t| t.start));
 }
 
 /// Below this many spans the traces are built on one thread.
@@ -89,7 +102,9 @@ fn trees_on(index: &Index, workers: usize) -> Trees {
         index,
         trace_start: &trace_start,
         parent: &parent,
+        parent_base: 0,
         own: &own,
+        traces: None,
     };
     let workers = workers.max(1);
     // Runs of traces with about as many spans each.
@@ -157,6 +172,63 @@ fn trees_on(index: &Index, workers: usize) -> Trees {
     (parent, by_trace, traces, issues, per_trace)
 }
 
+/// The trees of some traces, built again (see `grow`).
+pub(super) struct Rebuilt {
+    /// The parents of the spans from `parent_base` on (of these traces' spans only).
+    pub parent_base: u32,
+    pub parent: Vec<u32>,
+    /// The traces' spans in the model's order, one trace after the other (re-exports left
+    /// out); each trace's `spans` are positions in it.
+    pub order: Vec<u32>,
+    pub traces: Vec<Trace>,
+    pub issues: Issues,
+}
+
+/// Builds the traces `traces` (ascending) alone, exactly as [`trees`] builds them among all:
+/// `members` holds their spans, those of the `k`-th from `starts[k]` to `starts[k + 1]`
+/// (re-exports included, in any order).
+pub(super) fn trees_of(
+    index: &Index,
+    traces: &[u32],
+    mut members: Vec<u32>,
+    starts: &[u32],
+) -> Rebuilt {
+    let range = by_trace_span_range(&members);
+    let parent: Vec<AtomicU32> = (range.start..range.end)
+        .map(|_| AtomicU32::new(NONE))
+        .collect();
+    let mut own: Vec<(u32, OwnSession)> = Vec::new();
+    for (k, w) in starts.windows(2).enumerate() {
+        let k = u32::try_from(k).unwrap_or(NONE);
+        let spans = members.get(w[0] as usize..w[1] as usize).unwrap_or(&[]);
+        own.extend(
+            spans
+                .iter()
+                .filter_map(|&i| index.own_session(i))
+                .map(|o| (k, o)),
+        );
+    }
+    own.sort_unstable_by_key(|(k, o)| (*k, o.span));
+    let mut built = vec![empty_trace(); traces.len()];
+    let shared = Shared {
+        index,
+        trace_start: starts,
+        parent: &parent,
+        parent_base: range.start,
+        own: &own,
+        traces: Some(traces),
+    };
+    let part = Part::build(&shared, 0, &mut members, &mut built);
+    members.truncate(part.written);
+    Rebuilt {
+        parent_base: range.start,
+        parent: parent.into_iter().map(AtomicU32::into_inner).collect(),
+        order: members,
+        traces: built,
+        issues: part.issues,
+    }
+}
+
 /// The spans of each trace, together (a counting sort of the records, counted by the index as
 /// it merged them): where each trace's spans start, and the span indices.
 fn group_by_trace(index: &Index) -> (Vec<u32>, Vec<u32>) {
@@ -191,24 +263,42 @@ fn own_sessions(index: &Index) -> Vec<(u32, OwnSession)> {
 }
 
 /// What every worker reads (and the per-span tables they write, each span by one worker).
+///
+/// The traces built are a run of positions `0..k`: every trace of the index (position `t` is
+/// trace `t`), or the traces `traces` names (a model growing: see `grow`).
 struct Shared<'a> {
     index: &'a Index,
+    /// Where each position's spans start in the grouped spans (one more entry, the end).
     trace_start: &'a [u32],
-    /// Per span: its parent's index, `NONE` for roots and orphans.
+    /// Per span from `parent_base`: its parent's index, `NONE` for roots and orphans.
     parent: &'a [AtomicU32],
+    parent_base: u32,
+    /// (position, session id on a span), by position.
     own: &'a [(u32, OwnSession)],
+    /// The trace at each position, when not every trace is built.
+    traces: Option<&'a [u32]>,
 }
 
 impl Shared<'_> {
+    fn slot(&self, i: u32) -> Option<&AtomicU32> {
+        self.parent.get(i.checked_sub(self.parent_base)? as usize)
+    }
+
     fn parent(&self, i: u32) -> u32 {
-        self.parent
-            .get(i as usize)
-            .map_or(NONE, |p| p.load(Relaxed))
+        self.slot(i).map_or(NONE, |p| p.load(Relaxed))
     }
 
     fn set_parent(&self, i: u32, p: u32) {
-        if let Some(slot) = self.parent.get(i as usize) {
+        if let Some(slot) = self.slot(i) {
             slot.store(p, Relaxed);
+        }
+    }
+
+    /// The trace at position `k`.
+    fn trace_at(&self, k: u32) -> u32 {
+        match self.traces {
+            Some(ts) => ts.get(k as usize).copied().unwrap_or(NONE),
+            None => k,
         }
     }
 }
@@ -291,11 +381,13 @@ impl<'a> Part<'a> {
         }
     }
 
-    fn trace(&mut self, shared: &Shared<'_>, t: u32) {
+    /// Builds the trace at position `k` of the run.
+    fn trace(&mut self, shared: &Shared<'_>, k: u32) {
         let index = shared.index;
         let spans = &index.spans;
-        let range = shared.trace_start[t as usize] as usize - self.base
-            ..shared.trace_start[t as usize + 1] as usize - self.base;
+        let t = shared.trace_at(k);
+        let range = shared.trace_start[k as usize] as usize - self.base
+            ..shared.trace_start[k as usize + 1] as usize - self.base;
         // Sorted by keys copied out of the records (the comparisons stay in this small vector).
         self.times.clear();
         self.times
@@ -345,6 +437,7 @@ impl<'a> Part<'a> {
             }
         }
         let kept = first..self.written;
+        let orphans_from = self.issues.orphans.len();
         for k in kept.clone() {
             let i = self.by_trace[k];
             let s = &spans[i as usize];
@@ -356,9 +449,12 @@ impl<'a> Part<'a> {
             let at = self.ids.partition_point(|(k, _, _)| *k < key);
             match self.ids.get(at) {
                 Some(&(k, _, p)) if k == key && p != i => shared.set_parent(i, p),
+                // An all-zero parent with no zero-id span to hang under: a root, as OTLP means.
+                _ if s.zero_parent() => {}
                 _ => self.issues.orphans.push(i),
             }
         }
+        self.adopt_orphans(shared, orphans_from);
         self.cut_cycles(shared, kept.clone());
         let mut trace = Trace {
             // Positions in this part's run; made whole-order positions when the parts are joined.
@@ -366,10 +462,41 @@ impl<'a> Part<'a> {
                 ..u32::try_from(self.written).unwrap_or(NONE),
             ..empty_trace()
         };
-        self.summarize(shared, t, kept, &mut trace);
-        if let Some(slot) = self.traces.get_mut(t as usize - self.first) {
+        self.summarize(shared, t, k, kept, &mut trace);
+        if let Some(slot) = self.traces.get_mut(k as usize - self.first) {
             *slot = trace;
         }
+    }
+
+    /// A span whose own id was empty or all zeros lost the id its children name: when it is
+    /// the trace's only such span and the trace's orphans all name one missing parent, they
+    /// are its children, and hang under it again.
+    fn adopt_orphans(&mut self, shared: &Shared<'_>, from: usize) {
+        let orphans = &self.issues.orphans[from..];
+        if orphans.is_empty() {
+            return;
+        }
+        let zero = 0u128;
+        let at = self.ids.partition_point(|(k, _, _)| *k < zero);
+        let Some(&(k, _, parent)) = self.ids.get(at) else {
+            return;
+        };
+        let another = self.ids.get(at + 1).is_some_and(|(k2, _, _)| *k2 == zero);
+        if k != zero || another {
+            return;
+        }
+        let spans = &shared.index.spans;
+        let missing = parent_key(&spans[orphans[0] as usize]);
+        if orphans
+            .iter()
+            .any(|&o| parent_key(&spans[o as usize]) != missing || o == parent)
+        {
+            return;
+        }
+        for &o in orphans {
+            shared.set_parent(o, parent);
+        }
+        self.issues.orphans.truncate(from);
     }
 
     /// Breaks parent cycles: a span reached again on its own ancestor walk loses its parent.
@@ -395,10 +522,12 @@ impl<'a> Part<'a> {
     }
 
     /// Root, times, errors, tokens, cost, user and session of a trace.
+    /// `t` is the trace, at position `k` of the run.
     fn summarize(
         &mut self,
         shared: &Shared<'_>,
         t: u32,
+        k: u32,
         kept: std::ops::Range<usize>,
         trace: &mut Trace,
     ) {
@@ -458,7 +587,7 @@ impl<'a> Part<'a> {
         trace.start = if start == i64::MAX { 0 } else { start };
         trace.user = user(index, trace.root, members, entry.user);
         let own_start = self.own_at;
-        while shared.own.get(self.own_at).is_some_and(|(ot, _)| *ot == t) {
+        while shared.own.get(self.own_at).is_some_and(|(ok, _)| *ok == k) {
             self.own_at += 1;
         }
         let own: Vec<OwnSession> = shared.own[own_start..self.own_at]
@@ -472,7 +601,7 @@ impl<'a> Part<'a> {
 }
 
 /// A trace with no spans and nothing known yet.
-fn empty_trace() -> Trace {
+pub(super) fn empty_trace() -> Trace {
     Trace {
         spans: 0..0,
         root: NONE,
@@ -488,6 +617,7 @@ fn empty_trace() -> Trace {
         cost: None,
         side: false,
         starts_turn: false,
+        explicit: None,
     }
 }
 
@@ -533,6 +663,7 @@ fn resolve_session(
         trace.session = value; // the interned id for now; an index into sessions after grouping
         trace.key = Some(key);
         trace.origin = SessionOrigin::Explicit;
+        trace.explicit = Some((value, key));
         let mut others: Vec<u32> = found
             .iter()
             .map(|(v, _)| *v)
@@ -600,7 +731,7 @@ fn parent_key(s: &SpanRec) -> u128 {
     u128::from(s.has(flag::PARENT_TEXT)) << 64 | u128::from(s.parent_id)
 }
 
-fn flag_spans(model: &mut Model, issues: &Issues) {
+pub(super) fn flag_spans(model: &mut Model, issues: &Issues) {
     let spans = &mut model.index.spans;
     for &i in &issues.orphans {
         spans[i as usize].flags |= flag::ORPHAN;
@@ -949,5 +1080,12 @@ mod tests {
             assert_eq!(format!("{:?}", one.3), format!("{:?}", many.3), "issues");
             assert_eq!(one.4, many.4, "per-trace tallies on {workers} threads");
         }
+        // A model that grows tallies them in a pass of its own: the same.
+        let model = crate::model::build(index);
+        assert_eq!(
+            crate::model::conversation::roles::tallied(&model),
+            want,
+            "tallied in a pass"
+        );
     }
 }

@@ -92,8 +92,27 @@ fn parse_inside(path: &[u8]) -> bool {
 /// far less, and a 200 MB value would otherwise be copied whole).
 pub const SHOWN_BYTES: usize = 1 << 20;
 
+/// The attributes the span detail reads from a record besides its JSON tree: its input and
+/// output, and its events (exceptions).
+const DETAIL_KEYS: [&[u8]; 4] = [
+    b"input.value",
+    b"output.value",
+    b"mlflow.spanInputs",
+    b"mlflow.spanOutputs",
+];
+
+/// True for a path the span detail reads, or one that leads to one.
+fn for_detail(path: &[u8]) -> bool {
+    path.starts_with(b"events")
+        || DETAIL_KEYS
+            .iter()
+            .any(|k| k.starts_with(path) && (k.len() == path.len() || k[path.len()] == b'.'))
+}
+
 struct DetailSink {
     depth: usize,
+    /// Only the attributes the span detail reads ([`for_detail`]) are read.
+    detail_only: bool,
     /// Strings are read up to this many bytes (as written); `usize::MAX`: whole.
     cap: usize,
     out: SpanDetail,
@@ -119,7 +138,7 @@ impl Sink for DetailSink {
         }
     }
     fn want(&mut self, path: &[u8]) -> Want<()> {
-        if self.depth > 1 {
+        if self.depth > 1 || (self.detail_only && !for_detail(path)) {
             Want::Skip
         } else if path.starts_with(b"events.") {
             // An event's attributes as they are (a stack trace is text, not JSON to walk).
@@ -134,7 +153,7 @@ impl Sink for DetailSink {
         let value = match v {
             Scalar::Str(s) if s.raw.len() > self.cap => {
                 self.out.notes.push(format!(
-                    "{}: {}, the first {} shown (y writes the whole record to a file)",
+                    "{}: {}, the first {} shown (o opens the whole record)",
                     String::from_utf8_lossy(path),
                     crate::fmt::bytes(s.raw.len() as u64),
                     crate::fmt::bytes(self.cap as u64)
@@ -175,16 +194,24 @@ impl SpanDetail {
     /// [`SpanDetail::load`] for the screen: strings past [`SHOWN_BYTES`] read in part, with a
     /// note saying so.
     pub fn load_shown(model: &Model, span: u32) -> SpanDetail {
-        Self::read(model.index.span_bytes(model.span(span)), SHOWN_BYTES)
+        Self::read(model.index.span_bytes(model.span(span)), SHOWN_BYTES, false)
+    }
+
+    /// [`SpanDetail::load_shown`], of only what the span detail reads besides the record's
+    /// tree: the status message, the events, the input and output (a record with hundreds of
+    /// thousands of attributes opens at once).
+    pub fn load_for_detail(model: &Model, span: u32) -> SpanDetail {
+        Self::read(model.index.span_bytes(model.span(span)), SHOWN_BYTES, true)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> SpanDetail {
-        Self::read(bytes, usize::MAX)
+        Self::read(bytes, usize::MAX, false)
     }
 
-    fn read(bytes: &[u8], cap: usize) -> SpanDetail {
+    fn read(bytes: &[u8], cap: usize, detail_only: bool) -> SpanDetail {
         let mut sink = DetailSink {
             depth: 0,
+            detail_only,
             cap,
             out: SpanDetail::default(),
             seen: crate::hash::Set::default(),
@@ -240,74 +267,15 @@ impl SpanDetail {
     }
 }
 
-/// What [`SpanDetail::text`] gives for the first of `keys` that has a text, on span `span`
-/// read whole or (`shown`) as [`SpanDetail::load_shown`] reads it: the same answer, for a
-/// walk that keeps nothing else and skips every other attribute (the input messages of a
-/// long conversation's call, say) without reading into it.
+/// What [`SpanDetail::text`] gives for the first of `keys` (some of [`DETAIL_KEYS`]) that has
+/// a text, on span `span` read whole or (`shown`) as [`SpanDetail::load_shown`] reads it: the
+/// same answer, from a read of only the attributes the span detail shows (the input messages
+/// of a long conversation's call, say, are skipped, not read).
 pub fn first_text(model: &Model, span: u32, keys: &[&str], shown: bool) -> Option<String> {
-    let mut sink = TextSink {
-        depth: 0,
-        cap: if shown { SHOWN_BYTES } else { usize::MAX },
-        keys,
-        first: vec![None; keys.len()],
-    };
-    let mut c = Cursor::new(model.index.span_bytes(model.span(span)));
-    // What was read before an error counts, as in a span's detail.
-    let _ = format::walk(&mut c, &mut sink);
-    sink.first
-        .into_iter()
-        .find_map(|v| v.flatten().filter(|t| !t.trim().is_empty()))
-}
-
-/// [`DetailSink`] for a few keys: the same answers on the way to them (so the walk meets
-/// them as it would), `Skip` everywhere else; of each key, its first value.
-struct TextSink<'k> {
-    depth: usize,
-    cap: usize,
-    keys: &'k [&'k str],
-    /// Per key: not met; met, with its value's text if it is a string or number.
-    first: Vec<Option<Option<String>>>,
-}
-
-impl Sink for TextSink<'_> {
-    type Tag = ();
-    fn open(&mut self, _at: usize) {
-        self.depth += 1;
-    }
-    fn close(&mut self, _range: Range<usize>, _style: Style) {
-        self.depth = self.depth.saturating_sub(1);
-    }
-    fn field(&mut self, _f: Field<'_>) {}
-    fn want(&mut self, path: &[u8]) -> Want<()> {
-        let toward = |k: &&str| {
-            let k = k.as_bytes();
-            k == path || (k.starts_with(path) && k.get(path.len()) == Some(&b'.'))
-        };
-        if self.depth > 1 || !self.keys.iter().any(toward) {
-            Want::Skip
-        } else {
-            // As the detail answers for these paths (none of them is read as JSON inside).
-            debug_assert!(!parse_inside(path));
-            Want::Tree
-        }
-    }
-    fn attr(&mut self, path: &[u8], _tag: Option<()>, v: Scalar<'_>) {
-        let Some(i) = self.keys.iter().position(|k| k.as_bytes() == path) else {
-            return;
-        };
-        if self.first[i].is_some() {
-            return;
-        }
-        self.first[i] = Some(match v {
-            Scalar::Str(s) if s.raw.len() > self.cap => Some(s.prefix(self.cap).decode().into()),
-            Scalar::Str(s) => Some(s.decode().into_owned()),
-            Scalar::Num(n) => Some(String::from_utf8_lossy(n).into_owned()),
-            Scalar::Bool(_) | Scalar::Null => None,
-        });
-    }
-    fn trace_meta(&mut self, _key: &[u8], _v: Scalar<'_>) {}
-    fn trace_info(&mut self, _range: Range<usize>) {}
-    fn evaluation(&mut self, _e: crate::format::Evaluation) {}
+    debug_assert!(keys.iter().all(|k| DETAIL_KEYS.contains(&k.as_bytes())));
+    let cap = if shown { SHOWN_BYTES } else { usize::MAX };
+    let d = SpanDetail::read(model.index.span_bytes(model.span(span)), cap, true);
+    keys.iter().find_map(|k| d.text(k)).map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -399,6 +367,18 @@ mod tests {
             }
         }
         assert!(compared > 100, "{compared}");
+    }
+
+    #[test]
+    fn the_detail_reads_only_what_it_shows() {
+        let rec = br#"{"status_message":"boom","attributes.input":{"value":"q","mime_type":"t"},"attributes.output.value":"a","attributes.x":{"y":[1,2]},"events":[{"name":"exception","attributes":{"exception.message":"bad"}}]}"#;
+        let d = SpanDetail::read(rec, usize::MAX, true);
+        assert_eq!(d.text("input.value"), Some("q"));
+        assert_eq!(d.text("output.value"), Some("a"));
+        assert_eq!(d.failure().exception.as_deref(), Some("bad"));
+        assert!(d.get("input.mime_type").is_none() && d.get("x.y.0").is_none());
+        let all = SpanDetail::read(rec, usize::MAX, false);
+        assert!(all.get("x.y.0").is_some());
     }
 
     #[test]

@@ -8,9 +8,12 @@
 mod build;
 pub mod conversation;
 pub mod detail;
+pub mod filter;
 pub mod fulltext;
+pub mod grow;
 pub mod infer;
 pub mod tree;
+pub mod verdicts;
 
 use crate::format::Evaluation;
 use crate::format::keys::SessionKey;
@@ -106,10 +109,13 @@ pub struct Trace {
     pub side: bool,
     /// A person typed here: the trace opens a turn (see [`conversation`]).
     pub starts_turn: bool,
+    /// The session id its spans name (interned) and the key it came from, before inference:
+    /// what a model that grows starts inference from again (see [`grow`]).
+    pub explicit: Option<(u32, SessionKey)>,
 }
 
 /// A trace's prompt, completion and total tokens: in 32 bits each, as nearly every trace's
-/// are, and boxed when one is larger (a trace is 72 bytes, not 80, for it).
+/// are, and boxed when one is larger (a trace is 8 bytes smaller for it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraceTokens {
     Small([u32; 3]),
@@ -406,7 +412,7 @@ mod tests {
 
     #[test]
     fn trace_stays_small() {
-        assert_eq!(std::mem::size_of::<Trace>(), 72);
+        assert_eq!(std::mem::size_of::<Trace>(), 80);
     }
 
     #[test]

@@ -1,13 +1,14 @@
-//! Reading a stream (standard input, a pipe) to its end, within a memory budget.
+//! Reading a stream (standard input, a pipe, a FIFO) to its end, within a memory budget.
 
 use super::Bytes;
-use std::fs::File;
-use std::io::{Read, Write};
+use super::meter::Meter;
+use super::spill::{self, Full, Spill};
+use std::io::Read;
 
 /// Standard input is kept in memory up to this many bytes…
-pub const STDIN_IN_MEMORY: usize = 256 << 20;
+pub const STDIN_IN_MEMORY: usize = spill::IN_MEMORY;
 /// …and read at most this far (a temporary file holds what is beyond memory).
-pub const STDIN_LIMIT: u64 = 16 << 30;
+pub const STDIN_LIMIT: u64 = spill::LIMIT;
 /// Input that has no line break in this many bytes and does not start with `{` or `[` is
 /// not read further.
 pub const STDIN_PROBE: usize = 64 << 20;
@@ -25,11 +26,15 @@ impl From<std::io::Error> for Stream {
 }
 
 /// Reads a stream to its end, as the module says.
-pub(super) fn read_stream(mut r: impl Read, limit: u64) -> Result<Bytes, Stream> {
-    let mut buf = Vec::new();
+pub(super) fn read_stream(
+    mut r: impl Read,
+    limit: u64,
+    meter: &mut Meter,
+) -> Result<Bytes, Stream> {
+    let mut out = Spill::new(limit);
     let mut chunk = vec![0u8; 1 << 20];
-    let mut spill: Option<File> = None;
-    let mut total: u64 = 0;
+    // The first bytes, kept for the probe.
+    let mut head: Vec<u8> = Vec::new();
     let mut probed = false;
     loop {
         let n = match r.read(&mut chunk) {
@@ -38,66 +43,44 @@ pub(super) fn read_stream(mut r: impl Read, limit: u64) -> Result<Bytes, Stream>
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e.into()),
         };
-        total += n as u64;
-        if total > limit {
-            return Err(Stream::Refused(format!(
-                "more than {} bytes: stopped (the limit for piped input; save it to a file and \
-                 open the file, or set SESSTUI_STDIN_LIMIT)",
-                crate::fmt::thousands(limit)
-            )));
-        }
-        match spill.as_mut() {
-            Some(f) => f.write_all(&chunk[..n])?,
-            None => buf.extend_from_slice(&chunk[..n]),
-        }
-        if !probed && buf.len() >= STDIN_PROBE.min(limit as usize) {
-            probed = true;
-            let head = &buf[..buf.len().min(STDIN_PROBE)];
-            let first = head.iter().find(|b| !b.is_ascii_whitespace());
-            let json_start = matches!(first, Some(b'{' | b'[' | 0xef));
-            if !json_start && memchr::memchr(b'\n', head).is_none() {
+        match out.write(&chunk[..n]) {
+            Ok(()) => {}
+            Err(Full::Io(e)) => return Err(e.into()),
+            Err(Full::Limit(limit)) => {
                 return Err(Stream::Refused(format!(
-                    "not a trace export: the first {} hold no line break and no JSON",
-                    crate::fmt::bytes(STDIN_PROBE as u64)
+                    "more than {} bytes: stopped (the limit for piped input; save it to a file \
+                     and open the file, or set SESSTUI_STDIN_LIMIT)",
+                    crate::fmt::thousands(limit)
                 )));
             }
         }
-        if spill.is_none() && buf.len() > STDIN_IN_MEMORY {
-            let mut f = unnamed_temp_file()?;
-            f.write_all(&buf)?;
-            buf = Vec::new();
-            spill = Some(f);
+        meter.tick(out.len());
+        if !probed {
+            let want = STDIN_PROBE.min(usize::try_from(limit).unwrap_or(usize::MAX));
+            head.extend_from_slice(&chunk[..n.min(want.saturating_sub(head.len()))]);
+            if head.len() >= want {
+                probed = true;
+                refuse_binary(&head, limit)?;
+                head = Vec::new();
+            }
         }
     }
-    match spill {
-        None => Ok(Bytes::Owned(buf)),
-        Some(f) => {
-            f.sync_data().ok();
-            Ok(Bytes::Mapped(super::map(&f)?))
-        }
-    }
+    meter.done();
+    Ok(out.finish()?)
 }
 
-/// A new file in the temporary directory that no name points to: gone when closed.
-fn unnamed_temp_file() -> std::io::Result<File> {
-    let dir = std::env::temp_dir();
-    for n in 0..1000u32 {
-        let path = dir.join(format!("sesstui-stdin-{}-{n}", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(f) => {
-                std::fs::remove_file(&path)?;
-                return Ok(f);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
+/// Refuses input whose first [`STDIN_PROBE`] bytes hold no line break, do not start like JSON
+/// and are not the Collector's length-prefixed records.
+fn refuse_binary(head: &[u8], limit: u64) -> Result<(), Stream> {
+    let first = head.iter().find(|b| !b.is_ascii_whitespace());
+    let json_start = matches!(first, Some(b'{' | b'[' | 0xef));
+    if json_start || memchr::memchr(b'\n', head).is_some() || super::frames::detect(head, limit) {
+        return Ok(());
     }
-    Err(std::io::Error::other("no free temporary file name"))
+    Err(Stream::Refused(format!(
+        "not a trace export: the first {} hold no line break and no JSON",
+        crate::fmt::bytes(STDIN_PROBE as u64)
+    )))
 }
 
 /// `1048576`, `512K`, `64M`, `2G` → bytes.
@@ -118,9 +101,9 @@ mod tests {
     use std::io::Read;
 
     fn read(data: &[u8], limit: u64) -> Result<Vec<u8>, String> {
-        match read_stream(data, limit) {
+        match read_stream(data, limit, &mut Meter::off()) {
             Ok(Bytes::Owned(v)) => Ok(v),
-            Ok(Bytes::Mapped(m)) => Ok(m.to_vec()),
+            Ok(Bytes::Mapped(m)) => Ok(m.bytes().to_vec()),
             Err(Stream::Io(e)) => Err(e.to_string()),
             Err(Stream::Refused(r)) => Err(r),
         }
@@ -140,7 +123,7 @@ mod tests {
     #[test]
     fn zeros_are_refused_early() {
         let zeros = std::io::repeat(0).take(u64::MAX);
-        let err = match read_stream(zeros, STDIN_LIMIT) {
+        let err = match read_stream(zeros, STDIN_LIMIT, &mut Meter::off()) {
             Err(Stream::Refused(r)) => r,
             _ => panic!("read an endless stream of zeros"),
         };
@@ -153,8 +136,9 @@ mod tests {
         let line = b"{\"k\":\"0123456789abcdef0123456789abcdef\"}\n";
         let n = STDIN_IN_MEMORY / line.len() + 1000;
         let data = std::io::Cursor::new(line.repeat(n));
-        match read_stream(data, STDIN_LIMIT) {
+        match read_stream(data, STDIN_LIMIT, &mut Meter::off()) {
             Ok(Bytes::Mapped(m)) => {
+                let m = m.bytes();
                 assert_eq!(m.len(), line.len() * n);
                 assert!(m.starts_with(line) && m.ends_with(line));
             }

@@ -49,6 +49,18 @@ impl Change {
         matches!(self, Change::Shrunk { .. } | Change::Rewritten)
     }
 
+    /// One word for what happened, after "changed on disk": `truncated`, `rewritten`, …
+    pub fn word(self) -> &'static str {
+        match self {
+            Change::Same => "unchanged",
+            Change::Grew { .. } => "appended to",
+            Change::Shrunk { .. } => "truncated",
+            Change::Rewritten => "rewritten",
+            Change::Replaced => "replaced",
+            Change::Deleted => "deleted",
+        }
+    }
+
     /// A few words for the status line: "changed on disk" reads after the file's name.
     pub fn describe(self) -> &'static str {
         match self {

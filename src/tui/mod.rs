@@ -5,6 +5,8 @@
 //! short-lived workers for search filling and full-text search. The loop blocks on the channel,
 //! drains everything queued, updates the app, and draws only if something changed.
 
+mod child;
+mod follow;
 mod signals;
 mod terminal;
 
@@ -24,14 +26,21 @@ use std::time::{Duration, Instant};
 /// What happened.
 pub enum Event {
     Input(CtEvent),
-    Loaded(Result<Arc<Model>, String>),
+    /// A model was built, by build number `u64` (see [`Following::build`]): the first, a
+    /// rebuild, or the first of a follower.
+    Loaded(u64, Result<Arc<Model>, String>),
     SearchChanged,
     FullText {
         query: String,
         spans: Vec<u32>,
+        /// The model searched (the one on screen may have been rebuilt since).
+        model: Arc<Model>,
     },
     /// A signal from outside (see [`signals`]).
     Signal(i32),
+    /// What a round of following the files found (see [`follow`]), for the follower of build
+    /// number `u64`.
+    Followed(u64, crate::follow::Round),
 }
 
 /// How the explorer ended, for the process's exit status.
@@ -56,13 +65,69 @@ impl Outcome {
 ///
 /// The terminal is restored before this returns. When the files could not be loaded, the error
 /// is shown until the user quits and then returned, so the caller prints it and exits 2.
-pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) -> Result<Outcome> {
+pub fn run(
+    files: &[PathBuf],
+    mouse: bool,
+    infer: crate::model::infer::Options,
+    follow: bool,
+) -> Result<Outcome> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the explorer needs a terminal, and standard output is not one; for scripts use \
+             `sesstui sessions`, `spans`, `show` or `doctor` (see --help)"
+        );
+    }
+    // Opened before the screen is taken: a file that cannot be opened is said on the terminal
+    // as it was, and when none can, nothing is drawn. Streams (standard input, pipes) are read
+    // here, once, also when following: the follower is handed what was opened.
+    let opened = if follow {
+        // The follower keeps a handle on each file (and reads whole lines only); a file that
+        // holds no span yet is waited on, not refused.
+        let f = crate::follow::open_files(files, None);
+        if f.opened() == 0 {
+            return Err(match f.unread().first() {
+                Some(u) => anyhow::anyhow!("{}: {}", u.path, u.reason),
+                None => anyhow::anyhow!("no file to open"),
+            });
+        }
+        Opened::Follower(f)
+    } else {
+        let (sources, unread) = crate::load::open(files);
+        if sources.is_empty() {
+            return Err(match unread.into_iter().next() {
+                Some(u) => anyhow::anyhow!("{}: {}", u.path, u.reason),
+                None => anyhow::anyhow!("no file to open"),
+            });
+        }
+        Opened::Sources(sources, unread)
+    };
     let (tx, rx) = mpsc::channel();
     signals::forward(tx.clone())?;
     terminal::install_panic_hook();
     let progress = Arc::new(Progress::default());
-    spawn_index(files.to_vec(), infer, Arc::clone(&progress), tx.clone());
-    std::thread::spawn(crate::highlight::warm);
+    let mut following = Following::default();
+    match opened {
+        Opened::Follower(f) => {
+            following.handle = Some(follow::Handle::spawn(
+                follow::Start::Opened(f),
+                infer,
+                Arc::clone(&progress),
+                tx.clone(),
+                following.build,
+            ));
+        }
+        Opened::Sources(sources, unread) => {
+            let (tx, progress) = (tx.clone(), Arc::clone(&progress));
+            std::thread::spawn(move || {
+                let r = crate::load::from_sources(sources, unread, infer, &progress)
+                    .and_then(|m| crate::load::require_spans(&m).map(|()| m))
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Event::Loaded(0, r));
+            });
+        }
+    }
     let mut guard = terminal::Guard::enter(mouse)?;
     let stop = Arc::new(AtomicBool::new(false));
     spawn_input(tx.clone(), Arc::clone(&stop));
@@ -70,6 +135,9 @@ pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) 
     let mut app = App::new(names);
     app.mouse = mouse;
     app.infer = infer;
+    if follow {
+        app.follow = Some(crate::app::follow::Following { on: true, added: 0 });
+    }
     let pending = Arc::new(AtomicBool::new(false));
     {
         let tx = tx.clone();
@@ -80,7 +148,16 @@ pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) 
             }
         }));
     }
-    let result = event_loop(&mut guard, &mut app, files, &rx, &tx, &progress, &pending);
+    let result = event_loop(
+        &mut guard,
+        &mut app,
+        files,
+        &rx,
+        &tx,
+        &progress,
+        &pending,
+        &mut following,
+    );
     stop.store(true, Ordering::Relaxed);
     progress.cancel();
     drop(guard);
@@ -96,23 +173,42 @@ pub fn run(files: &[PathBuf], mouse: bool, infer: crate::model::infer::Options) 
     }
 }
 
-fn spawn_index(
+/// What was opened before the screen was taken.
+enum Opened {
+    Sources(Vec<crate::source::Source>, Vec<crate::load::Unread>),
+    Follower(crate::follow::Follower),
+}
+
+/// Builds the model again in the background from `old`'s files (see `load::reload`); the old
+/// model stays on screen until the new one is built.
+fn spawn_rebuild(
     files: Vec<PathBuf>,
+    old: Arc<Model>,
+    reuse: crate::load::Reuse,
     infer: crate::model::infer::Options,
-    progress: Arc<Progress>,
     tx: Sender<Event>,
+    build: u64,
 ) {
     std::thread::spawn(move || {
-        let r = crate::load::load(&files, infer, &progress)
+        let progress = Progress::default();
+        let r = crate::load::reload(&files, &old.index, reuse, infer, &progress)
             .map(Arc::new)
             .map_err(|e| e.to_string());
-        let _ = tx.send(Event::Loaded(r));
+        drop(old);
+        let _ = tx.send(Event::Loaded(build, r));
     });
 }
 
 fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) {
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
+            // Another program has the terminal (`o`): its keys are its own.
+            if child::running() {
+                child::set_parked(true);
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+            child::set_parked(false);
             match ct::poll(Duration::from_millis(50)) {
                 Ok(true) => match ct::read() {
                     Ok(ev) => {
@@ -131,7 +227,32 @@ fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) {
 
 /// Frames are drawn at most this often.
 const FRAME: Duration = Duration::from_millis(16);
+/// The files are looked at this often, to say when one changed on disk (a `stat` each).
+const WATCH: Duration = Duration::from_secs(1);
 
+/// The follower thread, once started, and the changes to the model waiting their turn.
+#[derive(Default)]
+struct Following {
+    handle: Option<follow::Handle>,
+    queue: follow::Queue,
+    /// The number of the last build of a model that was started (the first load is 0; every
+    /// rebuild, and every follower started, counts one more). Only its model, and only its
+    /// follower's rounds, are taken: a model or round from an earlier one (a rebuild still
+    /// running when `f` started following, a follower `r` started again) is dropped.
+    build: u64,
+}
+
+impl Following {
+    /// Starts the next build: what earlier ones still send is dropped, and nothing they sent
+    /// waits in the queue.
+    fn next_build(&mut self) -> u64 {
+        self.build += 1;
+        self.queue.clear();
+        self.build
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn event_loop(
     guard: &mut terminal::Guard,
     app: &mut App,
@@ -140,36 +261,48 @@ fn event_loop(
     tx: &Sender<Event>,
     progress: &Progress,
     pending: &AtomicBool,
+    following: &mut Following,
 ) -> Result<Outcome> {
     let theme = crate::ui::Theme::from_env();
     let size = guard.terminal.size()?;
     app.resize(size.width, size.height);
     guard.terminal.draw(|f| crate::ui::draw(f, app, &theme))?;
     let mut last_draw = Instant::now();
+    let mut next_watch = Instant::now() + WATCH;
     loop {
-        let first = if app.model.is_none() && app.load_error.is_none() {
-            // Indexing: wake ten times a second to show progress.
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(ev) => Some(ev),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return Ok(Outcome::Quit),
-            }
+        // Indexing: wake ten times a second to show progress; a change to the model that
+        // waits for the workers reading it: try again soon; else once a second, to look at the
+        // files.
+        let to_watch = next_watch.saturating_duration_since(Instant::now());
+        let wait = if app.model.is_none() && app.load_error.is_none() {
+            Duration::from_millis(100)
+        } else if !following.queue.is_empty() {
+            follow::RETRY.min(to_watch)
         } else {
-            match rx.recv() {
-                Ok(ev) => Some(ev),
-                Err(_) => return Ok(Outcome::Quit),
-            }
+            to_watch
+        };
+        let first = match rx.recv_timeout(wait) {
+            Ok(ev) => Some(ev),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return Ok(Outcome::Quit),
         };
         let mut dirty = app.model.is_none();
+        if Instant::now() >= next_watch {
+            next_watch = Instant::now() + WATCH;
+            dirty |= app.watch();
+        }
         app.progress = progress.snapshot();
         let mut events: Vec<Event> = first.into_iter().collect();
         events.extend(rx.try_iter());
         for ev in events {
-            match handle(guard, app, files, ev, tx, pending) {
+            match handle(guard, app, files, ev, tx, pending, following) {
                 Flow::Quit(outcome) => return Ok(outcome),
                 Flow::Redraw => dirty = true,
                 Flow::Nothing => {}
             }
+        }
+        if following.queue.apply(app) {
+            dirty = true;
         }
         if dirty {
             let wait = FRAME.saturating_sub(last_draw.elapsed());
@@ -195,6 +328,7 @@ fn handle(
     ev: Event,
     tx: &Sender<Event>,
     pending: &AtomicBool,
+    following: &mut Following,
 ) -> Flow {
     let action = match ev {
         Event::Signal(s) => {
@@ -210,12 +344,43 @@ fn handle(
                 signals::Act::End(s) => Flow::Quit(Outcome::Signal(s)),
             };
         }
-        Event::Loaded(Ok(model)) => {
+        // From a build that a later one superseded.
+        Event::Loaded(build, _) | Event::Followed(build, _) if build != following.build => {
+            return Flow::Nothing;
+        }
+        Event::Loaded(_, Ok(model)) if app.follow.is_some() && !app.reloading => {
+            // Following started with `f`: the files read again, the place kept.
+            let place = app.place();
+            app.grown(model, place, 0);
+            return Flow::Redraw;
+        }
+        Event::Loaded(_, Ok(model)) => {
             app.loaded(model);
             return Flow::Redraw;
         }
-        Event::Loaded(Err(e)) => {
-            app.failed(e);
+        Event::Followed(_, round) => {
+            if !round.notes.is_empty() {
+                app.status = Some(round.notes.join(" · "));
+            }
+            if let Some(u) = round.update {
+                following.queue.push(follow::Job::Update(u));
+            }
+            if round.ended {
+                // Nothing given can be followed (streams, compressed files): what was read
+                // stays, as without `-f`.
+                following.handle = None;
+                app.follow = None;
+            }
+            return Flow::Redraw;
+        }
+        Event::Loaded(_, Err(e)) => {
+            if following.handle.take().is_some() && app.model.is_some() {
+                // The follower could not start again: what is shown stays, not followed.
+                app.follow = None;
+                app.failed(format!("{e}; following stopped (f starts it again)"));
+            } else {
+                app.failed(e);
+            }
             return Flow::Redraw;
         }
         Event::SearchChanged => {
@@ -226,10 +391,21 @@ fn handle(
                 Flow::Nothing
             };
         }
-        Event::FullText { query, spans } => {
-            if let Some(model) = app.model.clone() {
-                search::full_text_done(app, &model, &query, spans);
-                app.resize(app.width, app.height);
+        Event::FullText {
+            query,
+            spans,
+            model: searched,
+        } => {
+            match app.model.clone() {
+                Some(model) if Arc::ptr_eq(&model, &searched) => {
+                    search::full_text_done(app, &model, &query, spans);
+                    app.resize(app.width, app.height);
+                }
+                Some(_) => {
+                    app.status =
+                        Some("the files were reloaded during the search: F searches again".into());
+                }
+                None => {}
             }
             return Flow::Redraw;
         }
@@ -271,14 +447,83 @@ fn handle(
                     let tx = tx.clone();
                     std::thread::spawn(move || {
                         let spans = crate::model::fulltext::search(&model, &query, 100_000);
-                        let _ = tx.send(Event::FullText { query, spans });
+                        let _ = tx.send(Event::FullText {
+                            query,
+                            spans,
+                            model,
+                        });
                     });
                 }
             }
-            Effect::Reload(options) => {
-                // The old model stays on screen until the new one is built.
-                let progress = Arc::new(Progress::default());
-                spawn_index(files.to_vec(), options, progress, tx.clone());
+            Effect::Reload(options) if following.handle.is_some() => {
+                // The model is rebuilt from its index, in turn with what the follower adds.
+                if let Some(h) = &following.handle {
+                    h.set_options(options);
+                }
+                following.queue.push(follow::Job::Rebuild(options));
+            }
+            Effect::Reopen(options) if following.handle.is_some() => {
+                // `r` while following: the follower starts again and reads the files as they
+                // are now (streams are kept, as a reload keeps them); paused stays paused.
+                let on = app.follow.as_ref().is_some_and(|f| f.on);
+                if let Some(f) = app.follow.as_mut() {
+                    f.added = 0;
+                }
+                if let Some(old) = app.model.clone() {
+                    let build = following.next_build();
+                    let h = follow::Handle::spawn(
+                        follow::Start::Again {
+                            files: files.to_vec(),
+                            old,
+                        },
+                        options,
+                        Arc::new(Progress::default()),
+                        tx.clone(),
+                        build,
+                    );
+                    h.set_on(on);
+                    following.handle = Some(h);
+                }
+            }
+            Effect::Follow(on) => match &following.handle {
+                Some(h) => h.set_on(on),
+                None => match app.model.clone() {
+                    Some(old) => {
+                        app.reloading = false;
+                        let build = following.next_build();
+                        following.handle = Some(follow::Handle::spawn(
+                            follow::Start::Again {
+                                files: files.to_vec(),
+                                old,
+                            },
+                            app.infer,
+                            Arc::new(Progress::default()),
+                            tx.clone(),
+                            build,
+                        ));
+                    }
+                    None => {
+                        app.follow = None;
+                        app.status = Some("f follows once the files are read".to_owned());
+                    }
+                },
+            },
+            Effect::Reload(options) | Effect::Reopen(options) => {
+                let reuse = if matches!(effect, Effect::Reopen(_)) {
+                    crate::load::Reuse::Unchanged
+                } else {
+                    crate::load::Reuse::Intact
+                };
+                if let Some(old) = app.model.clone() {
+                    let build = following.next_build();
+                    spawn_rebuild(files.to_vec(), old, reuse, options, tx.clone(), build);
+                }
+            }
+            Effect::Pager(span) => {
+                child::view_record(guard, app, span);
+                if let Ok(size) = guard.terminal.size() {
+                    app.resize(size.width, size.height);
+                }
             }
             Effect::FillSearch(scope) => {
                 if let (Some(model), Some(injector)) =

@@ -47,6 +47,18 @@ pub fn forward(tx: Sender<Event>) -> std::io::Result<()> {
     // crossterm, so the input thread may never get to look at anything else.
     std::thread::spawn(move || {
         for signal in signals.forever() {
+            // While another program has the terminal (`o`), the keys' signals are its own:
+            // Ctrl-C and Ctrl-\ do not end sesstui, Ctrl-Z stops it with the program.
+            if super::child::running() {
+                match signal {
+                    SIGINT | SIGQUIT | SIGCONT => continue,
+                    SIGTSTP => {
+                        let _ = signal_hook::low_level::emulate_default_handler(SIGTSTP);
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
             if tx.send(Event::Signal(signal)).is_err() {
                 return;
             }

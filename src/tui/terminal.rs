@@ -1,6 +1,8 @@
 //! Entering and leaving the terminal's full-screen mode, safely: an RAII guard restores the
 //! terminal on return and on error; a panic hook, installed before raw mode and chaining the
-//! previous hook, restores it before the panic message prints.
+//! previous hook, restores it before the panic message prints; and while the terminal is
+//! full-screen, a fatal signal (SIGSEGV, SIGBUS, …) restores it before the process dies
+//! ([`crate::fatal`], armed here).
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
@@ -13,6 +15,7 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
 /// Puts the terminal back: cooked mode, main screen, cursor shown, mouse released.
 pub fn restore() {
+    crate::fatal::disarm();
     let _ = terminal::disable_raw_mode();
     let _ = execute!(
         io::stdout(),
@@ -38,6 +41,12 @@ pub struct Guard {
 
 impl Guard {
     pub fn enter(mouse: bool) -> io::Result<Guard> {
+        // Before raw mode: the mode saved for a fatal signal is the one to go back to.
+        crate::fatal::arm();
+        Self::take(mouse).inspect_err(|_| crate::fatal::disarm())
+    }
+
+    fn take(mouse: bool) -> io::Result<Guard> {
         terminal::enable_raw_mode()?;
         let mut out = io::stdout();
         execute!(out, EnterAlternateScreen, cursor::Hide)?;
@@ -74,6 +83,7 @@ impl Guard {
     /// After an uncatchable SIGSTOP the shell may have put its own mode back while crossterm
     /// still believes raw mode is on (its enable is then a no-op), so raw mode is set anew.
     pub fn resume(&mut self, mouse: bool) {
+        crate::fatal::arm();
         let _ = terminal::disable_raw_mode();
         let _ = terminal::enable_raw_mode();
         let _ = execute!(io::stdout(), EnterAlternateScreen, cursor::Hide);

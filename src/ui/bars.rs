@@ -37,18 +37,35 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 .iter()
                 .filter(|p| p.severity == Severity::Malformed)
                 .count();
-            let mut s = format!(
-                "{} sessions · {} spans",
-                thousands(m.sessions.len() as u64),
-                thousands(m.index.spans.len() as u64)
-            );
+            let l = &app.sessions;
+            let mut s = match &l.filter {
+                Some(f) => format!(
+                    "{} of {} sessions · filter: {}",
+                    thousands(l.rows.len() as u64),
+                    thousands(l.total as u64),
+                    one_line(&f.text)
+                ),
+                None => format!(
+                    "{} sessions · {} spans",
+                    thousands(m.sessions.len() as u64),
+                    thousands(m.index.spans.len() as u64)
+                ),
+            };
             if bad > 0 {
                 s.push_str(&format!(" · ⚠ {bad} bad lines (!)"));
+            }
+            if let Some(f) = &app.follow {
+                s.push_str(" · ");
+                s.push_str(&f.label());
             }
             s
         }
     };
-    let text = format!(" sesstui  {files} · {state}");
+    // A filter leads, so that it shows on a narrow screen.
+    let text = match (&app.model, &app.sessions.filter) {
+        (Some(_), Some(_)) => format!(" sesstui  {state} · {files}"),
+        _ => format!(" sesstui  {files} · {state}"),
+    };
     put(
         buf,
         area,
@@ -69,27 +86,71 @@ pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         put(buf, area, 0, &Line::from(Span::styled(text, theme.status)));
         return;
     }
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    // A file changed on disk: said first, until it is reloaded; the hints fill what is left.
+    if let Some(note) = crate::app::disk::status(&app.disk) {
+        let text = truncate(&format!(" {note} "), usize::from(area.width)).into_owned();
+        used += unicode_width::UnicodeWidthStr::width(text.as_str());
+        spans.push(Span::styled(text, theme.warn));
+    }
     let mode = app.mode();
     let pairs: Vec<(&str, &str)> = match mode {
-        keymap::Mode::Search => vec![("⏎", "go"), ("↑/↓", "choose"), ("Esc", "cancel")],
+        keymap::Mode::Search if matches!(app.overlay, crate::app::Overlay::Filter(_)) => vec![
+            ("⏎", "keep"),
+            ("Esc", "as before"),
+            ("↑/↓", "history"),
+            ("Ctrl-U", "clear"),
+        ],
+        keymap::Mode::Search if matches!(app.overlay, crate::app::Overlay::Find(_)) => vec![
+            ("⏎", "find"),
+            ("Esc", "cancel"),
+            ("↑/↓", "history"),
+            ("Ctrl-U", "clear"),
+        ],
+        keymap::Mode::Search => vec![
+            ("⏎", "go"),
+            ("Tab", "choose"),
+            ("↑/↓", "history"),
+            ("Esc", "cancel"),
+        ],
         keymap::Mode::Menu => vec![("letter", "choose"), ("Esc", "cancel")],
         keymap::Mode::Help => vec![("any key", "close")],
         _ => keymap::bindings(mode)
-            .filter_map(|b| b.hint.map(|h| (b.label, h)))
+            .filter_map(|b| b.hint.map(|h| (b.label, detail_hint(app, b.action, h))))
             .collect(),
     };
-    let mut spans = Vec::new();
-    let mut used = 0usize;
-    for (k, d) in pairs {
-        let w = k.chars().count() + d.chars().count() + 3;
-        if used + w > usize::from(area.width) {
-            break;
+    // `? help` is kept whatever else does not fit: every other key is found from it.
+    let width = |(k, d): &(&str, &str)| k.chars().count() + d.chars().count() + 3;
+    let help = pairs.iter().find(|p| p.0 == "?").map_or(0, width);
+    let last = pairs.len().saturating_sub(1);
+    for (i, (k, d)) in pairs.iter().enumerate() {
+        let w = width(&(k, d));
+        let room = if *k == "?" || i == last {
+            usize::from(area.width)
+        } else {
+            usize::from(area.width).saturating_sub(help)
+        };
+        if used + w > room {
+            if *k == "?" {
+                break;
+            }
+            continue;
         }
         spans.push(Span::styled(format!(" {k}"), theme.hint_key));
         spans.push(Span::styled(format!(" {d} "), theme.dim));
         used += w;
     }
     put(buf, area, 0, &Line::from(spans));
+}
+
+/// A hint that says what the key will do now: `w` turns wrap off while it is on.
+fn detail_hint(app: &App, action: crate::app::action::Action, hint: &'static str) -> &'static str {
+    let wrapped = app.session.as_ref().is_none_or(|s| s.detail.wrap);
+    match action {
+        crate::app::action::Action::ToggleWrap if wrapped => "nowrap",
+        _ => hint,
+    }
 }
 
 pub fn loading(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {

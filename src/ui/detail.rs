@@ -1,13 +1,15 @@
-//! The span detail pane: the lines the app built, wrapped to the pane, JSON highlighted.
+//! The span detail pane: the items the app picked, in the rows the app counted (wrapped or
+//! cut at the edge), painted by what each piece is, matches of a find marked, the cursor's row
+//! shown while the pane has the keys, and the find prompt on its last row.
 
 use super::{Theme, put};
-use crate::app::App;
-use crate::app::detail::{DetailView, Line as DLine};
-use crate::highlight::Role;
+use crate::app::detail::{DetailView, Paint, find, wrap};
+use crate::app::{App, Overlay};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use std::ops::Range;
 use unicode_width::UnicodeWidthChar;
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
@@ -29,39 +31,50 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let focused = screen.detail_focus;
-    let height = usize::from(area.height);
+    let prompt = match &app.overlay {
+        Overlay::Find(p) => Some(p),
+        _ => None,
+    };
+    let height = usize::from(area.height) - usize::from(prompt.is_some());
     let w = usize::from(area.width);
     let mut row = 0usize;
     let mut visual = d.scroll;
-    let mut i = d.line_at(d.scroll);
+    let mut idx = d.line_at(d.scroll);
     let mut skip = d
         .scroll
-        .saturating_sub(d.starts.get(i).copied().unwrap_or(0));
-    while row < height && i < d.lines.len() {
-        let styled = styled(d, i, theme);
-        for piece in wrap(&styled, w).into_iter().skip(skip) {
+        .saturating_sub(d.starts.get(idx).copied().unwrap_or(0));
+    while row < height && idx < d.items.len() {
+        let r = d.render(idx);
+        let marks = d.marks(idx, &r);
+        let hang = wrap::indent(w, r.hang);
+        for (k, range) in d.item_rows(&r).into_iter().enumerate().skip(skip) {
             if row >= height {
                 break;
             }
-            buf.set_line(
-                area.x,
-                area.y + u16::try_from(row).unwrap_or(u16::MAX),
-                &piece,
-                area.width,
-            );
+            let y = area.y + u16::try_from(row).unwrap_or(u16::MAX);
+            let cursor = focused && visual == d.cursor;
+            if cursor {
+                buf.set_style(
+                    Rect {
+                        y,
+                        height: 1,
+                        ..area
+                    },
+                    theme.cursor,
+                );
+            }
+            let indent = if k > 0 { hang } else { 0 };
+            let line = styled(d, &r.text, &r.paint, range, indent, &marks, w, theme);
+            buf.set_line(area.x, y, &line, area.width);
             row += 1;
             visual += 1;
         }
         skip = 0;
-        i += 1;
+        idx += 1;
     }
     let total = d.rows();
-    if total > height && area.width > 2 {
-        let pos = if total <= 1 {
-            0
-        } else {
-            d.scroll * (height - 1) / total.saturating_sub(height).max(1)
-        };
+    if total > height && area.width > 2 && height > 0 {
+        let pos = d.scroll * (height - 1) / total.saturating_sub(height).max(1);
         let pos = pos.min(height - 1);
         let style = if focused { theme.hint_key } else { theme.dim };
         buf.set_string(
@@ -71,71 +84,114 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             style,
         );
     }
-    let _ = visual;
-}
-
-/// Line `i` as styled pieces.
-fn styled(d: &DetailView, i: usize, theme: &Theme) -> Vec<(String, Style)> {
-    match &d.lines[i] {
-        DLine::Title(s) => vec![(s.clone(), theme.title)],
-        DLine::Meta(s) => vec![(s.clone(), theme.dim)],
-        DLine::Error(s) => vec![(s.clone(), theme.error)],
-        DLine::Section(s) => vec![(format!("── {s} ──"), theme.section)],
-        DLine::Role(s) => vec![(s.clone(), theme.chat_role(s))],
-        DLine::Body(s) => vec![(format!("  {s}"), theme.base)],
-        DLine::Blank => vec![(String::new(), theme.base)],
-        DLine::Json(j) => {
-            let text = d.json.get(*j).map_or("", String::as_str);
-            match d.highlight.as_ref().and_then(|h| h.get(*j)) {
-                Some(roles) if !roles.is_empty() => {
-                    let mut out = Vec::new();
-                    let mut at = 0;
-                    for (r, role) in roles {
-                        if r.start > at && r.start <= text.len() {
-                            out.push((text.get(at..r.start).unwrap_or("").to_owned(), theme.base));
-                        }
-                        if let Some(piece) =
-                            text.get(r.start.min(text.len())..r.end.min(text.len()))
-                        {
-                            out.push((piece.to_owned(), theme.role(*role)));
-                        }
-                        at = r.end;
-                    }
-                    if at < text.len() {
-                        out.push((text[at..].to_owned(), theme.role(Role::Plain)));
-                    }
-                    out
-                }
-                _ => vec![(text.to_owned(), theme.base)],
-            }
-        }
+    if let Some(p) = prompt {
+        prompt_row(buf, area, p, d, theme);
     }
 }
 
-/// Hard-wraps styled pieces into lines of at most `w` columns.
-fn wrap(pieces: &[(String, Style)], w: usize) -> Vec<Line<'static>> {
-    let w = w.max(1);
-    let mut lines = Vec::new();
-    let mut cur: Vec<Span<'static>> = Vec::new();
-    let mut used = 0;
-    for (text, style) in pieces {
-        let mut chunk = String::new();
-        for c in text.chars() {
+/// The style of a piece.
+fn paint_style(p: Paint, text: &str, theme: &Theme) -> Style {
+    match p {
+        Paint::Title => theme.title,
+        Paint::Meta | Paint::Note => theme.dim,
+        Paint::Error => theme.error,
+        Paint::Section => theme.section,
+        Paint::Role => theme.chat_role(text.trim()),
+        Paint::Body => theme.base,
+        Paint::Json(role) => theme.role(role),
+    }
+}
+
+/// Row `range` of a rendered item as styled spans, `indent` columns in; cut with `…` at
+/// `width` columns (with wrap off, a row is the whole item).
+#[allow(clippy::too_many_arguments)]
+fn styled(
+    d: &DetailView,
+    text: &str,
+    paint: &[(Range<usize>, Paint)],
+    range: Range<usize>,
+    indent: usize,
+    marks: &[(Range<usize>, bool)],
+    width: usize,
+    theme: &Theme,
+) -> Line<'static> {
+    let mut points = vec![range.start, range.end];
+    for (r, _) in paint {
+        points.extend([r.start, r.end]);
+    }
+    for (r, _) in marks {
+        points.extend([r.start, r.end]);
+    }
+    points.retain(|&p| p >= range.start && p <= range.end && text.is_char_boundary(p));
+    points.sort_unstable();
+    points.dedup();
+    let mut spans = Vec::new();
+    if indent > 0 {
+        spans.push(Span::raw(" ".repeat(indent)));
+    }
+    let mut room = width.saturating_sub(indent);
+    let cut = !d.wrap && crate::app::detail::width(&text[range.clone()]) > room;
+    if cut {
+        room = room.saturating_sub(1);
+    }
+    for pair in points.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if a >= b || room == 0 {
+            continue;
+        }
+        let piece = &text[a..b];
+        let mut style = paint
+            .iter()
+            .find(|(r, _)| r.start <= a && a < r.end)
+            .map_or(theme.base, |(_, p)| paint_style(*p, text, theme));
+        if let Some((_, current)) = marks.iter().find(|(r, _)| r.start <= a && a < r.end) {
+            style = style.patch(if *current {
+                theme.found_current
+            } else {
+                theme.found
+            });
+        }
+        let mut shown = String::new();
+        for c in piece.chars() {
             let cw = c.width().unwrap_or(0);
-            if used + cw > w {
-                if !chunk.is_empty() {
-                    cur.push(Span::styled(std::mem::take(&mut chunk), *style));
-                }
-                lines.push(Line::from(std::mem::take(&mut cur)));
-                used = 0;
+            if cw > room {
+                room = 0;
+                break;
             }
-            chunk.push(c);
-            used += cw;
+            room -= cw;
+            shown.push(c);
         }
-        if !chunk.is_empty() {
-            cur.push(Span::styled(chunk, *style));
-        }
+        spans.push(Span::styled(shown, style));
     }
-    lines.push(Line::from(cur));
-    lines
+    if cut {
+        spans.push(Span::styled("…", theme.dim));
+    }
+    Line::from(spans)
+}
+
+/// `/query` and what it finds, on the pane's last row.
+fn prompt_row(buf: &mut Buffer, area: Rect, p: &find::Prompt, d: &DetailView, theme: &Theme) {
+    let y = area.bottom() - 1;
+    let row = Rect {
+        y,
+        height: 1,
+        ..area
+    };
+    buf.set_style(row, theme.base);
+    for x in row.left()..row.right() {
+        buf[(x, y)].set_symbol(" ");
+    }
+    let (text, count) = find::prompt_text(p, d);
+    let at = p.line.cursor_chars();
+    let before: String = text.chars().take(at).collect();
+    let under: String = text.chars().nth(at).map_or(" ".into(), String::from);
+    let after: String = text.chars().skip(at + 1).collect();
+    let line = Line::from(vec![
+        Span::styled("/", theme.hint_key),
+        Span::raw(before),
+        Span::styled(under, theme.selected),
+        Span::raw(after),
+        Span::styled(format!("   {count}"), theme.dim),
+    ]);
+    put(buf, row, 0, &line);
 }

@@ -53,6 +53,20 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     cells::one_glyph_per_cell(frame.buffer_mut());
 }
 
+/// Writes where the selection is (`42 of 1,456`) at the right end of row `row` of `area`,
+/// when the row has room for it after the `used` columns it holds.
+fn position(buf: &mut Buffer, area: Rect, row: u16, used: usize, text: &str, theme: &Theme) {
+    let w = u16::try_from(crate::app::detail::width(text)).unwrap_or(u16::MAX);
+    let used = u16::try_from(used).unwrap_or(u16::MAX);
+    if row >= area.height || area.width < w.saturating_add(used).saturating_add(3) {
+        return;
+    }
+    let x = area.x + area.width - w - 1;
+    buf.set_string(x - 1, area.y + row, " ", theme.dim);
+    buf.set_string(x, area.y + row, text, theme.dim);
+    buf.set_string(x + w, area.y + row, " ", theme.dim);
+}
+
 /// Writes a line at row `row` of `area`, ending it with `…` if it does not fit.
 fn put(buf: &mut Buffer, area: Rect, row: u16, line: &Line<'_>) {
     if row < area.height {

@@ -39,6 +39,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         Overlay::None => {}
         Overlay::Help { scroll } => help(buf, area, *scroll, theme),
         Overlay::Diagnostics { selected } => diagnostics(buf, area, app, *selected, theme),
+        Overlay::Matches { selected } => matches(buf, area, app, *selected, theme),
         Overlay::YankMenu => menu(
             buf,
             area,
@@ -52,6 +53,33 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             ],
             theme,
         ),
+        Overlay::SortMenu => {
+            let l = &app.sessions;
+            let evals = app.model.as_ref().is_some_and(|m| !m.evals.is_empty());
+            let items: Vec<(String, String)> = crate::app::sessions::SortKey::MENU
+                .iter()
+                .filter(|&&(_, key)| evals || key != crate::app::sessions::SortKey::Eval)
+                .map(|&(c, key)| {
+                    let now = if l.sort == Some(key) {
+                        if l.descending {
+                            "  ▼ (again: ▲)"
+                        } else {
+                            "  ▲ (again: ▼)"
+                        }
+                    } else if key.descending_first() {
+                        "  ▼"
+                    } else {
+                        "  ▲"
+                    };
+                    (c.to_string(), format!("{}{now}", key.label()))
+                })
+                .collect();
+            let items: Vec<(&str, &str)> = items
+                .iter()
+                .map(|(k, d)| (k.as_str(), d.as_str()))
+                .collect();
+            menu(buf, area, "sort sessions by", &items, theme);
+        }
         Overlay::TooBig {
             what, bytes, name, ..
         } => {
@@ -82,6 +110,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             );
         }
         Overlay::Search(p) => search(buf, area, app, p, theme),
+        Overlay::Filter(p) => filter(buf, area, p, theme),
+        // Drawn on the detail's last row (see `detail::draw`).
+        Overlay::Find(_) => {}
     }
 }
 
@@ -106,7 +137,8 @@ fn menu(buf: &mut Buffer, area: Rect, title: &str, items: &[(&str, &str)], theme
 pub fn help_lines() -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for b in keymap::BINDINGS {
-        let wher = if b.modes.len() >= 4 {
+        let every = [Mode::Sessions, Mode::Turns, Mode::Tree, Mode::Detail];
+        let wher = if b.modes.is_empty() || every.iter().all(|m| b.modes.contains(m)) {
             "everywhere".to_owned()
         } else {
             b.modes
@@ -116,7 +148,8 @@ pub fn help_lines() -> Vec<(String, String, String)> {
                     Mode::Turns => "turns",
                     Mode::Tree => "tree",
                     Mode::Detail => "detail",
-                    Mode::Diagnostics => "diagnostics",
+                    Mode::Diagnostics => "the ! and M lists",
+                    Mode::Chord(_) => "detail",
                     _ => "",
                 })
                 .collect::<Vec<_>>()
@@ -132,11 +165,13 @@ fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
     // Border, the three legend lines, a blank, the Ctrl-C line and a blank.
     const CHROME: usize = 8;
     let want = lines.len() + CHROME;
+    debug_assert_eq!(want, keymap::HELP_TEXT_ROWS + 3);
+    let scroll = usize::from(scroll).min(keymap::help_scroll_max(area.height));
     let h = u16::try_from(want).unwrap_or(u16::MAX).min(area.height);
     let r = centered(area, 96, h);
     let more = usize::from(h) < want;
     let title = if more {
-        "keys (j/k scroll · any other key closes)"
+        "keys (j/k g/G PgUp/PgDn scroll · any other key closes)"
     } else {
         "keys (any key closes)"
     };
@@ -171,8 +206,66 @@ fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
         " Ctrl-C   quit, always",
         theme.dim,
     )));
-    for (i, l) in text.iter().skip(usize::from(scroll)).enumerate() {
+    for (i, l) in text.iter().skip(scroll).enumerate() {
         put(buf, inner, u16::try_from(i).unwrap_or(u16::MAX), l);
+    }
+}
+
+/// The last search's matches, in the order `n` steps through them.
+fn matches(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: &Theme) {
+    use crate::app::search::Hit;
+    use crate::app::sessions::Entry;
+    let Some(model) = &app.model else { return };
+    let r = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(2),
+        ..area
+    };
+    let hits = &app.search.results;
+    let title = format!(
+        "{} for {} (⏎ goes to one, Esc closes)",
+        crate::fmt::count(hits.len(), "match", "matches"),
+        one_line(&format!("{:?}", app.search.last_query))
+    );
+    let inner = boxed(buf, r, &title, theme);
+    let h = usize::from(inner.height);
+    let offset = selected.saturating_sub(h.saturating_sub(1));
+    let session_name = |e: Entry| match e {
+        Entry::Session(s) => one_line(model.session_id(s)),
+        Entry::Unsessioned => "(unsessioned)".to_owned(),
+    };
+    for (i, hit) in hits.iter().enumerate().skip(offset).take(h) {
+        let mut line = match *hit {
+            Hit::Session(e) => Line::from(session_name(e)),
+            Hit::Span(span) => {
+                let rec = model.span(span);
+                let sess = model.trace(rec.trace).session;
+                let entry = if sess == crate::model::NONE {
+                    Entry::Unsessioned
+                } else {
+                    Entry::Session(sess)
+                };
+                let at = crate::time::iso_ms(rec.start);
+                Line::from(vec![
+                    Span::styled(
+                        format!("{}  ", truncate(&session_name(entry), 24)),
+                        theme.dim,
+                    ),
+                    Span::styled(format!("{}  ", at.get(11..19).unwrap_or("")), theme.dim),
+                    Span::raw(format!("{:<5} ", rec.kind().label())),
+                    Span::raw(one_line(model.name(span))),
+                ])
+            }
+        };
+        if i == selected {
+            line = line.style(theme.selected);
+        }
+        put(
+            buf,
+            inner,
+            u16::try_from(i - offset).unwrap_or(u16::MAX),
+            &line,
+        );
     }
 }
 
@@ -184,33 +277,77 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
         ..area
     };
     let problems = &model.index.problems;
-    let inner = boxed(
-        buf,
-        r,
-        &format!(
-            "diagnostics: {} lines reported (Esc closes)",
-            problems.len()
-        ),
-        theme,
-    );
-    if problems.is_empty() {
+    // Files that changed on disk first, then files that yield nothing (not read, empty, no
+    // span), then the lines reported.
+    let changed = crate::app::disk::lines(&app.disk);
+    let notes = model.index.file_notes();
+    let mut parts = Vec::new();
+    if !changed.is_empty() {
+        parts.push(format!(
+            "{} changed on disk",
+            crate::fmt::count(changed.len(), "file", "files")
+        ));
+    }
+    if !notes.is_empty() {
+        parts.push(format!(
+            "{} yielding nothing",
+            crate::fmt::count(notes.len(), "file", "files")
+        ));
+    }
+    parts.push(crate::fmt::count(
+        problems.len(),
+        "line reported",
+        "lines reported",
+    ));
+    let title = format!("diagnostics: {} (Esc closes)", parts.join(", "));
+    let mut inner = boxed(buf, r, &title, theme);
+    for line in changed
+        .iter()
+        .take(usize::from(inner.height.saturating_sub(1)))
+    {
+        put(
+            buf,
+            inner,
+            0,
+            &Line::from(vec![
+                Span::styled("changed ", theme.warn),
+                Span::raw(line.clone()),
+            ]),
+        );
+        inner.y += 1;
+        inner.height -= 1;
+    }
+    if problems.is_empty() && notes.is_empty() {
         put(buf, inner, 0, &Line::from("Every line was indexed."));
         return;
     }
     let h = usize::from(inner.height);
     let offset = selected.saturating_sub(h.saturating_sub(1));
-    for (i, p) in problems.iter().enumerate().skip(offset).take(h) {
-        let (label, style) = match p.severity {
-            Severity::Malformed => ("skipped", theme.error),
-            Severity::Warning => ("warning", theme.warn),
-            Severity::Note => ("note   ", theme.dim),
-        };
-        let file = one_line(model.index.file_name(p.file));
-        let mut line = Line::from(vec![
-            Span::styled(format!("{label} "), style),
-            Span::raw(format!("{}:{}  ", truncate(&file, 40), p.line)),
-            Span::raw(one_line(&p.reason)),
-        ]);
+    let rows = notes
+        .iter()
+        .map(|n| {
+            Line::from(vec![
+                Span::styled("file    ", theme.error),
+                Span::raw(format!("{}  ", truncate(&one_line(&n.path), 40))),
+                Span::raw(one_line(&n.reason)),
+            ])
+        })
+        .chain(problems.iter().map(|p| {
+            let (label, style) = match p.severity {
+                Severity::Malformed => ("skipped", theme.error),
+                Severity::Warning => ("warning", theme.warn),
+                Severity::Note => ("note   ", theme.dim),
+                Severity::Signal => ("signal ", theme.dim),
+            };
+            let file = one_line(model.index.file_name(p.file));
+            Line::from(vec![
+                Span::styled(format!("{label} "), style),
+                Span::raw(format!("{}:{}  ", truncate(&file, 40), p.line)),
+                Span::raw(one_line(&p.reason)),
+            ])
+        }));
+    for (i, line) in rows.enumerate().skip(offset).take(h) {
+        let mut line = line;
         if i == selected {
             line = line.style(theme.selected);
         }
@@ -257,6 +394,58 @@ fn hit_line(app: &App, hit: Hit, theme: &Theme) -> Line<'static> {
     }
 }
 
+/// A prompt's label and line, the cursor drawn as a reversed cell over the character under it
+/// (a block after the end).
+pub fn prompt_line(label: &str, line: &crate::app::line::Line, theme: &Theme) -> Line<'static> {
+    let (before, after) = line.split();
+    let mut rest = after.chars();
+    let under = rest.next();
+    Line::from(vec![
+        Span::styled(label.to_owned(), theme.hint_key),
+        Span::raw(one_line(before)),
+        match under {
+            Some(c) => Span::styled(one_line(&c.to_string()), theme.selected),
+            None => Span::styled("█", theme.hint_key),
+        },
+        Span::raw(one_line(rest.as_str())),
+    ])
+}
+
+/// The filter line at the bottom; what does not parse, just above it.
+fn filter(buf: &mut Buffer, area: Rect, p: &crate::app::filter::Prompt, theme: &Theme) {
+    if area.height < 3 {
+        return;
+    }
+    let row = Rect {
+        y: area.bottom() - 2,
+        height: 1,
+        ..area
+    };
+    Clear.render(row, buf);
+    let label = if p.in_session {
+        "filter turns: "
+    } else {
+        "filter sessions: "
+    };
+    put(buf, row, 0, &prompt_line(label, &p.line, theme));
+    if let Some(e) = &p.error {
+        let above = Rect {
+            y: row.y - 1,
+            ..row
+        };
+        Clear.render(above, buf);
+        put(
+            buf,
+            above,
+            0,
+            &Line::from(Span::styled(
+                format!("not applied: {}", one_line(e)),
+                theme.error,
+            )),
+        );
+    }
+}
+
 fn search(buf: &mut Buffer, area: Rect, app: &App, p: &crate::app::search::Prompt, theme: &Theme) {
     if area.height < 3 {
         return;
@@ -277,11 +466,7 @@ fn search(buf: &mut Buffer, area: Rect, app: &App, p: &crate::app::search::Promp
         buf,
         prompt_row,
         0,
-        &Line::from(vec![
-            Span::styled(format!("{label} {where_}: "), theme.hint_key),
-            Span::raw(one_line(&p.query)),
-            Span::styled("█", theme.hint_key),
-        ]),
+        &prompt_line(&format!("{label} {where_}: "), &p.line, theme),
     );
     if p.full_text {
         return;

@@ -93,16 +93,48 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         )
     };
     let focus = screen.focus();
-    put(
-        buf,
-        area,
-        2,
-        &Line::from(vec![
-            tab("1", "Turns", focus == Pane::Turns),
-            tab("2", "Tree", focus == Pane::Tree),
-            tab("3", "Detail", focus == Pane::Detail),
-        ]),
-    );
+    let mut tabs = vec![
+        tab("1", "Turns", focus == Pane::Turns),
+        tab("2", "Tree", focus == Pane::Tree),
+        tab("3", "Detail", focus == Pane::Detail),
+    ];
+    if let Some(f) = &screen.filter {
+        let (kept, all) = screen.kept;
+        tabs.push(Span::styled(
+            format!(
+                " {} of {} turns · filter: {}",
+                kept,
+                all,
+                crate::sanitize::one_line(&f.text)
+            ),
+            theme.error,
+        ));
+    }
+    let tabs = Line::from(tabs);
+    let used = tabs.width();
+    put(buf, area, 2, &tabs);
+    // Where the selection is: its turn (trace, in the tree) of how many.
+    let at = match screen.main {
+        Pane::Tree => screen
+            .tree
+            .rows()
+            .get(screen.tree.selected())
+            .map(|r| (r.trace as usize, screen.tree.traces.len(), "trace")),
+        _ => screen
+            .turns
+            .rows
+            .get(screen.turns.selected)
+            .and_then(|r| screen.turns.turn_of(r))
+            .map(|k| (k as usize, screen.turns.conversation.turns.len(), "turn")),
+    };
+    if let Some((i, n, what)) = at {
+        let text = format!(
+            "{what} {} of {}",
+            crate::fmt::thousands(i as u64 + 1),
+            crate::fmt::thousands(n as u64)
+        );
+        super::position(buf, area, 2, used, &text, theme);
+    }
     for (i, l) in evals.iter().enumerate() {
         put(buf, area, 3 + u16::try_from(i).unwrap_or(0), l);
     }

@@ -2,9 +2,10 @@
 
 use super::{Theme, put};
 use crate::app::App;
-use crate::app::sessions::Entry;
+use crate::app::sessions::{Entry, SortKey};
 use crate::fmt::{thousands, tokens};
 use crate::model::Model;
+use crate::model::verdicts;
 use crate::sanitize::{one_line, truncate};
 use crate::time::{human_duration, iso_ms};
 use ratatui::buffer::Buffer;
@@ -36,15 +37,28 @@ struct Cols {
     user: usize,
     calls: bool,
     spans: bool,
+    /// The EVAL column's width; 0 when no session has an evaluation.
+    eval: usize,
 }
 
-fn cols(width: u16) -> Cols {
+fn cols(width: u16, evals: bool) -> Cols {
     let w = usize::from(width);
     Cols {
         id: if w >= 140 { 36 } else { 14 },
-        user: if w >= 100 { 12 } else { 0 },
+        // The first input keeps room: with an EVAL column, USER waits for 120 columns.
+        user: if w >= 120 || (w >= 100 && !evals) {
+            12
+        } else {
+            0
+        },
         calls: w >= 100,
         spans: w >= 120,
+        eval: match (evals, w) {
+            (false, _) => 0,
+            (true, 160..) => 36,
+            (true, 120..) => 18,
+            (true, _) => 10,
+        },
     }
 }
 
@@ -53,11 +67,11 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     if area.height == 0 || area.width == 0 {
         return;
     }
-    let c = cols(area.width);
+    let c = cols(area.width, !model.evals.is_empty());
     let l = &app.sessions;
-    let arrow = if l.reverse { "▲" } else { "▼" };
-    let sort = l.sort.map(|k| k.label()).unwrap_or("start");
-    let mark = |name: &str, key: &str| {
+    let arrow = if l.descending { "▼" } else { "▲" };
+    let sort = l.sort.unwrap_or(SortKey::Start);
+    let mark = |name: &str, key: SortKey| {
         if sort == key {
             format!("{name}{arrow}")
         } else {
@@ -66,30 +80,43 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     };
     let mut head = format!(
         "  {} {} {} {} ",
-        pad("SESSION", c.id),
-        pad(&mark("START", "start"), 11),
-        rpad(&mark("DUR", "duration"), 7),
-        rpad(&mark("TURNS", "turns"), 6),
+        pad(&mark("SESSION", SortKey::Session), c.id),
+        pad(&mark("START", SortKey::Start), 11),
+        rpad(&mark("DUR", SortKey::Duration), 7),
+        rpad(&mark("TURNS", SortKey::Turns), 6),
     );
     if c.calls {
-        head.push_str(&rpad("CALLS", 6));
+        head.push_str(&rpad(&mark("CALLS", SortKey::Calls), 6));
         head.push(' ');
     }
     if c.spans {
-        head.push_str(&rpad("SPANS", 6));
+        head.push_str(&rpad(&mark("SPANS", SortKey::Spans), 6));
         head.push(' ');
     }
     head.push_str(&format!(
         "{} {} ",
-        rpad(&mark("TOKENS", "tokens"), 7),
-        rpad(&mark("ERR", "errors"), 4)
+        rpad(&mark("TOKENS", SortKey::Tokens), 7),
+        rpad(&mark("ERR", SortKey::Errors), 4)
     ));
+    if c.eval > 0 {
+        head.push_str(&pad(&mark("EVAL", SortKey::Eval), c.eval));
+        head.push(' ');
+    }
     if c.user > 0 {
-        head.push_str(&pad("USER", c.user));
+        head.push_str(&pad(&mark("USER", SortKey::User), c.user));
         head.push(' ');
     }
     head.push_str("FIRST INPUT");
+    let used = crate::app::detail::width(&head);
     put(buf, area, 0, &Line::from(Span::styled(head, theme.title)));
+    if !l.rows.is_empty() {
+        let at = format!(
+            "{} of {}",
+            thousands(l.selected as u64 + 1),
+            thousands(l.rows.len() as u64)
+        );
+        super::position(buf, area, 0, used, &at, theme);
+    }
     let rows = usize::from(area.height - 1);
     for (i, entry) in l.rows.iter().enumerate().skip(l.offset).take(rows) {
         let row = u16::try_from(i - l.offset + 1).unwrap_or(u16::MAX);
@@ -112,7 +139,14 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             buf,
             area,
             1,
-            &Line::from(Span::styled("  no sessions", theme.dim)),
+            &Line::from(Span::styled(
+                if l.filter.is_some() {
+                    "  no session matches the filter (Esc clears it)"
+                } else {
+                    "  no sessions"
+                },
+                theme.dim,
+            )),
         );
     }
 }
@@ -216,6 +250,23 @@ fn row_line<'a>(
         ),
         if errs > 0 { theme.error } else { theme.dim },
     ));
+    if c.eval > 0 {
+        let (text, style) = match entry {
+            Entry::Session(s) => {
+                let v = verdicts::of_session(model, s);
+                let style = if v.negative > 0 {
+                    theme.error
+                } else if v.verdicts == 0 {
+                    theme.dim
+                } else {
+                    ratatui::style::Style::default()
+                };
+                (one_line(&v.text()), style)
+            }
+            Entry::Unsessioned => ("·".to_owned(), theme.dim),
+        };
+        spans_out.push(Span::styled(format!("{} ", pad(&text, c.eval)), style));
+    }
     if c.user > 0 {
         spans_out.push(Span::styled(format!("{} ", pad(&user, c.user)), theme.dim));
     }
@@ -258,7 +309,7 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 .cost
                 .map(|c| format!(" · cost {}", crate::fmt::cost(c)))
                 .unwrap_or_default();
-            vec![
+            let mut lines = vec![
                 Line::from(vec![
                     Span::styled(one_line(model.session_id(s)), theme.title),
                     Span::styled(format!(" ({origin}){user}"), theme.dim),
@@ -283,7 +334,20 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                     thousands(sess.tokens[1]),
                     thousands(sess.tokens[2])
                 )),
-            ]
+            ];
+            let v = verdicts::of_session(model, s);
+            if v.verdicts + v.scorer_errors > 0 {
+                lines.push(Line::from(format!(
+                    "evaluations {} · {} verdict{}, {} negative, {} scorer error{}",
+                    one_line(&v.text()),
+                    v.verdicts,
+                    if v.verdicts == 1 { "" } else { "s" },
+                    v.negative,
+                    v.scorer_errors,
+                    if v.scorer_errors == 1 { "" } else { "s" },
+                )));
+            }
+            lines
         }
         Entry::Unsessioned => vec![
             Line::from(Span::styled("Unsessioned traces", theme.title)),

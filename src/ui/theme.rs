@@ -30,6 +30,11 @@ pub struct Theme {
     pub status: Style,
     pub bar: Style,
     pub border: Style,
+    /// The span detail's cursor row.
+    pub cursor: Style,
+    /// Text found in the span detail, and the match the cursor is on.
+    pub found: Style,
+    pub found_current: Style,
 }
 
 impl Theme {
@@ -71,6 +76,12 @@ impl Theme {
             status: fg(Color::Yellow).add_modifier(Modifier::BOLD),
             bar: fg(Color::Blue),
             border: fg(Color::DarkGray),
+            cursor: Style::new().bg(Color::Rgb(40, 60, 90)),
+            found: Style::new().fg(Color::Black).bg(Color::Yellow),
+            found_current: Style::new()
+                .fg(Color::Black)
+                .bg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
         }
     }
 
@@ -102,6 +113,9 @@ impl Theme {
             status: bold,
             bar: plain,
             border: plain,
+            cursor: plain.add_modifier(Modifier::REVERSED),
+            found: plain.add_modifier(Modifier::UNDERLINED),
+            found_current: bold.add_modifier(Modifier::UNDERLINED | Modifier::REVERSED),
         }
     }
 

@@ -79,6 +79,16 @@ fn call_meta(model: &Model, span: u32) -> String {
     s
 }
 
+/// What stands for a text not read yet: `…`, or why it will not be (its file changed on disk;
+/// see `TurnsView::fill`).
+fn not_read(model: &Model) -> String {
+    if model.index.intact() {
+        "…".to_owned()
+    } else {
+        "(not read: the file changed on disk; r reloads)".to_owned()
+    }
+}
+
 /// The indent of a step `depth` sub-agents down: each level sits under its tool's `↳`.
 fn indent(depth: usize) -> String {
     " ".repeat(6 * depth.min(8))
@@ -144,7 +154,7 @@ fn row_lines<'a>(
             let body = match text {
                 Some(Some(t)) => t,
                 Some(None) => "(no input)".to_owned(),
-                None => "…".to_owned(),
+                None => not_read(model),
             };
             folded("  › ".into(), &body, theme.user, open, w)
         }
@@ -152,7 +162,7 @@ fn row_lines<'a>(
             let body = match tv.texts.get(&k).map(|t| t.answer.clone()) {
                 Some(Some(t)) => t,
                 Some(None) => "(no answer)".to_owned(),
-                None => "…".to_owned(),
+                None => not_read(model),
             };
             folded("  ‹ ".into(), &body, theme.assistant, open, w)
         }
@@ -365,7 +375,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             buf,
             area,
             0,
-            &Line::from(Span::styled("no turns", theme.dim)),
+            &Line::from(Span::styled(
+                if screen_filtered(app) {
+                    "no turn matches the filter (Esc clears it)"
+                } else {
+                    "no turns"
+                },
+                theme.dim,
+            )),
         );
     }
+}
+
+fn screen_filtered(app: &App) -> bool {
+    app.session.as_ref().is_some_and(|s| s.filter.is_some())
 }

@@ -61,12 +61,13 @@ impl How {
 /// processes).
 const SLACK_NS: i64 = 100_000_000;
 
-/// Marks turns and sub-agents and counts them per session; see the module docs. `first`: per
+/// Marks turns and sub-agents and counts them per session; see the module docs. `per_trace`:
+/// the tallies of every trace when the build made them, else [`tallied`] makes them. `first`: per
 /// trace, its earliest fingerprinted LLM call when session inference has found them already
 /// (it leaves re-exported copies out, which changes nothing: a copy has the bytes, and so the
 /// start, of the span it copies, which comes first), else [`first_calls`] finds them.
-pub fn mark(model: &mut Model, per_trace: PerTrace, first: Option<Vec<u32>>) {
-    let PerTrace { calls, delegating } = per_trace;
+pub fn mark(model: &mut Model, per_trace: Option<PerTrace>, first: Option<Vec<u32>>) {
+    let PerTrace { calls, delegating } = per_trace.unwrap_or_else(|| tallied(model));
     delegations(model, &delegating);
     drop(delegating);
     let first = first.unwrap_or_else(|| first_calls(model));
@@ -195,6 +196,33 @@ pub struct PerTrace {
     pub calls: Vec<u32>,
     /// Whether it has a tool or agent span whose name starts a sub-agent.
     pub delegating: Vec<bool>,
+}
+
+/// [`PerTrace`] in one pass over the records in file order (a trace's spans in `Model::order`
+/// are its records but the re-exported copies, which are flagged): for a model whose traces
+/// were not all built at once (one that grows).
+pub fn tallied(model: &Model) -> PerTrace {
+    let nt = model.traces.len();
+    let mut per = PerTrace {
+        calls: vec![0; nt],
+        delegating: vec![false; nt],
+    };
+    let mut tally = Tally::default();
+    for (i, rec) in model.index.spans.iter().enumerate() {
+        let t = rec.trace as usize;
+        if t >= nt || rec.has(crate::index::record::flag::DUPLICATE) {
+            continue;
+        }
+        let parent = || model.parent.get(i).copied().unwrap_or(NONE);
+        tally.span(
+            &model.index,
+            rec,
+            parent,
+            &mut per.calls[t],
+            &mut per.delegating[t],
+        );
+    }
+    per
 }
 
 /// Tallies [`PerTrace`] span by span (a trace's spans, re-exported copies left out), keeping
