@@ -577,7 +577,7 @@ impl<'a> Part<'a> {
                 {
                     #[allow(clippy::cast_possible_truncation)]
                     let c = c as f32;
-                    *trace.cost.get_or_insert(0.0) += c;
+                    trace.add_cost(c);
                 }
             }
         }
@@ -614,10 +614,11 @@ pub(super) fn empty_trace() -> Trace {
         user: 0,
         errors: 0,
         tokens: super::TraceTokens::Small([0; 3]),
-        cost: None,
+        cost: super::NO_COST,
         side: false,
         starts_turn: false,
-        explicit: None,
+        explicit_session: NONE,
+        explicit_key: None,
     }
 }
 
@@ -663,7 +664,7 @@ fn resolve_session(
         trace.session = value; // the interned id for now; an index into sessions after grouping
         trace.key = Some(key);
         trace.origin = SessionOrigin::Explicit;
-        trace.explicit = Some((value, key));
+        trace.set_explicit(value, key);
         let mut others: Vec<u32> = found
             .iter()
             .map(|(v, _)| *v)

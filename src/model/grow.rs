@@ -62,7 +62,7 @@ pub fn grow(model: &mut Model, added: Range<u32>, options: infer::Options) {
     merge_issues(model, &touched, issues);
     // Sessions from scratch over the traces: each back to the session its spans name.
     for t in &mut model.traces {
-        (t.session, t.key, t.origin) = match t.explicit {
+        (t.session, t.key, t.origin) = match t.explicit() {
             Some((id, key)) => (id, Some(key), SessionOrigin::Explicit),
             None => (NONE, None, SessionOrigin::None),
         };
