@@ -9,112 +9,22 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests fail loudly
 
+#[path = "common/tmux.rs"]
+mod tmux;
+
 mod disk_changes;
 
 use disk_changes::{BASE, Kind, fixture};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use tmux::{Setup, Tmux};
 
-/// A tmux server of our own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str, w: u16, h: u16) -> Tmux {
-        let socket = format!("sesstui-changes-{}-{name}", std::process::id());
-        let t = Tmux { socket };
-        let size = (w.to_string(), h.to_string());
-        let ok = t
-            .cmd(&[
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "s",
-                "-x",
-                &size.0,
-                "-y",
-                &size.1,
-                "sh",
-            ])
-            .is_some();
-        assert!(ok, "tmux is required for this test (.ci/run installs it)");
-        t.cmd(&["set", "-g", "status", "off"]);
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.cmd(&["send-keys", "-t", "s", k]);
-            // Give the app a moment, so Esc is not read as Alt with the next key.
-            std::thread::sleep(Duration::from_millis(80));
-        }
-    }
-
-    fn line(&self, line: &str) {
-        self.cmd(&["send-keys", "-t", "s", line, "Enter"]);
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-J", "-t", "s"])
-            .unwrap_or_default()
-    }
-
-    /// Waits up to 10 s for the screen to satisfy `pred`; panics with the last screen.
-    fn until(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "timed out waiting for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Alternate screen, cursor shown, mouse reported.
-    fn flags(&self) -> String {
-        self.cmd(&[
-            "display",
-            "-p",
-            "-t",
-            "s",
-            "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
-        ])
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
+/// tmux's own clipboard setting (nothing is copied here), 80 ms between keys.
+const TMUX: Setup = Setup {
+    clipboard: false,
+    key_pause: Duration::from_millis(80),
+};
 
 /// A copy of `BASE` as `export.jsonl` in a directory of its own.
 fn copy() -> (tempfile::TempDir, PathBuf) {
@@ -160,7 +70,7 @@ fn quit(t: &Tmux) {
 /// `r`, and waits for `after_r` to hold on screen; then quits.
 fn change_while_open(name: &str, kind: Kind, said: &str, after_r: impl Fn(&str) -> bool) {
     let (dir, path) = copy();
-    let t = Tmux::start(name, 110, 30);
+    let t = Tmux::require_with(TMUX, name, 110, 30);
     launch(&t, dir.path(), "", "export.jsonl");
     t.until("the session list", session_list);
     kind.apply(&path);
@@ -255,7 +165,7 @@ fn rotated_while_open() {
 #[test]
 fn a_span_whose_bytes_are_gone_shows_a_note() {
     let (dir, path) = copy();
-    let t = Tmux::start("gone", 80, 24);
+    let t = Tmux::require_with(TMUX, "gone", 80, 24);
     launch(&t, dir.path(), "", "export.jsonl");
     t.until("the session list", session_list);
     t.keys(&["Enter"]);
@@ -288,7 +198,7 @@ fn a_span_whose_bytes_are_gone_shows_a_note() {
 #[test]
 fn truncated_while_indexed() {
     let (dir, path) = copy();
-    let t = Tmux::start("indexing", 110, 30);
+    let t = Tmux::require_with(TMUX, "indexing", 110, 30);
     launch(
         &t,
         dir.path(),
@@ -326,7 +236,7 @@ fn truncated_while_indexed() {
 /// (screen, cursor, mouse, mode) and the shell sees the signal's status.
 fn fatal(signal: &str, rc: u8) {
     let (dir, _path) = copy();
-    let t = Tmux::start(&signal.to_lowercase(), 80, 24);
+    let t = Tmux::require_with(TMUX, &signal.to_lowercase(), 80, 24);
     launch(&t, dir.path(), "", "--mouse export.jsonl");
     t.until("the session list", session_list);
     let pid = std::fs::read_to_string(dir.path().join("pid")).unwrap();

@@ -7,136 +7,12 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
+#[path = "common/tmux.rs"]
+mod tmux;
+
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// A tmux server of our own (its own socket), killed on drop (as in `tests/e2e_tmux.rs`).
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str, w: u16, h: u16) -> Tmux {
-        let socket = format!("sesstui-detail-{}-{name}", std::process::id());
-        let t = Tmux { socket };
-        let ok = t
-            .cmd(&[
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "s",
-                "-x",
-                &w.to_string(),
-                "-y",
-                &h.to_string(),
-                "sh",
-            ])
-            .is_some();
-        assert!(ok, "tmux is required for this test (.ci/run installs it)");
-        t.cmd(&["set", "-g", "set-clipboard", "on"]);
-        t.cmd(&["set", "-g", "status", "off"]);
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.cmd(&["send-keys", "-t", "s", k]);
-            // Give the app a moment, so Esc is not read as Alt with the next key.
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    /// Types `text` literally.
-    fn type_text(&self, text: &str) {
-        self.cmd(&["send-keys", "-t", "s", "-l", text]);
-        std::thread::sleep(Duration::from_millis(60));
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-J", "-t", "s"])
-            .unwrap_or_default()
-    }
-
-    /// Waits up to 10 s for the screen to satisfy `pred`; panics with the last screen.
-    fn until(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Alternate screen, cursor shown, mouse reported: `0 1 0` is a restored terminal.
-    fn flags(&self) -> String {
-        self.cmd(&[
-            "display",
-            "-p",
-            "-t",
-            "s",
-            "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
-        ])
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
-    }
-
-    fn until_flags(&self, want: &str) {
-        let start = Instant::now();
-        loop {
-            let f = self.flags();
-            if f == want {
-                return;
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!("flags read {f:?}, not {want:?}; screen:\n{}", self.screen());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// tmux's newest paste buffer, once it holds something other than `old`.
-    fn buffer_after(&self, old: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let b = self.cmd(&["show-buffer"]).unwrap_or_default();
-            if b != old || start.elapsed() > Duration::from_secs(5) {
-                return b;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
+use tmux::Tmux;
 
 const FIXTURE: &str = "fixtures/phoenix/spans_df_epoch_ms.jsonl";
 
@@ -144,13 +20,9 @@ const FIXTURE: &str = "fixtures/phoenix/spans_df_epoch_ms.jsonl";
 fn launch(t: &Tmux, env: &str) {
     let bin = env!("CARGO_BIN_EXE_sesstui");
     let root = env!("CARGO_MANIFEST_DIR");
-    t.cmd(&[
-        "send-keys",
-        "-t",
-        "s",
-        &format!("cd {root} && {env}{bin} {FIXTURE}; echo EXITED-$?"),
-        "Enter",
-    ]);
+    t.line(&format!(
+        "cd {root} && {env}{bin} {FIXTURE}; echo EXITED-$?"
+    ));
 }
 
 /// Opens the first session and its first call's detail.
@@ -202,7 +74,7 @@ fn wait_file(path: &Path) -> String {
 fn fold_find_copy_a_path_and_page_the_record() {
     let dir = tempfile::tempdir().unwrap();
     let pager = pager_script(dir.path());
-    let t = Tmux::start("read", 100, 30);
+    let t = Tmux::require("read", 100, 30);
     launch(&t, &format!("EDITOR= PAGER='{pager}' "));
     open_detail(&t);
     // Fold: find the node, Space on it.
@@ -294,7 +166,7 @@ fn fold_find_copy_a_path_and_page_the_record() {
 
 #[test]
 fn o_says_when_there_is_no_pager_or_editor() {
-    let t = Tmux::start("nopager", 100, 30);
+    let t = Tmux::require("nopager", 100, 30);
     launch(&t, "env -u PAGER -u EDITOR ");
     open_detail(&t);
     t.keys(&["o"]);

@@ -7,99 +7,19 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
+#[path = "common/tmux.rs"]
+mod tmux;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tmux::{Setup, Tmux};
 
-/// A tmux server of our own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str, w: u16, h: u16) -> Option<Tmux> {
-        let socket = format!("sesstui-follow-{}-{name}", std::process::id());
-        let t = Tmux { socket };
-        let size = (w.to_string(), h.to_string());
-        let args = [
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "s",
-            "-x",
-            &size.0,
-            "-y",
-            &size.1,
-            "sh",
-        ];
-        t.cmd(&args)?;
-        t.cmd(&["set", "-g", "status", "off"]);
-        Some(t)
-    }
-
-    fn cmd(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.cmd(&["send-keys", "-t", "s", k]);
-            std::thread::sleep(Duration::from_millis(80));
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-J", "-t", "s"])
-            .unwrap_or_default()
-    }
-
-    /// Waits up to 10 s for the screen to satisfy `pred`; panics with the last screen.
-    fn until(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn flags(&self) -> String {
-        self.cmd(&["display", "-p", "-t", "s", "#{alternate_on} #{cursor_flag}"])
-            .unwrap_or_default()
-            .trim()
-            .to_owned()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
-
-fn tmux_missing() -> bool {
-    Command::new("tmux").arg("-V").output().is_err()
-}
+/// tmux's own clipboard setting (nothing is copied here), 80 ms between keys.
+const TMUX: Setup = Setup {
+    clipboard: false,
+    key_pause: Duration::from_millis(80),
+};
 
 fn fixture_lines() -> Vec<Vec<u8>> {
     let p =
@@ -146,7 +66,7 @@ fn explorer(t: &Tmux, dir: &Path, args: &str) {
 
 #[test]
 fn a_growing_file_updates_the_explorer_and_keeps_the_place() {
-    if tmux_missing() {
+    if Tmux::missing() {
         eprintln!("tmux not found: skipped");
         return;
     }
@@ -154,7 +74,7 @@ fn a_growing_file_updates_the_explorer_and_keeps_the_place() {
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join("copy.jsonl");
     std::fs::write(&path, lines[..20].concat()).unwrap();
-    let t = Tmux::start("grow", 120, 30).unwrap();
+    let t = Tmux::start_with(TMUX, "grow", 120, 30).unwrap();
     explorer(&t, dir.path(), "-f copy.jsonl");
     let s = t.until("the first sessions", |s| s.contains("20 spans · following"));
     assert_eq!(counts(&s), (2, 20), "{s}");
@@ -207,12 +127,12 @@ fn a_growing_file_updates_the_explorer_and_keeps_the_place() {
 
     t.keys(&["q"]);
     t.until("the shell", |s| !s.contains("following"));
-    assert_eq!(t.flags(), "0 1", "terminal restored");
+    assert_eq!(t.screen_flags(), "0 1", "terminal restored");
 }
 
 #[test]
 fn the_f_key_starts_following() {
-    if tmux_missing() {
+    if Tmux::missing() {
         eprintln!("tmux not found: skipped");
         return;
     }
@@ -220,7 +140,7 @@ fn the_f_key_starts_following() {
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join("copy.jsonl");
     std::fs::write(&path, lines[..20].concat()).unwrap();
-    let t = Tmux::start("key", 120, 30).unwrap();
+    let t = Tmux::start_with(TMUX, "key", 120, 30).unwrap();
     explorer(&t, dir.path(), "copy.jsonl");
     let s = t.until("the sessions", |s| s.contains("20 spans"));
     assert!(!s.contains("following"), "{s}");
@@ -245,14 +165,14 @@ fn the_f_key_starts_following() {
     t.until("resumed", |s| s.contains("70 spans · following"));
     t.keys(&["q"]);
     t.until("the shell", |s| !s.contains("following"));
-    assert_eq!(t.flags(), "0 1", "terminal restored");
+    assert_eq!(t.screen_flags(), "0 1", "terminal restored");
 }
 
 /// While following, an append is the follower's: the watcher of changed files does not say
 /// it; `r` reads the files again and following goes on from there.
 #[test]
 fn r_while_following_reads_again_and_following_goes_on() {
-    if tmux_missing() {
+    if Tmux::missing() {
         eprintln!("tmux not found: skipped");
         return;
     }
@@ -260,7 +180,7 @@ fn r_while_following_reads_again_and_following_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join("copy.jsonl");
     std::fs::write(&path, lines[..20].concat()).unwrap();
-    let t = Tmux::start("reload", 120, 30).unwrap();
+    let t = Tmux::start_with(TMUX, "reload", 120, 30).unwrap();
     explorer(&t, dir.path(), "-f copy.jsonl");
     t.until("following", |s| s.contains("20 spans · following"));
     append(&path, &lines[20..40].concat());
@@ -280,18 +200,18 @@ fn r_while_following_reads_again_and_following_goes_on() {
     });
     t.keys(&["q"]);
     t.until("the shell", |s| !s.contains("following"));
-    assert_eq!(t.flags(), "0 1", "terminal restored");
+    assert_eq!(t.screen_flags(), "0 1", "terminal restored");
 }
 
 /// `-f` on a compressed file: read whole, as without `-f`, and one line says it cannot be
 /// followed; the header does not claim it is.
 #[test]
 fn a_compressed_file_is_said_not_to_be_followed() {
-    if tmux_missing() {
+    if Tmux::missing() {
         eprintln!("tmux not found: skipped");
         return;
     }
-    let t = Tmux::start("gz", 160, 30).unwrap();
+    let t = Tmux::start_with(TMUX, "gz", 160, 30).unwrap();
     explorer(
         &t,
         Path::new(env!("CARGO_MANIFEST_DIR")),
@@ -307,5 +227,5 @@ fn a_compressed_file_is_said_not_to_be_followed() {
     assert!(!head.contains("following"), "{s}");
     t.keys(&["q"]);
     t.until("the shell", |s| !s.contains("cannot be followed"));
-    assert_eq!(t.flags(), "0 1", "terminal restored");
+    assert_eq!(t.screen_flags(), "0 1", "terminal restored");
 }

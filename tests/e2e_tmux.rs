@@ -6,150 +6,21 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
+#[path = "common/tmux.rs"]
+mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// A tmux server of our own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str, w: u16, h: u16) -> Option<Tmux> {
-        let socket = format!("sesstui-{}-{name}", std::process::id());
-        let t = Tmux { socket };
-        let ok = t
-            .cmd(&[
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "s",
-                "-x",
-                &w.to_string(),
-                "-y",
-                &h.to_string(),
-                "sh",
-            ])
-            .is_some();
-        if !ok {
-            return None;
-        }
-        t.cmd(&["set", "-g", "set-clipboard", "on"]);
-        t.cmd(&["set", "-g", "status", "off"]);
-        Some(t)
-    }
-
-    fn cmd(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.cmd(&["send-keys", "-t", "s", k]);
-            // Give the app a moment, so Esc is not read as Alt with the next key.
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-J", "-t", "s"])
-            .unwrap_or_default()
-    }
-
-    /// Waits up to 10 s for the screen to satisfy `pred`; panics with the last screen.
-    fn until(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// The screen once two captures 100 ms apart agree (background work has been drawn).
-    fn settled(&self) -> String {
-        let start = Instant::now();
-        let mut last = self.screen();
-        loop {
-            std::thread::sleep(Duration::from_millis(100));
-            let s = self.screen();
-            if s == last {
-                return s;
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!("the screen kept changing; last:\n{s}");
-            }
-            last = s;
-        }
-    }
-
-    /// Alternate screen, cursor shown, mouse reported: `0 1 0` is a restored terminal.
-    fn flags(&self) -> String {
-        self.cmd(&[
-            "display",
-            "-p",
-            "-t",
-            "s",
-            "#{alternate_on} #{cursor_flag} #{mouse_any_flag}",
-        ])
-        .unwrap_or_default()
-        .trim()
-        .to_owned()
-    }
-
-    /// Waits up to 10 s for the flags to read `want`.
-    fn until_flags(&self, want: &str) {
-        let start = Instant::now();
-        loop {
-            let f = self.flags();
-            if f == want {
-                return;
-            }
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!("flags read {f:?}, not {want:?}; screen:\n{}", self.screen());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
+use tmux::Tmux;
 
 /// Runs the binary on `fixture` in the pane's shell, with `env` (e.g. `NO_COLOR=1 `) before it.
 fn launch(t: &Tmux, env: &str, fixture: &str) {
     let bin = env!("CARGO_BIN_EXE_sesstui");
     let root = env!("CARGO_MANIFEST_DIR");
-    t.cmd(&[
-        "send-keys",
-        "-t",
-        "s",
-        &format!("cd {root} && {env}{bin} {fixture}; echo EXITED-$?"),
-        "Enter",
-    ]);
+    t.line(&format!(
+        "cd {root} && {env}{bin} {fixture}; echo EXITED-$?"
+    ));
 }
 
 /// The explorer, started in the pane's shell with its pid written to a file.
@@ -170,7 +41,7 @@ impl Explorer {
             "cd {root} && sh -c 'ulimit -c 0; echo $$ > {}; exec \"$0\" \"$@\"' {bin} {args}{then}",
             pid_file.display()
         );
-        t.cmd(&["send-keys", "-t", "s", &line, "Enter"]);
+        t.line(&line);
         Explorer {
             _dir: dir,
             pid_file,

@@ -51,7 +51,7 @@ fn check(bytes: Vec<u8>) {
             .problems
             .iter()
             .filter(|p| p.severity != Severity::Warning)
-            .map(|p| p.line)
+            .flat_map(|p| p.line..p.line.saturating_add(p.lines.max(1)))
             .collect();
         assert!(
             reported.len() as u64 >= f.lines - f.kinds.records,
@@ -93,4 +93,31 @@ proptest! {
         let sep: &[u8] = if crlf { b"\r\n" } else { b"\n" };
         check(lines.join(sep));
     }
+}
+
+/// A record written over several lines that holds no span (found by the fuzzer: an MLflow
+/// assessment pretty-printed among OTLP lines) is reported over every one of its lines.
+#[test]
+fn a_spanless_record_over_several_lines_is_reported_over_all_of_them() {
+    let first = std::fs::read("fixtures/otlp/file_exporter.jsonl").expect("fixture");
+    let first = first
+        .split(|&b| b == b'\n')
+        .next()
+        .expect("a line")
+        .to_vec();
+    let mut bytes = first.clone();
+    bytes.extend_from_slice(
+        b"\n{\n  \"assessment_name\": \"resolved\",\n  \"trace_id\": \"tr-1\",\n  \"valid\": true\n}\n",
+    );
+    bytes.extend_from_slice(&first);
+    bytes.push(b'\n');
+    check(bytes.clone());
+    let idx = sesstui::index::build(vec![Source::from_bytes("p", bytes)], &Progress::default())
+        .expect("not cancelled");
+    let p = idx
+        .problems
+        .iter()
+        .find(|p| p.severity == Severity::Malformed)
+        .expect("reported");
+    assert_eq!((p.line, p.lines), (2, 5), "{:?}", idx.problems);
 }

@@ -48,7 +48,7 @@ pub fn check_lines(bytes: &[u8], idx: &Index) {
             .problems
             .iter()
             .filter(|p| p.severity != Severity::Warning)
-            .map(|p| p.line)
+            .flat_map(|p| p.line..p.line.saturating_add(p.lines.max(1)))
             .collect();
         assert!(
             reported.len() as u64 >= f.lines - f.kinds.records,

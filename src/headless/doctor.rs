@@ -84,6 +84,9 @@ struct Structure {
 struct ProblemOut {
     file: String,
     line: u32,
+    /// The last line it covers, when it covers several (a record written over many lines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_line: Option<u32>,
     severity: Severity,
     reason: String,
 }
@@ -225,6 +228,7 @@ fn report(model: &Model) -> Report {
             .map(|p| ProblemOut {
                 file: idx.file_name(p.file).to_owned(),
                 line: p.line,
+                last_line: (p.lines > 1).then(|| p.line.saturating_add(p.lines - 1)),
                 severity: p.severity,
                 reason: p.reason.to_string(),
             })
@@ -478,7 +482,10 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
                 out,
                 "  {}:{}  {sev}: {}",
                 one_line(&p.file),
-                p.line,
+                match p.last_line {
+                    Some(last) => format!("{}-{last}", p.line),
+                    None => p.line.to_string(),
+                },
                 one_line(&p.reason)
             )?;
         }

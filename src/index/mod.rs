@@ -595,6 +595,14 @@ fn scan_lines(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
         let (r, spans, more) = col.line(at, end, line);
         let len = r.len() + 1;
         at = r.end + 1;
+        // A record over several lines that was not indexed is reported over all its lines.
+        if more > 0 && col.out.records == records_before {
+            for p in &mut col.out.problems[bad_before..] {
+                if p.line == line && p.lines == 1 && p.severity != Severity::Warning {
+                    p.lines = more.saturating_add(1);
+                }
+            }
+        }
         let added = &col.out.problems[bad_before..];
         col.out
             .kinds

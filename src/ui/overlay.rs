@@ -342,7 +342,15 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
             let file = one_line(model.index.file_name(p.file));
             Line::from(vec![
                 Span::styled(format!("{label} "), style),
-                Span::raw(format!("{}:{}  ", truncate(&file, 40), p.line)),
+                Span::raw(match p.lines {
+                    0 | 1 => format!("{}:{}  ", truncate(&file, 40), p.line),
+                    n => format!(
+                        "{}:{}-{}  ",
+                        truncate(&file, 40),
+                        p.line,
+                        p.line.saturating_add(n - 1)
+                    ),
+                }),
                 Span::raw(one_line(&p.reason)),
             ])
         }));
