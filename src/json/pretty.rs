@@ -43,12 +43,6 @@ fn print(bytes: &[u8], window: Option<Window>) -> Result<(String, usize), JsonEr
     let mut rest = 0;
     let mut c = Cursor::new(&bytes[..end]);
     let mut depth = 0usize;
-    // Indentation stops growing past `MAX_INDENT` levels: a value nested a hundred thousand
-    // deep would otherwise take the square of its depth in spaces.
-    let newline = |out: &mut Vec<u8>, depth: usize| {
-        out.push(b'\n');
-        out.resize(out.len() + depth.min(MAX_INDENT) * 2, b' ');
-    };
     loop {
         c.skip_ws();
         let Some(&b) = bytes[..end].get(c.pos()) else {
@@ -82,39 +76,7 @@ fn print(bytes: &[u8], window: Option<Window>) -> Result<(String, usize), JsonEr
                     }
                 }
             }
-            b'{' | b'[' => {
-                let close = if b == b'{' { b'}' } else { b']' };
-                c.set_pos(c.pos() + 1);
-                c.skip_ws();
-                if bytes.get(c.pos()) == Some(&close) {
-                    c.set_pos(c.pos() + 1);
-                    out.extend_from_slice(&[b, close]);
-                } else {
-                    out.push(b);
-                    depth += 1;
-                    newline(&mut out, depth);
-                }
-            }
-            b'}' | b']' => {
-                c.set_pos(c.pos() + 1);
-                depth = depth.saturating_sub(1);
-                newline(&mut out, depth);
-                out.push(b);
-            }
-            b',' => {
-                c.set_pos(c.pos() + 1);
-                out.push(b',');
-                newline(&mut out, depth);
-            }
-            b':' => {
-                c.set_pos(c.pos() + 1);
-                out.extend_from_slice(b": ");
-            }
-            _ => {
-                let start = c.pos();
-                c.skip_value()?;
-                out.extend_from_slice(&bytes[start..c.pos()]);
-            }
+            _ => layout(b, &mut c, bytes, &mut out, &mut depth)?,
         }
     }
     let text = match String::from_utf8(out) {
@@ -122,6 +84,61 @@ fn print(bytes: &[u8], window: Option<Window>) -> Result<(String, usize), JsonEr
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
     Ok((text, rest))
+}
+
+/// A new line indented for `depth`. Indentation stops growing past `MAX_INDENT` levels: a value
+/// nested a hundred thousand deep would otherwise take the square of its depth in spaces.
+fn newline(out: &mut Vec<u8>, depth: usize) {
+    out.push(b'\n');
+    out.resize(out.len() + depth.min(MAX_INDENT) * 2, b' ');
+}
+
+/// Lays out what is not a string at the cursor (byte `b`): brackets open a new indented line
+/// (an empty pair stays `{}` / `[]`), closing ones go back one level, commas end a line, colons
+/// get a space, and a scalar is copied as written.
+fn layout(
+    b: u8,
+    c: &mut Cursor<'_>,
+    bytes: &[u8],
+    out: &mut Vec<u8>,
+    depth: &mut usize,
+) -> Result<(), JsonError> {
+    match b {
+        b'{' | b'[' => {
+            let close = if b == b'{' { b'}' } else { b']' };
+            c.set_pos(c.pos() + 1);
+            c.skip_ws();
+            if bytes.get(c.pos()) == Some(&close) {
+                c.set_pos(c.pos() + 1);
+                out.extend_from_slice(&[b, close]);
+            } else {
+                out.push(b);
+                *depth += 1;
+                newline(out, *depth);
+            }
+        }
+        b'}' | b']' => {
+            c.set_pos(c.pos() + 1);
+            *depth = depth.saturating_sub(1);
+            newline(out, *depth);
+            out.push(b);
+        }
+        b',' => {
+            c.set_pos(c.pos() + 1);
+            out.push(b',');
+            newline(out, *depth);
+        }
+        b':' => {
+            c.set_pos(c.pos() + 1);
+            out.extend_from_slice(b": ");
+        }
+        _ => {
+            let start = c.pos();
+            c.skip_value()?;
+            out.extend_from_slice(&bytes[start..c.pos()]);
+        }
+    }
+    Ok(())
 }
 
 /// [`pretty`], written to `out` as it goes rather than built in memory: for a record of any
@@ -146,10 +163,6 @@ pub fn pretty_write(
     };
     let mut c = Cursor::new(&bytes[..end]);
     let mut depth = 0usize;
-    let newline = |buf: &mut Vec<u8>, depth: usize| {
-        buf.push(b'\n');
-        buf.resize(buf.len() + depth.min(MAX_INDENT) * 2, b' ');
-    };
     loop {
         if buf.len() >= PIECE {
             flush(&mut buf, out)?;
@@ -176,39 +189,7 @@ pub fn pretty_write(
                 buf.extend_from_slice(raw);
                 buf.push(b'"');
             }
-            b'{' | b'[' => {
-                let close = if b == b'{' { b'}' } else { b']' };
-                c.set_pos(c.pos() + 1);
-                c.skip_ws();
-                if bytes.get(c.pos()) == Some(&close) {
-                    c.set_pos(c.pos() + 1);
-                    buf.extend_from_slice(&[b, close]);
-                } else {
-                    buf.push(b);
-                    depth += 1;
-                    newline(&mut buf, depth);
-                }
-            }
-            b'}' | b']' => {
-                c.set_pos(c.pos() + 1);
-                depth = depth.saturating_sub(1);
-                newline(&mut buf, depth);
-                buf.push(b);
-            }
-            b',' => {
-                c.set_pos(c.pos() + 1);
-                buf.push(b',');
-                newline(&mut buf, depth);
-            }
-            b':' => {
-                c.set_pos(c.pos() + 1);
-                buf.extend_from_slice(b": ");
-            }
-            _ => {
-                let start = c.pos();
-                c.skip_value()?;
-                buf.extend_from_slice(&bytes[start..c.pos()]);
-            }
+            _ => layout(b, &mut c, bytes, &mut buf, &mut depth)?,
         }
     }
     buf.push(b'\n');
