@@ -506,26 +506,20 @@ impl App {
                 self.overlay = Overlay::None;
                 if let Action::Choose(c) = action {
                     match sessions::SortKey::MENU.iter().find(|(k, _)| *k == c) {
-                        Some(&(_, key))
-                            if key == sessions::SortKey::Eval && model.evals.is_empty() =>
-                        {
-                            self.status =
-                                Some("nothing to sort by: no evaluations in these files".into());
-                        }
                         Some(&(_, key)) => {
                             self.sessions.sort_by(&model, key);
                             let page = self.page;
                             self.sessions.offset =
                                 sessions::follow(0, self.sessions.selected, page);
-                            self.status = Some(format!(
-                                "sorted by {} {}",
-                                key.label(),
-                                if self.sessions.descending {
+                            // The list says why it did not sort, if it did not.
+                            self.status = self.sessions.note.take().or_else(|| {
+                                let arrow = if self.sessions.descending {
                                     "▼"
                                 } else {
                                     "▲"
-                                }
-                            ));
+                                };
+                                Some(format!("sorted by {} {arrow}", key.label()))
+                            });
                         }
                         None => self.status = Some("no column for that key".into()),
                     }

@@ -179,6 +179,8 @@ pub fn search_query(model: &Model, query: &Query, limit: usize) -> Hits {
         }
         let bytes = src.bytes();
         let mut at = 0;
+        // The line of the last match outside the span records, and the root it stands for.
+        let mut line_cache: Option<(std::ops::Range<usize>, Option<u32>)> = None;
         while let Some(m) = query.regex.find_at(bytes, at) {
             at = m.end().max(m.start() + 1);
             let loc = crate::index::record::SpanRec::new_loc(
@@ -199,7 +201,21 @@ pub fn search_query(model: &Model, query: &Query, limit: usize) -> Hits {
                 // Outside every span record: the trace's or the resource's metadata, an
                 // assessment, on the line of some spans (MLflow's trace `info`, OTLP's
                 // `resource`). The match stands for the trace root of the line's first span.
-                if let Some(root) = line_root(model, bytes, f, m.start(), &order) {
+                // A line is looked at once however many matches it holds (a document written
+                // on one line may be a gigabyte long).
+                let cached = line_cache
+                    .as_ref()
+                    .filter(|(r, _)| r.contains(&m.start()))
+                    .map(|(_, root)| *root);
+                let root = match cached {
+                    Some(root) => root,
+                    None => {
+                        let (line, root) = line_root(model, bytes, f, m.start(), &order);
+                        line_cache = Some((line, root));
+                        root
+                    }
+                };
+                if let Some(root) = root {
                     if hits.spans.last() != Some(&root) {
                         hits.spans.push(root);
                     }
@@ -265,11 +281,32 @@ pub fn search_query(model: &Model, query: &Query, limit: usize) -> Hits {
 /// The trace root of the first span record on the line holding byte `at` of file `f`, if the
 /// line has one; on an indented line of a document written over many lines (not a record of
 /// its own), of the next span record (a trace's `info` comes before its spans).
-fn line_root(model: &Model, bytes: &[u8], f: usize, at: usize, order: &[u32]) -> Option<u32> {
-    use crate::index::record::SpanRec;
-    let spans = &model.index.spans;
+fn line_root(
+    model: &Model,
+    bytes: &[u8],
+    f: usize,
+    at: usize,
+    order: &[u32],
+) -> (std::ops::Range<usize>, Option<u32>) {
     let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
     let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+    (
+        start..end,
+        root_of_line(model, bytes, f, at, (start, end), order),
+    )
+}
+
+/// [`line_root`] once the line's ends are known.
+fn root_of_line(
+    model: &Model,
+    bytes: &[u8],
+    f: usize,
+    at: usize,
+    (start, end): (usize, usize),
+    order: &[u32],
+) -> Option<u32> {
+    use crate::index::record::SpanRec;
+    let spans = &model.index.spans;
     let file = u16::try_from(f).unwrap_or(u16::MAX);
     // The first span record at or after byte `from` of the file, in file order.
     let first_from = |from: usize| -> Option<&SpanRec> {
