@@ -18,3 +18,23 @@ impl XorShift {
         self.next() % n
     }
 }
+
+/// The export files among the fixtures of `dirs` (under `fixtures/`): their `.jsonl` and `.json`
+/// files, truth files left out, sorted. A directory that cannot be read fails the test.
+pub fn fixture_exports(dirs: &[&str]) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for dir in dirs {
+        let entries = std::fs::read_dir(format!("fixtures/{dir}"))
+            .unwrap_or_else(|e| panic!("fixtures/{dir}: {e}"));
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "jsonl" || x == "json")
+                && !p.to_string_lossy().ends_with(".truth.json")
+            {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}

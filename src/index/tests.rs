@@ -274,27 +274,17 @@ fn every_span_is_on_the_line_its_bytes_start() {
         }
     };
     // The fixtures, all in one index.
-    let mut sources = Vec::new();
-    for dir in [
+    let sources: Vec<Source> = crate::testing::fixture_exports(&[
         "phoenix",
         "otlp",
         "mlflow",
         "multi",
         "malformed",
         "claude_code",
-    ] {
-        for e in std::fs::read_dir(format!("fixtures/{dir}"))
-            .unwrap()
-            .flatten()
-        {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "jsonl" || x == "json")
-                && !p.to_string_lossy().ends_with(".truth.json")
-            {
-                sources.push(Source::open(&p).unwrap());
-            }
-        }
-    }
+    ])
+    .iter()
+    .map(|p| Source::open(p).unwrap())
+    .collect();
     assert!(sources.len() > 5);
     check(&build(sources, &Progress::default()).unwrap());
     // OTLP lines of two spans each, every tenth cut off after its first span, over many pieces.

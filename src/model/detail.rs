@@ -302,8 +302,7 @@ mod tests {
     fn first_text_answers_as_the_detail_does() {
         use crate::index::{self, progress::Progress};
         use crate::source::Source;
-        let mut files: Vec<std::path::PathBuf> = Vec::new();
-        for dir in [
+        let files = crate::testing::fixture_exports(&[
             "claude_code",
             "agents",
             "phoenix",
@@ -312,19 +311,7 @@ mod tests {
             "multi",
             "hostile",
             "malformed",
-        ] {
-            for e in std::fs::read_dir(format!("fixtures/{dir}"))
-                .unwrap()
-                .flatten()
-            {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "jsonl" || x == "json")
-                    && !p.to_string_lossy().ends_with(".truth.json")
-                {
-                    files.push(p);
-                }
-            }
-        }
+        ]);
         // Every shape of the keys, given twice, blank, as numbers, inside other values.
         let made = [
             r#"{"context.span_id":"01","context.trace_id":"0000000000000000000000000000000a","attributes.input.value":"  ","attributes.input":{"value":"nested"},"attributes.mlflow.spanInputs":"m"}"#,

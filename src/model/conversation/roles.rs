@@ -467,28 +467,14 @@ mod tests {
 
     #[test]
     fn inference_finds_the_first_calls_the_turns_would() {
-        let mut files: Vec<std::path::PathBuf> = Vec::new();
-        for dir in [
+        let files = crate::testing::fixture_exports(&[
             "claude_code",
             "agents",
             "phoenix",
             "otlp",
             "mlflow",
             "multi",
-        ] {
-            for e in std::fs::read_dir(format!("fixtures/{dir}"))
-                .unwrap()
-                .flatten()
-            {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "jsonl" || x == "json")
-                    && !p.to_string_lossy().ends_with(".truth.json")
-                {
-                    files.push(p);
-                }
-            }
-        }
-        files.sort();
+        ]);
         let (mut with_calls, mut copies) = (0, 0);
         for (k, p) in files.iter().enumerate() {
             let bytes = std::fs::read(p).unwrap();
