@@ -228,45 +228,33 @@ fn matches(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: &The
         one_line(&format!("{:?}", app.search.last_query))
     );
     let inner = boxed(buf, r, &title, theme);
-    let h = usize::from(inner.height);
-    let offset = selected.saturating_sub(h.saturating_sub(1));
     let session_name = |e: Entry| match e {
         Entry::Session(s) => one_line(model.session_id(s)),
         Entry::Unsessioned => "(unsessioned)".to_owned(),
     };
-    for (i, hit) in hits.iter().enumerate().skip(offset).take(h) {
-        let mut line = match *hit {
-            Hit::Session(e) => Line::from(session_name(e)),
-            Hit::Span(span) => {
-                let rec = model.span(span);
-                let sess = model.trace(rec.trace).session;
-                let entry = if sess == crate::model::NONE {
-                    Entry::Unsessioned
-                } else {
-                    Entry::Session(sess)
-                };
-                let at = crate::time::iso_ms(rec.start);
-                Line::from(vec![
-                    Span::styled(
-                        format!("{}  ", truncate(&session_name(entry), 24)),
-                        theme.dim,
-                    ),
-                    Span::styled(format!("{}  ", at.get(11..19).unwrap_or("")), theme.dim),
-                    Span::raw(format!("{:<5} ", rec.kind().label())),
-                    Span::raw(one_line(model.name(span))),
-                ])
-            }
-        };
-        if i == selected {
-            line = line.style(theme.selected);
+    let rows = hits.iter().map(|hit| match *hit {
+        Hit::Session(e) => Line::from(session_name(e)),
+        Hit::Span(span) => {
+            let rec = model.span(span);
+            let sess = model.trace(rec.trace).session;
+            let entry = if sess == crate::model::NONE {
+                Entry::Unsessioned
+            } else {
+                Entry::Session(sess)
+            };
+            let at = crate::time::iso_ms(rec.start);
+            Line::from(vec![
+                Span::styled(
+                    format!("{}  ", truncate(&session_name(entry), 24)),
+                    theme.dim,
+                ),
+                Span::styled(format!("{}  ", at.get(11..19).unwrap_or("")), theme.dim),
+                Span::raw(format!("{:<5} ", rec.kind().label())),
+                Span::raw(one_line(model.name(span))),
+            ])
         }
-        put(
-            buf,
-            inner,
-            u16::try_from(i - offset).unwrap_or(u16::MAX),
-            &line,
-        );
-    }
+    });
+    selectable(buf, inner, rows, selected, theme);
 }
 
 fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: &Theme) {
@@ -321,8 +309,6 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
         put(buf, inner, 0, &Line::from("Every line was indexed."));
         return;
     }
-    let h = usize::from(inner.height);
-    let offset = selected.saturating_sub(h.saturating_sub(1));
     let rows = notes
         .iter()
         .map(|n| {
@@ -354,11 +340,25 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
                 Span::raw(one_line(&p.reason)),
             ])
         }));
+    selectable(buf, inner, rows, selected, theme);
+}
+
+/// Rows of a list in a box, scrolled so that row `selected` shows, and marked.
+fn selectable<'a>(
+    buf: &mut Buffer,
+    inner: Rect,
+    rows: impl Iterator<Item = Line<'a>>,
+    selected: usize,
+    theme: &Theme,
+) {
+    let h = usize::from(inner.height);
+    let offset = selected.saturating_sub(h.saturating_sub(1));
     for (i, line) in rows.enumerate().skip(offset).take(h) {
-        let mut line = line;
-        if i == selected {
-            line = line.style(theme.selected);
-        }
+        let line = if i == selected {
+            line.style(theme.selected)
+        } else {
+            line
+        };
         put(
             buf,
             inner,
