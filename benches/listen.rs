@@ -71,6 +71,28 @@ fn main() {
         batch.len(),
         singles.iter().map(Vec::len).sum::<usize>() / singles.len()
     );
+    // The work of one request alone, in this process: decode, check, write as OTLP/JSON.
+    for (shape, body) in [("batch", &batch), ("single", &singles[0])] {
+        let n = if shape == "batch" { 500 } else { 20_000 };
+        let t = Instant::now();
+        let mut out = 0;
+        for _ in 0..n {
+            let a = sesstui::listen::request::accept(
+                body,
+                sesstui::listen::request::Encoding::Protobuf,
+            )
+            .unwrap();
+            out += a.line.len();
+        }
+        let per = t.elapsed().as_secs_f64() / f64::from(n);
+        println!(
+            "# {shape}: decode + check + OTLP/JSON of one request in-process: {:.3} ms, {} B of \
+             protobuf in, {} B of JSON out",
+            per * 1e3,
+            body.len(),
+            out / n as usize
+        );
+    }
     println!(
         "{:<7} {:>7} {:>9} {:>13} {:>13} {:>9} {:>9} {:>9} {:>9}  saved = sent",
         "shape",
