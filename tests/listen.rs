@@ -531,7 +531,12 @@ fn a_stalled_sender_is_cut_off_and_others_are_served_meanwhile() {
     )
     .unwrap();
     // Served while the other waits.
-    let ok = post(&addr, "/v1/traces", &[PROTO], &request(vec![1; 16], vec![2; 8], "ok"));
+    let ok = post(
+        &addr,
+        "/v1/traces",
+        &[PROTO],
+        &request(vec![1; 16], vec![2; 8], "ok"),
+    );
     assert_eq!(ok.status, 200);
     stalled
         .set_read_timeout(Some(std::time::Duration::from_secs(10)))

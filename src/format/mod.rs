@@ -10,6 +10,7 @@
 
 pub mod eval;
 pub mod history;
+mod jaeger;
 pub mod keys;
 mod mlflow;
 mod otlp;
@@ -40,6 +41,8 @@ pub enum Style {
     Mlflow,
     /// Not a span: an annotation record naming the span, trace or session it judges.
     Annotation,
+    /// Jaeger query / UI JSON: `spanID`, `references`, typed `tags`, times in microseconds.
+    Jaeger,
 }
 
 impl Style {
@@ -51,6 +54,7 @@ impl Style {
             4 => Style::Snake,
             5 => Style::Mlflow,
             6 => Style::Annotation,
+            7 => Style::Jaeger,
             _ => Style::Unknown,
         }
     }
@@ -65,6 +69,7 @@ impl Style {
             Style::Snake => "phoenix otlpv1",
             Style::Mlflow => "mlflow",
             Style::Annotation => "annotations",
+            Style::Jaeger => "jaeger",
         }
     }
 }
@@ -307,6 +312,20 @@ enum Top {
     Events,
     /// A key only annotation records have.
     AnnotationField,
+    /// Jaeger's `spanID`.
+    JaegerSpanId,
+    /// Jaeger's `traceID`: where it is written is remembered, for `references`.
+    JaegerTraceId,
+    /// Jaeger's `references` (the parent).
+    References,
+    /// Jaeger's `duration` (microseconds).
+    Duration,
+    /// Jaeger's typed `tags` (the attributes; status and its message among them).
+    Tags,
+    /// Jaeger's `logs` (the events), read by sinks that want events.
+    Logs,
+    /// `result`: the Jaeger API v3 envelope around OTLP, or an annotation's result.
+    Result,
 }
 
 static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
@@ -350,9 +369,21 @@ static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
             ("evaluations", Top::Annotations),
             ("annotation_name", Top::AnnotationField),
             ("annotator_kind", Top::AnnotationField),
-            ("result", Top::AnnotationField),
+            ("result", Top::Result),
             ("result.label", Top::AnnotationField),
             ("result.score", Top::AnnotationField),
+            // Jaeger query / UI JSON (v1 API, "Download JSON").
+            ("spanID", Top::JaegerSpanId),
+            ("traceID", Top::JaegerTraceId),
+            ("parentSpanID", Top::Parent),
+            ("operationName", Top::Name),
+            ("references", Top::References),
+            ("duration", Top::Duration),
+            ("tags", Top::Tags),
+            ("logs", Top::Logs),
+            // Grafana Tempo (`batches`) and the OTLP field names before 0.19.
+            ("batches", Top::Nested),
+            ("instrumentationLibrarySpans", Top::Nested),
         ];
         table.iter().map(|(k, v)| (k.as_bytes(), *v)).collect()
     });
@@ -404,6 +435,9 @@ impl<S: Sink> Walker<'_, S> {
         let mut fields = Fields {
             style: Style::Unknown,
             annotation: false,
+            start: None,
+            duration: None,
+            trace_at: None,
         };
         let remember = depth == 0 && S::WANT_BY_PATH;
         let (mut ordinal, mut first) = if remember {
@@ -421,6 +455,9 @@ impl<S: Sink> Walker<'_, S> {
                 continue;
             }
             self.column(c, slot, meaning, depth, &mut fields)?;
+        }
+        if fields.style == Style::Jaeger {
+            jaeger::end(self.sink, &fields);
         }
         let mut style = fields.style;
         if fields.annotation
@@ -623,7 +660,7 @@ impl<S: Sink> Walker<'_, S> {
         } else {
             match TOP_KEYS.get(k) {
                 // Skipped as any other key is, by sinks that do not read them.
-                Some(Top::Events) if !S::EVENTS => Meaning::Other,
+                Some(Top::Events | Top::Logs) if !S::EVENTS => Meaning::Other,
                 Some(&t) => Meaning::Top(t),
                 None => Meaning::Other,
             }
@@ -677,7 +714,10 @@ impl<S: Sink> Walker<'_, S> {
                 let end = top == Top::End;
                 match time_value(c)? {
                     Some(Ok(t)) if end => self.sink.field(Field::End(t)),
-                    Some(Ok(t)) => self.sink.field(Field::Start(t)),
+                    Some(Ok(t)) => {
+                        fields.start = Some(t);
+                        self.sink.field(Field::Start(t));
+                    }
                     Some(Err(raw)) => self.sink.field(Field::BadTime { end, raw }),
                     None => {}
                 }
@@ -696,6 +736,25 @@ impl<S: Sink> Walker<'_, S> {
             Top::Events => c.skip_value()?,
             Top::Annotations => self.annotations(c)?,
             Top::AnnotationField => {
+                fields.annotation = true;
+                c.skip_value()?;
+            }
+            Top::JaegerSpanId => {
+                fields.style = Style::Jaeger;
+                self.id(c, IdField::Span)?;
+            }
+            Top::JaegerTraceId => {
+                c.skip_ws();
+                fields.trace_at = Some(c.pos());
+                self.id(c, IdField::Trace)?;
+            }
+            Top::References => jaeger::references(self, c, fields)?,
+            Top::Duration => fields.duration = jaeger::duration(c)?,
+            Top::Tags => jaeger::tags(self, c)?,
+            Top::Logs if S::EVENTS => jaeger::logs(self, c)?,
+            Top::Logs => c.skip_value()?,
+            Top::Result if otlp::is_envelope(c) => self.value(c, depth + 1)?,
+            Top::Result => {
                 fields.annotation = true;
                 c.skip_value()?;
             }
@@ -1060,6 +1119,12 @@ struct Fields {
     style: Style,
     /// It has a key only annotation records have.
     annotation: bool,
+    /// Its start, once read (a Jaeger span's end is its start plus its duration).
+    start: Option<i64>,
+    /// A Jaeger `duration`, in nanoseconds.
+    duration: Option<i64>,
+    /// Where a Jaeger `traceID` value is written (its references name spans of other traces).
+    trace_at: Option<usize>,
 }
 
 /// Remembers the key the cursor just read in `known`, if it can be matched as written.

@@ -136,3 +136,14 @@ fn list<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>, keyed: bool) -> Resu
     }
     Ok(())
 }
+
+/// Whether the value under the cursor is an object whose first key is `resourceSpans`: OTLP in
+/// an envelope (`{"result": {"resourceSpans": …}}`, as Jaeger's API v3 answers).
+pub(super) fn is_envelope(c: &Cursor<'_>) -> bool {
+    let mut probe = c.clone();
+    let mut first = true;
+    probe.peek_kind().ok() == Some(ValueKind::Object)
+        && probe.object_start().is_ok()
+        && probe.next_key(&mut first).unwrap_or(false)
+        && matches!(probe.key().raw, b"resourceSpans" | b"resource_spans")
+}

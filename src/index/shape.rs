@@ -148,8 +148,8 @@ fn object(c: &mut Cursor<'_>) -> Shape {
     }
     if let Some((_, ValueKind::Object, _)) = k.get("result") {
         return Shape::Unknown(
-            "an envelope (\"result\": {…}, as Jaeger's v2 API answers) around what may be OTLP: \
-             not a layout sesstui reads yet"
+            "an envelope (\"result\": {…}, as Jaeger's API v3 answers) holding no OTLP span it \
+             could read"
                 .into(),
         );
     }
@@ -158,8 +158,8 @@ fn object(c: &mut Cursor<'_>) -> Shape {
         && inner.iter().any(|i| i == "spans")
     {
         return Shape::Unknown(
-            "a Jaeger query / UI trace document (\"data\": [{\"traceID\", \"spans\", …}]): not a \
-             format sesstui reads yet"
+            "a Jaeger query / UI trace document (\"data\": [{\"traceID\", \"spans\", …}]) \
+             holding no span it could read"
                 .into(),
         );
     }
@@ -171,7 +171,7 @@ fn object(c: &mut Cursor<'_>) -> Shape {
     }
     if k.has("batches") {
         return Shape::Unknown(
-            "a Jaeger / Tempo \"batches\" document: not a format sesstui reads yet".into(),
+            "a Grafana Tempo \"batches\" document holding no span it could read".into(),
         );
     }
     if k.keys.is_empty() {
