@@ -645,3 +645,73 @@ fn the_newest_message_says_whether_a_person_spoke() {
         assert_eq!((p.human(), p.reminder()), (*human, *reminder), "{attrs}");
     }
 }
+
+/// A Jaeger span (one line) with the given references and tags.
+fn jaeger_span(span: &str, refs: &str, tags: &str) -> String {
+    format!(
+        r#"{{"traceID":"00000000000000000000000000000001","spanID":"{span}","operationName":"op","references":[{refs}],"startTime":1772442000000000,"duration":1500,"tags":[{tags}],"processID":"p1"}}"#
+    )
+}
+
+#[test]
+fn jaeger_parent_is_the_first_child_of_in_the_same_trace() {
+    // As Jaeger's own fixture has it: a CHILD_OF to another trace first (a link), then the parent.
+    let refs = r#"{"refType":"CHILD_OF","traceID":"00000000000000ff","spanID":"00000000000000ff"},{"refType":"FOLLOWS_FROM","traceID":"1","spanID":"0000000000000003"},{"refType":"CHILD_OF","traceID":"1","spanID":"0000000000000002"}"#;
+    let out = scan(&jaeger_span("0000000000000004", refs, ""));
+    let s = only(&out);
+    assert_eq!(style(&out, s), Style::Jaeger);
+    assert!(s.has(flag::HAS_PARENT));
+    assert_eq!(
+        s.parent_id, 2,
+        "leading zeros aside, trace 1 is the span's own"
+    );
+    assert_eq!(
+        (s.start, s.end),
+        (1_772_442_000_000_000_000, 1_772_442_000_001_500_000)
+    );
+}
+
+#[test]
+fn jaeger_follows_from_is_the_parent_only_without_child_of() {
+    let same = r#"{"refType":"FOLLOWS_FROM","traceID":"00000000000000000000000000000001","spanID":"0000000000000007"}"#;
+    let s = *only(&scan(&jaeger_span("0000000000000004", same, "")));
+    assert_eq!((s.has(flag::HAS_PARENT), s.parent_id), (true, 7));
+    // A link to another trace is not a parent: the span is a root.
+    let other = r#"{"refType":"FOLLOWS_FROM","traceID":"00000000000000000000000000000009","spanID":"0000000000000007"}"#;
+    let s = *only(&scan(&jaeger_span("0000000000000004", other, "")));
+    assert!(!s.has(flag::HAS_PARENT));
+}
+
+#[test]
+fn jaeger_tags_give_status_kind_session_and_tokens() {
+    let tags = r#"{"key":"openinference.span.kind","type":"string","value":"LLM"},{"key":"session.id","type":"string","value":"s-9"},{"key":"llm.token_count.prompt","type":"int64","value":12},{"key":"llm.token_count.completion","type":"int64","value":"9007199254740993"},{"key":"llm.model_name","type":"string","value":"gpt-4o-mini"},{"key":"span.kind","type":"string","value":"client"},{"key":"error","type":"bool","value":true}"#;
+    let out = scan(&jaeger_span("0000000000000001", "", tags));
+    let s = only(&out);
+    assert_eq!(s.kind(), Kind::Llm);
+    assert_eq!(s.status(), Status::Error, "OpenTracing's error tag");
+    assert_eq!(session(&out, s).0, "s-9");
+    let e = extra(&out, s);
+    assert_eq!(e.prompt, 12);
+    assert_eq!(out.strings.get(e.model), "gpt-4o-mini");
+    assert_eq!(
+        out.big_tokens[0].1[1], 9_007_199_254_740_993,
+        "int64 past 2^53, as a string"
+    );
+    // otel.status_code says OK, and no error tag: OK.
+    let ok = r#"{"key":"otel.status_code","type":"string","value":"OK"}"#;
+    assert_eq!(
+        only(&scan(&jaeger_span("0000000000000001", "", ok))).status(),
+        Status::Ok
+    );
+}
+
+#[test]
+fn result_is_an_envelope_only_around_otlp() {
+    let v3 = r#"{"result":{"resourceSpans":[{"resource":{},"scopeSpans":[{"scope":{},"spans":[{"traceId":"00000000000000000000000000000001","spanId":"0000000000000001","name":"a"}]}]}]}}"#;
+    assert_eq!(only(&scan(v3)).span_id, 1);
+    // A Phoenix annotation's result is not an envelope: the record stays an annotation.
+    let ann = r#"{"span_id":"0000000000000001","name":"correct","annotator_kind":"LLM","result":{"label":"yes","score":1.0}}"#;
+    let out = scan(ann);
+    assert!(out.spans.is_empty());
+    assert_eq!(out.evals.len(), 1);
+}

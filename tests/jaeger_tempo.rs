@@ -1,0 +1,136 @@
+//! Jaeger (v1 query / UI JSON, the v3 API envelope) and Grafana Tempo JSON: what is particular
+//! to them, on the fixtures their generators wrote (fixtures/jaeger, fixtures/tempo). The
+//! sessions, spans and errors of every fixture are checked against its truth in tests/cli.rs.
+
+#![allow(clippy::panic, clippy::unwrap_used)] // tests fail loudly
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Vec<u8> {
+    let mut c = Command::cargo_bin("sesstui").unwrap();
+    let out = c
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn truth(file: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(root().join(format!("{file}.truth.json"))).unwrap())
+        .unwrap()
+}
+
+/// `sesstui spans` of a file, by span id, without where each line was.
+fn spans(file: &str) -> BTreeMap<String, Value> {
+    String::from_utf8(run(&["spans", "--no-infer", file]))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            let o = v.as_object_mut().unwrap();
+            o.remove("file");
+            o.remove("line");
+            (o["span_id"].as_str().unwrap().to_owned(), v)
+        })
+        .collect()
+}
+
+const JAEGER: [&str; 2] = [
+    "fixtures/jaeger/api_traces.json",
+    "fixtures/jaeger/ui_traces.jsonl",
+];
+const JAEGER_V3: [&str; 2] = [
+    "fixtures/jaeger/api_v3.json",
+    "fixtures/jaeger/api_v3_base64.json",
+];
+
+#[test]
+fn jaeger_spans_have_the_parents_kinds_and_status_the_generator_sent() {
+    for file in JAEGER.iter().chain(&JAEGER_V3) {
+        let t = truth(file);
+        let got = spans(file);
+        assert_eq!(got.len(), t["spans"].as_u64().unwrap() as usize, "{file}");
+        for (id, parent) in t["parents"].as_object().unwrap() {
+            let s = &got[id];
+            assert_eq!(&s["parent_id"], parent, "{file} {id} parent");
+            assert_eq!(s["kind"], t["span_kinds"][id], "{file} {id} kind");
+            // The scenario's UNSET spans are written with no status at all.
+            assert_eq!(s["status"], t["span_status"][id], "{file} {id} status");
+        }
+        // A FOLLOWS_FROM to another trace (an OTel link) is no parent; one beside a CHILD_OF
+        // does not displace it.
+        let linked = t["follows_from_other_trace"].as_str().unwrap();
+        assert_eq!(got[linked]["parent_id"], Value::Null, "{file}");
+        let child = t["child_with_follows_from"].as_str().unwrap();
+        assert_eq!(got[child]["parent_id"], linked, "{file}");
+    }
+}
+
+#[test]
+fn jaeger_reads_as_the_otlp_of_the_same_spans() {
+    // Every span field, and every session's turns (tags as attributes: kinds, tokens, model,
+    // messages; logs as events: the exceptions), as sesstui reads the same spans in OTLP.
+    let otlp = spans(JAEGER_V3[0]);
+    for file in JAEGER.iter().chain(&JAEGER_V3[1..]) {
+        assert_eq!(spans(file), otlp, "{file}");
+    }
+    let t = truth(JAEGER[0]);
+    let mut sessions: Vec<&str> = t["sessions"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    sessions.push("unsessioned");
+    for s in sessions {
+        let want = run(&["show", "--json", JAEGER_V3[0], s]);
+        for file in JAEGER.iter().chain(&JAEGER_V3[1..]) {
+            assert_eq!(
+                String::from_utf8_lossy(&run(&["show", "--json", file, s])),
+                String::from_utf8_lossy(&want),
+                "{file} {s}"
+            );
+        }
+    }
+    // The failed tool's exception came from a log (event name `exception`), its type from a field.
+    let shown = String::from_utf8(run(&["show", JAEGER[0], "sess-travel-01"])).unwrap();
+    assert!(shown.contains("TimeoutError"), "{shown}");
+}
+
+#[test]
+fn each_file_is_recognised_from_its_content() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, format) in [
+        (JAEGER[0], "jaeger"),
+        (JAEGER[1], "jaeger"),
+        (JAEGER_V3[0], "otlp/json"),
+        (JAEGER_V3[1], "otlp/json"),
+    ] {
+        // Under a name that says nothing.
+        let copy = dir.path().join("export.txt");
+        std::fs::copy(root().join(file), &copy).unwrap();
+        let doc: Value =
+            serde_json::from_slice(&run(&["sessions", "--json", copy.to_str().unwrap()])).unwrap();
+        let f = &doc["files"][0];
+        assert_eq!(f["format"], format, "{file}");
+        assert_eq!(f["malformed"], 0, "{file}");
+        assert_eq!(f["spans"], truth(file)["spans"], "{file}");
+        for s in doc["sessions"].as_array().unwrap() {
+            assert_eq!(s["key"], "session.id", "{file}");
+        }
+    }
+}
