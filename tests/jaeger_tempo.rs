@@ -58,19 +58,51 @@ const JAEGER_V3: [&str; 2] = [
     "fixtures/jaeger/api_v3_base64.json",
 ];
 
+const TEMPO: [&str; 2] = [
+    "fixtures/tempo/tempo_v1.json",
+    "fixtures/tempo/tempo_v2.jsonl",
+];
+
+/// Every span of `file` has the parent, kind and status its generator sent.
+fn check_spans(file: &str) -> (Value, BTreeMap<String, Value>) {
+    let t = truth(file);
+    let got = spans(file);
+    assert_eq!(got.len(), t["spans"].as_u64().unwrap() as usize, "{file}");
+    for (id, parent) in t["parents"].as_object().unwrap() {
+        let s = &got[id];
+        assert_eq!(&s["parent_id"], parent, "{file} {id} parent");
+        assert_eq!(s["kind"], t["span_kinds"][id], "{file} {id} kind");
+        assert_eq!(s["status"], t["span_status"][id], "{file} {id} status");
+    }
+    (t, got)
+}
+
+/// Every session's turns, as `show --json` gives them, are the same from each of `files`.
+fn same_turns(files: &[&str]) {
+    let t = truth(files[0]);
+    let mut sessions: Vec<&str> = t["sessions"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    sessions.push("unsessioned");
+    for s in sessions {
+        let want = run(&["show", "--json", files[0], s]);
+        for file in &files[1..] {
+            assert_eq!(
+                String::from_utf8_lossy(&run(&["show", "--json", file, s])),
+                String::from_utf8_lossy(&want),
+                "{file} {s}"
+            );
+        }
+    }
+}
+
 #[test]
 fn jaeger_spans_have_the_parents_kinds_and_status_the_generator_sent() {
     for file in JAEGER.iter().chain(&JAEGER_V3) {
-        let t = truth(file);
-        let got = spans(file);
-        assert_eq!(got.len(), t["spans"].as_u64().unwrap() as usize, "{file}");
-        for (id, parent) in t["parents"].as_object().unwrap() {
-            let s = &got[id];
-            assert_eq!(&s["parent_id"], parent, "{file} {id} parent");
-            assert_eq!(s["kind"], t["span_kinds"][id], "{file} {id} kind");
-            // The scenario's UNSET spans are written with no status at all.
-            assert_eq!(s["status"], t["span_status"][id], "{file} {id} status");
-        }
+        let (t, got) = check_spans(file);
         // A FOLLOWS_FROM to another trace (an OTel link) is no parent; one beside a CHILD_OF
         // does not displace it.
         let linked = t["follows_from_other_trace"].as_str().unwrap();
@@ -88,24 +120,7 @@ fn jaeger_reads_as_the_otlp_of_the_same_spans() {
     for file in JAEGER.iter().chain(&JAEGER_V3[1..]) {
         assert_eq!(spans(file), otlp, "{file}");
     }
-    let t = truth(JAEGER[0]);
-    let mut sessions: Vec<&str> = t["sessions"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    sessions.push("unsessioned");
-    for s in sessions {
-        let want = run(&["show", "--json", JAEGER_V3[0], s]);
-        for file in JAEGER.iter().chain(&JAEGER_V3[1..]) {
-            assert_eq!(
-                String::from_utf8_lossy(&run(&["show", "--json", file, s])),
-                String::from_utf8_lossy(&want),
-                "{file} {s}"
-            );
-        }
-    }
+    same_turns(&[JAEGER_V3[0], JAEGER[0], JAEGER[1], JAEGER_V3[1]]);
     // The failed tool's exception came from a log (event name `exception`), its type from a field.
     let shown = String::from_utf8(run(&["show", JAEGER[0], "sess-travel-01"])).unwrap();
     assert!(shown.contains("TimeoutError"), "{shown}");
@@ -119,6 +134,8 @@ fn each_file_is_recognised_from_its_content() {
         (JAEGER[1], "jaeger"),
         (JAEGER_V3[0], "otlp/json"),
         (JAEGER_V3[1], "otlp/json"),
+        (TEMPO[0], "otlp/json"),
+        (TEMPO[1], "otlp/json"),
     ] {
         // Under a name that says nothing.
         let copy = dir.path().join("export.txt");
@@ -133,4 +150,16 @@ fn each_file_is_recognised_from_its_content() {
             assert_eq!(s["key"], "session.id", "{file}");
         }
     }
+}
+
+#[test]
+fn tempo_reads_with_the_older_otlp_names_as_with_the_newer() {
+    // tempo_v1.json: `instrumentationLibrarySpans`, base64 ids, enum names, one document;
+    // tempo_v2.jsonl: `scopeSpans`, one trace per line. The same spans.
+    let (_, v1) = check_spans(TEMPO[0]);
+    let (_, v2) = check_spans(TEMPO[1]);
+    assert_eq!(v1, v2);
+    same_turns(&TEMPO);
+    let shown = String::from_utf8(run(&["show", TEMPO[0], "sess-travel-01"])).unwrap();
+    assert!(shown.contains("TimeoutError"), "{shown}");
 }
