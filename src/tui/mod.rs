@@ -10,7 +10,6 @@ mod follow;
 mod signals;
 mod terminal;
 
-use crate::app::keymap;
 use crate::app::{App, Effect, action::Action, search};
 use crate::index::progress::Progress;
 use crate::model::Model;
@@ -65,12 +64,17 @@ impl Outcome {
 ///
 /// The terminal is restored before this returns. When the files could not be loaded, the error
 /// is shown until the user quits and then returned, so the caller prints it and exits 2.
-pub fn run(
-    files: &[PathBuf],
-    mouse: bool,
-    infer: crate::model::infer::Options,
-    follow: bool,
-) -> Result<Outcome> {
+///
+/// `settings` are the config file's with the command line's over them: the inference options,
+/// the mouse at start, the keys, the theme (`NO_COLOR` still wins) and the time zone.
+pub fn run(files: &[PathBuf], settings: crate::config::Config, follow: bool) -> Result<Outcome> {
+    let crate::config::Config {
+        infer,
+        mouse,
+        keymap,
+        theme,
+        zone,
+    } = settings;
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
@@ -135,6 +139,9 @@ pub fn run(
     let mut app = App::new(names);
     app.mouse = mouse;
     app.infer = infer;
+    app.keymap = keymap;
+    app.zone = zone;
+    let theme = crate::ui::Theme::with_env(theme);
     if follow {
         app.follow = Some(crate::app::follow::Following { on: true, added: 0 });
     }
@@ -157,6 +164,7 @@ pub fn run(
         &progress,
         &pending,
         &mut following,
+        &theme,
     );
     stop.store(true, Ordering::Relaxed);
     progress.cancel();
@@ -262,8 +270,9 @@ fn event_loop(
     progress: &Progress,
     pending: &AtomicBool,
     following: &mut Following,
+    theme: &crate::ui::Theme,
 ) -> Result<Outcome> {
-    let theme = crate::ui::Theme::from_env();
+    let theme = *theme;
     let size = guard.terminal.size()?;
     app.resize(size.width, size.height);
     guard.terminal.draw(|f| crate::ui::draw(f, app, &theme))?;
@@ -418,7 +427,7 @@ fn handle(
                 guard.suspend(app.mouse);
                 return resized(guard, app);
             }
-            keymap::action(app.mode(), &k)
+            app.keymap.action(app.mode(), &k)
         }
         Event::Input(CtEvent::Mouse(m)) if app.mouse => match m.kind {
             MouseEventKind::ScrollDown => Some(Action::ScrollDown),
