@@ -803,6 +803,18 @@ impl Keymap {
         own.unwrap_or(b.label).to_owned()
     }
 
+    /// The first key of the binding named `name`, as messages name it (`q`, `Esc`, `C-d`).
+    pub fn key(&self, name: &str) -> String {
+        let Some(i) = Keymap::find(name) else {
+            return String::new();
+        };
+        let label = self.label(i);
+        match label.split_once('/') {
+            Some((head, _)) if !head.is_empty() => head.to_owned(),
+            _ => label,
+        }
+    }
+
     /// The bindings active in a mode, with their labels.
     pub fn bindings(&self, mode: Mode) -> impl Iterator<Item = (&'static Binding, String)> + '_ {
         BINDINGS

@@ -553,10 +553,11 @@ impl App {
             }
             Action::ToggleMouse => {
                 self.mouse = !self.mouse;
-                self.status = Some(format!(
-                    "mouse {}",
-                    if self.mouse { "on (m: off)" } else { "off" }
-                ));
+                self.status = Some(if self.mouse {
+                    format!("mouse on ({}: off)", self.keymap.key("mouse"))
+                } else {
+                    "mouse off".to_owned()
+                });
                 vec![Effect::Mouse(self.mouse)]
             }
             Action::Search | Action::FullTextSearch => {

@@ -411,8 +411,10 @@ fn handle(
                     app.resize(app.width, app.height);
                 }
                 Some(_) => {
-                    app.status =
-                        Some("the files were reloaded during the search: F searches again".into());
+                    app.status = Some(format!(
+                        "the files were reloaded during the search: {} searches again",
+                        app.keymap.key("full-text-search")
+                    ));
                 }
                 None => {}
             }

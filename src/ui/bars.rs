@@ -173,7 +173,10 @@ pub fn loading(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         Some(e) => vec![
             Line::from(Span::styled("Could not open the files:", theme.error)),
             Line::from(one_line(e)),
-            Line::from(Span::styled("press q to quit", theme.dim)),
+            Line::from(Span::styled(
+                format!("press {} to quit", app.keymap.key("quit")),
+                theme.dim,
+            )),
         ],
         None => {
             let p = &app.progress;
@@ -193,7 +196,10 @@ pub fn loading(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                     thousands(p.spans),
                     thousands(p.bad_lines)
                 )),
-                Line::from(Span::styled("q quits", theme.dim)),
+                Line::from(Span::styled(
+                    format!("{} quits", app.keymap.key("quit")),
+                    theme.dim,
+                )),
             ]
         }
     };

@@ -173,13 +173,7 @@ fn help(buf: &mut Buffer, area: Rect, keys: &keymap::Keymap, scroll: u16, theme:
     let more = usize::from(h) < want;
     let title = if more {
         // The first key of each, as `j/k g/G PgUp/PgDn`.
-        let first = |name: &str| {
-            let label = key(name);
-            match label.split_once('/') {
-                Some((head, _)) if !head.is_empty() => head.to_owned(),
-                _ => label,
-            }
-        };
+        let first = |name: &str| keys.key(name);
         format!(
             "keys ({}/{} {}/{} {}/{} scroll · any other key closes)",
             first("down"),

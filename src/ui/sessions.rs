@@ -146,9 +146,12 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             1,
             &Line::from(Span::styled(
                 if l.filter.is_some() {
-                    "  no session matches the filter (Esc clears it)"
+                    format!(
+                        "  no session matches the filter ({} clears it)",
+                        app.keymap.key("back")
+                    )
                 } else {
-                    "  no sessions"
+                    "  no sessions".to_owned()
                 },
                 theme.dim,
             )),

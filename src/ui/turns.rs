@@ -378,9 +378,12 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             0,
             &Line::from(Span::styled(
                 if screen_filtered(app) {
-                    "no turn matches the filter (Esc clears it)"
+                    format!(
+                        "no turn matches the filter ({} clears it)",
+                        app.keymap.key("back")
+                    )
                 } else {
-                    "no turns"
+                    "no turns".to_owned()
                 },
                 theme.dim,
             )),
