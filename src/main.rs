@@ -36,6 +36,14 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Some(sesstui::cli::Command::Listen(a)) if a.headless => {
+            sesstui::listen::headless(&a.options(), a.quiet)
+        }
+        Some(sesstui::cli::Command::Listen(a)) => {
+            let mut settings = settings;
+            settings.mouse |= a.mouse;
+            sesstui::listen::explore(&a.options(), settings)
+        }
         Some(cmd) => sesstui::headless::run(cmd, settings.infer, &settings.zone).map(|()| 0),
         None if cli.files.is_empty() => {
             eprintln!(

@@ -39,8 +39,14 @@ fn rows(r: Rect, top: u16, bottom: u16) -> (Rect, Rect, Rect) {
 
 /// Splits the screen. `in_session`: a session is open; `detail_focus`: the detail has the keys;
 /// `header_lines`: lines the session header (or the session list's summary) needs.
-pub fn areas(screen: Rect, in_session: bool, detail_focus: bool, header_lines: u16) -> Areas {
-    let (header, body, hints) = rows(screen, 1, 1);
+pub fn areas(
+    screen: Rect,
+    top: u16,
+    in_session: bool,
+    detail_focus: bool,
+    header_lines: u16,
+) -> Areas {
+    let (header, body, hints) = rows(screen, top, 1);
     if !in_session {
         let summary_h = if body.height >= 16 {
             header_lines + 1
@@ -108,7 +114,7 @@ mod tests {
         for (w, h) in [(0, 0), (1, 1), (10, 3), (40, 12), (80, 24), (200, 60)] {
             let screen = Rect::new(0, 0, w, h);
             for (s, d) in [(false, false), (true, false), (true, true)] {
-                let a = areas(screen, s, d, 3);
+                let a = areas(screen, 1, s, d, 3);
                 for r in [a.header, a.summary, a.list, a.detail, a.hints] {
                     assert!(
                         r.right() <= screen.right().max(r.x)
@@ -118,9 +124,9 @@ mod tests {
                 }
             }
         }
-        let a = areas(Rect::new(0, 0, 160, 40), true, false, 3);
+        let a = areas(Rect::new(0, 0, 160, 40), 1, true, false, 3);
         assert!(a.list.width > 0 && a.detail.width > 0);
-        let a = areas(Rect::new(0, 0, 80, 24), true, false, 3);
+        let a = areas(Rect::new(0, 0, 80, 24), 1, true, false, 3);
         assert!(a.list.width == 80 && a.detail.width == 0);
     }
 }

@@ -68,6 +68,19 @@ impl Outcome {
 /// `settings` are the config file's with the command line's over them: the inference options,
 /// the mouse at start, the keys, the theme (`NO_COLOR` still wins) and the time zone.
 pub fn run(files: &[PathBuf], settings: crate::config::Config, follow: bool) -> Result<Outcome> {
+    run_with(files, settings, follow, None)
+}
+
+/// The receiver's counts, asked for once a second for the header (see [`crate::listen`]).
+pub type Live<'a> = &'a dyn Fn() -> crate::listen::stats::Status;
+
+/// [`run`], with a receiver's counts in the header when `live` is given.
+pub fn run_with(
+    files: &[PathBuf],
+    settings: crate::config::Config,
+    follow: bool,
+    live: Option<Live<'_>>,
+) -> Result<Outcome> {
     let crate::config::Config {
         infer,
         mouse,
@@ -145,6 +158,7 @@ pub fn run(files: &[PathBuf], settings: crate::config::Config, follow: bool) -> 
     if follow {
         app.follow = Some(crate::app::follow::Following { on: true, added: 0 });
     }
+    app.receiving = live.map(|f| f());
     let pending = Arc::new(AtomicBool::new(false));
     {
         let tx = tx.clone();
@@ -165,6 +179,7 @@ pub fn run(files: &[PathBuf], settings: crate::config::Config, follow: bool) -> 
         &pending,
         &mut following,
         &theme,
+        live,
     );
     stop.store(true, Ordering::Relaxed);
     progress.cancel();
@@ -271,6 +286,7 @@ fn event_loop(
     pending: &AtomicBool,
     following: &mut Following,
     theme: &crate::ui::Theme,
+    live: Option<Live<'_>>,
 ) -> Result<Outcome> {
     let theme = *theme;
     let size = guard.terminal.size()?;
@@ -299,6 +315,11 @@ fn event_loop(
         if Instant::now() >= next_watch {
             next_watch = Instant::now() + WATCH;
             dirty |= app.watch();
+            if let Some(live) = live {
+                let now = live();
+                dirty |= app.receiving.as_ref() != Some(&now);
+                app.receiving = Some(now);
+            }
         }
         app.progress = progress.snapshot();
         let mut events: Vec<Event> = first.into_iter().collect();
