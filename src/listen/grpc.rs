@@ -146,6 +146,7 @@ impl UnaryService<Vec<u8>> for Export {
         let body = request.into_inner();
         Box::pin(async move {
             let bytes = body.len() as u64;
+            let _turn = shared.work.acquire().await;
             let s2 = Arc::clone(&shared);
             let done = tokio::task::spawn_blocking(move || {
                 s2.receive(&body, Encoding::Protobuf, Via::Grpc, peer, bytes)

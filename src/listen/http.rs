@@ -188,6 +188,7 @@ async fn traces(
         }
     };
     let bytes = wire.len() as u64;
+    let _turn = shared.work.acquire().await;
     let shared2 = Arc::clone(&shared);
     let done = tokio::task::spawn_blocking(move || {
         let plain = match gzip {

@@ -58,7 +58,13 @@ pub(crate) struct Shared {
     log: Option<SyncSender<Event>>,
     /// Headless lines dropped because the terminal was behind.
     unprinted: AtomicU64,
+    /// Requests decoded and saved at once: what memory the work takes is bounded by this times
+    /// the body limit, however many senders there are (the others wait their turn).
+    pub(crate) work: tokio::sync::Semaphore,
 }
+
+/// How many requests are decoded and saved at once.
+const WORKERS: usize = 4;
 
 /// Why a request whose body arrived was not taken.
 pub(crate) enum Failure {
@@ -177,6 +183,7 @@ impl Receiver {
             max_body: opts.max_body,
             log: tx,
             unprinted: AtomicU64::new(0),
+            work: tokio::sync::Semaphore::new(WORKERS),
         });
         // Two workers: the receiver shares two cores with the explorer's indexing.
         let runtime = tokio::runtime::Builder::new_multi_thread()
