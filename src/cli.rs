@@ -312,6 +312,9 @@ pub struct ListenArgs {
     /// above it).
     #[arg(long, value_name = "SIZE", default_value = "20MiB", value_parser = crate::listen::parse_size)]
     pub max_body: usize,
+    /// How long a request's body may take to arrive, in seconds (408 / DEADLINE_EXCEEDED after).
+    #[arg(long, value_name = "SECS", default_value = crate::listen::BODY_TIMEOUT, value_parser = parse_secs)]
+    pub body_timeout: std::time::Duration,
     /// Flush every request to the disk before answering it (survives a power cut; slower).
     #[arg(long)]
     pub fsync: bool,
@@ -328,6 +331,17 @@ impl ListenArgs {
             save: self.save.clone(),
             max_body: self.max_body,
             fsync: self.fsync,
+            body_timeout: self.body_timeout,
         }
     }
+}
+
+/// Seconds, more than none: `30`, `0.5`.
+fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v < 1e9)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("not a number of seconds: {s:?}"))
 }

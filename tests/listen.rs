@@ -515,3 +515,38 @@ fn by_default_a_new_file_under_the_data_directory_and_quiet_prints_no_request() 
     let (_, spans) = saved(Path::new(&saving));
     assert_eq!(spans.len(), 1);
 }
+
+#[test]
+fn a_stalled_sender_is_cut_off_and_others_are_served_meanwhile() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("received.jsonl");
+    let rx = Listening::start(&file, &["--body-timeout", "1"]);
+    let addr = rx.http_addr();
+    let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stalled,
+        "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n\
+         Content-Length: 100\r\n\r\nabc"
+    )
+    .unwrap();
+    // Served while the other waits.
+    let ok = post(
+        &addr,
+        "/v1/traces",
+        &[PROTO],
+        &request(vec![1; 16], vec![2; 8], "ok"),
+    );
+    assert_eq!(ok.status, 200);
+    stalled
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = stalled.read_to_end(&mut answer);
+    let head = String::from_utf8_lossy(&answer);
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    assert!(head.contains("did not arrive within 1s"), "{head}");
+    let stopped = rx.stop();
+    assert!(stopped.stdout.contains("refused 408"), "{}", stopped.stdout);
+    assert_eq!(saved(&file).1.len(), 1);
+}

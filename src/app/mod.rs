@@ -280,6 +280,8 @@ impl App {
             }
             (false, true, _) => Some(inference_status(&model)),
             (false, false, []) => None,
+            // A receiver's new file is empty until the first request: the list says what to do.
+            (false, false, [_]) if self.receiving.is_some() && model.index.spans.is_empty() => None,
             (false, false, [one]) => Some(format!("{}: {} (! for details)", one.path, one.reason)),
             (false, false, many) => Some(yield_nothing(many.len())),
         };

@@ -48,6 +48,8 @@ pub struct Options {
     pub save: Option<PathBuf>,
     pub max_body: usize,
     pub fsync: bool,
+    /// How long a request's body may take to arrive.
+    pub body_timeout: Duration,
 }
 
 /// Shared by every request's task.
@@ -55,16 +57,25 @@ pub(crate) struct Shared {
     saver: Saver,
     stats: Stats,
     max_body: usize,
+    body_timeout: Duration,
     log: Option<SyncSender<Event>>,
     /// Headless lines dropped because the terminal was behind.
     unprinted: AtomicU64,
     /// Requests decoded and saved at once: what memory the work takes is bounded by this times
     /// the body limit, however many senders there are (the others wait their turn).
     pub(crate) work: tokio::sync::Semaphore,
+    /// Request bodies being read at once: with the body limit, what reading them can hold
+    /// (16 × 20 MiB by default), however many connections are open; the others wait.
+    pub(crate) reading: tokio::sync::Semaphore,
 }
 
 /// How many requests are decoded and saved at once.
 const WORKERS: usize = 4;
+/// How many request bodies are read at once.
+const READERS: usize = 16;
+/// How long a body may take to arrive once its reading started, by default (a stalled sender
+/// would otherwise hold a reader's place for ever): 408, or `DEADLINE_EXCEEDED` on gRPC.
+pub const BODY_TIMEOUT: &str = "30";
 
 /// Why a request whose body arrived was not taken.
 pub(crate) enum Failure {
@@ -181,9 +192,11 @@ impl Receiver {
             saver,
             stats: Stats::default(),
             max_body: opts.max_body,
+            body_timeout: opts.body_timeout,
             log: tx,
             unprinted: AtomicU64::new(0),
             work: tokio::sync::Semaphore::new(WORKERS),
+            reading: tokio::sync::Semaphore::new(READERS),
         });
         // Two workers: the receiver shares two cores with the explorer's indexing.
         let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -140,22 +140,15 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         }
     }
     if l.rows.is_empty() {
-        put(
-            buf,
-            area,
-            1,
-            &Line::from(Span::styled(
-                if l.filter.is_some() {
-                    format!(
-                        "  no session matches the filter ({} clears it)",
-                        app.keymap.key("back")
-                    )
-                } else {
-                    "  no sessions".to_owned()
-                },
-                theme.dim,
-            )),
-        );
+        let text = match (&app.receiving, l.filter.is_some()) {
+            (_, true) => format!(
+                "  no session matches the filter ({} clears it)",
+                app.keymap.key("back")
+            ),
+            (Some(r), false) => waiting(r),
+            (None, false) => "  no sessions".to_owned(),
+        };
+        put(buf, area, 1, &Line::from(Span::styled(text, theme.dim)));
     }
 }
 
@@ -369,4 +362,19 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     for (i, l) in lines.iter().enumerate() {
         put(buf, inner, u16::try_from(i).unwrap_or(u16::MAX), l);
     }
+}
+
+/// What the list says while a receiver has nothing yet: where to send.
+fn waiting(r: &crate::listen::stats::Status) -> String {
+    let mut to = Vec::new();
+    if let Some(a) = r.http {
+        to.push(format!("http://{a}/v1/traces"));
+    }
+    if let Some(a) = r.grpc {
+        to.push(format!("gRPC {a}"));
+    }
+    format!(
+        "  waiting for spans: send OTLP traces to {}",
+        to.join(" or ")
+    )
 }
