@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(sesstui::cli::Command::Listen(a)) if a.headless => {
-            sesstui::listen::headless(&a.options(), a.quiet)
+            sesstui::listen::headless(&a.options(), a.quiet, &settings.zone)
         }
         Some(sesstui::cli::Command::Listen(a)) => {
             let mut settings = settings;
