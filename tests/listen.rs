@@ -521,7 +521,7 @@ fn a_stalled_sender_is_cut_off_and_others_are_served_meanwhile() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("received.jsonl");
-    let rx = Listening::start(&file, &["--body-timeout", "1"]);
+    let rx = Listening::start(&file, &["--body-timeout", "1", "--tz", "Asia/Tokyo"]);
     let addr = rx.http_addr();
     let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
     write!(
@@ -548,5 +548,14 @@ fn a_stalled_sender_is_cut_off_and_others_are_served_meanwhile() {
     assert!(head.contains("did not arrive within 1s"), "{head}");
     let stopped = rx.stop();
     assert!(stopped.stdout.contains("refused 408"), "{}", stopped.stdout);
+    // Each line's time is in the display zone, and says it.
+    assert!(
+        stopped.stdout.lines().all(|l| l
+            .split_whitespace()
+            .next()
+            .is_some_and(|t| t.ends_with("+09:00"))),
+        "{}",
+        stopped.stdout
+    );
     assert_eq!(saved(&file).1.len(), 1);
 }

@@ -74,6 +74,7 @@ pub fn run(
     model: &Model,
     as_json: bool,
     filter: Option<&Compiled<'_>>,
+    zone: &crate::zone::Zone,
     out: &mut impl Write,
 ) -> io::Result<()> {
     let all = 0..u32::try_from(model.sessions.len()).unwrap_or(u32::MAX);
@@ -122,9 +123,11 @@ pub fn run(
             "{:<38} {:<3} {:<20} {:>9} {:>6} {:>6} {:>6} {:>7} {:>4}  {:<12} {}",
             truncate(&one_line(model.session_id(s)), 38),
             marker,
-            json::time(sess.start)
-                .map(|t| t[..19].replace('T', " "))
-                .unwrap_or_default(),
+            if sess.start > 0 {
+                zone.seconds(sess.start)
+            } else {
+                String::new()
+            },
             crate::time::human_duration(sess.duration_ns()),
             sess.turns,
             sess.calls,

@@ -427,7 +427,7 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
 
 /// `sesstui listen --headless`: receives until SIGINT, SIGTERM or SIGHUP, printing a line per
 /// request to stdout (none with `quiet`), then the summary to stderr. Exit status 0.
-pub fn headless(opts: &Options, quiet: bool) -> Result<u8> {
+pub fn headless(opts: &Options, quiet: bool, zone: &crate::zone::Zone) -> Result<u8> {
     let (receiver, lines) = Receiver::start(opts, !quiet)?;
     for l in receiver.banner() {
         crate::sanitize::eprint_line(&format!("sesstui: {l}"));
@@ -445,7 +445,7 @@ pub fn headless(opts: &Options, quiet: bool) -> Result<u8> {
     while !end.load(Ordering::Relaxed) {
         match &lines {
             Some(rx) => match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(ev) => print(&shared, &ev, &mut printing),
+                Ok(ev) => print(&shared, &ev, zone, &mut printing),
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
             },
@@ -455,7 +455,7 @@ pub fn headless(opts: &Options, quiet: bool) -> Result<u8> {
     let status = receiver.stop(Duration::from_secs(5));
     if let Some(rx) = &lines {
         for ev in rx.try_iter() {
-            print(&shared, &ev, &mut printing);
+            print(&shared, &ev, zone, &mut printing);
         }
     }
     crate::sanitize::eprint_line(&format!("sesstui: {}", summary(&status)));
@@ -465,7 +465,7 @@ pub fn headless(opts: &Options, quiet: bool) -> Result<u8> {
 /// `sesstui listen`: the receiver, and the explorer following the file it saves to, with the
 /// receiver's counts in the header. When the explorer ends, the receiver stops (requests in
 /// flight are finished and saved) and the summary is printed.
-pub fn explore(opts: &Options, mouse: bool, infer: crate::model::infer::Options) -> Result<u8> {
+pub fn explore(opts: &Options, settings: crate::config::Config) -> Result<u8> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
@@ -479,7 +479,7 @@ pub fn explore(opts: &Options, mouse: bool, infer: crate::model::infer::Options)
     }
     let files = [receiver.path().to_owned()];
     let status = || receiver.status();
-    let outcome = crate::tui::run_with(&files, mouse, infer, true, Some(&status));
+    let outcome = crate::tui::run_with(&files, settings, true, Some(&status));
     let status = receiver.stop(Duration::from_secs(5));
     crate::sanitize::eprint_line(&format!("sesstui: {}", summary(&status)));
     outcome.map(crate::tui::Outcome::exit_code)
@@ -487,7 +487,7 @@ pub fn explore(opts: &Options, mouse: bool, infer: crate::model::infer::Options)
 
 /// Prints a headless line (and how many were dropped before it); a closed pipe stops the
 /// printing, not the receiving.
-fn print(shared: &Shared, ev: &Event, printing: &mut bool) {
+fn print(shared: &Shared, ev: &Event, zone: &crate::zone::Zone, printing: &mut bool) {
     use std::io::Write;
     if !*printing {
         return;
@@ -504,7 +504,7 @@ fn print(shared: &Shared, ev: &Event, printing: &mut bool) {
             )
         ));
     }
-    text.push_str(&ev.line());
+    text.push_str(&ev.line(zone));
     text.push('\n');
     let mut out = std::io::stdout().lock();
     if out
