@@ -201,6 +201,14 @@ const LEAVES: &[(&str, Attr)] = {
         ("metadata.sessionId", Session(K::MetadataSession)),
         ("metadata.conversation_id", Session(K::MetadataSession)),
         ("metadata.thread_id", Session(K::MetadataSession)),
+        // LangSmith runs: the thread keys in `extra.metadata` (as `langsmith.metadata.*` above,
+        // which is how LangSmith's OpenTelemetry exporter names them).
+        ("extra.metadata.session_id", Session(K::LangsmithSession)),
+        ("extra.metadata.thread_id", Session(K::LangsmithThread)),
+        (
+            "extra.metadata.conversation_id",
+            Session(K::LangsmithConversation),
+        ),
         ("user.id", User(0)),
         ("mlflow.trace.user", User(1)),
         ("langfuse.user.id", User(2)),
@@ -231,6 +239,13 @@ const LEAVES: &[(&str, Attr)] = {
         ("gen_ai.request.model", Model),
         ("gen_ai.response.model", Model),
         ("mlflow.llm.model", Model),
+        ("prompt_tokens", T(Tokens::Prompt)),
+        ("completion_tokens", T(Tokens::Completion)),
+        ("total_tokens", T(Tokens::Total)),
+        ("total_cost", Cost),
+        ("extra.metadata.ls_model_name", Model),
+        ("extra.invocation_params.model", Model),
+        ("extra.invocation_params.model_name", Model),
     ]
 };
 

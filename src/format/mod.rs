@@ -12,6 +12,7 @@ pub mod eval;
 pub mod history;
 mod jaeger;
 pub mod keys;
+mod langsmith;
 mod mlflow;
 mod otlp;
 pub mod prints;
@@ -43,6 +44,8 @@ pub enum Style {
     Annotation,
     /// Jaeger query / UI JSON: `spanID`, `references`, typed `tags`, times in microseconds.
     Jaeger,
+    /// LangSmith runs: `id`, `run_type`, `parent_run_id`, `extra.metadata`.
+    LangSmith,
 }
 
 impl Style {
@@ -55,6 +58,7 @@ impl Style {
             5 => Style::Mlflow,
             6 => Style::Annotation,
             7 => Style::Jaeger,
+            8 => Style::LangSmith,
             _ => Style::Unknown,
         }
     }
@@ -70,6 +74,7 @@ impl Style {
             Style::Mlflow => "mlflow",
             Style::Annotation => "annotations",
             Style::Jaeger => "jaeger",
+            Style::LangSmith => "langsmith runs",
         }
     }
 }
@@ -326,6 +331,16 @@ enum Top {
     Logs,
     /// `result`: the Jaeger API v3 envelope around OTLP, or an annotation's result.
     Result,
+    /// LangSmith's `run_type` (the kind; it makes the record a run).
+    RunType,
+    /// `id`: a LangSmith run's span id (where it is written is remembered; other records'
+    /// `id`s are not span ids).
+    Id,
+    /// A LangSmith run's `error`.
+    Error,
+    /// A record field read as an attribute under its own name (LangSmith's `extra`, `inputs`,
+    /// `outputs`, token counts and cost).
+    AsAttribute,
 }
 
 static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
@@ -384,6 +399,19 @@ static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
             // Grafana Tempo (`batches`) and the OTLP field names before 0.19.
             ("batches", Top::Nested),
             ("instrumentationLibrarySpans", Top::Nested),
+            // LangSmith runs (`langsmith.schemas.Run`).
+            ("run_type", Top::RunType),
+            ("id", Top::Id),
+            ("parent_run_id", Top::Parent),
+            ("error", Top::Error),
+            ("extra", Top::AsAttribute),
+            ("inputs", Top::AsAttribute),
+            ("outputs", Top::AsAttribute),
+            ("prompt_tokens", Top::AsAttribute),
+            ("completion_tokens", Top::AsAttribute),
+            ("total_tokens", Top::AsAttribute),
+            ("total_cost", Top::AsAttribute),
+            ("child_runs", Top::Nested),
         ];
         table.iter().map(|(k, v)| (k.as_bytes(), *v)).collect()
     });
@@ -438,6 +466,8 @@ impl<S: Sink> Walker<'_, S> {
             start: None,
             duration: None,
             trace_at: None,
+            id_at: None,
+            error_at: None,
         };
         let remember = depth == 0 && S::WANT_BY_PATH;
         let (mut ordinal, mut first) = if remember {
@@ -456,8 +486,10 @@ impl<S: Sink> Walker<'_, S> {
             }
             self.column(c, slot, meaning, depth, &mut fields)?;
         }
-        if fields.style == Style::Jaeger {
-            jaeger::end(self.sink, &fields);
+        match fields.style {
+            Style::Jaeger => jaeger::end(self.sink, &fields),
+            Style::LangSmith => langsmith::end(self, c, &fields)?,
+            _ => {}
         }
         let mut style = fields.style;
         if fields.annotation
@@ -758,6 +790,30 @@ impl<S: Sink> Walker<'_, S> {
                 fields.annotation = true;
                 c.skip_value()?;
             }
+            Top::RunType => {
+                fields.style = Style::LangSmith;
+                self.kind(c, 1)?;
+            }
+            Top::Id => {
+                c.skip_ws();
+                fields.id_at = Some(c.pos());
+                c.skip_value()?;
+            }
+            Top::Error => {
+                c.skip_ws();
+                fields.error_at = Some(c.pos());
+                c.skip_value()?;
+            }
+            Top::AsAttribute => {
+                let key = c.key();
+                self.path.clear();
+                push_key(&mut self.path, key);
+                c.skip_ws();
+                let at = c.pos();
+                self.attr_value(c)?;
+                self.path.clear();
+                langsmith::io_text(self, key, c.buf().get(at..c.pos()).unwrap_or_default());
+            }
         }
         Ok(())
     }
@@ -767,6 +823,37 @@ impl<S: Sink> Walker<'_, S> {
             Some(Scalar::Str(s)) => Some(s),
             _ => None,
         };
+        self.id_value(s, which);
+        Ok(())
+    }
+
+    /// Reports an id as written (`None`: not a string). A UUID (LangSmith's run and trace
+    /// ids) is read as LangSmith's OpenTelemetry exporter maps it: a trace id is its 32 hex
+    /// digits, a span id the first 16.
+    #[inline(always)]
+    fn id_value(&mut self, s: Option<RawStr<'_>>, which: IdField) {
+        match s {
+            Some(u) if u.raw.len() == 36 => self.uuid_id(u, which),
+            s => self.report_id(s, which),
+        }
+    }
+
+    /// [`Walker::id_value`] for an id as long as a UUID: out of line, hex ids being the rule.
+    #[inline(never)]
+    fn uuid_id(&mut self, u: RawStr<'_>, which: IdField) {
+        let mut hex = [0u8; 32];
+        if !uuid_hex(u.raw, &mut hex) {
+            return self.report_id(Some(u), which);
+        }
+        let digits = match which {
+            IdField::Trace => &hex[..],
+            IdField::Span | IdField::Parent => &hex[..16],
+        };
+        self.report_id(Some(RawStr::plain(digits)), which);
+    }
+
+    #[inline(always)]
+    fn report_id(&mut self, s: Option<RawStr<'_>>, which: IdField) {
         // An empty span id is still a span's (kept and reported by the sink); an empty trace
         // id is none, and an empty parent id is a root's.
         let s_set = s.filter(|s| !s.raw.is_empty());
@@ -780,7 +867,6 @@ impl<S: Sink> Walker<'_, S> {
             (IdField::Parent, _) => self.sink.field(Field::ParentId(s_set)),
             _ => {}
         }
-        Ok(())
     }
 
     /// `context: {trace_id, span_id}` of span objects.
@@ -1098,6 +1184,29 @@ pub(crate) fn read_container(t: &str, mut read: impl FnMut(&[u8]) -> bool) -> bo
     read(t.as_bytes()) || pylit::to_json(t).is_some_and(|json| read(json.as_bytes()))
 }
 
+/// The 32 hex digits of a UUID written `8-4-4-4-12`, lower-cased into `out`; false if `raw`
+/// is not one.
+fn uuid_hex(raw: &[u8], out: &mut [u8; 32]) -> bool {
+    let mut n = 0;
+    for (i, &b) in raw.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if b != b'-' {
+                return false;
+            }
+            continue;
+        }
+        let Some(slot) = out.get_mut(n) else {
+            return false;
+        };
+        if !b.is_ascii_hexdigit() {
+            return false;
+        }
+        *slot = b.to_ascii_lowercase();
+        n += 1;
+    }
+    n == 32
+}
+
 /// Appends an array index in decimal, without allocating.
 pub(crate) fn push_index(path: &mut Vec<u8>, mut i: usize) {
     let mut digits = [0u8; 20];
@@ -1125,6 +1234,10 @@ struct Fields {
     duration: Option<i64>,
     /// Where a Jaeger `traceID` value is written (its references name spans of other traces).
     trace_at: Option<usize>,
+    /// Where an `id` value is written (a LangSmith run's span id).
+    id_at: Option<usize>,
+    /// Where an `error` value is written (a LangSmith run's error).
+    error_at: Option<usize>,
 }
 
 /// Remembers the key the cursor just read in `known`, if it can be matched as written.

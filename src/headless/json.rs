@@ -88,7 +88,7 @@ pub fn files(model: &Model) -> Vec<File> {
         .enumerate()
         .map(|(i, f)| {
             let counts = f.styles;
-            let top = (0..8u8)
+            let top = (0..crate::index::STYLES as u8)
                 .max_by_key(|&k| counts[usize::from(k)])
                 .unwrap_or(0);
             let count = |sev| {

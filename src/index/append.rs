@@ -168,7 +168,7 @@ impl Index {
                     mode: Mode::Lines,
                     records: 0,
                     spans: 0,
-                    styles: [0; 8],
+                    styles: [0; super::STYLES],
                     kinds: super::scan::LineKinds::default(),
                 });
                 self.sources.push(g.source);

@@ -41,6 +41,9 @@ const TAIL_PIECE_BYTES: usize = 1 << 20;
 /// Workers publish progress and check for cancellation this often.
 const PROGRESS_BYTES: usize = 1 << 20;
 
+/// Room for every `format::Style` in a file's count of spans by style.
+pub const STYLES: usize = 16;
+
 /// What was read from one input file.
 #[derive(Clone, Debug)]
 pub struct FileInfo {
@@ -52,7 +55,7 @@ pub struct FileInfo {
     pub records: u64,
     pub spans: u64,
     /// Spans per `Style` (how the exporter spelled them).
-    pub styles: [u64; 8],
+    pub styles: [u64; STYLES],
     /// Its lines by what they held: `kinds.total() == lines`.
     pub kinds: LineKinds,
 }
@@ -734,7 +737,7 @@ struct Merger {
     own_sessions: Vec<OwnSession>,
     big_tokens: Vec<(u32, [u64; 3])>,
     prints: Prints,
-    styles: Vec<[u64; 8]>,
+    styles: Vec<[u64; STYLES]>,
     landed: Vec<Landed>,
     /// Bytes in all the pieces.
     bytes: usize,
@@ -856,10 +859,10 @@ impl Merger {
         self.prints.append(&mut out.prints, span_base32);
         let file = usize::from(out.file);
         if self.styles.len() <= file {
-            self.styles.resize(file + 1, [0; 8]);
+            self.styles.resize(file + 1, [0; STYLES]);
         }
         for &st in &out.styles {
-            self.styles[file][usize::from(st).min(7)] += 1;
+            self.styles[file][usize::from(st).min(STYLES - 1)] += 1;
         }
         self.evals.extend(out.evals.drain(..).map(|mut e| {
             e.trace = trace_ids.get(e.trace as usize).copied().unwrap_or(u32::MAX);
@@ -890,7 +893,7 @@ impl Merger {
                 mode,
                 records: 0,
                 spans: 0,
-                styles: [0; 8],
+                styles: [0; STYLES],
                 kinds: LineKinds::default(),
             })
             .collect();

@@ -715,3 +715,37 @@ fn result_is_an_envelope_only_around_otlp() {
     assert!(out.spans.is_empty());
     assert_eq!(out.evals.len(), 1);
 }
+
+#[test]
+fn langsmith_run_ids_thread_and_error() {
+    let run = r#"{"id":"7893EE9B-9e7d-5ee9-942b-6ed5f27e6e8a","name":"tool","run_type":"tool","start_time":"2026-03-02T09:00:00Z","end_time":"2026-03-02T09:00:01.5Z","extra":{"metadata":{"thread_id":"th-1","conversation_id":"lower-priority"}},"error":"TimeoutError('slow')","parent_run_id":"5d10f5e9-2293-557c-9098-80fc3ad7a0b2","session_id":"1d03d17f-c9db-552c-b176-31674f48c21e","status":"error","prompt_tokens":7,"trace_id":"5d10f5e9-2293-557c-9098-80fc3ad7a0b2"}"#;
+    let out = scan(run);
+    let s = only(&out);
+    assert_eq!(style(&out, s), Style::LangSmith);
+    // As LangSmith's OpenTelemetry exporter maps run UUIDs: span id = the first 8 bytes.
+    assert_eq!(s.span_id, 0x7893_ee9b_9e7d_5ee9);
+    assert_eq!(s.parent_id, 0x5d10_f5e9_2293_557c);
+    let key = out.traces[s.trace as usize].key;
+    assert_eq!(
+        key,
+        TraceKey::hex(0x5d10_f5e9_2293_557c_9098_80fc_3ad7_a0b2)
+    );
+    assert_eq!(s.kind(), Kind::Tool);
+    assert_eq!(s.status(), Status::Error);
+    // The thread, not the project (`session_id` at the top is LangSmith's project id).
+    assert_eq!(
+        session(&out, s),
+        ("th-1".to_owned(), Some(SessionKey::LangsmithThread))
+    );
+    assert_eq!(extra(&out, s).prompt, 7);
+}
+
+#[test]
+fn an_id_is_a_span_id_only_in_a_run() {
+    // Phoenix REST: `id` is the row's global id; the span id is in `context`.
+    let rest = r#"{"id":"U3BhbjoxMjM=","name":"x","context":{"trace_id":"0000000000000000000000000000000a","span_id":"0000000000000001"},"error":"not a run's"}"#;
+    let out = scan(rest);
+    let s = only(&out);
+    assert_eq!(s.span_id, 1);
+    assert_eq!(s.status(), Status::Unset);
+}

@@ -1,0 +1,126 @@
+//! LangSmith runs (`langsmith.schemas.Run` as the SDK serialises it): what is particular to
+//! them, on the fixtures fixtures/langsmith/generate.py wrote with the real `langsmith` SDK.
+//! Sessions, spans and errors against the truth are checked for every fixture in tests/cli.rs.
+
+#![allow(clippy::panic, clippy::unwrap_used)] // tests fail loudly
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Vec<u8> {
+    let mut c = Command::cargo_bin("sesstui").unwrap();
+    let out = c
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn json(args: &[&str]) -> Value {
+    serde_json::from_slice(&run(args)).unwrap()
+}
+
+fn truth(file: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(root().join(format!("{file}.truth.json"))).unwrap())
+        .unwrap()
+}
+
+/// `sesstui spans` of a file, by span id, without where each line was.
+fn spans(file: &str) -> BTreeMap<String, Value> {
+    String::from_utf8(run(&["spans", "--no-infer", file]))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            let o = v.as_object_mut().unwrap();
+            o.remove("file");
+            o.remove("line");
+            (o["span_id"].as_str().unwrap().to_owned(), v)
+        })
+        .collect()
+}
+
+const RUNS: [&str; 2] = [
+    "fixtures/langsmith/runs.jsonl",
+    "fixtures/langsmith/runs.json",
+];
+
+#[test]
+fn runs_have_the_parents_kinds_and_errors_the_sdk_wrote() {
+    for file in RUNS {
+        let t = truth(file);
+        let got = spans(file);
+        assert_eq!(got.len(), t["spans"].as_u64().unwrap() as usize, "{file}");
+        for (id, parent) in t["parents"].as_object().unwrap() {
+            let s = &got[id];
+            assert_eq!(&s["parent_id"], parent, "{file} {id} parent");
+            assert_eq!(s["kind"], t["span_kinds"][id], "{file} {id} kind");
+            assert_eq!(s["status"], t["span_status"][id], "{file} {id} status");
+        }
+    }
+    assert_eq!(spans(RUNS[0]), spans(RUNS[1]));
+}
+
+#[test]
+fn the_thread_keys_are_the_sessions_and_the_project_is_not() {
+    for file in RUNS {
+        let t = truth(file);
+        let doc = json(&["sessions", "--json", "--no-infer", file]);
+        assert_eq!(doc["files"][0]["format"], "langsmith runs", "{file}");
+        let project = t["project_id"].as_str().unwrap();
+        assert!(
+            std::fs::read_to_string(root().join(file))
+                .unwrap()
+                .contains(project)
+        );
+        let sessions = doc["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), t["sessions"].as_object().unwrap().len());
+        for s in sessions {
+            let id = s["id"].as_str().unwrap();
+            assert_ne!(id, project, "{file}: the project id is no session");
+            assert_eq!(s["key"], t["session_key_used"][id], "{file} {id}");
+        }
+    }
+}
+
+#[test]
+fn calls_tokens_cost_and_models_are_those_of_the_same_turns_in_otlp() {
+    // fixtures/otlp/file_exporter.jsonl holds the same scenario, sent through the OTel SDK.
+    let pick = |file: &str| -> Vec<Value> {
+        json(&["sessions", "--json", "--no-infer", file])["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let keep = [
+                    "id", "traces", "turns", "calls", "spans", "errors", "tokens", "cost",
+                ];
+                Value::Object(
+                    keep.iter()
+                        .map(|k| ((*k).to_owned(), s[*k].clone()))
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    let otlp = pick("fixtures/otlp/file_exporter.jsonl");
+    for file in RUNS {
+        assert_eq!(pick(file), otlp, "{file}");
+    }
+    let shown = String::from_utf8(run(&["show", RUNS[0], "sess-code-02"])).unwrap();
+    assert!(shown.contains("LLM claude-sonnet-4-5"), "{shown}");
+    assert!(shown.contains("✗ RuntimeError('sandbox crashed"), "{shown}");
+}
