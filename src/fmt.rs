@@ -22,6 +22,37 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     )
 }
 
+/// `1 span`, `2 spans`: [`count`] for nouns whose plural adds an `s`.
+pub fn count_s(n: usize, noun: &str) -> String {
+    count(n, noun, &format!("{noun}s"))
+}
+
+/// A count that stopped at a cap says so: `100,000+` when `capped`, else `1,234`.
+pub fn at_least(n: u64, capped: bool) -> String {
+    format!("{}{}", thousands(n), if capped { "+" } else { "" })
+}
+
+/// A duration that may be negative (a span that ends before it starts): `−12ms`, `3.2s`.
+pub fn signed_duration(ns: i64) -> String {
+    if ns < 0 {
+        format!("−{}", crate::time::human_duration(ns.saturating_neg()))
+    } else {
+        crate::time::human_duration(ns)
+    }
+}
+
+/// A span's duration as the views show it: `850ms`; `−12ms ⚠` when it ends before it starts,
+/// `? no start` without a start time (its duration is unknown, not 0).
+pub fn span_duration(rec: &crate::index::record::SpanRec) -> String {
+    if rec.start <= 0 {
+        "? no start".to_owned()
+    } else if rec.end > 0 && rec.end < rec.start {
+        format!("{} ⚠", signed_duration(rec.end - rec.start))
+    } else {
+        crate::time::human_duration(rec.duration_ns())
+    }
+}
+
 /// `part` of `whole` as a percentage with one decimal.
 pub fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
@@ -84,5 +115,12 @@ mod tests {
         assert_eq!(tokens(12_345), "12.3k");
         assert_eq!(cost(0.00012), "$0.000120");
         assert_eq!(cost(0.5), "$0.5000");
+        assert_eq!(count(1, "trace", "traces"), "1 trace");
+        assert_eq!(count_s(0, "span"), "0 spans");
+        assert_eq!(count_s(1_000, "orphan"), "1,000 orphans");
+        assert_eq!(at_least(100_000, true), "100,000+");
+        assert_eq!(at_least(12, false), "12");
+        assert_eq!(signed_duration(-12_000_000), "−12ms");
+        assert_eq!(signed_duration(3_200_000_000), "3.2s");
     }
 }
