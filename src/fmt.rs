@@ -91,6 +91,19 @@ pub fn tokens(n: u64) -> String {
     }
 }
 
+/// Significant digits a cost is given to in JSON: sesstui keeps each span's cost as a 32-bit
+/// float (about 7 significant digits) and adds them up, so a sum is exact to about 6.
+pub const COST_DIGITS: usize = 6;
+
+/// A cost in USD for JSON, rounded to [`COST_DIGITS`] significant digits: `0.0006123`, not
+/// `0.0006122999911895022` (the 32-bit value widened).
+pub fn round_cost(usd: f64) -> f64 {
+    if !usd.is_finite() || usd == 0.0 {
+        return usd;
+    }
+    format!("{usd:.*e}", COST_DIGITS - 1).parse().unwrap_or(usd)
+}
+
 /// US dollars with enough precision for per-call costs.
 pub fn cost(usd: f64) -> String {
     if usd >= 1.0 {
@@ -116,6 +129,9 @@ mod tests {
         assert_eq!(cost(0.00012), "$0.000120");
         assert_eq!(cost(0.5), "$0.5000");
         assert_eq!(count(1, "trace", "traces"), "1 trace");
+        assert_eq!(round_cost(f64::from(0.000_612_3_f32)), 0.000_612_3);
+        assert_eq!(round_cost(12.345_678_9), 12.3457);
+        assert_eq!(round_cost(0.0), 0.0);
         assert_eq!(count_s(0, "span"), "0 spans");
         assert_eq!(count_s(1_000, "orphan"), "1,000 orphans");
         assert_eq!(at_least(100_000, true), "100,000+");

@@ -1101,7 +1101,7 @@ impl Sink for Collector<'_> {
                 .top()
                 .is_some_and(|b| put(b, Seen::Status, |b| &mut b.status, st))
                 .then_some(Seen::Status),
-            Field::StatusMessage(_) => None,
+            Field::StatusMessage(_) | Field::KindAsWritten(..) => None,
         };
         if let Some(which) = twice {
             self.given_twice(which);
