@@ -22,9 +22,9 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     )
 }
 
-/// `1 span`, `2 spans`: [`count`] for nouns whose plural adds an `s`.
-pub fn count_s(n: usize, noun: &str) -> String {
-    count(n, noun, &format!("{noun}s"))
+/// [`count`] of a 64-bit count.
+pub fn count_u64(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 /// A count that stopped at a cap says so: `100,000+` when `capped`, else `1,234`.
@@ -132,8 +132,8 @@ mod tests {
         assert_eq!(round_cost(f64::from(0.000_612_3_f32)), 0.000_612_3);
         assert_eq!(round_cost(12.345_678_9), 12.3457);
         assert_eq!(round_cost(0.0), 0.0);
-        assert_eq!(count_s(0, "span"), "0 spans");
-        assert_eq!(count_s(1_000, "orphan"), "1,000 orphans");
+        assert_eq!(count(0, "span", "spans"), "0 spans");
+        assert_eq!(count_u64(1_000, "orphan", "orphans"), "1,000 orphans");
         assert_eq!(at_least(100_000, true), "100,000+");
         assert_eq!(at_least(12, false), "12");
         assert_eq!(signed_duration(-12_000_000), "−12ms");

@@ -138,17 +138,17 @@ pub fn run(
     let u = unsessioned(model);
     let count = match filter {
         Some(_) => format!(
-            "{} of {} sessions match the filter",
+            "{} of {} match the filter",
             thousands(ids.len() as u64),
-            thousands(model.sessions.len() as u64)
+            crate::fmt::count(model.sessions.len(), "session", "sessions")
         ),
-        None => format!("{} sessions", thousands(model.sessions.len() as u64)),
+        None => crate::fmt::count(model.sessions.len(), "session", "sessions"),
     };
     writeln!(
         out,
-        "\n{count}; unsessioned: {} traces, {} spans{}",
-        thousands(u.traces as u64),
-        thousands(u.spans),
+        "\n{count}; unsessioned: {}, {}{}",
+        crate::fmt::count(u.traces, "trace", "traces"),
+        crate::fmt::count_u64(u.spans, "span", "spans"),
         legend(model)
     )
 }

@@ -62,10 +62,10 @@ fn trace_line(model: &Model, t: u32, turn: usize, theme: &Theme) -> Line<'static
     let tr = model.trace(t);
     let mut spans = vec![Span::styled(
         format!(
-            "turn {turn} · {} · {} · {} spans · trace {}",
+            "turn {turn} · {} · {} · {} · trace {}",
             clock(tr.start),
             human_duration(tr.duration_ns()),
-            tr.span_count(),
+            crate::fmt::count(tr.span_count() as usize, "span", "spans"),
             &model
                 .index
                 .trace_id_text(t)

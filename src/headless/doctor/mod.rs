@@ -336,28 +336,39 @@ fn write_inference(out: &mut impl Write, model: &Model, i: &Inference) -> io::Re
     }
     writeln!(
         out,
-        "inference  {} LLM calls fingerprinted · {} traces joined explicit sessions · {} sessions inferred from history ({} traces) · {} side requests",
-        thousands(i.llm_calls_fingerprinted as u64),
-        thousands(i.traces_joined_to_explicit_sessions as u64),
-        i.history_sessions,
-        thousands(i.history_traces as u64),
-        i.side_requests
+        "inference  {} fingerprinted · {} explicit sessions · {} inferred from history ({}) · {}",
+        count(i.llm_calls_fingerprinted, "LLM call", "LLM calls"),
+        count(
+            i.traces_joined_to_explicit_sessions,
+            "trace joined",
+            "traces joined"
+        ),
+        count(i.history_sessions, "session", "sessions"),
+        count(i.history_traces, "trace", "traces"),
+        count(i.side_requests, "side request", "side requests")
     )?;
     if i.by_time {
         writeln!(
             out,
-            "           {} sessions grouped by idle time ({} traces, gap {} min)",
-            i.time_sessions, i.time_traces, i.idle_gap_minutes
+            "           {} grouped by idle time ({}, gap {} min)",
+            count(i.time_sessions, "session", "sessions"),
+            count(i.time_traces, "trace", "traces"),
+            i.idle_gap_minutes
         )?;
     }
     if i.split_idle {
         writeln!(
             out,
-            "           {} sessions split at idle gaps over {} min",
-            i.split_sessions, i.idle_gap_minutes
+            "           {} split at idle gaps over {} min",
+            count(i.split_sessions, "session", "sessions"),
+            i.idle_gap_minutes
         )?;
     }
-    writeln!(out, "           {} links refused", i.refused.len())?;
+    writeln!(
+        out,
+        "           {} refused",
+        count(i.refused.len(), "link", "links")
+    )?;
     for r in model.inference.refused.iter().take(20) {
         let why = match r.reason {
             "explicit_sessions" => "would merge two explicit sessions",
@@ -410,13 +421,13 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
         };
         writeln!(
             out,
-            "  {}  {} ({}{decoded})  {} bytes  {} spans  {} lines: {kinds}",
+            "  {}  {} ({}{decoded})  {}  {}  {}: {kinds}",
             one_line(&f.path),
             f.format,
             f.mode,
-            thousands(f.bytes),
-            thousands(f.spans),
-            thousands(f.lines),
+            crate::fmt::count_u64(f.bytes, "byte", "bytes"),
+            crate::fmt::count_u64(f.spans, "span", "spans"),
+            crate::fmt::count_u64(f.lines, "line", "lines"),
         )?;
     }
     for n in &r.files_without_spans {
@@ -425,13 +436,13 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
     let k = &r.lines_by_kind;
     writeln!(
         out,
-        "lines      {} ({} with spans, {} other signals, {} malformed, {} blank; {} reports of spans indexed with a caveat)",
+        "lines      {} ({} with spans, {} other signals, {} malformed, {} blank; {} of spans indexed with a caveat)",
         thousands(r.lines),
         thousands(k.records),
         thousands(k.signals),
         thousands(k.malformed),
         thousands(k.blank),
-        thousands(r.warnings as u64)
+        count(r.warnings, "report", "reports")
     )?;
     writeln!(
         out,
