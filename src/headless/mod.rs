@@ -44,7 +44,8 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
             let filter = filter(a.filter.as_deref())?;
             let model = open(&a.files, infer)?;
             let compiled = filter.as_ref().map(|f| f.compile(&model));
-            sessions::run(&model, a.json, compiled.as_ref(), &mut out)?;
+            let width = a.width.map_or_else(sessions::output_width, usize::from);
+            sessions::run(&model, a.json, compiled.as_ref(), width, &mut out)?;
             drop(compiled);
             Some(model)
         }
