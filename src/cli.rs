@@ -128,6 +128,10 @@ pub enum Command {
     Show(ShowArgs),
     /// Report on data quality: lines, spans, session coverage, tree problems, bad lines.
     Doctor(Files),
+    /// Receive OTLP traces from a running agent (HTTP on 4318, gRPC on 4317, localhost only),
+    /// save every request to a file, and watch its sessions live in the explorer.
+    #[command(after_help = LISTEN_HELP)]
+    Listen(ListenArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions {
         #[arg(value_enum)]
@@ -188,4 +192,57 @@ pub struct ShowArgs {
     /// Print Markdown.
     #[arg(long)]
     pub markdown: bool,
+}
+
+const LISTEN_HELP: &str = "\
+Point an agent at it:
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318   (OTLP/HTTP, protobuf or JSON)
+  OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317
+
+Every request accepted is appended, before it is answered, as one OTLP/JSON line to the saved
+file (the Collector file exporter's format): `sesstui FILE` opens it later. With --headless, one
+line per request goes to stdout until SIGINT, SIGTERM or SIGHUP (exit 0).";
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Where OTLP/HTTP listens (`POST /v1/traces`): HOST:PORT, a port, or `off`. An address
+    /// other machines can reach is allowed only when given, with a warning: there is no
+    /// authentication.
+    #[arg(long, value_name = "ADDR", default_value = crate::listen::HTTP, value_parser = crate::listen::parse_bind)]
+    pub http: crate::listen::Bind,
+    /// Where OTLP/gRPC listens (`TraceService/Export`): HOST:PORT, a port, or `off`.
+    #[arg(long, value_name = "ADDR", default_value = crate::listen::GRPC, value_parser = crate::listen::parse_bind)]
+    pub grpc: crate::listen::Bind,
+    /// The file to save to (appended to when it exists). Default: a new file under the user
+    /// data directory, printed at start.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Only receive and save, printing one line per request (no explorer).
+    #[arg(long)]
+    pub headless: bool,
+    /// With --headless: print no line per request (only the start and the summary, on stderr).
+    #[arg(long, requires = "headless")]
+    pub quiet: bool,
+    /// The largest request body taken, compressed or decompressed (413 / RESOURCE_EXHAUSTED
+    /// above it).
+    #[arg(long, value_name = "SIZE", default_value = "20MiB", value_parser = crate::listen::parse_size)]
+    pub max_body: usize,
+    /// Flush every request to the disk before answering it (survives a power cut; slower).
+    #[arg(long)]
+    pub fsync: bool,
+    /// Start the explorer with the mouse enabled.
+    #[arg(long)]
+    pub mouse: bool,
+}
+
+impl ListenArgs {
+    pub fn options(&self) -> crate::listen::Options {
+        crate::listen::Options {
+            http: self.http.0,
+            grpc: self.grpc.0,
+            save: self.save.clone(),
+            max_body: self.max_body,
+            fsync: self.fsync,
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //!
 //! Data flows one way: file ([`source`]) → [`index`] (compact span records, built in parallel
 //! by the [`format`] walker) → [`model`] (traces, span trees, reconstructed sessions) → the
-//! headless commands and the TUI.
+//! headless commands and the TUI. [`listen`] receives OTLP into a file the TUI follows.
 
 pub mod app;
 pub mod cli;
@@ -19,6 +19,7 @@ pub mod ids;
 pub mod index;
 pub mod json;
 pub mod kind;
+pub mod listen;
 pub mod load;
 pub mod model;
 pub mod sanitize;

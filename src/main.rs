@@ -8,6 +8,12 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = sesstui::cli::parse();
     let result = match cli.command {
+        Some(sesstui::cli::Command::Listen(a)) if a.headless => {
+            sesstui::listen::headless(&a.options(), a.quiet)
+        }
+        Some(sesstui::cli::Command::Listen(a)) => {
+            sesstui::listen::explore(&a.options(), a.mouse, cli.infer.options())
+        }
         Some(cmd) => sesstui::headless::run(cmd, cli.infer.options()).map(|()| 0),
         None if cli.files.is_empty() => {
             eprintln!(

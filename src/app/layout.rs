@@ -39,8 +39,14 @@ fn rows(r: Rect, top: u16, bottom: u16) -> (Rect, Rect, Rect) {
 
 /// Splits the screen. `in_session`: a session is open; `detail_focus`: the detail has the keys;
 /// `header_lines`: lines the session header (or the session list's summary) needs.
-pub fn areas(screen: Rect, in_session: bool, detail_focus: bool, header_lines: u16) -> Areas {
-    let (header, body, hints) = rows(screen, 1, 1);
+pub fn areas(
+    screen: Rect,
+    top: u16,
+    in_session: bool,
+    detail_focus: bool,
+    header_lines: u16,
+) -> Areas {
+    let (header, body, hints) = rows(screen, top, 1);
     if !in_session {
         let summary_h = if body.height >= 16 {
             header_lines + 1

@@ -194,6 +194,8 @@ pub struct App {
     pub infer: crate::model::infer::Options,
     /// Following the files as they grow (`-f`, `f`), once started.
     pub follow: Option<follow::Following>,
+    /// The OTLP receiver whose saved file is shown (`sesstui listen`), as last counted.
+    pub receiving: Option<crate::listen::stats::Status>,
     /// Files that changed on disk since they were read, as last looked at (while following,
     /// only those that lost bytes: the follower takes in the others, see [`App::watch`]).
     pub disk: Vec<disk::Changed>,
@@ -222,6 +224,7 @@ impl App {
             height: 24,
             infer: crate::model::infer::Options::default(),
             follow: None,
+            receiving: None,
             disk: Vec::new(),
             reloading: false,
             histories: Default::default(),
@@ -384,7 +387,14 @@ impl App {
     /// The screen's geometry now.
     pub fn areas(&self, screen: ratatui::layout::Rect) -> layout::Areas {
         let focus = self.session.as_ref().is_some_and(|s| s.detail_focus);
-        layout::areas(screen, self.session.is_some(), focus, self.header_lines())
+        let top = 1 + u16::from(self.receiving.is_some());
+        layout::areas(
+            screen,
+            top,
+            self.session.is_some(),
+            focus,
+            self.header_lines(),
+        )
     }
 
     /// The action for a left click at screen cell (`x`, `y`): a row of the list on screen,

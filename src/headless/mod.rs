@@ -86,6 +86,10 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
             clap_complete::generate(shell, &mut cmd, "sesstui", &mut out);
             None
         }
+        Command::Listen(_) => {
+            // `main` runs the receiver itself (it is not a command over files).
+            anyhow::bail!("sesstui listen is run by main, not as a headless command")
+        }
         Command::Man => {
             let cmd = <crate::cli::Cli as clap::CommandFactory>::command()
                 .after_help(crate::cli::keys_help());

@@ -71,6 +71,20 @@ pub fn run(
     infer: crate::model::infer::Options,
     follow: bool,
 ) -> Result<Outcome> {
+    run_with(files, mouse, infer, follow, None)
+}
+
+/// The receiver's counts, asked for once a second for the header (see [`crate::listen`]).
+pub type Live<'a> = &'a dyn Fn() -> crate::listen::stats::Status;
+
+/// [`run`], with a receiver's counts in the header when `live` is given.
+pub fn run_with(
+    files: &[PathBuf],
+    mouse: bool,
+    infer: crate::model::infer::Options,
+    follow: bool,
+    live: Option<Live<'_>>,
+) -> Result<Outcome> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
@@ -138,6 +152,7 @@ pub fn run(
     if follow {
         app.follow = Some(crate::app::follow::Following { on: true, added: 0 });
     }
+    app.receiving = live.map(|f| f());
     let pending = Arc::new(AtomicBool::new(false));
     {
         let tx = tx.clone();
@@ -157,6 +172,7 @@ pub fn run(
         &progress,
         &pending,
         &mut following,
+        live,
     );
     stop.store(true, Ordering::Relaxed);
     progress.cancel();
@@ -262,6 +278,7 @@ fn event_loop(
     progress: &Progress,
     pending: &AtomicBool,
     following: &mut Following,
+    live: Option<Live<'_>>,
 ) -> Result<Outcome> {
     let theme = crate::ui::Theme::from_env();
     let size = guard.terminal.size()?;
@@ -290,6 +307,11 @@ fn event_loop(
         if Instant::now() >= next_watch {
             next_watch = Instant::now() + WATCH;
             dirty |= app.watch();
+            if let Some(live) = live {
+                let now = live();
+                dirty |= app.receiving.as_ref() != Some(&now);
+                app.receiving = Some(now);
+            }
         }
         app.progress = progress.snapshot();
         let mut events: Vec<Event> = first.into_iter().collect();

@@ -75,6 +75,57 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             theme.header,
         )),
     );
+    receiving(buf, area, app, theme);
+}
+
+/// The receiver's line under the header (`sesstui listen`): what came in, how fast, where it
+/// listens.
+fn receiving(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
+    let Some(r) = &app.receiving else { return };
+    if area.height < 2 {
+        return;
+    }
+    let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+    let mut parts = vec![
+        crate::fmt::count(n(r.spans), "span", "spans"),
+        crate::fmt::count(n(r.requests), "request", "requests"),
+        if r.rate < 10.0 {
+            format!("{:.1} spans/s", r.rate)
+        } else {
+            format!("{} spans/s", thousands(r.rate.round() as u64))
+        },
+    ];
+    if r.rejected > 0 {
+        parts.push(format!("{} rejected", thousands(r.rejected)));
+    }
+    if r.refused > 0 {
+        parts.push(crate::fmt::count(
+            n(r.refused),
+            "request refused",
+            "requests refused",
+        ));
+    }
+    if let Some(a) = r.http {
+        parts.push(format!("http {a}"));
+    }
+    if let Some(a) = r.grpc {
+        parts.push(format!("grpc {a}"));
+    }
+    let text = format!(" receiving  {}", parts.join(" · "));
+    let row = Rect {
+        y: area.y + 1,
+        height: 1,
+        ..area
+    };
+    put(
+        buf,
+        row,
+        0,
+        &Line::from(Span::styled(
+            truncate(&text, usize::from(area.width)).into_owned(),
+            theme.header,
+        )),
+    );
 }
 
 pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
