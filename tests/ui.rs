@@ -260,3 +260,29 @@ fn inferred_sessions_have_their_own_marker_and_colour() {
     assert!(text.contains("~ inferred from message history"), "{text}");
     assert!(text.contains("~ linked by history"), "{text}");
 }
+
+/// `sesstui listen`: the receiver's line under the header (counts, rate, addresses), on the
+/// session list and inside a session, at 80 columns.
+#[test]
+fn receiving_header() {
+    let mut a = app(&[PHOENIX], 80, 24);
+    a.follow = Some(sesstui::app::follow::Following {
+        on: true,
+        added: 12,
+    });
+    a.receiving = Some(sesstui::listen::stats::Status {
+        http: Some(([127, 0, 0, 1], 4318).into()),
+        grpc: Some(([127, 0, 0, 1], 4317).into()),
+        saving: "received.jsonl".into(),
+        requests: 3,
+        spans: 1234,
+        rejected: 2,
+        refused: 1,
+        rate: 41.6,
+    });
+    a.resize(80, 24);
+    snap("receiving_sessions_80x24", &mut a, 80, 24);
+    snap("receiving_sessions_160x40", &mut a, 160, 40);
+    press(&mut a, &[Open]);
+    snap("receiving_turns_80x24", &mut a, 80, 24);
+}

@@ -114,7 +114,7 @@ mod tests {
         for (w, h) in [(0, 0), (1, 1), (10, 3), (40, 12), (80, 24), (200, 60)] {
             let screen = Rect::new(0, 0, w, h);
             for (s, d) in [(false, false), (true, false), (true, true)] {
-                let a = areas(screen, s, d, 3);
+                let a = areas(screen, 1, s, d, 3);
                 for r in [a.header, a.summary, a.list, a.detail, a.hints] {
                     assert!(
                         r.right() <= screen.right().max(r.x)
@@ -124,9 +124,9 @@ mod tests {
                 }
             }
         }
-        let a = areas(Rect::new(0, 0, 160, 40), true, false, 3);
+        let a = areas(Rect::new(0, 0, 160, 40), 1, true, false, 3);
         assert!(a.list.width > 0 && a.detail.width > 0);
-        let a = areas(Rect::new(0, 0, 80, 24), true, false, 3);
+        let a = areas(Rect::new(0, 0, 80, 24), 1, true, false, 3);
         assert!(a.list.width == 80 && a.detail.width == 0);
     }
 }

@@ -11,7 +11,7 @@ use super::request::Encoding;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -24,17 +24,37 @@ pub const PATH: &str = "/v1/traces";
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route(PATH, post(traces))
+        .route(PATH, post(traces).fallback(not_allowed))
         .fallback(not_found)
         .with_state(shared)
 }
 
-async fn not_found() -> Response {
-    status(
-        StatusCode::NOT_FOUND,
-        Encoding::Json,
-        &format!("sesstui receives OTLP traces at POST {PATH}"),
-    )
+/// Another path: said in the log too (an SDK also sending its logs or metrics here shows up).
+async fn not_found(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+) -> Response {
+    let why = format!(
+        "{method} {}: sesstui receives only traces, at POST {PATH}",
+        uri.path()
+    );
+    shared.refused(Via::Http, Some(peer), 0, "404", &why);
+    status(StatusCode::NOT_FOUND, Encoding::Json, &why)
+}
+
+async fn not_allowed(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+) -> Response {
+    let why = format!("{method} {PATH}: traces are sent with POST");
+    shared.refused(Via::Http, Some(peer), 0, "405", &why);
+    let mut r = status(StatusCode::METHOD_NOT_ALLOWED, Encoding::Json, &why);
+    r.headers_mut()
+        .insert(header::ALLOW, axum::http::HeaderValue::from_static("POST"));
+    r
 }
 
 /// `google.rpc.Status`, the body of an OTLP/HTTP error.

@@ -95,6 +95,21 @@ fn receiving(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             format!("{} spans/s", thousands(r.rate.round() as u64))
         },
     ];
+    // Loopback (the default) as `:4318`, to leave room on a narrow screen; any other address
+    // in full, since it is what others can reach.
+    let addr = |a: std::net::SocketAddr| {
+        if a.ip() == std::net::Ipv4Addr::LOCALHOST {
+            format!(":{}", a.port())
+        } else {
+            a.to_string()
+        }
+    };
+    if let Some(a) = r.http {
+        parts.push(format!("http {}", addr(a)));
+    }
+    if let Some(a) = r.grpc {
+        parts.push(format!("grpc {}", addr(a)));
+    }
     if r.rejected > 0 {
         parts.push(format!("{} rejected", thousands(r.rejected)));
     }
@@ -104,12 +119,6 @@ fn receiving(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             "request refused",
             "requests refused",
         ));
-    }
-    if let Some(a) = r.http {
-        parts.push(format!("http {a}"));
-    }
-    if let Some(a) = r.grpc {
-        parts.push(format!("grpc {a}"));
     }
     let text = format!(" receiving  {}", parts.join(" · "));
     let row = Rect {
