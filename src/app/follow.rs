@@ -31,7 +31,7 @@ impl Following {
             0 => "following".to_owned(),
             n => format!(
                 "following · +{}",
-                crate::fmt::count_u64(n as u64, "span", "spans")
+                crate::fmt::count_u64(n, "span", "spans")
             ),
         }
     }
