@@ -239,6 +239,49 @@ fn a_self_parent_is_a_cycle_of_one_and_bad_times_are_named() {
 }
 
 #[test]
+fn values_that_cannot_be_represented_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bad_time = span(
+        "00000000000000b1",
+        None,
+        "\"2026-01-01T00:00:00Z\"",
+        "\"2026-01-01T00:00:01Z\"",
+    );
+    bad_time = bad_time.replace(
+        "\"end_time\":\"2026-01-01T00:00:01Z\"",
+        "\"end_time\":\"the day after\"",
+    );
+    let tokens = span(
+        "00000000000000b2",
+        Some("00000000000000b1"),
+        "\"2026-01-01T00:00:00Z\"",
+        "\"2026-01-01T00:00:01Z\"",
+    )
+    .replace("}", ",\"attributes.llm.token_count.prompt\":1.5}");
+    let file = write(dir.path(), "values.jsonl", &[bad_time, tokens]);
+    let doc = doctor(&[&file]);
+    let named: Vec<(u64, String)> = doc["named"]["unrepresentable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["line"].as_u64().unwrap(),
+                u["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(named.len(), 2, "{named:?}");
+    assert_eq!(named[0].0, 1);
+    assert!(named[0].1.contains("the day after"), "{named:?}");
+    assert_eq!(named[1].0, 2);
+    assert!(named[1].1.contains("1.5"), "{named:?}");
+    assert_eq!(doc["structure"]["unrepresentable"], 2);
+    let text = run(&["doctor", &file]);
+    assert!(text.contains("values not represented: 2"), "{text}");
+}
+
+#[test]
 fn two_copies_of_one_export_are_named_and_not_good() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.jsonl");
@@ -450,10 +493,25 @@ fn the_sessions_table_fits_the_width_and_sizes_the_id_column() {
     for l in wide.lines().take_while(|l| !l.is_empty()) {
         assert!(l.chars().count() <= 160, "{l}");
     }
-    // Piped (not a terminal): 80 columns, the first input cut with … where it does not fit.
+    // Piped (not a terminal): 80 columns as a terminal counts them (a wide character two),
+    // the first input cut with … where it does not fit.
+    for f in [
+        "fixtures/phoenix/spans_df_iso.jsonl",
+        "fixtures/claude_code/litellm_otel.jsonl",
+        file,
+    ] {
+        let piped = run(&["sessions", f]);
+        assert!(piped.lines().next().unwrap().contains("FIRST INPUT"));
+        assert!(piped.contains('…'));
+        for l in piped.lines().take_while(|l| !l.is_empty()) {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(l) <= 80,
+                "{f}: {} columns: {l}",
+                unicode_width::UnicodeWidthStr::width(l)
+            );
+        }
+    }
     let piped = run(&["sessions", "fixtures/phoenix/spans_df_iso.jsonl"]);
-    assert!(piped.lines().next().unwrap().contains("FIRST INPUT"));
-    assert!(piped.contains('…'));
     // Wide characters are never cut in half: every line's display width is what was asked.
     let narrow = run(&[
         "sessions",

@@ -265,10 +265,10 @@ pub fn update(
         }
         Action::Accept => {
             app.overlay = Overlay::None;
-            let results = app
+            let (results, matched) = app
                 .search
                 .engine(scope)
-                .map(|e| e.results(0, 100_000))
+                .map(|e| (e.results(0, KEPT_MATCHES), e.matched()))
                 .unwrap_or_default();
             app.search.last_query = prompt.query().to_owned();
             app.search.full_text = false;
@@ -281,6 +281,15 @@ pub fn update(
             app.search.at = prompt.selected.min(results.len() - 1);
             app.search.results = results;
             goto(app, model);
+            // n/N move among the best matches kept: a count past them says so.
+            if matched > KEPT_MATCHES {
+                app.status = Some(format!(
+                    "the best {} of {} matches for {:?}: n/N move among them",
+                    crate::fmt::thousands(u64::from(KEPT_MATCHES)),
+                    crate::fmt::thousands(u64::from(matched)),
+                    prompt.query()
+                ));
+            }
             return Vec::new();
         }
         _ => {}
@@ -295,6 +304,9 @@ pub fn update(
     app.overlay = Overlay::Search(prompt);
     Vec::new()
 }
+
+/// The most fuzzy matches kept for n/N after the search prompt closes.
+const KEPT_MATCHES: u32 = 100_000;
 
 /// Full-text results arrived: spans whose record contains the query (all of them: see
 /// [`full_text_hits`] for a search that may have stopped at its limit).

@@ -104,9 +104,9 @@ const MAX_ID: usize = 40;
 /// The user column likewise.
 const MAX_USER: usize = 16;
 /// The first input gets what is left, at least this.
-const MIN_INPUT: usize = 20;
+const MIN_INPUT: usize = 16;
 /// When the width is too small, the id column gives way down to this.
-const MIN_ID: usize = 18;
+const MIN_ID: usize = 16;
 
 /// One row of the table, every field cleaned for a terminal.
 struct Row {
@@ -151,6 +151,9 @@ pub fn run(
         crate::sanitize::write_json_pretty(&mut *out, &doc)?;
         return writeln!(out);
     }
+    // Below 100 columns (80 when piped) the table is the TUI list's: the start to the minute,
+    // `DUR`, and no span or user column.
+    let narrow = width < 100;
     let rows: Vec<Row> = ids
         .iter()
         .map(|&s| {
@@ -162,7 +165,10 @@ pub fn run(
                     m => m,
                 },
                 start: json::time(sess.start)
-                    .and_then(|t| t.get(..19).map(|t| t.replace('T', " ")))
+                    .and_then(|t| {
+                        t.get(if narrow { 5..16 } else { 0..19 })
+                            .map(|t| t.replace('T', " "))
+                    })
                     .unwrap_or_default(),
                 duration: crate::time::human_duration(sess.duration_ns()),
                 turns: sess.turns.to_string(),
@@ -194,14 +200,19 @@ pub fn run(
     let mut w_id = widest("SESSION", &|r| &r.id, MAX_ID);
     let w_mark = usize::from(rows.iter().any(|r| !r.marker.is_empty()));
     let w_start = widest("START", &|r| &r.start, 19);
-    let w_dur = widest("DURATION", &|r| &r.duration, 9);
+    let dur = if narrow { "DUR" } else { "DURATION" };
+    let w_dur = widest(dur, &|r| &r.duration, 9);
     let w_turns = widest("TURNS", &|r| &r.turns, 9);
     let w_calls = widest("CALLS", &|r| &r.calls, 9);
-    let w_spans = widest("SPANS", &|r| &r.spans, 11);
+    let w_spans = if narrow {
+        0
+    } else {
+        widest("SPANS", &|r| &r.spans, 11)
+    };
     let w_tok = widest("TOKENS", &|r| &r.tokens, 7);
     let w_err = widest("ERR", &|r| &r.errors, 9);
     // Below this width the user column is left out (as in the TUI's list).
-    let mut w_user = if width >= 100 {
+    let mut w_user = if !narrow {
         widest("USER", &|r| &r.user, MAX_USER)
     } else {
         0
@@ -217,7 +228,8 @@ pub fn run(
         + w_tok
         + w_err
         + w_user
-        + 7
+        + 6
+        + usize::from(w_spans > 0)
         + usize::from(w_user > 0)
         + usize::from(w_mark > 0)
         + 2;
@@ -245,6 +257,9 @@ pub fn run(
             (r[7], w_tok, true),
             (r[8], w_err, true),
         ] {
+            if w == 0 {
+                continue;
+            }
             s.push(' ');
             s.push_str(&if right { rpad(v, w) } else { pad(v, w) });
         }
@@ -263,7 +278,7 @@ pub fn run(
             "SESSION",
             "",
             "START",
-            "DURATION",
+            dur,
             "TURNS",
             "CALLS",
             "SPANS",
