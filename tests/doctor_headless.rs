@@ -511,8 +511,7 @@ fn the_sessions_table_fits_the_width_and_sizes_the_id_column() {
             );
         }
     }
-    let piped = run(&["sessions", "fixtures/phoenix/spans_df_iso.jsonl"]);
-    // Wide characters are never cut in half: every line's display width is what was asked.
+    // Wide characters count two: the line with Japanese text is cut to the width asked.
     let narrow = run(&[
         "sessions",
         "--width",
@@ -520,6 +519,9 @@ fn the_sessions_table_fits_the_width_and_sizes_the_id_column() {
         "fixtures/phoenix/spans_df_iso.jsonl",
     ]);
     assert!(narrow.contains("東京"), "{narrow}");
+    for l in narrow.lines().take_while(|l| !l.is_empty()) {
+        assert!(unicode_width::UnicodeWidthStr::width(l) <= 100, "{l}");
+    }
     assert!(narrow.contains("1 trace") || narrow.contains("2 traces"));
 }
 
