@@ -108,11 +108,93 @@ const MIN_INPUT: usize = 16;
 /// When the width is too small, the id column gives way down to this.
 const MIN_ID: usize = 16;
 
+/// The columns' widths (0: left out).
+struct Layout {
+    narrow: bool,
+    id: usize,
+    mark: usize,
+    start: usize,
+    dur: usize,
+    turns: usize,
+    calls: usize,
+    spans: usize,
+    tokens: usize,
+    errors: usize,
+    user: usize,
+    input: usize,
+    /// Everything fits in the width asked.
+    fits: bool,
+}
+
+impl Layout {
+    /// The widths for `rows` in `width` columns, the whole table or (`narrow`) the short one.
+    fn of(rows: &[Row], narrow: bool, width: usize) -> Layout {
+        let widest = |head: &str, f: &dyn Fn(&Row) -> &str, cap: usize| {
+            use unicode_width::UnicodeWidthStr;
+            rows.iter()
+                .map(|r| f(r).width())
+                .chain([head.width()])
+                .max()
+                .unwrap_or(0)
+                .min(cap)
+        };
+        let mut l = Layout {
+            narrow,
+            id: widest("SESSION", &|r| &r.id, MAX_ID),
+            mark: usize::from(rows.iter().any(|r| !r.marker.is_empty())),
+            start: if narrow {
+                widest("START", &|r| &r.start_short, 11)
+            } else {
+                widest("START", &|r| &r.start, 19)
+            },
+            dur: widest(if narrow { "DUR" } else { "DURATION" }, &|r| &r.duration, 9),
+            turns: widest("TURNS", &|r| &r.turns, 9),
+            calls: widest("CALLS", &|r| &r.calls, 9),
+            spans: if narrow {
+                0
+            } else {
+                widest("SPANS", &|r| &r.spans, 11)
+            },
+            tokens: widest("TOKENS", &|r| &r.tokens, 7),
+            errors: widest("ERR", &|r| &r.errors, 9),
+            user: if narrow {
+                0
+            } else {
+                widest("USER", &|r| &r.user, MAX_USER)
+            },
+            input: 0,
+            fits: false,
+        };
+        // Every column but the input, and the spaces between them (two before the input).
+        let others = [
+            l.mark, l.start, l.dur, l.turns, l.calls, l.spans, l.tokens, l.errors,
+        ]
+        .iter()
+        .filter(|&&w| w > 0)
+        .map(|w| w + 1)
+        .sum::<usize>()
+            + 2;
+        let used = |l: &Layout| others + l.id + l.user + usize::from(l.user > 0);
+        // Too narrow for the first input: the user column gives up to half, then the ids down
+        // to [`MIN_ID`] (cut with `…`; `--json` has them whole).
+        let mut over = (used(&l) + MIN_INPUT).saturating_sub(width);
+        let give = over.min(l.user - l.user.div_ceil(2).max(4).min(l.user));
+        l.user -= give;
+        over -= give;
+        l.id -= over.min(l.id.saturating_sub(MIN_ID));
+        l.input = width.saturating_sub(used(&l)).max(MIN_INPUT);
+        l.fits = used(&l) + l.input <= width;
+        l
+    }
+}
+
 /// One row of the table, every field cleaned for a terminal.
 struct Row {
     id: String,
     marker: &'static str,
     start: String,
+    /// `MM-DD HH:MM`, for the narrow table.
+    start_short: String,
     duration: String,
     turns: String,
     calls: String,
@@ -151,25 +233,19 @@ pub fn run(
         crate::sanitize::write_json_pretty(&mut *out, &doc)?;
         return writeln!(out);
     }
-    // Below 100 columns (80 when piped) the table is the TUI list's: the start to the minute,
-    // `DUR`, and no span or user column.
-    let narrow = width < 100;
     let rows: Vec<Row> = ids
         .iter()
         .map(|&s| {
             let sess = model.session(s);
+            let start = json::time(sess.start).unwrap_or_default();
             Row {
                 id: one_line(model.session_id(s)),
                 marker: match sess.marker() {
                     "●" => "",
                     m => m,
                 },
-                start: json::time(sess.start)
-                    .and_then(|t| {
-                        t.get(if narrow { 5..16 } else { 0..19 })
-                            .map(|t| t.replace('T', " "))
-                    })
-                    .unwrap_or_default(),
+                start: start.get(..19).unwrap_or_default().replace('T', " "),
+                start_short: start.get(5..16).unwrap_or_default().replace('T', " "),
                 duration: crate::time::human_duration(sess.duration_ns()),
                 turns: sess.turns.to_string(),
                 calls: sess.calls.to_string(),
@@ -188,74 +264,28 @@ pub fn run(
             }
         })
         .collect();
-    let widest = |head: &str, f: &dyn Fn(&Row) -> &str, cap: usize| {
-        use unicode_width::UnicodeWidthStr;
-        rows.iter()
-            .map(|r| f(r).width())
-            .chain([head.width()])
-            .max()
-            .unwrap_or(0)
-            .min(cap)
-    };
-    let mut w_id = widest("SESSION", &|r| &r.id, MAX_ID);
-    let w_mark = usize::from(rows.iter().any(|r| !r.marker.is_empty()));
-    let w_start = widest("START", &|r| &r.start, 19);
-    let dur = if narrow { "DUR" } else { "DURATION" };
-    let w_dur = widest(dur, &|r| &r.duration, 9);
-    let w_turns = widest("TURNS", &|r| &r.turns, 9);
-    let w_calls = widest("CALLS", &|r| &r.calls, 9);
-    let w_spans = if narrow {
-        0
+    // The whole table when it fits with the first input at its narrowest; else the TUI list's
+    // narrow one: the start to the minute, `DUR`, and no span or user column.
+    let wide = Layout::of(&rows, false, width);
+    let l = if wide.fits {
+        wide
     } else {
-        widest("SPANS", &|r| &r.spans, 11)
+        Layout::of(&rows, true, width)
     };
-    let w_tok = widest("TOKENS", &|r| &r.tokens, 7);
-    let w_err = widest("ERR", &|r| &r.errors, 9);
-    // Below this width the user column is left out (as in the TUI's list).
-    let mut w_user = if !narrow {
-        widest("USER", &|r| &r.user, MAX_USER)
-    } else {
-        0
-    };
-    // Every column and the single spaces between them (two before the input).
-    let fixed = w_id
-        + w_mark
-        + w_start
-        + w_dur
-        + w_turns
-        + w_calls
-        + w_spans
-        + w_tok
-        + w_err
-        + w_user
-        + 6
-        + usize::from(w_spans > 0)
-        + usize::from(w_user > 0)
-        + usize::from(w_mark > 0)
-        + 2;
-    // Too narrow for the first input: the user column gives up to half, then the ids down to
-    // [`MIN_ID`] (cut with `…`; `--json` has them whole).
-    let others = fixed - w_id - w_user;
-    let mut over = (fixed + MIN_INPUT).saturating_sub(width);
-    let give = over.min(w_user - w_user.div_ceil(2).max(4).min(w_user));
-    w_user -= give;
-    over -= give;
-    w_id -= over.min(w_id.saturating_sub(MIN_ID));
-    let w_input = width.saturating_sub(others + w_id + w_user).max(MIN_INPUT);
     let line = |r: [&str; 11]| {
-        let mut s = pad(r[0], w_id);
-        if w_mark > 0 {
+        let mut s = pad(r[0], l.id);
+        if l.mark > 0 {
             s.push(' ');
-            s.push_str(&pad(r[1], w_mark));
+            s.push_str(&pad(r[1], l.mark));
         }
         for (v, w, right) in [
-            (r[2], w_start, false),
-            (r[3], w_dur, true),
-            (r[4], w_turns, true),
-            (r[5], w_calls, true),
-            (r[6], w_spans, true),
-            (r[7], w_tok, true),
-            (r[8], w_err, true),
+            (r[2], l.start, false),
+            (r[3], l.dur, true),
+            (r[4], l.turns, true),
+            (r[5], l.calls, true),
+            (r[6], l.spans, true),
+            (r[7], l.tokens, true),
+            (r[8], l.errors, true),
         ] {
             if w == 0 {
                 continue;
@@ -264,11 +294,11 @@ pub fn run(
             s.push_str(&if right { rpad(v, w) } else { pad(v, w) });
         }
         s.push_str("  ");
-        if w_user > 0 {
-            s.push_str(&pad(r[9], w_user));
+        if l.user > 0 {
+            s.push_str(&pad(r[9], l.user));
             s.push(' ');
         }
-        s.push_str(&truncate(r[10], w_input));
+        s.push_str(&truncate(r[10], l.input));
         s.trim_end().to_owned()
     };
     writeln!(
@@ -278,7 +308,7 @@ pub fn run(
             "SESSION",
             "",
             "START",
-            dur,
+            if l.narrow { "DUR" } else { "DURATION" },
             "TURNS",
             "CALLS",
             "SPANS",
@@ -295,7 +325,7 @@ pub fn run(
             line([
                 &r.id,
                 r.marker,
-                &r.start,
+                if l.narrow { &r.start_short } else { &r.start },
                 &r.duration,
                 &r.turns,
                 &r.calls,
