@@ -14,46 +14,108 @@ pub struct Cli {
     /// Trace exports to open in the explorer (JSON Lines or JSON; `-` reads standard input).
     pub files: Vec<PathBuf>,
     /// Start with the mouse enabled (click to select, wheel to scroll); `m` toggles it.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_mouse")]
     pub mouse: bool,
+    /// Start with the mouse off (when the config file's `mouse = true`).
+    #[arg(long, overrides_with = "mouse")]
+    pub no_mouse: bool,
     /// Follow the files as they grow (like `tail -F`: rotation and truncation too); `f` in the
     /// explorer toggles it.
     #[arg(short = 'f', long)]
     pub follow: bool,
     #[command(flatten)]
     pub infer: InferArgs,
+    /// The config file to read instead of the default one (see --print-config-path); also
+    /// `SESSTUI_CONFIG`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Show times in this zone: utc (the default, shown with Z), local, or an IANA name such
+    /// as Europe/Paris (shown with the offset). JSON output stays UTC.
+    #[arg(long, global = true, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Print where the config file is looked for, and exit.
+    #[arg(long)]
+    pub print_config_path: bool,
+    /// Print a config file holding every default, with comments, and exit:
+    /// `sesstui --print-default-config > "$(sesstui --print-config-path)"`.
+    #[arg(long)]
+    pub print_default_config: bool,
+}
+
+impl Cli {
+    /// The settings in force: the built-in defaults, then the config file, then the command
+    /// line. A mistake in the config file is an error naming its file, line and key.
+    pub fn settings(&self) -> anyhow::Result<crate::config::Config> {
+        let mut c = crate::config::load(self.config.as_deref())?;
+        c.infer = self.infer.options_over(c.infer);
+        if self.mouse {
+            c.mouse = true;
+        } else if self.no_mouse {
+            c.mouse = false;
+        }
+        if let Some(tz) = &self.tz {
+            c.zone = crate::zone::Zone::parse(tz).map_err(|e| anyhow::anyhow!("--tz: {e}"))?;
+        }
+        Ok(c)
+    }
 }
 
 /// How sessions missing from the ids are inferred.
 #[derive(Clone, Debug, Args)]
 pub struct InferArgs {
     /// Do not link traces into sessions by their message history (on by default).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, overrides_with = "infer")]
     pub no_infer: bool,
+    /// Link traces into sessions by their message history (when the config file's
+    /// `infer = false`).
+    #[arg(long, global = true, overrides_with = "no_infer")]
+    pub infer: bool,
     /// Group traces still without a session per user into sessions split at idle gaps.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, overrides_with = "no_infer_time")]
     pub infer_time: bool,
+    /// Do not group traces by idle time (when the config file's `infer-time = true`).
+    #[arg(long, global = true, overrides_with = "infer_time")]
+    pub no_infer_time: bool,
     /// Split every session into working sessions at idle gaps (`id#1`, `id#2`, …).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, overrides_with = "no_split_idle")]
     pub split_idle: bool,
-    /// The idle gap for --infer-time and --split-idle: 30m, 2h, 90s, or minutes.
-    #[arg(long, global = true, value_name = "DURATION", default_value = "30m", value_parser = parse_gap)]
-    pub idle_gap: i64,
+    /// Do not split sessions at idle gaps (when the config file's `split-idle = true`).
+    #[arg(long, global = true, overrides_with = "split_idle")]
+    pub no_split_idle: bool,
+    /// The idle gap for --infer-time and --split-idle: 30m, 2h, 90s, or minutes [default:
+    /// 30m, or the config file's `idle-gap`].
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_gap)]
+    pub idle_gap: Option<i64>,
 }
 
 impl InferArgs {
+    /// The options with the built-in defaults under the flags given.
     pub fn options(&self) -> crate::model::infer::Options {
+        self.options_over(crate::model::infer::Options::default())
+    }
+
+    /// `base` (from the config file) with the flags given on the command line over it.
+    pub fn options_over(&self, base: crate::model::infer::Options) -> crate::model::infer::Options {
+        let pick = |on: bool, off: bool, was: bool| {
+            if on {
+                true
+            } else if off {
+                false
+            } else {
+                was
+            }
+        };
         crate::model::infer::Options {
-            history: !self.no_infer,
-            by_time: self.infer_time,
-            split_idle: self.split_idle,
-            idle_gap_ns: self.idle_gap,
+            history: pick(self.infer, self.no_infer, base.history),
+            by_time: pick(self.infer_time, self.no_infer_time, base.by_time),
+            split_idle: pick(self.split_idle, self.no_split_idle, base.split_idle),
+            idle_gap_ns: self.idle_gap.unwrap_or(base.idle_gap_ns),
         }
     }
 }
 
 /// `30m`, `2h`, `90s`, `45` (minutes) → nanoseconds.
-fn parse_gap(s: &str) -> Result<i64, String> {
+pub fn parse_gap(s: &str) -> Result<i64, String> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => s.split_at(i),
@@ -73,26 +135,52 @@ fn parse_gap(s: &str) -> Result<i64, String> {
     Ok(secs.saturating_mul(1_000_000_000))
 }
 
-/// The keys of the explorer, from the keymap itself (so `--help` cannot drift from them).
-pub fn keys_help() -> String {
-    let mut out = String::from("Keys in the explorer (? shows them too):\n");
-    for b in crate::app::keymap::BINDINGS {
-        out.push_str(&format!("  {:<7} {}\n", b.label, b.desc));
+/// The keys of the explorer, from the keymap in use (so `--help` cannot drift from them, and
+/// shows the keys the config file bound).
+pub fn keys_help(keys: &crate::app::keymap::Keymap) -> String {
+    let help = crate::app::keymap::Keymap::find("help").map_or_else(String::new, |i| keys.label(i));
+    let mut out = format!("Keys in the explorer ({help} shows them too):\n");
+    for (b, label) in keys.all() {
+        out.push_str(&format!("  {label:<7} {}\n", b.desc));
     }
     out.push_str(
-        "  Ctrl-C  quit, from anywhere\n\nEnvironment: NO_COLOR=1 for a monochrome theme.",
+        "  Ctrl-C  quit, from anywhere\n\nEnvironment: NO_COLOR=1 for a monochrome theme; \
+         SESSTUI_CONFIG=FILE for another config file.\n\nConfiguration: keys, theme, time zone \
+         and the defaults of the flags above are read from the config file (see \
+         --print-config-path, --print-default-config); the command line wins over it.",
     );
     out
 }
 
-/// Parses the command line, with the key list in `--help`.
+/// Parses the command line, with the key list in `--help` (as the config file binds them:
+/// it is looked for before the arguments are parsed; a mistake in it is said after).
 pub fn parse() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
+    let keys = crate::config::load(config_flag().as_deref())
+        .map(|c| c.keymap)
+        .unwrap_or_default();
     let parsed = Cli::command()
-        .after_help(keys_help())
+        .after_help(keys_help(&keys))
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m));
     parsed.unwrap_or_else(|e| exit_with(&e))
+}
+
+/// The `--config` argument, looked for before the arguments are parsed.
+fn config_flag() -> Option<PathBuf> {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--config" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(v) = a.to_str().and_then(|s| s.strip_prefix("--config=")) {
+            return Some(PathBuf::from(v));
+        }
+    }
+    None
 }
 
 /// Prints a usage error and exits. Errors quote the arguments (file names among them), so
@@ -227,6 +315,9 @@ pub struct ListenArgs {
     /// above it).
     #[arg(long, value_name = "SIZE", default_value = "20MiB", value_parser = crate::listen::parse_size)]
     pub max_body: usize,
+    /// How long a request's body may take to arrive, in seconds (408 / DEADLINE_EXCEEDED after).
+    #[arg(long, value_name = "SECS", default_value = crate::listen::BODY_TIMEOUT, value_parser = parse_secs)]
+    pub body_timeout: std::time::Duration,
     /// Flush every request to the disk before answering it (survives a power cut; slower).
     #[arg(long)]
     pub fsync: bool,
@@ -243,6 +334,17 @@ impl ListenArgs {
             save: self.save.clone(),
             max_body: self.max_body,
             fsync: self.fsync,
+            body_timeout: self.body_timeout,
         }
     }
+}
+
+/// Seconds, more than none: `30`, `0.5`.
+fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v < 1e9)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("not a number of seconds: {s:?}"))
 }

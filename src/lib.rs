@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod clipboard;
+pub mod config;
 pub mod error;
 pub mod fatal;
 pub mod fmt;
@@ -31,3 +32,4 @@ pub mod time;
 pub mod transcript;
 pub mod tui;
 pub mod ui;
+pub mod zone;

@@ -10,6 +10,7 @@ use crate::model::conversation::{Conversation, Step, SubAgent};
 use crate::model::{Model, NONE};
 use crate::sanitize::{clean, one_line};
 use crate::time::{human_duration, iso_ms};
+use crate::zone::Zone;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -446,15 +447,19 @@ pub fn counts(turns: usize, calls: usize, tools: usize, subagents: usize) -> Str
     s
 }
 
-fn header_lines(h: &Header) -> Vec<String> {
+fn header_lines(h: &Header, zone: &Zone) -> Vec<String> {
     let mut lines = vec![format!(
         "{} · {} · {}",
         h.user
             .as_deref()
             .map_or_else(|| "no user".to_owned(), |u| format!("user {}", one_line(u))),
         match (&h.start, &h.end) {
-            (Some(a), Some(b)) =>
-                format!("{a} → {b} ({})", human_duration(h.duration_ms * 1_000_000)),
+            (Some(a), Some(b)) => format!(
+                "{} → {} ({})",
+                zone.reshow(a),
+                zone.reshow(b),
+                human_duration(h.duration_ms * 1_000_000)
+            ),
             _ => "no times".to_owned(),
         },
         counts(h.turns, h.calls, h.tools, h.subagents),
@@ -578,7 +583,8 @@ fn calls_text(out: &mut String, calls: &[CallOut], pad: &str, answer: Option<&st
 }
 
 /// Plain text, for the terminal.
-pub fn text(t: &Transcript) -> String {
+/// The turns as text, times shown in `zone`.
+pub fn text(t: &Transcript, zone: &Zone) -> String {
     let mut out = String::new();
     let h = &t.session;
     let key = h.key.map(|k| format!(", key {k}")).unwrap_or_default();
@@ -587,7 +593,7 @@ pub fn text(t: &Transcript) -> String {
         .map(|b| format!(" from {}", b.label()))
         .unwrap_or_default();
     let _ = writeln!(out, "Session {} ({}{by}{key})", one_line(&h.id), h.origin);
-    for l in header_lines(h) {
+    for l in header_lines(h, zone) {
         let _ = writeln!(out, "  {l}");
     }
     for e in &t.evaluations {
@@ -608,7 +614,9 @@ pub fn text(t: &Transcript) -> String {
             out,
             "\nTurn {} · {} · {} · {} · trace {}{marks}",
             turn.index,
-            turn.start.as_deref().unwrap_or("?"),
+            turn.start
+                .as_deref()
+                .map_or_else(|| "?".to_owned(), |t| zone.reshow(t)),
             human_duration(turn.duration_ms * 1_000_000),
             plural(
                 turn.calls.iter().filter(|c| c.span_id.is_some()).count(),
@@ -682,7 +690,8 @@ fn calls_markdown(out: &mut String, calls: &[CallOut], pad: &str, answer: Option
 }
 
 /// Markdown, for pasting into an issue or a document.
-pub fn markdown(t: &Transcript) -> String {
+/// The turns as Markdown, times shown in `zone`.
+pub fn markdown(t: &Transcript, zone: &Zone) -> String {
     let mut out = String::new();
     let h = &t.session;
     let _ = writeln!(out, "# Session `{}`\n", one_line(&h.id));
@@ -692,7 +701,7 @@ pub fn markdown(t: &Transcript) -> String {
         h.origin,
         h.key.map(|k| format!(" (`{k}`)")).unwrap_or_default()
     );
-    for l in header_lines(h) {
+    for l in header_lines(h, zone) {
         let _ = writeln!(out, "- {l}");
     }
     for e in &t.evaluations {
@@ -716,7 +725,9 @@ pub fn markdown(t: &Transcript) -> String {
             out,
             "\n## Turn {} — {} ({})\n\ntrace `{}`\n",
             turn.index,
-            turn.start.as_deref().unwrap_or("?"),
+            turn.start
+                .as_deref()
+                .map_or_else(|| "?".to_owned(), |t| zone.reshow(t)),
             human_duration(turn.duration_ms * 1_000_000),
             turn.traces.first().map(|t| one_line(t)).unwrap_or_default()
         );

@@ -216,11 +216,11 @@ fn run_case(c: Case) {
     let model = sesstui::model::build(idx);
     for s in 0..model.sessions.len() as u32 {
         let t = sesstui::transcript::build(&model, Some(s));
-        let _ = sesstui::transcript::text(&t);
-        let _ = sesstui::transcript::markdown(&t);
+        let _ = sesstui::transcript::text(&t, &sesstui::zone::Zone::utc());
+        let _ = sesstui::transcript::markdown(&t, &sesstui::zone::Zone::utc());
     }
     let t = sesstui::transcript::build(&model, None);
-    let _ = sesstui::transcript::text(&t);
+    let _ = sesstui::transcript::text(&t, &sesstui::zone::Zone::utc());
     for span in 0..model.index.spans.len() as u32 {
         let _ = sesstui::model::detail::SpanDetail::load(&model, span);
         let mut view = sesstui::app::detail::DetailView::default();

@@ -65,6 +65,14 @@ fn sessions_appear_while_the_agent_sends() {
         s.contains(" receiving  0 spans · 0 requests")
     });
     assert!(s.contains(&format!("http :{http} · grpc :{grpc}")), "{s}");
+    // Nothing yet: the list says where to send (the empty file is not reported as a fault).
+    assert!(
+        s.contains(&format!(
+            "waiting for spans: send OTLP traces to http://127.0.0.1:{http}/v1/traces"
+        )),
+        "{s}"
+    );
+    assert!(!s.contains("the file is empty"), "{s}");
 
     let truth_path = dir.path().join("truth.json");
     let mut sender = std::process::Command::new(python)

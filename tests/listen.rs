@@ -357,6 +357,8 @@ fn bad_requests_get_their_status_and_the_receiver_keeps_serving() {
     assert_eq!(
         codes,
         serde_json::json!({
+            "partial": "OK, 1 rejected: 1 span rejected: span \"short-trace\": its trace id \
+                        must be 16 bytes, not all zero",
             "garbage": "INVALID_ARGUMENT",
             "truncated": "INVALID_ARGUMENT",
             "oversized": "RESOURCE_EXHAUSTED",
@@ -384,10 +386,10 @@ fn bad_requests_get_their_status_and_the_receiver_keeps_serving() {
         );
     }
     // The file holds the good spans (over HTTP, then the kept half of each partial success
-    // and the gzipped JSON one, then gRPC's), nothing else.
+    // and the gzipped JSON one, then gRPC's kept half and good one), nothing else.
     let (_, spans) = saved(&file);
     let names = std::fs::read_to_string(&file).unwrap();
-    assert_eq!(spans.len(), good_sent + 3 + 1, "{names}");
+    assert_eq!(spans.len(), good_sent + 3 + 2, "{names}");
     for absent in ["short-trace", "\"zero\"", "garbage"] {
         assert!(!names.contains(absent), "{absent} saved");
     }
@@ -450,4 +452,110 @@ fn an_address_in_use_or_reachable_by_others_is_said() {
         "{}",
         stopped.stderr
     );
+}
+
+#[test]
+fn by_default_a_new_file_under_the_data_directory_and_quiet_prints_no_request() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sesstui"))
+        .args(["listen", "--headless", "--quiet", "--grpc", "off"])
+        .args(["--http", "127.0.0.1:0"])
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", &data)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The banner is on stderr: read it as it comes.
+    use std::io::BufRead;
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut banner = String::new();
+    while !banner.contains("saving every request to") {
+        assert!(err.read_line(&mut banner).unwrap() > 0, "{banner}");
+    }
+    let saving = banner
+        .lines()
+        .find_map(|l| l.strip_prefix("sesstui: saving every request to "))
+        .unwrap()
+        .to_owned();
+    let dir = data.join("sesstui/received");
+    assert!(saving.starts_with(dir.to_str().unwrap()), "{saving}");
+    let name = Path::new(&saving).file_name().unwrap().to_str().unwrap();
+    assert!(
+        name.starts_with("otlp-20") && name.ends_with("Z.jsonl"),
+        "{name}"
+    );
+    let addr = banner
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split("/v1/traces").next())
+        .unwrap()
+        .to_owned();
+    let r = post(
+        &addr,
+        "/v1/traces",
+        &[PROTO],
+        &request(vec![7; 16], vec![8; 8], "q"),
+    );
+    assert_eq!(r.status, 200);
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "--quiet printed");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert!(
+        rest.contains(&format!("received 1 request, 1 span; saved to {saving}")),
+        "{rest}"
+    );
+    let (_, spans) = saved(Path::new(&saving));
+    assert_eq!(spans.len(), 1);
+}
+
+#[test]
+fn a_stalled_sender_is_cut_off_and_others_are_served_meanwhile() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("received.jsonl");
+    let rx = Listening::start(&file, &["--body-timeout", "1", "--tz", "Asia/Tokyo"]);
+    let addr = rx.http_addr();
+    let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stalled,
+        "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n\
+         Content-Length: 100\r\n\r\nabc"
+    )
+    .unwrap();
+    // Served while the other waits.
+    let ok = post(
+        &addr,
+        "/v1/traces",
+        &[PROTO],
+        &request(vec![1; 16], vec![2; 8], "ok"),
+    );
+    assert_eq!(ok.status, 200);
+    stalled
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = stalled.read_to_end(&mut answer);
+    let head = String::from_utf8_lossy(&answer);
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    assert!(head.contains("did not arrive within 1s"), "{head}");
+    let stopped = rx.stop();
+    assert!(stopped.stdout.contains("refused 408"), "{}", stopped.stdout);
+    // Each line's time is in the display zone, and says it.
+    assert!(
+        stopped.stdout.lines().all(|l| l
+            .split_whitespace()
+            .next()
+            .is_some_and(|t| t.ends_with("+09:00"))),
+        "{}",
+        stopped.stdout
+    );
+    assert_eq!(saved(&file).1.len(), 1);
 }

@@ -2,6 +2,7 @@
 //! generated from it, so they cannot drift from what the keys do.
 
 use super::action::Action;
+use super::keyspec::Key;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Where keys are being read.
@@ -26,9 +27,12 @@ pub enum Mode {
 /// In the search prompt, menus and the help, these bindings are looked at first and the keys
 /// they leave free are read as text, choices or "close".
 pub struct Binding {
+    /// The action's stable name, for the config file's `[keys]` (`quit = "q"`).
+    pub name: &'static str,
     /// Modes it applies in; empty for all normal modes (the lists).
     pub modes: &'static [Mode],
-    pub keys: &'static [(KeyCode, KeyModifiers)],
+    /// The default keys (a config file can give others: see [`Keymap`]).
+    pub keys: &'static [Key],
     pub label: &'static str,
     pub action: Action,
     pub desc: &'static str,
@@ -66,6 +70,7 @@ const COPY: Mode = Mode::Chord('y');
 /// Every binding of the normal modes, in the order the help shows them.
 pub const BINDINGS: &[Binding] = &[
     Binding {
+        name: "down",
         modes: LISTS,
         keys: &[(Char('j'), N), (Down, N)],
         label: "j/↓",
@@ -74,6 +79,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "up",
         modes: LISTS,
         keys: &[(Char('k'), N), (Up, N)],
         label: "k/↑",
@@ -82,6 +88,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "top",
         modes: LISTS,
         keys: &[(Char('g'), N), (Home, N)],
         label: "g",
@@ -90,6 +97,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "bottom",
         modes: LISTS,
         keys: &[(Char('G'), N), (Char('G'), S), (End, N)],
         label: "G",
@@ -98,6 +106,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "half-page-down",
         modes: LISTS,
         keys: &[(Char('d'), C)],
         label: "C-d",
@@ -106,6 +115,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "half-page-up",
         modes: LISTS,
         keys: &[(Char('u'), C)],
         label: "C-u",
@@ -114,6 +124,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "page-down",
         modes: LISTS,
         keys: &[(PageDown, N), (Char('f'), C)],
         label: "PgDn",
@@ -122,6 +133,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "page-up",
         modes: LISTS,
         keys: &[(PageUp, N), (Char('b'), C)],
         label: "PgUp",
@@ -130,6 +142,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "open",
         modes: &[Sessions, Turns, Tree, Diagnostics],
         keys: &[(Enter, N), (Char('l'), N), (Right, N)],
         label: "⏎/l",
@@ -138,6 +151,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("open"),
     },
     Binding {
+        name: "back",
         modes: LISTS,
         keys: &[(Esc, N), (Char('h'), N), (Left, N)],
         label: "Esc/h",
@@ -146,6 +160,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("back"),
     },
     Binding {
+        name: "next-pane",
         modes: IN_SESSION,
         keys: &[(Tab, N)],
         label: "Tab",
@@ -154,6 +169,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("pane"),
     },
     Binding {
+        name: "prev-pane",
         modes: IN_SESSION,
         keys: &[(BackTab, S), (BackTab, N)],
         label: "S-Tab",
@@ -162,6 +178,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "turns-view",
         modes: IN_SESSION,
         keys: &[(Char('1'), N)],
         label: "1",
@@ -170,6 +187,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "tree-view",
         modes: IN_SESSION,
         keys: &[(Char('2'), N)],
         label: "2",
@@ -178,6 +196,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "detail-view",
         modes: IN_SESSION,
         keys: &[(Char('3'), N)],
         label: "3",
@@ -186,6 +205,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "fold",
         modes: &[Turns, Tree, Detail],
         keys: &[(Char(' '), N)],
         label: "Space",
@@ -195,6 +215,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("fold"),
     },
     Binding {
+        name: "expand-all",
         modes: &[Tree, Detail],
         keys: &[
             (Char('+'), N),
@@ -208,6 +229,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "collapse-all",
         modes: &[Tree, Detail],
         keys: &[(Char('-'), N)],
         label: "-",
@@ -216,6 +238,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "expand-text",
         modes: &[Detail],
         keys: &[(Enter, N)],
         label: "⏎",
@@ -224,6 +247,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "wrap",
         modes: &[Detail],
         keys: &[(Char('w'), N)],
         label: "w",
@@ -232,6 +256,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("wrap"),
     },
     Binding {
+        name: "fold-prefix",
         modes: &[Detail],
         keys: &[(Char('z'), N)],
         label: "z",
@@ -240,6 +265,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "fold-here",
         modes: &[FOLD],
         keys: &[(Char('c'), N)],
         label: "zc",
@@ -248,6 +274,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("fold"),
     },
     Binding {
+        name: "unfold-here",
         modes: &[FOLD],
         keys: &[(Char('o'), N)],
         label: "zo",
@@ -256,6 +283,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("unfold"),
     },
     Binding {
+        name: "fold-all",
         modes: &[FOLD],
         keys: &[(Char('M'), N), (Char('M'), S)],
         label: "zM",
@@ -264,6 +292,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("fold all"),
     },
     Binding {
+        name: "unfold-all",
         modes: &[FOLD],
         keys: &[(Char('R'), N), (Char('R'), S)],
         label: "zR",
@@ -272,6 +301,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("unfold all"),
     },
     Binding {
+        name: "toggle-nulls",
         modes: &[FOLD],
         keys: &[(Char('h'), N)],
         label: "zh",
@@ -280,6 +310,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("nulls"),
     },
     Binding {
+        name: "sort",
         modes: &[Sessions],
         keys: &[(Char('s'), N)],
         label: "s",
@@ -288,6 +319,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("sort"),
     },
     Binding {
+        name: "reverse-sort",
         modes: &[Sessions],
         keys: &[(Char('S'), N), (Char('S'), S)],
         label: "S",
@@ -296,6 +328,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "search",
         modes: &[Sessions, Turns, Tree],
         keys: &[(Char('/'), N)],
         label: "/",
@@ -304,6 +337,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("search"),
     },
     Binding {
+        name: "find",
         modes: &[Detail],
         keys: &[(Char('/'), N)],
         label: "/",
@@ -312,6 +346,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("find"),
     },
     Binding {
+        name: "copy-prefix",
         modes: &[Detail],
         keys: &[(Char('y'), N)],
         label: "y",
@@ -320,6 +355,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("copy"),
     },
     Binding {
+        name: "copy-value",
         modes: &[COPY],
         keys: &[(Char('y'), N)],
         label: "yy",
@@ -328,6 +364,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("value"),
     },
     Binding {
+        name: "copy-text",
         modes: &[COPY],
         keys: &[(Char('s'), N)],
         label: "ys",
@@ -336,6 +373,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("text"),
     },
     Binding {
+        name: "copy-key",
         modes: &[COPY],
         keys: &[(Char('k'), N)],
         label: "yk",
@@ -344,6 +382,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("key"),
     },
     Binding {
+        name: "copy-path",
         modes: &[COPY],
         keys: &[(Char('p'), N)],
         label: "yp",
@@ -352,6 +391,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("path"),
     },
     Binding {
+        name: "copy-span-json",
         modes: &[COPY],
         keys: &[(Char('j'), N)],
         label: "yj",
@@ -360,6 +400,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("span JSON"),
     },
     Binding {
+        name: "full-text-search",
         modes: &[Sessions, Turns, Tree, Detail],
         keys: &[(Char('F'), N), (Char('F'), S)],
         label: "F",
@@ -368,6 +409,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "filter",
         modes: &[Sessions, Turns, Tree, Detail],
         keys: &[(Char(':'), N), (Char(':'), S)],
         label: ":",
@@ -376,6 +418,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("filter"),
     },
     Binding {
+        name: "next-match",
         modes: &[Sessions, Turns, Tree],
         keys: &[(Char('n'), N)],
         label: "n",
@@ -384,6 +427,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "prev-match",
         modes: &[Sessions, Turns, Tree],
         keys: &[(Char('N'), N), (Char('N'), S)],
         label: "N",
@@ -392,6 +436,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "find-next",
         modes: &[Detail],
         keys: &[(Char('n'), N)],
         label: "n",
@@ -400,6 +445,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "find-prev",
         modes: &[Detail],
         keys: &[(Char('N'), N), (Char('N'), S)],
         label: "N",
@@ -408,6 +454,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "list-matches",
         modes: &[Sessions, Turns, Tree, Detail],
         keys: &[(Char('M'), N), (Char('M'), S)],
         label: "M",
@@ -416,6 +463,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "next-error",
         modes: &[Sessions, Turns, Tree, Detail],
         keys: &[(Char('e'), N)],
         label: "e",
@@ -424,6 +472,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("errors"),
     },
     Binding {
+        name: "prev-error",
         modes: &[Sessions, Turns, Tree, Detail],
         keys: &[(Char('E'), N), (Char('E'), S)],
         label: "E",
@@ -432,6 +481,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "next-turn",
         modes: IN_SESSION,
         keys: &[(Char(']'), N)],
         label: "]",
@@ -440,6 +490,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "prev-turn",
         modes: IN_SESSION,
         keys: &[(Char('['), N)],
         label: "[",
@@ -448,6 +499,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "copy",
         modes: &[Turns, Tree],
         keys: &[(Char('y'), N)],
         label: "y",
@@ -456,6 +508,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("copy"),
     },
     Binding {
+        name: "open-external",
         modes: &[Detail],
         keys: &[(Char('o'), N)],
         label: "o",
@@ -464,6 +517,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "copy-menu",
         modes: &[Sessions, Turns, Tree, Detail],
         keys: &[(Char('Y'), N), (Char('Y'), S)],
         label: "Y",
@@ -472,6 +526,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "infer-history",
         modes: &[Sessions],
         keys: &[(Char('i'), N)],
         label: "i",
@@ -480,6 +535,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "infer-time",
         modes: &[Sessions],
         keys: &[(Char('t'), N)],
         label: "t",
@@ -488,6 +544,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "split-idle",
         modes: &[Sessions],
         keys: &[(Char('w'), N)],
         label: "w",
@@ -496,6 +553,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "follow",
         modes: &[Sessions, Turns, Tree, Detail],
         keys: &[(Char('f'), N)],
         label: "f",
@@ -504,6 +562,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "reload",
         modes: LISTS,
         keys: &[(Char('r'), N)],
         label: "r",
@@ -512,6 +571,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "mouse",
         modes: LISTS,
         keys: &[(Char('m'), N)],
         label: "m",
@@ -520,6 +580,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "diagnostics",
         modes: LISTS,
         keys: &[(Char('!'), N), (Char('!'), S)],
         label: "!",
@@ -528,6 +589,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "redraw",
         modes: EVERY_MODE,
         keys: &[(Char('l'), C)],
         label: "C-l",
@@ -536,6 +598,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: None,
     },
     Binding {
+        name: "help",
         modes: LISTS,
         keys: &[(Char('?'), N), (Char('?'), S)],
         label: "?",
@@ -544,6 +607,7 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("help"),
     },
     Binding {
+        name: "quit",
         modes: LISTS,
         keys: &[(Char('q'), N)],
         label: "q",
@@ -561,22 +625,228 @@ fn applies(b: &Binding, mode: Mode) -> bool {
     }
 }
 
-fn matches(b: &Binding, mode: Mode, key: &KeyEvent) -> bool {
+/// Whether a key event is one of `keys` (Ctrl, Shift and Alt count; other modifiers not).
+fn is_one_of(keys: &[Key], key: &KeyEvent) -> bool {
     let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::SHIFT | KeyModifiers::ALT);
-    applies(b, mode)
-        && b.keys
-            .iter()
-            .any(|&(code, m)| code == key.code && m == mods)
+    let key = super::keyspec::normal((key.code, mods));
+    keys.contains(&key)
 }
 
-/// The action a key means in a mode, if any.
-pub fn action(mode: Mode, key: &KeyEvent) -> Option<Action> {
-    if key.code == Char('c') && key.modifiers.contains(C) {
-        return Some(Action::Quit);
+/// A binding's default keys, each once in its [`super::keyspec::normal`] form.
+fn default_keys(b: &Binding) -> Vec<Key> {
+    let mut out: Vec<Key> = Vec::new();
+    for &k in b.keys {
+        let k = super::keyspec::normal(k);
+        if !out.contains(&k) {
+            out.push(k);
+        }
     }
-    if let Some(b) = BINDINGS.iter().find(|b| matches(b, mode, key)) {
-        return Some(b.action);
+    out
+}
+
+/// The keymap in use: [`BINDINGS`] with the keys a config file gave in place of their
+/// defaults. The explorer holds one ([`crate::app::App::keymap`]); the help, the hint bar and
+/// `--help` show its labels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keymap {
+    /// Per binding, in the order of [`BINDINGS`]: its keys and, when they were changed, their
+    /// label (else the binding's own).
+    keys: Vec<(Vec<Key>, Option<String>)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Keymap {
+        Keymap {
+            keys: BINDINGS.iter().map(|b| (default_keys(b), None)).collect(),
+        }
     }
+}
+
+/// The modes named as a person would, for messages.
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Sessions => "the session list",
+        Turns => "the turns view",
+        Tree => "the tree view",
+        Detail => "the span detail",
+        Diagnostics => "the ! and M lists",
+        Mode::Search => "the search prompt",
+        Mode::Menu => "menus",
+        Mode::Help => "the help",
+        Mode::Chord(_) => "the span detail's two-key commands",
+    }
+}
+
+/// Ctrl keys the prompts use for editing (and Ctrl-C, Ctrl-Z): a binding that works in the
+/// prompts cannot take them.
+const PROMPT_CTRL: &[char] = &[
+    'a', 'b', 'c', 'd', 'e', 'f', 'h', 'k', 'n', 'p', 'u', 'w', 'z',
+];
+
+impl Keymap {
+    /// The index in [`BINDINGS`] of the binding named `name`.
+    pub fn find(name: &str) -> Option<usize> {
+        BINDINGS.iter().position(|b| b.name == name)
+    }
+
+    /// Gives the binding named `name` the keys `specs` in place of its defaults. Errors say
+    /// what is wrong in a phrase (the caller names the file, line and key).
+    pub fn set(&mut self, name: &str, specs: &[&str]) -> Result<(), String> {
+        let Some(i) = Keymap::find(name) else {
+            return Err(format!("unknown action {name:?}"));
+        };
+        if specs.is_empty() {
+            return Err("give at least one key".to_owned());
+        }
+        let mut keys = Vec::new();
+        let mut labels = Vec::new();
+        for spec in specs {
+            let k = super::keyspec::parse(spec).map_err(|e| format!("{spec:?}: {e}"))?;
+            let (code, m) = k;
+            if m.contains(C) && matches!(code, Char('c' | 'z')) {
+                return Err(format!(
+                    "{spec:?}: Ctrl-C always quits and Ctrl-Z suspends; choose another key"
+                ));
+            }
+            let free_in_prompts =
+                m.contains(C) && !matches!(code, Char(c) if PROMPT_CTRL.contains(&c));
+            if applies(&BINDINGS[i], Mode::Search) && !free_in_prompts {
+                return Err(format!(
+                    "{spec:?}: this action works in the prompts too, where the key would be \
+                     typed or edit the line; use a Ctrl key they leave free, such as ctrl-l"
+                ));
+            }
+            if keys.contains(&k) {
+                return Err(format!("{spec:?} is given twice"));
+            }
+            labels.push(super::keyspec::label(k));
+            keys.push(k);
+        }
+        let defaults = default_keys(&BINDINGS[i]);
+        self.keys[i] = if keys.len() == defaults.len() && keys.iter().all(|k| defaults.contains(k))
+        {
+            // The defaults again (as `--print-default-config` writes them): their label stays.
+            (defaults, None)
+        } else {
+            (keys, Some(labels.join("/")))
+        };
+        Ok(())
+    }
+
+    /// The first key bound twice in one mode, as a message naming both actions; `changed`
+    /// is the name of an action the config set (the message is about it).
+    pub fn clash(&self, changed: &str) -> Option<String> {
+        for &mode in EVERY_MODE {
+            let mut seen: Vec<(Key, usize)> = Vec::new();
+            for (i, b) in BINDINGS.iter().enumerate() {
+                if !applies(b, mode) {
+                    continue;
+                }
+                for &k in &self.keys[i].0 {
+                    if let Some(&(_, j)) = seen.iter().find(|(s, _)| *s == k) {
+                        let (this, other) = if BINDINGS[i].name == changed {
+                            (i, j)
+                        } else {
+                            (j, i)
+                        };
+                        if BINDINGS[this].name != changed && BINDINGS[other].name != changed {
+                            continue;
+                        }
+                        return Some(format!(
+                            "{:?} is bound to both {:?} and {:?} in {}",
+                            super::keyspec::spelled(k),
+                            BINDINGS[this].name,
+                            BINDINGS[other].name,
+                            mode_name(mode)
+                        ));
+                    }
+                    seen.push((k, i));
+                }
+            }
+        }
+        None
+    }
+
+    /// The action a key means in a mode, if any.
+    pub fn action(&self, mode: Mode, key: &KeyEvent) -> Option<Action> {
+        if key.code == Char('c') && key.modifiers.contains(C) {
+            return Some(Action::Quit);
+        }
+        let bound = |mode: Mode| {
+            BINDINGS
+                .iter()
+                .zip(&self.keys)
+                .find(|(b, (keys, _))| applies(b, mode) && is_one_of(keys, key))
+                .map(|(b, _)| b.action)
+        };
+        if let Some(a) = bound(mode) {
+            return Some(a);
+        }
+        unbound(mode, key, bound(Sessions))
+    }
+
+    /// The label of binding `i` as the help shows it: `j/↓`, `C-d`, `zc` (a two-key command
+    /// with its first key as bound now).
+    pub fn label(&self, i: usize) -> String {
+        let b = &BINDINGS[i];
+        let own = self.keys[i].1.as_deref();
+        if let [Mode::Chord(c)] = b.modes {
+            let prefix = BINDINGS
+                .iter()
+                .position(|p| p.action == Action::Chord(*c))
+                .map(|p| self.label(p))
+                .unwrap_or_default();
+            // The default labels spell the first key too (`zc`).
+            let rest = own.unwrap_or_else(|| b.label.get(1..).unwrap_or(b.label));
+            return format!("{prefix}{rest}");
+        }
+        own.unwrap_or(b.label).to_owned()
+    }
+
+    /// The first key of the binding named `name`, as messages name it (`q`, `Esc`, `C-d`).
+    pub fn key(&self, name: &str) -> String {
+        let Some(i) = Keymap::find(name) else {
+            return String::new();
+        };
+        let label = self.label(i);
+        match label.split_once('/') {
+            Some((head, _)) if !head.is_empty() => head.to_owned(),
+            _ => label,
+        }
+    }
+
+    /// The bindings active in a mode, with their labels.
+    pub fn bindings(&self, mode: Mode) -> impl Iterator<Item = (&'static Binding, String)> + '_ {
+        BINDINGS
+            .iter()
+            .enumerate()
+            .filter(move |(_, b)| applies(b, mode))
+            .map(|(i, b)| (b, self.label(i)))
+    }
+
+    /// Every binding with its label, in the order of [`BINDINGS`].
+    pub fn all(&self) -> impl Iterator<Item = (&'static Binding, String)> + '_ {
+        BINDINGS.iter().enumerate().map(|(i, b)| (b, self.label(i)))
+    }
+
+    /// The keys of binding `i`, as a config file spells them (`["j", "down"]`).
+    pub fn specs(&self, i: usize) -> Vec<String> {
+        self.keys[i]
+            .0
+            .iter()
+            .map(|&k| super::keyspec::spelled(k))
+            .collect()
+    }
+
+    /// Whether a binding has other keys than its defaults.
+    pub fn changed(&self, i: usize) -> bool {
+        self.keys[i].1.is_some()
+    }
+}
+
+/// What a key no binding took means in a prompt, a menu, the help or a two-key command;
+/// `listed` is what it means in the session list (the help scrolls with its movement keys).
+fn unbound(mode: Mode, key: &KeyEvent, listed: Option<Action>) -> Option<Action> {
     match mode {
         // The prompt edits like a shell line (see `line`); Tab / Ctrl-N and Shift-Tab /
         // Ctrl-P move in the results.
@@ -623,29 +893,32 @@ pub fn action(mode: Mode, key: &KeyEvent) -> Option<Action> {
             _ => return None,
         }),
         // Every movement key of the lists scrolls the help; any other key closes it.
-        Mode::Help => Some(
-            match BINDINGS
-                .iter()
-                .find(|b| matches(b, Sessions, key))
-                .map(|b| b.action)
-            {
-                Some(
-                    a @ (Action::Down
-                    | Action::Up
-                    | Action::PageDown
-                    | Action::PageUp
-                    | Action::HalfPageDown
-                    | Action::HalfPageUp
-                    | Action::Top
-                    | Action::Bottom),
-                ) => a,
-                _ => Action::Cancel,
-            },
-        ),
+        Mode::Help => Some(match listed {
+            Some(
+                a @ (Action::Down
+                | Action::Up
+                | Action::PageDown
+                | Action::PageUp
+                | Action::HalfPageDown
+                | Action::HalfPageUp
+                | Action::Top
+                | Action::Bottom),
+            ) => a,
+            _ => Action::Cancel,
+        }),
         // A key that ends no two-key command cancels it.
         Mode::Chord(_) => Some(Action::Cancel),
         Sessions | Turns | Tree | Detail | Diagnostics => None,
     }
+}
+
+/// The keymap with every default key.
+static DEFAULT: std::sync::LazyLock<Keymap> = std::sync::LazyLock::new(Keymap::default);
+
+/// The action a key means in a mode with the default keys (the explorer asks its own
+/// [`Keymap`]).
+pub fn action(mode: Mode, key: &KeyEvent) -> Option<Action> {
+    DEFAULT.action(mode, key)
 }
 
 /// Rows of the help's text: three legend lines and a blank, a line per binding, the Ctrl-C
@@ -659,7 +932,7 @@ pub fn help_scroll_max(height: u16) -> usize {
     HELP_TEXT_ROWS.saturating_sub(boxed.saturating_sub(2))
 }
 
-/// The bindings active in a mode.
+/// The bindings active in a mode (with their default keys).
 pub fn bindings(mode: Mode) -> impl Iterator<Item = &'static Binding> {
     BINDINGS.iter().filter(move |b| applies(b, mode))
 }

@@ -12,6 +12,7 @@ pub mod filter;
 pub mod follow;
 pub mod jump;
 pub mod keymap;
+pub mod keyspec;
 pub mod layout;
 pub mod line;
 pub mod place;
@@ -22,6 +23,7 @@ pub mod turns;
 
 use crate::index::progress::Snapshot;
 use crate::model::Model;
+use crate::zone::Zone;
 use action::Action;
 use keymap::Mode;
 use std::sync::Arc;
@@ -140,7 +142,7 @@ pub enum Pending {
 
 /// The text a copy of `pending` holds (see [`copy_text`]), or why there is none: a file it
 /// would be read from changed on disk (looked at before reading, and after).
-fn checked_copy_text(model: &Model, pending: Pending) -> Result<String, String> {
+fn checked_copy_text(model: &Model, pending: Pending, zone: &Zone) -> Result<String, String> {
     let refused = || {
         let note = disk::status(&disk::look(model)).unwrap_or_default();
         format!("not copied: {note}")
@@ -148,7 +150,7 @@ fn checked_copy_text(model: &Model, pending: Pending) -> Result<String, String> 
     if !model.index.fresh() {
         return Err(refused());
     }
-    let text = copy_text(model, pending);
+    let text = copy_text(model, pending, zone);
     if !model.index.fresh() {
         return Err(refused());
     }
@@ -157,7 +159,7 @@ fn checked_copy_text(model: &Model, pending: Pending) -> Result<String, String> 
 
 /// The text a copy of `pending` holds: JSON with what a terminal must not see escaped (the
 /// same JSON), Markdown cleaned as the screen shows it.
-fn copy_text(model: &Model, pending: Pending) -> String {
+fn copy_text(model: &Model, pending: Pending, zone: &Zone) -> String {
     match pending {
         Pending::Span(span) => {
             let raw = model.index.span_bytes(model.span(span));
@@ -168,7 +170,7 @@ fn copy_text(model: &Model, pending: Pending) -> String {
         }
         Pending::Markdown(session) => {
             let t = crate::transcript::build(model, session);
-            crate::sanitize::clean(&crate::transcript::markdown(&t)).into_owned()
+            crate::sanitize::clean(&crate::transcript::markdown(&t, zone)).into_owned()
         }
     }
 }
@@ -204,6 +206,10 @@ pub struct App {
     /// What was entered in the prompts, for ↑/↓: fuzzy searches, full-text searches, filters,
     /// finds in the detail.
     pub histories: [line::History; 4],
+    /// The keys in use: the defaults, with those the config file changed.
+    pub keymap: keymap::Keymap,
+    /// The zone times are shown in (`--tz`, the config's `time-zone`).
+    pub zone: crate::zone::Zone,
 }
 
 impl App {
@@ -228,6 +234,8 @@ impl App {
             disk: Vec::new(),
             reloading: false,
             histories: Default::default(),
+            keymap: keymap::Keymap::default(),
+            zone: crate::zone::Zone::utc(),
         }
     }
 
@@ -275,6 +283,8 @@ impl App {
             }
             (false, true, _) => Some(inference_status(&model)),
             (false, false, []) => None,
+            // A receiver's new file is empty until the first request: the list says what to do.
+            (false, false, [_]) if self.receiving.is_some() && model.index.spans.is_empty() => None,
             (false, false, [one]) => Some(format!("{}: {} (! for details)", one.path, one.reason)),
             (false, false, many) => Some(yield_nothing(many.len())),
         };
@@ -558,10 +568,11 @@ impl App {
             }
             Action::ToggleMouse => {
                 self.mouse = !self.mouse;
-                self.status = Some(format!(
-                    "mouse {}",
-                    if self.mouse { "on (m: off)" } else { "off" }
-                ));
+                self.status = Some(if self.mouse {
+                    format!("mouse on ({}: off)", self.keymap.key("mouse"))
+                } else {
+                    "mouse off".to_owned()
+                });
                 vec![Effect::Mouse(self.mouse)]
             }
             Action::Search | Action::FullTextSearch => {
@@ -642,7 +653,8 @@ impl App {
                     }
                     match opened {
                         Some(entry) => {
-                            let mut screen = sessions::SessionScreen::open(&model, entry);
+                            let mut screen =
+                                sessions::SessionScreen::open(&model, entry, &self.zone);
                             screen.sync(&model, self.wide());
                             self.session = Some(screen);
                             Vec::new()
@@ -757,7 +769,7 @@ impl App {
         if raw > 4 * CLIPBOARD_CAP {
             return self.too_big(what, raw, name, Pending::Span(span));
         }
-        match checked_copy_text(model, Pending::Span(span)) {
+        match checked_copy_text(model, Pending::Span(span), &self.zone) {
             Ok(text) => self.copy(what, text, name, Pending::Span(span)),
             Err(why) => {
                 self.status = Some(why);
@@ -799,16 +811,18 @@ impl App {
     ) -> Vec<Effect> {
         self.overlay = Overlay::None;
         match action {
-            Action::Choose('y' | 'w') | Action::Accept => match checked_copy_text(model, pending) {
-                Ok(text) => vec![Effect::WriteFile {
-                    name: name.to_owned(),
-                    text,
-                }],
-                Err(why) => {
-                    self.status = Some(why);
-                    Vec::new()
+            Action::Choose('y' | 'w') | Action::Accept => {
+                match checked_copy_text(model, pending, &self.zone) {
+                    Ok(text) => vec![Effect::WriteFile {
+                        name: name.to_owned(),
+                        text,
+                    }],
+                    Err(why) => {
+                        self.status = Some(why);
+                        Vec::new()
+                    }
                 }
-            },
+            }
             _ => {
                 self.status = Some("not copied".into());
                 Vec::new()
@@ -852,13 +866,16 @@ impl App {
                 // cap anyway, so what fits is the whole Markdown, and what does not is built
                 // whole only if a file is asked for.
                 if !model.index.fresh() {
-                    self.status = checked_copy_text(model, Pending::Markdown(sid)).err();
+                    self.status =
+                        checked_copy_text(model, Pending::Markdown(sid), &self.zone).err();
                     return Vec::new();
                 }
                 let t = crate::transcript::build_shown(model, sid);
-                let text = crate::sanitize::clean(&crate::transcript::markdown(&t)).into_owned();
+                let text = crate::sanitize::clean(&crate::transcript::markdown(&t, &self.zone))
+                    .into_owned();
                 if !model.index.fresh() {
-                    self.status = checked_copy_text(model, Pending::Markdown(sid)).err();
+                    self.status =
+                        checked_copy_text(model, Pending::Markdown(sid), &self.zone).err();
                     return Vec::new();
                 }
                 let what = "session as Markdown".to_owned();

@@ -105,7 +105,7 @@ impl Place {
             return;
         };
         app.sessions.select(entry, page);
-        let mut screen = SessionScreen::open(model, entry);
+        let mut screen = SessionScreen::open(model, entry, &app.zone);
         screen.main = open.main;
         if let Some(span) = open
             .span

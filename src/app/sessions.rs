@@ -396,7 +396,8 @@ pub struct SessionScreen {
 }
 
 impl SessionScreen {
-    pub fn open(model: &Model, entry: Entry) -> SessionScreen {
+    /// Opens a session; its span detail shows times in `zone`.
+    pub fn open(model: &Model, entry: Entry, zone: &crate::zone::Zone) -> SessionScreen {
         let traces = match entry {
             Entry::Session(s) => model.session(s).traces.clone(),
             Entry::Unsessioned => model.unsessioned.clone(),
@@ -407,6 +408,8 @@ impl SessionScreen {
         };
         let turns = TurnsView::new(model, session);
         let tree = TreeView::new(model, &traces);
+        let mut detail = DetailView::default();
+        detail.zone = zone.clone();
         let mut screen = SessionScreen {
             entry,
             traces,
@@ -414,7 +417,7 @@ impl SessionScreen {
             detail_focus: false,
             turns,
             tree,
-            detail: DetailView::default(),
+            detail,
             last_selected: None,
             note: None,
             filter: None,

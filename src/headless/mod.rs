@@ -20,8 +20,10 @@ use std::path::PathBuf;
 /// Everything written to stdout passes through [`crate::sanitize::Text`]: the commands clean
 /// what they print field by field, and JSON escapes what a terminal must not see, so this is
 /// the last guard, not the first.
-pub fn run(cmd: Command, infer: Options) -> Result<()> {
-    match run_to_stdout(cmd, infer) {
+///
+/// Times in text output are shown in `zone` (JSON stays UTC).
+pub fn run(cmd: Command, infer: Options, zone: &crate::zone::Zone) -> Result<()> {
+    match run_to_stdout(cmd, infer, zone) {
         Err(e) if closed_pipe(&e) => Ok(()),
         other => other,
     }
@@ -35,7 +37,7 @@ fn closed_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
+fn run_to_stdout(cmd: Command, infer: Options, zone: &crate::zone::Zone) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out =
         std::io::BufWriter::with_capacity(64 * 1024, crate::sanitize::Text::new(stdout.lock()));
@@ -45,7 +47,7 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
             let model = open(&a.files, infer)?;
             let compiled = filter.as_ref().map(|f| f.compile(&model));
             let width = a.width.map_or_else(sessions::output_width, usize::from);
-            sessions::run(&model, a.json, compiled.as_ref(), width, &mut out)?;
+            sessions::run(&model, a.json, compiled.as_ref(), zone, width, &mut out)?;
             drop(compiled);
             Some(model)
         }
@@ -78,7 +80,7 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
             } else {
                 show::Format::Text
             };
-            show::run(&model, &id, format, &mut out)?;
+            show::run(&model, &id, format, zone, &mut out)?;
             Some(model)
         }
         Command::Completions { shell } => {
@@ -92,7 +94,7 @@ fn run_to_stdout(cmd: Command, infer: Options) -> Result<()> {
         }
         Command::Man => {
             let cmd = <crate::cli::Cli as clap::CommandFactory>::command()
-                .after_help(crate::cli::keys_help());
+                .after_help(crate::cli::keys_help(&crate::app::keymap::Keymap::default()));
             clap_mangen::Man::new(cmd).render(&mut out)?;
             None
         }

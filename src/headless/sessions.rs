@@ -143,9 +143,9 @@ impl Layout {
             id: widest("SESSION", &|r| &r.id, MAX_ID),
             mark: usize::from(rows.iter().any(|r| !r.marker.is_empty())),
             start: if narrow {
-                widest("START", &|r| &r.start_short, 11)
+                widest("START", &|r| &r.start_short, 18)
             } else {
-                widest("START", &|r| &r.start, 19)
+                widest("START", &|r| &r.start, 26)
             },
             dur: widest(if narrow { "DUR" } else { "DURATION" }, &|r| &r.duration, 9),
             turns: widest("TURNS", &|r| &r.turns, 9),
@@ -193,7 +193,7 @@ struct Row {
     id: String,
     marker: &'static str,
     start: String,
-    /// `MM-DD HH:MM`, for the narrow table.
+    /// `MM-DD HH:MM` and the zone, for the narrow table.
     start_short: String,
     duration: String,
     turns: String,
@@ -209,6 +209,7 @@ pub fn run(
     model: &Model,
     as_json: bool,
     filter: Option<&Compiled<'_>>,
+    zone: &crate::zone::Zone,
     width: usize,
     out: &mut impl Write,
 ) -> io::Result<()> {
@@ -237,15 +238,22 @@ pub fn run(
         .iter()
         .map(|&s| {
             let sess = model.session(s);
-            let start = json::time(sess.start).unwrap_or_default();
             Row {
                 id: one_line(model.session_id(s)),
                 marker: match sess.marker() {
                     "●" => "",
                     m => m,
                 },
-                start: start.get(..19).unwrap_or_default().replace('T', " "),
-                start_short: start.get(5..16).unwrap_or_default().replace('T', " "),
+                start: if sess.start > 0 {
+                    zone.seconds(sess.start)
+                } else {
+                    String::new()
+                },
+                start_short: if sess.start > 0 {
+                    zone.minute(sess.start)
+                } else {
+                    String::new()
+                },
                 duration: crate::time::human_duration(sess.duration_ns()),
                 turns: sess.turns.to_string(),
                 calls: sess.calls.to_string(),

@@ -11,7 +11,13 @@ pub enum Format {
     Json,
 }
 
-pub fn run(model: &Model, id: &str, format: Format, out: &mut impl Write) -> Result<()> {
+pub fn run(
+    model: &Model,
+    id: &str,
+    format: Format,
+    zone: &crate::zone::Zone,
+    out: &mut impl Write,
+) -> Result<()> {
     let session = if id == "unsessioned" {
         None
     } else {
@@ -41,8 +47,8 @@ pub fn run(model: &Model, id: &str, format: Format, out: &mut impl Write) -> Res
             crate::sanitize::write_json_pretty(&mut *out, &t)?;
             writeln!(out)?;
         }
-        Format::Markdown => write!(out, "{}", transcript::markdown(&t))?,
-        Format::Text => write!(out, "{}", transcript::text(&t))?,
+        Format::Markdown => write!(out, "{}", transcript::markdown(&t, zone))?,
+        Format::Text => write!(out, "{}", transcript::text(&t, zone))?,
     }
     Ok(())
 }

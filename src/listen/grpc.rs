@@ -67,7 +67,29 @@ async fn export(
         peer: Some(peer),
         ran: Arc::clone(&ran),
     };
-    let res = grpc.unary(svc, req).await;
+    // The request takes one of the readers' places. Reading its message (tonic reads it
+    // whole before the service is called) may take at most the body timeout; once the service
+    // has it, it is saved and answered however long that takes (cutting it short then could
+    // save a request the sender is told failed, and sends again).
+    let reading = shared.reading.acquire().await;
+    let answer = grpc.unary(svc, req);
+    tokio::pin!(answer);
+    let res = tokio::select! {
+        res = &mut answer => res,
+        () = tokio::time::sleep(shared.body_timeout) => {
+            if ran.load(Ordering::Acquire) {
+                answer.await
+            } else {
+                let why = format!(
+                    "the request did not arrive within {}s",
+                    shared.body_timeout.as_secs_f64()
+                );
+                shared.refused(Via::Grpc, Some(peer), 0, "DEADLINE_EXCEEDED", &why);
+                return Status::deadline_exceeded(why).into_http::<Body>();
+            }
+        }
+    };
+    drop(reading);
     if !ran.load(Ordering::Acquire) {
         // Refused by tonic before the body reached the service: too large, a compression it
         // does not take, a broken frame.
@@ -146,6 +168,7 @@ impl UnaryService<Vec<u8>> for Export {
         let body = request.into_inner();
         Box::pin(async move {
             let bytes = body.len() as u64;
+            let _turn = shared.work.acquire().await;
             let s2 = Arc::clone(&shared);
             let done = tokio::task::spawn_blocking(move || {
                 s2.receive(&body, Encoding::Protobuf, Via::Grpc, peer, bytes)

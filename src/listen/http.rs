@@ -176,18 +176,29 @@ async fn traces(
             &too_large,
         );
     }
-    let wire = match Limited::new(body, limit).collect().await {
-        Ok(c) => c.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+    let reading = shared.reading.acquire().await;
+    let read = tokio::time::timeout(shared.body_timeout, Limited::new(body, limit).collect()).await;
+    let wire = match read {
+        Ok(Ok(c)) => c.to_bytes(),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
             return refuse(StatusCode::PAYLOAD_TOO_LARGE, limit as u64, &too_large);
         }
-        Err(e) => {
+        Ok(Err(e)) => {
             // The client went away (or broke the framing) before the body ended.
             let why = format!("the body did not arrive whole: {e}");
             return refuse(StatusCode::BAD_REQUEST, 0, &why);
         }
+        Err(_) => {
+            let why = format!(
+                "the body did not arrive within {}s",
+                shared.body_timeout.as_secs_f64()
+            );
+            return refuse(StatusCode::REQUEST_TIMEOUT, 0, &why);
+        }
     };
+    drop(reading);
     let bytes = wire.len() as u64;
+    let _turn = shared.work.acquire().await;
     let shared2 = Arc::clone(&shared);
     let done = tokio::task::spawn_blocking(move || {
         let plain = match gzip {

@@ -50,9 +50,10 @@ pub struct Event {
 }
 
 impl Event {
-    /// `2026-12-05T00:12:33.123Z grpc 127.0.0.1:53422 saved 12 spans (3.4 KB)`, cleaned for a
-    /// terminal (messages quote span names and decoder errors: stranger's text).
-    pub fn line(&self) -> String {
+    /// `2026-12-05T00:12:33.123Z grpc 127.0.0.1:53422 saved 12 spans (3.4 KB)` (the time in
+    /// the display zone, saying it), cleaned for a terminal (messages quote span names and
+    /// decoder errors: strangers' text).
+    pub fn line(&self, zone: &crate::zone::Zone) -> String {
         let at = self
             .at
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -85,7 +86,7 @@ impl Event {
         };
         crate::sanitize::one_line(&format!(
             "{} {} {peer} {what}",
-            crate::time::iso_ms(at),
+            zone.iso_ms(at),
             self.via.label()
         ))
     }

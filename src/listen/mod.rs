@@ -48,6 +48,8 @@ pub struct Options {
     pub save: Option<PathBuf>,
     pub max_body: usize,
     pub fsync: bool,
+    /// How long a request's body may take to arrive.
+    pub body_timeout: Duration,
 }
 
 /// Shared by every request's task.
@@ -55,10 +57,25 @@ pub(crate) struct Shared {
     saver: Saver,
     stats: Stats,
     max_body: usize,
+    body_timeout: Duration,
     log: Option<SyncSender<Event>>,
     /// Headless lines dropped because the terminal was behind.
     unprinted: AtomicU64,
+    /// Requests decoded and saved at once: what memory the work takes is bounded by this times
+    /// the body limit, however many senders there are (the others wait their turn).
+    pub(crate) work: tokio::sync::Semaphore,
+    /// Request bodies being read at once: with the body limit, what reading them can hold
+    /// (16 × 20 MiB by default), however many connections are open; the others wait.
+    pub(crate) reading: tokio::sync::Semaphore,
 }
+
+/// How many requests are decoded and saved at once.
+const WORKERS: usize = 4;
+/// How many request bodies are read at once.
+const READERS: usize = 16;
+/// How long a body may take to arrive once its reading started, by default (a stalled sender
+/// would otherwise hold a reader's place for ever): 408, or `DEADLINE_EXCEEDED` on gRPC.
+pub const BODY_TIMEOUT: &str = "30";
 
 /// Why a request whose body arrived was not taken.
 pub(crate) enum Failure {
@@ -175,8 +192,11 @@ impl Receiver {
             saver,
             stats: Stats::default(),
             max_body: opts.max_body,
+            body_timeout: opts.body_timeout,
             log: tx,
             unprinted: AtomicU64::new(0),
+            work: tokio::sync::Semaphore::new(WORKERS),
+            reading: tokio::sync::Semaphore::new(READERS),
         });
         // Two workers: the receiver shares two cores with the explorer's indexing.
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -407,7 +427,7 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
 
 /// `sesstui listen --headless`: receives until SIGINT, SIGTERM or SIGHUP, printing a line per
 /// request to stdout (none with `quiet`), then the summary to stderr. Exit status 0.
-pub fn headless(opts: &Options, quiet: bool) -> Result<u8> {
+pub fn headless(opts: &Options, quiet: bool, zone: &crate::zone::Zone) -> Result<u8> {
     let (receiver, lines) = Receiver::start(opts, !quiet)?;
     for l in receiver.banner() {
         crate::sanitize::eprint_line(&format!("sesstui: {l}"));
@@ -425,7 +445,7 @@ pub fn headless(opts: &Options, quiet: bool) -> Result<u8> {
     while !end.load(Ordering::Relaxed) {
         match &lines {
             Some(rx) => match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(ev) => print(&shared, &ev, &mut printing),
+                Ok(ev) => print(&shared, &ev, zone, &mut printing),
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
             },
@@ -435,7 +455,7 @@ pub fn headless(opts: &Options, quiet: bool) -> Result<u8> {
     let status = receiver.stop(Duration::from_secs(5));
     if let Some(rx) = &lines {
         for ev in rx.try_iter() {
-            print(&shared, &ev, &mut printing);
+            print(&shared, &ev, zone, &mut printing);
         }
     }
     crate::sanitize::eprint_line(&format!("sesstui: {}", summary(&status)));
@@ -445,7 +465,7 @@ pub fn headless(opts: &Options, quiet: bool) -> Result<u8> {
 /// `sesstui listen`: the receiver, and the explorer following the file it saves to, with the
 /// receiver's counts in the header. When the explorer ends, the receiver stops (requests in
 /// flight are finished and saved) and the summary is printed.
-pub fn explore(opts: &Options, mouse: bool, infer: crate::model::infer::Options) -> Result<u8> {
+pub fn explore(opts: &Options, settings: crate::config::Config) -> Result<u8> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
@@ -459,7 +479,7 @@ pub fn explore(opts: &Options, mouse: bool, infer: crate::model::infer::Options)
     }
     let files = [receiver.path().to_owned()];
     let status = || receiver.status();
-    let outcome = crate::tui::run_with(&files, mouse, infer, true, Some(&status));
+    let outcome = crate::tui::run_with(&files, settings, true, Some(&status));
     let status = receiver.stop(Duration::from_secs(5));
     crate::sanitize::eprint_line(&format!("sesstui: {}", summary(&status)));
     outcome.map(crate::tui::Outcome::exit_code)
@@ -467,7 +487,7 @@ pub fn explore(opts: &Options, mouse: bool, infer: crate::model::infer::Options)
 
 /// Prints a headless line (and how many were dropped before it); a closed pipe stops the
 /// printing, not the receiving.
-fn print(shared: &Shared, ev: &Event, printing: &mut bool) {
+fn print(shared: &Shared, ev: &Event, zone: &crate::zone::Zone, printing: &mut bool) {
     use std::io::Write;
     if !*printing {
         return;
@@ -484,7 +504,7 @@ fn print(shared: &Shared, ev: &Event, printing: &mut bool) {
             )
         ));
     }
-    text.push_str(&ev.line());
+    text.push_str(&ev.line(zone));
     text.push('\n');
     let mut out = std::io::stdout().lock();
     if out

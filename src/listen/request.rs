@@ -197,6 +197,84 @@ mod tests {
         assert_eq!((empty.spans, empty.rejected, empty.line.len()), (0, 0, 0));
     }
 
+    use proptest::prelude::*;
+
+    fn any_span() -> impl Strategy<Value = Span> {
+        (
+            prop_oneof![Just(vec![]), Just(vec![0u8; 16]), prop::collection::vec(any::<u8>(), 16), prop::collection::vec(any::<u8>(), 0..20)],
+            prop_oneof![Just(vec![0u8; 8]), prop::collection::vec(any::<u8>(), 8), prop::collection::vec(any::<u8>(), 0..10)],
+            ".*",
+            any::<u64>(),
+            prop::collection::vec((".*", ".*"), 0..4),
+        )
+            .prop_map(|(trace_id, span_id, name, start, attrs)| Span {
+                trace_id,
+                span_id,
+                name,
+                start_time_unix_nano: start,
+                attributes: attrs
+                    .into_iter()
+                    .map(|(k, v)| opentelemetry_proto::tonic::common::v1::KeyValue {
+                        key: k,
+                        value: Some(opentelemetry_proto::tonic::common::v1::AnyValue {
+                            value: Some(
+                                opentelemetry_proto::tonic::common::v1::any_value::Value::StringValue(v),
+                            ),
+                        }),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            })
+    }
+
+    proptest! {
+        /// What is saved is the request as sent, less exactly the spans rejected (counted):
+        /// the saved line reads back to the same spans, byte for byte of every string, on one
+        /// line, from protobuf and from JSON alike.
+        #[test]
+        fn the_saved_line_is_the_request_less_the_rejected(spans in prop::collection::vec(any_span(), 0..12)) {
+            let total = spans.len() as u64;
+            let valid: Vec<Span> = spans
+                .iter()
+                .filter(|s| fault(&s.trace_id, &s.span_id, &s.parent_span_id).is_none())
+                .cloned()
+                .collect();
+            let req = request(spans);
+            for (enc, body) in [
+                (Encoding::Protobuf, req.encode_to_vec()),
+                (Encoding::Json, serde_json::to_vec(&req).expect("json")),
+            ] {
+                let a = accept(&body, enc).expect("a valid request is taken");
+                prop_assert_eq!(a.spans + a.rejected, total);
+                prop_assert_eq!(a.spans, valid.len() as u64);
+                prop_assert!(!a.line.contains(&b'\n'));
+                if valid.is_empty() {
+                    prop_assert!(a.line.is_empty());
+                    continue;
+                }
+                let back: ExportTraceServiceRequest =
+                    serde_json::from_slice(&a.line).expect("the saved line reads back");
+                let got: Vec<Span> = back
+                    .resource_spans
+                    .into_iter()
+                    .flat_map(|r| r.scope_spans)
+                    .flat_map(|s| s.spans)
+                    .collect();
+                prop_assert_eq!(&got, &valid);
+            }
+        }
+
+        #[test]
+        fn any_bytes_are_refused_or_taken_without_a_panic(body in prop::collection::vec(any::<u8>(), 0..512)) {
+            for enc in [Encoding::Protobuf, Encoding::Json] {
+                if let Ok(a) = accept(&body, enc) {
+                    prop_assert!(!a.line.contains(&b'\n'));
+                }
+            }
+        }
+    }
+
     #[test]
     fn garbage_and_truncated_bodies_do_not_decode() {
         let body = request(vec![span("a", vec![1; 16], vec![2; 8])]).encode_to_vec();

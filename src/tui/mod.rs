@@ -10,7 +10,6 @@ mod follow;
 mod signals;
 mod terminal;
 
-use crate::app::keymap;
 use crate::app::{App, Effect, action::Action, search};
 use crate::index::progress::Progress;
 use crate::model::Model;
@@ -65,13 +64,11 @@ impl Outcome {
 ///
 /// The terminal is restored before this returns. When the files could not be loaded, the error
 /// is shown until the user quits and then returned, so the caller prints it and exits 2.
-pub fn run(
-    files: &[PathBuf],
-    mouse: bool,
-    infer: crate::model::infer::Options,
-    follow: bool,
-) -> Result<Outcome> {
-    run_with(files, mouse, infer, follow, None)
+///
+/// `settings` are the config file's with the command line's over them: the inference options,
+/// the mouse at start, the keys, the theme (`NO_COLOR` still wins) and the time zone.
+pub fn run(files: &[PathBuf], settings: crate::config::Config, follow: bool) -> Result<Outcome> {
+    run_with(files, settings, follow, None)
 }
 
 /// The receiver's counts, asked for once a second for the header (see [`crate::listen`]).
@@ -80,11 +77,17 @@ pub type Live<'a> = &'a dyn Fn() -> crate::listen::stats::Status;
 /// [`run`], with a receiver's counts in the header when `live` is given.
 pub fn run_with(
     files: &[PathBuf],
-    mouse: bool,
-    infer: crate::model::infer::Options,
+    settings: crate::config::Config,
     follow: bool,
     live: Option<Live<'_>>,
 ) -> Result<Outcome> {
+    let crate::config::Config {
+        infer,
+        mouse,
+        keymap,
+        theme,
+        zone,
+    } = settings;
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
@@ -149,6 +152,9 @@ pub fn run_with(
     let mut app = App::new(names);
     app.mouse = mouse;
     app.infer = infer;
+    app.keymap = keymap;
+    app.zone = zone;
+    let theme = crate::ui::Theme::with_env(theme);
     if follow {
         app.follow = Some(crate::app::follow::Following { on: true, added: 0 });
     }
@@ -172,6 +178,7 @@ pub fn run_with(
         &progress,
         &pending,
         &mut following,
+        &theme,
         live,
     );
     stop.store(true, Ordering::Relaxed);
@@ -278,9 +285,10 @@ fn event_loop(
     progress: &Progress,
     pending: &AtomicBool,
     following: &mut Following,
+    theme: &crate::ui::Theme,
     live: Option<Live<'_>>,
 ) -> Result<Outcome> {
-    let theme = crate::ui::Theme::from_env();
+    let theme = *theme;
     let size = guard.terminal.size()?;
     app.resize(size.width, size.height);
     guard.terminal.draw(|f| crate::ui::draw(f, app, &theme))?;
@@ -424,8 +432,10 @@ fn handle(
                     app.resize(app.width, app.height);
                 }
                 Some(_) => {
-                    app.status =
-                        Some("the files were reloaded during the search: F searches again".into());
+                    app.status = Some(format!(
+                        "the files were reloaded during the search: {} searches again",
+                        app.keymap.key("full-text-search")
+                    ));
                 }
                 None => {}
             }
@@ -440,7 +450,7 @@ fn handle(
                 guard.suspend(app.mouse);
                 return resized(guard, app);
             }
-            keymap::action(app.mode(), &k)
+            app.keymap.action(app.mode(), &k)
         }
         Event::Input(CtEvent::Mouse(m)) if app.mouse => match m.kind {
             MouseEventKind::ScrollDown => Some(Action::ScrollDown),

@@ -155,44 +155,59 @@ pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::styled(text, theme.warn));
     }
     let mode = app.mode();
-    let pairs: Vec<(&str, &str)> = match mode {
-        keymap::Mode::Search if matches!(app.overlay, crate::app::Overlay::Filter(_)) => vec![
-            ("⏎", "keep"),
-            ("Esc", "as before"),
-            ("↑/↓", "history"),
-            ("Ctrl-U", "clear"),
-        ],
-        keymap::Mode::Search if matches!(app.overlay, crate::app::Overlay::Find(_)) => vec![
+    let fixed = |v: Vec<(&'static str, &'static str)>| -> Vec<(std::borrow::Cow<'_, str>, &str)> {
+        v.into_iter().map(|(k, d)| (k.into(), d)).collect()
+    };
+    let pairs: Vec<(std::borrow::Cow<'_, str>, &str)> = match mode {
+        keymap::Mode::Search if matches!(app.overlay, crate::app::Overlay::Filter(_)) => {
+            fixed(vec![
+                ("⏎", "keep"),
+                ("Esc", "as before"),
+                ("↑/↓", "history"),
+                ("Ctrl-U", "clear"),
+            ])
+        }
+        keymap::Mode::Search if matches!(app.overlay, crate::app::Overlay::Find(_)) => fixed(vec![
             ("⏎", "find"),
             ("Esc", "cancel"),
             ("↑/↓", "history"),
             ("Ctrl-U", "clear"),
-        ],
-        keymap::Mode::Search => vec![
+        ]),
+        keymap::Mode::Search => fixed(vec![
             ("⏎", "go"),
             ("Tab", "choose"),
             ("↑/↓", "history"),
             ("Esc", "cancel"),
-        ],
-        keymap::Mode::Menu => vec![("letter", "choose"), ("Esc", "cancel")],
-        keymap::Mode::Help => vec![("any key", "close")],
-        _ => keymap::bindings(mode)
-            .filter_map(|b| b.hint.map(|h| (b.label, detail_hint(app, b.action, h))))
+        ]),
+        keymap::Mode::Menu => fixed(vec![("letter", "choose"), ("Esc", "cancel")]),
+        keymap::Mode::Help => fixed(vec![("any key", "close")]),
+        _ => app
+            .keymap
+            .bindings(mode)
+            .filter_map(|(b, label)| {
+                b.hint
+                    .map(|h| (label.into(), detail_hint(app, b.action, h)))
+            })
             .collect(),
     };
+    let help_label = keymap::Keymap::find("help").map(|i| app.keymap.label(i));
+    let is_help = |k: &str| help_label.as_deref() == Some(k);
     // `? help` is kept whatever else does not fit: every other key is found from it.
-    let width = |(k, d): &(&str, &str)| k.chars().count() + d.chars().count() + 3;
-    let help = pairs.iter().find(|p| p.0 == "?").map_or(0, width);
+    let width = |k: &str, d: &str| k.chars().count() + d.chars().count() + 3;
+    let help = pairs
+        .iter()
+        .find(|p| is_help(&p.0))
+        .map_or(0, |(k, d)| width(k, d));
     let last = pairs.len().saturating_sub(1);
     for (i, (k, d)) in pairs.iter().enumerate() {
-        let w = width(&(k, d));
-        let room = if *k == "?" || i == last {
+        let w = width(k, d);
+        let room = if is_help(k) || i == last {
             usize::from(area.width)
         } else {
             usize::from(area.width).saturating_sub(help)
         };
         if used + w > room {
-            if *k == "?" {
+            if is_help(k) {
                 break;
             }
             continue;
@@ -218,7 +233,10 @@ pub fn loading(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         Some(e) => vec![
             Line::from(Span::styled("Could not open the files:", theme.error)),
             Line::from(one_line(e)),
-            Line::from(Span::styled("press q to quit", theme.dim)),
+            Line::from(Span::styled(
+                format!("press {} to quit", app.keymap.key("quit")),
+                theme.dim,
+            )),
         ],
         None => {
             let p = &app.progress;
@@ -238,7 +256,10 @@ pub fn loading(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                     count_u64(p.spans, "span", "spans"),
                     count_u64(p.bad_lines, "bad line", "bad lines")
                 )),
-                Line::from(Span::styled("q quits", theme.dim)),
+                Line::from(Span::styled(
+                    format!("{} quits", app.keymap.key("quit")),
+                    theme.dim,
+                )),
             ]
         }
     };

@@ -37,7 +37,7 @@ fn boxed(buf: &mut Buffer, r: Rect, title: &str, theme: &Theme) -> Rect {
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Help { scroll } => help(buf, area, *scroll, theme),
+        Overlay::Help { scroll } => help(buf, area, &app.keymap, *scroll, theme),
         Overlay::Diagnostics { selected } => diagnostics(buf, area, app, *selected, theme),
         Overlay::Matches { selected } => matches(buf, area, app, *selected, theme),
         Overlay::YankMenu => menu(
@@ -133,10 +133,10 @@ fn menu(buf: &mut Buffer, area: Rect, title: &str, items: &[(&str, &str)], theme
     }
 }
 
-/// The help, generated from the keymap.
-pub fn help_lines() -> Vec<(String, String, String)> {
+/// The help, generated from the keymap in use (its labels are the keys as bound now).
+pub fn help_lines(keys: &keymap::Keymap) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
-    for b in keymap::BINDINGS {
+    for (b, label) in keys.all() {
         let every = [Mode::Sessions, Mode::Turns, Mode::Tree, Mode::Detail];
         let wher = if b.modes.is_empty() || every.iter().all(|m| b.modes.contains(m)) {
             "everywhere".to_owned()
@@ -155,13 +155,14 @@ pub fn help_lines() -> Vec<(String, String, String)> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        out.push((b.label.to_owned(), b.desc.to_owned(), wher));
+        out.push((label, b.desc.to_owned(), wher));
     }
     out
 }
 
-fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
-    let lines = help_lines();
+fn help(buf: &mut Buffer, area: Rect, keys: &keymap::Keymap, scroll: u16, theme: &Theme) {
+    let lines = help_lines(keys);
+    let key = |name: &str| keymap::Keymap::find(name).map_or_else(String::new, |i| keys.label(i));
     // Border, the three legend lines, a blank, the Ctrl-C line and a blank.
     const CHROME: usize = 8;
     let want = lines.len() + CHROME;
@@ -171,11 +172,21 @@ fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
     let r = centered(area, 96, h);
     let more = usize::from(h) < want;
     let title = if more {
-        "keys (j/k g/G PgUp/PgDn scroll · any other key closes)"
+        // The first key of each, as `j/k g/G PgUp/PgDn`.
+        let first = |name: &str| keys.key(name);
+        format!(
+            "keys ({}/{} {}/{} {}/{} scroll · any other key closes)",
+            first("down"),
+            first("up"),
+            first("top"),
+            first("bottom"),
+            first("page-up"),
+            first("page-down")
+        )
     } else {
-        "keys (any key closes)"
+        "keys (any key closes)".to_owned()
     };
-    let inner = boxed(buf, r, title, theme);
+    let inner = boxed(buf, r, &title, theme);
     let mut text: Vec<Line<'_>> = vec![
         Line::from(vec![
             Span::styled("●", theme.ok),
@@ -187,7 +198,10 @@ fn help(buf: &mut Buffer, area: Rect, scroll: u16, theme: &Theme) {
             Span::styled("~", theme.inferred),
             Span::styled(" inferred from message history · ", theme.dim),
             Span::styled("≈", theme.inferred_time),
-            Span::styled(" inferred by idle time (t)", theme.dim),
+            Span::styled(
+                format!(" inferred by idle time ({})", key("infer-time")),
+                theme.dim,
+            ),
         ]),
         Line::from(Span::styled(
             "✗ error · ⊘ orphan (parent not in file) · ◆ evaluation · ◇ scorer error",
@@ -242,13 +256,17 @@ fn matches(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: &The
             } else {
                 Entry::Session(sess)
             };
-            let at = crate::time::iso_ms(rec.start);
+            let at = if rec.start > 0 {
+                app.zone.clock(rec.start)
+            } else {
+                "--:--:--".to_owned()
+            };
             Line::from(vec![
                 Span::styled(
                     format!("{}  ", truncate(&session_name(entry), 24)),
                     theme.dim,
                 ),
-                Span::styled(format!("{}  ", at.get(11..19).unwrap_or("")), theme.dim),
+                Span::styled(format!("{at}  "), theme.dim),
                 Span::raw(format!("{:<5} ", rec.kind().label())),
                 Span::raw(one_line(model.name(span))),
             ])

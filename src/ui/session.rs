@@ -5,17 +5,18 @@ use crate::app::sessions::Entry;
 use crate::app::{App, Pane};
 use crate::fmt::{cost, thousands};
 use crate::sanitize::one_line;
-use crate::time::{human_duration, iso_ms};
+use crate::time::human_duration;
+use crate::zone::Zone;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-/// The time of day of a timestamp, `--:--:--` when unknown.
-pub(super) fn clock(ns: i64) -> String {
+/// The time of day of a timestamp with its zone (`09:00:00Z`), `--:--:--` when unknown.
+pub(super) fn clock(zone: &Zone, ns: i64) -> String {
     if ns <= 0 {
         "--:--:--".into()
     } else {
-        iso_ms(ns)[11..19].to_owned()
+        zone.clock(ns)
     }
 }
 
@@ -41,8 +42,8 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             let c = &screen.turns.conversation;
             let facts = format!(
                 "{} → {} ({}) · {} · {} · {} · tokens {}/{}{}",
-                iso_ms(sess.start.max(0)).replace('T', " ")[..19].to_owned(),
-                clock(sess.end),
+                app.zone.seconds(sess.start.max(0)),
+                clock(&app.zone, sess.end),
                 human_duration(sess.duration_ns()),
                 crate::transcript::counts(
                     c.turns.len(),

@@ -7,18 +7,23 @@ use crate::fmt::{thousands, tokens};
 use crate::model::Model;
 use crate::model::verdicts;
 use crate::sanitize::{one_line, truncate};
-use crate::time::{human_duration, iso_ms};
+use crate::time::human_duration;
+use crate::zone::Zone;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-/// `2026-03-02 09:00` from nanoseconds.
-fn short_time(ns: i64) -> String {
+/// `03-02 09:00Z` from nanoseconds (with the zone's offset outside UTC: `03-02 10:00+01:00`).
+fn short_time(zone: &Zone, ns: i64) -> String {
     if ns <= 0 {
         return "-".into();
     }
-    let s = iso_ms(ns);
-    format!("{} {}", &s[5..10], &s[11..16])
+    zone.minute(ns)
+}
+
+/// The START column's width: `03-02 09:00` and the zone's suffix.
+fn start_width(zone: &Zone) -> usize {
+    11 + zone.suffix_width()
 }
 
 fn pad(s: &str, w: usize) -> String {
@@ -81,7 +86,7 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let mut head = format!(
         "  {} {} {} {} ",
         pad(&mark("SESSION", SortKey::Session), c.id),
-        pad(&mark("START", SortKey::Start), 11),
+        pad(&mark("START", SortKey::Start), start_width(&app.zone)),
         rpad(&mark("DUR", SortKey::Duration), 7),
         rpad(&mark("TURNS", SortKey::Turns), 6),
     );
@@ -135,19 +140,15 @@ pub fn list(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         }
     }
     if l.rows.is_empty() {
-        put(
-            buf,
-            area,
-            1,
-            &Line::from(Span::styled(
-                if l.filter.is_some() {
-                    "  no session matches the filter (Esc clears it)"
-                } else {
-                    "  no sessions"
-                },
-                theme.dim,
-            )),
-        );
+        let text = match (&app.receiving, l.filter.is_some()) {
+            (_, true) => format!(
+                "  no session matches the filter ({} clears it)",
+                app.keymap.key("back")
+            ),
+            (Some(r), false) => waiting(r),
+            (None, false) => "  no sessions".to_owned(),
+        };
+        put(buf, area, 1, &Line::from(Span::styled(text, theme.dim)));
     }
 }
 
@@ -166,7 +167,7 @@ fn row_line<'a>(
                 (
                     sess.marker(),
                     one_line(model.session_id(s)),
-                    short_time(sess.start),
+                    short_time(&app.zone, sess.start),
                     human_duration(sess.duration_ns()),
                     (sess.turns, sess.calls),
                     u64::from(sess.spans),
@@ -193,6 +194,7 @@ fn row_line<'a>(
                     "○",
                     "(unsessioned)".to_owned(),
                     short_time(
+                        &app.zone,
                         ts.clone()
                             .map(|t| t.start)
                             .filter(|&v| v > 0)
@@ -219,7 +221,7 @@ fn row_line<'a>(
         Span::raw(format!(
             " {} {} {} {} ",
             pad(&id, c.id),
-            pad(&start, 11),
+            pad(&start, start_width(&app.zone)),
             rpad(&dur, 7),
             rpad(&turns.to_string(), 6)
         )),
@@ -316,8 +318,8 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 ]),
                 Line::from(format!(
                     "{} → {} ({}) · {} · {} · {}",
-                    short_time(sess.start),
-                    short_time(sess.end),
+                    short_time(&app.zone, sess.start),
+                    short_time(&app.zone, sess.end),
                     human_duration(sess.duration_ns()),
                     crate::transcript::counts(
                         sess.turns as usize,
@@ -358,4 +360,19 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     for (i, l) in lines.iter().enumerate() {
         put(buf, inner, u16::try_from(i).unwrap_or(u16::MAX), l);
     }
+}
+
+/// What the list says while a receiver has nothing yet: where to send.
+fn waiting(r: &crate::listen::stats::Status) -> String {
+    let mut to = Vec::new();
+    if let Some(a) = r.http {
+        to.push(format!("http://{a}/v1/traces"));
+    }
+    if let Some(a) = r.grpc {
+        to.push(format!("gRPC {a}"));
+    }
+    format!(
+        "  waiting for spans: send OTLP traces to {}",
+        to.join(" or ")
+    )
 }

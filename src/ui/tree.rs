@@ -58,12 +58,18 @@ fn span_line(model: &Model, span: u32, axis: (i64, i64), theme: &Theme) -> Line<
 }
 
 /// A trace's heading in the tree: turn number, start, duration, size, id, errors, marker.
-fn trace_line(model: &Model, t: u32, turn: usize, theme: &Theme) -> Line<'static> {
+fn trace_line(
+    model: &Model,
+    zone: &crate::zone::Zone,
+    t: u32,
+    turn: usize,
+    theme: &Theme,
+) -> Line<'static> {
     let tr = model.trace(t);
     let mut spans = vec![Span::styled(
         format!(
             "turn {turn} · {} · {} · {} · trace {}",
-            clock(tr.start),
+            clock(zone, tr.start),
             human_duration(tr.duration_ns()),
             crate::fmt::count(tr.span_count() as usize, "span", "spans"),
             &model
@@ -119,7 +125,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     for (y, (i, &row)) in (area.y..).zip(rows) {
         let Some(shown) = tv.shown(row) else { continue };
         let mut line = match shown.item {
-            Item::Trace(t) => trace_line(model, t, row.trace as usize + 1, theme),
+            Item::Trace(t) => trace_line(model, &app.zone, t, row.trace as usize + 1, theme),
             Item::Span(s) if axis.1 > axis.0 => span_line(model, s, axis, theme),
             Item::Span(s) => {
                 let t = model.trace(model.span(s).trace);

@@ -97,6 +97,7 @@ fn indent(depth: usize) -> String {
 /// The lines a row shows at width `w`.
 fn row_lines<'a>(
     model: &Model,
+    zone: &crate::zone::Zone,
     tv: &TurnsView,
     row: &Row,
     w: usize,
@@ -121,7 +122,7 @@ fn row_lines<'a>(
             let mut text = format!(
                 "Turn {} · {} · {} · {} call{}",
                 k + 1,
-                clock(turn.start),
+                clock(zone, turn.start),
                 human_duration((turn.end - turn.start).max(0)),
                 calls,
                 if calls == 1 { "" } else { "s" }
@@ -308,7 +309,7 @@ fn row_lines<'a>(
             folded(
                 format!(
                     "  · {} · {kind} · {} · ",
-                    clock(tr.start),
+                    clock(zone, tr.start),
                     human_duration(tr.duration_ns())
                 ),
                 text.as_deref().unwrap_or(""),
@@ -333,7 +334,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     loop {
         let used: usize = tv.rows[offset..=tv.selected.min(tv.rows.len().saturating_sub(1))]
             .iter()
-            .map(|r| row_lines(model, tv, r, w, theme).len())
+            .map(|r| row_lines(model, &app.zone, tv, r, w, theme).len())
             .sum();
         if used <= height || offset >= tv.selected {
             break;
@@ -346,7 +347,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         if y >= height {
             break;
         }
-        for line in row_lines(model, tv, row, w, theme) {
+        for line in row_lines(model, &app.zone, tv, row, w, theme) {
             if y >= height {
                 break;
             }
@@ -377,9 +378,12 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             0,
             &Line::from(Span::styled(
                 if screen_filtered(app) {
-                    "no turn matches the filter (Esc clears it)"
+                    format!(
+                        "no turn matches the filter ({} clears it)",
+                        app.keymap.key("back")
+                    )
                 } else {
-                    "no turns"
+                    "no turns".to_owned()
                 },
                 theme.dim,
             )),

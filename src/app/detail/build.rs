@@ -73,19 +73,25 @@ impl Doc {
 /// Builds the lines of span `span`. Its file is looked at before its bytes are read and after
 /// (see `Index::fresh_file`): bytes the file no longer holds are never shown; what the index
 /// holds in memory (name, ids, times, session, tokens) still is, with a note.
-pub fn build(model: &Model, span: u32, history_open: bool) -> Doc {
+pub fn build(model: &Model, span: u32, history_open: bool, zone: &crate::zone::Zone) -> Doc {
     let file = model.span(span).file();
     if !model.index.fresh_file(file) {
-        return build_from(model, span, false, history_open);
+        return build_from(model, span, false, history_open, zone);
     }
-    let doc = build_from(model, span, true, history_open);
+    let doc = build_from(model, span, true, history_open, zone);
     if !model.index.fresh_file(file) {
-        return build_from(model, span, false, history_open);
+        return build_from(model, span, false, history_open, zone);
     }
     doc
 }
 
-fn build_from(model: &Model, span: u32, read: bool, history_open: bool) -> Doc {
+fn build_from(
+    model: &Model,
+    span: u32,
+    read: bool,
+    history_open: bool,
+    zone: &crate::zone::Zone,
+) -> Doc {
     let idx = &model.index;
     let rec = model.span(span);
     let d = if read {
@@ -138,7 +144,7 @@ fn build_from(model: &Model, span: u32, read: bool, history_open: bool) -> Doc {
         id(idx.trace_id_text(rec.trace))
     )));
     let start = if rec.start > 0 {
-        crate::time::iso_ms(rec.start)
+        zone.iso_ms(rec.start)
     } else {
         "no start time".into()
     };

@@ -149,6 +149,8 @@ pub struct DetailView {
     pub status: Option<String>,
     /// Items must be made again (folds changed).
     dirty: bool,
+    /// The zone the span's start is shown in.
+    pub zone: crate::zone::Zone,
 }
 
 impl Default for DetailView {
@@ -175,6 +177,7 @@ impl Default for DetailView {
             chord: None,
             status: None,
             dirty: false,
+            zone: crate::zone::Zone::utc(),
         }
     }
 }
@@ -198,7 +201,7 @@ impl DetailView {
         self.span = Some(span);
         self.history_open = false;
         self.find = None;
-        self.set_doc(build::build(model, span, false));
+        self.set_doc(build::build(model, span, false, &self.zone));
         self.scroll = 0;
         self.cursor = 0;
     }
@@ -207,7 +210,7 @@ impl DetailView {
     pub fn reload(&mut self, model: &Model) {
         let Some(span) = self.span else { return };
         let anchor = self.anchor();
-        self.set_doc(build::build(model, span, self.history_open));
+        self.set_doc(build::build(model, span, self.history_open, &self.zone));
         self.restore(anchor);
     }
 
@@ -216,7 +219,7 @@ impl DetailView {
         let Some(span) = self.span else { return };
         self.history_open = !self.history_open;
         let anchor = self.anchor();
-        self.set_doc(build::build(model, span, self.history_open));
+        self.set_doc(build::build(model, span, self.history_open, &self.zone));
         self.restore(anchor);
     }
 
