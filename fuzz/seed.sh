@@ -10,3 +10,7 @@ mapfile -t files < <(
   } | sort
 )
 cargo run --quiet --manifest-path fuzz/Cargo.toml --example seed -- fuzz/corpus "${files[@]}"
+# listen_request: request bodies as senders write them (OTLP/JSON lines, protobuf records).
+mkdir -p fuzz/corpus/listen_request
+for f in fixtures/otlp/*.jsonl; do head -n 1 "$f" > "fuzz/corpus/listen_request/$(basename "$f").line1"; done
+head -c 20000 fixtures/collector/file_proto.bin > fuzz/corpus/listen_request/file_proto.head
