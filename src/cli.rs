@@ -254,6 +254,9 @@ pub struct SessionsArgs {
     /// Only the sessions that match, e.g. 'error user:ab12 since:2h' (see FILTERS below).
     #[arg(long, value_name = "FILTER", allow_hyphen_values = true)]
     pub filter: Option<String>,
+    /// The table's width in columns (default: the terminal's, or 80 when not a terminal).
+    #[arg(long, value_name = "N")]
+    pub width: Option<u16>,
 }
 
 #[derive(Debug, Args)]

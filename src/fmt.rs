@@ -22,6 +22,37 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     )
 }
 
+/// [`count`] of a 64-bit count.
+pub fn count_u64(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// A count that stopped at a cap says so: `100,000+` when `capped`, else `1,234`.
+pub fn at_least(n: u64, capped: bool) -> String {
+    format!("{}{}", thousands(n), if capped { "+" } else { "" })
+}
+
+/// A duration that may be negative (a span that ends before it starts): `−12ms`, `3.2s`.
+pub fn signed_duration(ns: i64) -> String {
+    if ns < 0 {
+        format!("−{}", crate::time::human_duration(ns.saturating_neg()))
+    } else {
+        crate::time::human_duration(ns)
+    }
+}
+
+/// A span's duration as the views show it: `850ms`; `−12ms ⚠` when it ends before it starts,
+/// `? no start` without a start time (its duration is unknown, not 0).
+pub fn span_duration(rec: &crate::index::record::SpanRec) -> String {
+    if rec.start <= 0 {
+        "? no start".to_owned()
+    } else if rec.end > 0 && rec.end < rec.start {
+        format!("{} ⚠", signed_duration(rec.end - rec.start))
+    } else {
+        crate::time::human_duration(rec.duration_ns())
+    }
+}
+
 /// `part` of `whole` as a percentage with one decimal.
 pub fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
@@ -60,6 +91,19 @@ pub fn tokens(n: u64) -> String {
     }
 }
 
+/// Significant digits a cost is given to in JSON: sesstui keeps each span's cost as a 32-bit
+/// float (about 7 significant digits) and adds them up, so a sum is exact to about 6.
+pub const COST_DIGITS: usize = 6;
+
+/// A cost in USD for JSON, rounded to [`COST_DIGITS`] significant digits: `0.0006123`, not
+/// `0.0006122999911895022` (the 32-bit value widened).
+pub fn round_cost(usd: f64) -> f64 {
+    if !usd.is_finite() || usd == 0.0 {
+        return usd;
+    }
+    format!("{usd:.*e}", COST_DIGITS - 1).parse().unwrap_or(usd)
+}
+
 /// US dollars with enough precision for per-call costs.
 pub fn cost(usd: f64) -> String {
     if usd >= 1.0 {
@@ -84,5 +128,15 @@ mod tests {
         assert_eq!(tokens(12_345), "12.3k");
         assert_eq!(cost(0.00012), "$0.000120");
         assert_eq!(cost(0.5), "$0.5000");
+        assert_eq!(count(1, "trace", "traces"), "1 trace");
+        assert_eq!(round_cost(f64::from(0.000_612_3_f32)), 0.000_612_3);
+        assert_eq!(round_cost(12.345_678_9), 12.3457);
+        assert_eq!(round_cost(0.0), 0.0);
+        assert_eq!(count(0, "span", "spans"), "0 spans");
+        assert_eq!(count_u64(1_000, "orphan", "orphans"), "1,000 orphans");
+        assert_eq!(at_least(100_000, true), "100,000+");
+        assert_eq!(at_least(12, false), "12");
+        assert_eq!(signed_duration(-12_000_000), "−12ms");
+        assert_eq!(signed_duration(3_200_000_000), "3.2s");
     }
 }

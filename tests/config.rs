@@ -266,25 +266,32 @@ fn help_shows_the_keys_as_bound() {
 #[test]
 fn text_output_says_the_zone_and_json_stays_utc() {
     let none = config("");
-    let utc = ok(run(none.path(), &["sessions", PHOENIX]));
+    let utc = ok(run(none.path(), &["sessions", "--width", "160", PHOENIX]));
     assert!(
         utc.contains("sess-travel-01") && utc.contains("2026-03-02 09:00:00Z"),
         "{utc}"
     );
     let paris = config("[defaults]\ntime-zone = \"Europe/Paris\"\n");
-    let out = ok(run(paris.path(), &["sessions", PHOENIX]));
+    let out = ok(run(paris.path(), &["sessions", "--width", "160", PHOENIX]));
     assert!(out.contains("2026-03-02 10:00:00+01:00"), "{out}");
     // --tz over the config.
     let out = ok(run(
         paris.path(),
-        &["sessions", "--tz", "America/New_York", PHOENIX],
+        &[
+            "sessions",
+            "--width",
+            "160",
+            "--tz",
+            "America/New_York",
+            PHOENIX,
+        ],
     ));
     assert!(out.contains("2026-03-02 04:00:00-05:00"), "{out}");
     // `local` is TZ (else the system's zone).
     let out = ok(run_env(
         Some(none.path()),
         &[("TZ", "Asia/Tokyo")],
-        &["sessions", "--tz", "local", PHOENIX],
+        &["sessions", "--width", "160", "--tz", "local", PHOENIX],
     ));
     assert!(out.contains("2026-03-02 18:00:00+09:00"), "{out}");
     let show = ok(run(paris.path(), &["show", PHOENIX, "sess-travel-01"]));

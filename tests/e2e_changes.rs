@@ -102,7 +102,7 @@ fn shortened_while_open() {
         Kind::Shrink,
         "export.jsonl changed on disk (truncated): r reloads",
         // Ten lines and a half: ten spans, one bad line.
-        |s| s.contains("reloaded:") && s.contains("· 10 spans · ⚠ 1 bad lines"),
+        |s| s.contains("reloaded:") && s.contains("· 10 spans · ⚠ 1 bad line (!)"),
     );
 }
 

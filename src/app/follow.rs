@@ -29,7 +29,7 @@ impl Following {
         }
         match self.added {
             0 => "following".to_owned(),
-            n => format!("following · +{} spans", crate::fmt::thousands(n)),
+            n => format!("following · +{}", crate::fmt::count_u64(n, "span", "spans")),
         }
     }
 }

@@ -108,14 +108,17 @@ pub fn inference_status(model: &Model) -> String {
     let r = &model.inference;
     let on = |b: bool| if b { "on" } else { "off" };
     let mut s = format!(
-        "history {} ({} sessions, {} joined) · idle-time {}",
+        "history {} ({}, {} joined) · idle-time {}",
         on(r.options.history),
-        r.history_sessions,
+        crate::fmt::count(r.history_sessions, "session", "sessions"),
         r.joined_explicit,
         on(r.options.by_time)
     );
     if r.options.by_time {
-        s.push_str(&format!(" ({} sessions)", r.time_sessions));
+        s.push_str(&format!(
+            " ({})",
+            crate::fmt::count(r.time_sessions, "session", "sessions")
+        ));
     }
     s.push_str(&format!(" · split {}", on(r.options.split_idle)));
     if r.options.split_idle {
@@ -269,9 +272,9 @@ impl App {
         self.status = match (reloaded, rebuilt, notes.as_slice()) {
             (true, _, _) => {
                 let mut s = format!(
-                    "reloaded: {} sessions · {} spans",
-                    crate::fmt::thousands(model.sessions.len() as u64),
-                    crate::fmt::thousands(model.index.spans.len() as u64)
+                    "reloaded: {} · {}",
+                    crate::fmt::count(model.sessions.len(), "session", "sessions"),
+                    crate::fmt::count(model.index.spans.len(), "span", "spans")
                 );
                 if !notes.is_empty() {
                     s.push_str(&format!(" · {}", yield_nothing(notes.len())));

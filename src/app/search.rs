@@ -265,10 +265,10 @@ pub fn update(
         }
         Action::Accept => {
             app.overlay = Overlay::None;
-            let results = app
+            let (results, matched) = app
                 .search
                 .engine(scope)
-                .map(|e| e.results(0, 100_000))
+                .map(|e| (e.results(0, KEPT_MATCHES), e.matched()))
                 .unwrap_or_default();
             app.search.last_query = prompt.query().to_owned();
             app.search.full_text = false;
@@ -281,6 +281,15 @@ pub fn update(
             app.search.at = prompt.selected.min(results.len() - 1);
             app.search.results = results;
             goto(app, model);
+            // n/N move among the best matches kept: a count past them says so.
+            if matched > KEPT_MATCHES {
+                app.status = Some(format!(
+                    "the best {} of {} matches for {:?}: n/N move among them",
+                    crate::fmt::thousands(u64::from(KEPT_MATCHES)),
+                    crate::fmt::thousands(u64::from(matched)),
+                    prompt.query()
+                ));
+            }
             return Vec::new();
         }
         _ => {}
@@ -296,8 +305,27 @@ pub fn update(
     Vec::new()
 }
 
-/// Full-text results arrived: spans whose record contains the query.
+/// The most fuzzy matches kept for n/N after the search prompt closes.
+const KEPT_MATCHES: u32 = 100_000;
+
+/// Full-text results arrived: spans whose record contains the query (all of them: see
+/// [`full_text_hits`] for a search that may have stopped at its limit).
 pub fn full_text_done(app: &mut App, model: &Arc<Model>, query: &str, spans: Vec<u32>) {
+    let hits = crate::model::fulltext::Hits {
+        spans,
+        truncated: false,
+    };
+    full_text_hits(app, model, query, hits);
+}
+
+/// Full-text results arrived; a search that stopped at its limit says so ("100,000+").
+pub fn full_text_hits(
+    app: &mut App,
+    model: &Arc<Model>,
+    query: &str,
+    hits: crate::model::fulltext::Hits,
+) {
+    let (spans, capped) = (hits.spans, hits.truncated);
     // Matched in bytes that may no longer be the file's: not shown as matches.
     if !model.index.fresh() {
         let note = super::disk::status(&super::disk::look(model)).unwrap_or_default();
@@ -316,7 +344,12 @@ pub fn full_text_done(app: &mut App, model: &Arc<Model>, query: &str, spans: Vec
     app.search.at = 0;
     goto(app, model);
     app.status = Some(format!(
-        "{n} records contain {query:?} · n/N: next/previous · M: list them"
+        "{} {query:?} · n/N: next/previous · M: list them",
+        match (capped, n) {
+            (true, _) => format!("{} records contain", crate::fmt::at_least(n as u64, true)),
+            (false, 1) => "1 record contains".to_owned(),
+            (false, _) => format!("{} records contain", crate::fmt::thousands(n as u64)),
+        }
     ));
 }
 

@@ -7,7 +7,8 @@ use std::io::Write;
 /// What the headless commands print for a model: `sessions --json`, `spans`, `doctor --json`.
 fn printed(model: &Model) -> String {
     let mut out = Vec::new();
-    crate::headless::sessions::run(model, true, None, &crate::zone::Zone::utc(), &mut out).unwrap();
+    crate::headless::sessions::run(model, true, None, &crate::zone::Zone::utc(), 80, &mut out)
+        .unwrap();
     crate::headless::spans::run(model, None, &mut out).unwrap();
     crate::headless::doctor::run(model, true, &mut out).unwrap();
     String::from_utf8(out).unwrap()

@@ -99,6 +99,9 @@ pub enum Field<'a> {
     },
     Status(Status),
     StatusMessage(RawStr<'a>),
+    /// A top-level kind field as written (`"LLM"`, `"SpanKind.CLIENT"`, `3`), with its rank,
+    /// for sinks that ask ([`Sink::KIND_AS_WRITTEN`]).
+    KindAsWritten(&'a [u8], u8),
 }
 
 /// How much of an attribute the sink wants; `T` is the sink's own note on what the value is.
@@ -125,6 +128,9 @@ pub trait Sink {
     /// attributes come to [`Sink::attr`] as `events.<n>.<key>`, with `events.<n>.name`. The
     /// index does not read them.
     const EVENTS: bool = false;
+    /// True when the sink wants the top-level kind fields as written
+    /// ([`Field::KindAsWritten`]), besides their meaning. The index does not.
+    const KIND_AS_WRITTEN: bool = false;
     /// An object began at byte `at` (it may turn out to be a span, a trace document or neither).
     fn open(&mut self, at: usize);
     /// The object opened last ended; `style` says how its span fields were spelled.
@@ -888,7 +894,15 @@ impl<S: Sink> Walker<'_, S> {
     }
 
     fn kind(&mut self, c: &mut Cursor<'_>, rank: u8) -> Result<(), JsonError> {
-        if let Some(Scalar::Str(s)) = c.scalar_or_skip()?
+        let v = c.scalar_or_skip()?;
+        if S::KIND_AS_WRITTEN {
+            match v {
+                Some(Scalar::Str(s)) => self.sink.field(Field::KindAsWritten(s.raw, rank)),
+                Some(Scalar::Num(n)) => self.sink.field(Field::KindAsWritten(n, rank)),
+                _ => {}
+            }
+        }
+        if let Some(Scalar::Str(s)) = v
             && let Some(k) = Kind::from_upper(s.raw).or_else(|| Kind::parse(&s.decode()))
         {
             self.sink.field(Field::Kind(k, rank));

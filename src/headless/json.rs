@@ -22,6 +22,8 @@ pub struct Session {
     /// What the person typed, the LLM calls made, the sub-agents run in other traces.
     pub turns: u32,
     pub calls: u32,
+    /// Tool spans (kind `tool`) in its traces.
+    pub tools: u32,
     pub subagents: u32,
     pub spans: u32,
     pub errors: u32,
@@ -31,7 +33,55 @@ pub struct Session {
     pub first_input: Option<String>,
     pub last_output: Option<String>,
     pub tokens: Tokens,
+    /// USD, the sum of the costs its spans carry, rounded to
+    /// [`crate::fmt::COST_DIGITS`] significant digits; null when no span carries one.
     pub cost: Option<f64>,
+    /// Its evaluations: session-level ones first, then those of its traces and spans, in
+    /// trace order.
+    pub evaluations: Vec<SessionEval>,
+}
+
+/// An evaluation of a session, one of its traces or one of their spans.
+#[derive(Serialize)]
+pub struct SessionEval {
+    /// name, kind, value, rationale, scorer_error, source, session.
+    #[serde(flatten)]
+    pub eval: crate::format::eval::Evaluation,
+    /// `session`, `trace` or `span`: what it judges.
+    pub level: &'static str,
+    pub trace_id: String,
+    pub span_id: Option<String>,
+}
+
+/// Session `s`'s evaluations, each once.
+fn evaluations(model: &Model, s: u32) -> Vec<SessionEval> {
+    let sess = model.session(s);
+    let out = |i: u32, level| {
+        let e = model.evals.get(i as usize)?;
+        let span =
+            (e.span != crate::model::NONE).then(|| model.index.span_id_of(model.span(e.span)));
+        Some(SessionEval {
+            eval: e.eval.clone(),
+            level: match (level, &span) {
+                (true, _) => "session",
+                (false, Some(_)) => "span",
+                (false, None) => "trace",
+            },
+            trace_id: model.index.trace_id_text(e.trace),
+            span_id: span,
+        })
+    };
+    let mut evals: Vec<SessionEval> = sess.evals.iter().filter_map(|&i| out(i, true)).collect();
+    for &t in &sess.traces {
+        let first = model.first_eval(t);
+        for k in 0..model.trace_evals(t).len() {
+            let i = first.saturating_add(u32::try_from(k).unwrap_or(u32::MAX));
+            if !sess.evals.contains(&i) {
+                evals.extend(out(i, false));
+            }
+        }
+    }
+    evals
 }
 
 pub fn session(model: &Model, s: u32) -> Session {
@@ -47,6 +97,14 @@ pub fn session(model: &Model, s: u32) -> Session {
         traces: sess.traces.len(),
         turns: sess.turns,
         calls: sess.calls,
+        tools: sess
+            .traces
+            .iter()
+            .flat_map(|&t| model.trace_spans(t))
+            .filter(|&&sp| model.span(sp).kind() == crate::kind::Kind::Tool)
+            .count()
+            .try_into()
+            .unwrap_or(u32::MAX),
         subagents: sess.subagents,
         spans: sess.spans,
         errors: sess.errors,
@@ -56,7 +114,8 @@ pub fn session(model: &Model, s: u32) -> Session {
         first_input: Reader::new(model, false).first_input(s),
         last_output: Reader::new(model, false).last_answer(s),
         tokens: sess.tokens.into(),
-        cost: sess.cost,
+        cost: sess.cost.map(crate::fmt::round_cost),
+        evaluations: evaluations(model, s),
     }
 }
 

@@ -46,7 +46,8 @@ fn run_to_stdout(cmd: Command, infer: Options, zone: &crate::zone::Zone) -> Resu
             let filter = filter(a.filter.as_deref())?;
             let model = open(&a.files, infer)?;
             let compiled = filter.as_ref().map(|f| f.compile(&model));
-            sessions::run(&model, a.json, compiled.as_ref(), zone, &mut out)?;
+            let width = a.width.map_or_else(sessions::output_width, usize::from);
+            sessions::run(&model, a.json, compiled.as_ref(), zone, width, &mut out)?;
             drop(compiled);
             Some(model)
         }

@@ -70,11 +70,147 @@ fn legend(model: &Model) -> String {
     }
 }
 
+/// The width of the table when `--width` is not given: the terminal's, or 80 when standard
+/// output is not a terminal (a pipe, a file).
+pub fn output_width() -> usize {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal()
+        && let Ok((w, _)) = crossterm::terminal::size()
+        && w > 0
+    {
+        return usize::from(w);
+    }
+    80
+}
+
+/// `s` padded with spaces to `width` columns as a terminal shows them (wide characters count
+/// two), cut with `…` if it is wider (never inside a character).
+fn pad(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let cut = truncate(s, width);
+    let w = cut.width();
+    format!("{cut}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// [`pad`], right-aligned.
+fn rpad(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let cut = truncate(s, width);
+    format!("{}{cut}", " ".repeat(width.saturating_sub(cut.width())))
+}
+
+/// The id column is as wide as the longest id, up to this.
+const MAX_ID: usize = 40;
+/// The user column likewise.
+const MAX_USER: usize = 16;
+/// The first input gets what is left, at least this.
+const MIN_INPUT: usize = 16;
+/// When the width is too small, the id column gives way down to this.
+const MIN_ID: usize = 16;
+
+/// The columns' widths (0: left out).
+struct Layout {
+    narrow: bool,
+    id: usize,
+    mark: usize,
+    start: usize,
+    dur: usize,
+    turns: usize,
+    calls: usize,
+    spans: usize,
+    tokens: usize,
+    errors: usize,
+    user: usize,
+    input: usize,
+    /// Everything fits in the width asked.
+    fits: bool,
+}
+
+impl Layout {
+    /// The widths for `rows` in `width` columns, the whole table or (`narrow`) the short one.
+    fn of(rows: &[Row], narrow: bool, width: usize) -> Layout {
+        let widest = |head: &str, f: &dyn Fn(&Row) -> &str, cap: usize| {
+            use unicode_width::UnicodeWidthStr;
+            rows.iter()
+                .map(|r| f(r).width())
+                .chain([head.width()])
+                .max()
+                .unwrap_or(0)
+                .min(cap)
+        };
+        let mut l = Layout {
+            narrow,
+            id: widest("SESSION", &|r| &r.id, MAX_ID),
+            mark: usize::from(rows.iter().any(|r| !r.marker.is_empty())),
+            start: if narrow {
+                widest("START", &|r| &r.start_short, 18)
+            } else {
+                widest("START", &|r| &r.start, 26)
+            },
+            dur: widest(if narrow { "DUR" } else { "DURATION" }, &|r| &r.duration, 9),
+            turns: widest("TURNS", &|r| &r.turns, 9),
+            calls: widest("CALLS", &|r| &r.calls, 9),
+            spans: if narrow {
+                0
+            } else {
+                widest("SPANS", &|r| &r.spans, 11)
+            },
+            tokens: widest("TOKENS", &|r| &r.tokens, 7),
+            errors: widest("ERR", &|r| &r.errors, 9),
+            user: if narrow {
+                0
+            } else {
+                widest("USER", &|r| &r.user, MAX_USER)
+            },
+            input: 0,
+            fits: false,
+        };
+        // Every column but the input, and the spaces between them (two before the input).
+        let others = [
+            l.mark, l.start, l.dur, l.turns, l.calls, l.spans, l.tokens, l.errors,
+        ]
+        .iter()
+        .filter(|&&w| w > 0)
+        .map(|w| w + 1)
+        .sum::<usize>()
+            + 2;
+        let used = |l: &Layout| others + l.id + l.user + usize::from(l.user > 0);
+        // Too narrow for the first input: the user column gives up to half, then the ids down
+        // to [`MIN_ID`] (cut with `…`; `--json` has them whole).
+        let mut over = (used(&l) + MIN_INPUT).saturating_sub(width);
+        let give = over.min(l.user - l.user.div_ceil(2).max(4).min(l.user));
+        l.user -= give;
+        over -= give;
+        l.id -= over.min(l.id.saturating_sub(MIN_ID));
+        l.input = width.saturating_sub(used(&l)).max(MIN_INPUT);
+        l.fits = used(&l) + l.input <= width;
+        l
+    }
+}
+
+/// One row of the table, every field cleaned for a terminal.
+struct Row {
+    id: String,
+    marker: &'static str,
+    start: String,
+    /// `MM-DD HH:MM` and the zone, for the narrow table.
+    start_short: String,
+    duration: String,
+    turns: String,
+    calls: String,
+    spans: String,
+    tokens: String,
+    errors: String,
+    user: String,
+    input: String,
+}
+
 pub fn run(
     model: &Model,
     as_json: bool,
     filter: Option<&Compiled<'_>>,
     zone: &crate::zone::Zone,
+    width: usize,
     out: &mut impl Write,
 ) -> io::Result<()> {
     let all = 0..u32::try_from(model.sessions.len()).unwrap_or(u32::MAX);
@@ -98,60 +234,131 @@ pub fn run(
         crate::sanitize::write_json_pretty(&mut *out, &doc)?;
         return writeln!(out);
     }
+    let rows: Vec<Row> = ids
+        .iter()
+        .map(|&s| {
+            let sess = model.session(s);
+            Row {
+                id: one_line(model.session_id(s)),
+                marker: match sess.marker() {
+                    "●" => "",
+                    m => m,
+                },
+                start: if sess.start > 0 {
+                    zone.seconds(sess.start)
+                } else {
+                    String::new()
+                },
+                start_short: if sess.start > 0 {
+                    zone.minute(sess.start)
+                } else {
+                    String::new()
+                },
+                duration: crate::time::human_duration(sess.duration_ns()),
+                turns: sess.turns.to_string(),
+                calls: sess.calls.to_string(),
+                spans: thousands(u64::from(sess.spans)),
+                tokens: tokens(sess.tokens[2]),
+                errors: sess.errors.to_string(),
+                user: if sess.user == 0 {
+                    "-".to_owned()
+                } else {
+                    one_line(model.str(sess.user))
+                },
+                input: reader
+                    .first_input(s)
+                    .map(|i| one_line(&i))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    // The whole table when it fits with the first input at its narrowest; else the TUI list's
+    // narrow one: the start to the minute, `DUR`, and no span or user column.
+    let wide = Layout::of(&rows, false, width);
+    let l = if wide.fits {
+        wide
+    } else {
+        Layout::of(&rows, true, width)
+    };
+    let line = |r: [&str; 11]| {
+        let mut s = pad(r[0], l.id);
+        if l.mark > 0 {
+            s.push(' ');
+            s.push_str(&pad(r[1], l.mark));
+        }
+        for (v, w, right) in [
+            (r[2], l.start, false),
+            (r[3], l.dur, true),
+            (r[4], l.turns, true),
+            (r[5], l.calls, true),
+            (r[6], l.spans, true),
+            (r[7], l.tokens, true),
+            (r[8], l.errors, true),
+        ] {
+            if w == 0 {
+                continue;
+            }
+            s.push(' ');
+            s.push_str(&if right { rpad(v, w) } else { pad(v, w) });
+        }
+        s.push_str("  ");
+        if l.user > 0 {
+            s.push_str(&pad(r[9], l.user));
+            s.push(' ');
+        }
+        s.push_str(&truncate(r[10], l.input));
+        s.trim_end().to_owned()
+    };
     writeln!(
         out,
-        "{:<38} {:<3} {:<20} {:>9} {:>6} {:>6} {:>6} {:>7} {:>4}  {:<12} FIRST INPUT",
-        "SESSION", "", "START", "DURATION", "TURNS", "CALLS", "SPANS", "TOKENS", "ERR", "USER"
+        "{}",
+        line([
+            "SESSION",
+            "",
+            "START",
+            if l.narrow { "DUR" } else { "DURATION" },
+            "TURNS",
+            "CALLS",
+            "SPANS",
+            "TOKENS",
+            "ERR",
+            "USER",
+            "FIRST INPUT"
+        ])
     )?;
-    for &s in &ids {
-        let sess = model.session(s);
-        let marker = match sess.marker() {
-            "●" => "",
-            m => m,
-        };
-        let user = if sess.user == 0 {
-            "-".to_owned()
-        } else {
-            one_line(model.str(sess.user))
-        };
-        let input = crate::model::conversation::read::Reader::new(model, false)
-            .first_input(s)
-            .map(|i| one_line(&i))
-            .unwrap_or_default();
+    for r in &rows {
         writeln!(
             out,
-            "{:<38} {:<3} {:<20} {:>9} {:>6} {:>6} {:>6} {:>7} {:>4}  {:<12} {}",
-            truncate(&one_line(model.session_id(s)), 38),
-            marker,
-            if sess.start > 0 {
-                zone.seconds(sess.start)
-            } else {
-                String::new()
-            },
-            crate::time::human_duration(sess.duration_ns()),
-            sess.turns,
-            sess.calls,
-            thousands(u64::from(sess.spans)),
-            tokens(sess.tokens[2]),
-            sess.errors,
-            truncate(&user, 12),
-            truncate(&input, 60),
+            "{}",
+            line([
+                &r.id,
+                r.marker,
+                if l.narrow { &r.start_short } else { &r.start },
+                &r.duration,
+                &r.turns,
+                &r.calls,
+                &r.spans,
+                &r.tokens,
+                &r.errors,
+                &r.user,
+                &r.input,
+            ])
         )?;
     }
     let u = unsessioned(model);
     let count = match filter {
         Some(_) => format!(
-            "{} of {} sessions match the filter",
+            "{} of {} match the filter",
             thousands(ids.len() as u64),
-            thousands(model.sessions.len() as u64)
+            crate::fmt::count(model.sessions.len(), "session", "sessions")
         ),
-        None => format!("{} sessions", thousands(model.sessions.len() as u64)),
+        None => crate::fmt::count(model.sessions.len(), "session", "sessions"),
     };
     writeln!(
         out,
-        "\n{count}; unsessioned: {} traces, {} spans{}",
-        thousands(u.traces as u64),
-        thousands(u.spans),
+        "\n{count}; unsessioned: {}, {}{}",
+        crate::fmt::count(u.traces, "trace", "traces"),
+        crate::fmt::count_u64(u.spans, "span", "spans"),
         legend(model)
     )
 }

@@ -19,9 +19,19 @@ struct Line<'a> {
     parent_id: Option<String>,
     name: &'a str,
     kind: crate::kind::Kind,
+    /// The kind as the exporter wrote it (`LLM`, `CHAT_MODEL`, `SpanKind.CLIENT`, `3`).
+    kind_as_written: Option<String>,
     status: crate::kind::Status,
+    status_message: Option<String>,
     start: Option<String>,
     end: Option<String>,
+    /// End minus start in milliseconds (to the microsecond); negative for a span that ends
+    /// before it starts, null without both times.
+    duration_ms: Option<f64>,
+    model: Option<&'a str>,
+    tokens: Option<super::json::Tokens>,
+    /// USD, rounded as `sessions --json` rounds it.
+    cost: Option<f64>,
     session: Option<&'a str>,
     session_origin: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,6 +105,11 @@ fn write_span(
     let rec = model.span(s);
     let trace = model.trace(rec.trace);
     let session = (trace.session != crate::model::NONE).then(|| model.session_id(trace.session));
+    let written = crate::model::written::Written::load(model, s);
+    let extra = model.index.extra(s);
+    #[allow(clippy::cast_precision_loss)]
+    let duration_ms =
+        (rec.start > 0 && rec.end > 0).then(|| ((rec.end - rec.start) as f64 / 1e3).round() / 1e3);
     let line = Line {
         span_id: model.index.span_id_of(rec),
         trace_id: trace_id.to_owned(),
@@ -109,9 +124,17 @@ fn write_span(
         },
         name: model.name(s),
         kind: rec.kind(),
+        kind_as_written: written.kind,
         status: rec.status(),
+        status_message: written.status_message,
         start: time(rec.start),
         end: time(rec.end),
+        duration_ms,
+        model: extra.filter(|e| e.model != 0).map(|e| model.str(e.model)),
+        tokens: model.index.tokens(s).map(Into::into),
+        cost: extra
+            .and_then(crate::index::record::Extra::cost)
+            .map(crate::fmt::round_cost),
         session,
         session_origin: model.span_origin(s),
         inferred_by: trace.inferred_by,

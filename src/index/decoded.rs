@@ -41,6 +41,7 @@ impl Index {
                     lines: 1,
                     severity: Severity::Malformed,
                     reason: Cow::Owned(note.reason.clone()),
+                    topic: super::report::Topic::Other,
                 });
                 added = true;
             }

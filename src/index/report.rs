@@ -28,6 +28,17 @@ impl Severity {
     }
 }
 
+/// What a caveat is about, for the reports that gather them (`doctor`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    #[default]
+    Other,
+    /// A value sesstui could not represent (a time out of range, a token count that is not a
+    /// whole number, attributes nested too deep): left out or cut, said where.
+    Unrepresentable,
+}
+
 /// One reported line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Problem {
@@ -41,4 +52,6 @@ pub struct Problem {
     pub lines: u32,
     pub severity: Severity,
     pub reason: std::borrow::Cow<'static, str>,
+    #[serde(skip)]
+    pub topic: Topic,
 }

@@ -3,7 +3,7 @@
 
 use super::intern::Interner;
 use super::record::{BIG_TOKENS, Extra, NO_TOKENS, OwnSession, SpanRec, flag};
-use super::report::{Problem, Severity};
+use super::report::{Problem, Severity, Topic};
 use crate::format::history;
 use crate::format::keys::{self, Attr, Class, SessionKey};
 use crate::format::prints::{Prints, Recorder};
@@ -571,6 +571,7 @@ impl<'b> Collector<'b> {
             lines,
             severity,
             reason,
+            topic: Topic::Other,
         });
     }
 
@@ -592,7 +593,7 @@ impl<'b> Collector<'b> {
     #[inline(never)]
     fn bad_time(&mut self, end: bool, raw: &[u8]) {
         let what = if end { "end time" } else { "start time" };
-        self.caveat(format!(
+        self.unrepresentable(format!(
             "{what} {} is not a time sesstui can represent (not a number, before 1970 or after \
              2262): the span has no {what}",
             quote(raw)
@@ -620,6 +621,14 @@ impl<'b> Collector<'b> {
         let at = self.frames.last().map_or(0, |f| f.at);
         let line = self.line_at(at);
         self.problem(line, Severity::Warning, reason);
+    }
+
+    /// [`Self::caveat`] about a value sesstui cannot represent.
+    fn unrepresentable(&mut self, reason: String) {
+        self.caveat(reason);
+        if let Some(p) = self.out.problems.last_mut() {
+            p.topic = Topic::Unrepresentable;
+        }
     }
 
     /// The line of a position inside the current record.
@@ -1092,7 +1101,7 @@ impl Sink for Collector<'_> {
                 .top()
                 .is_some_and(|b| put(b, Seen::Status, |b| &mut b.status, st))
                 .then_some(Seen::Status),
-            Field::StatusMessage(_) => None,
+            Field::StatusMessage(_) | Field::KindAsWritten(..) => None,
         };
         if let Some(which) = twice {
             self.given_twice(which);
@@ -1164,7 +1173,7 @@ impl Sink for Collector<'_> {
                         Scalar::Num(n) => n,
                         _ => b"true/false",
                     };
-                    self.caveat(format!(
+                    self.unrepresentable(format!(
                         "token count {} is not a whole number of tokens sesstui can represent: \
                          ignored",
                         quote(raw)
@@ -1263,7 +1272,7 @@ impl Sink for Collector<'_> {
             self.deep_record = Some(self.deep_record.unwrap_or(0).max(depth));
             return;
         }
-        self.caveat(format!(
+        self.unrepresentable(format!(
             "attribute {}: nested {depth} levels deep; read to depth {}, the rest checked but \
              not read",
             quote(path),

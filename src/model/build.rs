@@ -451,6 +451,8 @@ impl<'a> Part<'a> {
                 Some(&(k, _, p)) if k == key && p != i => shared.set_parent(i, p),
                 // An all-zero parent with no zero-id span to hang under: a root, as OTLP means.
                 _ if s.zero_parent() => {}
+                // Its own parent: a cycle of one, cut (it is not missing a parent).
+                Some(&(k, _, _)) if k == key => self.issues.cycles.push(i),
                 _ => self.issues.orphans.push(i),
             }
         }

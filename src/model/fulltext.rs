@@ -145,11 +145,19 @@ pub struct Hits {
     pub truncated: bool,
 }
 
+/// The most matches the TUI's full-text search collects (it says "100,000+" when it stops).
+pub const LIMIT: usize = 100_000;
+
 /// Spans whose record matches `query` (see the module), in file order, at most `limit`.
 pub fn search(model: &Model, query: &str, limit: usize) -> Vec<u32> {
+    search_hits(model, query, limit).spans
+}
+
+/// [`search`], saying whether it stopped at `limit`.
+pub fn search_hits(model: &Model, query: &str, limit: usize) -> Hits {
     match Query::new(query) {
-        Some(q) => search_query(model, &q, limit).spans,
-        None => Vec::new(),
+        Some(q) => search_query(model, &q, limit),
+        None => Hits::default(),
     }
 }
 

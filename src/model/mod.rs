@@ -14,6 +14,7 @@ pub mod grow;
 pub mod infer;
 pub mod tree;
 pub mod verdicts;
+pub mod written;
 
 use crate::format::Evaluation;
 use crate::format::keys::SessionKey;

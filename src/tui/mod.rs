@@ -31,7 +31,7 @@ pub enum Event {
     SearchChanged,
     FullText {
         query: String,
-        spans: Vec<u32>,
+        spans: crate::model::fulltext::Hits,
         /// The model searched (the one on screen may have been rebuilt since).
         model: Arc<Model>,
     },
@@ -428,7 +428,7 @@ fn handle(
         } => {
             match app.model.clone() {
                 Some(model) if Arc::ptr_eq(&model, &searched) => {
-                    search::full_text_done(app, &model, &query, spans);
+                    search::full_text_hits(app, &model, &query, spans);
                     app.resize(app.width, app.height);
                 }
                 Some(_) => {
@@ -478,7 +478,11 @@ fn handle(
                 if let Some(model) = app.model.clone() {
                     let tx = tx.clone();
                     std::thread::spawn(move || {
-                        let spans = crate::model::fulltext::search(&model, &query, 100_000);
+                        let spans = crate::model::fulltext::search_hits(
+                            &model,
+                            &query,
+                            crate::model::fulltext::LIMIT,
+                        );
                         let _ = tx.send(Event::FullText {
                             query,
                             spans,

@@ -3,7 +3,7 @@
 use super::{Theme, put};
 use crate::app::App;
 use crate::app::keymap;
-use crate::fmt::thousands;
+use crate::fmt::{count, count_u64, thousands};
 use crate::index::report::Severity;
 use crate::sanitize::{one_line, truncate};
 use ratatui::buffer::Buffer;
@@ -24,10 +24,10 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         None => {
             let p = &app.progress;
             format!(
-                "indexing {}% · {} spans · {} bad lines",
+                "indexing {}% · {} · {}",
                 p.percent(),
-                thousands(p.spans),
-                thousands(p.bad_lines)
+                count_u64(p.spans, "span", "spans"),
+                count_u64(p.bad_lines, "bad line", "bad lines")
             )
         }
         Some(m) => {
@@ -40,19 +40,19 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             let l = &app.sessions;
             let mut s = match &l.filter {
                 Some(f) => format!(
-                    "{} of {} sessions · filter: {}",
+                    "{} of {} · filter: {}",
                     thousands(l.rows.len() as u64),
-                    thousands(l.total as u64),
+                    count(l.total, "session", "sessions"),
                     one_line(&f.text)
                 ),
                 None => format!(
-                    "{} sessions · {} spans",
-                    thousands(m.sessions.len() as u64),
-                    thousands(m.index.spans.len() as u64)
+                    "{} · {}",
+                    count(m.sessions.len(), "session", "sessions"),
+                    count(m.index.spans.len(), "span", "spans")
                 ),
             };
             if bad > 0 {
-                s.push_str(&format!(" · ⚠ {bad} bad lines (!)"));
+                s.push_str(&format!(" · ⚠ {} (!)", count(bad, "bad line", "bad lines")));
             }
             if let Some(f) = &app.follow {
                 s.push_str(" · ");
@@ -249,12 +249,12 @@ pub fn loading(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                     theme.bar,
                 )),
                 Line::from(format!(
-                    "{}% · {} of {} bytes · {} spans · {} bad lines",
+                    "{}% · {} of {} bytes · {} · {}",
                     p.percent(),
                     thousands(p.bytes),
                     thousands(p.total_bytes),
-                    thousands(p.spans),
-                    thousands(p.bad_lines)
+                    count_u64(p.spans, "span", "spans"),
+                    count_u64(p.bad_lines, "bad line", "bad lines")
                 )),
                 Line::from(Span::styled(
                     format!("{} quits", app.keymap.key("quit")),

@@ -81,7 +81,10 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         }
         Entry::Unsessioned => (
             Line::from(Span::styled("Unsessioned traces", theme.title)),
-            format!("{} traces with no session id", model.unsessioned.len()),
+            format!(
+                "{} with no session id",
+                crate::fmt::count(model.unsessioned.len(), "trace", "traces")
+            ),
             Vec::new(),
         ),
     };
@@ -103,9 +106,9 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         let (kept, all) = screen.kept;
         tabs.push(Span::styled(
             format!(
-                " {} of {} turns · filter: {}",
+                " {} of {} · filter: {}",
                 kept,
-                all,
+                crate::fmt::count(all, "turn", "turns"),
                 crate::sanitize::one_line(&f.text)
             ),
             theme.error,

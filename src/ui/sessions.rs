@@ -340,13 +340,11 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             let v = verdicts::of_session(model, s);
             if v.verdicts + v.scorer_errors > 0 {
                 lines.push(Line::from(format!(
-                    "evaluations {} · {} verdict{}, {} negative, {} scorer error{}",
+                    "evaluations {} · {}, {} negative, {}",
                     one_line(&v.text()),
-                    v.verdicts,
-                    if v.verdicts == 1 { "" } else { "s" },
+                    crate::fmt::count(v.verdicts as usize, "verdict", "verdicts"),
                     v.negative,
-                    v.scorer_errors,
-                    if v.scorer_errors == 1 { "" } else { "s" },
+                    crate::fmt::count(v.scorer_errors as usize, "scorer error", "scorer errors"),
                 )));
             }
             lines
@@ -354,8 +352,8 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         Entry::Unsessioned => vec![
             Line::from(Span::styled("Unsessioned traces", theme.title)),
             Line::from(format!(
-                "{} traces no session id claims; every span stays reachable here.",
-                model.unsessioned.len()
+                "{} no session id claims; every span stays reachable here.",
+                crate::fmt::count(model.unsessioned.len(), "trace", "traces")
             )),
         ],
     };

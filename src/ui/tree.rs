@@ -36,8 +36,12 @@ fn span_line(model: &Model, span: u32, axis: (i64, i64), theme: &Theme) -> Line<
         Span::styled(format!("{:<5} ", rec.kind().label()), theme.dim),
         Span::raw(truncate(&one_line(model.name(span)), 40).into_owned()),
         Span::styled(
-            format!(" {} ", human_duration(rec.duration_ns())),
-            theme.dim,
+            format!(" {} ", crate::fmt::span_duration(rec)),
+            if rec.start > 0 && rec.end >= rec.start {
+                theme.dim
+            } else {
+                theme.warn
+            },
         ),
         Span::styled(format!("▕{bar}▏"), theme.bar),
     ];
@@ -64,10 +68,10 @@ fn trace_line(
     let tr = model.trace(t);
     let mut spans = vec![Span::styled(
         format!(
-            "turn {turn} · {} · {} · {} spans · trace {}",
+            "turn {turn} · {} · {} · {} · trace {}",
             clock(zone, tr.start),
             human_duration(tr.duration_ns()),
-            tr.span_count(),
+            crate::fmt::count(tr.span_count() as usize, "span", "spans"),
             &model
                 .index
                 .trace_id_text(t)

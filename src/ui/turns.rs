@@ -72,7 +72,7 @@ fn call_meta(model: &Model, span: u32) -> String {
             || model.name(span).to_owned(),
             |e| model.str(e.model).to_owned(),
         );
-    let mut s = format!("{} · {}", one_line(&who), human_duration(rec.duration_ns()));
+    let mut s = format!("{} · {}", one_line(&who), crate::fmt::span_duration(rec));
     if let Some(t) = model.index.tokens(span) {
         s.push_str(&format!(" · {}→{} tok", thousands(t[0]), thousands(t[1])));
     }
@@ -241,7 +241,7 @@ fn row_lines<'a>(
                 (false, None) => String::new(),
             };
             let dur = span
-                .map(|sp| format!(" · {}", human_duration(model.span(sp).duration_ns())))
+                .map(|sp| format!(" · {}", crate::fmt::span_duration(model.span(sp))))
                 .unwrap_or_default();
             let style = if failed { theme.error } else { theme.tool };
             let mut lines = folded(pad, &format!("{s}{tail}{dur}"), style, false, w);

@@ -156,7 +156,12 @@ fn build_from(
     };
     out.lines.push(Line::Meta(format!(
         "{start} · {} · {at}",
-        crate::time::human_duration(rec.duration_ns()),
+        match crate::fmt::span_duration(rec) {
+            d if rec.start > 0 && rec.end > 0 && rec.end < rec.start => {
+                format!("{d} (ends before it starts)")
+            }
+            d => d,
+        },
     )));
     let trace = model.trace(rec.trace);
     let session = match (model.span_origin(span), trace.session) {

@@ -98,6 +98,7 @@ impl Find {
         match self.current {
             Some(c) => format!("match {} of {of} for {q:?}", c + 1),
             None if n == 0 => format!("no match for {q:?} in this span"),
+            None if n == 1 => format!("1 match for {q:?}"),
             None => format!("{of} matches for {q:?}"),
         }
     }
@@ -493,7 +494,7 @@ pub fn prompt_text(prompt: &Prompt, d: &DetailView) -> (String, String) {
         Some(f) if !prompt.line.text().is_empty() => match (f.hits.len(), f.current) {
             (0, _) => "no match".to_owned(),
             (n, Some(c)) => format!("{} of {}", c + 1, crate::fmt::thousands(n as u64)),
-            (n, None) => format!("{} matches", crate::fmt::thousands(n as u64)),
+            (n, None) => crate::fmt::count(n, "match", "matches"),
         },
         _ => String::new(),
     };

@@ -114,7 +114,7 @@ pub fn one_line_result(name: &str, text: &str, error: bool) -> Option<String> {
         "Bash" => {
             let last = lines(text).next_back().unwrap_or_default().to_owned();
             Some(if n > 1 {
-                format!("{last} ({n} lines)")
+                format!("{last} ({})", crate::fmt::count(n, "line", "lines"))
             } else {
                 last
             })

@@ -1,7 +1,10 @@
 //! `sesstui doctor`: the data-quality report a person would otherwise write by hand.
 
+mod named;
+mod verdict;
+
 use super::json;
-use crate::fmt::{percent, thousands};
+use crate::fmt::{count, thousands};
 use crate::index::record::flag;
 use crate::index::report::Severity;
 use crate::model::{InferredBy, Model, SessionOrigin};
@@ -15,8 +18,22 @@ struct Share {
     percent: f64,
 }
 
+/// One step of the coverage chain: the spans with a session once this step has run
+/// (cumulative: each step's count includes the ones before).
+#[derive(Serialize)]
+struct Step {
+    step: &'static str,
+    /// Whether the step ran (inference can be switched off).
+    ran: bool,
+    spans: u64,
+    percent: f64,
+}
+
 #[derive(Serialize)]
 struct Coverage {
+    /// Cumulative, in order: as exported, after trace propagation, after history inference,
+    /// after time inference. The fields below are per origin.
+    cumulative: Vec<Step>,
     on_span: Share,
     after_trace_propagation: Share,
     inferred: Share,
@@ -71,12 +88,16 @@ struct Conflict {
 
 #[derive(Serialize)]
 struct Structure {
+    /// Counts; `named` lists each.
     orphans: usize,
     /// Spans whose own id was empty or all zeros, kept under the id 0.
     invalid_span_ids: usize,
     cycles: usize,
     duplicates: usize,
     id_clashes: usize,
+    bad_times: usize,
+    unrepresentable: usize,
+    files_with_the_same_spans: usize,
     session_conflicts: Vec<Conflict>,
 }
 
@@ -120,9 +141,13 @@ struct Report {
     coverage: Coverage,
     inference: Inference,
     structure: Structure,
+    /// Every problem span (and file pair) `structure` counts, named.
+    named: named::Named,
     problems: Vec<ProblemOut>,
     other_signals: Vec<Group>,
     verdict: String,
+    /// What to do about the worst finding, in one line; absent when there is nothing to do.
+    advice: Option<String>,
 }
 
 fn share(n: u64, total: u64) -> Share {
@@ -153,11 +178,16 @@ fn report(model: &Model) -> Report {
         }
     }
     let inferred = by_history + by_time;
-    for o in &idx.own_sessions {
-        if !idx.spans[o.span as usize].has(flag::DUPLICATE) {
-            on_span += 1;
-        }
-    }
+    // A span may carry its session id under more than one key: counted once.
+    let mut own: Vec<u32> = idx
+        .own_sessions
+        .iter()
+        .map(|o| o.span)
+        .filter(|&s| !idx.spans[s as usize].has(flag::DUPLICATE))
+        .collect();
+    own.sort_unstable();
+    own.dedup();
+    on_span += own.len() as u64;
     let count = |sev| idx.problems.iter().filter(|p| p.severity == sev).count();
     let blank_lines = idx
         .problems
@@ -166,7 +196,31 @@ fn report(model: &Model) -> Report {
         .count();
     let malformed_lines = count(Severity::Malformed);
     let issues = &model.issues;
+    let options = &model.inference.options;
+    let step = |step, ran, n| {
+        let s = share(n, total);
+        Step {
+            step,
+            ran,
+            spans: s.spans,
+            percent: s.percent,
+        }
+    };
     let coverage = Coverage {
+        cumulative: vec![
+            step("as_exported", true, on_span),
+            step("after_trace_propagation", true, explicit),
+            step(
+                "after_history_inference",
+                options.history,
+                explicit + by_history,
+            ),
+            step(
+                "after_time_inference",
+                options.by_time,
+                explicit + by_history + by_time,
+            ),
+        ],
         on_span: share(on_span, total),
         after_trace_propagation: share(explicit, total),
         inferred: share(inferred, total),
@@ -175,12 +229,20 @@ fn report(model: &Model) -> Report {
         none: share(total - explicit - inferred, total),
     };
     let covered = explicit + inferred;
-    let verdict = verdict(
-        malformed_lines,
+    let named = named::named(model);
+    let (verdict, advice) = verdict::verdict(&verdict::Facts {
+        malformed: idx
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Malformed)
+            .map(|p| (idx.file_name(p.file), p.line))
+            .collect(),
         covered,
         total,
-        issues.orphans.len() + issues.cycles.len(),
-    );
+        named: &named,
+        conflicts: issues.session_conflicts.len(),
+        inference: options.history || options.by_time,
+    });
     Report {
         files: json::files(model),
         files_without_spans: idx.file_notes(),
@@ -211,6 +273,9 @@ fn report(model: &Model) -> Report {
             cycles: issues.cycles.len(),
             duplicates: issues.duplicates.len(),
             id_clashes: issues.id_clashes.len(),
+            bad_times: named.bad_times.len(),
+            unrepresentable: named.unrepresentable.len(),
+            files_with_the_same_spans: named.files_with_the_same_spans.len(),
             session_conflicts: issues
                 .session_conflicts
                 .iter()
@@ -233,7 +298,9 @@ fn report(model: &Model) -> Report {
                 reason: p.reason.to_string(),
             })
             .collect(),
+        named,
         verdict,
+        advice,
     }
 }
 
@@ -263,91 +330,45 @@ fn signal_groups(model: &Model) -> Vec<Group> {
     groups
 }
 
-fn verdict(malformed: usize, covered: u64, total: u64, broken_links: usize) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let cover = if total == 0 {
-        0.0
-    } else {
-        covered as f64 / total as f64
-    };
-    let grade = if malformed == 0 && cover >= 0.9 && broken_links == 0 {
-        "good"
-    } else if cover >= 0.5 {
-        "usable"
-    } else {
-        "mostly unsessioned"
-    };
-    let mut v = format!(
-        "{grade}: {} of spans belong to a session",
-        percent(covered, total)
-    );
-    if malformed > 0 {
-        v.push_str(&format!(
-            "; {malformed} malformed line{} skipped",
-            if malformed == 1 { "" } else { "s" }
-        ));
-    }
-    if broken_links > 0 {
-        v.push_str(&format!(
-            "; {broken_links} broken parent link{}",
-            if broken_links == 1 { "" } else { "s" }
-        ));
-    }
-    v
-}
-
-/// "session on 0.8% of spans as exported → 31% after trace propagation → 97% after history
-/// inference", each step only when it ran.
-fn coverage_chain(r: &Report) -> String {
-    let c = &r.coverage;
-    let pct = |v: f64| format!("{v:.1}%");
-    let mut chain = format!(
-        "session on {} of spans as exported → {} after trace propagation",
-        pct(c.on_span.percent),
-        pct(c.after_trace_propagation.percent)
-    );
-    let mut acc = c.after_trace_propagation.spans;
-    if r.inference.history {
-        acc += c.inferred_by_history.spans;
-        let p = share(acc, r.spans).percent;
-        chain.push_str(&format!(" → {} after history inference", pct(p)));
-    }
-    if r.inference.by_time {
-        acc += c.inferred_by_time.spans;
-        let p = share(acc, r.spans).percent;
-        chain.push_str(&format!(" → {} after idle-time grouping", pct(p)));
-    }
-    chain
-}
-
 fn write_inference(out: &mut impl Write, model: &Model, i: &Inference) -> io::Result<()> {
     if !i.history && !i.by_time {
         return writeln!(out, "inference  off (--no-infer)");
     }
     writeln!(
         out,
-        "inference  {} LLM calls fingerprinted · {} traces joined explicit sessions · {} sessions inferred from history ({} traces) · {} side requests",
-        thousands(i.llm_calls_fingerprinted as u64),
-        thousands(i.traces_joined_to_explicit_sessions as u64),
-        i.history_sessions,
-        thousands(i.history_traces as u64),
-        i.side_requests
+        "inference  {} fingerprinted · {} explicit sessions · {} inferred from history ({}) · {}",
+        count(i.llm_calls_fingerprinted, "LLM call", "LLM calls"),
+        count(
+            i.traces_joined_to_explicit_sessions,
+            "trace joined",
+            "traces joined"
+        ),
+        count(i.history_sessions, "session", "sessions"),
+        count(i.history_traces, "trace", "traces"),
+        count(i.side_requests, "side request", "side requests")
     )?;
     if i.by_time {
         writeln!(
             out,
-            "           {} sessions grouped by idle time ({} traces, gap {} min)",
-            i.time_sessions, i.time_traces, i.idle_gap_minutes
+            "           {} grouped by idle time ({}, gap {} min)",
+            count(i.time_sessions, "session", "sessions"),
+            count(i.time_traces, "trace", "traces"),
+            i.idle_gap_minutes
         )?;
     }
     if i.split_idle {
         writeln!(
             out,
-            "           {} sessions split at idle gaps over {} min",
-            i.split_sessions, i.idle_gap_minutes
+            "           {} split at idle gaps over {} min",
+            count(i.split_sessions, "session", "sessions"),
+            i.idle_gap_minutes
         )?;
     }
-    writeln!(out, "           {} links refused", i.refused.len())?;
+    writeln!(
+        out,
+        "           {} refused",
+        count(i.refused.len(), "link", "links")
+    )?;
     for r in model.inference.refused.iter().take(20) {
         let why = match r.reason {
             "explicit_sessions" => "would merge two explicit sessions",
@@ -400,13 +421,13 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
         };
         writeln!(
             out,
-            "  {}  {} ({}{decoded})  {} bytes  {} spans  {} lines: {kinds}",
+            "  {}  {} ({}{decoded})  {}  {}  {}: {kinds}",
             one_line(&f.path),
             f.format,
             f.mode,
-            thousands(f.bytes),
-            thousands(f.spans),
-            thousands(f.lines),
+            crate::fmt::count_u64(f.bytes, "byte", "bytes"),
+            crate::fmt::count_u64(f.spans, "span", "spans"),
+            crate::fmt::count_u64(f.lines, "line", "lines"),
         )?;
     }
     for n in &r.files_without_spans {
@@ -415,13 +436,13 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
     let k = &r.lines_by_kind;
     writeln!(
         out,
-        "lines      {} ({} with spans, {} other signals, {} malformed, {} blank; {} reports of spans indexed with a caveat)",
+        "lines      {} ({} with spans, {} other signals, {} malformed, {} blank; {} of spans indexed with a caveat)",
         thousands(r.lines),
         thousands(k.records),
         thousands(k.signals),
         thousands(k.malformed),
         thousands(k.blank),
-        thousands(r.warnings as u64)
+        count(r.warnings, "report", "reports")
     )?;
     writeln!(
         out,
@@ -432,48 +453,62 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
         r.inferred_sessions,
         thousands(r.unsessioned_traces as u64)
     )?;
-    writeln!(out, "session coverage (spans)")?;
+    writeln!(out, "session coverage (spans with a session, cumulative)")?;
     let c = &r.coverage;
-    for (label, s) in [
-        ("on the span itself", &c.on_span),
-        ("via its trace's id", &c.after_trace_propagation),
-        ("inferred from history", &c.inferred_by_history),
-        ("inferred by idle time", &c.inferred_by_time),
-        ("none", &c.none),
-    ] {
+    for st in &c.cumulative {
+        let label = match st.step {
+            "as_exported" => "as exported (on the span)",
+            "after_trace_propagation" => "after trace propagation",
+            "after_history_inference" => "after history inference",
+            _ => "after time inference",
+        };
         writeln!(
             out,
-            "  {label:<26}{:>12}  {:>5.1}%",
-            thousands(s.spans),
-            s.percent
+            "  {label:<27}{:>11}  {:>5.1}%{}",
+            thousands(st.spans),
+            st.percent,
+            if st.ran { "" } else { "  (off)" }
         )?;
     }
-    writeln!(out, "  {}", coverage_chain(&r))?;
+    writeln!(
+        out,
+        "  {:<27}{:>11}  {:>5.1}%",
+        "without a session",
+        thousands(c.none.spans),
+        c.none.percent
+    )?;
     write_inference(out, model, &r.inference)?;
     let st = &r.structure;
     writeln!(
         out,
-        "structure  {} orphans · {} empty or zero span ids kept · {} cycles cut · {} duplicates · {} id clashes · {} conflicting session ids",
-        st.orphans,
-        st.invalid_span_ids,
-        st.cycles,
-        st.duplicates,
-        st.id_clashes,
-        st.session_conflicts.len()
+        "structure  {} · {} · {} · {} · {} · {} · {} · {} · {}",
+        count(st.orphans, "orphan", "orphans"),
+        count(
+            st.invalid_span_ids,
+            "empty or zero span id kept",
+            "empty or zero span ids kept"
+        ),
+        count(st.cycles, "cycle cut", "cycles cut"),
+        count(st.duplicates, "duplicate", "duplicates"),
+        count(st.id_clashes, "id clash", "id clashes"),
+        count(
+            st.session_conflicts.len(),
+            "conflicting session id",
+            "conflicting session ids"
+        ),
+        count(st.bad_times, "bad time", "bad times"),
+        count(
+            st.unrepresentable,
+            "value not represented",
+            "values not represented"
+        ),
+        count(
+            st.files_with_the_same_spans,
+            "pair of files with the same spans",
+            "pairs of files with the same spans"
+        ),
     )?;
-    for conflict in &st.session_conflicts {
-        writeln!(
-            out,
-            "  trace {}: kept {:?}, also saw {:?}",
-            conflict.trace_id,
-            one_line(&conflict.chosen),
-            conflict
-                .others
-                .iter()
-                .map(|o| one_line(o))
-                .collect::<Vec<_>>()
-        )?;
-    }
+    write_named(out, &r)?;
     if !r.problems.is_empty() {
         writeln!(out, "lines not indexed or indexed with a caveat")?;
         for p in &r.problems {
@@ -503,5 +538,148 @@ pub fn run(model: &Model, as_json: bool, out: &mut impl Write) -> io::Result<()>
             )?;
         }
     }
-    writeln!(out, "verdict: {}", r.verdict)
+    writeln!(out, "verdict: {}", r.verdict)?;
+    if let Some(a) = &r.advice {
+        writeln!(out, "advice: {a}")?;
+    }
+    Ok(())
+}
+
+/// In text, each list stops after this many, saying how many more (`--json` lists all).
+const SHOWN: usize = 20;
+
+/// A titled list of the first [`SHOWN`] items, and how many more.
+fn list<T>(
+    out: &mut impl Write,
+    title: &str,
+    items: &[T],
+    line: impl Fn(&T) -> String,
+) -> io::Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{title}: {}", thousands(items.len() as u64))?;
+    for item in items.iter().take(SHOWN) {
+        writeln!(out, "  {}", line(item))?;
+    }
+    if items.len() > SHOWN {
+        writeln!(
+            out,
+            "  … and {} more (doctor --json lists all)",
+            thousands((items.len() - SHOWN) as u64)
+        )?;
+    }
+    Ok(())
+}
+
+/// Every finding `structure` counts, named.
+fn write_named(out: &mut impl Write, r: &Report) -> io::Result<()> {
+    let n = &r.named;
+    let at = |a: &named::At| format!("{}:{}", one_line(&a.file), a.line);
+    let span = |s: &named::SpanRef| {
+        format!(
+            "span {} {:?} (trace {}) at {}",
+            one_line(&s.span_id),
+            one_line(&s.name),
+            one_line(&s.trace_id),
+            at(&s.at)
+        )
+    };
+    list(
+        out,
+        "files with the same spans",
+        &n.files_with_the_same_spans,
+        |p| {
+            let shared = usize::try_from(p.shared_spans).unwrap_or(usize::MAX);
+            if p.contained {
+                format!(
+                    "{}: all its {} are in {} too",
+                    one_line(&p.file),
+                    count(shared, "span", "spans"),
+                    one_line(&p.other)
+                )
+            } else {
+                format!(
+                    "{} and {} share {} of {}'s {}",
+                    one_line(&p.file),
+                    one_line(&p.other),
+                    thousands(p.shared_spans),
+                    one_line(&p.file),
+                    thousands(p.file_spans)
+                )
+            }
+        },
+    )?;
+    list(
+        out,
+        "id clashes (one id, different spans)",
+        &n.id_clashes,
+        |p| {
+            format!(
+                "span {} {:?} (trace {}) at {} and {}",
+                one_line(&p.span_id),
+                one_line(&p.name),
+                one_line(&p.trace_id),
+                at(&p.first),
+                at(&p.second)
+            )
+        },
+    )?;
+    list(
+        out,
+        "duplicates (exact copies, counted once)",
+        &n.duplicates,
+        |p| {
+            format!(
+                "span {} {:?} (trace {}) at {}, again at {}",
+                one_line(&p.span_id),
+                one_line(&p.name),
+                one_line(&p.trace_id),
+                at(&p.first),
+                at(&p.second)
+            )
+        },
+    )?;
+    list(out, "orphans (parent not in the files)", &n.orphans, |o| {
+        format!(
+            "{}: parent {} missing",
+            span(&o.span),
+            one_line(&o.missing_parent_id)
+        )
+    })?;
+    list(out, "cycles cut", &n.cycles, |c| {
+        let members: Vec<String> = c.members.iter().map(|m| one_line(m)).collect();
+        if members.len() == 1 {
+            format!("{}: its own parent", span(&c.cut))
+        } else {
+            format!("{}: cycle {} → back", span(&c.cut), members.join(" → "))
+        }
+    })?;
+    list(
+        out,
+        "conflicting session ids",
+        &r.structure.session_conflicts,
+        |c| {
+            format!(
+                "trace {}: kept {:?}, also saw {}",
+                one_line(&c.trace_id),
+                one_line(&c.chosen),
+                c.others
+                    .iter()
+                    .map(|o| format!("{:?}", one_line(o)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+    )?;
+    list(out, "bad times", &n.bad_times, |b| {
+        let d = b
+            .duration_ms
+            .map(|d| format!(" ({d} ms)"))
+            .unwrap_or_default();
+        format!("{}: {}{d}", span(&b.span), b.problem.words())
+    })?;
+    list(out, "values not represented", &n.unrepresentable, |u| {
+        format!("{}: {}", at(&u.at), one_line(&u.reason))
+    })
 }
