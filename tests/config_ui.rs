@@ -121,3 +121,28 @@ fn times_are_shown_in_the_configured_zone_with_its_offset() {
     );
     assert!(text.contains("Turn 1 · 10:00:00+01:00"), "{text}");
 }
+
+/// Messages that name a key name it as bound: the header's paused follow, and the full-text
+/// search's status (next / previous match, list them).
+#[test]
+fn messages_name_the_keys_as_bound() {
+    let mut a = configured(
+        "[keys]\nfollow = \"ctrl-y\"\nnext-match = \">\"\nprev-match = \"<\"\nlist-matches = \"L\"\n",
+        100,
+        24,
+    );
+    a.follow = Some(sesstui::app::follow::Following {
+        on: false,
+        added: 0,
+    });
+    let s = screen(&render(&mut a, 100, 24));
+    assert!(s.contains("paused (C-y follows)"), "{s}");
+    let model = a.model.clone().unwrap();
+    let hits = sesstui::model::fulltext::search_hits(&model, "weather", 1000);
+    sesstui::app::search::full_text_hits(&mut a, &model, "weather", hits);
+    let status = a.status.clone().unwrap_or_default();
+    assert!(
+        status.contains("· >/<: next/previous · L: list them"),
+        "{status}"
+    );
+}

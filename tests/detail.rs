@@ -426,7 +426,8 @@ fn o_asks_for_the_record_in_a_pager_written_whole_and_pretty() {
     assert_eq!(press(&mut a, &[OpenExternal]), [Effect::Pager(span)]);
     let model = a.model.clone().unwrap();
     let mut out = Vec::new();
-    let n = sesstui::app::detail::copy::write_record(&model, span, &mut out).unwrap();
+    let n = sesstui::app::detail::copy::write_record(&model, span, &mut out, &Default::default())
+        .unwrap();
     assert_eq!(n, model.index.span_bytes(model.span(span)).len());
     let want = sesstui::json::pretty(model.index.span_bytes(model.span(span))).unwrap();
     assert_eq!(String::from_utf8(out).unwrap(), want + "\n");

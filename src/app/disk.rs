@@ -4,6 +4,7 @@
 //! again before they read (see `Index::fresh`). A look is a `stat` of each file (and two 4 KB
 //! reads when one was touched): see [`crate::source::watch`].
 
+use super::keymap::Keymap;
 use crate::model::Model;
 use crate::source::watch::Change;
 
@@ -56,7 +57,7 @@ fn what(c: &Changed) -> String {
 }
 
 /// The status line's note: the first file, how many more, and what to do.
-pub fn status(changed: &[Changed]) -> Option<String> {
+pub fn status(changed: &[Changed], keys: &Keymap) -> Option<String> {
     // Lost bytes first: they matter most.
     let first = changed
         .iter()
@@ -74,22 +75,23 @@ pub fn status(changed: &[Changed]) -> Option<String> {
         "{} {}{more}: {}",
         name(&first.path),
         what(first),
-        todo(first)
+        todo(first, keys)
     ))
 }
 
 /// What the user can do about a change: `r` reloads; a file that only grew can be followed
-/// (`f` reads what was appended, and goes on doing so).
-fn todo(c: &Changed) -> &'static str {
+/// (`f` reads what was appended, and goes on doing so). The keys as bound.
+fn todo(c: &Changed, keys: &Keymap) -> String {
+    let reload = format!("{} reloads", keys.key("reload"));
     if c.intact && matches!(c.change, Change::Grew { .. }) {
-        "f follows, r reloads"
+        format!("{} follows, {reload}", keys.key("follow"))
     } else {
-        "r reloads"
+        reload
     }
 }
 
 /// The lines `!` lists first, one per file.
-pub fn lines(changed: &[Changed]) -> Vec<String> {
+pub fn lines(changed: &[Changed], keys: &Keymap) -> Vec<String> {
     changed
         .iter()
         .map(|c| {
@@ -102,7 +104,7 @@ pub fn lines(changed: &[Changed]) -> Vec<String> {
                 "{} {}: {then}; {}",
                 crate::sanitize::one_line(&c.path),
                 c.change.describe(),
-                todo(c)
+                todo(c, keys)
             )
         })
         .collect()

@@ -22,10 +22,10 @@ pub struct Following {
 }
 
 impl Following {
-    /// `following · +123 spans`, `paused (f follows)`.
-    pub fn label(&self) -> String {
+    /// `following · +123 spans`, `paused (f follows)` (`follow_key` as bound).
+    pub fn label(&self, follow_key: &str) -> String {
         if !self.on {
-            return "paused (f follows)".to_owned();
+            return format!("paused ({follow_key} follows)");
         }
         match self.added {
             0 => "following".to_owned(),

@@ -142,9 +142,14 @@ pub enum Pending {
 
 /// The text a copy of `pending` holds (see [`copy_text`]), or why there is none: a file it
 /// would be read from changed on disk (looked at before reading, and after).
-fn checked_copy_text(model: &Model, pending: Pending, zone: &Zone) -> Result<String, String> {
+fn checked_copy_text(
+    model: &Model,
+    pending: Pending,
+    zone: &Zone,
+    keys: &keymap::Keymap,
+) -> Result<String, String> {
     let refused = || {
-        let note = disk::status(&disk::look(model)).unwrap_or_default();
+        let note = disk::status(&disk::look(model), keys).unwrap_or_default();
         format!("not copied: {note}")
     };
     if !model.index.fresh() {
@@ -769,7 +774,7 @@ impl App {
         if raw > 4 * CLIPBOARD_CAP {
             return self.too_big(what, raw, name, Pending::Span(span));
         }
-        match checked_copy_text(model, Pending::Span(span), &self.zone) {
+        match checked_copy_text(model, Pending::Span(span), &self.zone, &self.keymap) {
             Ok(text) => self.copy(what, text, name, Pending::Span(span)),
             Err(why) => {
                 self.status = Some(why);
@@ -812,7 +817,7 @@ impl App {
         self.overlay = Overlay::None;
         match action {
             Action::Choose('y' | 'w') | Action::Accept => {
-                match checked_copy_text(model, pending, &self.zone) {
+                match checked_copy_text(model, pending, &self.zone, &self.keymap) {
                     Ok(text) => vec![Effect::WriteFile {
                         name: name.to_owned(),
                         text,
@@ -867,7 +872,8 @@ impl App {
                 // whole only if a file is asked for.
                 if !model.index.fresh() {
                     self.status =
-                        checked_copy_text(model, Pending::Markdown(sid), &self.zone).err();
+                        checked_copy_text(model, Pending::Markdown(sid), &self.zone, &self.keymap)
+                            .err();
                     return Vec::new();
                 }
                 let t = crate::transcript::build_shown(model, sid);
@@ -875,7 +881,8 @@ impl App {
                     .into_owned();
                 if !model.index.fresh() {
                     self.status =
-                        checked_copy_text(model, Pending::Markdown(sid), &self.zone).err();
+                        checked_copy_text(model, Pending::Markdown(sid), &self.zone, &self.keymap)
+                            .err();
                     return Vec::new();
                 }
                 let what = "session as Markdown".to_owned();

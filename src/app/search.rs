@@ -284,10 +284,12 @@ pub fn update(
             // n/N move among the best matches kept: a count past them says so.
             if matched > KEPT_MATCHES {
                 app.status = Some(format!(
-                    "the best {} of {} matches for {:?}: n/N move among them",
+                    "the best {} of {} matches for {:?}: {}/{} move among them",
                     crate::fmt::thousands(u64::from(KEPT_MATCHES)),
                     crate::fmt::thousands(u64::from(matched)),
-                    prompt.query()
+                    prompt.query(),
+                    app.keymap.key("next-match"),
+                    app.keymap.key("prev-match")
                 ));
             }
             return Vec::new();
@@ -328,7 +330,7 @@ pub fn full_text_hits(
     let (spans, capped) = (hits.spans, hits.truncated);
     // Matched in bytes that may no longer be the file's: not shown as matches.
     if !model.index.fresh() {
-        let note = super::disk::status(&super::disk::look(model)).unwrap_or_default();
+        let note = super::disk::status(&super::disk::look(model), &app.keymap).unwrap_or_default();
         app.status = Some(format!("full-text search stopped: {note}"));
         return;
     }
@@ -344,12 +346,15 @@ pub fn full_text_hits(
     app.search.at = 0;
     goto(app, model);
     app.status = Some(format!(
-        "{} {query:?} · n/N: next/previous · M: list them",
+        "{} {query:?} · {}/{}: next/previous · {}: list them",
         match (capped, n) {
             (true, _) => format!("{} records contain", crate::fmt::at_least(n as u64, true)),
             (false, 1) => "1 record contains".to_owned(),
             (false, _) => format!("{} records contain", crate::fmt::thousands(n as u64)),
-        }
+        },
+        app.keymap.key("next-match"),
+        app.keymap.key("prev-match"),
+        app.keymap.key("list-matches")
     ));
 }
 

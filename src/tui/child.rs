@@ -73,7 +73,7 @@ pub fn view_record(guard: &mut Guard, app: &mut App, span: u32) {
     };
     let written = {
         let mut out = std::io::BufWriter::new(file.as_file_mut());
-        let r = crate::app::detail::copy::write_record(&model, span, &mut out);
+        let r = crate::app::detail::copy::write_record(&model, span, &mut out, &app.keymap);
         match (r, out.flush()) {
             (Ok(n), Ok(())) => Ok(n),
             (Err(e), _) => Err(e),

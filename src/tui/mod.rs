@@ -540,7 +540,10 @@ fn handle(
                     }
                     None => {
                         app.follow = None;
-                        app.status = Some("f follows once the files are read".to_owned());
+                        app.status = Some(format!(
+                            "{} follows once the files are read",
+                            app.keymap.key("follow")
+                        ));
                     }
                 },
             },

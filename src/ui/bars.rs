@@ -56,7 +56,7 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
             }
             if let Some(f) = &app.follow {
                 s.push_str(" · ");
-                s.push_str(&f.label());
+                s.push_str(&f.label(&app.keymap.key("follow")));
             }
             s
         }
@@ -149,7 +149,7 @@ pub fn hints(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     let mut spans = Vec::new();
     let mut used = 0usize;
     // A file changed on disk: said first, until it is reloaded; the hints fill what is left.
-    if let Some(note) = crate::app::disk::status(&app.disk) {
+    if let Some(note) = crate::app::disk::status(&app.disk, &app.keymap) {
         let text = truncate(&format!(" {note} "), usize::from(area.width)).into_owned();
         used += unicode_width::UnicodeWidthStr::width(text.as_str());
         spans.push(Span::styled(text, theme.warn));

@@ -285,7 +285,7 @@ fn diagnostics(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: 
     let problems = &model.index.problems;
     // Files that changed on disk first, then files that yield nothing (not read, empty, no
     // span), then the lines reported.
-    let changed = crate::app::disk::lines(&app.disk);
+    let changed = crate::app::disk::lines(&app.disk, &app.keymap);
     let notes = model.index.file_notes();
     let mut parts = Vec::new();
     if !changed.is_empty() {

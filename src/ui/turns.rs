@@ -81,11 +81,14 @@ fn call_meta(model: &Model, span: u32) -> String {
 
 /// What stands for a text not read yet: `…`, or why it will not be (its file changed on disk;
 /// see `TurnsView::fill`).
-fn not_read(model: &Model) -> String {
+fn not_read(model: &Model, keys: &crate::app::keymap::Keymap) -> String {
     if model.index.intact() {
         "…".to_owned()
     } else {
-        "(not read: the file changed on disk; r reloads)".to_owned()
+        format!(
+            "(not read: the file changed on disk; {} reloads)",
+            keys.key("reload")
+        )
     }
 }
 
@@ -98,6 +101,7 @@ fn indent(depth: usize) -> String {
 fn row_lines<'a>(
     model: &Model,
     zone: &crate::zone::Zone,
+    keys: &crate::app::keymap::Keymap,
     tv: &TurnsView,
     row: &Row,
     w: usize,
@@ -155,7 +159,7 @@ fn row_lines<'a>(
             let body = match text {
                 Some(Some(t)) => t,
                 Some(None) => "(no input)".to_owned(),
-                None => not_read(model),
+                None => not_read(model, keys),
             };
             folded("  › ".into(), &body, theme.user, open, w)
         }
@@ -163,7 +167,7 @@ fn row_lines<'a>(
             let body = match tv.texts.get(&k).map(|t| t.answer.clone()) {
                 Some(Some(t)) => t,
                 Some(None) => "(no answer)".to_owned(),
-                None => not_read(model),
+                None => not_read(model, keys),
             };
             folded("  ‹ ".into(), &body, theme.assistant, open, w)
         }
@@ -334,7 +338,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
     loop {
         let used: usize = tv.rows[offset..=tv.selected.min(tv.rows.len().saturating_sub(1))]
             .iter()
-            .map(|r| row_lines(model, &app.zone, tv, r, w, theme).len())
+            .map(|r| row_lines(model, &app.zone, &app.keymap, tv, r, w, theme).len())
             .sum();
         if used <= height || offset >= tv.selected {
             break;
@@ -347,7 +351,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         if y >= height {
             break;
         }
-        for line in row_lines(model, &app.zone, tv, row, w, theme) {
+        for line in row_lines(model, &app.zone, &app.keymap, tv, row, w, theme) {
             if y >= height {
                 break;
             }

@@ -65,7 +65,7 @@ pub fn yank(app: &mut App, model: &Model, action: Action) -> Vec<Effect> {
         return Vec::new();
     };
     let result = match d.target() {
-        Target::Node { tree, node } => node_copy(d, model, tree, node, action),
+        Target::Node { tree, node } => node_copy(d, model, tree, node, action, &app.keymap),
         Target::Block(b) if matches!(action, Action::YankValue | Action::YankString) => {
             let block = &d.blocks[b];
             let text = d.lines[block.lines.clone()]
@@ -106,6 +106,7 @@ fn node_copy(
     tree: usize,
     node: u32,
     action: Action,
+    keys: &crate::app::keymap::Keymap,
 ) -> Result<(String, String), String> {
     let v = &d.trees[tree];
     let n = &v.tree.nodes[node as usize];
@@ -151,7 +152,7 @@ fn node_copy(
             let rec_file = d.span.map(|s| model.span(s).file());
             let fresh = || rec_file.is_none_or(|f| model.index.fresh_file(f));
             if matches!(v.source, super::record::Source::Span) && !fresh() {
-                return Err(refused(model));
+                return Err(refused(model, keys));
             }
             let record = d
                 .span
@@ -188,7 +189,7 @@ fn node_copy(
                 )
             };
             if matches!(v.source, super::record::Source::Span) && !fresh() {
-                return Err(refused(model));
+                return Err(refused(model, keys));
             }
             Ok(out)
         }
@@ -201,8 +202,8 @@ fn short_path(v: &super::record::View, node: u32) -> String {
     sanitize::truncate(&p, 48).into_owned()
 }
 
-fn refused(model: &Model) -> String {
-    let note = crate::app::disk::status(&crate::app::disk::look(model)).unwrap_or_default();
+fn refused(model: &Model, keys: &crate::app::keymap::Keymap) -> String {
+    let note = crate::app::disk::status(&crate::app::disk::look(model), keys).unwrap_or_default();
     format!("not copied: {note}")
 }
 
@@ -213,10 +214,11 @@ pub fn write_record(
     model: &Model,
     span: u32,
     out: &mut dyn std::io::Write,
+    keys: &crate::app::keymap::Keymap,
 ) -> Result<usize, String> {
     let rec = model.span(span);
     if !model.index.fresh_file(rec.file()) {
-        return Err(refused(model));
+        return Err(refused(model, keys));
     }
     let raw = model.index.span_bytes(rec);
     let written = match crate::json::pretty_write(raw, out, &sanitize::json_text) {
@@ -228,7 +230,7 @@ pub fn write_record(
     };
     written?;
     if !model.index.fresh_file(rec.file()) {
-        return Err(refused(model));
+        return Err(refused(model, keys));
     }
     Ok(raw.len())
 }
