@@ -13,7 +13,7 @@ mod tmux;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tmux::{Setup, Tmux};
+use tmux::{Setup, Tmux, open_session};
 
 /// tmux's own clipboard setting (nothing is copied here), 80 ms between keys.
 const TMUX: Setup = Setup {
@@ -48,15 +48,6 @@ fn counts(screen: &str) -> (u64, u64) {
             .unwrap_or(0)
     };
     (num(" sessions"), num(" spans"))
-}
-
-/// The open session's id, from its header (`Session <id> …`).
-fn open_session(screen: &str) -> Option<String> {
-    screen
-        .lines()
-        .find_map(|l| l.strip_prefix("Session "))
-        .and_then(|r| r.split_whitespace().next())
-        .map(str::to_owned)
 }
 
 fn explorer(t: &Tmux, dir: &Path, args: &str) {

@@ -11,7 +11,7 @@ mod listen;
 mod tmux;
 
 use std::time::Duration;
-use tmux::{Setup, Tmux};
+use tmux::{Setup, Tmux, open_session};
 
 /// The receiver's line: spans received.
 fn received(screen: &str) -> Option<u64> {
@@ -23,14 +23,6 @@ fn received(screen: &str) -> Option<u64> {
         .replace(',', "")
         .parse()
         .ok()
-}
-
-fn open_session(screen: &str) -> Option<String> {
-    screen
-        .lines()
-        .find_map(|l| l.strip_prefix("Session "))
-        .and_then(|r| r.split_whitespace().next())
-        .map(str::to_owned)
 }
 
 #[test]

@@ -219,3 +219,12 @@ impl Drop for Tmux {
             .output();
     }
 }
+
+/// The open session's id, from its header (`Session <id> …`), when a session is open.
+pub fn open_session(screen: &str) -> Option<String> {
+    screen
+        .lines()
+        .find_map(|l| l.strip_prefix("Session "))
+        .and_then(|r| r.split_whitespace().next())
+        .map(str::to_owned)
+}
