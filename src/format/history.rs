@@ -212,13 +212,24 @@ const SOURCES: &[Source] = &[
         output: true,
         list: Some(b"choices"),
     },
+    // OpenAI Agents SDK generation spans: chat messages as sent and as answered.
+    Source {
+        prefix: b"span_data.input",
+        output: false,
+        list: None,
+    },
+    Source {
+        prefix: b"span_data.output",
+        output: true,
+        list: None,
+    },
 ];
 
 /// What a walker should do with an attribute path for the messages: hand a source (or a path
 /// inside one) to [`Messages::read`], descend into an object that holds one (`llm` when
 /// attributes are nested), or skip it.
 pub fn want<T>(path: &[u8]) -> Want<T> {
-    if !matches!(path.first(), Some(b'l' | b'g' | b'm')) {
+    if !matches!(path.first(), Some(b'l' | b'g' | b'm' | b's')) {
         return Want::Skip;
     }
     for s in SOURCES {

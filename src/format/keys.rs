@@ -45,10 +45,13 @@ pub enum SessionKey {
     ProviderMetadata,
     #[serde(rename = "metadata.session_id")]
     MetadataSession,
+    /// An OpenAI Agents SDK trace's `group_id` (given by the trace record, for its spans).
+    #[serde(rename = "agents.group_id")]
+    AgentsGroup,
 }
 
 impl SessionKey {
-    pub const ALL: [SessionKey; 17] = [
+    pub const ALL: [SessionKey; 18] = [
         SessionKey::SessionId,
         SessionKey::GenAiConversation,
         SessionKey::Langfuse,
@@ -66,6 +69,7 @@ impl SessionKey {
         SessionKey::MetadataUserId,
         SessionKey::ProviderMetadata,
         SessionKey::MetadataSession,
+        SessionKey::AgentsGroup,
     ];
 
     /// The key's name as shown to users.
@@ -88,6 +92,7 @@ impl SessionKey {
             SessionKey::MetadataUserId => "metadata.user_id",
             SessionKey::ProviderMetadata => "llm.<provider>.metadata.user_id",
             SessionKey::MetadataSession => "metadata.session_id",
+            SessionKey::AgentsGroup => "agents.group_id",
         }
     }
 
@@ -246,6 +251,11 @@ const LEAVES: &[(&str, Attr)] = {
         ("extra.metadata.ls_model_name", Model),
         ("extra.invocation_params.model", Model),
         ("extra.invocation_params.model_name", Model),
+        // OpenAI Agents SDK spans: a generation's or response's `span_data`.
+        ("span_data.model", Model),
+        ("span_data.usage.input_tokens", T(Tokens::Prompt)),
+        ("span_data.usage.output_tokens", T(Tokens::Completion)),
+        ("span_data.usage.total_tokens", T(Tokens::Total)),
     ]
 };
 

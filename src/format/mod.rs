@@ -8,6 +8,7 @@
 //! assessments, [`keys`] for which attribute carries what. The walker reports to a [`Sink`]:
 //! the index keeps a few fields per span, the detail view keeps every attribute.
 
+pub mod agents_sdk;
 pub mod eval;
 pub mod history;
 mod jaeger;
@@ -46,6 +47,8 @@ pub enum Style {
     Jaeger,
     /// LangSmith runs: `id`, `run_type`, `parent_run_id`, `extra.metadata`.
     LangSmith,
+    /// OpenAI Agents SDK `Span.export()`: `"object": "trace.span"`, `span_data`, `started_at`.
+    AgentsSdk,
 }
 
 impl Style {
@@ -59,6 +62,7 @@ impl Style {
             6 => Style::Annotation,
             7 => Style::Jaeger,
             8 => Style::LangSmith,
+            9 => Style::AgentsSdk,
             _ => Style::Unknown,
         }
     }
@@ -75,6 +79,7 @@ impl Style {
             Style::Annotation => "annotations",
             Style::Jaeger => "jaeger",
             Style::LangSmith => "langsmith runs",
+            Style::AgentsSdk => "openai agents sdk",
         }
     }
 }
@@ -347,6 +352,12 @@ enum Top {
     /// A record field read as an attribute under its own name (LangSmith's `extra`, `inputs`,
     /// `outputs`, token counts and cost).
     AsAttribute,
+    /// The OpenAI Agents SDK's `object` (`trace.span` or `trace`).
+    Object,
+    /// An Agents SDK span's `span_data` (its kind, name and what it did).
+    SpanData,
+    /// An Agents SDK trace's `group_id` (the conversation).
+    GroupId,
 }
 
 static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
@@ -418,6 +429,12 @@ static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
             ("total_tokens", Top::AsAttribute),
             ("total_cost", Top::AsAttribute),
             ("child_runs", Top::Nested),
+            // OpenAI Agents SDK (`Trace.export()` / `Span.export()`).
+            ("object", Top::Object),
+            ("started_at", Top::Start),
+            ("ended_at", Top::End),
+            ("span_data", Top::SpanData),
+            ("group_id", Top::GroupId),
         ];
         table.iter().map(|(k, v)| (k.as_bytes(), *v)).collect()
     });
@@ -474,6 +491,8 @@ impl<S: Sink> Walker<'_, S> {
             trace_at: None,
             id_at: None,
             error_at: None,
+            agents: None,
+            group_at: None,
         };
         let remember = depth == 0 && S::WANT_BY_PATH;
         let (mut ordinal, mut first) = if remember {
@@ -495,6 +514,10 @@ impl<S: Sink> Walker<'_, S> {
         match fields.style {
             Style::Jaeger => jaeger::end(self.sink, &fields),
             Style::LangSmith => langsmith::end(self, c, &fields)?,
+            Style::AgentsSdk => agents_sdk::end(self, c, &fields)?,
+            _ if fields.agents == Some(agents_sdk::Object::Trace) => {
+                agents_sdk::trace_end(self, c, &fields)?;
+            }
             _ => {}
         }
         let mut style = fields.style;
@@ -820,6 +843,18 @@ impl<S: Sink> Walker<'_, S> {
                 self.path.clear();
                 langsmith::io_text(self, key, c.buf().get(at..c.pos()).unwrap_or_default());
             }
+            Top::Object => {
+                fields.agents = agents_sdk::object(c)?;
+                if fields.agents == Some(agents_sdk::Object::Span) {
+                    fields.style = Style::AgentsSdk;
+                }
+            }
+            Top::SpanData => agents_sdk::span_data(self, c)?,
+            Top::GroupId => {
+                c.skip_ws();
+                fields.group_at = Some(c.pos());
+                c.skip_value()?;
+            }
         }
         Ok(())
     }
@@ -840,6 +875,10 @@ impl<S: Sink> Walker<'_, S> {
     fn id_value(&mut self, s: Option<RawStr<'_>>, which: IdField) {
         match s {
             Some(u) if u.raw.len() == 36 => self.uuid_id(u, which),
+            Some(u) if matches!(u.raw.first(), Some(b's' | b't')) => {
+                let id = agents_sdk::id(u, which);
+                self.report_id(Some(id), which);
+            }
             s => self.report_id(s, which),
         }
     }
@@ -1250,8 +1289,12 @@ struct Fields {
     trace_at: Option<usize>,
     /// Where an `id` value is written (a LangSmith run's span id).
     id_at: Option<usize>,
-    /// Where an `error` value is written (a LangSmith run's error).
+    /// Where an `error` value is written (a LangSmith run's or an Agents SDK span's error).
     error_at: Option<usize>,
+    /// What an Agents SDK `object` said the record is.
+    agents: Option<agents_sdk::Object>,
+    /// Where an Agents SDK trace's `group_id` value is written.
+    group_at: Option<usize>,
 }
 
 /// Remembers the key the cursor just read in `known`, if it can be matched as written.

@@ -800,6 +800,7 @@ impl Merger {
                     m.mlflow_id |= t.mlflow_id;
                     if t.meta_session != 0 {
                         m.session = name(t.meta_session);
+                        m.session_key = t.meta_key;
                     }
                     if t.meta_user != 0 {
                         m.user = name(t.meta_user);

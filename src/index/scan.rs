@@ -37,6 +37,9 @@ pub struct TraceMeta {
     pub mlflow_id: bool,
     /// `mlflow.trace.session` (interned), 0 for none.
     pub session: u32,
+    /// The key `session` was found under, when not `mlflow.trace.session` (an Agents SDK
+    /// trace's `group_id`).
+    pub session_key: Option<SessionKey>,
     pub user: u32,
     /// Where the `info` object is: (loc as in `SpanRec::loc`, len).
     pub info: Option<(u64, u32)>,
@@ -50,6 +53,8 @@ pub struct TraceEntry {
     pub mlflow_id: bool,
     /// `mlflow.trace.session` (interned), 0 for none.
     pub meta_session: u32,
+    /// Its key, when not `mlflow.trace.session`.
+    pub meta_key: Option<SessionKey>,
     pub meta_user: u32,
     /// Where the MLflow `info` object is: (loc as in `SpanRec::loc`, len).
     pub info: Option<(u64, u32)>,
@@ -276,6 +281,8 @@ struct DocMeta {
     trace: Option<TraceKey>,
     mlflow_id: bool,
     session: u32,
+    /// `session`'s key, when not `mlflow.trace.session`.
+    key: Option<SessionKey>,
     user: u32,
     info: Option<(usize, usize)>,
 }
@@ -301,6 +308,8 @@ pub struct Collector<'b> {
     /// (position in unit, line) of the last line computed, to count newlines incrementally.
     line_mark: (usize, u32),
     orphan_ids: bool,
+    /// The record gave trace-level facts (an Agents SDK trace record): a record, with no span.
+    trace_facts: bool,
     /// The trace `trace_index` returned last.
     last_trace: Option<(TraceKey, u32)>,
     /// The walker's state, kept between records.
@@ -326,6 +335,7 @@ impl<'b> Collector<'b> {
             unit_line: 0,
             line_mark: (0, 0),
             orphan_ids: false,
+            trace_facts: false,
             last_trace: None,
             scratch: format::Scratch::default(),
             messages: Recorder::default(),
@@ -438,6 +448,7 @@ impl<'b> Collector<'b> {
         self.line_mark = (0, line);
         self.frames.clear();
         self.orphan_ids = false;
+        self.trace_facts = false;
         self.deep_record = None;
         self.messages.clear();
         Marks {
@@ -499,6 +510,10 @@ impl<'b> Collector<'b> {
             Err(e) => Some(Cow::Owned(format!("not valid JSON: {e}"))),
             Ok(()) if self.out.spans.len() > marks.spans => None,
             Ok(()) if self.out.evals.len() > marks.evals => {
+                self.out.records += 1;
+                return 0;
+            }
+            Ok(()) if self.trace_facts => {
                 self.out.records += 1;
                 return 0;
             }
@@ -706,6 +721,7 @@ impl<'b> Collector<'b> {
             key,
             mlflow_id: false,
             meta_session: 0,
+            meta_key: None,
             meta_user: 0,
             info: None,
         });
@@ -917,6 +933,7 @@ impl<'b> Collector<'b> {
             None => first_trace,
         };
         let Some(trace) = trace else { return };
+        self.trace_facts = true;
         for s in &mut self.out.styles[f.first_span..] {
             *s = Style::Mlflow as u8;
         }
@@ -926,6 +943,7 @@ impl<'b> Collector<'b> {
             t.mlflow_id |= doc.mlflow_id;
             if doc.session != 0 {
                 t.meta_session = doc.session;
+                t.meta_key = doc.key;
             }
             if doc.user != 0 {
                 t.meta_user = doc.user;
@@ -1240,6 +1258,10 @@ impl Sink for Collector<'_> {
                 }
             }
             b"mlflow.trace.user" => doc.user = self.intern(text),
+            b"agents.group_id" => {
+                doc.session = self.intern(text);
+                doc.key = Some(SessionKey::AgentsGroup);
+            }
             _ => return,
         }
         if let Some(f) = self.frames.last_mut() {

@@ -3,10 +3,12 @@
 
 use super::conversation::roles::{PerTrace, Tally};
 use super::{Eval, Issues, Model, NONE, Session, SessionConflict, SessionOrigin, Trace, infer};
+use crate::format::agents_sdk;
 use crate::format::keys::SessionKey;
 use crate::hash::Map;
 use crate::index::Index;
 use crate::index::record::{OwnSession, SpanRec, flag};
+use crate::kind::Kind;
 use std::sync::atomic::AtomicU32;
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -457,6 +459,7 @@ impl<'a> Part<'a> {
             }
         }
         self.adopt_orphans(shared, orphans_from);
+        self.nest_handoffs(shared, kept.clone());
         self.cut_cycles(shared, kept.clone());
         let mut trace = Trace {
             // Positions in this part's run; made whole-order positions when the parts are joined.
@@ -499,6 +502,41 @@ impl<'a> Part<'a> {
             shared.set_parent(o, parent);
         }
         self.issues.orphans.truncate(from);
+    }
+
+    /// OpenAI Agents SDK handoffs: the SDK writes the agent a handoff hands to beside the agent
+    /// that handed off; it hangs under the handoff span instead (a tool span, named as the tool
+    /// the model called), as that call's sub-agent: the first agent of that name in the trace
+    /// that starts after the handoff and no other handoff took.
+    fn nest_handoffs(&mut self, shared: &Shared<'_>, kept: std::ops::Range<usize>) {
+        let index = shared.index;
+        let agents_sdk = crate::format::Style::AgentsSdk as usize;
+        if !index.files.iter().any(|f| f.styles[agents_sdk] > 0) {
+            return;
+        }
+        let spans = &index.spans;
+        let members = &self.by_trace[kept];
+        let mut taken: Vec<u32> = Vec::new();
+        for &h in members {
+            let hand = &spans[h as usize];
+            if hand.kind() != Kind::Tool {
+                continue;
+            }
+            let Some(target) = agents_sdk::handoff_target(index.strings.get(hand.name)) else {
+                continue;
+            };
+            let next = members.iter().copied().find(|&a| {
+                let agent = &spans[a as usize];
+                agent.kind() == Kind::Agent
+                    && agent.start >= hand.start
+                    && !taken.contains(&a)
+                    && agents_sdk::hands_to(target, index.strings.get(agent.name))
+            });
+            if let Some(a) = next {
+                shared.set_parent(a, h);
+                taken.push(a);
+            }
+        }
     }
 
     /// Breaks parent cycles: a span reached again on its own ancestor walk loses its parent.
@@ -649,7 +687,10 @@ fn resolve_session(
         let entry = index.meta(t);
         let mut found: Vec<(u32, SessionKey)> = Vec::new();
         if entry.session != 0 {
-            found.push((entry.session, SessionKey::Mlflow));
+            found.push((
+                entry.session,
+                entry.session_key.unwrap_or(SessionKey::Mlflow),
+            ));
         }
         for o in own {
             found.push((o.session, o.key));
@@ -926,7 +967,6 @@ fn attach_evals(model: &mut Model) {
 mod tests {
     use super::*;
     use crate::index::progress::Progress;
-    use crate::kind::Kind;
     use crate::source::Source;
 
     /// A Phoenix-style export of `traces` traces with every tree problem the build handles:

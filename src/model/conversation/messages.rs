@@ -158,6 +158,8 @@ const SOURCES: &[(&str, Side, Option<&str>)] = &[
     ("llm.output_messages", Side::Output, None),
     ("gen_ai.output.messages", Side::Output, None),
     ("mlflow.spanOutputs", Side::Output, Some("choices")),
+    ("span_data.input", Side::Input, None),
+    ("span_data.output", Side::Output, None),
 ];
 
 fn source_of(path: &[u8], side: Side) -> Option<usize> {
