@@ -157,8 +157,9 @@ fn a_handoff_is_a_tool_call_whose_sub_agent_is_the_agent_it_hands_to() {
         shown.contains("user: Can you check invoice INV-1001 for me?"),
         "{shown}"
     );
+    // The turn's answer is the one of the agent it was handed to.
     assert!(
-        shown.contains("Invoice INV-1001 is paid: 42.00 EUR."),
+        shown.contains("  answer: Invoice INV-1001 is paid: 42.00 EUR."),
         "{shown}"
     );
     assert!(

@@ -103,6 +103,14 @@ impl<'m> Reader<'m> {
             .or_else(|| {
                 let last = *turn.traces.last()?;
                 self.mlflow_trace_text(last, Side::Output)
+            })
+            // A turn handed on (an Agents SDK handoff) is answered by the agent it went to.
+            .or_else(|| {
+                steps
+                    .iter()
+                    .rev()
+                    .flat_map(|s| s.subagents.iter().rev())
+                    .find_map(|(_, a)| a.answer.clone())
             });
         TurnText {
             input,
