@@ -257,3 +257,43 @@ pub(super) fn span_data<S: Sink>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handoff_names_are_the_sdks_tool_names() {
+        // As `transform_string_function_style` makes them: one `_` per character a function
+        // name cannot hold (a multi-byte one included), lower-cased.
+        assert_eq!(handoff_name("Billing agent"), "transfer_to_billing_agent");
+        assert_eq!(handoff_name("Café-Bot 2"), "transfer_to_caf__bot_2");
+        assert_eq!(
+            handoff_target("transfer_to_billing_agent"),
+            Some("billing_agent")
+        );
+        assert_eq!(handoff_target("transfer_to_"), None);
+        assert_eq!(handoff_target("get_invoice"), None);
+        assert!(hands_to("billing_agent", "Billing agent"));
+        assert!(!hands_to("billing_agent", "Billing"));
+    }
+
+    #[test]
+    fn ids_as_the_sdk_writes_them_and_others_as_written() {
+        let raw = |s: &'static str| RawStr::plain(s.as_bytes());
+        let trace = "trace_2f16bc3cb91f69caa32b799aa0a62dcd";
+        assert_eq!(id(raw(trace), IdField::Trace).raw, &trace.as_bytes()[6..]);
+        let span = "span_cecdb09d95fc104f07f677fc";
+        assert_eq!(id(raw(span), IdField::Span).raw, b"cecdb09d95fc104f");
+        assert_eq!(id(raw(span), IdField::Parent).raw, b"cecdb09d95fc104f");
+        for other in [
+            "tr-15a2b63d7e114a2908d38d8d942f7e05",
+            "trace_custom",
+            "span_xyz",
+            "s",
+        ] {
+            assert_eq!(id(raw(other), IdField::Trace).raw, other.as_bytes());
+            assert_eq!(id(raw(other), IdField::Span).raw, other.as_bytes());
+        }
+    }
+}
