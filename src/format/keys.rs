@@ -246,6 +246,16 @@ const LEAVES: &[(&str, Attr)] = {
         ("extra.metadata.ls_model_name", Model),
         ("extra.invocation_params.model", Model),
         ("extra.invocation_params.model_name", Model),
+        // Langfuse: the model, usage and cost of a generation, as its SDKs name them over
+        // OpenTelemetry (and as its API's and exports' fields are read, src/format/langfuse.rs).
+        ("langfuse.observation.model.name", Model),
+        ("langfuse.observation.usage_details.input", T(Tokens::Prompt)),
+        (
+            "langfuse.observation.usage_details.output",
+            T(Tokens::Completion),
+        ),
+        ("langfuse.observation.usage_details.total", T(Tokens::Total)),
+        ("langfuse.observation.cost_details.total", Cost),
     ]
 };
 
