@@ -249,7 +249,7 @@ pub(super) fn end<S: Sink>(
         if !seen.parent
             && let Some(trace) = string_at(w.langfuse.parent)?
         {
-            w.report_id(Some(trace), IdField::Parent);
+            node_id(w, trace, IdField::Parent);
         }
         for (pos, path) in [
             (seen.session_at, &b"langfuse.session.id"[..]),
@@ -266,7 +266,7 @@ pub(super) fn end<S: Sink>(
         && let Some(id) = string_at(fields.id_at)?
     {
         w.id_value(Some(id), IdField::Trace);
-        w.report_id(Some(id), IdField::Span);
+        node_id(w, id, IdField::Span);
         if let Some(d) = seen.latency {
             w.sink.field(Field::End(start.saturating_add(d)));
         }
@@ -280,6 +280,18 @@ pub(super) fn end<S: Sink>(
         return Ok(Style::Annotation);
     }
     Ok(fields.style)
+}
+
+/// Reports the span id of a trace's own node, from the trace id (as its span or as its
+/// observations' parent): the first 16 of its 32 hex digits (a UUID's too), else the id as
+/// written.
+fn node_id<S: Sink>(w: &mut Walker<'_, S>, trace: RawStr<'_>, which: IdField) {
+    match trace.raw.get(..16) {
+        Some(head) if trace.raw.len() == 32 && trace.raw.iter().all(u8::is_ascii_hexdigit) => {
+            w.report_id(Some(RawStr::plain(head)), which);
+        }
+        _ => w.id_value(Some(trace), which),
+    }
 }
 
 /// The value under the cursor, as an attribute at `path`.
