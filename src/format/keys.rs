@@ -249,7 +249,10 @@ const LEAVES: &[(&str, Attr)] = {
         // Langfuse: the model, usage and cost of a generation, as its SDKs name them over
         // OpenTelemetry (and as its API's and exports' fields are read, src/format/langfuse.rs).
         ("langfuse.observation.model.name", Model),
-        ("langfuse.observation.usage_details.input", T(Tokens::Prompt)),
+        (
+            "langfuse.observation.usage_details.input",
+            T(Tokens::Prompt),
+        ),
         (
             "langfuse.observation.usage_details.output",
             T(Tokens::Completion),

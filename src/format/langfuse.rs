@@ -18,9 +18,9 @@
 //!   `usageDetails` / `usage_details` and `costDetails` / `cost_details` are read under the
 //!   names the Langfuse SDKs give them over OpenTelemetry (`langfuse.observation.model.name`,
 //!   `langfuse.observation.usage_details`, `langfuse.observation.cost_details`).
-//! * **Scores** become evaluations: those in a trace's `scores` are the trace's; a stand-alone
-//!   score record (`dataType` / `data_type`, as the scores API and export write them) names its
-//!   trace, observation or session.
+//! * **Scores** become evaluations of what they name (`observationId`, else `traceId`, else
+//!   `sessionId`): those in a trace's `scores`, and stand-alone score records (`dataType` /
+//!   `data_type`, as the scores API and the export write them).
 
 use super::{Field, Fields, IdField, Sink, Style, Walker};
 use crate::json::{Cursor, JsonError, RawStr, Scalar, ValueKind};
@@ -75,6 +75,10 @@ pub(super) struct Seen {
     /// Where an exported row's `session_id` / `user_id` values are written.
     session_at: Option<usize>,
     user_at: Option<usize>,
+    /// Where a trace's `scores` are written: read once the trace is closed, so that each names
+    /// what it is about (the trace, one of its observations, its session) instead of being
+    /// taken as the trace node's.
+    scores_at: Option<usize>,
 }
 
 impl Seen {
@@ -196,7 +200,11 @@ pub(super) fn field<S: Sink>(
             };
             r?;
         }
-        Key::Scores => scores(w, c)?,
+        Key::Scores => {
+            c.skip_ws();
+            fields.langfuse.scores_at = Some(c.pos());
+            c.skip_value()?;
+        }
         Key::Latency => {
             if let Some(v @ Scalar::Num(_)) = c.scalar_or_skip()?
                 && let Some(s) = v.as_f64()
@@ -295,7 +303,11 @@ fn node_id<S: Sink>(w: &mut Walker<'_, S>, trace: RawStr<'_>, which: IdField) {
 }
 
 /// The value under the cursor, as an attribute at `path`.
-fn attr_at<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>, path: &[u8]) -> Result<(), JsonError> {
+fn attr_at<S: Sink>(
+    w: &mut Walker<'_, S>,
+    c: &mut Cursor<'_>,
+    path: &[u8],
+) -> Result<(), JsonError> {
     w.path.clear();
     w.path.extend_from_slice(path);
     let r = w.attr_value(c);
@@ -330,8 +342,17 @@ fn io<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>, path: &[u8]) -> Result
     Ok(())
 }
 
-/// A trace's `scores`: each an evaluation (of the trace being read).
-fn scores<S: Sink>(w: &mut Walker<'_, S>, c: &mut Cursor<'_>) -> Result<(), JsonError> {
+/// After a record's close: its `scores`, each an evaluation of what it names.
+pub(super) fn after_close<S: Sink>(
+    w: &mut Walker<'_, S>,
+    c: &Cursor<'_>,
+    fields: &Fields,
+) -> Result<(), JsonError> {
+    let Some(at) = fields.langfuse.scores_at else {
+        return Ok(());
+    };
+    let mut c = c.clone();
+    c.set_pos(at);
     if c.peek_kind()? != ValueKind::Array {
         return c.skip_value();
     }
@@ -386,7 +407,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (api.name.as_str(), api.value.as_deref(), api.source.as_deref()),
+            (
+                api.name.as_str(),
+                api.value.as_deref(),
+                api.source.as_deref()
+            ),
             ("fluent", Some("True"), Some("EVAL"))
         );
         assert_eq!(api.span_ref.as_deref(), Some("o1"));

@@ -431,7 +431,10 @@ static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
             // Langfuse traces, observations and scores (API, UI download, blob export).
             ("type", Top::Langfuse(langfuse::Key::Type)),
             ("parentObservationId", Top::Langfuse(langfuse::Key::Parent)),
-            ("parent_observation_id", Top::Langfuse(langfuse::Key::Parent)),
+            (
+                "parent_observation_id",
+                Top::Langfuse(langfuse::Key::Parent),
+            ),
             ("level", Top::Langfuse(langfuse::Key::Level)),
             ("timestamp", Top::Start),
             ("sessionId", Top::Langfuse(langfuse::Key::SessionId)),
@@ -532,7 +535,9 @@ impl<S: Sink> Walker<'_, S> {
         match fields.style {
             Style::Jaeger => jaeger::end(self.sink, &fields),
             Style::LangSmith => langsmith::end(self, c, &fields)?,
-            _ if langfuse::pending(&fields) => fields.style = langfuse::end(self, c, start, &fields)?,
+            _ if langfuse::pending(&fields) => {
+                fields.style = langfuse::end(self, c, start, &fields)?
+            }
             _ => {}
         }
         let mut style = fields.style;
@@ -543,6 +548,9 @@ impl<S: Sink> Walker<'_, S> {
             style = Style::Annotation;
         }
         self.sink.close(start..c.pos(), style);
+        if langfuse::pending(&fields) {
+            langfuse::after_close(self, c, &fields)?;
+        }
         Ok(())
     }
 
