@@ -248,3 +248,47 @@ fn scores_are_evaluations_of_what_they_name() {
         "{shown}"
     );
 }
+
+#[test]
+fn generations_messages_are_the_calls_history_so_sessionless_rows_are_inferred() {
+    // The API's observation rows carry no session; their generations' messages (read as
+    // `langfuse.observation.input` / `output`) group the traces into the scenario's sessions.
+    let t = truth(API);
+    let mut want: Vec<Vec<String>> = t["sessions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|s| {
+            let mut ids: Vec<String> = s["trace_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_str().unwrap().to_owned())
+                .collect();
+            ids.sort();
+            ids
+        })
+        .collect();
+    want.sort();
+    let out = String::from_utf8(run(&["spans", ROWS])).unwrap();
+    let mut by_session: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for l in out.lines() {
+        let s: Value = serde_json::from_str(l).unwrap();
+        if let Some(id) = s["session"].as_str() {
+            assert_eq!(s["session_origin"], "inferred", "{l}");
+            by_session
+                .entry(id.to_owned())
+                .or_default()
+                .insert(s["trace_id"].as_str().unwrap().to_owned());
+        }
+    }
+    let mut got: Vec<Vec<String>> = by_session
+        .into_values()
+        .map(|s| s.into_iter().collect())
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+    // The failed turn has no answer (its last call only asked for a tool), as in OTLP.
+    let shown = String::from_utf8(run(&["show", "--no-infer", DOWNLOAD, "sess-code-02"])).unwrap();
+    assert!(shown.contains("answer: (none)"), "{shown}");
+}

@@ -212,6 +212,17 @@ const SOURCES: &[Source] = &[
         output: true,
         list: Some(b"choices"),
     },
+    // A Langfuse generation's input / output (as its SDKs name them over OpenTelemetry).
+    Source {
+        prefix: b"langfuse.observation.input",
+        output: false,
+        list: Some(b"messages"),
+    },
+    Source {
+        prefix: b"langfuse.observation.output",
+        output: true,
+        list: Some(b"choices"),
+    },
 ];
 
 /// What a walker should do with an attribute path for the messages: hand a source (or a path

@@ -70,6 +70,8 @@ pub(super) struct Seen {
     parent: bool,
     /// It is a stand-alone score.
     score: bool,
+    /// It is a generation (its `input` / `output` are the call's messages).
+    generation: bool,
     /// A trace's latency, in nanoseconds.
     latency: Option<i64>,
     /// Where an exported row's `session_id` / `user_id` values are written.
@@ -130,6 +132,7 @@ pub(super) fn field<S: Sink>(
                 return Ok(());
             };
             fields.style = Style::Langfuse;
+            fields.langfuse.generation = s.raw == b"GENERATION";
             if S::KIND_AS_WRITTEN {
                 w.sink.field(Field::KindAsWritten(s.raw, 1));
             }
@@ -172,12 +175,25 @@ pub(super) fn field<S: Sink>(
             c.skip_value()?;
         }
         Key::Io => {
-            let path: &[u8] = if c.key().raw == b"input" {
-                b"input.value"
-            } else {
-                b"output.value"
-            };
-            io(w, c, path)?;
+            let input = c.key().raw == b"input";
+            if fields.langfuse.generation {
+                // The call's messages, as Langfuse's SDKs name them over OpenTelemetry.
+                let path: &[u8] = if input {
+                    b"langfuse.observation.input"
+                } else {
+                    b"langfuse.observation.output"
+                };
+                return attr_at(w, c, path);
+            }
+            io(
+                w,
+                c,
+                if input {
+                    b"input.value"
+                } else {
+                    b"output.value"
+                },
+            )?;
         }
         Key::Renamed => {
             let path: &[u8] = match c.key().raw {

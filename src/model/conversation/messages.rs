@@ -158,6 +158,8 @@ const SOURCES: &[(&str, Side, Option<&str>)] = &[
     ("llm.output_messages", Side::Output, None),
     ("gen_ai.output.messages", Side::Output, None),
     ("mlflow.spanOutputs", Side::Output, Some("choices")),
+    ("langfuse.observation.input", Side::Input, Some("messages")),
+    ("langfuse.observation.output", Side::Output, Some("choices")),
 ];
 
 fn source_of(path: &[u8], side: Side) -> Option<usize> {
