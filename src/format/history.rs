@@ -212,6 +212,17 @@ const SOURCES: &[Source] = &[
         output: true,
         list: Some(b"choices"),
     },
+    // A Langfuse generation's input / output (as its SDKs name them over OpenTelemetry).
+    Source {
+        prefix: b"langfuse.observation.input",
+        output: false,
+        list: Some(b"messages"),
+    },
+    Source {
+        prefix: b"langfuse.observation.output",
+        output: true,
+        list: Some(b"choices"),
+    },
     // OpenAI Agents SDK generation spans: chat messages as sent and as answered.
     Source {
         prefix: b"span_data.input",

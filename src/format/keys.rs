@@ -251,6 +251,19 @@ const LEAVES: &[(&str, Attr)] = {
         ("extra.metadata.ls_model_name", Model),
         ("extra.invocation_params.model", Model),
         ("extra.invocation_params.model_name", Model),
+        // Langfuse: the model, usage and cost of a generation, as its SDKs name them over
+        // OpenTelemetry (and as its API's and exports' fields are read, src/format/langfuse.rs).
+        ("langfuse.observation.model.name", Model),
+        (
+            "langfuse.observation.usage_details.input",
+            T(Tokens::Prompt),
+        ),
+        (
+            "langfuse.observation.usage_details.output",
+            T(Tokens::Completion),
+        ),
+        ("langfuse.observation.usage_details.total", T(Tokens::Total)),
+        ("langfuse.observation.cost_details.total", Cost),
         // OpenAI Agents SDK spans: a generation's or response's `span_data`.
         ("span_data.model", Model),
         ("span_data.usage.input_tokens", T(Tokens::Prompt)),

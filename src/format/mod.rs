@@ -13,6 +13,7 @@ pub mod eval;
 pub mod history;
 mod jaeger;
 pub mod keys;
+mod langfuse;
 mod langsmith;
 mod mlflow;
 mod otlp;
@@ -47,6 +48,8 @@ pub enum Style {
     Jaeger,
     /// LangSmith runs: `id`, `run_type`, `parent_run_id`, `extra.metadata`.
     LangSmith,
+    /// Langfuse traces and observations: `type`, `parentObservationId`, `sessionId`.
+    Langfuse,
     /// OpenAI Agents SDK `Span.export()`: `"object": "trace.span"`, `span_data`, `started_at`.
     AgentsSdk,
 }
@@ -62,7 +65,8 @@ impl Style {
             6 => Style::Annotation,
             7 => Style::Jaeger,
             8 => Style::LangSmith,
-            9 => Style::AgentsSdk,
+            9 => Style::Langfuse,
+            10 => Style::AgentsSdk,
             _ => Style::Unknown,
         }
     }
@@ -79,6 +83,7 @@ impl Style {
             Style::Annotation => "annotations",
             Style::Jaeger => "jaeger",
             Style::LangSmith => "langsmith runs",
+            Style::Langfuse => "langfuse",
             Style::AgentsSdk => "openai agents sdk",
         }
     }
@@ -189,6 +194,7 @@ pub fn walk_with<S: Sink>(
         known: std::mem::take(&mut scratch.known),
         wants: std::mem::take(&mut scratch.wants),
         nest: std::mem::take(&mut scratch.nest),
+        langfuse: langfuse::Doc::default(),
     };
     let r = w.value(c, 0);
     scratch.path = w.path;
@@ -302,6 +308,8 @@ struct Walker<'s, S: Sink> {
     known: Vec<Known<S::Tag>>,
     wants: Map<Box<[u8]>, Want<S::Tag>>,
     nest: Nest<S::Tag>,
+    /// Inside a Langfuse trace document: the trace its observations hang under.
+    langfuse: langfuse::Doc,
 }
 
 /// What a record's own key means, whichever exporter spelled it.
@@ -352,6 +360,8 @@ enum Top {
     /// A record field read as an attribute under its own name (LangSmith's `extra`, `inputs`,
     /// `outputs`, token counts and cost).
     AsAttribute,
+    /// A Langfuse trace's, observation's or score's field.
+    Langfuse(langfuse::Key),
     /// The OpenAI Agents SDK's `object` (`trace.span` or `trace`).
     Object,
     /// An Agents SDK span's `span_data` (its kind, name and what it did).
@@ -429,6 +439,35 @@ static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
             ("total_tokens", Top::AsAttribute),
             ("total_cost", Top::AsAttribute),
             ("child_runs", Top::Nested),
+            // Langfuse traces, observations and scores (API, UI download, blob export).
+            ("type", Top::Langfuse(langfuse::Key::Type)),
+            ("parentObservationId", Top::Langfuse(langfuse::Key::Parent)),
+            (
+                "parent_observation_id",
+                Top::Langfuse(langfuse::Key::Parent),
+            ),
+            ("level", Top::Langfuse(langfuse::Key::Level)),
+            ("timestamp", Top::Start),
+            ("sessionId", Top::Langfuse(langfuse::Key::SessionId)),
+            ("userId", Top::Langfuse(langfuse::Key::UserId)),
+            ("session_id", Top::Langfuse(langfuse::Key::RowSession)),
+            ("user_id", Top::Langfuse(langfuse::Key::RowUser)),
+            ("htmlPath", Top::Langfuse(langfuse::Key::TraceMark)),
+            ("public", Top::Langfuse(langfuse::Key::TraceMark)),
+            ("input", Top::Langfuse(langfuse::Key::Io)),
+            ("output", Top::Langfuse(langfuse::Key::Io)),
+            ("model", Top::Langfuse(langfuse::Key::Renamed)),
+            ("provided_model_name", Top::Langfuse(langfuse::Key::Renamed)),
+            ("usageDetails", Top::Langfuse(langfuse::Key::Renamed)),
+            ("usage_details", Top::Langfuse(langfuse::Key::Renamed)),
+            ("costDetails", Top::Langfuse(langfuse::Key::Renamed)),
+            ("cost_details", Top::Langfuse(langfuse::Key::Renamed)),
+            ("observations", Top::Langfuse(langfuse::Key::Observations)),
+            ("trace", Top::Nested),
+            ("scores", Top::Langfuse(langfuse::Key::Scores)),
+            ("latency", Top::Langfuse(langfuse::Key::Latency)),
+            ("dataType", Top::Langfuse(langfuse::Key::ScoreMark)),
+            ("data_type", Top::Langfuse(langfuse::Key::ScoreMark)),
             // OpenAI Agents SDK (`Trace.export()` / `Span.export()`).
             ("object", Top::Object),
             ("started_at", Top::Start),
@@ -493,6 +532,7 @@ impl<S: Sink> Walker<'_, S> {
             error_at: None,
             agents: None,
             group_at: None,
+            langfuse: langfuse::Seen::default(),
         };
         let remember = depth == 0 && S::WANT_BY_PATH;
         let (mut ordinal, mut first) = if remember {
@@ -518,6 +558,9 @@ impl<S: Sink> Walker<'_, S> {
             _ if fields.agents == Some(agents_sdk::Object::Trace) => {
                 agents_sdk::trace_end(self, c, &fields)?;
             }
+            _ if langfuse::pending(&fields) => {
+                fields.style = langfuse::end(self, c, start, &fields)?
+            }
             _ => {}
         }
         let mut style = fields.style;
@@ -528,6 +571,9 @@ impl<S: Sink> Walker<'_, S> {
             style = Style::Annotation;
         }
         self.sink.close(start..c.pos(), style);
+        if langfuse::pending(&fields) {
+            langfuse::after_close(self, c, &fields)?;
+        }
         Ok(())
     }
 
@@ -843,6 +889,7 @@ impl<S: Sink> Walker<'_, S> {
                 self.path.clear();
                 langsmith::io_text(self, key, c.buf().get(at..c.pos()).unwrap_or_default());
             }
+            Top::Langfuse(key) => langfuse::field(self, c, key, depth, fields)?,
             Top::Object => {
                 fields.agents = agents_sdk::object(c)?;
                 if fields.agents == Some(agents_sdk::Object::Span) {
@@ -1291,6 +1338,8 @@ struct Fields {
     id_at: Option<usize>,
     /// Where an `error` value is written (a LangSmith run's or an Agents SDK span's error).
     error_at: Option<usize>,
+    /// What its Langfuse fields said.
+    langfuse: langfuse::Seen,
     /// What an Agents SDK `object` said the record is.
     agents: Option<agents_sdk::Object>,
     /// Where an Agents SDK trace's `group_id` value is written.

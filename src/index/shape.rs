@@ -165,7 +165,8 @@ fn object(c: &mut Cursor<'_>) -> Shape {
     }
     if k.has("trace") && k.has("observations") {
         return Shape::Unknown(
-            "a Langfuse trace export (\"trace\", \"observations\"): not a format sesstui reads yet"
+            "a Langfuse trace download (\"trace\", \"observations\") holding no trace or \
+             observation it could read"
                 .into(),
         );
     }

@@ -94,11 +94,13 @@ pub const SHOWN_BYTES: usize = 1 << 20;
 
 /// The attributes the span detail reads from a record besides its JSON tree: its input and
 /// output, and its events (exceptions).
-const DETAIL_KEYS: [&[u8]; 4] = [
+const DETAIL_KEYS: [&[u8]; 6] = [
     b"input.value",
     b"output.value",
     b"mlflow.spanInputs",
     b"mlflow.spanOutputs",
+    b"langfuse.observation.input",
+    b"langfuse.observation.output",
 ];
 
 /// True for a path the span detail reads, or one that leads to one.

@@ -749,3 +749,48 @@ fn an_id_is_a_span_id_only_in_a_run() {
     assert_eq!(s.span_id, 1);
     assert_eq!(s.status(), Status::Unset);
 }
+
+#[test]
+fn langfuse_event_warning_and_uuid_ids() {
+    // An EVENT is a span of no kind; WARNING is no error; UUID ids as LangSmith's are read.
+    let row = r#"{"id":"7893ee9b-9e7d-5ee9-942b-6ed5f27e6e8a","traceId":"5d10f5e9-2293-557c-9098-80fc3ad7a0b2","type":"EVENT","name":"retry","startTime":"2026-03-02 09:00:00.5","level":"WARNING","statusMessage":"slow","parentObservationId":"1d03d17f-c9db-552c-b176-31674f48c21e"}"#;
+    let out = scan(row);
+    let s = only(&out);
+    assert_eq!(style(&out, s), Style::Langfuse);
+    assert_eq!(s.span_id, 0x7893_ee9b_9e7d_5ee9);
+    assert_eq!(s.parent_id, 0x1d03_d17f_c9db_552c);
+    assert_eq!(s.kind(), Kind::Unknown);
+    assert_eq!(s.status(), Status::Unset);
+    let error = row.replace("WARNING", "ERROR");
+    assert_eq!(only(&scan(&error)).status(), Status::Error);
+}
+
+#[test]
+fn langfuse_row_session_is_read_only_on_observations() {
+    let row = r#"{"id":"aad6f82a9ba8ad8e","trace_id":"b02b2728ce24f39bcf8d89c28c484156","type":"GENERATION","start_time":"2026-03-02 09:00:00.000000","session_id":"s-1","user_id":"u-1","usage_details":{"input":7,"output":3,"total":10},"cost_details":{"total":0.5},"provided_model_name":"m"}"#;
+    let out = scan(row);
+    let s = only(&out);
+    assert_eq!(s.kind(), Kind::Llm);
+    assert_eq!(
+        session(&out, s),
+        ("s-1".to_owned(), Some(SessionKey::Langfuse))
+    );
+    assert_eq!((extra(&out, s).prompt, extra(&out, s).cost), (7, 0.5));
+    // Not an observation: its `session_id` is nobody's session (a LangSmith run's is its project).
+    let other = r#"{"span_id":"aad6f82a9ba8ad8e","trace_id":"b02b2728ce24f39bcf8d89c28c484156","session_id":"project"}"#;
+    let out = scan(other);
+    assert_eq!(session(&out, only(&out)).1, None);
+}
+
+#[test]
+fn a_stand_alone_langfuse_score_is_a_loose_evaluation() {
+    let score = r#"{"id":"s1","traceId":"b02b2728ce24f39bcf8d89c28c484156","observationId":"aad6f82a9ba8ad8e","name":"fluent","value":1,"dataType":"BOOLEAN","stringValue":"True","timestamp":"2026-03-02T09:00:00Z","source":"EVAL"}"#;
+    let out = scan(score);
+    assert!(out.spans.is_empty());
+    assert_eq!(out.evals.len(), 1);
+    assert_eq!(out.evals[0].eval.value.as_deref(), Some("True"));
+    assert_eq!(
+        out.evals[0].eval.span_ref.as_deref(),
+        Some("aad6f82a9ba8ad8e")
+    );
+}

@@ -158,6 +158,8 @@ const SOURCES: &[(&str, Side, Option<&str>)] = &[
     ("llm.output_messages", Side::Output, None),
     ("gen_ai.output.messages", Side::Output, None),
     ("mlflow.spanOutputs", Side::Output, Some("choices")),
+    ("langfuse.observation.input", Side::Input, Some("messages")),
+    ("langfuse.observation.output", Side::Output, Some("choices")),
     ("span_data.input", Side::Input, None),
     ("span_data.output", Side::Output, None),
 ];
