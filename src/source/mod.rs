@@ -46,6 +46,7 @@ mod frames;
 pub mod guard;
 mod meter;
 mod otlp_proto;
+mod parquet;
 mod spill;
 mod stream;
 pub mod watch;
@@ -191,7 +192,7 @@ impl Source {
             let mut s = Source::new(path, bytes, None);
             s.decoded = vec![codec.name()];
             s.notes = notes;
-            s.unframe(decode_limit)?;
+            s.unpack(decode_limit)?;
             return Ok(s);
         }
         let len = limit.map_or(meta.len(), |l| l.min(meta.len()));
@@ -203,7 +204,7 @@ impl Source {
             map(file).map_err(io)?
         };
         let mut s = Source::new(path, bytes, stamp);
-        s.unframe(decode_limit)?;
+        s.unpack(decode_limit)?;
         Ok(s)
     }
 
@@ -239,8 +240,41 @@ impl Source {
                 Source::new(Path::new(name), bytes, None)
             }
         };
-        s.unframe(limit)?;
+        s.unpack(limit)?;
         Ok(s)
+    }
+
+    /// Converts what is not lines of JSON into lines of JSON: a parquet file ([`parquet`]),
+    /// the Collector file exporter's records ([`frames`]).
+    fn unpack(&mut self, limit: u64) -> Result<(), Error> {
+        self.unparquet(limit)?;
+        self.unframe(limit)
+    }
+
+    /// Converts a parquet file (Phoenix `TraceDataset.save()`) into one JSON line per row, if
+    /// the bytes are one.
+    fn unparquet(&mut self, limit: u64) -> Result<(), Error> {
+        if !parquet::detect(self.bytes()) {
+            return Ok(());
+        }
+        let shown = self.path.display().to_string();
+        let (bytes, notes) = parquet::convert(
+            Arc::clone(&self.bytes),
+            limit,
+            &mut Meter::new(&shown, "reading parquet"),
+        )
+        .map_err(|e| match e {
+            parquet::Failed::Full(e) => full(&shown, "the parquet rows", e),
+            parquet::Failed::Unreadable(reason) => Error::Unsupported {
+                path: shown.clone(),
+                reason,
+            },
+        })?;
+        self.bytes = Arc::new(bytes);
+        self.stamp = None;
+        self.decoded.push("parquet");
+        self.notes.extend(notes);
+        Ok(())
     }
 
     /// Converts the Collector file exporter's records into OTLP/JSON lines, if the bytes are

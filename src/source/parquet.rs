@@ -1,0 +1,314 @@
+//! Phoenix `TraceDataset.save()` parquet files (`trace_dataset-<uuid>.parquet`): the span
+//! dataframe (`context.span_id`, `context.trace_id`, `parent_id`, `name`, `span_kind`,
+//! `start_time`, `end_time`, `status_code`, `status_message`, `events`, `attributes.*`) as
+//! pyarrow writes it (snappy-compressed by default).
+//!
+//! Recognised by content: a parquet file starts with the magic `PAR1` (and ends with it; a
+//! file that starts with it and does not end with it is read as far as it can be, and reported
+//! cut short). Each row becomes one JSON object line, the same record the dataframe's
+//! `to_json(orient="records", lines=True)` writes, so the walker reads it as the Phoenix
+//! dataframe JSONL it already knows (line N of what is indexed is row N of the file).
+//! Timestamps are written as RFC 3339 UTC (pyarrow keeps pandas' microseconds, or
+//! milliseconds with `coerce_timestamps="ms"`); structs and maps become objects, lists
+//! arrays. A struct's null members are left out: pyarrow gives a struct column the union of
+//! the keys of every row's dict, so a key one dict lacks reads back as null, and a message with
+//! `message.tool_call_id: null` would no longer be the message the dict held. What JSON cannot hold (NaN and infinite floats) becomes `null` and is reported with
+//! its row and column; binary values become base64 strings, also reported.
+//!
+//! Memory: the parquet reader holds one row group's column chunks at a time (over the mapped
+//! or spilled input, not a copy); the lines go to a [`Spill`] under the decode limit.
+
+use super::meter::Meter;
+use super::spill::{Full, Spill};
+use super::{Bytes, Note};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::record::{Field, Row};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// The magic at both ends of a parquet file.
+const MAGIC: &[u8; 4] = b"PAR1";
+/// How deep nested values are followed (structs in lists in structs…); deeper is reported.
+const MAX_DEPTH: usize = 64;
+/// Problems reported per file at most (one note each); the rest are counted.
+const MAX_NOTES: usize = 100;
+
+/// Whether `src` is a parquet file (its first four bytes are the magic).
+pub(crate) fn detect(src: &[u8]) -> bool {
+    src.starts_with(MAGIC)
+}
+
+/// Why a parquet file could not be read at all.
+pub(crate) enum Failed {
+    Full(Full),
+    /// No row could be read: the reason.
+    Unreadable(String),
+}
+
+impl From<Full> for Failed {
+    fn from(e: Full) -> Self {
+        Failed::Full(e)
+    }
+}
+
+/// The input's bytes as the parquet reader takes them, without a copy.
+struct Shared(Arc<Bytes>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        self.0.get()
+    }
+}
+
+/// Converts every row of the parquet file in `src` into one JSON line, in memory or a
+/// temporary file, up to `limit` bytes.
+pub(crate) fn convert(
+    src: Arc<Bytes>,
+    limit: u64,
+    meter: &mut Meter,
+) -> Result<(Bytes, Vec<Note>), Failed> {
+    let whole = src.get().len();
+    let ends = src.get().ends_with(MAGIC) && whole >= 8;
+    let data = bytes::Bytes::from_owner(Shared(src));
+    let reader = match SerializedFileReader::new(data) {
+        Ok(r) => r,
+        Err(e) if !ends => {
+            return Err(Failed::Unreadable(format!(
+                "a parquet file cut short ({} bytes, no closing PAR1 footer): {e}",
+                crate::fmt::thousands(whole as u64)
+            )));
+        }
+        Err(e) => return Err(Failed::Unreadable(format!("unreadable parquet file: {e}"))),
+    };
+    let rows = match reader.get_row_iter(None) {
+        Ok(rows) => rows,
+        Err(e) => return Err(Failed::Unreadable(format!("unreadable parquet file: {e}"))),
+    };
+    let mut out = Spill::new(limit);
+    let mut notes = Notes::default();
+    let mut line = 0u64;
+    for row in rows {
+        let row = match row {
+            Ok(row) => row,
+            Err(e) if line == 0 => {
+                return Err(Failed::Unreadable(format!("unreadable parquet file: {e}")));
+            }
+            Err(e) => {
+                notes.push(Note::lost(format!(
+                    "parquet row {}: {e}: the rest of the file is lost",
+                    line + 1
+                )));
+                break;
+            }
+        };
+        line += 1;
+        let value = Value::Object(row_object(&row, line, &mut notes));
+        let mut text = serde_json::to_vec(&value).unwrap_or_default();
+        text.push(b'\n');
+        out.write(&text)?;
+        meter.tick(out.len());
+    }
+    meter.done();
+    let bytes = out.finish().map_err(|e| Failed::Full(Full::Io(e)))?;
+    Ok((bytes, notes.finish()))
+}
+
+/// Notes, capped at [`MAX_NOTES`].
+#[derive(Default)]
+struct Notes {
+    kept: Vec<Note>,
+    more: u64,
+}
+
+impl Notes {
+    fn push(&mut self, n: Note) {
+        if self.kept.len() < MAX_NOTES {
+            self.kept.push(n);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn finish(mut self) -> Vec<Note> {
+        if self.more > 0 {
+            self.kept.push(Note::lost(format!(
+                "{} more parquet values not representable in JSON",
+                crate::fmt::thousands(self.more)
+            )));
+        }
+        self.kept
+    }
+}
+
+/// One row as the dataframe's JSON record: its columns in order.
+fn row_object(row: &Row, line: u64, notes: &mut Notes) -> Map<String, Value> {
+    let mut obj = Map::new();
+    for (name, field) in row.get_column_iter() {
+        let mut at = Place {
+            line,
+            column: name,
+            notes,
+        };
+        obj.insert(name.clone(), value(field, 0, &mut at));
+    }
+    obj
+}
+
+/// Where a value is, to report what cannot be represented.
+struct Place<'a> {
+    line: u64,
+    column: &'a str,
+    notes: &'a mut Notes,
+}
+
+impl Place<'_> {
+    fn report(&mut self, what: &str) {
+        self.notes.push(Note::at(
+            self.line,
+            format!("parquet row {}, column {}: {what}", self.line, self.column),
+        ));
+    }
+}
+
+fn float(f: f64, at: &mut Place) -> Value {
+    match serde_json::Number::from_f64(f) {
+        Some(n) => Value::Number(n),
+        None => {
+            at.report(&format!("{f} is not a JSON number: read as null"));
+            Value::Null
+        }
+    }
+}
+
+fn value(field: &Field, depth: usize, at: &mut Place) -> Value {
+    if depth > MAX_DEPTH {
+        at.report(&format!(
+            "nested deeper than {MAX_DEPTH} levels: read as null"
+        ));
+        return Value::Null;
+    }
+    match field {
+        Field::Null => Value::Null,
+        Field::Bool(b) => Value::Bool(*b),
+        Field::Byte(n) => Value::from(*n),
+        Field::Short(n) => Value::from(*n),
+        Field::Int(n) => Value::from(*n),
+        Field::Long(n) => Value::from(*n),
+        Field::UByte(n) => Value::from(*n),
+        Field::UShort(n) => Value::from(*n),
+        Field::UInt(n) => Value::from(*n),
+        Field::ULong(n) => Value::from(*n),
+        Field::Float16(f) => float(f64::from(*f), at),
+        Field::Float(f) => float(f64::from(*f), at),
+        Field::Double(f) => float(*f, at),
+        Field::Str(s) => Value::String(s.clone()),
+        Field::TimestampMillis(ms) => timestamp(i128::from(*ms) * 1_000_000, at),
+        Field::TimestampMicros(us) => timestamp(i128::from(*us) * 1_000, at),
+        Field::Group(row) => {
+            let mut obj = Map::new();
+            // A struct column has every field any row's dict had: a null member is one this
+            // row's dict did not have (or had as None), left out as the dict left it out.
+            for (name, f) in row.get_column_iter() {
+                if !matches!(f, Field::Null) {
+                    obj.insert(name.clone(), value(f, depth + 1, at));
+                }
+            }
+            Value::Object(obj)
+        }
+        Field::ListInternal(list) => Value::Array(
+            list.elements()
+                .iter()
+                .map(|f| value(f, depth + 1, at))
+                .collect(),
+        ),
+        Field::MapInternal(map) => {
+            let mut obj = Map::new();
+            for (k, v) in map.entries() {
+                let key = match k {
+                    Field::Str(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                obj.insert(key, value(v, depth + 1, at));
+            }
+            Value::Object(obj)
+        }
+        Field::Bytes(b) => {
+            use base64::Engine;
+            at.report("binary value: read as a base64 string");
+            Value::String(base64::engine::general_purpose::STANDARD.encode(b.data()))
+        }
+        // Decimals, dates and times of day: their own text (no such column in Phoenix's
+        // dataframe; kept readable rather than dropped).
+        other @ (Field::Decimal(_)
+        | Field::Date(_)
+        | Field::TimeMillis(_)
+        | Field::TimeMicros(_)) => Value::String(other.to_string()),
+    }
+}
+
+/// A timestamp (nanoseconds since the epoch) as RFC 3339 UTC.
+fn timestamp(ns: i128, at: &mut Place) -> Value {
+    match jiff::Timestamp::from_nanosecond(ns) {
+        Ok(t) => Value::String(t.to_string()),
+        Err(_) => {
+            at.report("timestamp out of range: read as null");
+            Value::Null
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_the_leading_magic_only() {
+        assert!(detect(b"PAR1\x15\x04PAR1"));
+        assert!(detect(b"PAR1 cut"));
+        assert!(!detect(b"{\"PAR1\":1}"));
+        assert!(!detect(b"PAR"));
+    }
+
+    #[test]
+    fn garbage_after_the_magic_is_unreadable_not_a_panic() {
+        for src in [
+            &b"PAR1"[..],
+            b"PAR1PAR1",
+            b"PAR1\xff\xff\xff\xff\0\0\0\0PAR1",
+            b"PAR1xxxx",
+        ] {
+            let got = convert(
+                Arc::new(Bytes::Owned(src.to_vec())),
+                1 << 20,
+                &mut Meter::off(),
+            );
+            assert!(matches!(got, Err(Failed::Unreadable(_))), "{src:?}");
+        }
+    }
+
+    #[test]
+    fn what_json_cannot_hold_is_reported_not_dropped_silently() {
+        let mut notes = Notes::default();
+        let mut at = Place {
+            line: 7,
+            column: "attributes.score",
+            notes: &mut notes,
+        };
+        assert_eq!(value(&Field::Double(f64::NAN), 0, &mut at), Value::Null);
+        assert_eq!(value(&Field::Double(1.5), 0, &mut at), Value::from(1.5));
+        assert_eq!(
+            value(&Field::TimestampMillis(1_795_318_546_218), 0, &mut at),
+            Value::from("2026-11-22T03:35:46.218Z")
+        );
+        let notes = notes.finish();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].line, Some(7));
+        assert!(
+            notes[0]
+                .reason
+                .contains("row 7, column attributes.score: NaN"),
+            "{}",
+            notes[0].reason
+        );
+    }
+}
