@@ -214,3 +214,18 @@ fn a_damaged_parquet_file_beside_a_good_one_does_not_stop_the_good_one() {
     let v: Value = serde_json::from_str(&out.stdout).unwrap();
     assert!(!v["sessions"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn uncompressed_reads_the_same_and_zstd_is_refused_by_name() {
+    // The same table rewritten by pyarrow's write_table with compression="none" / "zstd".
+    let none = "fixtures/phoenix_parquet/codec_none.parquet";
+    assert_eq!(views(none), views(SAME));
+    let out = run(&["sessions", "fixtures/phoenix_parquet/codec_zstd.parquet"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("a parquet file compressed with zstd, which sesstui does not read"),
+        "{}",
+        out.stderr
+    );
+}

@@ -13,7 +13,8 @@
 //! What is decoded, recognised by content and never by name, from files and streams alike:
 //! gzip and zstd ([`compressed`]), and the OpenTelemetry Collector file exporter's
 //! length-prefixed records, protobuf or JSON, zstd-compressed or not ([`frames`], converted to
-//! OTLP/JSON lines by [`otlp_proto`]). Decoded bytes go where streams go, under the same limit
+//! OTLP/JSON lines by [`otlp_proto`]), and Phoenix `TraceDataset.save()` parquet files, one
+//! JSON record line per row ([`parquet`]). Decoded bytes go where streams go, under the same limit
 //! (which also stops a decompression bomb); what decoding lost is kept as [`Note`]s, which the
 //! index reports as problems of the file. A progress line is shown on standard error meanwhile
 //! ([`meter`]).
@@ -119,7 +120,8 @@ pub struct Source {
     /// pipes, decoded input, bytes in memory).
     stamp: Option<Arc<Stamp>>,
     seen: Arc<Seen>,
-    /// What the bytes were decoded from ("gzip", "zstd", "Collector records"), when they were.
+    /// What the bytes were decoded from ("gzip", "zstd", "parquet", "Collector records"), when
+    /// they were.
     decoded: Vec<&'static str>,
     notes: Vec<Note>,
 }

@@ -78,11 +78,11 @@ pub(crate) fn convert(
                 crate::fmt::thousands(whole as u64)
             )));
         }
-        Err(e) => return Err(Failed::Unreadable(format!("unreadable parquet file: {e}"))),
+        Err(e) => return Err(Failed::Unreadable(unreadable(&e))),
     };
     let rows = match reader.get_row_iter(None) {
         Ok(rows) => rows,
-        Err(e) => return Err(Failed::Unreadable(format!("unreadable parquet file: {e}"))),
+        Err(e) => return Err(Failed::Unreadable(unreadable(&e))),
     };
     let mut out = Spill::new(limit);
     let mut notes = Notes::default();
@@ -91,7 +91,7 @@ pub(crate) fn convert(
         let row = match row {
             Ok(row) => row,
             Err(e) if line == 0 => {
-                return Err(Failed::Unreadable(format!("unreadable parquet file: {e}")));
+                return Err(Failed::Unreadable(unreadable(&e)));
             }
             Err(e) => {
                 notes.push(Note::lost(format!(
@@ -111,6 +111,18 @@ pub(crate) fn convert(
     meter.done();
     let bytes = out.finish().map_err(|e| Failed::Full(Full::Io(e)))?;
     Ok((bytes, notes.finish()))
+}
+
+/// Why the reader stopped, in the user's terms where the parquet reader's are obscure.
+fn unreadable(e: &parquet::errors::ParquetError) -> String {
+    let text = e.to_string();
+    match text.split_once("Disabled feature at compile time: ") {
+        Some((_, codec)) => format!(
+            "a parquet file compressed with {codec}, which sesstui does not read \
+             (snappy, pyarrow's default, and uncompressed files are read)"
+        ),
+        None => format!("unreadable parquet file: {text}"),
+    }
 }
 
 /// Notes, capped at [`MAX_NOTES`].
