@@ -5,57 +5,24 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests fail loudly
 
-use assert_cmd::Command;
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::{json, root, run};
+
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const FILE: &str = "fixtures/agents_sdk/traces.jsonl";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> Vec<u8> {
-    let mut c = Command::cargo_bin("sesstui").unwrap();
-    let out = c
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-fn json(args: &[&str]) -> Value {
-    serde_json::from_slice(&run(args)).unwrap()
-}
-
 fn truth() -> Value {
-    serde_json::from_slice(&std::fs::read(root().join(format!("{FILE}.truth.json"))).unwrap())
-        .unwrap()
+    cli::truth(FILE)
 }
 
 /// `sesstui spans` of files, by span id, without where each line was.
 fn spans(files: &[&str]) -> BTreeMap<String, Value> {
-    let mut args = vec!["spans", "--no-infer"];
-    args.extend(files);
-    String::from_utf8(run(&args))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut v: Value = serde_json::from_str(l).unwrap();
-            let o = v.as_object_mut().unwrap();
-            o.remove("file");
-            o.remove("line");
-            (o["span_id"].as_str().unwrap().to_owned(), v)
-        })
-        .collect()
+    cli::spans_env(files, &[])
 }
 
 /// The fixture's records, each parsed.

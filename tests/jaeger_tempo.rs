@@ -4,50 +4,13 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests fail loudly
 
-use assert_cmd::Command;
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::{root, run, spans, truth};
+
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> Vec<u8> {
-    let mut c = Command::cargo_bin("sesstui").unwrap();
-    let out = c
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-fn truth(file: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(root().join(format!("{file}.truth.json"))).unwrap())
-        .unwrap()
-}
-
-/// `sesstui spans` of a file, by span id, without where each line was.
-fn spans(file: &str) -> BTreeMap<String, Value> {
-    String::from_utf8(run(&["spans", "--no-infer", file]))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut v: Value = serde_json::from_str(l).unwrap();
-            let o = v.as_object_mut().unwrap();
-            o.remove("file");
-            o.remove("line");
-            (o["span_id"].as_str().unwrap().to_owned(), v)
-        })
-        .collect()
-}
 
 const JAEGER: [&str; 2] = [
     "fixtures/jaeger/api_traces.json",

@@ -4,61 +4,13 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests fail loudly
 
-use assert_cmd::Command;
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::{json, run, spans, spans_env, truth};
+
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run_env(args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
-    let mut c = Command::cargo_bin("sesstui").unwrap();
-    c.current_dir(root()).env("NO_COLOR", "1").args(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-fn run(args: &[&str]) -> Vec<u8> {
-    run_env(args, &[])
-}
-
-fn json(args: &[&str]) -> Value {
-    serde_json::from_slice(&run(args)).unwrap()
-}
-
-fn truth(file: &str) -> Value {
-    serde_json::from_slice(&std::fs::read(root().join(format!("{file}.truth.json"))).unwrap())
-        .unwrap()
-}
-
-/// `sesstui spans` of a file, by span id, without where each line was.
-fn spans_env(file: &str, env: &[(&str, &str)]) -> BTreeMap<String, Value> {
-    String::from_utf8(run_env(&["spans", "--no-infer", file], env))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut v: Value = serde_json::from_str(l).unwrap();
-            let o = v.as_object_mut().unwrap();
-            o.remove("file");
-            o.remove("line");
-            (o["span_id"].as_str().unwrap().to_owned(), v)
-        })
-        .collect()
-}
-
-fn spans(file: &str) -> BTreeMap<String, Value> {
-    spans_env(file, &[])
-}
 
 const API: &str = "fixtures/langfuse/trace_api.jsonl";
 const DOWNLOAD: &str = "fixtures/langfuse/trace_download.json";
@@ -121,7 +73,7 @@ fn zone_less_export_times_are_utc_whatever_the_local_zone() {
     // The blob export writes `2026-03-02 09:00:00.040000` (UTC, no zone); the API `…Z`.
     let iso = spans(ROWS);
     for tz in ["UTC", "Asia/Tokyo", "America/Los_Angeles"] {
-        let blob = spans_env(BLOB, &[("TZ", tz)]);
+        let blob = spans_env(&[BLOB], &[("TZ", tz)]);
         assert_eq!(blob.len(), iso.len());
         for (id, s) in &blob {
             for k in ["start", "end", "duration_ms"] {

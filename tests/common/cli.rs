@@ -1,0 +1,70 @@
+//! The headless commands as the format tests run them: the binary from the repository root
+//! (fixture paths relative to it), `NO_COLOR`, success required; `spans` output keyed by span
+//! id without where each line was, so two files holding the same spans compare equal.
+//!
+//! Included by the format test files as `#[path = "common/cli.rs"] mod cli;`.
+
+#![allow(dead_code)] // each test binary uses its own part
+#![allow(clippy::unwrap_used)] // tests fail loudly
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `sesstui ARGS` with these environment variables; its stdout (it must succeed).
+pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
+    let mut c = Command::cargo_bin("sesstui").unwrap();
+    c.current_dir(root()).env("NO_COLOR", "1").args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+pub fn run(args: &[&str]) -> Vec<u8> {
+    run_env(args, &[])
+}
+
+pub fn json(args: &[&str]) -> Value {
+    serde_json::from_slice(&run(args)).unwrap()
+}
+
+/// The truth file a generator wrote beside `file`.
+pub fn truth(file: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(root().join(format!("{file}.truth.json"))).unwrap())
+        .unwrap()
+}
+
+/// `sesstui spans --no-infer FILES` with these environment variables, by span id, without
+/// where each line was.
+pub fn spans_env(files: &[&str], env: &[(&str, &str)]) -> BTreeMap<String, Value> {
+    let mut args = vec!["spans", "--no-infer"];
+    args.extend(files);
+    String::from_utf8(run_env(&args, env))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            let o = v.as_object_mut().unwrap();
+            o.remove("file");
+            o.remove("line");
+            (o["span_id"].as_str().unwrap().to_owned(), v)
+        })
+        .collect()
+}
+
+/// [`spans_env`] of one file, in the environment as it is.
+pub fn spans(file: &str) -> BTreeMap<String, Value> {
+    spans_env(&[file], &[])
+}
