@@ -80,6 +80,32 @@ pub(crate) fn convert(
         }
         Err(e) => return Err(Failed::Unreadable(unreadable(&e))),
     };
+    // What the footer says the row groups hold, decompressed, is what reading them takes:
+    // above the decode limit (or negative) the file is refused before anything is read.
+    {
+        use parquet::file::reader::FileReader;
+        for (i, rg) in reader.metadata().row_groups().iter().enumerate() {
+            let claimed: i64 = rg
+                .columns()
+                .iter()
+                .map(|c| c.uncompressed_size())
+                .try_fold(0i64, |a, n| (n >= 0).then(|| a.saturating_add(n)))
+                .unwrap_or(-1);
+            if claimed < 0 || u64::try_from(claimed).is_ok_and(|n| n > limit) {
+                return Err(Failed::Unreadable(format!(
+                    "parquet row group {} claims {} of data once decompressed, more than the \
+                     {} sesstui decodes",
+                    i + 1,
+                    if claimed < 0 {
+                        "a negative size".to_owned()
+                    } else {
+                        crate::fmt::bytes(claimed as u64)
+                    },
+                    crate::fmt::bytes(limit)
+                )));
+            }
+        }
+    }
     let rows = match reader.get_row_iter(None) {
         Ok(rows) => rows,
         Err(e) => return Err(Failed::Unreadable(unreadable(&e))),
@@ -296,6 +322,36 @@ mod tests {
             );
             assert!(matches!(got, Err(Failed::Unreadable(_))), "{src:?}");
         }
+    }
+
+    /// A row group whose footer claims more decompressed bytes than the decode limit is
+    /// refused before a row is read (what the reader would allocate is bounded by the limit).
+    #[test]
+    fn a_row_group_larger_than_the_limit_is_refused_before_reading() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/phoenix_parquet/codec_none.parquet"
+        );
+        let src = std::fs::read(path).expect("fixture");
+        let open = |limit| {
+            convert(
+                Arc::new(Bytes::Owned(src.clone())),
+                limit,
+                &mut Meter::off(),
+            )
+        };
+        match open(1000) {
+            Err(Failed::Unreadable(why)) => {
+                assert!(why.contains("row group 1 claims"), "{why}");
+                assert!(
+                    why.contains("more than the 1.0 KB sesstui decodes"),
+                    "{why}"
+                );
+            }
+            Ok((b, _)) => panic!("not refused: {} bytes read", b.get().len()),
+            Err(_) => panic!("refused for another reason"),
+        }
+        assert!(open(64 << 20).is_ok());
     }
 
     #[test]
