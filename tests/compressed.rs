@@ -6,7 +6,11 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use assert_cmd::Command;
+use cli::{anonymous, anonymous_json as json, anonymous_spans as span_lines, output as run};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -71,56 +75,6 @@ const PAIRS: &[(&str, &str)] = &[
         "fixtures/collector/file_json.jsonl",
     ),
 ];
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Out {
-    let out = sesstui().args(args).output().expect("run");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Drops what names the file, counts its bytes or says what it was decoded from, everywhere in
-/// a JSON value.
-fn anonymous(mut v: Value) -> Value {
-    fn walk(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                for k in ["path", "file", "bytes", "decoded_from"] {
-                    m.remove(k);
-                }
-                m.values_mut().for_each(walk);
-            }
-            Value::Array(a) => a.iter_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    walk(&mut v);
-    v
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = run(args);
-    assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
-    anonymous(serde_json::from_str(&out.stdout).expect("json"))
-}
-
-/// `spans` prints JSON Lines.
-fn span_lines(file: &str) -> Vec<Value> {
-    let out = run(&["spans", file]);
-    assert_eq!(out.code, 0, "{file}: {}", out.stderr);
-    out.stdout
-        .lines()
-        .map(|l| anonymous(serde_json::from_str(l).expect("span line")))
-        .collect()
-}
 
 /// Everything the headless commands say about `file`, its name set aside.
 fn views(file: &str) -> Vec<Value> {

@@ -6,7 +6,11 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests fail loudly
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use assert_cmd::Command;
+use cli::{anonymous, anonymous_json as json, anonymous_spans as spans, output as run};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -31,61 +35,6 @@ fn parquet() -> String {
         "one trace_dataset-<uuid>.parquet: {found:?}"
     );
     format!("fixtures/phoenix_parquet/{}", found.remove(0))
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Out {
-    let out = Command::cargo_bin("sesstui")
-        .expect("binary")
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("SESSTUI_PROGRESS", "never")
-        .args(args)
-        .output()
-        .expect("run");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Drops what names the file, counts its bytes or says what it was decoded from.
-fn anonymous(mut v: Value) -> Value {
-    fn walk(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                for k in ["path", "file", "bytes", "decoded_from"] {
-                    m.remove(k);
-                }
-                m.values_mut().for_each(walk);
-            }
-            Value::Array(a) => a.iter_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    walk(&mut v);
-    v
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = run(args);
-    assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
-    anonymous(serde_json::from_str(&out.stdout).expect("json"))
-}
-
-fn spans(file: &str) -> Vec<Value> {
-    let out = run(&["spans", file]);
-    assert_eq!(out.code, 0, "{file}: {}", out.stderr);
-    out.stdout
-        .lines()
-        .map(|l| anonymous(serde_json::from_str(l).expect("span line")))
-        .collect()
 }
 
 fn views(file: &str) -> Vec<Value> {

@@ -16,10 +16,19 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The binary from the repository root, without colour or a progress line.
+fn sesstui() -> Command {
+    let mut c = Command::cargo_bin("sesstui").unwrap();
+    c.current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("SESSTUI_PROGRESS", "never");
+    c
+}
+
 /// `sesstui ARGS` with these environment variables; its stdout (it must succeed).
 pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
-    let mut c = Command::cargo_bin("sesstui").unwrap();
-    c.current_dir(root()).env("NO_COLOR", "1").args(args);
+    let mut c = sesstui();
+    c.args(args);
     for (k, v) in env {
         c.env(k, v);
     }
@@ -67,4 +76,57 @@ pub fn spans_env(files: &[&str], env: &[(&str, &str)]) -> BTreeMap<String, Value
 /// [`spans_env`] of one file, in the environment as it is.
 pub fn spans(file: &str) -> BTreeMap<String, Value> {
     spans_env(&[file], &[])
+}
+
+/// What a run printed, and how it ended.
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// `sesstui ARGS`, however it ends.
+pub fn output(args: &[&str]) -> Out {
+    let out = sesstui().args(args).output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Drops what names the file, counts its bytes or says what it was decoded from, everywhere in
+/// a JSON value: so two encodings of the same spans compare equal.
+pub fn anonymous(mut v: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for k in ["path", "file", "bytes", "decoded_from"] {
+                    m.remove(k);
+                }
+                m.values_mut().for_each(walk);
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut v);
+    v
+}
+
+/// `sesstui ARGS` (it must succeed) as JSON, [`anonymous`].
+pub fn anonymous_json(args: &[&str]) -> Value {
+    let out = output(args);
+    assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+    anonymous(serde_json::from_str(&out.stdout).unwrap())
+}
+
+/// `sesstui spans FILE` (it must succeed), each line [`anonymous`], in order.
+pub fn anonymous_spans(file: &str) -> Vec<Value> {
+    let out = output(&["spans", file]);
+    assert_eq!(out.code, 0, "{file}: {}", out.stderr);
+    out.stdout
+        .lines()
+        .map(|l| anonymous(serde_json::from_str(l).unwrap()))
+        .collect()
 }
