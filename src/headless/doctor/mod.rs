@@ -610,35 +610,28 @@ fn write_named(out: &mut impl Write, r: &Report) -> io::Result<()> {
             }
         },
     )?;
+    // A span id seen twice: where first, and where again (`between` joins the two places).
+    let twice = |p: &named::Pair, between: &str| {
+        format!(
+            "span {} {:?} (trace {}) at {}{between}{}",
+            one_line(&p.span_id),
+            one_line(&p.name),
+            one_line(&p.trace_id),
+            at(&p.first),
+            at(&p.second)
+        )
+    };
     list(
         out,
         "id clashes (one id, different spans)",
         &n.id_clashes,
-        |p| {
-            format!(
-                "span {} {:?} (trace {}) at {} and {}",
-                one_line(&p.span_id),
-                one_line(&p.name),
-                one_line(&p.trace_id),
-                at(&p.first),
-                at(&p.second)
-            )
-        },
+        |p| twice(p, " and "),
     )?;
     list(
         out,
         "duplicates (exact copies, counted once)",
         &n.duplicates,
-        |p| {
-            format!(
-                "span {} {:?} (trace {}) at {}, again at {}",
-                one_line(&p.span_id),
-                one_line(&p.name),
-                one_line(&p.trace_id),
-                at(&p.first),
-                at(&p.second)
-            )
-        },
+        |p| twice(p, ", again at "),
     )?;
     list(out, "orphans (parent not in the files)", &n.orphans, |o| {
         format!(
