@@ -1,10 +1,20 @@
-//! Index speed and memory on a deterministic ~1 GB Phoenix-style export, next to `wc -l` on
-//! the same warm file, measured in the same run (this machine is shared and noisy).
+//! Index speed and memory on three deterministic ~1 GB Phoenix-style exports, next to `wc -l`
+//! on the same warm file, measured in the same rounds (this machine is shared and noisy).
 //!
-//! `cargo bench --bench index` (set `SESSTUI_BENCH_MB` for another size). Prints a table.
-//! `SESSTUI_BENCH_DENSE=1`: calls carry only their newest message, so a gigabyte holds more,
-//! smaller spans (about a million). `SESSTUI_BENCH_NO_INFER=1`: the index alone, without
-//! message hashing or session inference.
+//! `cargo bench --bench index` prints a table, a row per shape: dense (every column on every
+//! row, epoch times, calls carrying only their newest message: about a million spans), v2
+//! (the same conversations, every call carrying its whole history) and sparse (columns only
+//! when set, ISO times with offsets, events with stack traces, JSON inside strings, 48
+//! sessions interleaved; see `datagen::generate_sparse`). Each round runs `wc -l`, the index
+//! in-process (`--child-index`), `sesstui sessions --json` as a whole process on all cores and
+//! under `taskset -c 0`, and DuckDB (a venv with `pip install duckdb` beside the data, made
+//! once; skipped with a note when it cannot be made) on all cores and on one.
+//!
+//! `SESSTUI_BENCH_SHAPE=dense|v2|sparse` (one shape; `SESSTUI_BENCH_DENSE=1` is the old
+//! spelling of dense), `SESSTUI_BENCH_MB` (size, default 1024), `SESSTUI_BENCH_RUNS` (rounds,
+//! default 5), `SESSTUI_BENCH_DIR` (where the data goes, default `target/bench-data`),
+//! `SESSTUI_BENCH_NO_DUCKDB=1`, `SESSTUI_BENCH_NO_INFER=1` (the in-process index without message
+//! hashing or session inference).
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
@@ -25,94 +35,234 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1024);
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    let runs: usize = std::env::var("SESSTUI_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+        .max(1);
+    let dir = std::env::var_os("SESSTUI_BENCH_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data"),
+        PathBuf::from,
+    );
     std::fs::create_dir_all(&dir).expect("bench dir");
-    // v2: full message histories (see datagen); the name changes with the data.
-    let dense = std::env::var_os("SESSTUI_BENCH_DENSE").is_some();
-    let path = dir.join(if dense {
-        format!("phoenix_dense_{mb}mb.jsonl")
-    } else {
-        format!("phoenix_v2_{mb}mb.jsonl")
-    });
-    if !path.exists() {
-        let t = Instant::now();
-        let tmp = path.with_extension("tmp");
-        let (spans, traces, sessions) =
-            datagen::generate(&tmp, mb << 20, !dense).expect("generate");
-        std::fs::rename(&tmp, &path).expect("rename");
-        eprintln!(
-            "generated {} ({spans} spans, {traces} traces, {sessions} sessions) in {:.1}s",
-            path.display(),
-            t.elapsed().as_secs_f64()
+    let shapes: Vec<Shape> = match std::env::var("SESSTUI_BENCH_SHAPE").ok().as_deref() {
+        Some("dense") => vec![Shape::Dense],
+        Some("v2") => vec![Shape::V2],
+        Some("sparse") => vec![Shape::Sparse],
+        Some(other) if !other.is_empty() && other != "all" => {
+            panic!("SESSTUI_BENCH_SHAPE: dense, v2, sparse or all, not {other}")
+        }
+        // The older switch: the dense shape alone.
+        _ if std::env::var_os("SESSTUI_BENCH_DENSE").is_some() => vec![Shape::Dense],
+        _ => vec![Shape::Dense, Shape::V2, Shape::Sparse],
+    };
+    let duck = duckdb(&dir);
+    let mut rows = Vec::new();
+    for shape in shapes {
+        let path = dir.join(shape.file_name(mb));
+        if !path.exists() {
+            let t = Instant::now();
+            let tmp = path.with_extension("tmp");
+            let (spans, traces, sessions) = match shape {
+                Shape::Dense => datagen::generate(&tmp, mb << 20, false),
+                Shape::V2 => datagen::generate(&tmp, mb << 20, true),
+                Shape::Sparse => datagen::generate_sparse(&tmp, mb << 20),
+            }
+            .expect("generate");
+            std::fs::rename(&tmp, &path).expect("rename");
+            eprintln!(
+                "generated {} ({spans} spans, {traces} traces, {sessions} sessions) in {:.1}s",
+                path.display(),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        rows.push(measure(shape, &path, runs, duck.as_deref()));
+    }
+    println!();
+    println!(
+        "Whole process = `sesstui sessions --json FILE > /dev/null` (inference on); 1 core = the same under `taskset -c 0`"
+    );
+    println!(
+        "(the index then runs one worker). Ratios are medians of the per-round ratios to `wc -l` run in the same round;"
+    );
+    println!("DuckDB: read_json_auto + the session group-by, from Python, whole process.");
+    println!();
+    println!(
+        "| shape | size, spans | `wc -l` | index in-process | whole process | whole process, 1 core | peak anonymous | DuckDB | DuckDB, 1 core | DuckDB / sesstui |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for r in &rows {
+        println!("{r}");
+    }
+    if duck.is_none() {
+        println!(
+            "DuckDB skipped: `python3 -m venv` + `pip install duckdb` failed (see stderr above)."
         );
     }
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+}
+
+#[derive(Clone, Copy)]
+enum Shape {
+    /// Every column on every row, epoch times, only the newest message per call.
+    Dense,
+    /// The same conversations, every call carrying its whole history.
+    V2,
+    /// Columns only when set, ISO times with offsets, events, JSON inside strings.
+    Sparse,
+}
+
+impl Shape {
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Dense => "dense",
+            Shape::V2 => "v2",
+            Shape::Sparse => "sparse",
+        }
+    }
+    // The names the other benches share; they change with the data.
+    fn file_name(self, mb: u64) -> String {
+        match self {
+            Shape::Dense => format!("phoenix_dense_{mb}mb.jsonl"),
+            Shape::V2 => format!("phoenix_v2_{mb}mb.jsonl"),
+            Shape::Sparse => format!("phoenix_sparse_{mb}mb.jsonl"),
+        }
+    }
+}
+
+/// A venv with DuckDB beside the bench data (made once); its Python, or None with the reason
+/// on stderr.
+fn duckdb(dir: &Path) -> Option<PathBuf> {
+    if std::env::var_os("SESSTUI_BENCH_NO_DUCKDB").is_some() {
+        eprintln!("DuckDB skipped: SESSTUI_BENCH_NO_DUCKDB is set");
+        return None;
+    }
+    let venv = dir.join("duckdb-venv");
+    let python = venv.join("bin/python");
+    let have = |py: &Path| {
+        Command::new(py)
+            .args(["-c", "import duckdb"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if have(&python) {
+        return Some(python);
+    }
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "duckdb"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if made && have(&python) {
+        Some(python)
+    } else {
+        eprintln!("DuckDB skipped: could not make {} with duckdb", venv.display());
+        None
+    }
+}
+
+fn measure(shape: Shape, path: &Path, runs: usize, duck: Option<&Path>) -> String {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     // Warm the page cache.
     let _ = Command::new("cat")
-        .arg(&path)
+        .arg(path)
         .stdout(std::process::Stdio::null())
         .status();
-    // Interleaved, so both see the same machine; whole processes both ways.
-    let runs = 7;
     let exe = std::env::current_exe().expect("exe");
-    let (mut wcs, mut idx, mut walls) = (Vec::new(), Vec::new(), Vec::new());
-    let mut infer = Vec::new();
+    let sesstui = env!("CARGO_BIN_EXE_sesstui");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/support/duckdb_sessions.py");
+    // Rounds of one run each, so every ratio pairs runs that saw the same machine.
+    let mut r = Runs::default();
     let mut last = String::new();
     for _ in 0..runs {
-        wcs.push(time_cmd(Command::new("wc").arg("-l").arg(&path)));
-        let t = Instant::now();
+        let wc = time_cmd(Command::new("wc").arg("-l").arg(path));
+        r.wc.push(wc);
         let out = Command::new(&exe)
             .arg("--child-index")
-            .arg(&path)
+            .arg(path)
             .output()
             .expect("child");
-        walls.push(t.elapsed().as_secs_f64());
         last = String::from_utf8_lossy(&out.stdout).into_owned();
-        idx.push(field(&last, "index_s"));
-        infer.push(field(&last, "infer_s"));
+        let index = field(&last, "index_s") + field(&last, "infer_s");
+        r.index.push(index / wc);
+        r.anon.push(field(&last, "anon_peak_kb") * 1024.0 / field(&last, "spans"));
+        let whole = time_cmd(Command::new(sesstui).args(["sessions", "--json"]).arg(path));
+        r.whole.push(whole / wc);
+        let one = time_cmd(
+            Command::new("taskset")
+                .args(["-c", "0", sesstui, "sessions", "--json"])
+                .arg(path),
+        );
+        r.one.push(one / wc);
+        if let Some(py) = duck {
+            let d = time_cmd(Command::new(py).arg(&script).arg(path));
+            r.duck.push(d / wc);
+            r.duck_vs.push(d / whole);
+            let d1 = time_cmd(
+                Command::new("taskset")
+                    .args(["-c", "0"])
+                    .arg(py)
+                    .arg(&script)
+                    .arg(path)
+                    .arg("1"),
+            );
+            r.duck_one.push(d1 / wc);
+            r.duck_vs_one.push(d1 / one);
+        }
+        eprintln!(
+            "{} round: wc {wc:.3}s index {index:.3}s whole {whole:.3}s one core {one:.3}s",
+            shape.name()
+        );
     }
-    let infer_s = median(infer);
-    let wc = median(wcs);
-    let index_s = median(idx);
-    let wall = median(walls);
+    let wc = median(r.wc.clone());
     let spans = field(&last, "spans");
-    let rss = field(&last, "max_rss_kb") * 1024.0;
-    let anon = field(&last, "anon_peak_kb") * 1024.0;
-    println!(
-        "file            {} ({:.0} MB, {spans:.0} spans)",
-        path.display(),
-        size as f64 / 1e6
-    );
-    println!("wc -l           {:>8.3} s   (median of {runs})", wc);
-    println!(
-        "sesstui index   {index_s:>8.3} s   (median of {runs}, in-process: open, scan{}, sessions) = {:.2}x wc -l",
-        if std::env::var_os("SESSTUI_BENCH_NO_INFER").is_some() {
-            ""
+    let x = |v: &[f64]| {
+        if v.is_empty() {
+            "skipped".to_owned()
         } else {
-            " incl. message hashing"
+            let m = median(v.to_vec());
+            format!("{:.2}× ({:.3} s)", m, m * wc)
+        }
+    };
+    format!(
+        "| {} | {:.0} MB, {spans:.0} | {wc:.3} s | {} | {} | {} | {:.0} B/span | {} | {} | {} (1 core: {}) |",
+        shape.name(),
+        size as f64 / 1e6,
+        x(&r.index),
+        x(&r.whole),
+        x(&r.one),
+        median(r.anon.clone()),
+        x(&r.duck),
+        x(&r.duck_one),
+        if r.duck_vs.is_empty() {
+            "skipped".to_owned()
+        } else {
+            format!("{:.2}×", median(r.duck_vs.clone()))
         },
-        index_s / wc
-    );
-    println!(
-        "session inference {infer_s:>6.3} s   (median of {runs}, linking the fingerprints the scan hashed) = {:.2}x wc -l, {:.0}% of the index time",
-        infer_s / wc,
-        100.0 * infer_s / index_s
-    );
-    println!(
-        "  as a process  {wall:>8.3} s   (median of {runs}, exec to exit: index + inference) = {:.2}x wc -l",
-        wall / wc
-    );
-    println!("  throughput    {:>8.0} MB/s", size as f64 / 1e6 / index_s);
-    println!(
-        "peak RSS        {:>8.0} MB   (includes the mapped file's pages)",
-        rss / 1e6
-    );
-    println!(
-        "peak beyond map {:>8.0} MB   = {:.0} bytes/span (RSS - file-backed pages)",
-        anon / 1e6,
-        anon / spans
-    );
-    println!("{last}");
+        if r.duck_vs_one.is_empty() {
+            "skipped".to_owned()
+        } else {
+            format!("{:.2}×", median(r.duck_vs_one.clone()))
+        },
+    )
+}
+
+/// Per-round figures of one shape: `wc -l` in seconds, the rest as ratios to it (or, for
+/// DuckDB / sesstui, to sesstui's run in the same round), memory in bytes per span.
+#[derive(Default)]
+struct Runs {
+    wc: Vec<f64>,
+    index: Vec<f64>,
+    whole: Vec<f64>,
+    one: Vec<f64>,
+    anon: Vec<f64>,
+    duck: Vec<f64>,
+    duck_one: Vec<f64>,
+    duck_vs: Vec<f64>,
+    duck_vs_one: Vec<f64>,
 }
 
 fn time_cmd(cmd: &mut Command) -> f64 {
