@@ -159,7 +159,10 @@ fn duckdb(dir: &Path) -> Option<PathBuf> {
     if made && have(&python) {
         Some(python)
     } else {
-        eprintln!("DuckDB skipped: could not make {} with duckdb", venv.display());
+        eprintln!(
+            "DuckDB skipped: could not make {} with duckdb",
+            venv.display()
+        );
         None
     }
 }
@@ -188,7 +191,8 @@ fn measure(shape: Shape, path: &Path, runs: usize, duck: Option<&Path>) -> Strin
         last = String::from_utf8_lossy(&out.stdout).into_owned();
         let index = field(&last, "index_s") + field(&last, "infer_s");
         r.index.push(index / wc);
-        r.anon.push(field(&last, "anon_peak_kb") * 1024.0 / field(&last, "spans"));
+        r.anon
+            .push(field(&last, "anon_peak_kb") * 1024.0 / field(&last, "spans"));
         let whole = time_cmd(Command::new(sesstui).args(["sessions", "--json"]).arg(path));
         r.whole.push(whole / wc);
         let one = time_cmd(

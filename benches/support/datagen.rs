@@ -292,10 +292,16 @@ fn iso_micros(us: u64) -> String {
 }
 
 const EXCEPTIONS: &[(&str, &str)] = &[
-    ("ValueError", "invalid literal for int() with base 10: 'n/a'"),
+    (
+        "ValueError",
+        "invalid literal for int() with base 10: 'n/a'",
+    ),
     ("KeyError", "'choices'"),
     ("httpx.ReadTimeout", "timed out"),
-    ("openai.RateLimitError", "Error code: 429 - rate limit reached for requests"),
+    (
+        "openai.RateLimitError",
+        "Error code: 429 - rate limit reached for requests",
+    ),
 ];
 
 /// A Python traceback of `depth` frames ending in `ty: msg`.
@@ -325,7 +331,11 @@ struct SparseSession {
     history: Vec<(&'static str, String)>,
 }
 
-const MODELS: &[&str] = &["gpt-4o-2024-08-06", "gpt-4o-mini", "claude-3-5-sonnet-20241022"];
+const MODELS: &[&str] = &[
+    "gpt-4o-2024-08-06",
+    "gpt-4o-mini",
+    "claude-3-5-sonnet-20241022",
+];
 
 /// Writes about `target_bytes` of the sparse shape to `path`; returns (spans, traces,
 /// sessions). Rows as Phoenix's REST / `px` exports and hand-made dataframes write them:
@@ -448,7 +458,14 @@ pub fn generate_sparse(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, 
                     ));
                 }
                 rows.push(sparse_row(
-                    &mut rng, "litellm_request", "LLM", Some(root), start, dur, next_id, trace,
+                    &mut rng,
+                    "litellm_request",
+                    "LLM",
+                    Some(root),
+                    start,
+                    dur,
+                    next_id,
+                    trace,
                     attrs,
                 ));
                 next_id += 1;
@@ -481,7 +498,15 @@ pub fn generate_sparse(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, 
                         ("attributes.output.value", json_str(&output)),
                     ];
                     rows.push(sparse_row(
-                        &mut rng, tool, "TOOL", Some(root), start, dur, next_id, trace, attrs,
+                        &mut rng,
+                        tool,
+                        "TOOL",
+                        Some(root),
+                        start,
+                        dur,
+                        next_id,
+                        trace,
+                        attrs,
                     ));
                     next_id += 1;
                     t = start + dur;

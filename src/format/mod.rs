@@ -192,6 +192,7 @@ pub fn walk_with<S: Sink>(
         depth: 0,
         path: std::mem::take(&mut scratch.path),
         known: std::mem::take(&mut scratch.known),
+        others: std::mem::take(&mut scratch.others),
         wants: std::mem::take(&mut scratch.wants),
         nest: std::mem::take(&mut scratch.nest),
         langfuse: langfuse::Doc::default(),
@@ -199,6 +200,7 @@ pub fn walk_with<S: Sink>(
     let r = w.value(c, 0);
     scratch.path = w.path;
     scratch.known = w.known;
+    scratch.others = w.others;
     scratch.wants = w.wants;
     scratch.nest = w.nest;
     r
@@ -209,6 +211,8 @@ pub struct Scratch<T> {
     path: Vec<u8>,
     /// The keys of the last top-level record, by position (see [`Known`]).
     known: Vec<Known<T>>,
+    /// Other keys met at the same positions (see [`OTHER_KEYS`]).
+    others: Vec<Vec<Known<T>>>,
     /// The sink's answers for nested attribute paths (see [`Walker::want`]).
     wants: Map<Box<[u8]>, Want<T>>,
     /// The keys met inside record columns' objects (see [`Nest`]).
@@ -222,6 +226,7 @@ impl<T> Default for Scratch<T> {
             // around every record, leaving a default in its place meanwhile.
             path: Vec::new(),
             known: Vec::new(),
+            others: Vec::new(),
             wants: Map::default(),
             nest: Vec::new(),
         }
@@ -234,6 +239,12 @@ const KNOWN_PATHS: usize = 4096;
 /// Keys are remembered for the first this many positions of a record (up to
 /// [`Pattern::MAX`] bytes long).
 const KNOWN_KEYS: usize = 128;
+
+/// Besides the key a position had last, this many others it had before are remembered, with
+/// their meanings and nested keys: exports that write a column only when it is set (Phoenix's
+/// REST / `px` exports, hand-made dataframes) give each kind of span its own columns, so the
+/// keys at a position alternate between a few from row to row.
+const OTHER_KEYS: usize = 6;
 
 /// The keys met inside the objects of a record's attribute columns, as written, each with the
 /// sink's answer for its path: a tree (one list of children per object met), so that a nested
@@ -306,6 +317,7 @@ struct Walker<'s, S: Sink> {
     depth: usize,
     path: Vec<u8>,
     known: Vec<Known<S::Tag>>,
+    others: Vec<Vec<Known<S::Tag>>>,
     wants: Map<Box<[u8]>, Want<S::Tag>>,
     nest: Nest<S::Tag>,
     /// Inside a Langfuse trace document: the trace its observations hang under.
@@ -668,8 +680,27 @@ impl<S: Sink> Walker<'_, S> {
         if c.known_key(&known.raw) {
             return Ok(known.meaning);
         }
+        // A key this position had before: it takes the place of the last one, which is kept.
+        if let Some(others) = self.others.get_mut(slot)
+            && let Some(i) = c.known_key_among(others, 0, |k| &k.raw)
+        {
+            std::mem::swap(known, &mut others[i]);
+            return Ok(known.meaning);
+        }
         c.read_key()?;
+        let last = std::mem::replace(known, Known::new());
         remember_key(c, known);
+        if !last.raw.is_empty() {
+            if self.others.len() <= slot {
+                self.others.resize_with(slot + 1, Vec::new);
+            }
+            if let Some(others) = self.others.get_mut(slot) {
+                if others.len() >= OTHER_KEYS {
+                    others.remove(0);
+                }
+                others.push(last);
+            }
+        }
         Ok(Meaning::Unread)
     }
 
