@@ -1427,6 +1427,14 @@ fn time_value<'a>(c: &mut Cursor<'a>) -> Result<Option<Result<i64, &'a [u8]>>, J
             None => Err(written_since(c, start)),
         }));
     }
+    // ISO 8601 as most other exports write it, read in place (no decoding, no UTF-8 check).
+    if let Some(rest) = c.buf().get(start..).and_then(|b| b.strip_prefix(b"\""))
+        && let Some((t, n)) = crate::time::parse_iso_plain(rest)
+        && rest.get(n) == Some(&b'"')
+    {
+        c.set_pos(start + n + 2);
+        return Ok(Some(Ok(t)));
+    }
     time_value_other(c, start)
 }
 
