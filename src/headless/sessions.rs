@@ -205,6 +205,40 @@ struct Row {
     input: String,
 }
 
+/// Below this many sessions their JSON is made on one thread.
+const PARALLEL_SESSIONS: usize = 4096;
+
+/// Each session's JSON document, in `ids`' order, made on all cores (each session's first
+/// input and last answer are read from its spans' bytes: on a large file, a serial part of
+/// the whole run as long as the index's parallel scan).
+fn sessions_json(model: &Model, ids: &[u32]) -> Vec<json::Session> {
+    let workers = if ids.len() < PARALLEL_SESSIONS {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    };
+    if workers <= 1 {
+        return ids.iter().map(|&s| json::session(model, s)).collect();
+    }
+    let chunk = ids.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = ids
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|&s| json::session(model, s))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 pub fn run(
     model: &Model,
     as_json: bool,
@@ -228,7 +262,7 @@ pub fn run(
                 matched: ids.len(),
                 of: model.sessions.len(),
             }),
-            sessions: ids.iter().map(|&s| json::session(model, s)).collect(),
+            sessions: sessions_json(model, &ids),
             unsessioned: unsessioned(model),
         };
         crate::sanitize::write_json_pretty(&mut *out, &doc)?;
