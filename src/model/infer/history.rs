@@ -172,6 +172,14 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
         }
     }
     registry.sort_unstable();
+    // A bit per value of a hash's top bits for the hashes registered: most prefixes are no
+    // call's whole history, and one look at this table (512 KiB) answers them instead of a
+    // binary search through the registry.
+    let mut registered = vec![0u64; 1 << (FILTER_BITS - 6)];
+    for &(h, _) in &registry {
+        let b = filter_bit(h);
+        registered[b >> 6] |= 1 << (b & 63);
+    }
     let mut reader = Reader::default();
     for (j, c) in calls.iter().enumerate() {
         let Some(first) = c.print(model).first_turn() else {
@@ -181,6 +189,10 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
         prefixes(messages, &mut pre);
         let n = messages.len();
         for k in (first + 1..n).rev() {
+            let b = filter_bit(pre[k]);
+            if registered[b >> 6] & (1 << (b & 63)) == 0 {
+                continue;
+            }
             let lo = registry.partition_point(|&(h, _)| h < pre[k]);
             let found = registry[lo..].iter().take_while(|&&(h, _)| h == pre[k]);
             let earlier: Vec<u32> = found
@@ -223,6 +235,14 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
         }
     }
     links
+}
+
+/// The registered-hash filter of [`link`] has 2^this bits.
+const FILTER_BITS: u32 = 22;
+
+/// A history hash's bit in that filter: its top bits (the hashes are mixed).
+fn filter_bit(h: u64) -> usize {
+    usize::try_from(h >> (64 - FILTER_BITS)).unwrap_or(0)
 }
 
 /// The one conversation among `earlier` (calls with the same history as `later`'s first `k`
