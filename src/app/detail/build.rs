@@ -308,7 +308,7 @@ fn build_from(
                 (None, Some(v)) => format!("= {v}"),
                 (None, None) => "(no value)".into(),
             };
-            out.text(&format!("{} {verdict}", ev.name), Line::Role);
+            out.text(&format!("{} {verdict}", ev.shown_name()), Line::Role);
             if let Some(r) = &ev.rationale {
                 out.text(r, Line::Body);
             }
