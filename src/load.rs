@@ -275,12 +275,13 @@ fn add_listed_evaluations(sources: &mut Vec<Source>, unread: &mut Vec<Unread>) {
         let shown = dataset.display();
         if stdin {
             unread.push(Unread {
-                path: "standard input".into(),
-                reason: format!(
-                    "a Phoenix trace dataset listing {}: read from standard input, so the \
-                     files beside it are not looked for (give its directory instead)",
+                path: format!(
+                    "the {} the trace dataset on standard input lists",
                     crate::fmt::count(ids.len(), "evaluations file", "evaluations files")
                 ),
+                reason: "standard input has no directory to find them in; give the trace \
+                         dataset's directory instead"
+                    .into(),
             });
             continue;
         }

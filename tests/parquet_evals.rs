@@ -271,3 +271,58 @@ fn the_eval_filter_finds_what_each_evaluation_judges() {
         assert_eq!(got, want, "eval:{name}");
     }
 }
+
+#[test]
+fn evaluations_of_spans_not_in_the_files_are_reported() {
+    // The evaluations files with another export's spans: nothing they judge is there.
+    let truth = truth();
+    let mut args: Vec<String> = vec!["sessions".into()];
+    for f in truth["files"].as_array().unwrap().iter().skip(1) {
+        args.push(format!("fixtures/phoenix_parquet/{}", f.as_str().unwrap()));
+    }
+    args.push("fixtures/otlp/session_keys_cont.jsonl".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = output(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let n = truth["evaluations"].as_array().unwrap().len();
+    assert!(
+        out.stderr.contains(&format!(
+            "{n} evaluations judge a span, trace or session not in these files: not shown"
+        )),
+        "{}",
+        out.stderr
+    );
+    // With the spans they judge, no such warning.
+    let (_, _, stderr) = got(&[DIR]);
+    assert!(!stderr.contains("not in these files"), "{stderr}");
+}
+
+#[test]
+fn a_trace_dataset_on_standard_input_says_its_evaluations_are_not_looked_for() {
+    let ds = dataset(&root().join(DIR));
+    let out = assert_cmd::Command::cargo_bin("sesstui")
+        .unwrap()
+        .env("SESSTUI_PROGRESS", "never")
+        .args(["sessions", "--json", "-"])
+        .pipe_stdin(&ds)
+        .unwrap()
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "the 3 evaluations files the trace dataset on standard input lists: not read: \
+             standard input has no directory to find them in"
+        ),
+        "{stderr}"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["evaluations"].as_array().unwrap().is_empty())
+    );
+}

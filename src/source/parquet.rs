@@ -299,15 +299,17 @@ pub(crate) fn convert(src: Arc<Bytes>, limit: u64, meter: &mut Meter) -> Result<
             }
         };
         line += 1;
-        let mut object = row_object(&row, line, &mut notes);
-        if let Role::Evaluations { name, of } = &role {
-            object = annotation(object, name, *of).unwrap_or_else(|why| {
-                notes.push(Note::at(line, format!("parquet row {line}: {why}")));
-                Map::new()
-            });
-        }
-        let value = Value::Object(object);
-        let mut text = serde_json::to_vec(&value).unwrap_or_default();
+        let object = row_object(&row, line, &mut notes);
+        let object = match &role {
+            Role::Rows => Some(object),
+            // A row that judges nothing is reported in its line's place (left empty).
+            Role::Evaluations { name, of } => annotation(object, name, *of)
+                .map_err(|why| notes.push(Note::at(line, format!("parquet row {line}: {why}"))))
+                .ok(),
+        };
+        let mut text = object
+            .map(|o| serde_json::to_vec(&Value::Object(o)).unwrap_or_default())
+            .unwrap_or_default();
         text.push(b'\n');
         out.write(&text)?;
         meter.tick(out.len());
