@@ -111,8 +111,10 @@ impl Unread {
     fn new(path: &Path, e: Error) -> Unread {
         Unread {
             path: path.display().to_string(),
+            // The path is said once, by whoever shows the `Unread`.
             reason: match e {
                 Error::Io { err, .. } => err.to_string(),
+                Error::NoSpans { reason, .. } | Error::Unsupported { reason, .. } => reason,
                 other => other.to_string(),
             },
         }
