@@ -5,7 +5,7 @@
 //! row, epoch times, calls carrying only their newest message: about a million spans), v2
 //! (the same conversations, every call carrying its whole history) and sparse (columns only
 //! when set, ISO times with offsets, events with stack traces, JSON inside strings, 48
-//! sessions interleaved; see `datagen::generate_sparse`). Each round runs `wc -l`, the index
+//! sessions interleaved; see `support/sparse.rs`). Each round runs `wc -l`, the index
 //! in-process (`--child-index`), `sesstui sessions --json` as a whole process on all cores and
 //! under `taskset -c 0`, and DuckDB (a venv with `pip install duckdb` beside the data, made
 //! once; skipped with a note when it cannot be made) on all cores and on one.
@@ -20,6 +20,8 @@
 
 #[path = "support/datagen.rs"]
 mod datagen;
+#[path = "support/sparse.rs"]
+mod sparse;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -66,7 +68,7 @@ fn main() {
             let (spans, traces, sessions) = match shape {
                 Shape::Dense => datagen::generate(&tmp, mb << 20, false),
                 Shape::V2 => datagen::generate(&tmp, mb << 20, true),
-                Shape::Sparse => datagen::generate_sparse(&tmp, mb << 20),
+                Shape::Sparse => sparse::generate_sparse(&tmp, mb << 20),
             }
             .expect("generate");
             std::fs::rename(&tmp, &path).expect("rename");
