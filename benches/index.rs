@@ -203,6 +203,7 @@ fn measure(shape: Shape, path: &Path, runs: usize, duck: Option<&Path>) -> Strin
                 .arg(path),
         );
         r.one.push(one / wc);
+        let mut duck_s = (f64::NAN, f64::NAN);
         if let Some(py) = duck {
             let d = time_cmd(Command::new(py).arg(&script).arg(path));
             r.duck.push(d / wc);
@@ -217,10 +218,13 @@ fn measure(shape: Shape, path: &Path, runs: usize, duck: Option<&Path>) -> Strin
             );
             r.duck_one.push(d1 / wc);
             r.duck_vs_one.push(d1 / one);
+            duck_s = (d, d1);
         }
         eprintln!(
-            "{} round: wc {wc:.3}s index {index:.3}s whole {whole:.3}s one core {one:.3}s",
-            shape.name()
+            "{} round: wc {wc:.3}s index {index:.3}s whole {whole:.3}s one core {one:.3}s duckdb {:.3}s one core {:.3}s",
+            shape.name(),
+            duck_s.0,
+            duck_s.1
         );
     }
     let wc = median(r.wc.clone());

@@ -24,7 +24,9 @@ trap 'rm -rf "$work"' EXIT
 
 src="$work/src"
 mkdir -p "$src"
-git archive "$base_commit" | tar -x -C "$src"
+# -m: the files get the time of extraction, not of the commit, so cargo never takes an older
+# build of another ref in the same target dir for this one's (its fingerprints go by mtime).
+git archive "$base_commit" | tar -x -m -C "$src"
 echo "building $base_ref ($base_commit) into $base_target" >&2
 (cd "$src" && CARGO_TARGET_DIR="$base_target" cargo build --release --quiet --bin sesstui)
 echo "building this checkout into $here_target" >&2
