@@ -98,7 +98,7 @@ fn main() {
     }
     if duck.is_none() {
         println!(
-            "DuckDB skipped: `python3 -m venv` + `pip install duckdb` failed (see stderr above)."
+            "DuckDB skipped (why is on stderr above: SESSTUI_BENCH_NO_DUCKDB, or no venv with duckdb could be made)."
         );
     }
 }
