@@ -104,6 +104,40 @@ pub struct Index {
 }
 
 impl Index {
+    /// A trace of id `key`: the one the index has, else a new one (with no span counted yet).
+    pub fn trace_of_key(&mut self, key: TraceKey) -> u32 {
+        if self.trace_map.is_none() {
+            let map = self
+                .traces
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX)))
+                .collect();
+            self.trace_map = Some(map);
+        }
+        let n = u32::try_from(self.traces.len()).unwrap_or(u32::MAX);
+        let Some(map) = self.trace_map.as_mut() else {
+            return n;
+        };
+        let t = *map.entry(key).or_insert(n);
+        if t == n {
+            self.traces.push(key);
+            self.trace_spans.push(0);
+        }
+        t
+    }
+
+    /// Counts every trace's spans again (after spans moved between traces).
+    pub fn recount_traces(&mut self) {
+        self.trace_spans.clear();
+        self.trace_spans.resize(self.traces.len(), 0);
+        for s in &self.spans {
+            if let Some(n) = self.trace_spans.get_mut(s.trace as usize) {
+                *n += 1;
+            }
+        }
+    }
+
     /// The session id found on span `i` itself, if any.
     pub fn own_session(&self, i: u32) -> Option<OwnSession> {
         let at = self.own_sessions.partition_point(|o| o.span < i);

@@ -19,7 +19,8 @@ pub fn build(index: Index) -> Model {
 }
 
 /// [`build`], inferring sessions as `options` say.
-pub fn build_with(index: Index, options: infer::Options) -> Model {
+pub fn build_with(mut index: Index, options: infer::Options) -> Model {
+    super::claude_code::shape(&mut index);
     let (parent, order, traces, issues, per_trace) = trees(&index);
     let mut model = Model {
         index,

@@ -6,6 +6,7 @@
 //! only on request ([`detail`]).
 
 mod build;
+pub mod claude_code;
 pub mod conversation;
 pub mod detail;
 pub mod filter;

@@ -1,0 +1,397 @@
+//! Claude Code transcripts as the person lived them: once every file is read (a session's lines
+//! may be spread over its file and its sub-agents' files), each transcript line's place is
+//! decided from the whole session, before the trees are built, so that the tree, the turns,
+//! the headless commands, search and filters read transcripts as any other trace.
+//!
+//! * A **prompt** (a `user` line whose content is text the person typed: not one made of
+//!   `tool_result` blocks, not `isMeta`, not `isCompactSummary`, not a command's output or an
+//!   interruption notice) opens a trace of its own (its id the prompt's uuid), rooted at the
+//!   prompt; the lines after it, up to the next prompt of the same stream (the main
+//!   conversation, or one sub-agent: `agentId`, else `isSidechain`), are in that trace. Lines
+//!   before a stream's first prompt go to it.
+//! * One API response is split over several `assistant` lines with the same `message.id`: the
+//!   first is the **LLM call** (under the prompt; its tokens counted once), the others hang under
+//!   it with no kind and no tokens, the call ending at the last of them. It starts when the line
+//!   before it in its stream was written (the request went out then).
+//! * Each `tool_use` block is a **tool** span under its call; the `user` line with its
+//!   `tool_result` (matched by `tool_use_id`) hangs under it, ends it, and fails it when
+//!   `is_error`.
+//! * Other lines (`system`, meta lines, lines of unknown types) hang under the prompt.
+//!
+//! Sub-agents' prompts (the `Task` call's prompt, first line of `subagents/agent-<id>.jsonl`, or
+//! of an older version's inline sidechain) open traces too; the turns nest them under the
+//! `Task` tool that was given that prompt (`roles`: [`super::conversation::How::Input`]).
+//!
+//! Every walk is a pass over the session's lines in file order: no recursion.
+
+use crate::format::Style;
+use crate::hash::Map;
+use crate::index::record::{NO_TOKENS, flag};
+use crate::index::{Index, TraceKey};
+use crate::kind::{Kind, Status};
+use serde_json::Value;
+
+const NONE: u32 = u32::MAX;
+
+/// What a transcript span is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum What {
+    Prompt,
+    /// An assistant line of response `message.id`.
+    Assistant(String),
+    /// A user line of tool results: (tool_use_id, is_error).
+    Results(Vec<(String, bool)>),
+    /// A `tool_use` block: its id.
+    Tool(String),
+    Other,
+}
+
+struct Line {
+    what: What,
+    /// The stream: "" for the main conversation, the `agentId` of a sub-agent, "sidechain".
+    stream: String,
+    /// The line's uuid as 128 bits (a prompt's trace id).
+    uuid: Option<u128>,
+    /// An assistant line with a text block.
+    text: bool,
+}
+
+/// Text a `user` line holds that no person typed.
+const NOT_TYPED: &[&str] = &[
+    "<local-command-stdout>",
+    "<local-command-stderr>",
+    "<local-command-caveat>",
+    "<user-prompt-submit-hook>",
+    "[Request interrupted by user",
+];
+
+fn uuid_bits(s: &str) -> Option<u128> {
+    let hex: String = s.chars().filter(|c| *c != '-').collect();
+    (hex.len() == 32)
+        .then(|| u128::from_str_radix(&hex, 16).ok())
+        .flatten()
+}
+
+fn read(bytes: &[u8]) -> Line {
+    let other = Line {
+        what: What::Other,
+        stream: String::new(),
+        uuid: None,
+        text: false,
+    };
+    let Ok(v) = serde_json::from_slice::<Value>(&crate::json::lenient(bytes)) else {
+        return other;
+    };
+    let s = |k: &str| v.get(k).and_then(Value::as_str);
+    let flag_of = |k: &str| v.get(k).and_then(Value::as_bool) == Some(true);
+    if s("type") == Some("tool_use") && v.get("uuid").is_none() {
+        return Line {
+            what: What::Tool(s("id").unwrap_or_default().to_owned()),
+            ..other
+        };
+    }
+    let stream = match (s("agentId"), flag_of("isSidechain")) {
+        (Some(a), _) => a.to_owned(),
+        (None, true) => "sidechain".to_owned(),
+        (None, false) => String::new(),
+    };
+    let uuid = s("uuid").and_then(uuid_bits);
+    let message = v.get("message").unwrap_or(&Value::Null);
+    let content = message.get("content").unwrap_or(&Value::Null);
+    let what = match s("type") {
+        Some("assistant") => match message.get("id").and_then(Value::as_str) {
+            Some(id) => What::Assistant(id.to_owned()),
+            // No response id (a synthetic message): each line is its own call.
+            None => What::Assistant(s("uuid").unwrap_or_default().to_owned()),
+        },
+        Some("user") => {
+            let results: Vec<(String, bool)> = content
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
+                .map(|b| {
+                    (
+                        b.get("tool_use_id")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                        b.get("is_error").and_then(Value::as_bool) == Some(true),
+                    )
+                })
+                .collect();
+            let text = crate::format::claude_code::content_text(content);
+            let typed = !text.trim().is_empty()
+                && !NOT_TYPED.iter().any(|p| text.trim_start().starts_with(p));
+            if !results.is_empty() {
+                What::Results(results)
+            } else if typed && !flag_of("isMeta") && !flag_of("isCompactSummary") {
+                What::Prompt
+            } else {
+                What::Other
+            }
+        }
+        _ => What::Other,
+    };
+    let text = matches!(what, What::Assistant(_))
+        && !crate::format::claude_code::content_text(content)
+            .trim()
+            .is_empty();
+    Line {
+        what,
+        stream,
+        uuid,
+        text,
+    }
+}
+
+/// Places every transcript span of the index (see the module docs); nothing when no file is a
+/// transcript.
+pub fn shape(index: &mut Index) {
+    let style = Style::ClaudeCode as usize;
+    let files: Vec<bool> = index
+        .files
+        .iter()
+        .map(|f| f.styles.get(style).is_some_and(|&n| n > 0))
+        .collect();
+    if !files.iter().any(|&b| b) {
+        return;
+    }
+    let mut members: Vec<u32> = (0..index.spans.len())
+        .filter(|&i| {
+            files
+                .get(usize::from(index.spans[i].file()))
+                .copied()
+                .unwrap_or(false)
+        })
+        .filter_map(|i| u32::try_from(i).ok())
+        .collect();
+    members.sort_by_key(|&i| index.spans[i as usize].loc);
+    let mut by_session: Map<u32, Vec<u32>> = Map::default();
+    let mut order = Vec::new();
+    for &i in &members {
+        let t = index.spans[i as usize].trace;
+        by_session
+            .entry(t)
+            .or_insert_with(|| {
+                order.push(t);
+                Vec::new()
+            })
+            .push(i);
+    }
+    for t in order {
+        if let Some(spans) = by_session.remove(&t) {
+            session(index, &spans);
+        }
+    }
+    index.recount_traces();
+}
+
+/// Span `i` hangs under span `p`.
+fn set_parent(index: &mut Index, i: u32, p: u32) {
+    let Some(parent) = index.spans.get(p as usize).copied() else {
+        return;
+    };
+    if let Some(s) = index.spans.get_mut(i as usize) {
+        s.parent_id = parent.span_id;
+        s.flags &= !(flag::HAS_PARENT | flag::PARENT_TEXT);
+        s.flags |= flag::HAS_PARENT;
+        if parent.has(flag::SPAN_ID_TEXT) {
+            s.flags |= flag::PARENT_TEXT;
+        }
+    }
+}
+
+fn clear_tokens(index: &mut Index, i: u32) {
+    let at = index.extra_spans.partition_point(|&s| s < i);
+    if index.extra_spans.get(at) == Some(&i)
+        && let Some(e) = index.extras.get_mut(at)
+    {
+        e.prompt = NO_TOKENS;
+        e.completion = NO_TOKENS;
+        e.total = NO_TOKENS;
+    }
+}
+
+/// One session's transcript spans, in file order.
+fn session(index: &mut Index, spans: &[u32]) {
+    let lines: Vec<Line> = spans
+        .iter()
+        .map(|&i| read(index.span_bytes(&index.spans[i as usize])))
+        .collect();
+    let prompt_name = index.strings.intern("prompt");
+    // Each stream's first prompt: where the lines before it go.
+    let mut first: Map<&str, usize> = Map::default();
+    for (k, l) in lines.iter().enumerate() {
+        if l.what == What::Prompt {
+            first.entry(l.stream.as_str()).or_insert(k);
+        }
+    }
+    // Each response's call: its first line with text, else its first line (the call's text is
+    // what the turns show of it).
+    let mut chosen: Map<(&str, &str), (usize, bool)> = Map::default();
+    for (k, l) in lines.iter().enumerate() {
+        if let What::Assistant(id) = &l.what {
+            let e = chosen
+                .entry((l.stream.as_str(), id.as_str()))
+                .or_insert((k, l.text));
+            if l.text && !e.1 {
+                *e = (k, true);
+            }
+        }
+    }
+    // Per stream: (trace, prompt span, the time its last line was written).
+    let mut cur: Map<String, (u32, u32, i64)> = Map::default();
+    // Per response: when it began.
+    let mut calls: Map<(String, String), i64> = Map::default();
+    let mut tools: Map<String, u32> = Map::default();
+    // The call of the last assistant line (its tool_use blocks follow it).
+    let mut last_call = NONE;
+    let mut opened: Vec<u32> = vec![NONE; lines.len()];
+    // Open the traces of the prompts first, so that earlier lines can join their stream's first.
+    for (k, l) in lines.iter().enumerate() {
+        if l.what == What::Prompt {
+            let i = spans[k];
+            let key = l.uuid.map_or_else(
+                || TraceKey::Text(index.strings.intern(&format!("prompt-{i}"))),
+                TraceKey::hex,
+            );
+            opened[k] = index.trace_of_key(key);
+        }
+    }
+    for (k, l) in lines.iter().enumerate() {
+        let i = spans[k];
+        let rec = index.spans[i as usize];
+        let stream = l.stream.as_str();
+        if l.what == What::Prompt {
+            let t = opened[k];
+            if let Some(s) = index.spans.get_mut(i as usize) {
+                s.trace = t;
+                s.parent_id = 0;
+                s.flags &= !(flag::HAS_PARENT | flag::PARENT_TEXT);
+                s.kind = Kind::Chain as u8;
+                s.name = prompt_name;
+            }
+            cur.insert(stream.to_owned(), (t, i, rec.start));
+            continue;
+        }
+        if let What::Tool(id) = &l.what {
+            // A tool_use block follows its line: in that line's trace, under its call.
+            tools.insert(id.clone(), i);
+            if let Some(call) = index.spans.get(last_call as usize).copied() {
+                if let Some(s) = index.spans.get_mut(i as usize) {
+                    s.trace = call.trace;
+                }
+                set_parent(index, i, last_call);
+            }
+            continue;
+        }
+        let (trace, prompt, before) = match cur.get(stream) {
+            Some(&c) => c,
+            None => match first.get(stream) {
+                Some(&f) => (opened[f], spans[f], 0),
+                None => (rec.trace, NONE, 0),
+            },
+        };
+        let mut parent = prompt;
+        match &l.what {
+            What::Assistant(id) => {
+                let key = (stream.to_owned(), id.clone());
+                let call = chosen
+                    .get(&(stream, id.as_str()))
+                    .map_or(i, |&(c, _)| spans[c]);
+                last_call = call;
+                let first_line = !calls.contains_key(&key);
+                let begun = *calls.entry(key).or_insert(rec.start);
+                if call != i {
+                    // Another line of the same response.
+                    parent = call;
+                    if let Some(s) = index.spans.get_mut(i as usize) {
+                        s.kind = Kind::Unknown as u8;
+                    }
+                    clear_tokens(index, i);
+                }
+                if let Some(c) = index.spans.get_mut(call as usize) {
+                    c.end = c.end.max(rec.end);
+                    // The request went out when the line before the response was written.
+                    let from = if first_line && before > 0 && before <= rec.start {
+                        before
+                    } else {
+                        begun
+                    };
+                    if call == i || first_line {
+                        c.start = if c.start > 0 { c.start.min(from) } else { from };
+                    }
+                }
+                if first_line {
+                    calls.insert(
+                        (stream.to_owned(), id.clone()),
+                        index.spans[call as usize].start,
+                    );
+                }
+            }
+            What::Results(results) => {
+                let mut under = NONE;
+                for (id, error) in results {
+                    let Some(&tool) = tools.get(id) else {
+                        continue;
+                    };
+                    if under == NONE {
+                        under = tool;
+                    }
+                    if let Some(s) = index.spans.get_mut(tool as usize) {
+                        s.end = s.end.max(rec.start);
+                        if *error {
+                            s.status = Status::Error as u8;
+                        } else if s.status == Status::Unset as u8 {
+                            s.status = Status::Ok as u8;
+                        }
+                    }
+                }
+                if under != NONE {
+                    parent = under;
+                }
+            }
+            What::Prompt | What::Tool(_) | What::Other => {}
+        }
+        if let Some(s) = index.spans.get_mut(i as usize) {
+            s.trace = trace;
+        }
+        if parent != NONE {
+            set_parent(index, i, parent);
+        }
+        if prompt != NONE
+            && let Some(c) = cur.get_mut(stream)
+        {
+            c.2 = c.2.max(rec.start);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_line_is() {
+        let prompt = br#"{"type":"user","uuid":"11111111-1111-1111-1111-111111111111","message":{"role":"user","content":"fix it"}}"#;
+        assert_eq!(read(prompt).what, What::Prompt);
+        let meta = br#"{"type":"user","isMeta":true,"uuid":"11111111-1111-1111-1111-111111111111","message":{"role":"user","content":"Caveat"}}"#;
+        assert_eq!(read(meta).what, What::Other);
+        let out = br#"{"type":"user","uuid":"11111111-1111-1111-1111-111111111111","message":{"role":"user","content":"<local-command-stdout>ok</local-command-stdout>"}}"#;
+        assert_eq!(read(out).what, What::Other);
+        let result = br#"{"type":"user","uuid":"11111111-1111-1111-1111-111111111111","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","is_error":true,"content":"no"}]}}"#;
+        assert_eq!(
+            read(result).what,
+            What::Results(vec![("toolu_1".into(), true)])
+        );
+        let block = br#"{"type":"tool_use","id":"toolu_1","name":"Read","input":{}}"#;
+        assert_eq!(read(block).what, What::Tool("toolu_1".into()));
+        let side = br#"{"type":"assistant","isSidechain":true,"agentId":"a1","uuid":"11111111-1111-1111-1111-111111111111","message":{"id":"msg_1","role":"assistant","content":[]}}"#;
+        let l = read(side);
+        assert_eq!(
+            (l.what, l.stream.as_str()),
+            (What::Assistant("msg_1".into()), "a1")
+        );
+    }
+}
