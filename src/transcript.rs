@@ -123,6 +123,9 @@ pub struct Header {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inferred_by: Option<crate::model::InferredBy>,
     pub key: Option<&'static str>,
+    /// The title its export gives it (a Claude Code `summary` line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     pub user: Option<String>,
     pub start: Option<String>,
     pub end: Option<String>,
@@ -283,6 +286,7 @@ fn header(model: &Model, s: Option<u32>, c: &Conversation, traces: &[u32]) -> He
                 origin: sess.origin.label(),
                 inferred_by: sess.inferred_by,
                 key: sess.key.map(crate::format::keys::SessionKey::name),
+                title: model.title(s).map(str::to_owned),
                 user: (sess.user != 0).then(|| model.str(sess.user).to_owned()),
                 start: time(sess.start),
                 end: time(sess.end),
@@ -307,6 +311,7 @@ fn header(model: &Model, s: Option<u32>, c: &Conversation, traces: &[u32]) -> He
                 origin: "none",
                 inferred_by: None,
                 key: None,
+                title: None,
                 user: None,
                 start: start.and_then(time),
                 end: end.and_then(time),
@@ -593,6 +598,9 @@ pub fn text(t: &Transcript, zone: &Zone) -> String {
         .map(|b| format!(" from {}", b.label()))
         .unwrap_or_default();
     let _ = writeln!(out, "Session {} ({}{by}{key})", one_line(&h.id), h.origin);
+    if let Some(title) = &h.title {
+        let _ = writeln!(out, "  title: {}", one_line(title));
+    }
     for l in header_lines(h, zone) {
         let _ = writeln!(out, "  {l}");
     }
@@ -695,6 +703,9 @@ pub fn markdown(t: &Transcript, zone: &Zone) -> String {
     let mut out = String::new();
     let h = &t.session;
     let _ = writeln!(out, "# Session `{}`\n", one_line(&h.id));
+    if let Some(title) = &h.title {
+        let _ = writeln!(out, "- title: {}", one_line(title));
+    }
     let _ = writeln!(
         out,
         "- origin: {}{}",

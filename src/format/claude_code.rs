@@ -69,11 +69,7 @@ pub const KNOWN_TYPES: &[&str] = &[
 /// The session key's attribute path.
 pub const SESSION_PATH: &[u8] = b"claude_code.session.id";
 
-pub(super) fn field(
-    c: &mut Cursor<'_>,
-    key: Key,
-    fields: &mut Fields,
-) -> Result<(), JsonError> {
+pub(super) fn field(c: &mut Cursor<'_>, key: Key, fields: &mut Fields) -> Result<(), JsonError> {
     c.skip_ws();
     let at = Some(c.pos());
     let seen = &mut fields.claude_code;
@@ -107,6 +103,16 @@ pub(super) fn is_known_other(c: &Cursor<'_>, fields: &Fields) -> bool {
         Some("file-history-snapshot") => true,
         _ => false,
     }
+}
+
+/// The type of a record that looks like a Claude Code line of a type not known here, with no
+/// `uuid` (a `type` and a `sessionId`, and no Langfuse `id`): nothing in it is read.
+pub(super) fn unknown_other(c: &Cursor<'_>, fields: &Fields) -> Option<String> {
+    let s = &fields.claude_code;
+    if s.uuid_at.is_some() || s.session_at.is_none() || fields.id_at.is_some() {
+        return None;
+    }
+    string_at(c, s.type_at).filter(|t| !KNOWN_TYPES.contains(&t.as_str()))
 }
 
 fn at<'a>(c: &Cursor<'a>, pos: usize) -> Cursor<'a> {

@@ -576,6 +576,16 @@ impl<S: Sink> Walker<'_, S> {
         match fields.style {
             Style::ClaudeCode => claude_code::end(self, c, &fields)?,
             _ if depth == 0 && claude_code::is_known_other(c, &fields) => self.sink.known_line(),
+            Style::Unknown
+                if depth == 0
+                    && let Some(t) = claude_code::unknown_other(c, &fields) =>
+            {
+                self.sink.known_line();
+                self.sink.not_understood(format!(
+                    "a Claude Code line of type {t:?} with no uuid, unknown to sesstui: read, \
+                     nothing in it shown"
+                ));
+            }
             Style::Jaeger => jaeger::end(self.sink, &fields),
             Style::LangSmith => langsmith::end(self, c, &fields)?,
             Style::AgentsSdk => agents_sdk::end(self, c, &fields)?,

@@ -98,6 +98,9 @@ pub struct Index {
     pub prints: Prints,
     /// Files given that could not be read (see `load`), with why.
     pub unread: Vec<crate::load::Unread>,
+    /// Titles of sessions (interned session id → interned title): Claude Code's `summary`
+    /// lines, found by `model::claude_code`.
+    pub titles: Map<u32, u32>,
     /// Trace ids to trace indices, kept once something has been appended (see [`append`]);
     /// the build drops it, and the first append makes it again from `traces`.
     trace_map: Option<Map<TraceKey, u32>>,
@@ -951,6 +954,7 @@ impl Merger {
             prints: self.prints,
             unread: Vec::new(),
             trace_map: None,
+            titles: Map::default(),
         }
     }
 

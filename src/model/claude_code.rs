@@ -185,6 +185,56 @@ pub fn shape(index: &mut Index) {
         }
     }
     index.recount_traces();
+    titles(index, &files, &members);
+}
+
+/// The `summary` lines of the transcript files: each the title of the session its `leafUuid`
+/// names (in any file: Claude Code writes them into later sessions' files too); the last one
+/// read wins.
+fn titles(index: &mut Index, files: &[bool], members: &[u32]) {
+    let mut by_id: Map<u64, u32> = Map::default();
+    for &i in members {
+        let s = &index.spans[i as usize];
+        if !s.has(flag::SPAN_ID_TEXT) {
+            by_id.insert(s.span_id, i);
+        }
+    }
+    let mut found: Vec<(u32, String)> = Vec::new();
+    for (f, _) in files.iter().enumerate().filter(|(_, b)| **b) {
+        let Some(src) = index.sources.get(f) else {
+            continue;
+        };
+        let bytes = src.bytes();
+        for at in memchr::memmem::find_iter(bytes, b"\"leafUuid\"") {
+            let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |p| p + 1);
+            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |p| at + p);
+            let Ok(v) = serde_json::from_slice::<Value>(&bytes[start..end]) else {
+                continue;
+            };
+            let (Some("summary"), Some(title), Some(leaf)) = (
+                v.get("type").and_then(Value::as_str),
+                v.get("summary").and_then(Value::as_str),
+                v.get("leafUuid")
+                    .and_then(Value::as_str)
+                    .and_then(uuid_bits),
+            ) else {
+                continue;
+            };
+            #[allow(clippy::cast_possible_truncation)]
+            let head = (leaf >> 64) as u64;
+            if let Some(&span) = by_id.get(&head)
+                && let Some(own) = index.own_session(span)
+            {
+                found.push((own.session, title.trim().to_owned()));
+            }
+        }
+    }
+    for (session, title) in found {
+        if !title.is_empty() {
+            let t = index.strings.intern(&title);
+            index.titles.insert(session, t);
+        }
+    }
 }
 
 /// Span `i` hangs under span `p`.

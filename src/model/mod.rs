@@ -348,6 +348,12 @@ impl Model {
         self.index.strings.get(id)
     }
 
+    /// Session `s`'s title, when its export gives one (a Claude Code `summary` line).
+    pub fn title(&self, s: u32) -> Option<&str> {
+        let id = self.sessions.get(s as usize)?.id;
+        self.index.titles.get(&id).map(|&t| self.str(t))
+    }
+
     pub fn session_id(&self, s: u32) -> &str {
         self.str(self.sessions[s as usize].id)
     }

@@ -132,6 +132,17 @@ impl<'m> Reader<'m> {
             .find_map(|&t| self.trace_text(t, Side::Input))
     }
 
+    /// What a session list shows of session `s`: its title and its first input (`title ·
+    /// first input`), or whichever it has.
+    pub fn headline(&self, s: u32) -> Option<String> {
+        let input = self.first_input(s);
+        match (self.model.title(s), input) {
+            (Some(t), Some(i)) => Some(format!("{t} · {i}")),
+            (Some(t), None) => Some(t.to_owned()),
+            (None, i) => i,
+        }
+    }
+
     /// The last answer of session `s` (side requests and sub-agents left out).
     pub fn last_answer(&self, s: u32) -> Option<String> {
         self.model
