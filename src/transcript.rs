@@ -78,6 +78,10 @@ pub struct CallOut {
     pub start: Option<String>,
     pub duration_ms: Option<f64>,
     pub tokens: Option<Tokens>,
+    /// Where the call was seen, when Claude Code transcripts are read: `transcript`, `proxy`
+    /// or `both`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seen_in: Option<&'static str>,
     pub error: Option<String>,
     /// The assistant's text at this step.
     pub text: Option<String>,
@@ -196,6 +200,7 @@ fn calls_out(model: &Model, steps: &[Step], texts: &[StepText]) -> Vec<CallOut> 
                     .filter(|e| e.model != 0)
                     .map(|e| model.str(e.model).to_owned()),
                 start: llm.and_then(|(_, r)| time(r.start)),
+                seen_in: step.llm.and_then(|s| model.index.seen_in(s)),
                 duration_ms: llm.map(|(_, r)| ms(r.duration_ns())),
                 tokens: step
                     .llm
@@ -503,6 +508,10 @@ fn call_line(c: &CallOut) -> String {
             thousands(t.prompt),
             thousands(t.completion)
         );
+    }
+    if let Some(w) = c.seen_in {
+        let words = if w == "both" { "transcript + proxy" } else { w };
+        let _ = write!(s, " · seen: {words}");
     }
     if let Some(e) = &c.error {
         let _ = write!(s, " · ✗ {}", one_line(e));

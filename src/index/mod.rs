@@ -101,6 +101,9 @@ pub struct Index {
     /// Titles of sessions (interned session id → interned title): Claude Code's `summary`
     /// lines, found by `model::claude_code`.
     pub titles: Map<u32, u32>,
+    /// The same API call in a transcript and in a proxy's export (set by `model::claude_code`):
+    /// each span of a pair maps to the other.
+    pub mirrors: Map<u32, u32>,
     /// Trace ids to trace indices, kept once something has been appended (see [`append`]);
     /// the build drops it, and the first append makes it again from `traces`.
     trace_map: Option<Map<TraceKey, u32>>,
@@ -128,6 +131,39 @@ impl Index {
             self.trace_spans.push(0);
         }
         t
+    }
+
+    /// Where LLM call `i` was seen, when transcripts are read: `transcript`, `proxy` or `both`
+    /// (`None` for other spans, or when no transcript is read).
+    pub fn seen_in(&self, i: u32) -> Option<&'static str> {
+        let s = self.spans.get(i as usize)?;
+        if s.kind() != crate::kind::Kind::Llm {
+            return None;
+        }
+        let transcript = crate::format::Style::ClaudeCode as usize;
+        let file_is = |f: u16| {
+            self.files
+                .get(usize::from(f))
+                .is_some_and(|f| f.styles[transcript] > 0)
+        };
+        if !self.files.iter().any(|f| f.styles[transcript] > 0) {
+            return None;
+        }
+        Some(if self.mirrors.contains_key(&i) {
+            "both"
+        } else if file_is(s.file()) {
+            "transcript"
+        } else {
+            "proxy"
+        })
+    }
+
+    /// [`Index::seen_in`] as a person reads it: `transcript + proxy`, `transcript`, `proxy`.
+    pub fn seen_words(&self, i: u32) -> Option<&'static str> {
+        self.seen_in(i).map(|w| match w {
+            "both" => "transcript + proxy",
+            w => w,
+        })
     }
 
     /// Counts every trace's spans again (after spans moved between traces).
@@ -955,6 +991,7 @@ impl Merger {
             unread: Vec::new(),
             trace_map: None,
             titles: Map::default(),
+            mirrors: Map::default(),
         }
     }
 

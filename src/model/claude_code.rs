@@ -179,13 +179,122 @@ pub fn shape(index: &mut Index) {
             })
             .push(i);
     }
+    let mut found = Found::default();
     for t in order {
         if let Some(spans) = by_session.remove(&t) {
-            session(index, &spans);
+            session(index, &spans, &mut found);
         }
     }
+    mirrors(index, &files, &found);
     index.recount_traces();
     titles(index, &files, &members);
+}
+
+/// The response id a proxy's LLM span names: the first `msg_…` in its bytes that is a
+/// transcript's response.
+fn response_of<'f>(bytes: &[u8], found: &'f Found) -> Option<(&'f str, u32)> {
+    for at in memchr::memmem::find_iter(bytes, b"msg_") {
+        let rest = &bytes[at..];
+        let end = rest
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-'))
+            .unwrap_or(rest.len());
+        let id = std::str::from_utf8(&rest[..end]).unwrap_or_default();
+        if let Some((k, &call)) = found.calls.get_key_value(id) {
+            return Some((k.as_str(), call));
+        }
+    }
+    None
+}
+
+/// The same API calls exported by a proxy (LiteLLM, Arize) beside the transcripts: each LLM
+/// span of another file that names a transcript response's `message.id` (as
+/// `gen_ai.response.id`, or in the response it carries) is that call seen again. Its whole trace
+/// moves under the transcript's call (its root hangs under it), so that the call is shown, and
+/// its tokens counted, once (the call's own tokens; the proxy's cost, which the transcript does
+/// not have); each of its tool spans hangs under the transcript's tool of the same name. The
+/// pairs are kept (`Index::mirrors`) to say where each call was seen.
+fn mirrors(index: &mut Index, files: &[bool], found: &Found) {
+    if found.calls.is_empty() {
+        return;
+    }
+    let in_transcript = |index: &Index, i: usize| {
+        files
+            .get(usize::from(index.spans[i].file()))
+            .copied()
+            .unwrap_or(false)
+    };
+    // Proxy trace → (transcript call, its matched spans).
+    let mut matched: Map<u32, (u32, Vec<u32>)> = Map::default();
+    for i in 0..index.spans.len() {
+        let s = index.spans[i];
+        if s.kind() != Kind::Llm || in_transcript(index, i) {
+            continue;
+        }
+        let Some((_, call)) = response_of(index.span_bytes(&s), found) else {
+            continue;
+        };
+        let e = matched.entry(s.trace).or_insert((call, Vec::new()));
+        if e.0 == call {
+            e.1.push(u32::try_from(i).unwrap_or(NONE));
+        }
+    }
+    if matched.is_empty() {
+        return;
+    }
+    let mut members: Map<u32, Vec<u32>> = Map::default();
+    for (i, s) in index.spans.iter().enumerate() {
+        if matched.contains_key(&s.trace) {
+            members
+                .entry(s.trace)
+                .or_default()
+                .push(u32::try_from(i).unwrap_or(NONE));
+        }
+    }
+    let short = |index: &Index, i: u32| {
+        crate::model::conversation::tools::short_name(
+            index.strings.get(index.spans[i as usize].name),
+        )
+        .to_owned()
+    };
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for (pt, (call, hits)) in matched {
+        let Some(target) = index.spans.get(call as usize).map(|c| c.trace) else {
+            continue;
+        };
+        let spans = members.remove(&pt).unwrap_or_default();
+        // The proxy's call: the matched span with no parent among them (LiteLLM's request,
+        // not its raw provider request under it), else the earliest.
+        let top = hits
+            .iter()
+            .copied()
+            .find(|&h| !index.spans[h as usize].has(flag::HAS_PARENT))
+            .or_else(|| {
+                hits.iter()
+                    .copied()
+                    .min_by_key(|&h| index.spans[h as usize].start)
+            });
+        let Some(top) = top else { continue };
+        let mut free: Vec<u32> = found.tools.get(&call).cloned().unwrap_or_default();
+        for &i in &spans {
+            if let Some(s) = index.spans.get_mut(i as usize) {
+                s.trace = target;
+            }
+            if index.spans[i as usize].kind() == Kind::Tool {
+                let name = short(index, i);
+                if let Some(k) = free.iter().position(|&t| short(index, t) == name) {
+                    let t = free.remove(k);
+                    set_parent(index, i, t);
+                }
+            }
+        }
+        set_parent(index, top, call);
+        pairs.push((call, top));
+    }
+    for (call, proxy) in pairs {
+        index.mirrors.insert(call, proxy);
+        index.mirrors.insert(proxy, call);
+    }
 }
 
 /// The `summary` lines of the transcript files: each the title of the session its `leafUuid`
@@ -263,8 +372,16 @@ fn clear_tokens(index: &mut Index, i: u32) {
     }
 }
 
+/// What [`session`] found: each response's call span by its `message.id`, and each call's tool
+/// spans.
+#[derive(Default)]
+struct Found {
+    calls: Map<String, u32>,
+    tools: Map<u32, Vec<u32>>,
+}
+
 /// One session's transcript spans, in file order.
-fn session(index: &mut Index, spans: &[u32]) {
+fn session(index: &mut Index, spans: &[u32], found: &mut Found) {
     let lines: Vec<Line> = spans
         .iter()
         .map(|&i| read(index.span_bytes(&index.spans[i as usize])))
@@ -333,6 +450,7 @@ fn session(index: &mut Index, spans: &[u32]) {
                     s.trace = call.trace;
                 }
                 set_parent(index, i, last_call);
+                found.tools.entry(last_call).or_default().push(i);
             }
             continue;
         }
@@ -378,6 +496,7 @@ fn session(index: &mut Index, spans: &[u32]) {
                         (stream.to_owned(), id.clone()),
                         index.spans[call as usize].start,
                     );
+                    found.calls.insert(id.clone(), call);
                 }
             }
             What::Results(results) => {

@@ -319,6 +319,16 @@ fn delegations(model: &mut Model, delegating: &[bool]) {
                 if !matches!(rec.kind(), Kind::Tool | Kind::Agent) {
                     continue;
                 }
+                // The same tool call seen again under itself (a proxy's tool span under a
+                // transcript's: `model::claude_code`) delegates nothing of its own.
+                let p = model.parent.get(sp as usize).copied().unwrap_or(NONE);
+                if p != NONE && model.span(p).kind() == Kind::Tool && model.span(p).name == rec.name
+                    || p != NONE
+                        && model.span(p).kind() == Kind::Tool
+                        && tools::short_name(model.name(p)) == tools::short_name(model.name(sp))
+                {
+                    continue;
+                }
                 let verdict = names.entry(rec.name).or_insert_with(|| {
                     let name = tools::short_name(model.index.strings.get(rec.name));
                     tools::starts_subagent(name)
