@@ -82,6 +82,9 @@ pub struct CallOut {
     /// or `both`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seen_in: Option<&'static str>,
+    /// The same, as the text says it (only when a proxy's export was read with transcripts).
+    #[serde(skip)]
+    pub seen_words: Option<&'static str>,
     pub error: Option<String>,
     /// The assistant's text at this step.
     pub text: Option<String>,
@@ -201,6 +204,7 @@ fn calls_out(model: &Model, steps: &[Step], texts: &[StepText]) -> Vec<CallOut> 
                     .map(|e| model.str(e.model).to_owned()),
                 start: llm.and_then(|(_, r)| time(r.start)),
                 seen_in: step.llm.and_then(|s| model.index.seen_in(s)),
+                seen_words: step.llm.and_then(|s| model.index.seen_words(s)),
                 duration_ms: llm.map(|(_, r)| ms(r.duration_ns())),
                 tokens: step
                     .llm
@@ -509,9 +513,8 @@ fn call_line(c: &CallOut) -> String {
             thousands(t.completion)
         );
     }
-    if let Some(w) = c.seen_in {
-        let words = if w == "both" { "transcript + proxy" } else { w };
-        let _ = write!(s, " · seen: {words}");
+    if let Some(w) = c.seen_words {
+        let _ = write!(s, " · seen: {w}");
     }
     if let Some(e) = &c.error {
         let _ = write!(s, " · ✗ {}", one_line(e));

@@ -158,8 +158,12 @@ impl Index {
         })
     }
 
-    /// [`Index::seen_in`] as a person reads it: `transcript + proxy`, `transcript`, `proxy`.
+    /// [`Index::seen_in`] as a person reads it (`transcript + proxy`, `transcript`, `proxy`),
+    /// when transcripts were read with a proxy's export of some of their calls.
     pub fn seen_words(&self, i: u32) -> Option<&'static str> {
+        if self.mirrors.is_empty() {
+            return None;
+        }
         self.seen_in(i).map(|w| match w {
             "both" => "transcript + proxy",
             w => w,
