@@ -19,7 +19,7 @@ const PROXY: &str = "fixtures/claude_code/litellm_otel.jsonl";
 
 fn truth() -> Value {
     serde_json::from_slice(
-        &std::fs::read(root().join("fixtures/claude_code/transcripts.truth.json")).unwrap(),
+        &std::fs::read(root().join("fixtures/claude_code/transcripts_truth.json")).unwrap(),
     )
     .unwrap()
 }
