@@ -7,7 +7,6 @@ use std::path::PathBuf;
 /// turns and span trees, in a terminal UI or as tables and JSON.
 #[derive(Debug, Parser)]
 #[command(name = "sesstui", version, about, long_about = None)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

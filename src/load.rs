@@ -156,8 +156,10 @@ impl Unread {
     fn new(path: &Path, e: Error) -> Unread {
         Unread {
             path: path.display().to_string(),
+            // The path is said once, by whoever shows the `Unread`.
             reason: match e {
                 Error::Io { err, .. } => err.to_string(),
+                Error::NoSpans { reason, .. } | Error::Unsupported { reason, .. } => reason,
                 other => other.to_string(),
             },
         }
@@ -288,13 +290,97 @@ pub fn reload(
     Ok(model)
 }
 
+/// The evaluations a Phoenix trace dataset lists in its own metadata (`eval_ids`), which
+/// `TraceDataset.save()` wrote beside it as `evaluations-<id>.parquet`: opened too when they
+/// are not among the files already (a directory given, or both files named: the evaluations
+/// already read are known by their own metadata's id, whatever their file names). One that is not
+/// there (or cannot be opened) is reported, not fatal: the spans load without its evaluations.
+/// An id that is not a UUID is not made into a path.
+fn add_listed_evaluations(sources: &mut Vec<Source>, unread: &mut Vec<Unread>) {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+    let mut have: Vec<PathBuf> = sources
+        .iter()
+        .filter(|s| !s.is_stdin())
+        .map(|s| canonical(s.path()))
+        .collect();
+    let mut read: Vec<String> = sources
+        .iter()
+        .filter_map(|s| s.evaluations_id().map(str::to_owned))
+        .collect();
+    let listing: Vec<(PathBuf, bool, Vec<String>)> = sources
+        .iter()
+        .filter(|s| !s.listed_evaluations().is_empty())
+        .map(|s| {
+            (
+                s.path().to_owned(),
+                s.is_stdin(),
+                s.listed_evaluations().to_vec(),
+            )
+        })
+        .collect();
+    for (dataset, stdin, ids) in listing {
+        let shown = dataset.display();
+        if stdin {
+            unread.push(Unread {
+                path: format!(
+                    "the {} the trace dataset on standard input lists",
+                    crate::fmt::count(ids.len(), "evaluations file", "evaluations files")
+                ),
+                reason: "standard input has no directory to find them in; give the trace \
+                         dataset's directory instead"
+                    .into(),
+            });
+            continue;
+        }
+        let dir = dataset.parent().unwrap_or(Path::new(""));
+        for id in ids {
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+                unread.push(Unread {
+                    path: shown.to_string(),
+                    reason: format!(
+                        "lists evaluations {:?}, not a Phoenix id: not looked for",
+                        id.chars().take(40).collect::<String>()
+                    ),
+                });
+                continue;
+            }
+            if read.contains(&id) {
+                continue;
+            }
+            let path = dir.join(format!("evaluations-{id}.parquet"));
+            let key = canonical(&path);
+            if have.contains(&key) {
+                continue;
+            }
+            match Source::open(&path) {
+                Ok(s) => {
+                    have.push(key);
+                    read.extend(s.evaluations_id().map(str::to_owned));
+                    sources.push(s);
+                }
+                Err(e) => {
+                    let mut u = Unread::new(&path, e);
+                    u.reason = format!(
+                        "evaluations {id}, listed in the metadata of {shown}: {}; the spans \
+                         are shown without them",
+                        u.reason
+                    );
+                    unread.push(u);
+                }
+            }
+        }
+    }
+}
+
 /// Scans opened files into a model; `unread` are the files given that could not be opened.
+/// A Phoenix trace dataset's evaluation files come in with it ([`add_listed_evaluations`]).
 pub fn from_sources(
-    sources: Vec<Source>,
-    unread: Vec<Unread>,
+    mut sources: Vec<Source>,
+    mut unread: Vec<Unread>,
     options: model::infer::Options,
     progress: &Progress,
 ) -> Result<Model, Error> {
+    add_listed_evaluations(&mut sources, &mut unread);
     test_pause("open");
     if sources.is_empty() {
         return Err(match unread.into_iter().next() {

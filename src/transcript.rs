@@ -424,7 +424,7 @@ fn build_with(model: &Model, s: Option<u32>, shown: bool) -> Transcript {
 
 fn eval_line(e: &EvalOut) -> String {
     let ev = &e.eval;
-    let mut s = one_line(&ev.name);
+    let mut s = one_line(&ev.shown_name());
     match (&ev.scorer_error, &ev.value) {
         (Some(err), _) => {
             let _ = write!(s, ": scorer error ({})", one_line(err));

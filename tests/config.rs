@@ -287,6 +287,20 @@ fn text_output_says_the_zone_and_json_stays_utc() {
         ],
     ));
     assert!(out.contains("2026-03-02 04:00:00-05:00"), "{out}");
+    // A global flag may come before the subcommand too.
+    let before = ok(run(
+        paris.path(),
+        &[
+            "--tz",
+            "America/New_York",
+            "--no-infer",
+            "sessions",
+            "--width",
+            "160",
+            PHOENIX,
+        ],
+    ));
+    assert!(before.contains("2026-03-02 04:00:00-05:00"), "{before}");
     // `local` is TZ (else the system's zone).
     let out = ok(run_env(
         Some(none.path()),

@@ -146,3 +146,45 @@ fn messages_name_the_keys_as_bound() {
         "{status}"
     );
 }
+
+/// The span detail's notes name the fold and expand keys as bound: a call's folded history
+/// ("… (v shows them)") and, unfolded, "(v folds them)".
+#[test]
+fn the_detail_names_its_keys_as_bound() {
+    let claude = "fixtures/claude_code/litellm_phoenix.jsonl";
+    let c = sesstui::config::parse("[keys]\nfold = \"v\"\nexpand-text = \"x\"\n", "t.toml")
+        .expect("config loads");
+    let mut a = App::new(vec![claude.to_owned()]);
+    a.keymap = c.keymap;
+    let mut loaded = app(&[claude], 80, 24);
+    let model = loaded.model.take().expect("loaded");
+    a.resize(80, 24);
+    a.loaded(model);
+    press(&mut a, &[Action::Open, Action::ShowTree, Action::ExpandAll]);
+    let shown = |a: &App| {
+        let d = &a.session.as_ref().unwrap().detail;
+        (0..d.items.len())
+            .map(|i| d.render(i).text)
+            .collect::<Vec<_>>()
+    };
+    let mut note = None;
+    for _ in 0..40 {
+        press(&mut a, &[Action::Down]);
+        if a.session.as_ref().unwrap().tree.selected_span().is_some() {
+            press(&mut a, &[Action::Open]);
+            note = shown(&a)
+                .into_iter()
+                .find(|l| l.contains("earlier messages, as in call"));
+            if note.is_some() {
+                break;
+            }
+            press(&mut a, &[Action::Back]);
+        }
+    }
+    let note = note.expect("a call with a folded history");
+    assert!(note.ends_with("(v shows them)"), "{note}");
+    assert!(!note.contains("Space"), "{note}");
+    let d = &a.session.as_ref().unwrap().detail;
+    assert_eq!(d.words.expand, "x");
+    assert_eq!(d.words.reload, "r");
+}

@@ -147,6 +147,8 @@ fn a_damaged_parquet_file_is_refused_with_its_reason_never_a_panic() {
             assert_eq!(out.code, 2, "{what} {args:?}: {}{}", out.stdout, out.stderr);
             assert!(out.stderr.contains(says), "{what}: {}", out.stderr);
             assert!(!out.stderr.contains("panicked"), "{what}: {}", out.stderr);
+            // One line naming the file once: `sesstui: PATH: reason`.
+            assert_eq!(out.stderr.matches(p).count(), 1, "{what}: {}", out.stderr);
         }
     }
 }

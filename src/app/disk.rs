@@ -111,14 +111,14 @@ pub fn lines(changed: &[Changed], keys: &Keymap) -> Vec<String> {
 }
 
 /// The note that stands where bytes of file `file` would be shown, if they are lost.
-pub fn gone(model: &Model, file: u16) -> Option<String> {
+pub fn gone(model: &Model, file: u16, reload: &str) -> Option<String> {
     let src = model.index.sources.get(usize::from(file))?;
     if src.intact() {
         return None;
     }
     Some(format!(
         "{} changed on disk ({}) after it was read: this record is no longer in it as it \
-         was, so it is not shown. r reloads the file.",
+         was, so it is not shown. {reload} reloads the file.",
         name(model.index.file_name(file)),
         match src.last_change() {
             Change::Same => "truncated",

@@ -162,7 +162,7 @@ impl App {
         self.search.reset();
         self.session = place.screen.and_then(|p| {
             let e = entry(&model, &p.key)?;
-            let mut s = SessionScreen::open(&model, e, &self.zone);
+            let mut s = SessionScreen::open(&model, e, &self.zone, &self.keymap);
             s.main = p.main;
             s.detail_focus = p.detail_focus;
             let last = s.turns.rows.len().saturating_sub(1);

@@ -658,8 +658,12 @@ impl App {
                     }
                     match opened {
                         Some(entry) => {
-                            let mut screen =
-                                sessions::SessionScreen::open(&model, entry, &self.zone);
+                            let mut screen = sessions::SessionScreen::open(
+                                &model,
+                                entry,
+                                &self.zone,
+                                &self.keymap,
+                            );
                             screen.sync(&model, self.wide());
                             self.session = Some(screen);
                             Vec::new()

@@ -105,7 +105,7 @@ impl Place {
             return;
         };
         app.sessions.select(entry, page);
-        let mut screen = SessionScreen::open(model, entry, &app.zone);
+        let mut screen = SessionScreen::open(model, entry, &app.zone, &app.keymap);
         screen.main = open.main;
         if let Some(span) = open
             .span

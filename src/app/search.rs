@@ -426,7 +426,7 @@ pub(super) fn goto(app: &mut App, model: &Arc<Model>) {
             };
             if app.session.as_ref().is_none_or(|s| s.entry != entry) {
                 app.sessions.select(entry, page);
-                app.session = Some(SessionScreen::open(model, entry, &app.zone));
+                app.session = Some(SessionScreen::open(model, entry, &app.zone, &app.keymap));
             }
             if let Some(screen) = app.session.as_mut() {
                 match screen.main {

@@ -397,7 +397,12 @@ pub struct SessionScreen {
 
 impl SessionScreen {
     /// Opens a session; its span detail shows times in `zone`.
-    pub fn open(model: &Model, entry: Entry, zone: &crate::zone::Zone) -> SessionScreen {
+    pub fn open(
+        model: &Model,
+        entry: Entry,
+        zone: &crate::zone::Zone,
+        keys: &super::keymap::Keymap,
+    ) -> SessionScreen {
         let traces = match entry {
             Entry::Session(s) => model.session(s).traces.clone(),
             Entry::Unsessioned => model.unsessioned.clone(),
@@ -410,6 +415,7 @@ impl SessionScreen {
         let tree = TreeView::new(model, &traces);
         let mut detail = DetailView::default();
         detail.zone = zone.clone();
+        detail.words = super::detail::Words::new(keys);
         let mut screen = SessionScreen {
             entry,
             traces,

@@ -23,6 +23,20 @@ pub struct Evaluation {
     pub trace_ref: Option<String>,
     /// The session it is about, when its metadata names one (session-level assessment).
     pub session: Option<String>,
+    /// The document it judges, by its position in the span's retrieved documents (Phoenix
+    /// `DocumentEvaluations`, `document_position`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<u64>,
+}
+
+impl Evaluation {
+    /// Its name as shown: with the document it judges, if it judges one.
+    pub fn shown_name(&self) -> std::borrow::Cow<'_, str> {
+        match self.document {
+            Some(d) => format!("{} (document {d})", self.name).into(),
+            None => self.name.as_str().into(),
+        }
+    }
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -90,6 +104,7 @@ pub fn mlflow_assessment(bytes: &[u8]) -> Option<Evaluation> {
         span_ref: v.get("span_id").and_then(text).filter(|s| !s.is_empty()),
         trace_ref: None,
         session: session_in_metadata(v.get("metadata")),
+        document: None,
     })
 }
 
@@ -125,6 +140,7 @@ pub fn annotation(bytes: &[u8]) -> Option<Evaluation> {
         span_ref: v.get("span_id").and_then(text),
         trace_ref: v.get("trace_id").and_then(text),
         session: v.get("session_id").and_then(text),
+        document: v.get("document_position").and_then(Value::as_u64),
     })
 }
 
@@ -176,6 +192,17 @@ mod tests {
         );
         assert_eq!(a.span_ref.as_deref(), Some("196807020b85c799"));
         assert_eq!(a.rationale.as_deref(), Some("ok"));
+    }
+
+    #[test]
+    fn document_annotation() {
+        let a = annotation(
+            br#"{"span_id":"ab","annotation_name":"relevance","result.label":"relevant","document_position":2}"#,
+        )
+        .unwrap();
+        assert_eq!(a.document, Some(2));
+        assert_eq!(a.shown_name(), "relevance (document 2)");
+        assert_eq!(a.value.as_deref(), Some("relevant"));
     }
 
     #[test]

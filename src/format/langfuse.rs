@@ -416,6 +416,7 @@ pub fn score(bytes: &[u8]) -> Option<crate::format::Evaluation> {
         span_ref: get("observationId", "observation_id"),
         trace_ref: get("traceId", "trace_id"),
         session: get("sessionId", "session_id"),
+        document: None,
     })
 }
 

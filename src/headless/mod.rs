@@ -143,9 +143,17 @@ fn open(files: &[PathBuf], infer: Options) -> Result<Model> {
     Ok(model)
 }
 
-/// One line per file given that yields nothing (the others were read), and one for each
-/// loss while decoding a file (see [`crate::source::Note`]).
+/// One line per file given that yields nothing (the others were read), one for each loss
+/// while decoding a file (see [`crate::source::Note`]), and one for the evaluations that judge
+/// nothing in the files (a span, trace or session not among them).
 pub(crate) fn warn_unread(model: &Model) {
+    let unattached = model.index.evals.len().saturating_sub(model.evals.len());
+    if unattached > 0 {
+        crate::sanitize::eprint_line(&format!(
+            "sesstui: warning: {} a span, trace or session not in these files: not shown",
+            crate::fmt::count(unattached, "evaluation judges", "evaluations judge")
+        ));
+    }
     for n in model.index.file_notes() {
         crate::sanitize::eprint_line(&format!("sesstui: warning: {}: {}", n.path, n.reason));
     }

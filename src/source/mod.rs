@@ -124,6 +124,10 @@ pub struct Source {
     /// they were.
     decoded: Vec<&'static str>,
     notes: Vec<Note>,
+    /// The evaluations a Phoenix trace dataset (parquet) lists in its metadata, by id.
+    eval_ids: Vec<String>,
+    /// A Phoenix evaluations file's own id (parquet metadata `eval_id`).
+    eval_id: Option<String>,
 }
 
 impl Source {
@@ -260,7 +264,7 @@ impl Source {
             return Ok(());
         }
         let shown = self.path.display().to_string();
-        let (bytes, notes) = parquet::convert(
+        let converted = parquet::convert(
             Arc::clone(&self.bytes),
             limit,
             &mut Meter::new(&shown, "reading parquet"),
@@ -272,10 +276,12 @@ impl Source {
                 reason,
             },
         })?;
-        self.bytes = Arc::new(bytes);
+        self.bytes = Arc::new(converted.bytes);
         self.stamp = None;
         self.decoded.push("parquet");
-        self.notes.extend(notes);
+        self.notes.extend(converted.notes);
+        self.eval_ids = converted.eval_ids;
+        self.eval_id = converted.eval_id;
         Ok(())
     }
 
@@ -307,6 +313,8 @@ impl Source {
             seen: Arc::default(),
             decoded: Vec::new(),
             notes: Vec::new(),
+            eval_ids: Vec::new(),
+            eval_id: None,
         }
     }
 
@@ -334,6 +342,17 @@ impl Source {
     /// What the bytes were decoded from, outermost first (empty for plain input).
     pub fn decoded(&self) -> &[&'static str] {
         &self.decoded
+    }
+
+    /// The ids of the evaluations a Phoenix trace dataset lists in its parquet metadata
+    /// (saved by `TraceDataset.save()` beside it as `evaluations-<id>.parquet`).
+    pub fn listed_evaluations(&self) -> &[String] {
+        &self.eval_ids
+    }
+
+    /// A Phoenix evaluations file's own id (its parquet metadata's `eval_id`).
+    pub fn evaluations_id(&self) -> Option<&str> {
+        self.eval_id.as_deref()
     }
 
     /// What decoding lost or changed (empty for plain input).

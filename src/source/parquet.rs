@@ -15,6 +15,19 @@
 //! `message.tool_call_id: null` would no longer be the message the dict held. What JSON cannot hold (NaN and infinite floats) becomes `null` and is reported with
 //! its row and column; binary values become base64 strings, also reported.
 //!
+//! Evaluations: `TraceDataset.save()` writes each `SpanEvaluations`, `DocumentEvaluations` or
+//! `TraceEvaluations` attached to the dataset as a parquet file of its own
+//! (`evaluations-<eval id>.parquet`, beside the spans), whose key-value metadata `arize` names
+//! it (`{"eval_id", "eval_name", "eval_type"}`) and whose columns are its index
+//! (`context.span_id` / `span_id`, with `document_position` / `position` for documents;
+//! `context.trace_id` / `trace_id`) and `label` / `score` / `explanation`. Such a file is
+//! recognised by that metadata and each row becomes the annotation record the walker already
+//! reads (`{"span_id" | "trace_id", "annotation_name", "result.label", "result.score",
+//! "result.explanation"}`, a document's position as `document_position`), a null cell left
+//! out: a missing label or a NaN score is no value, never a made-up one. The trace dataset's
+//! own `arize` metadata lists its evaluations' ids (`eval_ids`): returned with the rows, so
+//! the files can be looked for beside it ([`crate::load`]).
+//!
 //! Memory: the parquet reader holds one row group's column chunks at a time (over the mapped
 //! or spilled input, not a copy); the lines go to a [`Spill`] under the decode limit.
 
@@ -60,13 +73,166 @@ impl AsRef<[u8]> for Shared {
     }
 }
 
+/// What a parquet file held, as JSON lines.
+pub(crate) struct Converted {
+    pub bytes: Bytes,
+    pub notes: Vec<Note>,
+    /// The ids of the evaluations a Phoenix trace dataset lists in its metadata (`eval_ids`),
+    /// as written.
+    pub eval_ids: Vec<String>,
+    /// A Phoenix evaluations file's own id (`eval_id`).
+    pub eval_id: Option<String>,
+}
+
+/// What Phoenix's `arize` key-value metadata says the file is.
+enum Role {
+    /// Rows as they are (a trace dataset's spans, or any other table).
+    Rows,
+    /// One Phoenix evaluations object: its name and what its rows judge.
+    Evaluations { name: String, of: Judged },
+}
+
+/// What the rows of an evaluations file judge (Phoenix's `eval_type`).
+#[derive(Clone, Copy)]
+enum Judged {
+    Spans,
+    Documents,
+    Traces,
+}
+
+/// What Phoenix's `arize` metadata says: the file's role, the evaluation ids it lists (a trace
+/// dataset) and its own evaluation id (an evaluations file).
+struct Arize {
+    role: Role,
+    lists: Vec<String>,
+    id: Option<String>,
+}
+
+/// The file's role and ids, from its `arize` metadata (absent, unreadable or without
+/// `eval_name`: rows as they are).
+fn arize(meta: &parquet::file::metadata::FileMetaData) -> Arize {
+    let arize = meta
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|k| k.key == "arize"))
+        .and_then(|k| k.value.as_deref())
+        .and_then(|v| serde_json::from_str::<Value>(v).ok());
+    let Some(arize) = arize else {
+        return Arize {
+            role: Role::Rows,
+            lists: Vec::new(),
+            id: None,
+        };
+    };
+    let id = arize
+        .get("eval_id")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let lists = arize
+        .get("eval_ids")
+        .and_then(Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let name = arize
+        .get("eval_name")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let Some(name) = name else {
+        return Arize {
+            role: Role::Rows,
+            lists,
+            id: None,
+        };
+    };
+    let columns: Vec<&str> = meta
+        .schema_descr()
+        .root_schema()
+        .get_fields()
+        .iter()
+        .map(|f| f.name())
+        .collect();
+    let has = |names: &[&str]| names.iter().any(|n| columns.contains(n));
+    let of = match arize.get("eval_type").and_then(Value::as_str) {
+        Some("TraceEvaluations") => Judged::Traces,
+        Some("DocumentEvaluations") => Judged::Documents,
+        Some("SpanEvaluations") => Judged::Spans,
+        // Another type (a later Phoenix): what its index columns say.
+        _ if has(&TRACE_ID) => Judged::Traces,
+        _ if has(&POSITION) => Judged::Documents,
+        _ => Judged::Spans,
+    };
+    Arize {
+        role: Role::Evaluations {
+            name: name.to_owned(),
+            of,
+        },
+        lists,
+        id,
+    }
+}
+
+/// The index column names Phoenix takes (the preferred name first, then its alias).
+const SPAN_ID: [&str; 2] = ["context.span_id", "span_id"];
+const TRACE_ID: [&str; 2] = ["context.trace_id", "trace_id"];
+const POSITION: [&str; 2] = ["document_position", "position"];
+
+/// One evaluations row as an annotation record, or why it judges nothing.
+fn annotation(
+    mut row: Map<String, Value>,
+    name: &str,
+    of: Judged,
+) -> Result<Map<String, Value>, String> {
+    let mut take = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| row.remove(*n).filter(|v| !v.is_null()))
+    };
+    let (key, id) = match of {
+        Judged::Traces => ("trace_id", take(&TRACE_ID)),
+        Judged::Spans | Judged::Documents => ("span_id", take(&SPAN_ID)),
+    };
+    let position = match of {
+        Judged::Documents => take(&POSITION),
+        _ => None,
+    };
+    let mut out = Map::new();
+    out.insert("annotation_name".into(), Value::from(name));
+    for field in ["label", "score", "explanation"] {
+        if let Some(v) = take(&[field]) {
+            out.insert(format!("result.{field}"), v);
+        }
+    }
+    match id {
+        Some(Value::String(id)) if !id.is_empty() => {
+            out.insert(key.into(), Value::String(id));
+        }
+        _ => {
+            let what = if key == "trace_id" { "trace" } else { "span" };
+            return Err(format!(
+                "evaluation {name:?} names no {what} ({} empty): not attached",
+                if key == "trace_id" {
+                    TRACE_ID[0]
+                } else {
+                    SPAN_ID[0]
+                }
+            ));
+        }
+    }
+    if let Some(p) = position {
+        out.insert("document_position".into(), p);
+    }
+    Ok(out)
+}
+
 /// Converts every row of the parquet file in `src` into one JSON line, in memory or a
-/// temporary file, up to `limit` bytes.
-pub(crate) fn convert(
-    src: Arc<Bytes>,
-    limit: u64,
-    meter: &mut Meter,
-) -> Result<(Bytes, Vec<Note>), Failed> {
+/// temporary file, up to `limit` bytes: the row's columns, or for a Phoenix evaluations file
+/// the annotation it is.
+pub(crate) fn convert(src: Arc<Bytes>, limit: u64, meter: &mut Meter) -> Result<Converted, Failed> {
     let whole = src.get().len();
     let ends = src.get().ends_with(MAGIC) && whole >= 8;
     let data = bytes::Bytes::from_owner(Shared(src));
@@ -106,6 +272,11 @@ pub(crate) fn convert(
             }
         }
     }
+    let Arize {
+        role,
+        lists: eval_ids,
+        id: eval_id,
+    } = arize(reader.metadata().file_metadata());
     let rows = match reader.get_row_iter(None) {
         Ok(rows) => rows,
         Err(e) => return Err(Failed::Unreadable(unreadable(&e))),
@@ -128,15 +299,29 @@ pub(crate) fn convert(
             }
         };
         line += 1;
-        let value = Value::Object(row_object(&row, line, &mut notes));
-        let mut text = serde_json::to_vec(&value).unwrap_or_default();
+        let object = row_object(&row, line, &mut notes);
+        let object = match &role {
+            Role::Rows => Some(object),
+            // A row that judges nothing is reported in its line's place (left empty).
+            Role::Evaluations { name, of } => annotation(object, name, *of)
+                .map_err(|why| notes.push(Note::at(line, format!("parquet row {line}: {why}"))))
+                .ok(),
+        };
+        let mut text = object
+            .map(|o| serde_json::to_vec(&Value::Object(o)).unwrap_or_default())
+            .unwrap_or_default();
         text.push(b'\n');
         out.write(&text)?;
         meter.tick(out.len());
     }
     meter.done();
     let bytes = out.finish().map_err(|e| Failed::Full(Full::Io(e)))?;
-    Ok((bytes, notes.finish()))
+    Ok(Converted {
+        bytes,
+        notes: notes.finish(),
+        eval_ids,
+        eval_id,
+    })
 }
 
 /// Why the reader stopped, in the user's terms where the parquet reader's are obscure.
@@ -348,7 +533,7 @@ mod tests {
                     "{why}"
                 );
             }
-            Ok((b, _)) => panic!("not refused: {} bytes read", b.get().len()),
+            Ok(c) => panic!("not refused: {} bytes read", c.bytes.get().len()),
             Err(_) => panic!("refused for another reason"),
         }
         assert!(open(64 << 20).is_ok());
@@ -378,5 +563,62 @@ mod tests {
             "{}",
             notes[0].reason
         );
+    }
+
+    fn row(v: serde_json::Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    /// A null label or score (pyarrow writes pandas' NaN as null) is left out, never a value;
+    /// an alias of the index is read as the preferred name.
+    #[test]
+    fn an_evaluations_row_becomes_the_annotation_it_is() {
+        let got = annotation(
+            row(
+                serde_json::json!({"label": null, "score": 0.5, "explanation": "partly",
+                                   "span_id": "290464c5c9307bec"}),
+            ),
+            "correctness",
+            Judged::Spans,
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(got),
+            serde_json::json!({"annotation_name": "correctness", "result.score": 0.5,
+                               "result.explanation": "partly", "span_id": "290464c5c9307bec"})
+        );
+        let doc = annotation(
+            row(
+                serde_json::json!({"label": "relevant", "context.span_id": "ab",
+                                   "document_position": 2}),
+            ),
+            "relevance",
+            Judged::Documents,
+        )
+        .unwrap();
+        assert_eq!(doc.get("document_position"), Some(&Value::from(2)));
+        assert_eq!(doc.get("span_id"), Some(&Value::from("ab")));
+        let trace = annotation(
+            row(serde_json::json!({"score": 1.0, "context.trace_id": "0e5f"})),
+            "goal",
+            Judged::Traces,
+        )
+        .unwrap();
+        assert_eq!(trace.get("trace_id"), Some(&Value::from("0e5f")));
+        assert_eq!(trace.get("span_id"), None);
+    }
+
+    #[test]
+    fn an_evaluations_row_that_names_nothing_is_reported() {
+        let why = annotation(
+            row(serde_json::json!({"label": "x", "context.span_id": null})),
+            "correctness",
+            Judged::Spans,
+        )
+        .unwrap_err();
+        assert!(why.contains("names no span"), "{why}");
     }
 }

@@ -151,14 +151,17 @@ pub(super) fn eval_line<'a>(
 ) -> Line<'a> {
     match (&e.scorer_error, &e.value) {
         (Some(err), _) => Line::from(vec![
-            Span::styled(format!("◇ {prefix}{}: ", one_line(&e.name)), theme.warn),
+            Span::styled(
+                format!("◇ {prefix}{}: ", one_line(&e.shown_name())),
+                theme.warn,
+            ),
             Span::styled(format!("scorer error ({})", one_line(err)), theme.dim),
         ]),
         (None, v) => {
             let mut spans = vec![Span::styled(
                 format!(
                     "◆ {prefix}{} = {}",
-                    one_line(&e.name),
+                    one_line(&e.shown_name()),
                     one_line(v.as_deref().unwrap_or("?"))
                 ),
                 theme.literal,

@@ -24,7 +24,7 @@ pub struct Doc {
     /// The texts (messages, input, output, failure), each a run of lines.
     pub blocks: Vec<Block>,
     pub trees: Vec<View>,
-    /// The line that says an earlier call's messages are folded away (Space shows them).
+    /// The line that says an earlier call's messages are folded away (the `fold` key shows them).
     pub history_line: Option<usize>,
 }
 
@@ -73,14 +73,20 @@ impl Doc {
 /// Builds the lines of span `span`. Its file is looked at before its bytes are read and after
 /// (see `Index::fresh_file`): bytes the file no longer holds are never shown; what the index
 /// holds in memory (name, ids, times, session, tokens) still is, with a note.
-pub fn build(model: &Model, span: u32, history_open: bool, zone: &crate::zone::Zone) -> Doc {
+pub fn build(
+    model: &Model,
+    span: u32,
+    history_open: bool,
+    zone: &crate::zone::Zone,
+    words: &super::Words,
+) -> Doc {
     let file = model.span(span).file();
     if !model.index.fresh_file(file) {
-        return build_from(model, span, false, history_open, zone);
+        return build_from(model, span, false, history_open, zone, words);
     }
-    let doc = build_from(model, span, true, history_open, zone);
+    let doc = build_from(model, span, true, history_open, zone, words);
     if !model.index.fresh_file(file) {
-        return build_from(model, span, false, history_open, zone);
+        return build_from(model, span, false, history_open, zone, words);
     }
     doc
 }
@@ -91,6 +97,7 @@ fn build_from(
     read: bool,
     history_open: bool,
     zone: &crate::zone::Zone,
+    words: &super::Words,
 ) -> Doc {
     let idx = &model.index;
     let rec = model.span(span);
@@ -217,9 +224,13 @@ fn build_from(
         out.text(&format!("! {note}"), Line::Error);
     }
     if !read {
-        let note = super::super::disk::gone(model, rec.file()).unwrap_or_else(|| {
-            "its file changed on disk after it was read: r reloads it".to_owned()
-        });
+        let note =
+            super::super::disk::gone(model, rec.file(), &words.reload).unwrap_or_else(|| {
+                format!(
+                    "its file changed on disk after it was read: {} reloads it",
+                    words.reload
+                )
+            });
         out.lines.push(Line::Blank);
         out.text(&format!("! {note}"), Line::Error);
         return out;
@@ -241,15 +252,17 @@ fn build_from(
         if let Some(e) = fold.filter(|_| skipped > 0) {
             out.history_line = Some(out.lines.len());
             out.lines.push(Line::Meta(format!(
-                "▸ {skipped} earlier message{}, as in call {} (Space shows them)",
+                "▸ {skipped} earlier message{}, as in call {} ({} shows them)",
                 if skipped == 1 { "" } else { "s" },
-                e.number
+                e.number,
+                words.fold
             )));
         } else if side == Side::Input && history_open && earlier(model, span).is_some() {
             out.history_line = Some(out.lines.len());
-            out.lines.push(Line::Meta(
-                "▾ the earlier messages are shown (Space folds them)".to_owned(),
-            ));
+            out.lines.push(Line::Meta(format!(
+                "▾ the earlier messages are shown ({} folds them)",
+                words.fold
+            )));
         }
         for m in msgs {
             out.lines.push(Line::Role(if m.role_text.is_empty() {
@@ -308,7 +321,7 @@ fn build_from(
                 (None, Some(v)) => format!("= {v}"),
                 (None, None) => "(no value)".into(),
             };
-            out.text(&format!("{} {verdict}", ev.name), Line::Role);
+            out.text(&format!("{} {verdict}", ev.shown_name()), Line::Role);
             if let Some(r) = &ev.rationale {
                 out.text(r, Line::Body);
             }

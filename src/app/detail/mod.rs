@@ -151,6 +151,37 @@ pub struct DetailView {
     dirty: bool,
     /// The zone the span's start is shown in.
     pub zone: crate::zone::Zone,
+    /// The keys its notes name, as bound.
+    pub words: Words,
+}
+
+/// The keys the detail's notes name ("Space shows them"), as the keymap binds them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Words {
+    /// `fold`: shows or folds a call's repeated history.
+    pub fold: String,
+    /// `expand-text`: reads more of a long text.
+    pub expand: String,
+    /// `reload`: reads the files again.
+    pub reload: String,
+}
+
+impl Words {
+    pub fn new(keys: &crate::app::keymap::Keymap) -> Words {
+        // The return key's label is a symbol; notes spell it.
+        let spelt = |k: String| if k == "⏎" { "Enter".to_owned() } else { k };
+        Words {
+            fold: spelt(keys.key("fold")),
+            expand: spelt(keys.key("expand-text")),
+            reload: spelt(keys.key("reload")),
+        }
+    }
+}
+
+impl Default for Words {
+    fn default() -> Self {
+        Words::new(&crate::app::keymap::Keymap::default())
+    }
 }
 
 impl Default for DetailView {
@@ -178,6 +209,7 @@ impl Default for DetailView {
             status: None,
             dirty: false,
             zone: crate::zone::Zone::utc(),
+            words: Words::default(),
         }
     }
 }
@@ -201,7 +233,7 @@ impl DetailView {
         self.span = Some(span);
         self.history_open = false;
         self.find = None;
-        self.set_doc(build::build(model, span, false, &self.zone));
+        self.set_doc(build::build(model, span, false, &self.zone, &self.words));
         self.scroll = 0;
         self.cursor = 0;
     }
@@ -210,7 +242,13 @@ impl DetailView {
     pub fn reload(&mut self, model: &Model) {
         let Some(span) = self.span else { return };
         let anchor = self.anchor();
-        self.set_doc(build::build(model, span, self.history_open, &self.zone));
+        self.set_doc(build::build(
+            model,
+            span,
+            self.history_open,
+            &self.zone,
+            &self.words,
+        ));
         self.restore(anchor);
     }
 
@@ -219,7 +257,13 @@ impl DetailView {
         let Some(span) = self.span else { return };
         self.history_open = !self.history_open;
         let anchor = self.anchor();
-        self.set_doc(build::build(model, span, self.history_open, &self.zone));
+        self.set_doc(build::build(
+            model,
+            span,
+            self.history_open,
+            &self.zone,
+            &self.words,
+        ));
         self.restore(anchor);
     }
 
@@ -321,7 +365,11 @@ impl DetailView {
                 if let Some(b) = self.blocks.get(b as usize) {
                     out.text.push_str("  ");
                     out.push(
-                        &format!("… {}, Enter to expand", crate::fmt::bytes(b.bytes as u64)),
+                        &format!(
+                            "… {}, {} to expand",
+                            crate::fmt::bytes(b.bytes as u64),
+                            self.words.expand
+                        ),
                         Paint::Note,
                     );
                     out.hang = 2;
@@ -329,7 +377,7 @@ impl DetailView {
             }
             Some(&Item::Json { t, row }) => {
                 if let Some(v) = self.trees.get(t as usize) {
-                    v.render(row, &mut out);
+                    v.render(row, &mut out, &self.words.expand);
                 }
             }
             Some(&Item::Nulls(t)) => {
@@ -669,9 +717,10 @@ impl DetailView {
             && matches!(v.source, record::Source::Span)
             && v.tree.nodes.get(node as usize).is_some_and(|n| n.text_cut)
         {
-            self.status = Some(
-                "its file changed on disk: the rest of the text is not read (r reloads)".into(),
-            );
+            self.status = Some(format!(
+                "its file changed on disk: the rest of the text is not read ({} reloads)",
+                self.words.reload
+            ));
         }
     }
 

@@ -288,7 +288,8 @@ impl View {
     }
 
     /// How a row reads.
-    pub fn render(&self, row: Row, out: &mut Rendered) {
+    /// `expand`: the key that reads more of a long text, as its note names it.
+    pub fn render(&self, row: Row, out: &mut Rendered, expand: &str) {
         let i = row.node as usize;
         let Some(node) = self.tree.nodes.get(i) else {
             return;
@@ -371,7 +372,7 @@ impl View {
                 out.text.push_str("  ");
                 let size = crate::fmt::bytes(node.size() as u64);
                 let note = if self.is_folded_text(i) {
-                    format!("… {size}, Enter to expand")
+                    format!("… {size}, {expand} to expand")
                 } else {
                     let read = if self.expanded[i] {
                         EXPANDED_BYTES
@@ -566,7 +567,7 @@ mod tests {
         rows.into_iter()
             .map(|r| {
                 let mut out = Rendered::default();
-                v.render(r, &mut out);
+                v.render(r, &mut out, "Enter");
                 out.text
             })
             .collect()
