@@ -41,17 +41,42 @@ pub(super) enum Key {
     Leaf,
 }
 
-/// What a line's Claude Code fields have said so far.
+/// What a line's Claude Code fields have said so far: where each value is written (0 for
+/// not given: no value starts a record), kept small, since every record carries one.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Seen {
-    uuid_at: Option<usize>,
-    parent_at: Option<usize>,
-    mark: bool,
-    message_at: Option<usize>,
-    leaf: bool,
+    uuid_at: u32,
+    parent_at: u32,
+    message_at: u32,
     /// Where `sessionId` and `type` are written (read as Langfuse's keys too).
-    pub(super) session_at: Option<usize>,
-    pub(super) type_at: Option<usize>,
+    session_at: u32,
+    type_at: u32,
+    mark: bool,
+    leaf: bool,
+}
+
+/// A position as kept in [`Seen`] (a record past 4 GiB has its fields there not read as
+/// Claude Code's).
+fn pos(c: &Cursor<'_>) -> u32 {
+    u32::try_from(c.pos()).unwrap_or(0)
+}
+
+fn given(at: u32) -> Option<usize> {
+    (at != 0).then_some(at as usize)
+}
+
+impl Seen {
+    /// Notes where `sessionId`'s value is (the cursor at it).
+    pub(super) fn session(&mut self, c: &Cursor<'_>) {
+        self.session_at = pos(c);
+    }
+    /// Notes where `type`'s value is (the cursor at it).
+    pub(super) fn kind(&mut self, c: &Cursor<'_>) {
+        self.type_at = pos(c);
+    }
+    pub(super) fn session_pos(&self) -> Option<usize> {
+        given(self.session_at)
+    }
 }
 
 /// Line types Claude Code writes (with a `uuid`: spans; without: known lines with no span).
@@ -71,7 +96,7 @@ pub const SESSION_PATH: &[u8] = b"claude_code.session.id";
 
 pub(super) fn field(c: &mut Cursor<'_>, key: Key, fields: &mut Fields) -> Result<(), JsonError> {
     c.skip_ws();
-    let at = Some(c.pos());
+    let at = pos(c);
     let seen = &mut fields.claude_code;
     match key {
         Key::Uuid => seen.uuid_at = at,
@@ -86,20 +111,20 @@ pub(super) fn field(c: &mut Cursor<'_>, key: Key, fields: &mut Fields) -> Result
 /// Whether the record is a Claude Code line that is a span.
 pub(super) fn is_line(fields: &Fields) -> bool {
     let s = &fields.claude_code;
-    s.uuid_at.is_some() && (s.parent_at.is_some() || s.mark || s.message_at.is_some())
+    s.uuid_at != 0 && (s.parent_at != 0 || s.mark || s.message_at != 0)
 }
 
 /// Whether the record is a Claude Code line with no span (`summary`, `queue-operation`,
 /// `file-history-snapshot`).
 pub(super) fn is_known_other(c: &Cursor<'_>, fields: &Fields) -> bool {
     let s = &fields.claude_code;
-    if s.uuid_at.is_some() {
+    if s.type_at == 0 || s.uuid_at != 0 {
         return false;
     }
-    let t = string_at(c, s.type_at);
+    let t = string_at(c, given(s.type_at));
     match t.as_deref() {
         Some("summary") => s.leaf,
-        Some("queue-operation") => s.session_at.is_some(),
+        Some("queue-operation") => s.session_at != 0,
         Some("file-history-snapshot") => true,
         _ => false,
     }
@@ -109,10 +134,10 @@ pub(super) fn is_known_other(c: &Cursor<'_>, fields: &Fields) -> bool {
 /// `uuid` (a `type` and a `sessionId`, and no Langfuse `id`): nothing in it is read.
 pub(super) fn unknown_other(c: &Cursor<'_>, fields: &Fields) -> Option<String> {
     let s = &fields.claude_code;
-    if s.uuid_at.is_some() || s.session_at.is_none() || fields.id_at.is_some() {
+    if s.type_at == 0 || s.uuid_at != 0 || s.session_at == 0 || fields.id_at.is_some() {
         return None;
     }
-    string_at(c, s.type_at).filter(|t| !KNOWN_TYPES.contains(&t.as_str()))
+    string_at(c, given(s.type_at)).filter(|t| !KNOWN_TYPES.contains(&t.as_str()))
 }
 
 fn at<'a>(c: &Cursor<'a>, pos: usize) -> Cursor<'a> {
@@ -139,12 +164,12 @@ pub(super) fn end<S: Sink>(
     fields: &Fields,
 ) -> Result<(), JsonError> {
     let seen = fields.claude_code;
-    let uuid = raw_at(c, seen.uuid_at);
+    let uuid = raw_at(c, given(seen.uuid_at));
     w.id_value(uuid, IdField::Span);
-    let session = raw_at(c, seen.session_at);
+    let session = raw_at(c, given(seen.session_at));
     w.id_value(session, IdField::Trace);
-    w.id_value(raw_at(c, seen.parent_at), IdField::Parent);
-    let kind = raw_at(c, seen.type_at);
+    w.id_value(raw_at(c, given(seen.parent_at)), IdField::Parent);
+    let kind = raw_at(c, given(seen.type_at));
     if let Some(t) = kind {
         w.sink.field(Field::Name(t));
         let name = t.decode();
@@ -161,7 +186,7 @@ pub(super) fn end<S: Sink>(
     if let Some(s) = session {
         emit(w, SESSION_PATH, Scalar::Str(s));
     }
-    if let Some(m) = seen.message_at {
+    if let Some(m) = given(seen.message_at) {
         message(w, c, m, session, uuid, fields.start)?;
     }
     Ok(())

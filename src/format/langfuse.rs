@@ -126,7 +126,7 @@ pub(super) fn field<S: Sink>(
     match key {
         Key::Type => {
             c.skip_ws();
-            fields.claude_code.type_at = Some(c.pos());
+            fields.claude_code.kind(c);
             let Some(Scalar::Str(s)) = c.scalar_or_skip()? else {
                 return Ok(());
             };
@@ -157,7 +157,7 @@ pub(super) fn field<S: Sink>(
             // Read at the close: a Claude Code line spells its session so too.
             fields.langfuse.trace = true;
             c.skip_ws();
-            fields.claude_code.session_at = Some(c.pos());
+            fields.claude_code.session(c);
             c.skip_value()?;
         }
         Key::UserId => {
@@ -272,7 +272,7 @@ pub(super) fn end<S: Sink>(
         }
     };
     let seen = fields.langfuse;
-    if let Some(p) = fields.claude_code.session_at {
+    if let Some(p) = fields.claude_code.session_pos() {
         attr_at(w, &mut at(p), b"langfuse.session.id")?;
     }
     if fields.style == Style::Langfuse {
