@@ -104,6 +104,8 @@ pub struct Index {
     /// The same API call in a transcript and in a proxy's export (set by `model::claude_code`):
     /// each span of a pair maps to the other.
     pub mirrors: Map<u32, u32>,
+    /// Some file is a Claude Code transcript (set by `model::claude_code`).
+    pub transcripts: bool,
     /// Trace ids to trace indices, kept once something has been appended (see [`append`]);
     /// the build drops it, and the first append makes it again from `traces`.
     trace_map: Option<Map<TraceKey, u32>>,
@@ -140,15 +142,15 @@ impl Index {
         if s.kind() != crate::kind::Kind::Llm {
             return None;
         }
+        if !self.transcripts {
+            return None;
+        }
         let transcript = crate::format::Style::ClaudeCode as usize;
         let file_is = |f: u16| {
             self.files
                 .get(usize::from(f))
                 .is_some_and(|f| f.styles[transcript] > 0)
         };
-        if !self.files.iter().any(|f| f.styles[transcript] > 0) {
-            return None;
-        }
         Some(if self.mirrors.contains_key(&i) {
             "both"
         } else if file_is(s.file()) {
@@ -996,6 +998,7 @@ impl Merger {
             trace_map: None,
             titles: Map::default(),
             mirrors: Map::default(),
+            transcripts: false,
         }
     }
 

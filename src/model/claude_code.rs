@@ -157,6 +157,7 @@ pub fn shape(index: &mut Index) {
     if !files.iter().any(|&b| b) {
         return;
     }
+    index.transcripts = true;
     let mut members: Vec<u32> = (0..index.spans.len())
         .filter(|&i| {
             files
