@@ -279,6 +279,10 @@ fn with_the_proxy_export_every_call_once_seen_in_both() {
         let s = &both[id];
         assert_eq!(s["calls"], w["calls"], "{id}");
         assert_eq!(
+            s["errors"], w["errors"],
+            "{id}: a failed tool seen twice counts once"
+        );
+        assert_eq!(
             s["turns"].as_u64(),
             Some(w["turns"].as_array().unwrap().len() as u64),
             "{id}"

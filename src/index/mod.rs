@@ -172,6 +172,21 @@ impl Index {
         })
     }
 
+    /// Whether span `i` is the later copy of a failure seen twice (its mirror, earlier in the
+    /// index, failed too).
+    pub fn mirrored_failure(&self, i: u32) -> bool {
+        if self.mirrors.is_empty() {
+            return false;
+        }
+        self.mirrors.get(&i).is_some_and(|&m| {
+            m < i
+                && self
+                    .spans
+                    .get(m as usize)
+                    .is_some_and(|s| s.status() == crate::kind::Status::Error)
+        })
+    }
+
     /// Counts every trace's spans again (after spans moved between traces).
     pub fn recount_traces(&mut self) {
         self.trace_spans.clear();

@@ -214,7 +214,8 @@ fn response_of<'f>(bytes: &[u8], found: &'f Found) -> Option<(&'f str, u32)> {
 /// moves under the transcript's call (its root hangs under it), so that the call is shown, and
 /// its tokens counted, once (the call's own tokens; the proxy's cost, which the transcript does
 /// not have); each of its tool spans hangs under the transcript's tool of the same name. The
-/// pairs are kept (`Index::mirrors`) to say where each call was seen.
+/// pairs (calls, and tools) are kept (`Index::mirrors`) to say where each call was seen, and to
+/// count a failure seen twice once.
 fn mirrors(index: &mut Index, files: &[bool], found: &Found) {
     if found.calls.is_empty() {
         return;
@@ -278,6 +279,9 @@ fn mirrors(index: &mut Index, files: &[bool], found: &Found) {
         let Some(top) = top else { continue };
         let mut free: Vec<u32> = found.tools.get(&call).cloned().unwrap_or_default();
         for &i in &spans {
+            if in_transcript(index, i as usize) {
+                continue;
+            }
             if let Some(s) = index.spans.get_mut(i as usize) {
                 s.trace = target;
             }
@@ -286,6 +290,7 @@ fn mirrors(index: &mut Index, files: &[bool], found: &Found) {
                 if let Some(k) = free.iter().position(|&t| short(index, t) == name) {
                     let t = free.remove(k);
                     set_parent(index, i, t);
+                    pairs.push((t, i));
                 }
             }
         }
