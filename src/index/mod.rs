@@ -68,6 +68,7 @@ pub struct FileNote {
 }
 
 /// The immutable result of a scan.
+#[derive(Default)]
 pub struct Index {
     pub sources: Vec<Source>,
     pub files: Vec<FileInfo>,

@@ -54,6 +54,8 @@ struct Line {
     uuid: Option<u128>,
     /// An assistant line with a text block.
     text: bool,
+    /// Its `timestamp` (a placing before this one may have moved the span's times).
+    at: Option<i64>,
 }
 
 /// Text a `user` line holds that no person typed.
@@ -78,6 +80,7 @@ fn read(bytes: &[u8]) -> Line {
         stream: String::new(),
         uuid: None,
         text: false,
+        at: None,
     };
     let Ok(v) = serde_json::from_slice::<Value>(&crate::json::lenient(bytes)) else {
         return other;
@@ -142,6 +145,7 @@ fn read(bytes: &[u8]) -> Line {
         stream,
         uuid,
         text,
+        at: s("timestamp").and_then(crate::time::parse),
     }
 }
 
@@ -168,10 +172,16 @@ pub fn shape(index: &mut Index) {
         .filter_map(|i| u32::try_from(i).ok())
         .collect();
     members.sort_by_key(|&i| index.spans[i as usize].loc);
-    let mut by_session: Map<u32, Vec<u32>> = Map::default();
+    // By session (the `sessionId` on each line; its trace until placed): placing again, once
+    // more lines were read (a followed file), gives what placing them all at once gives.
+    let mut by_session: Map<(bool, u32), Vec<u32>> = Map::default();
     let mut order = Vec::new();
     for &i in &members {
-        let t = index.spans[i as usize].trace;
+        let t = index
+            .own_session(i)
+            .map_or((false, index.spans[i as usize].trace), |o| {
+                (true, o.session)
+            });
         by_session
             .entry(t)
             .or_insert_with(|| {
@@ -230,7 +240,11 @@ fn mirrors(index: &mut Index, files: &[bool], found: &Found) {
     let mut matched: Map<u32, (u32, Vec<u32>)> = Map::default();
     for i in 0..index.spans.len() {
         let s = index.spans[i];
-        if s.kind() != Kind::Llm || in_transcript(index, i) {
+        // Placed already (an earlier read of these files).
+        let placed = index
+            .mirrors
+            .contains_key(&u32::try_from(i).unwrap_or(NONE));
+        if s.kind() != Kind::Llm || placed || in_transcript(index, i) {
             continue;
         }
         let Some((_, call)) = response_of(index.span_bytes(&s), found) else {
@@ -267,10 +281,20 @@ fn mirrors(index: &mut Index, files: &[bool], found: &Found) {
         let spans = members.remove(&pt).unwrap_or_default();
         // The proxy's call: the matched span with no parent among them (LiteLLM's request,
         // not its raw provider request under it), else the earliest.
+        let parent_is_hit = |h: u32| {
+            let s = &index.spans[h as usize];
+            s.has(flag::HAS_PARENT)
+                && hits.iter().any(|&o| {
+                    let p = &index.spans[o as usize];
+                    o != h
+                        && p.span_id == s.parent_id
+                        && p.has(flag::SPAN_ID_TEXT) == s.has(flag::PARENT_TEXT)
+                })
+        };
         let top = hits
             .iter()
             .copied()
-            .find(|&h| !index.spans[h as usize].has(flag::HAS_PARENT))
+            .find(|&h| !parent_is_hit(h))
             .or_else(|| {
                 hits.iter()
                     .copied()
@@ -434,6 +458,11 @@ fn session(index: &mut Index, spans: &[u32], found: &mut Found) {
     }
     for (k, l) in lines.iter().enumerate() {
         let i = spans[k];
+        // A line's times are its timestamp's (as read), whatever an earlier placing made them.
+        if let (Some(t), Some(s)) = (l.at, index.spans.get_mut(i as usize)) {
+            s.start = t;
+            s.end = t;
+        }
         let rec = index.spans[i as usize];
         let stream = l.stream.as_str();
         if l.what == What::Prompt {
