@@ -253,6 +253,7 @@ fn subagent_out(model: &Model, sub: &SubAgent, t: &SubAgentText) -> SubAgentOut 
             Some(How::Input) => "task_input",
             Some(How::Prompt) => "task_prompt",
             Some(How::Link) => "span_link",
+            Some(How::AgentId) => "agent_id",
             None => "child_span",
         },
         traces: sub

@@ -125,6 +125,10 @@ fn turns_calls_tools_and_the_subagent_under_its_task() {
             assert_eq!(task["name"], "Task");
             let agent = &task["subagent"];
             assert_eq!(
+                agent["linked_by"], "agent_id",
+                "{id}: by the Task result's agentId"
+            );
+            assert_eq!(
                 agent["input"], sub["prompt"],
                 "{id}: the sub-agent's prompt"
             );

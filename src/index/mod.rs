@@ -107,6 +107,9 @@ pub struct Index {
     pub mirrors: Map<u32, u32>,
     /// Some file is a Claude Code transcript (set by `model::claude_code`).
     pub transcripts: bool,
+    /// A Claude Code sub-agent's prompt span → the `Task` tool span whose result names its
+    /// `agentId` (set by `model::claude_code`).
+    pub agent_links: Map<u32, u32>,
     /// Trace ids to trace indices, kept once something has been appended (see [`append`]);
     /// the build drops it, and the first append makes it again from `traces`.
     trace_map: Option<Map<TraceKey, u32>>,
@@ -1015,6 +1018,7 @@ impl Merger {
             titles: Map::default(),
             mirrors: Map::default(),
             transcripts: false,
+            agent_links: Map::default(),
         }
     }
 

@@ -20,7 +20,9 @@
 //!
 //! Sub-agents' prompts (the `Task` call's prompt, first line of `subagents/agent-<id>.jsonl`, or
 //! of an older version's inline sidechain) open traces too; the turns nest them under the
-//! `Task` tool that was given that prompt (`roles`: [`super::conversation::How::Input`]).
+//! `Task` tool whose result names their `agentId` (`Index::agent_links`, read by `roles` as a
+//! link), else under the one that was given that prompt
+//! ([`super::conversation::How::Input`]).
 //!
 //! Every walk is a pass over the session's lines in file order: no recursion.
 
@@ -54,6 +56,8 @@ struct Line {
     uuid: Option<u128>,
     /// An assistant line with a text block.
     text: bool,
+    /// The sub-agent a `Task`'s result names (`toolUseResult.agentId`).
+    agent: Option<String>,
     /// Its `timestamp` (a placing before this one may have moved the span's times).
     at: Option<i64>,
 }
@@ -81,6 +85,7 @@ fn read(bytes: &[u8]) -> Line {
         uuid: None,
         text: false,
         at: None,
+        agent: None,
     };
     let Ok(v) = serde_json::from_slice::<Value>(&crate::json::lenient(bytes)) else {
         return other;
@@ -146,7 +151,30 @@ fn read(bytes: &[u8]) -> Line {
         uuid,
         text,
         at: s("timestamp").and_then(crate::time::parse),
+        agent: v
+            .get("toolUseResult")
+            .and_then(|r| r.get("agentId"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| agent_in_text(content)),
     }
+}
+
+/// The `agentId: <id>` line some versions end a `Task`'s result text with.
+fn agent_in_text(content: &Value) -> Option<String> {
+    let blocks = content.as_array()?;
+    blocks
+        .iter()
+        .filter(|b| b.get("type").and_then(Value::as_str) == Some("tool_result"))
+        .map(|b| crate::format::claude_code::content_text(b.get("content").unwrap_or(&Value::Null)))
+        .find_map(|text| {
+            let at = text.find("agentId: ")?;
+            let id: String = text[at + "agentId: ".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            (!id.is_empty()).then_some(id)
+        })
 }
 
 /// Places every transcript span of the index (see the module docs); nothing when no file is a
@@ -194,6 +222,11 @@ pub fn shape(index: &mut Index) {
     for t in order {
         if let Some(spans) = by_session.remove(&t) {
             session(index, &spans, &mut found);
+        }
+    }
+    for (agent, prompt) in &found.prompts {
+        if let Some(&task) = found.agents.get(agent) {
+            index.agent_links.insert(*prompt, task);
         }
     }
     mirrors(index, &files, &found);
@@ -408,6 +441,10 @@ fn clear_tokens(index: &mut Index, i: u32) {
 struct Found {
     calls: Map<String, u32>,
     tools: Map<u32, Vec<u32>>,
+    /// The `Task` tool span whose result names each sub-agent (`agentId`).
+    agents: Map<String, u32>,
+    /// Each sub-agent's prompt span, with its `agentId`.
+    prompts: Vec<(String, u32)>,
 }
 
 /// One session's transcript spans, in file order.
@@ -473,6 +510,9 @@ fn session(index: &mut Index, spans: &[u32], found: &mut Found) {
                 s.flags &= !(flag::HAS_PARENT | flag::PARENT_TEXT);
                 s.kind = Kind::Chain as u8;
                 s.name = prompt_name;
+            }
+            if !stream.is_empty() && stream != "sidechain" {
+                found.prompts.push((stream.to_owned(), i));
             }
             cur.insert(stream.to_owned(), (t, i, rec.start));
             continue;
@@ -554,6 +594,9 @@ fn session(index: &mut Index, spans: &[u32], found: &mut Found) {
                 }
                 if under != NONE {
                     parent = under;
+                    if let Some(agent) = &l.agent {
+                        found.agents.insert(agent.clone(), under);
+                    }
                 }
             }
             What::Prompt | What::Tool(_) | What::Other => {}
@@ -591,6 +634,8 @@ mod tests {
         );
         let block = br#"{"type":"tool_use","id":"toolu_1","name":"Read","input":{}}"#;
         assert_eq!(read(block).what, What::Tool("toolu_1".into()));
+        let tail = br#"{"type":"user","uuid":"11111111-1111-1111-1111-111111111111","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_9","content":[{"type":"text","text":"Async agent launched.\nagentId: a7f3c2 (use TaskOutput)"}]}]}}"#;
+        assert_eq!(read(tail).agent.as_deref(), Some("a7f3c2"));
         let side = br#"{"type":"assistant","isSidechain":true,"agentId":"a1","uuid":"11111111-1111-1111-1111-111111111111","message":{"id":"msg_1","role":"assistant","content":[]}}"#;
         let l = read(side);
         assert_eq!(
