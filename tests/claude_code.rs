@@ -345,3 +345,131 @@ fn turns_view_of_a_transcript_session() {
     assert!(text.contains("Task"), "{text}");
     insta::assert_snapshot!("claude_code_turns_task_120x40", text);
 }
+
+/// A transcript line, as Claude Code writes its envelope.
+fn line(
+    kind: &str,
+    uuid: &str,
+    parent: Option<&str>,
+    side: bool,
+    ts: u64,
+    message: Value,
+) -> String {
+    serde_json::json!({
+        "parentUuid": parent,
+        "isSidechain": side,
+        "userType": "external",
+        "cwd": "/tmp/p",
+        "sessionId": "0f0f0f0f-0000-4000-8000-000000000001",
+        "version": "1.0.30",
+        "type": kind,
+        "message": message,
+        "uuid": uuid,
+        "timestamp": format!("2026-01-01T00:{:02}:{:02}.000Z", ts / 60 % 60, ts % 60),
+    })
+    .to_string()
+}
+
+fn uuid(n: u64) -> String {
+    format!("00000000-0000-4000-8000-{n:012x}")
+}
+
+/// An older version's inline sidechain (the Task's sub-agent in the session's own file,
+/// `isSidechain: true`, no `agentId`): nested under its Task by its prompt.
+#[test]
+fn an_inline_sidechain_nests_under_its_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let prompt = "find the config loader";
+    let lines = [
+        line(
+            "user",
+            &uuid(1),
+            None,
+            false,
+            1,
+            serde_json::json!({"role": "user", "content": "where is the config read?"}),
+        ),
+        line(
+            "assistant",
+            &uuid(2),
+            Some(&uuid(1)),
+            false,
+            2,
+            serde_json::json!({"id": "msg_a", "role": "assistant", "model": "m", "content": [{"type": "tool_use", "id": "toolu_t", "name": "Task", "input": {"description": "search", "prompt": prompt}}], "usage": {"input_tokens": 10, "output_tokens": 5}}),
+        ),
+        line(
+            "user",
+            &uuid(3),
+            None,
+            true,
+            3,
+            serde_json::json!({"role": "user", "content": prompt}),
+        ),
+        line(
+            "assistant",
+            &uuid(4),
+            Some(&uuid(3)),
+            true,
+            4,
+            serde_json::json!({"id": "msg_b", "role": "assistant", "model": "m", "content": [{"type": "text", "text": "src/config.rs"}], "usage": {"input_tokens": 7, "output_tokens": 3}}),
+        ),
+        line(
+            "user",
+            &uuid(5),
+            Some(&uuid(2)),
+            false,
+            5,
+            serde_json::json!({"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_t", "content": [{"type": "text", "text": "src/config.rs"}]}]}),
+        ),
+        line(
+            "assistant",
+            &uuid(6),
+            Some(&uuid(5)),
+            false,
+            6,
+            serde_json::json!({"id": "msg_c", "role": "assistant", "model": "m", "content": [{"type": "text", "text": "In src/config.rs."}], "usage": {"input_tokens": 20, "output_tokens": 4}}),
+        ),
+    ];
+    let file = dir.path().join("s.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let f = file.to_str().unwrap();
+    let got = show(&[f], "0f0f0f0f");
+    let turns = got["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 1, "{got}");
+    assert_eq!(turns[0]["input"], "where is the config read?");
+    assert_eq!(turns[0]["answer"], "In src/config.rs.");
+    let task = &turns[0]["calls"][0]["tools"][0];
+    assert_eq!(task["name"], "Task");
+    assert_eq!(task["subagent"]["linked_by"], "task_input");
+    assert_eq!(task["subagent"]["input"], prompt);
+    assert_eq!(got["session"]["calls"], 3);
+    assert_eq!(got["session"]["tokens"]["prompt"], 37);
+}
+
+/// Claude Code chains every line to the one before (`parentUuid`): a session of 20,000 lines
+/// is a chain that deep. It is read without recursion, its calls under their prompt.
+#[test]
+fn a_chain_of_twenty_thousand_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = vec![line(
+        "user",
+        &uuid(1),
+        None,
+        false,
+        0,
+        serde_json::json!({"role": "user", "content": "loop"}),
+    )];
+    let n = 10_000u64;
+    for k in 0..n {
+        let (a, r) = (2 + 2 * k, 3 + 2 * k);
+        lines.push(line("assistant", &uuid(a), Some(&uuid(a - 1)), false, k, serde_json::json!({"id": format!("msg_{k}"), "role": "assistant", "model": "m", "content": [{"type": "tool_use", "id": format!("toolu_{k}"), "name": "Bash", "input": {"command": "true"}}], "usage": {"input_tokens": 1, "output_tokens": 1}})));
+        lines.push(line("user", &uuid(r), Some(&uuid(a)), false, k, serde_json::json!({"role": "user", "content": [{"type": "tool_result", "tool_use_id": format!("toolu_{k}"), "content": "ok"}]})));
+    }
+    let file = dir.path().join("deep.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let s = sessions(&[file.to_str().unwrap()]);
+    let s = &s["0f0f0f0f-0000-4000-8000-000000000001"];
+    assert_eq!(s["turns"], 1);
+    assert_eq!(s["calls"], n);
+    assert_eq!(s["tokens"]["prompt"], n);
+}
