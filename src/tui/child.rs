@@ -12,7 +12,8 @@ use super::terminal::Guard;
 use crate::app::App;
 use std::io::Write;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Another program has the terminal.
@@ -20,9 +21,37 @@ static RUNNING: AtomicBool = AtomicBool::new(false);
 /// The input thread is not reading the terminal.
 static PARKED: AtomicBool = AtomicBool::new(false);
 
+/// When the last program ended, in milliseconds after [`since`] (0: none has run).
+static ENDED: AtomicU64 = AtomicU64::new(0);
+
+/// A signal the keys sent while a program had the terminal may be read after it ended (the
+/// program dies of the same Ctrl-C at once; the thread that reads signals may run later on a
+/// busy machine): for this long after, such signals are still the program's.
+const GRACE: Duration = Duration::from_millis(500);
+
+fn since() -> Instant {
+    static START: OnceLock<Instant> = OnceLock::new();
+    *START.get_or_init(Instant::now)
+}
+
 /// True while another program has the terminal.
 pub fn running() -> bool {
     RUNNING.load(Ordering::Acquire)
+}
+
+/// True while the keys' signals (Ctrl-C, Ctrl-\) belong to another program: while it runs,
+/// and for [`GRACE`] after it ended.
+pub fn owns_key_signals() -> bool {
+    if running() {
+        return true;
+    }
+    match ENDED.load(Ordering::Acquire) {
+        0 => false,
+        ended => {
+            let now = u64::try_from(since().elapsed().as_millis()).unwrap_or(u64::MAX);
+            now.saturating_sub(ended) < GRACE.as_millis() as u64
+        }
+    }
 }
 
 /// Called by the input thread: whether it is keeping off the terminal now.
@@ -115,6 +144,7 @@ pub fn view_record(guard: &mut Guard, app: &mut App, span: u32) {
 /// Runs `run` with the terminal given over: full-screen mode left, keys left to it; then
 /// takes the terminal back.
 fn hand_over<T>(guard: &mut Guard, mouse: bool, run: impl FnOnce() -> T) -> T {
+    since();
     RUNNING.store(true, Ordering::Release);
     // The input thread checks between polls (50 ms): wait until it is off the terminal.
     let start = Instant::now();
@@ -124,6 +154,8 @@ fn hand_over<T>(guard: &mut Guard, mouse: bool, run: impl FnOnce() -> T) -> T {
     super::terminal::restore();
     let out = run();
     guard.resume(mouse);
+    let ended = u64::try_from(since().elapsed().as_millis()).unwrap_or(u64::MAX);
+    ENDED.store(ended.max(1), Ordering::Release);
     RUNNING.store(false, Ordering::Release);
     out
 }

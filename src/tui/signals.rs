@@ -49,10 +49,10 @@ pub fn forward(tx: Sender<Event>) -> std::io::Result<()> {
         for signal in signals.forever() {
             // While another program has the terminal (`o`), the keys' signals are its own:
             // Ctrl-C and Ctrl-\ do not end sesstui, Ctrl-Z stops it with the program.
-            if super::child::running() {
+            if super::child::owns_key_signals() {
                 match signal {
                     SIGINT | SIGQUIT | SIGCONT => continue,
-                    SIGTSTP => {
+                    SIGTSTP if super::child::running() => {
                         let _ = signal_hook::low_level::emulate_default_handler(SIGTSTP);
                         continue;
                     }
