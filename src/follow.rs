@@ -601,7 +601,14 @@ pub fn apply(model: &mut Model, update: Update, options: infer::Options) -> Rang
     match update {
         Update::Grew(scanned) => {
             let added = model.index.absorb(scanned);
-            model::grow::grow(model, added.clone(), options);
+            if model.index.transcripts {
+                // Where a Claude Code transcript's lines go is decided from the whole session
+                // (`model::claude_code`): the model is built again.
+                let index = std::mem::take(&mut model.index);
+                *model = model::build_with(index, options);
+            } else {
+                model::grow::grow(model, added.clone(), options);
+            }
             added
         }
         Update::Reset { model: m, .. } => {

@@ -43,15 +43,12 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unread>) {
                     let mut inside: Vec<PathBuf> = entries
                         .flatten()
                         .map(|e| e.path())
-                        .filter(|f| {
-                            f.is_file()
-                                && !f
-                                    .file_name()
-                                    .and_then(|n| n.to_str())
-                                    .is_some_and(|n| n.starts_with('.'))
-                        })
+                        .filter(|f| f.is_file() && !hidden(f))
                         .collect();
                     inside.sort();
+                    // Below it, the JSON Lines files of its directories (a Claude Code projects
+                    // tree: projects, sessions' sub-agents).
+                    inside.extend(nested_jsonl(p));
                     if inside.is_empty() {
                         unread.push(Unread {
                             path: shown,
@@ -92,6 +89,54 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unread>) {
         files.push(p.clone());
     }
     (files, unread)
+}
+
+/// How deep below a directory given its directories' files are looked for.
+const NESTED_DEPTH: usize = 4;
+
+fn hidden(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
+}
+
+/// The `.jsonl` files in the directories below `dir` (not its own files), down to
+/// [`NESTED_DEPTH`], hidden ones and symbolic links to directories left out; each directory's
+/// files sorted by name, before its own directories. Other files there (Claude Code's
+/// `tool-results/*.txt`, memory notes) are not trace files and are not opened.
+fn nested_jsonl(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    // (directory, depth), walked without recursion.
+    let mut pending = vec![(dir.to_path_buf(), 0usize)];
+    let mut first = true;
+    while let Some((d, depth)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
+        for e in entries.flatten() {
+            let path = e.path();
+            if hidden(&path) {
+                continue;
+            }
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() && depth < NESTED_DEPTH {
+                dirs.push(path);
+            } else if kind.is_file()
+                && !first
+                && path.extension().and_then(|x| x.to_str()) == Some("jsonl")
+            {
+                files.push(path);
+            }
+        }
+        first = false;
+        files.sort();
+        out.extend(files);
+        dirs.sort();
+        pending.extend(dirs.into_iter().rev().map(|p| (p, depth + 1)));
+    }
+    out
 }
 
 /// Opens the files (see [`expand`]); the ones that cannot be opened are reported, not fatal.

@@ -78,6 +78,13 @@ pub struct CallOut {
     pub start: Option<String>,
     pub duration_ms: Option<f64>,
     pub tokens: Option<Tokens>,
+    /// Where the call was seen, when Claude Code transcripts are read: `transcript`, `proxy`
+    /// or `both`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seen_in: Option<&'static str>,
+    /// The same, as the text says it (only when a proxy's export was read with transcripts).
+    #[serde(skip)]
+    pub seen_words: Option<&'static str>,
     pub error: Option<String>,
     /// The assistant's text at this step.
     pub text: Option<String>,
@@ -123,6 +130,9 @@ pub struct Header {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inferred_by: Option<crate::model::InferredBy>,
     pub key: Option<&'static str>,
+    /// The title its export gives it (a Claude Code `summary` line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     pub user: Option<String>,
     pub start: Option<String>,
     pub end: Option<String>,
@@ -193,6 +203,8 @@ fn calls_out(model: &Model, steps: &[Step], texts: &[StepText]) -> Vec<CallOut> 
                     .filter(|e| e.model != 0)
                     .map(|e| model.str(e.model).to_owned()),
                 start: llm.and_then(|(_, r)| time(r.start)),
+                seen_in: step.llm.and_then(|s| model.index.seen_in(s)),
+                seen_words: step.llm.and_then(|s| model.index.seen_words(s)),
                 duration_ms: llm.map(|(_, r)| ms(r.duration_ns())),
                 tokens: step
                     .llm
@@ -241,6 +253,7 @@ fn subagent_out(model: &Model, sub: &SubAgent, t: &SubAgentText) -> SubAgentOut 
             Some(How::Input) => "task_input",
             Some(How::Prompt) => "task_prompt",
             Some(How::Link) => "span_link",
+            Some(How::AgentId) => "agent_id",
             None => "child_span",
         },
         traces: sub
@@ -283,6 +296,7 @@ fn header(model: &Model, s: Option<u32>, c: &Conversation, traces: &[u32]) -> He
                 origin: sess.origin.label(),
                 inferred_by: sess.inferred_by,
                 key: sess.key.map(crate::format::keys::SessionKey::name),
+                title: model.title(s).map(str::to_owned),
                 user: (sess.user != 0).then(|| model.str(sess.user).to_owned()),
                 start: time(sess.start),
                 end: time(sess.end),
@@ -307,6 +321,7 @@ fn header(model: &Model, s: Option<u32>, c: &Conversation, traces: &[u32]) -> He
                 origin: "none",
                 inferred_by: None,
                 key: None,
+                title: None,
                 user: None,
                 start: start.and_then(time),
                 end: end.and_then(time),
@@ -499,6 +514,9 @@ fn call_line(c: &CallOut) -> String {
             thousands(t.completion)
         );
     }
+    if let Some(w) = c.seen_words {
+        let _ = write!(s, " · seen: {w}");
+    }
     if let Some(e) = &c.error {
         let _ = write!(s, " · ✗ {}", one_line(e));
     }
@@ -593,6 +611,9 @@ pub fn text(t: &Transcript, zone: &Zone) -> String {
         .map(|b| format!(" from {}", b.label()))
         .unwrap_or_default();
     let _ = writeln!(out, "Session {} ({}{by}{key})", one_line(&h.id), h.origin);
+    if let Some(title) = &h.title {
+        let _ = writeln!(out, "  title: {}", one_line(title));
+    }
     for l in header_lines(h, zone) {
         let _ = writeln!(out, "  {l}");
     }
@@ -695,6 +716,9 @@ pub fn markdown(t: &Transcript, zone: &Zone) -> String {
     let mut out = String::new();
     let h = &t.session;
     let _ = writeln!(out, "# Session `{}`\n", one_line(&h.id));
+    if let Some(title) = &h.title {
+        let _ = writeln!(out, "- title: {}", one_line(title));
+    }
     let _ = writeln!(
         out,
         "- origin: {}{}",

@@ -74,7 +74,7 @@ const FIRST_INPUT_KEPT: usize = 1024;
 
 /// A session's first input, its first [`FIRST_INPUT_KEPT`] bytes.
 fn first_input(reader: &crate::model::conversation::read::Reader<'_>, s: u32) -> Option<String> {
-    reader.first_input(s).map(|mut t| {
+    reader.headline(s).map(|mut t| {
         if t.len() > FIRST_INPUT_KEPT {
             let mut cut = FIRST_INPUT_KEPT;
             while !t.is_char_boundary(cut) {

@@ -48,10 +48,13 @@ pub enum SessionKey {
     /// An OpenAI Agents SDK trace's `group_id` (given by the trace record, for its spans).
     #[serde(rename = "agents.group_id")]
     AgentsGroup,
+    /// A Claude Code transcript line's `sessionId` (read as `claude_code.session.id`).
+    #[serde(rename = "sessionId (claude code)")]
+    ClaudeCode,
 }
 
 impl SessionKey {
-    pub const ALL: [SessionKey; 18] = [
+    pub const ALL: [SessionKey; 19] = [
         SessionKey::SessionId,
         SessionKey::GenAiConversation,
         SessionKey::Langfuse,
@@ -70,6 +73,7 @@ impl SessionKey {
         SessionKey::ProviderMetadata,
         SessionKey::MetadataSession,
         SessionKey::AgentsGroup,
+        SessionKey::ClaudeCode,
     ];
 
     /// The key's name as shown to users.
@@ -93,6 +97,7 @@ impl SessionKey {
             SessionKey::ProviderMetadata => "llm.<provider>.metadata.user_id",
             SessionKey::MetadataSession => "metadata.session_id",
             SessionKey::AgentsGroup => "agents.group_id",
+            SessionKey::ClaudeCode => "sessionId (claude code)",
         }
     }
 
@@ -269,6 +274,8 @@ const LEAVES: &[(&str, Attr)] = {
         ("span_data.usage.input_tokens", T(Tokens::Prompt)),
         ("span_data.usage.output_tokens", T(Tokens::Completion)),
         ("span_data.usage.total_tokens", T(Tokens::Total)),
+        // Claude Code transcript lines (src/format/claude_code.rs).
+        ("claude_code.session.id", Session(K::ClaudeCode)),
     ]
 };
 

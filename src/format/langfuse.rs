@@ -125,6 +125,8 @@ pub(super) fn field<S: Sink>(
 ) -> Result<(), JsonError> {
     match key {
         Key::Type => {
+            c.skip_ws();
+            fields.claude_code.kind(c);
             let Some(Scalar::Str(s)) = c.scalar_or_skip()? else {
                 return Ok(());
             };
@@ -151,14 +153,16 @@ pub(super) fn field<S: Sink>(
                 w.sink.field(Field::Status(Status::Error));
             }
         }
-        Key::SessionId | Key::UserId => {
+        Key::SessionId => {
+            // Read at the close: a Claude Code line spells its session so too.
             fields.langfuse.trace = true;
-            let path: &[u8] = if key == Key::SessionId {
-                b"langfuse.session.id"
-            } else {
-                b"langfuse.user.id"
-            };
-            attr_at(w, c, path)?;
+            c.skip_ws();
+            fields.claude_code.session(c);
+            c.skip_value()?;
+        }
+        Key::UserId => {
+            fields.langfuse.trace = true;
+            attr_at(w, c, b"langfuse.user.id")?;
         }
         Key::RowSession | Key::RowUser => {
             c.skip_ws();
@@ -268,6 +272,9 @@ pub(super) fn end<S: Sink>(
         }
     };
     let seen = fields.langfuse;
+    if let Some(p) = fields.claude_code.session_pos() {
+        attr_at(w, &mut at(p), b"langfuse.session.id")?;
+    }
     if fields.style == Style::Langfuse {
         w.id_value(string_at(fields.id_at)?, IdField::Span);
         if !seen.parent

@@ -9,6 +9,7 @@
 //! the index keeps a few fields per span, the detail view keeps every attribute.
 
 pub mod agents_sdk;
+pub mod claude_code;
 pub mod eval;
 pub mod history;
 mod jaeger;
@@ -52,6 +53,8 @@ pub enum Style {
     Langfuse,
     /// OpenAI Agents SDK `Span.export()`: `"object": "trace.span"`, `span_data`, `started_at`.
     AgentsSdk,
+    /// Claude Code transcript lines: `uuid`, `parentUuid`, `sessionId`, `message`.
+    ClaudeCode,
 }
 
 impl Style {
@@ -67,6 +70,7 @@ impl Style {
             8 => Style::LangSmith,
             9 => Style::Langfuse,
             10 => Style::AgentsSdk,
+            11 => Style::ClaudeCode,
             _ => Style::Unknown,
         }
     }
@@ -85,6 +89,7 @@ impl Style {
             Style::LangSmith => "langsmith runs",
             Style::Langfuse => "langfuse",
             Style::AgentsSdk => "openai agents sdk",
+            Style::ClaudeCode => "claude code transcript",
         }
     }
 }
@@ -165,6 +170,11 @@ pub trait Sink {
     /// checked but not read below that depth. An empty `path`: the record's own envelopes nest
     /// deeper than [`MAX_WALK_DEPTH`], and what they hold was not read.
     fn too_deep(&mut self, _path: &[u8], _depth: usize) {}
+    /// The record is one of a format's own lines that hold no span (a Claude Code `summary`,
+    /// `queue-operation`, `file-history-snapshot`): read, nothing to report.
+    fn known_line(&mut self) {}
+    /// The record was read, but part of it is not understood: `why`, for the report.
+    fn not_understood(&mut self, _why: String) {}
 }
 
 /// Objects nested deeper than this are validated but not read (keeps recursion bounded).
@@ -380,6 +390,8 @@ enum Top {
     SpanData,
     /// An Agents SDK trace's `group_id` (the conversation).
     GroupId,
+    /// A Claude Code transcript line's field.
+    ClaudeCode(claude_code::Key),
 }
 
 static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
@@ -486,6 +498,12 @@ static TOP_KEYS: std::sync::LazyLock<crate::hash::Map<&'static [u8], Top>> =
             ("ended_at", Top::End),
             ("span_data", Top::SpanData),
             ("group_id", Top::GroupId),
+            // Claude Code transcripts (`sessionId`, `type`, `timestamp` are read above).
+            ("uuid", Top::ClaudeCode(claude_code::Key::Uuid)),
+            ("parentUuid", Top::ClaudeCode(claude_code::Key::Parent)),
+            ("isSidechain", Top::ClaudeCode(claude_code::Key::Mark)),
+            ("message", Top::ClaudeCode(claude_code::Key::Message)),
+            ("leafUuid", Top::ClaudeCode(claude_code::Key::Leaf)),
         ];
         table.iter().map(|(k, v)| (k.as_bytes(), *v)).collect()
     });
@@ -545,6 +563,7 @@ impl<S: Sink> Walker<'_, S> {
             agents: None,
             group_at: None,
             langfuse: langfuse::Seen::default(),
+            claude_code: claude_code::Seen::default(),
         };
         let remember = depth == 0 && S::WANT_BY_PATH;
         let (mut ordinal, mut first) = if remember {
@@ -563,7 +582,22 @@ impl<S: Sink> Walker<'_, S> {
             }
             self.column(c, slot, meaning, depth, &mut fields)?;
         }
+        if depth == 0 && claude_code::is_line(&fields) {
+            fields.style = Style::ClaudeCode;
+        }
         match fields.style {
+            Style::ClaudeCode => claude_code::end(self, c, &fields)?,
+            _ if depth == 0 && claude_code::is_known_other(c, &fields) => self.sink.known_line(),
+            Style::Unknown
+                if depth == 0
+                    && let Some(t) = claude_code::unknown_other(c, &fields) =>
+            {
+                self.sink.known_line();
+                self.sink.not_understood(format!(
+                    "a Claude Code line of type {t:?} with no uuid, unknown to sesstui: read, \
+                     nothing in it shown"
+                ));
+            }
             Style::Jaeger => jaeger::end(self.sink, &fields),
             Style::LangSmith => langsmith::end(self, c, &fields)?,
             Style::AgentsSdk => agents_sdk::end(self, c, &fields)?,
@@ -583,7 +617,7 @@ impl<S: Sink> Walker<'_, S> {
             style = Style::Annotation;
         }
         self.sink.close(start..c.pos(), style);
-        if langfuse::pending(&fields) {
+        if fields.style != Style::ClaudeCode && langfuse::pending(&fields) {
             langfuse::after_close(self, c, &fields)?;
         }
         Ok(())
@@ -933,6 +967,7 @@ impl<S: Sink> Walker<'_, S> {
                 fields.group_at = Some(c.pos());
                 c.skip_value()?;
             }
+            Top::ClaudeCode(key) => claude_code::field(c, key, fields)?,
         }
         Ok(())
     }
@@ -1375,6 +1410,8 @@ struct Fields {
     agents: Option<agents_sdk::Object>,
     /// Where an Agents SDK trace's `group_id` value is written.
     group_at: Option<usize>,
+    /// What its Claude Code fields said.
+    claude_code: claude_code::Seen,
 }
 
 /// Remembers the key the cursor just read in `known`, if it can be matched as written.

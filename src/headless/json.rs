@@ -30,6 +30,8 @@ pub struct Session {
     pub start: Option<String>,
     pub end: Option<String>,
     pub duration_ms: i64,
+    /// The title its export gives it (a Claude Code `summary` line), if any.
+    pub title: Option<String>,
     pub first_input: Option<String>,
     pub last_output: Option<String>,
     pub tokens: Tokens,
@@ -111,6 +113,7 @@ pub fn session(model: &Model, s: u32) -> Session {
         start: time(sess.start),
         end: time(sess.end),
         duration_ms: sess.duration_ns() / 1_000_000,
+        title: model.title(s).map(str::to_owned),
         first_input: Reader::new(model, false).first_input(s),
         last_output: Reader::new(model, false).last_answer(s),
         tokens: sess.tokens.into(),

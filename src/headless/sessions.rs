@@ -299,10 +299,7 @@ pub fn run(
                 } else {
                     one_line(model.str(sess.user))
                 },
-                input: reader
-                    .first_input(s)
-                    .map(|i| one_line(&i))
-                    .unwrap_or_default(),
+                input: reader.headline(s).map(|i| one_line(&i)).unwrap_or_default(),
             }
         })
         .collect();

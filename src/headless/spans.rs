@@ -21,6 +21,10 @@ struct Line<'a> {
     kind: crate::kind::Kind,
     /// The kind as the exporter wrote it (`LLM`, `CHAT_MODEL`, `SpanKind.CLIENT`, `3`).
     kind_as_written: Option<String>,
+    /// Where an LLM call was seen, when Claude Code transcripts are read: `transcript`,
+    /// `proxy` or `both`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seen_in: Option<&'static str>,
     status: crate::kind::Status,
     status_message: Option<String>,
     start: Option<String>,
@@ -125,6 +129,7 @@ fn write_span(
         name: model.name(s),
         kind: rec.kind(),
         kind_as_written: written.kind,
+        seen_in: model.index.seen_in(s),
         status: rec.status(),
         status_message: written.status_message,
         start: time(rec.start),

@@ -68,6 +68,7 @@ pub struct FileNote {
 }
 
 /// The immutable result of a scan.
+#[derive(Default)]
 pub struct Index {
     pub sources: Vec<Source>,
     pub files: Vec<FileInfo>,
@@ -98,12 +99,109 @@ pub struct Index {
     pub prints: Prints,
     /// Files given that could not be read (see `load`), with why.
     pub unread: Vec<crate::load::Unread>,
+    /// Titles of sessions (interned session id → interned title): Claude Code's `summary`
+    /// lines, found by `model::claude_code`.
+    pub titles: Map<u32, u32>,
+    /// The same API call in a transcript and in a proxy's export (set by `model::claude_code`):
+    /// each span of a pair maps to the other.
+    pub mirrors: Map<u32, u32>,
+    /// Some file is a Claude Code transcript (set by `model::claude_code`).
+    pub transcripts: bool,
+    /// A Claude Code sub-agent's prompt span → the `Task` tool span whose result names its
+    /// `agentId` (set by `model::claude_code`).
+    pub agent_links: Map<u32, u32>,
     /// Trace ids to trace indices, kept once something has been appended (see [`append`]);
     /// the build drops it, and the first append makes it again from `traces`.
     trace_map: Option<Map<TraceKey, u32>>,
 }
 
 impl Index {
+    /// A trace of id `key`: the one the index has, else a new one (with no span counted yet).
+    pub fn trace_of_key(&mut self, key: TraceKey) -> u32 {
+        if self.trace_map.is_none() {
+            let map = self
+                .traces
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX)))
+                .collect();
+            self.trace_map = Some(map);
+        }
+        let n = u32::try_from(self.traces.len()).unwrap_or(u32::MAX);
+        let Some(map) = self.trace_map.as_mut() else {
+            return n;
+        };
+        let t = *map.entry(key).or_insert(n);
+        if t == n {
+            self.traces.push(key);
+            self.trace_spans.push(0);
+        }
+        t
+    }
+
+    /// Where LLM call `i` was seen, when transcripts are read: `transcript`, `proxy` or `both`
+    /// (`None` for other spans, or when no transcript is read).
+    pub fn seen_in(&self, i: u32) -> Option<&'static str> {
+        let s = self.spans.get(i as usize)?;
+        if s.kind() != crate::kind::Kind::Llm {
+            return None;
+        }
+        if !self.transcripts {
+            return None;
+        }
+        let transcript = crate::format::Style::ClaudeCode as usize;
+        let file_is = |f: u16| {
+            self.files
+                .get(usize::from(f))
+                .is_some_and(|f| f.styles[transcript] > 0)
+        };
+        Some(if self.mirrors.contains_key(&i) {
+            "both"
+        } else if file_is(s.file()) {
+            "transcript"
+        } else {
+            "proxy"
+        })
+    }
+
+    /// [`Index::seen_in`] as a person reads it (`transcript + proxy`, `transcript`, `proxy`),
+    /// when transcripts were read with a proxy's export of some of their calls.
+    pub fn seen_words(&self, i: u32) -> Option<&'static str> {
+        if self.mirrors.is_empty() {
+            return None;
+        }
+        self.seen_in(i).map(|w| match w {
+            "both" => "transcript + proxy",
+            w => w,
+        })
+    }
+
+    /// Whether span `i` is the later copy of a failure seen twice (its mirror, earlier in the
+    /// index, failed too).
+    pub fn mirrored_failure(&self, i: u32) -> bool {
+        if self.mirrors.is_empty() {
+            return false;
+        }
+        self.mirrors.get(&i).is_some_and(|&m| {
+            m < i
+                && self
+                    .spans
+                    .get(m as usize)
+                    .is_some_and(|s| s.status() == crate::kind::Status::Error)
+        })
+    }
+
+    /// Counts every trace's spans again (after spans moved between traces).
+    pub fn recount_traces(&mut self) {
+        self.trace_spans.clear();
+        self.trace_spans.resize(self.traces.len(), 0);
+        for s in &self.spans {
+            if let Some(n) = self.trace_spans.get_mut(s.trace as usize) {
+                *n += 1;
+            }
+        }
+    }
+
     /// The session id found on span `i` itself, if any.
     pub fn own_session(&self, i: u32) -> Option<OwnSession> {
         let at = self.own_sessions.partition_point(|o| o.span < i);
@@ -917,6 +1015,10 @@ impl Merger {
             prints: self.prints,
             unread: Vec::new(),
             trace_map: None,
+            titles: Map::default(),
+            mirrors: Map::default(),
+            transcripts: false,
+            agent_links: Map::default(),
         }
     }
 

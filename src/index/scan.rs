@@ -1289,6 +1289,14 @@ impl Sink for Collector<'_> {
         self.messages.read(path, c)
     }
 
+    fn known_line(&mut self) {
+        self.trace_facts = true;
+    }
+
+    fn not_understood(&mut self, why: String) {
+        self.caveat(why);
+    }
+
     fn too_deep(&mut self, path: &[u8], depth: usize) {
         if path.is_empty() {
             self.deep_record = Some(self.deep_record.unwrap_or(0).max(depth));

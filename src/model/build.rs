@@ -19,7 +19,8 @@ pub fn build(index: Index) -> Model {
 }
 
 /// [`build`], inferring sessions as `options` say.
-pub fn build_with(index: Index, options: infer::Options) -> Model {
+pub fn build_with(mut index: Index, options: infer::Options) -> Model {
+    super::claude_code::shape(&mut index);
     let (parent, order, traces, issues, per_trace) = trees(&index);
     let mut model = Model {
         index,
@@ -603,7 +604,9 @@ impl<'a> Part<'a> {
                 start = start.min(s.start);
             }
             trace.end = trace.end.max(s.end.max(s.start));
-            if s.status() == crate::kind::Status::Error {
+            // A failure seen twice (a transcript's tool and a proxy's span of the same call:
+            // `model::claude_code`) counts once.
+            if s.status() == crate::kind::Status::Error && !index.mirrored_failure(i) {
                 trace.errors += 1;
             }
             if let Some(e) = index.extra(i) {

@@ -6,6 +6,7 @@
 //! only on request ([`detail`]).
 
 mod build;
+pub mod claude_code;
 pub mod conversation;
 pub mod detail;
 pub mod filter;
@@ -345,6 +346,12 @@ impl Model {
 
     pub fn str(&self, id: u32) -> &str {
         self.index.strings.get(id)
+    }
+
+    /// Session `s`'s title, when its export gives one (a Claude Code `summary` line).
+    pub fn title(&self, s: u32) -> Option<&str> {
+        let id = self.sessions.get(s as usize)?.id;
+        self.index.titles.get(&id).map(|&t| self.str(t))
     }
 
     pub fn session_id(&self, s: u32) -> &str {

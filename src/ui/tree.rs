@@ -54,6 +54,9 @@ fn span_line(model: &Model, span: u32, axis: (i64, i64), theme: &Theme) -> Line<
     if rec.has(crate::index::record::flag::CYCLE_CUT) {
         spans.push(Span::styled(" ⟲ cycle cut", theme.warn));
     }
+    if let Some(w) = model.index.seen_words(span) {
+        spans.push(Span::styled(format!(" seen: {w}"), theme.dim));
+    }
     Line::from(spans)
 }
 

@@ -76,6 +76,9 @@ fn call_meta(model: &Model, span: u32) -> String {
     if let Some(t) = model.index.tokens(span) {
         s.push_str(&format!(" · {}→{} tok", thousands(t[0]), thousands(t[1])));
     }
+    if let Some(w) = model.index.seen_words(span) {
+        s.push_str(&format!(" · seen: {w}"));
+    }
     s
 }
 

@@ -132,6 +132,17 @@ impl<'m> Reader<'m> {
             .find_map(|&t| self.trace_text(t, Side::Input))
     }
 
+    /// What a session list shows of session `s`: its title and its first input (`title ·
+    /// first input`), or whichever it has.
+    pub fn headline(&self, s: u32) -> Option<String> {
+        let input = self.first_input(s);
+        match (self.model.title(s), input) {
+            (Some(t), Some(i)) => Some(format!("{t} · {i}")),
+            (Some(t), None) => Some(t.to_owned()),
+            (None, i) => i,
+        }
+    }
+
     /// The last answer of session `s` (side requests and sub-agents left out).
     pub fn last_answer(&self, s: u32) -> Option<String> {
         self.model
@@ -381,9 +392,13 @@ impl<'m> Reader<'m> {
             t.argument = args.and_then(|a| tools::key_argument(&t.name, &a));
         }
         let failed = self.model.is_error(span);
+        // A tool whose result is a span of its own under it (a Claude Code transcript's
+        // tool_result line): that span's output.
+        let result = self.result_child(span);
         if let Some(out) = ["output.value", "mlflow.spanOutputs"]
             .iter()
             .find_map(|k| d.text(k))
+            .or_else(|| result.as_ref().and_then(|r| r.text("output.value")))
         {
             let text = readable(out, false);
             t.result = tools::one_line_result(&t.name, &text, failed);
@@ -394,6 +409,23 @@ impl<'m> Reader<'m> {
             t.result = Some(why.lines().next().unwrap_or_default().to_owned());
             t.error = Some(why);
         }
+    }
+
+    /// The detail of the first child of tool span `span` that has an output, when the tool has
+    /// none of its own.
+    fn result_child(&self, span: u32) -> Option<SpanDetail> {
+        let model = self.model;
+        let t = model.span(span).trace;
+        if t as usize >= model.traces.len() {
+            return None;
+        }
+        model
+            .trace_spans(t)
+            .iter()
+            .copied()
+            .filter(|&c| model.parent.get(c as usize) == Some(&span))
+            .map(|c| self.detail(c))
+            .find(|d| d.text("output.value").is_some())
     }
 
     fn subagent(&self, sub: &SubAgent, depth: usize) -> SubAgentText {

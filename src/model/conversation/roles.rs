@@ -44,6 +44,8 @@ pub enum How {
     Prompt,
     /// Its root links to the tool span (an OTLP span link).
     Link,
+    /// The `Task`'s result names its `agentId` (a Claude Code transcript's sub-agent file).
+    AgentId,
 }
 
 impl How {
@@ -53,6 +55,7 @@ impl How {
             How::Input => "given the tool's task",
             How::Prompt => "opened with the Task's prompt",
             How::Link => "linked to the tool span",
+            How::AgentId => "named by the Task's result",
         }
     }
 }
@@ -319,6 +322,16 @@ fn delegations(model: &mut Model, delegating: &[bool]) {
                 if !matches!(rec.kind(), Kind::Tool | Kind::Agent) {
                     continue;
                 }
+                // The same tool call seen again under itself (a proxy's tool span under a
+                // transcript's: `model::claude_code`) delegates nothing of its own.
+                let p = model.parent.get(sp as usize).copied().unwrap_or(NONE);
+                if p != NONE && model.span(p).kind() == Kind::Tool && model.span(p).name == rec.name
+                    || p != NONE
+                        && model.span(p).kind() == Kind::Tool
+                        && tools::short_name(model.name(p)) == tools::short_name(model.name(sp))
+                {
+                    continue;
+                }
                 let verdict = names.entry(rec.name).or_insert_with(|| {
                     let name = tools::short_name(model.index.strings.get(rec.name));
                     tools::starts_subagent(name)
@@ -344,6 +357,20 @@ fn delegations(model: &mut Model, delegating: &[bool]) {
             }
             let tr = model.trace(t);
             if tr.root == NONE || tr.start <= 0 {
+                continue;
+            }
+            // A Claude Code sub-agent whose Task's result names it (`agentId`): that Task's,
+            // however long after the tool returned it ran.
+            if let Some(&task) = model.index.agent_links.get(&tr.root)
+                && model.trace(model.span(task).trace).session == model.trace(t).session
+            {
+                found.push((
+                    t,
+                    Started {
+                        span: task,
+                        how: How::AgentId,
+                    },
+                ));
                 continue;
             }
             // The innermost delegation that holds the trace's run.
