@@ -444,6 +444,10 @@ fn an_inline_sidechain_nests_under_its_task() {
     assert_eq!(task["subagent"]["input"], prompt);
     assert_eq!(got["session"]["calls"], 3);
     assert_eq!(got["session"]["tokens"]["prompt"], 37);
+    // These UUIDs share their first half: the lines are still six spans apart.
+    let doctor = json(&["doctor", "--json", f]);
+    assert_eq!(doctor["structure"]["id_clashes"], 0, "{doctor}");
+    assert_eq!(doctor["structure"]["orphans"], 0, "{doctor}");
 }
 
 /// Claude Code chains every line to the one before (`parentUuid`): a session of 20,000 lines

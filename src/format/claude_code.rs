@@ -3,7 +3,7 @@
 //!
 //! A line with a `uuid` and one of `parentUuid`, `isSidechain` or `message` is a Claude Code
 //! line (whatever else it shares with Langfuse: `sessionId`, `type`, `timestamp`), and one span:
-//! its span id the first 16 hex digits of `uuid`, its parent `parentUuid`'s, its trace the
+//! its span id `uuid` folded to 16 hex digits (its halves XORed), its parent `parentUuid`'s, its trace the
 //! session (`sessionId`, also the session, key `sessionId (claude code)`), its name the line's
 //! `type`, its start and end `timestamp`. What the line's `message` (an Anthropic Messages
 //! object) holds:
@@ -165,10 +165,10 @@ pub(super) fn end<S: Sink>(
 ) -> Result<(), JsonError> {
     let seen = fields.claude_code;
     let uuid = raw_at(c, given(seen.uuid_at));
-    w.id_value(uuid, IdField::Span);
+    w.line_id(uuid, IdField::Span);
     let session = raw_at(c, given(seen.session_at));
     w.id_value(session, IdField::Trace);
-    w.id_value(raw_at(c, given(seen.parent_at)), IdField::Parent);
+    w.line_id(raw_at(c, given(seen.parent_at)), IdField::Parent);
     let kind = raw_at(c, given(seen.type_at));
     if let Some(t) = kind {
         w.sink.field(Field::Name(t));
@@ -350,7 +350,7 @@ fn tool_uses<S: Sink>(
             w.sink.open(r.start);
             w.report_id(Some(RawStr::plain(id.as_bytes())), IdField::Span);
             w.id_value(session, IdField::Trace);
-            w.id_value(uuid, IdField::Parent);
+            w.line_id(uuid, IdField::Parent);
             let name_json = serde_json::to_string(name).unwrap_or_default();
             let name_body = name_json
                 .get(1..name_json.len().saturating_sub(1))
