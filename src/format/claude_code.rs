@@ -240,9 +240,33 @@ pub fn content_text(content: &Value) -> String {
     }
 }
 
-/// A usage count, 0 when absent.
-fn count(usage: &Value, key: &str) -> u64 {
-    usage.get(key).and_then(Value::as_u64).unwrap_or(0)
+/// The tokens `usage` counts under `keys`, summed (saturating): `None` when none is given; a
+/// count that is not a whole number of tokens is handed on as written (`Err`), for the sink
+/// to report as it does any format's.
+fn count(usage: &Value, keys: &[&str]) -> Option<Result<u64, String>> {
+    let mut sum: Option<u64> = None;
+    for key in keys {
+        match usage.get(*key) {
+            None | Some(Value::Null) => {}
+            Some(v) => match v.as_u64() {
+                Some(n) => sum = Some(sum.unwrap_or(0).saturating_add(n)),
+                None => return Some(Err(v.to_string())),
+            },
+        }
+    }
+    sum.map(Ok)
+}
+
+/// A usage count as the attribute `path` (see [`count`]).
+fn emit_count<S: Sink>(w: &mut Walker<'_, S>, path: &[u8], n: Option<Result<u64, String>>) {
+    match n {
+        None => {}
+        Some(Ok(n)) => emit_number(w, path, n),
+        Some(Err(raw)) => match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+            Some(body) => emit(w, path, Scalar::Str(RawStr::plain(body.as_bytes()))),
+            None => emit(w, path, Scalar::Num(raw.as_bytes())),
+        },
+    }
 }
 
 /// The line's `message`: model, tokens and text; the person's text or the tools' results;
@@ -275,11 +299,20 @@ fn message<S: Sink>(
             emit_text(w, b"gen_ai.response.id", id);
         }
         if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
-            let prompt = count(u, "input_tokens")
-                + count(u, "cache_creation_input_tokens")
-                + count(u, "cache_read_input_tokens");
-            emit_number(w, b"gen_ai.usage.input_tokens", prompt);
-            emit_number(w, b"gen_ai.usage.output_tokens", count(u, "output_tokens"));
+            let prompt = count(
+                u,
+                &[
+                    "input_tokens",
+                    "cache_creation_input_tokens",
+                    "cache_read_input_tokens",
+                ],
+            );
+            emit_count(w, b"gen_ai.usage.input_tokens", prompt);
+            emit_count(
+                w,
+                b"gen_ai.usage.output_tokens",
+                count(u, &["output_tokens"]),
+            );
         }
         let text = content_text(content);
         if !text.is_empty() {
