@@ -444,6 +444,10 @@ fn an_inline_sidechain_nests_under_its_task() {
     assert_eq!(task["subagent"]["input"], prompt);
     assert_eq!(got["session"]["calls"], 3);
     assert_eq!(got["session"]["tokens"]["prompt"], 37);
+    // These UUIDs share their first half: the lines are still six spans apart.
+    let doctor = json(&["doctor", "--json", f]);
+    assert_eq!(doctor["structure"]["id_clashes"], 0, "{doctor}");
+    assert_eq!(doctor["structure"]["orphans"], 0, "{doctor}");
 }
 
 /// Claude Code chains every line to the one before (`parentUuid`): a session of 20,000 lines
@@ -472,4 +476,47 @@ fn a_chain_of_twenty_thousand_lines() {
     assert_eq!(s["turns"], 1);
     assert_eq!(s["calls"], n);
     assert_eq!(s["tokens"]["prompt"], n);
+}
+
+/// Usage counts that are no whole number of tokens are reported with their line, never read as
+/// 0, and counts that overflow when summed do not wrap (or panic).
+#[test]
+fn bad_usage_counts_are_reported_not_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        line(
+            "user",
+            &uuid(1),
+            None,
+            false,
+            1,
+            serde_json::json!({"role": "user", "content": "count"}),
+        ),
+        line(
+            "assistant",
+            &uuid(2),
+            Some(&uuid(1)),
+            false,
+            2,
+            serde_json::json!({"id": "msg_a", "role": "assistant", "model": "m", "content": [{"type": "text", "text": "a"}], "usage": {"input_tokens": -5, "output_tokens": 3}}),
+        ),
+        line(
+            "assistant",
+            &uuid(3),
+            Some(&uuid(2)),
+            false,
+            3,
+            serde_json::json!({"id": "msg_b", "role": "assistant", "model": "m", "content": [{"type": "text", "text": "b"}], "usage": {"input_tokens": u64::MAX, "cache_read_input_tokens": 1, "output_tokens": 4}}),
+        ),
+    ];
+    let file = dir.path().join("s.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let f = file.to_str().unwrap();
+    let doctor = json(&["doctor", "--json", f]);
+    assert_eq!(doctor["structure"]["unrepresentable"], 2, "{doctor}");
+    let text = output(&["doctor", f]).stdout;
+    assert!(text.contains(&format!("{f}:2: token count -5")), "{text}");
+    let got = show(&[f], "0f0f0f0f");
+    // The completions are counted; the prompts that could not be read are not made 0 + 0.
+    assert_eq!(got["session"]["tokens"]["completion"], 7, "{got}");
 }

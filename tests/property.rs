@@ -121,3 +121,107 @@ fn a_spanless_record_over_several_lines_is_reported_over_all_of_them() {
         .expect("reported");
     assert_eq!((p.line, p.lines), (2, 5), "{:?}", idx.problems);
 }
+
+/// A Claude Code transcript line from small pools of ids (so parents, split responses, tool
+/// results, sub-agents and clashes meet), with odd usage counts and unknown types.
+fn transcript_line() -> impl Strategy<Value = Vec<u8>> {
+    let uuid = (0u8..6, 0u8..3).prop_map(|(a, b)| {
+        // Some share their first half, some their second.
+        format!("0000000{a}-0000-4000-8000-00000000000{b}")
+    });
+    let count = prop_oneof![
+        (0u64..500).prop_map(|n| serde_json::json!(n)),
+        Just(serde_json::json!(u64::MAX)),
+        Just(serde_json::json!(-3)),
+        Just(serde_json::json!("NaN")),
+        Just(serde_json::json!(1.5)),
+        Just(serde_json::Value::Null),
+    ];
+    let block = prop_oneof![
+        "[a-z <>\u{1b}]{0,12}".prop_map(|t| serde_json::json!({"type": "text", "text": t})),
+        (0u8..3, prop::sample::select(vec!["Task", "Bash", "Agent"])).prop_map(|(i, n)| {
+            serde_json::json!({"type": "tool_use", "id": format!("toolu_{i}"), "name": n,
+                "input": {"prompt": "p", "description": "d"}})
+        }),
+        (0u8..3, any::<bool>()).prop_map(|(i, e)| {
+            serde_json::json!({"type": "tool_result", "tool_use_id": format!("toolu_{i}"),
+                "is_error": e, "content": [{"type": "text", "text": format!("agentId: a{i}")}]})
+        }),
+        Just(serde_json::json!({"type": "thinking", "thinking": "hm"})),
+    ];
+    let kind = prop::sample::select(vec![
+        "user",
+        "assistant",
+        "system",
+        "summary",
+        "queue-operation",
+        "progress",
+    ]);
+    (
+        kind,
+        uuid.clone(),
+        proptest::option::of(uuid),
+        any::<bool>(),
+        proptest::option::of(0u8..2),
+        0u8..3,
+        proptest::collection::vec(block, 0..3),
+        (count.clone(), count.clone(), count),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(kind, uuid, parent, side, agent, msg, content, (i, c, o), string_content)| {
+                let role = if kind == "assistant" {
+                    "assistant"
+                } else {
+                    "user"
+                };
+                let content = if string_content {
+                    serde_json::json!("typed text")
+                } else {
+                    serde_json::Value::Array(content)
+                };
+                let mut v = serde_json::json!({
+                    "type": kind, "uuid": uuid, "parentUuid": parent, "isSidechain": side,
+                    "sessionId": "0f0f0f0f-0000-4000-8000-000000000001",
+                    "timestamp": format!("2026-01-01T00:00:0{msg}.000Z"),
+                    "message": {"id": format!("msg_{msg}"), "role": role, "model": "m",
+                        "content": content,
+                        "usage": {"input_tokens": i, "cache_read_input_tokens": c,
+                            "output_tokens": o}},
+                });
+                if let Some(a) = agent {
+                    v["agentId"] = serde_json::json!(format!("a{a}"));
+                }
+                if kind == "summary" {
+                    v = serde_json::json!({"type": "summary", "summary": "t\u{1b}[2J",
+                        "leafUuid": v["uuid"].clone()});
+                }
+                v.to_string().into_bytes()
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Transcripts: every line indexed or reported, no panic building the model, and every
+    /// session's turns laid out and read.
+    #[test]
+    fn claude_code_transcripts(lines in proptest::collection::vec(transcript_line(), 0..30)) {
+        let bytes = lines.join(&b"\n"[..]);
+        check(bytes.clone());
+        let idx = sesstui::index::build(
+            vec![Source::from_bytes("p", bytes)],
+            &Progress::default(),
+        )
+        .expect("not cancelled");
+        let model = sesstui::model::build(idx);
+        let reader = sesstui::model::conversation::read::Reader::new(&model, false);
+        for s in (0..model.sessions.len() as u32).map(Some).chain([None]) {
+            let c = sesstui::model::conversation::Conversation::build(&model, s);
+            for k in 0..c.turns.len() {
+                let _ = reader.turn(&c, k);
+            }
+        }
+    }
+}

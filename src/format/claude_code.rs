@@ -3,7 +3,7 @@
 //!
 //! A line with a `uuid` and one of `parentUuid`, `isSidechain` or `message` is a Claude Code
 //! line (whatever else it shares with Langfuse: `sessionId`, `type`, `timestamp`), and one span:
-//! its span id the first 16 hex digits of `uuid`, its parent `parentUuid`'s, its trace the
+//! its span id `uuid` folded to 16 hex digits (its halves XORed), its parent `parentUuid`'s, its trace the
 //! session (`sessionId`, also the session, key `sessionId (claude code)`), its name the line's
 //! `type`, its start and end `timestamp`. What the line's `message` (an Anthropic Messages
 //! object) holds:
@@ -165,10 +165,10 @@ pub(super) fn end<S: Sink>(
 ) -> Result<(), JsonError> {
     let seen = fields.claude_code;
     let uuid = raw_at(c, given(seen.uuid_at));
-    w.id_value(uuid, IdField::Span);
+    w.line_id(uuid, IdField::Span);
     let session = raw_at(c, given(seen.session_at));
     w.id_value(session, IdField::Trace);
-    w.id_value(raw_at(c, given(seen.parent_at)), IdField::Parent);
+    w.line_id(raw_at(c, given(seen.parent_at)), IdField::Parent);
     let kind = raw_at(c, given(seen.type_at));
     if let Some(t) = kind {
         w.sink.field(Field::Name(t));
@@ -240,9 +240,33 @@ pub fn content_text(content: &Value) -> String {
     }
 }
 
-/// A usage count, 0 when absent.
-fn count(usage: &Value, key: &str) -> u64 {
-    usage.get(key).and_then(Value::as_u64).unwrap_or(0)
+/// The tokens `usage` counts under `keys`, summed (saturating): `None` when none is given; a
+/// count that is not a whole number of tokens is handed on as written (`Err`), for the sink
+/// to report as it does any format's.
+fn count(usage: &Value, keys: &[&str]) -> Option<Result<u64, String>> {
+    let mut sum: Option<u64> = None;
+    for key in keys {
+        match usage.get(*key) {
+            None | Some(Value::Null) => {}
+            Some(v) => match v.as_u64() {
+                Some(n) => sum = Some(sum.unwrap_or(0).saturating_add(n)),
+                None => return Some(Err(v.to_string())),
+            },
+        }
+    }
+    sum.map(Ok)
+}
+
+/// A usage count as the attribute `path` (see [`count`]).
+fn emit_count<S: Sink>(w: &mut Walker<'_, S>, path: &[u8], n: Option<Result<u64, String>>) {
+    match n {
+        None => {}
+        Some(Ok(n)) => emit_number(w, path, n),
+        Some(Err(raw)) => match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+            Some(body) => emit(w, path, Scalar::Str(RawStr::plain(body.as_bytes()))),
+            None => emit(w, path, Scalar::Num(raw.as_bytes())),
+        },
+    }
 }
 
 /// The line's `message`: model, tokens and text; the person's text or the tools' results;
@@ -275,11 +299,20 @@ fn message<S: Sink>(
             emit_text(w, b"gen_ai.response.id", id);
         }
         if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
-            let prompt = count(u, "input_tokens")
-                + count(u, "cache_creation_input_tokens")
-                + count(u, "cache_read_input_tokens");
-            emit_number(w, b"gen_ai.usage.input_tokens", prompt);
-            emit_number(w, b"gen_ai.usage.output_tokens", count(u, "output_tokens"));
+            let prompt = count(
+                u,
+                &[
+                    "input_tokens",
+                    "cache_creation_input_tokens",
+                    "cache_read_input_tokens",
+                ],
+            );
+            emit_count(w, b"gen_ai.usage.input_tokens", prompt);
+            emit_count(
+                w,
+                b"gen_ai.usage.output_tokens",
+                count(u, &["output_tokens"]),
+            );
         }
         let text = content_text(content);
         if !text.is_empty() {
@@ -350,7 +383,7 @@ fn tool_uses<S: Sink>(
             w.sink.open(r.start);
             w.report_id(Some(RawStr::plain(id.as_bytes())), IdField::Span);
             w.id_value(session, IdField::Trace);
-            w.id_value(uuid, IdField::Parent);
+            w.line_id(uuid, IdField::Parent);
             let name_json = serde_json::to_string(name).unwrap_or_default();
             let name_body = name_json
                 .get(1..name_json.len().saturating_sub(1))

@@ -996,6 +996,20 @@ impl<S: Sink> Walker<'_, S> {
         }
     }
 
+    /// A Claude Code line's `uuid` (its span id, or its parent's): the UUID's two halves
+    /// folded into 64 bits ([`line_id`]), so that lines whose UUIDs share their first half
+    /// (hand-made, or time-ordered UUIDs) stay apart; anything else as written.
+    pub(crate) fn line_id(&mut self, s: Option<RawStr<'_>>, which: IdField) {
+        let mut hex = [0u8; 32];
+        match s {
+            Some(u) if uuid_hex(u.raw, &mut hex) => {
+                let id = line_id(&hex);
+                self.report_id(Some(RawStr::plain(&id)), which);
+            }
+            s => self.report_id(s, which),
+        }
+    }
+
     /// [`Walker::id_value`] for an id as long as a UUID: out of line, hex ids being the rule.
     #[inline(never)]
     fn uuid_id(&mut self, u: RawStr<'_>, which: IdField) {
@@ -1371,6 +1385,21 @@ fn uuid_hex(raw: &[u8], out: &mut [u8; 32]) -> bool {
         n += 1;
     }
     n == 32
+}
+
+/// The 16 hex digits a Claude Code line's UUID (32 lowercase hex digits) is known by: its
+/// halves XORed.
+pub(crate) fn line_id(hex: &[u8; 32]) -> [u8; 16] {
+    let digit = |b: u8| match b {
+        b'0'..=b'9' => b - b'0',
+        _ => b.wrapping_sub(b'a').wrapping_add(10) & 0xf,
+    };
+    let mut out = [0u8; 16];
+    for (i, o) in out.iter_mut().enumerate() {
+        let v = digit(hex[i]) ^ digit(hex[i + 16]);
+        *o = b"0123456789abcdef"[usize::from(v)];
+    }
+    out
 }
 
 /// Appends an array index in decimal, without allocating.

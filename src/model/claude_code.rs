@@ -392,9 +392,10 @@ fn titles(index: &mut Index, files: &[bool], members: &[u32]) {
             ) else {
                 continue;
             };
+            // The line's span id: the UUID's halves folded (`format::line_id`).
             #[allow(clippy::cast_possible_truncation)]
-            let head = (leaf >> 64) as u64;
-            if let Some(&span) = by_id.get(&head)
+            let id = ((leaf >> 64) as u64) ^ (leaf as u64);
+            if let Some(&span) = by_id.get(&id)
                 && let Some(own) = index.own_session(span)
             {
                 found.push((own.session, title.trim().to_owned()));
