@@ -454,6 +454,11 @@ fn a_pasted_id_runs_nothing() {
     t.until("the shell again", |s| s.contains("EXITED-0"));
     // Paste it at the shell prompt as a person would, bracketed and not.
     t.cmd(&["send-keys", "-t", "s", "clear", "Enter"]);
+    // Pasted while `clear` still runs, the text may be echoed and then wiped, or flushed
+    // by the shell as it takes the terminal back: paste at the fresh prompt.
+    t.until("the cleared prompt", |s| {
+        !s.contains("EXITED") && s.lines().filter(|l| !l.trim().is_empty()).count() == 1
+    });
     t.cmd(&["paste-buffer", "-p", "-t", "s"]);
     t.cmd(&["paste-buffer", "-t", "s"]);
     t.until("the pasted id on the command line", |s| {
