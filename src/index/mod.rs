@@ -814,6 +814,7 @@ struct Landed {
     spans: Range<usize>,
     line_marks: Range<usize>,
     problems: Range<usize>,
+    evals: Range<usize>,
     lines: u32,
     records: u64,
     kinds: scan::LineKinds,
@@ -963,6 +964,7 @@ impl Merger {
         for &st in &out.styles {
             self.styles[file][usize::from(st).min(STYLES - 1)] += 1;
         }
+        let eval_base = self.evals.len();
         self.evals.extend(out.evals.drain(..).map(|mut e| {
             e.trace = trace_ids.get(e.trace as usize).copied().unwrap_or(u32::MAX);
             e.span = e.span.map(|s| s.saturating_add(span_base32));
@@ -974,6 +976,7 @@ impl Merger {
             spans: span_base..self.spans.len(),
             line_marks: marks_base..self.line_marks.len(),
             problems: problem_base..self.problems.len(),
+            evals: eval_base..self.evals.len(),
             lines: out.lines,
             records: out.records,
             kinds: out.kinds,
@@ -1100,6 +1103,31 @@ impl Merger {
         }
         // Stable: lines of one file keep their order (and the new ones come after the old).
         self.problems.sort_by_key(|p| (p.file, p.line));
+        self.order_evals();
+    }
+
+    /// Puts the evaluations in the order of the pieces they came from (they landed in the
+    /// order the pieces finished, which varies from run to run), after the ones the index had.
+    fn order_evals(&mut self) {
+        let kept = self
+            .landed
+            .iter()
+            .filter(|l| !l.evals.is_empty())
+            .map(|l| l.evals.start)
+            .min()
+            .unwrap_or(self.evals.len());
+        let mut landed: Vec<Option<EvalRec>> = self.evals.drain(kept..).map(Some).collect();
+        for l in &self.landed {
+            for k in l.evals.clone() {
+                if let Some(e) = k
+                    .checked_sub(kept)
+                    .and_then(|j| landed.get_mut(j))
+                    .and_then(Option::take)
+                {
+                    self.evals.push(e);
+                }
+            }
+        }
     }
 }
 

@@ -310,3 +310,40 @@ fn every_span_is_on_the_line_its_bytes_start() {
     assert_eq!(idx.spans.len(), 3);
     check(&idx);
 }
+
+/// Pieces land in the order they finish, which varies from run to run; their evaluations end
+/// up in the pieces' order all the same (evaluations of one span were once listed in either
+/// order, one run in a hundred).
+#[test]
+fn evaluations_follow_the_pieces_not_the_order_they_finished() {
+    let pieces: Vec<Piece> = (0..3u16)
+        .map(|f| Piece {
+            file: f,
+            range: 0..1,
+            mode: Mode::Lines,
+            first: true,
+        })
+        .collect();
+    let mut m = Merger::new(pieces.len(), 3);
+    for i in [2usize, 0, 1] {
+        let mut out = ChunkOut {
+            file: u16::try_from(i).unwrap(),
+            ..ChunkOut::default()
+        };
+        out.evals.push(EvalRec {
+            trace: u32::MAX,
+            span: None,
+            eval: crate::format::Evaluation {
+                name: format!("e{i}"),
+                ..crate::format::Evaluation::default()
+            },
+        });
+        m.absorb(i, 1, &mut out);
+    }
+    let sources = (0..3)
+        .map(|f| Source::from_bytes(&format!("f{f}"), b"\n".to_vec()))
+        .collect();
+    let idx = m.finish(sources, &[Mode::Lines; 3], &pieces);
+    let names: Vec<&str> = idx.evals.iter().map(|e| e.eval.name.as_str()).collect();
+    assert_eq!(names, ["e0", "e1", "e2"]);
+}
