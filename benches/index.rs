@@ -14,7 +14,9 @@
 //! spelling of dense), `SESSTUI_BENCH_MB` (size, default 1024), `SESSTUI_BENCH_RUNS` (rounds,
 //! default 5), `SESSTUI_BENCH_DIR` (where the data goes, default `target/bench-data`),
 //! `SESSTUI_BENCH_NO_DUCKDB=1`, `SESSTUI_BENCH_NO_INFER=1` (the in-process index without message
-//! hashing or session inference).
+//! hashing or session inference), `SESSTUI_BENCH_SIZES=1` (the in-process run prints its tables'
+//! sizes after the index and, after the model, where the peak anonymous memory goes, table by
+//! table in bytes per span).
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
@@ -341,6 +343,9 @@ fn child_index(path: &Path) {
     };
     let model = sesstui::model::build_with(index, options);
     let anon_model = proc_status("RssAnon:");
+    if std::env::var_os("SESSTUI_BENCH_SIZES").is_some() {
+        live_tables(&model, anon_model);
+    }
     let total_s = t.elapsed().as_secs_f64();
     let infer_s = model.inference.elapsed.as_secs_f64();
     let fingerprint_s = model.inference.fingerprinting.as_secs_f64();
@@ -362,4 +367,62 @@ fn child_index(path: &Path) {
         proc_status("VmHWM:"),
         proc_status("VmHWM:") - proc_status("RssFile:"),
     );
+}
+
+/// What the model holds when the peak is reached (the end of the build), in bytes per span,
+/// lengths times element sizes (capacity never touched costs no memory): where the peak
+/// anonymous memory goes, next to `RssAnon` (the rest: hash maps, interned strings, sessions,
+/// allocator overhead and freed memory the allocator keeps).
+fn live_tables(model: &sesstui::model::Model, anon_kb: f64) {
+    use std::mem::size_of;
+    let ix = &model.index;
+    let n = ix.spans.len().max(1) as f64;
+    let per = |bytes: usize| bytes as f64 / n;
+    let rows = [
+        (
+            "span records",
+            per(ix.spans.len() * size_of::<sesstui::index::record::SpanRec>()),
+        ),
+        (
+            "model parent + order",
+            per((model.parent.len() + model.order.len()) * 4),
+        ),
+        (
+            "model traces",
+            per(model.traces.len() * size_of::<sesstui::model::Trace>()),
+        ),
+        (
+            "index traces",
+            per(ix.traces.len() * size_of::<sesstui::index::TraceKey>() + ix.trace_spans.len() * 4),
+        ),
+        (
+            "extras",
+            per(ix.extras.len() * size_of::<sesstui::index::record::Extra>()
+                + ix.extra_spans.len() * 4),
+        ),
+        (
+            "print calls",
+            per(ix.prints.calls.len() * size_of::<sesstui::format::prints::Print>()),
+        ),
+        ("message hashes", per(ix.prints.messages.len() * 8)),
+        (
+            "own sessions",
+            per(ix.own_sessions.len() * size_of::<sesstui::index::record::OwnSession>()),
+        ),
+        ("line marks", per(ix.line_marks.len() * 8)),
+        ("unsessioned", per(model.unsessioned.len() * 4)),
+    ];
+    let sum: f64 = rows.iter().map(|r| r.1).sum();
+    let anon = anon_kb * 1024.0 / n;
+    let mut line = format!("live after the model, bytes/span: RssAnon {anon:.1} =");
+    for (name, b) in rows {
+        line.push_str(&format!(" {name} {b:.1} +"));
+    }
+    line.push_str(&format!(
+        " the rest {:.1} ({} strings, {} sessions)",
+        anon - sum,
+        ix.strings.len(),
+        model.sessions.len()
+    ));
+    eprintln!("{line}");
 }
