@@ -85,20 +85,31 @@ fn push_shown(out: &mut String, c: char) {
     }
 }
 
+/// Whether [`clean`] changes `s`: some character other than a newline or a tab is not kept.
+/// Printable ASCII is always kept, so only the characters [`needs_work`] stops at are looked
+/// at (on text that is mostly ASCII, a byte scan rather than a character decode).
+fn changes(s: &str) -> bool {
+    let stop = |b: &u8| matches!(*b, 0..=0x08 | 0x0b..=0x1f | 0x7f..);
+    let mut rest = s;
+    while let Some(i) = rest.as_bytes().iter().position(stop) {
+        let Some(c) = rest[i..].chars().next() else {
+            return false;
+        };
+        if class(c) != Class::Keep {
+            return true;
+        }
+        rest = &rest[i + c.len_utf8()..];
+    }
+    false
+}
+
 /// Multi-line text, safe to draw: newlines and tabs kept, everything else made visible or
 /// dropped as the module says.
 pub fn clean(s: &str) -> Cow<'_, str> {
     if !needs_work(s, true) {
         return Cow::Borrowed(s);
     }
-    let mut changed = false;
-    for c in s.chars() {
-        if c != '\n' && c != '\t' && class(c) != Class::Keep {
-            changed = true;
-            break;
-        }
-    }
-    if !changed {
+    if !changes(s) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -256,6 +267,23 @@ pub fn write_json_pretty<W: Write, T: serde::Serialize + ?Sized>(
     value.serialize(&mut ser).map_err(io::Error::other)
 }
 
+/// [`write_json_pretty`] for a value that sits `depth` arrays or objects deep in a larger
+/// pretty document: its inner lines are indented as they would be there, so the text can be
+/// placed at that depth as it is (its first line is not indented).
+pub fn write_json_pretty_at<W: Write, T: serde::Serialize + ?Sized>(
+    out: W,
+    value: &T,
+    depth: usize,
+) -> io::Result<()> {
+    use serde_json::ser::Formatter;
+    let mut f = serde_json::ser::PrettyFormatter::new();
+    for _ in 0..depth {
+        f.begin_array(&mut io::sink())?;
+    }
+    let mut ser = serde_json::Serializer::with_formatter(out, JsonFormatter(f));
+    value.serialize(&mut ser).map_err(io::Error::other)
+}
+
 /// A writer for text meant for a terminal: whatever is written to it passes through
 /// [`clean`] (newlines and tabs kept), so no byte from a trace reaches the terminal raw even
 /// where a field was not cleaned on its own. Invalid UTF-8 becomes `�`.
@@ -333,6 +361,31 @@ pub fn eprint_line(msg: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changes_agrees_with_a_character_by_character_look() {
+        let slow = |s: &str| {
+            s.chars()
+                .any(|c| c != '\n' && c != '\t' && class(c) != Class::Keep)
+        };
+        for s in [
+            "",
+            "plain ascii ~",
+            "tab\tand\nnewline",
+            "bell\u{7}",
+            "del\u{7f}",
+            "caf\u{e9} \u{2026} \u{4e2d}",
+            "c1 \u{85} control",
+            "bidi \u{202e} x",
+            "zero width \u{200b}",
+            "emoji \u{1f600} and \u{fe0f}",
+            "\u{2028}",
+            "\r\n",
+        ] {
+            assert_eq!(changes(s), slow(s), "{s:?}");
+            assert_eq!(clean(s).as_ref() == s, !slow(s), "{s:?}");
+        }
+    }
 
     /// What a terminal must never receive raw.
     fn raw_danger(s: &str, one_line: bool) -> Option<char> {

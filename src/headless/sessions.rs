@@ -208,35 +208,105 @@ struct Row {
 /// Below this many sessions their JSON is made on one thread.
 const PARALLEL_SESSIONS: usize = 4096;
 
-/// Each session's JSON document, in `ids`' order, made on all cores (each session's first
-/// input and last answer are read from its spans' bytes: on a large file, a serial part of
-/// the whole run as long as the index's parallel scan).
-fn sessions_json(model: &Model, ids: &[u32]) -> Vec<json::Session> {
+/// Sessions per piece of the `sessions` array handed to a worker.
+const SESSIONS_PER_PIECE: usize = 256;
+
+/// The text of the sessions `part` (the `first`-th session of the array first) as they stand
+/// in the document's `sessions` array: each after its separator and indent, pretty-printed
+/// two levels deep.
+fn sessions_text(model: &Model, part: &[u32], first: bool, buf: &mut Vec<u8>) -> io::Result<()> {
+    for (k, &s) in part.iter().enumerate() {
+        buf.extend_from_slice(if first && k == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        });
+        crate::sanitize::write_json_pretty_at(&mut *buf, &json::session(model, s), 2)?;
+    }
+    Ok(())
+}
+
+/// Writes the text of the sessions `ids` (see [`sessions_text`]) in order. Each session's
+/// document (its first input and last answer read from its spans' bytes) and its text are
+/// made on all cores, a piece at a time, and each piece is written as soon as the pieces
+/// before it are: on a large file this is a serial part of the whole run otherwise.
+fn write_sessions(model: &Model, ids: &[u32], out: &mut impl Write) -> io::Result<()> {
     let workers = if ids.len() < PARALLEL_SESSIONS {
         1
     } else {
         std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
     };
     if workers <= 1 {
-        return ids.iter().map(|&s| json::session(model, s)).collect();
+        let mut buf = Vec::new();
+        sessions_text(model, ids, true, &mut buf)?;
+        return out.write_all(&buf);
     }
-    let chunk = ids.len().div_ceil(workers);
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let pieces: Vec<&[u32]> = ids.chunks(SESSIONS_PER_PIECE).collect();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, io::Result<Vec<u8>>)>();
     std::thread::scope(|scope| {
-        let parts: Vec<_> = ids
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|&s| json::session(model, s))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (pieces, next, stop) = (&pieces, &next, &stop);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(part) = pieces.get(i) else { break };
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let mut buf = Vec::new();
+                    let text = sessions_text(model, part, i == 0, &mut buf).map(|()| buf);
+                    if tx.send((i, text)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Pieces come as they are done; each is written once those before it are.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut due = 0;
+        let mut result = Ok(());
+        for (i, text) in rx {
+            waiting.insert(i, text);
+            while let Some(text) = waiting.remove(&due) {
+                due += 1;
+                if let Err(e) = text.and_then(|t| out.write_all(&t)) {
+                    stop.store(true, Ordering::Relaxed);
+                    result = Err(e);
+                    break;
+                }
+            }
+            if result.is_err() {
+                break;
+            }
+        }
+        result
     })
+}
+
+/// The document, its `sessions` array written piece by piece by [`write_sessions`].
+fn write_doc(model: &Model, doc: &Doc, ids: &[u32], out: &mut impl Write) -> io::Result<()> {
+    let mut head = Vec::new();
+    crate::sanitize::write_json_pretty(&mut head, doc)?;
+    // The document with an empty `sessions` array: the key at the top level is the only
+    // place a raw newline and two spaces come before `"sessions"` (a string's newlines and
+    // quotes are escaped).
+    const EMPTY: &[u8] = b"\n  \"sessions\": []";
+    let at = (!ids.is_empty())
+        .then(|| head.windows(EMPTY.len()).position(|w| w == EMPTY))
+        .flatten();
+    let Some(at) = at else {
+        return out.write_all(&head);
+    };
+    let open = at + EMPTY.len() - 1;
+    out.write_all(&head[..open])?;
+    write_sessions(model, ids, out)?;
+    out.write_all(b"\n  ")?;
+    out.write_all(&head[open..])
 }
 
 pub fn run(
@@ -262,10 +332,10 @@ pub fn run(
                 matched: ids.len(),
                 of: model.sessions.len(),
             }),
-            sessions: sessions_json(model, &ids),
+            sessions: Vec::new(),
             unsessioned: unsessioned(model),
         };
-        crate::sanitize::write_json_pretty(&mut *out, &doc)?;
+        write_doc(model, &doc, &ids, out)?;
         return writeln!(out);
     }
     let rows: Vec<Row> = ids

@@ -156,21 +156,71 @@ pub(super) fn group_name(model: &Model, links: &mut Links, t: u32) -> String {
     }
 }
 
+/// Below this many calls [`link`] looks calls up on one thread.
+const PARALLEL_CALLS: usize = 1 << 14;
+
+/// Calls looked up per block in [`link`]: their candidates are held until the block's links
+/// are made, so the block bounds the memory that takes.
+const CALLS_PER_BLOCK: usize = 1 << 14;
+
+/// `f` of each part of `range`, in order, the parts made on `workers` threads (this one
+/// among them).
+fn on_workers<T: Send>(
+    range: std::ops::Range<usize>,
+    workers: usize,
+    f: &(impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync),
+) -> Vec<T> {
+    if workers <= 1 || range.len() < 2 {
+        return f(range);
+    }
+    let per = range.len().div_ceil(workers);
+    let parts: Vec<std::ops::Range<usize>> = (range.start..range.end)
+        .step_by(per)
+        .map(|a| a..(a + per).min(range.end))
+        .collect();
+    std::thread::scope(|scope| {
+        let (mine, theirs) = parts
+            .split_first()
+            .map_or((None, &[][..]), |(m, t)| (Some(m), t));
+        let handles: Vec<_> = theirs
+            .iter()
+            .map(|r| {
+                let r = r.clone();
+                scope.spawn(move || f(r))
+            })
+            .collect();
+        let mut out = mine.map_or_else(Vec::new, |r| f(r.clone()));
+        for h in handles {
+            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        out
+    })
+}
+
 /// Links each call to the call whose history its own extends; see the module docs.
 pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links {
+    let workers = if calls.len() < PARALLEL_CALLS {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    };
     let mut links = Links::new(model, calls);
     // (hash of a call's whole history, call), sorted: the registry.
-    let mut pre = Vec::new();
-    let mut registry: Vec<(u64, u32)> = Vec::with_capacity(calls.len());
-    for (i, c) in calls.iter().enumerate() {
-        if c.print(model).conversational == 0 {
-            continue;
+    let mut registry: Vec<(u64, u32)> = on_workers(0..calls.len(), workers, &|part| {
+        let mut pre = Vec::new();
+        let mut out = Vec::with_capacity(part.len());
+        for i in part {
+            let c = &calls[i];
+            if c.print(model).conversational == 0 {
+                continue;
+            }
+            prefixes(c.messages(model), &mut pre);
+            if let Some(&full) = pre.last() {
+                out.push((full, u32::try_from(i).unwrap_or(NONE)));
+            }
         }
-        prefixes(c.messages(model), &mut pre);
-        if let Some(&full) = pre.last() {
-            registry.push((full, u32::try_from(i).unwrap_or(NONE)));
-        }
-    }
+        out
+    });
     registry.sort_unstable();
     // A bit per value of a hash's top bits for the hashes registered: most prefixes are no
     // call's whole history, and one look at this table (512 KiB) answers them instead of a
@@ -180,61 +230,117 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
         let b = filter_bit(h);
         registered[b >> 6] |= 1 << (b & 63);
     }
-    let mut reader = Reader::default();
-    for (j, c) in calls.iter().enumerate() {
-        let Some(first) = c.print(model).first_turn() else {
-            continue;
-        };
-        let messages = c.messages(model);
-        prefixes(messages, &mut pre);
-        let n = messages.len();
-        for k in (first + 1..n).rev() {
-            let b = filter_bit(pre[k]);
-            if registered[b >> 6] & (1 << (b & 63)) == 0 {
+    // Each call's longest prefix that is some earlier calls' whole history, and those calls:
+    // (call, prefix length, where its candidates start in `earlier`), found for a block of
+    // calls on all cores; then, in call order, the links they make.
+    let candidates = |part: std::ops::Range<usize>| {
+        let mut pre = Vec::new();
+        let mut found: Vec<(u32, u32, u32)> = Vec::new();
+        let mut earlier: Vec<u32> = Vec::new();
+        for j in part {
+            let c = &calls[j];
+            let Some(first) = c.print(model).first_turn() else {
                 continue;
-            }
-            let lo = registry.partition_point(|&(h, _)| h < pre[k]);
-            let found = registry[lo..].iter().take_while(|&&(h, _)| h == pre[k]);
-            let earlier: Vec<u32> = found
-                .map(|&(_, i)| i)
-                .filter(|&i| {
-                    let e = &calls[i as usize];
-                    i as usize != j && e.start <= c.start && e.print(model).len as usize == k
-                })
-                .collect();
-            if earlier.is_empty() {
-                continue;
-            }
-            match choose(model, &mut links, calls, &earlier, c, k, &mut reader) {
-                Some(i) => {
-                    if let Err((a, b)) = links.union(calls[i as usize].trace, c.trace) {
-                        report.refused.push(Refusal {
-                            reason: "explicit_sessions",
-                            trace_id: model.index.trace_id_text(c.trace),
-                            candidates: vec![model.str(b).to_owned(), model.str(a).to_owned()],
-                            trace: c.trace,
-                        });
-                    }
+            };
+            let messages = c.messages(model);
+            prefixes(messages, &mut pre);
+            let n = messages.len();
+            for k in (first + 1..n).rev() {
+                let b = filter_bit(pre[k]);
+                if registered[b >> 6] & (1 << (b & 63)) == 0 {
+                    continue;
                 }
-                None => {
-                    let mut candidates: Vec<String> = earlier
+                let lo = registry.partition_point(|&(h, _)| h < pre[k]);
+                let from = earlier.len();
+                earlier.extend(
+                    registry[lo..]
                         .iter()
-                        .map(|&i| group_name(model, &mut links, calls[i as usize].trace))
-                        .collect();
-                    candidates.sort();
-                    candidates.dedup();
-                    report.refused.push(Refusal {
-                        reason: "ambiguous_history",
-                        trace_id: model.index.trace_id_text(c.trace),
-                        candidates,
-                        trace: c.trace,
-                    });
+                        .take_while(|&&(h, _)| h == pre[k])
+                        .map(|&(_, i)| i)
+                        .filter(|&i| {
+                            let e = &calls[i as usize];
+                            i as usize != j
+                                && e.start <= c.start
+                                && e.print(model).len as usize == k
+                        }),
+                );
+                if earlier.len() == from {
+                    continue;
                 }
+                let at = u32::try_from(from).unwrap_or(NONE);
+                found.push((
+                    u32::try_from(j).unwrap_or(NONE),
+                    u32::try_from(k).unwrap_or(NONE),
+                    at,
+                ));
+                break;
             }
-            break;
+        }
+        vec![(found, earlier)]
+    };
+    let mut reader = Reader::default();
+    for block in (0..calls.len()).step_by(CALLS_PER_BLOCK) {
+        let block = block..(block + CALLS_PER_BLOCK).min(calls.len());
+        for (found, earlier) in on_workers(block, workers, &candidates) {
+            for (n, &(j, k, at)) in found.iter().enumerate() {
+                let to = found.get(n + 1).map_or(earlier.len(), |f| f.2 as usize);
+                let earlier = &earlier[at as usize..to];
+                let c = &calls[j as usize];
+                link_one(
+                    model,
+                    &mut links,
+                    calls,
+                    earlier,
+                    c,
+                    k as usize,
+                    &mut reader,
+                    report,
+                );
+            }
         }
     }
     links
+}
+
+/// Links call `c` to one of the `earlier` calls whose whole history is its first `k`
+/// messages, or reports why not.
+#[allow(clippy::too_many_arguments)]
+fn link_one(
+    model: &Model,
+    links: &mut Links,
+    calls: &[Call],
+    earlier: &[u32],
+    c: &Call,
+    k: usize,
+    reader: &mut Reader,
+    report: &mut Report,
+) {
+    match choose(model, links, calls, earlier, c, k, reader) {
+        Some(i) => {
+            if let Err((a, b)) = links.union(calls[i as usize].trace, c.trace) {
+                report.refused.push(Refusal {
+                    reason: "explicit_sessions",
+                    trace_id: model.index.trace_id_text(c.trace),
+                    candidates: vec![model.str(b).to_owned(), model.str(a).to_owned()],
+                    trace: c.trace,
+                });
+            }
+        }
+        None => {
+            let mut candidates: Vec<String> = earlier
+                .iter()
+                .map(|&i| group_name(model, links, calls[i as usize].trace))
+                .collect();
+            candidates.sort();
+            candidates.dedup();
+            report.refused.push(Refusal {
+                reason: "ambiguous_history",
+                trace_id: model.index.trace_id_text(c.trace),
+                candidates,
+                trace: c.trace,
+            });
+        }
+    }
 }
 
 /// The registered-hash filter of [`link`] has 2^this bits.
