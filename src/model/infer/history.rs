@@ -204,6 +204,11 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
     } else {
         std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
     };
+    link_on(model, calls, report, workers)
+}
+
+/// [`link`], the look-ups made on `workers` threads (the links do not depend on how many).
+fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -> Links {
     let mut links = Links::new(model, calls);
     // (hash of a call's whole history, call), sorted: the registry.
     let mut registry: Vec<(u64, u32)> = on_workers(0..calls.len(), workers, &|part| {
@@ -483,4 +488,48 @@ fn inferred_id(model: &Model, calls: &[Call], links: &Links, head: u32) -> Strin
         h.write_u64(pre.last().copied().unwrap_or(0));
     }
     format!("inferred-{:012x}", mix(h.finish()) >> 16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The look-ups split over workers link exactly as on one thread (the bench files take the
+    /// parallel path; the fixtures, too small for it, are linked here on 1 to 3 workers).
+    #[test]
+    fn links_do_not_depend_on_the_workers() {
+        for file in [
+            "fixtures/claude_code/litellm_phoenix.jsonl",
+            "fixtures/claude_code/litellm_otel.jsonl",
+            "fixtures/agents/agents_df.jsonl",
+        ] {
+            let model = crate::load::load(
+                &[std::path::PathBuf::from(file)],
+                crate::model::infer::Options::default(),
+                &crate::index::progress::Progress::default(),
+            )
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+            let calls = calls(&model);
+            assert!(calls.len() > 4, "{file}");
+            let run = |workers| {
+                let mut report = Report::default();
+                let l = link_on(&model, &calls, &mut report, workers);
+                (
+                    l.parent,
+                    l.label,
+                    l.side,
+                    l.first_call,
+                    format!("{:?}", report.refused),
+                )
+            };
+            let one = run(1);
+            assert!(
+                one.0.iter().enumerate().any(|(i, &p)| p as usize != i),
+                "{file}: links"
+            );
+            for workers in [2, 3] {
+                assert_eq!(run(workers), one, "{file} on {workers} workers");
+            }
+        }
+    }
 }
