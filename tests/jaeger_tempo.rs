@@ -7,10 +7,9 @@
 #[path = "common/cli.rs"]
 mod cli;
 
-use cli::{root, run, spans, truth};
+use cli::{check_spans, root, run, spans, truth};
 
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 const JAEGER: [&str; 2] = [
     "fixtures/jaeger/api_traces.json",
@@ -25,20 +24,6 @@ const TEMPO: [&str; 2] = [
     "fixtures/tempo/tempo_v1.json",
     "fixtures/tempo/tempo_v2.jsonl",
 ];
-
-/// Every span of `file` has the parent, kind and status its generator sent.
-fn check_spans(file: &str) -> (Value, BTreeMap<String, Value>) {
-    let t = truth(file);
-    let got = spans(file);
-    assert_eq!(got.len(), t["spans"].as_u64().unwrap() as usize, "{file}");
-    for (id, parent) in t["parents"].as_object().unwrap() {
-        let s = &got[id];
-        assert_eq!(&s["parent_id"], parent, "{file} {id} parent");
-        assert_eq!(s["kind"], t["span_kinds"][id], "{file} {id} kind");
-        assert_eq!(s["status"], t["span_status"][id], "{file} {id} status");
-    }
-    (t, got)
-}
 
 /// Every session's turns, as `show --json` gives them, are the same from each of `files`.
 fn same_turns(files: &[&str]) {

@@ -85,6 +85,22 @@ pub struct Out {
     pub stderr: String,
 }
 
+/// Every span of `file` has the parent, kind and status its generator sent (the truth's
+/// `parents`, `span_kinds`, `span_status`), and there are as many as it sent: the truth and
+/// the spans, for a test's own checks.
+pub fn check_spans(file: &str) -> (Value, BTreeMap<String, Value>) {
+    let t = truth(file);
+    let got = spans(file);
+    assert_eq!(got.len(), t["spans"].as_u64().unwrap() as usize, "{file}");
+    for (id, parent) in t["parents"].as_object().unwrap() {
+        let s = &got[id];
+        assert_eq!(&s["parent_id"], parent, "{file} {id} parent");
+        assert_eq!(s["kind"], t["span_kinds"][id], "{file} {id} kind");
+        assert_eq!(s["status"], t["span_status"][id], "{file} {id} status");
+    }
+    (t, got)
+}
+
 /// `sesstui ARGS`, however it ends.
 pub fn output(args: &[&str]) -> Out {
     let out = sesstui().args(args).output().unwrap();
