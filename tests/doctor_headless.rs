@@ -4,33 +4,17 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests fail loudly
 
-use assert_cmd::Command;
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::{json as run_json, root};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn sesstui() -> Command {
-    let mut c = Command::cargo_bin("sesstui").expect("binary");
-    c.current_dir(root()).env("NO_COLOR", "1");
-    c
-}
-
+/// `sesstui ARGS`' standard output as text (it must succeed).
 fn run(args: &[&str]) -> String {
-    let out = sesstui().args(args).output().expect("run");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn run_json(args: &[&str]) -> Value {
-    serde_json::from_str(&run(args)).expect("json")
+    String::from_utf8(cli::run(args)).expect("utf-8")
 }
 
 /// Every `(files, truth)` pair whose truth gives sessions (as tests/cli.rs walks them).
