@@ -127,14 +127,7 @@ pub fn generate(path: &Path, target_bytes: u64, full_history: bool) -> io::Resul
     let mut next_id: u64 = 1;
     while written < target_bytes {
         sessions += 1;
-        let session = format!(
-            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-            rng.next() as u32,
-            rng.below(65536),
-            rng.below(4096),
-            rng.below(4096),
-            rng.next() & 0xffff_ffff_ffff
-        );
+        let session = uuid4(&mut rng);
         let user = format!("{:064x}", u128::from(sessions) * 0x9e37_79b9_7f4a_7c15);
         let user_id = format!("user_{}_account_{session}_session_{session}", &user[..64]);
         let turns = 3 + rng.below(20);
@@ -266,4 +259,16 @@ fn row_string(r: &Row<'_>) -> io::Result<String> {
     let mut buf = Vec::with_capacity(1024);
     write_row(&mut buf, r)?;
     String::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// A random version-4 UUID drawn from `rng` (the same draws in every generator).
+pub fn uuid4(rng: &mut Rng) -> String {
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        rng.next() as u32,
+        rng.below(65536),
+        rng.below(4096),
+        rng.below(4096),
+        rng.next() & 0xffff_ffff_ffff
+    )
 }

@@ -1,7 +1,7 @@
 //! The index bench's third data shape: a Phoenix export as its REST / `px` exports and
 //! hand-made dataframes write one (see [`generate_sparse`]), deterministic like `datagen`'s.
 
-use crate::datagen::{Rng, TOOLS, json_str, words};
+use crate::datagen::{Rng, TOOLS, json_str, uuid4, words};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
@@ -97,14 +97,7 @@ pub fn generate_sparse(path: &Path, target_bytes: u64) -> io::Result<(u64, u64, 
     while written < target_bytes {
         while live.len() < LIVE {
             sessions += 1;
-            let id = format!(
-                "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-                rng.next() as u32,
-                rng.below(65536),
-                rng.below(4096),
-                rng.below(4096),
-                rng.next() & 0xffff_ffff_ffff
-            );
+            let id = uuid4(&mut rng);
             let user = format!("{:064x}", u128::from(sessions) * 0x9e37_79b9_7f4a_7c15);
             let user_id = format!("user_{user}_account_{id}_session_{id}");
             let n = 8 + rng.below(10);
