@@ -306,6 +306,8 @@ fn proc_status(key: &str) -> f64 {
 }
 
 fn child_index(path: &Path) {
+    // The allocator's settings, as `main` makes them.
+    sesstui::malloc::tune();
     let t = Instant::now();
     let src = sesstui::source::Source::open(path).expect("open");
     let progress = sesstui::index::progress::Progress::default();
@@ -330,7 +332,10 @@ fn child_index(path: &Path) {
                 index.traces.capacity(),
                 std::mem::size_of_val(&index.traces[0])
             ),
-            mb(index.prints.calls.capacity(), 24),
+            mb(
+                index.prints.calls.capacity(),
+                std::mem::size_of::<sesstui::format::prints::Print>()
+            ),
             mb(index.prints.messages.capacity(), 8),
             index.strings.len(),
             index.own_sessions.len(),
@@ -369,10 +374,10 @@ fn child_index(path: &Path) {
     );
 }
 
-/// What the model holds when the peak is reached (the end of the build), in bytes per span,
-/// lengths times element sizes (capacity never touched costs no memory): where the peak
-/// anonymous memory goes, next to `RssAnon` (the rest: hash maps, interned strings, sessions,
-/// allocator overhead and freed memory the allocator keeps).
+/// What the model holds at the end of the build, in bytes per span, lengths times element
+/// sizes (capacity never touched costs no memory; the interned strings as their tables hold
+/// them): where the anonymous memory goes, next to `RssAnon` (the rest: hash maps, the
+/// allocator's own overhead and the free memory it keeps).
 fn live_tables(model: &sesstui::model::Model, anon_kb: f64) {
     use std::mem::size_of;
     let ix = &model.index;
@@ -411,6 +416,17 @@ fn live_tables(model: &sesstui::model::Model, anon_kb: f64) {
         ),
         ("line marks", per(ix.line_marks.len() * 8)),
         ("unsessioned", per(model.unsessioned.len() * 4)),
+        ("strings", per(ix.strings.heap_bytes())),
+        (
+            "sessions",
+            per(model
+                .sessions
+                .iter()
+                .map(|s| {
+                    size_of::<sesstui::model::Session>() + (s.traces.len() + s.evals.len()) * 4
+                })
+                .sum()),
+        ),
     ];
     let sum: f64 = rows.iter().map(|r| r.1).sum();
     let anon = anon_kb * 1024.0 / n;

@@ -22,6 +22,7 @@ pub mod json;
 pub mod kind;
 pub mod listen;
 pub mod load;
+pub mod malloc;
 pub mod model;
 pub mod sanitize;
 pub mod search;

@@ -8,6 +8,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    sesstui::malloc::tune();
     let cli = sesstui::cli::parse();
     if cli.print_config_path {
         return match sesstui::config::path(cli.config.as_deref()) {

@@ -22,34 +22,38 @@ use std::hash::Hasher;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-/// One call's fingerprint as the index keeps it: 24 bytes, its message hashes in a table shared
-/// by all calls ([`Prints`]).
+/// One call's fingerprint as the index keeps it: 16 bytes, its message hashes in a table shared
+/// by all calls ([`Prints`]). A call has at most [`MAX_MESSAGES`] messages (the rest are not
+/// read), so its counts fit in 16 bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Print {
     /// The span (an index into the index's spans).
     pub span: u32,
     /// Where its message hashes start in the table.
     pub at: u32,
-    pub len: u32,
+    pub len: u16,
     /// Position of the first message that is not a system prompt; [`Print::NO_TURN`] for none.
-    pub first_turn: u32,
+    pub first_turn: u16,
     /// Messages that are not system prompts.
-    pub conversational: u32,
+    pub conversational: u16,
     /// [`Print::MAYBE_SIDE`].
-    pub flags: u32,
+    pub flags: u16,
 }
 
+// Every count of messages fits in a `Print`'s 16 bits, [`Print::NO_TURN`] apart.
+const _: () = assert!(MAX_MESSAGES < u16::MAX as usize);
+
 impl Print {
-    pub const NO_TURN: u32 = u32::MAX;
+    pub const NO_TURN: u16 = u16::MAX;
     /// A single-message call whose messages hold words of a known side prompt (title
     /// generation, quota probe, topic check): worth reading to see whether it is one.
-    pub const MAYBE_SIDE: u32 = 1;
+    pub const MAYBE_SIDE: u16 = 1;
     /// Its newest input message is a person's: role `user` (or `human`), and not a tool's
     /// return (no `tool_result` / `tool_call_response` block first, no `tool_call_id`).
-    pub const HUMAN: u32 = 1 << 1;
+    pub const HUMAN: u16 = 1 << 1;
     /// Its newest input message begins with a `<system-reminder>` a client injected: whether
     /// a person wrote the rest is for the model to read.
-    pub const REMINDER: u32 = 1 << 2;
+    pub const REMINDER: u16 = 1 << 2;
 
     pub fn first_turn(&self) -> Option<usize> {
         (self.first_turn != Print::NO_TURN).then_some(self.first_turn as usize)
@@ -383,7 +387,7 @@ impl Recorder {
             .msgs
             .iter()
             .position(|m| !m.system)
-            .and_then(|p| u32::try_from(p).ok())
+            .and_then(|p| u16::try_from(p).ok())
             .unwrap_or(Print::NO_TURN);
         let conversational = self.msgs.iter().filter(|m| !m.system).count();
         // The side-prompt words are looked for where the messages were, when they were read
@@ -406,9 +410,9 @@ impl Recorder {
         out.calls.push(Print {
             span,
             at,
-            len: u32::try_from(self.msgs.len()).unwrap_or(u32::MAX),
+            len: u16::try_from(self.msgs.len()).unwrap_or(u16::MAX),
             first_turn,
-            conversational: u32::try_from(conversational).unwrap_or(u32::MAX),
+            conversational: u16::try_from(conversational).unwrap_or(u16::MAX),
             flags,
         });
     }
@@ -955,7 +959,7 @@ mod tests {
             prints.calls.push(Print {
                 span,
                 at,
-                len: hashes.len() as u32,
+                len: hashes.len() as u16,
                 first_turn: 0,
                 conversational: 1,
                 flags: 0,
@@ -992,7 +996,7 @@ mod tests {
                 prints.calls.push(Print {
                     span: span as u32,
                     at,
-                    len: hashes.len() as u32,
+                    len: hashes.len() as u16,
                     first_turn: 0,
                     conversational: 1,
                     flags: 0,
