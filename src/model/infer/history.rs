@@ -197,6 +197,71 @@ fn on_workers<T: Send>(
     })
 }
 
+/// A registered history: the hash of a call's whole history, and the call; 12 bytes (as a
+/// pair, 16), the registry holding one per call.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(C, packed(4))]
+pub(super) struct Registered {
+    hash: u64,
+    call: u32,
+}
+
+impl Registered {
+    pub(super) fn hash(self) -> u64 {
+        self.hash
+    }
+    pub(super) fn call(self) -> u32 {
+        self.call
+    }
+}
+
+/// The registry: (hash of a call's whole history, call) for every call that has a message not
+/// a system prompt, sorted. Filled in place on `workers` threads, a slot per call, each worker
+/// its run of the calls (no parts to join), then the calls without one dropped in place.
+pub(super) fn registry(model: &Model, calls: &[Call], workers: usize) -> Vec<Registered> {
+    let none = Registered {
+        hash: 0,
+        call: NONE,
+    };
+    let mut registry = vec![none; calls.len()];
+    let fill = |first: usize, slots: &mut [Registered]| {
+        let mut pre = Vec::new();
+        for (k, slot) in slots.iter_mut().enumerate() {
+            let i = first + k;
+            let Some(c) = calls.get(i) else { break };
+            if c.print(model).conversational == 0 {
+                continue;
+            }
+            prefixes(c.messages(model), &mut pre);
+            if let Some(&full) = pre.last() {
+                *slot = Registered {
+                    hash: full,
+                    call: u32::try_from(i).unwrap_or(NONE),
+                };
+            }
+        }
+    };
+    let per = calls.len().div_ceil(workers.max(1)).max(1);
+    if workers <= 1 || calls.len() < 2 {
+        fill(0, &mut registry);
+    } else {
+        std::thread::scope(|scope| {
+            let mut parts = registry.chunks_mut(per).enumerate();
+            let mine = parts.next();
+            for (k, slots) in parts {
+                let fill = &fill;
+                scope.spawn(move || fill(k * per, slots));
+            }
+            if let Some((_, slots)) = mine {
+                fill(0, slots);
+            }
+        });
+    }
+    registry.retain(|r| r.call() != NONE);
+    registry.sort_unstable();
+    registry
+}
+
 /// Links each call to the call whose history its own extends; see the module docs.
 pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links {
     let workers = if calls.len() < PARALLEL_CALLS {
@@ -210,29 +275,13 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
 /// [`link`], the look-ups made on `workers` threads (the links do not depend on how many).
 fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -> Links {
     let mut links = Links::new(model, calls);
-    // (hash of a call's whole history, call), sorted: the registry.
-    let mut registry: Vec<(u64, u32)> = on_workers(0..calls.len(), workers, &|part| {
-        let mut pre = Vec::new();
-        let mut out = Vec::with_capacity(part.len());
-        for i in part {
-            let c = &calls[i];
-            if c.print(model).conversational == 0 {
-                continue;
-            }
-            prefixes(c.messages(model), &mut pre);
-            if let Some(&full) = pre.last() {
-                out.push((full, u32::try_from(i).unwrap_or(NONE)));
-            }
-        }
-        out
-    });
-    registry.sort_unstable();
+    let registry = registry(model, calls, workers);
     // A bit per value of a hash's top bits for the hashes registered: most prefixes are no
     // call's whole history, and one look at this table (512 KiB) answers them instead of a
     // binary search through the registry.
     let mut registered = vec![0u64; 1 << (FILTER_BITS - 6)];
-    for &(h, _) in &registry {
-        let b = filter_bit(h);
+    for r in &registry {
+        let b = filter_bit(r.hash());
         registered[b >> 6] |= 1 << (b & 63);
     }
     // Each call's longest prefix that is some earlier calls' whole history, and those calls:
@@ -255,13 +304,13 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                 if registered[b >> 6] & (1 << (b & 63)) == 0 {
                     continue;
                 }
-                let lo = registry.partition_point(|&(h, _)| h < pre[k]);
+                let lo = registry.partition_point(|r| r.hash() < pre[k]);
                 let from = earlier.len();
                 earlier.extend(
                     registry[lo..]
                         .iter()
-                        .take_while(|&&(h, _)| h == pre[k])
-                        .map(|&(_, i)| i)
+                        .take_while(|r| r.hash() == pre[k])
+                        .map(|r| r.call())
                         .filter(|&i| {
                             let e = &calls[i as usize];
                             i as usize != j

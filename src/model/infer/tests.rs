@@ -354,3 +354,41 @@ fn split_idle_cuts_a_long_session_into_working_sessions() {
     assert_eq!(m.sessions[0].origin, SessionOrigin::Explicit);
     assert_eq!(m.inference.split_sessions, 1);
 }
+
+/// The registry of whole histories is the same however many workers fill it: one entry per
+/// call that has a message other than the system prompt, sorted by hash, then call.
+#[test]
+fn the_history_registry_does_not_depend_on_the_workers() {
+    let mut x = Export::default();
+    for k in 0..5u64 {
+        let ask = format!("task {k}");
+        conversation(
+            &mut x,
+            10 * k,
+            &ask,
+            ["reading", "fixed", "done"],
+            [None, None, None],
+        );
+        // A call with the system prompt alone registers nothing.
+        x.call(10 * k + 5, &[], "hello", None);
+    }
+    let m = x.model(Options::default());
+    let calls = super::history::calls(&m);
+    let mut want: Vec<(u64, u32)> = Vec::new();
+    let mut pre = Vec::new();
+    for (i, c) in calls.iter().enumerate() {
+        if c.print(&m).conversational > 0 {
+            crate::format::history::prefixes(c.messages(&m), &mut pre);
+            want.push((*pre.last().unwrap(), i as u32));
+        }
+    }
+    want.sort_unstable();
+    assert_eq!(want.len(), 15);
+    for workers in 1..=4 {
+        let got: Vec<(u64, u32)> = super::history::registry(&m, &calls, workers)
+            .into_iter()
+            .map(|r| (r.hash(), r.call()))
+            .collect();
+        assert_eq!(got, want, "{workers} workers");
+    }
+}
