@@ -79,6 +79,22 @@ impl Print {
 pub struct Prints {
     pub calls: Vec<Print>,
     pub messages: Vec<u64>,
+    /// While calls are stored (a piece being scanned): by a slot of the hash of its first
+    /// message that is not a system prompt, the latest call that had it (see
+    /// [`Prints::store`]); empty until the first call is stored.
+    openings: Vec<u32>,
+}
+
+/// Slots in [`Prints::openings`].
+const OPENING_SLOTS: usize = 256;
+
+/// [`Prints::openings`]: no call.
+const NO_CALL: u32 = u32::MAX;
+
+/// The slot in [`Prints::openings`] of a message hash.
+fn opening_slot(h: u64) -> usize {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    ((h ^ (h >> 29)).wrapping_mul(K) >> (64 - OPENING_SLOTS.trailing_zeros())) as usize
 }
 
 impl Prints {
@@ -97,6 +113,7 @@ impl Prints {
 
     /// Forgets every call (keeping the memory).
     pub fn clear(&mut self) {
+        self.openings.fill(NO_CALL);
         self.truncate((0, 0));
     }
 
@@ -109,9 +126,26 @@ impl Prints {
     /// Stores a call's message hashes; returns where they start. The calls of one conversation
     /// each carry the history so far, so one call's hashes are often the start of a recent
     /// call's, or the other way round: then they share them (in a file written newest first,
-    /// only each conversation's longest history is stored).
-    fn store(&mut self, hashes: &[u64]) -> u32 {
-        for p in self.calls.iter().rev().take(SHARE_WITH) {
+    /// only each conversation's longest history is stored). The calls looked at: the latest
+    /// few, and the latest that opened with the same message (`opening`: the hash of its first
+    /// message that is not a system prompt), for conversations that interleave.
+    fn store(&mut self, hashes: &[u64], opening: Option<u64>) -> u32 {
+        let mut same_opening = None;
+        if let Some(h) = opening {
+            if self.openings.is_empty() {
+                self.openings.resize(OPENING_SLOTS, NO_CALL);
+            }
+            let n = u32::try_from(self.calls.len()).unwrap_or(NO_CALL);
+            if let Some(slot) = self.openings.get_mut(opening_slot(h)) {
+                // One of the latest few is looked at anyway.
+                same_opening = Some(*slot)
+                    .filter(|&i| (i as usize).saturating_add(SHARE_WITH) < self.calls.len());
+                // The call about to be stored (the caller adds it next).
+                *slot = n;
+            }
+        }
+        let older = same_opening.and_then(|i| self.calls.get(i as usize));
+        for p in self.calls.iter().rev().take(SHARE_WITH).chain(older) {
             let (at, len) = (p.at as usize, p.len as usize);
             let Some(theirs) = self.messages.get(at..at.saturating_add(len)) else {
                 continue;
@@ -382,11 +416,9 @@ impl Recorder {
                 .iter()
                 .map(|m| message_hash(m.sum, u64::from(m.parts), m.role)),
         );
-        let at = out.store(&self.hashes);
-        let first_turn = self
-            .msgs
-            .iter()
-            .position(|m| !m.system)
+        let turn = self.msgs.iter().position(|m| !m.system);
+        let at = out.store(&self.hashes, turn.and_then(|p| self.hashes.get(p).copied()));
+        let first_turn = turn
             .and_then(|p| u16::try_from(p).ok())
             .unwrap_or(Print::NO_TURN);
         let conversational = self.msgs.iter().filter(|m| !m.system).count();
@@ -955,7 +987,7 @@ mod tests {
                 c.clone()
             };
             let mark = prints.mark();
-            let at = prints.store(&hashes);
+            let at = prints.store(&hashes, hashes.get(1).copied());
             prints.calls.push(Print {
                 span,
                 at,
@@ -992,7 +1024,7 @@ mod tests {
                 calls.clone()
             };
             for (span, hashes) in order.iter().enumerate() {
-                let at = prints.store(hashes);
+                let at = prints.store(hashes, hashes.get(1).copied());
                 prints.calls.push(Print {
                     span: span as u32,
                     at,
