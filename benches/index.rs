@@ -349,7 +349,11 @@ fn child_index(path: &Path) {
     let model = sesstui::model::build_with(index, options);
     let anon_model = proc_status("RssAnon:");
     if std::env::var_os("SESSTUI_BENCH_SIZES").is_some() {
-        live_tables(&model, anon_model);
+        live_tables(
+            &model,
+            anon_model,
+            proc_status("VmHWM:") - proc_status("RssFile:"),
+        );
     }
     let total_s = t.elapsed().as_secs_f64();
     let infer_s = model.inference.elapsed.as_secs_f64();
@@ -377,8 +381,10 @@ fn child_index(path: &Path) {
 /// What the model holds at the end of the build, in bytes per span, lengths times element
 /// sizes (capacity never touched costs no memory; the interned strings as their tables hold
 /// them): where the anonymous memory goes, next to `RssAnon` (the rest: hash maps, the
-/// allocator's own overhead and the free memory it keeps).
-fn live_tables(model: &sesstui::model::Model, anon_kb: f64) {
+/// allocator's own overhead and the free memory it keeps). Then the peak (`VmHWM` −
+/// `RssFile`, as `anon_peak_kb`): what it has above the end was held and freed before the end
+/// (session inference's tables, at most).
+fn live_tables(model: &sesstui::model::Model, anon_kb: f64, peak_kb: f64) {
     use std::mem::size_of;
     let ix = &model.index;
     let n = ix.spans.len().max(1) as f64;
@@ -435,10 +441,12 @@ fn live_tables(model: &sesstui::model::Model, anon_kb: f64) {
         line.push_str(&format!(" {name} {b:.1} +"));
     }
     line.push_str(&format!(
-        " the rest {:.1} ({} strings, {} sessions)",
+        " the rest {:.1} ({} strings, {} sessions); peak {:.1} (+{:.1} freed before the end)",
         anon - sum,
         ix.strings.len(),
-        model.sessions.len()
+        model.sessions.len(),
+        peak_kb * 1024.0 / n,
+        (peak_kb - anon_kb) * 1024.0 / n,
     ));
     eprintln!("{line}");
 }

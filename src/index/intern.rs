@@ -145,11 +145,11 @@ impl Interner {
             .collect()
     }
 
-    /// Bytes held: the strings, their starts and the table (what the benchmark's breakdown
-    /// of memory counts for them).
+    /// Bytes the strings take: their text, their starts and the table (what the benchmark's
+    /// breakdown of memory counts for them; capacity never written is not counted).
     pub fn heap_bytes(&self) -> usize {
-        self.text.capacity()
-            + self.starts.capacity() * std::mem::size_of::<usize>()
+        self.text.len()
+            + self.starts.len() * std::mem::size_of::<usize>()
             + self.table.allocation_size()
     }
 }
