@@ -6,7 +6,7 @@
 //! index and the model free large blocks all along (the scan workers' piece buffers, the
 //! tables of the tree building and of session inference), so without this the tables built
 //! later land in heaps full of freed holes that stay resident: on a 1 GB sparse export about
-//! 16 MB of free heap at the end, a tenth of the peak anonymous memory. A fixed threshold
+//! 16 MB of free heap at the end, a seventh of the peak anonymous memory. A fixed threshold
 //! keeps every large block in its own mapping: freed, it leaves no hole, and the capacity a
 //! growing table never touched is never resident.
 
