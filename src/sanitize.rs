@@ -68,12 +68,53 @@ fn class(c: char) -> Class {
 /// True when `s` may hold a character [`class`] does not keep (a quick byte test: ASCII
 /// printable text, newlines and tabs never need a look at each character).
 fn needs_work(s: &str, keep_newlines: bool) -> bool {
-    s.bytes().any(|b| match b {
+    let byte = |b: &u8| match b {
         b'\n' | b'\t' => !keep_newlines,
-        0..=0x1f | 0x7f => true,
-        0x80.. => true,
+        0..=0x1f | 0x7f.. => true,
         _ => false,
-    })
+    };
+    // Sixteen bytes at a time: only a chunk holding a control byte, DEL or a byte of 0x80 and
+    // above is looked at byte by byte (this runs over every byte headless output writes).
+    let mut chunks = s.as_bytes().chunks_exact(16);
+    for chunk in &mut chunks {
+        if let Ok(c) = <&[u8; 16]>::try_from(chunk)
+            && not_printable_ascii(c, keep_newlines)
+            && c.iter().any(byte)
+        {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(byte)
+}
+
+/// Whether any of 16 bytes is below a space (but newlines and tabs, with `keep_newlines`),
+/// DEL, or 0x80 and above: a few SSE2 comparisons (x86-64's baseline) where there are.
+#[inline(always)]
+fn not_printable_ascii(chunk: &[u8; 16], keep_newlines: bool) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use safe_arch::{
+            bitor_m128i, cmp_eq_mask_i8_m128i, cmp_lt_mask_i8_m128i, load_unaligned_m128i,
+            move_mask_i8_m128i, set_splat_i8_m128i,
+        };
+        let v = load_unaligned_m128i(chunk);
+        let eq = |b: u8| cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(i8::from_ne_bytes([b])));
+        // As signed bytes, 0x80 and above are negative: below a space too.
+        let low = cmp_lt_mask_i8_m128i(v, set_splat_i8_m128i(0x20));
+        let odd = move_mask_i8_m128i(bitor_m128i(low, eq(0x7f)));
+        let allowed = if keep_newlines {
+            move_mask_i8_m128i(bitor_m128i(eq(b'\n'), eq(b'\t')))
+        } else {
+            0
+        };
+        odd & !allowed != 0
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        chunk
+            .iter()
+            .any(|&b| (b < 0x20 && !(keep_newlines && (b == b'\n' || b == b'\t'))) || b >= 0x7f)
+    }
 }
 
 /// One character as it may be shown, pushed onto `out`.
@@ -173,7 +214,7 @@ pub fn truncate(s: &str, width: usize) -> Cow<'_, str> {
 /// instead: the same JSON where those characters are inside strings (the only place valid
 /// JSON can hold them), safe to print or to paste into a shell.
 pub fn json_text(s: &str) -> Cow<'_, str> {
-    if !needs_work(s, true) {
+    if !needs_work(s, true) || !changes(s) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -361,6 +402,29 @@ pub fn eprint_line(msg: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn needs_work_finds_every_byte_at_every_position() {
+        let spec = |s: &str, keep: bool| {
+            s.bytes()
+                .any(|b| (b < 0x20 && (!keep || (b != b'\n' && b != b'\t'))) || b >= 0x7f)
+        };
+        let odd: Vec<char> = (0u8..0x80)
+            .map(char::from)
+            .chain(['é', '€', '😀', '\u{85}'])
+            .collect();
+        for len in 0..40 {
+            for at in 0..=len {
+                for &c in &odd {
+                    let mut s: String = "abcdefghij".chars().cycle().take(len).collect();
+                    s.insert(at, c);
+                    for keep in [false, true] {
+                        assert_eq!(needs_work(&s, keep), spec(&s, keep), "{s:?} {keep}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn changes_agrees_with_a_character_by_character_look() {

@@ -94,42 +94,67 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 /// on the decoded string, so that what an odd spelling means is decided in one place).
 #[inline]
 pub fn parse_iso_plain(b: &[u8]) -> Option<(i64, usize)> {
-    let d = |i: usize| -> Option<i64> {
-        let c = *b.get(i)?;
-        c.is_ascii_digit().then(|| i64::from(c - b'0'))
-    };
-    let two = |i: usize| Some(d(i)? * 10 + d(i + 1)?);
-    if b.get(4) != Some(&b'-')
-        || b.get(7) != Some(&b'-')
-        || b.get(10) != Some(&b'T')
-        || b.get(13) != Some(&b':')
-        || b.get(16) != Some(&b':')
+    // The fixed part as one array: one bounds check, then every digit read as a byte.
+    let head: &[u8; 19] = b.get(..19)?.try_into().ok()?;
+    if head[4] != b'-'
+        || head[7] != b'-'
+        || head[10] != b'T'
+        || head[13] != b':'
+        || head[16] != b':'
     {
         return None;
     }
-    let y = two(0)? * 100 + two(2)?;
-    let (mo, day) = (two(5)?, two(8)?);
-    let (h, mi, se) = (two(11)?, two(14)?, two(17)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&day) || h > 23 || mi > 59 || se > 60 {
+    // Two digits at `i`, or 100 (out of every range below) when either is not a digit.
+    let two = |i: usize| -> i64 {
+        let (a, z) = (head[i].wrapping_sub(b'0'), head[i + 1].wrapping_sub(b'0'));
+        if a > 9 || z > 9 {
+            return 100;
+        }
+        i64::from(a * 10 + z)
+    };
+    let (hi, lo) = (two(0), two(2));
+    let (mo, day) = (two(5), two(8));
+    let (h, mi, se) = (two(11), two(14), two(17));
+    if hi > 99
+        || lo > 99
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&day)
+        || h > 23
+        || mi > 59
+        || se > 60
+    {
         return None;
     }
+    let y = hi * 100 + lo;
     let mut i = 19;
     let mut frac_ns = 0i64;
     if b.get(i) == Some(&b'.') {
         i += 1;
-        let mut scale = 100_000_000;
         let from = i;
-        while let Some(v) = d(i) {
+        while let Some(&c) = b.get(i)
+            && c.is_ascii_digit()
+        {
             if i - from == 9 {
                 return None;
             }
-            frac_ns += v * scale;
-            scale /= 10;
+            frac_ns = frac_ns * 10 + i64::from(c - b'0');
             i += 1;
         }
         if i == from {
             return None;
         }
+        // Scaled to nanoseconds: 1 to 9 digits were read.
+        frac_ns *= [
+            100_000_000,
+            10_000_000,
+            1_000_000,
+            100_000,
+            10_000,
+            1_000,
+            100,
+            10,
+            1,
+        ][i - from - 1];
     }
     let offset_s = match b.get(i)? {
         b'Z' => {
@@ -137,10 +162,15 @@ pub fn parse_iso_plain(b: &[u8]) -> Option<(i64, usize)> {
             0
         }
         sign @ (b'+' | b'-') => {
-            if b.get(i + 3) != Some(&b':') {
+            let zone: &[u8; 5] = b.get(i + 1..i + 6)?.try_into().ok()?;
+            let digit = |k: usize| {
+                let v = zone[k].wrapping_sub(b'0');
+                (v <= 9).then_some(i64::from(v))
+            };
+            if zone[2] != b':' {
                 return None;
             }
-            let off = two(i + 1)? * 3600 + two(i + 4)? * 60;
+            let off = (digit(0)? * 10 + digit(1)?) * 3600 + (digit(3)? * 10 + digit(4)?) * 60;
             i += 6;
             if *sign == b'+' { off } else { -off }
         }
@@ -215,12 +245,27 @@ pub fn iso_ms(ns: i64) -> String {
     let ms = ns.rem_euclid(1_000_000_000) / 1_000_000;
     let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    let (h, mi, se) = (sod / 3600, sod % 3600 / 60, sod % 60);
+    if !(0..=9999).contains(&y) {
+        return format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{se:02}.{ms:03}Z");
+    }
+    // Written digit by digit (headless output writes two of these per session and span).
+    let mut out = *b"0000-00-00T00:00:00.000Z";
+    let mut put = |at: usize, width: usize, v: i64| {
+        let mut v = v;
+        for k in (at..at + width).rev() {
+            out[k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y);
+    put(5, 2, m);
+    put(8, 2, d);
+    put(11, 2, h);
+    put(14, 2, mi);
+    put(17, 2, se);
+    put(20, 3, ms);
+    out.iter().map(|&c| char::from(c)).collect()
 }
 
 /// A short human duration: `850ms`, `3.2s`, `4m05s`, `2h03m`.
@@ -275,6 +320,58 @@ mod tests {
         // The forms it takes, it reads whole.
         for s in ["2026-11-18T10:21:33.123456+00:00", "2026-11-18T10:21:33Z"] {
             assert_eq!(parse_iso_plain(s.as_bytes()).map(|p| p.0), parse(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn iso_read_in_place_agrees_with_parse_on_random_strings() {
+        let mut rng = crate::testing::XorShift(19);
+        let alphabet = b"0123456789-T:.Z+ x";
+        for _ in 0..20_000 {
+            // A well-formed time, then (half the time) a few of its bytes changed or cut.
+            let n = |rng: &mut crate::testing::XorShift, m: u64| rng.next() % m;
+            let frac_digits = n(&mut rng, 11) as usize;
+            let mut s = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                1971 + n(&mut rng, 300),
+                1 + n(&mut rng, 12),
+                1 + n(&mut rng, 31),
+                n(&mut rng, 24),
+                n(&mut rng, 60),
+                n(&mut rng, 61)
+            );
+            if frac_digits > 0 {
+                s.push('.');
+                for _ in 1..frac_digits {
+                    s.push(char::from(b'0' + n(&mut rng, 10) as u8));
+                }
+            }
+            match n(&mut rng, 3) {
+                0 => s.push('Z'),
+                k => s.push_str(&format!(
+                    "{}{:02}:{:02}",
+                    if k == 1 { '+' } else { '-' },
+                    n(&mut rng, 24),
+                    n(&mut rng, 60)
+                )),
+            }
+            if n(&mut rng, 2) == 0 {
+                // Well formed: read whole, to the same time.
+                let want = parse(&s).map(|t| (t, s.len()));
+                assert_eq!(parse_iso_plain(s.as_bytes()), want, "{s}");
+                continue;
+            }
+            let mut b = s.into_bytes();
+            for _ in 0..1 + n(&mut rng, 3) {
+                let at = n(&mut rng, b.len() as u64) as usize;
+                b[at] = alphabet[n(&mut rng, alphabet.len() as u64) as usize];
+            }
+            b.truncate(b.len() - n(&mut rng, 4) as usize);
+            let s = String::from_utf8(b).unwrap_or_default();
+            // Changed: whatever it reads, `parse` reads the same way.
+            if let Some((t, n)) = parse_iso_plain(s.as_bytes()) {
+                assert_eq!(Some(t), parse(&s[..n]), "{s}");
+            }
         }
     }
 
@@ -355,6 +452,15 @@ mod tests {
         assert_eq!(iso_ms(T), "2026-11-22T02:11:33.744Z");
         assert_eq!(iso_ms(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(parse(&iso_ms(T + 5_000_000)), Some(T + 5_000_000));
+        assert_eq!(iso_ms(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(iso_ms(i64::MAX), "2262-04-11T23:47:16.854Z");
+        // Read back, every time to the millisecond.
+        let mut rng = crate::testing::XorShift(3);
+        for _ in 0..10_000 {
+            let t = (rng.next() >> 1) as i64;
+            let ms = t - t % 1_000_000;
+            assert_eq!(parse(&iso_ms(t)), (ms > 0).then_some(ms), "{t}");
+        }
     }
 
     #[test]

@@ -58,7 +58,10 @@ pub(super) fn calls(model: &Model) -> Vec<Call> {
             })
         })
         .collect();
-    calls.sort_unstable_by_key(|c| (c.start, c.at));
+    // Most exports write calls in time order (or its reverse): no sort then.
+    if !calls.is_sorted_by_key(|c| (c.start, c.at)) {
+        calls.sort_unstable_by_key(|c| (c.start, c.at));
+    }
     calls
 }
 
@@ -422,8 +425,12 @@ pub(super) fn assign(
 ) -> Links {
     let n = model.traces.len();
     // Unlabelled groups: their traces, earliest first.
-    let mut by_start: Vec<u32> = (0..n).filter_map(|t| u32::try_from(t).ok()).collect();
-    by_start.sort_unstable_by_key(|&t| (model.traces[t as usize].start, t));
+    // Sorted on keys copied out of the traces (no look-up per comparison).
+    let mut by_start: Vec<(i64, u32)> = (0..n)
+        .filter_map(|t| Some((model.traces[t].start, u32::try_from(t).ok()?)))
+        .collect();
+    by_start.sort_unstable();
+    let by_start: Vec<u32> = by_start.into_iter().map(|(_, t)| t).collect();
     // (group root, trace) of unlabelled groups, traces earliest first within a group.
     let mut members: Vec<(u32, u32)> = Vec::new();
     for &t in &by_start {
