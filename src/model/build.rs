@@ -20,6 +20,9 @@ pub fn build(index: Index) -> Model {
 
 /// [`build`], inferring sessions as `options` say.
 pub fn build_with(mut index: Index, options: infer::Options) -> Model {
+    // Every span's parent id is in the index's column (an index out of a model comes back
+    // through `Model::take_index`).
+    debug_assert_eq!(index.parents.from(), 0, "an index without its parent ids");
     super::claude_code::shape(&mut index);
     let (parent, order, traces, issues, per_trace) = trees(&index);
     // Linked, the spans need their parent ids no more, but for the few the links do not give

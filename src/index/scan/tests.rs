@@ -667,7 +667,8 @@ fn jaeger_parent_is_the_first_child_of_in_the_same_trace() {
     assert_eq!(style(&out, s), Style::Jaeger);
     assert!(s.has(flag::HAS_PARENT));
     assert_eq!(
-        parent_id(&out, s), 2,
+        parent_id(&out, s),
+        2,
         "leading zeros aside, trace 1 is the span's own"
     );
     assert_eq!(
