@@ -1099,6 +1099,38 @@ mod tests {
         }
     }
 
+    /// Every span's parent id reads as written once the trees hold the links (the column
+    /// dropped, the ids the links do not give back kept), and again in a model built anew
+    /// from the same index (the ids go back into the column first).
+    #[test]
+    fn parent_ids_read_as_written_after_the_links_and_a_rebuild() {
+        let text = export(400);
+        let index = || {
+            let src = Source::from_bytes("t.jsonl", text.clone().into_bytes());
+            crate::index::build(vec![src], &Progress::default()).expect("index")
+        };
+        let fresh = index();
+        let written: Vec<u64> = fresh.parents.column().to_vec();
+        assert_eq!(written.len(), fresh.spans.len());
+        let ids = |m: &Model| -> Vec<u64> {
+            (0..u32::try_from(m.index.spans.len()).unwrap())
+                .map(|i| m.parent_id(i))
+                .collect()
+        };
+        let model = build(fresh);
+        assert!(model.index.parents.column().is_empty());
+        let kept = model.index.parents.kept();
+        assert!(
+            kept > 20 && kept < written.len() / 4,
+            "orphans, cycles, re-exports kept: {kept}"
+        );
+        assert_eq!(ids(&model), written);
+        let again = model.rebuild(infer::Options::default());
+        assert_eq!(ids(&again), written);
+        assert_eq!(again.parent, build(index()).parent);
+        assert_eq!(again.index.parents.kept(), kept);
+    }
+
     #[test]
     fn traces_built_on_several_threads_match_one_thread() {
         let text = export(12_000);
