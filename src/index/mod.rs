@@ -289,13 +289,6 @@ impl Index {
         }
     }
 
-    /// Sets span `i`'s start, its end staying.
-    pub fn set_start(&mut self, i: u32, start: i64) {
-        if let Some(s) = self.spans.get_mut(i as usize) {
-            self.overflow.set_start(s, start);
-        }
-    }
-
     /// Sets span `i`'s end, its start staying.
     pub fn set_end(&mut self, i: u32, end: i64) {
         if let Some(s) = self.spans.get_mut(i as usize) {

@@ -107,8 +107,7 @@ impl SpanRec {
         s
     }
 
-    /// Nanoseconds since the epoch; 0 when unknown. (Set through [`Overflow::set_start`],
-    /// which keeps the end.)
+    /// Nanoseconds since the epoch; 0 when unknown. (Set with the end: [`Overflow::set_times`].)
     pub fn start(&self) -> i64 {
         self.start
     }
@@ -225,13 +224,6 @@ impl Overflow {
         s.bits = (s.bits & !END_MASK) | code;
     }
 
-    /// Sets span `s`'s start, its end staying.
-    pub fn set_start(&mut self, s: &mut SpanRec, start: i64) {
-        let end = self.end(s);
-        s.start = start;
-        self.set_end(s, end);
-    }
-
     /// Sets span `s`'s start and end.
     pub fn set_times(&mut self, s: &mut SpanRec, start: i64, end: i64) {
         s.start = start;
@@ -239,7 +231,8 @@ impl Overflow {
     }
 
     /// Whether span `s`'s end is kept here (not in the record).
-    pub fn end_is_out(s: &SpanRec) -> bool {
+    #[cfg(test)]
+    fn end_is_out(s: &SpanRec) -> bool {
         s.bits & END_OUT != 0
     }
 
@@ -419,8 +412,8 @@ mod tests {
                 (s.kind(), s.status(), s.flags()),
                 (Kind::Tool, Status::Error, flag::EXTRA)
             );
-            // A new start keeps the end, and a new end the start.
-            ov.set_start(&mut s, epoch);
+            // Another start with the same end, and a new end with the same start.
+            ov.set_times(&mut s, epoch, end);
             assert_eq!((s.start(), ov.end(&s)), (epoch, end));
             ov.set_end(&mut s, epoch + 5);
             assert_eq!((s.start(), ov.end(&s)), (epoch, epoch + 5));
