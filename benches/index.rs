@@ -319,12 +319,15 @@ fn child_index(path: &Path) {
     if std::env::var_os("SESSTUI_BENCH_SIZES").is_some() {
         let mb = |n: usize, sz: usize| (n * sz) as f64 / 1e6;
         eprintln!(
-            "spans {:.1}MB (cap {:.1}) extras {:.1}MB (+{:.1}MB span table) line marks {:.1}MB traces {:.1}MB prints {:.1}MB (+{:.1}MB message hashes) strings {} own {} problems {}",
+            "spans {:.1}MB (cap {:.1}) parent ids {:.1}MB overflow {} ends {} lengths extras {:.1}MB (+{:.1}MB span table) line marks {:.1}MB traces {:.1}MB prints {:.1}MB (+{:.1}MB message hashes) strings {} own {} problems {}",
             mb(index.spans.len(), std::mem::size_of_val(&index.spans[0])),
             mb(
                 index.spans.capacity(),
                 std::mem::size_of_val(&index.spans[0])
             ),
+            mb(index.parents.bytes(), 1),
+            index.overflow.ends.len(),
+            index.overflow.lens.len(),
             mb(index.extras.capacity(), 24),
             mb(index.extra_spans.capacity(), 4),
             mb(index.line_marks.capacity(), 8),
@@ -393,6 +396,10 @@ fn live_tables(model: &sesstui::model::Model, anon_kb: f64, peak_kb: f64) {
         (
             "span records",
             per(ix.spans.len() * size_of::<sesstui::index::record::SpanRec>()),
+        ),
+        (
+            "kept parent ids + overflow",
+            per(ix.parents.bytes() + ix.overflow.ends.len() * 8 + ix.overflow.lens.len() * 4),
         ),
         (
             "model parent + order",

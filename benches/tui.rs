@@ -205,7 +205,7 @@ fn main() {
         step(&mut app, &[Action::Down]);
         let d = step(&mut app, &[Action::ShowDetail]);
         if let Some(s) = app.current_span() {
-            biggest = biggest.max(model.span(s).len as usize);
+            biggest = biggest.max(model.index.span_len(model.span(s)) as usize);
         }
         details.push(d);
         step(&mut app, &[Action::Back]);

@@ -43,13 +43,15 @@ pub fn signed_duration(ns: i64) -> String {
 
 /// A span's duration as the views show it: `850ms`; `−12ms ⚠` when it ends before it starts,
 /// `? no start` without a start time (its duration is unknown, not 0).
-pub fn span_duration(rec: &crate::index::record::SpanRec) -> String {
-    if rec.start <= 0 {
+pub fn span_duration((start, end): (i64, i64)) -> String {
+    if start <= 0 {
         "? no start".to_owned()
-    } else if rec.end > 0 && rec.end < rec.start {
-        format!("{} ⚠", signed_duration(rec.end - rec.start))
+    } else if end > 0 && end < start {
+        format!("{} ⚠", signed_duration(end - start))
+    } else if end >= start {
+        crate::time::human_duration(end - start)
     } else {
-        crate::time::human_duration(rec.duration_ns())
+        crate::time::human_duration(0)
     }
 }
 

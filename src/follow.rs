@@ -604,7 +604,7 @@ pub fn apply(model: &mut Model, update: Update, options: infer::Options) -> Rang
             if model.index.transcripts {
                 // Where a Claude Code transcript's lines go is decided from the whole session
                 // (`model::claude_code`): the model is built again.
-                let index = std::mem::take(&mut model.index);
+                let index = model.take_index();
                 *model = model::build_with(index, options);
             } else {
                 model::grow::grow(model, added.clone(), options);

@@ -202,10 +202,10 @@ fn calls_out(model: &Model, steps: &[Step], texts: &[StepText]) -> Vec<CallOut> 
                     .and_then(|s| model.index.extra(s))
                     .filter(|e| e.model != 0)
                     .map(|e| model.str(e.model).to_owned()),
-                start: llm.and_then(|(_, r)| time(r.start)),
+                start: llm.and_then(|(_, r)| time(r.start())),
                 seen_in: step.llm.and_then(|s| model.index.seen_in(s)),
                 seen_words: step.llm.and_then(|s| model.index.seen_words(s)),
-                duration_ms: llm.map(|(_, r)| ms(r.duration_ns())),
+                duration_ms: llm.map(|(_, r)| ms(model.index.duration_ns(r))),
                 tokens: step
                     .llm
                     .and_then(|s| model.index.tokens(s))
@@ -237,7 +237,7 @@ fn tools_out(model: &Model, step: &Step, t: &StepText) -> Vec<ToolOut> {
                 id: tt.id.clone(),
                 argument: tt.argument.clone(),
                 result: tt.result.clone(),
-                duration_ms: span.map(|s| ms(model.span(s).duration_ns())),
+                duration_ms: span.map(|s| ms(model.index.duration_ns(model.span(s)))),
                 error: tt.error.clone(),
                 subagent,
             }

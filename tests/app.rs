@@ -53,7 +53,7 @@ fn yank_copies_exactly_the_selected_spans_json() {
     let model = a.model.clone().expect("model");
     let span = a.current_span().expect("a span is selected");
     let effects = press(&mut a, &[Yank]);
-    let raw = model.index.span_bytes(model.span(span));
+    let raw = model.index.span_bytes(span);
     let want = sesstui::json::pretty(raw).expect("valid");
     match effects.as_slice() {
         [Effect::Copy { text, what }] => {
@@ -293,7 +293,7 @@ fn full_text_search_maps_bytes_back_to_spans() {
     let hits = sesstui::model::fulltext::search(&model, "test_parse_dates", 100);
     assert!(!hits.is_empty());
     for h in &hits {
-        let raw = model.index.span_bytes(model.span(*h));
+        let raw = model.index.span_bytes(*h);
         assert!(memchr::memmem::find(raw, b"test_parse_dates").is_some());
     }
 }
@@ -764,7 +764,7 @@ fn full_text_matches_follow_the_screen_order() {
                         Entry::Unsessioned => sess == sesstui::model::NONE,
                     })
                     .expect("listed");
-                (row, model.span(s).start)
+                (row, model.span(s).start())
             })
             .collect()
     };
@@ -798,7 +798,7 @@ fn full_text_finds_evaluations_and_trace_metadata() {
         let hits = sesstui::model::fulltext::search(&model, q, 100);
         assert!(!hits.is_empty(), "{q:?} is in an assessment");
         for h in hits {
-            let raw = model.index.span_bytes(model.span(h));
+            let raw = model.index.span_bytes(h);
             let in_record = sesstui::model::fulltext::Query::new(q)
                 .expect("query")
                 .is_match(raw);

@@ -368,7 +368,7 @@ fn a_long_string_folds_to_its_start_and_expands_within_bounds() {
     let mut a = app(&[&path], 80, 24);
     let model = a.model.clone().unwrap();
     let span = (0..model.index.spans.len() as u32)
-        .find(|&s| model.index.span_bytes(model.span(s)).len() > 3_000_000)
+        .find(|&s| model.index.span_bytes(s).len() > 3_000_000)
         .unwrap();
     // Open its session and the span (the first record of the file).
     let sessions = a.sessions.rows.clone();
@@ -428,8 +428,8 @@ fn o_asks_for_the_record_in_a_pager_written_whole_and_pretty() {
     let mut out = Vec::new();
     let n = sesstui::app::detail::copy::write_record(&model, span, &mut out, &Default::default())
         .unwrap();
-    assert_eq!(n, model.index.span_bytes(model.span(span)).len());
-    let want = sesstui::json::pretty(model.index.span_bytes(model.span(span))).unwrap();
+    assert_eq!(n, model.index.span_bytes(span).len());
+    let want = sesstui::json::pretty(model.index.span_bytes(span)).unwrap();
     assert_eq!(String::from_utf8(out).unwrap(), want + "\n");
 }
 

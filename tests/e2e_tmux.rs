@@ -280,7 +280,7 @@ fn copy_a_span_over_osc52_then_quit_cleanly() {
     let span = (0..model.index.spans.len() as u32)
         .find(|&s| model.index.span_id_of(model.span(s)) == id)
         .expect("the copied span exists");
-    let want = sesstui::json::pretty(model.index.span_bytes(model.span(span))).expect("json");
+    let want = sesstui::json::pretty(model.index.span_bytes(span)).expect("json");
     let start = Instant::now();
     let got = loop {
         let b = t.cmd(&["show-buffer"]).unwrap_or_default();

@@ -167,7 +167,7 @@ fn checked_copy_text(
 fn copy_text(model: &Model, pending: Pending, zone: &Zone) -> String {
     match pending {
         Pending::Span(span) => {
-            let raw = model.index.span_bytes(model.span(span));
+            let raw = model.index.span_bytes(span);
             match crate::json::pretty(raw) {
                 Ok(json) => crate::sanitize::json_text(&json).into_owned(),
                 Err(_) => crate::sanitize::clean(&String::from_utf8_lossy(raw)).into_owned(),
@@ -774,7 +774,7 @@ impl App {
         let name = format!("sesstui-span-{}.json", file_safe(&id));
         let what = format!("span {id} JSON");
         // A record many times the cap is not pretty-printed just to find it is too big.
-        let raw = model.index.span_bytes(model.span(span)).len();
+        let raw = model.index.span_bytes(span).len();
         if raw > 4 * CLIPBOARD_CAP {
             return self.too_big(what, raw, name, Pending::Span(span));
         }

@@ -381,7 +381,7 @@ pub fn screen_order(app: &App, model: &Model, mut spans: Vec<u32>) -> Vec<u32> {
             Entry::Unsessioned => usize::MAX,
             Entry::Session(s) => hidden + s as usize,
         });
-        (r, rec.start, s)
+        (r, rec.start(), s)
     });
     spans
 }

@@ -275,3 +275,44 @@ fn truncation_after_a_rotation_reads_the_new_lines() {
     apply(&mut model, u, options);
     assert_eq!(model.index.spans.len(), 35);
 }
+
+/// A span read before its parent is an orphan until the parent is appended: meanwhile its
+/// parent id is kept beside the links (`index::parents`); once linked, it is read from the
+/// parent's own record, and the model prints what a build of the whole file prints.
+#[test]
+fn an_orphan_finds_its_parent_in_a_later_append() {
+    let line = |id: &str, parent: &str, start: u64| {
+        format!(
+            r#"{{"name":"n{id}","context.span_id":"{id}","context.trace_id":"000000000000000000000000000000a1","parent_id":{parent},"start_time":{start},"end_time":{}}}"#,
+            start + 5
+        ) + "\n"
+    };
+    let child = line(
+        "00000000000000b2",
+        r#""00000000000000b1""#,
+        1_700_000_000_002,
+    );
+    let parent = line("00000000000000b1", "null", 1_700_000_000_001);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.jsonl");
+    std::fs::write(&path, &child).unwrap();
+    let options = infer::Options::default();
+    let (mut f, mut model) =
+        open(std::slice::from_ref(&path), options, &Progress::default()).unwrap();
+    assert_eq!(model.issues.orphans, [0]);
+    assert_eq!(
+        model.index.parents.kept(),
+        1,
+        "the orphan's parent id, kept"
+    );
+    assert_eq!(model.parent_id_text(0).as_deref(), Some("00000000000000b1"));
+    append(&path, parent.as_bytes());
+    let u = f.poll(options).update.expect("the appended line");
+    apply(&mut model, u, options);
+    assert!(model.issues.orphans.is_empty());
+    assert_eq!(model.parent[0], 1);
+    assert_eq!(model.index.parents.kept(), 0, "the link gives the id back");
+    assert_eq!(model.parent_id(0), 0xb1);
+    let whole = crate::load::load_any(&[path], options, &Progress::default()).unwrap();
+    assert_eq!(printed(&model), printed(&whole));
+}

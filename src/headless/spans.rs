@@ -78,7 +78,7 @@ fn run_files(
     for &t in traces {
         let trace_id = model.index.trace_id_text(t);
         for &s in model.trace_spans(t) {
-            if files.is_some_and(|f| !f.contains(&model.span(s).file()))
+            if files.is_some_and(|f| !f.contains(&model.file(s)))
                 || filter.is_some_and(|f| !f.span(s))
             {
                 continue;
@@ -107,13 +107,14 @@ fn write_span(
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let rec = model.span(s);
+    let end = model.index.end(rec);
     let trace = model.trace(rec.trace);
     let session = (trace.session != crate::model::NONE).then(|| model.session_id(trace.session));
     let written = crate::model::written::Written::load(model, s);
     let extra = model.index.extra(s);
     #[allow(clippy::cast_precision_loss)]
     let duration_ms =
-        (rec.start > 0 && rec.end > 0).then(|| ((rec.end - rec.start) as f64 / 1e3).round() / 1e3);
+        (rec.start() > 0 && end > 0).then(|| ((end - rec.start()) as f64 / 1e3).round() / 1e3);
     let line = Line {
         span_id: model.index.span_id_of(rec),
         trace_id: trace_id.to_owned(),
@@ -123,7 +124,7 @@ fn write_span(
             .copied()
             .unwrap_or(crate::model::NONE)
         {
-            crate::model::NONE => model.index.parent_id_of(rec),
+            crate::model::NONE => model.parent_id_text(s),
             p => Some(model.index.span_id_of(model.span(p))),
         },
         name: model.name(s),
@@ -132,8 +133,8 @@ fn write_span(
         seen_in: model.index.seen_in(s),
         status: rec.status(),
         status_message: written.status_message,
-        start: time(rec.start),
-        end: time(rec.end),
+        start: time(rec.start()),
+        end: time(end),
         duration_ms,
         model: extra.filter(|e| e.model != 0).map(|e| model.str(e.model)),
         tokens: model.index.tokens(s).map(Into::into),
@@ -144,7 +145,7 @@ fn write_span(
         session_origin: model.span_origin(s),
         inferred_by: trace.inferred_by,
         side_request: trace.side,
-        file: model.index.file_name(rec.file()),
+        file: model.index.file_name(model.file(s)),
         line,
     };
     crate::sanitize::write_json(&mut *out, &line)?;

@@ -9,6 +9,7 @@ pub mod append;
 mod decoded;
 pub mod intern;
 pub mod lines;
+pub mod parents;
 pub mod progress;
 pub mod record;
 pub mod report;
@@ -22,8 +23,9 @@ use crate::source::Source;
 use crate::source::watch::Change;
 use intern::Interner;
 use lines::Mode;
+use parents::ParentIds;
 use progress::Progress;
-use record::{Extra, OwnSession, SpanRec, flag};
+use record::{Extra, Overflow, OwnSession, SpanRec, flag};
 use report::{Problem, Severity};
 use scan::{ChunkOut, Collector};
 use std::ops::Range;
@@ -73,6 +75,14 @@ pub struct Index {
     pub sources: Vec<Source>,
     pub files: Vec<FileInfo>,
     pub spans: Vec<SpanRec>,
+    /// The ends and lengths the records do not hold (read through [`Index::end`],
+    /// [`Index::span_len`]).
+    pub overflow: Overflow,
+    /// The spans' parent ids (read through [`ParentIds::get`]; `Model::parent_id`).
+    pub parents: ParentIds,
+    /// (first span, file) of each run of spans from one file, ascending (the spans of a piece
+    /// land together): what [`Index::file_of`] reads.
+    file_runs: Vec<(u32, u16)>,
     /// Token counts, cost, model and user of the spans that have them.
     pub extras: Vec<Extra>,
     /// The span each of `extras` belongs to, ascending.
@@ -157,7 +167,7 @@ impl Index {
         };
         Some(if self.mirrors.contains_key(&i) {
             "both"
-        } else if file_is(s.file()) {
+        } else if file_is(self.file_of(i)) {
             "transcript"
         } else {
             "proxy"
@@ -208,28 +218,96 @@ impl Index {
         self.own_sessions.get(at).filter(|o| o.span == i).copied()
     }
 
-    /// The JSON bytes of a span, exactly as in its file; nothing when the file is known to
+    /// The JSON bytes of span `i`, exactly as in its file; nothing when the file is known to
     /// have lost them since (truncated, rewritten: see [`crate::source`]).
-    pub fn span_bytes(&self, s: &SpanRec) -> &[u8] {
-        self.bytes_at(s.loc, s.len)
+    pub fn span_bytes(&self, i: u32) -> &[u8] {
+        let Some(s) = self.spans.get(i as usize) else {
+            return &[];
+        };
+        self.bytes_at(self.loc(i), self.span_len(s))
     }
 
-    /// Bytes at a location recorded by the scan; nothing when the file lost them.
+    /// The file span `i` is in.
+    pub fn file_of(&self, i: u32) -> u16 {
+        match self.file_runs.as_slice() {
+            [] => 0,
+            [(_, file)] => *file,
+            runs => {
+                let k = runs.partition_point(|&(first, _)| first <= i);
+                runs[k.saturating_sub(1)].1
+            }
+        }
+    }
+
+    /// Where span `i` is: its file and byte offset as one number ([`record::loc`]), ordered
+    /// as the files are, then as the bytes in each.
+    pub fn loc(&self, i: u32) -> u64 {
+        let offset = self.spans.get(i as usize).map_or(0, SpanRec::offset);
+        record::loc(self.file_of(i), offset)
+    }
+
+    /// Every span's [`Index::loc`], by span index (a pass over the runs, no search).
+    pub fn locs(&self) -> impl Iterator<Item = u64> + '_ {
+        let mut runs = self.file_runs.iter().peekable();
+        let mut file = 0u16;
+        self.spans.iter().enumerate().map(move |(i, s)| {
+            while let Some(&&(first, f)) = runs.peek() {
+                if first as usize > i {
+                    break;
+                }
+                file = f;
+                runs.next();
+            }
+            record::loc(file, s.offset())
+        })
+    }
+
+    /// Span `s`'s end: nanoseconds since the epoch, 0 when unknown (may be before its start).
+    pub fn end(&self, s: &SpanRec) -> i64 {
+        self.overflow.end(s)
+    }
+
+    /// The length of span `s`'s JSON in bytes.
+    pub fn span_len(&self, s: &SpanRec) -> u32 {
+        self.overflow.len(s)
+    }
+
+    /// Span `s`'s duration: 0 unless both times are known and the end is not before the start.
+    pub fn duration_ns(&self, s: &SpanRec) -> i64 {
+        let (start, end) = (s.start(), self.end(s));
+        if start > 0 && end >= start {
+            end - start
+        } else {
+            0
+        }
+    }
+
+    /// Sets span `i`'s start and end.
+    pub fn set_times(&mut self, i: u32, start: i64, end: i64) {
+        if let Some(s) = self.spans.get_mut(i as usize) {
+            self.overflow.set_times(s, start, end);
+        }
+    }
+
+    /// Sets span `i`'s end, its start staying.
+    pub fn set_end(&mut self, i: u32, end: i64) {
+        if let Some(s) = self.spans.get_mut(i as usize) {
+            self.overflow.set_end(s, end);
+        }
+    }
+
+    /// Bytes at a location recorded by the scan ([`record::loc`]); nothing when the file lost
+    /// them.
     pub fn bytes_at(&self, loc: u64, len: u32) -> &[u8] {
-        let probe = SpanRec {
-            loc,
-            ..SpanRec::default()
-        };
-        let Some(src) = self.sources.get(usize::from(probe.file())) else {
+        let (file, offset) = record::loc_parts(loc);
+        let Some(src) = self.sources.get(usize::from(file)) else {
             return &[];
         };
         if !src.intact() {
             return &[];
         }
         let b = src.bytes();
-        let start = usize::try_from(probe.offset())
-            .unwrap_or(usize::MAX)
-            .min(b.len());
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(b.len());
         let end = start.saturating_add(len as usize).min(b.len());
         &b[start..end]
     }
@@ -359,7 +437,7 @@ impl Index {
         let (Some(a), Some(b)) = (self.spans.get(from as usize), self.spans.get(i as usize)) else {
             return line;
         };
-        let Some(src) = self.sources.get(usize::from(a.file())) else {
+        let Some(src) = self.sources.get(usize::from(self.file_of(from))) else {
             return line;
         };
         if !src.intact() {
@@ -398,11 +476,12 @@ impl Index {
         self.span_id_text(s.span_id, s.has(flag::SPAN_ID_TEXT))
     }
 
-    /// The parent id as written; `None` for none, and for an all-zero one (OTLP's other
-    /// spelling of none: the model links it only to a span whose own id is zero).
-    pub fn parent_id_of(&self, s: &SpanRec) -> Option<String> {
-        (s.has(flag::HAS_PARENT) && !s.zero_parent())
-            .then(|| self.span_id_text(s.parent_id, s.has(flag::PARENT_TEXT)))
+    /// Span `s`'s parent id `id` (as [`ParentIds::get`] gives it) as written; `None` for
+    /// none, and for an all-zero one (OTLP's other spelling of none: the model links it only
+    /// to a span whose own id is zero).
+    pub fn parent_id_text(&self, s: &SpanRec, id: u64) -> Option<String> {
+        (s.has(flag::HAS_PARENT) && !s.zero_parent(id))
+            .then(|| self.span_id_text(id, s.has(flag::PARENT_TEXT)))
     }
 
     /// A trace id as text: `tr-<hex>` for MLflow traces, lowercase hex otherwise.
@@ -683,6 +762,7 @@ fn scan_lines(col: &mut Collector<'_>, piece: &Piece, progress: &Progress) {
     let src = col.src();
     let guess = piece.range.len() / BYTES_PER_SPAN_GUESS;
     col.out.spans.reserve(guess);
+    col.out.parent_ids.reserve(guess);
     col.out.styles.reserve(guess);
     note_bom(col, src, piece);
     let mut ticker = Ticker::new(progress);
@@ -823,6 +903,9 @@ struct Landed {
 /// The index being assembled from pieces as they finish (in any order).
 struct Merger {
     spans: Vec<SpanRec>,
+    overflow: Overflow,
+    parents: ParentIds,
+    file_runs: Vec<(u32, u16)>,
     extras: Vec<Extra>,
     extra_spans: Vec<u32>,
     line_marks: Vec<(u32, u32)>,
@@ -847,6 +930,9 @@ impl Merger {
         Merger {
             bytes,
             spans: Vec::new(),
+            overflow: Overflow::default(),
+            parents: ParentIds::default(),
+            file_runs: Vec::new(),
             extras: Vec::new(),
             extra_spans: Vec::new(),
             line_marks: Vec::new(),
@@ -911,8 +997,22 @@ impl Merger {
             .collect();
         let span_base = self.spans.len();
         let span_base32 = u32::try_from(span_base).unwrap_or(u32::MAX);
+        if !out.spans.is_empty() && self.file_runs.last().is_none_or(|&(_, f)| f != out.file) {
+            self.file_runs.push((span_base32, out.file));
+        }
         self.trace_spans.resize(self.traces.len(), 0);
         let trace_spans = &mut self.trace_spans;
+        let (ends, lens) = self.overflow.append(&mut out.overflow);
+        let shift = ends > 0 || lens > 0;
+        self.parents
+            .column_mut()
+            .extend(out.parent_ids.drain(..).zip(&out.spans).map(|(p, s)| {
+                if s.has(flag::PARENT_TEXT) {
+                    u64::from(name(u32::try_from(p).unwrap_or(0)))
+                } else {
+                    p
+                }
+            }));
         self.spans.extend(out.spans.drain(..).map(|mut s| {
             s.trace = trace_ids.get(s.trace as usize).copied().unwrap_or(0);
             if let Some(n) = trace_spans.get_mut(s.trace as usize) {
@@ -922,8 +1022,8 @@ impl Merger {
             if s.has(flag::SPAN_ID_TEXT) {
                 s.span_id = u64::from(name(u32::try_from(s.span_id).unwrap_or(0)));
             }
-            if s.has(flag::PARENT_TEXT) {
-                s.parent_id = u64::from(name(u32::try_from(s.parent_id).unwrap_or(0)));
+            if shift {
+                s.shift_overflow(ends, lens);
             }
             s
         }));
@@ -1004,6 +1104,9 @@ impl Merger {
             sources,
             files,
             spans: self.spans,
+            overflow: self.overflow,
+            parents: self.parents,
+            file_runs: self.file_runs,
             extras: self.extras,
             extra_spans: self.extra_spans,
             line_marks: self.line_marks,
@@ -1039,6 +1142,9 @@ impl Merger {
         });
         Merger {
             spans: take(&mut index.spans),
+            overflow: take(&mut index.overflow),
+            parents: take(&mut index.parents),
+            file_runs: take(&mut index.file_runs),
             extras: take(&mut index.extras),
             extra_spans: take(&mut index.extra_spans),
             line_marks: take(&mut index.line_marks),
@@ -1063,6 +1169,9 @@ impl Merger {
     fn restore(mut self, index: &mut Index, pieces: &[Piece]) {
         self.number(&mut index.files, pieces);
         index.spans = self.spans;
+        index.overflow = self.overflow;
+        index.parents = self.parents;
+        index.file_runs = self.file_runs;
         index.extras = self.extras;
         index.extra_spans = self.extra_spans;
         index.line_marks = self.line_marks;

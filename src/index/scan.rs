@@ -2,7 +2,7 @@
 //! needs and the byte range of each span.
 
 use super::intern::Interner;
-use super::record::{BIG_TOKENS, Extra, NO_TOKENS, OwnSession, SpanRec, flag};
+use super::record::{BIG_TOKENS, Extra, NO_TOKENS, Overflow, OwnSession, SpanRec, flag};
 use super::report::{Problem, Severity, Topic};
 use crate::format::history;
 use crate::format::keys::{self, Attr, Class, SessionKey};
@@ -73,6 +73,10 @@ pub struct EvalRec {
 pub struct ChunkOut {
     pub file: u16,
     pub spans: Vec<SpanRec>,
+    /// The spans' parent ids (parallel to `spans`; see [`super::parents`]).
+    pub parent_ids: Vec<u64>,
+    /// The ends and lengths the records do not hold.
+    pub overflow: Overflow,
     pub extras: Vec<Extra>,
     /// The span each of `extras` belongs to (span index local to the piece), ascending.
     pub extra_spans: Vec<u32>,
@@ -107,6 +111,8 @@ impl ChunkOut {
     /// Empties it, keeping the memory (for the worker's next piece).
     fn clear(&mut self) {
         self.spans.clear();
+        self.parent_ids.clear();
+        self.overflow.clear();
         self.extras.clear();
         self.extra_spans.clear();
         self.line_marks.clear();
@@ -179,6 +185,7 @@ struct Marks {
     big: usize,
     problems: usize,
     prints: (usize, usize),
+    overflow: (usize, usize),
 }
 
 /// One span in this many has its line noted by the scan (the others' are counted from it).
@@ -308,6 +315,8 @@ pub struct Collector<'b> {
     /// (position in unit, line) of the last line computed, to count newlines incrementally.
     line_mark: (usize, u32),
     orphan_ids: bool,
+    /// The record is more than [`super::record::MAX_OFFSET`] bytes into its file.
+    too_far: bool,
     /// The record gave trace-level facts (an Agents SDK trace record): a record, with no span.
     trace_facts: bool,
     /// The trace `trace_index` returned last.
@@ -335,6 +344,7 @@ impl<'b> Collector<'b> {
             unit_line: 0,
             line_mark: (0, 0),
             orphan_ids: false,
+            too_far: false,
             trace_facts: false,
             last_trace: None,
             scratch: format::Scratch::default(),
@@ -448,6 +458,7 @@ impl<'b> Collector<'b> {
         self.line_mark = (0, line);
         self.frames.clear();
         self.orphan_ids = false;
+        self.too_far = false;
         self.trace_facts = false;
         self.deep_record = None;
         self.messages.clear();
@@ -459,6 +470,7 @@ impl<'b> Collector<'b> {
             big: self.out.big_tokens.len(),
             problems: self.out.problems.len(),
             prints: self.out.prints.mark(),
+            overflow: self.out.overflow.mark(),
         }
     }
 
@@ -473,6 +485,8 @@ impl<'b> Collector<'b> {
     /// Drops what a walk added since `marks`.
     fn rollback(&mut self, marks: &Marks) {
         self.out.spans.truncate(marks.spans);
+        self.out.parent_ids.truncate(marks.spans);
+        self.out.overflow.truncate(marks.overflow);
         self.out.styles.truncate(marks.spans);
         self.out.extras.truncate(marks.extras);
         self.out.extra_spans.truncate(marks.extras);
@@ -508,6 +522,11 @@ impl<'b> Collector<'b> {
             }
             Err(JsonError::Eof) => Some(Cow::Borrowed("truncated record: JSON ends early")),
             Err(e) => Some(Cow::Owned(format!("not valid JSON: {e}"))),
+            // Before the spans it did yield: the whole record is left out.
+            Ok(()) if self.too_far => Some(Cow::Borrowed(
+                "a span more than 1 TiB into its file: not indexed (spans are read from the \
+                 first TiB of a file)",
+            )),
             Ok(()) if self.out.spans.len() > marks.spans => None,
             Ok(()) if self.out.evals.len() > marks.evals => {
                 self.out.records += 1;
@@ -554,7 +573,7 @@ impl<'b> Collector<'b> {
         }
         if let Err(e) = std::str::from_utf8(bytes) {
             for s in &mut self.out.spans[marks.spans..] {
-                s.flags |= flag::BAD_UTF8;
+                s.set_flags(flag::BAD_UTF8);
             }
             let at = e.valid_up_to();
             let line = self.line_at(at);
@@ -822,6 +841,11 @@ impl<'b> Collector<'b> {
             return None;
         }
         let b = &f.b;
+        let offset = (self.unit_start + range.start) as u64;
+        if offset > super::record::MAX_OFFSET {
+            self.too_far = true;
+            return None;
+        }
         // A span id given but empty or all zeros (invalid in OTLP, written by real producers):
         // the span is kept under the id 0, which no valid id is, and reported.
         let invalid_id = b.span_id.is_none() && b.seen & Seen::SpanId as u8 != 0;
@@ -898,20 +922,10 @@ impl<'b> Collector<'b> {
             let line = self.line_at(range.start);
             self.out.line_marks.push((index, line));
         }
-        let offset = self.unit_start + range.start;
-        let rec = SpanRec {
-            loc: SpanRec::new_loc(self.out.file, offset as u64),
-            len: u32::try_from(range.len()).unwrap_or(u32::MAX),
-            span_id,
-            parent_id,
-            start: b.start,
-            end: b.end,
-            trace,
-            name: b.name,
-            kind: kind as u8,
-            status: b.status as u8,
-            flags,
-        };
+        let mut rec = SpanRec::new(span_id, trace, b.name, kind, b.status, flags);
+        let len = u32::try_from(range.len()).unwrap_or(u32::MAX);
+        self.out.overflow.place(&mut rec, offset, len);
+        self.out.overflow.set_times(&mut rec, b.start, b.end);
         if let (s, Some(key)) = (b.session, b.session_key) {
             self.out.own_sessions.push(OwnSession {
                 span: index,
@@ -920,6 +934,7 @@ impl<'b> Collector<'b> {
             });
         }
         self.out.spans.push(rec);
+        self.out.parent_ids.push(parent_id);
         self.out.styles.push(style as u8);
         Some(trace)
     }
@@ -950,7 +965,7 @@ impl<'b> Collector<'b> {
             }
             if let Some((start, end)) = doc.info {
                 let len = u32::try_from(end - start).unwrap_or(u32::MAX);
-                t.info = Some((SpanRec::new_loc(file, (unit_start + start) as u64), len));
+                t.info = Some((super::record::loc(file, (unit_start + start) as u64), len));
             }
         }
         for e in &mut self.out.evals[f.first_eval..] {

@@ -115,7 +115,7 @@ fn pretty_document_with_line_numbers() {
     let lines: Vec<u32> = (0..idx.spans.len() as u32).map(|i| idx.line(i)).collect();
     assert_eq!(lines, [3, 4]);
     assert_eq!(idx.files[0].lines, 6);
-    let bytes = idx.span_bytes(&idx.spans[1]);
+    let bytes = idx.span_bytes(1);
     assert!(bytes.starts_with(b"{\"context\"") && bytes.ends_with(b"\"b\"}"));
 }
 
@@ -259,12 +259,12 @@ fn every_span_is_on_the_line_its_bytes_start() {
         assert_eq!(all.len(), idx.spans.len());
         // The spans in file order, their lines counted from the start of their file.
         let mut order: Vec<usize> = (0..idx.spans.len()).collect();
-        order.sort_by_key(|&i| (idx.spans[i].file(), idx.spans[i].offset()));
+        order.sort_by_key(|&i| (idx.file_of(i as u32), idx.spans[i].offset()));
         let (mut file, mut at, mut line) = (u16::MAX, 0usize, 1usize);
         for i in order {
             let s = &idx.spans[i];
-            if s.file() != file {
-                (file, at, line) = (s.file(), 0, 1);
+            if idx.file_of(i as u32) != file {
+                (file, at, line) = (idx.file_of(i as u32), 0, 1);
             }
             let bytes = idx.sources[usize::from(file)].bytes();
             line += memchr::memchr_iter(b'\n', &bytes[at..s.offset() as usize]).count();

@@ -20,8 +20,14 @@ pub fn build(index: Index) -> Model {
 
 /// [`build`], inferring sessions as `options` say.
 pub fn build_with(mut index: Index, options: infer::Options) -> Model {
+    // Every span's parent id is in the index's column (an index out of a model comes back
+    // through `Model::take_index`).
+    debug_assert_eq!(index.parents.from(), 0, "an index without its parent ids");
     super::claude_code::shape(&mut index);
     let (parent, order, traces, issues, per_trace) = trees(&index);
+    // Linked, the spans need their parent ids no more, but for the few the links do not give
+    // back: the column goes before the rest of the build adds its tables.
+    index.parents.settle(&index.spans, &parent);
     let mut model = Model {
         index,
         parent,
@@ -106,6 +112,7 @@ fn trees_on(index: &Index, workers: usize) -> Trees {
         trace_start: &trace_start,
         parent: &parent,
         parent_base: 0,
+        ids: Ids::Column(index.parents.column(), index.parents.from()),
         own: &own,
         traces: None,
     };
@@ -150,17 +157,27 @@ fn trees_on(index: &Index, workers: usize) -> Trees {
                 .collect()
         })
     };
+    // The workers' shared tables are done with: gone before the whole's are made (the build's
+    // peak memory can be here, with the parent-id column still held).
+    drop(own);
+    drop(trace_start);
     // Each part compacted its spans to the front of its own run (re-exports left out): close
-    // the gaps, and turn each part's trace ranges into positions in the whole order.
+    // the gaps, and turn each part's trace ranges into positions in the whole order. The
+    // per-trace tallies continue the first part's (not a copy of every part's beside them).
     let mut issues = Issues::default();
     let mut per_trace = PerTrace {
-        calls: Vec::with_capacity(nt),
-        delegating: Vec::with_capacity(nt),
+        calls: Vec::new(),
+        delegating: Vec::new(),
     };
     let mut written = 0usize;
     for (part, run) in parts.into_iter().zip(cuts.windows(2)) {
-        per_trace.calls.extend_from_slice(&part.calls);
-        per_trace.delegating.extend_from_slice(&part.delegating);
+        if per_trace.calls.is_empty() && per_trace.delegating.is_empty() {
+            per_trace.calls = part.calls;
+            per_trace.delegating = part.delegating;
+        } else {
+            per_trace.calls.extend_from_slice(&part.calls);
+            per_trace.delegating.extend_from_slice(&part.delegating);
+        }
         by_trace.copy_within(part.base..part.base + part.written, written);
         let shift = u32::try_from(written).unwrap_or(NONE);
         for t in &mut traces[run[0]..run[1]] {
@@ -189,12 +206,13 @@ pub(super) struct Rebuilt {
 
 /// Builds the traces `traces` (ascending) alone, exactly as [`trees`] builds them among all:
 /// `members` holds their spans, those of the `k`-th from `starts[k]` to `starts[k + 1]`
-/// (re-exports included, in any order).
+/// (re-exports included, in any order); `ids` their parent ids, (span, id) ascending by span.
 pub(super) fn trees_of(
     index: &Index,
     traces: &[u32],
     mut members: Vec<u32>,
     starts: &[u32],
+    ids: &[(u32, u64)],
 ) -> Rebuilt {
     let range = by_trace_span_range(&members);
     let parent: Vec<AtomicU32> = (range.start..range.end)
@@ -218,6 +236,7 @@ pub(super) fn trees_of(
         trace_start: starts,
         parent: &parent,
         parent_base: range.start,
+        ids: Ids::Listed(ids),
         own: &own,
         traces: Some(traces),
     };
@@ -276,6 +295,8 @@ struct Shared<'a> {
     /// Per span from `parent_base`: its parent's index, `NONE` for roots and orphans.
     parent: &'a [AtomicU32],
     parent_base: u32,
+    /// The spans' parent ids.
+    ids: Ids<'a>,
     /// (position, session id on a span), by position.
     own: &'a [(u32, OwnSession)],
     /// The trace at each position, when not every trace is built.
@@ -291,6 +312,20 @@ impl Shared<'_> {
         self.slot(i).map_or(NONE, |p| p.load(Relaxed))
     }
 
+    /// Span `i`'s parent id as written.
+    fn parent_id(&self, i: u32) -> u64 {
+        match self.ids {
+            Ids::Column(column, from) => i
+                .checked_sub(from)
+                .and_then(|k| column.get(k as usize))
+                .copied()
+                .unwrap_or(0),
+            Ids::Listed(ids) => ids
+                .binary_search_by_key(&i, |&(s, _)| s)
+                .map_or(0, |k| ids[k].1),
+        }
+    }
+
     fn set_parent(&self, i: u32, p: u32) {
         if let Some(slot) = self.slot(i) {
             slot.store(p, Relaxed);
@@ -304,6 +339,16 @@ impl Shared<'_> {
             None => k,
         }
     }
+}
+
+/// Where the trees read the spans' parent ids (see `index::parents`).
+#[derive(Clone, Copy)]
+enum Ids<'a> {
+    /// The index's column: the ids of the spans from the second field on (every span, for a
+    /// build).
+    Column(&'a [u64], u32),
+    /// (span, id) of the spans built, ascending by span (a model that grows).
+    Listed(&'a [(u32, u64)]),
 }
 
 /// What a worker built for its run of traces.
@@ -393,11 +438,11 @@ impl<'a> Part<'a> {
             ..shared.trace_start[k as usize + 1] as usize - self.base;
         // Sorted by keys copied out of the records (the comparisons stay in this small vector).
         self.times.clear();
-        self.times
-            .extend(self.by_trace[range.clone()].iter().map(|&i| {
-                let s = &spans[i as usize];
-                (s.start, s.loc, i)
-            }));
+        self.times.extend(
+            self.by_trace[range.clone()]
+                .iter()
+                .map(|&i| (spans[i as usize].start(), index.loc(i), i)),
+        );
         // Exports write a trace's spans in time order, newest first (Phoenix) or oldest
         // first: reversed or already sorted, no sort is needed.
         if !self.times.is_sorted() {
@@ -411,11 +456,11 @@ impl<'a> Part<'a> {
         }
         // Ids, to find parents and re-exported spans; the copy earliest in the files first.
         self.ids.clear();
-        self.ids
-            .extend(self.by_trace[range.clone()].iter().map(|&i| {
-                let s = &spans[i as usize];
-                (id_key(s), s.loc, i)
-            }));
+        self.ids.extend(
+            self.by_trace[range.clone()]
+                .iter()
+                .map(|&i| (id_key(&spans[i as usize]), index.loc(i), i)),
+        );
         self.ids.sort_unstable();
         let mut dup = Vec::new();
         for w in self.ids.windows(2) {
@@ -423,7 +468,7 @@ impl<'a> Part<'a> {
             if ka != kb {
                 continue;
             }
-            if index.span_bytes(&spans[a as usize]) == index.span_bytes(&spans[b as usize]) {
+            if index.span_bytes(a) == index.span_bytes(b) {
                 dup.push(b);
                 self.issues.duplicates.push((a, b));
             } else {
@@ -447,13 +492,14 @@ impl<'a> Part<'a> {
             if !s.has(flag::HAS_PARENT) {
                 continue;
             }
-            let key = parent_key(s);
+            let id = shared.parent_id(i);
+            let key = parent_key(s, id);
             // The first span with that id: the kept copy.
             let at = self.ids.partition_point(|(k, _, _)| *k < key);
             match self.ids.get(at) {
                 Some(&(k, _, p)) if k == key && p != i => shared.set_parent(i, p),
                 // An all-zero parent with no zero-id span to hang under: a root, as OTLP means.
-                _ if s.zero_parent() => {}
+                _ if s.zero_parent(id) => {}
                 // Its own parent: a cycle of one, cut (it is not missing a parent).
                 Some(&(k, _, _)) if k == key => self.issues.cycles.push(i),
                 _ => self.issues.orphans.push(i),
@@ -492,11 +538,9 @@ impl<'a> Part<'a> {
             return;
         }
         let spans = &shared.index.spans;
-        let missing = parent_key(&spans[orphans[0] as usize]);
-        if orphans
-            .iter()
-            .any(|&o| parent_key(&spans[o as usize]) != missing || o == parent)
-        {
+        let key = |o: u32| parent_key(&spans[o as usize], shared.parent_id(o));
+        let missing = key(orphans[0]);
+        if orphans.iter().any(|&o| key(o) != missing || o == parent) {
             return;
         }
         for &o in orphans {
@@ -529,7 +573,7 @@ impl<'a> Part<'a> {
             let next = members.iter().copied().find(|&a| {
                 let agent = &spans[a as usize];
                 agent.kind() == Kind::Agent
-                    && agent.start >= hand.start
+                    && agent.start() >= hand.start()
                     && !taken.contains(&a)
                     && agents_sdk::hands_to(target, index.strings.get(agent.name))
             });
@@ -600,10 +644,10 @@ impl<'a> Part<'a> {
             if trace.root == NONE && shared.parent(i) == NONE {
                 trace.root = i;
             }
-            if s.start > 0 {
-                start = start.min(s.start);
+            if s.start() > 0 {
+                start = start.min(s.start());
             }
-            trace.end = trace.end.max(s.end.max(s.start));
+            trace.end = trace.end.max(index.end(s).max(s.start()));
             // A failure seen twice (a transcript's tool and a proxy's span of the same call:
             // `model::claude_code`) counts once.
             if s.status() == crate::kind::Status::Error && !index.mirrored_failure(i) {
@@ -774,20 +818,21 @@ fn id_key(s: &SpanRec) -> u128 {
     u128::from(s.has(flag::SPAN_ID_TEXT)) << 64 | u128::from(s.span_id)
 }
 
-fn parent_key(s: &SpanRec) -> u128 {
-    u128::from(s.has(flag::PARENT_TEXT)) << 64 | u128::from(s.parent_id)
+/// Span `s`'s parent id `id` as its parent's [`id_key`] would be.
+fn parent_key(s: &SpanRec, id: u64) -> u128 {
+    u128::from(s.has(flag::PARENT_TEXT)) << 64 | u128::from(id)
 }
 
 pub(super) fn flag_spans(model: &mut Model, issues: &Issues) {
     let spans = &mut model.index.spans;
     for &i in &issues.orphans {
-        spans[i as usize].flags |= flag::ORPHAN;
+        spans[i as usize].set_flags(flag::ORPHAN);
     }
     for &i in &issues.cycles {
-        spans[i as usize].flags |= flag::CYCLE_CUT;
+        spans[i as usize].set_flags(flag::CYCLE_CUT);
     }
     for &(_, d) in &issues.duplicates {
-        spans[d as usize].flags |= flag::DUPLICATE;
+        spans[d as usize].set_flags(flag::DUPLICATE);
     }
 }
 
@@ -1057,14 +1102,43 @@ mod tests {
                 let keys: Vec<(i64, u64)> = model.order
                     [t.spans.start as usize..t.spans.end as usize]
                     .iter()
-                    .map(|&i| {
-                        let s = &model.index.spans[i as usize];
-                        (s.start, s.loc)
-                    })
+                    .map(|&i| (model.span(i).start(), model.index.loc(i)))
                     .collect();
                 assert!(keys.is_sorted(), "{order}: {keys:?}");
             }
         }
+    }
+
+    /// Every span's parent id reads as written once the trees hold the links (the column
+    /// dropped, the ids the links do not give back kept), and again in a model built anew
+    /// from the same index (the ids go back into the column first).
+    #[test]
+    fn parent_ids_read_as_written_after_the_links_and_a_rebuild() {
+        let text = export(400);
+        let index = || {
+            let src = Source::from_bytes("t.jsonl", text.clone().into_bytes());
+            crate::index::build(vec![src], &Progress::default()).expect("index")
+        };
+        let fresh = index();
+        let written: Vec<u64> = fresh.parents.column().to_vec();
+        assert_eq!(written.len(), fresh.spans.len());
+        let ids = |m: &Model| -> Vec<u64> {
+            (0..u32::try_from(m.index.spans.len()).unwrap())
+                .map(|i| m.parent_id(i))
+                .collect()
+        };
+        let model = build(fresh);
+        assert!(model.index.parents.column().is_empty());
+        let kept = model.index.parents.kept();
+        assert!(
+            kept > 20 && kept < written.len() / 4,
+            "orphans, cycles, re-exports kept: {kept}"
+        );
+        assert_eq!(ids(&model), written);
+        let again = model.rebuild(infer::Options::default());
+        assert_eq!(ids(&again), written);
+        assert_eq!(again.parent, build(index()).parent);
+        assert_eq!(again.index.parents.kept(), kept);
     }
 
     #[test]

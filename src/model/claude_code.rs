@@ -193,13 +193,13 @@ pub fn shape(index: &mut Index) {
     let mut members: Vec<u32> = (0..index.spans.len())
         .filter(|&i| {
             files
-                .get(usize::from(index.spans[i].file()))
+                .get(usize::from(index.file_of(u32::try_from(i).unwrap_or(NONE))))
                 .copied()
                 .unwrap_or(false)
         })
         .filter_map(|i| u32::try_from(i).ok())
         .collect();
-    members.sort_by_key(|&i| index.spans[i as usize].loc);
+    members.sort_by_cached_key(|&i| index.loc(i));
     // By session (the `sessionId` on each line; its trace until placed): placing again, once
     // more lines were read (a followed file), gives what placing them all at once gives.
     let mut by_session: Map<(bool, u32), Vec<u32>> = Map::default();
@@ -265,7 +265,7 @@ fn mirrors(index: &mut Index, files: &[bool], found: &Found) {
     }
     let in_transcript = |index: &Index, i: usize| {
         files
-            .get(usize::from(index.spans[i].file()))
+            .get(usize::from(index.file_of(u32::try_from(i).unwrap_or(NONE))))
             .copied()
             .unwrap_or(false)
     };
@@ -280,7 +280,9 @@ fn mirrors(index: &mut Index, files: &[bool], found: &Found) {
         if s.kind() != Kind::Llm || placed || in_transcript(index, i) {
             continue;
         }
-        let Some((_, call)) = response_of(index.span_bytes(&s), found) else {
+        let Some((_, call)) =
+            response_of(index.span_bytes(u32::try_from(i).unwrap_or(NONE)), found)
+        else {
             continue;
         };
         let e = matched.entry(s.trace).or_insert((call, Vec::new()));
@@ -316,11 +318,12 @@ fn mirrors(index: &mut Index, files: &[bool], found: &Found) {
         // not its raw provider request under it), else the earliest.
         let parent_is_hit = |h: u32| {
             let s = &index.spans[h as usize];
+            let parent_id = index.parents.get(h, &index.spans, &[]);
             s.has(flag::HAS_PARENT)
                 && hits.iter().any(|&o| {
                     let p = &index.spans[o as usize];
                     o != h
-                        && p.span_id == s.parent_id
+                        && p.span_id == parent_id
                         && p.has(flag::SPAN_ID_TEXT) == s.has(flag::PARENT_TEXT)
                 })
         };
@@ -331,7 +334,7 @@ fn mirrors(index: &mut Index, files: &[bool], found: &Found) {
             .or_else(|| {
                 hits.iter()
                     .copied()
-                    .min_by_key(|&h| index.spans[h as usize].start)
+                    .min_by_key(|&h| index.spans[h as usize].start())
             });
         let Some(top) = top else { continue };
         let mut free: Vec<u32> = found.tools.get(&call).cloned().unwrap_or_default();
@@ -416,12 +419,12 @@ fn set_parent(index: &mut Index, i: u32, p: u32) {
         return;
     };
     if let Some(s) = index.spans.get_mut(i as usize) {
-        s.parent_id = parent.span_id;
-        s.flags &= !(flag::HAS_PARENT | flag::PARENT_TEXT);
-        s.flags |= flag::HAS_PARENT;
+        s.clear_flags(flag::PARENT_TEXT);
+        s.set_flags(flag::HAS_PARENT);
         if parent.has(flag::SPAN_ID_TEXT) {
-            s.flags |= flag::PARENT_TEXT;
+            s.set_flags(flag::PARENT_TEXT);
         }
+        index.parents.set(i, parent.span_id);
     }
 }
 
@@ -450,10 +453,7 @@ struct Found {
 
 /// One session's transcript spans, in file order.
 fn session(index: &mut Index, spans: &[u32], found: &mut Found) {
-    let lines: Vec<Line> = spans
-        .iter()
-        .map(|&i| read(index.span_bytes(&index.spans[i as usize])))
-        .collect();
+    let lines: Vec<Line> = spans.iter().map(|&i| read(index.span_bytes(i))).collect();
     let prompt_name = index.strings.intern("prompt");
     // Each stream's first prompt: where the lines before it go.
     let mut first: Map<&str, usize> = Map::default();
@@ -497,9 +497,8 @@ fn session(index: &mut Index, spans: &[u32], found: &mut Found) {
     for (k, l) in lines.iter().enumerate() {
         let i = spans[k];
         // A line's times are its timestamp's (as read), whatever an earlier placing made them.
-        if let (Some(t), Some(s)) = (l.at, index.spans.get_mut(i as usize)) {
-            s.start = t;
-            s.end = t;
+        if let Some(t) = l.at {
+            index.set_times(i, t, t);
         }
         let rec = index.spans[i as usize];
         let stream = l.stream.as_str();
@@ -507,15 +506,15 @@ fn session(index: &mut Index, spans: &[u32], found: &mut Found) {
             let t = opened[k];
             if let Some(s) = index.spans.get_mut(i as usize) {
                 s.trace = t;
-                s.parent_id = 0;
-                s.flags &= !(flag::HAS_PARENT | flag::PARENT_TEXT);
-                s.kind = Kind::Chain as u8;
+                s.clear_flags(flag::HAS_PARENT | flag::PARENT_TEXT);
+                s.set_kind(Kind::Chain);
                 s.name = prompt_name;
             }
+            index.parents.set(i, 0);
             if !stream.is_empty() && stream != "sidechain" {
                 found.prompts.push((stream.to_owned(), i));
             }
-            cur.insert(stream.to_owned(), (t, i, rec.start));
+            cur.insert(stream.to_owned(), (t, i, rec.start()));
             continue;
         }
         if let What::Tool(id) = &l.what {
@@ -546,31 +545,38 @@ fn session(index: &mut Index, spans: &[u32], found: &mut Found) {
                     .map_or(i, |&(c, _)| spans[c]);
                 last_call = call;
                 let first_line = !calls.contains_key(&key);
-                let begun = *calls.entry(key).or_insert(rec.start);
+                let begun = *calls.entry(key).or_insert(rec.start());
                 if call != i {
                     // Another line of the same response.
                     parent = call;
                     if let Some(s) = index.spans.get_mut(i as usize) {
-                        s.kind = Kind::Unknown as u8;
+                        s.set_kind(Kind::Unknown);
                     }
                     clear_tokens(index, i);
                 }
-                if let Some(c) = index.spans.get_mut(call as usize) {
-                    c.end = c.end.max(rec.end);
+                if let Some(&c) = index.spans.get(call as usize) {
+                    let end = index.end(&c).max(index.end(&rec));
                     // The request went out when the line before the response was written.
-                    let from = if first_line && before > 0 && before <= rec.start {
+                    let from = if first_line && before > 0 && before <= rec.start() {
                         before
                     } else {
                         begun
                     };
-                    if call == i || first_line {
-                        c.start = if c.start > 0 { c.start.min(from) } else { from };
-                    }
+                    let start = if call == i || first_line {
+                        if c.start() > 0 {
+                            c.start().min(from)
+                        } else {
+                            from
+                        }
+                    } else {
+                        c.start()
+                    };
+                    index.set_times(call, start, end);
                 }
                 if first_line {
                     calls.insert(
                         (stream.to_owned(), id.clone()),
-                        index.spans[call as usize].start,
+                        index.spans[call as usize].start(),
                     );
                     found.calls.insert(id.clone(), call);
                 }
@@ -584,12 +590,14 @@ fn session(index: &mut Index, spans: &[u32], found: &mut Found) {
                     if under == NONE {
                         under = tool;
                     }
+                    if let Some(&s) = index.spans.get(tool as usize) {
+                        index.set_end(tool, index.end(&s).max(rec.start()));
+                    }
                     if let Some(s) = index.spans.get_mut(tool as usize) {
-                        s.end = s.end.max(rec.start);
                         if *error {
-                            s.status = Status::Error as u8;
-                        } else if s.status == Status::Unset as u8 {
-                            s.status = Status::Ok as u8;
+                            s.set_status(Status::Error);
+                        } else if s.status() == Status::Unset {
+                            s.set_status(Status::Ok);
                         }
                     }
                 }
@@ -611,7 +619,7 @@ fn session(index: &mut Index, spans: &[u32], found: &mut Found) {
         if prompt != NONE
             && let Some(c) = cur.get_mut(stream)
         {
-            c.2 = c.2.max(rec.start);
+            c.2 = c.2.max(rec.start());
         }
     }
 }

@@ -190,20 +190,20 @@ impl Sink for DetailSink {
 impl SpanDetail {
     /// Reads span `span` in full from its bytes in the file.
     pub fn load(model: &Model, span: u32) -> SpanDetail {
-        Self::from_bytes(model.index.span_bytes(model.span(span)))
+        Self::from_bytes(model.index.span_bytes(span))
     }
 
     /// [`SpanDetail::load`] for the screen: strings past [`SHOWN_BYTES`] read in part, with a
     /// note saying so.
     pub fn load_shown(model: &Model, span: u32) -> SpanDetail {
-        Self::read(model.index.span_bytes(model.span(span)), SHOWN_BYTES, false)
+        Self::read(model.index.span_bytes(span), SHOWN_BYTES, false)
     }
 
     /// [`SpanDetail::load_shown`], of only what the span detail reads besides the record's
     /// tree: the status message, the events, the input and output (a record with hundreds of
     /// thousands of attributes opens at once).
     pub fn load_for_detail(model: &Model, span: u32) -> SpanDetail {
-        Self::read(model.index.span_bytes(model.span(span)), SHOWN_BYTES, true)
+        Self::read(model.index.span_bytes(span), SHOWN_BYTES, true)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> SpanDetail {
@@ -276,7 +276,7 @@ impl SpanDetail {
 pub fn first_text(model: &Model, span: u32, keys: &[&str], shown: bool) -> Option<String> {
     debug_assert!(keys.iter().all(|k| DETAIL_KEYS.contains(&k.as_bytes())));
     let cap = if shown { SHOWN_BYTES } else { usize::MAX };
-    let d = SpanDetail::read(model.index.span_bytes(model.span(span)), cap, true);
+    let d = SpanDetail::read(model.index.span_bytes(span), cap, true);
     keys.iter().find_map(|k| d.text(k)).map(str::to_owned)
 }
 

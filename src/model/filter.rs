@@ -591,9 +591,9 @@ impl Compiled<'_> {
                     .trace_evals(rec.trace)
                     .iter()
                     .any(|e| (e.span == i || e.span == NONE) && eval(t, &e.eval)),
-                Term::Since(at) => rec.start >= *at,
-                Term::Until(at) => rec.start <= *at,
-                Term::Duration(c, d) => c.holds((rec.end - rec.start).max(0), *d),
+                Term::Since(at) => rec.start() >= *at,
+                Term::Until(at) => rec.start() <= *at,
+                Term::Duration(c, d) => c.holds((m.index.end(rec) - rec.start()).max(0), *d),
                 Term::Tokens(c, n) => m.index.tokens(i).is_some_and(|t| c.holds(t[2], *n)),
                 Term::Cost(c, v) => m
                     .index

@@ -163,14 +163,28 @@ pub fn search_hits(model: &Model, query: &str, limit: usize) -> Hits {
 
 /// [`search`] with a compiled query.
 pub fn search_query(model: &Model, query: &Query, limit: usize) -> Hits {
-    let spans = &model.index.spans;
-    // Records are stored in file order; keep a sorted view in case a format nests them otherwise.
-    let order: Vec<u32> = if spans.windows(2).all(|w| w[0].loc <= w[1].loc) {
+    let index = &model.index;
+    let spans = &index.spans;
+    let loc = |i: usize| index.loc(u32::try_from(i).unwrap_or(u32::MAX));
+    // Records are stored in file order within a piece of a file, the pieces in the order they
+    // were scanned; keep a sorted view when they are not in file order.
+    let mut locs = index.locs().peekable();
+    let mut sorted = true;
+    while let (Some(a), Some(&b)) = (locs.next(), locs.peek()) {
+        if a > b {
+            sorted = false;
+            break;
+        }
+    }
+    let order: Vec<u32> = if sorted {
         Vec::new()
     } else {
-        let mut o: Vec<u32> = (0..u32::try_from(spans.len()).unwrap_or(u32::MAX)).collect();
-        o.sort_by_key(|&i| spans[i as usize].loc);
-        o
+        let mut o: Vec<(u64, u32)> = index
+            .locs()
+            .zip(0..u32::try_from(spans.len()).unwrap_or(u32::MAX))
+            .collect();
+        o.sort_unstable();
+        o.into_iter().map(|(_, i)| i).collect()
     };
     let nth = |k: usize| {
         if order.is_empty() {
@@ -191,19 +205,18 @@ pub fn search_query(model: &Model, query: &Query, limit: usize) -> Hits {
         let mut line_cache: Option<(std::ops::Range<usize>, Option<u32>)> = None;
         while let Some(m) = query.regex.find_at(bytes, at) {
             at = m.end().max(m.start() + 1);
-            let loc = crate::index::record::SpanRec::new_loc(
-                u16::try_from(f).unwrap_or(u16::MAX),
-                m.start() as u64,
-            );
+            let here =
+                crate::index::record::loc(u16::try_from(f).unwrap_or(u16::MAX), m.start() as u64);
             // The last span starting at or before the match, if the match lies inside it.
             let k = if order.is_empty() {
-                spans.partition_point(|s| s.loc <= loc)
+                partition(spans.len(), |i| loc(i) <= here)
             } else {
-                order.partition_point(|&i| spans[i as usize].loc <= loc)
+                order.partition_point(|&i| loc(i as usize) <= here)
             };
             let inside = k.checked_sub(1).map(nth).filter(|&i| {
                 let s = &spans[i];
-                s.file() as usize == f && (m.start() as u64) < s.offset() + u64::from(s.len)
+                crate::index::record::loc_parts(loc(i)).0 as usize == f
+                    && (m.start() as u64) < s.offset() + u64::from(index.span_len(s))
             });
             let Some(i) = inside else {
                 // Outside every span record: the trace's or the resource's metadata, an
@@ -235,7 +248,7 @@ pub fn search_query(model: &Model, query: &Query, limit: usize) -> Hits {
                 continue;
             };
             let s = &spans[i];
-            let end = s.offset() + u64::from(s.len);
+            let end = s.offset() + u64::from(index.span_len(s));
             if !s.has(flag::DUPLICATE) {
                 hits.spans.push(u32::try_from(i).unwrap_or(u32::MAX));
                 if hits.spans.len() >= limit {
@@ -314,17 +327,20 @@ fn root_of_line(
     order: &[u32],
 ) -> Option<u32> {
     use crate::index::record::SpanRec;
-    let spans = &model.index.spans;
+    let index = &model.index;
+    let spans = &index.spans;
+    let loc = |i: usize| index.loc(u32::try_from(i).unwrap_or(u32::MAX));
     let file = u16::try_from(f).unwrap_or(u16::MAX);
     // The first span record at or after byte `from` of the file, in file order.
     let first_from = |from: usize| -> Option<&SpanRec> {
-        let loc = SpanRec::new_loc(file, from as u64);
+        let at = crate::index::record::loc(file, from as u64);
         let i = if order.is_empty() {
-            spans.partition_point(|s| s.loc < loc)
+            partition(spans.len(), |i| loc(i) < at)
         } else {
-            *order.get(order.partition_point(|&i| spans[i as usize].loc < loc))? as usize
+            *order.get(order.partition_point(|&i| loc(i as usize) < at))? as usize
         };
-        spans.get(i).filter(|s| s.file() as usize == f)
+        let in_file = i < spans.len() && crate::index::record::loc_parts(loc(i)).0 == file;
+        spans.get(i).filter(|_| in_file)
     };
     let inner = matches!(bytes.get(start), Some(b' ' | b'\t'));
     let s = match first_from(start) {
@@ -337,6 +353,20 @@ fn root_of_line(
     }
     let root = model.traces.get(s.trace as usize).map(|t| t.root)?;
     (root != NONE).then_some(root)
+}
+
+/// The first of `0..n` for which `before` is false (`before` holds for a prefix).
+fn partition(n: usize, before: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 #[cfg(test)]

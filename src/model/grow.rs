@@ -41,10 +41,13 @@ pub fn grow(model: &mut Model, added: Range<u32>, options: infer::Options) {
     let (members, starts) = members(model, &affected, &touched, added);
     for &i in &members {
         if let Some(s) = model.index.spans.get_mut(i as usize) {
-            s.flags &= !MODEL_FLAGS;
+            s.clear_flags(MODEL_FLAGS);
         }
     }
-    let rebuilt = build::trees_of(&model.index, &affected, members.clone(), &starts);
+    // Their parent ids, as written (read before their links change).
+    let mut ids: Vec<(u32, u64)> = members.iter().map(|&i| (i, model.parent_id(i))).collect();
+    ids.sort_unstable_by_key(|&(i, _)| i);
+    let rebuilt = build::trees_of(&model.index, &affected, members.clone(), &starts, &ids);
     model.parent.resize(n, NONE);
     for &i in &members {
         let p = i
@@ -56,6 +59,8 @@ pub fn grow(model: &mut Model, added: Range<u32>, options: infer::Options) {
             *slot = p;
         }
     }
+    let index = &mut model.index;
+    index.parents.relink(&ids, &index.spans, &model.parent);
     splice_order(model, &affected, &touched, &rebuilt);
     let Rebuilt { issues, .. } = rebuilt;
     build::flag_spans(model, &issues);

@@ -330,6 +330,36 @@ impl Model {
         &self.index.spans[i as usize]
     }
 
+    /// Span `i`'s start and end (nanoseconds since the epoch, 0 when unknown).
+    pub fn times(&self, i: u32) -> (i64, i64) {
+        let s = self.span(i);
+        (s.start(), self.index.end(s))
+    }
+
+    /// The file span `i` is in.
+    pub fn file(&self, i: u32) -> u16 {
+        self.index.file_of(i)
+    }
+
+    /// Span `i`'s parent id as written (0 for none: see `flag::HAS_PARENT`).
+    pub fn parent_id(&self, i: u32) -> u64 {
+        self.index.parents.get(i, &self.index.spans, &self.parent)
+    }
+
+    /// Span `i`'s parent id as text ([`Index::parent_id_text`]): `None` for none and for
+    /// all zeros.
+    pub fn parent_id_text(&self, i: u32) -> Option<String> {
+        self.index.parent_id_text(self.span(i), self.parent_id(i))
+    }
+
+    /// The model's index, with every span's parent id back in its column (what a build
+    /// starts from: see `index::parents`), leaving an empty one in its place.
+    pub fn take_index(&mut self) -> Index {
+        let mut index = std::mem::take(&mut self.index);
+        index.parents.unsettle(&index.spans, &self.parent);
+        index
+    }
+
     pub fn trace(&self, t: u32) -> &Trace {
         &self.traces[t as usize]
     }
@@ -395,8 +425,8 @@ impl Model {
 
     /// Builds the model again from the same index with other inference options (inference by
     /// history finds nothing in an index scanned without fingerprints: see `load::load`).
-    pub fn rebuild(self, options: infer::Options) -> Model {
-        build_with(self.index, options)
+    pub fn rebuild(mut self, options: infer::Options) -> Model {
+        build_with(self.take_index(), options)
     }
 
     /// Where a span's session comes from: on the span, via its trace, or inferred.

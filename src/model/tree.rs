@@ -230,7 +230,7 @@ mod tests {
         let kids: Vec<i64> = rows[i + 1..end]
             .iter()
             .filter(|r| r.parent_row as usize == i)
-            .map(|r| m.span(r.span).start)
+            .map(|r| m.span(r.span).start())
             .collect();
         assert!(kids.is_sorted(), "children in time order: {kids:?}");
     }

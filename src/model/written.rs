@@ -89,7 +89,7 @@ impl Sink for WrittenSink {
 impl Written {
     /// Reads span `span`'s record for its kind and status message (nothing else is kept).
     pub fn load(model: &Model, span: u32) -> Written {
-        Self::from_bytes(model.index.span_bytes(model.span(span)))
+        Self::from_bytes(model.index.span_bytes(span))
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Written {

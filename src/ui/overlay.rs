@@ -256,8 +256,8 @@ fn matches(buf: &mut Buffer, area: Rect, app: &App, selected: usize, theme: &The
             } else {
                 Entry::Session(sess)
             };
-            let at = if rec.start > 0 {
-                app.zone.clock(rec.start)
+            let at = if rec.start() > 0 {
+                app.zone.clock(rec.start())
             } else {
                 "--:--:--".to_owned()
             };

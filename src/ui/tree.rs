@@ -17,15 +17,16 @@ use ratatui::text::{Line, Span};
 /// A span's line: kind, name, duration, timing bar against `axis`, and marks.
 fn span_line(model: &Model, span: u32, axis: (i64, i64), theme: &Theme) -> Line<'static> {
     let rec = model.span(span);
+    let end = model.index.end(rec);
     let (s0, s1) = axis;
     let width = 16usize;
-    let bar = if s1 > s0 && rec.start > 0 {
+    let bar = if s1 > s0 && rec.start() > 0 {
         let pos = |t: i64| {
             usize::try_from((t.clamp(s0, s1) - s0) as i128 * width as i128 / i128::from(s1 - s0))
                 .unwrap_or(0)
                 .min(width - 1)
         };
-        let (a, b) = (pos(rec.start), pos(rec.end.max(rec.start)));
+        let (a, b) = (pos(rec.start()), pos(end.max(rec.start())));
         (0..width)
             .map(|i| if i >= a && i <= b { '█' } else { '·' })
             .collect::<String>()
@@ -36,8 +37,8 @@ fn span_line(model: &Model, span: u32, axis: (i64, i64), theme: &Theme) -> Line<
         Span::styled(format!("{:<5} ", rec.kind().label()), theme.dim),
         Span::raw(truncate(&one_line(model.name(span)), 40).into_owned()),
         Span::styled(
-            format!(" {} ", crate::fmt::span_duration(rec)),
-            if rec.start > 0 && rec.end >= rec.start {
+            format!(" {} ", crate::fmt::span_duration((rec.start(), end))),
+            if rec.start() > 0 && end >= rec.start() {
                 theme.dim
             } else {
                 theme.warn

@@ -63,7 +63,6 @@ fn folded<'a>(lead: String, body: &str, style: Style, unfolded: bool, w: usize) 
 
 /// `claude-sonnet-4-5 · 4.2s · 46→47 tok`: a call's model (else its name), duration, tokens.
 fn call_meta(model: &Model, span: u32) -> String {
-    let rec = model.span(span);
     let who = model
         .index
         .extra(span)
@@ -72,7 +71,11 @@ fn call_meta(model: &Model, span: u32) -> String {
             || model.name(span).to_owned(),
             |e| model.str(e.model).to_owned(),
         );
-    let mut s = format!("{} · {}", one_line(&who), crate::fmt::span_duration(rec));
+    let mut s = format!(
+        "{} · {}",
+        one_line(&who),
+        crate::fmt::span_duration(model.times(span))
+    );
     if let Some(t) = model.index.tokens(span) {
         s.push_str(&format!(" · {}→{} tok", thousands(t[0]), thousands(t[1])));
     }
@@ -248,7 +251,7 @@ fn row_lines<'a>(
                 (false, None) => String::new(),
             };
             let dur = span
-                .map(|sp| format!(" · {}", crate::fmt::span_duration(model.span(sp))))
+                .map(|sp| format!(" · {}", crate::fmt::span_duration(model.times(sp))))
                 .unwrap_or_default();
             let style = if failed { theme.error } else { theme.tool };
             let mut lines = folded(pad, &format!("{s}{tail}{dur}"), style, false, w);

@@ -80,7 +80,7 @@ pub fn build(
     zone: &crate::zone::Zone,
     words: &super::Words,
 ) -> Doc {
-    let file = model.span(span).file();
+    let file = model.file(span);
     if !model.index.fresh_file(file) {
         return build_from(model, span, false, history_open, zone, words);
     }
@@ -137,7 +137,7 @@ fn build_from(
     let parent = match model.parent[span as usize] {
         NONE if model.is_orphan(span) => format!(
             "parent {} (not in the file: orphan)",
-            id(idx.parent_id_of(rec).unwrap_or_default())
+            id(model.parent_id_text(span).unwrap_or_default())
         ),
         NONE => "root".to_owned(),
         p => format!("parent {}", id(idx.span_id_of(model.span(p)))),
@@ -150,12 +150,12 @@ fn build_from(
         "trace {}",
         id(idx.trace_id_text(rec.trace))
     )));
-    let start = if rec.start > 0 {
-        zone.iso_ms(rec.start)
+    let start = if rec.start() > 0 {
+        zone.iso_ms(rec.start())
     } else {
         "no start time".into()
     };
-    let file = crate::sanitize::one_line(idx.file_name(rec.file()));
+    let file = crate::sanitize::one_line(idx.file_name(model.file(span)));
     let at = match idx.line(span) {
         // Not counted over bytes the file no longer holds.
         0 => file,
@@ -163,8 +163,8 @@ fn build_from(
     };
     out.lines.push(Line::Meta(format!(
         "{start} · {} · {at}",
-        match crate::fmt::span_duration(rec) {
-            d if rec.start > 0 && rec.end > 0 && rec.end < rec.start => {
+        match crate::fmt::span_duration(model.times(span)) {
+            d if rec.start() > 0 && idx.end(rec) > 0 && idx.end(rec) < rec.start() => {
                 format!("{d} (ends before it starts)")
             }
             d => d,
@@ -225,7 +225,7 @@ fn build_from(
     }
     if !read {
         let note =
-            super::super::disk::gone(model, rec.file(), &words.reload).unwrap_or_else(|| {
+            super::super::disk::gone(model, model.file(span), &words.reload).unwrap_or_else(|| {
                 format!(
                     "its file changed on disk after it was read: {} reloads it",
                     words.reload
@@ -235,7 +235,7 @@ fn build_from(
         out.text(&format!("! {note}"), Line::Error);
         return out;
     }
-    let bytes = idx.span_bytes(rec);
+    let bytes = idx.span_bytes(span);
     for (side, title) in [(Side::Input, "messages in"), (Side::Output, "messages out")] {
         // What an earlier call of the conversation already sent is folded away.
         let fold = (side == Side::Input)
@@ -328,7 +328,7 @@ fn build_from(
         }
     }
     out.lines.push(Line::Blank);
-    let raw = idx.span_bytes(rec);
+    let raw = idx.span_bytes(span);
     out.lines.push(Line::Section(format!(
         "record ({} bytes, strings decoded)",
         crate::fmt::thousands(raw.len() as u64)

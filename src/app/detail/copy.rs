@@ -149,14 +149,12 @@ fn node_copy(
             if raw_len > 4 * CLIPBOARD_CAP {
                 return Err(too_big("the value", raw_len));
             }
-            let rec_file = d.span.map(|s| model.span(s).file());
+            let rec_file = d.span.map(|s| model.file(s));
             let fresh = || rec_file.is_none_or(|f| model.index.fresh_file(f));
             if matches!(v.source, super::record::Source::Span) && !fresh() {
                 return Err(refused(model, keys));
             }
-            let record = d
-                .span
-                .map_or(&[][..], |s| model.index.span_bytes(model.span(s)));
+            let record = d.span.map_or(&[][..], |s| model.index.span_bytes(s));
             let bytes = v.bytes(record);
             let Some(raw) = bytes.get(n.raw.clone()) else {
                 return Err("not copied: the value is no longer where it was read".into());
@@ -216,11 +214,11 @@ pub fn write_record(
     out: &mut dyn std::io::Write,
     keys: &crate::app::keymap::Keymap,
 ) -> Result<usize, String> {
-    let rec = model.span(span);
-    if !model.index.fresh_file(rec.file()) {
+    let file = model.file(span);
+    if !model.index.fresh_file(file) {
         return Err(refused(model, keys));
     }
-    let raw = model.index.span_bytes(rec);
+    let raw = model.index.span_bytes(span);
     let written = match crate::json::pretty_write(raw, out, &sanitize::json_text) {
         Ok(()) => Ok(()),
         Err(crate::json::PrettyError::Json(_)) => out
@@ -229,7 +227,7 @@ pub fn write_record(
         Err(crate::json::PrettyError::Io(e)) => Err(e.to_string()),
     };
     written?;
-    if !model.index.fresh_file(rec.file()) {
+    if !model.index.fresh_file(file) {
         return Err(refused(model, keys));
     }
     Ok(raw.len())

@@ -655,11 +655,10 @@ impl DetailView {
     /// The bytes of tree `t`'s source, if they can be read now (the record's file unchanged).
     fn source_bytes<'a>(&self, model: &'a Model) -> Option<&'a [u8]> {
         let span = self.span?;
-        let rec = model.span(span);
         model
             .index
-            .fresh_file(rec.file())
-            .then(|| model.index.span_bytes(rec))
+            .fresh_file(model.file(span))
+            .then(|| model.index.span_bytes(span))
     }
 
     fn node_item(t: usize, node: u32) -> Item {

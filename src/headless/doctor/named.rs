@@ -124,7 +124,7 @@ const OVERLAP: f64 = 0.5;
 pub fn named(model: &Model) -> Named {
     let idx = &model.index;
     let at = |s: u32| At {
-        file: idx.file_name(model.span(s).file()).to_owned(),
+        file: idx.file_name(model.file(s)).to_owned(),
         line: idx.line(s),
     };
     let span = |s: u32| SpanRef {
@@ -147,7 +147,7 @@ pub fn named(model: &Model) -> Named {
             .iter()
             .map(|&s| Orphan {
                 span: span(s),
-                missing_parent_id: idx.parent_id_of(model.span(s)).unwrap_or_default(),
+                missing_parent_id: model.parent_id_text(s).unwrap_or_default(),
             })
             .collect(),
         cycles: issues
@@ -183,7 +183,7 @@ fn cycle_members(model: &Model, cut: u32) -> Vec<String> {
     let idx = &model.index;
     let rec = model.span(cut);
     let mut members = vec![idx.span_id_of(rec)];
-    let Some(parent_id) = idx.parent_id_of(rec) else {
+    let Some(parent_id) = model.parent_id_text(cut) else {
         return members;
     };
     let spans = model.trace_spans(rec.trace);
@@ -209,20 +209,21 @@ fn bad_times(model: &Model, span: &dyn Fn(u32) -> SpanRef) -> Vec<BadTime> {
     for t in 0..u32::try_from(model.traces.len()).unwrap_or(u32::MAX) {
         for &s in model.trace_spans(t) {
             let r = model.span(s);
-            let problem = if r.start <= 0 {
+            let end = model.index.end(r);
+            let problem = if r.start() <= 0 {
                 TimeProblem::NoStart
-            } else if r.end > 0 && r.end < r.start {
+            } else if end > 0 && end < r.start() {
                 TimeProblem::EndsBeforeStart
             } else {
                 continue;
             };
             #[allow(clippy::cast_precision_loss)]
-            let duration_ms = (r.start > 0 && r.end > 0).then(|| (r.end - r.start) as f64 / 1e6);
+            let duration_ms = (r.start() > 0 && end > 0).then(|| (end - r.start()) as f64 / 1e6);
             out.push(BadTime {
                 span: span(s),
                 problem,
-                start: crate::transcript::time(r.start),
-                end: crate::transcript::time(r.end),
+                start: crate::transcript::time(r.start()),
+                end: crate::transcript::time(end),
                 duration_ms,
             });
         }
@@ -239,7 +240,7 @@ fn same_spans(model: &Model) -> Vec<SameSpans> {
     let copies = model.issues.duplicates.iter().map(|p| (p, true));
     let clashes = model.issues.id_clashes.iter().map(|p| (p, false));
     for (&(a, b), exact) in copies.chain(clashes) {
-        let (fa, fb) = (model.span(a).file(), model.span(b).file());
+        let (fa, fb) = (model.file(a), model.file(b));
         if fa != fb {
             let e = pairs.entry((fa.min(fb), fa.max(fb))).or_default();
             if exact {

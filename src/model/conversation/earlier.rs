@@ -36,12 +36,12 @@ pub fn earlier(model: &Model, span: u32) -> Option<Earlier> {
     } else {
         &model.session(session).traces
     };
-    let start = model.span(span).start;
+    let start = model.span(span).start();
     let mut calls: Vec<(i64, u32)> = traces
         .iter()
         .flat_map(|&t| model.trace_spans(t).iter().copied())
         .filter(|&s| is_call(model, s))
-        .map(|s| (model.span(s).start, s))
+        .map(|s| (model.span(s).start(), s))
         .collect();
     calls.sort_unstable();
     let mut best: Option<Earlier> = None;

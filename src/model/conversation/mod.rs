@@ -209,15 +209,15 @@ fn steps_of(
                         (None, None) => None,
                     };
                 }
-                found.push((rec.start, Found::Tool(tool)));
+                found.push((rec.start(), Found::Tool(tool)));
                 i = (row.end as usize).max(i + 1);
                 continue;
             }
             Kind::Llm if roles::is_call(model, s) => {
-                found.push((rec.start, Found::Call(s)));
+                found.push((rec.start(), Found::Call(s)));
                 // A Task whose sub-agent no tool span holds: the call that asked for it.
                 if let Some(traces) = started.get(&s).filter(|_| depth < MAX_NESTING) {
-                    let end = rec.end.max(rec.start);
+                    let end = model.index.end(rec).max(rec.start());
                     found.push((
                         end,
                         Found::Tool(Tool {

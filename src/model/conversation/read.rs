@@ -169,7 +169,7 @@ impl<'m> Reader<'m> {
         let found = match side {
             Side::Input => calls.clone().next().and_then(|c| self.newest_human(c)),
             Side::Output => calls.clone().next_back().and_then(|c| {
-                let bytes = self.model.index.span_bytes(self.model.span(c));
+                let bytes = self.model.index.span_bytes(c);
                 messages::read(bytes, Side::Output, 0)
                     .1
                     .into_iter()
@@ -265,7 +265,7 @@ impl<'m> Reader<'m> {
         } else {
             len.saturating_sub(n)
         };
-        let bytes = self.model.index.span_bytes(self.model.span(llm));
+        let bytes = self.model.index.span_bytes(llm);
         let (skipped, mut msgs) = messages::read(bytes, Side::Input, from);
         // Without a fingerprint the whole list was read: keep its end.
         if msgs.len() > n {
@@ -291,11 +291,7 @@ impl<'m> Reader<'m> {
         let mut out = StepText::default();
         if let Some(llm) = step.llm {
             let d = self.detail(llm);
-            let (_, said) = messages::read(
-                self.model.index.span_bytes(self.model.span(llm)),
-                Side::Output,
-                0,
-            );
+            let (_, said) = messages::read(self.model.index.span_bytes(llm), Side::Output, 0);
             out.text = said
                 .iter()
                 .find(|m| !m.text.trim().is_empty())

@@ -163,8 +163,8 @@ fn first_calls(model: &Model) -> Vec<u32> {
             continue;
         };
         let t = rec.trace as usize;
-        if t < first.len() && (rec.start, i) < (at[t], first[t] as usize) {
-            at[t] = rec.start;
+        if t < first.len() && (rec.start(), i) < (at[t], first[t] as usize) {
+            at[t] = rec.start();
             first[t] = u32::try_from(i).unwrap_or(NONE);
         }
     }
@@ -181,11 +181,8 @@ fn human(index: &Index, p: u32) -> bool {
     if !print.human() || !print.reminder() {
         return print.human();
     }
-    let Some(rec) = index.spans.get(print.span as usize) else {
-        return false;
-    };
     let newest = (print.len as usize).saturating_sub(1);
-    let (_, msgs) = messages::read(index.span_bytes(rec), Side::Input, newest);
+    let (_, msgs) = messages::read(index.span_bytes(print.span), Side::Input, newest);
     msgs.last()
         .is_some_and(|m| m.is_human() && !m.typed_text().is_empty())
 }
@@ -238,8 +235,8 @@ pub struct Tally {
 
 impl Tally {
     /// Adds span `rec`, whose parent `parent` gives (`NONE` for none), to its trace's `calls`
-    /// and `delegating`. (Called for every span while the traces are built: the kinds are
-    /// compared as stored, and a name is judged once.)
+    /// and `delegating`. (Called for every span while the traces are built: a name is judged
+    /// once.)
     #[inline(always)]
     pub fn span(
         &mut self,
@@ -249,22 +246,19 @@ impl Tally {
         calls: &mut u32,
         delegating: &mut bool,
     ) {
-        const LLM: u8 = Kind::Llm as u8;
-        const TOOL: u8 = Kind::Tool as u8;
-        const AGENT: u8 = Kind::Agent as u8;
-        match rec.kind {
-            LLM => {
+        match rec.kind() {
+            Kind::Llm => {
                 let parent = parent();
                 if parent == NONE
                     || index
                         .spans
                         .get(parent as usize)
-                        .is_none_or(|p| p.kind != LLM)
+                        .is_none_or(|p| p.kind() != Kind::Llm)
                 {
                     *calls = calls.saturating_add(1);
                 }
             }
-            TOOL | AGENT if !*delegating => {
+            Kind::Tool | Kind::Agent if !*delegating => {
                 *delegating = match self.verdict.get(rec.name as usize) {
                     Some(&v) if v != 0 => v == 2,
                     _ => self.judge(index, rec.name),
@@ -341,8 +335,8 @@ fn delegations(model: &mut Model, delegating: &[bool]) {
                     delegates.push(Delegate {
                         span: sp,
                         trace: t,
-                        start: rec.start,
-                        end: rec.end.max(rec.start),
+                        start: rec.start(),
+                        end: model.index.end(rec).max(rec.start()),
                         target: target.clone(),
                     });
                 }
@@ -394,7 +388,7 @@ fn delegations(model: &mut Model, delegating: &[bool]) {
                     .find(|d| same_task(model, d.span, tr.root))
                     .map(|d| (d.span, How::Input))
                     .or_else(|| {
-                        let links = links_of(model.index.span_bytes(model.span(tr.root)));
+                        let links = links_of(model.index.span_bytes(tr.root));
                         inside
                             .iter()
                             .find(|d| links.contains(&model.index.span_id_of(model.span(d.span))))

@@ -54,7 +54,7 @@ pub(super) fn calls(model: &Model) -> Vec<Call> {
             Some(Call {
                 trace: rec.trace,
                 at: u32::try_from(at).ok()?,
-                start: rec.start,
+                start: rec.start(),
             })
         })
         .collect();
@@ -439,7 +439,7 @@ fn choose(
     if let Some(i) = one_group(links, &mut earlier.iter().copied()) {
         return Some(i);
     }
-    let bytes = |span: u32| model.index.span_bytes(model.span(span));
+    let bytes = |span: u32| model.index.span_bytes(span);
     let (next, leaves) = reader.message(bytes(later.span(model)), k);
     let answers: Vec<(u32, Fingerprint)> = earlier
         .iter()

@@ -44,7 +44,7 @@ fn classify(text: &str) -> Option<Kind> {
 
 /// The first message of a call that is not a system prompt.
 fn opening_text(model: &Model, span: u32) -> Option<String> {
-    messages::read(model.index.span_bytes(model.span(span)), Side::Input, 0)
+    messages::read(model.index.span_bytes(span), Side::Input, 0)
         .1
         .into_iter()
         .find(|m| m.role != Role::System && !m.text.trim().is_empty())
