@@ -696,7 +696,7 @@ fn scan_pieces(
                         Mode::Document => scan_document(&mut col, piece, progress),
                     }
                     if let Ok(mut m) = merger.lock() {
-                        m.absorb(i, piece.range.len(), &mut col.out);
+                        m.land(i, piece.range.len(), &mut col.out);
                     }
                 }
             });
@@ -894,14 +894,19 @@ struct Landed {
     spans: Range<usize>,
     line_marks: Range<usize>,
     problems: Range<usize>,
-    evals: Range<usize>,
     lines: u32,
     records: u64,
     kinds: scan::LineKinds,
 }
 
-/// The index being assembled from pieces as they finish (in any order).
+/// The index being assembled from pieces in piece order, whatever order they finish in: span,
+/// trace and string numbers are then the same on every run (ties in every later sort are
+/// broken the same way, so the output is too).
 struct Merger {
+    /// The next piece to land, and the pieces finished before it (at most a few: workers take
+    /// pieces in order), with their sizes.
+    due: usize,
+    waiting: std::collections::BTreeMap<usize, (usize, ChunkOut)>,
     spans: Vec<SpanRec>,
     overflow: Overflow,
     parents: ParentIds,
@@ -928,6 +933,8 @@ struct Merger {
 impl Merger {
     fn new(pieces: usize, bytes: usize) -> Merger {
         Merger {
+            due: 0,
+            waiting: std::collections::BTreeMap::new(),
             bytes,
             spans: Vec::new(),
             overflow: Overflow::default(),
@@ -948,6 +955,25 @@ impl Merger {
             prints: Prints::default(),
             styles: Vec::new(),
             landed: vec![Landed::default(); pieces],
+        }
+    }
+
+    /// Takes piece `i`'s output: adds it now if every piece before it is in (and then the
+    /// pieces waiting after it), else keeps it until they are. Takes what it keeps out of
+    /// `out`.
+    fn land(&mut self, i: usize, piece_bytes: usize, out: &mut ChunkOut) {
+        if i != self.due {
+            let file = out.file;
+            let mut kept = std::mem::take(out);
+            kept.file = file;
+            self.waiting.insert(i, (piece_bytes, kept));
+            return;
+        }
+        self.absorb(i, piece_bytes, out);
+        self.due += 1;
+        while let Some((bytes, mut next)) = self.waiting.remove(&self.due) {
+            self.absorb(self.due, bytes, &mut next);
+            self.due += 1;
         }
     }
 
@@ -1027,8 +1053,8 @@ impl Merger {
             }
             s
         }));
-        // Pieces land in the order they finish, each after the spans already in: span indices
-        // (and so these tables) stay ascending.
+        // Each piece lands after the spans already in: span indices (and so these tables)
+        // stay ascending.
         self.extra_spans.extend(
             out.extra_spans
                 .iter()
@@ -1064,7 +1090,6 @@ impl Merger {
         for &st in &out.styles {
             self.styles[file][usize::from(st).min(STYLES - 1)] += 1;
         }
-        let eval_base = self.evals.len();
         self.evals.extend(out.evals.drain(..).map(|mut e| {
             e.trace = trace_ids.get(e.trace as usize).copied().unwrap_or(u32::MAX);
             e.span = e.span.map(|s| s.saturating_add(span_base32));
@@ -1076,7 +1101,6 @@ impl Merger {
             spans: span_base..self.spans.len(),
             line_marks: marks_base..self.line_marks.len(),
             problems: problem_base..self.problems.len(),
-            evals: eval_base..self.evals.len(),
             lines: out.lines,
             records: out.records,
             kinds: out.kinds,
@@ -1141,6 +1165,8 @@ impl Merger {
                 .collect()
         });
         Merger {
+            due: 0,
+            waiting: std::collections::BTreeMap::new(),
             spans: take(&mut index.spans),
             overflow: take(&mut index.overflow),
             parents: take(&mut index.parents),
@@ -1212,31 +1238,6 @@ impl Merger {
         }
         // Stable: lines of one file keep their order (and the new ones come after the old).
         self.problems.sort_by_key(|p| (p.file, p.line));
-        self.order_evals();
-    }
-
-    /// Puts the evaluations in the order of the pieces they came from (they landed in the
-    /// order the pieces finished, which varies from run to run), after the ones the index had.
-    fn order_evals(&mut self) {
-        let kept = self
-            .landed
-            .iter()
-            .filter(|l| !l.evals.is_empty())
-            .map(|l| l.evals.start)
-            .min()
-            .unwrap_or(self.evals.len());
-        let mut landed: Vec<Option<EvalRec>> = self.evals.drain(kept..).map(Some).collect();
-        for l in &self.landed {
-            for k in l.evals.clone() {
-                if let Some(e) = k
-                    .checked_sub(kept)
-                    .and_then(|j| landed.get_mut(j))
-                    .and_then(Option::take)
-                {
-                    self.evals.push(e);
-                }
-            }
-        }
     }
 }
 
