@@ -103,10 +103,6 @@ fn run_to_stdout(cmd: Command, infer: Options, zone: &crate::zone::Zone) -> Resu
     // Bytes read while printing (texts, lines) were the file's only if it is unchanged now.
     if let Some(model) = model {
         model.index.verify()?;
-        // The process ends next, and its memory and the file's mapping go with it: freeing
-        // the model's tables one by one and unmapping the file first only made the end later
-        // (about a tenth of a 1 GB file's `sessions --json`).
-        std::mem::forget(model);
     }
     Ok(())
 }
