@@ -16,6 +16,8 @@
 
 #[path = "support/datagen.rs"]
 mod datagen;
+#[path = "../tests/common/isolated.rs"]
+mod isolated;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -130,7 +132,9 @@ struct Run {
 /// Runs `cmd` (with its arguments) under `/usr/bin/time`, stdout to /dev/null.
 fn timed(cmd: &[&str], file: Option<&Path>) -> Run {
     let t = Instant::now();
+    // The user's config cannot change what is timed.
     let mut c = Command::new("/usr/bin/time");
+    isolated::isolate(&mut c);
     c.args(["-f", "@@ %U %S %M"]).args(cmd);
     if let Some(f) = file {
         c.arg(f);

@@ -22,6 +22,8 @@
 
 #[path = "support/datagen.rs"]
 mod datagen;
+#[path = "../tests/common/isolated.rs"]
+mod isolated;
 #[path = "support/sparse.rs"]
 mod sparse;
 
@@ -197,10 +199,10 @@ fn measure(shape: Shape, path: &Path, runs: usize, duck: Option<&Path>) -> Strin
         r.index.push(index / wc);
         r.anon
             .push(field(&last, "anon_peak_kb") * 1024.0 / field(&last, "spans"));
-        let whole = time_cmd(Command::new(sesstui).args(["sessions", "--json"]).arg(path));
+        let whole = time_cmd(isolated::command().args(["sessions", "--json"]).arg(path));
         r.whole.push(whole / wc);
         let one = time_cmd(
-            Command::new("taskset")
+            isolated::isolate(&mut Command::new("taskset"))
                 .args(["-c", "0", sesstui, "sessions", "--json"])
                 .arg(path),
         );

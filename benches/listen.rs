@@ -14,6 +14,9 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
+#[path = "../tests/common/isolated.rs"]
+mod isolated;
+
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -260,7 +263,7 @@ fn stop(mut child: Child) {
 
 fn run_sesstui(bodies: &[Vec<u8>], senders: usize, per: usize, save: &Path) -> (Run, u64) {
     let err = save.with_extension("stderr");
-    let child = Command::new(env!("CARGO_BIN_EXE_sesstui"))
+    let child = isolated::command()
         .args(["listen", "--headless", "--quiet", "--grpc", "off"])
         .args(["--http", "127.0.0.1:0", "--save"])
         .arg(save)

@@ -16,11 +16,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod disk_changes;
+#[path = "common/isolated.rs"]
+mod isolated;
 
 use disk_changes::{ALL, BASE, Kind, fixture};
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sesstui"))
+    isolated::command()
 }
 
 /// The command's arguments for `file`.

@@ -3,6 +3,9 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
+#[path = "common/isolated.rs"]
+mod isolated;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,7 +16,7 @@ fn root() -> PathBuf {
 }
 
 fn sesstui() -> Command {
-    let mut c = Command::cargo_bin("sesstui").expect("binary");
+    let mut c = isolated::assert_command();
     c.current_dir(root()).env("NO_COLOR", "1");
     c
 }

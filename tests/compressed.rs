@@ -21,7 +21,7 @@ fn root() -> PathBuf {
 }
 
 fn sesstui() -> Command {
-    let mut c = Command::cargo_bin("sesstui").expect("binary");
+    let mut c = cli::isolated::assert_command();
     c.current_dir(root())
         .env("NO_COLOR", "1")
         .env("SESSTUI_PROGRESS", "never");
@@ -283,7 +283,7 @@ fn pipes_process_substitution_and_dev_stdin_are_read_to_the_end() {
     let want = json(&["sessions", "--json", plain]);
     let exe = assert_cmd::cargo::cargo_bin("sesstui");
     let shell = |script: &str| -> Value {
-        let out = std::process::Command::new("bash")
+        let out = cli::isolated::isolate(&mut std::process::Command::new("bash"))
             .arg("-c")
             .arg(script)
             .current_dir(root())

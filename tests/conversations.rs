@@ -5,17 +5,19 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests fail loudly
 
+#[path = "common/isolated.rs"]
+mod isolated;
+
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::Command;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn json(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_sesstui"))
+    let out = isolated::command()
         .args(args)
         .current_dir(root())
         .output()
@@ -43,7 +45,7 @@ fn strs(v: &Value) -> Vec<String> {
 
 /// The session `sessions --json` put a trace in.
 fn session_of(file: &str, trace: &str) -> String {
-    let spans = Command::new(env!("CARGO_BIN_EXE_sesstui"))
+    let spans = isolated::command()
         .args(["spans", file])
         .current_dir(root())
         .output()

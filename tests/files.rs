@@ -4,6 +4,9 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
+#[path = "common/isolated.rs"]
+mod isolated;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -13,7 +16,7 @@ fn root() -> PathBuf {
 }
 
 fn sesstui() -> Command {
-    let mut c = Command::cargo_bin("sesstui").expect("binary");
+    let mut c = isolated::assert_command();
     c.current_dir(root()).env("NO_COLOR", "1");
     c
 }
@@ -376,7 +379,7 @@ fn rejected_records_say_what_they_looked_like() {
 #[test]
 fn a_closed_pipe_ends_quietly_with_success() {
     let bin = env!("CARGO_BIN_EXE_sesstui");
-    let out = std::process::Command::new("bash")
+    let out = isolated::isolate(&mut std::process::Command::new("bash"))
         .current_dir(root())
         .args([
             "-c",

@@ -2,7 +2,9 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
-use assert_cmd::Command;
+#[path = "common/isolated.rs"]
+mod isolated;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -12,8 +14,7 @@ fn root() -> PathBuf {
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("sesstui")
-        .unwrap()
+    let out = isolated::assert_command()
         .current_dir(root())
         .args(args)
         .output()

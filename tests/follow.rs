@@ -5,6 +5,9 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests and benchmarks fail loudly
 
+#[path = "common/isolated.rs"]
+mod isolated;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -36,7 +39,7 @@ struct Follow {
 
 impl Follow {
     fn start(dir: &Path, file: &str) -> Follow {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sesstui"))
+        let mut child = isolated::command()
             .args(["spans", "-f", file])
             .current_dir(dir)
             .stdout(Stdio::piped())
@@ -130,7 +133,7 @@ fn ids(spans: &[Value]) -> Vec<String> {
 
 /// What `sesstui spans` prints for `files` (in `dir`).
 fn spans_of(dir: &Path, files: &[&str]) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_sesstui"))
+    let out = isolated::command()
         .arg("spans")
         .args(files)
         .current_dir(dir)
@@ -233,7 +236,7 @@ fn a_closed_pipe_ends_it_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("export.jsonl");
     std::fs::write(&path, lines.concat()).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sesstui"))
+    let mut child = isolated::command()
         .args(["spans", "-f", "export.jsonl"])
         .current_dir(dir.path())
         .stdout(Stdio::piped())
@@ -273,14 +276,14 @@ fn a_closed_pipe_ends_it_quietly() {
 fn what_cannot_be_followed_is_printed_once_and_said() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let gz = "fixtures/compressed/session_keys.jsonl.gz";
-    let plain = Command::new(env!("CARGO_BIN_EXE_sesstui"))
+    let plain = isolated::command()
         .args(["spans", gz])
         .current_dir(root)
         .output()
         .unwrap();
     assert!(plain.status.success());
     let run = |args: &[&str], stdin: Option<Vec<u8>>| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sesstui"))
+        let mut child = isolated::command()
             .args(args)
             .current_dir(root)
             .stdin(if stdin.is_some() {

@@ -10,7 +10,6 @@ use serde_json::Value;
 use sesstui::app::action::Action::{self, *};
 use sesstui::app::{Effect, Overlay};
 use std::path::PathBuf;
-use std::process::Command;
 
 const FILES: &[&str] = &[
     "fixtures/hostile/escapes.jsonl",
@@ -57,7 +56,7 @@ struct Out {
 }
 
 fn run(args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_sesstui"))
+    let out = common::isolated::command()
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")

@@ -3,7 +3,9 @@
 
 #![allow(clippy::panic, clippy::unwrap_used)] // tests fail loudly
 
-use assert_cmd::Command;
+#[path = "common/isolated.rs"]
+mod isolated;
+
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -18,8 +20,7 @@ fn root() -> PathBuf {
 }
 
 fn run(args: &[&str]) -> String {
-    let out = Command::cargo_bin("sesstui")
-        .expect("binary")
+    let out = isolated::assert_command()
         .current_dir(root())
         .args(args)
         .output()

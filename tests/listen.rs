@@ -17,10 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 fn sesstui_json(args: &[&str]) -> Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sesstui"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = listen::isolated::command().args(args).output().unwrap();
     assert!(
         out.status.success(),
         "{args:?}: {}",
@@ -133,7 +130,7 @@ fn real_senders_every_span_saved_once_and_sessions_as_sent() {
     assert_eq!(doc["unsessioned"]["traces"], truth["unsessioned_traces"]);
 
     // And with inference on, as the explorer shows it, every span is still there once.
-    let spans_out = std::process::Command::new(env!("CARGO_BIN_EXE_sesstui"))
+    let spans_out = listen::isolated::command()
         .args(["spans", file.to_str().unwrap()])
         .output()
         .unwrap();
@@ -422,7 +419,7 @@ fn an_address_in_use_or_reachable_by_others_is_said() {
     let dir = tempfile::tempdir().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sesstui"))
+    let out = listen::isolated::command()
         .args([
             "listen",
             "--headless",
@@ -458,7 +455,7 @@ fn an_address_in_use_or_reachable_by_others_is_said() {
 fn by_default_a_new_file_under_the_data_directory_and_quiet_prints_no_request() {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("data");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sesstui"))
+    let mut child = listen::isolated::command()
         .args(["listen", "--headless", "--quiet", "--grpc", "off"])
         .args(["--http", "127.0.0.1:0"])
         .env("HOME", home.path())

@@ -9,7 +9,6 @@
 #[path = "common/cli.rs"]
 mod cli;
 
-use assert_cmd::Command;
 use cli::{anonymous, anonymous_json as json, anonymous_spans as spans, output as run};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -93,8 +92,7 @@ fn recognised_by_content_under_a_neutral_name() {
         json(&["sessions", "--json", SAME])
     );
     // And from standard input.
-    let out = Command::cargo_bin("sesstui")
-        .unwrap()
+    let out = cli::isolated::assert_command()
         .env("SESSTUI_PROGRESS", "never")
         .args(["sessions", "--json", "-"])
         .pipe_stdin(neutral)

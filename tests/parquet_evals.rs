@@ -300,8 +300,7 @@ fn evaluations_of_spans_not_in_the_files_are_reported() {
 #[test]
 fn a_trace_dataset_on_standard_input_says_its_evaluations_are_not_looked_for() {
     let ds = dataset(&root().join(DIR));
-    let out = assert_cmd::Command::cargo_bin("sesstui")
-        .unwrap()
+    let out = cli::isolated::assert_command()
         .env("SESSTUI_PROGRESS", "never")
         .args(["sessions", "--json", "-"])
         .pipe_stdin(&ds)

@@ -7,6 +7,10 @@
 #![allow(dead_code)] // each test binary uses its own part
 #![allow(clippy::unwrap_used)] // tests fail loudly
 
+#[allow(clippy::duplicate_mod)] // also included beside it by some test files
+#[path = "isolated.rs"]
+pub mod isolated;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -16,9 +20,9 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The binary from the repository root, without colour or a progress line.
+/// The binary from the repository root, without colour, a progress line or the user's config.
 fn sesstui() -> Command {
-    let mut c = Command::cargo_bin("sesstui").unwrap();
+    let mut c = isolated::assert_command();
     c.current_dir(root())
         .env("NO_COLOR", "1")
         .env("SESSTUI_PROGRESS", "never");

@@ -5,6 +5,10 @@
 
 #![allow(dead_code)]
 
+#[allow(clippy::duplicate_mod)] // also included beside it by some test files
+#[path = "isolated.rs"]
+pub mod isolated;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -123,7 +127,7 @@ impl Listening {
     pub fn start(save: &Path, extra: &[&str]) -> Listening {
         let dir = tempfile::tempdir().expect("tempdir");
         let (out, err) = (dir.path().join("stdout"), dir.path().join("stderr"));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sesstui"));
+        let mut cmd = isolated::command();
         cmd.args(["listen", "--headless"]);
         for flag in ["--http", "--grpc"] {
             if !extra.contains(&flag) {

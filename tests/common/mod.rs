@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+#[allow(clippy::duplicate_mod)] // also included by the other helpers
+pub mod isolated;
+
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sesstui::app::action::Action;

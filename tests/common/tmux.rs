@@ -8,6 +8,10 @@
 #![allow(dead_code)] // each test binary uses its own part
 #![allow(clippy::panic)] // tests fail loudly
 
+#[allow(clippy::duplicate_mod)] // also included beside it by some test files
+#[path = "isolated.rs"]
+pub mod isolated;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -94,9 +98,10 @@ impl Tmux {
         }
     }
 
-    /// Runs `tmux ARGS` on our server; its output if it succeeded.
+    /// Runs `tmux ARGS` on our server; its output if it succeeded. The server starts with
+    /// `SESSTUI_CONFIG` naming an empty config (see `isolated.rs`), and every pane inherits it.
     pub fn cmd(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("tmux")
+        let out = isolated::isolate(&mut Command::new("tmux"))
             .arg("-L")
             .arg(&self.socket)
             .args(args)
