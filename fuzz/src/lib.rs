@@ -68,8 +68,9 @@ pub fn check_lines(bytes: &[u8], idx: &Index) {
             f.lines
         );
     }
-    for s in &idx.spans {
-        assert!(idx.span_bytes(s).first() == Some(&b'{'));
+    for i in 0..idx.spans.len() {
+        let i = u32::try_from(i).expect("span index");
+        assert!(idx.span_bytes(i).first() == Some(&b'{'));
     }
 }
 
@@ -104,12 +105,12 @@ pub fn check_transcript(model: &Model, s: Option<u32>) {
     let t = sesstui::transcript::build(model, s);
     assert_clean(
         || "transcript text".into(),
-        &sesstui::transcript::text(&t),
+        &sesstui::transcript::text(&t, &sesstui::zone::Zone::utc()),
         true,
     );
     assert_clean(
         || "transcript markdown".into(),
-        &sesstui::transcript::markdown(&t),
+        &sesstui::transcript::markdown(&t, &sesstui::zone::Zone::utc()),
         true,
     );
     serde_json::to_string(&t).expect("a transcript serialises");
