@@ -336,8 +336,8 @@ fn header(model: &Model, s: Option<u32>, c: &Conversation, traces: &[u32]) -> He
                 traces: traces.len(),
                 spans: ts.clone().map(crate::model::Trace::span_count).sum(),
                 errors: ts.clone().map(|t| t.errors).sum(),
-                tokens: Tokens::from(ts.clone().fold([0u64; 3], |a, t| {
-                    let t = t.tokens();
+                tokens: Tokens::from(traces.iter().fold([0u64; 3], |a, &t| {
+                    let t = model.trace_tokens(t);
                     [
                         a[0].saturating_add(t[0]),
                         a[1].saturating_add(t[1]),

@@ -94,7 +94,11 @@ pub fn session(model: &Model, s: u32) -> Session {
         inferred_by: sess.inferred_by,
         key: sess.key.map(crate::format::keys::SessionKey::name),
         inferred_traces: sess.inferred_traces,
-        side_requests: sess.traces.iter().filter(|&&t| model.trace(t).side).count(),
+        side_requests: sess
+            .traces
+            .iter()
+            .filter(|&&t| model.trace(t).side())
+            .count(),
         user: (sess.user != 0).then(|| model.str(sess.user).to_owned()),
         traces: sess.traces.len(),
         turns: sess.turns,

@@ -143,8 +143,8 @@ fn write_span(
             .map(crate::fmt::round_cost),
         session,
         session_origin: model.span_origin(s),
-        inferred_by: trace.inferred_by,
-        side_request: trace.side,
+        inferred_by: trace.inferred_by(),
+        side_request: trace.side(),
         file: model.index.file_name(model.file(s)),
         line,
     };

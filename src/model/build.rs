@@ -2,7 +2,9 @@
 //! from the keys found on any span of a trace.
 
 use super::conversation::roles::{PerTrace, Tally};
-use super::{Eval, Issues, Model, NONE, Session, SessionConflict, SessionOrigin, Trace, infer};
+use super::{
+    BigTokens, Eval, Issues, Model, NONE, Session, SessionConflict, SessionOrigin, Trace, infer,
+};
 use crate::format::agents_sdk;
 use crate::format::keys::SessionKey;
 use crate::hash::Map;
@@ -24,7 +26,7 @@ pub fn build_with(mut index: Index, options: infer::Options) -> Model {
     // through `Model::take_index`).
     debug_assert_eq!(index.parents.from(), 0, "an index without its parent ids");
     super::claude_code::shape(&mut index);
-    let (parent, order, traces, issues, per_trace) = trees(&index);
+    let (parent, order, traces, big_tokens, issues, per_trace) = trees(&index);
     // Linked, the spans need their parent ids no more, but for the few the links do not give
     // back: the column goes before the rest of the build adds its tables.
     index.parents.settle(&index.spans, &parent);
@@ -33,6 +35,7 @@ pub fn build_with(mut index: Index, options: infer::Options) -> Model {
         parent,
         order,
         traces,
+        big_tokens,
         sessions: Vec::new(),
         unsessioned: Vec::new(),
         evals: Vec::new(),
@@ -81,8 +84,9 @@ fn trees(index: &Index) -> Trees {
     trees_on(index, workers)
 }
 
-/// What [`trees`] builds: parents, order, traces, issues, and the per-trace tallies.
-type Trees = (Vec<u32>, Vec<u32>, Vec<Trace>, Issues, PerTrace);
+/// What [`trees`] builds: parents, order, traces (and their big token sums), issues, and the
+/// per-trace tallies.
+type Trees = (Vec<u32>, Vec<u32>, Vec<Trace>, BigTokens, Issues, PerTrace);
 
 /// [`trees`] on `workers` threads (the result does not depend on how many).
 fn trees_on(index: &Index, workers: usize) -> Trees {
@@ -165,6 +169,7 @@ fn trees_on(index: &Index, workers: usize) -> Trees {
     // the gaps, and turn each part's trace ranges into positions in the whole order. The
     // per-trace tallies continue the first part's (not a copy of every part's beside them).
     let mut issues = Issues::default();
+    let mut big_tokens = BigTokens::default();
     let mut per_trace = PerTrace {
         calls: Vec::new(),
         delegating: Vec::new(),
@@ -185,11 +190,12 @@ fn trees_on(index: &Index, workers: usize) -> Trees {
         }
         written += part.written;
         issues.append(part.issues);
+        big_tokens.append(part.big_tokens);
     }
     by_trace.truncate(written);
     by_trace.shrink_to_fit();
     let parent = parent.into_iter().map(AtomicU32::into_inner).collect();
-    (parent, by_trace, traces, issues, per_trace)
+    (parent, by_trace, traces, big_tokens, issues, per_trace)
 }
 
 /// The trees of some traces, built again (see `grow`).
@@ -201,6 +207,8 @@ pub(super) struct Rebuilt {
     /// out); each trace's `spans` are positions in it.
     pub order: Vec<u32>,
     pub traces: Vec<Trace>,
+    /// The big token sums of these traces, by trace (not position).
+    pub big_tokens: BigTokens,
     pub issues: Issues,
 }
 
@@ -247,6 +255,7 @@ pub(super) fn trees_of(
         parent: parent.into_iter().map(AtomicU32::into_inner).collect(),
         order: members,
         traces: built,
+        big_tokens: part.big_tokens,
         issues: part.issues,
     }
 }
@@ -358,6 +367,8 @@ struct Built {
     /// How many of the run's spans were kept (compacted to its front).
     written: usize,
     issues: Issues,
+    /// The big token sums of the run's traces.
+    big_tokens: BigTokens,
     /// [`PerTrace`] of the run's traces, in order.
     calls: Vec<u32>,
     delegating: Vec<bool>,
@@ -376,6 +387,7 @@ struct Part<'a> {
     traces: &'a mut [Trace],
     first: usize,
     issues: Issues,
+    big_tokens: BigTokens,
     /// The cycle search's marks, for the span indices this run's traces cover (a quarter of a
     /// byte each: each worker keeps its own rather than sharing atomics).
     state: Visits,
@@ -408,6 +420,7 @@ impl<'a> Part<'a> {
             traces,
             first,
             issues: Issues::default(),
+            big_tokens: BigTokens::default(),
             state,
             own_at: shared.own.partition_point(|(t, _)| (*t as usize) < first),
             times: Vec::new(),
@@ -424,6 +437,7 @@ impl<'a> Part<'a> {
             base: part.base,
             written: part.written,
             issues: part.issues,
+            big_tokens: part.big_tokens,
             calls: part.calls,
             delegating: part.delegating,
         }
@@ -668,7 +682,7 @@ impl<'a> Part<'a> {
                 }
             }
         }
-        trace.tokens = super::TraceTokens::new(tokens);
+        self.big_tokens.set(t, trace, tokens);
         self.calls.push(calls);
         self.delegating.push(delegating);
         trace.start = if start == i64::MAX { 0 } else { start };
@@ -695,17 +709,14 @@ pub(super) fn empty_trace() -> Trace {
         start: 0,
         end: 0,
         session: NONE,
-        origin: SessionOrigin::None,
-        inferred_by: None,
         key: None,
         user: 0,
         errors: 0,
-        tokens: super::TraceTokens::Small([0; 3]),
+        tokens: [0; 3],
         cost: super::NO_COST,
-        side: false,
-        starts_turn: false,
         explicit_session: NONE,
         explicit_key: None,
+        bits: 0,
     }
 }
 
@@ -753,7 +764,7 @@ fn resolve_session(
         let (value, key) = chosen?;
         trace.session = value; // the interned id for now; an index into sessions after grouping
         trace.key = Some(key);
-        trace.origin = SessionOrigin::Explicit;
+        trace.set_origin(SessionOrigin::Explicit);
         trace.set_explicit(value, key);
         let mut others: Vec<u32> = found
             .iter()
@@ -846,12 +857,12 @@ fn group_sessions(model: &mut Model) {
         if trace.spans.is_empty() {
             continue;
         }
-        if trace.origin == SessionOrigin::None {
+        if trace.origin() == SessionOrigin::None {
             unsessioned.push(t);
             continue;
         }
         let s = *by_id.entry(trace.session).or_insert_with(|| {
-            sessions.push(new_session(trace.session, trace.origin, trace.key));
+            sessions.push(new_session(trace.session, trace.origin(), trace.key));
             u32::try_from(sessions.len() - 1).unwrap_or(NONE)
         });
         sessions[s as usize].traces.push(t);
@@ -861,20 +872,22 @@ fn group_sessions(model: &mut Model) {
     unsessioned.sort_unstable_by_key(by_start);
     for s in &mut sessions {
         s.traces.sort_unstable_by_key(by_start);
-        aggregate(s, traces);
+        aggregate(s, traces, &model.big_tokens);
         // Explicit when any trace carries the id; else inferred, as its traces were.
         let ts = || s.traces.iter().map(|&t| &traces[t as usize]);
-        if let Some(e) = ts().find(|t| t.origin == SessionOrigin::Explicit) {
+        if let Some(e) = ts().find(|t| t.origin() == SessionOrigin::Explicit) {
             s.origin = SessionOrigin::Explicit;
             s.key = e.key;
             s.inferred_by = None;
-            s.inferred_traces =
-                u32::try_from(ts().filter(|t| t.origin == SessionOrigin::Inferred).count())
-                    .unwrap_or(u32::MAX);
+            s.inferred_traces = u32::try_from(
+                ts().filter(|t| t.origin() == SessionOrigin::Inferred)
+                    .count(),
+            )
+            .unwrap_or(u32::MAX);
         } else {
             s.origin = SessionOrigin::Inferred;
             s.key = None;
-            s.inferred_by = ts().find_map(|t| t.inferred_by);
+            s.inferred_by = ts().find_map(Trace::inferred_by);
         }
     }
     sessions.sort_by_key(|s| (s.start, s.id));
@@ -910,7 +923,7 @@ pub(super) fn new_session(id: u32, origin: SessionOrigin, key: Option<SessionKey
 }
 
 /// Totals of a session from its traces (which must be in time order).
-pub(super) fn aggregate(s: &mut Session, traces: &[Trace]) {
+pub(super) fn aggregate(s: &mut Session, traces: &[Trace], big: &BigTokens) {
     let ts = s.traces.iter().map(|&t| &traces[t as usize]);
     s.spans = ts.clone().map(Trace::span_count).sum();
     s.errors = ts.clone().map(|t| t.errors).sum();
@@ -922,8 +935,8 @@ pub(super) fn aggregate(s: &mut Session, traces: &[Trace]) {
         .unwrap_or(0);
     s.end = ts.clone().map(|t| t.end).max().unwrap_or(0);
     s.user = ts.clone().map(|t| t.user).find(|&u| u != 0).unwrap_or(0);
-    s.tokens = ts.clone().fold([0; 3], |a, t| {
-        let t = t.tokens();
+    s.tokens = s.traces.iter().fold([0; 3], |a, &t| {
+        let t = big.of(t, &traces[t as usize]);
         [a[0] + t[0], a[1] + t[1], a[2] + t[2]]
     });
     s.cost = ts.filter_map(Trace::cost).reduce(|a, b| a + b);
@@ -1033,7 +1046,12 @@ mod tests {
                     _ if k == 0 => "null".to_owned(),
                     _ => format!("\"{:016x}\"", t << 8 | rand(k)),
                 };
-                let tokens = if rand(4) == 0 { "12" } else { "null" };
+                // Now and then a count that does not fit 32 bits (the model's `BigTokens`).
+                let tokens = match rand(4) {
+                    0 if t % 37 == 5 => "4294967296",
+                    0 => "12",
+                    _ => "null",
+                };
                 let session = match rand(10) {
                     0 => format!("\"s{}\"", t % 97),
                     1 => format!("\"s{}\"", rand(5)),
@@ -1148,7 +1166,7 @@ mod tests {
         let index = crate::index::build(vec![src], &Progress::default()).expect("index");
         assert!(index.spans.len() > 60_000);
         let one = trees_on(&index, 1);
-        let issues = &one.3;
+        let issues = &one.4;
         assert!(
             [
                 issues.orphans.len(),
@@ -1191,14 +1209,16 @@ mod tests {
         assert!(want.calls.iter().filter(|&&c| c > 1).count() > 100);
         assert!(want.delegating.iter().filter(|&&d| d).count() > 100);
         assert!(want.delegating.iter().filter(|&&d| !d).count() > 100);
-        assert_eq!(one.4, want, "per-trace tallies");
+        assert_eq!(one.5, want, "per-trace tallies");
+        assert!(!one.3.0.is_empty(), "traces with token sums past 32 bits");
         for workers in [2, 3, 7] {
             let many = trees_on(&index, workers);
             assert_eq!(one.0, many.0, "parents on {workers} threads");
             assert_eq!(one.1, many.1, "order on {workers} threads");
             assert_eq!(format!("{:?}", one.2), format!("{:?}", many.2), "traces");
-            assert_eq!(format!("{:?}", one.3), format!("{:?}", many.3), "issues");
-            assert_eq!(one.4, many.4, "per-trace tallies on {workers} threads");
+            assert_eq!(one.3, many.3, "big token sums on {workers} threads");
+            assert_eq!(format!("{:?}", one.4), format!("{:?}", many.4), "issues");
+            assert_eq!(one.5, many.5, "per-trace tallies on {workers} threads");
         }
         // A model that grows tallies them in a pass of its own: the same.
         let model = crate::model::build(index);

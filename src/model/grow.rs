@@ -62,18 +62,26 @@ pub fn grow(model: &mut Model, added: Range<u32>, options: infer::Options) {
     let index = &mut model.index;
     index.parents.relink(&ids, &index.spans, &model.parent);
     splice_order(model, &affected, &touched, &rebuilt);
-    let Rebuilt { issues, .. } = rebuilt;
+    let Rebuilt {
+        issues, big_tokens, ..
+    } = rebuilt;
+    model
+        .big_tokens
+        .retain(|t| !touched.get(t as usize).copied().unwrap_or(false));
+    model.big_tokens.merge(big_tokens);
     build::flag_spans(model, &issues);
     merge_issues(model, &touched, issues);
     // Sessions from scratch over the traces: each back to the session its spans name.
     for t in &mut model.traces {
-        (t.session, t.key, t.origin) = match t.explicit() {
+        let origin;
+        (t.session, t.key, origin) = match t.explicit() {
             Some((id, key)) => (id, Some(key), SessionOrigin::Explicit),
             None => (NONE, None, SessionOrigin::None),
         };
-        t.inferred_by = None;
-        t.side = false;
-        t.starts_turn = false;
+        t.set_origin(origin);
+        t.set_inferred_by(None);
+        t.set_side(false);
+        t.set_starts_turn(false);
     }
     model.sessions.clear();
     model.unsessioned.clear();

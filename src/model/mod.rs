@@ -97,62 +97,100 @@ pub struct Trace {
     pub end: i64,
     /// Index into `Model::sessions`, `NONE` when unsessioned.
     pub session: u32,
-    pub origin: SessionOrigin,
-    pub inferred_by: Option<InferredBy>,
     /// The key the session id came from (for explicit sessions).
     pub key: Option<SessionKey>,
     pub user: u32,
     pub errors: u32,
-    /// Prompt, completion, total; each LLM call counted once (saturating): see
-    /// [`Trace::tokens`].
-    pub tokens: TraceTokens,
+    /// Prompt, completion, total; each LLM call counted once (saturating), in 32 bits each as
+    /// nearly every trace's are: a trace with a larger one has them in the model's
+    /// [`BigTokens`] instead (its [`bits::BIG_TOKENS`] set). See [`Model::trace_tokens`].
+    tokens: [u32; 3],
     /// Its cost: see [`Trace::cost`]. The bits of an `f32`, [`NO_COST`] for none (4 bytes,
     /// not an `Option`'s 8).
     cost: u32,
-    /// A side request (title generation, quota probe): in its conversation, never its first input.
-    pub side: bool,
-    /// A person typed here: the trace opens a turn (see [`conversation`]).
-    pub starts_turn: bool,
     /// The session id its spans name (interned) and the key it came from, before inference:
     /// what a model that grows starts inference from again (see [`grow`]); [`Trace::explicit`]
-    /// gives them. (Two fields, not an `Option` of a pair: with the cost's, 8 bytes saved, and
-    /// a trace is 72 bytes.)
+    /// gives them. (Two fields, not an `Option` of a pair: with the cost's, 8 bytes saved.)
     explicit_session: u32,
     explicit_key: Option<SessionKey>,
+    /// The session's origin, how it was inferred, whether the trace is a side request or opens
+    /// a turn, and whether its tokens are in [`BigTokens`], in one byte (see [`bits`]): with
+    /// the tokens in 12 bytes, a trace is 64 bytes, not 72.
+    bits: u8,
+}
+
+/// The bits of [`Trace`]'s `bits` byte.
+mod bits {
+    /// Two bits: the [`super::SessionOrigin`] (0 none, 1 explicit, 2 inferred).
+    pub const ORIGIN: u8 = 0b11;
+    /// Two bits: the [`super::InferredBy`] (0 none, 1 history, 2 time).
+    pub const INFERRED_BY: u8 = 0b11 << 2;
+    pub const INFERRED_BY_SHIFT: u8 = 2;
+    /// A side request (title generation, quota probe): in its conversation, never its first
+    /// input.
+    pub const SIDE: u8 = 1 << 4;
+    /// A person typed here: the trace opens a turn (see [`super::conversation`]).
+    pub const STARTS_TURN: u8 = 1 << 5;
+    /// Its token sums do not fit 32 bits: they are in the model's [`super::BigTokens`].
+    pub const BIG_TOKENS: u8 = 1 << 6;
 }
 
 /// [`Trace`]'s cost bits meaning "no cost": a signalling NaN with a payload, which no sum of
 /// costs can give (costs are never NaN, and a sum that is NaN has the quiet NaN's bits).
 const NO_COST: u32 = 0x7fa0_0001;
 
-/// A trace's prompt, completion and total tokens: in 32 bits each, as nearly every trace's
-/// are, and boxed when one is larger (a trace is 72 bytes, not 80, for it).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TraceTokens {
-    Small([u32; 3]),
-    Big(Box<[u64; 3]>),
-}
+/// The token sums (prompt, completion, total) of the traces where one is larger than 32 bits
+/// (rare: they stay out of [`Trace`], which is 8 bytes smaller for it), by trace, ascending.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BigTokens(Vec<(u32, [u64; 3])>);
 
-impl TraceTokens {
-    pub fn new(t: [u64; 3]) -> TraceTokens {
-        match t.map(u32::try_from) {
-            [Ok(p), Ok(c), Ok(total)] => TraceTokens::Small([p, c, total]),
-            _ => TraceTokens::Big(Box::new(t)),
+impl BigTokens {
+    /// Trace `t`'s tokens, `trace` being that trace.
+    pub fn of(&self, t: u32, trace: &Trace) -> [u64; 3] {
+        if trace.bits & bits::BIG_TOKENS == 0 {
+            return trace.tokens.map(u64::from);
+        }
+        self.0
+            .binary_search_by_key(&t, |&(k, _)| k)
+            .map_or([0; 3], |at| self.0[at].1)
+    }
+
+    /// Sets `trace`'s tokens to `tokens`: in the trace, or here when one does not fit 32 bits
+    /// (trace `t` must come after every trace here: the traces are built in order).
+    pub(crate) fn set(&mut self, t: u32, trace: &mut Trace, tokens: [u64; 3]) {
+        if let [Ok(p), Ok(c), Ok(total)] = tokens.map(u32::try_from) {
+            trace.tokens = [p, c, total];
+            trace.bits &= !bits::BIG_TOKENS;
+        } else {
+            trace.tokens = [0; 3];
+            trace.bits |= bits::BIG_TOKENS;
+            debug_assert!(self.0.last().is_none_or(|&(k, _)| k < t));
+            self.0.push((t, tokens));
         }
     }
 
-    pub fn get(&self) -> [u64; 3] {
-        match self {
-            TraceTokens::Small(t) => t.map(u64::from),
-            TraceTokens::Big(t) => **t,
+    /// Appends `other`'s, whose traces all come after these.
+    pub(crate) fn append(&mut self, other: BigTokens) {
+        if self.0.is_empty() {
+            *self = other;
+        } else {
+            self.0.extend(other.0);
         }
+    }
+
+    /// Keeps only the traces `keep` says.
+    pub(crate) fn retain(&mut self, keep: impl Fn(u32) -> bool) {
+        self.0.retain(|&(t, _)| keep(t));
+    }
+
+    /// Adds `other`'s (traces not here), keeping the order.
+    pub(crate) fn merge(&mut self, other: BigTokens) {
+        self.0.extend(other.0);
+        self.0.sort_unstable_by_key(|&(t, _)| t);
     }
 }
 
 impl Trace {
-    pub fn tokens(&self) -> [u64; 3] {
-        self.tokens.get()
-    }
     pub fn cost(&self) -> Option<f64> {
         self.cost_f32().map(f64::from)
     }
@@ -169,6 +207,60 @@ impl Trace {
     }
     pub fn set_explicit(&mut self, session: u32, key: SessionKey) {
         (self.explicit_session, self.explicit_key) = (session, Some(key));
+    }
+    /// Where its session came from.
+    pub fn origin(&self) -> SessionOrigin {
+        match self.bits & bits::ORIGIN {
+            1 => SessionOrigin::Explicit,
+            2 => SessionOrigin::Inferred,
+            _ => SessionOrigin::None,
+        }
+    }
+    pub fn set_origin(&mut self, origin: SessionOrigin) {
+        let b = match origin {
+            SessionOrigin::None => 0,
+            SessionOrigin::Explicit => 1,
+            SessionOrigin::Inferred => 2,
+        };
+        self.bits = (self.bits & !bits::ORIGIN) | b;
+    }
+    /// How its session was inferred (as inference left it: see [`Trace::inferred`]).
+    pub fn inferred_by(&self) -> Option<InferredBy> {
+        match (self.bits & bits::INFERRED_BY) >> bits::INFERRED_BY_SHIFT {
+            1 => Some(InferredBy::History),
+            2 => Some(InferredBy::Time),
+            _ => None,
+        }
+    }
+    pub fn set_inferred_by(&mut self, by: Option<InferredBy>) {
+        let b = match by {
+            None => 0,
+            Some(InferredBy::History) => 1,
+            Some(InferredBy::Time) => 2,
+        };
+        self.bits = (self.bits & !bits::INFERRED_BY) | b << bits::INFERRED_BY_SHIFT;
+    }
+    /// A side request (title generation, quota probe): in its conversation, never its first
+    /// input.
+    pub fn side(&self) -> bool {
+        self.bits & bits::SIDE != 0
+    }
+    pub fn set_side(&mut self, side: bool) {
+        self.set_bit(bits::SIDE, side);
+    }
+    /// A person typed here: the trace opens a turn (see [`conversation`]).
+    pub fn starts_turn(&self) -> bool {
+        self.bits & bits::STARTS_TURN != 0
+    }
+    pub fn set_starts_turn(&mut self, starts: bool) {
+        self.set_bit(bits::STARTS_TURN, starts);
+    }
+    fn set_bit(&mut self, bit: u8, on: bool) {
+        if on {
+            self.bits |= bit;
+        } else {
+            self.bits &= !bit;
+        }
     }
     pub fn span_count(&self) -> u32 {
         self.spans.end - self.spans.start
@@ -245,8 +337,8 @@ impl Session {
 impl Trace {
     /// How the trace's session was inferred, if it was.
     pub fn inferred(&self) -> Option<InferredBy> {
-        (self.origin == SessionOrigin::Inferred)
-            .then(|| self.inferred_by.unwrap_or(InferredBy::History))
+        (self.origin() == SessionOrigin::Inferred)
+            .then(|| self.inferred_by().unwrap_or(InferredBy::History))
     }
 
     /// `~` or `≈` when the trace's session was inferred (see [`Session::marker`]).
@@ -312,6 +404,8 @@ pub struct Model {
     /// Span indices grouped by trace, each group in time order.
     pub order: Vec<u32>,
     pub traces: Vec<Trace>,
+    /// The token sums of the traces where one does not fit 32 bits.
+    pub big_tokens: BigTokens,
     /// Sessions, earliest first.
     pub sessions: Vec<Session>,
     /// Traces without a session, earliest first.
@@ -362,6 +456,11 @@ impl Model {
 
     pub fn trace(&self, t: u32) -> &Trace {
         &self.traces[t as usize]
+    }
+
+    /// Trace `t`'s prompt, completion and total tokens.
+    pub fn trace_tokens(&self, t: u32) -> [u64; 3] {
+        self.big_tokens.of(t, self.trace(t))
     }
 
     pub fn session(&self, s: u32) -> &Session {
@@ -432,7 +531,7 @@ impl Model {
     /// Where a span's session comes from: on the span, via its trace, or inferred.
     pub fn span_origin(&self, span: u32) -> Option<&'static str> {
         let t = self.trace(self.span(span).trace);
-        match t.origin {
+        match t.origin() {
             SessionOrigin::None => None,
             SessionOrigin::Inferred => Some("inferred"),
             SessionOrigin::Explicit => {
@@ -469,11 +568,12 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use super::{Trace, TraceTokens};
+    use super::{BigTokens, InferredBy, SessionOrigin, Trace};
+    use crate::format::keys::SessionKey;
 
     #[test]
     fn trace_stays_small() {
-        assert_eq!(std::mem::size_of::<Trace>(), 72);
+        assert_eq!(std::mem::size_of::<Trace>(), 64);
     }
 
     #[test]
@@ -509,20 +609,84 @@ mod tests {
     #[test]
     fn trace_tokens_keep_every_count() {
         let max32 = u64::from(u32::MAX);
-        for t in [
+        let counts = [
             [0, 0, 0],
             [1, 2, 3],
             [max32, max32, max32],
             [max32 + 1, 0, 7],
             [4_294_967_296, 4_294_967_295, u64::MAX],
-        ] {
-            let kept = TraceTokens::new(t);
-            assert_eq!(kept.get(), t);
+            [5, max32, 6],
+            [0, 0, max32 + 2],
+        ];
+        let mut big = BigTokens::default();
+        let mut traces = Vec::new();
+        for (t, &c) in (0u32..).zip(&counts) {
+            let mut trace = crate::model::build::empty_trace();
+            // Whatever else the trace holds stays as it was.
+            trace.set_origin(SessionOrigin::Inferred);
+            trace.set_side(true);
+            big.set(t, &mut trace, c);
             assert_eq!(
-                matches!(kept, TraceTokens::Small(_)),
-                t.iter().all(|&n| n <= max32),
-                "{t:?}"
+                (trace.origin(), trace.side()),
+                (SessionOrigin::Inferred, true)
             );
+            traces.push(trace);
+        }
+        for (t, (trace, &c)) in (0u32..).zip(traces.iter().zip(&counts)) {
+            assert_eq!(big.of(t, trace), c, "{c:?}");
+        }
+        // Only the large ones are in the table.
+        assert_eq!(big.0.len(), 3);
+        // Smaller counts set again leave the table's entry unread.
+        let mut trace = traces[3].clone();
+        BigTokens::default().set(3, &mut trace, [1, 2, 3]);
+        assert_eq!(big.of(3, &trace), [1, 2, 3]);
+    }
+
+    #[test]
+    fn trace_bits_keep_every_combination() {
+        let origins = [
+            SessionOrigin::None,
+            SessionOrigin::Explicit,
+            SessionOrigin::Inferred,
+        ];
+        let bys = [None, Some(InferredBy::History), Some(InferredBy::Time)];
+        let keys = std::iter::once(None).chain(SessionKey::ALL.map(Some));
+        let mut t = crate::model::build::empty_trace();
+        for key in keys {
+            for origin in origins {
+                for by in bys {
+                    for side in [false, true] {
+                        for starts in [false, true] {
+                            for big in [false, true] {
+                                t.key = key;
+                                t.set_origin(origin);
+                                t.set_inferred_by(by);
+                                t.set_side(side);
+                                t.set_starts_turn(starts);
+                                let tokens = if big { [1 << 40, 0, 0] } else { [1, 2, 3] };
+                                let mut table = BigTokens::default();
+                                table.set(0, &mut t, tokens);
+                                if let Some(k) = key {
+                                    t.set_explicit(9, k);
+                                    assert_eq!(t.explicit(), Some((9, k)));
+                                }
+                                assert_eq!(
+                                    (
+                                        t.key,
+                                        t.origin(),
+                                        t.inferred_by(),
+                                        t.side(),
+                                        t.starts_turn(),
+                                        table.of(0, &t),
+                                    ),
+                                    (key, origin, by, side, starts, tokens)
+                                );
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -203,12 +203,16 @@ fn row_line<'a>(
                     ),
                     "-".to_owned(),
                     (
-                        u32::try_from(ts.clone().filter(|t| t.starts_turn).count())
+                        u32::try_from(ts.clone().filter(|t| t.starts_turn()).count())
                             .unwrap_or(u32::MAX),
                         0,
                     ),
                     ts.clone().map(|t| u64::from(t.span_count())).sum(),
-                    ts.clone().map(|t| t.tokens()[2]).sum(),
+                    model
+                        .unsessioned
+                        .iter()
+                        .map(|&t| model.trace_tokens(t)[2])
+                        .sum(),
                     ts.map(|t| t.errors).sum(),
                     "-".to_owned(),
                     "traces with no session id".to_owned(),

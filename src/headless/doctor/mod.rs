@@ -170,7 +170,7 @@ fn report(model: &Model) -> Report {
     for t in &model.traces {
         let n = u64::from(t.span_count());
         total += n;
-        match (t.origin, t.inferred_by) {
+        match (t.origin(), t.inferred_by()) {
             (SessionOrigin::Explicit, _) => explicit += n,
             (SessionOrigin::Inferred, Some(InferredBy::Time)) => by_time += n,
             (SessionOrigin::Inferred, _) => by_history += n,

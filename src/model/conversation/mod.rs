@@ -88,14 +88,14 @@ impl Conversation {
         let mut c = Conversation::default();
         for &t in traces {
             let tr = model.trace(t);
-            if tr.side {
+            if tr.side() {
                 c.side.push(t);
                 continue;
             }
             if model.subagent_of.contains_key(&t) {
                 continue;
             }
-            if tr.starts_turn || c.turns.is_empty() {
+            if tr.starts_turn() || c.turns.is_empty() {
                 c.turns.push(Turn {
                     start: tr.start,
                     ..Turn::default()

@@ -123,7 +123,7 @@ impl<'m> Reader<'m> {
     /// when there is nothing else).
     pub fn first_input(&self, s: u32) -> Option<String> {
         let traces = &self.model.session(s).traces;
-        let side = |t: &u32| self.model.trace(*t).side;
+        let side = |t: &u32| self.model.trace(*t).side();
         let nested = |t: &u32| self.model.subagent_of.contains_key(t);
         traces
             .iter()
@@ -150,7 +150,7 @@ impl<'m> Reader<'m> {
             .traces
             .iter()
             .rev()
-            .filter(|&&t| !self.model.trace(t).side && !self.model.subagent_of.contains_key(&t))
+            .filter(|&&t| !self.model.trace(t).side() && !self.model.subagent_of.contains_key(&t))
             .find_map(|&t| self.trace_text(t, Side::Output))
     }
 

@@ -86,16 +86,16 @@ pub fn mark(model: &mut Model, per_trace: Option<PerTrace>, first: Option<Vec<u3
         }
         let nested =
             !subagent_of.is_empty() && subagent_of.contains_key(&u32::try_from(t).unwrap_or(NONE));
-        let opens = !tr.side
+        let opens = !tr.side()
             && !nested
             && match first.get(t).copied().unwrap_or(NONE) {
                 NONE => true,
                 p => human(index, p),
             };
-        tr.starts_turn = opens;
+        tr.set_starts_turn(opens);
         *w = (u8::from(opens) * OPENS)
-            | (u8::from(!tr.side) * NOT_SIDE)
-            | (u8::from(!tr.side && !nested) * ELIGIBLE);
+            | (u8::from(!tr.side()) * NOT_SIDE)
+            | (u8::from(!tr.side() && !nested) * ELIGIBLE);
     }
     let mut forced: Vec<u32> = Vec::new();
     for s in 0..model.sessions.len() {
@@ -142,7 +142,7 @@ pub fn mark(model: &mut Model, per_trace: Option<PerTrace>, first: Option<Vec<u3
         forced.push(t);
     }
     for t in forced {
-        model.traces[t as usize].starts_turn = true;
+        model.traces[t as usize].set_starts_turn(true);
     }
 }
 

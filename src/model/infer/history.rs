@@ -83,7 +83,7 @@ impl Links {
             .traces
             .iter()
             .map(|t| {
-                if t.origin == SessionOrigin::Explicit {
+                if t.origin() == SessionOrigin::Explicit {
                     t.session
                 } else {
                     NONE
@@ -486,15 +486,15 @@ pub(super) fn assign(
         if model.traces[t as usize].spans.is_empty() {
             continue;
         }
-        model.traces[t as usize].side = links.side[t as usize];
-        let origin = model.traces[t as usize].origin;
+        model.traces[t as usize].set_side(links.side[t as usize]);
+        let origin = model.traces[t as usize].origin();
         match links.group(t) {
             (NONE, root) => members.push((root, t)),
             (label, _) if origin == SessionOrigin::None => {
                 let tr = &mut model.traces[t as usize];
                 tr.session = label;
-                tr.origin = SessionOrigin::Inferred;
-                tr.inferred_by = Some(super::super::InferredBy::History);
+                tr.set_origin(SessionOrigin::Inferred);
+                tr.set_inferred_by(Some(super::super::InferredBy::History));
                 report.joined_explicit += 1;
             }
             _ => {}
@@ -520,13 +520,13 @@ pub(super) fn assign(
         for &t in &group {
             let tr = &mut model.traces[t as usize];
             tr.session = id;
-            tr.origin = SessionOrigin::Inferred;
-            tr.inferred_by = Some(super::super::InferredBy::History);
+            tr.set_origin(SessionOrigin::Inferred);
+            tr.set_inferred_by(Some(super::super::InferredBy::History));
         }
         report.history_sessions += 1;
         report.history_traces += group.len();
     }
-    report.side_requests = model.traces.iter().filter(|t| t.side).count();
+    report.side_requests = model.traces.iter().filter(|t| t.side()).count();
     links
 }
 

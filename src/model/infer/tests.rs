@@ -75,7 +75,7 @@ fn origin_of(m: &Model, trace: &str) -> (SessionOrigin, Option<InferredBy>) {
     let t = (0..m.traces.len())
         .find(|&t| m.index.trace_id_text(t as u32) == trace)
         .unwrap_or(0);
-    (m.traces[t].origin, m.traces[t].inferred_by)
+    (m.traces[t].origin(), m.traces[t].inferred_by())
 }
 
 /// A three-call conversation: the user asks, a tool runs, the user follows up.

@@ -49,7 +49,7 @@ fn traces_by(model: &Model, key: impl Fn(&Trace) -> Option<u32>) -> Vec<(u32, Ve
 /// at idle gaps; each run becomes a time-inferred session.
 pub(super) fn group(model: &mut Model, gap: i64, report: &mut Report) {
     let users = traces_by(model, |tr| {
-        (tr.origin == SessionOrigin::None).then_some(tr.user)
+        (tr.origin() == SessionOrigin::None).then_some(tr.user)
     });
     for (user, mut traces) in users {
         for run in runs(model, &mut traces, gap) {
@@ -62,8 +62,8 @@ pub(super) fn group(model: &mut Model, gap: i64, report: &mut Report) {
             for &t in &traces[run.clone()] {
                 let tr = &mut model.traces[t as usize];
                 tr.session = id;
-                tr.origin = SessionOrigin::Inferred;
-                tr.inferred_by = Some(InferredBy::Time);
+                tr.set_origin(SessionOrigin::Inferred);
+                tr.set_inferred_by(Some(InferredBy::Time));
             }
             report.time_sessions += 1;
             report.time_traces += run.len();
@@ -74,7 +74,7 @@ pub(super) fn group(model: &mut Model, gap: i64, report: &mut Report) {
 /// Cuts every session at idle gaps: the parts of session `s` become `s#1`, `s#2`, ….
 pub(super) fn split_idle(model: &mut Model, gap: i64, report: &mut Report) {
     let sessions = traces_by(model, |tr| {
-        (tr.origin != SessionOrigin::None).then_some(tr.session)
+        (tr.origin() != SessionOrigin::None).then_some(tr.session)
     });
     for (session, mut traces) in sessions {
         let parts = runs(model, &mut traces, gap);
