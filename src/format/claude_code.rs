@@ -186,8 +186,15 @@ pub(super) fn end<S: Sink>(
     if let Some(s) = session {
         emit(w, SESSION_PATH, Scalar::Str(s));
     }
-    if let Some(m) = given(seen.message_at) {
-        message(w, c, m, session, uuid, fields.start)?;
+    if let Some(pos) = given(seen.message_at) {
+        let line = Message {
+            c,
+            pos,
+            session,
+            uuid,
+            start: fields.start,
+        };
+        message(w, &line)?;
     }
     Ok(())
 }
@@ -269,17 +276,22 @@ fn emit_count<S: Sink>(w: &mut Walker<'_, S>, path: &[u8], n: Option<Result<u64,
     }
 }
 
+/// A line's `message` (at `pos` in the line's cursor `c`) and what the spans made of it take
+/// from the line: its session, its uuid (their parent) and its time.
+#[derive(Clone, Copy)]
+struct Message<'c, 'a> {
+    c: &'c Cursor<'a>,
+    pos: usize,
+    session: Option<RawStr<'a>>,
+    uuid: Option<RawStr<'a>>,
+    start: Option<i64>,
+}
+
 /// The line's `message`: model, tokens and text; the person's text or the tools' results;
 /// each `tool_use` block a span.
-fn message<S: Sink>(
-    w: &mut Walker<'_, S>,
-    c: &Cursor<'_>,
-    pos: usize,
-    session: Option<RawStr<'_>>,
-    uuid: Option<RawStr<'_>>,
-    start: Option<i64>,
-) -> Result<(), JsonError> {
-    let mut m = at(c, pos);
+fn message<S: Sink>(w: &mut Walker<'_, S>, line: &Message<'_, '_>) -> Result<(), JsonError> {
+    let c = line.c;
+    let mut m = at(c, line.pos);
     if m.peek_kind()? != ValueKind::Object {
         return Ok(());
     }
@@ -342,20 +354,20 @@ fn message<S: Sink>(
         }
     }
     if role == "assistant" {
-        tool_uses(w, c, pos, session, uuid, start)?;
+        tool_uses(w, line)?;
     }
     Ok(())
 }
 
 /// Each `tool_use` block of an assistant message at `pos`: a tool span of its own.
-fn tool_uses<S: Sink>(
-    w: &mut Walker<'_, S>,
-    c: &Cursor<'_>,
-    pos: usize,
-    session: Option<RawStr<'_>>,
-    uuid: Option<RawStr<'_>>,
-    start: Option<i64>,
-) -> Result<(), JsonError> {
+fn tool_uses<S: Sink>(w: &mut Walker<'_, S>, line: &Message<'_, '_>) -> Result<(), JsonError> {
+    let Message {
+        c,
+        pos,
+        session,
+        uuid,
+        start,
+    } = *line;
     let mut m = at(c, pos);
     m.object_start()?;
     let mut first = true;
