@@ -26,22 +26,26 @@ pub struct ParentIds {
     kept: Vec<(u32, u64)>,
 }
 
-/// Whether span `i`'s link (`parent`) gives `id` back as its parent id.
-fn linked(i: u32, id: u64, spans: &[SpanRec], parent: &[u32]) -> bool {
+/// Whether span `i`'s link (`parent(i)`) gives `id` back as its parent id.
+fn linked(i: u32, id: u64, spans: &[SpanRec], parent: impl Fn(u32) -> u32) -> bool {
     let Some(s) = spans.get(i as usize) else {
         return false;
     };
-    let p = parent.get(i as usize).copied().unwrap_or(NONE);
     spans
-        .get(p as usize)
+        .get(parent(i) as usize)
         .is_some_and(|p| p.span_id == id && p.has(flag::SPAN_ID_TEXT) == s.has(flag::PARENT_TEXT))
 }
 
 /// Whether span `i` (with parent id `id`) needs its id kept once linked by `parent`.
-fn to_keep(i: u32, id: u64, spans: &[SpanRec], parent: &[u32]) -> bool {
+fn to_keep(i: u32, id: u64, spans: &[SpanRec], parent: impl Fn(u32) -> u32) -> bool {
     spans
         .get(i as usize)
         .is_some_and(|s| s.has(flag::HAS_PARENT) && !linked(i, id, spans, parent))
+}
+
+/// Span `i`'s link in `parent` (`NONE` past its end).
+fn link_in(parent: &[u32]) -> impl Fn(u32) -> u32 + '_ {
+    |i| parent.get(i as usize).copied().unwrap_or(NONE)
 }
 
 impl ParentIds {
@@ -101,17 +105,28 @@ impl ParentIds {
         self.relink(&[], spans, parent);
     }
 
+    /// [`ParentIds::settle`], span `i`'s link read as `parent(i)` (the trees' table, while they
+    /// are built).
+    pub fn settle_with(&mut self, spans: &[SpanRec], parent: impl Fn(u32) -> u32) {
+        self.relink_with(&[], spans, parent);
+    }
+
     /// The model linked again the spans `ids` names (span, parent id as [`ParentIds::get`]
     /// gave it before, ascending by span) and every span of the column (`parent`, its links
     /// now): keeps the ids their links do not give back, and drops the column.
     pub fn relink(&mut self, ids: &[(u32, u64)], spans: &[SpanRec], parent: &[u32]) {
+        self.relink_with(ids, spans, link_in(parent));
+    }
+
+    /// [`ParentIds::relink`], span `i`'s link read as `parent(i)`.
+    fn relink_with(&mut self, ids: &[(u32, u64)], spans: &[SpanRec], parent: impl Fn(u32) -> u32) {
         let from = self.from;
         if !ids.is_empty() {
             self.kept
                 .retain(|(s, _)| ids.binary_search_by_key(s, |&(i, _)| i).is_err());
             self.kept.extend(
                 ids.iter()
-                    .filter(|&&(i, id)| i < from && to_keep(i, id, spans, parent))
+                    .filter(|&&(i, id)| i < from && to_keep(i, id, spans, &parent))
                     .copied(),
             );
             self.kept.sort_unstable_by_key(|&(s, _)| s);
@@ -119,7 +134,7 @@ impl ParentIds {
         // The column's spans come after every span kept so far.
         for (k, &id) in self.column.iter().enumerate() {
             let i = from.saturating_add(u32::try_from(k).unwrap_or(NONE));
-            if to_keep(i, id, spans, parent) {
+            if to_keep(i, id, spans, &parent) {
                 self.kept.push((i, id));
             }
         }

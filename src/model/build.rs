@@ -26,10 +26,8 @@ pub fn build_with(mut index: Index, options: infer::Options) -> Model {
     // through `Model::take_index`).
     debug_assert_eq!(index.parents.from(), 0, "an index without its parent ids");
     super::claude_code::shape(&mut index);
-    let (parent, order, traces, big_tokens, issues, per_trace) = trees(&index);
-    // Linked, the spans need their parent ids no more, but for the few the links do not give
-    // back: the column goes before the rest of the build adds its tables.
-    index.parents.settle(&index.spans, &parent);
+    // The trees drop the parent-id column once the spans are linked (see `trees_on`).
+    let (parent, order, traces, big_tokens, issues, per_trace) = trees(&mut index);
     let mut model = Model {
         index,
         parent,
@@ -74,8 +72,8 @@ const PARALLEL_SPANS: usize = 1 << 16;
 
 /// Parents, the spans in trace order, the traces, and what the turns need of them, built on all
 /// cores: each worker takes a run of whole traces (every span it reads or writes belongs to
-/// them).
-fn trees(index: &Index) -> Trees {
+/// them). The index's parent-id column is settled on the way (see `index::parents`).
+fn trees(index: &mut Index) -> Trees {
     let workers = if index.spans.len() < PARALLEL_SPANS {
         1
     } else {
@@ -89,36 +87,28 @@ fn trees(index: &Index) -> Trees {
 type Trees = (Vec<u32>, Vec<u32>, Vec<Trace>, BigTokens, Issues, PerTrace);
 
 /// [`trees`] on `workers` threads (the result does not depend on how many).
-fn trees_on(index: &Index, workers: usize) -> Trees {
+///
+/// In two passes over the traces, so that the parent-id column (8 bytes a span) and the
+/// traces' table (64 bytes a trace, as much again) are never held together: the first links
+/// every span to its parent, which needs the ids; the column then goes (but for the ids the
+/// links do not give back), and the second makes the traces, which needs the links.
+fn trees_on(index: &mut Index, workers: usize) -> Trees {
     let n = index.spans.len();
     let nt = index.traces.len();
-    // The counting sort, and meanwhile (on another thread, when there are several) the tables
-    // the workers fill: each is a pass over memory touched for the first time.
-    let tables = || {
-        let own = own_sessions(index);
-        let parent: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(NONE)).collect();
-        (own, parent, vec![empty_trace(); nt])
-    };
-    let ((trace_start, mut by_trace), (own, parent, mut traces)) = if workers > 1 {
+    // The counting sort, and meanwhile (on another thread, when there are several) the parent
+    // table the workers fill: each is a pass over memory touched for the first time.
+    let parent_table = || -> Vec<AtomicU32> { (0..n).map(|_| AtomicU32::new(NONE)).collect() };
+    let ((trace_start, mut by_trace), parent) = if workers > 1 {
         std::thread::scope(|scope| {
-            let other = scope.spawn(tables);
+            let other = scope.spawn(parent_table);
             let grouped = group_by_trace(index);
-            let tables = other
+            let parent = other
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (grouped, tables)
+            (grouped, parent)
         })
     } else {
-        (group_by_trace(index), tables())
-    };
-    let shared = Shared {
-        index,
-        trace_start: &trace_start,
-        parent: &parent,
-        parent_base: 0,
-        ids: Ids::Column(index.parents.column(), index.parents.from()),
-        own: &own,
-        traces: None,
+        (group_by_trace(index), parent_table())
     };
     let workers = workers.max(1);
     // Runs of traces with about as many spans each.
@@ -131,38 +121,55 @@ fn trees_on(index: &Index, workers: usize) -> Trees {
         }
     }
     cuts.push(nt);
-    // Every worker fills its own run of the traces, in place.
-    let mut slices = Vec::with_capacity(cuts.len());
-    let (mut rest, mut rest_traces): (&mut [u32], &mut [Trace]) = (&mut by_trace, &mut traces);
-    for w in cuts.windows(2) {
-        let len = (trace_start[w[1]] - trace_start[w[0]]) as usize;
-        let (mine, tail) = rest.split_at_mut(len.min(rest.len()));
-        let (my_traces, tail_traces) =
-            rest_traces.split_at_mut((w[1] - w[0]).min(rest_traces.len()));
-        slices.push((w[0], mine, my_traces));
+    // The first pass: every worker links the spans of its own run of the traces, in place.
+    let linked: Vec<Part<'_>> = {
+        let shared = Shared {
+            index,
+            trace_start: &trace_start,
+            parent: &parent,
+            parent_base: 0,
+            ids: Ids::Column(index.parents.column(), index.parents.from()),
+            own: &[],
+            traces: None,
+        };
+        let mut slices = Vec::with_capacity(cuts.len());
+        let mut rest: &mut [u32] = &mut by_trace;
+        for w in cuts.windows(2) {
+            let len = (trace_start[w[1]] - trace_start[w[0]]) as usize;
+            let (mine, tail) = rest.split_at_mut(len.min(rest.len()));
+            slices.push((w[0]..w[1], mine));
+            rest = tail;
+        }
+        let shared = &shared;
+        on_threads(slices, |(run, mine)| Part::link(shared, run, mine))
+    };
+    // Linked, the spans need their parent ids no more, but for the few the links do not give
+    // back: the column goes before the traces' table is made.
+    let link = |i: u32| parent.get(i as usize).map_or(NONE, |p| p.load(Relaxed));
+    index.parents.settle_with(&index.spans, link);
+    let index = &*index;
+    // The second pass: every worker makes its run of the traces, in place.
+    let own = own_sessions(index);
+    let mut traces = vec![empty_trace(); nt];
+    let shared = Shared {
+        index,
+        trace_start: &trace_start,
+        parent: &parent,
+        parent_base: 0,
+        ids: Ids::Listed(&[]),
+        own: &own,
+        traces: None,
+    };
+    let mut slices = Vec::with_capacity(linked.len());
+    let mut rest: &mut [Trace] = &mut traces;
+    for part in linked {
+        let (mine, tail) = rest.split_at_mut(part.run.len().min(rest.len()));
+        slices.push((part, mine));
         rest = tail;
-        rest_traces = tail_traces;
     }
     let shared = &shared;
-    let parts: Vec<Built> = if slices.len() == 1 {
-        slices
-            .into_iter()
-            .map(|(first, mine, ts)| Part::build(shared, first, mine, ts))
-            .collect()
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = slices
-                .into_iter()
-                .map(|(first, mine, ts)| scope.spawn(move || Part::build(shared, first, mine, ts)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
-    // The workers' shared tables are done with: gone before the whole's are made (the build's
-    // peak memory can be here, with the parent-id column still held).
+    let parts: Vec<Built> = on_threads(slices, |(part, mine)| part.summarize_run(shared, mine));
+    // The workers' shared tables are done with: gone before the whole's are made.
     drop(own);
     drop(trace_start);
     // Each part compacted its spans to the front of its own run (re-exports left out): close
@@ -248,7 +255,8 @@ pub(super) fn trees_of(
         own: &own,
         traces: Some(traces),
     };
-    let part = Part::build(&shared, 0, &mut members, &mut built);
+    let count = traces.len();
+    let part = Part::link(&shared, 0..count, &mut members).summarize_run(&shared, &mut built);
     members.truncate(part.written);
     Rebuilt {
         parent_base: range.start,
@@ -282,6 +290,24 @@ fn group_by_trace(index: &Index) -> (Vec<u32>, Vec<u32>) {
     (trace_start, by_trace)
 }
 
+/// `work` on each of `jobs`, each on a thread of its own when there are several.
+fn on_threads<J: Send, R: Send>(jobs: Vec<J>, work: impl Fn(J) -> R + Sync) -> Vec<R> {
+    if jobs.len() == 1 {
+        return jobs.into_iter().map(work).collect();
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .into_iter()
+            .map(|job| scope.spawn(move || work(job)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// Session ids found on spans, grouped by trace: (trace, own session).
 fn own_sessions(index: &Index) -> Vec<(u32, OwnSession)> {
     let mut own: Vec<(u32, OwnSession)> = index
@@ -304,9 +330,9 @@ struct Shared<'a> {
     /// Per span from `parent_base`: its parent's index, `NONE` for roots and orphans.
     parent: &'a [AtomicU32],
     parent_base: u32,
-    /// The spans' parent ids.
+    /// The spans' parent ids (read by the first pass only: see `Part`).
     ids: Ids<'a>,
-    /// (position, session id on a span), by position.
+    /// (position, session id on a span), by position (read by the second pass only).
     own: &'a [(u32, OwnSession)],
     /// The trace at each position, when not every trace is built.
     traces: Option<&'a [u32]>,
@@ -374,8 +400,12 @@ struct Built {
     delegating: Vec<bool>,
 }
 
-/// One worker's run of traces.
+/// One worker's run of traces, in two passes: [`Part::link`] links every span of the run to
+/// its parent (it reads the parent ids), [`Part::summarize_run`] makes the traces (it reads
+/// the links only).
 struct Part<'a> {
+    /// The run: positions of traces.
+    run: std::ops::Range<usize>,
     /// Where `by_trace` starts in the whole order.
     base: usize,
     /// The spans of this run's traces, by trace (a slice of the counting sort); compacted in
@@ -383,9 +413,9 @@ struct Part<'a> {
     by_trace: &'a mut [u32],
     /// How much of `by_trace` is the finished order.
     written: usize,
-    /// This run's traces, by trace index from `first`.
-    traces: &'a mut [Trace],
-    first: usize,
+    /// Where each trace's kept spans end in `by_trace` (they start where the previous
+    /// trace's end), from the first pass.
+    ends: Vec<u32>,
     issues: Issues,
     big_tokens: BigTokens,
     /// The cycle search's marks, for the span indices this run's traces cover (a quarter of a
@@ -405,49 +435,74 @@ struct Part<'a> {
 }
 
 impl<'a> Part<'a> {
-    fn build(
-        shared: &Shared<'_>,
-        first: usize,
-        by_trace: &'a mut [u32],
-        traces: &'a mut [Trace],
-    ) -> Built {
-        let run = first..first + traces.len();
+    /// The first pass: links the spans of the traces at positions `run`, whose spans
+    /// `by_trace` holds (grouped by trace), ordering and compacting them in place.
+    fn link(shared: &Shared<'_>, run: std::ops::Range<usize>, by_trace: &'a mut [u32]) -> Self {
         let state = Visits::over(by_trace_span_range(by_trace));
         let mut part = Part {
-            base: shared.trace_start.get(first).map_or(0, |&s| s as usize),
+            base: shared.trace_start.get(run.start).map_or(0, |&s| s as usize),
             by_trace,
             written: 0,
-            traces,
-            first,
+            ends: Vec::with_capacity(run.len()),
             issues: Issues::default(),
             big_tokens: BigTokens::default(),
             state,
-            own_at: shared.own.partition_point(|(t, _)| (*t as usize) < first),
+            own_at: 0,
             times: Vec::new(),
             ids: Vec::new(),
             path: Vec::new(),
-            calls: Vec::with_capacity(run.len()),
-            delegating: Vec::with_capacity(run.len()),
+            calls: Vec::new(),
+            delegating: Vec::new(),
             tally: Tally::default(),
+            run: run.clone(),
         };
-        for t in run {
-            part.trace(shared, u32::try_from(t).unwrap_or(NONE));
+        for k in run {
+            part.link_trace(shared, u32::try_from(k).unwrap_or(NONE));
+            part.ends.push(u32::try_from(part.written).unwrap_or(NONE));
+        }
+        // The scratch goes before the second pass makes its tables.
+        part.state = Visits::over(0..0);
+        (part.times, part.ids, part.path) = (Vec::new(), Vec::new(), Vec::new());
+        part
+    }
+
+    /// The second pass: makes the run's traces (`traces`, by position from the run's first)
+    /// from the spans the first pass linked.
+    fn summarize_run(mut self, shared: &Shared<'_>, traces: &mut [Trace]) -> Built {
+        self.own_at = shared
+            .own
+            .partition_point(|(t, _)| (*t as usize) < self.run.start);
+        self.calls = Vec::with_capacity(self.run.len());
+        self.delegating = Vec::with_capacity(self.run.len());
+        let ends = std::mem::take(&mut self.ends);
+        let mut first = 0usize;
+        for ((k, &end), slot) in self.run.clone().zip(&ends).zip(traces.iter_mut()) {
+            let k = u32::try_from(k).unwrap_or(NONE);
+            let kept = first..end as usize;
+            let mut trace = Trace {
+                // Positions in this part's run; made whole-order positions when the parts are
+                // joined.
+                spans: u32::try_from(first).unwrap_or(NONE)..end,
+                ..empty_trace()
+            };
+            self.summarize(shared, shared.trace_at(k), k, kept, &mut trace);
+            *slot = trace;
+            first = end as usize;
         }
         Built {
-            base: part.base,
-            written: part.written,
-            issues: part.issues,
-            big_tokens: part.big_tokens,
-            calls: part.calls,
-            delegating: part.delegating,
+            base: self.base,
+            written: self.written,
+            issues: self.issues,
+            big_tokens: self.big_tokens,
+            calls: self.calls,
+            delegating: self.delegating,
         }
     }
 
-    /// Builds the trace at position `k` of the run.
-    fn trace(&mut self, shared: &Shared<'_>, k: u32) {
+    /// Links the spans of the trace at position `k` of the run.
+    fn link_trace(&mut self, shared: &Shared<'_>, k: u32) {
         let index = shared.index;
         let spans = &index.spans;
-        let t = shared.trace_at(k);
         let range = shared.trace_start[k as usize] as usize - self.base
             ..shared.trace_start[k as usize + 1] as usize - self.base;
         // Sorted by keys copied out of the records (the comparisons stay in this small vector).
@@ -521,17 +576,7 @@ impl<'a> Part<'a> {
         }
         self.adopt_orphans(shared, orphans_from);
         self.nest_handoffs(shared, kept.clone());
-        self.cut_cycles(shared, kept.clone());
-        let mut trace = Trace {
-            // Positions in this part's run; made whole-order positions when the parts are joined.
-            spans: u32::try_from(first).unwrap_or(NONE)
-                ..u32::try_from(self.written).unwrap_or(NONE),
-            ..empty_trace()
-        };
-        self.summarize(shared, t, k, kept, &mut trace);
-        if let Some(slot) = self.traces.get_mut(k as usize - self.first) {
-            *slot = trace;
-        }
+        self.cut_cycles(shared, kept);
     }
 
     /// A span whose own id was empty or all zeros lost the id its children name: when it is
@@ -1165,7 +1210,15 @@ mod tests {
         let src = Source::from_bytes("t.jsonl", text.into_bytes());
         let index = crate::index::build(vec![src], &Progress::default()).expect("index");
         assert!(index.spans.len() > 60_000);
-        let one = trees_on(&index, 1);
+        let mut index = index;
+        let trees = |index: &mut Index, workers| {
+            let built = trees_on(index, workers);
+            assert!(index.parents.column().is_empty(), "the column settled");
+            // The column back, for the next build (as a model built again does).
+            index.parents.unsettle(&index.spans, &built.0);
+            built
+        };
+        let one = trees(&mut index, 1);
         let issues = &one.4;
         assert!(
             [
@@ -1212,7 +1265,7 @@ mod tests {
         assert_eq!(one.5, want, "per-trace tallies");
         assert!(!one.3.0.is_empty(), "traces with token sums past 32 bits");
         for workers in [2, 3, 7] {
-            let many = trees_on(&index, workers);
+            let many = trees(&mut index, workers);
             assert_eq!(one.0, many.0, "parents on {workers} threads");
             assert_eq!(one.1, many.1, "order on {workers} threads");
             assert_eq!(format!("{:?}", one.2), format!("{:?}", many.2), "traces");
