@@ -15,15 +15,26 @@ use crate::format::prints::Print;
 use crate::index::record::flag;
 use std::hash::Hasher;
 
-/// One fingerprinted LLM call: 16 bytes (its fingerprint stays in the index).
+/// One fingerprinted LLM call: 4 bytes, where its fingerprint is in the index; its trace and
+/// start are its span record's (a call's trace and start were 12 bytes more, beside the
+/// look-ups of [`link`]: the build's peak memory).
+#[derive(Clone, Copy)]
 pub(super) struct Call {
-    pub trace: u32,
     /// Index into the index's fingerprints.
     pub at: u32,
-    pub start: i64,
 }
 
 impl Call {
+    /// The trace the call is in.
+    pub fn trace(&self, model: &Model) -> u32 {
+        model.span(self.span(model)).trace
+    }
+
+    /// When the call started.
+    pub fn start(&self, model: &Model) -> i64 {
+        model.span(self.span(model)).start()
+    }
+
     pub fn print<'m>(&self, model: &'m Model) -> &'m Print {
         &model.index.prints.calls[self.at as usize]
     }
@@ -52,15 +63,14 @@ pub(super) fn calls(model: &Model) -> Vec<Call> {
                 return None;
             }
             Some(Call {
-                trace: rec.trace,
                 at: u32::try_from(at).ok()?,
-                start: rec.start(),
             })
         })
         .collect();
     // Most exports write calls in time order (or its reverse): no sort then.
-    if !calls.is_sorted_by_key(|c| (c.start, c.at)) {
-        calls.sort_unstable_by_key(|c| (c.start, c.at));
+    let key = |c: &Call| (c.start(model), c.at);
+    if !calls.is_sorted_by_key(key) {
+        calls.sort_unstable_by_key(key);
     }
     calls
 }
@@ -92,7 +102,7 @@ impl Links {
             .collect();
         let mut first_call = vec![NONE; n];
         for (i, c) in calls.iter().enumerate() {
-            let slot = &mut first_call[c.trace as usize];
+            let slot = &mut first_call[c.trace(model) as usize];
             if *slot == NONE {
                 *slot = u32::try_from(i).unwrap_or(NONE);
             }
@@ -300,6 +310,7 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                 continue;
             };
             let messages = c.messages(model);
+            let start = c.start(model);
             prefixes(messages, &mut pre);
             let n = messages.len();
             for k in (first + 1..n).rev() {
@@ -317,7 +328,7 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                         .filter(|&i| {
                             let e = &calls[i as usize];
                             i as usize != j
-                                && e.start <= c.start
+                                && e.start(model) <= start
                                 && e.print(model).len as usize == k
                         }),
                 );
@@ -374,27 +385,29 @@ fn link_one(
 ) {
     match choose(model, links, calls, earlier, c, k, reader) {
         Some(i) => {
-            if let Err((a, b)) = links.union(calls[i as usize].trace, c.trace) {
+            let trace = c.trace(model);
+            if let Err((a, b)) = links.union(calls[i as usize].trace(model), trace) {
                 report.refused.push(Refusal {
                     reason: "explicit_sessions",
-                    trace_id: model.index.trace_id_text(c.trace),
+                    trace_id: model.index.trace_id_text(trace),
                     candidates: vec![model.str(b).to_owned(), model.str(a).to_owned()],
-                    trace: c.trace,
+                    trace,
                 });
             }
         }
         None => {
             let mut candidates: Vec<String> = earlier
                 .iter()
-                .map(|&i| group_name(model, links, calls[i as usize].trace))
+                .map(|&i| group_name(model, links, calls[i as usize].trace(model)))
                 .collect();
             candidates.sort();
             candidates.dedup();
+            let trace = c.trace(model);
             report.refused.push(Refusal {
                 reason: "ambiguous_history",
-                trace_id: model.index.trace_id_text(c.trace),
+                trace_id: model.index.trace_id_text(trace),
                 candidates,
-                trace: c.trace,
+                trace,
             });
         }
     }
@@ -427,7 +440,7 @@ fn choose(
     let one_group = |links: &mut Links, set: &mut dyn Iterator<Item = u32>| -> Option<u32> {
         let mut chosen: Option<(u32, (u32, u32))> = None;
         for i in set {
-            let g = links.group(calls[i as usize].trace);
+            let g = links.group(calls[i as usize].trace(model));
             match chosen {
                 None => chosen = Some((i, g)),
                 Some((_, cg)) if cg == g => {}

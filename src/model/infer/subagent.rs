@@ -51,10 +51,11 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
     let mut chain_of_call: Vec<u32> = vec![NONE; calls.len()];
     let mut pauses: Vec<Pause> = Vec::new();
     for (i, c) in calls.iter().enumerate() {
-        if links.side[c.trace as usize] {
+        let trace = c.trace(model);
+        if links.side[trace as usize] {
             continue;
         }
-        let root = links.find(c.trace) as usize;
+        let root = links.find(trace) as usize;
         let k = match chain_of_root[root] {
             NONE => {
                 heads.push(u32::try_from(i).unwrap_or(NONE));
@@ -68,10 +69,10 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
         chain_of_call[i] = u32::try_from(k).unwrap_or(NONE);
         if let Some(before) = last.get(k).and_then(|&b| (b != NONE).then_some(b as usize)) {
             let a = &calls[before];
-            if a.trace != c.trace && !c.print(model).human() {
+            if a.trace(model) != trace && !c.print(model).human() {
                 pauses.push(Pause {
                     from: end_of(a),
-                    to: c.start,
+                    to: c.start(model),
                     chain: k,
                     before,
                     after: i,
@@ -104,7 +105,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
             continue;
         }
         let c = &calls[head as usize];
-        let (start, end) = (c.start, ends[g]);
+        let (start, end) = (c.start(model), ends[g]);
         let hi = pauses.partition_point(|p| p.from <= start);
         let mut prompt: Option<Option<String>> = None;
         for (pi, p) in pauses[..hi].iter().enumerate().rev() {
@@ -129,12 +130,13 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
         let pause = &pauses[p];
         let parent = &calls[pause.before];
         let sub = &calls[heads[g] as usize];
-        if let Err((a, b)) = links.union(parent.trace, sub.trace) {
+        let trace = sub.trace(model);
+        if let Err((a, b)) = links.union(parent.trace(model), trace) {
             report.refused.push(Refusal {
                 reason: "explicit_sessions",
-                trace_id: model.index.trace_id_text(sub.trace),
+                trace_id: model.index.trace_id_text(trace),
                 candidates: vec![model.str(b).to_owned(), model.str(a).to_owned()],
-                trace: sub.trace,
+                trace,
             });
             continue;
         }
@@ -148,8 +150,9 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
     // Every call of a nested chain marks its trace.
     for (c, &k) in calls.iter().zip(&chain_of_call) {
         if let Some(&span) = nested.get(&k) {
+            let trace = c.trace(model);
             model.subagent_of.insert(
-                c.trace,
+                trace,
                 Started {
                     span,
                     how: How::Prompt,
@@ -192,7 +195,7 @@ fn task_span(model: &Model, parent: &Call) -> u32 {
     let llm = parent.span(model);
     let after = model.span(llm).start();
     model
-        .trace_spans(parent.trace)
+        .trace_spans(parent.trace(model))
         .iter()
         .copied()
         .find(|&s| {
