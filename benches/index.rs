@@ -434,13 +434,8 @@ fn live_tables(model: &sesstui::model::Model, anon_kb: f64, peak_kb: f64) {
         ("strings", per(ix.strings.heap_bytes())),
         (
             "sessions",
-            per(model
-                .sessions
-                .iter()
-                .map(|s| {
-                    size_of::<sesstui::model::Session>() + (s.traces.len() + s.evals.len()) * 4
-                })
-                .sum()),
+            per(model.sessions.len() * size_of::<sesstui::model::Session>()
+                + (model.sessions_traces.len() + model.sessions_evals.len()) * 4),
         ),
     ];
     let sum: f64 = rows.iter().map(|r| r.1).sum();

@@ -157,7 +157,7 @@ fn main() {
         ),
         (
             "open the most traces",
-            Entry::Session(most(&|s| s.traces.len())),
+            Entry::Session(most(&|s| s.trace_count())),
         ),
     ];
     if !model.unsessioned.is_empty() {
@@ -179,7 +179,7 @@ fn main() {
                     "  (session {}: {} spans, {} traces, {} turns)",
                     sesstui::sanitize::one_line(model.str(sess.id)),
                     sess.spans,
-                    sess.traces.len(),
+                    sess.trace_count(),
                     sess.turns
                 );
             }

@@ -305,7 +305,7 @@ fn header(model: &Model, s: Option<u32>, c: &Conversation, traces: &[u32]) -> He
                 calls: counts.1,
                 tools: counts.2,
                 subagents: counts.3,
-                traces: sess.traces.len(),
+                traces: sess.trace_count(),
                 spans: sess.spans,
                 errors: sess.errors,
                 tokens: Tokens::from(sess.tokens),
@@ -354,7 +354,7 @@ fn header(model: &Model, s: Option<u32>, c: &Conversation, traces: &[u32]) -> He
 
 fn build_with(model: &Model, s: Option<u32>, shown: bool) -> Transcript {
     let traces: &[u32] = match s {
-        Some(s) => &model.session(s).traces,
+        Some(s) => model.session_traces(s),
         None => &model.unsessioned,
     };
     let c = Conversation::build(model, s);
@@ -362,8 +362,7 @@ fn build_with(model: &Model, s: Option<u32>, shown: bool) -> Transcript {
     let evaluations = s
         .map(|s| {
             model
-                .session(s)
-                .evals
+                .evals_of(model.session(s))
                 .iter()
                 .map(|&i| eval_out(model, &model.evals[i as usize]))
                 .collect()

@@ -374,7 +374,7 @@ fn a_long_string_folds_to_its_start_and_expands_within_bounds() {
     let sessions = a.sessions.rows.clone();
     for (i, e) in sessions.iter().enumerate() {
         if let sesstui::app::sessions::Entry::Session(s) = e
-            && model.session(*s).traces.contains(&model.span(span).trace)
+            && model.session_traces(*s).contains(&model.span(span).trace)
         {
             a.sessions.selected = i;
         }

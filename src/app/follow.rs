@@ -64,7 +64,7 @@ fn key(model: &Model, e: Entry) -> Key {
     match e {
         Entry::Session(s) => Key::Session(
             model.session_id(s).to_owned(),
-            model.session(s).traces.first().copied().unwrap_or(NONE),
+            model.session_traces(s).first().copied().unwrap_or(NONE),
         ),
         Entry::Unsessioned => Key::Unsessioned,
     }

@@ -390,7 +390,7 @@ impl App {
     pub fn header_lines(&self) -> u16 {
         let evals = match (&self.model, &self.session) {
             (Some(m), Some(s)) => match s.entry {
-                sessions::Entry::Session(id) => m.session(id).evals.len().min(3),
+                sessions::Entry::Session(id) => m.session(id).eval_count().min(3),
                 sessions::Entry::Unsessioned => 0,
             },
             (Some(m), None) => usize::from(!m.evals.is_empty()),

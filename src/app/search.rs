@@ -120,7 +120,7 @@ impl Matches {
 /// The haystack of a session: id, user, first input, span names.
 pub fn session_haystack(model: &Model, entry: Entry) -> String {
     let traces: &[u32] = match entry {
-        Entry::Session(s) => &model.session(s).traces,
+        Entry::Session(s) => model.session_traces(s),
         Entry::Unsessioned => &model.unsessioned,
     };
     let mut h = match entry {
@@ -186,7 +186,7 @@ pub fn fill(model: &Model, scope: Scope, injector: &Injector<Hit>) {
         }
         Scope::Spans(entry) => {
             let traces: &[u32] = match entry {
-                Entry::Session(s) => &model.session(s).traces,
+                Entry::Session(s) => model.session_traces(s),
                 Entry::Unsessioned => &model.unsessioned,
             };
             for &t in traces {

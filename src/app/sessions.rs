@@ -404,7 +404,7 @@ impl SessionScreen {
         keys: &super::keymap::Keymap,
     ) -> SessionScreen {
         let traces = match entry {
-            Entry::Session(s) => model.session(s).traces.clone(),
+            Entry::Session(s) => model.session_traces(s).to_vec(),
             Entry::Unsessioned => model.unsessioned.clone(),
         };
         let session = match entry {

@@ -73,12 +73,16 @@ fn evaluations(model: &Model, s: u32) -> Vec<SessionEval> {
             span_id: span,
         })
     };
-    let mut evals: Vec<SessionEval> = sess.evals.iter().filter_map(|&i| out(i, true)).collect();
-    for &t in &sess.traces {
+    let mut evals: Vec<SessionEval> = model
+        .evals_of(sess)
+        .iter()
+        .filter_map(|&i| out(i, true))
+        .collect();
+    for &t in model.traces_of(sess) {
         let first = model.first_eval(t);
         for k in 0..model.trace_evals(t).len() {
             let i = first.saturating_add(u32::try_from(k).unwrap_or(u32::MAX));
-            if !sess.evals.contains(&i) {
+            if !model.evals_of(sess).contains(&i) {
                 evals.extend(out(i, false));
             }
         }
@@ -94,17 +98,17 @@ pub fn session(model: &Model, s: u32) -> Session {
         inferred_by: sess.inferred_by,
         key: sess.key.map(crate::format::keys::SessionKey::name),
         inferred_traces: sess.inferred_traces,
-        side_requests: sess
-            .traces
+        side_requests: model
+            .traces_of(sess)
             .iter()
             .filter(|&&t| model.trace(t).side())
             .count(),
         user: (sess.user != 0).then(|| model.str(sess.user).to_owned()),
-        traces: sess.traces.len(),
+        traces: sess.trace_count(),
         turns: sess.turns,
         calls: sess.calls,
-        tools: sess
-            .traces
+        tools: model
+            .traces_of(sess)
             .iter()
             .flat_map(|&t| model.trace_spans(t))
             .filter(|&&sp| model.span(sp).kind() == crate::kind::Kind::Tool)

@@ -73,7 +73,7 @@ fn run_files(
     let traces = model
         .sessions
         .iter()
-        .flat_map(|s| s.traces.iter())
+        .flat_map(|s| model.traces_of(s).iter())
         .chain(model.unsessioned.iter());
     for &t in traces {
         let trace_id = model.index.trace_id_text(t);

@@ -3,7 +3,8 @@
 
 use super::conversation::roles::{PerTrace, Tally};
 use super::{
-    BigTokens, Eval, Issues, Model, NONE, Session, SessionConflict, SessionOrigin, Trace, infer,
+    BigTokens, Eval, Issues, Model, NONE, Run, Session, SessionConflict, SessionOrigin, Trace,
+    infer,
 };
 use crate::format::agents_sdk;
 use crate::format::keys::SessionKey;
@@ -35,6 +36,8 @@ pub fn build_with(mut index: Index, options: infer::Options) -> Model {
         traces,
         big_tokens,
         sessions: Vec::new(),
+        sessions_traces: Vec::new(),
+        sessions_evals: Vec::new(),
         unsessioned: Vec::new(),
         evals: Vec::new(),
         issues: Issues::default(),
@@ -897,6 +900,8 @@ fn group_sessions(model: &mut Model) {
     let mut by_id: Map<u32, u32> = Map::default();
     let mut sessions: Vec<Session> = Vec::new();
     let mut unsessioned = Vec::new();
+    // Each session's traces counted, then laid one session after the other in one table.
+    let mut sessioned = 0u32;
     for (t, trace) in model.traces.iter().enumerate() {
         let t = u32::try_from(t).unwrap_or(NONE);
         if trace.spans.is_empty() {
@@ -910,16 +915,40 @@ fn group_sessions(model: &mut Model) {
             sessions.push(new_session(trace.session, trace.origin(), trace.key));
             u32::try_from(sessions.len() - 1).unwrap_or(NONE)
         });
-        sessions[s as usize].traces.push(t);
+        sessions[s as usize].traces.len += 1;
+        sessioned += 1;
     }
+    let mut at = 0u32;
+    for s in &mut sessions {
+        s.traces.at = at;
+        at += s.traces.len;
+    }
+    let mut lists = vec![NONE; sessioned as usize];
+    let mut filled: Vec<u32> = sessions.iter().map(|s| s.traces.at).collect();
+    for (t, trace) in model.traces.iter().enumerate() {
+        if trace.spans.is_empty() || trace.origin() == SessionOrigin::None {
+            continue;
+        }
+        if let Some(&s) = by_id.get(&trace.session)
+            && let Some(k) = filled.get_mut(s as usize)
+            && let Some(slot) = lists.get_mut(*k as usize)
+        {
+            *slot = u32::try_from(t).unwrap_or(NONE);
+            *k += 1;
+        }
+    }
+    drop(filled);
+    drop(by_id);
     let traces = &model.traces;
     let by_start = |t: &u32| (traces[*t as usize].start, *t);
     unsessioned.sort_unstable_by_key(by_start);
     for s in &mut sessions {
-        s.traces.sort_unstable_by_key(by_start);
-        aggregate(s, traces, &model.big_tokens);
+        let list = &mut lists[s.traces.at as usize..(s.traces.at + s.traces.len) as usize];
+        list.sort_unstable_by_key(by_start);
+        let list = &*list;
+        aggregate(s, list, traces, &model.big_tokens);
         // Explicit when any trace carries the id; else inferred, as its traces were.
-        let ts = || s.traces.iter().map(|&t| &traces[t as usize]);
+        let ts = || list.iter().map(|&t| &traces[t as usize]);
         if let Some(e) = ts().find(|t| t.origin() == SessionOrigin::Explicit) {
             s.origin = SessionOrigin::Explicit;
             s.key = e.key;
@@ -939,11 +968,12 @@ fn group_sessions(model: &mut Model) {
     // needs no scratch copy of the sessions (a stable sort's, as large as the sessions).
     sessions.sort_unstable_by_key(|s| (s.start, s.id));
     for (i, s) in sessions.iter().enumerate() {
-        for &t in &s.traces {
+        for &t in s.traces.of(&lists) {
             model.traces[t as usize].session = u32::try_from(i).unwrap_or(NONE);
         }
     }
     model.sessions = sessions;
+    model.sessions_traces = lists;
     model.unsessioned = unsessioned;
 }
 
@@ -953,7 +983,7 @@ pub(super) fn new_session(id: u32, origin: SessionOrigin, key: Option<SessionKey
         origin,
         inferred_by: None,
         key,
-        traces: Vec::new(),
+        traces: Run::default(),
         spans: 0,
         errors: 0,
         start: 0,
@@ -961,7 +991,7 @@ pub(super) fn new_session(id: u32, origin: SessionOrigin, key: Option<SessionKey
         user: 0,
         tokens: [0; 3],
         cost: None,
-        evals: Vec::new(),
+        evals: Run::default(),
         inferred_traces: 0,
         turns: 0,
         calls: 0,
@@ -969,9 +999,9 @@ pub(super) fn new_session(id: u32, origin: SessionOrigin, key: Option<SessionKey
     }
 }
 
-/// Totals of a session from its traces (which must be in time order).
-pub(super) fn aggregate(s: &mut Session, traces: &[Trace], big: &BigTokens) {
-    let ts = s.traces.iter().map(|&t| &traces[t as usize]);
+/// Totals of a session from its traces `list` (which must be in time order).
+pub(super) fn aggregate(s: &mut Session, list: &[u32], traces: &[Trace], big: &BigTokens) {
+    let ts = list.iter().map(|&t| &traces[t as usize]);
     s.spans = ts.clone().map(Trace::span_count).sum();
     s.errors = ts.clone().map(|t| t.errors).sum();
     s.start = ts
@@ -982,7 +1012,7 @@ pub(super) fn aggregate(s: &mut Session, traces: &[Trace], big: &BigTokens) {
         .unwrap_or(0);
     s.end = ts.clone().map(|t| t.end).max().unwrap_or(0);
     s.user = ts.clone().map(|t| t.user).find(|&u| u != 0).unwrap_or(0);
-    s.tokens = s.traces.iter().fold([0; 3], |a, &t| {
+    s.tokens = list.iter().fold([0; 3], |a, &t| {
         let t = big.of(t, &traces[t as usize]);
         [a[0] + t[0], a[1] + t[1], a[2] + t[2]]
     });
@@ -1057,6 +1087,8 @@ fn attach_evals(model: &mut Model) {
     evals.extend(resolve_refs(model));
     evals.sort_by_key(|e| e.trace);
 
+    // (session, evaluation) of the session-level ones, laid by session in one table.
+    let mut found: Vec<(u32, u32)> = Vec::new();
     for (i, e) in evals.iter().enumerate() {
         let Some(name) = &e.eval.session else {
             continue;
@@ -1064,10 +1096,28 @@ fn attach_evals(model: &mut Model) {
         let Some(sid) = model.index.strings.lookup(name) else {
             continue;
         };
-        if let Some(s) = model.sessions.iter_mut().find(|s| s.id == sid) {
-            s.evals.push(u32::try_from(i).unwrap_or(NONE));
+        if let Some(s) = model.sessions.iter().position(|s| s.id == sid) {
+            found.push((
+                u32::try_from(s).unwrap_or(NONE),
+                u32::try_from(i).unwrap_or(NONE),
+            ));
         }
     }
+    found.sort_unstable();
+    for s in &mut model.sessions {
+        s.evals = Run::default();
+    }
+    let mut lists = Vec::with_capacity(found.len());
+    for group in found.chunk_by(|a, b| a.0 == b.0) {
+        if let Some(s) = model.sessions.get_mut(group[0].0 as usize) {
+            s.evals = Run {
+                at: u32::try_from(lists.len()).unwrap_or(NONE),
+                len: u32::try_from(group.len()).unwrap_or(NONE),
+            };
+            lists.extend(group.iter().map(|&(_, e)| e));
+        }
+    }
+    model.sessions_evals = lists;
     model.evals = evals;
 }
 

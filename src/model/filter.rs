@@ -522,11 +522,10 @@ impl Compiled<'_> {
                 Term::Kind(_) => self.session_has(pos, t, set, s),
                 Term::Origin(o) => sess.origin == *o,
                 Term::Eval { .. } | Term::ScorerError => {
-                    sess.evals
+                    m.evals_of(sess)
                         .iter()
                         .any(|&e| m.evals.get(e as usize).is_some_and(|e| eval(t, &e.eval)))
-                        || sess
-                            .traces
+                        || m.traces_of(sess)
                             .iter()
                             .any(|&tr| m.trace_evals(tr).iter().any(|e| eval(t, &e.eval)))
                 }

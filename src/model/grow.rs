@@ -84,6 +84,8 @@ pub fn grow(model: &mut Model, added: Range<u32>, options: infer::Options) {
         t.set_starts_turn(false);
     }
     model.sessions.clear();
+    model.sessions_traces.clear();
+    model.sessions_evals.clear();
     model.unsessioned.clear();
     model.evals.clear();
     model.subagent_of.clear();

@@ -278,8 +278,8 @@ pub struct Session {
     pub origin: SessionOrigin,
     pub inferred_by: Option<InferredBy>,
     pub key: Option<SessionKey>,
-    /// Trace indices in time order.
-    pub traces: Vec<u32>,
+    /// Its traces in time order: a run of `Model::sessions_traces` ([`Model::traces_of`]).
+    traces: Run,
     pub spans: u32,
     pub errors: u32,
     pub start: i64,
@@ -287,8 +287,9 @@ pub struct Session {
     pub user: u32,
     pub tokens: [u64; 3],
     pub cost: Option<f64>,
-    /// Session-level evaluations: indices into `Model::evals`.
-    pub evals: Vec<u32>,
+    /// Session-level evaluations, indices into `Model::evals`: a run of
+    /// `Model::sessions_evals` ([`Model::evals_of`]).
+    evals: Run,
     /// Traces of an explicit session that joined it by inference, not by carrying its id.
     pub inferred_traces: u32,
     /// What the person typed (turns), the LLM calls made, and the sub-agents that ran in
@@ -298,7 +299,33 @@ pub struct Session {
     pub subagents: u32,
 }
 
+/// A session's part of one of the model's tables of all sessions' lists (their traces, their
+/// evaluations): 8 bytes in the session, not a list of its own (24, and a block on the heap).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Run {
+    at: u32,
+    len: u32,
+}
+
+impl Run {
+    /// The run's part of `table` (empty past its end).
+    fn of(self, table: &[u32]) -> &[u32] {
+        let at = self.at as usize;
+        table.get(at..at + self.len as usize).unwrap_or(&[])
+    }
+}
+
 impl Session {
+    /// How many traces it has.
+    pub fn trace_count(&self) -> usize {
+        self.traces.len as usize
+    }
+
+    /// How many session-level evaluations it has.
+    pub fn eval_count(&self) -> usize {
+        self.evals.len as usize
+    }
+
     pub fn duration_ns(&self) -> i64 {
         (self.end - self.start).max(0)
     }
@@ -408,6 +435,11 @@ pub struct Model {
     pub big_tokens: BigTokens,
     /// Sessions, earliest first.
     pub sessions: Vec<Session>,
+    /// Every session's traces, each session's a run of this table (see [`Model::traces_of`]).
+    pub sessions_traces: Vec<u32>,
+    /// Every session's session-level evaluations (indices into `evals`), each session's a run
+    /// of this table (see [`Model::evals_of`]); most sessions have none.
+    pub sessions_evals: Vec<u32>,
     /// Traces without a session, earliest first.
     pub unsessioned: Vec<u32>,
     pub evals: Vec<Eval>,
@@ -465,6 +497,21 @@ impl Model {
 
     pub fn session(&self, s: u32) -> &Session {
         &self.sessions[s as usize]
+    }
+
+    /// Session `s`'s traces, in time order.
+    pub fn session_traces(&self, s: u32) -> &[u32] {
+        self.traces_of(self.session(s))
+    }
+
+    /// A session's traces, in time order.
+    pub fn traces_of(&self, s: &Session) -> &[u32] {
+        s.traces.of(&self.sessions_traces)
+    }
+
+    /// A session's session-level evaluations: indices into `evals`.
+    pub fn evals_of(&self, s: &Session) -> &[u32] {
+        s.evals.of(&self.sessions_evals)
     }
 
     /// A trace's spans in time order.

@@ -98,19 +98,19 @@ pub fn of_session(model: &Model, s: u32) -> Verdicts {
         return v;
     }
     let sess = model.session(s);
-    for e in sess
-        .evals
+    for e in model
+        .evals_of(sess)
         .iter()
         .filter_map(|&i| model.evals.get(i as usize))
     {
         v.add(&e.eval);
     }
-    for &t in &sess.traces {
+    for &t in model.traces_of(sess) {
         let first = model.first_eval(t);
         for (k, e) in model.trace_evals(t).iter().enumerate() {
             // A session-level evaluation on one of its traces is counted once.
             let i = first.saturating_add(u32::try_from(k).unwrap_or(u32::MAX));
-            if !sess.evals.contains(&i) {
+            if !model.evals_of(sess).contains(&i) {
                 v.add(&e.eval);
             }
         }

@@ -59,8 +59,8 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                     .map(|c| format!(" · {}", cost(c)))
                     .unwrap_or_default()
             );
-            let evals = sess
-                .evals
+            let evals = model
+                .evals_of(sess)
                 .iter()
                 .take(3)
                 .filter_map(|&i| model.evals.get(i as usize))

@@ -34,7 +34,7 @@ pub fn earlier(model: &Model, span: u32) -> Option<Earlier> {
     let traces: &[u32] = if session == NONE {
         &own
     } else {
-        &model.session(session).traces
+        model.session_traces(session)
     };
     let start = model.span(span).start();
     let mut calls: Vec<(i64, u32)> = traces

@@ -76,7 +76,7 @@ impl Conversation {
     /// The conversation of session `s`, or of the unsessioned traces when `None`.
     pub fn build(model: &Model, s: Option<u32>) -> Conversation {
         let traces: &[u32] = match s {
-            Some(s) => &model.session(s).traces,
+            Some(s) => model.session_traces(s),
             None => &model.unsessioned,
         };
         let mut started: Map<u32, Vec<u32>> = Map::default();

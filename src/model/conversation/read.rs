@@ -122,7 +122,7 @@ impl<'m> Reader<'m> {
     /// What the person typed first in session `s` (sub-agents left out; side requests only
     /// when there is nothing else).
     pub fn first_input(&self, s: u32) -> Option<String> {
-        let traces = &self.model.session(s).traces;
+        let traces = self.model.session_traces(s);
         let side = |t: &u32| self.model.trace(*t).side();
         let nested = |t: &u32| self.model.subagent_of.contains_key(t);
         traces
@@ -146,8 +146,7 @@ impl<'m> Reader<'m> {
     /// The last answer of session `s` (side requests and sub-agents left out).
     pub fn last_answer(&self, s: u32) -> Option<String> {
         self.model
-            .session(s)
-            .traces
+            .session_traces(s)
             .iter()
             .rev()
             .filter(|&&t| !self.model.trace(t).side() && !self.model.subagent_of.contains_key(&t))

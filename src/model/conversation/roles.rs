@@ -101,7 +101,7 @@ pub fn mark(model: &mut Model, per_trace: Option<PerTrace>, first: Option<Vec<u3
     for s in 0..model.sessions.len() {
         let mut first_turn = true;
         let (mut turns, mut n_calls) = (0u32, 0u32);
-        for &t in &model.sessions[s].traces {
+        for &t in model.session_traces(s as u32) {
             let w = what.get(t as usize).copied().unwrap_or(0);
             let mut o = w & OPENS != 0;
             if w & ELIGIBLE != 0 && first_turn {
@@ -119,8 +119,8 @@ pub fn mark(model: &mut Model, per_trace: Option<PerTrace>, first: Option<Vec<u3
         let subagents = if model.subagent_of.is_empty() {
             0
         } else {
-            let mut started: Vec<u32> = model.sessions[s]
-                .traces
+            let mut started: Vec<u32> = model
+                .session_traces(s as u32)
                 .iter()
                 .filter_map(|t| model.subagent_of.get(t).map(|st| st.span))
                 .collect();
@@ -305,7 +305,7 @@ fn delegations(model: &mut Model, delegating: &[bool]) {
     let mut names: crate::hash::Map<u32, Option<Option<String>>> = crate::hash::Map::default();
     let mut found: Vec<(u32, Started)> = Vec::new();
     for s in 0..model.sessions.len() {
-        let traces = &model.sessions[s].traces;
+        let traces = model.session_traces(s as u32);
         let mut delegates: Vec<Delegate> = Vec::new();
         for &t in traces
             .iter()

@@ -292,7 +292,7 @@ fn side_requests_join_but_never_open_a_conversation() {
     assert_eq!(session_of(&m, &title).as_deref(), Some("s-1"));
     assert_eq!(session_of(&m, &quota).as_deref(), Some("s-1"));
     let s = m.find_session("s-1").unwrap_or(0);
-    assert_eq!(m.session(s).traces.len(), 5);
+    assert_eq!(m.session(s).trace_count(), 5);
     assert_eq!(
         Reader::new(&m, false).first_input(s).as_deref(),
         Some("make the parser faster")
