@@ -485,24 +485,29 @@ pub(super) fn assign(
     mut links: Links,
     report: &mut Report,
 ) -> Links {
-    let n = model.traces.len();
-    // Unlabelled groups: their traces, earliest first.
-    // Sorted on keys copied out of the traces (no look-up per comparison).
-    let mut by_start: Vec<(i64, u32)> = (0..n)
-        .filter_map(|t| Some((model.traces[t].start, u32::try_from(t).ok()?)))
-        .collect();
-    by_start.sort_unstable();
-    let by_start: Vec<u32> = by_start.into_iter().map(|(_, t)| t).collect();
-    // (group root, trace) of unlabelled groups, traces earliest first within a group.
+    let n = u32::try_from(model.traces.len()).unwrap_or(NONE);
+    // The traces, earliest first. Exports write traces in time order or its reverse mostly:
+    // no sort then (a sort on keys copied out of the traces would hold 16 bytes a trace at
+    // the build's peak memory).
+    let mut by_start: Vec<u32> = (0..n).collect();
+    let key = |t: &u32| (model.traces[*t as usize].start, *t);
+    if !by_start.is_sorted_by_key(key) {
+        by_start.reverse();
+        if !by_start.is_sorted_by_key(key) {
+            by_start.sort_unstable_by_key(key);
+        }
+    }
+    // (group root, position in `by_start`) of unlabelled groups' traces: sorted, a group's
+    // traces are together, earliest first.
     let mut members: Vec<(u32, u32)> = Vec::new();
-    for &t in &by_start {
+    for (k, &t) in by_start.iter().enumerate() {
         if model.traces[t as usize].spans.is_empty() {
             continue;
         }
         model.traces[t as usize].set_side(links.side[t as usize]);
         let origin = model.traces[t as usize].origin();
         match links.group(t) {
-            (NONE, root) => members.push((root, t)),
+            (NONE, root) => members.push((root, u32::try_from(k).unwrap_or(NONE))),
             (label, _) if origin == SessionOrigin::None => {
                 let tr = &mut model.traces[t as usize];
                 tr.session = label;
@@ -513,16 +518,16 @@ pub(super) fn assign(
             _ => {}
         }
     }
-    drop(by_start);
-    // A stable sort keeps each group's traces earliest first.
-    members.sort_by_key(|&(root, _)| root);
+    // (No two alike: an unstable sort, which needs no scratch copy of them.)
+    members.sort_unstable();
+    let trace = |k: u32| by_start.get(k as usize).copied().unwrap_or(NONE);
     let mut groups: Vec<&[(u32, u32)]> = members
         .chunk_by(|a, b| a.0 == b.0)
         .filter(|g| g.len() > 1)
         .collect();
-    groups.sort_unstable_by_key(|g| g[0].1);
+    groups.sort_unstable_by_key(|g| trace(g[0].1));
     for group in groups {
-        let group: Vec<u32> = group.iter().map(|&(_, t)| t).collect();
+        let group: Vec<u32> = group.iter().map(|&(_, k)| trace(k)).collect();
         let head = group
             .iter()
             .copied()
