@@ -210,32 +210,40 @@ fn on_workers<T: Send>(
     })
 }
 
-/// A registered history: the hash of a call's whole history, and the call; 12 bytes (as a
-/// pair, 16), the registry holding one per call.
+/// A registered history: the top half of the hash of a call's whole history, and the call;
+/// 8 bytes, the registry holding one per call (the whole hash is the call's to give again:
+/// [`whole_history`]; with it, 12 bytes, at the build's peak memory).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(C, packed(4))]
 pub(super) struct Registered {
-    hash: u64,
+    top: u32,
     call: u32,
 }
 
 impl Registered {
-    pub(super) fn hash(self) -> u64 {
-        self.hash
+    pub(super) fn top(self) -> u32 {
+        self.top
     }
     pub(super) fn call(self) -> u32 {
         self.call
     }
 }
 
-/// The registry: (hash of a call's whole history, call) for every call that has a message not
-/// a system prompt, sorted. Filled in place on `workers` threads, a slot per call, each worker
+/// The top half of a history hash, as the registry holds it.
+pub(super) fn top(h: u64) -> u32 {
+    u32::try_from(h >> 32).unwrap_or(u32::MAX)
+}
+
+/// The hash of a call's whole history, as registered (`pre`: scratch).
+fn whole_history(model: &Model, c: &Call, pre: &mut Vec<u64>) -> Option<u64> {
+    prefixes(c.messages(model), pre);
+    pre.last().copied()
+}
+
+/// The registry: (top of the hash of a call's whole history, call) for every call that has a
+/// message not a system prompt, sorted. Filled in place on `workers` threads, a slot per call, each worker
 /// its run of the calls (no parts to join), then the calls without one dropped in place.
 pub(super) fn registry(model: &Model, calls: &[Call], workers: usize) -> Vec<Registered> {
-    let none = Registered {
-        hash: 0,
-        call: NONE,
-    };
+    let none = Registered { top: 0, call: NONE };
     let mut registry = vec![none; calls.len()];
     let fill = |first: usize, slots: &mut [Registered]| {
         let mut pre = Vec::new();
@@ -245,10 +253,9 @@ pub(super) fn registry(model: &Model, calls: &[Call], workers: usize) -> Vec<Reg
             if c.print(model).conversational == 0 {
                 continue;
             }
-            prefixes(c.messages(model), &mut pre);
-            if let Some(&full) = pre.last() {
+            if let Some(full) = whole_history(model, c, &mut pre) {
                 *slot = Registered {
-                    hash: full,
+                    top: top(full),
                     call: u32::try_from(i).unwrap_or(NONE),
                 };
             }
@@ -294,14 +301,14 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
     // binary search through the registry.
     let mut registered = vec![0u64; 1 << (FILTER_BITS - 6)];
     for r in &registry {
-        let b = filter_bit(r.hash());
+        let b = filter_bit(u64::from(r.top()) << 32);
         registered[b >> 6] |= 1 << (b & 63);
     }
     // Each call's longest prefix that is some earlier calls' whole history, and those calls:
     // (call, prefix length, where its candidates start in `earlier`), found for a block of
     // calls on all cores; then, in call order, the links they make.
     let candidates = |part: std::ops::Range<usize>| {
-        let mut pre = Vec::new();
+        let (mut pre, mut theirs) = (Vec::new(), Vec::new());
         let mut found: Vec<(u32, u32, u32)> = Vec::new();
         let mut earlier: Vec<u32> = Vec::new();
         for j in part {
@@ -318,18 +325,22 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                 if registered[b >> 6] & (1 << (b & 63)) == 0 {
                     continue;
                 }
-                let lo = registry.partition_point(|r| r.hash() < pre[k]);
+                // The calls registered under the hash's top half, then their whole hash
+                // checked (given again from their messages: most top halves are one call's).
+                let hash = pre[k];
+                let lo = registry.partition_point(|r| r.top() < top(hash));
                 let from = earlier.len();
                 earlier.extend(
                     registry[lo..]
                         .iter()
-                        .take_while(|r| r.hash() == pre[k])
+                        .take_while(|r| r.top() == top(hash))
                         .map(|r| r.call())
                         .filter(|&i| {
                             let e = &calls[i as usize];
                             i as usize != j
                                 && e.start(model) <= start
                                 && e.print(model).len as usize == k
+                                && whole_history(model, e, &mut theirs) == Some(hash)
                         }),
                 );
                 if earlier.len() == from {
