@@ -39,15 +39,14 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
         let (start, end) = model.times(c.span(model));
         end.max(start)
     };
-    // One pass over the calls, earliest first: per conversation (by its root trace) its chain
-    // and its latest call so far, so that each call meets the one before it in its chain. No
-    // list of calls is kept per chain: most conversations never pause (and a dense export has
-    // a conversation per call).
-    let mut chain_of_root: Vec<u32> = vec![NONE; links.side.len()];
-    // Per chain (a conversation: linked calls, side requests left out), its earliest call and
-    // its latest so far (indices into `calls`).
+    // One pass over the calls, earliest first: per conversation (by its root trace) its
+    // latest call so far, so that each call meets the one before it in its chain, and finds
+    // its chain there. No list of calls is kept per chain: most conversations never pause (and
+    // a dense export has a conversation per call).
+    let mut last_of_root: Vec<u32> = vec![NONE; links.side.len()];
+    // Per chain (a conversation: linked calls, side requests left out), its earliest call
+    // (an index into `calls`); per call, its chain.
     let mut heads: Vec<u32> = Vec::new();
-    let mut last: Vec<u32> = Vec::new();
     let mut chain_of_call: Vec<u32> = vec![NONE; calls.len()];
     let mut pauses: Vec<Pause> = Vec::new();
     for (i, c) in calls.iter().enumerate() {
@@ -56,18 +55,18 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
             continue;
         }
         let root = links.find(trace) as usize;
-        let k = match chain_of_root[root] {
-            NONE => {
+        let previous = last_of_root[root];
+        last_of_root[root] = u32::try_from(i).unwrap_or(NONE);
+        let k = match chain_of_call.get(previous as usize) {
+            Some(&k) => k as usize,
+            None => {
                 heads.push(u32::try_from(i).unwrap_or(NONE));
-                last.push(NONE);
-                let k = heads.len() - 1;
-                chain_of_root[root] = u32::try_from(k).unwrap_or(NONE);
-                k
+                heads.len() - 1
             }
-            k => k as usize,
         };
         chain_of_call[i] = u32::try_from(k).unwrap_or(NONE);
-        if let Some(before) = last.get(k).and_then(|&b| (b != NONE).then_some(b as usize)) {
+        if previous != NONE {
+            let before = previous as usize;
             let a = &calls[before];
             if a.trace(model) != trace && !c.print(model).human() {
                 pauses.push(Pause {
@@ -79,10 +78,8 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
                 });
             }
         }
-        last[k] = u32::try_from(i).unwrap_or(NONE);
     }
-    drop(last);
-    drop(chain_of_root);
+    drop(last_of_root);
     if pauses.is_empty() {
         return;
     }
