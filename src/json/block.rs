@@ -83,6 +83,36 @@ pub fn classify(chunk: &[u8; 16]) -> Block {
     }
 }
 
+/// The bytes that matter in a string among 64 (bit `i` for byte `i`), as [`Block`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Block64 {
+    pub quote: u64,
+    pub backslash: u64,
+    pub newline: u64,
+    pub high: bool,
+}
+
+/// Classifies 64 bytes, 16 at a time.
+#[inline(always)]
+pub fn classify64(chunk: &[u8; 64]) -> Block64 {
+    let mut b = Block64 {
+        quote: 0,
+        backslash: 0,
+        newline: 0,
+        high: false,
+    };
+    for (n, part) in chunk.chunks_exact(16).enumerate() {
+        if let Ok(part) = <&[u8; 16]>::try_from(part) {
+            let p = classify(part);
+            b.quote |= u64::from(p.quote) << (16 * n);
+            b.backslash |= u64::from(p.backslash) << (16 * n);
+            b.newline |= u64::from(p.newline) << (16 * n);
+            b.high |= p.high;
+        }
+    }
+    b
+}
+
 /// Which bytes are escaped, block after block: a byte is escaped when an odd run of
 /// backslashes ends just before it (the run may begin in an earlier block).
 #[derive(Clone, Copy, Debug, Default)]
@@ -93,7 +123,7 @@ pub struct Escapes {
 
 /// Bits at odd positions: with the subtraction below, where a run of backslashes that starts
 /// at an even or an odd position ends (simdjson's escape scanner, on 16 bits).
-const ODD_BITS: u32 = 0xaaaa_aaaa;
+const ODD_BITS: u64 = 0xaaaa_aaaa_aaaa_aaaa;
 
 impl Escapes {
     /// Whether the first byte of the next block is escaped.
@@ -102,21 +132,39 @@ impl Escapes {
         self.carry != 0
     }
 
-    /// The escaped bytes of the next block, given its backslashes (bits 0 to 15).
+    /// The escaped bytes of the next block of 16, given its backslashes (bits 0 to 15).
     #[inline(always)]
     pub fn next(&mut self, backslash: u32) -> u32 {
+        let escaped = self.next_bits(u64::from(backslash), 16);
+        // Bits 0 to 15 only: the cast drops none of them.
+        #[allow(clippy::cast_possible_truncation)]
+        let escaped = escaped as u32;
+        escaped
+    }
+
+    /// The escaped bytes of the next block of 64, given its backslashes.
+    #[inline(always)]
+    pub fn next64(&mut self, backslash: u64) -> u64 {
+        self.next_bits(backslash, 64)
+    }
+
+    /// The escaped bytes of a block of `width` bytes (16 or 64).
+    #[inline(always)]
+    fn next_bits(&mut self, backslash: u64, width: u32) -> u64 {
+        let carry = u64::from(self.carry);
         if backslash == 0 {
-            return std::mem::take(&mut self.carry);
+            self.carry = 0;
+            return carry;
         }
         // A backslash escaped by the last block's run starts no escape of its own.
-        let potential = backslash & !self.carry;
+        let potential = backslash & !carry;
         // Subtracting each run from the odd bits above it leaves, at the byte after the run,
         // a bit that says whether the run's length is odd (counting from its start's parity).
         let maybe_escaped = potential << 1;
         let code = ((maybe_escaped | ODD_BITS).wrapping_sub(potential)) ^ ODD_BITS;
-        let escaped = (code ^ (backslash | self.carry)) & 0xffff;
+        let escaped = (code ^ (backslash | carry)) & (u64::MAX >> (64 - width));
         let escape = code & backslash;
-        self.carry = (escape >> 15) & 1;
+        self.carry = u32::from(escape >> (width - 1) & 1 == 1);
         escaped
     }
 }
@@ -148,7 +196,7 @@ mod tests {
     fn escapes_like_byte_by_byte() {
         let mut rng = crate::testing::XorShift(0x05ee_d0fe_5ca9_e500);
         for _ in 0..20_000 {
-            let len = 16 * (1 + rng.below(4) as usize);
+            let len = 16 * (1 + rng.below(10) as usize);
             let dense = rng.below(4);
             let text: Vec<u8> = (0..len)
                 .map(|_| {
@@ -177,6 +225,24 @@ mod tests {
                     want.get(n * 16 + 16) == Some(&true),
                     "{text:?}"
                 );
+            }
+            // The same in blocks of 64 (then of 16 for the rest), the carry passed between them.
+            let mut esc = Escapes::default();
+            let mut at = 0;
+            while let Some(Ok(chunk)) = text.get(at..at + 64).map(<&[u8; 64]>::try_from) {
+                let got = esc.next64(classify64(chunk).backslash);
+                for i in 0..64 {
+                    assert_eq!(got >> i & 1 == 1, want[at + i], "{text:?} at {}", at + i);
+                }
+                at += 64;
+                assert_eq!(esc.pending(), want.get(at) == Some(&true), "{text:?}");
+            }
+            while let Some(Ok(chunk)) = text.get(at..at + 16).map(<&[u8; 16]>::try_from) {
+                let got = esc.next(classify(chunk).backslash);
+                for i in 0..16 {
+                    assert_eq!(got >> i & 1 == 1, want[at + i], "{text:?} at {}", at + i);
+                }
+                at += 16;
             }
         }
     }

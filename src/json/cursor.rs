@@ -616,7 +616,31 @@ impl<'a> Cursor<'a> {
         let mut i = from;
         let mut escapes = block::Escapes::default();
         // On a line, a newline ends the record, escaped or not (see `newline_in_string`).
-        let newlines = if self.in_line { u32::MAX } else { 0 };
+        let newlines = if self.in_line { u64::MAX } else { 0 };
+        while let Some(chunk) = buf
+            .get(i..i + 64)
+            .and_then(|c| <&[u8; 64]>::try_from(c).ok())
+        {
+            let b = block::classify64(chunk);
+            self.non_ascii |= b.high;
+            let ends = b.quote & !escapes.next64(b.backslash) | b.newline & newlines;
+            if ends == 0 {
+                i += 64;
+                continue;
+            }
+            let k = i + ends.trailing_zeros() as usize;
+            if buf[k] == b'"' {
+                self.pos = k + 1;
+                return Ok(RawStr {
+                    raw: &buf[start..k],
+                });
+            }
+            self.pos = k;
+            return Err(JsonError::unexpected(k, b'\n'));
+        }
+        // Fewer than 64 bytes left in the buffer.
+        #[allow(clippy::cast_possible_truncation)]
+        let newlines = newlines as u32;
         while let Some(chunk) = buf
             .get(i..i + 16)
             .and_then(|c| <&[u8; 16]>::try_from(c).ok())
@@ -1039,7 +1063,7 @@ mod tests {
             b'"', b'\\', b'\\', b'\\', b'a', b'\n', 0xc3, b'{', b' ', b'x',
         ];
         for _ in 0..100_000 {
-            let len = rng.below(80) as usize;
+            let len = rng.below(200) as usize;
             // Mostly plain text with a few special bytes, or mostly special bytes.
             let plain = rng.below(2) == 0;
             let mut text = vec![b'"'];
