@@ -7,6 +7,7 @@
 
 pub mod append;
 mod decoded;
+pub mod extras;
 pub mod intern;
 pub mod lines;
 pub mod parents;
@@ -21,6 +22,7 @@ use crate::format::prints::Prints;
 use crate::hash::Map;
 use crate::source::Source;
 use crate::source::watch::Change;
+use extras::Extras;
 use intern::Interner;
 use lines::Mode;
 use parents::ParentIds;
@@ -83,10 +85,9 @@ pub struct Index {
     /// (first span, file) of each run of spans from one file, ascending (the spans of a piece
     /// land together): what [`Index::file_of`] reads.
     file_runs: Vec<(u32, u16)>,
-    /// Token counts, cost, model and user of the spans that have them.
-    pub extras: Vec<Extra>,
-    /// The span each of `extras` belongs to, ascending.
-    pub extra_spans: Vec<u32>,
+    /// Token counts, cost, model and user of the spans that have them (read through
+    /// [`Index::extra`]).
+    pub extras: Extras,
     /// (span, line) for some spans, ascending by span, including the first span of every
     /// piece of every file (see [`Index::line`]).
     pub line_marks: Vec<(u32, u32)>,
@@ -368,22 +369,15 @@ impl Index {
     }
 
     /// Token counts, cost, model and user of span `i`, if it has any.
-    pub fn extra(&self, i: u32) -> Option<&Extra> {
-        if !self.spans.get(i as usize)?.has(flag::EXTRA) {
-            return None;
-        }
-        let at = self.extra_spans.partition_point(|&s| s < i);
-        match self.extra_spans.get(at) {
-            Some(&s) if s == i => self.extras.get(at),
-            _ => None,
-        }
+    pub fn extra(&self, i: u32) -> Option<Extra> {
+        self.extras.get(i)
     }
 
     /// Span `i`'s (prompt, completion, total) tokens, the total derived when not given;
     /// `None` when it has no token count.
     pub fn tokens(&self, i: u32) -> Option<[u64; 3]> {
         let e = self.extra(i).filter(|e| e.has_tokens())?;
-        Some(self.tokens_of(i, e))
+        Some(self.tokens_of(i, &e))
     }
 
     /// [`Index::tokens`] of span `i` whose numbers `e` are at hand (`self.extra(i)`, with
@@ -911,8 +905,7 @@ struct Merger {
     overflow: Overflow,
     parents: ParentIds,
     file_runs: Vec<(u32, u16)>,
-    extras: Vec<Extra>,
-    extra_spans: Vec<u32>,
+    extras: Extras,
     line_marks: Vec<(u32, u32)>,
     strings: Interner,
     trace_map: Map<TraceKey, u32>,
@@ -940,8 +933,7 @@ impl Merger {
             overflow: Overflow::default(),
             parents: ParentIds::default(),
             file_runs: Vec::new(),
-            extras: Vec::new(),
-            extra_spans: Vec::new(),
+            extras: Extras::default(),
             line_marks: Vec::new(),
             strings: Interner::default(),
             trace_map: Map::default(),
@@ -1055,22 +1047,14 @@ impl Merger {
         }));
         // Each piece lands after the spans already in: span indices (and so these tables)
         // stay ascending.
-        self.extra_spans.extend(
-            out.extra_spans
-                .iter()
-                .map(|&s| s.saturating_add(span_base32)),
-        );
         let marks_base = self.line_marks.len();
         self.line_marks.extend(
             out.line_marks
                 .iter()
                 .map(|&(s, line)| (s.saturating_add(span_base32), line)),
         );
-        self.extras.extend(out.extras.drain(..).map(|mut e| {
-            e.model = name(e.model);
-            e.user = name(e.user);
-            e
-        }));
+        self.extras
+            .append(&out.extras, &out.extra_spans, span_base32, &name);
         self.own_sessions
             .extend(out.own_sessions.drain(..).map(|o| OwnSession {
                 span: o.span.saturating_add(span_base32),
@@ -1131,8 +1115,11 @@ impl Merger {
             overflow: self.overflow,
             parents: self.parents,
             file_runs: self.file_runs,
-            extras: self.extras,
-            extra_spans: self.extra_spans,
+            extras: {
+                let mut e = self.extras;
+                e.seal();
+                e
+            },
             line_marks: self.line_marks,
             strings: self.strings,
             traces: self.traces,
@@ -1172,7 +1159,6 @@ impl Merger {
             parents: take(&mut index.parents),
             file_runs: take(&mut index.file_runs),
             extras: take(&mut index.extras),
-            extra_spans: take(&mut index.extra_spans),
             line_marks: take(&mut index.line_marks),
             strings: take(&mut index.strings),
             trace_map,
@@ -1199,7 +1185,7 @@ impl Merger {
         index.parents = self.parents;
         index.file_runs = self.file_runs;
         index.extras = self.extras;
-        index.extra_spans = self.extra_spans;
+        index.extras.seal();
         index.line_marks = self.line_marks;
         index.strings = self.strings;
         index.traces = self.traces;

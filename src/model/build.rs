@@ -669,7 +669,7 @@ impl<'a> Part<'a> {
             }
             if let Some(e) = index.extra(i) {
                 if e.has_tokens() && topmost(i, &has_tokens) {
-                    for (sum, v) in tokens.iter_mut().zip(index.tokens_of(i, e)) {
+                    for (sum, v) in tokens.iter_mut().zip(index.tokens_of(i, &e)) {
                         *sum = sum.saturating_add(v);
                     }
                 }
