@@ -421,10 +421,7 @@ fn live_tables(model: &sesstui::model::Model, anon_kb: f64, peak_kb: f64) {
             per(ix.prints.calls.len() * size_of::<sesstui::format::prints::Print>()),
         ),
         ("message hashes", per(ix.prints.messages.len() * 8)),
-        (
-            "own sessions",
-            per(ix.own_sessions.len() * size_of::<sesstui::index::record::OwnSession>()),
-        ),
+        ("own sessions", per(ix.own_sessions.bytes())),
         ("line marks", per(ix.line_marks.len() * 8)),
         ("unsessioned", per(model.unsessioned.len() * 4)),
         ("strings", per(ix.strings.heap_bytes())),

@@ -6,10 +6,12 @@
 //! counts and byte ranges is kept: a span's full JSON is parsed only when something asks.
 
 pub mod append;
+pub mod bits;
 mod decoded;
 pub mod extras;
 pub mod intern;
 pub mod lines;
+pub mod own;
 pub mod parents;
 pub mod progress;
 pub mod record;
@@ -25,6 +27,7 @@ use crate::source::watch::Change;
 use extras::Extras;
 use intern::Interner;
 use lines::Mode;
+use own::OwnSessions;
 use parents::ParentIds;
 use progress::Progress;
 use record::{Extra, Overflow, OwnSession, SpanRec, flag};
@@ -101,8 +104,9 @@ pub struct Index {
     pub trace_meta: Map<u32, TraceMeta>,
     pub evals: Vec<EvalRec>,
     pub problems: Vec<Problem>,
-    /// Session ids found on spans themselves, by span index.
-    pub own_sessions: Vec<OwnSession>,
+    /// Session ids found on spans themselves, by span index (read through
+    /// [`Index::own_session`]).
+    pub own_sessions: OwnSessions,
     /// Token counts too large for an [`Extra`] (span, prompt / completion / total with
     /// `u64::MAX` for "not given"), ascending by span; read through [`Index::tokens`].
     pub big_tokens: Vec<(u32, [u64; 3])>,
@@ -215,8 +219,7 @@ impl Index {
 
     /// The session id found on span `i` itself, if any.
     pub fn own_session(&self, i: u32) -> Option<OwnSession> {
-        let at = self.own_sessions.partition_point(|o| o.span < i);
-        self.own_sessions.get(at).filter(|o| o.span == i).copied()
+        self.own_sessions.get(i)
     }
 
     /// The JSON bytes of span `i`, exactly as in its file; nothing when the file is known to
@@ -914,7 +917,7 @@ struct Merger {
     trace_meta: Map<u32, TraceMeta>,
     evals: Vec<EvalRec>,
     problems: Vec<Problem>,
-    own_sessions: Vec<OwnSession>,
+    own_sessions: OwnSessions,
     big_tokens: Vec<(u32, [u64; 3])>,
     prints: Prints,
     styles: Vec<[u64; STYLES]>,
@@ -942,7 +945,7 @@ impl Merger {
             trace_meta: Map::default(),
             evals: Vec::new(),
             problems: Vec::new(),
-            own_sessions: Vec::new(),
+            own_sessions: OwnSessions::default(),
             big_tokens: Vec::new(),
             prints: Prints::default(),
             styles: Vec::new(),
@@ -1056,11 +1059,7 @@ impl Merger {
         self.extras
             .append(&out.extras, &out.extra_spans, span_base32, &name);
         self.own_sessions
-            .extend(out.own_sessions.drain(..).map(|o| OwnSession {
-                span: o.span.saturating_add(span_base32),
-                session: name(o.session),
-                key: o.key,
-            }));
+            .append(&out.own_sessions, span_base32, &name);
         self.big_tokens.extend(
             out.big_tokens
                 .drain(..)

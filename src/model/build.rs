@@ -95,11 +95,10 @@ fn trees_on(index: &Index, workers: usize) -> Trees {
     // The counting sort, and meanwhile (on another thread, when there are several) the tables
     // the workers fill: each is a pass over memory touched for the first time.
     let tables = || {
-        let own = own_sessions(index);
         let parent: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(NONE)).collect();
-        (own, parent, vec![empty_trace(); nt])
+        (parent, vec![empty_trace(); nt])
     };
-    let ((trace_start, mut by_trace), (own, parent, mut traces)) = if workers > 1 {
+    let ((trace_start, mut by_trace), (parent, mut traces)) = if workers > 1 {
         std::thread::scope(|scope| {
             let other = scope.spawn(tables);
             let grouped = group_by_trace(index);
@@ -117,7 +116,6 @@ fn trees_on(index: &Index, workers: usize) -> Trees {
         parent: &parent,
         parent_base: 0,
         ids: Ids::Column(index.parents.column(), index.parents.from()),
-        own: &own,
         traces: None,
     };
     let workers = workers.max(1);
@@ -163,7 +161,6 @@ fn trees_on(index: &Index, workers: usize) -> Trees {
     };
     // The workers' shared tables are done with: gone before the whole's are made (the build's
     // peak memory can be here, with the parent-id column still held).
-    drop(own);
     drop(trace_start);
     // Each part compacted its spans to the front of its own run (re-exports left out): close
     // the gaps, and turn each part's trace ranges into positions in the whole order. The
@@ -226,18 +223,6 @@ pub(super) fn trees_of(
     let parent: Vec<AtomicU32> = (range.start..range.end)
         .map(|_| AtomicU32::new(NONE))
         .collect();
-    let mut own: Vec<(u32, OwnSession)> = Vec::new();
-    for (k, w) in starts.windows(2).enumerate() {
-        let k = u32::try_from(k).unwrap_or(NONE);
-        let spans = members.get(w[0] as usize..w[1] as usize).unwrap_or(&[]);
-        own.extend(
-            spans
-                .iter()
-                .filter_map(|&i| index.own_session(i))
-                .map(|o| (k, o)),
-        );
-    }
-    own.sort_unstable_by_key(|(k, o)| (*k, o.span));
     let mut built = vec![empty_trace(); traces.len()];
     let shared = Shared {
         index,
@@ -245,7 +230,6 @@ pub(super) fn trees_of(
         parent: &parent,
         parent_base: range.start,
         ids: Ids::Listed(ids),
-        own: &own,
         traces: Some(traces),
     };
     let part = Part::build(&shared, 0, &mut members, &mut built);
@@ -282,17 +266,6 @@ fn group_by_trace(index: &Index) -> (Vec<u32>, Vec<u32>) {
     (trace_start, by_trace)
 }
 
-/// Session ids found on spans, grouped by trace: (trace, own session).
-fn own_sessions(index: &Index) -> Vec<(u32, OwnSession)> {
-    let mut own: Vec<(u32, OwnSession)> = index
-        .own_sessions
-        .iter()
-        .map(|o| (index.spans[o.span as usize].trace, *o))
-        .collect();
-    own.sort_unstable_by_key(|(t, o)| (*t, o.span));
-    own
-}
-
 /// What every worker reads (and the per-span tables they write, each span by one worker).
 ///
 /// The traces built are a run of positions `0..k`: every trace of the index (position `t` is
@@ -306,8 +279,6 @@ struct Shared<'a> {
     parent_base: u32,
     /// The spans' parent ids.
     ids: Ids<'a>,
-    /// (position, session id on a span), by position.
-    own: &'a [(u32, OwnSession)],
     /// The trace at each position, when not every trace is built.
     traces: Option<&'a [u32]>,
 }
@@ -391,7 +362,8 @@ struct Part<'a> {
     /// The cycle search's marks, for the span indices this run's traces cover (a quarter of a
     /// byte each: each worker keeps its own rather than sharing atomics).
     state: Visits,
-    own_at: usize,
+    /// Scratch: the session ids found on the trace's spans, by span.
+    own: Vec<OwnSession>,
     /// Scratch: (start, location, span) of the trace's spans, to sort them.
     times: Vec<(i64, u64, u32)>,
     /// Scratch: (id, location, span) of the trace's spans, sorted.
@@ -422,7 +394,7 @@ impl<'a> Part<'a> {
             issues: Issues::default(),
             big_tokens: BigTokens::default(),
             state,
-            own_at: shared.own.partition_point(|(t, _)| (*t as usize) < first),
+            own: Vec::new(),
             times: Vec::new(),
             ids: Vec::new(),
             path: Vec::new(),
@@ -528,7 +500,7 @@ impl<'a> Part<'a> {
                 ..u32::try_from(self.written).unwrap_or(NONE),
             ..empty_trace()
         };
-        self.summarize(shared, t, k, kept, &mut trace);
+        self.summarize(shared, t, kept, &mut trace);
         if let Some(slot) = self.traces.get_mut(k as usize - self.first) {
             *slot = trace;
         }
@@ -620,13 +592,11 @@ impl<'a> Part<'a> {
         self.path = path;
     }
 
-    /// Root, times, errors, tokens, cost, user and session of a trace.
-    /// `t` is the trace, at position `k` of the run.
+    /// Root, times, errors, tokens, cost, user and session of trace `t`.
     fn summarize(
         &mut self,
         shared: &Shared<'_>,
         t: u32,
-        k: u32,
         kept: std::ops::Range<usize>,
         trace: &mut Trace,
     ) {
@@ -687,15 +657,13 @@ impl<'a> Part<'a> {
         self.delegating.push(delegating);
         trace.start = if start == i64::MAX { 0 } else { start };
         trace.user = user(index, trace.root, members, entry.user);
-        let own_start = self.own_at;
-        while shared.own.get(self.own_at).is_some_and(|(ok, _)| *ok == k) {
-            self.own_at += 1;
-        }
-        let own: Vec<OwnSession> = shared.own[own_start..self.own_at]
-            .iter()
-            .map(|(_, o)| *o)
-            .collect();
-        if let Some(conflict) = resolve_session(index, t, trace, &own) {
+        // Its spans' own session ids (a re-export left out has the same bytes, so the same
+        // id as the copy kept), in span order.
+        self.own.clear();
+        self.own
+            .extend(members.iter().filter_map(|&i| index.own_session(i)));
+        self.own.sort_unstable_by_key(|o| o.span);
+        if let Some(conflict) = resolve_session(index, t, trace, &self.own) {
             self.issues.session_conflicts.push(conflict);
         }
     }
