@@ -15,12 +15,12 @@ use crate::format::prints::Print;
 use crate::index::record::flag;
 use std::hash::Hasher;
 
-/// One fingerprinted LLM call: 16 bytes (its fingerprint stays in the index).
+/// One fingerprinted LLM call: 8 bytes (its fingerprint stays in the index, its start in the
+/// span's record).
 pub(super) struct Call {
     pub trace: u32,
     /// Index into the index's fingerprints.
     pub at: u32,
-    pub start: i64,
 }
 
 impl Call {
@@ -32,13 +32,23 @@ impl Call {
         self.print(model).span
     }
 
+    /// When its span started (nanoseconds since the epoch; 0 when unknown).
+    pub fn start(&self, model: &Model) -> i64 {
+        model
+            .index
+            .spans
+            .get(self.span(model) as usize)
+            .map_or(0, crate::index::record::SpanRec::start)
+    }
+
     /// The hashes of its input messages.
     pub fn messages<'m>(&self, model: &'m Model) -> &'m [u64] {
         model.index.prints.messages(self.print(model))
     }
 }
 
-/// The LLM calls the scan fingerprinted, earliest first (re-exported spans left out).
+/// The LLM calls the scan fingerprinted, earliest first (by start, then by place in the
+/// fingerprints), re-exported spans left out.
 pub(super) fn calls(model: &Model) -> Vec<Call> {
     let mut calls: Vec<Call> = model
         .index
@@ -54,15 +64,33 @@ pub(super) fn calls(model: &Model) -> Vec<Call> {
             Some(Call {
                 trace: rec.trace,
                 at: u32::try_from(at).ok()?,
-                start: rec.start(),
             })
         })
         .collect();
-    // Most exports write calls in time order (or its reverse): no sort then.
-    if !calls.is_sorted_by_key(|c| (c.start, c.at)) {
-        calls.sort_unstable_by_key(|c| (c.start, c.at));
+    in_start_order(calls, |c| c.start(model))
+}
+
+/// `calls` (in fingerprint order) by start, then fingerprint order.
+fn in_start_order(mut calls: Vec<Call>, start: impl Fn(&Call) -> i64) -> Vec<Call> {
+    // Most exports write calls in time order or its reverse (newest first): no sort then.
+    if calls.is_sorted_by_key(|c| (start(c), c.at)) {
+        return calls;
     }
-    calls
+    if calls.is_sorted_by(|a, b| start(a) >= start(b)) {
+        // Newest first: reversed, then each run of one start put back in fingerprint order.
+        calls.reverse();
+        for run in calls.chunk_by_mut(|a, b| start(a) == start(b)) {
+            run.reverse();
+        }
+        return calls;
+    }
+    // Sorted on keys copied out of the records (no look-up per comparison).
+    let mut keys: Vec<(i64, u32, u32)> = calls.iter().map(|c| (start(c), c.at, c.trace)).collect();
+    drop(calls);
+    keys.sort_unstable();
+    keys.into_iter()
+        .map(|(_, at, trace)| Call { trace, at })
+        .collect()
 }
 
 /// Traces joined into conversations: a union-find whose roots carry the explicit session
@@ -200,17 +228,22 @@ fn on_workers<T: Send>(
     })
 }
 
-/// A registered history: the hash of a call's whole history, and the call; 12 bytes (as a
-/// pair, 16), the registry holding one per call.
+/// A registered history: the top 32 bits of the hash of a call's whole history, and the
+/// call; 8 bytes, the registry holding one per call. A look-up compares the messages of the
+/// calls it finds with its own, so the bits left out decide nothing.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(C, packed(4))]
 pub(super) struct Registered {
-    hash: u64,
+    hash: u32,
     call: u32,
 }
 
+/// The bits of a history's hash the registry keeps.
+fn top(h: u64) -> u32 {
+    (h >> 32) as u32
+}
+
 impl Registered {
-    pub(super) fn hash(self) -> u64 {
+    pub(super) fn hash(self) -> u32 {
         self.hash
     }
     pub(super) fn call(self) -> u32 {
@@ -238,7 +271,7 @@ pub(super) fn registry(model: &Model, calls: &[Call], workers: usize) -> Vec<Reg
             prefixes(c.messages(model), &mut pre);
             if let Some(&full) = pre.last() {
                 *slot = Registered {
-                    hash: full,
+                    hash: top(full),
                     call: u32::try_from(i).unwrap_or(NONE),
                 };
             }
@@ -284,7 +317,7 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
     // binary search through the registry.
     let mut registered = vec![0u64; 1 << (FILTER_BITS - 6)];
     for r in &registry {
-        let b = filter_bit(r.hash());
+        let b = filter_bit(u64::from(r.hash()) << 32);
         registered[b >> 6] |= 1 << (b & 63);
     }
     // Each call's longest prefix that is some earlier calls' whole history, and those calls:
@@ -307,18 +340,22 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                 if registered[b >> 6] & (1 << (b & 63)) == 0 {
                     continue;
                 }
-                let lo = registry.partition_point(|r| r.hash() < pre[k]);
+                let h = top(pre[k]);
+                let lo = registry.partition_point(|r| r.hash() < h);
                 let from = earlier.len();
                 earlier.extend(
                     registry[lo..]
                         .iter()
-                        .take_while(|r| r.hash() == pre[k])
+                        .take_while(|r| r.hash() == h)
                         .map(|r| r.call())
                         .filter(|&i| {
                             let e = &calls[i as usize];
+                            // Calls are in start order: one before this one started no
+                            // later; one after it, only with the same start.
                             i as usize != j
-                                && e.start <= c.start
                                 && e.print(model).len as usize == k
+                                && ((i as usize) < j || e.start(model) <= c.start(model))
+                                && e.messages(model) == &messages[..k]
                         }),
                 );
                 if earlier.len() == from {
@@ -549,6 +586,33 @@ fn inferred_id(model: &Model, calls: &[Call], links: &Links, head: u32) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Calls come out by start, then fingerprint order, whatever order they came in: in order,
+    /// newest first (with runs of one start), or neither.
+    #[test]
+    fn calls_are_put_in_start_order() {
+        let mut rng = crate::testing::XorShift(17);
+        for case in 0..40 {
+            let n = 1 + rng.below(300) as u32;
+            let mut starts: Vec<i64> = (0..n).map(|_| rng.below(50) as i64).collect();
+            match case % 4 {
+                0 => starts.sort_unstable(),
+                1 => starts.sort_unstable_by(|a, b| b.cmp(a)),
+                2 => starts.fill(7),
+                _ => {}
+            }
+            let calls: Vec<Call> = (0..n).map(|at| Call { trace: at * 3, at }).collect();
+            let start = |c: &Call| starts[c.at as usize];
+            let mut want: Vec<(i64, u32, u32)> =
+                calls.iter().map(|c| (start(c), c.at, c.trace)).collect();
+            want.sort_unstable();
+            let got: Vec<(i64, u32, u32)> = in_start_order(calls, start)
+                .iter()
+                .map(|c| (start(c), c.at, c.trace))
+                .collect();
+            assert_eq!(got, want, "case {case}");
+        }
+    }
 
     /// The look-ups split over workers link exactly as on one thread (the bench files take the
     /// parallel path; the fixtures, too small for it, are linked here on 1 to 3 workers).

@@ -71,7 +71,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
             if a.trace != c.trace && !c.print(model).human() {
                 pauses.push(Pause {
                     from: end_of(a),
-                    to: c.start,
+                    to: c.start(model),
                     chain: k,
                     before,
                     after: i,
@@ -104,7 +104,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
             continue;
         }
         let c = &calls[head as usize];
-        let (start, end) = (c.start, ends[g]);
+        let (start, end) = (c.start(model), ends[g]);
         let hi = pauses.partition_point(|p| p.from <= start);
         let mut prompt: Option<Option<String>> = None;
         for (pi, p) in pauses[..hi].iter().enumerate().rev() {
