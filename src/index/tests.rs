@@ -177,7 +177,13 @@ fn fingerprints_extend_across_calls_whatever_the_cache_marker() {
     let calls = &idx.prints.calls;
     assert_eq!((calls[0].span, calls[1].span), (0, 1));
     assert_eq!(calls[0].first_turn(), Some(1));
-    assert_eq!((calls[0].conversational, calls[1].conversational), (1, 3));
+    assert_eq!(
+        (
+            idx.prints.conversational(&calls[0]),
+            idx.prints.conversational(&calls[1])
+        ),
+        (1, 3)
+    );
 }
 
 #[test]
@@ -195,7 +201,7 @@ fn fingerprints_read_otlp_keys_and_genai_json() {
         assert_eq!(c.first_turn(), Some(1), "{c:?}");
     }
     assert_eq!(
-        calls.iter().map(|c| c.len).collect::<Vec<_>>(),
+        calls.iter().map(|c| c.len()).collect::<Vec<_>>(),
         [2, 3, 2, 2]
     );
     // The flattened keys and the nested objects name the same parts.

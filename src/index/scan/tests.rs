@@ -414,7 +414,7 @@ fn described(out: &ChunkOut, src: &str) -> Vec<String> {
                 .calls
                 .iter()
                 .find(|p| p.span as usize == i)
-                .map(|p| (out.prints.messages(p).to_vec(), p.first_turn, p.conversational, p.flags));
+                .map(|p| (out.prints.messages(p).to_vec(), p.first_turn(), out.prints.conversational(p), p.flags()));
             format!(
                 "{} {} {} {trace} {} {} {} {} {} {} {own:?} {extra:?} {model} {user} {print:?} style {}",
                 1 + src[..s.offset() as usize].matches('\n').count(),

@@ -259,7 +259,7 @@ impl<'m> Reader<'m> {
             .calls
             .iter()
             .find(|p| p.span == llm)
-            .map_or(usize::MAX, |p| p.len as usize);
+            .map_or(usize::MAX, |p| p.len());
         let from = if len == usize::MAX {
             0
         } else {

@@ -181,7 +181,7 @@ fn human(index: &Index, p: u32) -> bool {
     if !print.human() || !print.reminder() {
         return print.human();
     }
-    let newest = (print.len as usize).saturating_sub(1);
+    let newest = print.len().saturating_sub(1);
     let (_, msgs) = messages::read(index.span_bytes(print.span), Side::Input, newest);
     msgs.last()
         .is_some_and(|m| m.is_human() && !m.typed_text().is_empty())

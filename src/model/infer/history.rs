@@ -50,7 +50,7 @@ impl Call {
 /// The LLM calls the scan fingerprinted, earliest first (by start, then by place in the
 /// fingerprints), re-exported spans left out.
 pub(super) fn calls(model: &Model) -> Vec<Call> {
-    let mut calls: Vec<Call> = model
+    let calls: Vec<Call> = model
         .index
         .prints
         .calls
@@ -265,7 +265,7 @@ pub(super) fn registry(model: &Model, calls: &[Call], workers: usize) -> Vec<Reg
         for (k, slot) in slots.iter_mut().enumerate() {
             let i = first + k;
             let Some(c) = calls.get(i) else { break };
-            if c.print(model).conversational == 0 {
+            if model.index.prints.conversational(c.print(model)) == 0 {
                 continue;
             }
             prefixes(c.messages(model), &mut pre);
@@ -353,7 +353,7 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                             // Calls are in start order: one before this one started no
                             // later; one after it, only with the same start.
                             i as usize != j
-                                && e.print(model).len as usize == k
+                                && e.print(model).len() == k
                                 && ((i as usize) < j || e.start(model) <= c.start(model))
                                 && e.messages(model) == &messages[..k]
                         }),

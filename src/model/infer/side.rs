@@ -103,7 +103,10 @@ pub(super) fn attach(
         };
         let root = links.find(t32);
         let print = call.print(model);
-        if print.conversational != 1 || linked[root as usize] != 1 || !print.maybe_side() {
+        if model.index.prints.conversational(print) != 1
+            || linked[root as usize] != 1
+            || !print.maybe_side()
+        {
             continue;
         }
         let Some(text) = opening_text(model, call.span(model)) else {

@@ -176,7 +176,7 @@ fn opening(model: &Model, c: &Call) -> Option<String> {
 fn asked_for(model: &Model, after: &Call, prompt: &str) -> bool {
     let print = after.print(model);
     let bytes = model.index.span_bytes(print.span);
-    let from = (print.len as usize).saturating_sub(3);
+    let from = print.len().saturating_sub(3);
     let (_, msgs) = messages::read(bytes, Side::Input, from);
     let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let want = norm(prompt);
