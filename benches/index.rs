@@ -416,10 +416,7 @@ fn live_tables(model: &sesstui::model::Model, anon_kb: f64, peak_kb: f64) {
             per(ix.traces.len() * size_of::<sesstui::index::TraceKey>() + ix.trace_spans.len() * 4),
         ),
         ("extras", per(ix.extras.bytes())),
-        (
-            "print calls",
-            per(ix.prints.calls.len() * size_of::<sesstui::format::prints::Print>()),
-        ),
+        ("print calls", per(ix.prints.bytes())),
         ("message hashes", per(ix.prints.messages.len() * 8)),
         ("own sessions", per(ix.own_sessions.bytes())),
         ("line marks", per(ix.line_marks.len() * 8)),

@@ -16,22 +16,22 @@ use super::history::{
     CASE, MAX_MESSAGES, Source, locate, message_hash, mix, number, padded_word, role_hash,
     short_role_hash, source_of, structural,
 };
+use crate::index::bits::Bits;
 use crate::json::{Cursor, JsonError, Pattern, RawStr, ValueKind};
 use memchr::memmem::Finder;
 use std::hash::Hasher;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-/// One call's fingerprint as the index keeps it: 12 bytes, its message hashes in a table shared
-/// by all calls ([`Prints`]). A call has at most [`MAX_MESSAGES`] messages (the rest are not
+/// One call's fingerprint as the index keeps it: 8 bytes, its message hashes in a table shared
+/// by all calls ([`Prints`]), its span in [`Prints`]' set of spans (print `k` is the `k`th
+/// span there). A call has at most [`MAX_MESSAGES`] messages (the rest are not
 /// read), so its counts fit in 13 bits: its length, the position of its first message that is
 /// not a system prompt, three flags, and one saying whether its count of messages that are not
 /// system prompts is other than the messages from that first one on (then it is in
 /// [`Prints`]' table of such counts: [`Prints::conversational`]), in one word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Print {
-    /// The span (an index into the index's spans).
-    pub span: u32,
     /// Where its message hashes start in the table.
     pub at: u32,
     /// Length, first turn, flags and the odd-count bit (see [`Print::new`]).
@@ -52,6 +52,11 @@ const _: () = assert!(MAX_MESSAGES < COUNT_MASK as usize);
 
 impl Print {
     pub const NO_TURN: u16 = u16::MAX;
+    /// No messages, no first turn, no flags.
+    pub const EMPTY: Print = Print {
+        at: 0,
+        bits: COUNT_MASK << COUNT_BITS,
+    };
     /// A single-message call whose messages hold words of a known side prompt (title
     /// generation, quota probe, topic check): worth reading to see whether it is one.
     pub const MAYBE_SIDE: u16 = 1;
@@ -62,22 +67,13 @@ impl Print {
     /// a person wrote the rest is for the model to read.
     pub const REMINDER: u16 = 1 << 2;
 
-    /// The fingerprint of span `span`'s `len` messages (at most [`MAX_MESSAGES`]), stored
-    /// from `at`, the first not a system prompt at `first_turn` ([`Print::NO_TURN`] for
+    /// The fingerprint of `len` messages (at most [`MAX_MESSAGES`]), stored from `at`, the first not a system prompt at `first_turn` ([`Print::NO_TURN`] for
     /// none), with `flags`; `odd`: its count of messages that are not system prompts is kept
     /// apart (see [`Prints::push`]).
-    fn new(
-        span: u32,
-        at: u32,
-        len: usize,
-        first_turn: Option<usize>,
-        flags: u16,
-        odd: bool,
-    ) -> Print {
+    fn new(at: u32, len: usize, first_turn: Option<usize>, flags: u16, odd: bool) -> Print {
         let count = |n: usize| u32::try_from(n).unwrap_or(COUNT_MASK).min(COUNT_MASK - 1);
         let first = first_turn.map_or(COUNT_MASK, count);
         Print {
-            span,
             at,
             bits: count(len)
                 | first << COUNT_BITS
@@ -130,10 +126,12 @@ impl Print {
 /// Fingerprints of many calls: the calls, and one table of their message hashes.
 #[derive(Debug, Default)]
 pub struct Prints {
+    /// The spans that have a print (print `k`'s is the `k`th).
+    spans: Bits,
     pub calls: Vec<Print>,
     pub messages: Vec<u64>,
-    /// (span, count) of the calls whose count of messages that are not system prompts is
-    /// not the usual one (see [`Prints::conversational`]), ascending by span.
+    /// (print, count) of the calls whose count of messages that are not system prompts is
+    /// not the usual one (see [`Prints::conversational`]), ascending by print.
     odd: Vec<(u32, u16)>,
     /// While calls are stored (a piece being scanned): by a slot of the hash of its first
     /// message that is not a system prompt, the latest call that had it (see
@@ -162,16 +160,41 @@ impl Prints {
             .unwrap_or(&[])
     }
 
-    /// How many of call `p`'s messages are not system prompts.
-    pub fn conversational(&self, p: &Print) -> usize {
+    /// How many of print `k`'s messages are not system prompts.
+    pub fn conversational(&self, k: u32) -> usize {
+        let Some(p) = self.calls.get(k as usize) else {
+            return 0;
+        };
         if p.bits & ODD == 0 {
             return Print::usual_conversational(p.len(), p.first_turn());
         }
-        let k = self.odd.partition_point(|&(s, _)| s < p.span);
-        self.odd.get(k).map_or(0, |&(_, n)| n as usize)
+        let at = self.odd.partition_point(|&(c, _)| c < k);
+        self.odd.get(at).map_or(0, |&(_, n)| n as usize)
     }
 
-    /// Adds the fingerprint of span `span` (after every span added so far): its messages
+    /// Print `k`'s span.
+    pub fn span(&self, k: u32) -> u32 {
+        self.spans.select(k).unwrap_or(u32::MAX)
+    }
+
+    /// Span `span`'s print and its number, if it has one.
+    pub fn of_span(&self, span: u32) -> Option<(u32, &Print)> {
+        let k = self.spans.rank(span)?;
+        Some((k, self.calls.get(k as usize)?))
+    }
+
+    /// Every print with its span, in span order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Print)> + '_ {
+        self.spans.iter().zip(&self.calls)
+    }
+
+    /// Bytes its prints take (not their message hashes).
+    pub fn bytes(&self) -> usize {
+        self.spans.bytes() + self.calls.len() * std::mem::size_of::<Print>() + self.odd.len() * 8
+    }
+
+    /// Adds the fingerprint of span `span` (after every span added so far, else nothing is
+    /// added): its messages
     /// stored from `at` (see [`Prints::store`]), `len` of them, the first not a system
     /// prompt at `first_turn`, `conversational` not system prompts, with `flags`.
     pub fn push(
@@ -183,13 +206,16 @@ impl Prints {
         conversational: usize,
         flags: u16,
     ) {
+        if !self.spans.insert(span) {
+            return;
+        }
+        let k = u32::try_from(self.calls.len()).unwrap_or(u32::MAX);
         let odd = conversational != Print::usual_conversational(len, first_turn);
         if odd {
             self.odd
-                .push((span, u16::try_from(conversational).unwrap_or(u16::MAX)));
+                .push((k, u16::try_from(conversational).unwrap_or(u16::MAX)));
         }
-        self.calls
-            .push(Print::new(span, at, len, first_turn, flags, odd));
+        self.calls.push(Print::new(at, len, first_turn, flags, odd));
     }
 
     /// Where the table ends now, to go back to with [`Prints::truncate`].
@@ -206,9 +232,10 @@ impl Prints {
     /// Drops what was added since `mark` (a record that turned out malformed).
     pub fn truncate(&mut self, mark: (usize, usize)) {
         self.calls.truncate(mark.0);
+        self.spans
+            .keep(u32::try_from(self.calls.len()).unwrap_or(u32::MAX));
         self.messages.truncate(mark.1);
-        let last = self.calls.last().map(|p| p.span);
-        let kept = self.odd.partition_point(|&(s, _)| Some(s) <= last);
+        let kept = self.odd.partition_point(|&(k, _)| (k as usize) < mark.0);
         self.odd.truncate(kept);
     }
 
@@ -256,8 +283,12 @@ impl Prints {
     /// Appends another table's calls, their spans shifted by `span_base`.
     pub fn append(&mut self, other: &mut Prints, span_base: u32) {
         let base = u32::try_from(self.messages.len()).unwrap_or(u32::MAX);
+        let calls_base = u32::try_from(self.calls.len()).unwrap_or(u32::MAX);
+        for span in other.spans.iter() {
+            self.spans.insert(span.saturating_add(span_base));
+        }
+        other.spans = Bits::default();
         self.calls.extend(other.calls.drain(..).map(|mut p| {
-            p.span = p.span.saturating_add(span_base);
             p.at = p.at.saturating_add(base);
             p
         }));
@@ -266,7 +297,7 @@ impl Prints {
             other
                 .odd
                 .drain(..)
-                .map(|(s, n)| (s.saturating_add(span_base), n)),
+                .map(|(k, n)| (k.saturating_add(calls_base), n)),
         );
     }
 }
@@ -1116,7 +1147,7 @@ mod tests {
     /// (the usual one and others) reads back as pushed, through a rollback and an append.
     #[test]
     fn print_fields_round_trip() {
-        assert_eq!(std::mem::size_of::<Print>(), 12);
+        assert_eq!(std::mem::size_of::<Print>(), 8);
         let mut want = Vec::new();
         let mut prints = Prints::default();
         let mut span = 0u32;
@@ -1143,18 +1174,24 @@ mod tests {
         prints.truncate(mark);
         let check = |prints: &Prints, base: u32| {
             assert_eq!(prints.calls.len(), want.len());
-            for (p, &(span, at, len, first, conv, flags)) in prints.calls.iter().zip(&want) {
+            for (k, ((s, p), &(span, at, len, first, conv, flags))) in
+                prints.iter().zip(&want).enumerate()
+            {
+                let k = k as u32;
                 assert_eq!(
                     (
-                        p.span,
+                        s,
                         p.at,
                         p.len(),
                         p.first_turn(),
-                        prints.conversational(p),
+                        prints.conversational(k),
                         p.flags()
                     ),
                     (span + base, at, len, first, conv, flags)
                 );
+                assert_eq!(prints.span(k), s);
+                assert_eq!(prints.of_span(s), Some((k, p)));
+                assert_eq!(prints.of_span(s + 1), None);
                 assert_eq!(p.maybe_side(), flags & Print::MAYBE_SIDE != 0);
                 assert_eq!(p.human(), flags & Print::HUMAN != 0);
                 assert_eq!(p.reminder(), flags & Print::REMINDER != 0);

@@ -55,6 +55,27 @@ impl Bits {
         self.count
     }
 
+    /// The position of the bit of rank `k` (the `k`th set, from 0).
+    pub fn select(&self, k: u32) -> Option<u32> {
+        if k >= self.count {
+            return None;
+        }
+        // The last word with fewer bits before it than `k + 1`.
+        let w = self.before.partition_point(|&b| b <= k).checked_sub(1)?;
+        let mut word = *self.words.get(w)?;
+        for _ in 0..k - self.before[w] {
+            word &= word.wrapping_sub(1);
+        }
+        (word != 0).then(|| w as u32 * 64 + word.trailing_zeros())
+    }
+
+    /// Keeps the first `n` bits set, clears the others.
+    pub fn keep(&mut self, n: u32) {
+        if let Some(pos) = self.select(n) {
+            self.truncate(pos);
+        }
+    }
+
     /// Clears every bit from `pos` on.
     pub fn truncate(&mut self, pos: u32) {
         let w = pos.div_ceil(64) as usize;
@@ -118,6 +139,16 @@ mod tests {
             for (r, &s) in set.iter().enumerate() {
                 assert_eq!(bits.rank(s), Some(r as u32));
             }
+            for (r, &s) in set.iter().enumerate() {
+                assert_eq!(bits.select(r as u32), Some(s));
+            }
+            assert_eq!(bits.select(set.len() as u32), None);
+            let mut kept = bits.clone();
+            kept.keep(set.len() as u32 / 2);
+            assert_eq!(
+                kept.iter().collect::<Vec<_>>(),
+                set[..set.len() / 2].to_vec()
+            );
             assert!(bits.insert(cut + 2));
             assert_eq!(bits.rank(cut + 2), Some(set.len() as u32));
             assert_eq!(bits.rank(cut + 1), None);

@@ -19,17 +19,30 @@ use std::hash::Hasher;
 /// span's record).
 pub(super) struct Call {
     pub trace: u32,
-    /// Index into the index's fingerprints.
-    pub at: u32,
+    pub span: u32,
 }
 
 impl Call {
     pub fn print<'m>(&self, model: &'m Model) -> &'m Print {
-        &model.index.prints.calls[self.at as usize]
+        model
+            .index
+            .prints
+            .of_span(self.span)
+            .map_or(&Print::EMPTY, |(_, p)| p)
     }
 
-    pub fn span(&self, model: &Model) -> u32 {
-        self.print(model).span
+    /// Its number among the index's fingerprints.
+    pub fn at(&self, model: &Model) -> u32 {
+        model
+            .index
+            .prints
+            .of_span(self.span)
+            .map_or(NONE, |(k, _)| k)
+    }
+
+    /// How many of its messages are not system prompts.
+    pub fn conversational(&self, model: &Model) -> usize {
+        model.index.prints.conversational(self.at(model))
     }
 
     /// When its span started (nanoseconds since the epoch; 0 when unknown).
@@ -37,7 +50,7 @@ impl Call {
         model
             .index
             .spans
-            .get(self.span(model) as usize)
+            .get(self.span as usize)
             .map_or(0, crate::index::record::SpanRec::start)
     }
 
@@ -47,37 +60,35 @@ impl Call {
     }
 }
 
-/// The LLM calls the scan fingerprinted, earliest first (by start, then by place in the
-/// fingerprints), re-exported spans left out.
+/// The LLM calls the scan fingerprinted, earliest first (by start, then span), re-exported
+/// spans left out.
 pub(super) fn calls(model: &Model) -> Vec<Call> {
     let calls: Vec<Call> = model
         .index
         .prints
-        .calls
         .iter()
-        .enumerate()
-        .filter_map(|(at, p)| {
-            let rec = model.index.spans.get(p.span as usize)?;
+        .filter_map(|(span, _)| {
+            let rec = model.index.spans.get(span as usize)?;
             if rec.has(flag::DUPLICATE) || rec.trace as usize >= model.traces.len() {
                 return None;
             }
             Some(Call {
                 trace: rec.trace,
-                at: u32::try_from(at).ok()?,
+                span,
             })
         })
         .collect();
     in_start_order(calls, |c| c.start(model))
 }
 
-/// `calls` (in fingerprint order) by start, then fingerprint order.
+/// `calls` (in span order) by start, then span.
 fn in_start_order(mut calls: Vec<Call>, start: impl Fn(&Call) -> i64) -> Vec<Call> {
     // Most exports write calls in time order or its reverse (newest first): no sort then.
-    if calls.is_sorted_by_key(|c| (start(c), c.at)) {
+    if calls.is_sorted_by_key(|c| (start(c), c.span)) {
         return calls;
     }
     if calls.is_sorted_by(|a, b| start(a) >= start(b)) {
-        // Newest first: reversed, then each run of one start put back in fingerprint order.
+        // Newest first: reversed, then each run of one start put back in span order.
         calls.reverse();
         for run in calls.chunk_by_mut(|a, b| start(a) == start(b)) {
             run.reverse();
@@ -85,11 +96,12 @@ fn in_start_order(mut calls: Vec<Call>, start: impl Fn(&Call) -> i64) -> Vec<Cal
         return calls;
     }
     // Sorted on keys copied out of the records (no look-up per comparison).
-    let mut keys: Vec<(i64, u32, u32)> = calls.iter().map(|c| (start(c), c.at, c.trace)).collect();
+    let mut keys: Vec<(i64, u32, u32)> =
+        calls.iter().map(|c| (start(c), c.span, c.trace)).collect();
     drop(calls);
     keys.sort_unstable();
     keys.into_iter()
-        .map(|(_, at, trace)| Call { trace, at })
+        .map(|(_, span, trace)| Call { trace, span })
         .collect()
 }
 
@@ -135,10 +147,10 @@ impl Links {
 
     /// Per trace, its earliest fingerprinted call as an index into the index's prints (not
     /// into `calls`), or `NONE`: `first_call`, turned so in place.
-    pub fn into_first_prints(self, calls: &[Call]) -> Vec<u32> {
+    pub fn into_first_prints(self, model: &Model, calls: &[Call]) -> Vec<u32> {
         let mut first = self.first_call;
         for f in &mut first {
-            *f = calls.get(*f as usize).map_or(NONE, |c| c.at);
+            *f = calls.get(*f as usize).map_or(NONE, |c| c.at(model));
         }
         first
     }
@@ -265,7 +277,7 @@ pub(super) fn registry(model: &Model, calls: &[Call], workers: usize) -> Vec<Reg
         for (k, slot) in slots.iter_mut().enumerate() {
             let i = first + k;
             let Some(c) = calls.get(i) else { break };
-            if model.index.prints.conversational(c.print(model)) == 0 {
+            if c.conversational(model) == 0 {
                 continue;
             }
             prefixes(c.messages(model), &mut pre);
@@ -477,10 +489,10 @@ fn choose(
         return Some(i);
     }
     let bytes = |span: u32| model.index.span_bytes(span);
-    let (next, leaves) = reader.message(bytes(later.span(model)), k);
+    let (next, leaves) = reader.message(bytes(later.span), k);
     let answers: Vec<(u32, Fingerprint)> = earlier
         .iter()
-        .filter_map(|&i| Some((i, reader.fingerprint(bytes(calls[i as usize].span(model)))?)))
+        .filter_map(|&i| Some((i, reader.fingerprint(bytes(calls[i as usize].span))?)))
         .collect();
     if let Some(i) = one_group(
         links,
@@ -601,14 +613,19 @@ mod tests {
                 2 => starts.fill(7),
                 _ => {}
             }
-            let calls: Vec<Call> = (0..n).map(|at| Call { trace: at * 3, at }).collect();
-            let start = |c: &Call| starts[c.at as usize];
+            let calls: Vec<Call> = (0..n)
+                .map(|span| Call {
+                    trace: span * 3,
+                    span,
+                })
+                .collect();
+            let start = |c: &Call| starts[c.span as usize];
             let mut want: Vec<(i64, u32, u32)> =
-                calls.iter().map(|c| (start(c), c.at, c.trace)).collect();
+                calls.iter().map(|c| (start(c), c.span, c.trace)).collect();
             want.sort_unstable();
             let got: Vec<(i64, u32, u32)> = in_start_order(calls, start)
                 .iter()
-                .map(|c| (start(c), c.at, c.trace))
+                .map(|c| (start(c), c.span, c.trace))
                 .collect();
             assert_eq!(got, want, "case {case}");
         }

@@ -36,7 +36,7 @@ struct Pause {
 /// Nests sub-agent conversations under the calls that started them; see the module docs.
 pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, report: &mut Report) {
     let end_of = |c: &Call| {
-        let (start, end) = model.times(c.span(model));
+        let (start, end) = model.times(c.span);
         end.max(start)
     };
     // One pass over the calls, earliest first: per conversation (by its root trace) its chain
@@ -163,7 +163,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
 fn opening(model: &Model, c: &Call) -> Option<String> {
     let print = c.print(model);
     let first = print.first_turn()?;
-    let bytes = model.index.span_bytes(print.span);
+    let bytes = model.index.span_bytes(c.span);
     let (_, msgs) = messages::read(bytes, Side::Input, first);
     msgs.into_iter()
         .find(messages::Msg::is_human)
@@ -175,7 +175,7 @@ fn opening(model: &Model, c: &Call) -> Option<String> {
 /// ends with the assistant message that asked for it and the tool results.
 fn asked_for(model: &Model, after: &Call, prompt: &str) -> bool {
     let print = after.print(model);
-    let bytes = model.index.span_bytes(print.span);
+    let bytes = model.index.span_bytes(after.span);
     let from = print.len().saturating_sub(3);
     let (_, msgs) = messages::read(bytes, Side::Input, from);
     let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -189,7 +189,7 @@ fn asked_for(model: &Model, after: &Call, prompt: &str) -> bool {
 /// The span a `Task` started from: its tool span in the asking call's trace, if the export has
 /// one; else the asking LLM call itself.
 fn task_span(model: &Model, parent: &Call) -> u32 {
-    let llm = parent.span(model);
+    let llm = parent.span;
     let after = model.span(llm).start();
     model
         .trace_spans(parent.trace)

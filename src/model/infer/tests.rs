@@ -378,7 +378,7 @@ fn the_history_registry_does_not_depend_on_the_workers() {
     let mut want: Vec<(u32, u32)> = Vec::new();
     let mut pre = Vec::new();
     for (i, c) in calls.iter().enumerate() {
-        if m.index.prints.conversational(c.print(&m)) > 0 {
+        if c.conversational(&m) > 0 {
             crate::format::history::prefixes(c.messages(&m), &mut pre);
             want.push(((*pre.last().unwrap() >> 32) as u32, i as u32));
         }
