@@ -12,17 +12,18 @@ pub struct Bits {
     before: Vec<u32>,
     /// Bits set in all.
     count: u32,
+    /// One past the highest bit set (0 for none): where the next may be.
+    end: u64,
 }
 
 impl Bits {
     /// Sets bit `pos`, which must be past every bit set so far (else nothing is set: false).
     pub fn insert(&mut self, pos: u32) -> bool {
         let w = (pos / 64) as usize;
-        if let Some(last) = self.last()
-            && pos <= last
-        {
+        if u64::from(pos) < self.end {
             return false;
         }
+        self.end = u64::from(pos) + 1;
         while self.words.len() <= w {
             self.words.push(0);
             self.before.push(self.count);
@@ -90,6 +91,7 @@ impl Bits {
             (Some(word), Some(&b)) => b + word.count_ones(),
             _ => 0,
         };
+        self.end = self.last().map_or(0, |l| u64::from(l) + 1);
     }
 
     /// The positions set, ascending.

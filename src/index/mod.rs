@@ -373,6 +373,10 @@ impl Index {
 
     /// Token counts, cost, model and user of span `i`, if it has any.
     pub fn extra(&self, i: u32) -> Option<Extra> {
+        // The record says whether it has any (most spans are answered here).
+        if !self.spans.get(i as usize)?.has(flag::EXTRA) {
+            return None;
+        }
         self.extras.get(i)
     }
 
