@@ -98,3 +98,71 @@ fn a_tmux_pane_from_the_helper_reads_the_empty_config_not_the_users() {
     t.keys(&["q"]);
     t.until("the explorer to quit on q", |s| s.contains("EXITED-0"));
 }
+
+/// A developer's shell may export `NO_COLOR`, `TZ` or sesstui's own variables; the helper
+/// removes them, so a test sees what a clean environment shows. Set before the helper runs
+/// (as the inherited environment is), a small stream limit and the progress meter on every
+/// standard error change the run; through the helper they change nothing.
+#[test]
+fn the_helpers_binary_drops_the_developers_environment() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let fixture = std::fs::read(Path::new(root).join(FIXTURE)).unwrap();
+    let run = |isolate: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_sesstui"));
+        c.env("SESSTUI_STDIN_LIMIT", "1K")
+            .env("SESSTUI_PROGRESS", "always")
+            .env("NO_COLOR", "1")
+            .env("TZ", "Asia/Tokyo");
+        if isolate {
+            isolated::isolate(&mut c);
+        }
+        let mut child = c
+            .current_dir(root)
+            .args(["sessions", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let bytes = fixture.clone();
+        // The binary may stop reading at its limit: a closed pipe is expected then.
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&bytes);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = run(true);
+    assert!(ok, "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let none = tempfile::tempdir().unwrap();
+    assert_eq!(stdout, run_stdin(none.path(), &fixture));
+    // Without the helper the inherited limit stops the read.
+    let (ok, _, stderr) = run(false);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("SESSTUI_STDIN_LIMIT"), "{stderr}");
+}
+
+/// `sesstui sessions -` through the helper with `bytes` on standard input.
+fn run_stdin(xdg: &Path, bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = isolated::command()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("XDG_CONFIG_HOME", xdg)
+        .args(["sessions", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -4,6 +4,9 @@
 //! Tests that exercise config loading itself (`tests/config.rs`, `tests/e2e_config.rs`) set
 //! their own.
 //!
+//! The variables of the developer's environment that change what the binary shows are removed
+//! the same way ([`ENV`]): a shell with `NO_COLOR` or `TZ` exported runs the same tests.
+//!
 //! Included as `#[path = "common/isolated.rs"] mod isolated;` (from `tests/common/*.rs` as
 //! `#[path = "isolated.rs"]`, from the benches as `#[path = "../tests/common/isolated.rs"]`).
 
@@ -17,9 +20,23 @@ pub const EMPTY: &str = concat!(
     "/tests/common/empty-config.toml"
 );
 
-/// Sets [`VAR`] to [`EMPTY`] on a command: the binary, or a process that starts it (tmux,
-/// `sh`, `taskset`).
+/// The environment variables the binary reads that change its screen or output: the theme
+/// (`NO_COLOR`), the `local` time zone (`TZ`), the progress meter, the stream limit and the
+/// tests' own pause. A test that wants one sets it after [`isolate`].
+pub const ENV: [&str; 5] = [
+    "NO_COLOR",
+    "TZ",
+    "SESSTUI_PROGRESS",
+    "SESSTUI_STDIN_LIMIT",
+    "SESSTUI_TEST_PAUSE",
+];
+
+/// Sets [`VAR`] to [`EMPTY`] on a command and removes [`ENV`]: the binary, or a process that
+/// starts it (tmux, `sh`, `taskset`).
 pub fn isolate(c: &mut std::process::Command) -> &mut std::process::Command {
+    for v in ENV {
+        c.env_remove(v);
+    }
     c.env(VAR, EMPTY)
 }
 
@@ -33,6 +50,9 @@ pub fn command() -> std::process::Command {
 /// [`command`] as an `assert_cmd` command.
 pub fn assert_command() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::new(env!("CARGO_BIN_EXE_sesstui"));
+    for v in ENV {
+        c.env_remove(v);
+    }
     c.env(VAR, EMPTY);
     c
 }
