@@ -82,7 +82,7 @@ impl Bits {
         let w = pos.div_ceil(64) as usize;
         self.words.truncate(w);
         self.before.truncate(w);
-        if pos % 64 != 0
+        if !pos.is_multiple_of(64)
             && let Some(last) = self.words.last_mut()
         {
             *last &= (1u64 << (pos % 64)) - 1;

@@ -1061,9 +1061,9 @@ impl Merger {
                 .map(|&(s, line)| (s.saturating_add(span_base32), line)),
         );
         self.extras
-            .append(&out.extras, &out.extra_spans, span_base32, &name);
+            .append(&out.extras, &out.extra_spans, span_base32, name);
         self.own_sessions
-            .append(&out.own_sessions, span_base32, &name);
+            .append(&out.own_sessions, span_base32, name);
         self.big_tokens.extend(
             out.big_tokens
                 .drain(..)
