@@ -120,6 +120,12 @@ impl Extras {
 
     /// The tail of `model`, `user` and `total`, added if new.
     fn tail(&mut self, tail: Tail) -> u32 {
+        // Consecutive calls (of one trace, one session) often share theirs.
+        if let Some(r) = self.rows.last()
+            && self.tails.get(r.tail as usize) == Some(&tail)
+        {
+            return r.tail;
+        }
         if self.tail_ids.is_empty() && !self.tails.is_empty() {
             self.tail_ids = self.tails.iter().copied().zip(0u32..).collect();
         }
