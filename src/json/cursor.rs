@@ -1,6 +1,6 @@
 //! The cursor: reads one JSON token at a time and skips whole values, validating as it goes.
 
-use super::RawStr;
+use super::{RawStr, block};
 use std::fmt;
 use std::ops::Range;
 
@@ -113,42 +113,6 @@ fn parse_int(text: &[u8]) -> Option<i128> {
 /// so even a line that is nothing but brackets costs an eighth of its length).
 const INLINE_DEPTH: usize = 512;
 
-/// The `"`, `\` and newlines among 16 bytes (bit `i` for byte `i`), and whether any byte is 0x80
-/// or above: one SSE2 comparison (x86-64's baseline) instead of a loop.
-#[inline(always)]
-fn specials_and_high(chunk: &[u8; 16]) -> (u32, bool) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use safe_arch::{
-            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
-            set_splat_i8_m128i,
-        };
-        let splat = |c: u8| set_splat_i8_m128i(i8::from_ne_bytes([c]));
-        let v = load_unaligned_m128i(chunk);
-        let hits = bitor_m128i(
-            bitor_m128i(
-                cmp_eq_mask_i8_m128i(v, splat(b'"')),
-                cmp_eq_mask_i8_m128i(v, splat(b'\\')),
-            ),
-            cmp_eq_mask_i8_m128i(v, splat(b'\n')),
-        );
-        (
-            move_mask_i8_m128i(hits).cast_unsigned(),
-            move_mask_i8_m128i(v) != 0,
-        )
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let mut hits = 0u32;
-        let mut high = false;
-        for (i, &c) in chunk.iter().enumerate() {
-            hits |= u32::from(matches!(c, b'"' | b'\\' | b'\n')) << i;
-            high |= c >= 0x80;
-        }
-        (hits, high)
-    }
-}
-
 /// Up to [`Pattern::MAX`] bytes to be recognised at a position in a buffer, compared a word at a
 /// time (the last word overlapping the one before it) instead of through a `memcmp` call.
 #[derive(Clone, Debug)]
@@ -254,7 +218,8 @@ impl Pattern {
 
 /// Eight ASCII digits as a number (the first is the most significant); `None` if any byte is
 /// not a digit. Word-wide arithmetic instead of eight dependent multiply-adds.
-fn eight_digits(bytes: [u8; 8]) -> Option<u64> {
+#[inline]
+pub(crate) fn eight_digits(bytes: [u8; 8]) -> Option<u64> {
     const ZEROS: u64 = 0x3030_3030_3030_3030;
     let x = u64::from_le_bytes(bytes);
     // Every byte 0x30..=0x39: its high nibble is 3 and adding 6 keeps the low nibble below 16.
@@ -611,7 +576,8 @@ impl<'a> Cursor<'a> {
     }
 
     /// Finds the end of the string whose contents start at `start`, 16 bytes at a time, noting
-    /// any byte of 0x80 or above on the way.
+    /// any byte of 0x80 or above on the way. From its first escape on, the string is read by
+    /// [`Cursor::string_escaped`].
     #[inline(always)]
     fn string_from(&mut self, start: usize) -> Result<RawStr<'a>, JsonError> {
         let buf = self.buf;
@@ -620,7 +586,7 @@ impl<'a> Cursor<'a> {
             .get(i..i + 16)
             .and_then(|c| <&[u8; 16]>::try_from(c).ok())
         {
-            let (hits, high) = specials_and_high(chunk);
+            let (hits, high) = block::specials_and_high(chunk);
             self.non_ascii |= high;
             if hits == 0 {
                 i += 16;
@@ -634,11 +600,89 @@ impl<'a> Cursor<'a> {
                         raw: &buf[start..k],
                     });
                 }
-                b'\\' => i = self.escape(k)?,
+                b'\\' => return self.string_escaped(start, k),
                 _ => i = self.newline_in_string(k)?,
             }
         }
-        // The buffer's last few bytes.
+        self.string_tail(start, i, false)
+    }
+
+    /// [`Cursor::string_from`] from the string's first backslash, at `from`: a string with
+    /// escapes often has many (a JSON document written into a string: `{\"model\":\"…\"}`),
+    /// so each block's escaped bytes are found at once (see [`block::Escapes`]) rather than
+    /// one escape a turn of the loop. Out of line: most strings have none.
+    #[inline(never)]
+    fn string_escaped(&mut self, start: usize, from: usize) -> Result<RawStr<'a>, JsonError> {
+        let buf = self.buf;
+        let mut i = from;
+        let mut escapes = block::Escapes::default();
+        // On a line, a newline ends the record, escaped or not (see `newline_in_string`).
+        let newlines = if self.in_line { u64::MAX } else { 0 };
+        while let Some(chunk) = buf
+            .get(i..i + 64)
+            .and_then(|c| <&[u8; 64]>::try_from(c).ok())
+        {
+            let b = block::classify64(chunk);
+            self.non_ascii |= b.high;
+            let ends = b.quote & !escapes.next64(b.backslash) | b.newline & newlines;
+            if ends == 0 {
+                i += 64;
+                continue;
+            }
+            let k = i + ends.trailing_zeros() as usize;
+            if buf[k] == b'"' {
+                self.pos = k + 1;
+                return Ok(RawStr {
+                    raw: &buf[start..k],
+                });
+            }
+            self.pos = k;
+            return Err(JsonError::unexpected(k, b'\n'));
+        }
+        // Fewer than 64 bytes left in the buffer.
+        #[allow(clippy::cast_possible_truncation)]
+        let newlines = newlines as u32;
+        while let Some(chunk) = buf
+            .get(i..i + 16)
+            .and_then(|c| <&[u8; 16]>::try_from(c).ok())
+        {
+            let b = block::classify(chunk);
+            self.non_ascii |= b.high;
+            let ends = b.quote & !escapes.next(b.backslash) | b.newline & newlines;
+            if ends == 0 {
+                i += 16;
+                continue;
+            }
+            let k = i + ends.trailing_zeros() as usize;
+            if buf[k] == b'"' {
+                self.pos = k + 1;
+                return Ok(RawStr {
+                    raw: &buf[start..k],
+                });
+            }
+            self.pos = k;
+            return Err(JsonError::unexpected(k, b'\n'));
+        }
+        self.string_tail(start, i, escapes.pending())
+    }
+
+    /// The end of a string in the buffer's last few bytes (fewer than 16), from `i`, the byte
+    /// there escaped when `escaped`.
+    fn string_tail(
+        &mut self,
+        start: usize,
+        mut i: usize,
+        escaped: bool,
+    ) -> Result<RawStr<'a>, JsonError> {
+        let buf = self.buf;
+        if escaped && let Some(&c) = buf.get(i) {
+            self.non_ascii |= c >= 0x80;
+            i = if c == b'\n' {
+                self.newline_in_string(i)?
+            } else {
+                i + 1
+            };
+        }
         while let Some(&c) = buf.get(i) {
             self.non_ascii |= c >= 0x80;
             match c {
@@ -980,6 +1024,79 @@ mod tests {
                 }
                 (Err(JsonError::Eof), None) => {}
                 (got, want) => panic!("{text:?}: {got:?} vs {want:?}"),
+            }
+        }
+    }
+
+    /// The byte-by-byte definition of a string's end, in a record read on a line or not: the
+    /// first unescaped quote, or an error at a newline (escaped or not) on a line, or the end.
+    fn string_naively(text: &[u8], in_line: bool) -> (Result<usize, JsonError>, bool) {
+        let (mut i, mut high) = (1, false);
+        while let Some(&c) = text.get(i) {
+            high |= c >= 0x80;
+            match c {
+                b'"' => return (Ok(i), high),
+                b'\n' if in_line => return (Err(JsonError::unexpected(i, b'\n')), high),
+                b'\\' => {
+                    match text.get(i + 1) {
+                        Some(b'\n') if in_line => {
+                            return (Err(JsonError::unexpected(i + 1, b'\n')), high);
+                        }
+                        Some(&e) => high |= e >= 0x80,
+                        None => {}
+                    }
+                    i += 2;
+                }
+                _ => i += 1,
+            }
+        }
+        (Err(JsonError::Eof), high)
+    }
+
+    /// Strings read a block at a time (escapes found for the whole block) end, or fail, where
+    /// the byte-by-byte definition says, on lines and off them, with escapes, quotes, newlines
+    /// and high bytes at every position and across every block boundary; runs of backslashes
+    /// are likely, so that they cross blocks with odd and even lengths.
+    #[test]
+    fn strings_with_escapes_like_byte_by_byte() {
+        let mut rng = crate::testing::XorShift(0x0dd_ba55_1a5e_c0de);
+        let alphabet = [
+            b'"', b'\\', b'\\', b'\\', b'a', b'\n', 0xc3, b'{', b' ', b'x',
+        ];
+        for _ in 0..100_000 {
+            let len = rng.below(200) as usize;
+            // Plain text with a few special bytes (1 in 8 or 1 in 64: long runs without any), or
+            // mostly special bytes.
+            let plain = [0, 8, 64][rng.below(3) as usize];
+            let mut text = vec![b'"'];
+            text.extend((0..len).map(|_| {
+                if plain > 0 && rng.below(plain) != 0 {
+                    b'a'
+                } else {
+                    alphabet[rng.below(alphabet.len() as u64) as usize]
+                }
+            }));
+            for in_line in [false, true] {
+                let (want, high) = string_naively(&text, in_line);
+                let mut c = if in_line {
+                    Cursor::in_line(&text)
+                } else {
+                    Cursor::new(&text)
+                };
+                match (c.string(), want) {
+                    (Ok(s), Ok(end)) => {
+                        assert_eq!(s.raw, &text[1..end], "{text:?}");
+                        assert_eq!(c.pos(), end + 1);
+                    }
+                    (Err(got), Err(want)) => {
+                        assert_eq!(got, want, "{text:?} {in_line}");
+                        let at = want.position().unwrap_or(text.len());
+                        assert_eq!(c.pos(), at, "{text:?} {in_line}");
+                    }
+                    (got, want) => panic!("{text:?} {in_line}: {got:?} vs {want:?}"),
+                }
+                // The scan may look past the string's end, never miss a high byte in it.
+                assert!(c.non_ascii() || !high, "{text:?}");
             }
         }
     }

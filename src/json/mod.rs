@@ -6,6 +6,7 @@
 //! there is one notion of "valid JSON" in the program. It is lenient where real exporters are:
 //! `NaN`, `Infinity` and `-Infinity` (Python `json.dumps`, pandas) are accepted as numbers.
 
+mod block;
 mod cursor;
 mod lenient;
 mod pretty;
@@ -13,6 +14,7 @@ pub mod pylit;
 mod string;
 pub mod tree;
 
+pub(crate) use cursor::eight_digits;
 pub use cursor::{Cursor, JsonError, Pattern, Scalar, ValueKind};
 pub use lenient::lenient;
 pub use pretty::{PrettyError, Window, pretty, pretty_window, pretty_write};
