@@ -321,7 +321,7 @@ fn child_index(path: &Path) {
     if std::env::var_os("SESSTUI_BENCH_SIZES").is_some() {
         let mb = |n: usize, sz: usize| (n * sz) as f64 / 1e6;
         eprintln!(
-            "spans {:.1}MB (cap {:.1}) parent ids {:.1}MB overflow {} ends {} lengths extras {:.1}MB (+{:.1}MB span table) line marks {:.1}MB traces {:.1}MB prints {:.1}MB (+{:.1}MB message hashes) strings {} own {} problems {}",
+            "spans {:.1}MB (cap {:.1}) parent ids {:.1}MB overflow {} ends {} lengths extras {:.1}MB ({} tails) line marks {:.1}MB traces {:.1}MB prints {:.1}MB (+{:.1}MB message hashes) strings {} own {} problems {}",
             mb(index.spans.len(), std::mem::size_of_val(&index.spans[0])),
             mb(
                 index.spans.capacity(),
@@ -330,8 +330,8 @@ fn child_index(path: &Path) {
             mb(index.parents.bytes(), 1),
             index.overflow.ends.len(),
             index.overflow.lens.len(),
-            mb(index.extras.capacity(), 24),
-            mb(index.extra_spans.capacity(), 4),
+            mb(index.extras.bytes(), 1),
+            index.extras.tails(),
             mb(index.line_marks.capacity(), 8),
             mb(
                 index.traces.capacity(),
@@ -415,20 +415,10 @@ fn live_tables(model: &sesstui::model::Model, anon_kb: f64, peak_kb: f64) {
             "index traces",
             per(ix.traces.len() * size_of::<sesstui::index::TraceKey>() + ix.trace_spans.len() * 4),
         ),
-        (
-            "extras",
-            per(ix.extras.len() * size_of::<sesstui::index::record::Extra>()
-                + ix.extra_spans.len() * 4),
-        ),
-        (
-            "print calls",
-            per(ix.prints.calls.len() * size_of::<sesstui::format::prints::Print>()),
-        ),
+        ("extras", per(ix.extras.bytes())),
+        ("print calls", per(ix.prints.bytes())),
         ("message hashes", per(ix.prints.messages.len() * 8)),
-        (
-            "own sessions",
-            per(ix.own_sessions.len() * size_of::<sesstui::index::record::OwnSession>()),
-        ),
+        ("own sessions", per(ix.own_sessions.bytes())),
         ("line marks", per(ix.line_marks.len() * 8)),
         ("unsessioned", per(model.unsessioned.len() * 4)),
         ("strings", per(ix.strings.heap_bytes())),

@@ -16,35 +16,47 @@ use super::history::{
     CASE, MAX_MESSAGES, Source, locate, message_hash, mix, number, padded_word, role_hash,
     short_role_hash, source_of, structural,
 };
+use crate::index::bits::Bits;
 use crate::json::{Cursor, JsonError, Pattern, RawStr, ValueKind};
 use memchr::memmem::Finder;
 use std::hash::Hasher;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-/// One call's fingerprint as the index keeps it: 16 bytes, its message hashes in a table shared
-/// by all calls ([`Prints`]). A call has at most [`MAX_MESSAGES`] messages (the rest are not
-/// read), so its counts fit in 16 bits.
+/// One call's fingerprint as the index keeps it: 8 bytes, its message hashes in a table shared
+/// by all calls ([`Prints`]), its span in [`Prints`]' set of spans (print `k` is the `k`th
+/// span there). A call has at most [`MAX_MESSAGES`] messages (the rest are not
+/// read), so its counts fit in 13 bits: its length, the position of its first message that is
+/// not a system prompt, three flags, and one saying whether its count of messages that are not
+/// system prompts is other than the messages from that first one on (then it is in
+/// [`Prints`]' table of such counts: [`Prints::conversational`]), in one word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Print {
-    /// The span (an index into the index's spans).
-    pub span: u32,
     /// Where its message hashes start in the table.
     pub at: u32,
-    pub len: u16,
-    /// Position of the first message that is not a system prompt; [`Print::NO_TURN`] for none.
-    pub first_turn: u16,
-    /// Messages that are not system prompts.
-    pub conversational: u16,
-    /// [`Print::MAYBE_SIDE`].
-    pub flags: u16,
+    /// Length, first turn, flags and the odd-count bit (see [`Print::new`]).
+    bits: u32,
 }
 
-// Every count of messages fits in a `Print`'s 16 bits, [`Print::NO_TURN`] apart.
-const _: () = assert!(MAX_MESSAGES < u16::MAX as usize);
+/// Bits of a count in a [`Print`]'s word; all ones is "no first turn".
+const COUNT_BITS: u32 = 13;
+const COUNT_MASK: u32 = (1 << COUNT_BITS) - 1;
+const FLAGS_SHIFT: u32 = 2 * COUNT_BITS;
+/// The flags [`Print`] defines.
+const FLAG_MASK: u32 = 0b111;
+/// The count of messages not system prompts is kept in [`Prints::odd`].
+const ODD: u32 = 1 << (FLAGS_SHIFT + 3);
+
+// Every count of messages fits in a `Print`'s 13 bits, its "no first turn" apart.
+const _: () = assert!(MAX_MESSAGES < COUNT_MASK as usize);
 
 impl Print {
     pub const NO_TURN: u16 = u16::MAX;
+    /// No messages, no first turn, no flags.
+    pub const EMPTY: Print = Print {
+        at: 0,
+        bits: COUNT_MASK << COUNT_BITS,
+    };
     /// A single-message call whose messages hold words of a known side prompt (title
     /// generation, quota probe, topic check): worth reading to see whether it is one.
     pub const MAYBE_SIDE: u16 = 1;
@@ -55,30 +67,72 @@ impl Print {
     /// a person wrote the rest is for the model to read.
     pub const REMINDER: u16 = 1 << 2;
 
+    /// The fingerprint of `len` messages (at most [`MAX_MESSAGES`]), stored from `at`, the first not a system prompt at `first_turn` ([`Print::NO_TURN`] for
+    /// none), with `flags`; `odd`: its count of messages that are not system prompts is kept
+    /// apart (see [`Prints::push`]).
+    fn new(at: u32, len: usize, first_turn: Option<usize>, flags: u16, odd: bool) -> Print {
+        let count = |n: usize| u32::try_from(n).unwrap_or(COUNT_MASK).min(COUNT_MASK - 1);
+        let first = first_turn.map_or(COUNT_MASK, count);
+        Print {
+            at,
+            bits: count(len)
+                | first << COUNT_BITS
+                | (u32::from(flags) & FLAG_MASK) << FLAGS_SHIFT
+                | if odd { ODD } else { 0 },
+        }
+    }
+
+    /// How many input messages it has.
+    pub fn len(&self) -> usize {
+        (self.bits & COUNT_MASK) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Position of the first message that is not a system prompt.
     pub fn first_turn(&self) -> Option<usize> {
-        (self.first_turn != Print::NO_TURN).then_some(self.first_turn as usize)
+        let f = (self.bits >> COUNT_BITS) & COUNT_MASK;
+        (f != COUNT_MASK).then_some(f as usize)
+    }
+
+    /// [`Print::MAYBE_SIDE`], [`Print::HUMAN`], [`Print::REMINDER`].
+    pub fn flags(&self) -> u16 {
+        ((self.bits >> FLAGS_SHIFT) & FLAG_MASK) as u16
     }
 
     pub fn maybe_side(&self) -> bool {
-        self.flags & Print::MAYBE_SIDE != 0
+        self.flags() & Print::MAYBE_SIDE != 0
     }
 
     /// The newest input message looks like a person's (see [`Print::HUMAN`]).
     pub fn human(&self) -> bool {
-        self.flags & Print::HUMAN != 0
+        self.flags() & Print::HUMAN != 0
     }
 
     /// The newest input message starts with a client's reminder (see [`Print::REMINDER`]).
     pub fn reminder(&self) -> bool {
-        self.flags & Print::REMINDER != 0
+        self.flags() & Print::REMINDER != 0
+    }
+
+    /// The count of messages that are not system prompts when they are the messages from
+    /// the first such one on (as in every export seen: system prompts come first).
+    fn usual_conversational(len: usize, first_turn: Option<usize>) -> usize {
+        first_turn.map_or(0, |f| len.saturating_sub(f))
     }
 }
 
 /// Fingerprints of many calls: the calls, and one table of their message hashes.
 #[derive(Debug, Default)]
 pub struct Prints {
+    /// The spans that have a print (print `k`'s is the `k`th).
+    spans: Bits,
     pub calls: Vec<Print>,
     pub messages: Vec<u64>,
+    /// (print, count) of the calls whose count of messages that are not system prompts is
+    /// not the usual one (see [`Prints::conversational`]), ascending by print.
+    odd: Vec<(u32, u16)>,
     /// While calls are stored (a piece being scanned): by a slot of the hash of its first
     /// message that is not a system prompt, the latest call that had it (see
     /// [`Prints::store`]); empty until the first call is stored.
@@ -102,8 +156,66 @@ impl Prints {
     pub fn messages(&self, p: &Print) -> &[u64] {
         let at = p.at as usize;
         self.messages
-            .get(at..at.saturating_add(p.len as usize))
+            .get(at..at.saturating_add(p.len()))
             .unwrap_or(&[])
+    }
+
+    /// How many of print `k`'s messages are not system prompts.
+    pub fn conversational(&self, k: u32) -> usize {
+        let Some(p) = self.calls.get(k as usize) else {
+            return 0;
+        };
+        if p.bits & ODD == 0 {
+            return Print::usual_conversational(p.len(), p.first_turn());
+        }
+        let at = self.odd.partition_point(|&(c, _)| c < k);
+        self.odd.get(at).map_or(0, |&(_, n)| n as usize)
+    }
+
+    /// Print `k`'s span.
+    pub fn span(&self, k: u32) -> u32 {
+        self.spans.select(k).unwrap_or(u32::MAX)
+    }
+
+    /// Span `span`'s print and its number, if it has one.
+    pub fn of_span(&self, span: u32) -> Option<(u32, &Print)> {
+        let k = self.spans.rank(span)?;
+        Some((k, self.calls.get(k as usize)?))
+    }
+
+    /// Every print with its span, in span order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Print)> + '_ {
+        self.spans.iter().zip(&self.calls)
+    }
+
+    /// Bytes its prints take (not their message hashes).
+    pub fn bytes(&self) -> usize {
+        self.spans.bytes() + self.calls.len() * std::mem::size_of::<Print>() + self.odd.len() * 8
+    }
+
+    /// Adds the fingerprint of span `span` (after every span added so far, else nothing is
+    /// added): its messages
+    /// stored from `at` (see [`Prints::store`]), `len` of them, the first not a system
+    /// prompt at `first_turn`, `conversational` not system prompts, with `flags`.
+    pub fn push(
+        &mut self,
+        span: u32,
+        at: u32,
+        len: usize,
+        first_turn: Option<usize>,
+        conversational: usize,
+        flags: u16,
+    ) {
+        if !self.spans.insert(span) {
+            return;
+        }
+        let k = u32::try_from(self.calls.len()).unwrap_or(u32::MAX);
+        let odd = conversational != Print::usual_conversational(len, first_turn);
+        if odd {
+            self.odd
+                .push((k, u16::try_from(conversational).unwrap_or(u16::MAX)));
+        }
+        self.calls.push(Print::new(at, len, first_turn, flags, odd));
     }
 
     /// Where the table ends now, to go back to with [`Prints::truncate`].
@@ -120,7 +232,11 @@ impl Prints {
     /// Drops what was added since `mark` (a record that turned out malformed).
     pub fn truncate(&mut self, mark: (usize, usize)) {
         self.calls.truncate(mark.0);
+        self.spans
+            .keep(u32::try_from(self.calls.len()).unwrap_or(u32::MAX));
         self.messages.truncate(mark.1);
+        let kept = self.odd.partition_point(|&(k, _)| (k as usize) < mark.0);
+        self.odd.truncate(kept);
     }
 
     /// Stores a call's message hashes; returns where they start. The calls of one conversation
@@ -146,7 +262,7 @@ impl Prints {
         }
         let older = same_opening.and_then(|i| self.calls.get(i as usize));
         for p in self.calls.iter().rev().take(SHARE_WITH).chain(older) {
-            let (at, len) = (p.at as usize, p.len as usize);
+            let (at, len) = (p.at as usize, p.len());
             let Some(theirs) = self.messages.get(at..at.saturating_add(len)) else {
                 continue;
             };
@@ -167,12 +283,22 @@ impl Prints {
     /// Appends another table's calls, their spans shifted by `span_base`.
     pub fn append(&mut self, other: &mut Prints, span_base: u32) {
         let base = u32::try_from(self.messages.len()).unwrap_or(u32::MAX);
+        let calls_base = u32::try_from(self.calls.len()).unwrap_or(u32::MAX);
+        for span in other.spans.iter() {
+            self.spans.insert(span.saturating_add(span_base));
+        }
+        other.spans = Bits::default();
         self.calls.extend(other.calls.drain(..).map(|mut p| {
-            p.span = p.span.saturating_add(span_base);
             p.at = p.at.saturating_add(base);
             p
         }));
         self.messages.append(&mut other.messages);
+        self.odd.extend(
+            other
+                .odd
+                .drain(..)
+                .map(|(k, n)| (k.saturating_add(calls_base), n)),
+        );
     }
 }
 
@@ -418,9 +544,6 @@ impl Recorder {
         );
         let turn = self.msgs.iter().position(|m| !m.system);
         let at = out.store(&self.hashes, turn.and_then(|p| self.hashes.get(p).copied()));
-        let first_turn = turn
-            .and_then(|p| u16::try_from(p).ok())
-            .unwrap_or(Print::NO_TURN);
         let conversational = self.msgs.iter().filter(|m| !m.system).count();
         // The side-prompt words are looked for where the messages were, when they were read
         // from the span's own bytes; else in all of them.
@@ -439,14 +562,7 @@ impl Recorder {
         if newest.reminder {
             flags |= Print::REMINDER;
         }
-        out.calls.push(Print {
-            span,
-            at,
-            len: u16::try_from(self.msgs.len()).unwrap_or(u16::MAX),
-            first_turn,
-            conversational: u16::try_from(conversational).unwrap_or(u16::MAX),
-            flags,
-        });
+        out.push(span, at, self.msgs.len(), turn, conversational, flags);
     }
 
     /// A source's value: the list, or (MLflow) an object holding it, or either as JSON text.
@@ -988,14 +1104,7 @@ mod tests {
             };
             let mark = prints.mark();
             let at = prints.store(&hashes, hashes.get(1).copied());
-            prints.calls.push(Print {
-                span,
-                at,
-                len: hashes.len() as u16,
-                first_turn: 0,
-                conversational: 1,
-                flags: 0,
-            });
+            prints.push(span, at, hashes.len(), Some(0), 1, 0);
             if rng.below(10) == 0 {
                 let before = prints.messages[..mark.1].to_vec();
                 prints.truncate(mark);
@@ -1025,20 +1134,73 @@ mod tests {
             };
             for (span, hashes) in order.iter().enumerate() {
                 let at = prints.store(hashes, hashes.get(1).copied());
-                prints.calls.push(Print {
-                    span: span as u32,
-                    at,
-                    len: hashes.len() as u16,
-                    first_turn: 0,
-                    conversational: 1,
-                    flags: 0,
-                });
+                prints.push(span as u32, at, hashes.len(), Some(0), 1, 0);
             }
             assert_eq!(prints.messages, history, "newest first: {newest_first}");
             for (p, hashes) in prints.calls.iter().zip(&order) {
                 assert_eq!(prints.messages(p), *hashes);
             }
         }
+    }
+
+    /// Every length, first turn, flag set and count of messages that are not system prompts
+    /// (the usual one and others) reads back as pushed, through a rollback and an append.
+    #[test]
+    fn print_fields_round_trip() {
+        assert_eq!(std::mem::size_of::<Print>(), 8);
+        let mut want = Vec::new();
+        let mut prints = Prints::default();
+        let mut span = 0u32;
+        for len in [0usize, 1, 2, 3, 17, 4095, MAX_MESSAGES] {
+            let firsts = [None, Some(0), Some(len.saturating_sub(1)), Some(len / 2)];
+            for first in firsts {
+                if first.is_some_and(|f| f >= len.max(1)) {
+                    continue;
+                }
+                let usual = first.map_or(0, |f| len - f);
+                for conv in [usual, 0, 1, len, usual.saturating_sub(1)] {
+                    for flags in 0..8u16 {
+                        span += 3;
+                        prints.push(span, span * 7, len, first, conv, flags);
+                        want.push((span, span * 7, len, first, conv, flags));
+                    }
+                }
+            }
+        }
+        // A rollback drops the odd counts of the calls it drops.
+        let mark = prints.mark();
+        prints.push(span + 1, 0, 5, Some(1), 2, 0);
+        prints.push(span + 2, 0, 5, None, 3, 0);
+        prints.truncate(mark);
+        let check = |prints: &Prints, base: u32| {
+            assert_eq!(prints.calls.len(), want.len());
+            for (k, ((s, p), &(span, at, len, first, conv, flags))) in
+                prints.iter().zip(&want).enumerate()
+            {
+                let k = k as u32;
+                assert_eq!(
+                    (
+                        s,
+                        p.at,
+                        p.len(),
+                        p.first_turn(),
+                        prints.conversational(k),
+                        p.flags()
+                    ),
+                    (span + base, at, len, first, conv, flags)
+                );
+                assert_eq!(prints.span(k), s);
+                assert_eq!(prints.of_span(s), Some((k, p)));
+                assert_eq!(prints.of_span(s + 1), None);
+                assert_eq!(p.maybe_side(), flags & Print::MAYBE_SIDE != 0);
+                assert_eq!(p.human(), flags & Print::HUMAN != 0);
+                assert_eq!(p.reminder(), flags & Print::REMINDER != 0);
+            }
+        };
+        check(&prints, 0);
+        let mut whole = Prints::default();
+        whole.append(&mut prints, 1000);
+        check(&whole, 1000);
     }
 
     #[test]

@@ -138,9 +138,7 @@ fn write_span(
         duration_ms,
         model: extra.filter(|e| e.model != 0).map(|e| model.str(e.model)),
         tokens: model.index.tokens(s).map(Into::into),
-        cost: extra
-            .and_then(crate::index::record::Extra::cost)
-            .map(crate::fmt::round_cost),
+        cost: extra.and_then(|e| e.cost()).map(crate::fmt::round_cost),
         session,
         session_origin: model.span_origin(s),
         inferred_by: trace.inferred_by(),

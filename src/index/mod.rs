@@ -6,9 +6,12 @@
 //! counts and byte ranges is kept: a span's full JSON is parsed only when something asks.
 
 pub mod append;
+pub mod bits;
 mod decoded;
+pub mod extras;
 pub mod intern;
 pub mod lines;
+pub mod own;
 pub mod parents;
 pub mod progress;
 pub mod record;
@@ -21,8 +24,10 @@ use crate::format::prints::Prints;
 use crate::hash::Map;
 use crate::source::Source;
 use crate::source::watch::Change;
+use extras::Extras;
 use intern::Interner;
 use lines::Mode;
+use own::OwnSessions;
 use parents::ParentIds;
 use progress::Progress;
 use record::{Extra, Overflow, OwnSession, SpanRec, flag};
@@ -83,10 +88,9 @@ pub struct Index {
     /// (first span, file) of each run of spans from one file, ascending (the spans of a piece
     /// land together): what [`Index::file_of`] reads.
     file_runs: Vec<(u32, u16)>,
-    /// Token counts, cost, model and user of the spans that have them.
-    pub extras: Vec<Extra>,
-    /// The span each of `extras` belongs to, ascending.
-    pub extra_spans: Vec<u32>,
+    /// Token counts, cost, model and user of the spans that have them (read through
+    /// [`Index::extra`]).
+    pub extras: Extras,
     /// (span, line) for some spans, ascending by span, including the first span of every
     /// piece of every file (see [`Index::line`]).
     pub line_marks: Vec<(u32, u32)>,
@@ -100,8 +104,9 @@ pub struct Index {
     pub trace_meta: Map<u32, TraceMeta>,
     pub evals: Vec<EvalRec>,
     pub problems: Vec<Problem>,
-    /// Session ids found on spans themselves, by span index.
-    pub own_sessions: Vec<OwnSession>,
+    /// Session ids found on spans themselves, by span index (read through
+    /// [`Index::own_session`]).
+    pub own_sessions: OwnSessions,
     /// Token counts too large for an [`Extra`] (span, prompt / completion / total with
     /// `u64::MAX` for "not given"), ascending by span; read through [`Index::tokens`].
     pub big_tokens: Vec<(u32, [u64; 3])>,
@@ -214,8 +219,7 @@ impl Index {
 
     /// The session id found on span `i` itself, if any.
     pub fn own_session(&self, i: u32) -> Option<OwnSession> {
-        let at = self.own_sessions.partition_point(|o| o.span < i);
-        self.own_sessions.get(at).filter(|o| o.span == i).copied()
+        self.own_sessions.get(i)
     }
 
     /// The JSON bytes of span `i`, exactly as in its file; nothing when the file is known to
@@ -368,22 +372,19 @@ impl Index {
     }
 
     /// Token counts, cost, model and user of span `i`, if it has any.
-    pub fn extra(&self, i: u32) -> Option<&Extra> {
+    pub fn extra(&self, i: u32) -> Option<Extra> {
+        // The record says whether it has any (most spans are answered here).
         if !self.spans.get(i as usize)?.has(flag::EXTRA) {
             return None;
         }
-        let at = self.extra_spans.partition_point(|&s| s < i);
-        match self.extra_spans.get(at) {
-            Some(&s) if s == i => self.extras.get(at),
-            _ => None,
-        }
+        self.extras.get(i)
     }
 
     /// Span `i`'s (prompt, completion, total) tokens, the total derived when not given;
     /// `None` when it has no token count.
     pub fn tokens(&self, i: u32) -> Option<[u64; 3]> {
         let e = self.extra(i).filter(|e| e.has_tokens())?;
-        Some(self.tokens_of(i, e))
+        Some(self.tokens_of(i, &e))
     }
 
     /// [`Index::tokens`] of span `i` whose numbers `e` are at hand (`self.extra(i)`, with
@@ -911,8 +912,7 @@ struct Merger {
     overflow: Overflow,
     parents: ParentIds,
     file_runs: Vec<(u32, u16)>,
-    extras: Vec<Extra>,
-    extra_spans: Vec<u32>,
+    extras: Extras,
     line_marks: Vec<(u32, u32)>,
     strings: Interner,
     trace_map: Map<TraceKey, u32>,
@@ -921,7 +921,7 @@ struct Merger {
     trace_meta: Map<u32, TraceMeta>,
     evals: Vec<EvalRec>,
     problems: Vec<Problem>,
-    own_sessions: Vec<OwnSession>,
+    own_sessions: OwnSessions,
     big_tokens: Vec<(u32, [u64; 3])>,
     prints: Prints,
     styles: Vec<[u64; STYLES]>,
@@ -940,8 +940,7 @@ impl Merger {
             overflow: Overflow::default(),
             parents: ParentIds::default(),
             file_runs: Vec::new(),
-            extras: Vec::new(),
-            extra_spans: Vec::new(),
+            extras: Extras::default(),
             line_marks: Vec::new(),
             strings: Interner::default(),
             trace_map: Map::default(),
@@ -950,7 +949,7 @@ impl Merger {
             trace_meta: Map::default(),
             evals: Vec::new(),
             problems: Vec::new(),
-            own_sessions: Vec::new(),
+            own_sessions: OwnSessions::default(),
             big_tokens: Vec::new(),
             prints: Prints::default(),
             styles: Vec::new(),
@@ -1055,28 +1054,16 @@ impl Merger {
         }));
         // Each piece lands after the spans already in: span indices (and so these tables)
         // stay ascending.
-        self.extra_spans.extend(
-            out.extra_spans
-                .iter()
-                .map(|&s| s.saturating_add(span_base32)),
-        );
         let marks_base = self.line_marks.len();
         self.line_marks.extend(
             out.line_marks
                 .iter()
                 .map(|&(s, line)| (s.saturating_add(span_base32), line)),
         );
-        self.extras.extend(out.extras.drain(..).map(|mut e| {
-            e.model = name(e.model);
-            e.user = name(e.user);
-            e
-        }));
+        self.extras
+            .append(&out.extras, &out.extra_spans, span_base32, name);
         self.own_sessions
-            .extend(out.own_sessions.drain(..).map(|o| OwnSession {
-                span: o.span.saturating_add(span_base32),
-                session: name(o.session),
-                key: o.key,
-            }));
+            .append(&out.own_sessions, span_base32, name);
         self.big_tokens.extend(
             out.big_tokens
                 .drain(..)
@@ -1131,8 +1118,11 @@ impl Merger {
             overflow: self.overflow,
             parents: self.parents,
             file_runs: self.file_runs,
-            extras: self.extras,
-            extra_spans: self.extra_spans,
+            extras: {
+                let mut e = self.extras;
+                e.seal();
+                e
+            },
             line_marks: self.line_marks,
             strings: self.strings,
             traces: self.traces,
@@ -1172,7 +1162,6 @@ impl Merger {
             parents: take(&mut index.parents),
             file_runs: take(&mut index.file_runs),
             extras: take(&mut index.extras),
-            extra_spans: take(&mut index.extra_spans),
             line_marks: take(&mut index.line_marks),
             strings: take(&mut index.strings),
             trace_map,
@@ -1199,7 +1188,7 @@ impl Merger {
         index.parents = self.parents;
         index.file_runs = self.file_runs;
         index.extras = self.extras;
-        index.extra_spans = self.extra_spans;
+        index.extras.seal();
         index.line_marks = self.line_marks;
         index.strings = self.strings;
         index.traces = self.traces;

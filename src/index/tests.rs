@@ -175,9 +175,12 @@ fn fingerprints_extend_across_calls_whatever_the_cache_marker() {
     assert_eq!(p[0], p[1][..2]);
     assert_ne!(p[1][1], p[1][3]);
     let calls = &idx.prints.calls;
-    assert_eq!((calls[0].span, calls[1].span), (0, 1));
+    assert_eq!((idx.prints.span(0), idx.prints.span(1)), (0, 1));
     assert_eq!(calls[0].first_turn(), Some(1));
-    assert_eq!((calls[0].conversational, calls[1].conversational), (1, 3));
+    assert_eq!(
+        (idx.prints.conversational(0), idx.prints.conversational(1)),
+        (1, 3)
+    );
 }
 
 #[test]
@@ -195,7 +198,7 @@ fn fingerprints_read_otlp_keys_and_genai_json() {
         assert_eq!(c.first_turn(), Some(1), "{c:?}");
     }
     assert_eq!(
-        calls.iter().map(|c| c.len).collect::<Vec<_>>(),
+        calls.iter().map(|c| c.len()).collect::<Vec<_>>(),
         [2, 3, 2, 2]
     );
     // The flattened keys and the nested objects name the same parts.
@@ -211,7 +214,7 @@ fn a_malformed_record_leaves_no_fingerprint() {
     assert_eq!(idx.spans.len(), 1);
     assert_eq!(idx.problems.len(), 1);
     assert_eq!(idx.prints.calls.len(), 1);
-    assert_eq!(idx.prints.calls[0].span, 0);
+    assert_eq!(idx.prints.span(0), 0);
     assert_eq!(idx.prints.messages.len(), 1);
 }
 

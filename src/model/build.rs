@@ -132,7 +132,6 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
             parent: &parent,
             parent_base: 0,
             ids: Ids::Column(index.parents.column(), index.parents.from()),
-            own: &[],
             traces: None,
         };
         let mut slices = Vec::with_capacity(cuts.len());
@@ -152,7 +151,6 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
     index.parents.settle_with(&index.spans, link);
     let index = &*index;
     // The second pass: every worker makes its run of the traces, in place.
-    let own = own_sessions(index);
     let mut traces = vec![empty_trace(); nt];
     let shared = Shared {
         index,
@@ -160,7 +158,6 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
         parent: &parent,
         parent_base: 0,
         ids: Ids::Listed(&[]),
-        own: &own,
         traces: None,
     };
     let mut slices = Vec::with_capacity(linked.len());
@@ -173,7 +170,6 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
     let shared = &shared;
     let parts: Vec<Built> = on_threads(slices, |(part, mine)| part.summarize_run(shared, mine));
     // The workers' shared tables are done with: gone before the whole's are made.
-    drop(own);
     drop(trace_start);
     // Each part compacted its spans to the front of its own run (re-exports left out): close
     // the gaps, and turn each part's trace ranges into positions in the whole order. The
@@ -236,18 +232,6 @@ pub(super) fn trees_of(
     let parent: Vec<AtomicU32> = (range.start..range.end)
         .map(|_| AtomicU32::new(NONE))
         .collect();
-    let mut own: Vec<(u32, OwnSession)> = Vec::new();
-    for (k, w) in starts.windows(2).enumerate() {
-        let k = u32::try_from(k).unwrap_or(NONE);
-        let spans = members.get(w[0] as usize..w[1] as usize).unwrap_or(&[]);
-        own.extend(
-            spans
-                .iter()
-                .filter_map(|&i| index.own_session(i))
-                .map(|o| (k, o)),
-        );
-    }
-    own.sort_unstable_by_key(|(k, o)| (*k, o.span));
     let mut built = vec![empty_trace(); traces.len()];
     let shared = Shared {
         index,
@@ -255,7 +239,6 @@ pub(super) fn trees_of(
         parent: &parent,
         parent_base: range.start,
         ids: Ids::Listed(ids),
-        own: &own,
         traces: Some(traces),
     };
     let count = traces.len();
@@ -311,17 +294,6 @@ fn on_threads<J: Send, R: Send>(jobs: Vec<J>, work: impl Fn(J) -> R + Sync) -> V
     })
 }
 
-/// Session ids found on spans, grouped by trace: (trace, own session).
-fn own_sessions(index: &Index) -> Vec<(u32, OwnSession)> {
-    let mut own: Vec<(u32, OwnSession)> = index
-        .own_sessions
-        .iter()
-        .map(|o| (index.spans[o.span as usize].trace, *o))
-        .collect();
-    own.sort_unstable_by_key(|(t, o)| (*t, o.span));
-    own
-}
-
 /// What every worker reads (and the per-span tables they write, each span by one worker).
 ///
 /// The traces built are a run of positions `0..k`: every trace of the index (position `t` is
@@ -335,8 +307,6 @@ struct Shared<'a> {
     parent_base: u32,
     /// The spans' parent ids (read by the first pass only: see `Part`).
     ids: Ids<'a>,
-    /// (position, session id on a span), by position (read by the second pass only).
-    own: &'a [(u32, OwnSession)],
     /// The trace at each position, when not every trace is built.
     traces: Option<&'a [u32]>,
 }
@@ -424,7 +394,8 @@ struct Part<'a> {
     /// The cycle search's marks, for the span indices this run's traces cover (a quarter of a
     /// byte each: each worker keeps its own rather than sharing atomics).
     state: Visits,
-    own_at: usize,
+    /// Scratch: the session ids found on the trace's spans, by span.
+    own: Vec<OwnSession>,
     /// Scratch: (start, location, span) of the trace's spans, to sort them.
     times: Vec<(i64, u64, u32)>,
     /// Scratch: (id, location, span) of the trace's spans, sorted.
@@ -450,7 +421,7 @@ impl<'a> Part<'a> {
             issues: Issues::default(),
             big_tokens: BigTokens::default(),
             state,
-            own_at: 0,
+            own: Vec::new(),
             times: Vec::new(),
             ids: Vec::new(),
             path: Vec::new(),
@@ -472,9 +443,6 @@ impl<'a> Part<'a> {
     /// The second pass: makes the run's traces (`traces`, by position from the run's first)
     /// from the spans the first pass linked.
     fn summarize_run(mut self, shared: &Shared<'_>, traces: &mut [Trace]) -> Built {
-        self.own_at = shared
-            .own
-            .partition_point(|(t, _)| (*t as usize) < self.run.start);
         self.calls = Vec::with_capacity(self.run.len());
         self.delegating = Vec::with_capacity(self.run.len());
         let ends = std::mem::take(&mut self.ends);
@@ -488,7 +456,7 @@ impl<'a> Part<'a> {
                 spans: u32::try_from(first).unwrap_or(NONE)..end,
                 ..empty_trace()
             };
-            self.summarize(shared, shared.trace_at(k), k, kept, &mut trace);
+            self.summarize(shared, shared.trace_at(k), kept, &mut trace);
             *slot = trace;
             first = end as usize;
         }
@@ -668,13 +636,11 @@ impl<'a> Part<'a> {
         self.path = path;
     }
 
-    /// Root, times, errors, tokens, cost, user and session of a trace.
-    /// `t` is the trace, at position `k` of the run.
+    /// Root, times, errors, tokens, cost, user and session of trace `t`.
     fn summarize(
         &mut self,
         shared: &Shared<'_>,
         t: u32,
-        k: u32,
         kept: std::ops::Range<usize>,
         trace: &mut Trace,
     ) {
@@ -717,7 +683,7 @@ impl<'a> Part<'a> {
             }
             if let Some(e) = index.extra(i) {
                 if e.has_tokens() && topmost(i, &has_tokens) {
-                    for (sum, v) in tokens.iter_mut().zip(index.tokens_of(i, e)) {
+                    for (sum, v) in tokens.iter_mut().zip(index.tokens_of(i, &e)) {
                         *sum = sum.saturating_add(v);
                     }
                 }
@@ -735,15 +701,13 @@ impl<'a> Part<'a> {
         self.delegating.push(delegating);
         trace.start = if start == i64::MAX { 0 } else { start };
         trace.user = user(index, trace.root, members, entry.user);
-        let own_start = self.own_at;
-        while shared.own.get(self.own_at).is_some_and(|(ok, _)| *ok == k) {
-            self.own_at += 1;
-        }
-        let own: Vec<OwnSession> = shared.own[own_start..self.own_at]
-            .iter()
-            .map(|(_, o)| *o)
-            .collect();
-        if let Some(conflict) = resolve_session(index, t, trace, &own) {
+        // Its spans' own session ids (a re-export left out has the same bytes, so the same
+        // id as the copy kept), in span order.
+        self.own.clear();
+        self.own
+            .extend(members.iter().filter_map(|&i| index.own_session(i)));
+        self.own.sort_unstable_by_key(|o| o.span);
+        if let Some(conflict) = resolve_session(index, t, trace, &self.own) {
             self.issues.session_conflicts.push(conflict);
         }
     }

@@ -28,7 +28,7 @@
 
 use crate::format::Style;
 use crate::hash::Map;
-use crate::index::record::{NO_TOKENS, flag};
+use crate::index::record::flag;
 use crate::index::{Index, TraceKey};
 use crate::kind::{Kind, Status};
 use serde_json::Value;
@@ -429,14 +429,7 @@ fn set_parent(index: &mut Index, i: u32, p: u32) {
 }
 
 fn clear_tokens(index: &mut Index, i: u32) {
-    let at = index.extra_spans.partition_point(|&s| s < i);
-    if index.extra_spans.get(at) == Some(&i)
-        && let Some(e) = index.extras.get_mut(at)
-    {
-        e.prompt = NO_TOKENS;
-        e.completion = NO_TOKENS;
-        e.total = NO_TOKENS;
-    }
+    index.extras.clear_tokens(i);
 }
 
 /// What [`session`] found: each response's call span by its `message.id`, and each call's tool

@@ -478,7 +478,7 @@ impl Compiled<'_> {
             match t {
                 // Models are on the spans' extras: walked in order, no lookup per span.
                 Term::Model(_) => {
-                    for (&i, e) in m.index.extra_spans.iter().zip(&m.index.extras) {
+                    for (i, e) in m.index.extras.iter() {
                         if e.model != 0 && self.in_set(set, e.model) {
                             mark(i);
                         }

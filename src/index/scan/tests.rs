@@ -411,10 +411,8 @@ fn described(out: &ChunkOut, src: &str) -> Vec<String> {
             // The call's fingerprint: its message hashes and what it says of them.
             let print = out
                 .prints
-                .calls
-                .iter()
-                .find(|p| p.span as usize == i)
-                .map(|p| (out.prints.messages(p).to_vec(), p.first_turn, p.conversational, p.flags));
+                .of_span(i as u32)
+                .map(|(k, p)| (out.prints.messages(p).to_vec(), p.first_turn(), out.prints.conversational(k), p.flags()));
             format!(
                 "{} {} {} {trace} {} {} {} {} {} {} {own:?} {extra:?} {model} {user} {print:?} style {}",
                 1 + src[..s.offset() as usize].matches('\n').count(),

@@ -20,10 +20,7 @@ pub struct Earlier {
 /// is the start of `span`'s: the one that repeats the most.
 pub fn earlier(model: &Model, span: u32) -> Option<Earlier> {
     let prints = &model.index.prints;
-    let print_of = |s: u32| {
-        let at = prints.calls.partition_point(|p| p.span < s);
-        prints.calls.get(at).filter(|p| p.span == s)
-    };
+    let print_of = |s: u32| prints.of_span(s).map(|(_, p)| p);
     let mine = prints.messages(print_of(span)?);
     if mine.len() < 2 {
         return None;

@@ -255,10 +255,8 @@ impl<'m> Reader<'m> {
             .model
             .index
             .prints
-            .calls
-            .iter()
-            .find(|p| p.span == llm)
-            .map_or(usize::MAX, |p| p.len as usize);
+            .of_span(llm)
+            .map_or(usize::MAX, |(_, p)| p.len());
         let from = if len == usize::MAX {
             0
         } else {

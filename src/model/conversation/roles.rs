@@ -158,8 +158,8 @@ const ELIGIBLE: u8 = 1 << 2;
 fn first_calls(model: &Model) -> Vec<u32> {
     let mut first = vec![NONE; model.traces.len()];
     let mut at = vec![i64::MAX; model.traces.len()];
-    for (i, p) in model.index.prints.calls.iter().enumerate() {
-        let Some(rec) = model.index.spans.get(p.span as usize) else {
+    for (i, (span, _)) in model.index.prints.iter().enumerate() {
+        let Some(rec) = model.index.spans.get(span as usize) else {
             continue;
         };
         let t = rec.trace as usize;
@@ -181,8 +181,8 @@ fn human(index: &Index, p: u32) -> bool {
     if !print.human() || !print.reminder() {
         return print.human();
     }
-    let newest = (print.len as usize).saturating_sub(1);
-    let (_, msgs) = messages::read(index.span_bytes(print.span), Side::Input, newest);
+    let newest = print.len().saturating_sub(1);
+    let (_, msgs) = messages::read(index.span_bytes(index.prints.span(p)), Side::Input, newest);
     msgs.last()
         .is_some_and(|m| m.is_human() && !m.typed_text().is_empty())
 }

@@ -15,32 +15,43 @@ use crate::format::prints::Print;
 use crate::index::record::flag;
 use std::hash::Hasher;
 
-/// One fingerprinted LLM call: 4 bytes, where its fingerprint is in the index; its trace and
-/// start are its span record's (a call's trace and start were 12 bytes more, beside the
-/// look-ups of [`link`]: the build's peak memory).
-#[derive(Clone, Copy)]
+/// One fingerprinted LLM call: 8 bytes (its fingerprint stays in the index, its start in the
+/// span's record).
 pub(super) struct Call {
-    /// Index into the index's fingerprints.
-    pub at: u32,
+    pub trace: u32,
+    pub span: u32,
 }
 
 impl Call {
-    /// The trace the call is in.
-    pub fn trace(&self, model: &Model) -> u32 {
-        model.span(self.span(model)).trace
-    }
-
-    /// When the call started.
-    pub fn start(&self, model: &Model) -> i64 {
-        model.span(self.span(model)).start()
-    }
-
     pub fn print<'m>(&self, model: &'m Model) -> &'m Print {
-        &model.index.prints.calls[self.at as usize]
+        model
+            .index
+            .prints
+            .of_span(self.span)
+            .map_or(&Print::EMPTY, |(_, p)| p)
     }
 
-    pub fn span(&self, model: &Model) -> u32 {
-        self.print(model).span
+    /// Its number among the index's fingerprints.
+    pub fn at(&self, model: &Model) -> u32 {
+        model
+            .index
+            .prints
+            .of_span(self.span)
+            .map_or(NONE, |(k, _)| k)
+    }
+
+    /// How many of its messages are not system prompts.
+    pub fn conversational(&self, model: &Model) -> usize {
+        model.index.prints.conversational(self.at(model))
+    }
+
+    /// When its span started (nanoseconds since the epoch; 0 when unknown).
+    pub fn start(&self, model: &Model) -> i64 {
+        model
+            .index
+            .spans
+            .get(self.span as usize)
+            .map_or(0, crate::index::record::SpanRec::start)
     }
 
     /// The hashes of its input messages.
@@ -49,30 +60,49 @@ impl Call {
     }
 }
 
-/// The LLM calls the scan fingerprinted, earliest first (re-exported spans left out).
+/// The LLM calls the scan fingerprinted, earliest first (by start, then span), re-exported
+/// spans left out.
 pub(super) fn calls(model: &Model) -> Vec<Call> {
-    let mut calls: Vec<Call> = model
+    let calls: Vec<Call> = model
         .index
         .prints
-        .calls
         .iter()
-        .enumerate()
-        .filter_map(|(at, p)| {
-            let rec = model.index.spans.get(p.span as usize)?;
+        .filter_map(|(span, _)| {
+            let rec = model.index.spans.get(span as usize)?;
             if rec.has(flag::DUPLICATE) || rec.trace as usize >= model.traces.len() {
                 return None;
             }
             Some(Call {
-                at: u32::try_from(at).ok()?,
+                trace: rec.trace,
+                span,
             })
         })
         .collect();
-    // Most exports write calls in time order (or its reverse): no sort then.
-    let key = |c: &Call| (c.start(model), c.at);
-    if !calls.is_sorted_by_key(key) {
-        calls.sort_unstable_by_key(key);
+    in_start_order(calls, |c| c.start(model))
+}
+
+/// `calls` (in span order) by start, then span.
+fn in_start_order(mut calls: Vec<Call>, start: impl Fn(&Call) -> i64) -> Vec<Call> {
+    // Most exports write calls in time order or its reverse (newest first): no sort then.
+    if calls.is_sorted_by_key(|c| (start(c), c.span)) {
+        return calls;
     }
-    calls
+    if calls.is_sorted_by(|a, b| start(a) >= start(b)) {
+        // Newest first: reversed, then each run of one start put back in span order.
+        calls.reverse();
+        for run in calls.chunk_by_mut(|a, b| start(a) == start(b)) {
+            run.reverse();
+        }
+        return calls;
+    }
+    // Sorted on keys copied out of the records (no look-up per comparison).
+    let mut keys: Vec<(i64, u32, u32)> =
+        calls.iter().map(|c| (start(c), c.span, c.trace)).collect();
+    drop(calls);
+    keys.sort_unstable();
+    keys.into_iter()
+        .map(|(_, span, trace)| Call { trace, span })
+        .collect()
 }
 
 /// Traces joined into conversations: a union-find whose roots carry the explicit session
@@ -102,7 +132,7 @@ impl Links {
             .collect();
         let mut first_call = vec![NONE; n];
         for (i, c) in calls.iter().enumerate() {
-            let slot = &mut first_call[c.trace(model) as usize];
+            let slot = &mut first_call[c.trace as usize];
             if *slot == NONE {
                 *slot = u32::try_from(i).unwrap_or(NONE);
             }
@@ -117,10 +147,10 @@ impl Links {
 
     /// Per trace, its earliest fingerprinted call as an index into the index's prints (not
     /// into `calls`), or `NONE`: `first_call`, turned so in place.
-    pub fn into_first_prints(self, calls: &[Call]) -> Vec<u32> {
+    pub fn into_first_prints(self, model: &Model, calls: &[Call]) -> Vec<u32> {
         let mut first = self.first_call;
         for f in &mut first {
-            *f = calls.get(*f as usize).map_or(NONE, |c| c.at);
+            *f = calls.get(*f as usize).map_or(NONE, |c| c.at(model));
         }
         first
     }
@@ -210,52 +240,50 @@ fn on_workers<T: Send>(
     })
 }
 
-/// A registered history: the top half of the hash of a call's whole history, and the call;
-/// 8 bytes, the registry holding one per call (the whole hash is the call's to give again:
-/// [`whole_history`]; with it, 12 bytes, at the build's peak memory).
+/// A registered history: the top 32 bits of the hash of a call's whole history, and the
+/// call; 8 bytes, the registry holding one per call. A look-up compares the messages of the
+/// calls it finds with its own, so the bits left out decide nothing.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Registered {
-    top: u32,
+    hash: u32,
     call: u32,
 }
 
+/// The bits of a history's hash the registry keeps.
+fn top(h: u64) -> u32 {
+    (h >> 32) as u32
+}
+
 impl Registered {
-    pub(super) fn top(self) -> u32 {
-        self.top
+    pub(super) fn hash(self) -> u32 {
+        self.hash
     }
     pub(super) fn call(self) -> u32 {
         self.call
     }
 }
 
-/// The top half of a history hash, as the registry holds it.
-pub(super) fn top(h: u64) -> u32 {
-    u32::try_from(h >> 32).unwrap_or(u32::MAX)
-}
-
-/// The hash of a call's whole history, as registered (`pre`: scratch).
-fn whole_history(model: &Model, c: &Call, pre: &mut Vec<u64>) -> Option<u64> {
-    prefixes(c.messages(model), pre);
-    pre.last().copied()
-}
-
-/// The registry: (top of the hash of a call's whole history, call) for every call that has a
-/// message not a system prompt, sorted. Filled in place on `workers` threads, a slot per call, each worker
+/// The registry: (hash of a call's whole history, call) for every call that has a message not
+/// a system prompt, sorted. Filled in place on `workers` threads, a slot per call, each worker
 /// its run of the calls (no parts to join), then the calls without one dropped in place.
 pub(super) fn registry(model: &Model, calls: &[Call], workers: usize) -> Vec<Registered> {
-    let none = Registered { top: 0, call: NONE };
+    let none = Registered {
+        hash: 0,
+        call: NONE,
+    };
     let mut registry = vec![none; calls.len()];
     let fill = |first: usize, slots: &mut [Registered]| {
         let mut pre = Vec::new();
         for (k, slot) in slots.iter_mut().enumerate() {
             let i = first + k;
             let Some(c) = calls.get(i) else { break };
-            if c.print(model).conversational == 0 {
+            if c.conversational(model) == 0 {
                 continue;
             }
-            if let Some(full) = whole_history(model, c, &mut pre) {
+            prefixes(c.messages(model), &mut pre);
+            if let Some(&full) = pre.last() {
                 *slot = Registered {
-                    top: top(full),
+                    hash: top(full),
                     call: u32::try_from(i).unwrap_or(NONE),
                 };
             }
@@ -301,14 +329,14 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
     // binary search through the registry.
     let mut registered = vec![0u64; 1 << (FILTER_BITS - 6)];
     for r in &registry {
-        let b = filter_bit(u64::from(r.top()) << 32);
+        let b = filter_bit(u64::from(r.hash()) << 32);
         registered[b >> 6] |= 1 << (b & 63);
     }
     // Each call's longest prefix that is some earlier calls' whole history, and those calls:
     // (call, prefix length, where its candidates start in `earlier`), found for a block of
     // calls on all cores; then, in call order, the links they make.
     let candidates = |part: std::ops::Range<usize>| {
-        let (mut pre, mut theirs) = (Vec::new(), Vec::new());
+        let mut pre = Vec::new();
         let mut found: Vec<(u32, u32, u32)> = Vec::new();
         let mut earlier: Vec<u32> = Vec::new();
         for j in part {
@@ -317,7 +345,6 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                 continue;
             };
             let messages = c.messages(model);
-            let start = c.start(model);
             prefixes(messages, &mut pre);
             let n = messages.len();
             for k in (first + 1..n).rev() {
@@ -325,22 +352,22 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                 if registered[b >> 6] & (1 << (b & 63)) == 0 {
                     continue;
                 }
-                // The calls registered under the hash's top half, then their whole hash
-                // checked (given again from their messages: most top halves are one call's).
-                let hash = pre[k];
-                let lo = registry.partition_point(|r| r.top() < top(hash));
+                let h = top(pre[k]);
+                let lo = registry.partition_point(|r| r.hash() < h);
                 let from = earlier.len();
                 earlier.extend(
                     registry[lo..]
                         .iter()
-                        .take_while(|r| r.top() == top(hash))
+                        .take_while(|r| r.hash() == h)
                         .map(|r| r.call())
                         .filter(|&i| {
                             let e = &calls[i as usize];
+                            // Calls are in start order: one before this one started no
+                            // later; one after it, only with the same start.
                             i as usize != j
-                                && e.start(model) <= start
-                                && e.print(model).len as usize == k
-                                && whole_history(model, e, &mut theirs) == Some(hash)
+                                && e.print(model).len() == k
+                                && ((i as usize) < j || e.start(model) <= c.start(model))
+                                && e.messages(model) == &messages[..k]
                         }),
                 );
                 if earlier.len() == from {
@@ -396,29 +423,27 @@ fn link_one(
 ) {
     match choose(model, links, calls, earlier, c, k, reader) {
         Some(i) => {
-            let trace = c.trace(model);
-            if let Err((a, b)) = links.union(calls[i as usize].trace(model), trace) {
+            if let Err((a, b)) = links.union(calls[i as usize].trace, c.trace) {
                 report.refused.push(Refusal {
                     reason: "explicit_sessions",
-                    trace_id: model.index.trace_id_text(trace),
+                    trace_id: model.index.trace_id_text(c.trace),
                     candidates: vec![model.str(b).to_owned(), model.str(a).to_owned()],
-                    trace,
+                    trace: c.trace,
                 });
             }
         }
         None => {
             let mut candidates: Vec<String> = earlier
                 .iter()
-                .map(|&i| group_name(model, links, calls[i as usize].trace(model)))
+                .map(|&i| group_name(model, links, calls[i as usize].trace))
                 .collect();
             candidates.sort();
             candidates.dedup();
-            let trace = c.trace(model);
             report.refused.push(Refusal {
                 reason: "ambiguous_history",
-                trace_id: model.index.trace_id_text(trace),
+                trace_id: model.index.trace_id_text(c.trace),
                 candidates,
-                trace,
+                trace: c.trace,
             });
         }
     }
@@ -451,7 +476,7 @@ fn choose(
     let one_group = |links: &mut Links, set: &mut dyn Iterator<Item = u32>| -> Option<u32> {
         let mut chosen: Option<(u32, (u32, u32))> = None;
         for i in set {
-            let g = links.group(calls[i as usize].trace(model));
+            let g = links.group(calls[i as usize].trace);
             match chosen {
                 None => chosen = Some((i, g)),
                 Some((_, cg)) if cg == g => {}
@@ -464,10 +489,10 @@ fn choose(
         return Some(i);
     }
     let bytes = |span: u32| model.index.span_bytes(span);
-    let (next, leaves) = reader.message(bytes(later.span(model)), k);
+    let (next, leaves) = reader.message(bytes(later.span), k);
     let answers: Vec<(u32, Fingerprint)> = earlier
         .iter()
-        .filter_map(|&i| Some((i, reader.fingerprint(bytes(calls[i as usize].span(model)))?)))
+        .filter_map(|&i| Some((i, reader.fingerprint(bytes(calls[i as usize].span))?)))
         .collect();
     if let Some(i) = one_group(
         links,
@@ -578,6 +603,38 @@ fn inferred_id(model: &Model, calls: &[Call], links: &Links, head: u32) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Calls come out by start, then fingerprint order, whatever order they came in: in order,
+    /// newest first (with runs of one start), or neither.
+    #[test]
+    fn calls_are_put_in_start_order() {
+        let mut rng = crate::testing::XorShift(17);
+        for case in 0..40 {
+            let n = 1 + rng.below(300) as u32;
+            let mut starts: Vec<i64> = (0..n).map(|_| rng.below(50) as i64).collect();
+            match case % 4 {
+                0 => starts.sort_unstable(),
+                1 => starts.sort_unstable_by(|a, b| b.cmp(a)),
+                2 => starts.fill(7),
+                _ => {}
+            }
+            let calls: Vec<Call> = (0..n)
+                .map(|span| Call {
+                    trace: span * 3,
+                    span,
+                })
+                .collect();
+            let start = |c: &Call| starts[c.span as usize];
+            let mut want: Vec<(i64, u32, u32)> =
+                calls.iter().map(|c| (start(c), c.span, c.trace)).collect();
+            want.sort_unstable();
+            let got: Vec<(i64, u32, u32)> = in_start_order(calls, start)
+                .iter()
+                .map(|c| (start(c), c.span, c.trace))
+                .collect();
+            assert_eq!(got, want, "case {case}");
+        }
+    }
 
     /// The look-ups split over workers link exactly as on one thread (the bench files take the
     /// parallel path; the fixtures, too small for it, are linked here on 1 to 3 workers).

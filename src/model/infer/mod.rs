@@ -112,7 +112,7 @@ pub fn run(model: &mut Model, options: Options) -> (Report, Option<Vec<u32>>) {
         side::attach(model, &calls, &mut links, options.idle_gap_ns, &mut report);
         subagent::attach(model, &calls, &mut links, &mut report);
         let links = history::assign(model, &calls, links, &mut report);
-        first_calls = Some(links.into_first_prints(&calls));
+        first_calls = Some(links.into_first_prints(model, &calls));
     }
     if options.by_time {
         time::group(model, options.idle_gap_ns, &mut report);
@@ -129,7 +129,7 @@ pub fn run(model: &mut Model, options: Options) -> (Report, Option<Vec<u32>>) {
 pub(crate) fn first_calls_of(model: &Model) -> Vec<u32> {
     let calls = history::calls(model);
     let mut report = Report::default();
-    history::link(model, &calls, &mut report).into_first_prints(&calls)
+    history::link(model, &calls, &mut report).into_first_prints(model, &calls)
 }
 
 #[cfg(test)]

@@ -103,10 +103,10 @@ pub(super) fn attach(
         };
         let root = links.find(t32);
         let print = call.print(model);
-        if print.conversational != 1 || linked[root as usize] != 1 || !print.maybe_side() {
+        if call.conversational(model) != 1 || linked[root as usize] != 1 || !print.maybe_side() {
             continue;
         }
-        let Some(text) = opening_text(model, call.span(model)) else {
+        let Some(text) = opening_text(model, call.span) else {
             continue;
         };
         if classify(&text).is_none() {
@@ -153,7 +153,7 @@ pub(super) fn attach(
                 let first = links.first_call[head as usize];
                 calls
                     .get(first as usize)
-                    .and_then(|c| opening_text(model, c.span(model)))
+                    .and_then(|c| opening_text(model, c.span))
             });
             let Some(needle) = text.as_deref() else {
                 continue;

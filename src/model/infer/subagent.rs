@@ -36,7 +36,7 @@ struct Pause {
 /// Nests sub-agent conversations under the calls that started them; see the module docs.
 pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, report: &mut Report) {
     let end_of = |c: &Call| {
-        let (start, end) = model.times(c.span(model));
+        let (start, end) = model.times(c.span);
         end.max(start)
     };
     // One pass over the calls, earliest first: per conversation (by its root trace) its
@@ -50,7 +50,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
     let mut chain_of_call: Vec<u32> = vec![NONE; calls.len()];
     let mut pauses: Vec<Pause> = Vec::new();
     for (i, c) in calls.iter().enumerate() {
-        let trace = c.trace(model);
+        let trace = c.trace;
         if links.side[trace as usize] {
             continue;
         }
@@ -68,7 +68,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
         if previous != NONE {
             let before = previous as usize;
             let a = &calls[before];
-            if a.trace(model) != trace && !c.print(model).human() {
+            if a.trace != trace && !c.print(model).human() {
                 pauses.push(Pause {
                     from: end_of(a),
                     to: c.start(model),
@@ -127,8 +127,8 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
         let pause = &pauses[p];
         let parent = &calls[pause.before];
         let sub = &calls[heads[g] as usize];
-        let trace = sub.trace(model);
-        if let Err((a, b)) = links.union(parent.trace(model), trace) {
+        let trace = sub.trace;
+        if let Err((a, b)) = links.union(parent.trace, trace) {
             report.refused.push(Refusal {
                 reason: "explicit_sessions",
                 trace_id: model.index.trace_id_text(trace),
@@ -147,7 +147,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
     // Every call of a nested chain marks its trace.
     for (c, &k) in calls.iter().zip(&chain_of_call) {
         if let Some(&span) = nested.get(&k) {
-            let trace = c.trace(model);
+            let trace = c.trace;
             model.subagent_of.insert(
                 trace,
                 Started {
@@ -163,7 +163,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
 fn opening(model: &Model, c: &Call) -> Option<String> {
     let print = c.print(model);
     let first = print.first_turn()?;
-    let bytes = model.index.span_bytes(print.span);
+    let bytes = model.index.span_bytes(c.span);
     let (_, msgs) = messages::read(bytes, Side::Input, first);
     msgs.into_iter()
         .find(messages::Msg::is_human)
@@ -175,8 +175,8 @@ fn opening(model: &Model, c: &Call) -> Option<String> {
 /// ends with the assistant message that asked for it and the tool results.
 fn asked_for(model: &Model, after: &Call, prompt: &str) -> bool {
     let print = after.print(model);
-    let bytes = model.index.span_bytes(print.span);
-    let from = (print.len as usize).saturating_sub(3);
+    let bytes = model.index.span_bytes(after.span);
+    let from = print.len().saturating_sub(3);
     let (_, msgs) = messages::read(bytes, Side::Input, from);
     let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let want = norm(prompt);
@@ -189,10 +189,10 @@ fn asked_for(model: &Model, after: &Call, prompt: &str) -> bool {
 /// The span a `Task` started from: its tool span in the asking call's trace, if the export has
 /// one; else the asking LLM call itself.
 fn task_span(model: &Model, parent: &Call) -> u32 {
-    let llm = parent.span(model);
+    let llm = parent.span;
     let after = model.span(llm).start();
     model
-        .trace_spans(parent.trace(model))
+        .trace_spans(parent.trace)
         .iter()
         .copied()
         .find(|&s| {
