@@ -607,6 +607,20 @@ impl<'a> Cursor<'a> {
         self.string_tail(start, i, false)
     }
 
+    /// The end a block scan found at `k` in the string whose contents start at `start`: its
+    /// closing quote, or a newline that ends the record on a line.
+    #[inline]
+    fn string_end(&mut self, start: usize, k: usize) -> Result<RawStr<'a>, JsonError> {
+        if self.buf[k] == b'"' {
+            self.pos = k + 1;
+            return Ok(RawStr {
+                raw: &self.buf[start..k],
+            });
+        }
+        self.pos = k;
+        Err(JsonError::unexpected(k, b'\n'))
+    }
+
     /// [`Cursor::string_from`] from the string's first backslash, at `from`: a string with
     /// escapes often has many (a JSON document written into a string: `{\"model\":\"…\"}`),
     /// so each block's escaped bytes are found at once (see [`block::Escapes`]) rather than
@@ -629,15 +643,7 @@ impl<'a> Cursor<'a> {
                 i += 64;
                 continue;
             }
-            let k = i + ends.trailing_zeros() as usize;
-            if buf[k] == b'"' {
-                self.pos = k + 1;
-                return Ok(RawStr {
-                    raw: &buf[start..k],
-                });
-            }
-            self.pos = k;
-            return Err(JsonError::unexpected(k, b'\n'));
+            return self.string_end(start, i + ends.trailing_zeros() as usize);
         }
         // Fewer than 64 bytes left in the buffer.
         #[allow(clippy::cast_possible_truncation)]
@@ -653,15 +659,7 @@ impl<'a> Cursor<'a> {
                 i += 16;
                 continue;
             }
-            let k = i + ends.trailing_zeros() as usize;
-            if buf[k] == b'"' {
-                self.pos = k + 1;
-                return Ok(RawStr {
-                    raw: &buf[start..k],
-                });
-            }
-            self.pos = k;
-            return Err(JsonError::unexpected(k, b'\n'));
+            return self.string_end(start, i + ends.trailing_zeros() as usize);
         }
         self.string_tail(start, i, escapes.pending())
     }
