@@ -285,7 +285,10 @@ impl Prints {
         let base = u32::try_from(self.messages.len()).unwrap_or(u32::MAX);
         let calls_base = u32::try_from(self.calls.len()).unwrap_or(u32::MAX);
         for span in other.spans.iter() {
-            self.spans.insert(span.saturating_add(span_base));
+            let taken = self.spans.insert(span.saturating_add(span_base));
+            // Pieces land in file order, their spans past every span before them: else the
+            // calls below would no longer line up with the spans' bits.
+            debug_assert!(taken, "a print out of span order");
         }
         other.spans = Bits::default();
         self.calls.extend(other.calls.drain(..).map(|mut p| {

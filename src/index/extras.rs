@@ -210,7 +210,9 @@ impl Extras {
                 user: name(e.user),
                 ..*e
             };
-            self.push(s.saturating_add(base), &e);
+            let taken = self.push(s.saturating_add(base), &e);
+            // Pieces land in file order, their spans past every span before them.
+            debug_assert!(taken, "an extra out of span order");
         }
     }
 

@@ -56,11 +56,13 @@ impl OwnSessions {
     /// `name`.
     pub fn append(&mut self, piece: &[OwnSession], base: u32, name: impl Fn(u32) -> u32) {
         for o in piece {
-            self.push(OwnSession {
+            let taken = self.push(OwnSession {
                 span: o.span.saturating_add(base),
                 session: name(o.session),
                 key: o.key,
             });
+            // Pieces land in file order, their spans past every span before them.
+            debug_assert!(taken, "a session id out of span order");
         }
     }
 
