@@ -51,7 +51,6 @@ const ODD: u32 = 1 << (FLAGS_SHIFT + 3);
 const _: () = assert!(MAX_MESSAGES < COUNT_MASK as usize);
 
 impl Print {
-    pub const NO_TURN: u16 = u16::MAX;
     /// No messages, no first turn, no flags.
     pub const EMPTY: Print = Print {
         at: 0,
@@ -67,9 +66,10 @@ impl Print {
     /// a person wrote the rest is for the model to read.
     pub const REMINDER: u16 = 1 << 2;
 
-    /// The fingerprint of `len` messages (at most [`MAX_MESSAGES`]), stored from `at`, the first not a system prompt at `first_turn` ([`Print::NO_TURN`] for
-    /// none), with `flags`; `odd`: its count of messages that are not system prompts is kept
-    /// apart (see [`Prints::push`]).
+    /// The fingerprint of `len` messages (at most [`MAX_MESSAGES`]) stored from `at`, the
+    /// first that is not a system prompt at `first_turn` (`None`: none), with `flags`; `odd`:
+    /// its count of messages that are not system prompts is kept apart (see
+    /// [`Prints::push`]).
     fn new(at: u32, len: usize, first_turn: Option<usize>, flags: u16, odd: bool) -> Print {
         let count = |n: usize| u32::try_from(n).unwrap_or(COUNT_MASK).min(COUNT_MASK - 1);
         let first = first_turn.map_or(COUNT_MASK, count);
@@ -194,9 +194,9 @@ impl Prints {
     }
 
     /// Adds the fingerprint of span `span` (after every span added so far, else nothing is
-    /// added): its messages
-    /// stored from `at` (see [`Prints::store`]), `len` of them, the first not a system
-    /// prompt at `first_turn`, `conversational` not system prompts, with `flags`.
+    /// added): its messages stored from `at` (see [`Prints::store`]), `len` of them, the
+    /// first not a system prompt at `first_turn`, `conversational` not system prompts, with
+    /// `flags`.
     pub fn push(
         &mut self,
         span: u32,
