@@ -405,7 +405,7 @@ fn live_tables(model: &sesstui::model::Model, anon_kb: f64, peak_kb: f64) {
         ),
         (
             "model parent + order",
-            per((model.parent.len() + model.order.len()) * 4),
+            per(model.parents.bytes() + model.order.len() * 4),
         ),
         (
             "model traces",

@@ -233,13 +233,13 @@ impl TreeView {
         };
         self.open_traces.insert(t);
         // The parents hold no cycle (the model cuts them); the bound makes sure of it.
-        let mut p = model.parent.get(span as usize).copied().unwrap_or(NONE);
+        let mut p = model.parent(span);
         for _ in 0..model.trace(t).span_count() {
             if p == NONE {
                 break;
             }
             self.open_spans.insert(p);
-            p = model.parent.get(p as usize).copied().unwrap_or(NONE);
+            p = model.parent(p);
         }
         let nodes = self
             .flat
@@ -355,7 +355,7 @@ impl TreeView {
 
     /// Opens every trace, and every span with children: a bit per span.
     fn expand_all(&mut self, model: &Model) {
-        self.open_spans.reserve(model.parent.len());
+        self.open_spans.reserve(model.parents.len());
         for &t in &self.traces {
             self.open_traces.insert(t);
             let nodes = self

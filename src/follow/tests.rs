@@ -313,7 +313,7 @@ fn an_orphan_finds_its_parent_in_a_later_append() {
     let u = f.poll(options).update.expect("the appended line");
     apply(&mut model, u, options);
     assert!(model.issues.orphans.is_empty());
-    assert_eq!(model.parent[0], 1);
+    assert_eq!(model.parent(0), 1);
     assert_eq!(model.index.parents.kept(), 0, "the link gives the id back");
     assert_eq!(model.parent_id(0), 0xb1);
     let whole = crate::load::load_any(&[path], options, &Progress::default()).unwrap();

@@ -118,12 +118,7 @@ fn write_span(
     let line = Line {
         span_id: model.index.span_id_of(rec),
         trace_id: trace_id.to_owned(),
-        parent_id: match model
-            .parent
-            .get(s as usize)
-            .copied()
-            .unwrap_or(crate::model::NONE)
-        {
+        parent_id: match model.parent(s) {
             crate::model::NONE => model.parent_id_text(s),
             p => Some(model.index.span_id_of(model.span(p))),
         },

@@ -67,6 +67,11 @@ impl ParentIds {
     /// Span `i`'s parent id as written (0 for none: see [`flag::HAS_PARENT`]); `parent` is the
     /// model's links, for the spans it linked.
     pub fn get(&self, i: u32, spans: &[SpanRec], parent: &[u32]) -> u64 {
+        self.get_with(i, spans, link_in(parent))
+    }
+
+    /// [`ParentIds::get`], span `p`'s link read as `parent(p)`.
+    pub fn get_with(&self, i: u32, spans: &[SpanRec], parent: impl Fn(u32) -> u32) -> u64 {
         if let Some(k) = i.checked_sub(self.from) {
             return self.column.get(k as usize).copied().unwrap_or(0);
         }
@@ -78,10 +83,7 @@ impl ParentIds {
         }
         match self.kept.binary_search_by_key(&i, |&(s, _)| s) {
             Ok(k) => self.kept[k].1,
-            Err(_) => {
-                let p = parent.get(i as usize).copied().unwrap_or(NONE);
-                spans.get(p as usize).map_or(0, |p| p.span_id)
-            }
+            Err(_) => spans.get(parent(i) as usize).map_or(0, |p| p.span_id),
         }
     }
 
@@ -119,7 +121,12 @@ impl ParentIds {
     }
 
     /// [`ParentIds::relink`], span `i`'s link read as `parent(i)`.
-    fn relink_with(&mut self, ids: &[(u32, u64)], spans: &[SpanRec], parent: impl Fn(u32) -> u32) {
+    pub fn relink_with(
+        &mut self,
+        ids: &[(u32, u64)],
+        spans: &[SpanRec],
+        parent: impl Fn(u32) -> u32,
+    ) {
         let from = self.from;
         if !ids.is_empty() {
             self.kept
@@ -146,9 +153,14 @@ impl ParentIds {
     /// Every span's id back in the column (a model built again from the index: its links
     /// `parent` are about to go).
     pub fn unsettle(&mut self, spans: &[SpanRec], parent: &[u32]) {
+        self.unsettle_with(spans, link_in(parent));
+    }
+
+    /// [`ParentIds::unsettle`], span `i`'s link read as `parent(i)`.
+    pub fn unsettle_with(&mut self, spans: &[SpanRec], parent: impl Fn(u32) -> u32) {
         let n = u32::try_from(spans.len()).unwrap_or(NONE);
         let mut column = Vec::with_capacity(spans.len());
-        column.extend((0..n.min(self.from)).map(|i| self.get(i, spans, parent)));
+        column.extend((0..n.min(self.from)).map(|i| self.get_with(i, spans, &parent)));
         column.append(&mut self.column);
         self.column = column;
         self.kept = Vec::new();

@@ -2,6 +2,7 @@
 //! from the keys found on any span of a trace.
 
 use super::conversation::roles::{PerTrace, Tally};
+use super::parents::Parents;
 use super::{
     BigTokens, Eval, Issues, Model, NONE, Run, Session, SessionConflict, SessionOrigin, Trace,
     infer,
@@ -31,7 +32,7 @@ pub fn build_with(mut index: Index, options: infer::Options) -> Model {
     let (parent, order, traces, big_tokens, issues, per_trace) = trees(&mut index);
     let mut model = Model {
         index,
-        parent,
+        parents: parent,
         order,
         traces,
         big_tokens,
@@ -87,7 +88,7 @@ fn trees(index: &mut Index) -> Trees {
 
 /// What [`trees`] builds: parents, order, traces (and their big token sums), issues, and the
 /// per-trace tallies.
-type Trees = (Vec<u32>, Vec<u32>, Vec<Trace>, BigTokens, Issues, PerTrace);
+type Trees = (Parents, Vec<u32>, Vec<Trace>, BigTokens, Issues, PerTrace);
 
 /// [`trees`] on `workers` threads (the result does not depend on how many).
 ///
@@ -200,7 +201,7 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
     }
     by_trace.truncate(written);
     by_trace.shrink_to_fit();
-    let parent = parent.into_iter().map(AtomicU32::into_inner).collect();
+    let parent = Parents::from_links(parent.into_iter().map(AtomicU32::into_inner));
     (parent, by_trace, traces, big_tokens, issues, per_trace)
 }
 
@@ -1216,7 +1217,7 @@ mod tests {
         assert_eq!(ids(&model), written);
         let again = model.rebuild(infer::Options::default());
         assert_eq!(ids(&again), written);
-        assert_eq!(again.parent, build(index()).parent);
+        assert_eq!(again.parents, build(index()).parents);
         assert_eq!(again.index.parents.kept(), kept);
     }
 
@@ -1231,7 +1232,9 @@ mod tests {
             let built = trees_on(index, workers);
             assert!(index.parents.column().is_empty(), "the column settled");
             // The column back, for the next build (as a model built again does).
-            index.parents.unsettle(&index.spans, &built.0);
+            index
+                .parents
+                .unsettle_with(&index.spans, |i| built.0.get(i));
             built
         };
         let one = trees(&mut index, 1);
@@ -1264,7 +1267,7 @@ mod tests {
             let tool = crate::model::conversation::tools::short_name(index.strings.get(rec.name));
             match rec.kind() {
                 Kind::Llm => {
-                    let p = one.0[i];
+                    let p = one.0.get(i as u32);
                     if p == NONE || index.spans[p as usize].kind() != Kind::Llm {
                         want.calls[t] += 1;
                     }

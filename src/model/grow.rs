@@ -48,19 +48,20 @@ pub fn grow(model: &mut Model, added: Range<u32>, options: infer::Options) {
     let mut ids: Vec<(u32, u64)> = members.iter().map(|&i| (i, model.parent_id(i))).collect();
     ids.sort_unstable_by_key(|&(i, _)| i);
     let rebuilt = build::trees_of(&model.index, &affected, members.clone(), &starts, &ids);
-    model.parent.resize(n, NONE);
+    model.parents.resize(n);
     for &i in &members {
         let p = i
             .checked_sub(rebuilt.parent_base)
             .and_then(|k| rebuilt.parent.get(k as usize))
             .copied()
             .unwrap_or(NONE);
-        if let Some(slot) = model.parent.get_mut(i as usize) {
-            *slot = p;
-        }
+        model.parents.set(i, p);
     }
     let index = &mut model.index;
-    index.parents.relink(&ids, &index.spans, &model.parent);
+    let parents = &model.parents;
+    index
+        .parents
+        .relink_with(&ids, &index.spans, |i| parents.get(i));
     splice_order(model, &affected, &touched, &rebuilt);
     let Rebuilt {
         issues, big_tokens, ..

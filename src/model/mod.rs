@@ -13,6 +13,7 @@ pub mod filter;
 pub mod fulltext;
 pub mod grow;
 pub mod infer;
+pub mod parents;
 pub mod tree;
 pub mod verdicts;
 pub mod written;
@@ -426,8 +427,9 @@ impl Issues {
 /// Everything the views read.
 pub struct Model {
     pub index: Index,
-    /// Per span: its parent's index, `NONE` for roots and orphans.
-    pub parent: Vec<u32>,
+    /// Per span: its parent's index, `NONE` for roots and orphans ([`Model::parent`]), in 2
+    /// bytes a span.
+    pub parents: parents::Parents,
     /// Span indices grouped by trace, each group in time order.
     pub order: Vec<u32>,
     pub traces: Vec<Trace>,
@@ -452,6 +454,12 @@ pub struct Model {
 }
 
 impl Model {
+    /// Span `i`'s parent span, `NONE` for roots and orphans (and past the last span).
+    #[inline]
+    pub fn parent(&self, i: u32) -> u32 {
+        self.parents.get(i)
+    }
+
     pub fn span(&self, i: u32) -> &SpanRec {
         &self.index.spans[i as usize]
     }
@@ -469,7 +477,10 @@ impl Model {
 
     /// Span `i`'s parent id as written (0 for none: see `flag::HAS_PARENT`).
     pub fn parent_id(&self, i: u32) -> u64 {
-        self.index.parents.get(i, &self.index.spans, &self.parent)
+        let parents = &self.parents;
+        self.index
+            .parents
+            .get_with(i, &self.index.spans, |p| parents.get(p))
     }
 
     /// Span `i`'s parent id as text ([`Index::parent_id_text`]): `None` for none and for
@@ -482,7 +493,10 @@ impl Model {
     /// starts from: see `index::parents`), leaving an empty one in its place.
     pub fn take_index(&mut self) -> Index {
         let mut index = std::mem::take(&mut self.index);
-        index.parents.unsettle(&index.spans, &self.parent);
+        let parents = &self.parents;
+        index
+            .parents
+            .unsettle_with(&index.spans, |p| parents.get(p));
         index
     }
 

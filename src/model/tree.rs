@@ -76,9 +76,9 @@ impl Children {
         // Each member's parent as a member position (NONE for a root).
         let up: Vec<u32> = members
             .iter()
-            .map(|&s| match model.parent.get(s as usize) {
-                Some(&p) if p != NONE => at.get(p),
-                _ => NONE,
+            .map(|&s| match model.parent(s) {
+                NONE => NONE,
+                p => at.get(p),
             })
             .collect();
         drop(at);
@@ -211,7 +211,7 @@ mod tests {
     }
 
     fn check_row(m: &Model, rows: &[Node], i: usize, n: &Node) {
-        let parent = m.parent[n.span as usize];
+        let parent = m.parent(n.span);
         match rows.get(n.parent_row as usize) {
             Some(p) => {
                 assert_eq!(p.span, parent);

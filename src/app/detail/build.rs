@@ -134,7 +134,7 @@ fn build_from(
     }
     // Ids not in hex are kept as written: cleaned to one line like any text from a file.
     let id = |s: String| crate::sanitize::one_line(&s);
-    let parent = match model.parent[span as usize] {
+    let parent = match model.parent(span) {
         NONE if model.is_orphan(span) => format!(
             "parent {} (not in the file: orphan)",
             id(model.parent_id_text(span).unwrap_or_default())

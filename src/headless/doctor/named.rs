@@ -199,7 +199,7 @@ fn cycle_members(model: &Model, cut: u32) -> Vec<String> {
             break;
         }
         members.push(idx.span_id_of(model.span(p)));
-        p = model.parent.get(p as usize).copied().unwrap_or(NONE);
+        p = model.parent(p);
     }
     members
 }

@@ -416,7 +416,7 @@ impl<'m> Reader<'m> {
             .trace_spans(t)
             .iter()
             .copied()
-            .filter(|&c| model.parent.get(c as usize) == Some(&span))
+            .filter(|&c| model.parent(c) == span)
             .map(|c| self.detail(c))
             .find(|d| d.text("output.value").is_some())
     }

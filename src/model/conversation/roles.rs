@@ -213,7 +213,7 @@ pub fn tallied(model: &Model) -> PerTrace {
         if t >= nt || rec.has(crate::index::record::flag::DUPLICATE) {
             continue;
         }
-        let parent = || model.parent.get(i).copied().unwrap_or(NONE);
+        let parent = || model.parent(u32::try_from(i).unwrap_or(NONE));
         tally.span(
             &model.index,
             rec,
@@ -286,7 +286,7 @@ pub fn is_call(model: &Model, s: u32) -> bool {
     if model.span(s).kind() != Kind::Llm {
         return false;
     }
-    let p = model.parent[s as usize];
+    let p = model.parent(s);
     p == NONE || model.span(p).kind() != Kind::Llm
 }
 
@@ -318,7 +318,7 @@ fn delegations(model: &mut Model, delegating: &[bool]) {
                 }
                 // The same tool call seen again under itself (a proxy's tool span under a
                 // transcript's: `model::claude_code`) delegates nothing of its own.
-                let p = model.parent.get(sp as usize).copied().unwrap_or(NONE);
+                let p = model.parent(sp);
                 if p != NONE && model.span(p).kind() == Kind::Tool && model.span(p).name == rec.name
                     || p != NONE
                         && model.span(p).kind() == Kind::Tool
