@@ -804,7 +804,7 @@ fn full_text_finds_evaluations_and_trace_metadata() {
                 .is_match(raw);
             // Found outside the span's record: it stands for its trace's root.
             assert!(
-                in_record || model.trace(model.span(h).trace).root == h,
+                in_record || model.trace_root(model.span(h).trace) == h,
                 "{q:?}"
             );
         }

@@ -100,7 +100,7 @@ impl TreeView {
         if let Some(&t) = traces.first() {
             v.open_traces.insert(t);
             // Show the first turn's calls.
-            let root = model.trace(t).root;
+            let root = model.trace_root(t);
             if root != NONE {
                 v.open_spans.insert(root);
             }

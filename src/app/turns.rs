@@ -365,7 +365,7 @@ impl TurnsView {
 
     /// The span a row stands for: a call, a tool, an evaluated span, or a trace's root.
     pub fn span_of(&self, model: &Model, row: &Row) -> Option<u32> {
-        let root = |t: u32| Some(model.trace(t).root).filter(|&r| r != NONE);
+        let root = |t: u32| Some(model.trace_root(t)).filter(|&r| r != NONE);
         let turn_root = |k: u32| {
             self.conversation
                 .turns
@@ -419,7 +419,7 @@ impl TurnsView {
             }
             Row::Turn(k) => self.conversation.turns.get(k as usize).is_some_and(|t| {
                 t.traces.iter().any(|&tr| {
-                    let r = model.trace(tr).root;
+                    let r = model.trace_root(tr);
                     r != NONE && model.is_error(r)
                 })
             }),

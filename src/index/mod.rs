@@ -98,7 +98,8 @@ pub struct Index {
     /// Trace ids, by trace index.
     pub traces: Vec<TraceKey>,
     /// How many spans each trace has, by trace index (counted as the pieces are merged, while
-    /// their records are at hand).
+    /// their records are at hand), for the model's build, which drops them
+    /// (`Model::take_index` counts them again).
     pub trace_spans: Vec<u32>,
     /// MLflow trace-level facts, for the traces that have them.
     pub trace_meta: Map<u32, TraceMeta>,

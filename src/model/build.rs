@@ -4,8 +4,7 @@
 use super::conversation::roles::{PerTrace, Tally};
 use super::parents::Parents;
 use super::{
-    BigTokens, Eval, Issues, Model, NONE, Run, Session, SessionConflict, SessionOrigin, Trace,
-    infer,
+    Eval, Issues, Model, NONE, Rare, Run, Session, SessionConflict, SessionOrigin, Trace, infer,
 };
 use crate::format::agents_sdk;
 use crate::format::keys::SessionKey;
@@ -29,13 +28,16 @@ pub fn build_with(mut index: Index, options: infer::Options) -> Model {
     debug_assert_eq!(index.parents.from(), 0, "an index without its parent ids");
     super::claude_code::shape(&mut index);
     // The trees drop the parent-id column once the spans are linked (see `trees_on`).
-    let (parent, order, traces, big_tokens, issues, per_trace) = trees(&mut index);
+    let (parent, order, traces, rare, issues, per_trace) = trees(&mut index);
+    // The spans' count per trace was for the trees' grouping only (4 bytes a trace, not held
+    // through session inference): `Model::take_index` counts them again.
+    index.trace_spans = Vec::new();
     let mut model = Model {
         index,
         parents: parent,
         order,
         traces,
-        big_tokens,
+        rare,
         sessions: Vec::new(),
         sessions_traces: Vec::new(),
         sessions_evals: Vec::new(),
@@ -88,7 +90,7 @@ fn trees(index: &mut Index) -> Trees {
 
 /// What [`trees`] builds: parents, order, traces (and their big token sums), issues, and the
 /// per-trace tallies.
-type Trees = (Parents, Vec<u32>, Vec<Trace>, BigTokens, Issues, PerTrace);
+type Trees = (Parents, Vec<u32>, Vec<Trace>, Rare, Issues, PerTrace);
 
 /// [`trees`] on `workers` threads (the result does not depend on how many).
 ///
@@ -176,7 +178,7 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
     // the gaps, and turn each part's trace ranges into positions in the whole order. The
     // per-trace tallies continue the first part's (not a copy of every part's beside them).
     let mut issues = Issues::default();
-    let mut big_tokens = BigTokens::default();
+    let mut rare = Rare::default();
     let mut per_trace = PerTrace {
         calls: Vec::new(),
         delegating: Vec::new(),
@@ -197,12 +199,12 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
         }
         written += part.written;
         issues.append(part.issues);
-        big_tokens.append(part.big_tokens);
+        rare.append(part.rare);
     }
     by_trace.truncate(written);
     by_trace.shrink_to_fit();
     let parent = Parents::from_links(parent.into_iter().map(AtomicU32::into_inner));
-    (parent, by_trace, traces, big_tokens, issues, per_trace)
+    (parent, by_trace, traces, rare, issues, per_trace)
 }
 
 /// The trees of some traces, built again (see `grow`).
@@ -215,7 +217,7 @@ pub(super) struct Rebuilt {
     pub order: Vec<u32>,
     pub traces: Vec<Trace>,
     /// The big token sums of these traces, by trace (not position).
-    pub big_tokens: BigTokens,
+    pub rare: Rare,
     pub issues: Issues,
 }
 
@@ -250,7 +252,7 @@ pub(super) fn trees_of(
         parent: parent.into_iter().map(AtomicU32::into_inner).collect(),
         order: members,
         traces: built,
-        big_tokens: part.big_tokens,
+        rare: part.rare,
         issues: part.issues,
     }
 }
@@ -368,7 +370,7 @@ struct Built {
     written: usize,
     issues: Issues,
     /// The big token sums of the run's traces.
-    big_tokens: BigTokens,
+    rare: Rare,
     /// [`PerTrace`] of the run's traces, in order.
     calls: Vec<u32>,
     delegating: Vec<bool>,
@@ -391,7 +393,7 @@ struct Part<'a> {
     /// trace's end), from the first pass.
     ends: Vec<u32>,
     issues: Issues,
-    big_tokens: BigTokens,
+    rare: Rare,
     /// The cycle search's marks, for the span indices this run's traces cover (a quarter of a
     /// byte each: each worker keeps its own rather than sharing atomics).
     state: Visits,
@@ -420,7 +422,7 @@ impl<'a> Part<'a> {
             written: 0,
             ends: Vec::with_capacity(run.len()),
             issues: Issues::default(),
-            big_tokens: BigTokens::default(),
+            rare: Rare::default(),
             state,
             own: Vec::new(),
             times: Vec::new(),
@@ -465,7 +467,7 @@ impl<'a> Part<'a> {
             base: self.base,
             written: self.written,
             issues: self.issues,
-            big_tokens: self.big_tokens,
+            rare: self.rare,
             calls: self.calls,
             delegating: self.delegating,
         }
@@ -664,14 +666,15 @@ impl<'a> Part<'a> {
             true
         };
         let mut start = i64::MAX;
+        let mut root = NONE;
         let mut tokens = [0u64; 3];
         let (mut calls, mut delegating) = (0u32, false);
         for &i in members {
             let s = &spans[i as usize];
             self.tally
                 .span(index, s, || shared.parent(i), &mut calls, &mut delegating);
-            if trace.root == NONE && shared.parent(i) == NONE {
-                trace.root = i;
+            if root == NONE && shared.parent(i) == NONE {
+                root = i;
             }
             if s.start() > 0 {
                 start = start.min(s.start());
@@ -697,18 +700,20 @@ impl<'a> Part<'a> {
                 }
             }
         }
-        self.big_tokens.set(t, trace, tokens);
+        self.rare
+            .set_root(t, trace, root, members.first().copied().unwrap_or(NONE));
+        self.rare.set(t, trace, tokens);
         self.calls.push(calls);
         self.delegating.push(delegating);
         trace.start = if start == i64::MAX { 0 } else { start };
-        trace.user = user(index, trace.root, members, entry.user);
+        trace.user = user(index, root, members, entry.user);
         // Its spans' own session ids (a re-export left out has the same bytes, so the same
         // id as the copy kept), in span order.
         self.own.clear();
         self.own
             .extend(members.iter().filter_map(|&i| index.own_session(i)));
         self.own.sort_unstable_by_key(|o| o.span);
-        if let Some(conflict) = resolve_session(index, t, trace, &self.own) {
+        if let Some(conflict) = resolve_session(index, t, trace, root, &self.own) {
             self.issues.session_conflicts.push(conflict);
         }
     }
@@ -718,14 +723,13 @@ impl<'a> Part<'a> {
 pub(super) fn empty_trace() -> Trace {
     Trace {
         spans: 0..0,
-        root: NONE,
         start: 0,
         end: 0,
         session: NONE,
         key: None,
         user: 0,
         errors: 0,
-        tokens: [0; 3],
+        tokens: [0; 2],
         cost: super::NO_COST,
         explicit_session: NONE,
         explicit_key: None,
@@ -752,6 +756,7 @@ fn resolve_session(
     index: &Index,
     t: u32,
     trace: &mut Trace,
+    root: u32,
     own: &[OwnSession],
 ) -> Option<SessionConflict> {
     {
@@ -771,7 +776,7 @@ fn resolve_session(
         }
         let root_own = own
             .iter()
-            .find(|o| o.span == trace.root)
+            .find(|o| o.span == root)
             .map(|o| (o.session, o.key));
         let chosen = root_own.or_else(|| found.iter().min_by_key(|(_, k)| *k).copied());
         let (value, key) = chosen?;
@@ -911,7 +916,7 @@ fn group_sessions(model: &mut Model) {
         let list = &mut lists[s.traces.at as usize..(s.traces.at + s.traces.len) as usize];
         list.sort_unstable_by_key(by_start);
         let list = &*list;
-        aggregate(s, list, traces, &model.big_tokens);
+        aggregate(s, list, traces, &model.rare);
         // Explicit when any trace carries the id; else inferred, as its traces were.
         let ts = || list.iter().map(|&t| &traces[t as usize]);
         if let Some(e) = ts().find(|t| t.origin() == SessionOrigin::Explicit) {
@@ -965,7 +970,7 @@ pub(super) fn new_session(id: u32, origin: SessionOrigin, key: Option<SessionKey
 }
 
 /// Totals of a session from its traces `list` (which must be in time order).
-pub(super) fn aggregate(s: &mut Session, list: &[u32], traces: &[Trace], big: &BigTokens) {
+pub(super) fn aggregate(s: &mut Session, list: &[u32], traces: &[Trace], big: &Rare) {
     let ts = list.iter().map(|&t| &traces[t as usize]);
     s.spans = ts.clone().map(Trace::span_count).sum();
     s.errors = ts.clone().map(|t| t.errors).sum();
@@ -1108,7 +1113,7 @@ mod tests {
                     _ if k == 0 => "null".to_owned(),
                     _ => format!("\"{:016x}\"", t << 8 | rand(k)),
                 };
-                // Now and then a count that does not fit 32 bits (the model's `BigTokens`).
+                // Now and then a count that does not fit 32 bits (the model's `Rare`).
                 let tokens = match rand(4) {
                     0 if t % 37 == 5 => "4294967296",
                     0 => "12",

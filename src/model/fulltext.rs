@@ -285,7 +285,7 @@ pub fn search_query(model: &Model, query: &Query, limit: usize) -> Hits {
             let span = if e.span != NONE {
                 e.span
             } else if (e.trace as usize) < model.traces.len() {
-                model.trace(e.trace).root
+                model.trace_root(e.trace)
             } else {
                 NONE
             };
@@ -351,7 +351,7 @@ fn root_of_line(
     if s.has(flag::DUPLICATE) {
         return None;
     }
-    let root = model.traces.get(s.trace as usize).map(|t| t.root)?;
+    let root = ((s.trace as usize) < model.traces.len()).then(|| model.trace_root(s.trace))?;
     (root != NONE).then_some(root)
 }
 

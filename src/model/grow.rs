@@ -19,6 +19,8 @@ const MODEL_FLAGS: u8 = flag::ORPHAN | flag::DUPLICATE | flag::CYCLE_CUT;
 
 /// Brings the model up to date with spans `added` (just absorbed into its index).
 pub fn grow(model: &mut Model, added: Range<u32>, options: infer::Options) {
+    // `Index::absorb` counted the new spans' traces: a model needs no counts (see `build`).
+    model.index.trace_spans = Vec::new();
     let nt_old = model.traces.len();
     let nt = model.index.traces.len();
     let n = model.index.spans.len();
@@ -63,13 +65,11 @@ pub fn grow(model: &mut Model, added: Range<u32>, options: infer::Options) {
         .parents
         .relink_with(&ids, &index.spans, |i| parents.get(i));
     splice_order(model, &affected, &touched, &rebuilt);
-    let Rebuilt {
-        issues, big_tokens, ..
-    } = rebuilt;
+    let Rebuilt { issues, rare, .. } = rebuilt;
     model
-        .big_tokens
+        .rare
         .retain(|t| !touched.get(t as usize).copied().unwrap_or(false));
-    model.big_tokens.merge(big_tokens);
+    model.rare.merge(rare);
     build::flag_spans(model, &issues);
     merge_issues(model, &touched, issues);
     // Sessions from scratch over the traces: each back to the session its spans name.

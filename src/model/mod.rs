@@ -92,8 +92,6 @@ impl InferredBy {
 pub struct Trace {
     /// This trace's spans in `Model::order`, in time order (exact duplicates left out).
     pub spans: Range<u32>,
-    /// The earliest root span.
-    pub root: u32,
     pub start: i64,
     pub end: i64,
     /// Index into `Model::sessions`, `NONE` when unsessioned.
@@ -102,10 +100,11 @@ pub struct Trace {
     pub key: Option<SessionKey>,
     pub user: u32,
     pub errors: u32,
-    /// Prompt, completion, total; each LLM call counted once (saturating), in 32 bits each as
-    /// nearly every trace's are: a trace with a larger one has them in the model's
-    /// [`BigTokens`] instead (its [`bits::BIG_TOKENS`] set). See [`Model::trace_tokens`].
-    tokens: [u32; 3],
+    /// Prompt and completion tokens; each LLM call counted once (saturating), in 32 bits each
+    /// as nearly every trace's are, the total their sum: a trace with a larger count or
+    /// another total has them in the model's [`Rare`] instead (its [`bits::BIG_TOKENS`] set).
+    /// See [`Model::trace_tokens`].
+    tokens: [u32; 2],
     /// Its cost: see [`Trace::cost`]. The bits of an `f32`, [`NO_COST`] for none (4 bytes,
     /// not an `Option`'s 8).
     cost: u32,
@@ -115,8 +114,8 @@ pub struct Trace {
     explicit_session: u32,
     explicit_key: Option<SessionKey>,
     /// The session's origin, how it was inferred, whether the trace is a side request or opens
-    /// a turn, and whether its tokens are in [`BigTokens`], in one byte (see [`bits`]): with
-    /// the tokens in 12 bytes, a trace is 64 bytes, not 72.
+    /// a turn, whether its tokens are in [`Rare`] and whether its root is (see [`bits`]), in
+    /// one byte: with the tokens in 8 bytes and the root not here, a trace is 56 bytes.
     bits: u8,
 }
 
@@ -132,46 +131,103 @@ mod bits {
     pub const SIDE: u8 = 1 << 4;
     /// A person typed here: the trace opens a turn (see [`super::conversation`]).
     pub const STARTS_TURN: u8 = 1 << 5;
-    /// Its token sums do not fit 32 bits: they are in the model's [`super::BigTokens`].
+    /// Its token sums do not fit 32 bits, or the total is not the sum of the other two: they
+    /// are in the model's [`super::Rare`].
     pub const BIG_TOKENS: u8 = 1 << 6;
+    /// Its root is not its earliest span (or it has spans and no root): the root is in the
+    /// model's [`super::Rare`].
+    pub const ROOT_ELSEWHERE: u8 = 1 << 7;
 }
 
 /// [`Trace`]'s cost bits meaning "no cost": a signalling NaN with a payload, which no sum of
 /// costs can give (costs are never NaN, and a sum that is NaN has the quiet NaN's bits).
 const NO_COST: u32 = 0x7fa0_0001;
 
-/// The token sums (prompt, completion, total) of the traces where one is larger than 32 bits
-/// (rare: they stay out of [`Trace`], which is 8 bytes smaller for it), by trace, ascending.
+/// What a few traces have that does not fit their [`Trace`] (which is 16 bytes smaller for
+/// it), by trace, ascending: token sums past 32 bits or a total that is not the sum of the
+/// other two ([`bits::BIG_TOKENS`]), a root that is not the trace's earliest span
+/// ([`bits::ROOT_ELSEWHERE`]). None on the bench files.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BigTokens(Vec<(u32, [u64; 3])>);
+pub struct Rare(Vec<(u32, RareEntry)>);
 
-impl BigTokens {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct RareEntry {
+    tokens: [u64; 3],
+    root: u32,
+}
+
+impl Rare {
+    fn entry(&self, t: u32) -> Option<&RareEntry> {
+        self.0
+            .binary_search_by_key(&t, |&(k, _)| k)
+            .ok()
+            .map(|at| &self.0[at].1)
+    }
+
+    /// Trace `t`'s entry, added (after every trace here: the traces are built in order).
+    fn entry_mut(&mut self, t: u32) -> &mut RareEntry {
+        if self.0.last().is_none_or(|&(k, _)| k != t) {
+            debug_assert!(self.0.last().is_none_or(|&(k, _)| k < t));
+            self.0.push((t, RareEntry::default()));
+        }
+        let last = self.0.len() - 1;
+        &mut self.0[last].1
+    }
+
     /// Trace `t`'s tokens, `trace` being that trace.
     pub fn of(&self, t: u32, trace: &Trace) -> [u64; 3] {
         if trace.bits & bits::BIG_TOKENS == 0 {
-            return trace.tokens.map(u64::from);
+            let [p, c] = trace.tokens.map(u64::from);
+            return [p, c, p + c];
         }
-        self.0
-            .binary_search_by_key(&t, |&(k, _)| k)
-            .map_or([0; 3], |at| self.0[at].1)
+        self.entry(t).map_or([0; 3], |e| e.tokens)
     }
 
     /// Sets `trace`'s tokens to `tokens`: in the trace, or here when one does not fit 32 bits
-    /// (trace `t` must come after every trace here: the traces are built in order).
+    /// or the total is not the sum (trace `t` must come after every other trace here).
     pub(crate) fn set(&mut self, t: u32, trace: &mut Trace, tokens: [u64; 3]) {
-        if let [Ok(p), Ok(c), Ok(total)] = tokens.map(u32::try_from) {
-            trace.tokens = [p, c, total];
+        if let [Ok(p), Ok(c), _] = tokens.map(u32::try_from)
+            && tokens[2] == tokens[0] + tokens[1]
+        {
+            trace.tokens = [p, c];
             trace.bits &= !bits::BIG_TOKENS;
         } else {
-            trace.tokens = [0; 3];
+            trace.tokens = [0; 2];
             trace.bits |= bits::BIG_TOKENS;
-            debug_assert!(self.0.last().is_none_or(|&(k, _)| k < t));
-            self.0.push((t, tokens));
+            self.entry_mut(t).tokens = tokens;
+        }
+    }
+
+    /// Trace `t`'s root, `trace` being that trace and `order` the model's order.
+    pub fn root_of(&self, t: u32, trace: &Trace, order: &[u32]) -> u32 {
+        if trace.bits & bits::ROOT_ELSEWHERE != 0 {
+            return self.entry(t).map_or(NONE, |e| e.root);
+        }
+        if trace.spans.is_empty() {
+            return NONE;
+        }
+        order
+            .get(trace.spans.start as usize)
+            .copied()
+            .unwrap_or(NONE)
+    }
+
+    /// Sets `trace`'s root to `root`, its earliest span being `first` (`NONE` for none):
+    /// here when they differ (trace `t` must come after every other trace here).
+    pub(crate) fn set_root(&mut self, t: u32, trace: &mut Trace, root: u32, first: u32) {
+        if root == first && first != NONE {
+            trace.bits &= !bits::ROOT_ELSEWHERE;
+        } else if root == NONE && first == NONE {
+            // No spans, no root: read as `NONE` from the empty span range.
+            trace.bits &= !bits::ROOT_ELSEWHERE;
+        } else {
+            trace.bits |= bits::ROOT_ELSEWHERE;
+            self.entry_mut(t).root = root;
         }
     }
 
     /// Appends `other`'s, whose traces all come after these.
-    pub(crate) fn append(&mut self, other: BigTokens) {
+    pub(crate) fn append(&mut self, other: Rare) {
         if self.0.is_empty() {
             *self = other;
         } else {
@@ -185,7 +241,7 @@ impl BigTokens {
     }
 
     /// Adds `other`'s (traces not here), keeping the order.
-    pub(crate) fn merge(&mut self, other: BigTokens) {
+    pub(crate) fn merge(&mut self, other: Rare) {
         self.0.extend(other.0);
         self.0.sort_unstable_by_key(|&(t, _)| t);
     }
@@ -434,7 +490,7 @@ pub struct Model {
     pub order: Vec<u32>,
     pub traces: Vec<Trace>,
     /// The token sums of the traces where one does not fit 32 bits.
-    pub big_tokens: BigTokens,
+    pub rare: Rare,
     /// Sessions, earliest first.
     pub sessions: Vec<Session>,
     /// Every session's traces, each session's a run of this table (see [`Model::traces_of`]).
@@ -490,9 +546,11 @@ impl Model {
     }
 
     /// The model's index, with every span's parent id back in its column (what a build
-    /// starts from: see `index::parents`), leaving an empty one in its place.
+    /// starts from: see `index::parents`) and its traces' span counts (which the build drops),
+    /// leaving an empty one in its place.
     pub fn take_index(&mut self) -> Index {
         let mut index = std::mem::take(&mut self.index);
+        index.recount_traces();
         let parents = &self.parents;
         index
             .parents
@@ -504,9 +562,15 @@ impl Model {
         &self.traces[t as usize]
     }
 
+    /// Trace `t`'s root: its earliest span without a parent (`NONE` for a trace without
+    /// spans).
+    pub fn trace_root(&self, t: u32) -> u32 {
+        self.rare.root_of(t, self.trace(t), &self.order)
+    }
+
     /// Trace `t`'s prompt, completion and total tokens.
     pub fn trace_tokens(&self, t: u32) -> [u64; 3] {
-        self.big_tokens.of(t, self.trace(t))
+        self.rare.of(t, self.trace(t))
     }
 
     pub fn session(&self, s: u32) -> &Session {
@@ -629,12 +693,12 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use super::{BigTokens, InferredBy, SessionOrigin, Trace};
+    use super::{InferredBy, NONE, Rare, SessionOrigin, Trace};
     use crate::format::keys::SessionKey;
 
     #[test]
     fn trace_stays_small() {
-        assert_eq!(std::mem::size_of::<Trace>(), 64);
+        assert_eq!(std::mem::size_of::<Trace>(), 56);
     }
 
     #[test]
@@ -678,8 +742,14 @@ mod tests {
             [4_294_967_296, 4_294_967_295, u64::MAX],
             [5, max32, 6],
             [0, 0, max32 + 2],
+            // The total past 32 bits, the sum of two that fit: kept in the trace.
+            [max32, max32, 2 * max32],
+            [max32, 1, max32 + 1],
+            // A total that is not the sum (a call's own total kept as written).
+            [1, 2, 4],
+            [3, 4, 0],
         ];
-        let mut big = BigTokens::default();
+        let mut big = Rare::default();
         let mut traces = Vec::new();
         for (t, &c) in (0u32..).zip(&counts) {
             let mut trace = crate::model::build::empty_trace();
@@ -696,12 +766,49 @@ mod tests {
         for (t, (trace, &c)) in (0u32..).zip(traces.iter().zip(&counts)) {
             assert_eq!(big.of(t, trace), c, "{c:?}");
         }
-        // Only the large ones are in the table.
-        assert_eq!(big.0.len(), 3);
+        // Only the large ones, and those with a total not the sum, are in the table.
+        assert_eq!(big.0.len(), 7);
         // Smaller counts set again leave the table's entry unread.
         let mut trace = traces[3].clone();
-        BigTokens::default().set(3, &mut trace, [1, 2, 3]);
+        Rare::default().set(3, &mut trace, [1, 2, 3]);
         assert_eq!(big.of(3, &trace), [1, 2, 3]);
+    }
+
+    /// A trace's root reads back as set: its earliest span (from the order, nothing kept
+    /// aside), another span, none; beside tokens kept aside for the same trace.
+    #[test]
+    fn trace_roots_read_back_as_set() {
+        let order = [7, 3, 9, 4, 12];
+        let mut rare = Rare::default();
+        let mut traces = Vec::new();
+        // (spans in the order, root, tokens)
+        let cases = [
+            (0..2, 7, [1, 2, 3]),
+            (2..3, 9, [1 << 40, 0, 1 << 40]),
+            (3..5, 12, [1, 1, 2]),
+            (3..5, NONE, [1, 1, 5]),
+            (3..5, NONE, [0, 0, 0]),
+            (5..5, NONE, [0, 0, 0]),
+            (5..5, 4, [0, 0, 0]),
+        ];
+        for (t, (spans, root, tokens)) in (0u32..).zip(cases.clone()) {
+            let mut trace = crate::model::build::empty_trace();
+            trace.spans = spans.clone();
+            let first = order.get(spans.start as usize..spans.end as usize);
+            let first = first.and_then(|f| f.first()).copied().unwrap_or(NONE);
+            rare.set_root(t, &mut trace, root, first);
+            rare.set(t, &mut trace, tokens);
+            traces.push(trace);
+        }
+        for (t, ((_, root, tokens), trace)) in (0u32..).zip(cases.iter().zip(&traces)) {
+            assert_eq!(rare.root_of(t, trace, &order), *root, "trace {t}");
+            assert_eq!(rare.of(t, trace), *tokens, "trace {t}");
+        }
+        // One entry a trace, and only for what the trace could not hold.
+        assert_eq!(
+            rare.0.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 6]
+        );
     }
 
     #[test]
@@ -714,6 +821,8 @@ mod tests {
         let bys = [None, Some(InferredBy::History), Some(InferredBy::Time)];
         let keys = std::iter::once(None).chain(SessionKey::ALL.map(Some));
         let mut t = crate::model::build::empty_trace();
+        t.spans = 0..1;
+        let order = [8];
         for key in keys {
             for origin in origins {
                 for by in bys {
@@ -726,7 +835,10 @@ mod tests {
                                 t.set_side(side);
                                 t.set_starts_turn(starts);
                                 let tokens = if big { [1 << 40, 0, 0] } else { [1, 2, 3] };
-                                let mut table = BigTokens::default();
+                                // The root aside exactly when the tokens are not.
+                                let root = if big { 8 } else { 5 };
+                                let mut table = Rare::default();
+                                table.set_root(0, &mut t, root, 8);
                                 table.set(0, &mut t, tokens);
                                 if let Some(k) = key {
                                     t.set_explicit(9, k);
@@ -740,8 +852,9 @@ mod tests {
                                         t.side(),
                                         t.starts_turn(),
                                         table.of(0, &t),
+                                        table.root_of(0, &t, &order),
                                     ),
-                                    (key, origin, by, side, starts, tokens)
+                                    (key, origin, by, side, starts, tokens, root)
                                 );
                             }
                         }

@@ -309,7 +309,7 @@ fn build_from(
     let evals: Vec<_> = model
         .trace_evals(rec.trace)
         .iter()
-        .filter(|e| e.span == span || (e.span == NONE && trace.root == span))
+        .filter(|e| e.span == span || (e.span == NONE && model.trace_root(rec.trace) == span))
         .collect();
     if !evals.is_empty() {
         out.lines.push(Line::Blank);

@@ -225,7 +225,7 @@ impl<'m> Reader<'m> {
 
     /// A trace's root `input.value` / `output.value` (MLflow's span inputs / outputs), as text.
     fn root_text(&self, trace: Option<u32>, side: Side) -> Option<String> {
-        let root = self.model.trace(trace?).root;
+        let root = self.model.trace_root(trace?);
         if root == NONE {
             return None;
         }

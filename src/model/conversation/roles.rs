@@ -350,12 +350,13 @@ fn delegations(model: &mut Model, delegating: &[bool]) {
                 continue;
             }
             let tr = model.trace(t);
-            if tr.root == NONE || tr.start <= 0 {
+            let root = model.trace_root(t);
+            if root == NONE || tr.start <= 0 {
                 continue;
             }
             // A Claude Code sub-agent whose Task's result names it (`agentId`): that Task's,
             // however long after the tool returned it ran.
-            if let Some(&task) = model.index.agent_links.get(&tr.root)
+            if let Some(&task) = model.index.agent_links.get(&root)
                 && model.trace(model.span(task).trace).session == model.trace(t).session
             {
                 found.push((
@@ -375,7 +376,7 @@ fn delegations(model: &mut Model, delegating: &[bool]) {
                 })
                 .collect();
             inside.sort_by_key(|d| std::cmp::Reverse(d.start));
-            let root_name = model.name(tr.root).to_ascii_lowercase();
+            let root_name = model.name(root).to_ascii_lowercase();
             let by_name = inside.iter().find(|d| {
                 d.target
                     .as_deref()
@@ -385,10 +386,10 @@ fn delegations(model: &mut Model, delegating: &[bool]) {
                 Some(d) => Some((d.span, How::Name)),
                 None => inside
                     .iter()
-                    .find(|d| same_task(model, d.span, tr.root))
+                    .find(|d| same_task(model, d.span, root))
                     .map(|d| (d.span, How::Input))
                     .or_else(|| {
-                        let links = links_of(model.index.span_bytes(tr.root));
+                        let links = links_of(model.index.span_bytes(root));
                         inside
                             .iter()
                             .find(|d| links.contains(&model.index.span_id_of(model.span(d.span))))
