@@ -335,7 +335,7 @@ fn header(model: &Model, s: Option<u32>, c: &Conversation, traces: &[u32]) -> He
                 subagents: counts.3,
                 traces: traces.len(),
                 spans: ts.clone().map(crate::model::Trace::span_count).sum(),
-                errors: ts.clone().map(|t| t.errors).sum(),
+                errors: traces.iter().map(|&t| model.trace_errors(t)).sum(),
                 tokens: Tokens::from(traces.iter().fold([0u64; 3], |a, &t| {
                     let t = model.trace_tokens(t);
                     [
@@ -388,7 +388,7 @@ fn build_with(model: &Model, s: Option<u32>, shown: bool) -> Transcript {
             inferred_by: turn.traces.iter().find_map(|&t| model.trace(t).inferred()),
             traces: all.iter().map(|&t| model.index.trace_id_text(t)).collect(),
             spans: ts().map(crate::model::Trace::span_count).sum(),
-            errors: ts().map(|t| t.errors).sum(),
+            errors: all.iter().map(|&t| model.trace_errors(t)).sum(),
             calls: calls_out(model, &turn.steps, &text.steps),
             // Session-level ones are shown with the session.
             evaluations: all

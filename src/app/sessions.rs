@@ -337,7 +337,7 @@ impl SessionList {
                     let errs = |e: &Entry| match e {
                         Entry::Session(s) => model.session(*s).errors > 0,
                         Entry::Unsessioned => {
-                            model.unsessioned.iter().any(|&t| model.trace(t).errors > 0)
+                            model.unsessioned.iter().any(|&t| model.trace_failed(t))
                         }
                     };
                     let forward = action == Action::NextError;

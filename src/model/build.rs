@@ -667,6 +667,7 @@ impl<'a> Part<'a> {
         };
         let mut start = i64::MAX;
         let mut root = NONE;
+        let mut errors = 0u32;
         let mut tokens = [0u64; 3];
         let (mut calls, mut delegating) = (0u32, false);
         for &i in members {
@@ -683,7 +684,7 @@ impl<'a> Part<'a> {
             // A failure seen twice (a transcript's tool and a proxy's span of the same call:
             // `model::claude_code`) counts once.
             if s.status() == crate::kind::Status::Error && !index.mirrored_failure(i) {
-                trace.errors += 1;
+                errors += 1;
             }
             if let Some(e) = index.extra(i) {
                 if e.has_tokens() && topmost(i, &has_tokens) {
@@ -703,6 +704,7 @@ impl<'a> Part<'a> {
         self.rare
             .set_root(t, trace, root, members.first().copied().unwrap_or(NONE));
         self.rare.set(t, trace, tokens);
+        self.rare.set_errors(t, trace, errors);
         self.calls.push(calls);
         self.delegating.push(delegating);
         trace.start = if start == i64::MAX { 0 } else { start };
@@ -731,8 +733,6 @@ pub(super) fn empty_trace() -> Trace {
         errors: 0,
         tokens: [0; 2],
         cost: super::NO_COST,
-        explicit_session: NONE,
-        explicit_key: None,
         bits: 0,
     }
 }
@@ -750,8 +750,38 @@ fn user(index: &Index, root: u32, members: &[u32], meta: u32) -> u32 {
         .unwrap_or(meta)
 }
 
-/// The root's session wins; otherwise the highest-priority key on any span (or the MLflow trace
-/// metadata), the earliest span breaking ties. Other values found are returned as a conflict.
+/// The session trace `t`'s spans name (interned id, key), before inference: `root` its root,
+/// `own` the session ids found on its spans (re-exports left out), in span order; `found`
+/// scratch, left holding every (id, key) named. The root's wins; otherwise the
+/// highest-priority key on any span (or the MLflow trace metadata), the earliest span breaking
+/// ties.
+pub(super) fn named_session(
+    index: &Index,
+    t: u32,
+    root: u32,
+    own: &[OwnSession],
+    found: &mut Vec<(u32, SessionKey)>,
+) -> Option<(u32, SessionKey)> {
+    let entry = index.meta(t);
+    found.clear();
+    if entry.session != 0 {
+        found.push((
+            entry.session,
+            entry.session_key.unwrap_or(SessionKey::Mlflow),
+        ));
+    }
+    for o in own {
+        found.push((o.session, o.key));
+    }
+    let root_own = own
+        .iter()
+        .find(|o| o.span == root)
+        .map(|o| (o.session, o.key));
+    root_own.or_else(|| found.iter().min_by_key(|(_, k)| *k).copied())
+}
+
+/// Sets on `trace` the session its spans name ([`named_session`]); other values found are
+/// returned as a conflict.
 fn resolve_session(
     index: &Index,
     t: u32,
@@ -760,30 +790,11 @@ fn resolve_session(
     own: &[OwnSession],
 ) -> Option<SessionConflict> {
     {
-        let entry = index.meta(t);
         let mut found: Vec<(u32, SessionKey)> = Vec::new();
-        if entry.session != 0 {
-            found.push((
-                entry.session,
-                entry.session_key.unwrap_or(SessionKey::Mlflow),
-            ));
-        }
-        for o in own {
-            found.push((o.session, o.key));
-        }
-        if found.is_empty() {
-            return None;
-        }
-        let root_own = own
-            .iter()
-            .find(|o| o.span == root)
-            .map(|o| (o.session, o.key));
-        let chosen = root_own.or_else(|| found.iter().min_by_key(|(_, k)| *k).copied());
-        let (value, key) = chosen?;
+        let (value, key) = named_session(index, t, root, own, &mut found)?;
         trace.session = value; // the interned id for now; an index into sessions after grouping
         trace.key = Some(key);
         trace.set_origin(SessionOrigin::Explicit);
-        trace.set_explicit(value, key);
         let mut others: Vec<u32> = found
             .iter()
             .map(|(v, _)| *v)
@@ -973,7 +984,10 @@ pub(super) fn new_session(id: u32, origin: SessionOrigin, key: Option<SessionKey
 pub(super) fn aggregate(s: &mut Session, list: &[u32], traces: &[Trace], big: &Rare) {
     let ts = list.iter().map(|&t| &traces[t as usize]);
     s.spans = ts.clone().map(Trace::span_count).sum();
-    s.errors = ts.clone().map(|t| t.errors).sum();
+    s.errors = list
+        .iter()
+        .map(|&t| big.errors_of(t, &traces[t as usize]))
+        .sum();
     s.start = ts
         .clone()
         .map(|t| t.start)

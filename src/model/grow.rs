@@ -72,10 +72,26 @@ pub fn grow(model: &mut Model, added: Range<u32>, options: infer::Options) {
     model.rare.merge(rare);
     build::flag_spans(model, &issues);
     merge_issues(model, &touched, issues);
-    // Sessions from scratch over the traces: each back to the session its spans name.
-    for t in &mut model.traces {
+    // Sessions from scratch over the traces: each back to the session its spans name, found
+    // again as the build finds it (a trace does not keep it through inference).
+    let Model {
+        index,
+        traces,
+        order,
+        rare,
+        ..
+    } = model;
+    let (mut own, mut found) = (Vec::new(), Vec::new());
+    for (k, t) in (0u32..).zip(traces.iter_mut()) {
+        let root = rare.root_of(k, t, order);
+        let members = order
+            .get(t.spans.start as usize..t.spans.end as usize)
+            .unwrap_or(&[]);
+        own.clear();
+        own.extend(members.iter().filter_map(|&i| index.own_session(i)));
+        own.sort_unstable_by_key(|o: &crate::index::record::OwnSession| o.span);
         let origin;
-        (t.session, t.key, origin) = match t.explicit() {
+        (t.session, t.key, origin) = match build::named_session(index, k, root, &own, &mut found) {
             Some((id, key)) => (id, Some(key), SessionOrigin::Explicit),
             None => (NONE, None, SessionOrigin::None),
         };

@@ -99,7 +99,9 @@ pub struct Trace {
     /// The key the session id came from (for explicit sessions).
     pub key: Option<SessionKey>,
     pub user: u32,
-    pub errors: u32,
+    /// How many of its spans failed, [`BIG_ERRORS`] for that many or more (the count is then in
+    /// the model's [`Rare`]). See [`Model::trace_errors`].
+    errors: u16,
     /// Prompt and completion tokens; each LLM call counted once (saturating), in 32 bits each
     /// as nearly every trace's are, the total their sum: a trace with a larger count or
     /// another total has them in the model's [`Rare`] instead (its [`bits::BIG_TOKENS`] set).
@@ -108,16 +110,16 @@ pub struct Trace {
     /// Its cost: see [`Trace::cost`]. The bits of an `f32`, [`NO_COST`] for none (4 bytes,
     /// not an `Option`'s 8).
     cost: u32,
-    /// The session id its spans name (interned) and the key it came from, before inference:
-    /// what a model that grows starts inference from again (see [`grow`]); [`Trace::explicit`]
-    /// gives them. (Two fields, not an `Option` of a pair: with the cost's, 8 bytes saved.)
-    explicit_session: u32,
-    explicit_key: Option<SessionKey>,
     /// The session's origin, how it was inferred, whether the trace is a side request or opens
     /// a turn, whether its tokens are in [`Rare`] and whether its root is (see [`bits`]), in
-    /// one byte: with the tokens in 8 bytes and the root not here, a trace is 56 bytes.
+    /// one byte: with the tokens in 8 bytes, the errors in 2 and the root not here, a trace is
+    /// 48 bytes. (The session its spans name, before inference, is not kept either: a model
+    /// that grows finds it again, see [`grow`].)
     bits: u8,
 }
+
+/// [`Trace`]'s error count meaning "this many or more: see [`Rare`]".
+const BIG_ERRORS: u16 = u16::MAX;
 
 /// The bits of [`Trace`]'s `bits` byte.
 mod bits {
@@ -154,6 +156,7 @@ pub struct Rare(Vec<(u32, RareEntry)>);
 struct RareEntry {
     tokens: [u64; 3],
     root: u32,
+    errors: u32,
 }
 
 impl Rare {
@@ -195,6 +198,26 @@ impl Rare {
             trace.tokens = [0; 2];
             trace.bits |= bits::BIG_TOKENS;
             self.entry_mut(t).tokens = tokens;
+        }
+    }
+
+    /// Trace `t`'s error count, `trace` being that trace.
+    pub fn errors_of(&self, t: u32, trace: &Trace) -> u32 {
+        if trace.errors != BIG_ERRORS {
+            return u32::from(trace.errors);
+        }
+        self.entry(t).map_or(0, |e| e.errors)
+    }
+
+    /// Sets `trace`'s error count: in the trace, or here when it is [`BIG_ERRORS`] or more
+    /// (trace `t` must come after every other trace here).
+    pub(crate) fn set_errors(&mut self, t: u32, trace: &mut Trace, errors: u32) {
+        match u16::try_from(errors) {
+            Ok(e) if e != BIG_ERRORS => trace.errors = e,
+            _ => {
+                trace.errors = BIG_ERRORS;
+                self.entry_mut(t).errors = errors;
+            }
         }
     }
 
@@ -257,13 +280,6 @@ impl Trace {
     /// Adds `c` to the cost (none yet counts as 0).
     pub fn add_cost(&mut self, c: f32) {
         self.cost = (self.cost_f32().unwrap_or(0.0) + c).to_bits();
-    }
-    /// The session id (interned) and key its spans name, before inference.
-    pub fn explicit(&self) -> Option<(u32, SessionKey)> {
-        self.explicit_key.map(|k| (self.explicit_session, k))
-    }
-    pub fn set_explicit(&mut self, session: u32, key: SessionKey) {
-        (self.explicit_session, self.explicit_key) = (session, Some(key));
     }
     /// Where its session came from.
     pub fn origin(&self) -> SessionOrigin {
@@ -568,6 +584,16 @@ impl Model {
         self.rare.root_of(t, self.trace(t), &self.order)
     }
 
+    /// How many of trace `t`'s spans failed.
+    pub fn trace_errors(&self, t: u32) -> u32 {
+        self.rare.errors_of(t, self.trace(t))
+    }
+
+    /// Whether any of trace `t`'s spans failed.
+    pub fn trace_failed(&self, t: u32) -> bool {
+        self.trace(t).errors != 0
+    }
+
     /// Trace `t`'s prompt, completion and total tokens.
     pub fn trace_tokens(&self, t: u32) -> [u64; 3] {
         self.rare.of(t, self.trace(t))
@@ -698,7 +724,7 @@ mod tests {
 
     #[test]
     fn trace_stays_small() {
-        assert_eq!(std::mem::size_of::<Trace>(), 56);
+        assert_eq!(std::mem::size_of::<Trace>(), 48);
     }
 
     #[test]
@@ -724,11 +750,6 @@ mod tests {
             );
         }
         assert!(t.cost_f32().is_some_and(f32::is_nan));
-        t.set_explicit(7, crate::format::keys::SessionKey::SessionId);
-        assert_eq!(
-            t.explicit(),
-            Some((7, crate::format::keys::SessionKey::SessionId))
-        );
     }
 
     #[test]
@@ -775,39 +796,44 @@ mod tests {
     }
 
     /// A trace's root reads back as set: its earliest span (from the order, nothing kept
-    /// aside), another span, none; beside tokens kept aside for the same trace.
+    /// aside), another span, none; so do error counts, up to `u32::MAX`; beside tokens kept
+    /// aside for the same trace.
     #[test]
     fn trace_roots_read_back_as_set() {
         let order = [7, 3, 9, 4, 12];
         let mut rare = Rare::default();
         let mut traces = Vec::new();
-        // (spans in the order, root, tokens)
+        // (spans in the order, root, tokens, errors)
+        let big = u32::from(u16::MAX);
         let cases = [
-            (0..2, 7, [1, 2, 3]),
-            (2..3, 9, [1 << 40, 0, 1 << 40]),
-            (3..5, 12, [1, 1, 2]),
-            (3..5, NONE, [1, 1, 5]),
-            (3..5, NONE, [0, 0, 0]),
-            (5..5, NONE, [0, 0, 0]),
-            (5..5, 4, [0, 0, 0]),
+            (0..2, 7, [1, 2, 3], 0),
+            (2..3, 9, [1 << 40, 0, 1 << 40], big - 1),
+            (3..5, 12, [1, 1, 2], 1),
+            (3..5, NONE, [1, 1, 5], big),
+            (3..5, NONE, [0, 0, 0], u32::MAX),
+            (5..5, NONE, [0, 0, 0], 0),
+            (5..5, 4, [0, 0, 0], big + 1),
+            (0..1, 7, [0, 0, 0], big),
         ];
-        for (t, (spans, root, tokens)) in (0u32..).zip(cases.clone()) {
+        for (t, (spans, root, tokens, errors)) in (0u32..).zip(cases.clone()) {
             let mut trace = crate::model::build::empty_trace();
             trace.spans = spans.clone();
             let first = order.get(spans.start as usize..spans.end as usize);
             let first = first.and_then(|f| f.first()).copied().unwrap_or(NONE);
             rare.set_root(t, &mut trace, root, first);
             rare.set(t, &mut trace, tokens);
+            rare.set_errors(t, &mut trace, errors);
             traces.push(trace);
         }
-        for (t, ((_, root, tokens), trace)) in (0u32..).zip(cases.iter().zip(&traces)) {
+        for (t, ((_, root, tokens, errors), trace)) in (0u32..).zip(cases.iter().zip(&traces)) {
             assert_eq!(rare.root_of(t, trace, &order), *root, "trace {t}");
             assert_eq!(rare.of(t, trace), *tokens, "trace {t}");
+            assert_eq!(rare.errors_of(t, trace), *errors, "trace {t}");
         }
         // One entry a trace, and only for what the trace could not hold.
         assert_eq!(
             rare.0.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
-            [1, 2, 3, 4, 6]
+            [1, 2, 3, 4, 6, 7]
         );
     }
 
@@ -840,10 +866,6 @@ mod tests {
                                 let mut table = Rare::default();
                                 table.set_root(0, &mut t, root, 8);
                                 table.set(0, &mut t, tokens);
-                                if let Some(k) = key {
-                                    t.set_explicit(9, k);
-                                    assert_eq!(t.explicit(), Some((9, k)));
-                                }
                                 assert_eq!(
                                     (
                                         t.key,

@@ -213,7 +213,11 @@ fn row_line<'a>(
                         .iter()
                         .map(|&t| model.trace_tokens(t)[2])
                         .sum(),
-                    ts.map(|t| t.errors).sum(),
+                    model
+                        .unsessioned
+                        .iter()
+                        .map(|&t| model.trace_errors(t))
+                        .sum(),
                     "-".to_owned(),
                     "traces with no session id".to_owned(),
                     theme.dim,

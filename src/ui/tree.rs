@@ -85,8 +85,9 @@ fn trace_line(
         ),
         theme.title,
     )];
-    if tr.errors > 0 {
-        spans.push(Span::styled(format!(" ✗{}", tr.errors), theme.error));
+    let errors = model.trace_errors(t);
+    if errors > 0 {
+        spans.push(Span::styled(format!(" ✗{errors}"), theme.error));
     }
     if let Some(m) = tr.marker() {
         spans.push(Span::styled(format!(" {m}"), theme.origin(m)));

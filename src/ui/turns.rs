@@ -148,7 +148,7 @@ fn row_lines<'a>(
                 ));
             }
             let mut spans = vec![Span::styled(text, theme.title)];
-            let errors: u32 = turn.traces.iter().map(|&t| model.trace(t).errors).sum();
+            let errors: u32 = turn.traces.iter().map(|&t| model.trace_errors(t)).sum();
             if errors > 0 {
                 spans.push(Span::styled(format!(" · ✗{errors}"), theme.error));
             }
