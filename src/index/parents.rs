@@ -1,7 +1,7 @@
 //! The spans' parent ids, out of the records: a column the scan fills and the model consumes.
 //!
 //! A parent id is 8 bytes a span needs once, to find its parent: the model's trees turn it into
-//! a link to the parent span (`Model::parent`, 4 bytes), after which the parent's own span id
+//! a link to the parent span (`Model::parent`, 2 bytes), after which the parent's own span id
 //! gives it back. So the index keeps the ids in a column, one per span, until the model has
 //! linked the spans ([`ParentIds::settle`]); then it drops the column and keeps only the ids
 //! the links do not give back: orphans (their parent is not in the files), links cut (cycles),

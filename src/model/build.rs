@@ -95,7 +95,7 @@ type Trees = (Parents, Vec<u32>, Vec<Trace>, Rare, Issues, PerTrace);
 /// [`trees`] on `workers` threads (the result does not depend on how many).
 ///
 /// In two passes over the traces, so that the parent-id column (8 bytes a span) and the
-/// traces' table (64 bytes a trace, as much again) are never held together: the first links
+/// traces' table (48 bytes a trace, nearly as much) are never held together: the first links
 /// every span to its parent, which needs the ids; the column then goes (but for the ids the
 /// links do not give back), and the second makes the traces, which needs the links.
 fn trees_on(index: &mut Index, workers: usize) -> Trees {
