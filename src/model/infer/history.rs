@@ -15,14 +15,23 @@ use crate::format::prints::Print;
 use crate::index::record::flag;
 use std::hash::Hasher;
 
-/// One fingerprinted LLM call: 8 bytes (its fingerprint stays in the index, its start in the
-/// span's record).
+/// One fingerprinted LLM call: its span, 4 bytes (its fingerprint stays in the index, its
+/// trace and start in the span's record).
 pub(super) struct Call {
-    pub trace: u32,
     pub span: u32,
 }
 
 impl Call {
+    /// Its trace.
+    #[inline]
+    pub fn trace(&self, model: &Model) -> u32 {
+        model
+            .index
+            .spans
+            .get(self.span as usize)
+            .map_or(NONE, |r| r.trace)
+    }
+
     pub fn print<'m>(&self, model: &'m Model) -> &'m Print {
         model
             .index
@@ -63,46 +72,70 @@ impl Call {
 /// The LLM calls the scan fingerprinted, earliest first (by start, then span), re-exported
 /// spans left out.
 pub(super) fn calls(model: &Model) -> Vec<Call> {
-    let calls: Vec<Call> = model
-        .index
-        .prints
-        .iter()
-        .filter_map(|(span, _)| {
-            let rec = model.index.spans.get(span as usize)?;
-            if rec.has(flag::DUPLICATE) || rec.trace as usize >= model.traces.len() {
-                return None;
-            }
-            Some(Call {
-                trace: rec.trace,
-                span,
-            })
+    let spans = &model.index.spans;
+    let traces = model.traces.len();
+    let kept = || {
+        model.index.prints.iter().filter_map(|(span, _)| {
+            let rec = spans.get(span as usize)?;
+            (!rec.has(flag::DUPLICATE) && (rec.trace as usize) < traces).then_some(span)
         })
-        .collect();
-    in_start_order(calls, |c| c.start(model))
+    };
+    let start = |span: u32| {
+        spans
+            .get(span as usize)
+            .map_or(0, crate::index::record::SpanRec::start)
+    };
+    in_start_order(kept, start)
 }
 
-/// `calls` (in span order) by start, then span.
-fn in_start_order(mut calls: Vec<Call>, start: impl Fn(&Call) -> i64) -> Vec<Call> {
+/// The calls on the spans `spans()` gives (ascending) by start (`start` reads a span's),
+/// then span.
+fn in_start_order<I: Iterator<Item = u32>>(
+    spans: impl Fn() -> I,
+    start: impl Fn(u32) -> i64,
+) -> Vec<Call> {
+    let call = |span| Call { span };
     // Most exports write calls in time order or its reverse (newest first): no sort then.
-    if calls.is_sorted_by_key(|c| (start(c), c.span)) {
-        return calls;
+    let (mut ascending, mut descending) = (true, true);
+    let mut last: Option<(i64, u32)> = None;
+    for span in spans() {
+        let now = (start(span), span);
+        if let Some(before) = last {
+            ascending &= before <= now;
+            descending &= before.0 >= now.0;
+            if !ascending && !descending {
+                break;
+            }
+        }
+        last = Some(now);
     }
-    if calls.is_sorted_by(|a, b| start(a) >= start(b)) {
+    if ascending {
+        return spans().map(call).collect();
+    }
+    if descending {
         // Newest first: reversed, then each run of one start put back in span order.
+        let mut calls: Vec<Call> = spans().map(call).collect();
         calls.reverse();
-        for run in calls.chunk_by_mut(|a, b| start(a) == start(b)) {
+        for run in calls.chunk_by_mut(|a, b| start(a.span) == start(b.span)) {
             run.reverse();
         }
         return calls;
     }
-    // Sorted on keys copied out of the records (no look-up per comparison).
-    let mut keys: Vec<(i64, u32, u32)> =
-        calls.iter().map(|c| (start(c), c.span, c.trace)).collect();
-    drop(calls);
+    // Sorted on keys read out of the records once (no look-up per comparison): the start's
+    // two halves (its sign bit flipped, so that they compare as the start does) and the span,
+    // 12 bytes a call; the calls are made from the keys in place.
+    let mut keys: Vec<[u32; 3]> = spans()
+        .map(|span| {
+            #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
+            let t = (start(span) as u64) ^ (1 << 63);
+            #[allow(clippy::cast_possible_truncation)]
+            [(t >> 32) as u32, t as u32, span]
+        })
+        .collect();
     keys.sort_unstable();
-    keys.into_iter()
-        .map(|(_, span, trace)| Call { trace, span })
-        .collect()
+    let mut calls: Vec<Call> = keys.into_iter().map(|[_, _, span]| call(span)).collect();
+    calls.shrink_to_fit();
+    calls
 }
 
 /// Traces joined into conversations: a union-find whose roots carry the explicit session
@@ -132,7 +165,7 @@ impl Links {
             .collect();
         let mut first_call = vec![NONE; n];
         for (i, c) in calls.iter().enumerate() {
-            let slot = &mut first_call[c.trace as usize];
+            let slot = &mut first_call[c.trace(model) as usize];
             if *slot == NONE {
                 *slot = u32::try_from(i).unwrap_or(NONE);
             }
@@ -423,27 +456,27 @@ fn link_one(
 ) {
     match choose(model, links, calls, earlier, c, k, reader) {
         Some(i) => {
-            if let Err((a, b)) = links.union(calls[i as usize].trace, c.trace) {
+            if let Err((a, b)) = links.union(calls[i as usize].trace(model), c.trace(model)) {
                 report.refused.push(Refusal {
                     reason: "explicit_sessions",
-                    trace_id: model.index.trace_id_text(c.trace),
+                    trace_id: model.index.trace_id_text(c.trace(model)),
                     candidates: vec![model.str(b).to_owned(), model.str(a).to_owned()],
-                    trace: c.trace,
+                    trace: c.trace(model),
                 });
             }
         }
         None => {
             let mut candidates: Vec<String> = earlier
                 .iter()
-                .map(|&i| group_name(model, links, calls[i as usize].trace))
+                .map(|&i| group_name(model, links, calls[i as usize].trace(model)))
                 .collect();
             candidates.sort();
             candidates.dedup();
             report.refused.push(Refusal {
                 reason: "ambiguous_history",
-                trace_id: model.index.trace_id_text(c.trace),
+                trace_id: model.index.trace_id_text(c.trace(model)),
                 candidates,
-                trace: c.trace,
+                trace: c.trace(model),
             });
         }
     }
@@ -476,7 +509,7 @@ fn choose(
     let one_group = |links: &mut Links, set: &mut dyn Iterator<Item = u32>| -> Option<u32> {
         let mut chosen: Option<(u32, (u32, u32))> = None;
         for i in set {
-            let g = links.group(calls[i as usize].trace);
+            let g = links.group(calls[i as usize].trace(model));
             match chosen {
                 None => chosen = Some((i, g)),
                 Some((_, cg)) if cg == g => {}
@@ -618,19 +651,12 @@ mod tests {
                 2 => starts.fill(7),
                 _ => {}
             }
-            let calls: Vec<Call> = (0..n)
-                .map(|span| Call {
-                    trace: span * 3,
-                    span,
-                })
-                .collect();
-            let start = |c: &Call| starts[c.span as usize];
-            let mut want: Vec<(i64, u32, u32)> =
-                calls.iter().map(|c| (start(c), c.span, c.trace)).collect();
+            let start = |span: u32| starts[span as usize];
+            let mut want: Vec<(i64, u32)> = (0..n).map(|s| (start(s), s)).collect();
             want.sort_unstable();
-            let got: Vec<(i64, u32, u32)> = in_start_order(calls, start)
+            let got: Vec<(i64, u32)> = in_start_order(|| 0..n, start)
                 .iter()
-                .map(|c| (start(c), c.span, c.trace))
+                .map(|c| (start(c.span), c.span))
                 .collect();
             assert_eq!(got, want, "case {case}");
         }

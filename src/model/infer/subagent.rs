@@ -50,7 +50,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
     let mut chain_of_call: Vec<u32> = vec![NONE; calls.len()];
     let mut pauses: Vec<Pause> = Vec::new();
     for (i, c) in calls.iter().enumerate() {
-        let trace = c.trace;
+        let trace = c.trace(model);
         if links.side[trace as usize] {
             continue;
         }
@@ -68,7 +68,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
         if previous != NONE {
             let before = previous as usize;
             let a = &calls[before];
-            if a.trace != trace && !c.print(model).human() {
+            if a.trace(model) != trace && !c.print(model).human() {
                 pauses.push(Pause {
                     from: end_of(a),
                     to: c.start(model),
@@ -127,8 +127,8 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
         let pause = &pauses[p];
         let parent = &calls[pause.before];
         let sub = &calls[heads[g] as usize];
-        let trace = sub.trace;
-        if let Err((a, b)) = links.union(parent.trace, trace) {
+        let trace = sub.trace(model);
+        if let Err((a, b)) = links.union(parent.trace(model), trace) {
             report.refused.push(Refusal {
                 reason: "explicit_sessions",
                 trace_id: model.index.trace_id_text(trace),
@@ -147,7 +147,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
     // Every call of a nested chain marks its trace.
     for (c, &k) in calls.iter().zip(&chain_of_call) {
         if let Some(&span) = nested.get(&k) {
-            let trace = c.trace;
+            let trace = c.trace(model);
             model.subagent_of.insert(
                 trace,
                 Started {
@@ -192,7 +192,7 @@ fn task_span(model: &Model, parent: &Call) -> u32 {
     let llm = parent.span;
     let after = model.span(llm).start();
     model
-        .trace_spans(parent.trace)
+        .trace_spans(parent.trace(model))
         .iter()
         .copied()
         .find(|&s| {
