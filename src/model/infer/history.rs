@@ -138,44 +138,53 @@ fn in_start_order<I: Iterator<Item = u32>>(
     calls
 }
 
-/// Traces joined into conversations: a union-find whose roots carry the explicit session
-/// (interned id) of their group, if any.
+/// Traces joined into conversations: a union-find whose roots carry the explicit session of
+/// their group, if any: a group that holds one has an explicitly sessioned trace for its root,
+/// whose session is the group's (so no table of labels is kept beside the links).
 pub(super) struct Links {
     parent: Vec<u32>,
-    label: Vec<u32>,
-    /// Per trace, whether it is a side request.
+    /// Per trace, whether it is a side request (made once the links are: see
+    /// [`Links::add_calls`]).
     pub side: Vec<bool>,
-    /// Per trace, its earliest fingerprinted call (index into the calls), or `NONE`.
+    /// Per trace, its earliest fingerprinted call (index into the calls), or `NONE` (made
+    /// once the links are).
     pub first_call: Vec<u32>,
 }
 
 impl Links {
-    fn new(model: &Model, calls: &[Call]) -> Links {
+    fn new(model: &Model) -> Links {
         let n = model.traces.len();
-        let label = model
-            .traces
-            .iter()
-            .map(|t| {
-                if t.origin() == SessionOrigin::Explicit {
-                    t.session
-                } else {
-                    NONE
-                }
-            })
-            .collect();
+        Links {
+            parent: (0..n).map(|t| u32::try_from(t).unwrap_or(NONE)).collect(),
+            side: Vec::new(),
+            first_call: Vec::new(),
+        }
+    }
+
+    /// Makes the per-trace tables the steps after the links read (not held while the links
+    /// are made, at the build's peak memory).
+    fn add_calls(&mut self, model: &Model, calls: &[Call]) {
+        let n = model.traces.len();
         let mut first_call = vec![NONE; n];
         for (i, c) in calls.iter().enumerate() {
-            let slot = &mut first_call[c.trace(model) as usize];
-            if *slot == NONE {
+            if let Some(slot) = first_call.get_mut(c.trace(model) as usize)
+                && *slot == NONE
+            {
                 *slot = u32::try_from(i).unwrap_or(NONE);
             }
         }
-        Links {
-            parent: (0..n).map(|t| u32::try_from(t).unwrap_or(NONE)).collect(),
-            label,
-            side: vec![false; n],
-            first_call,
-        }
+        self.first_call = first_call;
+        self.side = vec![false; n];
+    }
+
+    /// Trace `t`'s explicit session (interned id), or `NONE`: what labels a group whose root
+    /// it is.
+    fn label(model: &Model, t: u32) -> u32 {
+        model
+            .traces
+            .get(t as usize)
+            .filter(|tr| tr.origin() == SessionOrigin::Explicit)
+            .map_or(NONE, |tr| tr.session)
     }
 
     /// Per trace, its earliest fingerprinted call as an index into the index's prints (not
@@ -198,27 +207,30 @@ impl Links {
     }
 
     /// What identifies a group: its explicit session, else its root.
-    pub fn group(&mut self, t: u32) -> (u32, u32) {
+    pub fn group(&mut self, model: &Model, t: u32) -> (u32, u32) {
         let r = self.find(t);
-        match self.label[r as usize] {
+        match Links::label(model, r) {
             NONE => (NONE, r),
             l => (l, NONE),
         }
     }
 
-    /// Joins two groups, unless they hold different explicit sessions (returned then).
-    pub fn union(&mut self, a: u32, b: u32) -> Result<(), (u32, u32)> {
+    /// Joins two groups, unless they hold different explicit sessions (returned then). The
+    /// first's root stays the root, unless only the second's group has a session: then its
+    /// root (whose session that is) becomes the root of both.
+    pub fn union(&mut self, model: &Model, a: u32, b: u32) -> Result<(), (u32, u32)> {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
             return Ok(());
         }
-        let (la, lb) = (self.label[ra as usize], self.label[rb as usize]);
+        let (la, lb) = (Links::label(model, ra), Links::label(model, rb));
         if la != NONE && lb != NONE && la != lb {
             return Err((la, lb));
         }
-        self.parent[rb as usize] = ra;
-        if la == NONE {
-            self.label[ra as usize] = lb;
+        if la == NONE && lb != NONE {
+            self.parent[ra as usize] = rb;
+        } else {
+            self.parent[rb as usize] = ra;
         }
         Ok(())
     }
@@ -226,7 +238,7 @@ impl Links {
 
 /// How a refused link names a group: its session id, or one of its trace ids.
 pub(super) fn group_name(model: &Model, links: &mut Links, t: u32) -> String {
-    match links.group(t) {
+    match links.group(model, t) {
         (NONE, root) => model.index.trace_id_text(root),
         (label, _) => model.str(label).to_owned(),
     }
@@ -355,7 +367,7 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
 
 /// [`link`], the look-ups made on `workers` threads (the links do not depend on how many).
 fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -> Links {
-    let mut links = Links::new(model, calls);
+    let mut links = Links::new(model);
     let registry = registry(model, calls, workers);
     // A bit per value of a hash's top bits for the hashes registered: most prefixes are no
     // call's whole history, and one look at this table (512 KiB) answers them instead of a
@@ -438,6 +450,9 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
             }
         }
     }
+    drop(registry);
+    drop(registered);
+    links.add_calls(model, calls);
     links
 }
 
@@ -456,7 +471,8 @@ fn link_one(
 ) {
     match choose(model, links, calls, earlier, c, k, reader) {
         Some(i) => {
-            if let Err((a, b)) = links.union(calls[i as usize].trace(model), c.trace(model)) {
+            if let Err((a, b)) = links.union(model, calls[i as usize].trace(model), c.trace(model))
+            {
                 report.refused.push(Refusal {
                     reason: "explicit_sessions",
                     trace_id: model.index.trace_id_text(c.trace(model)),
@@ -509,7 +525,7 @@ fn choose(
     let one_group = |links: &mut Links, set: &mut dyn Iterator<Item = u32>| -> Option<u32> {
         let mut chosen: Option<(u32, (u32, u32))> = None;
         for i in set {
-            let g = links.group(calls[i as usize].trace(model));
+            let g = links.group(model, calls[i as usize].trace(model));
             match chosen {
                 None => chosen = Some((i, g)),
                 Some((_, cg)) if cg == g => {}
@@ -575,7 +591,7 @@ pub(super) fn assign(
         }
         model.traces[t as usize].set_side(links.side[t as usize]);
         let origin = model.traces[t as usize].origin();
-        match links.group(t) {
+        match links.group(model, t) {
             (NONE, root) => members.push((root, u32::try_from(k).unwrap_or(NONE))),
             (label, _) if origin == SessionOrigin::None => {
                 let tr = &mut model.traces[t as usize];
@@ -684,7 +700,6 @@ mod tests {
                 let l = link_on(&model, &calls, &mut report, workers);
                 (
                     l.parent,
-                    l.label,
                     l.side,
                     l.first_call,
                     format!("{:?}", report.refused),
