@@ -143,10 +143,17 @@ impl<'o> Fields<'o> {
 
     /// The separator, indent and key (plain ASCII, written as it is) before a value.
     fn key(&mut self, name: &str) {
-        self.out
-            .extend_from_slice(if self.first { b"\n" } else { b",\n" });
-        self.first = false;
-        self.indent(self.depth + 1);
+        // `,`, a newline and up to 30 spaces: the separator and indent, taken in one piece.
+        const LEAD: &[u8; 32] = b",\n                              ";
+        let first = std::mem::replace(&mut self.first, false);
+        match LEAD.get(usize::from(first)..2 + 2 * (self.depth + 1)) {
+            Some(lead) => self.out.extend_from_slice(lead),
+            None => {
+                self.out
+                    .extend_from_slice(if first { b"\n" } else { b",\n" });
+                self.indent(self.depth + 1);
+            }
+        }
         self.out.push(b'"');
         self.out.extend_from_slice(name.as_bytes());
         self.out.extend_from_slice(b"\": ");
@@ -391,7 +398,7 @@ mod tests {
             let model = crate::model::build(idx);
             for s in 0..u32::try_from(model.sessions.len()).unwrap() {
                 let doc = session(&model, s);
-                for depth in [0, 2, 5] {
+                for depth in [0, 2, 5, 20] {
                     assert_eq!(
                         String::from_utf8_lossy(&by_hand(&doc, depth)),
                         String::from_utf8_lossy(&by_serde(&doc, depth)),
