@@ -88,7 +88,56 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unread>) {
         }
         files.push(p.clone());
     }
+    once(&mut files, &mut unread);
     (files, unread)
+}
+
+/// Leaves out a file given more than once (named twice, named and in a directory given, or
+/// reached through a link) and says so, as for a second standard input: read twice, its
+/// evaluations would be counted twice (its spans are anyway kept once).
+fn once(files: &mut Vec<PathBuf>, unread: &mut Vec<Unread>) {
+    let mut seen: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    let mut kept: Vec<PathBuf> = Vec::with_capacity(files.len());
+    for f in files.drain(..) {
+        // Standard input is left to `expand`; a file that cannot be looked at is left for
+        // opening it to report.
+        let key = (f != Path::new("-")).then(|| same_file_key(&f)).flatten();
+        let Some(key) = key else {
+            kept.push(f);
+            continue;
+        };
+        match seen.get(&key).and_then(|&i| kept.get(i)) {
+            Some(first) => {
+                let reason = if *first == f {
+                    "given more than once: it is read once".to_owned()
+                } else {
+                    format!("the same file as {}: it is read once", first.display())
+                };
+                unread.push(Unread {
+                    path: f.display().to_string(),
+                    reason,
+                });
+            }
+            None => {
+                seen.insert(key, kept.len());
+                kept.push(f);
+            }
+        }
+    }
+    *files = kept;
+}
+
+/// What makes two paths the same file: its device and inode.
+#[cfg(unix)]
+fn same_file_key(p: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// What makes two paths the same file: where it is, links followed.
+#[cfg(not(unix))]
+fn same_file_key(p: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(p).ok()
 }
 
 /// How deep below a directory given its directories' files are looked for.

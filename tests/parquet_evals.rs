@@ -176,6 +176,48 @@ fn the_trace_dataset_alone_brings_the_evaluations_its_metadata_lists() {
 }
 
 #[test]
+fn a_file_given_twice_is_read_once_and_said_so() {
+    let want = want(&[]);
+    let dir = root().join(DIR);
+    let ds = dataset(&dir);
+    // The directory twice; the dataset named and in the directory; through a link.
+    let tmp = tempfile::tempdir().unwrap();
+    let link = tmp.path().join("link.parquet");
+    std::os::unix::fs::symlink(&ds, &link).unwrap();
+    for (args, twice) in [
+        (vec![DIR, DIR], 4),
+        (vec![s(&ds), DIR], 1),
+        (vec![s(&ds), s(&link)], 1),
+    ] {
+        let (seen, n, stderr) = got(&args);
+        assert_eq!(seen, want, "{args:?}");
+        assert_eq!(n, want.len(), "{args:?}: each evaluation once");
+        let said: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.ends_with(": it is read once"))
+            .collect();
+        assert_eq!(said.len(), twice, "{args:?}: {stderr}");
+    }
+    let (_, _, stderr) = got(&[s(&ds), s(&link)]);
+    assert!(
+        stderr.contains(&format!(
+            "{}: not read: the same file as {}: it is read once",
+            s(&link),
+            s(&ds)
+        )),
+        "{stderr}"
+    );
+    let (_, _, stderr) = got(&[DIR, DIR]);
+    assert!(
+        stderr.contains(&format!(
+            "{}: not read: given more than once: it is read once",
+            s(&ds).strip_prefix(&format!("{}/", s(&root()))).unwrap()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn recognised_by_content_under_any_names() {
     let tmp = tempfile::tempdir().unwrap();
     for (i, f) in files(&root().join(DIR)).iter().enumerate() {
