@@ -291,21 +291,24 @@ fn first_text_read(bytes: &[u8], keys: &[&str], cap: usize) -> Option<String> {
 
 /// A dataframe record's own keys besides its `attributes.<path>` columns that give the span
 /// detail no attribute named as an input or output: what [`first_text_flat`] may step over.
-const FLAT_KEYS: [&[u8]; 10] = [
-    b"name",
-    b"span_kind",
-    b"parent_id",
-    b"start_time",
-    b"end_time",
-    b"status_code",
-    b"status_message",
-    b"events",
-    b"context.span_id",
-    b"context.trace_id",
-];
+fn flat_key(key: &[u8]) -> bool {
+    matches!(
+        key,
+        b"name"
+            | b"span_kind"
+            | b"parent_id"
+            | b"start_time"
+            | b"end_time"
+            | b"status_code"
+            | b"status_message"
+            | b"events"
+            | b"context.span_id"
+            | b"context.trace_id"
+    )
+}
 
 /// [`first_text`] read straight from a flat dataframe record (Phoenix / Arize: the record's
-/// keys [`FLAT_KEYS`] and `attributes.<path>` columns), as the sessions' first inputs and last
+/// keys ([`flat_key`]) and `attributes.<path>` columns), as the sessions' first inputs and last
 /// answers are read from every root: only the columns named `keys` are looked at, every other
 /// value is stepped over without being read, and the read stops once the answer is known.
 /// `Some(answer)`: the answer [`first_text_read`] gives; `None` for a record this read is not
@@ -339,7 +342,7 @@ fn first_text_flat(bytes: &[u8], keys: &[&str], cap: usize) -> Option<Option<Str
         }
         let key = c.key().bytes();
         let Some(path) = key.strip_prefix(b"attributes.") else {
-            if !FLAT_KEYS.contains(&&*key) {
+            if !flat_key(&key) {
                 return None;
             }
             c.skip_value().ok()?;
