@@ -333,10 +333,7 @@ fn child_index(path: &Path) {
             mb(index.extras.bytes(), 1),
             index.extras.tails(),
             mb(index.line_marks.capacity(), 8),
-            mb(
-                index.traces.capacity(),
-                std::mem::size_of_val(&index.traces[0])
-            ),
+            mb(index.traces.bytes(), 1),
             mb(
                 index.prints.calls.capacity(),
                 std::mem::size_of::<sesstui::format::prints::Print>()
@@ -413,7 +410,7 @@ fn live_tables(model: &sesstui::model::Model, anon_kb: f64, peak_kb: f64) {
         ),
         (
             "index traces",
-            per(ix.traces.len() * size_of::<sesstui::index::TraceKey>() + ix.trace_spans.len() * 4),
+            per(ix.traces.bytes() + ix.trace_spans.len() * 4),
         ),
         ("extras", per(ix.extras.bytes())),
         ("print calls", per(ix.prints.bytes())),

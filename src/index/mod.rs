@@ -18,6 +18,7 @@ pub mod record;
 pub mod report;
 mod scan;
 pub mod shape;
+mod trace_ids;
 
 use crate::error::Error;
 use crate::format::prints::Prints;
@@ -36,6 +37,8 @@ use scan::{ChunkOut, Collector};
 use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use trace_ids::TraceIds;
+pub use trace_ids::TraceKeys;
 
 pub use scan::{EvalRec, LineKinds, TraceKey, TraceMeta};
 
@@ -96,7 +99,7 @@ pub struct Index {
     pub line_marks: Vec<(u32, u32)>,
     pub strings: Interner,
     /// Trace ids, by trace index.
-    pub traces: Vec<TraceKey>,
+    pub traces: TraceKeys,
     /// How many spans each trace has, by trace index (counted as the pieces are merged, while
     /// their records are at hand).
     pub trace_spans: Vec<u32>,
@@ -127,28 +130,17 @@ pub struct Index {
     pub agent_links: Map<u32, u32>,
     /// Trace ids to trace indices, kept once something has been appended (see [`append`]);
     /// the build drops it, and the first append makes it again from `traces`.
-    trace_map: Option<Map<TraceKey, u32>>,
+    trace_map: Option<TraceIds>,
 }
 
 impl Index {
     /// A trace of id `key`: the one the index has, else a new one (with no span counted yet).
     pub fn trace_of_key(&mut self, key: TraceKey) -> u32 {
-        if self.trace_map.is_none() {
-            let map = self
-                .traces
-                .iter()
-                .enumerate()
-                .map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX)))
-                .collect();
-            self.trace_map = Some(map);
-        }
-        let n = u32::try_from(self.traces.len()).unwrap_or(u32::MAX);
-        let Some(map) = self.trace_map.as_mut() else {
-            return n;
-        };
-        let t = *map.entry(key).or_insert(n);
-        if t == n {
-            self.traces.push(key);
+        let map = self
+            .trace_map
+            .get_or_insert_with(|| TraceIds::of(&self.traces));
+        let (t, new) = map.number(key, &mut self.traces);
+        if new {
             self.trace_spans.push(0);
         }
         t
@@ -487,10 +479,10 @@ impl Index {
 
     /// A trace id as text: `tr-<hex>` for MLflow traces, lowercase hex otherwise.
     pub fn trace_id_text(&self, trace: u32) -> String {
-        let Some(key) = self.traces.get(trace as usize) else {
+        let Some(key) = self.traces.get(trace) else {
             return String::new();
         };
-        match *key {
+        match key {
             TraceKey::Hex(hi, lo) => {
                 let hex = crate::ids::hex128(u128::from(hi) << 64 | u128::from(lo));
                 if self.meta(trace).mlflow_id {
@@ -915,8 +907,8 @@ struct Merger {
     extras: Extras,
     line_marks: Vec<(u32, u32)>,
     strings: Interner,
-    trace_map: Map<TraceKey, u32>,
-    traces: Vec<TraceKey>,
+    trace_map: TraceIds,
+    traces: TraceKeys,
     trace_spans: Vec<u32>,
     trace_meta: Map<u32, TraceMeta>,
     evals: Vec<EvalRec>,
@@ -943,8 +935,8 @@ impl Merger {
             extras: Extras::default(),
             line_marks: Vec::new(),
             strings: Interner::default(),
-            trace_map: Map::default(),
-            traces: Vec::new(),
+            trace_map: TraceIds::default(),
+            traces: TraceKeys::default(),
             trace_spans: Vec::new(),
             trace_meta: Map::default(),
             evals: Vec::new(),
@@ -985,7 +977,7 @@ impl Merger {
             // not grow (each growth rehashes every trace into fresh memory) unless later pieces
             // hold more.
             let guess = out.traces.len().saturating_mul(self.bytes) / piece_bytes.max(1);
-            self.trace_map.reserve(guess);
+            self.trace_map.reserve(guess, &self.traces);
             self.traces.reserve(guess);
         }
         let names = self.strings.absorb(&out.strings);
@@ -998,11 +990,7 @@ impl Merger {
                     TraceKey::Text(s) => TraceKey::Text(name(s)),
                     k => k,
                 };
-                let traces = &mut self.traces;
-                let g = *self.trace_map.entry(key).or_insert_with(|| {
-                    traces.push(key);
-                    u32::try_from(traces.len() - 1).unwrap_or(u32::MAX)
-                });
+                let (g, _) = self.trace_map.number(key, &mut self.traces);
                 let has_meta =
                     t.mlflow_id || t.meta_session != 0 || t.meta_user != 0 || t.info.is_some();
                 if has_meta {
@@ -1146,14 +1134,10 @@ impl Merger {
     /// is how many will come.
     fn resume(index: &mut Index, pieces: usize) -> Merger {
         use std::mem::take;
-        let trace_map = index.trace_map.take().unwrap_or_else(|| {
-            index
-                .traces
-                .iter()
-                .enumerate()
-                .map(|(i, &k)| (k, u32::try_from(i).unwrap_or(u32::MAX)))
-                .collect()
-        });
+        let trace_map = index
+            .trace_map
+            .take()
+            .unwrap_or_else(|| TraceIds::of(&index.traces));
         Merger {
             due: 0,
             waiting: std::collections::BTreeMap::new(),

@@ -15,14 +15,23 @@ use crate::format::prints::Print;
 use crate::index::record::flag;
 use std::hash::Hasher;
 
-/// One fingerprinted LLM call: 8 bytes (its fingerprint stays in the index, its start in the
-/// span's record).
+/// One fingerprinted LLM call: its span, 4 bytes (its fingerprint stays in the index, its
+/// trace and start in the span's record).
 pub(super) struct Call {
-    pub trace: u32,
     pub span: u32,
 }
 
 impl Call {
+    /// Its trace.
+    #[inline]
+    pub fn trace(&self, model: &Model) -> u32 {
+        model
+            .index
+            .spans
+            .get(self.span as usize)
+            .map_or(NONE, |r| r.trace)
+    }
+
     pub fn print<'m>(&self, model: &'m Model) -> &'m Print {
         model
             .index
@@ -63,86 +72,119 @@ impl Call {
 /// The LLM calls the scan fingerprinted, earliest first (by start, then span), re-exported
 /// spans left out.
 pub(super) fn calls(model: &Model) -> Vec<Call> {
-    let calls: Vec<Call> = model
-        .index
-        .prints
-        .iter()
-        .filter_map(|(span, _)| {
-            let rec = model.index.spans.get(span as usize)?;
-            if rec.has(flag::DUPLICATE) || rec.trace as usize >= model.traces.len() {
-                return None;
-            }
-            Some(Call {
-                trace: rec.trace,
-                span,
-            })
+    let spans = &model.index.spans;
+    let traces = model.traces.len();
+    let kept = || {
+        model.index.prints.iter().filter_map(|(span, _)| {
+            let rec = spans.get(span as usize)?;
+            (!rec.has(flag::DUPLICATE) && (rec.trace as usize) < traces).then_some(span)
         })
-        .collect();
-    in_start_order(calls, |c| c.start(model))
+    };
+    let start = |span: u32| {
+        spans
+            .get(span as usize)
+            .map_or(0, crate::index::record::SpanRec::start)
+    };
+    in_start_order(kept, start)
 }
 
-/// `calls` (in span order) by start, then span.
-fn in_start_order(mut calls: Vec<Call>, start: impl Fn(&Call) -> i64) -> Vec<Call> {
+/// The calls on the spans `spans()` gives (ascending) by start (`start` reads a span's),
+/// then span.
+fn in_start_order<I: Iterator<Item = u32>>(
+    spans: impl Fn() -> I,
+    start: impl Fn(u32) -> i64,
+) -> Vec<Call> {
+    let call = |span| Call { span };
     // Most exports write calls in time order or its reverse (newest first): no sort then.
-    if calls.is_sorted_by_key(|c| (start(c), c.span)) {
-        return calls;
+    let (mut ascending, mut descending) = (true, true);
+    let mut last: Option<(i64, u32)> = None;
+    for span in spans() {
+        let now = (start(span), span);
+        if let Some(before) = last {
+            ascending &= before <= now;
+            descending &= before.0 >= now.0;
+            if !ascending && !descending {
+                break;
+            }
+        }
+        last = Some(now);
     }
-    if calls.is_sorted_by(|a, b| start(a) >= start(b)) {
+    if ascending {
+        return spans().map(call).collect();
+    }
+    if descending {
         // Newest first: reversed, then each run of one start put back in span order.
+        let mut calls: Vec<Call> = spans().map(call).collect();
         calls.reverse();
-        for run in calls.chunk_by_mut(|a, b| start(a) == start(b)) {
+        for run in calls.chunk_by_mut(|a, b| start(a.span) == start(b.span)) {
             run.reverse();
         }
         return calls;
     }
-    // Sorted on keys copied out of the records (no look-up per comparison).
-    let mut keys: Vec<(i64, u32, u32)> =
-        calls.iter().map(|c| (start(c), c.span, c.trace)).collect();
-    drop(calls);
+    // Sorted on keys read out of the records once (no look-up per comparison): the start's
+    // two halves (its sign bit flipped, so that they compare as the start does) and the span,
+    // 12 bytes a call; the calls are made from the keys in place.
+    let mut keys: Vec<[u32; 3]> = spans()
+        .map(|span| {
+            #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
+            let t = (start(span) as u64) ^ (1 << 63);
+            #[allow(clippy::cast_possible_truncation)]
+            [(t >> 32) as u32, t as u32, span]
+        })
+        .collect();
     keys.sort_unstable();
-    keys.into_iter()
-        .map(|(_, span, trace)| Call { trace, span })
-        .collect()
+    let mut calls: Vec<Call> = keys.into_iter().map(|[_, _, span]| call(span)).collect();
+    calls.shrink_to_fit();
+    calls
 }
 
-/// Traces joined into conversations: a union-find whose roots carry the explicit session
-/// (interned id) of their group, if any.
+/// Traces joined into conversations: a union-find whose roots carry the explicit session of
+/// their group, if any: a group that holds one has an explicitly sessioned trace for its root,
+/// whose session is the group's (so no table of labels is kept beside the links).
 pub(super) struct Links {
     parent: Vec<u32>,
-    label: Vec<u32>,
-    /// Per trace, whether it is a side request.
+    /// Per trace, whether it is a side request (made once the links are: see
+    /// [`Links::add_calls`]).
     pub side: Vec<bool>,
-    /// Per trace, its earliest fingerprinted call (index into the calls), or `NONE`.
+    /// Per trace, its earliest fingerprinted call (index into the calls), or `NONE` (made
+    /// once the links are).
     pub first_call: Vec<u32>,
 }
 
 impl Links {
-    fn new(model: &Model, calls: &[Call]) -> Links {
+    fn new(model: &Model) -> Links {
         let n = model.traces.len();
-        let label = model
-            .traces
-            .iter()
-            .map(|t| {
-                if t.origin() == SessionOrigin::Explicit {
-                    t.session
-                } else {
-                    NONE
-                }
-            })
-            .collect();
+        Links {
+            parent: (0..n).map(|t| u32::try_from(t).unwrap_or(NONE)).collect(),
+            side: Vec::new(),
+            first_call: Vec::new(),
+        }
+    }
+
+    /// Makes the per-trace tables the steps after the links read (not held while the links
+    /// are made, at the build's peak memory).
+    fn add_calls(&mut self, model: &Model, calls: &[Call]) {
+        let n = model.traces.len();
         let mut first_call = vec![NONE; n];
         for (i, c) in calls.iter().enumerate() {
-            let slot = &mut first_call[c.trace as usize];
-            if *slot == NONE {
+            if let Some(slot) = first_call.get_mut(c.trace(model) as usize)
+                && *slot == NONE
+            {
                 *slot = u32::try_from(i).unwrap_or(NONE);
             }
         }
-        Links {
-            parent: (0..n).map(|t| u32::try_from(t).unwrap_or(NONE)).collect(),
-            label,
-            side: vec![false; n],
-            first_call,
-        }
+        self.first_call = first_call;
+        self.side = vec![false; n];
+    }
+
+    /// Trace `t`'s explicit session (interned id), or `NONE`: what labels a group whose root
+    /// it is.
+    fn label(model: &Model, t: u32) -> u32 {
+        model
+            .traces
+            .get(t as usize)
+            .filter(|tr| tr.origin() == SessionOrigin::Explicit)
+            .map_or(NONE, |tr| tr.session)
     }
 
     /// Per trace, its earliest fingerprinted call as an index into the index's prints (not
@@ -165,27 +207,30 @@ impl Links {
     }
 
     /// What identifies a group: its explicit session, else its root.
-    pub fn group(&mut self, t: u32) -> (u32, u32) {
+    pub fn group(&mut self, model: &Model, t: u32) -> (u32, u32) {
         let r = self.find(t);
-        match self.label[r as usize] {
+        match Links::label(model, r) {
             NONE => (NONE, r),
             l => (l, NONE),
         }
     }
 
-    /// Joins two groups, unless they hold different explicit sessions (returned then).
-    pub fn union(&mut self, a: u32, b: u32) -> Result<(), (u32, u32)> {
+    /// Joins two groups, unless they hold different explicit sessions (returned then). The
+    /// first's root stays the root, unless only the second's group has a session: then its
+    /// root (whose session that is) becomes the root of both.
+    pub fn union(&mut self, model: &Model, a: u32, b: u32) -> Result<(), (u32, u32)> {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
             return Ok(());
         }
-        let (la, lb) = (self.label[ra as usize], self.label[rb as usize]);
+        let (la, lb) = (Links::label(model, ra), Links::label(model, rb));
         if la != NONE && lb != NONE && la != lb {
             return Err((la, lb));
         }
-        self.parent[rb as usize] = ra;
-        if la == NONE {
-            self.label[ra as usize] = lb;
+        if la == NONE && lb != NONE {
+            self.parent[ra as usize] = rb;
+        } else {
+            self.parent[rb as usize] = ra;
         }
         Ok(())
     }
@@ -193,7 +238,7 @@ impl Links {
 
 /// How a refused link names a group: its session id, or one of its trace ids.
 pub(super) fn group_name(model: &Model, links: &mut Links, t: u32) -> String {
-    match links.group(t) {
+    match links.group(model, t) {
         (NONE, root) => model.index.trace_id_text(root),
         (label, _) => model.str(label).to_owned(),
     }
@@ -322,7 +367,7 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
 
 /// [`link`], the look-ups made on `workers` threads (the links do not depend on how many).
 fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -> Links {
-    let mut links = Links::new(model, calls);
+    let mut links = Links::new(model);
     let registry = registry(model, calls, workers);
     // A bit per value of a hash's top bits for the hashes registered: most prefixes are no
     // call's whole history, and one look at this table (512 KiB) answers them instead of a
@@ -405,6 +450,9 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
             }
         }
     }
+    drop(registry);
+    drop(registered);
+    links.add_calls(model, calls);
     links
 }
 
@@ -423,27 +471,28 @@ fn link_one(
 ) {
     match choose(model, links, calls, earlier, c, k, reader) {
         Some(i) => {
-            if let Err((a, b)) = links.union(calls[i as usize].trace, c.trace) {
+            if let Err((a, b)) = links.union(model, calls[i as usize].trace(model), c.trace(model))
+            {
                 report.refused.push(Refusal {
                     reason: "explicit_sessions",
-                    trace_id: model.index.trace_id_text(c.trace),
+                    trace_id: model.index.trace_id_text(c.trace(model)),
                     candidates: vec![model.str(b).to_owned(), model.str(a).to_owned()],
-                    trace: c.trace,
+                    trace: c.trace(model),
                 });
             }
         }
         None => {
             let mut candidates: Vec<String> = earlier
                 .iter()
-                .map(|&i| group_name(model, links, calls[i as usize].trace))
+                .map(|&i| group_name(model, links, calls[i as usize].trace(model)))
                 .collect();
             candidates.sort();
             candidates.dedup();
             report.refused.push(Refusal {
                 reason: "ambiguous_history",
-                trace_id: model.index.trace_id_text(c.trace),
+                trace_id: model.index.trace_id_text(c.trace(model)),
                 candidates,
-                trace: c.trace,
+                trace: c.trace(model),
             });
         }
     }
@@ -476,7 +525,7 @@ fn choose(
     let one_group = |links: &mut Links, set: &mut dyn Iterator<Item = u32>| -> Option<u32> {
         let mut chosen: Option<(u32, (u32, u32))> = None;
         for i in set {
-            let g = links.group(calls[i as usize].trace);
+            let g = links.group(model, calls[i as usize].trace(model));
             match chosen {
                 None => chosen = Some((i, g)),
                 Some((_, cg)) if cg == g => {}
@@ -542,7 +591,7 @@ pub(super) fn assign(
         }
         model.traces[t as usize].set_side(links.side[t as usize]);
         let origin = model.traces[t as usize].origin();
-        match links.group(t) {
+        match links.group(model, t) {
             (NONE, root) => members.push((root, u32::try_from(k).unwrap_or(NONE))),
             (label, _) if origin == SessionOrigin::None => {
                 let tr = &mut model.traces[t as usize];
@@ -618,19 +667,12 @@ mod tests {
                 2 => starts.fill(7),
                 _ => {}
             }
-            let calls: Vec<Call> = (0..n)
-                .map(|span| Call {
-                    trace: span * 3,
-                    span,
-                })
-                .collect();
-            let start = |c: &Call| starts[c.span as usize];
-            let mut want: Vec<(i64, u32, u32)> =
-                calls.iter().map(|c| (start(c), c.span, c.trace)).collect();
+            let start = |span: u32| starts[span as usize];
+            let mut want: Vec<(i64, u32)> = (0..n).map(|s| (start(s), s)).collect();
             want.sort_unstable();
-            let got: Vec<(i64, u32, u32)> = in_start_order(calls, start)
+            let got: Vec<(i64, u32)> = in_start_order(|| 0..n, start)
                 .iter()
-                .map(|c| (start(c), c.span, c.trace))
+                .map(|c| (start(c.span), c.span))
                 .collect();
             assert_eq!(got, want, "case {case}");
         }
@@ -658,7 +700,6 @@ mod tests {
                 let l = link_on(&model, &calls, &mut report, workers);
                 (
                     l.parent,
-                    l.label,
                     l.side,
                     l.first_call,
                     format!("{:?}", report.refused),

@@ -130,7 +130,7 @@ pub(super) fn attach(
         .collect();
     by_start.sort_unstable_by_key(|&t| (model.traces[t as usize].start, t));
     for &t in &by_start {
-        let g = links.group(t);
+        let g = links.group(model, t);
         heads.entry(g).or_insert(t);
     }
     let mut heads: Vec<(i64, u32)> = heads
@@ -142,11 +142,11 @@ pub(super) fn attach(
     for cand in &candidates {
         let lo = heads.partition_point(|&(s, _)| s < cand.start.saturating_sub(gap));
         let hi = heads.partition_point(|&(s, _)| s <= cand.start.saturating_add(gap));
-        let own = links.group(cand.trace);
+        let own = links.group(model, cand.trace);
         // (needle length, time distance, head)
         let mut best: Vec<(usize, i64, u32)> = Vec::new();
         for &(start, head) in &heads[lo..hi] {
-            if links.group(head) == own {
+            if links.group(model, head) == own {
                 continue;
             }
             let text = texts.entry(head).or_insert_with(|| {
@@ -166,10 +166,9 @@ pub(super) fn attach(
         let Some(&(len, dist, head)) = best.first() else {
             continue;
         };
-        let rival = best
-            .iter()
-            .skip(1)
-            .find(|&&(l, d, h)| (l, d) == (len, dist) && links.group(h) != links.group(head));
+        let rival = best.iter().skip(1).find(|&&(l, d, h)| {
+            (l, d) == (len, dist) && links.group(model, h) != links.group(model, head)
+        });
         if let Some(&(_, _, other)) = rival {
             let mut names = vec![
                 group_name(model, links, head),
@@ -184,7 +183,7 @@ pub(super) fn attach(
             });
             continue;
         }
-        if links.union(head, cand.trace).is_ok() {
+        if links.union(model, head, cand.trace).is_ok() {
             links.side[cand.trace as usize] = true;
         }
     }

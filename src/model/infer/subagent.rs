@@ -23,14 +23,14 @@ use crate::model::conversation::{How, Started, tools};
 /// call comes this soon after the sub-agent's last call ends.
 const PROMPTNESS_NS: i64 = 120_000_000_000;
 
-/// A pause of a conversation that the next call ends by sending tool results back.
+/// A pause of a conversation that the next call ends by sending tool results back: 24 bytes
+/// (its end is the start of the call after it, read from that call's record).
 struct Pause {
     from: i64,
-    to: i64,
-    chain: usize,
+    chain: u32,
     /// The call before the pause (it asked for the tools) and the call after it.
-    before: usize,
-    after: usize,
+    before: u32,
+    after: u32,
 }
 
 /// Nests sub-agent conversations under the calls that started them; see the module docs.
@@ -50,7 +50,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
     let mut chain_of_call: Vec<u32> = vec![NONE; calls.len()];
     let mut pauses: Vec<Pause> = Vec::new();
     for (i, c) in calls.iter().enumerate() {
-        let trace = c.trace;
+        let trace = c.trace(model);
         if links.side[trace as usize] {
             continue;
         }
@@ -68,13 +68,12 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
         if previous != NONE {
             let before = previous as usize;
             let a = &calls[before];
-            if a.trace != trace && !c.print(model).human() {
+            if a.trace(model) != trace && !c.print(model).human() {
                 pauses.push(Pause {
                     from: end_of(a),
-                    to: c.start(model),
-                    chain: k,
-                    before,
-                    after: i,
+                    chain: u32::try_from(k).unwrap_or(NONE),
+                    before: previous,
+                    after: u32::try_from(i).unwrap_or(NONE),
                 });
             }
         }
@@ -109,14 +108,15 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
             if start - p.from > PROMPTNESS_NS {
                 break;
             }
-            if p.chain == g || end > p.to || p.to - end > PROMPTNESS_NS {
+            let to = calls.get(p.after as usize).map_or(0, |a| a.start(model));
+            if p.chain as usize == g || end > to || to - end > PROMPTNESS_NS {
                 continue;
             }
             let prompt = prompt.get_or_insert_with(|| opening(model, c));
             let Some(prompt) = prompt.as_deref() else {
                 break;
             };
-            if asked_for(model, &calls[p.after], prompt) {
+            if asked_for(model, &calls[p.after as usize], prompt) {
                 found.push((g, pi));
                 break;
             }
@@ -125,10 +125,10 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
     let mut nested: crate::hash::Map<u32, u32> = crate::hash::Map::default();
     for (g, p) in found {
         let pause = &pauses[p];
-        let parent = &calls[pause.before];
+        let parent = &calls[pause.before as usize];
         let sub = &calls[heads[g] as usize];
-        let trace = sub.trace;
-        if let Err((a, b)) = links.union(parent.trace, trace) {
+        let trace = sub.trace(model);
+        if let Err((a, b)) = links.union(model, parent.trace(model), trace) {
             report.refused.push(Refusal {
                 reason: "explicit_sessions",
                 trace_id: model.index.trace_id_text(trace),
@@ -147,7 +147,7 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
     // Every call of a nested chain marks its trace.
     for (c, &k) in calls.iter().zip(&chain_of_call) {
         if let Some(&span) = nested.get(&k) {
-            let trace = c.trace;
+            let trace = c.trace(model);
             model.subagent_of.insert(
                 trace,
                 Started {
@@ -192,7 +192,7 @@ fn task_span(model: &Model, parent: &Call) -> u32 {
     let llm = parent.span;
     let after = model.span(llm).start();
     model
-        .trace_spans(parent.trace)
+        .trace_spans(parent.trace(model))
         .iter()
         .copied()
         .find(|&s| {
