@@ -287,6 +287,54 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for JsonFormatter
     }
 }
 
+/// Writes `s` as a JSON string, the bytes [`write_json`] writes for it: printable ASCII
+/// without quotes or backslashes (ids, times, most texts) as it is, checked 16 bytes at a time;
+/// anything else through [`JsonFormatter`].
+pub fn write_json_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
+    if !plain_json(s.as_bytes()) {
+        return write_json(&mut *out, s);
+    }
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+    Ok(())
+}
+
+/// True when every byte is printable ASCII other than `"` and `\`: what a JSON string holds
+/// unescaped, and [`json_text`] leaves as it is.
+fn plain_json(bytes: &[u8]) -> bool {
+    let plain = |b: &u8| (b' '..0x7f).contains(b) && *b != b'"' && *b != b'\\';
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        if let Ok(c) = <&[u8; 16]>::try_from(chunk)
+            && (not_printable_ascii(c, false) || quote_or_backslash(c))
+        {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(plain)
+}
+
+/// Whether any of 16 bytes is `"` or `\`.
+#[inline(always)]
+fn quote_or_backslash(chunk: &[u8; 16]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use safe_arch::{
+            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
+            set_splat_i8_m128i,
+        };
+        let v = load_unaligned_m128i(chunk);
+        let eq = |b: u8| cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(i8::from_ne_bytes([b])));
+        move_mask_i8_m128i(bitor_m128i(eq(b'"'), eq(b'\\'))) != 0
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        chunk.iter().any(|&b| b == b'"' || b == b'\\')
+    }
+}
+
 /// Writes `value` as one line of JSON, escaped as [`JsonFormatter`] does.
 pub fn write_json<W: Write, T: serde::Serialize + ?Sized>(out: W, value: &T) -> io::Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(

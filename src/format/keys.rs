@@ -365,20 +365,23 @@ pub fn parse_claude_user_id(s: &str) -> Option<ClaudeIdentity<'_>> {
             .map(|u| Cow::Owned(u.to_owned()));
         return Some(ClaudeIdentity { session, user });
     }
-    // Searchers built once (`str::rfind` sets one up on every call).
-    static SESSION: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new(b"_session_"));
+    // A searcher built once (`str::find` sets one up on every call).
     static ACCOUNT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"_account_"));
-    let at = SESSION.rfind(s.as_bytes())?;
-    let session = &s[at + "_session_".len()..];
-    if session.is_empty()
-        || !session
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || c == b'-')
-    {
+    // The session: what follows the last `_session_`, letters, digits and dashes only. Those
+    // cannot hold the `_` that ends `_session_`, so the last `_session_` is the one right
+    // before the run of them the id ends with, or there is none that names a session.
+    let bytes = s.as_bytes();
+    let run = bytes
+        .iter()
+        .rev()
+        .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'-')
+        .count();
+    let at = bytes.len() - run;
+    if run == 0 || !bytes[..at].ends_with(b"_session_") {
         return None;
     }
+    let session = &s[at..];
     let user = s
         .strip_prefix("user_")
         .and_then(|r| ACCOUNT.find(r.as_bytes()).map(|end| &r[..end]))
@@ -410,6 +413,52 @@ pub fn parse_claude_user_id_strict(s: &str) -> Option<ClaudeIdentity<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The session the old reading found: after the last `_session_`, if only letters, digits
+    /// and dashes follow.
+    fn session_by_rfind(s: &str) -> Option<&str> {
+        let s = s.trim();
+        if s.starts_with('{') {
+            return None;
+        }
+        let session = &s[s.rfind("_session_")? + "_session_".len()..];
+        (!session.is_empty()
+            && session
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-'))
+        .then_some(session)
+    }
+
+    #[test]
+    fn session_found_as_the_last_marker_finds_it() {
+        let pieces = [
+            "_session_",
+            "_account_",
+            "user_",
+            "_",
+            "-",
+            "a",
+            "Z",
+            "7",
+            ".",
+            "é",
+            " ",
+            "session",
+            "_sess",
+            "ion_",
+        ];
+        let mut rng = crate::testing::XorShift(0x1234_5678_9abc_def1);
+        let mut found = 0;
+        for _ in 0..50_000 {
+            let s: String = (0..rng.below(9))
+                .map(|_| pieces[rng.below(pieces.len() as u64) as usize])
+                .collect();
+            let got = parse_claude_user_id(&s).map(|id| id.session.into_owned());
+            assert_eq!(got.as_deref(), session_by_rfind(&s), "{s:?}");
+            found += usize::from(got.is_some());
+        }
+        assert!(found > 1000, "{found}");
+    }
 
     #[test]
     fn session_keys_in_priority_order() {

@@ -1060,6 +1060,14 @@ impl<S: Sink> Walker<'_, S> {
     }
 
     fn kind(&mut self, c: &mut Cursor<'_>, rank: u8) -> Result<(), JsonError> {
+        // A name as the table spells it (`"CHAIN"`), read in place: what the rest would find.
+        if !S::KIND_AS_WRITTEN
+            && let Some((k, len)) = plain_name(c, Kind::from_upper)
+        {
+            c.set_pos(c.pos() + len);
+            self.sink.field(Field::Kind(k, rank));
+            return Ok(());
+        }
         let v = c.scalar_or_skip()?;
         if S::KIND_AS_WRITTEN {
             match v {
@@ -1078,6 +1086,12 @@ impl<S: Sink> Walker<'_, S> {
 
     /// `status_code: "ERROR"`, `status: {code: 2, message}`, `status: {status_code: "OK"}`.
     fn status(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        // `"OK"`, `"ERROR"`, `"UNSET"`, read in place: what the rest would find.
+        if let Some((s, len)) = plain_name(c, Status::from_upper) {
+            c.set_pos(c.pos() + len);
+            self.sink.field(Field::Status(s));
+            return Ok(());
+        }
         if c.peek_kind()? != ValueKind::Object {
             if let Some(s) = c.scalar_or_skip()?.and_then(status_scalar) {
                 self.sink.field(Field::Status(s));
@@ -1465,6 +1479,24 @@ fn new_node<T>(nest: &mut Nest<T>) -> u32 {
 
 fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {
     path.extend_from_slice(&key.bytes());
+}
+
+/// A short string of capitals and underscores next (after whitespace), and what `name` makes
+/// of its bytes, with the string's length quotes included; `None` for anything else (the
+/// caller then reads the value as any other). Such a string is what [`Cursor::string`] would
+/// read, with nothing to decode and no byte it must note.
+#[inline(always)]
+fn plain_name<T>(c: &mut Cursor<'_>, name: impl Fn(&[u8]) -> Option<T>) -> Option<(T, usize)> {
+    c.skip_ws();
+    let rest = c.buf().get(c.pos()..)?.strip_prefix(b"\"")?;
+    let len = rest
+        .iter()
+        .take(16)
+        .position(|&b| !(b.is_ascii_uppercase() || b == b'_'))?;
+    if rest.get(len) != Some(&b'"') {
+        return None;
+    }
+    Some((name(rest.get(..len)?)?, len + 2))
 }
 
 fn status_scalar(v: Scalar<'_>) -> Option<Status> {

@@ -221,7 +221,7 @@ fn sessions_text(model: &Model, part: &[u32], first: bool, buf: &mut Vec<u8>) ->
         } else {
             b",\n    "
         });
-        crate::sanitize::write_json_pretty_at(&mut *buf, &json::session(model, s), 2)?;
+        json::session(model, s).write_pretty_at(buf, 2)?;
     }
     Ok(())
 }

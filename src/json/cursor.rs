@@ -95,10 +95,17 @@ impl Scalar<'_> {
 fn parse_int(text: &[u8]) -> Option<i128> {
     // Pandas writes integer columns with gaps as floats: `12.0`.
     let text = text.strip_suffix(b".0").unwrap_or(text);
-    if (1..=19).contains(&text.len()) && text.iter().all(u8::is_ascii_digit) {
-        return Some(i128::from(
-            text.iter().fold(0u64, |a, &c| a * 10 + u64::from(c - b'0')),
-        ));
+    // Up to 19 plain digits (token counts, epoch times) in one pass.
+    if (1..=19).contains(&text.len()) {
+        let mut v = 0u64;
+        let all = text.iter().all(|&c| {
+            let d = c.wrapping_sub(b'0');
+            v = v.wrapping_mul(10).wrapping_add(u64::from(d));
+            d <= 9
+        });
+        if all {
+            return Some(i128::from(v));
+        }
     }
     let s = std::str::from_utf8(text).ok()?;
     if let Ok(v) = s.parse::<i128>() {
@@ -1250,5 +1257,29 @@ mod tests {
         assert_eq!(Scalar::Num(b"NaN").as_f64(), None);
         assert_eq!(Scalar::Num(b"0.5").as_f64(), Some(0.5));
         assert_eq!(Scalar::Num(b"1.5").as_i128(), None);
+    }
+
+    /// Integers as the reading before its one-pass loop read them: Rust's own parse of the
+    /// text (a `.0` cut), else an integral float.
+    #[test]
+    fn integers_as_parsed_by_the_standard_library() {
+        let alphabet = b"0123456789/:.-+e ";
+        let mut rng = crate::testing::XorShift(0x5851_f42d_4c95_7f2d);
+        for _ in 0..100_000 {
+            let text: Vec<u8> = (0..1 + rng.below(22))
+                .map(|_| {
+                    let n = if rng.below(4) == 0 { 17 } else { 10 };
+                    alphabet[rng.below(n) as usize]
+                })
+                .collect();
+            let t = text.strip_suffix(b".0").unwrap_or(&text);
+            let s = std::str::from_utf8(t).unwrap();
+            let want = s.parse::<i128>().ok().or_else(|| {
+                let f: f64 = s.parse().ok()?;
+                #[allow(clippy::cast_possible_truncation)]
+                (f.is_finite() && f.fract() == 0.0 && f.abs() < 1e30).then_some(f as i128)
+            });
+            assert_eq!(parse_int(&text), want, "{s}");
+        }
     }
 }

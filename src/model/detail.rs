@@ -2,7 +2,7 @@
 
 use super::Model;
 use crate::format::{self, Field, Sink, Style, Want};
-use crate::json::{Cursor, Scalar};
+use crate::json::{Cursor, RawStr, Scalar, ValueKind};
 use std::ops::Range;
 
 /// An attribute value as read from the file.
@@ -276,8 +276,133 @@ impl SpanDetail {
 pub fn first_text(model: &Model, span: u32, keys: &[&str], shown: bool) -> Option<String> {
     debug_assert!(keys.iter().all(|k| DETAIL_KEYS.contains(&k.as_bytes())));
     let cap = if shown { SHOWN_BYTES } else { usize::MAX };
-    let d = SpanDetail::read(model.index.span_bytes(span), cap, true);
+    let bytes = model.index.span_bytes(span);
+    if let Some(found) = first_text_flat(bytes, keys, cap) {
+        return found;
+    }
+    first_text_read(bytes, keys, cap)
+}
+
+/// [`first_text`] by a read of the whole record as the span detail reads it.
+fn first_text_read(bytes: &[u8], keys: &[&str], cap: usize) -> Option<String> {
+    let d = SpanDetail::read(bytes, cap, true);
     keys.iter().find_map(|k| d.text(k)).map(str::to_owned)
+}
+
+/// A dataframe record's own keys besides its `attributes.<path>` columns that give the span
+/// detail no attribute named as an input or output: what [`first_text_flat`] may step over.
+fn flat_key(key: &[u8]) -> bool {
+    matches!(
+        key,
+        b"name"
+            | b"span_kind"
+            | b"parent_id"
+            | b"start_time"
+            | b"end_time"
+            | b"status_code"
+            | b"status_message"
+            | b"events"
+            | b"context.span_id"
+            | b"context.trace_id"
+    )
+}
+
+/// [`first_text`] read straight from a flat dataframe record (Phoenix / Arize: the record's
+/// keys ([`flat_key`]) and `attributes.<path>` columns), as the sessions' first inputs and last
+/// answers are read from every root: only the columns named `keys` are looked at, every other
+/// value is stepped over without being read, and the read stops once the answer is known.
+/// `Some(answer)`: the answer [`first_text_read`] gives; `None` for a record this read is not
+/// sure of (another format, a key it does not know, an input held as a container, a record
+/// that does not read), which the caller then reads in full.
+fn first_text_flat(bytes: &[u8], keys: &[&str], cap: usize) -> Option<Option<String>> {
+    // Per key, its first value: not met yet (`None`), met with no text (`Some(None)`).
+    let mut met: [Option<Option<String>>; 2] = [None, None];
+    let met = met.get_mut(..keys.len())?;
+    let mut c = Cursor::new(bytes);
+    if c.peek_kind().ok()? != ValueKind::Object {
+        return None;
+    }
+    c.object_start().ok()?;
+    let mut first = true;
+    loop {
+        // The first key with a text answers, once every key before it has had its first value.
+        for m in met.iter_mut() {
+            match m {
+                None => break,
+                Some(None) => {}
+                Some(Some(t)) => return Some(Some(std::mem::take(t))),
+            }
+        }
+        if met.iter().all(Option::is_some) {
+            return Some(None);
+        }
+        if !c.next_key(&mut first).ok()? {
+            // The record's end: a key never met has no text.
+            return Some(met.iter_mut().find_map(|m| m.take().flatten()));
+        }
+        let key = c.key().bytes();
+        let Some(path) = key.strip_prefix(b"attributes.") else {
+            if !flat_key(&key) {
+                return None;
+            }
+            c.skip_value().ok()?;
+            continue;
+        };
+        let Some(i) = keys.iter().position(|k| k.as_bytes() == path) else {
+            // A container whose keys may make one of `keys` (`attributes.input: {"value"}`).
+            let leads = keys.iter().any(|k| {
+                k.as_bytes()
+                    .strip_prefix(path)
+                    .is_some_and(|rest| rest.first() == Some(&b'.'))
+            });
+            if leads && matches!(c.peek_kind().ok()?, ValueKind::Object | ValueKind::Array) {
+                return None;
+            }
+            c.skip_value().ok()?;
+            continue;
+        };
+        // A null is no value: the walker skips it unread.
+        if c.skip_null() {
+            continue;
+        }
+        let text = match c.peek_kind().ok()? {
+            ValueKind::String => flat_text(c.string().ok()?, cap),
+            ValueKind::Number => match c.scalar().ok()? {
+                Scalar::Num(n) => Some(String::from_utf8_lossy(n).into_owned()),
+                _ => return None,
+            },
+            ValueKind::Bool => {
+                c.scalar().ok()?;
+                None
+            }
+            _ => return None,
+        };
+        if let Some(m) = met.get_mut(i)
+            && m.is_none()
+        {
+            *m = Some(text);
+        }
+    }
+}
+
+/// What the span detail shows of a string attribute, as [`SpanDetail::text`] gives it: a
+/// JSON-encoded string unwrapped (as the walker does), read up to `cap` bytes, `None` if blank.
+fn flat_text(s: RawStr<'_>, cap: usize) -> Option<String> {
+    let shown = |s: RawStr<'_>| {
+        let t = if s.raw.len() > cap {
+            s.prefix(cap).decode().into_owned()
+        } else {
+            s.decode().into_owned()
+        };
+        (!t.trim().is_empty()).then_some(t)
+    };
+    if format::looks_nested(s.raw) && s.raw.trim_ascii_start().starts_with(b"\\\"") {
+        let text = s.decode();
+        if let Some(v) = format::quoted(text.trim()) {
+            return shown(v);
+        }
+    }
+    shown(s)
 }
 
 #[cfg(test)]
@@ -356,6 +481,98 @@ mod tests {
             }
         }
         assert!(compared > 100, "{compared}");
+    }
+
+    /// The targeted read of a dataframe record gives what the whole read gives, or leaves it
+    /// to the whole read, on records made of every shape the keys can take, shuffled, given
+    /// twice, and spoiled (bytes changed, cut short); and takes most of them itself.
+    #[test]
+    fn flat_read_answers_as_the_whole_read() {
+        let tops = [
+            r#""name":"agent_turn""#,
+            r#""span_kind":"CHAIN""#,
+            r#""parent_id":null"#,
+            r#""start_time":"2026-11-18T11:07:09.884153+00:00""#,
+            r#""end_time":1700000000000"#,
+            r#""status_code":"ERROR""#,
+            r#""status_message":"boom \"x\"""#,
+            r#""events":[{"name":"exception","attributes":{"exception.type":"E","exception.stacktrace":"a\nb"}}]"#,
+            r#""events":[]"#,
+            r#""context.span_id":"000000000000007a""#,
+            r#""context.trace_id":"99e8bed1f618b3ed450b6e597631d9ca""#,
+            r#""attributes.openinference.span.kind":"CHAIN""#,
+            r#""attributes.llm.input_messages":[{"message.role":"user","message.content":"hi"}]"#,
+            r#""attributes.metadata":"{\"input\": {\"value\": \"meta\"}}""#,
+            r#""attributes.session.id":"s-1""#,
+            r#""attributes":{"input":{"value":"nested"}}"#,
+            r#""context":{"span_id":"01"}"#,
+            r#""attributes.input":{"value":"nested"}"#,
+            r#""attributes.input":"plain""#,
+            r#""attributes.output":[1,2]"#,
+            r#""attributes.mlflow":{"spanInputs":"m"}"#,
+        ];
+        let values = [
+            r#""question""#,
+            r#""  ""#,
+            r#""""#,
+            r#""\"quoted\"""#,
+            r#"" \"half"#,
+            r#""{\"messages\": [{\"role\": \"user\", \"content\": \"hi\\nthere\"}]}""#,
+            r#""caf\u00e9 \ud83d\ude00""#,
+            r#""\u0020\t""#,
+            "7",
+            "-1.5e3",
+            "NaN",
+            "true",
+            "null",
+            r#"{"deeper":1}"#,
+            "[1]",
+            "[]",
+        ];
+        let keys_of = [
+            ["input.value", "mlflow.spanInputs"],
+            ["output.value", "mlflow.spanOutputs"],
+        ];
+        let names = [
+            "input.value",
+            "mlflow.spanInputs",
+            "output.value",
+            "mlflow.spanOutputs",
+            r"input\u002evalue",
+        ];
+        let mut rng = crate::testing::XorShift(0x9e37_79b9_7f4a_7c15);
+        let (mut flat, mut answered) = (0, 0);
+        for round in 0..20_000 {
+            let mut parts: Vec<String> = Vec::new();
+            for _ in 0..rng.below(12) {
+                if rng.below(3) == 0 {
+                    let name = names[rng.below(names.len() as u64) as usize];
+                    let value = values[rng.below(values.len() as u64) as usize];
+                    parts.push(format!(r#""attributes.{name}":{value}"#));
+                } else {
+                    parts.push(tops[rng.below(tops.len() as u64) as usize].to_owned());
+                }
+            }
+            let mut rec = format!("{{{}}}", parts.join(",")).into_bytes();
+            match rng.below(4) {
+                0 => {
+                    let at = rng.below(rec.len() as u64) as usize;
+                    rec[at] = b"{}[],:\" \\nu0x"[rng.below(13) as usize];
+                }
+                1 => rec.truncate(rng.below(rec.len() as u64) as usize),
+                _ => {}
+            }
+            for keys in keys_of {
+                let cap = if round % 2 == 0 { usize::MAX } else { 4 };
+                let want = first_text_read(&rec, &keys, cap);
+                if let Some(got) = first_text_flat(&rec, &keys, cap) {
+                    assert_eq!(got, want, "{}", String::from_utf8_lossy(&rec));
+                    flat += 1;
+                    answered += usize::from(got.is_some());
+                }
+            }
+        }
+        assert!(flat > 10_000 && answered > 4_000, "{flat} {answered}");
     }
 
     #[test]

@@ -799,3 +799,55 @@ fn a_stand_alone_langfuse_score_is_a_loose_evaluation() {
         Some("aad6f82a9ba8ad8e")
     );
 }
+
+/// Status and kind names read in place (`"OK"`, `"CHAIN"`) give what the general reading gives
+/// the same names spelled with an escape, in the other case, with spaces, or not known.
+#[test]
+fn status_and_kind_in_place_as_read_in_full() {
+    // As written, its first letter escaped (`"\u004fK"`), after a space.
+    let spellings = |v: &str| {
+        let escaped = match v.as_bytes() {
+            [b'"', first, _, ..] => format!("\"\\u{first:04x}{}", &v[2..]),
+            _ => v.to_owned(),
+        };
+        [v.to_owned(), escaped, format!(" {v}")]
+    };
+    for status in [
+        r#""OK""#,
+        r#""ERROR""#,
+        r#""UNSET""#,
+        r#""""#,
+        r#""ok""#,
+        r#""STATUS_CODE_ERROR""#,
+        r#""OK_""#,
+        r#""NOPE""#,
+        "2",
+        r#""ERROR ""#,
+    ] {
+        for kind in [
+            r#""LLM""#,
+            r#""CHAIN""#,
+            r#""TOOL""#,
+            r#""CHAT_MODEL""#,
+            r#""llm""#,
+            r#""X""#,
+            r#""""#,
+            r#""RETRIEVERS""#,
+            r#""SpanKind.CLIENT""#,
+            "3",
+        ] {
+            let read = |status: &str, kind: &str| {
+                let line = format!(
+                    r#"{{"context.span_id":"01","context.trace_id":"0a","span_kind":{kind},"status_code":{status}}}"#
+                );
+                let out = scan(&line);
+                assert_eq!(out.spans.len(), 1, "{line}");
+                (out.spans[0].status(), out.spans[0].kind())
+            };
+            let want = read(status, kind);
+            for (s, k) in spellings(status).iter().zip(spellings(kind).iter()) {
+                assert_eq!(read(s, k), want, "{s} {k}");
+            }
+        }
+    }
+}

@@ -84,6 +84,10 @@ impl Msg {
 pub fn without_reminders(text: &str) -> String {
     const OPEN: &str = "<system-reminder>";
     const CLOSE: &str = "</system-reminder>";
+    // Most texts hold no tag at all: one byte search, not a substring search set up per text.
+    if memchr::memchr(b'<', text.as_bytes()).is_none() {
+        return text.trim().to_owned();
+    }
     let mut out = String::new();
     let mut rest = text;
     while let Some(at) = rest.find(OPEN) {
@@ -631,5 +635,7 @@ mod tests {
             without_reminders("<system-reminder>x</system-reminder>"),
             ""
         );
+        assert_eq!(without_reminders(" \n a < b \t"), "a < b");
+        assert_eq!(without_reminders("\u{3000}plain\n"), "plain");
     }
 }
