@@ -421,6 +421,25 @@ struct MessageKey {
     skip: bool,
     /// What its value is.
     says: Says,
+    /// A part's hasher once the key is its whole path (a key at a message's top): the key and
+    /// the separator written, as [`Recorder::leaf`] writes them, once for every message.
+    alone: rustc_hash::FxHasher,
+}
+
+/// A part's hasher after its key path and the separator (the rest is the part's value).
+fn path_hasher(path: &[u8]) -> rustc_hash::FxHasher {
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(path);
+    h.write_u8(0xff);
+    h
+}
+
+/// A key of a message object as [`Recorder::message_key`] reads it: what it says, and the
+/// hasher of a part whose whole path it is, when it is a known key matched as written.
+#[derive(Clone)]
+struct KeyRead {
+    says: Says,
+    alone: Option<rustc_hash::FxHasher>,
 }
 
 /// What a key inside a message says its value is.
@@ -725,15 +744,50 @@ impl Recorder {
             let base = self.path.len();
             let mut first = true;
             while c.key_start(&mut first)? {
-                let Some(says) = self.message_key(c)? else {
+                let Some(key) = self.message_key(c)? else {
                     c.skip_value()?;
                     continue;
                 };
-                self.field(n, c, says, depth + 1)?;
+                let inner = c.peek_kind()?;
+                let walk = inner == ValueKind::Object && depth + 1 < MAX_DEPTH;
+                // A leaf at a message's top (the path empty) under a known key: its hasher
+                // with the key written is kept with the key.
+                if !walk
+                    && base == 0
+                    && let Some(h) = &key.alone
+                {
+                    self.leaf(n, c, key.says, inner, h.clone())?;
+                    continue;
+                }
+                if key.alone.is_some() {
+                    // Matched as written: no escapes, the bytes are the key.
+                    self.push_segment(c.key().raw);
+                }
+                if walk {
+                    self.field(n, c, key.says, depth + 1)?;
+                } else {
+                    let h = path_hasher(&self.path);
+                    self.leaf(n, c, key.says, inner, h)?;
+                }
                 self.path.truncate(base);
             }
             return Ok(());
         }
+        let h = path_hasher(&self.path);
+        self.leaf(n, c, says, kind, h)
+    }
+
+    /// A value inside message `n` that is not walked (`says`: what its key says it is; `kind`:
+    /// what it is; `h`: the hasher with its key path written): the role, or one part.
+    #[inline]
+    fn leaf(
+        &mut self,
+        n: usize,
+        c: &mut Cursor<'_>,
+        says: Says,
+        kind: ValueKind,
+        mut h: rustc_hash::FxHasher,
+    ) -> Result<(), JsonError> {
         if says == Says::Role && kind == ValueKind::String {
             let role = c.string()?.raw;
             let m = &mut self.msgs[n];
@@ -770,9 +824,6 @@ impl Recorder {
                 (&self.scratch[..], true)
             }
         };
-        let mut h = rustc_hash::FxHasher::default();
-        h.write(&self.path);
-        h.write_u8(0xff);
         h.write(value);
         let m = &mut self.msgs[n];
         m.sum = m.sum.wrapping_add(mix(h.finish()));
@@ -808,9 +859,10 @@ impl Recorder {
     }
 
     /// Reads the key of a message object the cursor is at (after [`Cursor::key_start`]):
-    /// `None` for a structural part (to skip), else what it says its value is, with the key
-    /// appended to `self.path`.
-    fn message_key(&mut self, c: &mut Cursor<'_>) -> Result<Option<Says>, JsonError> {
+    /// `None` for a structural part (to skip), else what it says its value is. A key read
+    /// anew is appended to `self.path`; a known one is not (it is [`Cursor::key`], as written),
+    /// and comes with the hasher of a part whose whole path it is.
+    fn message_key(&mut self, c: &mut Cursor<'_>) -> Result<Option<KeyRead>, JsonError> {
         // The keys come in the same order in every message: the one after the last found
         // first.
         if let Some(i) = c.known_key_among(&self.keys, self.next_key, |key| &key.raw) {
@@ -819,10 +871,10 @@ impl Recorder {
             if key.skip {
                 return Ok(None);
             }
-            let says = key.says;
-            // Matched as written: no escapes, the bytes are the key.
-            self.push_segment(c.key().raw);
-            return Ok(Some(says));
+            return Ok(Some(KeyRead {
+                says: key.says,
+                alone: Some(key.alone.clone()),
+            }));
         }
         c.read_key()?;
         let key = c.key().bytes();
@@ -833,13 +885,19 @@ impl Recorder {
         if self.keys.len() < MESSAGE_KEYS
             && let Some(raw) = c.key_as_written().and_then(Pattern::new)
         {
-            self.keys.push(MessageKey { raw, skip, says });
+            let alone = path_hasher(&key);
+            self.keys.push(MessageKey {
+                raw,
+                skip,
+                says,
+                alone,
+            });
         }
         if skip {
             return Ok(None);
         }
         self.push_segment(&key);
-        Ok(Some(says))
+        Ok(Some(KeyRead { says, alone: None }))
     }
 
     /// Appends a key to `self.path`, after a dot unless the path is empty.
@@ -1204,6 +1262,151 @@ mod tests {
         let mut whole = Prints::default();
         whole.append(&mut prints, 1000);
         check(&whole, 1000);
+    }
+
+    /// A random message value: text, a number, a list or an object of parts (keys that name
+    /// a role, a part, a tool call's id or a structural part, some written with an escape).
+    fn random_value(rng: &mut crate::testing::XorShift, depth: usize) -> String {
+        const KEYS: [&str; 10] = [
+            "message.role",
+            "message.content",
+            "role",
+            "content",
+            "message.tool_call_id",
+            "type",
+            "text",
+            "message_content.text",
+            "m\\u0065ssage.content",
+            "message",
+        ];
+        const TEXTS: [&str; 6] = [
+            "user",
+            "system",
+            "assistant",
+            "hi",
+            "fix \\\"it\\\"",
+            "Tool",
+        ];
+        match rng.below(if depth >= 3 { 3 } else { 6 }) {
+            0 | 1 => format!("\"{}\"", TEXTS[rng.below(6) as usize]),
+            2 => format!("{}", rng.below(100)),
+            3 => {
+                let items: Vec<String> = (0..rng.below(3))
+                    .map(|_| random_value(rng, depth + 1))
+                    .collect();
+                format!("[{}]", items.join(", "))
+            }
+            _ => {
+                let fields: Vec<String> = (0..rng.below(4))
+                    .map(|_| {
+                        let key = KEYS[rng.below(10) as usize];
+                        format!("\"{key}\": {}", random_value(rng, depth + 1))
+                    })
+                    .collect();
+                format!("{{{}}}", fields.join(", "))
+            }
+        }
+    }
+
+    /// A message's value at key path `path`, read as the hashes are defined: objects walked
+    /// to [`MAX_DEPTH`] (structural keys left out, keys decoded and joined by dots), a string
+    /// role under a key whose last segment is `role`, every other value one part hashed with
+    /// its path. Into (sum of parts, parts, role hash).
+    fn reference_part(
+        c: &mut Cursor<'_>,
+        path: &[u8],
+        says: Says,
+        depth: usize,
+        m: &mut (u64, u64, u64),
+    ) {
+        let kind = c.peek_kind().unwrap();
+        if kind == ValueKind::Object && depth < MAX_DEPTH {
+            c.object_start().unwrap();
+            let mut first = true;
+            while c.next_key(&mut first).unwrap() {
+                let key = c.key().bytes().into_owned();
+                if key.split(|&b| b == b'.').any(structural) {
+                    c.skip_value().unwrap();
+                    continue;
+                }
+                let mut inner = path.to_vec();
+                if !inner.is_empty() {
+                    inner.push(b'.');
+                }
+                inner.extend_from_slice(&key);
+                reference_part(c, &inner, Says::of(&key), depth + 1, m);
+            }
+            return;
+        }
+        if says == Says::Role && kind == ValueKind::String {
+            m.2 = role_hash(c.string().unwrap().raw);
+            return;
+        }
+        let r = c.value_range().unwrap();
+        let mut value = &c.buf()[r];
+        if kind == ValueKind::String {
+            value = &value[1..value.len() - 1];
+        }
+        let mut h = rustc_hash::FxHasher::default();
+        h.write(path);
+        h.write_u8(0xff);
+        h.write(value);
+        m.0 = m.0.wrapping_add(mix(h.finish()));
+        m.1 += 1;
+    }
+
+    /// The scan's recorder, reused over many calls as the scan does (its keys learned), hashes
+    /// every message as the hashes are defined ([`reference_part`]): at a message's top, under
+    /// nested keys, with keys that are new, known, escaped or structural.
+    #[test]
+    fn recorder_hashes_as_defined() {
+        let mut rng = crate::testing::XorShift(0x5eed_1234);
+        let mut rec = Recorder::default();
+        for span in 0..3000u32 {
+            let msgs: Vec<String> = (0..=rng.below(4))
+                .map(|_| {
+                    // Mostly messages as exporters write them, the rest random.
+                    if rng.below(3) == 0 {
+                        random_value(&mut rng, 1)
+                    } else {
+                        let role = ["user", "system", "assistant"][rng.below(3) as usize];
+                        format!(
+                            "{{\"message.role\": \"{role}\", \"message.content\": {}}}",
+                            random_value(&mut rng, 1)
+                        )
+                    }
+                })
+                .collect();
+            let list = format!("[{}]", msgs.join(", "));
+            let mut c = Cursor::new(list.as_bytes());
+            c.array_start().unwrap();
+            let mut first = true;
+            let mut want = Vec::new();
+            while c.next_item(&mut first).unwrap() {
+                let mut m = (0, 0, 0);
+                reference_part(&mut c, b"", Says::Part, 0, &mut m);
+                want.push(message_hash(m.0, m.1, m.2));
+            }
+            let mut c = Cursor::new(list.as_bytes());
+            rec.clear();
+            assert!(rec.read(b"llm.input_messages", &mut c).is_ok(), "{list}");
+            let mut out = Prints::default();
+            rec.print(span, list.as_bytes(), &mut out);
+            let got = out.calls.first().map(|p| out.messages(p).to_vec());
+            assert_eq!(got, Some(want), "{list}");
+            // A flattened key: the value of `llm.input_messages.0.message`, its path not empty.
+            let value = random_value(&mut rng, 0);
+            let mut c = Cursor::new(value.as_bytes());
+            let mut m = (0, 0, 0);
+            reference_part(&mut c, b"message", Says::Part, 0, &mut m);
+            let mut c = Cursor::new(value.as_bytes());
+            rec.clear();
+            assert!(rec.read(b"llm.input_messages.0.message", &mut c).is_ok());
+            let mut out = Prints::default();
+            rec.print(span, value.as_bytes(), &mut out);
+            let got = out.calls.first().map(|p| out.messages(p).to_vec());
+            assert_eq!(got, Some(vec![message_hash(m.0, m.1, m.2)]), "{value}");
+        }
     }
 
     #[test]
