@@ -493,6 +493,87 @@ pub struct Recorder {
     gathering: bool,
     heads_of: usize,
     heads: Vec<Head>,
+    /// Lists read before, by [`seen_slot`] (empty until the first is kept), and where the
+    /// messages of the list being read end (from its `[`).
+    seen: Vec<Seen>,
+    ends: Vec<u32>,
+}
+
+/// A message list read before, for the calls after it: the calls of a conversation each
+/// resend its history, written with the same bytes every time, so the bytes of a list often
+/// begin with those of an earlier one. Messages whose bytes (and the byte after each) are the
+/// same as before read the same: what was read of them is taken as it is, their bytes stepped
+/// over. The newest message of a list is always read (what kind of message it is comes from
+/// the start of its parts, looked at only for the newest), as is everything after it.
+#[derive(Default)]
+struct Seen {
+    /// The list's bytes from its `[`, up to and with the byte after its last message kept.
+    bytes: Vec<u8>,
+    /// Where each message ends in `bytes`.
+    ends: Vec<u32>,
+    /// What was read of each message.
+    msgs: Vec<Msg>,
+    /// Where its first byte of 0x80 or above is, if any (for [`Cursor::non_ascii`]).
+    high_at: usize,
+}
+
+impl Seen {
+    /// How many of its messages `list` (from its `[`) begins with, each followed by a comma
+    /// (so not its newest), and where the last of them ends; and whether those bytes held a
+    /// byte of 0x80 or above. `(0, 0, false)` for none.
+    fn covers(&self, list: &[u8]) -> (usize, usize, bool) {
+        let same = common_prefix(&self.bytes, list);
+        let mut k = 0;
+        for (i, &e) in self.ends.iter().enumerate() {
+            let e = e as usize;
+            if e >= same {
+                break;
+            }
+            if list.get(e) == Some(&b',') {
+                k = i + 1;
+            }
+        }
+        match k.checked_sub(1).and_then(|i| self.ends.get(i)) {
+            Some(&e) => (k, e as usize, self.high_at < e as usize),
+            None => (0, 0, false),
+        }
+    }
+}
+
+/// How many bytes `a` and `b` begin with alike, sixteen compared at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 16 <= n {
+        let (Ok(x), Ok(y)) = (
+            <[u8; 16]>::try_from(&a[i..i + 16]),
+            <[u8; 16]>::try_from(&b[i..i + 16]),
+        ) else {
+            break;
+        };
+        let d = u128::from_le_bytes(x) ^ u128::from_le_bytes(y);
+        if d != 0 {
+            return i + (d.trailing_zeros() / 8) as usize;
+        }
+        i += 16;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// Slots of lists seen, by the start of their bytes; bytes of a list kept at most.
+const SEEN_SLOTS: usize = 256;
+const SEEN_BYTES: usize = 4096;
+
+/// The slot of a list seen, by its first bytes (those of its first message: a conversation's
+/// system prompt or opening turn).
+fn seen_slot(list: &[u8]) -> usize {
+    let head = list.get(..128).unwrap_or(list);
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(head);
+    (mix(h.finish()) >> 32) as usize % SEEN_SLOTS
 }
 
 /// A part's head as [`Recorder::list`] gathers it: where it starts in the list's buffer, its
@@ -642,18 +723,44 @@ impl Recorder {
     ) -> Result<Option<usize>, JsonError> {
         let mut newest: Option<usize> = None;
         if kind == ValueKind::Array {
-            c.array_start()?;
-            let mut first = true;
+            // Messages read before in the same bytes are taken as they were read (see
+            // [`Seen`]); only when nothing was gathered yet, so that they are all there is.
+            let memo = self.msgs.is_empty();
+            let start = c.pos();
+            let slot = seen_slot(c.buf().get(start..).unwrap_or_default());
             let mut n = 0usize;
+            let mut first = true;
+            if memo && let Some(seen) = self.seen.get(slot) {
+                let (k, len, high) = seen.covers(c.buf().get(start..).unwrap_or_default());
+                if k > 0 {
+                    self.msgs.extend_from_slice(&seen.msgs[..k]);
+                    self.ends.clear();
+                    self.ends.extend_from_slice(&seen.ends[..k]);
+                    c.step_over_read(len, high);
+                    n = k;
+                    first = false;
+                }
+            }
+            if n == 0 {
+                self.ends.clear();
+                c.array_start()?;
+            }
+            let reused = n;
             while c.next_item(&mut first)? {
                 if n < MAX_MESSAGES {
                     self.newest(n, &mut newest);
                     self.path.clear();
                     self.field(n, c, Says::Part, 0)?;
+                    self.ends
+                        .push(u32::try_from(c.pos() - start).unwrap_or(u32::MAX));
                 } else {
                     c.skip_value()?;
                 }
                 n += 1;
+            }
+            if memo && n <= MAX_MESSAGES {
+                let bytes = c.buf().get(start..c.pos()).unwrap_or_default();
+                self.remember(c, slot, bytes, reused);
             }
             return Ok(newest);
         }
@@ -670,6 +777,56 @@ impl Recorder {
             }
         }
         Ok(newest)
+    }
+
+    /// Keeps the list just read by `c` (`bytes`, from its `[` to its `]`; its messages' ends
+    /// in `self.ends`, and what was read of them in `self.msgs`) in slot `slot` of the lists
+    /// seen, unless the list there holds this one's messages but its last, and more (a file
+    /// written newest first: the longer history serves the calls after it). `reused`: how
+    /// many of its messages were taken from that slot.
+    fn remember(&mut self, c: &Cursor<'_>, slot: usize, bytes: &[u8], reused: usize) {
+        // Only lists read in a record's line: they hold no newline (which ends the line), so
+        // their bytes read the same in any cursor.
+        if !c.reads_line() {
+            return;
+        }
+        if self.seen.is_empty() {
+            self.seen.resize_with(SEEN_SLOTS, Seen::default);
+        }
+        let Some(seen) = self.seen.get_mut(slot) else {
+            return;
+        };
+        let n = self.ends.len();
+        if n < 2 || reused + 1 == n && seen.ends.len() > n {
+            return;
+        }
+        // The messages whose bytes (and the one after each) fit the cap.
+        let fit = if bytes.len() <= SEEN_BYTES {
+            n
+        } else {
+            self.ends.partition_point(|&e| (e as usize) < SEEN_BYTES)
+        };
+        let upto = match fit.checked_sub(1).and_then(|i| self.ends.get(i)) {
+            Some(&e) => e as usize + 1,
+            None => 0,
+        };
+        let bytes = &bytes[..upto.min(bytes.len())];
+        seen.bytes.clear();
+        seen.ends.clear();
+        seen.msgs.clear();
+        if fit < 2 {
+            return;
+        }
+        seen.bytes.extend_from_slice(bytes);
+        seen.ends.extend_from_slice(&self.ends[..fit]);
+        seen.msgs
+            .extend_from_slice(self.msgs.get(..fit).unwrap_or_default());
+        // No byte of 0x80 or above met in the record so far: none in the list.
+        seen.high_at = if c.non_ascii() {
+            bytes.iter().position(|&b| b >= 0x80).unwrap_or(usize::MAX)
+        } else {
+            usize::MAX
+        };
     }
 
     /// Before message `n` of a list: when it is the newest so far, its parts' heads are the
@@ -1407,6 +1564,110 @@ mod tests {
             let got = out.calls.first().map(|p| out.messages(p).to_vec());
             assert_eq!(got, Some(vec![message_hash(m.0, m.1, m.2)]), "{value}");
         }
+    }
+
+    /// How a read ended, where the cursor is, whether it met a byte of 0x80 or above, and the
+    /// call's print with its message hashes.
+    type ReadInLine = (
+        Result<(), JsonError>,
+        usize,
+        bool,
+        Option<(Print, Vec<u64>)>,
+    );
+
+    /// What a recorder makes of one list read in a record's line (`line`: the list, a newline
+    /// and the next line): how the read ended, where the cursor is, whether it met a byte of
+    /// 0x80 or above, and the call's print with its message hashes.
+    fn read_in_line(rec: &mut Recorder, line: &[u8]) -> ReadInLine {
+        let mut c = Cursor::in_line(line);
+        rec.clear();
+        let read = rec.read(b"llm.input_messages", &mut c);
+        let mut out = Prints::default();
+        if read.is_ok() {
+            rec.print(0, line, &mut out);
+        }
+        let print = out.calls.first().map(|p| (*p, out.messages(p).to_vec()));
+        (read, c.pos(), c.non_ascii(), print)
+    }
+
+    /// Conversations whose calls resend their history (growing, written newest first,
+    /// interleaved, spaced differently, with text of 0x80 and above, and broken after a
+    /// resent part): a recorder that has read the calls before reads each exactly as a new
+    /// one does, and as the hashes are defined.
+    #[test]
+    fn lists_read_before_read_as_new() {
+        let mut rng = crate::testing::XorShift(0xfeed_5eed);
+        let mut warm = Recorder::default();
+        let mut conversations: Vec<Vec<String>> = vec![Vec::new(); 5];
+        let mut reused = 0;
+        for _ in 0..4000 {
+            let conv = &mut conversations[rng.below(5) as usize];
+            match rng.below(8) {
+                0 => conv.clear(),
+                1 if conv.len() > 1 => conv.truncate(conv.len() - 1),
+                _ => {}
+            }
+            while conv.len() < 2 || rng.below(3) == 0 {
+                let role = ["user", "system", "assistant"][rng.below(3) as usize];
+                let msg = match rng.below(10) {
+                    0 => random_value(&mut rng, 1),
+                    8 => format!(
+                        "{{\"message.role\": \"user\", \"message.content\": \"<system-reminder>r</system-reminder> {}\"}}",
+                        rng.below(50)
+                    ),
+                    9 => format!(
+                        "{{\"message.role\": \"user\", \"message.content\": [{{\"type\": \"tool_result\", \"n\": {}}}]}}",
+                        rng.below(50)
+                    ),
+                    1 => format!("{}", rng.below(1000)),
+                    2 => format!(
+                        "{{\"message.role\": \"{role}\", \"message.content\": \"caf\u{e9} {}\"}}",
+                        rng.below(50)
+                    ),
+                    _ => format!(
+                        "{{\"message.role\": \"{role}\", \"message.content\": {}}}",
+                        random_value(&mut rng, 1)
+                    ),
+                };
+                conv.push(msg);
+            }
+            let sep = if rng.below(4) == 0 { " ,  " } else { ", " };
+            let mut list = format!("[{}]", conv.join(sep));
+            match rng.below(10) {
+                // Broken after the resent messages, or in the newest one.
+                0 => {
+                    list.truncate(list.len() - 1);
+                    list.push_str(", }");
+                }
+                1 => list.insert_str(list.len() - 1, ", [1 2]"),
+                // A number message whose next byte differs from before.
+                2 => list.insert_str(list.len() - 1, ", 12"),
+                _ => {}
+            }
+            let line = format!("{list}\n{{\"next\": 1}}");
+            // Messages the warm recorder takes as read before.
+            let taken = warm
+                .seen
+                .get(seen_slot(list.as_bytes()))
+                .map_or(0, |s| s.covers(list.as_bytes()).0);
+            let got = read_in_line(&mut warm, line.as_bytes());
+            let want = read_in_line(&mut Recorder::default(), line.as_bytes());
+            assert_eq!(got, want, "{list}");
+            reused += taken;
+            if got.0.is_ok() {
+                let mut c = Cursor::new(list.as_bytes());
+                c.array_start().unwrap();
+                let mut first = true;
+                let mut hashes = Vec::new();
+                while c.next_item(&mut first).unwrap() {
+                    let mut m = (0, 0, 0);
+                    reference_part(&mut c, b"", Says::Part, 0, &mut m);
+                    hashes.push(message_hash(m.0, m.1, m.2));
+                }
+                assert_eq!(got.3.map(|p| p.1), Some(hashes), "{list}");
+            }
+        }
+        assert!(reused > 2000, "{reused}");
     }
 
     #[test]

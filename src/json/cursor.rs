@@ -355,6 +355,21 @@ impl<'a> Cursor<'a> {
         self.pos
     }
 
+    /// Whether it reads a record in a line ([`Cursor::in_line`]): then every value it read
+    /// whole held no newline.
+    pub fn reads_line(&self) -> bool {
+        self.in_line
+    }
+
+    /// Steps over the next `len` bytes, which the caller knows to be the same bytes, in the
+    /// same place of the same kind of value, as bytes a cursor has read and found well formed
+    /// before (so reading them again would find the same); `non_ascii`: whether that reading
+    /// met a byte of 0x80 or above (see [`Cursor::non_ascii`]).
+    pub fn step_over_read(&mut self, len: usize, non_ascii: bool) {
+        self.pos = self.pos.saturating_add(len).min(self.buf.len());
+        self.non_ascii |= non_ascii;
+    }
+
     pub fn set_pos(&mut self, pos: usize) {
         self.pos = pos.min(self.buf.len());
     }
