@@ -518,6 +518,18 @@ struct Seen {
 }
 
 impl Seen {
+    /// Every slot with its full room.
+    fn slots() -> Vec<Seen> {
+        (0..SEEN_SLOTS)
+            .map(|_| Seen {
+                bytes: Vec::with_capacity(SEEN_BYTES),
+                ends: Vec::with_capacity(SEEN_MESSAGES),
+                msgs: Vec::with_capacity(SEEN_MESSAGES),
+                high_at: usize::MAX,
+            })
+            .collect()
+    }
+
     /// How many of its messages `list` (from its `[`) begins with, each followed by a comma
     /// (so not its newest), and where the last of them ends; and whether those bytes held a
     /// byte of 0x80 or above. `(0, 0, false)` for none.
@@ -563,9 +575,13 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     i
 }
 
-/// Slots of lists seen, by the start of their bytes; bytes of a list kept at most.
-const SEEN_SLOTS: usize = 256;
-const SEEN_BYTES: usize = 4096;
+/// Slots of lists seen, by the start of their bytes; bytes and messages of a list kept at
+/// most. Each slot's room is taken once, at its full size, and never grows: the lists seen
+/// take the same few kilobytes a scan thread whatever the file (the threads' memory is not all
+/// given back when they end, and the build's peak comes after them).
+const SEEN_SLOTS: usize = 64;
+const SEEN_BYTES: usize = 1024;
+const SEEN_MESSAGES: usize = 16;
 
 /// The slot of a list seen, by its first bytes (those of its first message: a conversation's
 /// system prompt or opening turn).
@@ -586,6 +602,15 @@ struct Head {
 }
 
 impl Recorder {
+    /// A recorder for a scan thread, its room for the lists seen taken at once (before the
+    /// thread's tables grow around it).
+    pub fn for_scan() -> Recorder {
+        Recorder {
+            seen: Seen::slots(),
+            ..Recorder::default()
+        }
+    }
+
     pub fn clear(&mut self) {
         self.msgs.clear();
         self.hull = None;
@@ -791,7 +816,7 @@ impl Recorder {
             return;
         }
         if self.seen.is_empty() {
-            self.seen.resize_with(SEEN_SLOTS, Seen::default);
+            self.seen = Seen::slots();
         }
         let Some(seen) = self.seen.get_mut(slot) else {
             return;
@@ -800,12 +825,13 @@ impl Recorder {
         if n < 2 || reused + 1 == n && seen.ends.len() > n {
             return;
         }
-        // The messages whose bytes (and the one after each) fit the cap.
+        // The messages whose bytes (and the one after each) fit the caps.
         let fit = if bytes.len() <= SEEN_BYTES {
             n
         } else {
             self.ends.partition_point(|&e| (e as usize) < SEEN_BYTES)
-        };
+        }
+        .min(SEEN_MESSAGES);
         let upto = match fit.checked_sub(1).and_then(|i| self.ends.get(i)) {
             Some(&e) => e as usize + 1,
             None => 0,

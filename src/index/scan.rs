@@ -348,7 +348,7 @@ impl<'b> Collector<'b> {
             trace_facts: false,
             last_trace: None,
             scratch: format::Scratch::default(),
-            messages: Recorder::default(),
+            messages: Recorder::for_scan(),
             fingerprints: true,
             deep_record: None,
         }
