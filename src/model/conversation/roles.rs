@@ -249,7 +249,7 @@ impl PerTrace {
                 MANY_CALLS
             }
         };
-        self.per.push(c | u8::from(delegating) * DELEGATING);
+        self.per.push(c | (u8::from(delegating) * DELEGATING));
     }
 
     /// Appends `other`'s, whose traces all come after these.
