@@ -308,8 +308,8 @@ fn header(model: &Model, s: Option<u32>, c: &Conversation, traces: &[u32]) -> He
                 traces: sess.trace_count(),
                 spans: sess.spans,
                 errors: sess.errors,
-                tokens: Tokens::from(sess.tokens),
-                cost: sess.cost,
+                tokens: Tokens::from(model.tokens_of(sess)),
+                cost: sess.cost(),
             }
         }
         None => {

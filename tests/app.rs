@@ -165,7 +165,7 @@ fn every_column_sorts_and_the_arrow_says_which_way() {
                     SortKey::Turns => (i128::from(x.turns), String::new()),
                     SortKey::Calls => (i128::from(x.calls), String::new()),
                     SortKey::Spans => (i128::from(x.spans), String::new()),
-                    SortKey::Tokens => (i128::from(x.tokens[2]), String::new()),
+                    SortKey::Tokens => (i128::from(model.tokens_of(x)[2]), String::new()),
                     SortKey::Errors => (i128::from(x.errors), String::new()),
                     SortKey::Eval => (0, String::new()),
                     SortKey::User => (i128::from(x.user == 0), model.str(x.user).to_lowercase()),

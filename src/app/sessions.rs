@@ -182,7 +182,7 @@ impl SessionList {
                 SortKey::Turns => i128::from(sess.turns),
                 SortKey::Calls => i128::from(sess.calls),
                 SortKey::Spans => i128::from(sess.spans),
-                SortKey::Tokens => i128::from(sess.tokens[2]),
+                SortKey::Tokens => i128::from(model.tokens_of(sess)[2]),
                 SortKey::Errors => i128::from(sess.errors),
                 SortKey::Eval => i128::from(verdicts::of_session(model, s).weight()),
                 SortKey::User | SortKey::Session => 0,

@@ -287,8 +287,8 @@ pub fn session(model: &Model, s: u32) -> Session {
         title: model.title(s).map(str::to_owned),
         first_input: Reader::new(model, false).first_input(s),
         last_output: Reader::new(model, false).last_answer(s),
-        tokens: sess.tokens.into(),
-        cost: sess.cost.map(crate::fmt::round_cost),
+        tokens: model.tokens_of(sess).into(),
+        cost: sess.cost().map(crate::fmt::round_cost),
         evaluations: evaluations(model, s),
     }
 }

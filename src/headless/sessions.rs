@@ -362,7 +362,7 @@ pub fn run(
                 turns: sess.turns.to_string(),
                 calls: sess.calls.to_string(),
                 spans: thousands(u64::from(sess.spans)),
-                tokens: tokens(sess.tokens[2]),
+                tokens: tokens(model.tokens_of(sess)[2]),
                 errors: sess.errors.to_string(),
                 user: if sess.user == 0 {
                     "-".to_owned()

@@ -41,6 +41,7 @@ pub fn build_with(mut index: Index, options: infer::Options) -> Model {
         sessions: Vec::new(),
         sessions_traces: Vec::new(),
         sessions_evals: Vec::new(),
+        sessions_big_tokens: Vec::new(),
         unsessioned: Vec::new(),
         evals: Vec::new(),
         issues: Issues::default(),
@@ -63,9 +64,10 @@ pub(super) fn conversations(
 ) {
     let (inference, first_calls) = infer::run(model, options);
     model.inference = inference;
+    super::conversation::roles::first_turns(model, first_calls);
     group_sessions(model);
     attach_evals(model);
-    super::conversation::roles::mark(model, per_trace, first_calls);
+    super::conversation::roles::mark(model, per_trace);
     let traces = &model.traces;
     model
         .issues
@@ -179,19 +181,10 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
     // per-trace tallies continue the first part's (not a copy of every part's beside them).
     let mut issues = Issues::default();
     let mut rare = Rare::default();
-    let mut per_trace = PerTrace {
-        calls: Vec::new(),
-        delegating: Vec::new(),
-    };
+    let mut per_trace = PerTrace::default();
     let mut written = 0usize;
     for (part, run) in parts.into_iter().zip(cuts.windows(2)) {
-        if per_trace.calls.is_empty() && per_trace.delegating.is_empty() {
-            per_trace.calls = part.calls;
-            per_trace.delegating = part.delegating;
-        } else {
-            per_trace.calls.extend_from_slice(&part.calls);
-            per_trace.delegating.extend_from_slice(&part.delegating);
-        }
+        per_trace.append(part.per);
         by_trace.copy_within(part.base..part.base + part.written, written);
         let shift = u32::try_from(written).unwrap_or(NONE);
         for t in &mut traces[run[0]..run[1]] {
@@ -372,8 +365,7 @@ struct Built {
     /// The big token sums of the run's traces.
     rare: Rare,
     /// [`PerTrace`] of the run's traces, in order.
-    calls: Vec<u32>,
-    delegating: Vec<bool>,
+    per: PerTrace,
 }
 
 /// One worker's run of traces, in two passes: [`Part::link`] links every span of the run to
@@ -406,8 +398,7 @@ struct Part<'a> {
     /// Scratch: the ancestor walk of the cycle search.
     path: Vec<u32>,
     /// [`PerTrace`] of the run's traces so far, and what was judged of their names.
-    calls: Vec<u32>,
-    delegating: Vec<bool>,
+    per: PerTrace,
     tally: Tally,
 }
 
@@ -428,8 +419,7 @@ impl<'a> Part<'a> {
             times: Vec::new(),
             ids: Vec::new(),
             path: Vec::new(),
-            calls: Vec::new(),
-            delegating: Vec::new(),
+            per: PerTrace::default(),
             tally: Tally::default(),
             run: run.clone(),
         };
@@ -446,8 +436,7 @@ impl<'a> Part<'a> {
     /// The second pass: makes the run's traces (`traces`, by position from the run's first)
     /// from the spans the first pass linked.
     fn summarize_run(mut self, shared: &Shared<'_>, traces: &mut [Trace]) -> Built {
-        self.calls = Vec::with_capacity(self.run.len());
-        self.delegating = Vec::with_capacity(self.run.len());
+        self.per = PerTrace::with_capacity(self.run.len());
         let ends = std::mem::take(&mut self.ends);
         let mut first = 0usize;
         for ((k, &end), slot) in self.run.clone().zip(&ends).zip(traces.iter_mut()) {
@@ -468,8 +457,7 @@ impl<'a> Part<'a> {
             written: self.written,
             issues: self.issues,
             rare: self.rare,
-            calls: self.calls,
-            delegating: self.delegating,
+            per: self.per,
         }
     }
 
@@ -705,8 +693,7 @@ impl<'a> Part<'a> {
             .set_root(t, trace, root, members.first().copied().unwrap_or(NONE));
         self.rare.set(t, trace, tokens);
         self.rare.set_errors(t, trace, errors);
-        self.calls.push(calls);
-        self.delegating.push(delegating);
+        self.per.push(t, calls, delegating);
         trace.start = if start == i64::MAX { 0 } else { start };
         trace.user = user(index, root, members, entry.user);
         // Its spans' own session ids (a re-export left out has the same bytes, so the same
@@ -923,11 +910,12 @@ fn group_sessions(model: &mut Model) {
     let traces = &model.traces;
     let by_start = |t: &u32| (traces[*t as usize].start, *t);
     unsessioned.sort_unstable_by_key(by_start);
+    let mut big_tokens = Vec::new();
     for s in &mut sessions {
         let list = &mut lists[s.traces.at as usize..(s.traces.at + s.traces.len) as usize];
         list.sort_unstable_by_key(by_start);
         let list = &*list;
-        aggregate(s, list, traces, &model.rare);
+        aggregate(s, list, traces, &model.rare, &mut big_tokens);
         // Explicit when any trace carries the id; else inferred, as its traces were.
         let ts = || list.iter().map(|&t| &traces[t as usize]);
         if let Some(e) = ts().find(|t| t.origin() == SessionOrigin::Explicit) {
@@ -953,7 +941,9 @@ fn group_sessions(model: &mut Model) {
             model.traces[t as usize].session = u32::try_from(i).unwrap_or(NONE);
         }
     }
+    big_tokens.sort_unstable_by_key(|&(id, _)| id);
     model.sessions = sessions;
+    model.sessions_big_tokens = big_tokens;
     model.sessions_traces = lists;
     model.unsessioned = unsessioned;
 }
@@ -970,8 +960,9 @@ pub(super) fn new_session(id: u32, origin: SessionOrigin, key: Option<SessionKey
         start: 0,
         end: 0,
         user: 0,
-        tokens: [0; 3],
-        cost: None,
+        tokens: [0; 2],
+        big_tokens: false,
+        cost: super::NO_SESSION_COST,
         evals: Run::default(),
         inferred_traces: 0,
         turns: 0,
@@ -981,7 +972,14 @@ pub(super) fn new_session(id: u32, origin: SessionOrigin, key: Option<SessionKey
 }
 
 /// Totals of a session from its traces `list` (which must be in time order).
-pub(super) fn aggregate(s: &mut Session, list: &[u32], traces: &[Trace], big: &Rare) {
+/// Tokens that do not fit the session go to `big_tokens`.
+pub(super) fn aggregate(
+    s: &mut Session,
+    list: &[u32],
+    traces: &[Trace],
+    big: &Rare,
+    big_tokens: &mut Vec<(u32, [u64; 3])>,
+) {
     let ts = list.iter().map(|&t| &traces[t as usize]);
     s.spans = ts.clone().map(Trace::span_count).sum();
     s.errors = list
@@ -996,11 +994,12 @@ pub(super) fn aggregate(s: &mut Session, list: &[u32], traces: &[Trace], big: &R
         .unwrap_or(0);
     s.end = ts.clone().map(|t| t.end).max().unwrap_or(0);
     s.user = ts.clone().map(|t| t.user).find(|&u| u != 0).unwrap_or(0);
-    s.tokens = list.iter().fold([0; 3], |a, &t| {
+    let tokens = list.iter().fold([0; 3], |a, &t| {
         let t = big.of(t, &traces[t as usize]);
         [a[0] + t[0], a[1] + t[1], a[2] + t[2]]
     });
-    s.cost = ts.filter_map(Trace::cost).reduce(|a, b| a + b);
+    s.set_tokens(tokens, big_tokens);
+    s.set_cost(ts.filter_map(Trace::cost).reduce(|a, b| a + b));
 }
 
 /// Finds the targets of stand-alone annotations (a span or trace named by id).
@@ -1274,10 +1273,7 @@ mod tests {
         let copies: std::collections::HashSet<u32> =
             issues.duplicates.iter().map(|&(_, d)| d).collect();
         let nt = index.traces.len();
-        let mut want = PerTrace {
-            calls: vec![0; nt],
-            delegating: vec![false; nt],
-        };
+        let mut want = (vec![0u32; nt], vec![false; nt]);
         for (i, rec) in index.spans.iter().enumerate() {
             let t = rec.trace as usize;
             if t >= nt || copies.contains(&(i as u32)) {
@@ -1288,18 +1284,19 @@ mod tests {
                 Kind::Llm => {
                     let p = one.0.get(i as u32);
                     if p == NONE || index.spans[p as usize].kind() != Kind::Llm {
-                        want.calls[t] += 1;
+                        want.0[t] += 1;
                     }
                 }
                 Kind::Tool | Kind::Agent => {
-                    want.delegating[t] |= crate::model::conversation::tools::starts_subagent(tool);
+                    want.1[t] |= crate::model::conversation::tools::starts_subagent(tool);
                 }
                 _ => {}
             }
         }
-        assert!(want.calls.iter().filter(|&&c| c > 1).count() > 100);
-        assert!(want.delegating.iter().filter(|&&d| d).count() > 100);
-        assert!(want.delegating.iter().filter(|&&d| !d).count() > 100);
+        assert!(want.0.iter().filter(|&&c| c > 1).count() > 100);
+        assert!(want.1.iter().filter(|&&d| d).count() > 100);
+        assert!(want.1.iter().filter(|&&d| !d).count() > 100);
+        let want = PerTrace::from_counts(&want.0, &want.1);
         assert_eq!(one.5, want, "per-trace tallies");
         assert!(!one.3.0.is_empty(), "traces with token sums past 32 bits");
         for workers in [2, 3, 7] {

@@ -532,8 +532,8 @@ impl Compiled<'_> {
                 Term::Since(at) => sess.end >= *at,
                 Term::Until(at) => sess.start <= *at,
                 Term::Duration(c, d) => c.holds(sess.duration_ns(), *d),
-                Term::Tokens(c, n) => c.holds(sess.tokens[2], *n),
-                Term::Cost(c, v) => sess.cost.is_some_and(|cost| c.holds(cost, *v)),
+                Term::Tokens(c, n) => c.holds(m.tokens_of(sess)[2], *n),
+                Term::Cost(c, v) => sess.cost().is_some_and(|cost| c.holds(cost, *v)),
                 Term::Text(_) => {
                     text += 1;
                     let hay = format!(

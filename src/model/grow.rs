@@ -103,6 +103,7 @@ pub fn grow(model: &mut Model, added: Range<u32>, options: infer::Options) {
     model.sessions.clear();
     model.sessions_traces.clear();
     model.sessions_evals.clear();
+    model.sessions_big_tokens.clear();
     model.unsessioned.clear();
     model.evals.clear();
     model.subagent_of.clear();

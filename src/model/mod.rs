@@ -358,8 +358,14 @@ pub struct Session {
     pub start: i64,
     pub end: i64,
     pub user: u32,
-    pub tokens: [u64; 3],
-    pub cost: Option<f64>,
+    /// Prompt and completion tokens, in 32 bits each as nearly every session's are, the total
+    /// their sum: a session with a larger count or another total has them in the model's
+    /// `sessions_big_tokens` instead (and `big_tokens` set). See [`Model::tokens_of`].
+    tokens: [u32; 2],
+    big_tokens: bool,
+    /// Its cost: see [`Session::cost`]. The bits of the `f64` sum, [`NO_SESSION_COST`] for none
+    /// (8 bytes, not an `Option`'s 16: with the tokens, a session is 88 bytes, not 112).
+    cost: u64,
     /// Session-level evaluations, indices into `Model::evals`: a run of
     /// `Model::sessions_evals` ([`Model::evals_of`]).
     evals: Run,
@@ -371,6 +377,10 @@ pub struct Session {
     pub calls: u32,
     pub subagents: u32,
 }
+
+/// [`Session`]'s cost bits meaning "no cost": a signalling NaN with a payload, which no sum of
+/// costs gives (arithmetic that makes a NaN makes a quiet one; costs are never NaN).
+const NO_SESSION_COST: u64 = 0x7ff4_0000_0000_0001;
 
 /// A session's part of one of the model's tables of all sessions' lists (their traces, their
 /// evaluations): 8 bytes in the session, not a list of its own (24, and a block on the heap).
@@ -389,6 +399,29 @@ impl Run {
 }
 
 impl Session {
+    /// The sum of its traces' costs, `None` when none has one.
+    pub fn cost(&self) -> Option<f64> {
+        (self.cost != NO_SESSION_COST).then(|| f64::from_bits(self.cost))
+    }
+
+    fn set_cost(&mut self, cost: Option<f64>) {
+        self.cost = cost.map_or(NO_SESSION_COST, f64::to_bits);
+    }
+
+    /// Sets the tokens: here when they fit (see the field), else in `big` (by session id).
+    fn set_tokens(&mut self, tokens: [u64; 3], big: &mut Vec<(u32, [u64; 3])>) {
+        if let [Ok(p), Ok(c), _] = tokens.map(u32::try_from)
+            && tokens[2] == tokens[0] + tokens[1]
+        {
+            self.tokens = [p, c];
+            self.big_tokens = false;
+        } else {
+            self.tokens = [0; 2];
+            self.big_tokens = true;
+            big.push((self.id, tokens));
+        }
+    }
+
     /// How many traces it has.
     pub fn trace_count(&self) -> usize {
         self.traces.len as usize
@@ -514,6 +547,9 @@ pub struct Model {
     /// Every session's session-level evaluations (indices into `evals`), each session's a run
     /// of this table (see [`Model::evals_of`]); most sessions have none.
     pub sessions_evals: Vec<u32>,
+    /// The tokens of the sessions whose counts do not fit their [`Session`], by session id
+    /// (interned), ascending; none on the bench files.
+    pub sessions_big_tokens: Vec<(u32, [u64; 3])>,
     /// Traces without a session, earliest first.
     pub unsessioned: Vec<u32>,
     pub evals: Vec<Eval>,
@@ -611,6 +647,17 @@ impl Model {
     /// A session's traces, in time order.
     pub fn traces_of(&self, s: &Session) -> &[u32] {
         s.traces.of(&self.sessions_traces)
+    }
+
+    /// A session's prompt, completion and total tokens.
+    pub fn tokens_of(&self, s: &Session) -> [u64; 3] {
+        if !s.big_tokens {
+            let [p, c] = s.tokens.map(u64::from);
+            return [p, c, p + c];
+        }
+        let big = &self.sessions_big_tokens;
+        big.binary_search_by_key(&s.id, |&(id, _)| id)
+            .map_or([0; 3], |at| big[at].1)
     }
 
     /// A session's session-level evaluations: indices into `evals`.
@@ -725,6 +772,77 @@ mod tests {
     #[test]
     fn trace_stays_small() {
         assert_eq!(std::mem::size_of::<Trace>(), 48);
+    }
+
+    #[test]
+    fn session_stays_small() {
+        assert_eq!(std::mem::size_of::<super::Session>(), 88);
+    }
+
+    /// A session's cost reads back bit for bit as the `Option<f64>` it was set from.
+    #[test]
+    fn session_costs_read_back_exactly() {
+        let mut s = crate::model::build::new_session(7, SessionOrigin::Explicit, None);
+        assert_eq!(s.cost(), None);
+        let sums = [
+            0.0,
+            -0.0,
+            0.1 + 0.2,
+            f64::from(f32::MAX) + f64::from(f32::MAX),
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            -1e-310,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY + f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        for c in sums {
+            s.set_cost(Some(c));
+            assert_eq!(s.cost().map(f64::to_bits), Some(c.to_bits()), "{c:e}");
+            s.set_cost(None);
+            assert_eq!(s.cost(), None);
+        }
+        // What the build sums: the traces' costs (f32), none when no trace has one.
+        let traces: [Option<f32>; 5] = [None, Some(f32::MAX), Some(f32::MAX), None, Some(-0.5)];
+        let sum = traces
+            .iter()
+            .filter_map(|c| c.map(f64::from))
+            .reduce(|a, b| a + b);
+        s.set_cost(sum);
+        assert_eq!(s.cost(), sum);
+        assert_ne!(super::NO_SESSION_COST, f64::NAN.to_bits());
+        assert_ne!(super::NO_SESSION_COST, (-f64::NAN).to_bits());
+    }
+
+    /// A session's tokens read back as set, in the session or in the model's table.
+    #[test]
+    fn session_tokens_read_back_exactly() {
+        let mut model = crate::model::build(crate::index::Index::default());
+        let big = u64::from(u32::MAX);
+        let cases: [[u64; 3]; 6] = [
+            [0, 0, 0],
+            [12, 30, 42],
+            [big, big, 2 * big],
+            [big + 1, 0, big + 1],
+            [1, 2, 4],
+            [u64::MAX, 0, u64::MAX],
+        ];
+        let mut table = Vec::new();
+        let mut sessions = Vec::new();
+        for (id, tokens) in (0u32..).zip(cases) {
+            let mut s = crate::model::build::new_session(id, SessionOrigin::Explicit, None);
+            s.set_tokens(tokens, &mut table);
+            sessions.push(s);
+        }
+        assert_eq!(table.len(), 3, "the three that do not fit");
+        model.sessions = sessions;
+        model.sessions_big_tokens = table;
+        for (s, want) in model.sessions.iter().zip(cases) {
+            assert_eq!(model.tokens_of(s), want);
+        }
     }
 
     #[test]

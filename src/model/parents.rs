@@ -27,9 +27,15 @@ fn near(i: u32, p: u32) -> Option<i16> {
 }
 
 impl Parents {
-    /// The parents `links` gives, span by span.
+    /// The parents `links` gives, span by span. The table is made at its size at once (not
+    /// grown by doubling, which holds the old block beside the new one while it copies, at the
+    /// build's peak memory, and leaves it to be shrunk).
     pub fn from_links(links: impl IntoIterator<Item = u32>) -> Parents {
-        let mut parents = Parents::default();
+        let links = links.into_iter();
+        let mut parents = Parents {
+            near: Vec::with_capacity(links.size_hint().0),
+            far: Vec::new(),
+        };
         for (i, p) in (0u32..).zip(links) {
             parents.near.push(near(i, p).unwrap_or_else(|| {
                 parents.far.push((i, p));

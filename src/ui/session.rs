@@ -53,9 +53,9 @@ pub fn header(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 ),
                 crate::fmt::count(sess.spans as usize, "span", "spans"),
                 crate::fmt::count(sess.errors as usize, "error", "errors"),
-                thousands(sess.tokens[0]),
-                thousands(sess.tokens[1]),
-                sess.cost
+                thousands(model.tokens_of(sess)[0]),
+                thousands(model.tokens_of(sess)[1]),
+                sess.cost()
                     .map(|c| format!(" · {}", cost(c)))
                     .unwrap_or_default()
             );

@@ -171,7 +171,7 @@ fn row_line<'a>(
                     human_duration(sess.duration_ns()),
                     (sess.turns, sess.calls),
                     u64::from(sess.spans),
-                    sess.tokens[2],
+                    model.tokens_of(sess)[2],
                     sess.errors,
                     if sess.user == 0 {
                         "-".to_owned()
@@ -316,7 +316,7 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 format!(" · user {}", one_line(model.str(sess.user)))
             };
             let cost = sess
-                .cost
+                .cost()
                 .map(|c| format!(" · cost {}", crate::fmt::cost(c)))
                 .unwrap_or_default();
             let mut lines = vec![
@@ -340,9 +340,9 @@ pub fn summary(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
                 )),
                 Line::from(format!(
                     "tokens {} prompt / {} completion / {} total{cost}",
-                    thousands(sess.tokens[0]),
-                    thousands(sess.tokens[1]),
-                    thousands(sess.tokens[2])
+                    thousands(model.tokens_of(sess)[0]),
+                    thousands(model.tokens_of(sess)[1]),
+                    thousands(model.tokens_of(sess)[2])
                 )),
             ];
             let v = verdicts::of_session(model, s);

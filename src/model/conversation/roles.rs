@@ -65,33 +65,25 @@ impl How {
 const SLACK_NS: i64 = 100_000_000;
 
 /// Marks turns and sub-agents and counts them per session; see the module docs. `per_trace`:
-/// the tallies of every trace when the build made them, else [`tallied`] makes them. `first`: per
-/// trace, its earliest fingerprinted LLM call when session inference has found them already
-/// (it leaves re-exported copies out, which changes nothing: a copy has the bytes, and so the
-/// start, of the span it copies, which comes first), else [`first_calls`] finds them.
-pub fn mark(model: &mut Model, per_trace: Option<PerTrace>, first: Option<Vec<u32>>) {
-    let PerTrace { calls, delegating } = per_trace.unwrap_or_else(|| tallied(model));
-    delegations(model, &delegating);
-    drop(delegating);
-    let first = first.unwrap_or_else(|| first_calls(model));
+/// the tallies of every trace when the build made them, else [`tallied`] makes them. The
+/// traces' first calls must have been judged ([`first_turns`]).
+pub fn mark(model: &mut Model, per_trace: Option<PerTrace>) {
+    let per = per_trace.unwrap_or_else(|| tallied(model));
+    delegations(model, &per);
     // What each trace is, in one pass in trace order (the traces are read and written where
     // they lie); the sessions then read only these bytes. A trace that opens a turn by
-    // itself is marked so at once; the one a session (or the unsessioned list) opens with
+    // itself is marked so at once (its first call's verdict is in its `starts_turn` already:
+    // see [`first_turns`]); the one a session (or the unsessioned list) opens with
     // whatever its first message is, below.
     let mut what = vec![0u8; model.traces.len()];
-    let (index, subagent_of) = (&model.index, &model.subagent_of);
+    let subagent_of = &model.subagent_of;
     for (t, (tr, w)) in model.traces.iter_mut().zip(&mut what).enumerate() {
         if tr.spans.is_empty() {
             continue;
         }
         let nested =
             !subagent_of.is_empty() && subagent_of.contains_key(&u32::try_from(t).unwrap_or(NONE));
-        let opens = !tr.side()
-            && !nested
-            && match first.get(t).copied().unwrap_or(NONE) {
-                NONE => true,
-                p => human(index, p),
-            };
+        let opens = tr.starts_turn() && !nested;
         tr.set_starts_turn(opens);
         *w = (u8::from(opens) * OPENS)
             | (u8::from(!tr.side()) * NOT_SIDE)
@@ -113,7 +105,7 @@ pub fn mark(model: &mut Model, per_trace: Option<PerTrace>, first: Option<Vec<u3
             }
             turns += u32::from(o);
             if w & NOT_SIDE != 0 {
-                n_calls += calls.get(t as usize).copied().unwrap_or(0);
+                n_calls += per.calls(t);
             }
         }
         let subagents = if model.subagent_of.is_empty() {
@@ -143,6 +135,29 @@ pub fn mark(model: &mut Model, per_trace: Option<PerTrace>, first: Option<Vec<u3
     }
     for t in forced {
         model.traces[t as usize].set_starts_turn(true);
+    }
+}
+
+/// Marks as opening a turn every trace (with spans) that is not a side request and whose
+/// earliest fingerprinted LLM call's newest input is a person's, or that has none; [`mark`]
+/// then unmarks the sub-agents. `first`: per trace, that call when session inference has found
+/// them already (it leaves re-exported copies out, which changes nothing: a copy has the
+/// bytes, and so the start, of the span it copies, which comes first), else [`first_calls`]
+/// finds them. Run before the traces are grouped into sessions, so that the calls (4 bytes a
+/// trace) are not held while the sessions are made.
+pub fn first_turns(model: &mut Model, first: Option<Vec<u32>>) {
+    let first = first.unwrap_or_else(|| first_calls(model));
+    let index = &model.index;
+    for (t, tr) in model.traces.iter_mut().enumerate() {
+        if tr.spans.is_empty() {
+            continue;
+        }
+        let opens = !tr.side()
+            && match first.get(t).copied().unwrap_or(NONE) {
+                NONE => true,
+                p => human(index, p),
+            };
+        tr.set_starts_turn(opens);
     }
 }
 
@@ -189,13 +204,82 @@ fn human(index: &Index, p: u32) -> bool {
 
 /// What [`mark`] needs of every trace, tallied while the traces are built (`model::build`
 /// passes over each trace's spans on every core: no pass of its own over the records).
+///
+/// Held from the trees to the turns, through session inference and the grouping: in one byte
+/// a trace (not 5), its calls in the low bits up to [`MANY_CALLS`], which means "in `many`",
+/// whether it delegates in the top bit.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PerTrace {
-    /// Its LLM calls: LLM spans that are not inside another LLM span (LiteLLM's
-    /// `raw_gen_ai_request` is part of its `litellm_request`).
-    pub calls: Vec<u32>,
-    /// Whether it has a tool or agent span whose name starts a sub-agent.
-    pub delegating: Vec<bool>,
+    per: Vec<u8>,
+    /// (trace, calls) of the traces with [`MANY_CALLS`] or more, ascending by trace.
+    many: Vec<(u32, u32)>,
+}
+
+/// [`PerTrace`]'s byte's calls meaning "this many or more: see `many`".
+const MANY_CALLS: u8 = 0x7f;
+/// [`PerTrace`]'s byte's bit for a trace that delegates.
+const DELEGATING: u8 = 0x80;
+
+impl PerTrace {
+    /// Room for `n` traces.
+    pub fn with_capacity(n: usize) -> PerTrace {
+        PerTrace {
+            per: Vec::with_capacity(n),
+            many: Vec::new(),
+        }
+    }
+
+    /// From each trace's count of LLM calls (LLM spans that are not inside another LLM span:
+    /// LiteLLM's `raw_gen_ai_request` is part of its `litellm_request`) and whether it has a
+    /// tool or agent span whose name starts a sub-agent.
+    pub fn from_counts(calls: &[u32], delegating: &[bool]) -> PerTrace {
+        let mut per = PerTrace::with_capacity(calls.len());
+        for (t, (&c, &d)) in calls.iter().zip(delegating).enumerate() {
+            per.push(u32::try_from(t).unwrap_or(NONE), c, d);
+        }
+        per
+    }
+
+    /// Adds trace `t`'s, which comes after every trace here (and is the next one).
+    pub fn push(&mut self, t: u32, calls: u32, delegating: bool) {
+        let c = match u8::try_from(calls) {
+            Ok(c) if c < MANY_CALLS => c,
+            _ => {
+                self.many.push((t, calls));
+                MANY_CALLS
+            }
+        };
+        self.per.push(c | (u8::from(delegating) * DELEGATING));
+    }
+
+    /// Appends `other`'s, whose traces all come after these.
+    pub fn append(&mut self, other: PerTrace) {
+        if self.per.is_empty() {
+            *self = other;
+        } else {
+            self.per.extend_from_slice(&other.per);
+            self.many.extend_from_slice(&other.many);
+        }
+    }
+
+    /// Trace `t`'s LLM calls.
+    pub fn calls(&self, t: u32) -> u32 {
+        match self.per.get(t as usize).map(|&b| b & !DELEGATING) {
+            None => 0,
+            Some(MANY_CALLS) => self
+                .many
+                .binary_search_by_key(&t, |&(k, _)| k)
+                .map_or(0, |at| self.many[at].1),
+            Some(c) => u32::from(c),
+        }
+    }
+
+    /// Whether trace `t` has a tool or agent span whose name starts a sub-agent.
+    pub fn delegating(&self, t: u32) -> bool {
+        self.per
+            .get(t as usize)
+            .is_some_and(|&b| b & DELEGATING != 0)
+    }
 }
 
 /// [`PerTrace`] in one pass over the records in file order (a trace's spans in `Model::order`
@@ -203,10 +287,7 @@ pub struct PerTrace {
 /// were not all built at once (one that grows).
 pub fn tallied(model: &Model) -> PerTrace {
     let nt = model.traces.len();
-    let mut per = PerTrace {
-        calls: vec![0; nt],
-        delegating: vec![false; nt],
-    };
+    let (mut calls, mut delegating) = (vec![0u32; nt], vec![false; nt]);
     let mut tally = Tally::default();
     for (i, rec) in model.index.spans.iter().enumerate() {
         let t = rec.trace as usize;
@@ -214,15 +295,9 @@ pub fn tallied(model: &Model) -> PerTrace {
             continue;
         }
         let parent = || model.parent(u32::try_from(i).unwrap_or(NONE));
-        tally.span(
-            &model.index,
-            rec,
-            parent,
-            &mut per.calls[t],
-            &mut per.delegating[t],
-        );
+        tally.span(&model.index, rec, parent, &mut calls[t], &mut delegating[t]);
     }
-    per
+    PerTrace::from_counts(&calls, &delegating)
 }
 
 /// Tallies [`PerTrace`] span by span (a trace's spans, re-exported copies left out), keeping
@@ -301,16 +376,13 @@ struct Delegate {
 
 /// Finds the sub-agent traces of delegating spans, session by session (reading the spans of
 /// the traces [`per_trace`] found `delegating` only).
-fn delegations(model: &mut Model, delegating: &[bool]) {
+fn delegations(model: &mut Model, per: &PerTrace) {
     let mut names: crate::hash::Map<u32, Option<Option<String>>> = crate::hash::Map::default();
     let mut found: Vec<(u32, Started)> = Vec::new();
     for s in 0..model.sessions.len() {
         let traces = model.session_traces(s as u32);
         let mut delegates: Vec<Delegate> = Vec::new();
-        for &t in traces
-            .iter()
-            .filter(|&&t| delegating.get(t as usize).copied().unwrap_or(false))
-        {
+        for &t in traces.iter().filter(|&&t| per.delegating(t)) {
             for &sp in model.trace_spans(t) {
                 let rec = model.span(sp);
                 if !matches!(rec.kind(), Kind::Tool | Kind::Agent) {
@@ -483,9 +555,37 @@ fn same_task(model: &Model, tool: u32, root: u32) -> bool {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::{first_calls, names_agent};
+    use super::{PerTrace, first_calls, names_agent};
     use crate::index::{self, progress::Progress};
     use crate::source::Source;
+
+    /// The tallies read back as counted, past what a trace's byte holds too.
+    #[test]
+    fn per_trace_tallies_read_back() {
+        let calls = [0, 1, 126, 127, 128, 255, 256, 70_000, u32::MAX, 3];
+        let delegating = [
+            false, true, false, true, true, false, true, false, true, false,
+        ];
+        let all = PerTrace::from_counts(&calls, &delegating);
+        let mut parts = PerTrace::default();
+        for (lo, hi) in [(0, 4), (4, 7), (7, 10)] {
+            let mut part = PerTrace::with_capacity(hi - lo);
+            for t in lo..hi {
+                part.push(t as u32, calls[t], delegating[t]);
+            }
+            parts.append(part);
+        }
+        assert_eq!(parts, all);
+        for t in 0..calls.len() {
+            assert_eq!(all.calls(t as u32), calls[t], "trace {t}");
+            assert_eq!(all.delegating(t as u32), delegating[t], "trace {t}");
+        }
+        assert_eq!(
+            (all.calls(10), all.delegating(10)),
+            (0, false),
+            "past the end"
+        );
+    }
 
     #[test]
     fn inference_finds_the_first_calls_the_turns_would() {

@@ -119,6 +119,8 @@ pub(super) fn attach(
             text,
         });
     }
+    // Not held with what follows (4 bytes a trace).
+    drop(linked);
     if candidates.is_empty() {
         return;
     }
