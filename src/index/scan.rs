@@ -1001,9 +1001,12 @@ fn multi_line_record(src: &[u8], start: usize, stop: usize, end: usize) -> Optio
         return None;
     }
     let line_end = memchr::memchr(b'\n', &src[value_end..end]).map_or(end, |k| value_end + k);
+    // JSON's whitespace, not ASCII's: a form feed after the value (which `is_ascii_whitespace`
+    // allows) would make the record fail where it is read again, reported on its last line
+    // only, its first left unreported.
     src[value_end..line_end]
         .iter()
-        .all(u8::is_ascii_whitespace)
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r'))
         .then_some(start..line_end)
 }
 

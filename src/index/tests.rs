@@ -395,3 +395,25 @@ fn pieces_land_in_piece_order_whatever_order_they_finish_in() {
         assert_eq!(built(order), in_order, "landed as they finished: {order:?}");
     }
 }
+
+/// A bracket opened on one line and closed on the next, then a form feed (whitespace to ASCII,
+/// not to JSON): each line is reported, the first too (it was left out, the record reported
+/// on its last line only; found by the fuzz harness).
+#[test]
+fn a_record_across_lines_ended_by_a_form_feed_reports_every_line() {
+    let text = format!("{SPAN}\n[\n]\x0c\x0c\n{SPAN}\n");
+    let idx = build_text(&text).unwrap();
+    let f = &idx.files[0];
+    assert_eq!((f.lines, f.kinds.records), (4, 2));
+    let reported: std::collections::BTreeSet<u32> = idx
+        .problems
+        .iter()
+        .flat_map(|p| p.line..p.line + p.lines.max(1))
+        .collect();
+    assert_eq!(
+        reported.into_iter().collect::<Vec<_>>(),
+        [2, 3],
+        "{:?}",
+        idx.problems
+    );
+}
