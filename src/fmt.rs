@@ -117,6 +117,21 @@ pub fn cost(usd: f64) -> String {
     }
 }
 
+/// Appends `v` in decimal, as `serde_json` and `Display` write it, without allocating.
+pub fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

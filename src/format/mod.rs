@@ -1417,18 +1417,8 @@ pub(crate) fn line_id(hex: &[u8; 32]) -> [u8; 16] {
 }
 
 /// Appends an array index in decimal, without allocating.
-pub(crate) fn push_index(path: &mut Vec<u8>, mut i: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (i % 10) as u8;
-        i /= 10;
-        if i == 0 {
-            break;
-        }
-    }
-    path.extend_from_slice(&digits[at..]);
+pub(crate) fn push_index(path: &mut Vec<u8>, i: usize) {
+    crate::fmt::push_decimal(path, i as u64);
 }
 
 /// What a record's own keys have said so far.

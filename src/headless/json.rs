@@ -192,18 +192,8 @@ fn push_i64(out: &mut Vec<u8>, n: i64) {
     push_u64(out, n.unsigned_abs());
 }
 
-fn push_u64(out: &mut Vec<u8>, mut v: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
+fn push_u64(out: &mut Vec<u8>, v: u64) {
+    crate::fmt::push_decimal(out, v);
 }
 
 /// An evaluation of a session, one of its traces or one of their spans.
