@@ -10,6 +10,7 @@ use common::{press, render, screen};
 use sesstui::app::App;
 use sesstui::app::action::Action::*;
 use sesstui::app::tree::{Fold, Item};
+use sesstui::fmt::push_decimal;
 use sesstui::index::progress::Progress;
 use sesstui::source::Source;
 use std::sync::{Arc, Mutex};
@@ -26,7 +27,7 @@ fn export(n: u64, parent: impl Fn(u64) -> Option<u64>) -> Vec<u8> {
     let t0 = 1_714_521_600_000u64;
     for i in 1..=n {
         out.extend_from_slice(br#"{"name":"s"#);
-        decimal(&mut out, i);
+        push_decimal(&mut out, i);
         out.extend_from_slice(br#"","span_kind":"CHAIN","parent_id":"#);
         match parent(i) {
             Some(p) => {
@@ -37,9 +38,9 @@ fn export(n: u64, parent: impl Fn(u64) -> Option<u64>) -> Vec<u8> {
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(br#","start_time":"#);
-        decimal(&mut out, t0 + i);
+        push_decimal(&mut out, t0 + i);
         out.extend_from_slice(br#","end_time":"#);
-        decimal(&mut out, t0 + 2 * n - i);
+        push_decimal(&mut out, t0 + 2 * n - i);
         out.extend_from_slice(br#","context.span_id":""#);
         hex16(&mut out, i);
         out.extend_from_slice(
@@ -56,21 +57,6 @@ fn hex16(out: &mut Vec<u8>, v: u64) {
             .rev()
             .map(|k| b"0123456789abcdef"[(v >> (4 * k) & 15) as usize]),
     );
-}
-
-fn decimal(out: &mut Vec<u8>, v: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut v = v;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
 }
 
 /// An app over `bytes`, sized 80×24 (printing the time to index and build the model).
