@@ -72,33 +72,57 @@ impl Call {
 /// The LLM calls the scan fingerprinted, earliest first (by start, then span), re-exported
 /// spans left out.
 pub(super) fn calls(model: &Model) -> Vec<Call> {
+    calls_on(model, workers_for(model.index.prints.calls.len()))
+}
+
+/// [`calls`], sorted (when they must be) on `workers` threads.
+fn calls_on(model: &Model, workers: usize) -> Vec<Call> {
     let spans = &model.index.spans;
     let traces = model.traces.len();
-    let kept = || {
-        model.index.prints.iter().filter_map(|(span, _)| {
-            let rec = spans.get(span as usize)?;
-            (!rec.has(flag::DUPLICATE) && (rec.trace as usize) < traces).then_some(span)
-        })
+    // The spans of prints `range` that are kept.
+    let kept = |range: std::ops::Range<usize>| {
+        model
+            .index
+            .prints
+            .iter()
+            .skip(range.start)
+            .take(range.len())
+            .filter_map(|(span, _)| {
+                let rec = spans.get(span as usize)?;
+                (!rec.has(flag::DUPLICATE) && (rec.trace as usize) < traces).then_some(span)
+            })
     };
     let start = |span: u32| {
         spans
             .get(span as usize)
             .map_or(0, crate::index::record::SpanRec::start)
     };
-    in_start_order(kept, start)
+    in_start_order(kept, model.index.prints.calls.len(), start, workers)
 }
 
-/// The calls on the spans `spans()` gives (ascending) by start (`start` reads a span's),
-/// then span.
+/// How many threads look calls up (or sort them) when there are `calls`.
+fn workers_for(calls: usize) -> usize {
+    if calls < PARALLEL_CALLS {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    }
+}
+
+/// The calls on the spans `spans(0..count)` gives (ascending; `spans(range)` the part of them
+/// among `range`), by start (`start` reads a span's), then span; sorted, when they must be,
+/// on `workers` threads.
 fn in_start_order<I: Iterator<Item = u32>>(
-    spans: impl Fn() -> I,
-    start: impl Fn(u32) -> i64,
+    spans: impl Fn(std::ops::Range<usize>) -> I + Sync,
+    count: usize,
+    start: impl Fn(u32) -> i64 + Sync,
+    workers: usize,
 ) -> Vec<Call> {
     let call = |span| Call { span };
     // Most exports write calls in time order or its reverse (newest first): no sort then.
     let (mut ascending, mut descending) = (true, true);
     let mut last: Option<(i64, u32)> = None;
-    for span in spans() {
+    for span in spans(0..count) {
         let now = (start(span), span);
         if let Some(before) = last {
             ascending &= before <= now;
@@ -110,11 +134,11 @@ fn in_start_order<I: Iterator<Item = u32>>(
         last = Some(now);
     }
     if ascending {
-        return spans().map(call).collect();
+        return spans(0..count).map(call).collect();
     }
     if descending {
         // Newest first: reversed, then each run of one start put back in span order.
-        let mut calls: Vec<Call> = spans().map(call).collect();
+        let mut calls: Vec<Call> = spans(0..count).map(call).collect();
         calls.reverse();
         for run in calls.chunk_by_mut(|a, b| start(a.span) == start(b.span)) {
             run.reverse();
@@ -123,16 +147,24 @@ fn in_start_order<I: Iterator<Item = u32>>(
     }
     // Sorted on keys read out of the records once (no look-up per comparison): the start's
     // two halves (its sign bit flipped, so that they compare as the start does) and the span,
-    // 12 bytes a call; the calls are made from the keys in place.
-    let mut keys: Vec<[u32; 3]> = spans()
-        .map(|span| {
-            #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
-            let t = (start(span) as u64) ^ (1 << 63);
-            #[allow(clippy::cast_possible_truncation)]
-            [(t >> 32) as u32, t as u32, span]
-        })
-        .collect();
-    keys.sort_unstable();
+    // 12 bytes a call, no two alike; made and sorted a run of the calls on each thread (most
+    // exports write them nearly in order: see `model::sort`); the calls are made from the
+    // keys in place.
+    let key = |span: u32| {
+        #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
+        let t = (start(span) as u64) ^ (1 << 63);
+        #[allow(clippy::cast_possible_truncation)]
+        [(t >> 32) as u32, t as u32, span]
+    };
+    let fill = |first: usize, slots: &mut [[u32; 3]]| {
+        let (mut n, len) = (0, slots.len());
+        for (slot, span) in slots.iter_mut().zip(spans(first..first + len)) {
+            *slot = key(span);
+            n += 1;
+        }
+        n
+    };
+    let keys = crate::model::sort::filled_sorted(count, workers, &fill);
     let mut calls: Vec<Call> = keys.into_iter().map(|[_, _, span]| call(span)).collect();
     calls.shrink_to_fit();
     calls
@@ -357,12 +389,7 @@ pub(super) fn registry(model: &Model, calls: &[Call], workers: usize) -> Vec<Reg
 
 /// Links each call to the call whose history its own extends; see the module docs.
 pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links {
-    let workers = if calls.len() < PARALLEL_CALLS {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-    };
-    link_on(model, calls, report, workers)
+    link_on(model, calls, report, workers_for(calls.len()))
 }
 
 /// [`link`], the look-ups made on `workers` threads (the links do not depend on how many).
@@ -654,27 +681,37 @@ mod tests {
     use super::*;
 
     /// Calls come out by start, then fingerprint order, whatever order they came in: in order,
-    /// newest first (with runs of one start), or neither.
+    /// newest first (with runs of one start), in runs written newest first, or neither; on
+    /// any number of threads.
     #[test]
     fn calls_are_put_in_start_order() {
         let mut rng = crate::testing::XorShift(17);
-        for case in 0..40 {
+        for case in 0..50 {
             let n = 1 + rng.below(300) as u32;
             let mut starts: Vec<i64> = (0..n).map(|_| rng.below(50) as i64).collect();
-            match case % 4 {
+            match case % 5 {
                 0 => starts.sort_unstable(),
                 1 => starts.sort_unstable_by(|a, b| b.cmp(a)),
                 2 => starts.fill(7),
+                3 => {
+                    starts.sort_unstable();
+                    for run in starts.chunks_mut(1 + case) {
+                        run.reverse();
+                    }
+                }
                 _ => {}
             }
             let start = |span: u32| starts[span as usize];
             let mut want: Vec<(i64, u32)> = (0..n).map(|s| (start(s), s)).collect();
             want.sort_unstable();
-            let got: Vec<(i64, u32)> = in_start_order(|| 0..n, start)
-                .iter()
-                .map(|c| (start(c.span), c.span))
-                .collect();
-            assert_eq!(got, want, "case {case}");
+            for workers in 1..4 {
+                let spans = |r: std::ops::Range<usize>| r.map(|s| s as u32);
+                let got: Vec<(i64, u32)> = in_start_order(spans, n as usize, start, workers)
+                    .iter()
+                    .map(|c| (start(c.span), c.span))
+                    .collect();
+                assert_eq!(got, want, "case {case} on {workers} workers");
+            }
         }
     }
 

@@ -1,0 +1,191 @@
+//! Sorting the model's tables that come nearly in order.
+//!
+//! Exports write spans, calls and traces roughly in time order: in runs written newest first,
+//! the runs oldest first, an element rarely more than a few hundred places from where it
+//! belongs. A general sort pays `n log n` comparisons for that; [`nearly`] turns each run
+//! written backwards around and finishes with an insertion sort, which costs about one
+//! comparison per element and place moved, and falls back to the general sort as soon as the
+//! moves cost more than a few per element (the result is the same: the elements are
+//! distinct). [`filled_sorted`] fills and sorts a table on several threads.
+
+/// Moves per element the insertion sort of [`nearly`] may make before it gives up.
+const MOVES_PER_ELEMENT: usize = 8;
+
+/// Sorts `v`, whose elements are all distinct, fast when it is nearly in order (see the
+/// module docs).
+pub fn nearly<T: Ord + Copy>(v: &mut [T]) {
+    nearly_by(v, |a, b| a < b);
+}
+
+/// [`nearly`] by `key`, which must give every element a different key.
+pub fn nearly_by_key<T: Copy, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K) {
+    nearly_by(v, |a, b| key(a) < key(b));
+}
+
+/// [`nearly`] by `less`, a strict total order on `v`'s elements.
+fn nearly_by<T: Copy>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    let n = v.len();
+    // Each strictly descending run turned around.
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && less(&v[j], &v[j - 1]) {
+            j += 1;
+        }
+        v[i..j].reverse();
+        i = j;
+    }
+    // An insertion sort, while its moves stay few.
+    let mut budget = n.saturating_mul(MOVES_PER_ELEMENT);
+    for i in 1..n {
+        if !less(&v[i], &v[i - 1]) {
+            continue;
+        }
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && less(&x, &v[j - 1]) {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
+        budget = budget.saturating_sub(i - j);
+        if budget == 0 {
+            v.sort_unstable_by(|a, b| {
+                if less(a, b) {
+                    std::cmp::Ordering::Less
+                } else if less(b, a) {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            });
+            return;
+        }
+    }
+}
+
+/// A table of at most `n` elements, all distinct, sorted: made on `workers` threads (this one
+/// among them), each filling its run of the `n` slots (`fill(first, slots)` fills `slots`,
+/// which are slots `first..` of the table, from the front and says how many it filled) and
+/// sorting them with [`nearly`]; the runs are then closed up, and sorted across where two
+/// overlap (about nothing when the table came nearly in order). The table takes no room but
+/// its own: the zeroed slots are touched first by the thread that fills them.
+pub fn filled_sorted<T>(
+    n: usize,
+    workers: usize,
+    fill: &(impl Fn(usize, &mut [T]) -> usize + Sync),
+) -> Vec<T>
+where
+    T: Ord + Copy + Default + Send,
+{
+    let mut v = vec![T::default(); n];
+    let per = n.div_ceil(workers.max(1)).max(1);
+    let fill_sort = |first: usize, slots: &mut [T]| {
+        let k = fill(first, slots).min(slots.len());
+        nearly(&mut slots[..k]);
+        k
+    };
+    let filled: Vec<usize> = if workers <= 1 || n < 2 {
+        vec![fill_sort(0, &mut v)]
+    } else {
+        std::thread::scope(|scope| {
+            let mut parts = v.chunks_mut(per).enumerate();
+            let mine = parts.next();
+            let handles: Vec<_> = parts
+                .map(|(k, slots)| {
+                    let fill_sort = &fill_sort;
+                    scope.spawn(move || fill_sort(k * per, slots))
+                })
+                .collect();
+            let mut filled = vec![mine.map_or(0, |(_, slots)| fill_sort(0, slots))];
+            filled.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            );
+            filled
+        })
+    };
+    // Closed up, each run merged into the sorted ones before it.
+    let mut end = 0;
+    for (k, &count) in filled.iter().enumerate() {
+        let from = k * per;
+        v.copy_within(from..from + count, end);
+        let seam = end;
+        end += count;
+        if seam > 0 && seam < end && v[seam] < v[seam - 1] {
+            // The run's first elements below the last before it, and the elements before it
+            // above its first: the only ones out of place.
+            let lo = v[..seam].partition_point(|x| x < &v[seam]);
+            let hi = seam + v[seam..end].partition_point(|x| x < &v[seam - 1]);
+            v[lo..hi].sort_unstable();
+        }
+    }
+    v.truncate(end);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the order they come in (in order, backwards, in runs written backwards, out
+    /// of order by a few places or by any), the elements come out sorted, on any number of
+    /// threads, with any slots left unfilled.
+    #[test]
+    fn sorts_whatever_the_order() {
+        let mut rng = crate::testing::XorShift(29);
+        for case in 0..200 {
+            let n = rng.below(2000) as usize;
+            let mut v: Vec<u64> = (0..n as u64).map(|x| x * 3 + 1).collect();
+            match case % 5 {
+                0 => {}
+                1 => v.reverse(),
+                2 => {
+                    let run = 1 + rng.below(200) as usize;
+                    for c in v.chunks_mut(run) {
+                        c.reverse();
+                    }
+                }
+                3 => {
+                    for i in 0..n {
+                        let j = (i + rng.below(40) as usize).min(n.saturating_sub(1));
+                        v.swap(i, j);
+                    }
+                }
+                _ => {
+                    for i in (1..n).rev() {
+                        v.swap(i, rng.below(i as u64 + 1) as usize);
+                    }
+                }
+            }
+            let mut want = v.clone();
+            want.sort_unstable();
+            let mut got = v.clone();
+            nearly(&mut got);
+            assert_eq!(got, want, "case {case}");
+            let mut by_key = v.clone();
+            nearly_by_key(&mut by_key, |&x| std::cmp::Reverse(x));
+            want.reverse();
+            assert_eq!(by_key, want, "case {case} by key");
+            want.reverse();
+            // Some slots left unfilled: the multiples of 7's.
+            let kept: Vec<u64> = v.iter().copied().filter(|x| x % 7 != 0).collect();
+            let mut want_kept = kept.clone();
+            want_kept.sort_unstable();
+            for workers in 1..5 {
+                let got = filled_sorted(n, workers, &|first, slots: &mut [u64]| {
+                    let mut k = 0;
+                    for &x in &v[first..first + slots.len()] {
+                        if x % 7 != 0 {
+                            slots[k] = x;
+                            k += 1;
+                        }
+                    }
+                    k
+                });
+                assert_eq!(got, want_kept, "case {case} on {workers} workers");
+            }
+        }
+    }
+}
