@@ -1,12 +1,13 @@
 //! Sorting the model's tables that come nearly in order.
 //!
-//! Exports write spans, calls and traces roughly in time order: in runs written newest first,
-//! the runs oldest first, an element rarely more than a few hundred places from where it
+//! Exports write spans, calls and traces roughly in time order: LLM calls in runs newest
+//! first, the runs oldest first, a call rarely more than a few hundred places from where it
 //! belongs. A general sort pays `n log n` comparisons for that; [`nearly`] turns each run
 //! written backwards around and finishes with an insertion sort, which costs about one
-//! comparison per element and place moved, and falls back to the general sort as soon as the
-//! moves cost more than a few per element (the result is the same: the elements are
-//! distinct). [`filled_sorted`] fills and sorts a table on several threads.
+//! comparison per element and place moved, unless what is left is still far from sorted: then
+//! (and as soon as the moves cost more than a few per element) it takes the general sort.
+//! The elements are distinct, so the result is the general sort's either way.
+//! [`filled_sorted`] fills and sorts a table on several threads.
 
 /// Moves per element the insertion sort of [`nearly`] may make before it gives up.
 const MOVES_PER_ELEMENT: usize = 8;
@@ -35,7 +36,13 @@ fn nearly_by<T: Copy>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
         v[i..j].reverse();
         i = j;
     }
-    // An insertion sort, while its moves stay few.
+    // An insertion sort, while its moves stay few: not tried when more than one element in
+    // eight is below the one before it.
+    let descents = v.windows(2).filter(|w| less(&w[1], &w[0])).count();
+    if descents > n / 8 {
+        general(v, &less);
+        return;
+    }
     let mut budget = n.saturating_mul(MOVES_PER_ELEMENT);
     for i in 1..n {
         if !less(&v[i], &v[i - 1]) {
@@ -50,18 +57,23 @@ fn nearly_by<T: Copy>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
         v[j] = x;
         budget = budget.saturating_sub(i - j);
         if budget == 0 {
-            v.sort_unstable_by(|a, b| {
-                if less(a, b) {
-                    std::cmp::Ordering::Less
-                } else if less(b, a) {
-                    std::cmp::Ordering::Greater
-                } else {
-                    std::cmp::Ordering::Equal
-                }
-            });
+            general(v, &less);
             return;
         }
     }
+}
+
+/// The general sort, by `less`.
+fn general<T>(v: &mut [T], less: &impl Fn(&T, &T) -> bool) {
+    v.sort_unstable_by(|a, b| {
+        if less(a, b) {
+            std::cmp::Ordering::Less
+        } else if less(b, a) {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    });
 }
 
 /// A table of at most `n` elements, all distinct, sorted: made on `workers` threads (this one
@@ -78,11 +90,24 @@ pub fn filled_sorted<T>(
 where
     T: Ord + Copy + Default + Send,
 {
+    filled_sorted_by_key(n, workers, fill, &|x: &T| *x)
+}
+
+/// [`filled_sorted`] by `key`, which must give every element a different key.
+pub fn filled_sorted_by_key<T, K: Ord>(
+    n: usize,
+    workers: usize,
+    fill: &(impl Fn(usize, &mut [T]) -> usize + Sync),
+    key: &(impl Fn(&T) -> K + Sync),
+) -> Vec<T>
+where
+    T: Copy + Default + Send,
+{
     let mut v = vec![T::default(); n];
     let per = n.div_ceil(workers.max(1)).max(1);
     let fill_sort = |first: usize, slots: &mut [T]| {
         let k = fill(first, slots).min(slots.len());
-        nearly(&mut slots[..k]);
+        nearly_by_key(&mut slots[..k], key);
         k
     };
     let filled: Vec<usize> = if workers <= 1 || n < 2 {
@@ -113,12 +138,13 @@ where
         v.copy_within(from..from + count, end);
         let seam = end;
         end += count;
-        if seam > 0 && seam < end && v[seam] < v[seam - 1] {
+        if seam > 0 && seam < end && key(&v[seam]) < key(&v[seam - 1]) {
             // The run's first elements below the last before it, and the elements before it
             // above its first: the only ones out of place.
-            let lo = v[..seam].partition_point(|x| x < &v[seam]);
-            let hi = seam + v[seam..end].partition_point(|x| x < &v[seam - 1]);
-            v[lo..hi].sort_unstable();
+            let (first, last) = (key(&v[seam]), key(&v[seam - 1]));
+            let lo = v[..seam].partition_point(|x| key(x) < first);
+            let hi = seam + v[seam..end].partition_point(|x| key(x) < last);
+            v[lo..hi].sort_unstable_by_key(key);
         }
     }
     v.truncate(end);

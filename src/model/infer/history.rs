@@ -100,7 +100,8 @@ fn calls_on(model: &Model, workers: usize) -> Vec<Call> {
     in_start_order(kept, model.index.prints.calls.len(), start, workers)
 }
 
-/// How many threads look calls up (or sort them) when there are `calls`.
+/// How many threads look calls up or sort them (or the traces) when there are `calls` (or
+/// traces).
 fn workers_for(calls: usize) -> usize {
     if calls < PARALLEL_CALLS {
         1
@@ -597,18 +598,18 @@ pub(super) fn assign(
     mut links: Links,
     report: &mut Report,
 ) -> Links {
-    let n = u32::try_from(model.traces.len()).unwrap_or(NONE);
-    // The traces, earliest first. Exports write traces in time order or its reverse mostly:
-    // no sort then (a sort on keys copied out of the traces would hold 16 bytes a trace at
-    // the build's peak memory).
-    let mut by_start: Vec<u32> = (0..n).collect();
+    // The traces, earliest first, sorted a run on each core (a sort on keys copied out of the
+    // traces would hold 16 bytes a trace at the build's peak memory). Exports write traces
+    // nearly in time order, or its reverse: the runs then hardly overlap (see `model::sort`).
     let key = |t: &u32| (model.traces[*t as usize].start, *t);
-    if !by_start.is_sorted_by_key(key) {
-        by_start.reverse();
-        if !by_start.is_sorted_by_key(key) {
-            by_start.sort_unstable_by_key(key);
+    let fill = |first: usize, slots: &mut [u32]| {
+        for (k, slot) in slots.iter_mut().enumerate() {
+            *slot = u32::try_from(first + k).unwrap_or(NONE);
         }
-    }
+        slots.len()
+    };
+    let nt = model.traces.len();
+    let by_start = crate::model::sort::filled_sorted_by_key(nt, workers_for(nt), &fill, &key);
     // (group root, position in `by_start`) of unlabelled groups' traces: sorted, a group's
     // traces are together, earliest first.
     let mut members: Vec<(u32, u32)> = Vec::new();
