@@ -37,7 +37,7 @@ fn linked(i: u32, id: u64, spans: &[SpanRec], parent: impl Fn(u32) -> u32) -> bo
 }
 
 /// Whether span `i` (with parent id `id`) needs its id kept once linked by `parent`.
-fn to_keep(i: u32, id: u64, spans: &[SpanRec], parent: impl Fn(u32) -> u32) -> bool {
+pub fn to_keep(i: u32, id: u64, spans: &[SpanRec], parent: impl Fn(u32) -> u32) -> bool {
     spans
         .get(i as usize)
         .is_some_and(|s| s.has(flag::HAS_PARENT) && !linked(i, id, spans, parent))
@@ -111,6 +111,18 @@ impl ParentIds {
     /// are built).
     pub fn settle_with(&mut self, spans: &[SpanRec], parent: impl Fn(u32) -> u32) {
         self.relink_with(&[], spans, parent);
+    }
+
+    /// [`ParentIds::settle`] for a column that holds every span's id, the ids to keep found by
+    /// the caller as it linked the spans: `kept`, (span, id) of every span for which
+    /// [`to_keep`] holds, in any order.
+    pub fn settle_found(&mut self, mut kept: Vec<(u32, u64)>, spans: &[SpanRec]) {
+        debug_assert_eq!(self.from, 0, "a column of every span");
+        kept.sort_unstable_by_key(|&(s, _)| s);
+        kept.shrink_to_fit();
+        self.kept = kept;
+        self.column = Vec::new();
+        self.from = u32::try_from(spans.len()).unwrap_or(NONE);
     }
 
     /// The model linked again the spans `ids` names (span, parent id as [`ParentIds::get`]

@@ -130,7 +130,7 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
     }
     cuts.push(nt);
     // The first pass: every worker links the spans of its own run of the traces, in place.
-    let linked: Vec<Part<'_>> = {
+    let mut linked: Vec<Part<'_>> = {
         let shared = Shared {
             index,
             trace_start: &trace_start,
@@ -151,9 +151,18 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
         on_threads(slices, |(run, mine)| Part::link(shared, run, mine))
     };
     // Linked, the spans need their parent ids no more, but for the few the links do not give
-    // back: the column goes before the traces' table is made.
-    let link = |i: u32| parent.get(i as usize).map_or(NONE, |p| p.load(Relaxed));
-    index.parents.settle_with(&index.spans, link);
+    // back, which the workers found: the column goes before the traces' table is made. (Every
+    // span is in a trace, so every span was looked at; else they are looked for again.)
+    let keep: Vec<(u32, u64)> = linked
+        .iter_mut()
+        .flat_map(|part| std::mem::take(&mut part.keep))
+        .collect();
+    if trace_start.get(nt).is_some_and(|&end| end as usize == n) {
+        index.parents.settle_found(keep, &index.spans);
+    } else {
+        let link = |i: u32| parent.get(i as usize).map_or(NONE, |p| p.load(Relaxed));
+        index.parents.settle_with(&index.spans, link);
+    }
     let index = &*index;
     // The second pass: every worker makes its run of the traces, in place.
     let mut traces = vec![empty_trace(); nt];
@@ -400,6 +409,10 @@ struct Part<'a> {
     /// [`PerTrace`] of the run's traces so far, and what was judged of their names.
     per: PerTrace,
     tally: Tally,
+    /// (span, parent id) of the run's spans whose link does not give their parent id back
+    /// (see `index::parents::to_keep`), found as each trace is linked, when the ids are the
+    /// index's column.
+    keep: Vec<(u32, u64)>,
 }
 
 impl<'a> Part<'a> {
@@ -421,6 +434,7 @@ impl<'a> Part<'a> {
             path: Vec::new(),
             per: PerTrace::default(),
             tally: Tally::default(),
+            keep: Vec::new(),
             run: run.clone(),
         };
         for k in run {
@@ -538,7 +552,17 @@ impl<'a> Part<'a> {
         }
         self.adopt_orphans(shared, orphans_from);
         self.nest_handoffs(shared, kept.clone());
-        self.cut_cycles(shared, kept);
+        self.cut_cycles(shared, kept.clone());
+        // The trace's links are made: the ids they do not give back, of its spans kept and of
+        // the re-exported copies left out (while their records are at hand).
+        if let Ids::Column(..) = shared.ids {
+            for &i in self.by_trace[kept].iter().chain(&dup) {
+                let id = shared.parent_id(i);
+                if crate::index::parents::to_keep(i, id, spans, |p| shared.parent(p)) {
+                    self.keep.push((i, id));
+                }
+            }
+        }
     }
 
     /// A span whose own id was empty or all zeros lost the id its children name: when it is
@@ -1247,8 +1271,16 @@ mod tests {
         assert!(index.spans.len() > 60_000);
         let mut index = index;
         let trees = |index: &mut Index, workers| {
+            let mut column = index.parents.clone();
             let built = trees_on(index, workers);
             assert!(index.parents.column().is_empty(), "the column settled");
+            // The ids kept are those a pass over every span after the links keeps.
+            column.settle_with(&index.spans, |i| built.0.get(i));
+            assert_eq!(
+                format!("{:?}", index.parents),
+                format!("{column:?}"),
+                "parent ids kept on {workers} threads"
+            );
             // The column back, for the next build (as a model built again does).
             index
                 .parents
