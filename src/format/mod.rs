@@ -203,6 +203,7 @@ pub fn walk_with<S: Sink>(
         path: std::mem::take(&mut scratch.path),
         known: std::mem::take(&mut scratch.known),
         others: std::mem::take(&mut scratch.others),
+        forked: false,
         wants: std::mem::take(&mut scratch.wants),
         nest: std::mem::take(&mut scratch.nest),
         langfuse: langfuse::Doc::default(),
@@ -221,7 +222,9 @@ pub struct Scratch<T> {
     path: Vec<u8>,
     /// The keys of the last top-level record, by position (see [`Known`]).
     known: Vec<Known<T>>,
-    /// Other keys met at the same positions (see [`OTHER_KEYS`]).
+    /// Other keys met at the same positions (see [`OTHER_KEYS`]), by position; past
+    /// [`KNOWN_KEYS`], other records' keys, whole (see [`TEMPLATES`]). (One vector for both:
+    /// the scratch is moved twice a record, and a larger one is moved by a `memcpy` call.)
     others: Vec<Vec<Known<T>>>,
     /// The sink's answers for nested attribute paths (see [`Walker::want`]).
     wants: Map<Box<[u8]>, Want<T>>,
@@ -255,6 +258,16 @@ const KNOWN_KEYS: usize = 128;
 /// REST / `px` exports, hand-made dataframes) give each kind of span its own columns, so the
 /// keys at a position alternate between a few from row to row.
 const OTHER_KEYS: usize = 6;
+
+/// Besides the keys of the last record, the keys of this many other records are remembered
+/// whole, as templates: where a record's key differs from the last record's at a position,
+/// a template with that key there takes the last record's place (the last record's keys become
+/// a template), and the record's columns go on being matched in order from it. Such exports
+/// write a few kinds of rows (LLM calls, tools, chains), each kind with its own columns in
+/// its own order: a row is then matched whole against the keys of its kind, not position by
+/// position against those of whichever row came before it. A record whose keys match no
+/// template is read as before ([`Walker::key`]), and its keys then make a template.
+const TEMPLATES: usize = 6;
 
 /// The keys met inside the objects of a record's attribute columns, as written, each with the
 /// sink's answer for its path: a tree (one list of children per object met), so that a nested
@@ -305,6 +318,22 @@ impl<T> Known<T> {
     }
 }
 
+impl<T: Copy> Clone for Known<T> {
+    fn clone(&self) -> Self {
+        Known {
+            raw: self.raw.clone(),
+            meaning: self.meaning,
+            node: self.node,
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.raw.clone_from(&source.raw);
+        self.meaning = source.meaning;
+        self.node = source.node;
+    }
+}
+
 /// What a record key means to the walker.
 #[derive(Clone, Copy)]
 enum Meaning<T> {
@@ -328,6 +357,9 @@ struct Walker<'s, S: Sink> {
     path: Vec<u8>,
     known: Vec<Known<S::Tag>>,
     others: Vec<Vec<Known<S::Tag>>>,
+    /// The record being read has changed a key of the last record's (whose keys were then
+    /// kept as a template, see [`TEMPLATES`]).
+    forked: bool,
     wants: Map<Box<[u8]>, Want<S::Tag>>,
     nest: Nest<S::Tag>,
     /// Inside a Langfuse trace document: the trace its observations hang under.
@@ -625,9 +657,11 @@ impl<S: Sink> Walker<'_, S> {
 
     /// The columns of a top-level record that sit where the last record had them, as dataframe
     /// exports write every row: each key is compared as written and a null skipped in place,
-    /// with no whitespace expected anywhere. Stops at the first column it cannot take this way
-    /// (the general loop in [`Walker::object`] goes on from there) and returns how many it took
-    /// and whether the cursor is at a key (else before the comma or `}` after the last value).
+    /// with no whitespace expected anywhere. Where a key differs from the last record's, a
+    /// template (see [`TEMPLATES`]) with that key there takes the last record's place and the
+    /// columns go on from it. Stops at the first column it cannot take this way (the general
+    /// loop in [`Walker::object`] goes on from there) and returns how many it took and whether
+    /// the cursor is at a key (else before the comma or `}` after the last value).
     #[inline(always)]
     fn known_columns(
         &mut self,
@@ -635,8 +669,32 @@ impl<S: Sink> Walker<'_, S> {
         depth: usize,
         fields: &mut Fields,
     ) -> Result<(usize, bool), JsonError> {
-        let buf = c.buf();
+        self.forked = false;
         let mut slot = 0;
+        loop {
+            let (at, at_key) = self.known_run(c, slot, depth, fields)?;
+            if !at_key {
+                return Ok((at, false));
+            }
+            let Some(t) = self.template_at(c, at) else {
+                return Ok((at, true));
+            };
+            // The next turn takes at least the key the template was chosen for.
+            std::mem::swap(&mut self.known, &mut self.others[t]);
+            slot = at;
+        }
+    }
+
+    /// [`Walker::known_columns`] in the last record's keys (`self.known`), from `slot`.
+    #[inline(always)]
+    fn known_run(
+        &mut self,
+        c: &mut Cursor<'_>,
+        mut slot: usize,
+        depth: usize,
+        fields: &mut Fields,
+    ) -> Result<(usize, bool), JsonError> {
+        let buf = c.buf();
         loop {
             let Some(known) = self.known.get(slot) else {
                 return Ok((slot, true));
@@ -702,7 +760,7 @@ impl<S: Sink> Walker<'_, S> {
     /// other key comes back `Unread`, and is remembered there.
     #[inline(always)]
     fn key(&mut self, c: &mut Cursor<'_>, slot: usize) -> Result<Meaning<S::Tag>, JsonError> {
-        let Some(known) = self.known.get_mut(slot) else {
+        let Some(known) = self.known.get(slot) else {
             c.read_key()?;
             if slot < KNOWN_KEYS && slot == self.known.len() {
                 let mut known = Known::new();
@@ -714,6 +772,11 @@ impl<S: Sink> Walker<'_, S> {
         if c.known_key(&known.raw) {
             return Ok(known.meaning);
         }
+        if !self.forked {
+            self.fork();
+        }
+        // `slot` is within `self.known` (above), which `fork` leaves as it is.
+        let known = &mut self.known[slot];
         // A key this position had before: it takes the place of the last one, which is kept.
         if let Some(others) = self.others.get_mut(slot)
             && let Some(i) = c.known_key_among(others, 0, |k| &k.raw)
@@ -736,6 +799,35 @@ impl<S: Sink> Walker<'_, S> {
             }
         }
         Ok(Meaning::Unread)
+    }
+
+    /// The template (see [`TEMPLATES`]) whose key at `slot` is next, if one is (the key is not
+    /// consumed): its index in `self.others`.
+    #[inline(never)]
+    fn template_at(&self, c: &Cursor<'_>, slot: usize) -> Option<usize> {
+        let templates = self.others.get(KNOWN_KEYS..)?;
+        let t = templates
+            .iter()
+            .position(|t| t.get(slot).is_some_and(|k| c.key_is_next(&k.raw)))?;
+        Some(KNOWN_KEYS + t)
+    }
+
+    /// Before the record being read changes the last record's keys: they are kept as a
+    /// template (in place of the oldest when there are [`TEMPLATES`]).
+    #[cold]
+    #[inline(never)]
+    fn fork(&mut self) {
+        self.forked = true;
+        if self.others.len() < KNOWN_KEYS {
+            self.others.resize_with(KNOWN_KEYS, Vec::new);
+        }
+        if self.others.len() < KNOWN_KEYS + TEMPLATES {
+            self.others.push(self.known.clone());
+            return;
+        }
+        let mut oldest = self.others.remove(KNOWN_KEYS);
+        oldest.clone_from(&self.known);
+        self.others.push(oldest);
     }
 
     /// The node of the keys inside column `slot`'s objects (see [`Nest`]), made on first need;

@@ -503,12 +503,18 @@ impl<'a> Cursor<'a> {
     /// key then are one now, so the string is not scanned again.
     #[inline(always)]
     pub fn known_key(&mut self, known: &Pattern) -> bool {
-        if known.len >= 3 && known.is_at(self.buf, self.pos) {
+        if self.key_is_next(known) {
             self.key = (self.pos + 1, self.pos + known.len - 2);
             self.pos += known.len;
             return true;
         }
         false
+    }
+
+    /// Whether [`Cursor::known_key`] would consume `known` (the cursor is not moved).
+    #[inline(always)]
+    pub fn key_is_next(&self, known: &Pattern) -> bool {
+        known.len >= 3 && known.is_at(self.buf, self.pos)
     }
 
     /// Consumes the key of one of `items` (each with its key as written, see
