@@ -196,36 +196,36 @@ pub fn walk_with<S: Sink>(
     sink: &mut S,
     scratch: &mut Scratch<S::Tag>,
 ) -> Result<(), JsonError> {
-    scratch.path.clear();
+    let Scratch { path, mem } = scratch;
+    path.clear();
     let mut w = Walker {
         sink,
         depth: 0,
-        path: std::mem::take(&mut scratch.path),
-        known: std::mem::take(&mut scratch.known),
-        others: std::mem::take(&mut scratch.others),
+        path: std::mem::take(path),
+        mem,
         forked: false,
-        wants: std::mem::take(&mut scratch.wants),
-        nest: std::mem::take(&mut scratch.nest),
         langfuse: langfuse::Doc::default(),
     };
     let r = w.value(c, 0);
-    scratch.path = w.path;
-    scratch.known = w.known;
-    scratch.others = w.others;
-    scratch.wants = w.wants;
-    scratch.nest = w.nest;
+    *path = w.path;
     r
 }
 
 /// What the walker keeps between records.
 pub struct Scratch<T> {
     path: Vec<u8>,
+    /// Borrowed by the walker, not moved into it: it is made for each record.
+    mem: Memory<T>,
+}
+
+/// What the walker remembers of the records read so far.
+struct Memory<T> {
     /// The keys of the last top-level record, by position (see [`Known`]).
     known: Vec<Known<T>>,
-    /// Other keys met at the same positions (see [`OTHER_KEYS`]), by position; past
-    /// [`KNOWN_KEYS`], other records' keys, whole (see [`TEMPLATES`]). (One vector for both:
-    /// the scratch is moved twice a record, and a larger one is moved by a `memcpy` call.)
+    /// Other keys met at the same positions (see [`OTHER_KEYS`]).
     others: Vec<Vec<Known<T>>>,
+    /// Other records' keys, whole (see [`TEMPLATES`]).
+    templates: Vec<Vec<Known<T>>>,
     /// The sink's answers for nested attribute paths (see [`Walker::want`]).
     wants: Map<Box<[u8]>, Want<T>>,
     /// The keys met inside record columns' objects (see [`Nest`]).
@@ -235,11 +235,19 @@ pub struct Scratch<T> {
 impl<T> Default for Scratch<T> {
     fn default() -> Self {
         Scratch {
-            // Nothing allocated until used: the index takes its scratch out and puts it back
-            // around every record, leaving a default in its place meanwhile.
             path: Vec::new(),
+            mem: Memory::default(),
+        }
+    }
+}
+
+impl<T> Default for Memory<T> {
+    fn default() -> Self {
+        Memory {
+            // Nothing allocated until used.
             known: Vec::new(),
             others: Vec::new(),
+            templates: Vec::new(),
             wants: Map::default(),
             nest: Vec::new(),
         }
@@ -355,13 +363,10 @@ struct Walker<'s, S: Sink> {
     /// Containers open inside the attribute being read (JSON in strings included).
     depth: usize,
     path: Vec<u8>,
-    known: Vec<Known<S::Tag>>,
-    others: Vec<Vec<Known<S::Tag>>>,
+    mem: &'s mut Memory<S::Tag>,
     /// The record being read has changed a key of the last record's (whose keys were then
     /// kept as a template, see [`TEMPLATES`]).
     forked: bool,
-    wants: Map<Box<[u8]>, Want<S::Tag>>,
-    nest: Nest<S::Tag>,
     /// Inside a Langfuse trace document: the trace its observations hang under.
     langfuse: langfuse::Doc,
 }
@@ -680,12 +685,12 @@ impl<S: Sink> Walker<'_, S> {
                 return Ok((at, true));
             };
             // The next turn takes at least the key the template was chosen for.
-            std::mem::swap(&mut self.known, &mut self.others[t]);
+            std::mem::swap(&mut self.mem.known, &mut self.mem.templates[t]);
             slot = at;
         }
     }
 
-    /// [`Walker::known_columns`] in the last record's keys (`self.known`), from `slot`.
+    /// [`Walker::known_columns`] in the last record's keys (`self.mem.known`), from `slot`.
     #[inline(always)]
     fn known_run(
         &mut self,
@@ -696,7 +701,7 @@ impl<S: Sink> Walker<'_, S> {
     ) -> Result<(usize, bool), JsonError> {
         let buf = c.buf();
         loop {
-            let Some(known) = self.known.get(slot) else {
+            let Some(known) = self.mem.known.get(slot) else {
                 return Ok((slot, true));
             };
             let meaning = known.meaning;
@@ -760,12 +765,12 @@ impl<S: Sink> Walker<'_, S> {
     /// other key comes back `Unread`, and is remembered there.
     #[inline(always)]
     fn key(&mut self, c: &mut Cursor<'_>, slot: usize) -> Result<Meaning<S::Tag>, JsonError> {
-        let Some(known) = self.known.get(slot) else {
+        let Some(known) = self.mem.known.get(slot) else {
             c.read_key()?;
-            if slot < KNOWN_KEYS && slot == self.known.len() {
+            if slot < KNOWN_KEYS && slot == self.mem.known.len() {
                 let mut known = Known::new();
                 remember_key(c, &mut known);
-                self.known.push(known);
+                self.mem.known.push(known);
             }
             return Ok(Meaning::Unread);
         };
@@ -775,10 +780,10 @@ impl<S: Sink> Walker<'_, S> {
         if !self.forked {
             self.fork();
         }
-        // `slot` is within `self.known` (above), which `fork` leaves as it is.
-        let known = &mut self.known[slot];
+        // `slot` is within `self.mem.known` (above), which `fork` leaves as it is.
+        let known = &mut self.mem.known[slot];
         // A key this position had before: it takes the place of the last one, which is kept.
-        if let Some(others) = self.others.get_mut(slot)
+        if let Some(others) = self.mem.others.get_mut(slot)
             && let Some(i) = c.known_key_among(others, 0, |k| &k.raw)
         {
             std::mem::swap(known, &mut others[i]);
@@ -788,10 +793,10 @@ impl<S: Sink> Walker<'_, S> {
         let last = std::mem::replace(known, Known::new());
         remember_key(c, known);
         if !last.raw.is_empty() {
-            if self.others.len() <= slot {
-                self.others.resize_with(slot + 1, Vec::new);
+            if self.mem.others.len() <= slot {
+                self.mem.others.resize_with(slot + 1, Vec::new);
             }
-            if let Some(others) = self.others.get_mut(slot) {
+            if let Some(others) = self.mem.others.get_mut(slot) {
                 if others.len() >= OTHER_KEYS {
                     others.remove(0);
                 }
@@ -802,14 +807,13 @@ impl<S: Sink> Walker<'_, S> {
     }
 
     /// The template (see [`TEMPLATES`]) whose key at `slot` is next, if one is (the key is not
-    /// consumed): its index in `self.others`.
+    /// consumed).
     #[inline(never)]
     fn template_at(&self, c: &Cursor<'_>, slot: usize) -> Option<usize> {
-        let templates = self.others.get(KNOWN_KEYS..)?;
-        let t = templates
+        self.mem
+            .templates
             .iter()
-            .position(|t| t.get(slot).is_some_and(|k| c.key_is_next(&k.raw)))?;
-        Some(KNOWN_KEYS + t)
+            .position(|t| t.get(slot).is_some_and(|k| c.key_is_next(&k.raw)))
     }
 
     /// Before the record being read changes the last record's keys: they are kept as a
@@ -818,16 +822,13 @@ impl<S: Sink> Walker<'_, S> {
     #[inline(never)]
     fn fork(&mut self) {
         self.forked = true;
-        if self.others.len() < KNOWN_KEYS {
-            self.others.resize_with(KNOWN_KEYS, Vec::new);
-        }
-        if self.others.len() < KNOWN_KEYS + TEMPLATES {
-            self.others.push(self.known.clone());
+        if self.mem.templates.len() < TEMPLATES {
+            self.mem.templates.push(self.mem.known.clone());
             return;
         }
-        let mut oldest = self.others.remove(KNOWN_KEYS);
-        oldest.clone_from(&self.known);
-        self.others.push(oldest);
+        let mut oldest = self.mem.templates.remove(0);
+        oldest.clone_from(&self.mem.known);
+        self.mem.templates.push(oldest);
     }
 
     /// The node of the keys inside column `slot`'s objects (see [`Nest`]), made on first need;
@@ -837,12 +838,12 @@ impl<S: Sink> Walker<'_, S> {
         if !S::WANT_BY_PATH || !matches!(want, Want::Tree | Want::Parse) {
             return NO_NODE;
         }
-        let Some(known) = self.known.get(slot) else {
+        let Some(known) = self.mem.known.get(slot) else {
             return NO_NODE;
         };
         if known.node == NO_NODE && !known.raw.is_empty() {
-            let node = new_node(&mut self.nest);
-            if let Some(known) = self.known.get_mut(slot) {
+            let node = new_node(&mut self.mem.nest);
+            if let Some(known) = self.mem.known.get_mut(slot) {
                 known.node = node;
             }
             return node;
@@ -865,7 +866,7 @@ impl<S: Sink> Walker<'_, S> {
         base: usize,
     ) -> Result<Option<Answer<S::Tag>>, JsonError> {
         self.path.truncate(base);
-        if let Some(children) = self.nest.get(node as usize)
+        if let Some(children) = self.mem.nest.get(node as usize)
             && let Some(i) = c.known_key_among(children, position, |child| &child.raw)
         {
             if c.skip_null() {
@@ -886,6 +887,7 @@ impl<S: Sink> Walker<'_, S> {
         push_key(&mut self.path, c.key());
         let want = self.want();
         let room = self
+            .mem
             .nest
             .get(node as usize)
             .is_some_and(|children| children.len() < NEST_CHILDREN);
@@ -897,11 +899,11 @@ impl<S: Sink> Walker<'_, S> {
             return Ok(Some((want, NO_NODE)));
         };
         let below = if matches!(want, Want::Tree | Want::Parse) {
-            new_node(&mut self.nest)
+            new_node(&mut self.mem.nest)
         } else {
             NO_NODE
         };
-        if let Some(children) = self.nest.get_mut(node as usize) {
+        if let Some(children) = self.mem.nest.get_mut(node as usize) {
             children.push(Child {
                 raw,
                 want,
@@ -929,7 +931,7 @@ impl<S: Sink> Walker<'_, S> {
                 None => Meaning::Other,
             }
         };
-        if let Some(known) = self.known.get_mut(slot)
+        if let Some(known) = self.mem.known.get_mut(slot)
             && !known.raw.is_empty()
         {
             known.meaning = meaning;
@@ -1295,12 +1297,12 @@ impl<S: Sink> Walker<'_, S> {
         if !S::WANT_BY_PATH {
             return self.sink.want(&self.path);
         }
-        if let Some(&want) = self.wants.get(self.path.as_slice()) {
+        if let Some(&want) = self.mem.wants.get(self.path.as_slice()) {
             return want;
         }
         let want = self.sink.want(&self.path);
-        if self.wants.len() < KNOWN_PATHS {
-            self.wants.insert(self.path.as_slice().into(), want);
+        if self.mem.wants.len() < KNOWN_PATHS {
+            self.mem.wants.insert(self.path.as_slice().into(), want);
         }
         want
     }
