@@ -971,7 +971,7 @@ impl<S: Sink> Walker<'_, S> {
             Top::TraceId => self.id(c, IdField::Trace)?,
             Top::Parent => self.id(c, IdField::Parent)?,
             Top::Name => {
-                if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
+                if let Some(Scalar::Str(s)) = string_or_skip(c)? {
                     self.sink.field(Field::Name(s));
                 }
             }
@@ -990,7 +990,7 @@ impl<S: Sink> Walker<'_, S> {
             }
             Top::Status => self.status(c)?,
             Top::StatusMessage => {
-                if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
+                if let Some(Scalar::Str(s)) = string_or_skip(c)? {
                     self.sink.field(Field::StatusMessage(s));
                 }
             }
@@ -1067,7 +1067,7 @@ impl<S: Sink> Walker<'_, S> {
     }
 
     fn id(&mut self, c: &mut Cursor<'_>, which: IdField) -> Result<(), JsonError> {
-        let s = match c.scalar_or_skip()? {
+        let s = match string_or_skip(c)? {
             Some(Scalar::Str(s)) => Some(s),
             _ => None,
         };
@@ -1573,14 +1573,44 @@ fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {
 fn plain_name<T>(c: &mut Cursor<'_>, name: impl Fn(&[u8]) -> Option<T>) -> Option<(T, usize)> {
     c.skip_ws();
     let rest = c.buf().get(c.pos()..)?.strip_prefix(b"\"")?;
-    let len = rest
-        .iter()
-        .take(16)
-        .position(|&b| !(b.is_ascii_uppercase() || b == b'_'))?;
+    let len = capitals(rest)?;
     if rest.get(len) != Some(&b'"') {
         return None;
     }
     Some((name(rest.get(..len)?)?, len + 2))
+}
+
+/// How many capitals and underscores `bytes` begins with, if fewer than 16 (`None` when its
+/// first 16 bytes are all such).
+#[inline(always)]
+fn capitals(bytes: &[u8]) -> Option<usize> {
+    // Sixteen at once with SSE2 (x86-64's baseline) where there are sixteen.
+    #[cfg(target_arch = "x86_64")]
+    if let Some(chunk) = bytes.first_chunk::<16>() {
+        use safe_arch::{
+            bitand_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, cmp_gt_mask_i8_m128i,
+            cmp_lt_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+        };
+        let splat = |b: u8| set_splat_i8_m128i(i8::from_ne_bytes([b]));
+        let v = load_unaligned_m128i(chunk);
+        // Bytes of 0x80 and above are negative as `i8`: not capitals.
+        let capital = bitand_m128i(
+            cmp_gt_mask_i8_m128i(v, splat(b'A' - 1)),
+            cmp_lt_mask_i8_m128i(v, splat(b'Z' + 1)),
+        );
+        let wanted = bitor_m128i(capital, cmp_eq_mask_i8_m128i(v, splat(b'_')));
+        let other = !move_mask_i8_m128i(wanted).cast_unsigned() & 0xffff;
+        return (other != 0).then(|| other.trailing_zeros() as usize);
+    }
+    capitals_bytewise(bytes)
+}
+
+/// [`capitals`] a byte at a time.
+fn capitals_bytewise(bytes: &[u8]) -> Option<usize> {
+    bytes
+        .iter()
+        .take(16)
+        .position(|&b| !(b.is_ascii_uppercase() || b == b'_'))
 }
 
 fn status_scalar(v: Scalar<'_>) -> Option<Status> {
@@ -1641,6 +1671,17 @@ fn time_value_other<'a>(
     Ok(Some(t.ok_or_else(|| written_since(c, start))))
 }
 
+/// [`Cursor::scalar_or_skip`] with its string read inline: the record fields read this way
+/// (ids, names, status messages) are strings, read where they are met rather than through a
+/// call, which cost about as much as reading a short string.
+#[inline(always)]
+fn string_or_skip<'a>(c: &mut Cursor<'a>) -> Result<Option<Scalar<'a>>, JsonError> {
+    if c.peek_byte() == Some(b'"') {
+        return c.string().map(|s| Some(Scalar::Str(s)));
+    }
+    c.scalar_or_skip()
+}
+
 /// The bytes the cursor moved over since `start`: a value as written.
 fn written_since<'a>(c: &Cursor<'a>, start: usize) -> &'a [u8] {
     c.buf().get(start..c.pos()).unwrap_or_default()
@@ -1657,6 +1698,38 @@ impl<'a> Cursor<'a> {
         match self.peek_kind()? {
             ValueKind::Object | ValueKind::Array => self.skip_value().map(|()| None),
             _ => self.scalar().map(Some),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The run of capitals found 16 bytes at once is the one found a byte at a time: every
+    /// length of run, ended by every kind of byte (high bytes and the neighbours of `A`, `Z`
+    /// and `_` among them), with and without 16 bytes to read.
+    #[test]
+    fn capitals_at_once_as_byte_by_byte() {
+        let mut rng = crate::testing::XorShift(0x3c6e_f372_fe94_f82b);
+        let enders = [
+            b'"', b'@', b'[', b'^', b'`', b'a', b'z', b'0', b' ', 0x80, 0xc1, 0xff, 0,
+        ];
+        for _ in 0..20_000 {
+            let run = rng.below(20) as usize;
+            let mut bytes: Vec<u8> = (0..run)
+                .map(|_| match rng.below(27) {
+                    26 => b'_',
+                    n => b'A' + n as u8,
+                })
+                .collect();
+            bytes.push(enders[rng.below(enders.len() as u64) as usize]);
+            let more = rng.below(24) as usize;
+            bytes.extend((0..more).map(|_| rng.next() as u8));
+            for cut in [bytes.len(), run + 1, run.min(bytes.len())] {
+                let b = &bytes[..cut];
+                assert_eq!(capitals(b), capitals_bytewise(b), "{b:?}");
+            }
         }
     }
 }
