@@ -741,9 +741,9 @@ impl<S: Sink> Walker<'_, S> {
             m => m,
         };
         match meaning {
-            Meaning::Unread | Meaning::Other => c.skip_value(),
+            Meaning::Unread | Meaning::Other => skip_column(c),
             // Before the path is set: a skipped column needs none.
-            Meaning::Attr(Want::Skip) => c.skip_value(),
+            Meaning::Attr(Want::Skip) => skip_column(c),
             Meaning::Attr(want) => {
                 if !looked_up {
                     // A remembered column: its path, from the key as written.
@@ -751,6 +751,23 @@ impl<S: Sink> Walker<'_, S> {
                     self.path.clear();
                     self.path
                         .extend_from_slice(raw.get(ATTR_PREFIX.len()..).unwrap_or_default());
+                }
+                // A scalar the sink keeps (a model name, a token count, a kind), read here
+                // rather than through a call: what `attr_value_as` does with it.
+                if let Want::Value(tag) = want {
+                    match c.peek_byte() {
+                        Some(b'"') => {
+                            let s = c.string()?;
+                            self.attr_string(s, want, NO_NODE);
+                            return Ok(());
+                        }
+                        Some(b'{' | b'[') | None => {}
+                        Some(_) => {
+                            let v = c.scalar()?;
+                            self.sink.attr(&self.path, Some(tag), v);
+                            return Ok(());
+                        }
+                    }
                 }
                 let node = self.column_node(slot, want);
                 self.attr_value_as(c, want, node)
@@ -1669,6 +1686,21 @@ fn time_value_other<'a>(
         Some(Scalar::Bool(_)) => None,
     };
     Ok(Some(t.ok_or_else(|| written_since(c, start))))
+}
+
+/// [`Cursor::skip_value`] for a record's column not read: a string (most such values) or an
+/// empty list (`"events":[]`) is stepped over where it is met rather than through a call,
+/// which cost about as much as a short string.
+#[inline(always)]
+fn skip_column(c: &mut Cursor<'_>) -> Result<(), JsonError> {
+    match c.peek_byte() {
+        Some(b'"') => c.string().map(drop),
+        Some(b'[') if c.buf().get(c.pos() + 1) == Some(&b']') => {
+            c.set_pos(c.pos() + 2);
+            Ok(())
+        }
+        _ => c.skip_value(),
+    }
 }
 
 /// [`Cursor::scalar_or_skip`] with its string read inline: the record fields read this way
