@@ -196,33 +196,36 @@ pub fn walk_with<S: Sink>(
     sink: &mut S,
     scratch: &mut Scratch<S::Tag>,
 ) -> Result<(), JsonError> {
-    scratch.path.clear();
+    let Scratch { path, mem } = scratch;
+    path.clear();
     let mut w = Walker {
         sink,
         depth: 0,
-        path: std::mem::take(&mut scratch.path),
-        known: std::mem::take(&mut scratch.known),
-        others: std::mem::take(&mut scratch.others),
-        wants: std::mem::take(&mut scratch.wants),
-        nest: std::mem::take(&mut scratch.nest),
+        path: std::mem::take(path),
+        mem,
+        forked: false,
         langfuse: langfuse::Doc::default(),
     };
     let r = w.value(c, 0);
-    scratch.path = w.path;
-    scratch.known = w.known;
-    scratch.others = w.others;
-    scratch.wants = w.wants;
-    scratch.nest = w.nest;
+    *path = w.path;
     r
 }
 
 /// What the walker keeps between records.
 pub struct Scratch<T> {
     path: Vec<u8>,
+    /// Borrowed by the walker, not moved into it: it is made for each record.
+    mem: Memory<T>,
+}
+
+/// What the walker remembers of the records read so far.
+struct Memory<T> {
     /// The keys of the last top-level record, by position (see [`Known`]).
     known: Vec<Known<T>>,
     /// Other keys met at the same positions (see [`OTHER_KEYS`]).
     others: Vec<Vec<Known<T>>>,
+    /// Other records' keys, whole (see [`TEMPLATES`]).
+    templates: Vec<Vec<Known<T>>>,
     /// The sink's answers for nested attribute paths (see [`Walker::want`]).
     wants: Map<Box<[u8]>, Want<T>>,
     /// The keys met inside record columns' objects (see [`Nest`]).
@@ -232,11 +235,19 @@ pub struct Scratch<T> {
 impl<T> Default for Scratch<T> {
     fn default() -> Self {
         Scratch {
-            // Nothing allocated until used: the index takes its scratch out and puts it back
-            // around every record, leaving a default in its place meanwhile.
             path: Vec::new(),
+            mem: Memory::default(),
+        }
+    }
+}
+
+impl<T> Default for Memory<T> {
+    fn default() -> Self {
+        Memory {
+            // Nothing allocated until used.
             known: Vec::new(),
             others: Vec::new(),
+            templates: Vec::new(),
             wants: Map::default(),
             nest: Vec::new(),
         }
@@ -255,6 +266,16 @@ const KNOWN_KEYS: usize = 128;
 /// REST / `px` exports, hand-made dataframes) give each kind of span its own columns, so the
 /// keys at a position alternate between a few from row to row.
 const OTHER_KEYS: usize = 6;
+
+/// Besides the keys of the last record, the keys of this many other records are remembered
+/// whole, as templates: where a record's key differs from the last record's at a position,
+/// a template with that key there takes the last record's place (the last record's keys become
+/// a template), and the record's columns go on being matched in order from it. Such exports
+/// write a few kinds of rows (LLM calls, tools, chains), each kind with its own columns in
+/// its own order: a row is then matched whole against the keys of its kind, not position by
+/// position against those of whichever row came before it. A record whose keys match no
+/// template is read as before ([`Walker::key`]), and its keys then make a template.
+const TEMPLATES: usize = 6;
 
 /// The keys met inside the objects of a record's attribute columns, as written, each with the
 /// sink's answer for its path: a tree (one list of children per object met), so that a nested
@@ -305,6 +326,22 @@ impl<T> Known<T> {
     }
 }
 
+impl<T: Copy> Clone for Known<T> {
+    fn clone(&self) -> Self {
+        Known {
+            raw: self.raw.clone(),
+            meaning: self.meaning,
+            node: self.node,
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.raw.clone_from(&source.raw);
+        self.meaning = source.meaning;
+        self.node = source.node;
+    }
+}
+
 /// What a record key means to the walker.
 #[derive(Clone, Copy)]
 enum Meaning<T> {
@@ -326,10 +363,10 @@ struct Walker<'s, S: Sink> {
     /// Containers open inside the attribute being read (JSON in strings included).
     depth: usize,
     path: Vec<u8>,
-    known: Vec<Known<S::Tag>>,
-    others: Vec<Vec<Known<S::Tag>>>,
-    wants: Map<Box<[u8]>, Want<S::Tag>>,
-    nest: Nest<S::Tag>,
+    mem: &'s mut Memory<S::Tag>,
+    /// The record being read has changed a key of the last record's (whose keys were then
+    /// kept as a template, see [`TEMPLATES`]).
+    forked: bool,
     /// Inside a Langfuse trace document: the trace its observations hang under.
     langfuse: langfuse::Doc,
 }
@@ -625,9 +662,11 @@ impl<S: Sink> Walker<'_, S> {
 
     /// The columns of a top-level record that sit where the last record had them, as dataframe
     /// exports write every row: each key is compared as written and a null skipped in place,
-    /// with no whitespace expected anywhere. Stops at the first column it cannot take this way
-    /// (the general loop in [`Walker::object`] goes on from there) and returns how many it took
-    /// and whether the cursor is at a key (else before the comma or `}` after the last value).
+    /// with no whitespace expected anywhere. Where a key differs from the last record's, a
+    /// template (see [`TEMPLATES`]) with that key there takes the last record's place and the
+    /// columns go on from it. Stops at the first column it cannot take this way (the general
+    /// loop in [`Walker::object`] goes on from there) and returns how many it took and whether
+    /// the cursor is at a key (else before the comma or `}` after the last value).
     #[inline(always)]
     fn known_columns(
         &mut self,
@@ -635,10 +674,34 @@ impl<S: Sink> Walker<'_, S> {
         depth: usize,
         fields: &mut Fields,
     ) -> Result<(usize, bool), JsonError> {
-        let buf = c.buf();
+        self.forked = false;
         let mut slot = 0;
         loop {
-            let Some(known) = self.known.get(slot) else {
+            let (at, at_key) = self.known_run(c, slot, depth, fields)?;
+            if !at_key {
+                return Ok((at, false));
+            }
+            let Some(t) = self.template_at(c, at) else {
+                return Ok((at, true));
+            };
+            // The next turn takes at least the key the template was chosen for.
+            std::mem::swap(&mut self.mem.known, &mut self.mem.templates[t]);
+            slot = at;
+        }
+    }
+
+    /// [`Walker::known_columns`] in the last record's keys (`self.mem.known`), from `slot`.
+    #[inline(always)]
+    fn known_run(
+        &mut self,
+        c: &mut Cursor<'_>,
+        mut slot: usize,
+        depth: usize,
+        fields: &mut Fields,
+    ) -> Result<(usize, bool), JsonError> {
+        let buf = c.buf();
+        loop {
+            let Some(known) = self.mem.known.get(slot) else {
                 return Ok((slot, true));
             };
             let meaning = known.meaning;
@@ -678,9 +741,9 @@ impl<S: Sink> Walker<'_, S> {
             m => m,
         };
         match meaning {
-            Meaning::Unread | Meaning::Other => c.skip_value(),
+            Meaning::Unread | Meaning::Other => skip_column(c),
             // Before the path is set: a skipped column needs none.
-            Meaning::Attr(Want::Skip) => c.skip_value(),
+            Meaning::Attr(Want::Skip) => skip_column(c),
             Meaning::Attr(want) => {
                 if !looked_up {
                     // A remembered column: its path, from the key as written.
@@ -688,6 +751,23 @@ impl<S: Sink> Walker<'_, S> {
                     self.path.clear();
                     self.path
                         .extend_from_slice(raw.get(ATTR_PREFIX.len()..).unwrap_or_default());
+                }
+                // A scalar the sink keeps (a model name, a token count, a kind), read here
+                // rather than through a call: what `attr_value_as` does with it.
+                if let Want::Value(tag) = want {
+                    match c.peek_byte() {
+                        Some(b'"') => {
+                            let s = c.string()?;
+                            self.attr_string(s, want, NO_NODE);
+                            return Ok(());
+                        }
+                        Some(b'{' | b'[') | None => {}
+                        Some(_) => {
+                            let v = c.scalar()?;
+                            self.sink.attr(&self.path, Some(tag), v);
+                            return Ok(());
+                        }
+                    }
                 }
                 let node = self.column_node(slot, want);
                 self.attr_value_as(c, want, node)
@@ -702,20 +782,25 @@ impl<S: Sink> Walker<'_, S> {
     /// other key comes back `Unread`, and is remembered there.
     #[inline(always)]
     fn key(&mut self, c: &mut Cursor<'_>, slot: usize) -> Result<Meaning<S::Tag>, JsonError> {
-        let Some(known) = self.known.get_mut(slot) else {
+        let Some(known) = self.mem.known.get(slot) else {
             c.read_key()?;
-            if slot < KNOWN_KEYS && slot == self.known.len() {
+            if slot < KNOWN_KEYS && slot == self.mem.known.len() {
                 let mut known = Known::new();
                 remember_key(c, &mut known);
-                self.known.push(known);
+                self.mem.known.push(known);
             }
             return Ok(Meaning::Unread);
         };
         if c.known_key(&known.raw) {
             return Ok(known.meaning);
         }
+        if !self.forked {
+            self.fork();
+        }
+        // `slot` is within `self.mem.known` (above), which `fork` leaves as it is.
+        let known = &mut self.mem.known[slot];
         // A key this position had before: it takes the place of the last one, which is kept.
-        if let Some(others) = self.others.get_mut(slot)
+        if let Some(others) = self.mem.others.get_mut(slot)
             && let Some(i) = c.known_key_among(others, 0, |k| &k.raw)
         {
             std::mem::swap(known, &mut others[i]);
@@ -725,10 +810,10 @@ impl<S: Sink> Walker<'_, S> {
         let last = std::mem::replace(known, Known::new());
         remember_key(c, known);
         if !last.raw.is_empty() {
-            if self.others.len() <= slot {
-                self.others.resize_with(slot + 1, Vec::new);
+            if self.mem.others.len() <= slot {
+                self.mem.others.resize_with(slot + 1, Vec::new);
             }
-            if let Some(others) = self.others.get_mut(slot) {
+            if let Some(others) = self.mem.others.get_mut(slot) {
                 if others.len() >= OTHER_KEYS {
                     others.remove(0);
                 }
@@ -738,6 +823,31 @@ impl<S: Sink> Walker<'_, S> {
         Ok(Meaning::Unread)
     }
 
+    /// The template (see [`TEMPLATES`]) whose key at `slot` is next, if one is (the key is not
+    /// consumed).
+    #[inline(never)]
+    fn template_at(&self, c: &Cursor<'_>, slot: usize) -> Option<usize> {
+        self.mem
+            .templates
+            .iter()
+            .position(|t| t.get(slot).is_some_and(|k| c.key_is_next(&k.raw)))
+    }
+
+    /// Before the record being read changes the last record's keys: they are kept as a
+    /// template (in place of the oldest when there are [`TEMPLATES`]).
+    #[cold]
+    #[inline(never)]
+    fn fork(&mut self) {
+        self.forked = true;
+        if self.mem.templates.len() < TEMPLATES {
+            self.mem.templates.push(self.mem.known.clone());
+            return;
+        }
+        let mut oldest = self.mem.templates.remove(0);
+        oldest.clone_from(&self.mem.known);
+        self.mem.templates.push(oldest);
+    }
+
     /// The node of the keys inside column `slot`'s objects (see [`Nest`]), made on first need;
     /// `NO_NODE` when they are not remembered.
     #[inline(always)]
@@ -745,12 +855,12 @@ impl<S: Sink> Walker<'_, S> {
         if !S::WANT_BY_PATH || !matches!(want, Want::Tree | Want::Parse) {
             return NO_NODE;
         }
-        let Some(known) = self.known.get(slot) else {
+        let Some(known) = self.mem.known.get(slot) else {
             return NO_NODE;
         };
         if known.node == NO_NODE && !known.raw.is_empty() {
-            let node = new_node(&mut self.nest);
-            if let Some(known) = self.known.get_mut(slot) {
+            let node = new_node(&mut self.mem.nest);
+            if let Some(known) = self.mem.known.get_mut(slot) {
                 known.node = node;
             }
             return node;
@@ -773,7 +883,7 @@ impl<S: Sink> Walker<'_, S> {
         base: usize,
     ) -> Result<Option<Answer<S::Tag>>, JsonError> {
         self.path.truncate(base);
-        if let Some(children) = self.nest.get(node as usize)
+        if let Some(children) = self.mem.nest.get(node as usize)
             && let Some(i) = c.known_key_among(children, position, |child| &child.raw)
         {
             if c.skip_null() {
@@ -794,6 +904,7 @@ impl<S: Sink> Walker<'_, S> {
         push_key(&mut self.path, c.key());
         let want = self.want();
         let room = self
+            .mem
             .nest
             .get(node as usize)
             .is_some_and(|children| children.len() < NEST_CHILDREN);
@@ -805,11 +916,11 @@ impl<S: Sink> Walker<'_, S> {
             return Ok(Some((want, NO_NODE)));
         };
         let below = if matches!(want, Want::Tree | Want::Parse) {
-            new_node(&mut self.nest)
+            new_node(&mut self.mem.nest)
         } else {
             NO_NODE
         };
-        if let Some(children) = self.nest.get_mut(node as usize) {
+        if let Some(children) = self.mem.nest.get_mut(node as usize) {
             children.push(Child {
                 raw,
                 want,
@@ -837,7 +948,7 @@ impl<S: Sink> Walker<'_, S> {
                 None => Meaning::Other,
             }
         };
-        if let Some(known) = self.known.get_mut(slot)
+        if let Some(known) = self.mem.known.get_mut(slot)
             && !known.raw.is_empty()
         {
             known.meaning = meaning;
@@ -877,7 +988,7 @@ impl<S: Sink> Walker<'_, S> {
             Top::TraceId => self.id(c, IdField::Trace)?,
             Top::Parent => self.id(c, IdField::Parent)?,
             Top::Name => {
-                if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
+                if let Some(Scalar::Str(s)) = string_or_skip(c)? {
                     self.sink.field(Field::Name(s));
                 }
             }
@@ -896,7 +1007,7 @@ impl<S: Sink> Walker<'_, S> {
             }
             Top::Status => self.status(c)?,
             Top::StatusMessage => {
-                if let Some(Scalar::Str(s)) = c.scalar_or_skip()? {
+                if let Some(Scalar::Str(s)) = string_or_skip(c)? {
                     self.sink.field(Field::StatusMessage(s));
                 }
             }
@@ -973,7 +1084,7 @@ impl<S: Sink> Walker<'_, S> {
     }
 
     fn id(&mut self, c: &mut Cursor<'_>, which: IdField) -> Result<(), JsonError> {
-        let s = match c.scalar_or_skip()? {
+        let s = match string_or_skip(c)? {
             Some(Scalar::Str(s)) => Some(s),
             _ => None,
         };
@@ -1203,12 +1314,12 @@ impl<S: Sink> Walker<'_, S> {
         if !S::WANT_BY_PATH {
             return self.sink.want(&self.path);
         }
-        if let Some(&want) = self.wants.get(self.path.as_slice()) {
+        if let Some(&want) = self.mem.wants.get(self.path.as_slice()) {
             return want;
         }
         let want = self.sink.want(&self.path);
-        if self.wants.len() < KNOWN_PATHS {
-            self.wants.insert(self.path.as_slice().into(), want);
+        if self.mem.wants.len() < KNOWN_PATHS {
+            self.mem.wants.insert(self.path.as_slice().into(), want);
         }
         want
     }
@@ -1479,14 +1590,44 @@ fn push_key(path: &mut Vec<u8>, key: RawStr<'_>) {
 fn plain_name<T>(c: &mut Cursor<'_>, name: impl Fn(&[u8]) -> Option<T>) -> Option<(T, usize)> {
     c.skip_ws();
     let rest = c.buf().get(c.pos()..)?.strip_prefix(b"\"")?;
-    let len = rest
-        .iter()
-        .take(16)
-        .position(|&b| !(b.is_ascii_uppercase() || b == b'_'))?;
+    let len = capitals(rest)?;
     if rest.get(len) != Some(&b'"') {
         return None;
     }
     Some((name(rest.get(..len)?)?, len + 2))
+}
+
+/// How many capitals and underscores `bytes` begins with, if fewer than 16 (`None` when its
+/// first 16 bytes are all such).
+#[inline(always)]
+fn capitals(bytes: &[u8]) -> Option<usize> {
+    // Sixteen at once with SSE2 (x86-64's baseline) where there are sixteen.
+    #[cfg(target_arch = "x86_64")]
+    if let Some(chunk) = bytes.first_chunk::<16>() {
+        use safe_arch::{
+            bitand_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, cmp_gt_mask_i8_m128i,
+            cmp_lt_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+        };
+        let splat = |b: u8| set_splat_i8_m128i(i8::from_ne_bytes([b]));
+        let v = load_unaligned_m128i(chunk);
+        // Bytes of 0x80 and above are negative as `i8`: not capitals.
+        let capital = bitand_m128i(
+            cmp_gt_mask_i8_m128i(v, splat(b'A' - 1)),
+            cmp_lt_mask_i8_m128i(v, splat(b'Z' + 1)),
+        );
+        let wanted = bitor_m128i(capital, cmp_eq_mask_i8_m128i(v, splat(b'_')));
+        let other = !move_mask_i8_m128i(wanted).cast_unsigned() & 0xffff;
+        return (other != 0).then(|| other.trailing_zeros() as usize);
+    }
+    capitals_bytewise(bytes)
+}
+
+/// [`capitals`] a byte at a time.
+fn capitals_bytewise(bytes: &[u8]) -> Option<usize> {
+    bytes
+        .iter()
+        .take(16)
+        .position(|&b| !(b.is_ascii_uppercase() || b == b'_'))
 }
 
 fn status_scalar(v: Scalar<'_>) -> Option<Status> {
@@ -1547,6 +1688,32 @@ fn time_value_other<'a>(
     Ok(Some(t.ok_or_else(|| written_since(c, start))))
 }
 
+/// [`Cursor::skip_value`] for a record's column not read: a string (most such values) or an
+/// empty list (`"events":[]`) is stepped over where it is met rather than through a call,
+/// which cost about as much as a short string.
+#[inline(always)]
+fn skip_column(c: &mut Cursor<'_>) -> Result<(), JsonError> {
+    match c.peek_byte() {
+        Some(b'"') => c.string().map(drop),
+        Some(b'[') if c.buf().get(c.pos() + 1) == Some(&b']') => {
+            c.set_pos(c.pos() + 2);
+            Ok(())
+        }
+        _ => c.skip_value(),
+    }
+}
+
+/// [`Cursor::scalar_or_skip`] with its string read inline: the record fields read this way
+/// (ids, names, status messages) are strings, read where they are met rather than through a
+/// call, which cost about as much as reading a short string.
+#[inline(always)]
+fn string_or_skip<'a>(c: &mut Cursor<'a>) -> Result<Option<Scalar<'a>>, JsonError> {
+    if c.peek_byte() == Some(b'"') {
+        return c.string().map(|s| Some(Scalar::Str(s)));
+    }
+    c.scalar_or_skip()
+}
+
 /// The bytes the cursor moved over since `start`: a value as written.
 fn written_since<'a>(c: &Cursor<'a>, start: usize) -> &'a [u8] {
     c.buf().get(start..c.pos()).unwrap_or_default()
@@ -1563,6 +1730,38 @@ impl<'a> Cursor<'a> {
         match self.peek_kind()? {
             ValueKind::Object | ValueKind::Array => self.skip_value().map(|()| None),
             _ => self.scalar().map(Some),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The run of capitals found 16 bytes at once is the one found a byte at a time: every
+    /// length of run, ended by every kind of byte (high bytes and the neighbours of `A`, `Z`
+    /// and `_` among them), with and without 16 bytes to read.
+    #[test]
+    fn capitals_at_once_as_byte_by_byte() {
+        let mut rng = crate::testing::XorShift(0x3c6e_f372_fe94_f82b);
+        let enders = [
+            b'"', b'@', b'[', b'^', b'`', b'a', b'z', b'0', b' ', 0x80, 0xc1, 0xff, 0,
+        ];
+        for _ in 0..20_000 {
+            let run = rng.below(20) as usize;
+            let mut bytes: Vec<u8> = (0..run)
+                .map(|_| match rng.below(27) {
+                    26 => b'_',
+                    n => b'A' + n as u8,
+                })
+                .collect();
+            bytes.push(enders[rng.below(enders.len() as u64) as usize]);
+            let more = rng.below(24) as usize;
+            bytes.extend((0..more).map(|_| rng.next() as u8));
+            for cut in [bytes.len(), run + 1, run.min(bytes.len())] {
+                let b = &bytes[..cut];
+                assert_eq!(capitals(b), capitals_bytewise(b), "{b:?}");
+            }
         }
     }
 }

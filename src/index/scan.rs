@@ -321,8 +321,9 @@ pub struct Collector<'b> {
     trace_facts: bool,
     /// The trace `trace_index` returned last.
     last_trace: Option<(TraceKey, u32)>,
-    /// The walker's state, kept between records.
-    scratch: format::Scratch<Attr>,
+    /// The walker's state, kept between records (boxed: taken out for each walk, which then
+    /// moves a pointer, not the state).
+    scratch: Option<Box<format::Scratch<Attr>>>,
     /// The input messages of the span being walked.
     messages: Recorder,
     /// Whether to fingerprint message histories (true unless inference by history is off).
@@ -347,7 +348,7 @@ impl<'b> Collector<'b> {
             too_far: false,
             trace_facts: false,
             last_trace: None,
-            scratch: format::Scratch::default(),
+            scratch: None,
             messages: Recorder::for_scan(),
             fingerprints: true,
             deep_record: None,
@@ -476,9 +477,9 @@ impl<'b> Collector<'b> {
 
     /// Walks one record with the walker's kept state.
     fn walk(&mut self, c: &mut Cursor<'_>) -> Result<(), JsonError> {
-        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut scratch = self.scratch.take().unwrap_or_default();
         let walked = format::walk_with(c, self, &mut scratch);
-        self.scratch = scratch;
+        self.scratch = Some(scratch);
         walked
     }
 

@@ -197,6 +197,22 @@ impl Pattern {
     /// True when `buf` holds the pattern at `pos`.
     #[inline(always)]
     fn is_at(&self, buf: &[u8], pos: usize) -> bool {
+        // With a whole pattern's room after `pos` (all but a buffer's last bytes), one bounds
+        // check and a comparison a 16 bytes for as many as the pattern has.
+        #[cfg(target_arch = "x86_64")]
+        if let Some(window) = buf
+            .get(pos..)
+            .and_then(<[u8]>::first_chunk::<{ Pattern::MAX }>)
+        {
+            return prefix_eq(window, &self.bytes, self.len);
+        }
+        self.is_at_near_end(buf, pos)
+    }
+
+    /// [`Pattern::is_at`] with fewer than [`Pattern::MAX`] bytes from `pos` to the buffer's end
+    /// (or on a CPU without SSE2).
+    #[inline(always)]
+    fn is_at_near_end(&self, buf: &[u8], pos: usize) -> bool {
         let n = self.len;
         let Some(window) = buf.get(pos..pos.saturating_add(n)) else {
             return false;
@@ -222,6 +238,41 @@ impl Pattern {
         }
     }
 }
+
+/// Whether the first `n` bytes (at most [`Pattern::MAX`]) of `window` and `me` are the same:
+/// 16 bytes at a time with SSE2 (x86-64's baseline), only as many blocks as `n` needs, the
+/// bytes past `n` masked off.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn prefix_eq(window: &[u8; Pattern::MAX], me: &[u8; Pattern::MAX], n: usize) -> bool {
+    use safe_arch::{cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i};
+    let (w, _) = window.as_chunks::<16>();
+    let (m, _) = me.as_chunks::<16>();
+    // Bit `j` of block `i`'s mask: byte `16 i + j` differs.
+    let differ = |i: usize| match (w.get(i), m.get(i)) {
+        (Some(a), Some(b)) => {
+            let eq = cmp_eq_mask_i8_m128i(load_unaligned_m128i(a), load_unaligned_m128i(b));
+            u64::from(!move_mask_i8_m128i(eq).cast_unsigned() & 0xffff)
+        }
+        _ => u64::MAX,
+    };
+    let mut diff = differ(0);
+    if n > 16 {
+        diff |= differ(1) << 16;
+        if n > 32 {
+            diff |= differ(2) << 32;
+            if n > 48 {
+                diff |= differ(3) << 48;
+            }
+        }
+    }
+    let want = if n >= 64 { u64::MAX } else { (1 << n) - 1 };
+    diff & want == 0
+}
+
+// `prefix_eq` takes a pattern in four blocks of 16 bytes, its masks in one word.
+#[cfg(target_arch = "x86_64")]
+const _: () = assert!(Pattern::MAX == 64);
 
 /// Eight ASCII digits as a number (the first is the most significant); `None` if any byte is
 /// not a digit. Word-wide arithmetic instead of eight dependent multiply-adds.
@@ -503,12 +554,18 @@ impl<'a> Cursor<'a> {
     /// key then are one now, so the string is not scanned again.
     #[inline(always)]
     pub fn known_key(&mut self, known: &Pattern) -> bool {
-        if known.len >= 3 && known.is_at(self.buf, self.pos) {
+        if self.key_is_next(known) {
             self.key = (self.pos + 1, self.pos + known.len - 2);
             self.pos += known.len;
             return true;
         }
         false
+    }
+
+    /// Whether [`Cursor::known_key`] would consume `known` (the cursor is not moved).
+    #[inline(always)]
+    pub fn key_is_next(&self, known: &Pattern) -> bool {
+        known.len >= 3 && known.is_at(self.buf, self.pos)
     }
 
     /// Consumes the key of one of `items` (each with its key as written, see
@@ -1205,6 +1262,29 @@ mod tests {
             }
         }
         assert!(Pattern::new(&[0; Pattern::MAX + 1]).is_none());
+    }
+
+    /// The comparison with a whole pattern's room after the position (blocks, masked) and the
+    /// one near a buffer's end (words) agree, for every length and every byte that differs.
+    #[test]
+    fn patterns_match_the_same_with_room_and_near_the_end() {
+        let mut rng = crate::testing::XorShift(0x61c8_8646_80b5_83eb);
+        let hay: Vec<u8> = (0..200).map(|_| b"ab\"c:"[rng.below(5) as usize]).collect();
+        for n in 0..=Pattern::MAX {
+            for at in (0..hay.len() - Pattern::MAX).step_by(7) {
+                let needle = &hay[at..at + n];
+                let mut p = Pattern::new(needle).unwrap();
+                assert!(p.is_at(&hay, at), "{n} {at}");
+                assert!(p.is_at_near_end(&hay, at), "{n} {at}");
+                for flip in 0..n {
+                    let byte = p.bytes[flip];
+                    p.bytes[flip] ^= 1 << rng.below(8);
+                    assert!(!p.is_at(&hay, at), "{n} {at} {flip}");
+                    assert!(!p.is_at_near_end(&hay, at), "{n} {at} {flip}");
+                    p.bytes[flip] = byte;
+                }
+            }
+        }
     }
 
     #[test]

@@ -527,12 +527,22 @@ fn remembered_keys_read_the_same_as_fresh_ones() {
         }
     }
     assert!(rows.len() > 50, "fixtures not found");
+    assert_warm_reads_as_cold(&rows);
+}
+
+/// Scans `rows` as one file (the walker remembering keys from row to row) and each row alone
+/// (nothing remembered): both must read the same.
+fn assert_warm_reads_as_cold(rows: &[String]) {
     let joined = rows.join("\n");
     let warm = scan(&joined);
     let mut cold = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         let mut text = "\n".repeat(i);
         text.push_str(row);
+        // Ended as in the file: a record cut short is read to the end of its line there.
+        if i + 1 < rows.len() {
+            text.push('\n');
+        }
         // The blank lines before it only give it its line number.
         let own = format!("{} ", i + 1);
         cold.extend(
@@ -550,6 +560,97 @@ fn remembered_keys_read_the_same_as_fresh_ones() {
         only_warm.is_empty() && only_cold.is_empty() && warm.len() == cold.len(),
         "read differently with remembered keys: {only_warm:#?}\nfresh: {only_cold:#?}"
     );
+}
+
+/// Rows of more kinds than the walker keeps templates of (see `format::TEMPLATES`), each kind
+/// with its own columns in its own order, the kinds interleaved at random, and rows spoiled
+/// at random (a column left out, one added, two swapped, nulls, whitespace, an escaped key, a
+/// row cut short): what the walker remembers from one row, whole or by position, must never
+/// change what it reads from the next.
+#[test]
+fn rows_of_many_kinds_read_the_same_as_fresh_ones() {
+    let mut rng = crate::testing::XorShift(0x7e3a_91c4_d2b8_5f01);
+    let pool = [
+        r#""span_kind":"LLM""#,
+        r#""span_kind":"TOOL""#,
+        r#""parent_id":"00000000000000f1""#,
+        r#""parent_id":null"#,
+        r#""start_time":"2026-11-18T11:07:14.146844+00:00""#,
+        r#""end_time":"2026-11-18T11:07:18.164881+00:00""#,
+        r#""status_code":"ERROR""#,
+        r#""events":[]"#,
+        r#""attributes.openinference.span.kind":"CHAIN""#,
+        r#""attributes.tool.name":"Read""#,
+        r#""attributes.input.value":"{\"a\": 1}""#,
+        r#""attributes.output.value":"done""#,
+        r#""attributes.llm.model_name":"gpt-4o""#,
+        r#""attributes.llm.token_count.prompt":12.0"#,
+        r#""attributes.llm.token_count.completion":3"#,
+        r#""attributes.session.id":"s-1""#,
+        r#""attributes.session.id":null"#,
+        r#""attributes.user.id":"u-1""#,
+        r#""attributes.metadata":{"user_api_key_end_user_id":"e-1","user_api_key_hash":"h"}"#,
+        r#""attributes.metadata":{"requester_metadata":{"user_id":"x"},"session_id":"m-1"}"#,
+        r#""attributes.llm.input_messages":[{"message.role":"user","message.content":"hi"}]"#,
+        r#""attributes.llm.output_messages":[{"message.role":"assistant","message.content":"yo"}]"#,
+        r#""attributes.other":{"k":[1,{"x":null}]}"#,
+        r#""extra":{"metadata":{"session_id":"ls-1"}}"#,
+    ];
+    // Nine kinds of rows: the span id, trace id and name first, then a few columns of the pool
+    // in an order of the kind's own.
+    let kinds: Vec<Vec<&str>> = (0..9)
+        .map(|_| {
+            let mut cols: Vec<&str> = pool.iter().copied().filter(|_| rng.below(3) == 0).collect();
+            for i in (1..cols.len()).rev() {
+                cols.swap(i, rng.below(i as u64 + 1) as usize);
+            }
+            cols
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for n in 0..2_000u64 {
+        // Runs of a kind, kinds coming back.
+        let kind = &kinds[(n / (1 + rng.below(3)) + rng.below(2)) as usize % kinds.len()];
+        let mut cols: Vec<String> = vec![
+            r#""name":"n""#.to_owned(),
+            format!(r#""context.span_id":"{:016x}""#, 0x1000 + n),
+            format!(r#""context.trace_id":"{:032x}""#, 0x77 + n / 5),
+        ];
+        cols.extend(kind.iter().map(|c| (*c).to_owned()));
+        match rng.below(24) {
+            0 if cols.len() > 4 => {
+                cols.remove(3 + rng.below(cols.len() as u64 - 3) as usize);
+            }
+            1 => {
+                let extra = pool[rng.below(pool.len() as u64) as usize];
+                cols.insert(rng.below(cols.len() as u64) as usize, extra.to_owned());
+            }
+            2 if cols.len() > 4 => {
+                let i = 3 + rng.below(cols.len() as u64 - 4) as usize;
+                cols.swap(i, i + 1);
+            }
+            3 => {
+                let i = rng.below(cols.len() as u64) as usize;
+                let key_end = cols[i].find("\":").map_or(0, |e| e + 2);
+                cols[i] = format!("{}null", &cols[i][..key_end]);
+            }
+            4 => {
+                let i = rng.below(cols.len() as u64) as usize;
+                cols[i] = format!(" {}", cols[i]);
+            }
+            5 => {
+                let i = rng.below(cols.len() as u64) as usize;
+                cols[i] = cols[i].replacen('e', "\\u0065", 1);
+            }
+            _ => {}
+        }
+        let mut row = format!("{{{}}}", cols.join(","));
+        if rng.below(40) == 0 {
+            row.truncate(rng.below(row.len() as u64) as usize);
+        }
+        rows.push(row);
+    }
+    assert_warm_reads_as_cold(&rows);
 }
 
 /// A collector reused for another piece starts that piece afresh: its first span's trace is
