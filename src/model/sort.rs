@@ -7,7 +7,8 @@
 //! comparison per element and place moved, unless what is left is still far from sorted: then
 //! (and as soon as the moves cost more than a few per element) it takes the general sort.
 //! The elements are distinct, so the result is the general sort's either way.
-//! [`filled_sorted`] fills and sorts a table on several threads.
+//! [`filled_sorted`] fills and sorts a table on several threads; [`by_ranges`] sorts one
+//! whose elements come in no order at all (hashes) on several threads.
 
 /// Moves per element the insertion sort of [`nearly`] may make before it gives up.
 const MOVES_PER_ELEMENT: usize = 8;
@@ -151,6 +152,65 @@ where
     v
 }
 
+/// Sorts `v`, whose elements are all distinct and come in any order, on `workers` threads
+/// (this one among them): cut in place into `workers` parts by ranges of `key` (a `u32` whose
+/// order agrees with the elements': `key(a) < key(b)` implies `a < b`; spread evenly, like a
+/// hash's bits, the parts are about even), each part then sorted on its own thread. The
+/// elements being distinct, the result is the general sort's whatever the number of workers.
+/// Takes no room beside `v`.
+pub fn by_ranges<T: Ord + Copy + Send>(
+    v: &mut [T],
+    workers: usize,
+    key: &(impl Fn(&T) -> u32 + Sync),
+) {
+    let mut parts: Vec<&mut [T]> = Vec::new();
+    cut(v, workers.max(1), 0, 1 << 32, key, &mut parts);
+    if parts.len() <= 1 {
+        v.sort_unstable();
+        return;
+    }
+    std::thread::scope(|scope| {
+        let mut parts = parts.into_iter();
+        let mine = parts.next();
+        for part in parts {
+            scope.spawn(move || part.sort_unstable());
+        }
+        if let Some(part) = mine {
+            part.sort_unstable();
+        }
+    });
+}
+
+/// Cuts `v`, whose keys are in `lo..hi`, into `workers` parts by ranges of keys (each part's
+/// keys below the next part's), pushed to `parts` in order. Halves the workers at each level,
+/// so it recurses `log2(workers)` deep.
+fn cut<'a, T: Copy>(
+    v: &'a mut [T],
+    workers: usize,
+    lo: u64,
+    hi: u64,
+    key: &impl Fn(&T) -> u32,
+    parts: &mut Vec<&'a mut [T]>,
+) {
+    if workers <= 1 || v.len() < 2 {
+        parts.push(v);
+        return;
+    }
+    let left = workers / 2;
+    let mid = lo + (hi - lo) * left as u64 / workers as u64;
+    // Elements with keys below `mid` to the front, without a branch on the key (hashes
+    // would mispredict half the time).
+    let mut k = 0;
+    for i in 0..v.len() {
+        let below = u64::from(key(&v[i])) < mid;
+        v.swap(i, k);
+        k += usize::from(below);
+    }
+    let (a, b) = v.split_at_mut(k);
+    cut(a, left, lo, mid, key, parts);
+    cut(b, workers - left, mid, hi, key, parts);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +271,39 @@ mod tests {
                     k
                 });
                 assert_eq!(got, want_kept, "case {case} on {workers} workers");
+            }
+        }
+    }
+
+    /// Cut by ranges of a key and sorted on any number of threads, elements in any order (and
+    /// keys bunched in one range, or all equal) come out as the general sort puts them.
+    #[test]
+    fn sorts_by_ranges_on_any_number_of_threads() {
+        let mut rng = crate::testing::XorShift(31);
+        for case in 0..100 {
+            let n = rng.below(3000) as usize;
+            let spread = match case % 3 {
+                0 => u64::from(u32::MAX),
+                1 => 1000,
+                _ => 0,
+            };
+            // (key, a distinct tail): ordered by the key first, as `by_ranges` needs.
+            let v: Vec<(u32, u32)> = (0..n as u32)
+                .map(|i| {
+                    let key = if spread == 0 {
+                        7
+                    } else {
+                        rng.below(spread) as u32
+                    };
+                    (key, i)
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            for workers in 1..6 {
+                let mut got = v.clone();
+                by_ranges(&mut got, workers, &|x: &(u32, u32)| x.0);
+                assert_eq!(got, want, "case {case} on {workers} workers");
             }
         }
     }

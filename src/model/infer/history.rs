@@ -343,7 +343,8 @@ impl Registered {
 
 /// The registry: (hash of a call's whole history, call) for every call that has a message not
 /// a system prompt, sorted. Filled in place on `workers` threads, a slot per call, each worker
-/// its run of the calls (no parts to join), then the calls without one dropped in place.
+/// its run of the calls (no parts to join), then the calls without one dropped in place, and
+/// sorted on `workers` threads too, cut by ranges of the hashes (`model::sort::by_ranges`).
 pub(super) fn registry(model: &Model, calls: &[Call], workers: usize) -> Vec<Registered> {
     let none = Registered {
         hash: 0,
@@ -384,7 +385,7 @@ pub(super) fn registry(model: &Model, calls: &[Call], workers: usize) -> Vec<Reg
         });
     }
     registry.retain(|r| r.call() != NONE);
-    registry.sort_unstable();
+    crate::model::sort::by_ranges(&mut registry, workers, &|r: &Registered| r.hash);
     registry
 }
 
