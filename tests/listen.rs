@@ -501,16 +501,51 @@ fn by_default_a_new_file_under_the_data_directory_and_quiet_prints_no_request() 
         .status()
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "--quiet printed");
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert!(out.status.success(), "{:?}: {rest}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "--quiet printed");
     assert!(
         rest.contains(&format!("received 1 request, 1 span; saved to {saving}")),
         "{rest}"
     );
     let (_, spans) = saved(Path::new(&saving));
     assert_eq!(spans.len(), 1);
+}
+
+/// A supervisor may stop the receiver the moment it has said where to send: the signal must
+/// end the receiving (summary printed, status 0), never kill it before its handlers are set.
+#[test]
+fn a_signal_as_soon_as_the_address_is_said_ends_the_receiving_cleanly() {
+    use std::io::BufRead;
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("received.jsonl");
+        let mut child = listen::isolated::command()
+            .args(["listen", "--headless", "--quiet", "--grpc", "off"])
+            .args(["--http", "127.0.0.1:0", "--save"])
+            .arg(&file)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut banner = String::new();
+        while !banner.contains("saving every request to") {
+            assert!(err.read_line(&mut banner).unwrap() > 0, "{banner}");
+        }
+        // At once, from this process: no `kill` to spawn first.
+        let pid = libc::pid_t::try_from(child.id()).unwrap();
+        // SAFETY: kill(2) on our own child, which has not been waited for.
+        #[allow(unsafe_code)]
+        let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
+        assert_eq!(sent, 0);
+        let out = child.wait_with_output().unwrap();
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        assert!(out.status.success(), "{:?}: {banner}{rest}", out.status);
+        assert!(rest.contains("received 0 requests, 0 spans"), "{rest}");
+    }
 }
 
 #[test]

@@ -198,7 +198,7 @@ impl Pattern {
     #[inline(always)]
     fn is_at(&self, buf: &[u8], pos: usize) -> bool {
         // With a whole pattern's room after `pos` (all but a buffer's last bytes), one bounds
-        // check and a comparison a 16 bytes for as many as the pattern has.
+        // check and a comparison 16 bytes at a time, for as many blocks as the pattern has.
         #[cfg(target_arch = "x86_64")]
         if let Some(window) = buf
             .get(pos..)

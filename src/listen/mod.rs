@@ -428,10 +428,8 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
 /// `sesstui listen --headless`: receives until SIGINT, SIGTERM or SIGHUP, printing a line per
 /// request to stdout (none with `quiet`), then the summary to stderr. Exit status 0.
 pub fn headless(opts: &Options, quiet: bool, zone: &crate::zone::Zone) -> Result<u8> {
-    let (receiver, lines) = Receiver::start(opts, !quiet)?;
-    for l in receiver.banner() {
-        crate::sanitize::eprint_line(&format!("sesstui: {l}"));
-    }
+    // Before anything is served or the banner says where to send: a signal that comes as soon
+    // as the address is known must end the receiving (saved, summed up), not kill it.
     let end = Arc::new(std::sync::atomic::AtomicBool::new(false));
     for sig in [
         signal_hook::consts::SIGINT,
@@ -439,6 +437,10 @@ pub fn headless(opts: &Options, quiet: bool, zone: &crate::zone::Zone) -> Result
         signal_hook::consts::SIGHUP,
     ] {
         signal_hook::flag::register(sig, Arc::clone(&end))?;
+    }
+    let (receiver, lines) = Receiver::start(opts, !quiet)?;
+    for l in receiver.banner() {
+        crate::sanitize::eprint_line(&format!("sesstui: {l}"));
     }
     let shared = Arc::clone(&receiver.shared);
     let mut printing = true;
