@@ -393,6 +393,40 @@ pub fn parse_claude_user_id(s: &str) -> Option<ClaudeIdentity<'_>> {
     })
 }
 
+/// A legacy Claude Code user id as written in the file (no escapes), taken apart without
+/// decoding the whole of it: `(session, user)` when it is `user_<user>_account_…_session_<id>`
+/// with a user that begins and ends with a printable ASCII character. `None` for anything else, which
+/// [`parse_claude_user_id`] then reads: where this gives an answer, it is that function's answer
+/// on the decoded value (its `user` always set), and the user passes through
+/// [`parse_claude_user_id_strict`] and `trim` unchanged.
+pub fn parse_claude_user_id_plain(raw: &[u8]) -> Option<(&str, &str)> {
+    static ACCOUNT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"_account_"));
+    let rest = raw.strip_prefix(b"user_")?;
+    // The session: after the last `_`, letters, digits and dashes only (checked without an
+    // early exit, so the loop is vectorised).
+    let last = memchr::memrchr(b'_', raw)?;
+    let session = raw.get(last + 1..)?;
+    let id_byte = |c: u8| c.is_ascii_alphanumeric() | (c == b'-');
+    if session.is_empty()
+        || !session.iter().fold(true, |ok, &c| ok & id_byte(c))
+        || !raw[..=last].ends_with(b"_session_")
+    {
+        return None;
+    }
+    let user = &rest[..ACCOUNT.find(rest)?];
+    // It holds no `_account_` (the first one ends it), so it is no Claude Code user id itself;
+    // ASCII and not blank at both ends, `trim` keeps it whole.
+    let plain = |c: &u8| c.is_ascii_graphic();
+    if !user.first().is_some_and(plain) || !user.last().is_some_and(plain) {
+        return None;
+    }
+    Some((
+        std::str::from_utf8(session).ok()?,
+        std::str::from_utf8(user).ok()?,
+    ))
+}
+
 /// Like [`parse_claude_user_id`], but only for values that are unmistakably Claude Code user ids
 /// (`user_…_account_…_session_…`, or JSON with `session_id` and `device_id`): some proxies
 /// copy the whole user id into `session.id` or `user.id`.
@@ -552,5 +586,99 @@ mod tests {
         assert_eq!(parse_claude_user_id("alice"), None);
         assert_eq!(parse_claude_user_id(r#"{"device_id":"x"}"#), None);
         assert_eq!(parse_claude_user_id("user_x_session_"), None);
+    }
+
+    /// Values made of the pieces a user id is made of, the odd byte between them.
+    fn user_id_like() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just(b"user_".to_vec()),
+            Just(b"_account_".to_vec()),
+            Just(b"_session_".to_vec()),
+            Just(b"3f1fb6e1-11cc".to_vec()),
+            Just(b"00ab".to_vec()),
+            Just(b"_".to_vec()),
+            Just(b" ".to_vec()),
+            Just("\u{3000}".as_bytes().to_vec()),
+            Just("é".as_bytes().to_vec()),
+            Just(vec![0xff]),
+            Just(b"{".to_vec()),
+            any::<u8>().prop_map(|c| vec![c]),
+        ];
+        let pieces = |n| prop::collection::vec(piece.clone(), 0..n).prop_map(|p| p.concat());
+        // Mostly the legacy form's frame around them, sometimes not.
+        (
+            pieces(2),
+            pieces(3),
+            pieces(3),
+            pieces(3),
+            pieces(2),
+            any::<u8>(),
+        )
+            .prop_map(|(before, user, account, session, after, frame)| {
+                let mark = |m: &[u8], bit: u8| if frame & bit == 0 { m.to_vec() } else { vec![] };
+                [
+                    if frame & 1 == 0 { vec![] } else { before },
+                    mark(b"user_", 2),
+                    user,
+                    mark(b"_account_", 4),
+                    account,
+                    mark(b"_session_", 8),
+                    session,
+                    if frame & 16 == 0 { vec![] } else { after },
+                ]
+                .concat()
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// Where the read of the bytes as written answers, it is the whole read's answer on
+        /// the value as decoded, with a user that the strict read and `trim` leave as it is.
+        #[test]
+        fn plain_read_is_the_decoded_read(raw in user_id_like()) {
+            let decoded = String::from_utf8_lossy(&raw);
+            if let Some((session, user)) = parse_claude_user_id_plain(&raw) {
+                let whole = parse_claude_user_id(&decoded);
+                proptest::prop_assert_eq!(
+                    whole,
+                    Some(ClaudeIdentity {
+                        session: Cow::Borrowed(session),
+                        user: Some(Cow::Borrowed(user)),
+                    })
+                );
+                proptest::prop_assert_eq!(parse_claude_user_id_strict(user), None);
+                proptest::prop_assert_eq!(user.trim(), user);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_read_takes_the_legacy_form() {
+        let raw = b"user_00ab_account_3f1f-11_session_3f1fb6e1-11cc";
+        assert_eq!(
+            parse_claude_user_id_plain(raw),
+            Some(("3f1fb6e1-11cc", "00ab"))
+        );
+        assert_eq!(
+            parse_claude_user_id_plain(b" user_a_account__session_b"),
+            None
+        );
+        assert_eq!(
+            parse_claude_user_id_plain(b"user_a_account__session_b "),
+            None
+        );
+        assert_eq!(
+            parse_claude_user_id_plain(b"user_ a_account__session_b"),
+            None
+        );
+        assert_eq!(
+            parse_claude_user_id_plain(b"user__account__session_b"),
+            None
+        );
+        assert_eq!(
+            parse_claude_user_id_plain(b"user_a_account__session_"),
+            None
+        );
     }
 }

@@ -762,7 +762,12 @@ impl<'b> Collector<'b> {
             return;
         }
         let parsed = keys::parse_claude_user_id_strict(user).and_then(|id| id.user);
-        let user = parsed.as_deref().unwrap_or(user).trim();
+        self.set_user_as_is(rank, parsed.as_deref().unwrap_or(user).trim());
+    }
+
+    /// [`Collector::set_user`] for a user that is no Claude Code user id and has no blank at
+    /// either end.
+    fn set_user_as_is(&mut self, rank: u8, user: &str) {
         if user.is_empty() {
             return;
         }
@@ -780,14 +785,66 @@ impl<'b> Collector<'b> {
         }
     }
 
-    fn set_session(&mut self, key: SessionKey, value: &str) {
-        let Some(b) = self.top() else { return };
+    /// Whether the record's session (and its user) can take anything from `key`: `None` when
+    /// not, else whether `key` is better than the one it has, and the session it has from
+    /// `key` itself (the same key a second time, rare: read like the first, to tell whether
+    /// it differs).
+    fn session_open(&mut self, key: SessionKey) -> Option<(bool, Option<u32>)> {
+        let b = self.top()?;
         let better = b.session_key.is_none_or(|k| key < k);
-        // The same key a second time (rare): read like the first, to tell whether it differs.
         let again = (b.session_key == Some(key)).then_some(b.session);
         if !better && again.is_none() && b.user_rank.is_some_and(|r| r <= 3) {
+            return None;
+        }
+        Some((better, again))
+    }
+
+    /// [`Collector::set_session`] for an end-user id as written in the file (no escapes), the
+    /// legacy Claude Code form read without decoding the whole of it
+    /// ([`keys::parse_claude_user_id_plain`]); any other value as `set_session` reads it.
+    fn set_session_raw(&mut self, key: SessionKey, s: RawStr<'_>) {
+        let Some((session, user)) = keys::parse_claude_user_id_plain(s.raw) else {
+            self.set_session(key, &s.decode());
+            return;
+        };
+        let Some((better, again)) = self.session_open(key) else {
+            return;
+        };
+        if let Some(kept) = again {
+            self.session_again(key, kept, session);
             return;
         }
+        self.set_user_as_is(3, user);
+        if better {
+            self.set_session_id(key, session);
+        }
+    }
+
+    fn session_again(&mut self, key: SessionKey, kept: u32, session: &str) {
+        if !session.is_empty() && self.out.strings.get(kept) != session {
+            self.caveat(format!(
+                "the record gives its session id ({}) twice, with different values: the \
+                 first one is used",
+                key.name()
+            ));
+        }
+    }
+
+    fn set_session_id(&mut self, key: SessionKey, session: &str) {
+        if session.is_empty() {
+            return;
+        }
+        let sid = self.intern(session);
+        if let Some(b) = self.top() {
+            b.session = sid;
+            b.session_key = Some(key);
+        }
+    }
+
+    fn set_session(&mut self, key: SessionKey, value: &str) {
+        let Some((better, again)) = self.session_open(key) else {
+            return;
+        };
         let id = if key.is_user_id_string() {
             match keys::parse_claude_user_id(value) {
                 Some(id) => id,
@@ -807,24 +864,14 @@ impl<'b> Collector<'b> {
             }
         };
         if let Some(kept) = again {
-            if !id.session.is_empty() && self.out.strings.get(kept) != id.session {
-                self.caveat(format!(
-                    "the record gives its session id ({}) twice, with different values: the \
-                     first one is used",
-                    key.name()
-                ));
-            }
+            self.session_again(key, kept, &id.session);
             return;
         }
         if let Some(u) = &id.user {
             self.set_user(3, u);
         }
-        if better && !id.session.is_empty() {
-            let sid = self.intern(&id.session);
-            if let Some(b) = self.top() {
-                b.session = sid;
-                b.session_key = Some(key);
-            }
+        if better {
+            self.set_session_id(key, &id.session);
         }
     }
 
@@ -1167,7 +1214,12 @@ impl Sink for Collector<'_> {
         };
         match attr {
             Attr::Session(key) => {
-                if let Some(t) = text() {
+                if key.is_user_id_string()
+                    && let Scalar::Str(s) = v
+                    && !s.escaped()
+                {
+                    self.set_session_raw(key, s);
+                } else if let Some(t) = text() {
                     self.set_session(key, &t);
                 }
             }
