@@ -451,26 +451,44 @@ fn an_address_in_use_or_reachable_by_others_is_said() {
     );
 }
 
-#[test]
-fn by_default_a_new_file_under_the_data_directory_and_quiet_prints_no_request() {
-    let home = tempfile::tempdir().unwrap();
-    let data = home.path().join("data");
-    let mut child = listen::isolated::command()
+/// `sesstui listen --headless --quiet` over HTTP on a free port (gRPC off), then `extra`, with
+/// what `cmd` already has (its environment); returns it running, its stderr, and the banner
+/// read from it as it came.
+fn quiet_receiver(
+    cmd: &mut std::process::Command,
+    extra: &[&std::ffi::OsStr],
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+    String,
+) {
+    use std::io::BufRead;
+    let mut child = cmd
         .args(["listen", "--headless", "--quiet", "--grpc", "off"])
         .args(["--http", "127.0.0.1:0"])
-        .env("HOME", home.path())
-        .env("XDG_DATA_HOME", &data)
+        .args(extra)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The banner is on stderr: read it as it comes.
-    use std::io::BufRead;
     let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
     let mut banner = String::new();
     while !banner.contains("saving every request to") {
         assert!(err.read_line(&mut banner).unwrap() > 0, "{banner}");
     }
+    (child, err, banner)
+}
+
+#[test]
+fn by_default_a_new_file_under_the_data_directory_and_quiet_prints_no_request() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let (child, mut err, banner) = quiet_receiver(
+        listen::isolated::command()
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", &data),
+        &[],
+    );
     let saving = banner
         .lines()
         .find_map(|l| l.strip_prefix("sesstui: saving every request to "))
@@ -517,23 +535,13 @@ fn by_default_a_new_file_under_the_data_directory_and_quiet_prints_no_request() 
 /// end the receiving (summary printed, status 0), never kill it before its handlers are set.
 #[test]
 fn a_signal_as_soon_as_the_address_is_said_ends_the_receiving_cleanly() {
-    use std::io::BufRead;
     for _ in 0..5 {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("received.jsonl");
-        let mut child = listen::isolated::command()
-            .args(["listen", "--headless", "--quiet", "--grpc", "off"])
-            .args(["--http", "127.0.0.1:0", "--save"])
-            .arg(&file)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
-        let mut banner = String::new();
-        while !banner.contains("saving every request to") {
-            assert!(err.read_line(&mut banner).unwrap() > 0, "{banner}");
-        }
+        let (child, mut err, banner) = quiet_receiver(
+            &mut listen::isolated::command(),
+            &["--save".as_ref(), file.as_os_str()],
+        );
         // At once, from this process: no `kill` to spawn first.
         let pid = libc::pid_t::try_from(child.id()).unwrap();
         // SAFETY: kill(2) on our own child, which has not been waited for.
