@@ -1541,6 +1541,21 @@ mod tests {
     /// The scan's recorder, reused over many calls as the scan does (its keys learned), hashes
     /// every message as the hashes are defined ([`reference_part`]): at a message's top, under
     /// nested keys, with keys that are new, known, escaped or structural.
+    /// The hash of each message of the JSON list `list`, by the definition
+    /// ([`reference_part`]).
+    fn reference_hashes(list: &str) -> Vec<u64> {
+        let mut c = Cursor::new(list.as_bytes());
+        c.array_start().unwrap();
+        let mut first = true;
+        let mut hashes = Vec::new();
+        while c.next_item(&mut first).unwrap() {
+            let mut m = (0, 0, 0);
+            reference_part(&mut c, b"", Says::Part, 0, &mut m);
+            hashes.push(message_hash(m.0, m.1, m.2));
+        }
+        hashes
+    }
+
     #[test]
     fn recorder_hashes_as_defined() {
         let mut rng = crate::testing::XorShift(0x5eed_1234);
@@ -1561,15 +1576,7 @@ mod tests {
                 })
                 .collect();
             let list = format!("[{}]", msgs.join(", "));
-            let mut c = Cursor::new(list.as_bytes());
-            c.array_start().unwrap();
-            let mut first = true;
-            let mut want = Vec::new();
-            while c.next_item(&mut first).unwrap() {
-                let mut m = (0, 0, 0);
-                reference_part(&mut c, b"", Says::Part, 0, &mut m);
-                want.push(message_hash(m.0, m.1, m.2));
-            }
+            let want = reference_hashes(&list);
             let mut c = Cursor::new(list.as_bytes());
             rec.clear();
             assert!(rec.read(b"llm.input_messages", &mut c).is_ok(), "{list}");
@@ -1681,16 +1688,7 @@ mod tests {
             assert_eq!(got, want, "{list}");
             reused += taken;
             if got.0.is_ok() {
-                let mut c = Cursor::new(list.as_bytes());
-                c.array_start().unwrap();
-                let mut first = true;
-                let mut hashes = Vec::new();
-                while c.next_item(&mut first).unwrap() {
-                    let mut m = (0, 0, 0);
-                    reference_part(&mut c, b"", Says::Part, 0, &mut m);
-                    hashes.push(message_hash(m.0, m.1, m.2));
-                }
-                assert_eq!(got.3.map(|p| p.1), Some(hashes), "{list}");
+                assert_eq!(got.3.map(|p| p.1), Some(reference_hashes(&list)), "{list}");
             }
         }
         assert!(reused > 2000, "{reused}");
