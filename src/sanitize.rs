@@ -68,14 +68,31 @@ fn class(c: char) -> Class {
 /// True when `s` may hold a character [`class`] does not keep (a quick byte test: ASCII
 /// printable text, newlines and tabs never need a look at each character).
 fn needs_work(s: &str, keep_newlines: bool) -> bool {
+    needs_work_bytes(s.as_bytes(), keep_newlines)
+}
+
+/// [`needs_work`] on bytes: whether any is a control byte (but newlines and tabs, with
+/// `keep_newlines`), DEL, or 0x80 and above. So `false` means printable ASCII only (with
+/// those): valid UTF-8 that [`clean`] leaves as it is.
+fn needs_work_bytes(bytes: &[u8], keep_newlines: bool) -> bool {
     let byte = |b: &u8| match b {
         b'\n' | b'\t' => !keep_newlines,
         0..=0x1f | 0x7f.. => true,
         _ => false,
     };
-    // Sixteen bytes at a time: only a chunk holding a control byte, DEL or a byte of 0x80 and
-    // above is looked at byte by byte (this runs over every byte headless output writes).
-    let mut chunks = s.as_bytes().chunks_exact(16);
+    // Sixty-four bytes at a time, then sixteen: only a chunk holding a control byte, DEL or a
+    // byte of 0x80 and above is looked at byte by byte (this runs over every byte headless
+    // output writes).
+    let mut blocks = bytes.chunks_exact(64);
+    for block in &mut blocks {
+        if let Ok(b) = <&[u8; 64]>::try_from(block)
+            && not_printable_ascii_64(b, keep_newlines)
+            && b.iter().any(byte)
+        {
+            return true;
+        }
+    }
+    let mut chunks = blocks.remainder().chunks_exact(16);
     for chunk in &mut chunks {
         if let Ok(c) = <&[u8; 16]>::try_from(chunk)
             && not_printable_ascii(c, keep_newlines)
@@ -85,6 +102,41 @@ fn needs_work(s: &str, keep_newlines: bool) -> bool {
         }
     }
     chunks.remainder().iter().any(byte)
+}
+
+/// [`not_printable_ascii`] of 64 bytes: the four blocks' comparisons joined before one mask.
+#[inline(always)]
+fn not_printable_ascii_64(block: &[u8; 64], keep_newlines: bool) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use safe_arch::{
+            bitandnot_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, cmp_lt_mask_i8_m128i,
+            load_unaligned_m128i, move_mask_i8_m128i, set_splat_i8_m128i,
+        };
+        let (blocks, _) = block.as_chunks::<16>();
+        let splat = |b: u8| set_splat_i8_m128i(i8::from_ne_bytes([b]));
+        let (space, del, nl, tab) = (splat(0x20), splat(0x7f), splat(b'\n'), splat(b'\t'));
+        let mut odd = set_splat_i8_m128i(0);
+        for c in blocks {
+            let v = load_unaligned_m128i(c);
+            // As signed bytes, 0x80 and above are negative: below a space too.
+            let bad = bitor_m128i(cmp_lt_mask_i8_m128i(v, space), cmp_eq_mask_i8_m128i(v, del));
+            let bad = if keep_newlines {
+                let allowed =
+                    bitor_m128i(cmp_eq_mask_i8_m128i(v, nl), cmp_eq_mask_i8_m128i(v, tab));
+                bitandnot_m128i(allowed, bad)
+            } else {
+                bad
+            };
+            odd = bitor_m128i(odd, bad);
+        }
+        move_mask_i8_m128i(odd) != 0
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let (blocks, _) = block.as_chunks::<16>();
+        blocks.iter().any(|c| not_printable_ascii(c, keep_newlines))
+    }
 }
 
 /// Whether any of 16 bytes is below a space (but newlines and tabs, with `keep_newlines`),
@@ -397,6 +449,12 @@ impl<W: Write> Text<W> {
 
 impl<W: Write> Write for Text<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Printable ASCII, newlines and tabs (nearly all output): valid UTF-8 that `clean`
+        // leaves as it is, found in one pass instead of a UTF-8 check and then that pass.
+        if self.pending.is_empty() && !needs_work_bytes(buf, true) {
+            self.inner.write_all(buf)?;
+            return Ok(buf.len());
+        }
         let joined;
         let mut bytes = buf;
         if !self.pending.is_empty() {
@@ -461,7 +519,7 @@ mod tests {
             .map(char::from)
             .chain(['é', '€', '😀', '\u{85}'])
             .collect();
-        for len in 0..40 {
+        for len in (0..40).chain([63, 64, 65, 79, 80, 127, 128, 129, 150]) {
             for at in 0..=len {
                 for &c in &odd {
                     let mut s: String = "abcdefghij".chars().cycle().take(len).collect();
@@ -600,5 +658,50 @@ mod tests {
         out.flush().unwrap();
         let text = String::from_utf8(out.inner).unwrap();
         assert_eq!(text, "x\u{241b}]0;t\u{2407}é\u{21b5}\nbad \u{fffd} end\n");
+    }
+
+    /// Valid UTF-8 written in random pieces (plain runs that take the writer's quick path,
+    /// pieces cut inside characters, controls and bidi marks) comes out as `clean` makes the
+    /// whole.
+    #[test]
+    fn text_writer_in_pieces_writes_what_clean_makes_of_the_whole() {
+        let odd = [
+            "\u{1b}[31m",
+            "é",
+            "😀",
+            "\u{202e}",
+            "\u{85}",
+            "\t",
+            "\n",
+            "\u{7f}",
+            "\r",
+        ];
+        let mut rng = crate::testing::XorShift(0x1234_5678_9abc_def1);
+        for _ in 0..2000 {
+            let mut whole = String::new();
+            for _ in 0..rng.below(12) {
+                if rng.below(3) == 0 {
+                    whole.push_str(odd[rng.below(odd.len() as u64) as usize]);
+                } else {
+                    let n = rng.below(150) as usize;
+                    whole.extend((0..n).map(|k| char::from(b' ' + (k % 95) as u8)));
+                }
+            }
+            let bytes = whole.as_bytes();
+            let mut out = Text::new(Vec::new());
+            let mut at = 0;
+            while at < bytes.len() {
+                let n = 1 + rng.below(100) as usize;
+                let end = (at + n).min(bytes.len());
+                out.write_all(&bytes[at..end]).unwrap();
+                at = end;
+            }
+            out.flush().unwrap();
+            assert_eq!(
+                String::from_utf8(out.inner).unwrap(),
+                clean(&whole),
+                "{whole:?}"
+            );
+        }
     }
 }

@@ -7,8 +7,8 @@ pub use crate::transcript::{Tokens, time};
 use serde::Serialize;
 
 #[derive(Serialize)]
-pub struct Session {
-    pub id: String,
+pub struct Session<'a> {
+    pub id: &'a str,
     pub origin: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inferred_by: Option<crate::model::InferredBy>,
@@ -17,7 +17,7 @@ pub struct Session {
     pub inferred_traces: u32,
     /// Side requests (title generation, quota probes) among its traces.
     pub side_requests: usize,
-    pub user: Option<String>,
+    pub user: Option<&'a str>,
     pub traces: usize,
     /// What the person typed, the LLM calls made, the sub-agents run in other traces.
     pub turns: u32,
@@ -27,11 +27,11 @@ pub struct Session {
     pub subagents: u32,
     pub spans: u32,
     pub errors: u32,
-    pub start: Option<String>,
-    pub end: Option<String>,
+    pub start: Option<Stamp>,
+    pub end: Option<Stamp>,
     pub duration_ms: i64,
     /// The title its export gives it (a Claude Code `summary` line), if any.
-    pub title: Option<String>,
+    pub title: Option<&'a str>,
     pub first_input: Option<String>,
     pub last_output: Option<String>,
     pub tokens: Tokens,
@@ -43,144 +43,236 @@ pub struct Session {
     pub evaluations: Vec<SessionEval>,
 }
 
-impl Session {
-    /// Writes the session as [`crate::sanitize::write_json_pretty_at`] writes it `depth`
-    /// levels deep, the same bytes, field by field: its strings through
-    /// [`crate::sanitize::write_json_str`] (most are written as they are) and its numbers by
-    /// hand; only a cost, the inference's name and evaluations go through `serde_json`. (Each
-    /// session otherwise took about 17,000 instructions to write, as many as reading its first
-    /// input and last answer.) A test holds the two to the same text.
-    pub fn write_pretty_at(&self, out: &mut Vec<u8>, depth: usize) -> std::io::Result<()> {
-        use crate::sanitize::{write_json, write_json_pretty_at, write_json_str};
-        let mut f = Fields::new(out, depth);
-        f.key("id");
-        write_json_str(f.out, &self.id)?;
-        f.key("origin");
-        write_json_str(f.out, self.origin)?;
-        if let Some(by) = self.inferred_by {
-            f.key("inferred_by");
-            write_json(&mut *f.out, &by)?;
+/// A time (nanoseconds since the epoch, above 0), written as [`time`] writes it: ISO 8601 in
+/// UTC to the millisecond.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp(pub i64);
+
+impl Stamp {
+    /// [`time`]'s answer: none for 0 and before.
+    pub fn of(ns: i64) -> Option<Stamp> {
+        (ns > 0).then_some(Stamp(ns))
+    }
+}
+
+impl Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::time::iso_ms(self.0))
+    }
+}
+
+/// The fields of a session in [`Session`]'s order, and of its token counts.
+const FIELDS: [&str; 23] = [
+    "id",
+    "origin",
+    "inferred_by",
+    "key",
+    "inferred_traces",
+    "side_requests",
+    "user",
+    "traces",
+    "turns",
+    "calls",
+    "tools",
+    "subagents",
+    "spans",
+    "errors",
+    "start",
+    "end",
+    "duration_ms",
+    "title",
+    "first_input",
+    "last_output",
+    "tokens",
+    "cost",
+    "evaluations",
+];
+const TOKEN_FIELDS: [&str; 3] = ["prompt", "completion", "total"];
+
+/// What writes sessions `depth` levels deep in a pretty document ([`Session::write`]): each
+/// field's separator, indent and key made once, ready to copy, and the date of the last time
+/// written.
+pub struct SessionText {
+    depth: usize,
+    /// By [`FIELDS`], then [`TOKEN_FIELDS`].
+    keys: Vec<Vec<u8>>,
+    /// The ends of the tokens' object and of the session's.
+    tokens_end: Vec<u8>,
+    end: Vec<u8>,
+    /// The day (since the epoch) of the last time written, and its `YYYY-MM-DD`.
+    day: Option<(i64, [u8; 10])>,
+}
+
+impl SessionText {
+    pub fn new(depth: usize) -> SessionText {
+        let indent = |d: usize| "  ".repeat(d);
+        let key = |first: bool, d: usize, name: &str| {
+            format!(
+                "{}{}\"{name}\": ",
+                if first { "\n" } else { ",\n" },
+                indent(d)
+            )
+            .into_bytes()
+        };
+        let keys = (FIELDS
+            .iter()
+            .enumerate()
+            .map(|(i, n)| key(i == 0, depth + 1, n)))
+        .chain((TOKEN_FIELDS.iter().enumerate()).map(|(i, n)| key(i == 0, depth + 2, n)))
+        .collect();
+        SessionText {
+            depth,
+            keys,
+            tokens_end: format!("\n{}}}", indent(depth + 1)).into_bytes(),
+            end: format!("\n{}}}", indent(depth)).into_bytes(),
+            day: None,
         }
-        f.key("key");
-        f.opt_str(self.key)?;
-        f.key("inferred_traces");
-        push_u64(f.out, u64::from(self.inferred_traces));
-        f.key("side_requests");
-        push_u64(f.out, self.side_requests as u64);
-        f.key("user");
-        f.opt_str(self.user.as_deref())?;
-        f.key("traces");
-        push_u64(f.out, self.traces as u64);
-        for (name, n) in [
-            ("turns", self.turns),
-            ("calls", self.calls),
-            ("tools", self.tools),
-            ("subagents", self.subagents),
-            ("spans", self.spans),
-            ("errors", self.errors),
-        ] {
-            f.key(name);
-            push_u64(f.out, u64::from(n));
+    }
+
+    /// The separator, indent and key of field `i` of [`FIELDS`] (then [`TOKEN_FIELDS`]).
+    #[inline]
+    fn key(&self, out: &mut Vec<u8>, i: usize) {
+        if let Some(k) = self.keys.get(i) {
+            out.extend_from_slice(k);
         }
-        f.key("start");
-        f.opt_str(self.start.as_deref())?;
-        f.key("end");
-        f.opt_str(self.end.as_deref())?;
-        f.key("duration_ms");
-        push_i64(f.out, self.duration_ms);
-        f.key("title");
-        f.opt_str(self.title.as_deref())?;
-        f.key("first_input");
-        f.opt_str(self.first_input.as_deref())?;
-        f.key("last_output");
-        f.opt_str(self.last_output.as_deref())?;
-        f.key("tokens");
-        {
-            let mut t = Fields::new(&mut *f.out, depth + 1);
-            for (name, n) in [
-                ("prompt", self.tokens.prompt),
-                ("completion", self.tokens.completion),
-                ("total", self.tokens.total),
-            ] {
-                t.key(name);
-                push_u64(t.out, n);
+    }
+
+    /// Writes time `ns` as [`Stamp`] serialises it: the date as [`crate::time::iso_ms`] writes
+    /// the day's midnight (kept for the next time on the same day), the time of day digit by
+    /// digit; a time whose year has not four digits through `iso_ms` whole.
+    fn time(&mut self, out: &mut Vec<u8>, ns: i64) -> std::io::Result<()> {
+        let secs = ns.div_euclid(1_000_000_000);
+        let ms = ns.rem_euclid(1_000_000_000) / 1_000_000;
+        let (day, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let date = match self.day {
+            Some((d, date)) if d == day => Some(date),
+            _ => day
+                .checked_mul(86_400_000_000_000)
+                .map(crate::time::iso_ms)
+                .and_then(|midnight| {
+                    let b = midnight.as_bytes();
+                    let date: [u8; 10] = b.get(..10)?.try_into().ok()?;
+                    (b.len() == 24 && b.get(10..) == Some(b"T00:00:00.000Z".as_slice()))
+                        .then_some(date)
+                }),
+        };
+        let Some(date) = date else {
+            return crate::sanitize::write_json_str(out, &crate::time::iso_ms(ns));
+        };
+        self.day = Some((day, date));
+        let mut text = *b"\"0000-00-00T00:00:00.000Z\"";
+        text[1..11].copy_from_slice(&date);
+        let mut put = |at: usize, width: usize, v: i64| {
+            let mut v = v;
+            for k in (at..at + width).rev() {
+                text[k] = b'0' + (v % 10) as u8;
+                v /= 10;
             }
-            t.end();
-        }
-        f.key("cost");
-        match self.cost {
-            None => f.out.extend_from_slice(b"null"),
-            Some(c) => write_json(&mut *f.out, &c)?,
-        }
-        f.key("evaluations");
-        if self.evaluations.is_empty() {
-            f.out.extend_from_slice(b"[]");
-        } else {
-            write_json_pretty_at(&mut *f.out, &self.evaluations, depth + 1)?;
-        }
-        f.end();
+        };
+        put(12, 2, sod / 3600);
+        put(15, 2, sod % 3600 / 60);
+        put(18, 2, sod % 60);
+        put(21, 3, ms);
+        out.extend_from_slice(&text);
         Ok(())
     }
 }
 
-/// An object's fields written as `serde_json`'s pretty printer writes them, the object `depth`
-/// levels deep (its fields one deeper, two spaces a level).
-struct Fields<'o> {
-    out: &'o mut Vec<u8>,
-    depth: usize,
-    first: bool,
-}
-
-impl<'o> Fields<'o> {
-    fn new(out: &'o mut Vec<u8>, depth: usize) -> Self {
-        out.push(b'{');
-        Fields {
-            out,
-            depth,
-            first: true,
-        }
+impl Session<'_> {
+    /// Writes the session as [`crate::sanitize::write_json_pretty_at`] writes it `depth`
+    /// levels deep, the same bytes.
+    #[cfg(test)]
+    pub fn write_pretty_at(&self, out: &mut Vec<u8>, depth: usize) -> std::io::Result<()> {
+        self.write(&mut SessionText::new(depth), out)
     }
 
-    /// The separator, indent and key (plain ASCII, written as it is) before a value.
-    fn key(&mut self, name: &str) {
-        // `,`, a newline and up to 30 spaces: the separator and indent, taken in one piece.
-        const LEAD: &[u8; 32] = b",\n                              ";
-        let first = std::mem::replace(&mut self.first, false);
-        match LEAD.get(usize::from(first)..2 + 2 * (self.depth + 1)) {
-            Some(lead) => self.out.extend_from_slice(lead),
+    /// Writes the session as [`crate::sanitize::write_json_pretty_at`] writes it `w.depth`
+    /// levels deep, the same bytes, field by field: its strings through
+    /// [`crate::sanitize::write_json_str`] (most are written as they are), its times and
+    /// numbers by hand, each key with its separator and indent copied whole; only a cost, the
+    /// inference's name and evaluations go through `serde_json`. (Each session otherwise took
+    /// about 17,000 instructions to write, as many as reading its first input and last
+    /// answer.) Tests hold the two to the same text.
+    pub fn write(&self, w: &mut SessionText, out: &mut Vec<u8>) -> std::io::Result<()> {
+        use crate::sanitize::{write_json, write_json_pretty_at, write_json_str};
+        let opt_str = |out: &mut Vec<u8>, s: Option<&str>| match s {
+            Some(s) => write_json_str(out, s),
             None => {
-                self.out
-                    .extend_from_slice(if first { b"\n" } else { b",\n" });
-                self.indent(self.depth + 1);
-            }
-        }
-        self.out.push(b'"');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\": ");
-    }
-
-    fn opt_str(&mut self, s: Option<&str>) -> std::io::Result<()> {
-        match s {
-            Some(s) => crate::sanitize::write_json_str(self.out, s),
-            None => {
-                self.out.extend_from_slice(b"null");
+                out.extend_from_slice(b"null");
                 Ok(())
             }
+        };
+        out.push(b'{');
+        w.key(out, 0); // id
+        write_json_str(out, self.id)?;
+        w.key(out, 1); // origin
+        write_json_str(out, self.origin)?;
+        if let Some(by) = self.inferred_by {
+            w.key(out, 2); // inferred_by
+            write_json(&mut *out, &by)?;
         }
-    }
-
-    fn indent(&mut self, depth: usize) {
-        for _ in 0..depth {
-            self.out.extend_from_slice(b"  ");
+        w.key(out, 3); // key
+        opt_str(out, self.key)?;
+        w.key(out, 4); // inferred_traces
+        push_u64(out, u64::from(self.inferred_traces));
+        w.key(out, 5); // side_requests
+        push_u64(out, self.side_requests as u64);
+        w.key(out, 6); // user
+        opt_str(out, self.user)?;
+        w.key(out, 7); // traces
+        push_u64(out, self.traces as u64);
+        // turns, calls, tools, subagents, spans, errors
+        for (i, n) in (8..).zip([
+            self.turns,
+            self.calls,
+            self.tools,
+            self.subagents,
+            self.spans,
+            self.errors,
+        ]) {
+            w.key(out, i);
+            push_u64(out, u64::from(n));
         }
-    }
-
-    fn end(mut self) {
-        if !self.first {
-            self.out.push(b'\n');
-            self.indent(self.depth);
+        // start, end
+        for (i, t) in (14..).zip([self.start, self.end]) {
+            w.key(out, i);
+            match t {
+                Some(Stamp(ns)) => w.time(out, ns)?,
+                None => out.extend_from_slice(b"null"),
+            }
         }
-        self.out.push(b'}');
+        w.key(out, 16); // duration_ms
+        push_i64(out, self.duration_ms);
+        w.key(out, 17); // title
+        opt_str(out, self.title)?;
+        w.key(out, 18); // first_input
+        opt_str(out, self.first_input.as_deref())?;
+        w.key(out, 19); // last_output
+        opt_str(out, self.last_output.as_deref())?;
+        w.key(out, 20); // tokens
+        out.push(b'{');
+        for (i, n) in (FIELDS.len()..).zip([
+            self.tokens.prompt,
+            self.tokens.completion,
+            self.tokens.total,
+        ]) {
+            w.key(out, i);
+            push_u64(out, n);
+        }
+        out.extend_from_slice(&w.tokens_end);
+        w.key(out, 21); // cost
+        match self.cost {
+            None => out.extend_from_slice(b"null"),
+            Some(c) => write_json(&mut *out, &c)?,
+        }
+        w.key(out, 22); // evaluations
+        if self.evaluations.is_empty() {
+            out.extend_from_slice(b"[]");
+        } else {
+            write_json_pretty_at(&mut *out, &self.evaluations, w.depth + 1)?;
+        }
+        out.extend_from_slice(&w.end);
+        Ok(())
     }
 }
 
@@ -192,8 +284,13 @@ fn push_i64(out: &mut Vec<u8>, n: i64) {
     push_u64(out, n.unsigned_abs());
 }
 
+/// One or two digits (most of a session's counts) pushed as they are.
 fn push_u64(out: &mut Vec<u8>, v: u64) {
-    crate::fmt::push_decimal(out, v);
+    match u8::try_from(v) {
+        Ok(d @ 0..=9) => out.push(b'0' + d),
+        Ok(d @ 10..=99) => out.extend_from_slice(&[b'0' + d / 10, b'0' + d % 10]),
+        _ => crate::fmt::push_decimal(out, v),
+    }
 }
 
 /// An evaluation of a session, one of its traces or one of their spans.
@@ -243,10 +340,94 @@ fn evaluations(model: &Model, s: u32) -> Vec<SessionEval> {
     evals
 }
 
-pub fn session(model: &Model, s: u32) -> Session {
+/// Session `s`'s tool spans (kind `tool`) counted through its traces' spans.
+fn tools_of(model: &Model, s: u32) -> u32 {
+    model
+        .session_traces(s)
+        .iter()
+        .flat_map(|&t| model.trace_spans(t))
+        .filter(|&&sp| model.span(sp).kind() == crate::kind::Kind::Tool)
+        .count()
+        .try_into()
+        .unwrap_or(u32::MAX)
+}
+
+/// Every session's tool spans, as [`tools_of`] counts them, from one pass over the span
+/// records in file order on `threads` threads (a trace's spans in the model's order are its
+/// records but the re-exported copies, which are flagged): a session's traces' spans one by
+/// one are scattered over the file, and on a large file that walk waits on memory. Each
+/// session's records are counted too, and a session whose count is not its span count (which
+/// the pass would then have misread) is counted by [`tools_of`] ([`ToolCounts::of`]).
+pub fn tool_counts(model: &Model, threads: usize) -> ToolCounts {
+    use crate::index::record::flag;
+    let n = model.sessions.len();
+    let spans = &model.index.spans;
+    // Per session, its records in the high 32 bits and its tools in the low (tools are never
+    // more than the records, which are fewer than 2^32: no carry).
+    let count = |recs: &[crate::index::record::SpanRec]| {
+        let mut acc = vec![0u64; n];
+        for rec in recs {
+            if rec.has(flag::DUPLICATE) {
+                continue;
+            }
+            let Some(t) = model.traces.get(rec.trace as usize) else {
+                continue;
+            };
+            if let Some(a) = acc.get_mut(t.session as usize) {
+                *a += 1 << 32 | u64::from(rec.kind() == crate::kind::Kind::Tool);
+            }
+        }
+        acc
+    };
+    let threads = threads.clamp(1, 8);
+    if threads == 1 || spans.len() < threads {
+        return ToolCounts(count(spans));
+    }
+    let each = spans.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = spans.chunks(each);
+        let first = parts.next().unwrap_or_default();
+        let others: Vec<_> = parts.map(|part| scope.spawn(move || count(part))).collect();
+        let mut sum = count(first);
+        for p in others {
+            match p.join() {
+                Ok(part) => {
+                    for (s, v) in sum.iter_mut().zip(part) {
+                        *s = s.saturating_add(v);
+                    }
+                }
+                // A worker that failed leaves every session to be counted alone.
+                Err(_) => sum.clear(),
+            }
+        }
+        ToolCounts(sum)
+    })
+}
+
+/// Sessions' tool spans from [`tool_counts`].
+pub struct ToolCounts(Vec<u64>);
+
+impl ToolCounts {
+    /// Session `s`'s tool spans, [`NOT_COUNTED`] when the pass cannot vouch for its count.
+    pub fn of(&self, model: &Model, s: u32) -> u32 {
+        match (self.0.get(s as usize), model.sessions.get(s as usize)) {
+            (Some(&a), Some(sess)) if a >> 32 == u64::from(sess.spans) => {
+                u32::try_from(a & 0xffff_ffff).unwrap_or(NOT_COUNTED)
+            }
+            _ => NOT_COUNTED,
+        }
+    }
+}
+
+/// A session's tool spans not counted yet ([`ToolCounts::of`]): [`session`] counts them.
+pub const NOT_COUNTED: u32 = u32::MAX;
+
+/// Session `s`'s document; `tools`, its tool spans as [`tool_counts`] gives them (counted
+/// here if [`NOT_COUNTED`]).
+pub fn session(model: &Model, s: u32, tools: u32) -> Session<'_> {
     let sess = model.session(s);
     Session {
-        id: model.session_id(s).to_owned(),
+        id: model.session_id(s),
         origin: sess.origin.label(),
         inferred_by: sess.inferred_by,
         key: sess.key.map(crate::format::keys::SessionKey::name),
@@ -256,25 +437,22 @@ pub fn session(model: &Model, s: u32) -> Session {
             .iter()
             .filter(|&&t| model.trace(t).side())
             .count(),
-        user: (sess.user != 0).then(|| model.str(sess.user).to_owned()),
+        user: (sess.user != 0).then(|| model.str(sess.user)),
         traces: sess.trace_count(),
         turns: sess.turns,
         calls: sess.calls,
-        tools: model
-            .traces_of(sess)
-            .iter()
-            .flat_map(|&t| model.trace_spans(t))
-            .filter(|&&sp| model.span(sp).kind() == crate::kind::Kind::Tool)
-            .count()
-            .try_into()
-            .unwrap_or(u32::MAX),
+        tools: if tools == NOT_COUNTED {
+            tools_of(model, s)
+        } else {
+            tools
+        },
         subagents: sess.subagents,
         spans: sess.spans,
         errors: sess.errors,
-        start: time(sess.start),
-        end: time(sess.end),
+        start: Stamp::of(sess.start),
+        end: Stamp::of(sess.end),
         duration_ms: sess.duration_ns() / 1_000_000,
-        title: model.title(s).map(str::to_owned),
+        title: model.title(s),
         first_input: Reader::new(model, false).first_input(s),
         last_output: Reader::new(model, false).last_answer(s),
         tokens: model.tokens_of(sess).into(),
@@ -386,8 +564,16 @@ mod tests {
                 continue;
             };
             let model = crate::model::build(idx);
+            let counted = tool_counts(&model, 3);
             for s in 0..u32::try_from(model.sessions.len()).unwrap() {
-                let doc = session(&model, s);
+                // The pass over the records counts every session's tools as its traces do.
+                assert_eq!(
+                    counted.of(&model, s),
+                    tools_of(&model, s),
+                    "{}",
+                    path.display()
+                );
+                let doc = session(&model, s, counted.of(&model, s));
                 for depth in [0, 2, 5, 20] {
                     assert_eq!(
                         String::from_utf8_lossy(&by_hand(&doc, depth)),
@@ -416,6 +602,7 @@ mod tests {
             "/", "~", " ",
         ];
         let mut rng = crate::testing::XorShift(0x2545_f491_4f6c_dd1d);
+        let mut rng2 = crate::testing::XorShift(0x9e37_79b9_7f4a_7c15);
         let mut text = || -> String {
             let n = rng.below(40);
             (0..n)
@@ -428,16 +615,39 @@ mod tests {
                 })
                 .collect()
         };
+        // Times: every day's edges, years past four digits, the extremes.
+        let mut stamp = || {
+            let ns = match rng2.below(4) {
+                0 => rng2.below(u64::MAX) as i64 & i64::MAX,
+                1 => {
+                    (rng2.below(20_000) as i64 * 86_400 + rng2.below(3) as i64 * 86_399)
+                        * 1_000_000_000
+                        + rng2.below(1_000_000_000) as i64
+                }
+                2 => [
+                    1,
+                    999_999,
+                    1_000_000,
+                    i64::MAX,
+                    253_402_300_799_999_999,
+                    253_402_300_800_000_000,
+                ][rng2.below(6) as usize],
+                _ => 1_795_004_012_321_000_000 + rng2.below(200_000_000_000_000) as i64,
+            };
+            Stamp::of(ns)
+        };
+        let mut w = SessionText::new(2);
         for round in 0..3000u64 {
             let opt = |t: String| (round % 3 != 0).then_some(t);
+            let (id, user, title) = (text(), opt(text()), opt(text()));
             let doc = Session {
-                id: text(),
+                id: &id,
                 origin: "explicit",
                 inferred_by: [None, Some(crate::model::InferredBy::History)][round as usize % 2],
                 key: (round % 2 == 0).then_some("session.id"),
                 inferred_traces: u32::MAX - round as u32,
                 side_requests: round as usize,
-                user: opt(text()),
+                user: user.as_deref(),
                 traces: usize::MAX,
                 turns: 0,
                 calls: 1,
@@ -445,10 +655,10 @@ mod tests {
                 subagents: 99,
                 spans: u32::MAX,
                 errors: round as u32,
-                start: opt(text()),
-                end: opt(text()),
+                start: stamp(),
+                end: stamp(),
                 duration_ms: [i64::MIN, -1, 0, 7, i64::MAX][round as usize % 5],
-                title: opt(text()),
+                title: title.as_deref(),
                 first_input: opt(text()),
                 last_output: opt(text()),
                 tokens: [round, 0, u64::MAX].into(),
@@ -457,6 +667,14 @@ mod tests {
             };
             assert_eq!(
                 String::from_utf8_lossy(&by_hand(&doc, 2)),
+                String::from_utf8_lossy(&by_serde(&doc, 2))
+            );
+            // And by one writer for many sessions, as `sessions --json` writes them (the date
+            // of the time before kept).
+            let mut again = Vec::new();
+            doc.write(&mut w, &mut again).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&again),
                 String::from_utf8_lossy(&by_serde(&doc, 2))
             );
         }

@@ -20,7 +20,7 @@ struct Doc {
     /// With `--filter`: the filter, and how many sessions there are in all.
     #[serde(skip_serializing_if = "Option::is_none")]
     filter: Option<Filtered>,
-    sessions: Vec<json::Session>,
+    sessions: Vec<json::Session<'static>>,
     unsessioned: Unsessioned,
 }
 
@@ -213,17 +213,89 @@ const SESSIONS_PER_PIECE: usize = 256;
 
 /// The text of the sessions `part` (the `first`-th session of the array first) as they stand
 /// in the document's `sessions` array: each after its separator and indent, pretty-printed
-/// two levels deep.
-fn sessions_text(model: &Model, part: &[u32], first: bool, buf: &mut Vec<u8>) -> io::Result<()> {
+/// two levels deep. `tools`: every session's tool spans ([`json::tool_counts`]), or none (each
+/// session's counted alone).
+fn sessions_text(
+    model: &Model,
+    part: &[u32],
+    first: bool,
+    tools: Option<&json::ToolCounts>,
+    buf: &mut Vec<u8>,
+) -> io::Result<()> {
+    let mut w = json::SessionText::new(2);
+    // About what a session takes without its texts (the buffer then grows less often).
+    buf.reserve(part.len() * 768);
     for (k, &s) in part.iter().enumerate() {
+        for stage in [Stage::Trace, Stage::Order, Stage::Record, Stage::Bytes] {
+            if let Some(&ahead) = part.get(k + stage as usize) {
+                prefetch(model, ahead, stage);
+            }
+        }
         buf.extend_from_slice(if first && k == 0 {
             b"\n    "
         } else {
             b",\n    "
         });
-        json::session(model, s).write_pretty_at(buf, 2)?;
+        let n = tools.map_or(json::NOT_COUNTED, |t| t.of(model, s));
+        json::session(model, s, n).write(&mut w, buf)?;
     }
     Ok(())
+}
+
+/// Asks the CPU to fetch what reading session `s`'s first input and last answer will touch,
+/// `stage` sessions ahead of reading it: on a large file each of its first and last traces'
+/// roots lies anywhere in the file, and finding one takes three table entries that lie
+/// anywhere in theirs (the trace, its first span in the order, that span's record), each a
+/// miss in the cache that waits for the one before. So each is fetched in its own stage, a
+/// few sessions before the next needs it, while other sessions are written (a fetch only
+/// warms the cache: what is read is the same).
+fn prefetch(model: &Model, s: u32, stage: Stage) {
+    let Some(sess) = model.sessions.get(s as usize) else {
+        return;
+    };
+    let traces = model.traces_of(sess);
+    for &t in [traces.first(), traces.last()].into_iter().flatten() {
+        let Some(trace) = model.traces.get(t as usize) else {
+            continue;
+        };
+        match stage {
+            Stage::Trace => fetch(trace),
+            Stage::Order => {
+                if let Some(first) = model.order.get(trace.spans.start as usize) {
+                    fetch(first);
+                }
+            }
+            Stage::Record => {
+                let root = model.trace_root(t);
+                if let Some(rec) = model.index.spans.get(root as usize) {
+                    fetch(rec);
+                }
+            }
+            Stage::Bytes => {
+                let bytes = model.index.span_bytes(model.trace_root(t));
+                for line in bytes.iter().step_by(64).take(8) {
+                    fetch(line);
+                }
+            }
+        }
+    }
+}
+
+/// The stages of [`prefetch`], and how many sessions ahead each runs.
+#[derive(Clone, Copy)]
+enum Stage {
+    Trace = 8,
+    Order = 6,
+    Record = 4,
+    Bytes = 2,
+}
+
+#[inline(always)]
+fn fetch<T>(at: &T) {
+    #[cfg(target_arch = "x86_64")]
+    safe_arch::prefetch_t0(at);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
 }
 
 /// Writes the text of the sessions `ids` (see [`sessions_text`]) in order. Each session's
@@ -238,9 +310,11 @@ fn write_sessions(model: &Model, ids: &[u32], out: &mut impl Write) -> io::Resul
     };
     if workers <= 1 {
         let mut buf = Vec::new();
-        sessions_text(model, ids, true, &mut buf)?;
+        sessions_text(model, ids, true, None, &mut buf)?;
         return out.write_all(&buf);
     }
+    let tools = json::tool_counts(model, workers);
+    let tools = Some(&tools);
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let pieces: Vec<&[u32]> = ids.chunks(SESSIONS_PER_PIECE).collect();
     let next = AtomicUsize::new(0);
@@ -258,7 +332,7 @@ fn write_sessions(model: &Model, ids: &[u32], out: &mut impl Write) -> io::Resul
                         break;
                     }
                     let mut buf = Vec::new();
-                    let text = sessions_text(model, part, i == 0, &mut buf).map(|()| buf);
+                    let text = sessions_text(model, part, i == 0, tools, &mut buf).map(|()| buf);
                     if tx.send((i, text)).is_err() {
                         break;
                     }

@@ -307,6 +307,75 @@ fn flat_key(key: &[u8]) -> bool {
     )
 }
 
+/// What a key of a flat dataframe record is to [`first_text_flat`], from its decoded bytes
+/// alone ([`FlatKey::of`]), so that it can be remembered by the key as written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FlatKey {
+    /// One of the record's own keys ([`flat_key`]): its value is stepped over.
+    Own,
+    /// A key this read does not know: the record is left to the whole read.
+    Unknown,
+    /// `attributes.<path>`: `detail`, the index of `path` in [`DETAIL_KEYS`] (`u8::MAX` for
+    /// none); `leads`, a bit for each of [`DETAIL_KEYS`] that `path` leads to (is a prefix of,
+    /// up to a dot).
+    Attr { detail: u8, leads: u8 },
+}
+
+impl FlatKey {
+    fn of(key: &[u8]) -> FlatKey {
+        let Some(path) = key.strip_prefix(b"attributes.") else {
+            return if flat_key(key) {
+                FlatKey::Own
+            } else {
+                FlatKey::Unknown
+            };
+        };
+        let mut detail = u8::MAX;
+        let mut leads = 0u8;
+        for (i, k) in (0u8..).zip(DETAIL_KEYS) {
+            if k == path {
+                detail = i;
+            }
+            if k.strip_prefix(path)
+                .is_some_and(|rest| rest.first() == Some(&b'.'))
+            {
+                leads |= 1 << i;
+            }
+        }
+        FlatKey::Attr { detail, leads }
+    }
+}
+
+/// Keys of flat records met on this thread, as written (quotes and colon: see
+/// [`Cursor::key_as_written`]), with what each is to [`first_text_flat`]: the same bytes are
+/// the same key, so a key met again is recognised by comparing its bytes in place, not read,
+/// decoded and matched against the names. Dataframe rows repeat their columns in one order,
+/// so the key after the last one recognised is tried first.
+#[derive(Default)]
+struct KnownKeys {
+    keys: Vec<(crate::json::Pattern, FlatKey)>,
+}
+
+/// At most this many keys are remembered (a thread's list is then started again).
+const KNOWN_KEYS: usize = 64;
+
+impl KnownKeys {
+    fn add(&mut self, written: &[u8], what: FlatKey) {
+        let Some(p) = crate::json::Pattern::new(written) else {
+            return;
+        };
+        if self.keys.len() >= KNOWN_KEYS {
+            self.keys.clear();
+        }
+        self.keys.push((p, what));
+    }
+}
+
+thread_local! {
+    static KNOWN_KEYS_MET: std::cell::RefCell<KnownKeys> =
+        std::cell::RefCell::new(KnownKeys::default());
+}
+
 /// [`first_text`] read straight from a flat dataframe record (Phoenix / Arize: the record's
 /// keys ([`flat_key`]) and `attributes.<path>` columns), as the sessions' first inputs and last
 /// answers are read from every root: only the columns named `keys` are looked at, every other
@@ -315,6 +384,28 @@ fn flat_key(key: &[u8]) -> bool {
 /// sure of (another format, a key it does not know, an input held as a container, a record
 /// that does not read), which the caller then reads in full.
 fn first_text_flat(bytes: &[u8], keys: &[&str], cap: usize) -> Option<Option<String>> {
+    KNOWN_KEYS_MET.with(|known| match known.try_borrow_mut() {
+        Ok(mut known) => first_text_flat_with(bytes, keys, cap, &mut known),
+        Err(_) => first_text_flat_with(bytes, keys, cap, &mut KnownKeys::default()),
+    })
+}
+
+/// [`first_text_flat`] with the keys met before (`known`, which learns this record's).
+fn first_text_flat_with(
+    bytes: &[u8],
+    keys: &[&str],
+    cap: usize,
+    known: &mut KnownKeys,
+) -> Option<Option<String>> {
+    // Each of `keys` as its index in `DETAIL_KEYS` (a key not among them: the whole read).
+    let mut ids = [u8::MAX; 2];
+    for (id, k) in ids.iter_mut().zip(keys) {
+        *id = u8::try_from(DETAIL_KEYS.iter().position(|d| *d == k.as_bytes())?).ok()?;
+    }
+    let ids = ids.get(..keys.len())?;
+    let wanted = ids
+        .iter()
+        .fold(0u8, |m, &i| m | 1u8.checked_shl(u32::from(i)).unwrap_or(0));
     // Per key, its first value: not met yet (`None`), met with no text (`Some(None)`).
     let mut met: [Option<Option<String>>; 2] = [None, None];
     let met = met.get_mut(..keys.len())?;
@@ -324,6 +415,7 @@ fn first_text_flat(bytes: &[u8], keys: &[&str], cap: usize) -> Option<Option<Str
     }
     c.object_start().ok()?;
     let mut first = true;
+    let mut next = 0;
     loop {
         // The first key with a text answers, once every key before it has had its first value.
         for m in met.iter_mut() {
@@ -336,28 +428,41 @@ fn first_text_flat(bytes: &[u8], keys: &[&str], cap: usize) -> Option<Option<Str
         if met.iter().all(Option::is_some) {
             return Some(None);
         }
-        if !c.next_key(&mut first).ok()? {
+        if !c.key_start(&mut first).ok()? {
             // The record's end: a key never met has no text.
             return Some(met.iter_mut().find_map(|m| m.take().flatten()));
         }
-        let key = c.key().bytes();
-        let Some(path) = key.strip_prefix(b"attributes.") else {
-            if !flat_key(&key) {
-                return None;
+        let what = match c.known_key_among(&known.keys, next, |(p, _)| p) {
+            Some(at) => {
+                next = at + 1;
+                known.keys[at].1
             }
-            c.skip_value().ok()?;
-            continue;
+            None => {
+                c.read_key().ok()?;
+                let what = FlatKey::of(&c.key().bytes());
+                if let Some(written) = c.key_as_written() {
+                    known.add(written, what);
+                    next = known.keys.len();
+                }
+                what
+            }
         };
-        let Some(i) = keys.iter().position(|k| k.as_bytes() == path) else {
-            // A container whose keys may make one of `keys` (`attributes.input: {"value"}`).
-            let leads = keys.iter().any(|k| {
-                k.as_bytes()
-                    .strip_prefix(path)
-                    .is_some_and(|rest| rest.first() == Some(&b'.'))
-            });
-            if leads && matches!(c.peek_kind().ok()?, ValueKind::Object | ValueKind::Array) {
-                return None;
+        let i = match what {
+            FlatKey::Unknown => return None,
+            FlatKey::Own => None,
+            FlatKey::Attr { detail, leads } => {
+                let i = ids.iter().position(|&k| k == detail);
+                // A container whose keys may make one of `keys` (`attributes.input: {"value"}`).
+                if i.is_none()
+                    && leads & wanted != 0
+                    && matches!(c.peek_kind().ok()?, ValueKind::Object | ValueKind::Array)
+                {
+                    return None;
+                }
+                i
             }
+        };
+        let Some(i) = i else {
             c.skip_value().ok()?;
             continue;
         };
@@ -510,6 +615,17 @@ mod tests {
             r#""attributes.input":"plain""#,
             r#""attributes.output":[1,2]"#,
             r#""attributes.mlflow":{"spanInputs":"m"}"#,
+            // Keys the remembered ones are a prefix of, or that are a prefix of them; spaced
+            // before the colon; escaped; too long to remember.
+            r#""attributes.input.value2":"not it""#,
+            r#""attributes.output.valu":"not it""#,
+            r#""name" :"spaced""#,
+            r#""attributes.output.value" :"spaced key""#,
+            r#""attributes.input.value"  :  "spaced both""#,
+            r#""name":"escaped""#,
+            r#""attributes.output.value":"escaped answer""#,
+            r#""attributes.a_column_name_long_enough_not_to_be_remembered_by_its_bytes":1"#,
+            r#""attributes.output.value_but_a_column_name_long_enough_not_to_be_remembered":"x""#,
         ];
         let values = [
             r#""question""#,
@@ -549,6 +665,9 @@ mod tests {
                     let name = names[rng.below(names.len() as u64) as usize];
                     let value = values[rng.below(values.len() as u64) as usize];
                     parts.push(format!(r#""attributes.{name}":{value}"#));
+                } else if rng.below(8) == 0 {
+                    // Many other columns: the remembered keys are started again.
+                    parts.push(format!(r#""attributes.col{}":"v""#, rng.below(100)));
                 } else {
                     parts.push(tops[rng.below(tops.len() as u64) as usize].to_owned());
                 }
@@ -565,7 +684,11 @@ mod tests {
             for keys in keys_of {
                 let cap = if round % 2 == 0 { usize::MAX } else { 4 };
                 let want = first_text_read(&rec, &keys, cap);
-                if let Some(got) = first_text_flat(&rec, &keys, cap) {
+                // With the keys met on this thread so far, and with none.
+                let alone = first_text_flat_with(&rec, &keys, cap, &mut KnownKeys::default());
+                let got = first_text_flat(&rec, &keys, cap);
+                assert_eq!(got, alone, "{}", String::from_utf8_lossy(&rec));
+                if let Some(got) = got {
                     assert_eq!(got, want, "{}", String::from_utf8_lossy(&rec));
                     flat += 1;
                     answered += usize::from(got.is_some());
