@@ -1192,8 +1192,47 @@ impl Sink for Collector<'_> {
         }
     }
 
+    /// What [`Collector::field`] makes of an id of 16 or 32 hex digits, from their value
+    /// (the walker read them): no second pass over the digits.
+    #[inline(always)]
+    fn hex_id(&mut self, f: Field<'_>, value: u128) {
+        let twice = match f {
+            // `span_id`: 16 digits are the id, all zeros none.
+            Field::SpanId(raw) if raw.raw.len() == 16 => {
+                let id = u64::try_from(value)
+                    .ok()
+                    .filter(|&v| v != 0)
+                    .map(|v| (v, false));
+                self.top()
+                    .is_some_and(|b| put(b, Seen::SpanId, |b| &mut b.span_id, id))
+                    .then_some(Seen::SpanId)
+            }
+            // A parent of 16 digits, all zeros too, is that number (see `field`).
+            Field::ParentId(Some(raw)) if raw.raw.len() == 16 => {
+                let id = u64::try_from(value).ok().map(|v| (v, false));
+                self.top()
+                    .is_some_and(|b| put(b, Seen::Parent, |b| &mut b.parent, id))
+                    .then_some(Seen::Parent)
+            }
+            Field::TraceId(raw) if raw.raw.len() == 32 && value != 0 => {
+                let key = Some(TraceKey::hex(value));
+                self.top()
+                    .is_some_and(|b| {
+                        b.trace_is_mlflow = false;
+                        put(b, Seen::TraceId, |b| &mut b.trace, key)
+                    })
+                    .then_some(Seen::TraceId)
+            }
+            f => return self.field(f),
+        };
+        if let Some(which) = twice {
+            self.given_twice(which);
+        }
+    }
+
     type Tag = Attr;
     const WANT_BY_PATH: bool = true;
+    const HEX_IDS: bool = true;
 
     fn want(&mut self, path: &[u8]) -> Want<Attr> {
         match keys::classify(path) {
