@@ -1158,3 +1158,78 @@ fn hex_ids_read_in_place_as_strings() {
         }
     }
 }
+
+/// Dataframe rows, every column on every row and most of them null, a null and the next key
+/// stepped over at once by the walker's remembered columns: read as each row alone reads,
+/// with the nulls spoiled at random (spaces around them and the comma, a misspelled or cut
+/// null, a null closing the row, the row cut short just after one).
+#[test]
+fn null_columns_stepped_over_at_once_read_as_fresh_ones() {
+    let mut rng = crate::testing::XorShift(0x9e37_79b9_7f4a_7c15);
+    let columns = [
+        "name",
+        "span_kind",
+        "parent_id",
+        "status_message",
+        "context.span_id",
+        "context.trace_id",
+        "attributes.llm.model_name",
+        "attributes.llm.token_count.prompt",
+        "attributes.session.id",
+        "attributes.input.value",
+        "attributes.tool.name",
+        "attributes.metadata",
+        "attributes.llm.input_messages",
+    ];
+    let set = [
+        r#""n""#,
+        r#""TOOL""#,
+        r#""00000000000000f1""#,
+        r#""""#,
+        "",
+        "",
+        r#""gpt-4o""#,
+        "12.0",
+        r#""s-1""#,
+        r#""{\"a\": 1}""#,
+        r#""Read""#,
+        r#"{"user_api_key_end_user_id":"e-1"}"#,
+        r#"[{"message.role":"user","message.content":"hi"}]"#,
+    ];
+    let spoils = [
+        "null ", " null", "nul", "nulls", "NULL", "null\t", "nullnull", "n", "null}", "null,",
+    ];
+    let mut rows = Vec::new();
+    for n in 0..2_000u64 {
+        let cols: Vec<String> = columns
+            .iter()
+            .zip(set)
+            .map(|(key, value)| {
+                let value = match *key {
+                    "context.span_id" => format!(r#""{:016x}""#, 0x1000 + n),
+                    "context.trace_id" => format!(r#""{:032x}""#, 0x77 + n / 5),
+                    _ if rng.below(3) != 0 => "null".to_owned(),
+                    _ if rng.below(30) == 0 => {
+                        spoils[rng.below(spoils.len() as u64) as usize].to_owned()
+                    }
+                    _ => value.to_owned(),
+                };
+                format!(r#""{key}":{value}"#)
+            })
+            .collect();
+        let sep = if rng.below(40) == 0 { ", " } else { "," };
+        let mut row = format!("{{{}}}", cols.join(sep));
+        match rng.below(40) {
+            0 => row.truncate(rng.below(row.len() as u64) as usize),
+            1 => {
+                // Just after a null, or inside one.
+                if let Some(at) = row.rfind("null") {
+                    row.truncate(at + rng.below(7) as usize);
+                }
+            }
+            _ => {}
+        }
+        rows.push(row);
+    }
+    assert_warm_reads_as_cold(&rows);
+}
