@@ -1233,3 +1233,44 @@ fn null_columns_stepped_over_at_once_read_as_fresh_ones() {
     }
     assert_warm_reads_as_cold(&rows);
 }
+
+/// Spans of many traces interleaved, their ids colliding in the bits the collector's memory
+/// of recent traces goes by (hex ids that differ only above them, text ids): each span is
+/// numbered to its own trace, and the traces are numbered in the order they first come,
+/// once each.
+#[test]
+fn interleaved_traces_numbered_as_they_first_come() {
+    let mut rng = crate::testing::XorShift(0x3c6e_f372_a54f_f53a);
+    let pool: Vec<String> = (0..300u64)
+        .map(|i| match i % 3 {
+            0 => format!("{:032x}", (u128::from(i) << 70) | 0x2a),
+            1 => format!("{:032x}", (i << 6) | 0x15),
+            _ => format!("trace-{i}"),
+        })
+        .collect();
+    let mut text = String::new();
+    let mut expected = Vec::new();
+    for n in 0..4_000u64 {
+        let t = &pool[(rng.below(40) + n / 20) as usize % pool.len()];
+        text.push_str(&format!(
+            "{{\"context.span_id\":\"{:016x}\",\"context.trace_id\":\"{t}\",\"name\":\"x\"}}\n",
+            n + 1
+        ));
+        expected.push(t.clone());
+    }
+    let out = scan(&text);
+    assert_eq!(out.spans.len(), expected.len());
+    let key_text = |k: TraceKey| match k {
+        TraceKey::Hex(hi, lo) => format!("{hi:016x}{lo:016x}"),
+        TraceKey::Text(t) => out.strings.get(t).to_owned(),
+    };
+    let mut first_seen: Vec<String> = Vec::new();
+    for (s, want) in out.spans.iter().zip(&expected) {
+        assert_eq!(&key_text(out.traces[s.trace as usize].key), want);
+        if !first_seen.contains(want) {
+            first_seen.push(want.clone());
+        }
+    }
+    let numbered: Vec<String> = out.traces.iter().map(|t| key_text(t.key)).collect();
+    assert_eq!(numbered, first_seen);
+}
