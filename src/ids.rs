@@ -45,8 +45,16 @@ fn hex8(w: u64) -> Option<u32> {
     u32::try_from((quads << 16 | quads >> 32) & 0xffff_ffff).ok()
 }
 
+/// Sixteen hex digits (any case) as a number, the first digit the most significant; `None`
+/// if any byte is not a hex digit.
+#[inline(always)]
+pub fn hex16(b: &[u8; 16]) -> Option<u64> {
+    parse_hex64(b)
+}
+
 /// Sixteen hex digits as a number: on x86-64, all sixteen at once with SSE2 (its baseline).
 #[cfg(target_arch = "x86_64")]
+#[inline(always)]
 fn parse_hex64(b: &[u8; 16]) -> Option<u64> {
     use safe_arch::{
         add_i8_m128i, bitand_m128i, bitor_m128i, cmp_gt_mask_i8_m128i, cmp_lt_mask_i8_m128i,

@@ -146,11 +146,21 @@ pub trait Sink {
     /// True when the sink wants the top-level kind fields as written
     /// ([`Field::KindAsWritten`]), besides their meaning. The index does not.
     const KIND_AS_WRITTEN: bool = false;
+    /// True when the sink takes ids written as hex digits with their value already read
+    /// ([`Sink::hex_id`]). The index does.
+    const HEX_IDS: bool = false;
     /// An object began at byte `at` (it may turn out to be a span, a trace document or neither).
     fn open(&mut self, at: usize);
     /// The object opened last ended; `style` says how its span fields were spelled.
     fn close(&mut self, range: Range<usize>, style: Style);
     fn field(&mut self, f: Field<'_>);
+    /// For a sink that sets [`Sink::HEX_IDS`], in place of [`Sink::field`]: a span or parent
+    /// id written as exactly 16 hex digits, or a trace id as exactly 32 (`f`, as `field` would
+    /// get it), with the number its digits spell (the first digit the most significant).
+    fn hex_id(&mut self, f: Field<'_>, value: u128) {
+        let _ = value;
+        self.field(f);
+    }
     /// What the sink learns from classifying a path, passed back with the value.
     type Tag: Copy;
     fn want(&mut self, path: &[u8]) -> Want<Self::Tag>;
@@ -711,6 +721,12 @@ impl<S: Sink> Walker<'_, S> {
             slot += 1;
             let at = c.pos();
             if buf.get(at..at + 4) == Some(b"null") {
+                // A null and the next key's opening quote (most columns of exports that write
+                // every column on every row): the steps below taken at once.
+                if buf.get(at + 4..at + 6) == Some(b",\"") {
+                    c.set_pos(at + 5);
+                    continue;
+                }
                 c.set_pos(at + 4);
             } else {
                 self.column(c, slot - 1, meaning, depth, fields)?;
@@ -1084,6 +1100,25 @@ impl<S: Sink> Walker<'_, S> {
     }
 
     fn id(&mut self, c: &mut Cursor<'_>, which: IdField) -> Result<(), JsonError> {
+        // Ids as most exports write them, 16 or 32 hex digits, read in place: the digits are
+        // the string (no quote, backslash, newline or high byte among them), so the cursor
+        // ends where reading the string would leave it, and `id_value` would report them as
+        // they are (neither UUID-long nor starting with `s` or `t`).
+        if S::HEX_IDS {
+            let digits = match which {
+                IdField::Trace => 32,
+                IdField::Span | IdField::Parent => 16,
+            };
+            if let Some((s, value)) = hex_string(c, digits) {
+                let f = match which {
+                    IdField::Span => Field::SpanId(s),
+                    IdField::Trace => Field::TraceId(s),
+                    IdField::Parent => Field::ParentId(Some(s)),
+                };
+                self.sink.hex_id(f, value);
+                return Ok(());
+            }
+        }
         let s = match string_or_skip(c)? {
             Some(Scalar::Str(s)) => Some(s),
             _ => None,
@@ -1714,6 +1749,28 @@ fn string_or_skip<'a>(c: &mut Cursor<'a>) -> Result<Option<Scalar<'a>>, JsonErro
     c.scalar_or_skip()
 }
 
+/// A string of exactly `digits` (16 or 32) hex digits next (after whitespace): its contents
+/// and the number they spell, the cursor moved past its closing quote, as [`Cursor::string`]
+/// would leave it; `None`, the cursor not moved past the whitespace, for anything else.
+#[inline(always)]
+fn hex_string<'a>(c: &mut Cursor<'a>, digits: usize) -> Option<(RawStr<'a>, u128)> {
+    c.skip_ws();
+    let at = c.pos();
+    let w = c.buf().get(at..at + digits + 2)?;
+    // The closing quote first: any other length fails on one byte.
+    if w.first() != Some(&b'"') || w.last() != Some(&b'"') {
+        return None;
+    }
+    let inner = w.get(1..=digits)?;
+    let (first, rest) = inner.split_first_chunk::<16>()?;
+    let mut value = u128::from(crate::ids::hex16(first)?);
+    if let Some(second) = rest.first_chunk::<16>() {
+        value = value << 64 | u128::from(crate::ids::hex16(second)?);
+    }
+    c.set_pos(at + digits + 2);
+    Some((RawStr::plain(inner), value))
+}
+
 /// The bytes the cursor moved over since `start`: a value as written.
 fn written_since<'a>(c: &Cursor<'a>, start: usize) -> &'a [u8] {
     c.buf().get(start..c.pos()).unwrap_or_default()
@@ -1737,6 +1794,55 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sink that notes the ids it is given, and whether they came read in place.
+    #[derive(Default)]
+    struct Ids(Vec<String>);
+
+    impl Sink for Ids {
+        type Tag = ();
+        const WANT_BY_PATH: bool = true;
+        const HEX_IDS: bool = true;
+        fn open(&mut self, _at: usize) {}
+        fn close(&mut self, _range: Range<usize>, _style: Style) {}
+        fn field(&mut self, f: Field<'_>) {
+            if let Field::SpanId(s) | Field::TraceId(s) | Field::ParentId(Some(s)) = f {
+                self.0.push(String::from_utf8_lossy(s.raw).into_owned());
+            }
+        }
+        fn hex_id(&mut self, f: Field<'_>, value: u128) {
+            if let Field::SpanId(s) | Field::TraceId(s) | Field::ParentId(Some(s)) = f {
+                self.0
+                    .push(format!("{} = {value:x}", String::from_utf8_lossy(s.raw)));
+            }
+        }
+        fn want(&mut self, _path: &[u8]) -> Want<()> {
+            Want::Skip
+        }
+        fn attr(&mut self, _path: &[u8], _tag: Option<()>, _v: Scalar<'_>) {}
+        fn trace_meta(&mut self, _key: &[u8], _v: Scalar<'_>) {}
+        fn trace_info(&mut self, _range: Range<usize>) {}
+        fn evaluation(&mut self, _e: Evaluation) {}
+    }
+
+    /// Span, parent and trace ids of 16 and 32 hex digits come read in place, with their value;
+    /// ids of other lengths, or spoiled, come as strings.
+    #[test]
+    fn hex_ids_come_with_their_value() {
+        let mut ids = Ids::default();
+        let line = br#"{"parent_id":"00000000000000A6","context.span_id":"00000000000000a9","context.trace_id":"da96aeb1f73c9a4c2db3800d284df078","spanId":"0000000000000a9","traceId": "da96aeb1f73c9a4c2db3800d284df07g"}"#;
+        walk(&mut Cursor::new(line), &mut ids).unwrap();
+        assert_eq!(
+            ids.0,
+            [
+                "00000000000000A6 = a6",
+                "00000000000000a9 = a9",
+                "da96aeb1f73c9a4c2db3800d284df078 = da96aeb1f73c9a4c2db3800d284df078",
+                "0000000000000a9",
+                "da96aeb1f73c9a4c2db3800d284df07g",
+            ]
+        );
+    }
 
     /// The run of capitals found 16 bytes at once is the one found a byte at a time: every
     /// length of run, ended by every kind of byte (high bytes and the neighbours of `A`, `Z`

@@ -188,6 +188,11 @@ struct Marks {
     overflow: (usize, usize),
 }
 
+/// Traces a collector remembers it has numbered (see `Collector::trace_index`): an export
+/// that writes the spans of a few dozen live sessions interleaved (the sparse bench file: 48)
+/// finds most of its traces among them without hashing the id. A power of two.
+const RECENT_TRACES: usize = 64;
+
 /// One span in this many has its line noted by the scan (the others' are counted from it).
 pub const LINE_MARK_EVERY: u32 = 16;
 
@@ -319,8 +324,9 @@ pub struct Collector<'b> {
     too_far: bool,
     /// The record gave trace-level facts (an Agents SDK trace record): a record, with no span.
     trace_facts: bool,
-    /// The trace `trace_index` returned last.
-    last_trace: Option<(TraceKey, u32)>,
+    /// Traces `trace_index` returned lately, by the low bits of their ids (see
+    /// [`RECENT_TRACES`]).
+    recent_traces: [Option<(TraceKey, u32)>; RECENT_TRACES],
     /// The walker's state, kept between records (boxed: taken out for each walk, which then
     /// moves a pointer, not the state).
     scratch: Option<Box<format::Scratch<Attr>>>,
@@ -347,7 +353,7 @@ impl<'b> Collector<'b> {
             orphan_ids: false,
             too_far: false,
             trace_facts: false,
-            last_trace: None,
+            recent_traces: [None; RECENT_TRACES],
             scratch: None,
             messages: Recorder::for_scan(),
             fingerprints: true,
@@ -367,7 +373,7 @@ impl<'b> Collector<'b> {
         self.src = src;
         self.out.clear();
         self.out.file = file;
-        self.last_trace = None;
+        self.recent_traces = [None; RECENT_TRACES];
     }
 
     /// Indexes one record (a line, or a whole document); returns the spans it yielded.
@@ -721,14 +727,21 @@ impl<'b> Collector<'b> {
     }
 
     fn trace_index(&mut self, key: TraceKey) -> u32 {
-        // A trace's spans are usually written together.
-        if let Some((last, i)) = self.last_trace
-            && last == key
+        // A trace's spans are usually written together, or in runs interleaved with a few
+        // other traces' (sessions written as they went on).
+        let slot = match key {
+            TraceKey::Hex(_, lo) => lo as usize,
+            TraceKey::Text(t) => t as usize,
+        } % RECENT_TRACES;
+        if let Some(Some((last, i))) = self.recent_traces.get(slot)
+            && *last == key
         {
-            return i;
+            return *i;
         }
         let i = self.trace_index_lookup(key);
-        self.last_trace = Some((key, i));
+        if let Some(recent) = self.recent_traces.get_mut(slot) {
+            *recent = Some((key, i));
+        }
         i
     }
 
@@ -1192,8 +1205,47 @@ impl Sink for Collector<'_> {
         }
     }
 
+    /// What [`Collector::field`] makes of an id of 16 or 32 hex digits, from their value
+    /// (the walker read them): no second pass over the digits.
+    #[inline(always)]
+    fn hex_id(&mut self, f: Field<'_>, value: u128) {
+        let twice = match f {
+            // `span_id`: 16 digits are the id, all zeros none.
+            Field::SpanId(raw) if raw.raw.len() == 16 => {
+                let id = u64::try_from(value)
+                    .ok()
+                    .filter(|&v| v != 0)
+                    .map(|v| (v, false));
+                self.top()
+                    .is_some_and(|b| put(b, Seen::SpanId, |b| &mut b.span_id, id))
+                    .then_some(Seen::SpanId)
+            }
+            // A parent of 16 digits, all zeros too, is that number (see `field`).
+            Field::ParentId(Some(raw)) if raw.raw.len() == 16 => {
+                let id = u64::try_from(value).ok().map(|v| (v, false));
+                self.top()
+                    .is_some_and(|b| put(b, Seen::Parent, |b| &mut b.parent, id))
+                    .then_some(Seen::Parent)
+            }
+            Field::TraceId(raw) if raw.raw.len() == 32 && value != 0 => {
+                let key = Some(TraceKey::hex(value));
+                self.top()
+                    .is_some_and(|b| {
+                        b.trace_is_mlflow = false;
+                        put(b, Seen::TraceId, |b| &mut b.trace, key)
+                    })
+                    .then_some(Seen::TraceId)
+            }
+            f => return self.field(f),
+        };
+        if let Some(which) = twice {
+            self.given_twice(which);
+        }
+    }
+
     type Tag = Attr;
     const WANT_BY_PATH: bool = true;
+    const HEX_IDS: bool = true;
 
     fn want(&mut self, path: &[u8]) -> Want<Attr> {
         match keys::classify(path) {

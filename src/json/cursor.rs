@@ -126,6 +126,9 @@ const INLINE_DEPTH: usize = 512;
 pub struct Pattern {
     bytes: [u8; Pattern::MAX],
     len: usize,
+    /// Bit `i` set for each of the first `len` bytes: the bytes [`Pattern::is_at`] compares
+    /// (kept, not made from `len` at each comparison).
+    mask: u64,
 }
 
 impl Default for Pattern {
@@ -133,6 +136,7 @@ impl Default for Pattern {
         Pattern {
             bytes: [0; Pattern::MAX],
             len: 0,
+            mask: 0,
         }
     }
 }
@@ -182,6 +186,7 @@ impl Pattern {
         let mut p = Pattern::default();
         p.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
         p.len = bytes.len();
+        p.mask = prefix_mask(p.len);
         Some(p)
     }
 
@@ -204,7 +209,7 @@ impl Pattern {
             .get(pos..)
             .and_then(<[u8]>::first_chunk::<{ Pattern::MAX }>)
         {
-            return prefix_eq(window, &self.bytes, self.len);
+            return prefix_eq(window, &self.bytes, self.len, self.mask);
         }
         self.is_at_near_end(buf, pos)
     }
@@ -239,12 +244,17 @@ impl Pattern {
     }
 }
 
+/// Bit `i` set for each `i` below `n` (all 64 from 64 on).
+fn prefix_mask(n: usize) -> u64 {
+    if n >= 64 { u64::MAX } else { (1 << n) - 1 }
+}
+
 /// Whether the first `n` bytes (at most [`Pattern::MAX`]) of `window` and `me` are the same:
 /// 16 bytes at a time with SSE2 (x86-64's baseline), only as many blocks as `n` needs, the
-/// bytes past `n` masked off.
+/// bytes past `n` masked off (`want`: [`prefix_mask`] of `n`).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn prefix_eq(window: &[u8; Pattern::MAX], me: &[u8; Pattern::MAX], n: usize) -> bool {
+fn prefix_eq(window: &[u8; Pattern::MAX], me: &[u8; Pattern::MAX], n: usize, want: u64) -> bool {
     use safe_arch::{cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i};
     let (w, _) = window.as_chunks::<16>();
     let (m, _) = me.as_chunks::<16>();
@@ -266,7 +276,6 @@ fn prefix_eq(window: &[u8; Pattern::MAX], me: &[u8; Pattern::MAX], n: usize) -> 
             }
         }
     }
-    let want = if n >= 64 { u64::MAX } else { (1 << n) - 1 };
     diff & want == 0
 }
 

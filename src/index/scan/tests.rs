@@ -952,3 +952,325 @@ fn status_and_kind_in_place_as_read_in_full() {
         }
     }
 }
+
+/// The index's sink with ids read as any other string ([`Sink::HEX_IDS`] off): the reading
+/// before ids of 16 and 32 hex digits were read in place.
+struct StringIds<'c, 'b>(&'c mut Collector<'b>);
+
+impl Sink for StringIds<'_, '_> {
+    type Tag = Attr;
+    const WANT_BY_PATH: bool = <Collector<'_> as Sink>::WANT_BY_PATH;
+    const EVENTS: bool = <Collector<'_> as Sink>::EVENTS;
+    const KIND_AS_WRITTEN: bool = <Collector<'_> as Sink>::KIND_AS_WRITTEN;
+    const HEX_IDS: bool = false;
+    fn open(&mut self, at: usize) {
+        self.0.open(at);
+    }
+    fn close(&mut self, range: Range<usize>, style: Style) {
+        self.0.close(range, style);
+    }
+    fn field(&mut self, f: Field<'_>) {
+        self.0.field(f);
+    }
+    fn want(&mut self, path: &[u8]) -> Want<Attr> {
+        self.0.want(path)
+    }
+    fn attr(&mut self, path: &[u8], tag: Option<Attr>, v: Scalar<'_>) {
+        self.0.attr(path, tag, v);
+    }
+    fn trace_meta(&mut self, key: &[u8], v: Scalar<'_>) {
+        self.0.trace_meta(key, v);
+    }
+    fn trace_info(&mut self, range: Range<usize>) {
+        self.0.trace_info(range);
+    }
+    fn evaluation(&mut self, e: Evaluation) {
+        self.0.evaluation(e);
+    }
+    fn messages(&mut self, path: &[u8], c: &mut Cursor<'_>) -> Result<(), JsonError> {
+        self.0.messages(path, c)
+    }
+    fn too_deep(&mut self, path: &[u8], depth: usize) {
+        self.0.too_deep(path, depth);
+    }
+    fn known_line(&mut self) {
+        self.0.known_line();
+    }
+    fn not_understood(&mut self, why: String) {
+        self.0.not_understood(why);
+    }
+}
+
+/// What a walk of `src` gave: how it ended, where, and the spans, traces and reports it made;
+/// and whether it met a high byte.
+fn walk_ids(src: &[u8], in_line: bool, string_ids: bool) -> (String, bool, usize) {
+    let mut col = Collector::new(src, 0);
+    let mut c = if in_line {
+        Cursor::in_line(src)
+    } else {
+        Cursor::new(src)
+    };
+    let walked = if string_ids {
+        format::walk(&mut c, &mut StringIds(&mut col))
+    } else {
+        format::walk(&mut c, &mut col)
+    };
+    let out = &col.out;
+    let spans: Vec<_> = out
+        .spans
+        .iter()
+        .zip(&out.parent_ids)
+        .map(|(s, p)| (s.span_id, s.flags(), s.trace, *p))
+        .collect();
+    let traces: Vec<_> = out.traces.iter().map(|t| (t.key, t.mlflow_id)).collect();
+    let strings: Vec<_> = (0..out.strings.len() as u32)
+        .map(|i| out.strings.get(i))
+        .collect();
+    let problems: Vec<_> = out.problems.iter().map(|p| &p.reason).collect();
+    let read = format!(
+        "{walked:?} {} {spans:?} {traces:?} {strings:?} {problems:?}",
+        c.pos()
+    );
+    (read, c.non_ascii(), c.pos())
+}
+
+/// An id value for a random record: mostly 16 or 32 hex digits in any case (all zeros among
+/// them), else other lengths, UUIDs, prefixed ids, nulls and numbers; spoiled at random (a
+/// byte changed to a quote, a backslash, a newline, a high byte, a neighbour of the hex
+/// ranges), with whitespace before it at times.
+fn random_id(rng: &mut crate::testing::XorShift, digits: usize) -> Vec<u8> {
+    let hex = |rng: &mut crate::testing::XorShift, n: usize, zeros: bool| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                let d = if zeros { 0 } else { rng.below(16) as usize };
+                let b = b"0123456789abcdef"[d];
+                if rng.below(4) == 0 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b
+                }
+            })
+            .collect()
+    };
+    let quoted = |inner: Vec<u8>| [&b"\""[..], &inner, b"\""].concat();
+    let mut v = match rng.below(14) {
+        0 => b"null".to_vec(),
+        1 => b"1234".to_vec(),
+        2 => quoted(hex(rng, digits, true)),
+        3 => quoted(hex(rng, 48 - digits, false)),
+        4 => {
+            let n = (digits + rng.below(5) as usize).saturating_sub(2);
+            quoted(hex(rng, n, false))
+        }
+        5 => quoted(b"0ff1ce00-1111-2222-3333-444455556666".to_vec()),
+        6 => quoted([&b"0x"[..], &hex(rng, digits, false)].concat()),
+        7 => quoted(Vec::new()),
+        _ => quoted(hex(rng, digits, false)),
+    };
+    if rng.below(4) == 0 {
+        let spoils = [
+            b'"', b'\\', b'\n', 0xc3, 0x80, b' ', b'/', b':', b'@', b'G', b'`', b'g', b'F', b'f',
+            b'0', b'9', b'a', b'A',
+        ];
+        let at = rng.below(v.len() as u64) as usize;
+        v[at] = spoils[rng.below(spoils.len() as u64) as usize];
+    }
+    if rng.below(8) == 0 {
+        v.insert(0, b' ');
+    }
+    v
+}
+
+/// Ids of 16 and 32 hex digits read in place by the walker and taken by their value
+/// (`Collector::hex_id`) read as they were as strings (`Collector::field`): 30,000 random
+/// records of span, trace and parent ids in every spelling the walker reads them under
+/// (flat, OTLP, snake case, a `context` object), given twice at times, spoiled and cut short
+/// at random, on a line and off it; the walk must end the same, at the same byte, with the
+/// same spans, traces, interned strings and reports.
+#[test]
+fn hex_ids_read_in_place_as_strings() {
+    let mut rng = crate::testing::XorShift(0x51d3_0a97_c2e4_6b15);
+    let span_keys = ["context.span_id", "spanId", "span_id"];
+    let trace_keys = ["context.trace_id", "traceId", "trace_id"];
+    let parent_keys = ["parent_id", "parentSpanId", "parent_span_id"];
+    for round in 0..30_000 {
+        let mut fields: Vec<Vec<u8>> = Vec::new();
+        let pick = |rng: &mut crate::testing::XorShift, keys: &[&str]| {
+            keys[rng.below(keys.len() as u64) as usize].to_owned()
+        };
+        let field = |key: &str, v: &[u8]| [format!("\"{key}\":").as_bytes(), v].concat();
+        if rng.below(5) == 0 {
+            let inner = [
+                field("span_id", &random_id(&mut rng, 16)),
+                field("trace_id", &random_id(&mut rng, 32)),
+            ]
+            .join(&b","[..]);
+            fields.push([&b"\"context\":{"[..], &inner, b"}"].concat());
+        } else {
+            let k = pick(&mut rng, &span_keys);
+            fields.push(field(&k, &random_id(&mut rng, 16)));
+            let k = pick(&mut rng, &trace_keys);
+            fields.push(field(&k, &random_id(&mut rng, 32)));
+        }
+        if rng.below(4) != 0 {
+            let k = pick(&mut rng, &parent_keys);
+            fields.push(field(&k, &random_id(&mut rng, 16)));
+        }
+        // Given twice, with the same or another value.
+        if rng.below(6) == 0 {
+            let (k, digits) = match rng.below(3) {
+                0 => (pick(&mut rng, &span_keys), 16),
+                1 => (pick(&mut rng, &trace_keys), 32),
+                _ => (pick(&mut rng, &parent_keys), 16),
+            };
+            let again = fields[0].clone();
+            fields.push(if rng.below(2) == 0 {
+                again
+            } else {
+                field(&k, &random_id(&mut rng, digits))
+            });
+        }
+        fields.push(br#""name":"n""#.to_vec());
+        // Shuffled.
+        for i in (1..fields.len()).rev() {
+            let j = rng.below(i as u64 + 1) as usize;
+            fields.swap(i, j);
+        }
+        let mut src = [&b"{"[..], &fields.join(&b","[..]), b"}"].concat();
+        if rng.below(8) == 0 {
+            src.truncate(rng.below(src.len() as u64) as usize);
+        }
+        if rng.below(3) == 0 {
+            src.extend_from_slice(b"\n{\"spanId\":\"00000000000000aa\"}");
+        }
+        for in_line in [true, false] {
+            let (fast, fast_high, end) = walk_ids(&src, in_line, false);
+            let (slow, slow_high, _) = walk_ids(&src, in_line, true);
+            let what = || format!("round {round}: {:?}", String::from_utf8_lossy(&src));
+            assert_eq!(fast, slow, "{}", what());
+            // A string read 16 bytes at a time notes high bytes just past its end too; the
+            // digits read in place are only the digits. What the flag promises holds either
+            // way: not set, no byte of the value read is 0x80 or above.
+            assert!(slow_high || !fast_high, "{}", what());
+            if fast.starts_with("Ok") && !fast_high {
+                assert!(src[..end].is_ascii(), "{}", what());
+            }
+        }
+    }
+}
+
+/// Dataframe rows, every column on every row and most of them null, a null and the next key
+/// stepped over at once by the walker's remembered columns: read as each row alone reads,
+/// with the nulls spoiled at random (spaces around them and the comma, a misspelled or cut
+/// null, a null closing the row, the row cut short just after one).
+#[test]
+fn null_columns_stepped_over_at_once_read_as_fresh_ones() {
+    let mut rng = crate::testing::XorShift(0x9e37_79b9_7f4a_7c15);
+    let columns = [
+        "name",
+        "span_kind",
+        "parent_id",
+        "status_message",
+        "context.span_id",
+        "context.trace_id",
+        "attributes.llm.model_name",
+        "attributes.llm.token_count.prompt",
+        "attributes.session.id",
+        "attributes.input.value",
+        "attributes.tool.name",
+        "attributes.metadata",
+        "attributes.llm.input_messages",
+    ];
+    let set = [
+        r#""n""#,
+        r#""TOOL""#,
+        r#""00000000000000f1""#,
+        r#""""#,
+        "",
+        "",
+        r#""gpt-4o""#,
+        "12.0",
+        r#""s-1""#,
+        r#""{\"a\": 1}""#,
+        r#""Read""#,
+        r#"{"user_api_key_end_user_id":"e-1"}"#,
+        r#"[{"message.role":"user","message.content":"hi"}]"#,
+    ];
+    let spoils = [
+        "null ", " null", "nul", "nulls", "NULL", "null\t", "nullnull", "n", "null}", "null,",
+    ];
+    let mut rows = Vec::new();
+    for n in 0..2_000u64 {
+        let cols: Vec<String> = columns
+            .iter()
+            .zip(set)
+            .map(|(key, value)| {
+                let value = match *key {
+                    "context.span_id" => format!(r#""{:016x}""#, 0x1000 + n),
+                    "context.trace_id" => format!(r#""{:032x}""#, 0x77 + n / 5),
+                    _ if rng.below(3) != 0 => "null".to_owned(),
+                    _ if rng.below(30) == 0 => {
+                        spoils[rng.below(spoils.len() as u64) as usize].to_owned()
+                    }
+                    _ => value.to_owned(),
+                };
+                format!(r#""{key}":{value}"#)
+            })
+            .collect();
+        let sep = if rng.below(40) == 0 { ", " } else { "," };
+        let mut row = format!("{{{}}}", cols.join(sep));
+        match rng.below(40) {
+            0 => row.truncate(rng.below(row.len() as u64) as usize),
+            1 => {
+                // Just after a null, or inside one.
+                if let Some(at) = row.rfind("null") {
+                    row.truncate(at + rng.below(7) as usize);
+                }
+            }
+            _ => {}
+        }
+        rows.push(row);
+    }
+    assert_warm_reads_as_cold(&rows);
+}
+
+/// Spans of many traces interleaved, their ids colliding in the bits the collector's memory
+/// of recent traces goes by (hex ids that differ only above them, text ids): each span is
+/// numbered to its own trace, and the traces are numbered in the order they first come,
+/// once each.
+#[test]
+fn interleaved_traces_numbered_as_they_first_come() {
+    let mut rng = crate::testing::XorShift(0x3c6e_f372_a54f_f53a);
+    let pool: Vec<String> = (0..300u64)
+        .map(|i| match i % 3 {
+            0 => format!("{:032x}", (u128::from(i) << 70) | 0x2a),
+            1 => format!("{:032x}", (i << 6) | 0x15),
+            _ => format!("trace-{i}"),
+        })
+        .collect();
+    let mut text = String::new();
+    let mut expected = Vec::new();
+    for n in 0..4_000u64 {
+        let t = &pool[(rng.below(40) + n / 20) as usize % pool.len()];
+        text.push_str(&format!(
+            "{{\"context.span_id\":\"{:016x}\",\"context.trace_id\":\"{t}\",\"name\":\"x\"}}\n",
+            n + 1
+        ));
+        expected.push(t.clone());
+    }
+    let out = scan(&text);
+    assert_eq!(out.spans.len(), expected.len());
+    let key_text = |k: TraceKey| match k {
+        TraceKey::Hex(hi, lo) => format!("{hi:016x}{lo:016x}"),
+        TraceKey::Text(t) => out.strings.get(t).to_owned(),
+    };
+    let mut first_seen: Vec<String> = Vec::new();
+    for (s, want) in out.spans.iter().zip(&expected) {
+        assert_eq!(&key_text(out.traces[s.trace as usize].key), want);
+        if !first_seen.contains(want) {
+            first_seen.push(want.clone());
+        }
+    }
+    let numbered: Vec<String> = out.traces.iter().map(|t| key_text(t.key)).collect();
+    assert_eq!(numbered, first_seen);
+}
