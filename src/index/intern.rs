@@ -98,13 +98,17 @@ impl Interner {
     pub fn intern_recent(&mut self, raw: RawStr<'_>) -> u32 {
         let slot = recent_slot(raw.raw);
         let id = self.recent[slot];
-        // Stored strings are decoded: one with an escape never matches here (and is decoded
-        // by `intern_raw`).
+        // Only strings written without a backslash are remembered, and their bytes as stored
+        // are their bytes as written, so a match has no escape either and means the same
+        // string. (A stored string decoded from `a\\nb` has the bytes `a\nb`, which is how
+        // `a` newline `b` is written: comparing against it would take one for the other.)
         if self.bytes(id) == raw.raw {
             return id;
         }
         let id = self.intern_raw(raw);
-        self.recent[slot] = id;
+        if memchr::memchr(b'\\', raw.raw).is_none() {
+            self.recent[slot] = id;
+        }
         id
     }
 
@@ -209,5 +213,26 @@ mod tests {
             assert_eq!(i.get(got), raw.decode(), "{w}");
             assert_eq!(got, i.intern(&raw.decode()), "{w}");
         }
+    }
+
+    #[test]
+    fn a_remembered_name_is_never_taken_for_another_whose_escapes_spell_its_bytes() {
+        // `n7\\nb` (an escaped backslash) is stored as the bytes `n7\nb`, which are how
+        // `n7` newline `b` is written. Where the two fall in one slot, the second must still be
+        // read as its own string.
+        let mut shared_slot = 0;
+        for k in 0..4000 {
+            let backslash = format!("n{k}\\\\nb");
+            let newline = format!("n{k}\\nb");
+            shared_slot +=
+                usize::from(recent_slot(backslash.as_bytes()) == recent_slot(newline.as_bytes()));
+            let mut i = Interner::default();
+            let a = i.intern_recent(RawStr::plain(backslash.as_bytes()));
+            let b = i.intern_recent(RawStr::plain(newline.as_bytes()));
+            assert_eq!(i.get(a), format!("n{k}\\nb"));
+            assert_eq!(i.get(b), format!("n{k}\nb"), "k = {k}");
+            assert_ne!(a, b);
+        }
+        assert!(shared_slot > 10, "only {shared_slot} pairs shared a slot");
     }
 }
