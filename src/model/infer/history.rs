@@ -592,25 +592,15 @@ fn choose(
 
 /// Gives every linked trace its session: the explicit one its group holds, or a new inferred
 /// one for groups of two or more traces. Gives back the links (their first calls are wanted
-/// still).
+/// still) and every trace, earliest first (`model::build::traces_by_start`: the grouping into
+/// sessions reads them in that order too).
 pub(super) fn assign(
     model: &mut Model,
     calls: &[Call],
     mut links: Links,
     report: &mut Report,
-) -> Links {
-    // The traces, earliest first, sorted a run on each core (a sort on keys copied out of the
-    // traces would hold 16 bytes a trace at the build's peak memory). Exports write traces
-    // nearly in time order, or its reverse: the runs then hardly overlap (see `model::sort`).
-    let key = |t: &u32| (model.traces[*t as usize].start, *t);
-    let fill = |first: usize, slots: &mut [u32]| {
-        for (k, slot) in slots.iter_mut().enumerate() {
-            *slot = u32::try_from(first + k).unwrap_or(NONE);
-        }
-        slots.len()
-    };
-    let nt = model.traces.len();
-    let by_start = crate::model::sort::filled_sorted_by_key(nt, workers_for(nt), &fill, &key);
+) -> (Links, Vec<u32>) {
+    let by_start = crate::model::build::traces_by_start(model);
     // (group root, position in `by_start`) of unlabelled groups' traces: sorted, a group's
     // traces are together, earliest first.
     let mut members: Vec<(u32, u32)> = Vec::new();
@@ -659,7 +649,7 @@ pub(super) fn assign(
         report.history_traces += group.len();
     }
     report.side_requests = model.traces.iter().filter(|t| t.side()).count();
-    links
+    (links, by_start)
 }
 
 /// A stable id from the conversation's content: its first call's opening messages and the
