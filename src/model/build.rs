@@ -62,10 +62,10 @@ pub(super) fn conversations(
     options: infer::Options,
     per_trace: Option<PerTrace>,
 ) {
-    let (inference, first_calls) = infer::run(model, options);
+    let (inference, found) = infer::run(model, options);
     model.inference = inference;
-    super::conversation::roles::first_turns(model, first_calls);
-    group_sessions(model);
+    super::conversation::roles::first_turns(model, found.first_calls);
+    group_sessions(model, found.by_start);
     attach_evals(model);
     super::conversation::roles::mark(model, per_trace);
     let traces = &model.traces;
@@ -887,29 +887,58 @@ pub(super) fn flag_spans(model: &mut Model, issues: &Issues) {
     }
 }
 
+/// Below this many traces [`traces_by_start`] sorts them on one thread.
+const PARALLEL_TRACES: usize = 1 << 14;
+
+/// Every trace, earliest first (by start, then number), sorted a run on each core. Exports
+/// write traces nearly in time order: the runs then hardly overlap, and each is sorted on
+/// keys copied a chunk at a time (`model::sort::nearly_by_key`), which never holds a key per
+/// trace (16 bytes a trace) at once.
+pub(super) fn traces_by_start(model: &Model) -> Vec<u32> {
+    let key = |t: &u32| (model.traces.get(*t as usize).map_or(0, |tr| tr.start), *t);
+    let fill = |first: usize, slots: &mut [u32]| {
+        for (k, slot) in slots.iter_mut().enumerate() {
+            *slot = u32::try_from(first + k).unwrap_or(NONE);
+        }
+        slots.len()
+    };
+    let nt = model.traces.len();
+    let workers = if nt < PARALLEL_TRACES {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    };
+    super::sort::filled_sorted_by_key(nt, workers, &fill, &key)
+}
+
 /// Groups traces into sessions by their session id; sessions and their traces in time order.
-fn group_sessions(model: &mut Model) {
+/// `by_start`: every trace, earliest first, when inference sorted them so (else sorted here).
+fn group_sessions(model: &mut Model, by_start: Option<Vec<u32>>) {
+    let mut by_start = match by_start {
+        Some(v) if v.len() == model.traces.len() => v,
+        _ => traces_by_start(model),
+    };
     let mut by_id: Map<u32, u32> = Map::default();
     let mut sessions: Vec<Session> = Vec::new();
-    let mut unsessioned = Vec::new();
-    // Each session's traces counted, then laid one session after the other in one table.
+    // Each session's traces counted (each sessioned trace's `session` made its session's
+    // number meanwhile: an index into `sessions`, not an interned id, until they are sorted
+    // below), then laid one session after the other in one table, in time order.
     let mut sessioned = 0u32;
-    for (t, trace) in model.traces.iter().enumerate() {
-        let t = u32::try_from(t).unwrap_or(NONE);
-        if trace.spans.is_empty() {
-            continue;
-        }
-        if trace.origin() == SessionOrigin::None {
-            unsessioned.push(t);
+    for trace in &mut model.traces {
+        if trace.spans.is_empty() || trace.origin() == SessionOrigin::None {
             continue;
         }
         let s = *by_id.entry(trace.session).or_insert_with(|| {
             sessions.push(new_session(trace.session, trace.origin(), trace.key));
             u32::try_from(sessions.len() - 1).unwrap_or(NONE)
         });
-        sessions[s as usize].traces.len += 1;
+        trace.session = s;
+        if let Some(session) = sessions.get_mut(s as usize) {
+            session.traces.len += 1;
+        }
         sessioned += 1;
     }
+    drop(by_id);
     let mut at = 0u32;
     for s in &mut sessions {
         s.traces.at = at;
@@ -917,28 +946,30 @@ fn group_sessions(model: &mut Model) {
     }
     let mut lists = vec![NONE; sessioned as usize];
     let mut filled: Vec<u32> = sessions.iter().map(|s| s.traces.at).collect();
-    for (t, trace) in model.traces.iter().enumerate() {
+    let traces = &model.traces;
+    for &t in &by_start {
+        let trace = &traces[t as usize];
         if trace.spans.is_empty() || trace.origin() == SessionOrigin::None {
             continue;
         }
-        if let Some(&s) = by_id.get(&trace.session)
-            && let Some(k) = filled.get_mut(s as usize)
+        if let Some(k) = filled.get_mut(trace.session as usize)
             && let Some(slot) = lists.get_mut(*k as usize)
         {
-            *slot = u32::try_from(t).unwrap_or(NONE);
+            *slot = t;
             *k += 1;
         }
     }
     drop(filled);
-    drop(by_id);
-    let traces = &model.traces;
-    let by_start = |t: &u32| (traces[*t as usize].start, *t);
-    unsessioned.sort_unstable_by_key(by_start);
+    // The traces left unsessioned, in the same order, in place.
+    by_start.retain(|&t| {
+        let trace = &traces[t as usize];
+        !trace.spans.is_empty() && trace.origin() == SessionOrigin::None
+    });
+    by_start.shrink_to_fit();
+    let unsessioned = by_start;
     let mut big_tokens = Vec::new();
     for s in &mut sessions {
-        let list = &mut lists[s.traces.at as usize..(s.traces.at + s.traces.len) as usize];
-        list.sort_unstable_by_key(by_start);
-        let list = &*list;
+        let list = &lists[s.traces.at as usize..(s.traces.at + s.traces.len) as usize];
         aggregate(s, list, traces, &model.rare, &mut big_tokens);
         // Explicit when any trace carries the id; else inferred, as its traces were.
         let ts = || list.iter().map(|&t| &traces[t as usize]);

@@ -407,12 +407,13 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
         registered[b >> 6] |= 1 << (b & 63);
     }
     // Each call's longest prefix that is some earlier calls' whole history, and those calls:
-    // (call, prefix length, where its candidates start in `earlier`), found for a block of
-    // calls on all cores; then, in call order, the links they make.
+    // (call, prefix length, where its candidates start in `earlier`, its trace), found for a
+    // block of calls on all cores, with the candidates' traces (read from their records there,
+    // not on the one thread that links); then, in call order, the links they make.
     let candidates = |part: std::ops::Range<usize>| {
         let mut pre = Vec::new();
-        let mut found: Vec<(u32, u32, u32)> = Vec::new();
-        let mut earlier: Vec<u32> = Vec::new();
+        let mut found: Vec<(u32, u32, u32, u32)> = Vec::new();
+        let mut earlier: Vec<Candidate> = Vec::new();
         for j in part {
             let c = &calls[j];
             let Some(first) = c.print(model).first_turn() else {
@@ -427,7 +428,7 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                     continue;
                 }
                 let h = top(pre[k]);
-                let lo = registry.partition_point(|r| r.hash() < h);
+                let lo = first_at_or_above(&registry, h);
                 let from = earlier.len();
                 earlier.extend(
                     registry[lo..]
@@ -442,6 +443,10 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                                 && e.print(model).len() == k
                                 && ((i as usize) < j || e.start(model) <= c.start(model))
                                 && e.messages(model) == &messages[..k]
+                        })
+                        .map(|i| Candidate {
+                            call: i,
+                            trace: calls[i as usize].trace(model),
                         }),
                 );
                 if earlier.len() == from {
@@ -452,6 +457,7 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                     u32::try_from(j).unwrap_or(NONE),
                     u32::try_from(k).unwrap_or(NONE),
                     at,
+                    c.trace(model),
                 ));
                 break;
             }
@@ -462,7 +468,7 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
     for block in (0..calls.len()).step_by(CALLS_PER_BLOCK) {
         let block = block..(block + CALLS_PER_BLOCK).min(calls.len());
         for (found, earlier) in on_workers(block, workers, &candidates) {
-            for (n, &(j, k, at)) in found.iter().enumerate() {
+            for (n, &(j, k, at, trace)) in found.iter().enumerate() {
                 let to = found.get(n + 1).map_or(earlier.len(), |f| f.2 as usize);
                 let earlier = &earlier[at as usize..to];
                 let c = &calls[j as usize];
@@ -471,7 +477,7 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                     &mut links,
                     calls,
                     earlier,
-                    c,
+                    (c, trace),
                     k as usize,
                     &mut reader,
                     report,
@@ -485,47 +491,86 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
     links
 }
 
-/// Links call `c` to one of the `earlier` calls whose whole history is its first `k`
-/// messages, or reports why not.
+/// A call whose whole history a later call's begins with, and its trace.
+#[derive(Clone, Copy)]
+struct Candidate {
+    call: u32,
+    trace: u32,
+}
+
+/// Links call `c` (with its trace) to one of the `earlier` calls whose whole history is its
+/// first `k` messages, or reports why not.
 #[allow(clippy::too_many_arguments)]
 fn link_one(
     model: &Model,
     links: &mut Links,
     calls: &[Call],
-    earlier: &[u32],
-    c: &Call,
+    earlier: &[Candidate],
+    (c, trace): (&Call, u32),
     k: usize,
     reader: &mut Reader,
     report: &mut Report,
 ) {
     match choose(model, links, calls, earlier, c, k, reader) {
-        Some(i) => {
-            if let Err((a, b)) = links.union(model, calls[i as usize].trace(model), c.trace(model))
-            {
+        Some(e) => {
+            if let Err((a, b)) = links.union(model, e.trace, trace) {
                 report.refused.push(Refusal {
                     reason: "explicit_sessions",
-                    trace_id: model.index.trace_id_text(c.trace(model)),
+                    trace_id: model.index.trace_id_text(trace),
                     candidates: vec![model.str(b).to_owned(), model.str(a).to_owned()],
-                    trace: c.trace(model),
+                    trace,
                 });
             }
         }
         None => {
             let mut candidates: Vec<String> = earlier
                 .iter()
-                .map(|&i| group_name(model, links, calls[i as usize].trace(model)))
+                .map(|e| group_name(model, links, e.trace))
                 .collect();
             candidates.sort();
             candidates.dedup();
             report.refused.push(Refusal {
                 reason: "ambiguous_history",
-                trace_id: model.index.trace_id_text(c.trace(model)),
+                trace_id: model.index.trace_id_text(trace),
                 candidates,
-                trace: c.trace(model),
+                trace,
             });
         }
     }
 }
+
+/// Where the first entry of `registry` (sorted) with a hash of `h` or above is: its
+/// `partition_point` by hash. The hashes are mixed, so spread evenly: a few steps of
+/// interpolation (each one read of the table, where a binary search's last steps each miss
+/// the cache) narrow the range, a binary search finishes in what is left (and takes any range
+/// the interpolation did not narrow, as on hashes bunched together).
+fn first_at_or_above(registry: &[Registered], h: u32) -> usize {
+    // Every entry before `lo` is below `h`, every entry from `hi` on is at or above it; the
+    // entries between have hashes in `lo_h..=hi_h`, which holds `h`.
+    let (mut lo, mut hi) = (0usize, registry.len());
+    let (mut lo_h, mut hi_h) = (0u64, u64::from(u32::MAX));
+    for _ in 0..INTERPOLATION_STEPS {
+        let len = hi - lo;
+        if len <= 16 {
+            break;
+        }
+        // Below 2^32 each, so the product fits.
+        let off = (u64::from(h) - lo_h) * len as u64 / (hi_h - lo_h + 1);
+        let g = lo + usize::try_from(off).unwrap_or(len).min(len - 1);
+        let gh = registry[g].hash;
+        if gh < h {
+            lo = g + 1;
+            lo_h = u64::from(gh);
+        } else {
+            hi = g;
+            hi_h = u64::from(gh);
+        }
+    }
+    lo + registry[lo..hi].partition_point(|r| r.hash < h)
+}
+
+/// How many steps of interpolation [`first_at_or_above`] takes at most.
+const INTERPOLATION_STEPS: usize = 4;
 
 /// The registered-hash filter of [`link`] has 2^this bits.
 const FILTER_BITS: u32 = 22;
@@ -546,71 +591,62 @@ fn choose(
     model: &Model,
     links: &mut Links,
     calls: &[Call],
-    earlier: &[u32],
+    earlier: &[Candidate],
     later: &Call,
     k: usize,
     reader: &mut Reader,
-) -> Option<u32> {
-    let one_group = |links: &mut Links, set: &mut dyn Iterator<Item = u32>| -> Option<u32> {
-        let mut chosen: Option<(u32, (u32, u32))> = None;
-        for i in set {
-            let g = links.group(model, calls[i as usize].trace(model));
-            match chosen {
-                None => chosen = Some((i, g)),
-                Some((_, cg)) if cg == g => {}
-                Some(_) => return None,
+) -> Option<Candidate> {
+    let one_group =
+        |links: &mut Links, set: &mut dyn Iterator<Item = Candidate>| -> Option<Candidate> {
+            let mut chosen: Option<(Candidate, (u32, u32))> = None;
+            for e in set {
+                let g = links.group(model, e.trace);
+                match chosen {
+                    None => chosen = Some((e, g)),
+                    Some((_, cg)) if cg == g => {}
+                    Some(_) => return None,
+                }
             }
-        }
-        chosen.map(|(i, _)| i)
-    };
-    if let Some(i) = one_group(links, &mut earlier.iter().copied()) {
-        return Some(i);
+            chosen.map(|(e, _)| e)
+        };
+    if let Some(e) = one_group(links, &mut earlier.iter().copied()) {
+        return Some(e);
     }
     let bytes = |span: u32| model.index.span_bytes(span);
     let (next, leaves) = reader.message(bytes(later.span), k);
-    let answers: Vec<(u32, Fingerprint)> = earlier
+    let answers: Vec<(Candidate, Fingerprint)> = earlier
         .iter()
-        .filter_map(|&i| Some((i, reader.fingerprint(bytes(calls[i as usize].span))?)))
+        .filter_map(|&e| Some((e, reader.fingerprint(bytes(calls[e.call as usize].span))?)))
         .collect();
-    if let Some(i) = one_group(
+    if let Some(e) = one_group(
         links,
         &mut answers
             .iter()
             .filter(|(_, f)| next.is_some_and(|n| f.answer == n))
-            .map(|&(i, _)| i),
+            .map(|&(e, _)| e),
     ) {
-        return Some(i);
+        return Some(e);
     }
     one_group(
         links,
         &mut answers
             .iter()
             .filter(|(_, f)| f.answered_with(&leaves))
-            .map(|&(i, _)| i),
+            .map(|&(e, _)| e),
     )
 }
 
 /// Gives every linked trace its session: the explicit one its group holds, or a new inferred
 /// one for groups of two or more traces. Gives back the links (their first calls are wanted
-/// still).
+/// still) and every trace, earliest first (`model::build::traces_by_start`: the grouping into
+/// sessions reads them in that order too).
 pub(super) fn assign(
     model: &mut Model,
     calls: &[Call],
     mut links: Links,
     report: &mut Report,
-) -> Links {
-    // The traces, earliest first, sorted a run on each core (a sort on keys copied out of the
-    // traces would hold 16 bytes a trace at the build's peak memory). Exports write traces
-    // nearly in time order, or its reverse: the runs then hardly overlap (see `model::sort`).
-    let key = |t: &u32| (model.traces[*t as usize].start, *t);
-    let fill = |first: usize, slots: &mut [u32]| {
-        for (k, slot) in slots.iter_mut().enumerate() {
-            *slot = u32::try_from(first + k).unwrap_or(NONE);
-        }
-        slots.len()
-    };
-    let nt = model.traces.len();
-    let by_start = crate::model::sort::filled_sorted_by_key(nt, workers_for(nt), &fill, &key);
+) -> (Links, Vec<u32>) {
+    let by_start = crate::model::build::traces_by_start(model);
     // (group root, position in `by_start`) of unlabelled groups' traces: sorted, a group's
     // traces are together, earliest first.
     let mut members: Vec<(u32, u32)> = Vec::new();
@@ -659,7 +695,7 @@ pub(super) fn assign(
         report.history_traces += group.len();
     }
     report.side_requests = model.traces.iter().filter(|t| t.side()).count();
-    links
+    (links, by_start)
 }
 
 /// A stable id from the conversation's content: its first call's opening messages and the
@@ -713,6 +749,45 @@ mod tests {
                     .map(|c| (start(c.span), c.span))
                     .collect();
                 assert_eq!(got, want, "case {case} on {workers} workers");
+            }
+        }
+    }
+
+    /// The registry's look-up by interpolation finds what a binary search finds, on hashes
+    /// spread evenly, bunched, repeated, all alike, at the ends of their range.
+    #[test]
+    fn registry_look_up_is_the_binary_search() {
+        let mut rng = crate::testing::XorShift(41);
+        for case in 0..400 {
+            let n = rng.below(if case % 4 == 0 { 20_000 } else { 300 }) as usize;
+            let mut reg: Vec<Registered> = (0..n as u32)
+                .map(|call| {
+                    let hash = match case % 5 {
+                        0 | 1 => rng.below(1 << 32) as u32,
+                        2 => rng.below(50) as u32 * 1000,
+                        3 => u32::MAX - rng.below(3) as u32,
+                        _ => {
+                            if rng.below(2) == 0 {
+                                rng.below(1 << 32) as u32
+                            } else {
+                                7
+                            }
+                        }
+                    };
+                    Registered { hash, call }
+                })
+                .collect();
+            reg.sort_unstable();
+            let mut probes: Vec<u32> = vec![0, 1, 6, 7, 8, u32::MAX, u32::MAX - 1, u32::MAX - 3];
+            probes.extend(reg.iter().take(50).map(|r| r.hash));
+            probes.extend(reg.iter().take(50).map(|r| r.hash.wrapping_add(1)));
+            probes.extend((0..200).map(|_| rng.below(1 << 32) as u32));
+            for h in probes {
+                assert_eq!(
+                    first_at_or_above(&reg, h),
+                    reg.partition_point(|r| r.hash < h),
+                    "case {case}, hash {h}"
+                );
             }
         }
     }

@@ -94,16 +94,26 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
+/// What [`run`] found on the way that the steps after it need too.
+#[derive(Default)]
+pub struct Found {
+    /// Per trace, its earliest fingerprinted LLM call (an index into the index's prints, or
+    /// `NONE`), which the turns need (`conversation::roles`).
+    pub first_calls: Option<Vec<u32>>,
+    /// Every trace, earliest first (`model::build::traces_by_start`), which the grouping into
+    /// sessions needs.
+    pub by_start: Option<Vec<u32>>,
+}
+
 /// Runs the inference the options ask for; see the module docs. With inference by history,
-/// also gives per trace its earliest fingerprinted LLM call (an index into the index's prints,
-/// or `NONE`), which the turns need too (`conversation::roles`).
-pub fn run(model: &mut Model, options: Options) -> (Report, Option<Vec<u32>>) {
+/// also gives what it [`Found`] on the way.
+pub fn run(model: &mut Model, options: Options) -> (Report, Found) {
     let t0 = Instant::now();
     let mut report = Report {
         options,
         ..Report::default()
     };
-    let mut first_calls = None;
+    let mut found = Found::default();
     if options.history {
         let calls = history::calls(model);
         report.fingerprinting = t0.elapsed();
@@ -111,8 +121,9 @@ pub fn run(model: &mut Model, options: Options) -> (Report, Option<Vec<u32>>) {
         let mut links = history::link(model, &calls, &mut report);
         side::attach(model, &calls, &mut links, options.idle_gap_ns, &mut report);
         subagent::attach(model, &calls, &mut links, &mut report);
-        let links = history::assign(model, &calls, links, &mut report);
-        first_calls = Some(links.into_first_prints(model, &calls));
+        let (links, by_start) = history::assign(model, &calls, links, &mut report);
+        found.by_start = Some(by_start);
+        found.first_calls = Some(links.into_first_prints(model, &calls));
     }
     if options.by_time {
         time::group(model, options.idle_gap_ns, &mut report);
@@ -121,7 +132,7 @@ pub fn run(model: &mut Model, options: Options) -> (Report, Option<Vec<u32>>) {
         time::split_idle(model, options.idle_gap_ns, &mut report);
     }
     report.elapsed = t0.elapsed();
-    (report, first_calls)
+    (report, found)
 }
 
 /// The first calls [`run`] gives (inference by history), found again on a built model.
