@@ -316,6 +316,38 @@ fn cut<'a, T: Copy>(
 mod tests {
     use super::*;
 
+    /// Puts sorted `v` out of order the way `shape` says: 0 leaves it, 1 reverses it, 2
+    /// reverses runs of a random length, 3 moves each element up to `near` places. Any other
+    /// shape is left to the caller (false).
+    fn disorder<T>(v: &mut [T], shape: u64, near: u64, rng: &mut crate::testing::XorShift) -> bool {
+        let n = v.len();
+        match shape {
+            0 => {}
+            1 => v.reverse(),
+            2 => {
+                let run = 1 + rng.below(200) as usize;
+                for c in v.chunks_mut(run) {
+                    c.reverse();
+                }
+            }
+            3 => {
+                for i in 0..n {
+                    let j = (i + rng.below(near) as usize).min(n.saturating_sub(1));
+                    v.swap(i, j);
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// A uniform shuffle.
+    fn shuffle<T>(v: &mut [T], rng: &mut crate::testing::XorShift) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+    }
+
     /// Whatever the order they come in (in order, backwards, in runs written backwards, out
     /// of order by a few places or by any), the elements come out sorted, on any number of
     /// threads, with any slots left unfilled.
@@ -325,26 +357,8 @@ mod tests {
         for case in 0..200 {
             let n = rng.below(2000) as usize;
             let mut v: Vec<u64> = (0..n as u64).map(|x| x * 3 + 1).collect();
-            match case % 5 {
-                0 => {}
-                1 => v.reverse(),
-                2 => {
-                    let run = 1 + rng.below(200) as usize;
-                    for c in v.chunks_mut(run) {
-                        c.reverse();
-                    }
-                }
-                3 => {
-                    for i in 0..n {
-                        let j = (i + rng.below(40) as usize).min(n.saturating_sub(1));
-                        v.swap(i, j);
-                    }
-                }
-                _ => {
-                    for i in (1..n).rev() {
-                        v.swap(i, rng.below(i as u64 + 1) as usize);
-                    }
-                }
+            if !disorder(&mut v, case % 5, 40, &mut rng) {
+                shuffle(&mut v, &mut rng);
             }
             let mut want = v.clone();
             want.sort_unstable();
@@ -398,19 +412,8 @@ mod tests {
             want.sort_unstable_by_key(key);
             let mut v = want.clone();
             match case % 6 {
-                0 => {}
-                1 => v.reverse(),
-                2 => {
-                    let run = 1 + rng.below(200) as usize;
-                    for c in v.chunks_mut(run) {
-                        c.reverse();
-                    }
-                }
-                3 => {
-                    for i in 0..n {
-                        let j = (i + rng.below(48) as usize).min(n.saturating_sub(1));
-                        v.swap(i, j);
-                    }
+                shape @ 0..=3 => {
+                    disorder(&mut v, shape, 48, &mut rng);
                 }
                 4 => {
                     for _ in 0..1 + n / 500 {
@@ -423,11 +426,7 @@ mod tests {
                         }
                     }
                 }
-                _ => {
-                    for i in (1..n).rev() {
-                        v.swap(i, rng.below(i as u64 + 1) as usize);
-                    }
-                }
+                _ => shuffle(&mut v, &mut rng),
             }
             for chunk in [1, 2, 3, 7, 64, 1000, COPIED_CHUNK] {
                 let mut got = v.clone();
