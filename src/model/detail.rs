@@ -622,8 +622,8 @@ mod tests {
             r#""name" :"spaced""#,
             r#""attributes.output.value" :"spaced key""#,
             r#""attributes.input.value"  :  "spaced both""#,
-            r#""name":"escaped""#,
-            r#""attributes.output.value":"escaped answer""#,
+            r#""na\u006de":"escaped""#,
+            r#""attributes.output.valu\u0065":"escaped answer""#,
             r#""attributes.a_column_name_long_enough_not_to_be_remembered_by_its_bytes":1"#,
             r#""attributes.output.value_but_a_column_name_long_enough_not_to_be_remembered":"x""#,
         ];
