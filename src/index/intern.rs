@@ -23,7 +23,13 @@ pub struct Interner {
     starts: Vec<usize>,
     /// Strings [`Interner::intern_recent`] found lately, by a cheap hash of their bytes.
     recent: [u32; RECENT],
+    /// Strings [`Interner::intern_cached`] found lately, by the same hash.
+    recent_text: [u32; RECENT_TEXT],
 }
+
+/// Slots in [`Interner::recent_text`] (a power of two): the session ids and users of a few
+/// dozen sessions written interleaved, and their models.
+const RECENT_TEXT: usize = 256;
 
 /// Slots in [`Interner::recent`] (a power of two).
 const RECENT: usize = 64;
@@ -36,6 +42,7 @@ impl Default for Interner {
             text: String::new(),
             starts: vec![0],
             recent: [0; RECENT],
+            recent_text: [0; RECENT_TEXT],
         };
         i.intern("");
         i
@@ -96,7 +103,7 @@ impl Interner {
     /// one seen lately is recognised by comparing its bytes, without hashing it whole.
     #[inline]
     pub fn intern_recent(&mut self, raw: RawStr<'_>) -> u32 {
-        let slot = recent_slot(raw.raw);
+        let slot = recent_slot::<RECENT>(raw.raw);
         let id = self.recent[slot];
         // Only strings written without a backslash are remembered, and their bytes as stored
         // are their bytes as written, so a match has no escape either and means the same
@@ -110,6 +117,36 @@ impl Interner {
             self.recent[slot] = id;
         }
         id
+    }
+
+    /// [`Interner::intern`] for strings that repeat from record to record (session ids,
+    /// users, models): one found lately is recognised by comparing its bytes, without hashing
+    /// it whole. (Decoded text: equal bytes are the same string.)
+    #[inline]
+    pub fn intern_cached(&mut self, s: &str) -> u32 {
+        let slot = recent_slot::<RECENT_TEXT>(s.as_bytes());
+        let id = self.recent_text[slot];
+        if self.bytes(id) == s.as_bytes() {
+            return id;
+        }
+        let id = self.intern(s);
+        self.recent_text[slot] = id;
+        id
+    }
+
+    /// A JSON string decoded and trimmed, interned as [`Interner::intern_cached`] does; `None`
+    /// when that leaves nothing. One as written (no escape, and a printable ASCII byte at each
+    /// end, so that `trim` takes nothing) is looked up as [`Interner::intern_recent`] does,
+    /// without decoding it.
+    #[inline]
+    pub fn intern_trimmed(&mut self, raw: RawStr<'_>) -> Option<u32> {
+        let plain = |c: Option<&u8>| c.is_some_and(u8::is_ascii_graphic);
+        if plain(raw.raw.first()) && plain(raw.raw.last()) && !raw.escaped() {
+            return Some(self.intern_recent(raw));
+        }
+        let text = raw.decode();
+        let t = text.trim();
+        (!t.is_empty()).then(|| self.intern_cached(t))
     }
 
     pub fn get(&self, id: u32) -> &str {
@@ -139,6 +176,7 @@ impl Interner {
         self.starts.clear();
         self.starts.push(0);
         self.recent = [0; RECENT];
+        self.recent_text = [0; RECENT_TEXT];
         self.intern("");
     }
 
@@ -158,9 +196,10 @@ impl Interner {
     }
 }
 
-/// The slot in [`Interner::recent`] for `b`: a mix of its length and its first and last eight
-/// bytes (any bytes will do: a slot only says where to compare).
-fn recent_slot(b: &[u8]) -> usize {
+/// The slot among `SLOTS` (a power of two: [`Interner::recent`], [`Interner::recent_text`])
+/// for `b`: a mix of its length and its first and last eight bytes (any bytes will do: a slot
+/// only says where to compare).
+fn recent_slot<const SLOTS: usize>(b: &[u8]) -> usize {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let n = b.len();
     let word = |at: usize| {
@@ -174,7 +213,7 @@ fn recent_slot(b: &[u8]) -> usize {
         (b.first().map_or(0, |&c| u64::from(c)), 0)
     };
     let mix = (head ^ tail.rotate_left(29) ^ n as u64).wrapping_mul(K);
-    (mix >> (64 - RECENT.trailing_zeros())) as usize
+    (mix >> (64 - SLOTS.trailing_zeros())) as usize
 }
 
 #[cfg(test)]
@@ -215,6 +254,87 @@ mod tests {
         }
     }
 
+    /// Whatever the recent slots hold (collisions, strings that share their ends and length,
+    /// the empty string, strings met through the other ways in), `intern_cached` gives the id
+    /// `intern` gives, and the string is the one given.
+    #[test]
+    fn cached_strings_intern_like_any() {
+        let mut i = Interner::default();
+        let mut rng = crate::testing::XorShift(0xcac4_ed51_7e55_0001);
+        for k in 0..20_000 {
+            let s = match rng.below(6) {
+                0 => String::new(),
+                1 => format!("session-{:04}-{}", rng.below(300), "x".repeat(20)),
+                // Same length, same first and last eight bytes: the same slot.
+                2 => format!("user_000000{}000000_end", rng.below(10)),
+                3 => format!("a\\n{}", rng.below(3)),
+                4 => "é".repeat(rng.below(12) as usize),
+                _ => format!("m{}", rng.below(1000)),
+            };
+            let got = match k % 3 {
+                0 => i.intern_recent(RawStr::plain(s.as_bytes())),
+                _ => i.intern_cached(&s),
+            };
+            let decoded = if k % 3 == 0 {
+                RawStr::plain(s.as_bytes()).decode().into_owned()
+            } else {
+                s.clone()
+            };
+            assert_eq!(i.get(got), decoded, "{s}");
+            assert_eq!(got, i.intern(&decoded), "{s}");
+            assert_eq!(i.intern_cached(&decoded), got, "{s}");
+        }
+    }
+
+    /// `intern_trimmed` is interning the decoded string trimmed (nothing when that is empty),
+    /// its look-up as written taken or not: blanks and Unicode spaces at either end, escapes
+    /// (an escaped blank at an end among them), invalid UTF-8, and random bytes.
+    #[test]
+    fn trimmed_strings_intern_as_decoded_and_trimmed() {
+        let mut i = Interner::default();
+        let mut slow = Interner::default();
+        let mut rng = crate::testing::XorShift(0x7e1a_aed0_0000_0003);
+        let parts: [&[u8]; 14] = [
+            b"gpt-4o",
+            b" ",
+            b"\\t",
+            b"\\n",
+            b"\\u0020",
+            b"\\\"",
+            b"\xc2\xa0",
+            b"\xe3\x80\x80",
+            b"\xc3",
+            b"\xff",
+            b"claude",
+            b"\t",
+            b"x",
+            b"\xc2\x85",
+        ];
+        for _ in 0..40_000 {
+            let raw: Vec<u8> = if rng.below(8) == 0 {
+                (0..rng.below(12)).map(|_| rng.next() as u8).collect()
+            } else {
+                (0..rng.below(5))
+                    .flat_map(|_| {
+                        parts[rng.below(parts.len() as u64) as usize]
+                            .iter()
+                            .copied()
+                    })
+                    .collect()
+            };
+            let r = RawStr::plain(&raw);
+            let text = r.decode();
+            let t = text.trim();
+            let want = (!t.is_empty()).then(|| slow.intern(t));
+            let got = i.intern_trimmed(r);
+            assert_eq!(
+                got.map(|id| i.get(id)),
+                want.map(|id| slow.get(id)),
+                "{raw:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_remembered_name_is_never_taken_for_another_whose_escapes_spell_its_bytes() {
         // `n7\\nb` (an escaped backslash) is stored as the bytes `n7\nb`, which are how
@@ -224,8 +344,10 @@ mod tests {
         for k in 0..4000 {
             let backslash = format!("n{k}\\\\nb");
             let newline = format!("n{k}\\nb");
-            shared_slot +=
-                usize::from(recent_slot(backslash.as_bytes()) == recent_slot(newline.as_bytes()));
+            shared_slot += usize::from(
+                recent_slot::<RECENT>(backslash.as_bytes())
+                    == recent_slot::<RECENT>(newline.as_bytes()),
+            );
             let mut i = Interner::default();
             let a = i.intern_recent(RawStr::plain(backslash.as_bytes()));
             let b = i.intern_recent(RawStr::plain(newline.as_bytes()));

@@ -693,8 +693,9 @@ impl<'b> Collector<'b> {
         self.frames.last_mut().map(|f| &mut f.b)
     }
 
+    /// Session ids, users and models: the same few, record after record.
     fn intern(&mut self, s: &str) -> u32 {
-        self.out.strings.intern(s)
+        self.out.strings.intern_cached(s)
     }
 
     /// A span or parent id: (value, is_text).
@@ -1000,6 +1001,38 @@ impl<'b> Collector<'b> {
         Some(trace)
     }
 
+    /// What closing frame `f` (the innermost) does.
+    fn close_frame(&mut self, f: &Frame, range: Range<usize>, style: Style) {
+        let bytes = self
+            .src
+            .get(self.unit_start + range.start..self.unit_start + range.end)
+            .unwrap_or(&[]);
+        let committed = self.commit(f, range, style);
+        if !self.messages.is_empty() {
+            // LLM calls, and spans of no known kind that hold messages (an exporter that
+            // does not say what the span is).
+            if committed.is_some()
+                && let Some(rec) = self.out.spans.last()
+                && matches!(rec.kind(), Kind::Llm | Kind::Unknown)
+            {
+                let span = u32::try_from(self.out.spans.len() - 1).unwrap_or(NONE);
+                self.messages.print(span, bytes, &mut self.out.prints);
+            }
+            self.messages.clear();
+        }
+        if let Some(trace) = committed {
+            let span = u32::try_from(self.out.spans.len() - 1).unwrap_or(NONE);
+            for e in &mut self.out.evals[f.first_eval..] {
+                if e.trace == NONE {
+                    (e.trace, e.span) = (trace, Some(span));
+                }
+            }
+        }
+        if let Some(doc) = f.doc {
+            self.close_document(f, doc);
+        }
+    }
+
     /// Applies an MLflow trace document's metadata to the spans and evaluations inside it.
     fn close_document(&mut self, f: &Frame, doc: DocMeta) {
         let first_trace = self.out.spans.get(f.first_span).map(|s| s.trace);
@@ -1102,35 +1135,15 @@ impl Sink for Collector<'_> {
     }
 
     fn close(&mut self, range: Range<usize>, style: Style) {
-        let Some(f) = self.frames.pop() else { return };
-        let bytes = self
-            .src
-            .get(self.unit_start + range.start..self.unit_start + range.end)
-            .unwrap_or(&[]);
-        let committed = self.commit(&f, range, style);
-        if !self.messages.is_empty() {
-            // LLM calls, and spans of no known kind that hold messages (an exporter that
-            // does not say what the span is).
-            if committed.is_some()
-                && let Some(rec) = self.out.spans.last()
-                && matches!(rec.kind(), Kind::Llm | Kind::Unknown)
-            {
-                let span = u32::try_from(self.out.spans.len() - 1).unwrap_or(NONE);
-                self.messages.print(span, bytes, &mut self.out.prints);
-            }
-            self.messages.clear();
+        // The frame is read where it lies, not copied out (it is a few hundred bytes, and
+        // every record closes one): the frames are set aside meanwhile (nothing below opens,
+        // reads or changes one), then it is dropped.
+        let frames = std::mem::take(&mut self.frames);
+        if let Some(f) = frames.last() {
+            self.close_frame(f, range, style);
         }
-        if let Some(trace) = committed {
-            let span = u32::try_from(self.out.spans.len() - 1).unwrap_or(NONE);
-            for e in &mut self.out.evals[f.first_eval..] {
-                if e.trace == NONE {
-                    (e.trace, e.span) = (trace, Some(span));
-                }
-            }
-        }
-        if let Some(doc) = f.doc {
-            self.close_document(&f, doc);
-        }
+        self.frames = frames;
+        self.frames.truncate(self.frames.len().saturating_sub(1));
     }
 
     // Inlined into the walker's record fields: nine calls a record, and the call itself (saving
@@ -1348,11 +1361,14 @@ impl Sink for Collector<'_> {
                 {
                     return;
                 }
-                let Some(t) = text() else { return };
-                if t.trim().is_empty() {
-                    return;
-                }
-                let id = self.intern(t.trim());
+                let id = match v {
+                    Scalar::Str(s) => self.out.strings.intern_trimmed(s),
+                    _ => text().and_then(|t| {
+                        let t = t.trim();
+                        (!t.is_empty()).then(|| self.intern(t))
+                    }),
+                };
+                let Some(id) = id else { return };
                 if let Some(e) = self.extra()
                     && e.model == 0
                 {
