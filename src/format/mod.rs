@@ -149,6 +149,10 @@ pub trait Sink {
     /// True when the sink takes ids written as hex digits with their value already read
     /// ([`Sink::hex_id`]). The index does.
     const HEX_IDS: bool = false;
+    /// False when [`Sink::attr`] does not read the path of a value it gets with its tag
+    /// ([`Want::Value`]): the walker then does not spell out the path of a record's column it
+    /// remembers for such a value (the index's sink, which keeps only the tag's meaning).
+    const VALUE_PATHS: bool = true;
     /// An object began at byte `at` (it may turn out to be a span, a trace document or neither).
     fn open(&mut self, at: usize);
     /// The object opened last ended; `style` says how its span fields were spelled.
@@ -761,8 +765,9 @@ impl<S: Sink> Walker<'_, S> {
             // Before the path is set: a skipped column needs none.
             Meaning::Attr(Want::Skip) => skip_column(c),
             Meaning::Attr(want) => {
-                if !looked_up {
-                    // A remembered column: its path, from the key as written.
+                if !looked_up && (S::VALUE_PATHS || !matches!(want, Want::Value(_))) {
+                    // A remembered column: its path, from the key as written (none for a
+                    // value whose path the sink does not read).
                     let raw = c.key().raw;
                     self.path.clear();
                     self.path
@@ -1842,6 +1847,136 @@ mod tests {
                 "da96aeb1f73c9a4c2db3800d284df07g",
             ]
         );
+    }
+
+    /// A sink that logs what it is given; `PATHS`: whether it reads the paths of values
+    /// (`Sink::VALUE_PATHS`). Its answers depend on the path only.
+    #[derive(Default)]
+    struct Log<const PATHS: bool>(Vec<String>);
+
+    impl<const PATHS: bool> Log<PATHS> {
+        /// The tag of a value's path: its length and last byte.
+        fn tag(path: &[u8]) -> u16 {
+            (path.len() as u16) << 8 | u16::from(path.last().copied().unwrap_or(0))
+        }
+    }
+
+    impl<const PATHS: bool> Sink for Log<PATHS> {
+        type Tag = u16;
+        const WANT_BY_PATH: bool = true;
+        const VALUE_PATHS: bool = PATHS;
+        fn open(&mut self, at: usize) {
+            self.0.push(format!("open {at}"));
+        }
+        fn close(&mut self, range: Range<usize>, style: Style) {
+            self.0.push(format!("close {range:?} {style:?}"));
+        }
+        fn field(&mut self, f: Field<'_>) {
+            self.0.push(format!("{f:?}"));
+        }
+        fn want(&mut self, path: &[u8]) -> Want<u16> {
+            match path {
+                b"t" | b"t.o" | b"a.o" => Want::Tree,
+                b"p" => Want::Parse,
+                b"m" => Want::Messages,
+                _ if path.ends_with(b"v") => Want::Value(Self::tag(path)),
+                _ => Want::Skip,
+            }
+        }
+        fn attr(&mut self, path: &[u8], tag: Option<u16>, v: Scalar<'_>) {
+            // The old reading's paths: those of values are the ones their tags were given for.
+            if PATHS && let Some(t) = tag {
+                assert_eq!(t, Self::tag(path), "{}", String::from_utf8_lossy(path));
+            }
+            // A value's path is not the sink's to read when `PATHS` is false: not compared.
+            let path = if tag.is_some() {
+                String::new()
+            } else {
+                String::from_utf8_lossy(path).into_owned()
+            };
+            self.0.push(format!("attr {path} {tag:?} {v:?}"));
+        }
+        fn messages(&mut self, path: &[u8], c: &mut Cursor<'_>) -> Result<(), JsonError> {
+            self.0
+                .push(format!("messages {}", String::from_utf8_lossy(path)));
+            c.skip_value()
+        }
+        fn trace_meta(&mut self, _key: &[u8], _v: Scalar<'_>) {}
+        fn trace_info(&mut self, _range: Range<usize>) {}
+        fn evaluation(&mut self, _e: Evaluation) {}
+    }
+
+    /// Records' remembered columns read for a sink that does not read values' paths give it
+    /// what they give one that does (the old reading, whose paths are checked against the
+    /// tags): the same values with the same tags, the same other paths, fields and errors, on
+    /// rows of a few shapes that change from row to row, with spoiled rows among them.
+    #[test]
+    fn values_without_their_paths_as_with_them() {
+        let mut rng = crate::testing::XorShift(0x9a75_0f7a_1e55_0005);
+        let keys = [
+            "name",
+            "context.span_id",
+            "attributes.a.v",
+            "attributes.bv",
+            "attributes.t",
+            "attributes.p",
+            "attributes.m",
+            "attributes.s",
+            "attributes.a.o",
+            "attributes.longer.name.v",
+        ];
+        let values = [
+            "null",
+            "\"x\"",
+            "12",
+            "1.5",
+            "true",
+            "{\"v\":\"x\",\"o\":{\"v\":2,\"w\":3}}",
+            "[1,\"v\",{\"v\":null}]",
+            "\"\\\"AGENT\\\"\"",
+            "\"{\\\"v\\\":1,\\\"o\\\":{\\\"v\\\":\\\"y\\\"}}\"",
+            "\"{'v': 'py', 'o': {'v': 1}}\"",
+            "{}",
+            "[]",
+        ];
+        let shapes: Vec<Vec<&str>> = (0..4)
+            .map(|_| {
+                let mut k: Vec<&str> = keys.to_vec();
+                for i in (1..k.len()).rev() {
+                    k.swap(i, rng.below(i as u64 + 1) as usize);
+                }
+                k.truncate(3 + rng.below(keys.len() as u64 - 2) as usize);
+                k
+            })
+            .collect();
+        let (mut fast, mut slow) = (Scratch::default(), Scratch::default());
+        for _ in 0..30_000 {
+            let shape = &shapes[rng.below(shapes.len() as u64) as usize];
+            let cols: Vec<String> = shape
+                .iter()
+                .map(|k| {
+                    format!(
+                        "\"{k}\":{}",
+                        values[rng.below(values.len() as u64) as usize]
+                    )
+                })
+                .collect();
+            let mut line = format!("{{{}}}", cols.join(",")).into_bytes();
+            match rng.below(20) {
+                0 => {
+                    let at = rng.below(line.len() as u64) as usize;
+                    line[at] = b"\"{}[],:x \\"[rng.below(10) as usize];
+                }
+                1 => line.truncate(rng.below(line.len() as u64) as usize),
+                _ => {}
+            }
+            let (mut a, mut b) = (Log::<false>::default(), Log::<true>::default());
+            let ra = walk_with(&mut Cursor::in_line(&line), &mut a, &mut fast);
+            let rb = walk_with(&mut Cursor::in_line(&line), &mut b, &mut slow);
+            let text = String::from_utf8_lossy(&line);
+            assert_eq!(ra, rb, "{text}");
+            assert_eq!(a.0, b.0, "{text}");
+        }
     }
 
     /// The run of capitals found 16 bytes at once is the one found a byte at a time: every

@@ -1259,6 +1259,8 @@ impl Sink for Collector<'_> {
     type Tag = Attr;
     const WANT_BY_PATH: bool = true;
     const HEX_IDS: bool = true;
+    // `attr` reads the tag, never the path.
+    const VALUE_PATHS: bool = false;
 
     fn want(&mut self, path: &[u8]) -> Want<Attr> {
         match keys::classify(path) {
