@@ -577,16 +577,15 @@ impl SeenLists {
         self.slots.is_empty()
     }
 
-    /// Bytes and messages a slot holds at most.
+    /// Bytes and messages a slot holds at most (the number of slots is a power of two).
     fn room(&self) -> (usize, usize) {
-        let count = self.count.max(1);
-        (SEEN_BYTES / count, SEEN_MESSAGES / count)
+        let shift = self.count.max(1).trailing_zeros();
+        (SEEN_BYTES >> shift, SEEN_MESSAGES >> shift)
     }
 
-    /// The slot of a list whose [`seen_key`] is `key`.
+    /// The slot of a list whose [`seen_key`] is `key`: the key's low bits.
     fn slot(&self, key: u64) -> usize {
-        // A power of two: the key's low bits.
-        (key % self.count.max(1) as u64) as usize
+        (key as usize) & (self.count.max(1) - 1)
     }
 
     /// The list kept for a list whose [`seen_key`] is `key` (none until the room is taken).
@@ -2191,6 +2190,24 @@ mod tests {
                     assert_eq!(looks_nested(&s), super::super::looks_nested(&s), "{s:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn common_prefix_is_where_bytes_first_differ() {
+        let mut rng = crate::testing::XorShift(99);
+        for _ in 0..3000 {
+            let len = rng.below(300) as usize;
+            let a: Vec<u8> = (0..len).map(|_| rng.below(4) as u8).collect();
+            let mut b = a.clone();
+            if len > 0 && rng.below(4) != 0 {
+                let at = rng.below(len as u64) as usize;
+                b[at] ^= 1 + rng.below(3) as u8;
+            }
+            b.truncate(rng.below(len as u64 + 1) as usize);
+            let want = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+            assert_eq!(common_prefix(&a, &b), want);
+            assert_eq!(common_prefix(&b, &a), want);
         }
     }
 
