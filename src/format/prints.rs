@@ -493,48 +493,179 @@ pub struct Recorder {
     gathering: bool,
     heads_of: usize,
     heads: Vec<Head>,
-    /// Lists read before, by [`seen_slot`] (empty until the first is kept), and where the
+    /// Lists read before, by [`seen_key`] (no room until the first is kept), and where the
     /// messages of the list being read end (from its `[`).
-    seen: Vec<Seen>,
+    seen: SeenLists,
     ends: Vec<u32>,
+    /// Every message read by [`Recorder::field`] (a test's reference for the fast path).
+    #[cfg(test)]
+    slow: bool,
 }
 
-/// A message list read before, for the calls after it: the calls of a conversation each
+/// Message lists read before, for the calls after them: the calls of a conversation each
 /// resend its history, written with the same bytes every time, so the bytes of a list often
 /// begin with those of an earlier one. Messages whose bytes (and the byte after each) are the
 /// same as before read the same: what was read of them is taken as it is, their bytes stepped
 /// over. The newest message of a list is always read (what kind of message it is comes from
 /// the start of its parts, looked at only for the newest), as is everything after it.
+///
+/// The lists are kept in slots by the start of their bytes ([`seen_key`]), in one room taken
+/// once at its full size ([`SEEN_BYTES`] bytes and [`SEEN_MESSAGES`] messages) and never
+/// grown: the lists seen take the same ~100 KB a scan thread whatever the file (the threads'
+/// memory is not all given back when they end, and the build's peak comes after them). The
+/// room is shared by as many slots as the lists' length suits ([`SeenLists::adapt`]): 64 of
+/// 1 KB and 16 messages for short lists (many conversations interleaved), down to 4 of 16 KB
+/// and 256 messages for long ones (long histories, resent whole).
 #[derive(Default)]
-struct Seen {
-    /// The list's bytes from its `[`, up to and with the byte after its last message kept.
+struct SeenLists {
     bytes: Vec<u8>,
-    /// Where each message ends in `bytes`.
     ends: Vec<u32>,
-    /// What was read of each message.
     msgs: Vec<Msg>,
+    /// Each slot's list (all [`SEEN_SLOTS`] of them, the first `count` in use).
+    slots: Vec<SeenSlot>,
+    /// How many slots share the room: a power of two from [`MIN_SEEN_SLOTS`] to
+    /// [`SEEN_SLOTS`].
+    count: usize,
+    /// The lists' length in bytes, a moving average (over about the last 64).
+    avg: usize,
+}
+
+/// One slot's list in [`SeenLists`]' room: how many of its bytes and messages are kept, and
+/// where its first byte of 0x80 or above is, if any (for [`Cursor::non_ascii`]).
+#[derive(Clone, Copy)]
+struct SeenSlot {
+    len: usize,
+    n: usize,
+    high_at: usize,
+}
+
+impl SeenSlot {
+    const EMPTY: SeenSlot = SeenSlot {
+        len: 0,
+        n: 0,
+        high_at: usize::MAX,
+    };
+}
+
+/// A list read before, as a slot of [`SeenLists`] keeps it.
+struct Seen<'s> {
+    /// The list's bytes from its `[`, up to and with the byte after its last message kept.
+    bytes: &'s [u8],
+    /// Where each message ends in `bytes`.
+    ends: &'s [u32],
+    /// What was read of each message.
+    msgs: &'s [Msg],
     /// Where its first byte of 0x80 or above is, if any (for [`Cursor::non_ascii`]).
     high_at: usize,
 }
 
-impl Seen {
-    /// Every slot with its full room.
-    fn slots() -> Vec<Seen> {
-        (0..SEEN_SLOTS)
-            .map(|_| Seen {
-                bytes: Vec::with_capacity(SEEN_BYTES),
-                ends: Vec::with_capacity(SEEN_MESSAGES),
-                msgs: Vec::with_capacity(SEEN_MESSAGES),
-                high_at: usize::MAX,
-            })
-            .collect()
+impl SeenLists {
+    /// The whole room, at 64 slots.
+    fn new() -> SeenLists {
+        SeenLists {
+            bytes: vec![0; SEEN_BYTES],
+            ends: vec![0; SEEN_MESSAGES],
+            msgs: vec![Msg::default(); SEEN_MESSAGES],
+            slots: vec![SeenSlot::EMPTY; SEEN_SLOTS],
+            count: SEEN_SLOTS,
+            avg: SEEN_BYTES / SEEN_SLOTS / 2,
+        }
     }
 
+    /// No room taken yet.
+    fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Bytes and messages a slot holds at most (the number of slots is a power of two).
+    fn room(&self) -> (usize, usize) {
+        let shift = self.count.max(1).trailing_zeros();
+        (SEEN_BYTES >> shift, SEEN_MESSAGES >> shift)
+    }
+
+    /// The slot of a list whose [`seen_key`] is `key`: the key's low bits.
+    fn slot(&self, key: u64) -> usize {
+        (key as usize) & (self.count.max(1) - 1)
+    }
+
+    /// The list kept for a list whose [`seen_key`] is `key` (none until the room is taken).
+    fn get(&self, key: u64) -> Option<Seen<'_>> {
+        let i = self.slot(key);
+        let s = self.slots.get(i)?;
+        let (bytes, msgs) = self.room();
+        let (b, m) = (i * bytes, i * msgs);
+        Some(Seen {
+            bytes: self.bytes.get(b..b + s.len)?,
+            ends: self.ends.get(m..m + s.n)?,
+            msgs: self.msgs.get(m..m + s.n)?,
+            high_at: s.high_at,
+        })
+    }
+
+    /// Keeps a list (`bytes`, its messages' `ends` and `msgs`, each within a slot's room) for
+    /// lists whose [`seen_key`] is `key`, in place of the one there.
+    fn keep(&mut self, key: u64, bytes: &[u8], ends: &[u32], msgs: &[Msg], high_at: usize) {
+        let i = self.slot(key);
+        let (room, msgs_room) = self.room();
+        let (b, m) = (i * room, i * msgs_room);
+        let Some(slot) = self.slots.get_mut(i) else {
+            return;
+        };
+        *slot = SeenSlot::EMPTY;
+        let fits = bytes.len() <= room && ends.len() <= msgs_room && msgs.len() == ends.len();
+        if !fits {
+            return;
+        }
+        let (Some(to_bytes), Some(to_ends), Some(to_msgs)) = (
+            self.bytes.get_mut(b..b + bytes.len()),
+            self.ends.get_mut(m..m + ends.len()),
+            self.msgs.get_mut(m..m + msgs.len()),
+        ) else {
+            return;
+        };
+        to_bytes.copy_from_slice(bytes);
+        to_ends.copy_from_slice(ends);
+        to_msgs.copy_from_slice(msgs);
+        *slot = SeenSlot {
+            len: bytes.len(),
+            n: ends.len(),
+            high_at,
+        };
+    }
+
+    /// Forgets the list kept for lists whose [`seen_key`] is `key`.
+    fn forget(&mut self, key: u64) {
+        let i = self.slot(key);
+        if let Some(slot) = self.slots.get_mut(i) {
+            *slot = SeenSlot::EMPTY;
+        }
+    }
+
+    /// After a list of `len` bytes: the lists' average length moves, and when a slot's room
+    /// no longer suits it (the average list would not fit in two thirds of it, or would fit six
+    /// times over), the room is shared by half or twice as many slots, every list kept
+    /// forgotten.
+    fn adapt(&mut self, len: usize) {
+        self.avg = self.avg - self.avg / 64 + len / 64;
+        let (room, _) = self.room();
+        let count = if self.avg.saturating_mul(3) / 2 > room && self.count > MIN_SEEN_SLOTS {
+            self.count / 2
+        } else if self.avg.saturating_mul(6) < room && self.count < SEEN_SLOTS {
+            self.count * 2
+        } else {
+            return;
+        };
+        self.count = count;
+        self.slots.fill(SeenSlot::EMPTY);
+    }
+}
+
+impl Seen<'_> {
     /// How many of its messages `list` (from its `[`) begins with, each followed by a comma
     /// (so not its newest), and where the last of them ends; and whether those bytes held a
     /// byte of 0x80 or above. `(0, 0, false)` for none.
     fn covers(&self, list: &[u8]) -> (usize, usize, bool) {
-        let same = common_prefix(&self.bytes, list);
+        let same = common_prefix(self.bytes, list);
         let mut k = 0;
         for (i, &e) in self.ends.iter().enumerate() {
             let e = e as usize;
@@ -575,21 +706,20 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     i
 }
 
-/// Slots of lists seen, by the start of their bytes; bytes and messages of a list kept at
-/// most. Each slot's room is taken once, at its full size, and never grows: the lists seen
-/// take the same few kilobytes a scan thread whatever the file (the threads' memory is not all
-/// given back when they end, and the build's peak comes after them).
+/// The lists seen's room ([`SeenLists`]): bytes and messages, shared by at most
+/// [`SEEN_SLOTS`] slots and at least [`MIN_SEEN_SLOTS`] (each a power of two).
+const SEEN_BYTES: usize = 64 * 1024;
+const SEEN_MESSAGES: usize = 1024;
 const SEEN_SLOTS: usize = 64;
-const SEEN_BYTES: usize = 1024;
-const SEEN_MESSAGES: usize = 16;
+const MIN_SEEN_SLOTS: usize = 4;
 
-/// The slot of a list seen, by its first bytes (those of its first message: a conversation's
-/// system prompt or opening turn).
-fn seen_slot(list: &[u8]) -> usize {
+/// The key of a list seen, by its first bytes (those of its first message: a conversation's
+/// system prompt or opening turn); its slot is the key's low bits.
+fn seen_key(list: &[u8]) -> u64 {
     let head = list.get(..128).unwrap_or(list);
     let mut h = rustc_hash::FxHasher::default();
     h.write(head);
-    (mix(h.finish()) >> 32) as usize % SEEN_SLOTS
+    mix(h.finish()) >> 32
 }
 
 /// A part's head as [`Recorder::list`] gathers it: where it starts in the list's buffer, its
@@ -606,7 +736,7 @@ impl Recorder {
     /// thread's tables grow around it).
     pub fn for_scan() -> Recorder {
         Recorder {
-            seen: Seen::slots(),
+            seen: SeenLists::new(),
             ..Recorder::default()
         }
     }
@@ -752,10 +882,10 @@ impl Recorder {
             // [`Seen`]); only when nothing was gathered yet, so that they are all there is.
             let memo = self.msgs.is_empty();
             let start = c.pos();
-            let slot = seen_slot(c.buf().get(start..).unwrap_or_default());
+            let key = seen_key(c.buf().get(start..).unwrap_or_default());
             let mut n = 0usize;
             let mut first = true;
-            if memo && let Some(seen) = self.seen.get(slot) {
+            if memo && let Some(seen) = self.seen.get(key) {
                 let (k, len, high) = seen.covers(c.buf().get(start..).unwrap_or_default());
                 if k > 0 {
                     self.msgs.extend_from_slice(&seen.msgs[..k]);
@@ -774,8 +904,10 @@ impl Recorder {
             while c.next_item(&mut first)? {
                 if n < MAX_MESSAGES {
                     self.newest(n, &mut newest);
-                    self.path.clear();
-                    self.field(n, c, Says::Part, 0)?;
+                    if !self.known_message(n, c) {
+                        self.path.clear();
+                        self.field(n, c, Says::Part, 0)?;
+                    }
                     self.ends
                         .push(u32::try_from(c.pos() - start).unwrap_or(u32::MAX));
                 } else {
@@ -785,7 +917,7 @@ impl Recorder {
             }
             if memo && n <= MAX_MESSAGES {
                 let bytes = c.buf().get(start..c.pos()).unwrap_or_default();
-                self.remember(c, slot, bytes, reused);
+                self.remember(c, key, bytes, reused);
             }
             return Ok(newest);
         }
@@ -795,8 +927,10 @@ impl Recorder {
             match number(c.key().raw).filter(|&n| n < MAX_MESSAGES) {
                 Some(n) => {
                     self.newest(n, &mut newest);
-                    self.path.clear();
-                    self.field(n, c, Says::Part, 0)?;
+                    if !self.known_message(n, c) {
+                        self.path.clear();
+                        self.field(n, c, Says::Part, 0)?;
+                    }
                 }
                 None => c.skip_value()?,
             }
@@ -805,54 +939,50 @@ impl Recorder {
     }
 
     /// Keeps the list just read by `c` (`bytes`, from its `[` to its `]`; its messages' ends
-    /// in `self.ends`, and what was read of them in `self.msgs`) in slot `slot` of the lists
-    /// seen, unless the list there holds this one's messages but its last, and more (a file
-    /// written newest first: the longer history serves the calls after it). `reused`: how
-    /// many of its messages were taken from that slot.
-    fn remember(&mut self, c: &Cursor<'_>, slot: usize, bytes: &[u8], reused: usize) {
+    /// in `self.ends`, and what was read of them in `self.msgs`) in the slot of the lists seen
+    /// for key `key`, unless the list there holds this one's messages but its last, and more
+    /// (a file written newest first: the longer history serves the calls after it). `reused`:
+    /// how many of its messages were taken from that slot.
+    fn remember(&mut self, c: &Cursor<'_>, key: u64, bytes: &[u8], reused: usize) {
         // Only lists read in a record's line: they hold no newline (which ends the line), so
         // their bytes read the same in any cursor.
         if !c.reads_line() {
             return;
         }
         if self.seen.is_empty() {
-            self.seen = Seen::slots();
+            self.seen = SeenLists::new();
         }
-        let Some(seen) = self.seen.get_mut(slot) else {
-            return;
-        };
+        self.seen.adapt(bytes.len());
         let n = self.ends.len();
-        if n < 2 || reused + 1 == n && seen.ends.len() > n {
+        let kept = self.seen.get(key).map_or(0, |s| s.ends.len());
+        if n < 2 || reused + 1 == n && kept > n {
             return;
         }
-        // The messages whose bytes (and the one after each) fit the caps.
-        let fit = if bytes.len() <= SEEN_BYTES {
+        // The messages whose bytes (and the one after each) fit a slot.
+        let (room, msgs_room) = self.seen.room();
+        let fit = if bytes.len() <= room {
             n
         } else {
-            self.ends.partition_point(|&e| (e as usize) < SEEN_BYTES)
+            self.ends.partition_point(|&e| (e as usize) < room)
         }
-        .min(SEEN_MESSAGES);
+        .min(msgs_room);
         let upto = match fit.checked_sub(1).and_then(|i| self.ends.get(i)) {
             Some(&e) => e as usize + 1,
             None => 0,
         };
         let bytes = &bytes[..upto.min(bytes.len())];
-        seen.bytes.clear();
-        seen.ends.clear();
-        seen.msgs.clear();
         if fit < 2 {
+            self.seen.forget(key);
             return;
         }
-        seen.bytes.extend_from_slice(bytes);
-        seen.ends.extend_from_slice(&self.ends[..fit]);
-        seen.msgs
-            .extend_from_slice(self.msgs.get(..fit).unwrap_or_default());
         // No byte of 0x80 or above met in the record so far: none in the list.
-        seen.high_at = if c.non_ascii() {
+        let high_at = if c.non_ascii() {
             bytes.iter().position(|&b| b >= 0x80).unwrap_or(usize::MAX)
         } else {
             usize::MAX
         };
+        let msgs = self.msgs.get(..fit).unwrap_or_default();
+        self.seen.keep(key, bytes, &self.ends[..fit], msgs, high_at);
     }
 
     /// Before message `n` of a list: when it is the newest so far, its parts' heads are the
@@ -969,76 +1099,82 @@ impl Recorder {
         c: &mut Cursor<'_>,
         says: Says,
         kind: ValueKind,
-        mut h: rustc_hash::FxHasher,
+        h: rustc_hash::FxHasher,
     ) -> Result<(), JsonError> {
-        if says == Says::Role && kind == ValueKind::String {
-            let role = c.string()?.raw;
-            let m = &mut self.msgs[n];
-            // The role's first eight bytes as one word, case bits set: what its hash is made
-            // of, and (with its length) which role it is, in a comparison or two.
-            let cased = padded_word(role) | CASE;
-            let (system, user, tool) = role_kind(role, cased);
-            m.system = system;
-            m.user = user;
-            m.tool |= tool;
-            m.role = if role.len() <= 8 {
-                short_role_hash(role.len(), cased)
-            } else {
-                role_hash(role)
+        let look = Look::of(self.gathering, n == self.heads_of, &mut self.heads);
+        let Some(m) = self.msgs.get_mut(n) else {
+            return c.skip_value();
+        };
+        read_leaf(m, c, says, kind, h, &mut self.scratch, look)
+    }
+
+    /// Message `n` of a list, the cursor at it, when it is an object whose keys were all met
+    /// before and hold no object (the shape of nearly every message): read as
+    /// [`Recorder::field`] reads it, with less on the way (no key path, the message summed in
+    /// a local), on a copy of the cursor that replaces it at the end. `false`, with nothing
+    /// read (the cursor where it was, the message as it was), for any other value or on an
+    /// error: then `field` reads it.
+    #[inline]
+    fn known_message(&mut self, n: usize, c: &mut Cursor<'_>) -> bool {
+        #[cfg(test)]
+        if self.slow {
+            return false;
+        }
+        if self.keys.is_empty() {
+            return false;
+        }
+        let mut d = c.clone();
+        if d.peek_byte() != Some(b'{') || d.object_start().is_err() {
+            return false;
+        }
+        let mut m = self.msgs.get(n).copied().unwrap_or_default();
+        let heads = self.heads.len();
+        let mut first = true;
+        let read = loop {
+            match d.key_start(&mut first) {
+                Ok(true) => {}
+                Ok(false) => break true,
+                Err(_) => break false,
+            }
+            let Some(i) = d.known_key_among(&self.keys, self.next_key, |key| &key.raw) else {
+                break false;
             };
-            return Ok(());
-        }
-        let (value, structured) = match kind {
-            ValueKind::String => {
-                let s = c.string()?.raw;
-                (s, super::looks_nested(s))
+            self.next_key = i + 1;
+            let Some(key) = self.keys.get(i) else {
+                break false;
+            };
+            if key.skip {
+                if d.skip_value().is_err() {
+                    break false;
+                }
+                continue;
             }
-            _ => {
-                let r = c.value_range()?;
-                (&c.buf()[r], true)
+            let (says, h) = (key.says, key.alone.clone());
+            match d.peek_kind() {
+                Ok(ValueKind::Object) | Err(_) => break false,
+                Ok(kind) => {
+                    let look = Look::of(self.gathering, n == self.heads_of, &mut self.heads);
+                    if read_leaf(&mut m, &mut d, says, kind, h, &mut self.scratch, look).is_err() {
+                        break false;
+                    }
+                }
             }
         };
-        // The marker sits in content blocks: a list, or one written into a string. Plain text
-        // that mentions it is the same on every call.
-        let (value, cut) = match structured.then(|| CACHE_CONTROL.find(value)).flatten() {
-            None => (value, false),
-            Some(_) => {
-                without_cache_control(value, &mut self.scratch);
-                (&self.scratch[..], true)
+        if !read {
+            self.heads.truncate(heads);
+            return false;
+        }
+        // In a list, message `n` comes after the `n` before it.
+        if self.msgs.len() == n {
+            self.msgs.push(m);
+        } else {
+            if self.msgs.len() < n {
+                self.msgs.resize(n + 1, Msg::default());
             }
-        };
-        h.write(value);
-        let m = &mut self.msgs[n];
-        m.sum = m.sum.wrapping_add(mix(h.finish()));
-        m.parts += 1;
-        // What the message is: only the start of a value is looked at (the first block's
-        // type, a reminder's tag), so this costs the same whatever the value's length. In a
-        // list, only for its newest message, once the list is read.
-        if self.gathering && n != self.heads_of {
-            return Ok(());
+            self.msgs[n] = m;
         }
-        let m = &mut self.msgs[n];
-        m.tool |= says == Says::ToolId;
-        let len = value.len().min(HEAD_BYTES);
-        if self.gathering && !cut {
-            // A part of the list's buffer (the cut copy is looked at now).
-            let at = (value.as_ptr() as usize).wrapping_sub(c.buf().as_ptr() as usize);
-            if at.checked_add(len).is_some_and(|end| end <= c.buf().len()) {
-                self.heads.push(Head {
-                    at,
-                    len,
-                    structured,
-                });
-                return Ok(());
-            }
-        }
-        let look_tool = !m.tool && structured;
-        if look_tool || !m.reminder {
-            let (tool, reminder) = head_marks(&value[..len], look_tool);
-            m.tool |= tool;
-            m.reminder |= reminder;
-        }
-        Ok(())
+        *c = d;
+        true
     }
 
     /// Reads the key of a message object the cursor is at (after [`Cursor::key_start`]):
@@ -1090,6 +1226,142 @@ impl Recorder {
         }
         self.path.extend_from_slice(key);
     }
+}
+
+/// What [`read_leaf`] does with the start of a part (what kind of message it is).
+enum Look<'h> {
+    /// Nothing: the part is not of the newest message of the list being read.
+    Not,
+    /// Its head is gathered, to be looked at once the list has been read (see
+    /// [`Recorder::list`]).
+    Gather(&'h mut Vec<Head>),
+    /// It is looked at now.
+    Now,
+}
+
+impl<'h> Look<'h> {
+    /// While a list is read (`gathering`), the heads of its newest message's parts (`newest`:
+    /// the part is one of them) are gathered in `heads`; outside lists, parts are looked at
+    /// as they come.
+    #[inline(always)]
+    fn of(gathering: bool, newest: bool, heads: &'h mut Vec<Head>) -> Look<'h> {
+        match (gathering, newest) {
+            (false, _) => Look::Now,
+            (true, false) => Look::Not,
+            (true, true) => Look::Gather(heads),
+        }
+    }
+}
+
+/// A value inside message `m` that is not walked (`says`: what its key says it is; `kind`:
+/// what it is; `h`: the hasher with its key path written): the role, or one part (its
+/// `cache_control` cut in `scratch`); its start looked at as `look` says.
+#[inline(always)]
+fn read_leaf(
+    m: &mut Msg,
+    c: &mut Cursor<'_>,
+    says: Says,
+    kind: ValueKind,
+    mut h: rustc_hash::FxHasher,
+    scratch: &mut Vec<u8>,
+    look: Look<'_>,
+) -> Result<(), JsonError> {
+    if says == Says::Role && kind == ValueKind::String {
+        role_into(m, c.string()?.raw);
+        return Ok(());
+    }
+    let (value, structured) = match kind {
+        ValueKind::String => {
+            let s = c.string()?.raw;
+            (s, looks_nested(s))
+        }
+        _ => {
+            let r = c.value_range()?;
+            (&c.buf()[r], true)
+        }
+    };
+    // The marker sits in content blocks: a list, or one written into a string. Plain text
+    // that mentions it is the same on every call.
+    let (value, cut) = match structured.then(|| CACHE_CONTROL.find(value)).flatten() {
+        None => (value, false),
+        Some(_) => {
+            without_cache_control(value, scratch);
+            (&scratch[..], true)
+        }
+    };
+    h.write(value);
+    m.sum = m.sum.wrapping_add(mix(h.finish()));
+    m.parts += 1;
+    // A part of the list's buffer (the cut copy is looked at now).
+    let look = match look {
+        Look::Gather(_) if cut => Look::Now,
+        look => look,
+    };
+    look_at_part(m, says, value, structured, c.buf(), look);
+    Ok(())
+}
+
+/// Message `m`'s role (a string's raw bytes).
+#[inline(always)]
+fn role_into(m: &mut Msg, role: &[u8]) {
+    // The role's first eight bytes as one word, case bits set: what its hash is made of, and
+    // (with its length) which role it is, in a comparison or two.
+    let cased = padded_word(role) | CASE;
+    let (system, user, tool) = role_kind(role, cased);
+    m.system = system;
+    m.user = user;
+    m.tool |= tool;
+    m.role = if role.len() <= 8 {
+        short_role_hash(role.len(), cased)
+    } else {
+        role_hash(role)
+    };
+}
+
+/// What a part of message `m` says of it (`says`: what its key says; `value`: the part as
+/// hashed, in `buf` unless it is a cut copy; `structured`: a list, an object, or JSON in a
+/// string), as `look` says.
+#[inline(always)]
+fn look_at_part(
+    m: &mut Msg,
+    says: Says,
+    value: &[u8],
+    structured: bool,
+    buf: &[u8],
+    look: Look<'_>,
+) {
+    // What the message is: only the start of a value is looked at (the first block's type, a
+    // reminder's tag), so this costs the same whatever the value's length. In a list, only
+    // for its newest message, once the list is read.
+    if matches!(look, Look::Not) {
+        return;
+    }
+    m.tool |= says == Says::ToolId;
+    let len = value.len().min(HEAD_BYTES);
+    if let Look::Gather(heads) = look {
+        let at = (value.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
+        if at.checked_add(len).is_some_and(|end| end <= buf.len()) {
+            heads.push(Head {
+                at,
+                len,
+                structured,
+            });
+            return;
+        }
+    }
+    let look_tool = !m.tool && structured;
+    if look_tool || !m.reminder {
+        let (tool, reminder) = head_marks(&value[..len], look_tool);
+        m.tool |= tool;
+        m.reminder |= reminder;
+    }
+}
+
+/// [`super::looks_nested`], without a call for text that starts as most does (with a
+/// letter): only a string starting with a bracket, a backslash or a space can be nested.
+#[inline(always)]
+fn looks_nested(s: &[u8]) -> bool {
+    matches!(s.first(), Some(b'{' | b'[' | b'\\' | b' ' | b'\n' | b'\t')) && super::looks_nested(s)
 }
 
 /// The last dot-separated segment of a key.
@@ -1681,7 +1953,7 @@ mod tests {
             // Messages the warm recorder takes as read before.
             let taken = warm
                 .seen
-                .get(seen_slot(list.as_bytes()))
+                .get(seen_key(list.as_bytes()))
                 .map_or(0, |s| s.covers(list.as_bytes()).0);
             let got = read_in_line(&mut warm, line.as_bytes());
             let want = read_in_line(&mut Recorder::default(), line.as_bytes());
@@ -1692,6 +1964,251 @@ mod tests {
             }
         }
         assert!(reused > 2000, "{reused}");
+    }
+
+    /// A message value as exporters write it or spoiled: keys known, structural, escaped or
+    /// new; values plain, escaped, with bytes of 0x80 and above, with a `cache_control`
+    /// marker, nested (deeper than [`MAX_DEPTH`] too), numbers, lists; spaced in every way
+    /// JSON allows; `long`: texts of a few hundred bytes to a few kilobytes.
+    fn spoiled_message(rng: &mut crate::testing::XorShift, long: bool) -> String {
+        const KEYS: [&str; 9] = [
+            "\"message.role\"",
+            "\"message.content\"",
+            "\"message.tool_call_id\"",
+            "\"type\"",
+            "\"message.contents\"",
+            "\"m\\u0065ssage.content\"",
+            "\"role\"",
+            "\"content\"",
+            "\"message.name\"",
+        ];
+        let word = |rng: &mut crate::testing::XorShift| -> String {
+            match rng.below(12) {
+                0 => "caf\u{e9}".into(),
+                1 => "say \\\"hi\\\"".into(),
+                2 => "line\\nbreak".into(),
+                3 => "<system-reminder>".into(),
+                4 => "tool_result".into(),
+                5 => "\u{1f600}".into(),
+                _ => ["fix", "the", "test", "user", "system", "assistant"][rng.below(6) as usize]
+                    .into(),
+            }
+        };
+        let text = |rng: &mut crate::testing::XorShift| -> String {
+            let n = if long {
+                40 + rng.below(400)
+            } else {
+                rng.below(12)
+            };
+            let words: Vec<String> = (0..n).map(|_| word(rng)).collect();
+            words.join(" ")
+        };
+        let value = |rng: &mut crate::testing::XorShift| -> String {
+            match rng.below(14) {
+                0 => format!("{}", rng.below(1000)),
+                1 => "null".into(),
+                2 => format!(
+                    "[{{\"type\": \"text\", \"text\": \"{}\", \"cache_control\": {{\"type\": \"ephemeral\"}}}}]",
+                    text(rng)
+                ),
+                3 => format!(
+                    "\"[{{'type': 'text', 'text': '{}', 'cache_control': {{'type': 'ephemeral'}}}}]\"",
+                    text(rng)
+                ),
+                4 => format!("{{\"text\": \"{}\", \"role\": \"user\"}}", text(rng)),
+                5 => {
+                    let mut v = format!("\"{}\"", text(rng));
+                    for _ in 0..MAX_DEPTH + 1 {
+                        v = format!("{{\"a\": {v}}}");
+                    }
+                    v
+                }
+                6 => format!(
+                    "[{{\"type\": \"tool_result\", \"content\": \"{}\"}}]",
+                    text(rng)
+                ),
+                7 => [
+                    "\"user\"",
+                    "\"System\"",
+                    "\"assistant\"",
+                    "\"tool\"",
+                    "\"developer\"",
+                ][rng.below(5) as usize]
+                    .into(),
+                _ => format!("\"{}\"", text(rng)),
+            }
+        };
+        let space = |rng: &mut crate::testing::XorShift| -> &'static str {
+            [" ", "", "", "", "  ", "\t", "\r", "\n"][rng.below(8) as usize]
+        };
+        let fields: Vec<String> = (0..rng.below(4))
+            .map(|_| {
+                let key = KEYS[rng.below(KEYS.len() as u64) as usize];
+                let key = if rng.below(40) == 0 {
+                    format!("\"k{}\"", rng.below(30))
+                } else {
+                    key.into()
+                };
+                format!("{key}{}:{}{}", space(rng), space(rng), value(rng))
+            })
+            .collect();
+        let sep = format!("{},{}", space(rng), space(rng));
+        let mut m = format!("{{{}{}{}}}", space(rng), fields.join(&sep), space(rng));
+        match rng.below(30) {
+            // Cut short, or a byte spoiled.
+            0 => {
+                let mut at = rng.below(m.len() as u64 + 1) as usize;
+                while !m.is_char_boundary(at) {
+                    at -= 1;
+                }
+                m.truncate(at);
+            }
+            1 => {
+                let at = rng.below(m.len() as u64 + 1) as usize;
+                if m.is_char_boundary(at) {
+                    m.insert(at, ['"', ',', '}', ']', ':', 'x'][rng.below(6) as usize]);
+                }
+            }
+            _ => {}
+        }
+        m
+    }
+
+    /// Lists of conversations (resent, growing, interleaved), their messages as exporters
+    /// write them or spoiled ([`spoiled_message`]), in runs of short and of long texts (so the
+    /// lists seen change their slots' room back and forth): a recorder that reads messages
+    /// through [`Recorder::known_message`] reads every list as one that reads them all
+    /// through [`Recorder::field`] (both having read the same lists before), and as a new one:
+    /// the same read, cursor, bytes of 0x80 and above, print and message hashes.
+    #[test]
+    fn known_messages_read_as_field_reads_them() {
+        let mut rng = crate::testing::XorShift(0x0dd_ba11);
+        let mut fast = Recorder::default();
+        let mut slow = Recorder {
+            slow: true,
+            ..Recorder::default()
+        };
+        let mut conversations: Vec<Vec<String>> = vec![Vec::new(); 6];
+        let (mut counts, mut fast_reads) = (Vec::new(), 0usize);
+        for round in 0..6000 {
+            // Runs of 1,000 lists: short texts, then long.
+            let long = round / 1000 % 2 == 1;
+            let conv = &mut conversations[rng.below(6) as usize];
+            match rng.below(10) {
+                0 => conv.clear(),
+                1 if conv.len() > 1 => conv.truncate(conv.len() - 1),
+                _ => {}
+            }
+            while conv.len() < 2 || rng.below(3) == 0 {
+                let m = if rng.below(4) == 0 {
+                    spoiled_message(&mut rng, long)
+                } else {
+                    let role = ["user", "system", "assistant"][rng.below(3) as usize];
+                    let n = if long {
+                        300 + rng.below(2000)
+                    } else {
+                        rng.below(40)
+                    };
+                    format!(
+                        "{{\"message.role\":\"{role}\",\"message.content\":\"{}\"}}",
+                        "ab\u{e9}c ".repeat(n as usize / 5)
+                    )
+                };
+                conv.push(m);
+            }
+            let list = format!("[{}]", conv.join(","));
+            let line = format!("{list}\n{{\"next\": 1}}");
+            let before = fast.keys.len();
+            let got = read_in_line(&mut fast, line.as_bytes());
+            let want = read_in_line(&mut slow, line.as_bytes());
+            assert_eq!(got, want, "{list}");
+            let fresh = read_in_line(&mut Recorder::default(), line.as_bytes());
+            assert_eq!(got, fresh, "{list}");
+            if got.0.is_ok() && before == fast.keys.len() {
+                fast_reads += 1;
+            }
+            counts.push(fast.seen.count);
+        }
+        // The room was shared by fewer slots for long lists, and by all again after them.
+        let shrunk = counts.iter().position(|&c| c <= 16);
+        assert!(shrunk.is_some(), "{counts:?}");
+        let again = shrunk.and_then(|i| counts[i..].iter().position(|&c| c == SEEN_SLOTS));
+        assert!(again.is_some(), "{counts:?}");
+        assert!(fast_reads > 1000, "{fast_reads}");
+    }
+
+    /// However many slots share the room, a slot's list reads back as kept, and the other
+    /// slots' are untouched.
+    #[test]
+    fn seen_lists_keep_within_their_room() {
+        let mut seen = SeenLists::new();
+        let mut rng = crate::testing::XorShift(42);
+        for count in [64usize, 32, 16, 8, 4] {
+            seen.count = count;
+            seen.slots.fill(SeenSlot::EMPTY);
+            let (room, msgs_room) = seen.room();
+            assert_eq!(
+                (room, msgs_room),
+                (SEEN_BYTES / count, SEEN_MESSAGES / count)
+            );
+            let mut want: Vec<Option<(Vec<u8>, Vec<u32>)>> = vec![None; count];
+            for _ in 0..200 {
+                let key = rng.next();
+                let len = rng.below(room as u64 + 1) as usize;
+                let bytes: Vec<u8> = (0..len).map(|_| rng.below(256) as u8).collect();
+                let n = rng.below(msgs_room as u64 + 1) as usize;
+                let ends: Vec<u32> = (0..n).map(|_| rng.below(1000) as u32).collect();
+                let msgs = vec![Msg::default(); n];
+                seen.keep(key, &bytes, &ends, &msgs, usize::MAX);
+                want[seen.slot(key)] = Some((bytes, ends));
+                for (i, w) in want.iter().enumerate() {
+                    let got = seen
+                        .get(i as u64)
+                        .map(|s| (s.bytes.to_vec(), s.ends.to_vec()));
+                    match w {
+                        Some(w) => assert_eq!(got.as_ref(), Some(w)),
+                        None => assert_eq!(got, Some((Vec::new(), Vec::new()))),
+                    }
+                }
+            }
+            // Too long for a slot: nothing kept there.
+            seen.keep(7, &vec![0; room + 1], &[1], &[Msg::default()], usize::MAX);
+            assert_eq!(seen.get(7).map(|s| s.ends.len()), Some(0));
+        }
+    }
+
+    #[test]
+    fn nested_strings_are_told_as_the_walker_tells_them() {
+        let tails: [&[u8]; 6] = [b"", b"{", b"[1]", b"\\\"a", b" {", b"x"];
+        for first in 0..=255u8 {
+            for tail in tails {
+                for s in [
+                    vec![first],
+                    [&[first][..], tail].concat(),
+                    [&[first, first][..], tail].concat(),
+                ] {
+                    assert_eq!(looks_nested(&s), super::super::looks_nested(&s), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn common_prefix_is_where_bytes_first_differ() {
+        let mut rng = crate::testing::XorShift(99);
+        for _ in 0..3000 {
+            let len = rng.below(300) as usize;
+            let a: Vec<u8> = (0..len).map(|_| rng.below(4) as u8).collect();
+            let mut b = a.clone();
+            if len > 0 && rng.below(4) != 0 {
+                let at = rng.below(len as u64) as usize;
+                b[at] ^= 1 + rng.below(3) as u8;
+            }
+            b.truncate(rng.below(len as u64 + 1) as usize);
+            let want = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+            assert_eq!(common_prefix(&a, &b), want);
+            assert_eq!(common_prefix(&b, &a), want);
+        }
     }
 
     #[test]
