@@ -964,16 +964,6 @@ const PARALLEL_TRACES: usize = 1 << 14;
 /// keys copied a chunk at a time (`model::sort::nearly_by_key`), which never holds a key per
 /// trace (16 bytes a trace) at once.
 pub(super) fn traces_by_start(model: &Model) -> Vec<u32> {
-    let workers = if model.traces.len() < PARALLEL_TRACES {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-    };
-    traces_by_start_on(model, workers)
-}
-
-/// [`traces_by_start`] on `workers` threads (the order does not depend on how many).
-pub(super) fn traces_by_start_on(model: &Model, workers: usize) -> Vec<u32> {
     let key = |t: &u32| (model.traces.get(*t as usize).map_or(0, |tr| tr.start), *t);
     let fill = |first: usize, slots: &mut [u32]| {
         for (k, slot) in slots.iter_mut().enumerate() {
@@ -981,7 +971,13 @@ pub(super) fn traces_by_start_on(model: &Model, workers: usize) -> Vec<u32> {
         }
         slots.len()
     };
-    super::sort::filled_sorted_by_key(model.traces.len(), workers, &fill, &key)
+    let nt = model.traces.len();
+    let workers = if nt < PARALLEL_TRACES {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    };
+    super::sort::filled_sorted_by_key(nt, workers, &fill, &key)
 }
 
 /// Groups traces into sessions by their session id; sessions and their traces in time order.

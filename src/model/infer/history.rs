@@ -102,7 +102,7 @@ fn calls_on(model: &Model, workers: usize) -> Vec<Call> {
 
 /// How many threads look calls up or sort them (or the traces) when there are `calls` (or
 /// traces).
-fn workers_for(calls: usize) -> usize {
+pub(super) fn workers_for(calls: usize) -> usize {
     if calls < PARALLEL_CALLS {
         1
     } else {
@@ -182,9 +182,6 @@ pub(super) struct Links {
     /// Per trace, its earliest fingerprinted call (index into the calls), or `NONE` (made
     /// once the links are).
     pub first_call: Vec<u32>,
-    /// Per call, its trace (made once the links are, for the sub-agents, which take it: 4
-    /// bytes a call).
-    pub call_trace: Vec<u32>,
 }
 
 impl Links {
@@ -194,7 +191,6 @@ impl Links {
             parent: (0..n).map(|t| u32::try_from(t).unwrap_or(NONE)).collect(),
             side: Vec::new(),
             first_call: Vec::new(),
-            call_trace: Vec::new(),
         }
     }
 
@@ -211,8 +207,8 @@ impl Links {
                 *slot = u32::try_from(i).unwrap_or(NONE);
             }
         }
+        drop(traces);
         self.first_call = first_call;
-        self.call_trace = traces;
         self.side = vec![false; n];
     }
 
@@ -672,21 +668,16 @@ fn choose(
 }
 
 /// Gives every linked trace its session: the explicit one its group holds, or a new inferred
-/// one for groups of two or more traces. `by_start`: every trace, earliest first, when sorted
-/// already (`model::build::traces_by_start`). Gives back the links (their first calls are wanted
+/// one for groups of two or more traces. Gives back the links (their first calls are wanted
 /// still) and every trace, earliest first (`model::build::traces_by_start`: the grouping into
 /// sessions reads them in that order too).
 pub(super) fn assign(
     model: &mut Model,
     calls: &[Call],
     mut links: Links,
-    by_start: Option<Vec<u32>>,
     report: &mut Report,
 ) -> (Links, Vec<u32>) {
-    let by_start = match by_start {
-        Some(v) if v.len() == model.traces.len() => v,
-        _ => crate::model::build::traces_by_start(model),
-    };
+    let by_start = crate::model::build::traces_by_start(model);
     // (group root, position in `by_start`) of unlabelled groups' traces: sorted, a group's
     // traces are together, earliest first.
     let mut members: Vec<(u32, u32)> = Vec::new();
@@ -873,15 +864,6 @@ mod tests {
             let traces: Vec<u32> = calls.iter().map(|c| c.trace(&model)).collect();
             for workers in 1..5 {
                 assert_eq!(traces_of_calls(&model, &calls, workers), traces, "{file}");
-            }
-            // The traces by start, sorted on any number of threads (as beside the links).
-            let by_start = crate::model::build::traces_by_start(&model);
-            for workers in 1..4 {
-                assert_eq!(
-                    crate::model::build::traces_by_start_on(&model, workers),
-                    by_start,
-                    "{file}"
-                );
             }
             for workers in [2, 3] {
                 assert_eq!(run(workers), one, "{file} on {workers} workers");

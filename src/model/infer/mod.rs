@@ -105,9 +105,6 @@ pub struct Found {
     pub by_start: Option<Vec<u32>>,
 }
 
-/// From this many traces on, [`run`] sorts them by start beside the links.
-const SORTED_BESIDE: usize = 1 << 14;
-
 /// Runs the inference the options ask for; see the module docs. With inference by history,
 /// also gives what it [`Found`] on the way.
 pub fn run(model: &mut Model, options: Options) -> (Report, Found) {
@@ -118,28 +115,15 @@ pub fn run(model: &mut Model, options: Options) -> (Report, Found) {
     };
     let mut found = Found::default();
     if options.history {
-        // The traces by start, which only the assignment needs, are sorted on a thread of
-        // their own meanwhile (nothing up to it changes a trace's start): it takes the time the
-        // steps on one thread here (the links made, the side requests, the sub-agents) leave
-        // the other core.
-        let (calls, links, by_start, nested) = std::thread::scope(|scope| {
-            let model: &Model = model;
-            let sorter = (model.traces.len() >= SORTED_BESIDE)
-                .then(|| scope.spawn(move || crate::model::build::traces_by_start_on(model, 1)));
-            let calls = history::calls(model);
-            report.fingerprinting = t0.elapsed();
-            report.calls = calls.len();
-            let mut links = history::link(model, &calls, &mut report);
-            side::attach(model, &calls, &mut links, options.idle_gap_ns, &mut report);
-            let nested = subagent::attach(model, &calls, &mut links, &mut report);
-            let by_start =
-                sorter.map(|s| s.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            (calls, links, by_start, nested)
-        });
-        for (trace, started) in nested {
+        let calls = history::calls(model);
+        report.fingerprinting = t0.elapsed();
+        report.calls = calls.len();
+        let mut links = history::link(model, &calls, &mut report);
+        side::attach(model, &calls, &mut links, options.idle_gap_ns, &mut report);
+        for (trace, started) in subagent::attach(model, &calls, &mut links, &mut report) {
             model.subagent_of.insert(trace, started);
         }
-        let (links, by_start) = history::assign(model, &calls, links, by_start, &mut report);
+        let (links, by_start) = history::assign(model, &calls, links, &mut report);
         found.by_start = Some(by_start);
         found.first_calls = Some(links.into_first_prints(model, &calls));
     }

@@ -33,46 +33,24 @@ struct Pause {
     after: u32,
 }
 
-/// A conversation's latest call so far (an index into the calls), that call's trace, and the
-/// conversation's chain number: 12 bytes, one per trace (each root's), in place of a lookup of
-/// the call before's record per call.
-#[derive(Clone, Copy)]
-struct Latest {
-    call: u32,
-    trace: u32,
-    chain: u32,
-}
-
-impl Latest {
-    const NONE: Latest = Latest {
-        call: NONE,
-        trace: NONE,
-        chain: NONE,
-    };
-}
-
 /// The conversations the calls make ([`chains`]).
 struct Chains {
-    /// Per trace, when it is a conversation's root: its latest call, that call's trace and
-    /// the conversation's chain number.
-    last_of_root: Vec<Latest>,
     /// Per chain (a conversation: linked calls, side requests left out), its earliest call
-    /// (an index into the calls).
+    /// (an index into the calls), in the order of those calls.
     heads: Vec<u32>,
     /// Every pause of a chain that the next call ends by sending tool results back, in the
-    /// order of those calls.
+    /// order of those calls; their chains are numbered after ([`chain_of_calls`]).
     pauses: Vec<Pause>,
 }
 
 /// One pass over the calls, earliest first (`call_trace`: each one's trace; `side`: per trace,
 /// whether it is a side request, whose calls are left out; `root`: a trace's conversation, by
 /// its root trace; `human`: whether call `i`'s newest message is a person's; `end`: when call
-/// `i` ended): per conversation its latest call so far and that call's trace, so that each
-/// call meets the one before it in its chain, and its chain's number there (a chain is a
-/// root's). No list of calls is kept per chain (most conversations never pause, and a dense
-/// export has a conversation per call), nor the chain of each call, which is read off its root
-/// again when some pause is found; nothing but the root's entry is read per call (12 bytes:
-/// not the call before's record, far in the spans).
+/// `i` ended): per conversation its latest call so far, so that each call meets the one before
+/// it in its chain, whose trace is read in `call_trace` (4 bytes a call, not the call's record
+/// far in the spans). No list of calls is kept per chain (most conversations never pause, and
+/// a dense export has a conversation per call), nor the chain of each call, which is made
+/// when some pause is found (4 bytes a trace and a call, as this pass takes: the peak stays).
 fn chains(
     call_trace: &[u32],
     side: &[bool],
@@ -80,7 +58,7 @@ fn chains(
     human: &dyn Fn(usize) -> bool,
     end: &dyn Fn(usize) -> i64,
 ) -> Chains {
-    let mut last_of_root: Vec<Latest> = vec![Latest::NONE; side.len()];
+    let mut last_of_root: Vec<u32> = vec![NONE; side.len()];
     let mut heads: Vec<u32> = Vec::new();
     let mut pauses: Vec<Pause> = Vec::new();
     for (i, &trace) in call_trace.iter().enumerate() {
@@ -89,28 +67,45 @@ fn chains(
         }
         let r = root(trace) as usize;
         let i32 = u32::try_from(i).unwrap_or(NONE);
-        let latest = &mut last_of_root[r];
-        let previous = *latest;
-        if previous.call == NONE {
+        let previous = std::mem::replace(&mut last_of_root[r], i32);
+        if previous == NONE {
             heads.push(i32);
-            latest.chain = u32::try_from(heads.len() - 1).unwrap_or(NONE);
-        }
-        latest.call = i32;
-        latest.trace = trace;
-        if previous.call != NONE && previous.trace != trace && !human(i) {
+        } else if call_trace[previous as usize] != trace && !human(i) {
             pauses.push(Pause {
-                from: end(previous.call as usize),
-                chain: previous.chain,
-                before: previous.call,
+                from: end(previous as usize),
+                chain: NONE,
+                before: previous,
                 after: i32,
             });
         }
     }
-    Chains {
-        last_of_root,
-        heads,
-        pauses,
+    Chains { heads, pauses }
+}
+
+/// Per call, its chain ([`chains`]' numbers: the order of their heads), `NONE` for side
+/// requests' calls.
+fn chain_of_calls(
+    call_trace: &[u32],
+    side: &[bool],
+    root: &mut dyn FnMut(u32) -> u32,
+    heads: &[u32],
+) -> Vec<u32> {
+    let mut chain_of_root = vec![NONE; side.len()];
+    for (k, &h) in heads.iter().enumerate() {
+        if let Some(&t) = call_trace.get(h as usize) {
+            chain_of_root[root(t) as usize] = u32::try_from(k).unwrap_or(NONE);
+        }
     }
+    call_trace
+        .iter()
+        .map(|&t| {
+            if side[t as usize] {
+                NONE
+            } else {
+                chain_of_root[root(t) as usize]
+            }
+        })
+        .collect()
 }
 
 /// Nests sub-agent conversations under the calls that started them (see the module docs):
@@ -126,28 +121,19 @@ pub(super) fn attach(
         let (start, end) = model.times(c.span);
         end.max(start)
     };
-    // Each call's trace, which the links made (and which go with this step).
-    let mut call_trace = std::mem::take(&mut links.call_trace);
-    if call_trace.len() != calls.len() {
-        call_trace = super::history::traces_of_calls(model, calls, 1);
-    }
-    let Chains {
-        last_of_root,
-        heads,
-        mut pauses,
-    } = {
-        let side = std::mem::take(&mut links.side);
-        let chains = chains(
-            &call_trace,
-            &side,
-            &mut |t| links.find(t),
-            &|i| calls[i].print(model).human(),
-            &|i| end_of(&calls[i]),
-        );
-        links.side = side;
-        chains
-    };
+    // Each call's trace, read once (on all cores).
+    let call_trace =
+        super::history::traces_of_calls(model, calls, super::history::workers_for(calls.len()));
+    let side = std::mem::take(&mut links.side);
+    let Chains { heads, mut pauses } = chains(
+        &call_trace,
+        &side,
+        &mut |t| links.find(t),
+        &|i| calls[i].print(model).human(),
+        &|i| end_of(&calls[i]),
+    );
     if pauses.is_empty() {
+        links.side = side;
         return Vec::new();
     }
     // Only a chain whose first call a person typed may be a sub-agent.
@@ -156,21 +142,18 @@ pub(super) fn attach(
         .map(|&h| calls[h as usize].print(model).human())
         .collect();
     if !candidate.contains(&true) {
+        links.side = side;
         return Vec::new();
     }
-    // Per call, its chain (`NONE` for side requests' calls).
-    let chain_of_call: Vec<u32> = call_trace
-        .iter()
-        .map(|&trace| {
-            if links.side[trace as usize] {
-                NONE
-            } else {
-                last_of_root[links.find(trace) as usize].chain
-            }
-        })
-        .collect();
+    let chain_of_call = chain_of_calls(&call_trace, &side, &mut |t| links.find(t), &heads);
+    links.side = side;
     drop(call_trace);
-    drop(last_of_root);
+    for p in &mut pauses {
+        p.chain = chain_of_call
+            .get(p.before as usize)
+            .copied()
+            .unwrap_or(NONE);
+    }
     // By start; equal starts in chain order, each chain's in call order.
     pauses.sort_unstable_by_key(|p| (p.from, p.chain, p.before));
     // The candidates' ends.
@@ -361,20 +344,12 @@ mod tests {
                 &|i| human[i],
                 &|i| ends[i],
             );
-            let got_chain: Vec<u32> = call_trace
-                .iter()
-                .map(|&t| {
-                    if side[t as usize] {
-                        NONE
-                    } else {
-                        got.last_of_root[roots[t as usize] as usize].chain
-                    }
-                })
-                .collect();
+            let got_chain =
+                chain_of_calls(&call_trace, &side, &mut |t| roots[t as usize], &got.heads);
             let got_pauses: Vec<(i64, u32, u32, u32)> = got
                 .pauses
                 .iter()
-                .map(|p| (p.from, p.chain, p.before, p.after))
+                .map(|p| (p.from, got_chain[p.before as usize], p.before, p.after))
                 .collect();
             assert_eq!(got.heads, want_heads, "case {case}");
             assert_eq!(got_chain, want_chain, "case {case}");
