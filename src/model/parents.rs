@@ -47,6 +47,54 @@ impl Parents {
         parents
     }
 
+    /// [`Parents::from_links`] of `link(0..n)`, made on `workers` threads, each a run of the
+    /// spans (the same table, at its size at once).
+    pub fn from_links_on(n: usize, link: &(impl Fn(u32) -> u32 + Sync), workers: usize) -> Parents {
+        let mut near_table = vec![0i16; n];
+        // A run's entries, from span `first` on; its far links.
+        let fill = |first: usize, slots: &mut [i16]| -> Vec<(u32, u32)> {
+            let mut far = Vec::new();
+            for (i, slot) in (u32::try_from(first).unwrap_or(NONE)..).zip(slots.iter_mut()) {
+                let p = link(i);
+                *slot = near(i, p).unwrap_or_else(|| {
+                    far.push((i, p));
+                    FAR
+                });
+            }
+            far
+        };
+        let per = n.div_ceil(workers.max(1)).max(1);
+        let fars: Vec<Vec<(u32, u32)>> = if workers <= 1 || n < 2 {
+            vec![fill(0, &mut near_table)]
+        } else {
+            std::thread::scope(|scope| {
+                let mut parts = near_table.chunks_mut(per).enumerate();
+                let mine = parts.next();
+                let handles: Vec<_> = parts
+                    .map(|(k, slots)| {
+                        let fill = &fill;
+                        scope.spawn(move || fill(k * per, slots))
+                    })
+                    .collect();
+                let mut fars = vec![mine.map_or_else(Vec::new, |(_, slots)| fill(0, slots))];
+                fars.extend(
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+                );
+                fars
+            })
+        };
+        let mut far = Vec::with_capacity(fars.iter().map(Vec::len).sum());
+        for part in fars {
+            far.extend(part);
+        }
+        Parents {
+            near: near_table,
+            far,
+        }
+    }
+
     /// How many spans it covers.
     pub fn len(&self) -> usize {
         self.near.len()
@@ -114,6 +162,31 @@ impl Parents {
 #[cfg(test)]
 mod tests {
     use super::{NONE, Parents};
+
+    /// Made on several threads, the table is the one made on one, on links near, far, to
+    /// themselves, none, at the ends of the range.
+    #[test]
+    fn made_on_threads_as_on_one() {
+        let mut rng = crate::testing::XorShift(23);
+        for case in 0..60 {
+            let n = rng.below(if case % 6 == 0 { 200_000 } else { 500 }) as u32;
+            let links: Vec<u32> = (0..n)
+                .map(|i| match rng.below(8) {
+                    0 => NONE,
+                    1 => rng.below(u64::from(n.max(1))) as u32,
+                    2 => i,
+                    3 => i.saturating_add(40_000),
+                    4 => u32::MAX - 1,
+                    _ => i.saturating_sub(rng.below(50) as u32),
+                })
+                .collect();
+            let one = Parents::from_links(links.iter().copied());
+            for workers in 1..5 {
+                let on = Parents::from_links_on(n as usize, &|i| links[i as usize], workers);
+                assert_eq!(on, one, "case {case} on {workers} workers");
+            }
+        }
+    }
 
     /// Every link, near or far, reads back as written, and again after being set to another.
     #[test]

@@ -102,7 +102,7 @@ fn calls_on(model: &Model, workers: usize) -> Vec<Call> {
 
 /// How many threads look calls up or sort them (or the traces) when there are `calls` (or
 /// traces).
-fn workers_for(calls: usize) -> usize {
+pub(super) fn workers_for(calls: usize) -> usize {
     if calls < PARALLEL_CALLS {
         1
     } else {
@@ -198,14 +198,16 @@ impl Links {
     /// are made, at the build's peak memory).
     fn add_calls(&mut self, model: &Model, calls: &[Call]) {
         let n = model.traces.len();
+        let traces = traces_of_calls(model, calls, workers_for(calls.len()));
         let mut first_call = vec![NONE; n];
-        for (i, c) in calls.iter().enumerate() {
-            if let Some(slot) = first_call.get_mut(c.trace(model) as usize)
+        for (i, &t) in traces.iter().enumerate() {
+            if let Some(slot) = first_call.get_mut(t as usize)
                 && *slot == NONE
             {
                 *slot = u32::try_from(i).unwrap_or(NONE);
             }
         }
+        drop(traces);
         self.first_call = first_call;
         self.side = vec![false; n];
     }
@@ -267,6 +269,35 @@ impl Links {
         }
         Ok(())
     }
+}
+
+/// Per call, its trace (read from the call's record: the calls are in start order, the
+/// records in the file's, so this is a read far from the last for each call), made on
+/// `workers` threads, each a run of the calls.
+pub(super) fn traces_of_calls(model: &Model, calls: &[Call], workers: usize) -> Vec<u32> {
+    let mut traces = vec![NONE; calls.len()];
+    let fill = |first: usize, slots: &mut [u32]| {
+        for (slot, c) in slots.iter_mut().zip(calls.iter().skip(first)) {
+            *slot = c.trace(model);
+        }
+    };
+    let per = calls.len().div_ceil(workers.max(1)).max(1);
+    if workers <= 1 || calls.len() < 2 {
+        fill(0, &mut traces);
+    } else {
+        std::thread::scope(|scope| {
+            let mut parts = traces.chunks_mut(per).enumerate();
+            let mine = parts.next();
+            for (k, slots) in parts {
+                let fill = &fill;
+                scope.spawn(move || fill(k * per, slots));
+            }
+            if let Some((_, slots)) = mine {
+                fill(0, slots);
+            }
+        });
+    }
+    traces
 }
 
 /// How a refused link names a group: its session id, or one of its trace ids.
@@ -650,11 +681,16 @@ pub(super) fn assign(
     // (group root, position in `by_start`) of unlabelled groups' traces: sorted, a group's
     // traces are together, earliest first.
     let mut members: Vec<(u32, u32)> = Vec::new();
+    // Side requests counted on the way (every trace is in `by_start` once; one with no spans
+    // keeps its flag).
+    let mut side_requests = 0;
     for (k, &t) in by_start.iter().enumerate() {
         if model.traces[t as usize].spans.is_empty() {
+            side_requests += usize::from(model.traces[t as usize].side());
             continue;
         }
         model.traces[t as usize].set_side(links.side[t as usize]);
+        side_requests += usize::from(links.side[t as usize]);
         let origin = model.traces[t as usize].origin();
         match links.group(model, t) {
             (NONE, root) => members.push((root, u32::try_from(k).unwrap_or(NONE))),
@@ -694,7 +730,7 @@ pub(super) fn assign(
         report.history_sessions += 1;
         report.history_traces += group.len();
     }
-    report.side_requests = model.traces.iter().filter(|t| t.side()).count();
+    report.side_requests = side_requests;
     (links, by_start)
 }
 
@@ -824,6 +860,11 @@ mod tests {
                 one.0.iter().enumerate().any(|(i, &p)| p as usize != i),
                 "{file}: links"
             );
+            // Each call's trace, read on any number of threads, is its record's.
+            let traces: Vec<u32> = calls.iter().map(|c| c.trace(&model)).collect();
+            for workers in 1..5 {
+                assert_eq!(traces_of_calls(&model, &calls, workers), traces, "{file}");
+            }
             for workers in [2, 3] {
                 assert_eq!(run(workers), one, "{file} on {workers} workers");
             }

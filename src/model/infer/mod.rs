@@ -120,7 +120,9 @@ pub fn run(model: &mut Model, options: Options) -> (Report, Found) {
         report.calls = calls.len();
         let mut links = history::link(model, &calls, &mut report);
         side::attach(model, &calls, &mut links, options.idle_gap_ns, &mut report);
-        subagent::attach(model, &calls, &mut links, &mut report);
+        for (trace, started) in subagent::attach(model, &calls, &mut links, &mut report) {
+            model.subagent_of.insert(trace, started);
+        }
         let (links, by_start) = history::assign(model, &calls, links, &mut report);
         found.by_start = Some(by_start);
         found.first_calls = Some(links.into_first_prints(model, &calls));

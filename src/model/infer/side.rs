@@ -5,6 +5,7 @@
 
 use super::history::{Call, Links, group_name};
 use super::{Model, NONE, Refusal, Report};
+use crate::format::prints::Print;
 use crate::hash::Map;
 use crate::model::conversation::messages::{self, Role, Side};
 
@@ -81,6 +82,23 @@ struct Candidate {
 
 /// Flags side requests and joins the ones that quote a conversation to it.
 pub(super) fn attach(
+    model: &Model,
+    calls: &[Call],
+    links: &mut Links,
+    gap: i64,
+    report: &mut Report,
+) {
+    // A candidate's first call has a print the scan found may be a side request's: when no
+    // print at all has, there is none (one read of the prints, in order, in place of a look
+    // at every trace's group and first call).
+    if !model.index.prints.calls.iter().any(Print::maybe_side) {
+        return;
+    }
+    attach_looked_for(model, calls, links, gap, report);
+}
+
+/// [`attach`], every trace looked at.
+fn attach_looked_for(
     model: &Model,
     calls: &[Call],
     links: &mut Links,
@@ -204,6 +222,45 @@ mod tests {
         );
         assert_eq!(classify("quota for the team, please"), None);
         assert_eq!(classify("fix the failing test"), None);
+    }
+
+    /// Side requests are found as when every trace is looked at, on exports with and without
+    /// prints that may be side requests'.
+    #[test]
+    fn the_skip_finds_what_looking_finds() {
+        for file in [
+            "fixtures/claude_code/litellm_phoenix.jsonl",
+            "fixtures/claude_code/litellm_otel.jsonl",
+            "fixtures/agents/agents_df.jsonl",
+        ] {
+            let model = crate::load::load(
+                &[std::path::PathBuf::from(file)],
+                crate::model::infer::Options::default(),
+                &crate::index::progress::Progress::default(),
+            )
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+            let calls = super::super::history::calls(&model);
+            let run = |skip: bool| {
+                let mut report = Report::default();
+                let mut links = super::super::history::link(&model, &calls, &mut report);
+                let gap = crate::model::infer::DEFAULT_IDLE_GAP_NS;
+                if skip {
+                    attach(&model, &calls, &mut links, gap, &mut report);
+                } else {
+                    attach_looked_for(&model, &calls, &mut links, gap, &mut report);
+                }
+                let roots: Vec<u32> = (0..model.traces.len() as u32)
+                    .map(|t| links.find(t))
+                    .collect();
+                (links.side.clone(), roots, format!("{:?}", report.refused))
+            };
+            let looked = run(false);
+            assert_eq!(run(true), looked, "{file}");
+            let sides = looked.0.iter().filter(|&&s| s).count();
+            let maybe = model.index.prints.calls.iter().any(Print::maybe_side);
+            assert_eq!(sides > 0, file.contains("claude_code"), "{file}: {sides}");
+            assert_eq!(maybe, file.contains("claude_code"), "{file}");
+        }
     }
 
     #[test]

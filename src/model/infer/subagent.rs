@@ -33,62 +33,130 @@ struct Pause {
     after: u32,
 }
 
-/// Nests sub-agent conversations under the calls that started them; see the module docs.
-pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, report: &mut Report) {
+/// The conversations the calls make ([`chains`]).
+struct Chains {
+    /// Per chain (a conversation: linked calls, side requests left out), its earliest call
+    /// (an index into the calls), in the order of those calls.
+    heads: Vec<u32>,
+    /// Every pause of a chain that the next call ends by sending tool results back, in the
+    /// order of those calls; their chains are numbered after ([`chain_of_calls`]).
+    pauses: Vec<Pause>,
+}
+
+/// One pass over the calls, earliest first (`call_trace`: each one's trace; `side`: per trace,
+/// whether it is a side request, whose calls are left out; `root`: a trace's conversation, by
+/// its root trace; `human`: whether call `i`'s newest message is a person's; `end`: when call
+/// `i` ended): per conversation its latest call so far, so that each call meets the one before
+/// it in its chain, whose trace is read in `call_trace` (4 bytes a call, not the call's record
+/// far in the spans). No list of calls is kept per chain (most conversations never pause, and
+/// a dense export has a conversation per call), nor the chain of each call, which is made
+/// when some pause is found (4 bytes a trace and a call, as this pass takes: the peak stays).
+fn chains(
+    call_trace: &[u32],
+    side: &[bool],
+    root: &mut dyn FnMut(u32) -> u32,
+    human: &dyn Fn(usize) -> bool,
+    end: &dyn Fn(usize) -> i64,
+) -> Chains {
+    let mut last_of_root: Vec<u32> = vec![NONE; side.len()];
+    let mut heads: Vec<u32> = Vec::new();
+    let mut pauses: Vec<Pause> = Vec::new();
+    for (i, &trace) in call_trace.iter().enumerate() {
+        if side[trace as usize] {
+            continue;
+        }
+        let r = root(trace) as usize;
+        let i32 = u32::try_from(i).unwrap_or(NONE);
+        let previous = std::mem::replace(&mut last_of_root[r], i32);
+        if previous == NONE {
+            heads.push(i32);
+        } else if call_trace[previous as usize] != trace && !human(i) {
+            pauses.push(Pause {
+                from: end(previous as usize),
+                chain: NONE,
+                before: previous,
+                after: i32,
+            });
+        }
+    }
+    Chains { heads, pauses }
+}
+
+/// Per call, its chain ([`chains`]' numbers: the order of their heads), `NONE` for side
+/// requests' calls.
+fn chain_of_calls(
+    call_trace: &[u32],
+    side: &[bool],
+    root: &mut dyn FnMut(u32) -> u32,
+    heads: &[u32],
+) -> Vec<u32> {
+    let mut chain_of_root = vec![NONE; side.len()];
+    for (k, &h) in heads.iter().enumerate() {
+        if let Some(&t) = call_trace.get(h as usize) {
+            chain_of_root[root(t) as usize] = u32::try_from(k).unwrap_or(NONE);
+        }
+    }
+    call_trace
+        .iter()
+        .map(|&t| {
+            if side[t as usize] {
+                NONE
+            } else {
+                chain_of_root[root(t) as usize]
+            }
+        })
+        .collect()
+}
+
+/// Nests sub-agent conversations under the calls that started them (see the module docs):
+/// joins them in `links`, and gives the traces of their calls with the span that started
+/// each, for `Model::subagent_of` (in the order they are to go in).
+pub(super) fn attach(
+    model: &Model,
+    calls: &[Call],
+    links: &mut Links,
+    report: &mut Report,
+) -> Vec<(u32, Started)> {
     let end_of = |c: &Call| {
         let (start, end) = model.times(c.span);
         end.max(start)
     };
-    // One pass over the calls, earliest first: per conversation (by its root trace) its
-    // latest call so far, so that each call meets the one before it in its chain, and finds
-    // its chain there. No list of calls is kept per chain: most conversations never pause (and
-    // a dense export has a conversation per call).
-    let mut last_of_root: Vec<u32> = vec![NONE; links.side.len()];
-    // Per chain (a conversation: linked calls, side requests left out), its earliest call
-    // (an index into `calls`); per call, its chain.
-    let mut heads: Vec<u32> = Vec::new();
-    let mut chain_of_call: Vec<u32> = vec![NONE; calls.len()];
-    let mut pauses: Vec<Pause> = Vec::new();
-    for (i, c) in calls.iter().enumerate() {
-        let trace = c.trace(model);
-        if links.side[trace as usize] {
-            continue;
-        }
-        let root = links.find(trace) as usize;
-        let previous = last_of_root[root];
-        last_of_root[root] = u32::try_from(i).unwrap_or(NONE);
-        let k = match chain_of_call.get(previous as usize) {
-            Some(&k) => k as usize,
-            None => {
-                heads.push(u32::try_from(i).unwrap_or(NONE));
-                heads.len() - 1
-            }
-        };
-        chain_of_call[i] = u32::try_from(k).unwrap_or(NONE);
-        if previous != NONE {
-            let before = previous as usize;
-            let a = &calls[before];
-            if a.trace(model) != trace && !c.print(model).human() {
-                pauses.push(Pause {
-                    from: end_of(a),
-                    chain: u32::try_from(k).unwrap_or(NONE),
-                    before: previous,
-                    after: u32::try_from(i).unwrap_or(NONE),
-                });
-            }
-        }
-    }
-    drop(last_of_root);
+    // Each call's trace, read once (on all cores).
+    let call_trace =
+        super::history::traces_of_calls(model, calls, super::history::workers_for(calls.len()));
+    let side = std::mem::take(&mut links.side);
+    let Chains { heads, mut pauses } = chains(
+        &call_trace,
+        &side,
+        &mut |t| links.find(t),
+        &|i| calls[i].print(model).human(),
+        &|i| end_of(&calls[i]),
+    );
     if pauses.is_empty() {
-        return;
+        links.side = side;
+        return Vec::new();
     }
-    // By start; equal starts in chain order, each chain's in call order.
-    pauses.sort_unstable_by_key(|p| (p.from, p.chain, p.before));
-    // Only a chain whose first call a person typed may be a sub-agent: their ends.
+    // Only a chain whose first call a person typed may be a sub-agent.
     let candidate: Vec<bool> = heads
         .iter()
         .map(|&h| calls[h as usize].print(model).human())
         .collect();
+    if !candidate.contains(&true) {
+        links.side = side;
+        return Vec::new();
+    }
+    let chain_of_call = chain_of_calls(&call_trace, &side, &mut |t| links.find(t), &heads);
+    links.side = side;
+    drop(call_trace);
+    for p in &mut pauses {
+        p.chain = chain_of_call
+            .get(p.before as usize)
+            .copied()
+            .unwrap_or(NONE);
+    }
+    // By start; equal starts in chain order, each chain's in call order.
+    pauses.sort_unstable_by_key(|p| (p.from, p.chain, p.before));
+    // The candidates' ends.
     let mut ends: Vec<i64> = vec![0; heads.len()];
     for (c, &k) in calls.iter().zip(&chain_of_call) {
         if k != NONE && candidate[k as usize] {
@@ -142,21 +210,22 @@ pub(super) fn attach(model: &mut Model, calls: &[Call], links: &mut Links, repor
         report.subagents += 1;
     }
     if nested.is_empty() {
-        return;
+        return Vec::new();
     }
     // Every call of a nested chain marks its trace.
+    let mut marks = Vec::new();
     for (c, &k) in calls.iter().zip(&chain_of_call) {
         if let Some(&span) = nested.get(&k) {
-            let trace = c.trace(model);
-            model.subagent_of.insert(
-                trace,
+            marks.push((
+                c.trace(model),
                 Started {
                     span,
                     how: How::Prompt,
                 },
-            );
+            ));
         }
     }
+    marks
 }
 
 /// The typed text of a conversation's first user message.
@@ -203,4 +272,88 @@ fn task_span(model: &Model, parent: &Call) -> u32 {
         })
         .filter(|&s| s != NONE)
         .unwrap_or(llm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The chains, their heads and pauses, and each call's chain are what the pass that looked
+    /// the call before up in the records found: on random conversations of random traces,
+    /// side requests among them.
+    #[test]
+    fn chains_are_the_record_reading_ones() {
+        let mut rng = crate::testing::XorShift(29);
+        for case in 0..300 {
+            let nt = 1 + rng.below(if case % 10 == 0 { 3_000 } else { 40 }) as usize;
+            let calls = rng.below(if case % 10 == 0 { 20_000 } else { 200 }) as usize;
+            // A root per trace (a root is its own), some traces side requests.
+            let roots: Vec<u32> = (0..nt)
+                .map(|t| {
+                    if rng.below(3) == 0 {
+                        t as u32
+                    } else {
+                        rng.below(1 + nt as u64 / 4) as u32
+                    }
+                })
+                .map(|r| r.min(nt as u32 - 1))
+                .collect();
+            let roots: Vec<u32> = (0..nt)
+                .map(|t| {
+                    if roots[roots[t] as usize] == roots[t] {
+                        roots[t]
+                    } else {
+                        t as u32
+                    }
+                })
+                .collect();
+            let side: Vec<bool> = (0..nt).map(|_| rng.below(10) == 0).collect();
+            let call_trace: Vec<u32> = (0..calls).map(|_| rng.below(nt as u64) as u32).collect();
+            let human: Vec<bool> = (0..calls).map(|_| rng.below(3) == 0).collect();
+            let ends: Vec<i64> = (0..calls).map(|_| rng.below(1000) as i64).collect();
+
+            // The pass as it was: the call before read back by its index.
+            let mut last = vec![NONE; nt];
+            let mut want_heads = Vec::new();
+            let mut want_chain = vec![NONE; calls];
+            let mut want_pauses = Vec::new();
+            for (i, &trace) in call_trace.iter().enumerate() {
+                if side[trace as usize] {
+                    continue;
+                }
+                let root = roots[trace as usize] as usize;
+                let previous = last[root];
+                last[root] = i as u32;
+                let k = match want_chain.get(previous as usize) {
+                    Some(&k) => k,
+                    None => {
+                        want_heads.push(i as u32);
+                        want_heads.len() as u32 - 1
+                    }
+                };
+                want_chain[i] = k;
+                if previous != NONE && call_trace[previous as usize] != trace && !human[i] {
+                    want_pauses.push((ends[previous as usize], k, previous, i as u32));
+                }
+            }
+
+            let got = chains(
+                &call_trace,
+                &side,
+                &mut |t| roots[t as usize],
+                &|i| human[i],
+                &|i| ends[i],
+            );
+            let got_chain =
+                chain_of_calls(&call_trace, &side, &mut |t| roots[t as usize], &got.heads);
+            let got_pauses: Vec<(i64, u32, u32, u32)> = got
+                .pauses
+                .iter()
+                .map(|p| (p.from, got_chain[p.before as usize], p.before, p.after))
+                .collect();
+            assert_eq!(got.heads, want_heads, "case {case}");
+            assert_eq!(got_chain, want_chain, "case {case}");
+            assert_eq!(got_pauses, want_pauses, "case {case}");
+        }
+    }
 }
