@@ -14,6 +14,7 @@ pub mod fulltext;
 pub mod grow;
 pub mod infer;
 pub mod parents;
+pub mod runs;
 pub mod sort;
 pub mod tree;
 pub mod verdicts;

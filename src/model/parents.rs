@@ -63,28 +63,7 @@ impl Parents {
             }
             far
         };
-        let per = n.div_ceil(workers.max(1)).max(1);
-        let fars: Vec<Vec<(u32, u32)>> = if workers <= 1 || n < 2 {
-            vec![fill(0, &mut near_table)]
-        } else {
-            std::thread::scope(|scope| {
-                let mut parts = near_table.chunks_mut(per).enumerate();
-                let mine = parts.next();
-                let handles: Vec<_> = parts
-                    .map(|(k, slots)| {
-                        let fill = &fill;
-                        scope.spawn(move || fill(k * per, slots))
-                    })
-                    .collect();
-                let mut fars = vec![mine.map_or_else(Vec::new, |(_, slots)| fill(0, slots))];
-                fars.extend(
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
-                );
-                fars
-            })
-        };
+        let fars = super::runs::in_runs(&mut near_table, workers, &fill);
         let mut far = Vec::with_capacity(fars.iter().map(Vec::len).sum());
         for part in fars {
             far.extend(part);

@@ -211,33 +211,14 @@ where
     T: Copy + Default + Send,
 {
     let mut v = vec![T::default(); n];
-    let per = n.div_ceil(workers.max(1)).max(1);
     let fill_sort = |first: usize, slots: &mut [T]| {
         let k = fill(first, slots).min(slots.len());
         sort(&mut slots[..k]);
         k
     };
-    let filled: Vec<usize> = if workers <= 1 || n < 2 {
-        vec![fill_sort(0, &mut v)]
-    } else {
-        std::thread::scope(|scope| {
-            let mut parts = v.chunks_mut(per).enumerate();
-            let mine = parts.next();
-            let handles: Vec<_> = parts
-                .map(|(k, slots)| {
-                    let fill_sort = &fill_sort;
-                    scope.spawn(move || fill_sort(k * per, slots))
-                })
-                .collect();
-            let mut filled = vec![mine.map_or(0, |(_, slots)| fill_sort(0, slots))];
-            filled.extend(
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
-            );
-            filled
-        })
-    };
+    let filled = super::runs::in_runs(&mut v, workers, &fill_sort);
+    // The runs `in_runs` cut: `per` entries each (one run of all with one worker).
+    let per = n.div_ceil(workers.max(1)).max(1);
     // Closed up, each run merged into the sorted ones before it (only the elements out of
     // place at the seam move: about none when the table came nearly in order).
     let mut end = 0;

@@ -281,22 +281,7 @@ pub(super) fn traces_of_calls(model: &Model, calls: &[Call], workers: usize) -> 
             *slot = c.trace(model);
         }
     };
-    let per = calls.len().div_ceil(workers.max(1)).max(1);
-    if workers <= 1 || calls.len() < 2 {
-        fill(0, &mut traces);
-    } else {
-        std::thread::scope(|scope| {
-            let mut parts = traces.chunks_mut(per).enumerate();
-            let mine = parts.next();
-            for (k, slots) in parts {
-                let fill = &fill;
-                scope.spawn(move || fill(k * per, slots));
-            }
-            if let Some((_, slots)) = mine {
-                fill(0, slots);
-            }
-        });
-    }
+    crate::model::runs::in_runs(&mut traces, workers, &fill);
     traces
 }
 
@@ -399,22 +384,7 @@ pub(super) fn registry(model: &Model, calls: &[Call], workers: usize) -> Vec<Reg
             }
         }
     };
-    let per = calls.len().div_ceil(workers.max(1)).max(1);
-    if workers <= 1 || calls.len() < 2 {
-        fill(0, &mut registry);
-    } else {
-        std::thread::scope(|scope| {
-            let mut parts = registry.chunks_mut(per).enumerate();
-            let mine = parts.next();
-            for (k, slots) in parts {
-                let fill = &fill;
-                scope.spawn(move || fill(k * per, slots));
-            }
-            if let Some((_, slots)) = mine {
-                fill(0, slots);
-            }
-        });
-    }
+    crate::model::runs::in_runs(&mut registry, workers, &fill);
     registry.retain(|r| r.call() != NONE);
     crate::model::sort::by_ranges(&mut registry, workers, &|r: &Registered| r.hash);
     registry
