@@ -17,6 +17,23 @@ impl XorShift {
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
+
+    /// Spoils `b` one time in `one_in` by replacing one of its bytes with one of `with`, and
+    /// another time in `one_in` by cutting it short; leaves it as it is otherwise (and when it
+    /// is empty).
+    pub fn spoil(&mut self, b: &mut Vec<u8>, with: &[u8], one_in: u64) {
+        if b.is_empty() || with.is_empty() {
+            return;
+        }
+        match self.below(one_in) {
+            0 => {
+                let at = self.below(b.len() as u64) as usize;
+                b[at] = with[self.below(with.len() as u64) as usize];
+            }
+            1 => b.truncate(self.below(b.len() as u64) as usize),
+            _ => {}
+        }
+    }
 }
 
 /// The export files among the fixtures of `dirs` (under `fixtures/`): their `.jsonl` and `.json`

@@ -1962,14 +1962,7 @@ mod tests {
                 })
                 .collect();
             let mut line = format!("{{{}}}", cols.join(",")).into_bytes();
-            match rng.below(20) {
-                0 => {
-                    let at = rng.below(line.len() as u64) as usize;
-                    line[at] = b"\"{}[],:x \\"[rng.below(10) as usize];
-                }
-                1 => line.truncate(rng.below(line.len() as u64) as usize),
-                _ => {}
-            }
+            rng.spoil(&mut line, b"\"{}[],:x \\", 20);
             let (mut a, mut b) = (Log::<false>::default(), Log::<true>::default());
             let ra = walk_with(&mut Cursor::in_line(&line), &mut a, &mut fast);
             let rb = walk_with(&mut Cursor::in_line(&line), &mut b, &mut slow);

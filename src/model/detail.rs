@@ -673,14 +673,7 @@ mod tests {
                 }
             }
             let mut rec = format!("{{{}}}", parts.join(",")).into_bytes();
-            match rng.below(4) {
-                0 => {
-                    let at = rng.below(rec.len() as u64) as usize;
-                    rec[at] = b"{}[],:\" \\nu0x"[rng.below(13) as usize];
-                }
-                1 => rec.truncate(rng.below(rec.len() as u64) as usize),
-                _ => {}
-            }
+            rng.spoil(&mut rec, b"{}[],:\" \\nu0x", 4);
             for keys in keys_of {
                 let cap = if round % 2 == 0 { usize::MAX } else { 4 };
                 let want = first_text_read(&rec, &keys, cap);

@@ -802,17 +802,7 @@ mod tests {
     /// parallel path; the fixtures, too small for it, are linked here on 1 to 3 workers).
     #[test]
     fn links_do_not_depend_on_the_workers() {
-        for file in [
-            "fixtures/claude_code/litellm_phoenix.jsonl",
-            "fixtures/claude_code/litellm_otel.jsonl",
-            "fixtures/agents/agents_df.jsonl",
-        ] {
-            let model = crate::load::load(
-                &[std::path::PathBuf::from(file)],
-                crate::model::infer::Options::default(),
-                &crate::index::progress::Progress::default(),
-            )
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        for (file, model) in crate::model::infer::linked_fixtures() {
             let calls = calls(&model);
             assert!(calls.len() > 4, "{file}");
             let run = |workers| {

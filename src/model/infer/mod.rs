@@ -145,5 +145,27 @@ pub(crate) fn first_calls_of(model: &Model) -> Vec<u32> {
     history::link(model, &calls, &mut report).into_first_prints(model, &calls)
 }
 
+/// The fixtures whose calls inference links, loaded with inference on: two Claude Code
+/// exports through LiteLLM (with side requests) and an Agents SDK export (without).
+#[cfg(test)]
+pub(crate) fn linked_fixtures() -> Vec<(&'static str, Model)> {
+    [
+        "fixtures/claude_code/litellm_phoenix.jsonl",
+        "fixtures/claude_code/litellm_otel.jsonl",
+        "fixtures/agents/agents_df.jsonl",
+    ]
+    .into_iter()
+    .map(|file| {
+        let model = crate::load::load(
+            &[std::path::PathBuf::from(file)],
+            Options::default(),
+            &crate::index::progress::Progress::default(),
+        )
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+        (file, model)
+    })
+    .collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -228,17 +228,7 @@ mod tests {
     /// prints that may be side requests'.
     #[test]
     fn the_skip_finds_what_looking_finds() {
-        for file in [
-            "fixtures/claude_code/litellm_phoenix.jsonl",
-            "fixtures/claude_code/litellm_otel.jsonl",
-            "fixtures/agents/agents_df.jsonl",
-        ] {
-            let model = crate::load::load(
-                &[std::path::PathBuf::from(file)],
-                crate::model::infer::Options::default(),
-                &crate::index::progress::Progress::default(),
-            )
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        for (file, model) in crate::model::infer::linked_fixtures() {
             let calls = super::super::history::calls(&model);
             let run = |skip: bool| {
                 let mut report = Report::default();
