@@ -27,9 +27,9 @@ fn near(i: u32, p: u32) -> Option<i16> {
 }
 
 impl Parents {
-    /// The parents `links` gives, span by span. The table is made at its size at once (not
-    /// grown by doubling, which holds the old block beside the new one while it copies, at the
-    /// build's peak memory, and leaves it to be shrunk).
+    /// The parents `links` gives, span by span, in one pass: the definition the tests hold
+    /// [`Parents::from_links_on`] (what the build uses) to, and their way to make a table.
+    #[cfg(test)]
     pub fn from_links(links: impl IntoIterator<Item = u32>) -> Parents {
         let links = links.into_iter();
         let mut parents = Parents {
@@ -47,8 +47,9 @@ impl Parents {
         parents
     }
 
-    /// [`Parents::from_links`] of `link(0..n)`, made on `workers` threads, each a run of the
-    /// spans (the same table, at its size at once).
+    /// The parents `link(0..n)` gives, span by span, made on `workers` threads, each a run of
+    /// the spans. The table is made at its size at once (not grown by doubling, which holds the
+    /// old block beside the new one while it copies, at the build's peak memory).
     pub fn from_links_on(n: usize, link: &(impl Fn(u32) -> u32 + Sync), workers: usize) -> Parents {
         let mut near_table = vec![0i16; n];
         // A run's entries, from span `first` on; its far links.
