@@ -1176,7 +1176,7 @@ impl Recorder {
                 Ok(false) => break true,
                 Err(_) => break false,
             }
-            let Some(i) = d.known_key_among(&self.keys, self.next_key, |key| &key.raw) else {
+            let Some(i) = key_among(&mut d, &self.keys, self.next_key, |key| &key.raw) else {
                 break false;
             };
             self.next_key = i + 1;
@@ -1224,7 +1224,7 @@ impl Recorder {
     fn message_key(&mut self, c: &mut Cursor<'_>) -> Result<Option<KeyRead>, JsonError> {
         // The keys come in the same order in every message: the one after the last found
         // first.
-        if let Some(i) = c.known_key_among(&self.keys, self.next_key, |key| &key.raw) {
+        if let Some(i) = key_among(c, &self.keys, self.next_key, |key| &key.raw) {
             self.next_key = i + 1;
             let key = &self.keys[i];
             if key.skip {
@@ -1266,6 +1266,24 @@ impl Recorder {
         }
         self.path.extend_from_slice(key);
     }
+}
+
+/// [`Cursor::known_key_among`], the item at `from` (the key after the last one found: keys
+/// come in the same order in every message) tried first inline: the same item found, the
+/// same key consumed.
+#[inline(always)]
+fn key_among<T>(
+    c: &mut Cursor<'_>,
+    items: &[T],
+    from: usize,
+    raw: impl Fn(&T) -> &Pattern,
+) -> Option<usize> {
+    if let Some(item) = items.get(from)
+        && c.known_key(raw(item))
+    {
+        return Some(from);
+    }
+    c.known_key_among(items, from, raw)
 }
 
 /// [`Cursor::peek_kind`] inline, `None` for its error (a value no kind begins with, or the
@@ -2292,6 +2310,37 @@ mod tests {
         }
         // Nothing left: no kind.
         assert_eq!(kind_ahead(&mut Cursor::new(b"  ")), None);
+    }
+
+    /// The next key found among known ones as `known_key_among` finds it: the same item, the
+    /// same position after it, whichever item is tried first (keys alike in their starts,
+    /// one a prefix of another, none there).
+    #[test]
+    fn keys_among_are_known_keys_among() {
+        let mut rng = crate::testing::XorShift(0x6b65_7973);
+        let words: [&[u8]; 6] = [
+            b"\"message.role\":",
+            b"\"message.content\":",
+            b"\"message.contents\":",
+            b"\"role\":",
+            b"\"m\":",
+            b"\"message.tool_calls\":",
+        ];
+        for _ in 0..5000 {
+            let keys: Vec<Pattern> = (0..rng.below(5))
+                .filter_map(|_| Pattern::new(words[rng.below(6) as usize]))
+                .collect();
+            let mut line = words[rng.below(6) as usize].to_vec();
+            line.extend_from_slice(b"\"x\"}");
+            rng.spoil(&mut line, b"\":ab ", 4);
+            let from = rng.below(keys.len() as u64 + 2) as usize;
+            let (mut a, mut b) = (Cursor::new(&line), Cursor::new(&line));
+            let got = key_among(&mut a, &keys, from, |k| k);
+            let want = b.known_key_among(&keys, from, |k| k);
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&line));
+            assert_eq!(a.pos(), b.pos());
+            assert_eq!(a.key().raw, b.key().raw);
+        }
     }
 
     #[test]

@@ -46,7 +46,7 @@ fn messages<T>(d: &mut Cursor<'_>, keys: &[T], raw: impl Fn(&T) -> &Pattern + Co
         d.object_start().ok()?;
         let mut first_key = true;
         while d.key_start(&mut first_key).ok()? {
-            match d.known_key_among(keys, next, raw) {
+            match super::key_among(d, keys, next, raw) {
                 Some(i) => next = i + 1,
                 None => d.read_key().ok()?,
             }
