@@ -23,6 +23,8 @@ use std::hash::Hasher;
 use std::ops::Range;
 use std::sync::LazyLock;
 
+mod skip;
+
 /// One call's fingerprint as the index keeps it: 8 bytes, its message hashes in a table shared
 /// by all calls ([`Prints`]), its span in [`Prints`]' set of spans (print `k` is the `k`th
 /// span there). A call has at most [`MAX_MESSAGES`] messages (the rest are not
@@ -266,6 +268,13 @@ impl Prints {
             let Some(theirs) = self.messages.get(at..at.saturating_add(len)) else {
                 continue;
             };
+            // Each test below needs the first hashes alike when both have one: most calls
+            // looked at are another conversation's, told apart here without a slice compare.
+            if let (Some(a), Some(b)) = (theirs.first(), hashes.first())
+                && a != b
+            {
+                continue;
+            }
             if theirs.starts_with(hashes) {
                 return p.at;
             }
@@ -683,22 +692,49 @@ impl Seen<'_> {
     }
 }
 
-/// How many bytes `a` and `b` begin with alike, sixteen compared at a time.
+/// How many bytes `a` and `b` begin with alike: 128 compared at a time (eight SSE2
+/// comparisons and one mask, x86-64's baseline), then 16, then one at a time. (Whole `[u8; 64]` arrays
+/// compared with `==` become a `memcmp` call, which cost more than it saved.)
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
     let mut i = 0;
-    while i + 16 <= n {
-        let (Ok(x), Ok(y)) = (
-            <[u8; 16]>::try_from(&a[i..i + 16]),
-            <[u8; 16]>::try_from(&b[i..i + 16]),
-        ) else {
-            break;
+    #[cfg(target_arch = "x86_64")]
+    {
+        use safe_arch::{
+            bitand_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
         };
-        let d = u128::from_le_bytes(x) ^ u128::from_le_bytes(y);
-        if d != 0 {
-            return i + (d.trailing_zeros() / 8) as usize;
+        // The bits of the bytes alike among 16 at `x` and `y`.
+        let same16 = |x: &[u8; 16], y: &[u8; 16]| {
+            cmp_eq_mask_i8_m128i(load_unaligned_m128i(x), load_unaligned_m128i(y))
+        };
+        let (ca, _) = a.as_chunks::<128>();
+        let (cb, _) = b.as_chunks::<128>();
+        for (x, y) in ca.iter().zip(cb) {
+            let (x, y) = (x.as_chunks::<16>().0, y.as_chunks::<16>().0);
+            let (Some(x), Some(y)) = (x.first_chunk::<8>(), y.first_chunk::<8>()) else {
+                break;
+            };
+            let four = |k: usize| {
+                bitand_m128i(
+                    bitand_m128i(same16(&x[k], &y[k]), same16(&x[k + 1], &y[k + 1])),
+                    bitand_m128i(same16(&x[k + 2], &y[k + 2]), same16(&x[k + 3], &y[k + 3])),
+                )
+            };
+            if move_mask_i8_m128i(bitand_m128i(four(0), four(4))) != 0xffff {
+                break;
+            }
+            i += 128;
         }
-        i += 16;
+        let (ca, _) = a[i..].as_chunks::<16>();
+        let (cb, _) = b[i..].as_chunks::<16>();
+        for (x, y) in ca.iter().zip(cb) {
+            let differ = !move_mask_i8_m128i(same16(x, y)).cast_unsigned() & 0xffff;
+            if differ != 0 {
+                return i + differ.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
     }
     while i < n && a[i] == b[i] {
         i += 1;
@@ -713,10 +749,23 @@ const SEEN_MESSAGES: usize = 1024;
 const SEEN_SLOTS: usize = 64;
 const MIN_SEEN_SLOTS: usize = 4;
 
-/// The key of a list seen, by its first bytes (those of its first message: a conversation's
-/// system prompt or opening turn); its slot is the key's low bits.
+/// The key of a list seen, by its first 128 bytes (those of its first message: a
+/// conversation's system prompt or opening turn); its slot is the key's low bits. It only
+/// chooses the slot a list is looked for in and kept in (what is taken from a slot is always
+/// compared byte for byte), so with 128 bytes at hand they are folded into two words, the
+/// even and the odd ones, and those mixed: a few dozen instructions rather than a hash of
+/// every byte. (Lists whose bytes that fold alike share a slot, as any two may.)
 fn seen_key(list: &[u8]) -> u64 {
-    let head = list.get(..128).unwrap_or(list);
+    if let Some(head) = list.first_chunk::<128>() {
+        let (words, _) = head.as_chunks::<8>();
+        let (mut even, mut odd) = (0u64, 0u64);
+        for pair in words.chunks_exact(2) {
+            even ^= u64::from_le_bytes(pair[0]);
+            odd ^= u64::from_le_bytes(pair[1]);
+        }
+        return mix(even ^ mix(odd)) >> 32;
+    }
+    let head = list;
     let mut h = rustc_hash::FxHasher::default();
     h.write(head);
     mix(h.finish()) >> 32
@@ -758,7 +807,7 @@ impl Recorder {
             return c.skip_value();
         };
         if src.output {
-            return c.skip_value();
+            return skip::skip_messages(c, &self.keys, |key| &key.raw);
         }
         c.skip_ws();
         let base = c.buf().as_ptr() as usize;
@@ -1136,7 +1185,7 @@ impl Recorder {
                 Ok(false) => break true,
                 Err(_) => break false,
             }
-            let Some(i) = d.known_key_among(&self.keys, self.next_key, |key| &key.raw) else {
+            let Some(i) = key_among(&mut d, &self.keys, self.next_key, |key| &key.raw) else {
                 break false;
             };
             self.next_key = i + 1;
@@ -1150,9 +1199,9 @@ impl Recorder {
                 continue;
             }
             let (says, h) = (key.says, key.alone.clone());
-            match d.peek_kind() {
-                Ok(ValueKind::Object) | Err(_) => break false,
-                Ok(kind) => {
+            match kind_ahead(&mut d) {
+                Some(ValueKind::Object) | None => break false,
+                Some(kind) => {
                     let look = Look::of(self.gathering, n == self.heads_of, &mut self.heads);
                     if read_leaf(&mut m, &mut d, says, kind, h, &mut self.scratch, look).is_err() {
                         break false;
@@ -1184,7 +1233,7 @@ impl Recorder {
     fn message_key(&mut self, c: &mut Cursor<'_>) -> Result<Option<KeyRead>, JsonError> {
         // The keys come in the same order in every message: the one after the last found
         // first.
-        if let Some(i) = c.known_key_among(&self.keys, self.next_key, |key| &key.raw) {
+        if let Some(i) = key_among(c, &self.keys, self.next_key, |key| &key.raw) {
             self.next_key = i + 1;
             let key = &self.keys[i];
             if key.skip {
@@ -1226,6 +1275,40 @@ impl Recorder {
         }
         self.path.extend_from_slice(key);
     }
+}
+
+/// [`Cursor::known_key_among`], the item at `from` (the key after the last one found: keys
+/// come in the same order in every message) tried first inline: the same item found, the
+/// same key consumed.
+#[inline(always)]
+fn key_among<T>(
+    c: &mut Cursor<'_>,
+    items: &[T],
+    from: usize,
+    raw: impl Fn(&T) -> &Pattern,
+) -> Option<usize> {
+    if let Some(item) = items.get(from)
+        && c.known_key(raw(item))
+    {
+        return Some(from);
+    }
+    c.known_key_among(items, from, raw)
+}
+
+/// [`Cursor::peek_kind`] inline, `None` for its error (a value no kind begins with, or the
+/// buffer's end): for [`Recorder::known_message`], which leaves such a message to
+/// [`Recorder::field`] anyway, two calls a message fewer.
+#[inline(always)]
+fn kind_ahead(c: &mut Cursor<'_>) -> Option<ValueKind> {
+    Some(match c.peek_byte()? {
+        b'{' => ValueKind::Object,
+        b'[' => ValueKind::Array,
+        b'"' => ValueKind::String,
+        b't' | b'f' => ValueKind::Bool,
+        b'n' => ValueKind::Null,
+        b'-' | b'0'..=b'9' | b'N' | b'I' => ValueKind::Number,
+        _ => return None,
+    })
 }
 
 /// What [`read_leaf`] does with the start of a part (what kind of message it is).
@@ -1970,7 +2053,7 @@ mod tests {
     /// new; values plain, escaped, with bytes of 0x80 and above, with a `cache_control`
     /// marker, nested (deeper than [`MAX_DEPTH`] too), numbers, lists; spaced in every way
     /// JSON allows; `long`: texts of a few hundred bytes to a few kilobytes.
-    fn spoiled_message(rng: &mut crate::testing::XorShift, long: bool) -> String {
+    pub(super) fn spoiled_message(rng: &mut crate::testing::XorShift, long: bool) -> String {
         const KEYS: [&str; 9] = [
             "\"message.role\"",
             "\"message.content\"",
@@ -2208,6 +2291,64 @@ mod tests {
             let want = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
             assert_eq!(common_prefix(&a, &b), want);
             assert_eq!(common_prefix(&b, &a), want);
+        }
+    }
+
+    /// The inline kind of the next value is `peek_kind`'s, whatever the byte (and the spaces
+    /// before it, in a line or not).
+    #[test]
+    fn kinds_ahead_are_peek_kinds() {
+        for b in 0..=255u8 {
+            for pad in [&b""[..], b" ", b"\n\t ", b"\r"] {
+                for tail in [&b""[..], b"1", b"x"] {
+                    let bytes = [pad, &[b], tail].concat();
+                    for in_line in [false, true] {
+                        let cursor = || {
+                            if in_line {
+                                Cursor::in_line(&bytes)
+                            } else {
+                                Cursor::new(&bytes)
+                            }
+                        };
+                        let (mut a, mut b) = (cursor(), cursor());
+                        assert_eq!(kind_ahead(&mut a), b.peek_kind().ok(), "{bytes:?}");
+                        assert_eq!(a.pos(), b.pos());
+                    }
+                }
+            }
+        }
+        // Nothing left: no kind.
+        assert_eq!(kind_ahead(&mut Cursor::new(b"  ")), None);
+    }
+
+    /// The next key found among known ones as `known_key_among` finds it: the same item, the
+    /// same position after it, whichever item is tried first (keys alike in their starts,
+    /// one a prefix of another, none there).
+    #[test]
+    fn keys_among_are_known_keys_among() {
+        let mut rng = crate::testing::XorShift(0x6b65_7973);
+        let words: [&[u8]; 6] = [
+            b"\"message.role\":",
+            b"\"message.content\":",
+            b"\"message.contents\":",
+            b"\"role\":",
+            b"\"m\":",
+            b"\"message.tool_calls\":",
+        ];
+        for _ in 0..5000 {
+            let keys: Vec<Pattern> = (0..rng.below(5))
+                .filter_map(|_| Pattern::new(words[rng.below(6) as usize]))
+                .collect();
+            let mut line = words[rng.below(6) as usize].to_vec();
+            line.extend_from_slice(b"\"x\"}");
+            rng.spoil(&mut line, b"\":ab ", 4);
+            let from = rng.below(keys.len() as u64 + 2) as usize;
+            let (mut a, mut b) = (Cursor::new(&line), Cursor::new(&line));
+            let got = key_among(&mut a, &keys, from, |k| k);
+            let want = b.known_key_among(&keys, from, |k| k);
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&line));
+            assert_eq!(a.pos(), b.pos());
+            assert_eq!(a.key().raw, b.key().raw);
         }
     }
 
