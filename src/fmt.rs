@@ -179,17 +179,34 @@ pub fn cost(usd: f64) -> String {
     }
 }
 
-/// Appends `v` in decimal, as `serde_json` and `Display` write it, without allocating.
+/// Every pair of decimal digits, `00` to `99`.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Appends `v` in decimal, as `serde_json` and `Display` write it, without allocating: two
+/// digits a division.
 pub fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
+    let pair = |n: u64| {
+        let i = 2 * (n % 100) as usize;
+        [DIGIT_PAIRS[i], DIGIT_PAIRS[i + 1]]
+    };
     let mut digits = [0u8; 20];
     let mut at = digits.len();
-    loop {
+    while v >= 100 {
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&pair(v));
+        v /= 100;
+    }
+    if v >= 10 {
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(&pair(v));
+    } else {
         at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+        digits[at] = b'0' + v as u8;
     }
     out.extend_from_slice(&digits[at..]);
 }
@@ -267,6 +284,28 @@ mod tests {
             check(v);
         }
         assert!(decided > tried / 2, "{decided} of {tried}");
+    }
+
+    /// Decimals as `Display` writes them: every number up to 100,000, each power of ten and
+    /// its neighbours, the largest, random ones of every length.
+    #[test]
+    fn decimals_as_display_writes_them() {
+        let mut rng = crate::testing::XorShift(0x0dec_1a1a_0dec_1a1a);
+        let powers = (0..20).map(|p| 10u64.pow(p));
+        let near = powers.flat_map(|p| [p - 1, p, p + 1]);
+        let random = (0..100_000).map(|_| rng.next() >> rng.below(64));
+        let all: Vec<u64> = (0..100_000)
+            .chain(near)
+            .chain([u64::MAX])
+            .chain(random)
+            .collect();
+        let mut out = Vec::new();
+        for v in all {
+            out.clear();
+            out.extend_from_slice(b"x");
+            push_decimal(&mut out, v);
+            assert_eq!(out, format!("x{v}").into_bytes());
+        }
     }
 
     #[test]
