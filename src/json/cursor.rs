@@ -946,7 +946,72 @@ impl<'a> Cursor<'a> {
 
     /// Skips the container under the cursor without recursing, however deep it nests; returns
     /// the most containers open at once.
+    ///
+    /// The same steps, checks and errors as a token-by-token walk with one stack of open
+    /// containers (the test module's `skip_nested_reference`, which tests hold it to), laid
+    /// out for speed: whether the innermost container is an object is kept at hand (read from
+    /// the stack only when one closes), a container is opened in place, and a string value is
+    /// read from its quote, already seen.
     fn skip_nested(&mut self) -> Result<usize, JsonError> {
+        let mut st = Stack::new();
+        if self.open(&mut st)? {
+            return Ok(st.deepest);
+        }
+        // Whether the innermost open container is an object.
+        let mut obj = st.top_is_obj();
+        loop {
+            // At the start of an element of the innermost container.
+            if obj {
+                self.string()?;
+                self.expect(b':')?;
+            }
+            self.skip_ws();
+            match self.byte()? {
+                c @ (b'{' | b'[') => {
+                    let is_obj = c == b'{';
+                    st.push(is_obj);
+                    self.pos += 1;
+                    self.skip_ws();
+                    let close = if is_obj { b'}' } else { b']' };
+                    if self.byte()? != close {
+                        obj = is_obj;
+                        continue;
+                    }
+                    // Empty: closed at once, and the element is done.
+                    self.pos += 1;
+                    st.len -= 1;
+                }
+                b'"' => drop(self.string_from(self.pos + 1)?),
+                _ => drop(self.atom()?),
+            }
+            // After an element: a comma, or the container's end (and then after the element
+            // that container was, until a comma).
+            loop {
+                if st.len == 0 {
+                    return Ok(st.deepest);
+                }
+                self.skip_ws();
+                match (self.byte()?, obj) {
+                    (b',', _) => {
+                        self.pos += 1;
+                        self.skip_ws();
+                        break;
+                    }
+                    (b'}', true) | (b']', false) => {
+                        self.pos += 1;
+                        st.len -= 1;
+                        obj = st.top_is_obj();
+                    }
+                    _ => return Err(self.unexpected()),
+                }
+            }
+        }
+    }
+
+    /// [`Cursor::skip_nested`] as it was first written, a token at a time: the reference the
+    /// tests hold it to.
+    #[cfg(test)]
+    fn skip_nested_reference(&mut self) -> Result<usize, JsonError> {
         let mut st = Stack::new();
         let mut just_closed = self.open(&mut st)?;
         loop {
@@ -1058,6 +1123,128 @@ mod tests {
             .unwrap()
             .join()
             .unwrap();
+    }
+
+    /// A random JSON value up to `depth` containers deep: objects and arrays (empty ones too),
+    /// strings with escapes, newlines and high bytes, numbers and literals, with whitespace
+    /// (newlines among it) here and there.
+    fn random_value(rng: &mut crate::testing::XorShift, depth: u32, out: &mut Vec<u8>) {
+        let ws = |rng: &mut crate::testing::XorShift, out: &mut Vec<u8>| {
+            if rng.below(4) == 0 {
+                let n = rng.below(3) as usize;
+                out.extend((0..n).map(|_| [b' ', b'\t', b'\n', b'\r'][rng.below(4) as usize]));
+            }
+        };
+        let string = |rng: &mut crate::testing::XorShift, out: &mut Vec<u8>| {
+            out.push(b'"');
+            let len = [0, 3, 15, 16, 17, 40, 100][rng.below(7) as usize] + rng.below(3);
+            for _ in 0..len {
+                out.push(match rng.below(40) {
+                    0 => b'\\',
+                    1 => 0xc3,
+                    2 => 0xa9,
+                    3 if rng.below(4) == 0 => b'\n',
+                    _ => b'a' + rng.below(26) as u8,
+                });
+                // A backslash escapes the next byte: a quote now and then.
+                if out.last() == Some(&b'\\') {
+                    out.push([b'"', b'\\', b'n', b'u'][rng.below(4) as usize]);
+                }
+            }
+            out.push(b'"');
+        };
+        ws(rng, out);
+        let kind = if depth == 0 {
+            2 + rng.below(3)
+        } else {
+            rng.below(6)
+        };
+        match kind {
+            0 | 5 => {
+                let n = rng.below(5);
+                out.push(b'{');
+                for i in 0..n {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    ws(rng, out);
+                    string(rng, out);
+                    ws(rng, out);
+                    out.push(b':');
+                    random_value(rng, depth - 1, out);
+                }
+                ws(rng, out);
+                out.push(b'}');
+            }
+            1 => {
+                let n = rng.below(5);
+                out.push(b'[');
+                for i in 0..n {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    random_value(rng, depth - 1, out);
+                }
+                ws(rng, out);
+                out.push(b']');
+            }
+            2 => string(rng, out),
+            3 => {
+                let atoms = if rng.below(8) == 0 { 10 } else { 8 };
+                out.extend_from_slice(
+                    [
+                        &b"0"[..],
+                        b"-12.5e3",
+                        b"1700000000000",
+                        b"NaN",
+                        b"-Infinity",
+                        b"true",
+                        b"false",
+                        b"null",
+                        b"nul",
+                        b"-",
+                    ][rng.below(atoms) as usize],
+                );
+            }
+            _ => out.extend_from_slice(b"[]"),
+        }
+        ws(rng, out);
+    }
+
+    /// The container skip reads as the token-by-token reference does: the same answer or the
+    /// same error, the cursor left at the same place, the same bytes seen as non-ASCII, on
+    /// random values of every shape, spoiled (a byte changed to one that matters, or the text
+    /// cut short), read on a line and not.
+    #[test]
+    fn containers_skipped_as_the_reference_does() {
+        let mut rng = crate::testing::XorShift(0x5eed_5c1f_0b7e_c7ed);
+        let (mut ok, mut failed) = (0, 0);
+        for _ in 0..60_000 {
+            let mut text = Vec::new();
+            let depth = 1 + rng.below(5) as u32;
+            random_value(&mut rng, depth, &mut text);
+            rng.spoil(&mut text, b"{}[],:\"\\ \n\xe90an", 3);
+            let Some(at) = text.iter().position(|&c| c == b'{' || c == b'[') else {
+                continue;
+            };
+            for in_line in [false, true] {
+                let mut fast = if in_line {
+                    Cursor::in_line(&text)
+                } else {
+                    Cursor::new(&text)
+                };
+                fast.set_pos(at);
+                let mut slow = fast.clone();
+                let got = fast.skip_nested();
+                let want = slow.skip_nested_reference();
+                let shown = String::from_utf8_lossy(&text);
+                assert_eq!(got, want, "{shown} {in_line}");
+                assert_eq!(fast.pos(), slow.pos(), "{shown} {in_line}");
+                assert_eq!(fast.non_ascii(), slow.non_ascii(), "{shown} {in_line}");
+                if got.is_ok() { ok += 1 } else { failed += 1 }
+            }
+        }
+        assert!(ok > 20_000 && failed > 20_000, "{ok} {failed}");
     }
 
     #[test]

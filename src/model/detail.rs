@@ -414,20 +414,12 @@ fn first_text_flat_with(
         return None;
     }
     c.object_start().ok()?;
+    if met.is_empty() {
+        return Some(None);
+    }
     let mut first = true;
     let mut next = 0;
     loop {
-        // The first key with a text answers, once every key before it has had its first value.
-        for m in met.iter_mut() {
-            match m {
-                None => break,
-                Some(None) => {}
-                Some(Some(t)) => return Some(Some(std::mem::take(t))),
-            }
-        }
-        if met.iter().all(Option::is_some) {
-            return Some(None);
-        }
         if !c.key_start(&mut first).ok()? {
             // The record's end: a key never met has no text.
             return Some(met.iter_mut().find_map(|m| m.take().flatten()));
@@ -463,7 +455,12 @@ fn first_text_flat_with(
             }
         };
         let Some(i) = i else {
-            c.skip_value().ok()?;
+            // Most values stepped over are strings: read here, as `skip_value` reads them.
+            if c.peek_byte() == Some(b'"') {
+                c.string().ok()?;
+            } else {
+                c.skip_value().ok()?;
+            }
             continue;
         };
         // A null is no value: the walker skips it unread.
@@ -486,6 +483,18 @@ fn first_text_flat_with(
             && m.is_none()
         {
             *m = Some(text);
+            // The first key with a text answers, once every key before it has had its first
+            // value (only a value met changes that).
+            for m in met.iter_mut() {
+                match m {
+                    None => break,
+                    Some(None) => {}
+                    Some(Some(t)) => return Some(Some(std::mem::take(t))),
+                }
+            }
+            if met.iter().all(Option::is_some) {
+                return Some(None);
+            }
         }
     }
 }
