@@ -693,8 +693,8 @@ impl Seen<'_> {
 }
 
 /// How many bytes `a` and `b` begin with alike: 128 compared at a time (eight SSE2
-/// comparisons and one mask, x86-64's baseline), then 16, then one at a time. (Whole `[u8; 64]` arrays
-/// compared with `==` become a `memcmp` call, which cost more than it saved.)
+/// comparisons and one mask, x86-64's baseline), then 16, then one at a time. (Whole
+/// `[u8; 64]` arrays compared with `==` become a `memcmp` call, which cost more than it saved.)
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
