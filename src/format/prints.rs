@@ -1300,15 +1300,7 @@ fn key_among<T>(
 /// [`Recorder::field`] anyway, two calls a message fewer.
 #[inline(always)]
 fn kind_ahead(c: &mut Cursor<'_>) -> Option<ValueKind> {
-    Some(match c.peek_byte()? {
-        b'{' => ValueKind::Object,
-        b'[' => ValueKind::Array,
-        b'"' => ValueKind::String,
-        b't' | b'f' => ValueKind::Bool,
-        b'n' => ValueKind::Null,
-        b'-' | b'0'..=b'9' | b'N' | b'I' => ValueKind::Number,
-        _ => return None,
-    })
+    c.peek_byte().and_then(ValueKind::of)
 }
 
 /// What [`read_leaf`] does with the start of a part (what kind of message it is).

@@ -59,6 +59,22 @@ pub enum ValueKind {
     Null,
 }
 
+impl ValueKind {
+    /// The kind of a value beginning with `first`; `None` when no value begins so.
+    #[inline(always)]
+    pub fn of(first: u8) -> Option<Self> {
+        Some(match first {
+            b'{' => Self::Object,
+            b'[' => Self::Array,
+            b'"' => Self::String,
+            b't' | b'f' => Self::Bool,
+            b'n' => Self::Null,
+            b'-' | b'0'..=b'9' | b'N' | b'I' => Self::Number,
+            _ => return None,
+        })
+    }
+}
+
 /// A non-container value. Numbers stay as their text (`NaN` and `Infinity` included).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Scalar<'a> {
@@ -493,15 +509,8 @@ impl<'a> Cursor<'a> {
     #[inline]
     pub fn peek_kind(&mut self) -> Result<ValueKind, JsonError> {
         self.skip_ws();
-        Ok(match self.byte()? {
-            b'{' => ValueKind::Object,
-            b'[' => ValueKind::Array,
-            b'"' => ValueKind::String,
-            b't' | b'f' => ValueKind::Bool,
-            b'n' => ValueKind::Null,
-            b'-' | b'0'..=b'9' | b'N' | b'I' => ValueKind::Number,
-            _ => return Err(self.unexpected()),
-        })
+        let first = self.byte()?;
+        ValueKind::of(first).ok_or_else(|| self.unexpected())
     }
 
     /// Consumes `{`.
