@@ -533,13 +533,14 @@ pub struct Recorder<'h> {
 /// stay the same while the recorder holds them): its place and length, not a copy of its
 /// bytes, and what was read of its messages. The lists are kept in slots by the start of their
 /// bytes ([`seen_key`]); the messages' ends and what was read of them take one room, taken
-/// once at its full size ([`SEEN_MESSAGES`] messages, about 28 KB a scan thread) and never
-/// grown (the threads' memory is not all given back when they end, and the build's peak comes
-/// after them). The room is shared by as many slots as the lists' length suits
-/// ([`SeenLists::adapt`]): 64 of 16 messages for short lists (many conversations interleaved),
-/// down to 4 of 256 messages for long ones (long histories, resent whole); a slot holds the
-/// messages of the first [`SEEN_BYTES`] bytes shared out alike (1 KB a slot at 64), as when
-/// those bytes were copied.
+/// once at its full size ([`SEEN_MESSAGES`] messages: with the slots, about 64 KB a scan
+/// thread) and never grown (the threads' memory is not all given back when they end, and the
+/// build's peak comes after them). The room is shared by as many slots as the lists' length
+/// suits ([`SeenLists::adapt`]): 256 of 8 messages for short lists (many conversations
+/// interleaved: sparse's 48 MB cut has 1,222), down to 4 of 512 messages for long ones (long
+/// histories, resent whole); a slot holds the messages of its share of [`SEEN_BYTES`] bytes
+/// (1 KB a slot at 256). No byte is copied, so the bytes a slot may span cost nothing: the
+/// copies once took 64 KB for 64 slots of 1 KB.
 #[derive(Default)]
 struct SeenLists {
     ends: Vec<u32>,
@@ -586,7 +587,7 @@ struct Seen<'s> {
 }
 
 impl SeenLists {
-    /// The whole room, at 64 slots.
+    /// The whole room, at [`SEEN_SLOTS`] slots.
     fn new() -> SeenLists {
         SeenLists {
             ends: vec![0; SEEN_MESSAGES],
@@ -787,9 +788,9 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
 /// The lists seen's room ([`SeenLists`]): messages, shared by at most [`SEEN_SLOTS`] slots and
 /// at least [`MIN_SEEN_SLOTS`] (each a power of two), with the bytes of lists they hold at
 /// most (remembered where they are, not copied).
-const SEEN_BYTES: usize = 64 * 1024;
-const SEEN_MESSAGES: usize = 1024;
-const SEEN_SLOTS: usize = 64;
+const SEEN_BYTES: usize = 256 * 1024;
+const SEEN_MESSAGES: usize = 2048;
+const SEEN_SLOTS: usize = 256;
 const MIN_SEEN_SLOTS: usize = 4;
 
 /// The key of a list seen, by its first 128 bytes (those of its first message: a
@@ -2067,12 +2068,13 @@ mod tests {
 
     /// Conversations whose calls resend their history (growing, written newest first,
     /// interleaved, spaced differently, with text of 0x80 and above, and broken after a
-    /// resent part), as lists of [`resent_lists`]: `n` of them.
-    fn resent_lists(rng: &mut crate::testing::XorShift, n: usize) -> Vec<String> {
-        let mut conversations: Vec<Vec<String>> = vec![Vec::new(); 5];
+    /// resent part), `among` of them interleaved: `n` lists.
+    fn resent_lists(rng: &mut crate::testing::XorShift, n: usize, among: usize) -> Vec<String> {
+        let mut conversations: Vec<Vec<String>> = vec![Vec::new(); among];
         let mut lists = Vec::new();
         for _ in 0..n {
-            let conv = &mut conversations[rng.below(5) as usize];
+            let i = rng.below(among as u64) as usize;
+            let conv = &mut conversations[i];
             match rng.below(8) {
                 0 => conv.clear(),
                 1 if conv.len() > 1 => conv.truncate(conv.len() - 1),
@@ -2104,6 +2106,14 @@ mod tests {
             }
             let sep = if rng.below(4) == 0 { " ,  " } else { ", " };
             let mut list = format!("[{}]", conv.join(sep));
+            if among > 5 {
+                // Each conversation's own first message (the lists' slots are chosen by it).
+                let prompt = format!(
+                    "{{\"message.role\": \"system\", \"message.content\": \"prompt {i} {}\"}}, ",
+                    "x".repeat(120)
+                );
+                list.insert_str(1, &prompt);
+            }
             match rng.below(10) {
                 // Broken after the resent messages, or in the newest one.
                 0 => {
@@ -2127,7 +2137,7 @@ mod tests {
     #[test]
     fn lists_read_before_read_as_new() {
         let mut rng = crate::testing::XorShift(0xfeed_5eed);
-        let lists = resent_lists(&mut rng, 4000);
+        let lists = resent_lists(&mut rng, 4000, 5);
         let (file, starts) = file_of(&lists);
         let mut warm = checked_recorder(&file);
         let mut reused = 0;
@@ -2149,6 +2159,30 @@ mod tests {
         assert!(reused > 2000, "{reused}");
     }
 
+    /// Many conversations interleaved (150, as in an export of many users' sessions), each
+    /// opening with its own system prompt: the lists seen keep a slot for most of them, and
+    /// every list reads as a new recorder reads it.
+    #[test]
+    fn many_conversations_are_remembered_at_once() {
+        let mut rng = crate::testing::XorShift(0x3a11_0c0e);
+        let lists = resent_lists(&mut rng, 6000, 150);
+        let (file, starts) = file_of(&lists);
+        let mut rec = checked_recorder(&file);
+        let mut reused = 0;
+        for (list, &start) in lists.iter().zip(&starts) {
+            let line = &file[start..];
+            reused += rec
+                .seen
+                .get(seen_key(list.as_bytes()), &file)
+                .map_or(0, |s| s.covers(list.as_bytes()).0);
+            let got = read_in_line(&mut rec, line);
+            let want = read_in_line(&mut Recorder::default(), line);
+            assert_eq!(got, want, "{list}");
+        }
+        // 12,423 taken; 6,803 when the room was 64 slots of 16 messages.
+        assert!(reused > 10_000, "{reused}");
+    }
+
     /// The same lists read from lines that are not in the recorder's home (a copy of each,
     /// as a line joined or decoded would be), and from a home that changes midway to bytes
     /// holding the same lists: each reads as a new recorder reads it, a list from elsewhere
@@ -2157,7 +2191,7 @@ mod tests {
     #[test]
     fn lists_read_elsewhere_are_not_remembered() {
         let mut rng = crate::testing::XorShift(0x0e15_e3e7);
-        let lists = resent_lists(&mut rng, 2000);
+        let lists = resent_lists(&mut rng, 2000, 5);
         let (file, starts) = file_of(&lists);
         let (half, _) = file_of(&lists[..1000]);
         let copy = file.clone();
