@@ -736,8 +736,9 @@ fn offset_in(home: &[u8], part: &[u8]) -> Option<usize> {
 }
 
 /// How many bytes `a` and `b` begin with alike: 128 compared at a time (eight SSE2
-/// comparisons and one mask, x86-64's baseline), then 16, then one at a time. (Whole
-/// `[u8; 64]` arrays compared with `==` become a `memcmp` call, which cost more than it saved.)
+/// comparisons and one mask, x86-64's baseline), then 16, then the last 16 (or, shorter than
+/// 16, one at a time). (Whole `[u8; 64]` arrays compared with `==` become a `memcmp` call,
+/// which cost more than it saved.)
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
@@ -777,6 +778,24 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
                 return i + differ.trailing_zeros() as usize;
             }
             i += 16;
+        }
+        // Fewer than 16 left: the last 16 bytes compared at once (those before `i` are alike,
+        // so the first that differs is at `i` or after).
+        if i < n
+            && let (Some(x), Some(y)) = (
+                a.get(n.wrapping_sub(16)..)
+                    .and_then(|x| x.first_chunk::<16>()),
+                b.get(n.wrapping_sub(16)..)
+                    .and_then(|y| y.first_chunk::<16>()),
+            )
+        {
+            let differ = !move_mask_i8_m128i(same16(x, y)).cast_unsigned() & 0xffff;
+            return n - 16
+                + if differ == 0 {
+                    16
+                } else {
+                    differ.trailing_zeros() as usize
+                };
         }
     }
     while i < n && a[i] == b[i] {
@@ -2493,7 +2512,7 @@ mod tests {
     #[test]
     fn common_prefix_is_where_bytes_first_differ() {
         let mut rng = crate::testing::XorShift(99);
-        for _ in 0..3000 {
+        for _ in 0..20_000 {
             let len = rng.below(300) as usize;
             let a: Vec<u8> = (0..len).map(|_| rng.below(4) as u8).collect();
             let mut b = a.clone();
