@@ -23,6 +23,8 @@ use std::hash::Hasher;
 use std::ops::Range;
 use std::sync::LazyLock;
 
+#[cfg(test)]
+mod copied;
 mod skip;
 
 /// One call's fingerprint as the index keeps it: 8 bytes, its message hashes in a table shared
@@ -332,6 +334,7 @@ pub fn may_be_side(bytes: &[u8]) -> bool {
 
 /// One input message being read.
 #[derive(Clone, Copy, Default)]
+#[cfg_attr(test, derive(PartialEq, Debug))]
 struct Msg {
     /// Sum of its parts' hashes, and how many.
     sum: u64,
@@ -481,7 +484,11 @@ const MESSAGE_KEYS: usize = 16;
 
 /// Gathers the input messages of the span being walked (the scan keeps one per thread).
 #[derive(Default)]
-pub struct Recorder {
+pub struct Recorder<'h> {
+    /// The bytes being scanned (a file's, or a buffer holding them), where the lists seen
+    /// are remembered ([`SeenLists`]): borrowed while the recorder holds them, so they stay
+    /// the same.
+    home: &'h [u8],
     msgs: Vec<Msg>,
     /// Where the input messages were, as addresses (for the side-prompt check): the cursor may
     /// be over the record or over JSON decoded from a string in it.
@@ -509,6 +516,10 @@ pub struct Recorder {
     /// Every message read by [`Recorder::field`] (a test's reference for the fast path).
     #[cfg(test)]
     slow: bool,
+    /// The memory of lists seen as it was when it copied their bytes, given every list this
+    /// one is: what is taken from `seen` must be what it would take (a test's reference).
+    #[cfg(test)]
+    copied: Option<Box<copied::CopiedLists>>,
 }
 
 /// Message lists read before, for the calls after them: the calls of a conversation each
@@ -518,16 +529,20 @@ pub struct Recorder {
 /// over. The newest message of a list is always read (what kind of message it is comes from
 /// the start of its parts, looked at only for the newest), as is everything after it.
 ///
-/// The lists are kept in slots by the start of their bytes ([`seen_key`]), in one room taken
-/// once at its full size ([`SEEN_BYTES`] bytes and [`SEEN_MESSAGES`] messages) and never
-/// grown: the lists seen take the same ~100 KB a scan thread whatever the file (the threads'
-/// memory is not all given back when they end, and the build's peak comes after them). The
-/// room is shared by as many slots as the lists' length suits ([`SeenLists::adapt`]): 64 of
-/// 1 KB and 16 messages for short lists (many conversations interleaved), down to 4 of 16 KB
-/// and 256 messages for long ones (long histories, resent whole).
+/// A list is remembered where it lies in the bytes being scanned ([`Recorder::home`], which
+/// stay the same while the recorder holds them): its place and length, not a copy of its
+/// bytes, and what was read of its messages. The lists are kept in slots by the start of their
+/// bytes ([`seen_key`]); the messages' ends and what was read of them take one room, taken
+/// once at its full size ([`SEEN_MESSAGES`] messages: with the slots, about 64 KB a scan
+/// thread) and never grown (the threads' memory is not all given back when they end, and the
+/// build's peak comes after them). The room is shared by as many slots as the lists' length
+/// suits ([`SeenLists::adapt`]): 256 of 8 messages for short lists (many conversations
+/// interleaved: sparse's 48 MB cut has 1,222), down to 4 of 512 messages for long ones (long
+/// histories, resent whole); a slot holds the messages of its share of [`SEEN_BYTES`] bytes
+/// (1 KB a slot at 256). No byte is copied, so the bytes a slot may span cost nothing: the
+/// copies once took 64 KB for 64 slots of 1 KB.
 #[derive(Default)]
 struct SeenLists {
-    bytes: Vec<u8>,
     ends: Vec<u32>,
     msgs: Vec<Msg>,
     /// Each slot's list (all [`SEEN_SLOTS`] of them, the first `count` in use).
@@ -539,10 +554,12 @@ struct SeenLists {
     avg: usize,
 }
 
-/// One slot's list in [`SeenLists`]' room: how many of its bytes and messages are kept, and
-/// where its first byte of 0x80 or above is, if any (for [`Cursor::non_ascii`]).
+/// One slot's list: where its bytes are in the recorder's home and how many are kept, how many
+/// of its messages are kept, and where its first byte of 0x80 or above is, if any (for
+/// [`Cursor::non_ascii`]).
 #[derive(Clone, Copy)]
 struct SeenSlot {
+    at: usize,
     len: usize,
     n: usize,
     high_at: usize,
@@ -550,6 +567,7 @@ struct SeenSlot {
 
 impl SeenSlot {
     const EMPTY: SeenSlot = SeenSlot {
+        at: 0,
         len: 0,
         n: 0,
         high_at: usize::MAX,
@@ -569,10 +587,9 @@ struct Seen<'s> {
 }
 
 impl SeenLists {
-    /// The whole room, at 64 slots.
+    /// The whole room, at [`SEEN_SLOTS`] slots.
     fn new() -> SeenLists {
         SeenLists {
-            bytes: vec![0; SEEN_BYTES],
             ends: vec![0; SEEN_MESSAGES],
             msgs: vec![Msg::default(); SEEN_MESSAGES],
             slots: vec![SeenSlot::EMPTY; SEEN_SLOTS],
@@ -597,46 +614,60 @@ impl SeenLists {
         (key as usize) & (self.count.max(1) - 1)
     }
 
-    /// The list kept for a list whose [`seen_key`] is `key` (none until the room is taken).
-    fn get(&self, key: u64) -> Option<Seen<'_>> {
+    /// The list kept for a list whose [`seen_key`] is `key`, its bytes in `home` (none until
+    /// the room is taken).
+    fn get<'s>(&'s self, key: u64, home: &'s [u8]) -> Option<Seen<'s>> {
         let i = self.slot(key);
         let s = self.slots.get(i)?;
-        let (bytes, msgs) = self.room();
-        let (b, m) = (i * bytes, i * msgs);
+        let (_, msgs) = self.room();
+        let m = i * msgs;
         Some(Seen {
-            bytes: self.bytes.get(b..b + s.len)?,
+            bytes: home.get(s.at..s.at.checked_add(s.len)?)?,
             ends: self.ends.get(m..m + s.n)?,
             msgs: self.msgs.get(m..m + s.n)?,
             high_at: s.high_at,
         })
     }
 
-    /// Keeps a list (`bytes`, its messages' `ends` and `msgs`, each within a slot's room) for
-    /// lists whose [`seen_key`] is `key`, in place of the one there.
-    fn keep(&mut self, key: u64, bytes: &[u8], ends: &[u32], msgs: &[Msg], high_at: usize) {
+    /// How many messages the list kept for lists whose [`seen_key`] is `key` has.
+    fn kept(&self, key: u64) -> usize {
+        self.slots.get(self.slot(key)).map_or(0, |s| s.n)
+    }
+
+    /// Keeps a list (its bytes at `at` in the home, `len` of them; its messages' `ends` and
+    /// `msgs`, each within a slot's room) for lists whose [`seen_key`] is `key`, in place of
+    /// the one there.
+    fn keep(
+        &mut self,
+        key: u64,
+        at: usize,
+        len: usize,
+        ends: &[u32],
+        msgs: &[Msg],
+        high_at: usize,
+    ) {
         let i = self.slot(key);
         let (room, msgs_room) = self.room();
-        let (b, m) = (i * room, i * msgs_room);
+        let m = i * msgs_room;
         let Some(slot) = self.slots.get_mut(i) else {
             return;
         };
         *slot = SeenSlot::EMPTY;
-        let fits = bytes.len() <= room && ends.len() <= msgs_room && msgs.len() == ends.len();
+        let fits = len <= room && ends.len() <= msgs_room && msgs.len() == ends.len();
         if !fits {
             return;
         }
-        let (Some(to_bytes), Some(to_ends), Some(to_msgs)) = (
-            self.bytes.get_mut(b..b + bytes.len()),
+        let (Some(to_ends), Some(to_msgs)) = (
             self.ends.get_mut(m..m + ends.len()),
             self.msgs.get_mut(m..m + msgs.len()),
         ) else {
             return;
         };
-        to_bytes.copy_from_slice(bytes);
         to_ends.copy_from_slice(ends);
         to_msgs.copy_from_slice(msgs);
         *slot = SeenSlot {
-            len: bytes.len(),
+            at,
+            len,
             n: ends.len(),
             high_at,
         };
@@ -648,6 +679,11 @@ impl SeenLists {
         if let Some(slot) = self.slots.get_mut(i) {
             *slot = SeenSlot::EMPTY;
         }
+    }
+
+    /// Forgets every list kept.
+    fn forget_all(&mut self) {
+        self.slots.fill(SeenSlot::EMPTY);
     }
 
     /// After a list of `len` bytes: the lists' average length moves, and when a slot's room
@@ -692,9 +728,17 @@ impl Seen<'_> {
     }
 }
 
+/// Where `part` lies in `home`, if it is a part of it (the same bytes, not a copy).
+fn offset_in(home: &[u8], part: &[u8]) -> Option<usize> {
+    let at = (part.as_ptr() as usize).checked_sub(home.as_ptr() as usize)?;
+    let within = home.get(at..at.checked_add(part.len())?)?;
+    std::ptr::eq(within, part).then_some(at)
+}
+
 /// How many bytes `a` and `b` begin with alike: 128 compared at a time (eight SSE2
-/// comparisons and one mask, x86-64's baseline), then 16, then one at a time. (Whole
-/// `[u8; 64]` arrays compared with `==` become a `memcmp` call, which cost more than it saved.)
+/// comparisons and one mask, x86-64's baseline), then 16, then the last 16 (or, shorter than
+/// 16, one at a time). (Whole `[u8; 64]` arrays compared with `==` become a `memcmp` call,
+/// which cost more than it saved.)
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
@@ -735,6 +779,24 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
             }
             i += 16;
         }
+        // Fewer than 16 left: the last 16 bytes compared at once (those before `i` are alike,
+        // so the first that differs is at `i` or after).
+        if i < n
+            && let (Some(x), Some(y)) = (
+                a.get(n.wrapping_sub(16)..)
+                    .and_then(|x| x.first_chunk::<16>()),
+                b.get(n.wrapping_sub(16)..)
+                    .and_then(|y| y.first_chunk::<16>()),
+            )
+        {
+            let differ = !move_mask_i8_m128i(same16(x, y)).cast_unsigned() & 0xffff;
+            return n - 16
+                + if differ == 0 {
+                    16
+                } else {
+                    differ.trailing_zeros() as usize
+                };
+        }
     }
     while i < n && a[i] == b[i] {
         i += 1;
@@ -742,11 +804,12 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     i
 }
 
-/// The lists seen's room ([`SeenLists`]): bytes and messages, shared by at most
-/// [`SEEN_SLOTS`] slots and at least [`MIN_SEEN_SLOTS`] (each a power of two).
-const SEEN_BYTES: usize = 64 * 1024;
-const SEEN_MESSAGES: usize = 1024;
-const SEEN_SLOTS: usize = 64;
+/// The lists seen's room ([`SeenLists`]): messages, shared by at most [`SEEN_SLOTS`] slots and
+/// at least [`MIN_SEEN_SLOTS`] (each a power of two), with the bytes of lists they hold at
+/// most (remembered where they are, not copied).
+const SEEN_BYTES: usize = 256 * 1024;
+const SEEN_MESSAGES: usize = 2048;
+const SEEN_SLOTS: usize = 256;
 const MIN_SEEN_SLOTS: usize = 4;
 
 /// The key of a list seen, by its first 128 bytes (those of its first message: a
@@ -780,14 +843,27 @@ struct Head {
     structured: bool,
 }
 
-impl Recorder {
-    /// A recorder for a scan thread, its room for the lists seen taken at once (before the
-    /// thread's tables grow around it).
-    pub fn for_scan() -> Recorder {
+impl<'h> Recorder<'h> {
+    /// A recorder for a scan thread reading `home` ([`Recorder::set_home`]), its room for the
+    /// lists seen taken at once (before the thread's tables grow around it).
+    pub fn for_scan(home: &'h [u8]) -> Recorder<'h> {
         Recorder {
+            home,
             seen: SeenLists::new(),
             ..Recorder::default()
         }
+    }
+
+    /// The bytes being scanned are now `home`: lists read in them are remembered where they
+    /// are. The lists remembered in other bytes are forgotten (the same bytes, as the pieces
+    /// of one file are, keep them).
+    pub fn set_home(&mut self, home: &'h [u8]) {
+        // Both borrowed for `'h`: at the same place and of the same length, they are the same
+        // bytes.
+        if !std::ptr::eq(home, self.home) {
+            self.seen.forget_all();
+        }
+        self.home = home;
     }
 
     pub fn clear(&mut self) {
@@ -934,8 +1010,14 @@ impl Recorder {
             let key = seen_key(c.buf().get(start..).unwrap_or_default());
             let mut n = 0usize;
             let mut first = true;
-            if memo && let Some(seen) = self.seen.get(key) {
-                let (k, len, high) = seen.covers(c.buf().get(start..).unwrap_or_default());
+            if memo && let Some(seen) = self.seen.get(key, self.home) {
+                let list = c.buf().get(start..).unwrap_or_default();
+                let (k, len, high) = seen.covers(list);
+                #[cfg(test)]
+                if let Some(copied) = &self.copied {
+                    let msgs = seen.msgs.get(..k).unwrap_or_default();
+                    assert_eq!(copied.lookup(key, list), (k, len, high, msgs.to_vec()));
+                }
                 if k > 0 {
                     self.msgs.extend_from_slice(&seen.msgs[..k]);
                     self.ends.clear();
@@ -965,8 +1047,7 @@ impl Recorder {
                 n += 1;
             }
             if memo && n <= MAX_MESSAGES {
-                let bytes = c.buf().get(start..c.pos()).unwrap_or_default();
-                self.remember(c, key, bytes, reused);
+                self.remember(c, key, start, reused);
             }
             return Ok(newest);
         }
@@ -987,24 +1068,31 @@ impl Recorder {
         Ok(newest)
     }
 
-    /// Keeps the list just read by `c` (`bytes`, from its `[` to its `]`; its messages' ends
-    /// in `self.ends`, and what was read of them in `self.msgs`) in the slot of the lists seen
-    /// for key `key`, unless the list there holds this one's messages but its last, and more
-    /// (a file written newest first: the longer history serves the calls after it). `reused`:
-    /// how many of its messages were taken from that slot.
-    fn remember(&mut self, c: &Cursor<'_>, key: u64, bytes: &[u8], reused: usize) {
+    /// Keeps the list just read by `c` (from `start`, its `[`, to the cursor, after its `]`;
+    /// its messages' ends in `self.ends`, and what was read of them in `self.msgs`) in the slot
+    /// of the lists seen for key `key`, unless the list there holds this one's messages but its
+    /// last, and more (a file written newest first: the longer history serves the calls after
+    /// it). `reused`: how many of its messages were taken from that slot. A list is kept where
+    /// it is in the recorder's home: one read elsewhere (never, in a scan) only empties its
+    /// slot.
+    fn remember(&mut self, c: &Cursor<'_>, key: u64, start: usize, reused: usize) {
         // Only lists read in a record's line: they hold no newline (which ends the line), so
         // their bytes read the same in any cursor.
         if !c.reads_line() {
             return;
+        }
+        let bytes = c.buf().get(start..c.pos()).unwrap_or_default();
+        #[cfg(test)]
+        if let Some(copied) = &mut self.copied {
+            let msgs = self.msgs.get(..self.ends.len()).unwrap_or_default();
+            copied.remember(key, bytes, &self.ends, msgs, reused, c.non_ascii());
         }
         if self.seen.is_empty() {
             self.seen = SeenLists::new();
         }
         self.seen.adapt(bytes.len());
         let n = self.ends.len();
-        let kept = self.seen.get(key).map_or(0, |s| s.ends.len());
-        if n < 2 || reused + 1 == n && kept > n {
+        if n < 2 || reused + 1 == n && self.seen.kept(key) > n {
             return;
         }
         // The messages whose bytes (and the one after each) fit a slot.
@@ -1020,10 +1108,11 @@ impl Recorder {
             None => 0,
         };
         let bytes = &bytes[..upto.min(bytes.len())];
-        if fit < 2 {
+        let at = offset_in(self.home, c.buf()).and_then(|b| b.checked_add(start));
+        let Some(at) = at.filter(|_| fit >= 2) else {
             self.seen.forget(key);
             return;
-        }
+        };
         // No byte of 0x80 or above met in the record so far: none in the list.
         let high_at = if c.non_ascii() {
             bytes.iter().position(|&b| b >= 0x80).unwrap_or(usize::MAX)
@@ -1031,7 +1120,8 @@ impl Recorder {
             usize::MAX
         };
         let msgs = self.msgs.get(..fit).unwrap_or_default();
-        self.seen.keep(key, bytes, &self.ends[..fit], msgs, high_at);
+        let ends = self.ends.get(..fit).unwrap_or_default();
+        self.seen.keep(key, at, bytes.len(), ends, msgs, high_at);
     }
 
     /// Before message `n` of a list: when it is the newest so far, its parts' heads are the
@@ -1970,18 +2060,40 @@ mod tests {
         (read, c.pos(), c.non_ascii(), print)
     }
 
+    /// Lists as a file holds them, one a line: the file (a line `{"next": 1}` after the
+    /// last list) and where each list starts in it.
+    fn file_of(lists: &[String]) -> (Vec<u8>, Vec<usize>) {
+        let mut file = Vec::new();
+        let mut starts = Vec::new();
+        for list in lists {
+            starts.push(file.len());
+            file.extend_from_slice(list.as_bytes());
+            file.push(b'\n');
+        }
+        file.extend_from_slice(b"{\"next\": 1}");
+        (file, starts)
+    }
+
+    /// A recorder whose lists seen are in `home`, given every list also as the memory that
+    /// copied their bytes took them (it asserts that it takes from its memory what that one
+    /// would).
+    fn checked_recorder(home: &[u8]) -> Recorder<'_> {
+        Recorder {
+            home,
+            copied: Some(Box::default()),
+            ..Recorder::default()
+        }
+    }
+
     /// Conversations whose calls resend their history (growing, written newest first,
     /// interleaved, spaced differently, with text of 0x80 and above, and broken after a
-    /// resent part): a recorder that has read the calls before reads each exactly as a new
-    /// one does, and as the hashes are defined.
-    #[test]
-    fn lists_read_before_read_as_new() {
-        let mut rng = crate::testing::XorShift(0xfeed_5eed);
-        let mut warm = Recorder::default();
-        let mut conversations: Vec<Vec<String>> = vec![Vec::new(); 5];
-        let mut reused = 0;
-        for _ in 0..4000 {
-            let conv = &mut conversations[rng.below(5) as usize];
+    /// resent part), `among` of them interleaved: `n` lists.
+    fn resent_lists(rng: &mut crate::testing::XorShift, n: usize, among: usize) -> Vec<String> {
+        let mut conversations: Vec<Vec<String>> = vec![Vec::new(); among];
+        let mut lists = Vec::new();
+        for _ in 0..n {
+            let i = rng.below(among as u64) as usize;
+            let conv = &mut conversations[i];
             match rng.below(8) {
                 0 => conv.clear(),
                 1 if conv.len() > 1 => conv.truncate(conv.len() - 1),
@@ -1990,7 +2102,7 @@ mod tests {
             while conv.len() < 2 || rng.below(3) == 0 {
                 let role = ["user", "system", "assistant"][rng.below(3) as usize];
                 let msg = match rng.below(10) {
-                    0 => random_value(&mut rng, 1),
+                    0 => random_value(rng, 1),
                     8 => format!(
                         "{{\"message.role\": \"user\", \"message.content\": \"<system-reminder>r</system-reminder> {}\"}}",
                         rng.below(50)
@@ -2006,13 +2118,21 @@ mod tests {
                     ),
                     _ => format!(
                         "{{\"message.role\": \"{role}\", \"message.content\": {}}}",
-                        random_value(&mut rng, 1)
+                        random_value(rng, 1)
                     ),
                 };
                 conv.push(msg);
             }
             let sep = if rng.below(4) == 0 { " ,  " } else { ", " };
             let mut list = format!("[{}]", conv.join(sep));
+            if among > 5 {
+                // Each conversation's own first message (the lists' slots are chosen by it).
+                let prompt = format!(
+                    "{{\"message.role\": \"system\", \"message.content\": \"prompt {i} {}\"}}, ",
+                    "x".repeat(120)
+                );
+                list.insert_str(1, &prompt);
+            }
             match rng.below(10) {
                 // Broken after the resent messages, or in the newest one.
                 0 => {
@@ -2024,21 +2144,103 @@ mod tests {
                 2 => list.insert_str(list.len() - 1, ", 12"),
                 _ => {}
             }
-            let line = format!("{list}\n{{\"next\": 1}}");
+            lists.push(list);
+        }
+        lists
+    }
+
+    /// Conversations whose calls resend their history ([`resent_lists`]), read from a file's
+    /// lines: a recorder that has read the calls before reads each exactly as a new one does,
+    /// and as the hashes are defined; and it takes from its memory what the memory that copied
+    /// the lists' bytes took.
+    #[test]
+    fn lists_read_before_read_as_new() {
+        let mut rng = crate::testing::XorShift(0xfeed_5eed);
+        let lists = resent_lists(&mut rng, 4000, 5);
+        let (file, starts) = file_of(&lists);
+        let mut warm = checked_recorder(&file);
+        let mut reused = 0;
+        for (list, &start) in lists.iter().zip(&starts) {
+            let line = &file[start..];
             // Messages the warm recorder takes as read before.
             let taken = warm
                 .seen
-                .get(seen_key(list.as_bytes()))
+                .get(seen_key(list.as_bytes()), &file)
                 .map_or(0, |s| s.covers(list.as_bytes()).0);
-            let got = read_in_line(&mut warm, line.as_bytes());
-            let want = read_in_line(&mut Recorder::default(), line.as_bytes());
+            let got = read_in_line(&mut warm, line);
+            let want = read_in_line(&mut Recorder::default(), line);
             assert_eq!(got, want, "{list}");
             reused += taken;
             if got.0.is_ok() {
-                assert_eq!(got.3.map(|p| p.1), Some(reference_hashes(&list)), "{list}");
+                assert_eq!(got.3.map(|p| p.1), Some(reference_hashes(list)), "{list}");
             }
         }
         assert!(reused > 2000, "{reused}");
+    }
+
+    /// Many conversations interleaved (150, as in an export of many users' sessions), each
+    /// opening with its own system prompt: the lists seen keep a slot for most of them, and
+    /// every list reads as a new recorder reads it.
+    #[test]
+    fn many_conversations_are_remembered_at_once() {
+        let mut rng = crate::testing::XorShift(0x3a11_0c0e);
+        let lists = resent_lists(&mut rng, 6000, 150);
+        let (file, starts) = file_of(&lists);
+        let mut rec = checked_recorder(&file);
+        let mut reused = 0;
+        for (list, &start) in lists.iter().zip(&starts) {
+            let line = &file[start..];
+            reused += rec
+                .seen
+                .get(seen_key(list.as_bytes()), &file)
+                .map_or(0, |s| s.covers(list.as_bytes()).0);
+            let got = read_in_line(&mut rec, line);
+            let want = read_in_line(&mut Recorder::default(), line);
+            assert_eq!(got, want, "{list}");
+        }
+        // 12,423 taken; 6,803 when the room was 64 slots of 16 messages.
+        assert!(reused > 10_000, "{reused}");
+    }
+
+    /// The same lists read from lines that are not in the recorder's home (a copy of each,
+    /// as a line joined or decoded would be), and from a home that changes midway to bytes
+    /// holding the same lists: each reads as a new recorder reads it, a list from elsewhere
+    /// is never remembered, and the lists of the first home are forgotten with it; the lists
+    /// remembered in the second serve the copies as well.
+    #[test]
+    fn lists_read_elsewhere_are_not_remembered() {
+        let mut rng = crate::testing::XorShift(0x0e15_e3e7);
+        let lists = resent_lists(&mut rng, 2000, 5);
+        let (file, starts) = file_of(&lists);
+        let (half, _) = file_of(&lists[..1000]);
+        let copy = file.clone();
+        let mut rec = Recorder::for_scan(&half);
+        let (mut reused, mut elsewhere) = (0, 0);
+        for (i, (list, &start)) in lists.iter().zip(&starts).enumerate() {
+            if i == 1000 {
+                rec.set_home(&file);
+                assert!(rec.seen.slots.iter().all(|s| s.n == 0));
+            }
+            let away = rng.below(3) == 0;
+            let line = if away { &copy[start..] } else { &file[start..] };
+            let taken = rec
+                .seen
+                .get(seen_key(list.as_bytes()), rec.home)
+                .map_or(0, |s| s.covers(list.as_bytes()).0);
+            let got = read_in_line(&mut rec, line);
+            let want = read_in_line(&mut Recorder::default(), line);
+            assert_eq!(got, want, "{list}");
+            if i < 1000 {
+                // The first home holds none of the lists: none is remembered.
+                elsewhere += taken;
+                assert!(rec.seen.slots.iter().all(|s| s.n == 0), "{list}");
+            } else {
+                // Lists remembered in `file` serve the copies too (their bytes are compared).
+                reused += taken;
+            }
+        }
+        assert_eq!(elsewhere, 0);
+        assert!(reused > 300, "{reused}");
     }
 
     /// A message value as exporters write it or spoiled: keys known, structural, escaped or
@@ -2158,13 +2360,8 @@ mod tests {
     #[test]
     fn known_messages_read_as_field_reads_them() {
         let mut rng = crate::testing::XorShift(0x0dd_ba11);
-        let mut fast = Recorder::default();
-        let mut slow = Recorder {
-            slow: true,
-            ..Recorder::default()
-        };
         let mut conversations: Vec<Vec<String>> = vec![Vec::new(); 6];
-        let (mut counts, mut fast_reads) = (Vec::new(), 0usize);
+        let mut lists = Vec::new();
         for round in 0..6000 {
             // Runs of 1,000 lists: short texts, then long.
             let long = round / 1000 % 2 == 1;
@@ -2191,18 +2388,36 @@ mod tests {
                 };
                 conv.push(m);
             }
-            let list = format!("[{}]", conv.join(","));
-            let line = format!("{list}\n{{\"next\": 1}}");
+            lists.push(format!("[{}]", conv.join(",")));
+        }
+        let (file, starts) = file_of(&lists);
+        let mut fast = checked_recorder(&file);
+        let mut slow = Recorder {
+            home: &file,
+            slow: true,
+            ..Recorder::default()
+        };
+        let (mut counts, mut fast_reads, mut reused) = (Vec::new(), 0usize, 0usize);
+        for (list, &start) in lists.iter().zip(&starts) {
+            let line = &file[start..];
             let before = fast.keys.len();
-            let got = read_in_line(&mut fast, line.as_bytes());
-            let want = read_in_line(&mut slow, line.as_bytes());
+            reused += fast
+                .seen
+                .get(seen_key(list.as_bytes()), &file)
+                .map_or(0, |s| s.covers(list.as_bytes()).0);
+            let got = read_in_line(&mut fast, line);
+            let want = read_in_line(&mut slow, line);
             assert_eq!(got, want, "{list}");
-            let fresh = read_in_line(&mut Recorder::default(), line.as_bytes());
+            let fresh = read_in_line(&mut Recorder::default(), line);
             assert_eq!(got, fresh, "{list}");
             if got.0.is_ok() && before == fast.keys.len() {
                 fast_reads += 1;
             }
             counts.push(fast.seen.count);
+            assert_eq!(
+                fast.copied.as_ref().map(|c| c.count()),
+                Some(fast.seen.count)
+            );
         }
         // The room was shared by fewer slots for long lists, and by all again after them.
         let shrunk = counts.iter().position(|&c| c <= 16);
@@ -2210,14 +2425,17 @@ mod tests {
         let again = shrunk.and_then(|i| counts[i..].iter().position(|&c| c == SEEN_SLOTS));
         assert!(again.is_some(), "{counts:?}");
         assert!(fast_reads > 1000, "{fast_reads}");
+        assert!(reused > 1000, "{reused}");
     }
 
-    /// However many slots share the room, a slot's list reads back as kept, and the other
-    /// slots' are untouched.
+    /// However many slots share the room, a slot's list reads back as kept (its bytes where
+    /// they are in the home), and the other slots' are untouched; a list whose place is not
+    /// in the home reads back as none.
     #[test]
     fn seen_lists_keep_within_their_room() {
         let mut seen = SeenLists::new();
         let mut rng = crate::testing::XorShift(42);
+        let home: Vec<u8> = (0..3 * SEEN_BYTES).map(|_| rng.below(256) as u8).collect();
         for count in [64usize, 32, 16, 8, 4] {
             seen.count = count;
             seen.slots.fill(SeenSlot::EMPTY);
@@ -2230,15 +2448,15 @@ mod tests {
             for _ in 0..200 {
                 let key = rng.next();
                 let len = rng.below(room as u64 + 1) as usize;
-                let bytes: Vec<u8> = (0..len).map(|_| rng.below(256) as u8).collect();
+                let at = rng.below((home.len() - len) as u64 + 1) as usize;
                 let n = rng.below(msgs_room as u64 + 1) as usize;
                 let ends: Vec<u32> = (0..n).map(|_| rng.below(1000) as u32).collect();
                 let msgs = vec![Msg::default(); n];
-                seen.keep(key, &bytes, &ends, &msgs, usize::MAX);
-                want[seen.slot(key)] = Some((bytes, ends));
+                seen.keep(key, at, len, &ends, &msgs, usize::MAX);
+                want[seen.slot(key)] = Some((home[at..at + len].to_vec(), ends));
                 for (i, w) in want.iter().enumerate() {
                     let got = seen
-                        .get(i as u64)
+                        .get(i as u64, &home)
                         .map(|s| (s.bytes.to_vec(), s.ends.to_vec()));
                     match w {
                         Some(w) => assert_eq!(got.as_ref(), Some(w)),
@@ -2247,8 +2465,31 @@ mod tests {
                 }
             }
             // Too long for a slot: nothing kept there.
-            seen.keep(7, &vec![0; room + 1], &[1], &[Msg::default()], usize::MAX);
-            assert_eq!(seen.get(7).map(|s| s.ends.len()), Some(0));
+            seen.keep(7, 0, room + 1, &[1], &[Msg::default()], usize::MAX);
+            assert_eq!(seen.get(7, &home).map(|s| s.ends.len()), Some(0));
+            // A place past the home's end (bytes no longer there): no list.
+            seen.keep(7, home.len() - 1, 2, &[1], &[Msg::default()], usize::MAX);
+            assert!(seen.get(7, &home).is_none());
+            assert!(seen.get(7, &home[..1]).is_none());
+        }
+    }
+
+    /// A part of the home is found where it is; a copy of it, or an empty part elsewhere,
+    /// is not a part of it.
+    #[test]
+    fn parts_are_found_in_their_home_only() {
+        let home = b"[1, 2]\n[3]".to_vec();
+        let copy = home.clone();
+        for at in 0..=home.len() {
+            for end in at..=home.len() {
+                assert_eq!(offset_in(&home, &home[at..end]), Some(at));
+                assert_eq!(offset_in(&home[at..], &home[at..end]), Some(0));
+                if at < end {
+                    assert_eq!(offset_in(&home, &copy[at..end]), None);
+                    assert_eq!(offset_in(&home[..at], &home[at..end]), None);
+                    assert_eq!(offset_in(&home[end..], &home[at..end]), None);
+                }
+            }
         }
     }
 
@@ -2271,7 +2512,7 @@ mod tests {
     #[test]
     fn common_prefix_is_where_bytes_first_differ() {
         let mut rng = crate::testing::XorShift(99);
-        for _ in 0..3000 {
+        for _ in 0..20_000 {
             let len = rng.below(300) as usize;
             let a: Vec<u8> = (0..len).map(|_| rng.below(4) as u8).collect();
             let mut b = a.clone();

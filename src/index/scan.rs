@@ -330,8 +330,9 @@ pub struct Collector<'b> {
     /// The walker's state, kept between records (boxed: taken out for each walk, which then
     /// moves a pointer, not the state).
     scratch: Option<Box<format::Scratch<Attr>>>,
-    /// The input messages of the span being walked.
-    messages: Recorder,
+    /// The input messages of the span being walked (remembering lists where they are in
+    /// `src`).
+    messages: Recorder<'b>,
     /// Whether to fingerprint message histories (true unless inference by history is off).
     pub fingerprints: bool,
     /// The record's envelopes nest this deep, past what is read (see `Sink::too_deep`).
@@ -355,7 +356,7 @@ impl<'b> Collector<'b> {
             trace_facts: false,
             recent_traces: [None; RECENT_TRACES],
             scratch: None,
-            messages: Recorder::for_scan(),
+            messages: Recorder::for_scan(src),
             fingerprints: true,
             deep_record: None,
         }
@@ -368,9 +369,11 @@ impl<'b> Collector<'b> {
 
     /// Starts on another piece (of file `file`, held in `src`): what the last piece yielded
     /// must have been taken. Its buffers, and what the walker learned of the records' shape,
-    /// are kept (a worker's pieces are alike, and memory already touched costs no page faults).
+    /// are kept (a worker's pieces are alike, and memory already touched costs no page faults),
+    /// and so are the message lists the recorder remembers in `src` when it is the same bytes.
     pub fn begin(&mut self, src: &'b [u8], file: u16) {
         self.src = src;
+        self.messages.set_home(src);
         self.out.clear();
         self.out.file = file;
         self.recent_traces = [None; RECENT_TRACES];
