@@ -213,16 +213,17 @@ const SESSIONS_PER_PIECE: usize = 256;
 
 /// The text of the sessions `part` (the `first`-th session of the array first) as they stand
 /// in the document's `sessions` array: each after its separator and indent, pretty-printed
-/// two levels deep. `tools`: every session's tool spans ([`json::tool_counts`]), or none (each
-/// session's counted alone).
+/// two levels deep (by `w`, made for that depth, one a thread: making one takes as long as
+/// writing some twenty sessions). `tools`: every session's tool spans ([`json::tool_counts`]),
+/// or none (each session's counted alone).
 fn sessions_text(
     model: &Model,
     part: &[u32],
     first: bool,
     tools: Option<&json::ToolCounts>,
+    w: &mut json::SessionText,
     buf: &mut Clean,
 ) -> io::Result<()> {
-    let mut w = json::SessionText::new(2);
     // About what a session takes without its texts (the buffer then grows less often).
     buf.reserve(part.len() * 768);
     for (k, &s) in part.iter().enumerate() {
@@ -237,7 +238,7 @@ fn sessions_text(
             const { Lit::new(b",\n    ") }
         });
         let n = tools.map_or(json::NOT_COUNTED, |t| t.of(model, s));
-        json::session(model, s, n).write(&mut w, buf)?;
+        json::session(model, s, n).write(w, buf)?;
     }
     Ok(())
 }
@@ -325,7 +326,14 @@ fn write_sessions_on(
 ) -> io::Result<()> {
     if workers <= 1 {
         let mut buf = Clean::new();
-        sessions_text(model, ids, true, None, &mut buf)?;
+        sessions_text(
+            model,
+            ids,
+            true,
+            None,
+            &mut json::SessionText::new(2),
+            &mut buf,
+        )?;
         return out.write_clean(&buf);
     }
     let tools = json::tool_counts(model, workers);
@@ -342,6 +350,7 @@ fn write_sessions_on(
             let tx = tx.clone();
             let (pieces, next, stop, spare) = (&pieces, &next, &stop, &spare);
             scope.spawn(move || {
+                let mut w = json::SessionText::new(2);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(part) = pieces.get(i) else { break };
@@ -354,7 +363,8 @@ fn write_sessions_on(
                         .and_then(|mut s| s.pop())
                         .unwrap_or_default();
                     buf.clear();
-                    let text = sessions_text(model, part, i == 0, tools, &mut buf).map(|()| buf);
+                    let text =
+                        sessions_text(model, part, i == 0, tools, &mut w, &mut buf).map(|()| buf);
                     if tx.send((i, text)).is_err() {
                         break;
                     }
@@ -600,7 +610,8 @@ mod tests {
             {
                 let mut w = std::io::BufWriter::new(crate::sanitize::Text::new(&mut one));
                 let mut buf = Clean::new();
-                sessions_text(&model, &ids, true, None, &mut buf).unwrap();
+                let mut st = json::SessionText::new(2);
+                sessions_text(&model, &ids, true, None, &mut st, &mut buf).unwrap();
                 w.write_all(buf.as_bytes()).unwrap();
                 w.flush().unwrap();
             }
