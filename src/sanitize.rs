@@ -578,6 +578,15 @@ impl Clean {
         self.0.extend_from_slice(l.0);
     }
 
+    /// A short clean text, after this one: its whole padded block is copied, then the padding
+    /// cut off again.
+    #[inline]
+    pub fn piece(&mut self, p: &Piece) {
+        let end = self.0.len() + usize::from(p.len);
+        self.0.extend_from_slice(&p.bytes);
+        self.0.truncate(end);
+    }
+
     /// Another clean text, after this one.
     #[inline]
     pub fn append(&mut self, other: &Clean) {
@@ -622,6 +631,32 @@ impl Clean {
         let mut c = Clean::new();
         c.push_checked(bytes);
         c
+    }
+}
+
+/// A short [`Clean`] text (at most [`Piece::MAX`] bytes) kept in place, for
+/// [`Clean::piece`], which copies it in one fixed-size move rather than a call to `memcpy`
+/// (a session's JSON is some 25 keys with their indent, each such a piece).
+#[derive(Clone, Copy)]
+pub struct Piece {
+    /// The text, then clean padding up to [`Piece::MAX`].
+    bytes: [u8; Piece::MAX],
+    len: u8,
+}
+
+impl Piece {
+    pub const MAX: usize = 32;
+
+    /// `text` as a piece, if it is short enough.
+    pub fn of(text: &Clean) -> Option<Piece> {
+        let mut bytes = [b' '; Piece::MAX];
+        bytes
+            .get_mut(..text.len())?
+            .copy_from_slice(text.as_bytes());
+        Some(Piece {
+            bytes,
+            len: u8::try_from(text.len()).ok()?,
+        })
     }
 }
 
@@ -987,7 +1022,13 @@ mod tests {
                     )
                     .unwrap(),
                 4 => c.push_checked(&hostile_bytes(rng)),
-                5 => c.append(&Clean::checked(&hostile_bytes(rng))),
+                5 => {
+                    let piece = Clean::checked(&hostile_bytes(rng));
+                    match Piece::of(&piece) {
+                        Some(p) => c.piece(&p),
+                        None => c.append(&piece),
+                    }
+                }
                 6 => c.decimal(rng.next() >> rng.below(64)),
                 _ => {
                     c.digit(rng.below(256) as u8);
@@ -1032,6 +1073,29 @@ mod tests {
                 String::from_utf8_lossy(&through_text(before, c.as_bytes())),
                 "{text:?}"
             );
+        }
+    }
+
+    /// A piece adds exactly its text, whatever stands before it; a text too long is no piece.
+    #[test]
+    fn pieces_add_their_text() {
+        let mut rng = crate::testing::XorShift(0x9c3a_77e1_0b2d_5f48);
+        for _ in 0..3000 {
+            let before = hostile_clean(&mut rng);
+            let text = Clean::checked(&hostile_bytes(&mut rng));
+            let mut by_piece = Clean::new();
+            by_piece.append(&before);
+            let mut by_append = Clean::new();
+            by_append.append(&before);
+            by_append.append(&text);
+            match Piece::of(&text) {
+                Some(p) => by_piece.piece(&p),
+                None => {
+                    assert!(text.len() > Piece::MAX);
+                    continue;
+                }
+            }
+            assert_eq!(by_piece.as_bytes(), by_append.as_bytes());
         }
     }
 

@@ -3,7 +3,7 @@
 use crate::index::report::Severity;
 use crate::model::Model;
 use crate::model::conversation::read::Reader;
-use crate::sanitize::{Clean, Lit};
+use crate::sanitize::{Clean, Lit, Piece};
 pub use crate::transcript::{Tokens, time};
 use serde::Serialize;
 
@@ -97,6 +97,8 @@ pub struct SessionText {
     depth: usize,
     /// By [`FIELDS`], then [`TOKEN_FIELDS`].
     keys: Vec<Clean>,
+    /// The same as pieces copied whole, when every one is short enough (not too deep).
+    short: Vec<Piece>,
     /// The ends of the tokens' object and of the session's.
     tokens_end: Clean,
     end: Clean,
@@ -122,9 +124,11 @@ impl SessionText {
             .enumerate()
             .map(|(i, n)| key(i == 0, depth + 1, n)))
         .chain((TOKEN_FIELDS.iter().enumerate()).map(|(i, n)| key(i == 0, depth + 2, n)))
-        .collect();
+        .collect::<Vec<Clean>>();
+        let short = keys.iter().map(Piece::of).collect::<Option<Vec<_>>>();
         SessionText {
             depth,
+            short: short.unwrap_or_default(),
             keys,
             tokens_end: Clean::checked(format!("\n{}}}", indent(depth + 1)).as_bytes()),
             end: Clean::checked(format!("\n{}}}", indent(depth)).as_bytes()),
@@ -135,7 +139,9 @@ impl SessionText {
     /// The separator, indent and key of field `i` of [`FIELDS`] (then [`TOKEN_FIELDS`]).
     #[inline]
     fn key(&self, out: &mut Clean, i: usize) {
-        if let Some(k) = self.keys.get(i) {
+        if let Some(p) = self.short.get(i) {
+            out.piece(p);
+        } else if let Some(k) = self.keys.get(i) {
             out.append(k);
         }
     }
