@@ -498,6 +498,254 @@ impl<W: Write> Write for Text<W> {
     }
 }
 
+/// Text made only by this module's writers, so safe for a terminal as it is: JSON strings
+/// escaped as [`JsonFormatter`] escapes them ([`Clean::json_str`], [`Clean::json`]), integers,
+/// literals checked when the program is compiled ([`Lit`]), and other bytes checked (and
+/// cleaned if need be) as they are added ([`Clean::push_checked`]). Its bytes can be read but
+/// not written from outside this module, so every byte of it is valid UTF-8 that [`clean`]
+/// leaves as it is: [`Text::write_clean`] writes it without looking at it again (the headless
+/// output's last guard otherwise looks at every byte the workers wrote once more).
+#[derive(Default)]
+pub struct Clean(Vec<u8>);
+
+/// A literal of printable ASCII, newlines and tabs, for [`Clean::lit`]: checked by
+/// [`Lit::new`], when the program is compiled where it is a constant.
+#[derive(Clone, Copy)]
+pub struct Lit(&'static [u8]);
+
+impl Lit {
+    /// Panics (at compile time in a constant) unless every byte is printable ASCII, a
+    /// newline or a tab.
+    pub const fn new(bytes: &'static [u8]) -> Lit {
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            assert!(b == b'\n' || b == b'\t' || (b >= b' ' && b < 0x7f));
+            i += 1;
+        }
+        Lit(bytes)
+    }
+}
+
+impl Clean {
+    pub fn new() -> Clean {
+        Clean(Vec::new())
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Empties it, keeping its memory.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    pub fn reserve(&mut self, n: usize) {
+        self.0.reserve(n);
+    }
+
+    /// `s` as a JSON string ([`write_json_str`]).
+    #[inline]
+    pub fn json_str(&mut self, s: &str) -> io::Result<()> {
+        write_json_str(&mut self.0, s)
+    }
+
+    /// `value` as one line of JSON ([`write_json`]).
+    pub fn json<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        write_json(&mut self.0, value)
+    }
+
+    /// `value` as indented JSON `depth` levels deep ([`write_json_pretty_at`]).
+    pub fn json_pretty_at<T: serde::Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+        depth: usize,
+    ) -> io::Result<()> {
+        write_json_pretty_at(&mut self.0, value, depth)
+    }
+
+    #[inline]
+    pub fn lit(&mut self, l: Lit) {
+        self.0.extend_from_slice(l.0);
+    }
+
+    /// A short clean text, after this one: its whole padded block is copied, then the padding
+    /// cut off again.
+    #[inline]
+    pub fn piece(&mut self, p: &Piece) {
+        let end = self.0.len() + usize::from(p.len);
+        self.0.extend_from_slice(&p.bytes);
+        self.0.truncate(end);
+    }
+
+    /// Another clean text, after this one.
+    #[inline]
+    pub fn append(&mut self, other: &Clean) {
+        self.0.extend_from_slice(&other.0);
+    }
+
+    /// `v` in decimal ([`crate::fmt::push_decimal`]: digits only).
+    #[inline]
+    pub fn decimal(&mut self, v: u64) {
+        crate::fmt::push_decimal(&mut self.0, v);
+    }
+
+    /// One digit, `d % 10`.
+    #[inline]
+    pub fn digit(&mut self, d: u8) {
+        self.0.push(b'0' + d % 10);
+    }
+
+    /// `bytes` after the test [`Text`] makes of what it is given: as they are when they are
+    /// printable ASCII, newlines and tabs; else as [`Text`] writes them on their own (invalid
+    /// UTF-8 as `�`, then [`clean`]). For short pieces made by the program (times, keys): 16
+    /// to 32 bytes are looked at in two blocks of 16 that overlap.
+    #[inline]
+    pub fn push_checked(&mut self, bytes: &[u8]) {
+        let n = bytes.len();
+        let plain = match (bytes.first_chunk::<16>(), bytes.last_chunk::<16>()) {
+            (Some(a), Some(b)) if n <= 32 => {
+                !not_printable_ascii(a, true) && !not_printable_ascii(b, true)
+            }
+            _ => !needs_work_bytes(bytes, true),
+        };
+        if plain {
+            self.0.extend_from_slice(bytes);
+        } else {
+            let text = String::from_utf8_lossy(bytes);
+            self.0.extend_from_slice(clean(&text).as_bytes());
+        }
+    }
+
+    /// A clean text of `bytes` ([`Clean::push_checked`]).
+    pub fn checked(bytes: &[u8]) -> Clean {
+        let mut c = Clean::new();
+        c.push_checked(bytes);
+        c
+    }
+}
+
+/// A short [`Clean`] text (at most [`Piece::MAX`] bytes) kept in place, for
+/// [`Clean::piece`], which copies it in one fixed-size move rather than a call to `memcpy`
+/// (a session's JSON is some 25 keys with their indent, each such a piece).
+#[derive(Clone, Copy)]
+pub struct Piece {
+    /// The text, then clean padding up to [`Piece::MAX`].
+    bytes: [u8; Piece::MAX],
+    len: u8,
+}
+
+impl Piece {
+    pub const MAX: usize = 32;
+
+    /// `text` as a piece, if it is short enough.
+    pub fn of(text: &Clean) -> Option<Piece> {
+        let mut bytes = [b' '; Piece::MAX];
+        bytes
+            .get_mut(..text.len())?
+            .copy_from_slice(text.as_bytes());
+        Some(Piece {
+            bytes,
+            len: u8::try_from(text.len()).ok()?,
+        })
+    }
+}
+
+/// A writer that can take [`Clean`] text: the same bytes come out as from
+/// `write_all(text.as_bytes())`, where the writer may skip its own checks.
+pub trait WriteClean: Write {
+    fn write_clean(&mut self, text: &Clean) -> io::Result<()> {
+        self.write_all(text.as_bytes())
+    }
+}
+
+impl WriteClean for Vec<u8> {}
+
+impl<W: Write> WriteClean for Text<W> {
+    /// Clean text is what [`Text::write`] would write as it is: passed straight on (but after
+    /// the start of a character cut at the end of a write before, which it completes or
+    /// spoils: then as any write).
+    fn write_clean(&mut self, text: &Clean) -> io::Result<()> {
+        if !self.pending.is_empty() {
+            return self.write_all(text.as_bytes());
+        }
+        self.inner.write_all(text.as_bytes())
+    }
+}
+
+/// Standard output for the headless commands: a buffer in front of [`Text`], as
+/// `std::io::BufWriter` would be (small writes gathered, a write as large as the buffer passed
+/// on whole, the buffer written out when dropped), that also passes [`Clean`] text past
+/// [`Text`]'s look at every byte ([`WriteClean`]).
+pub struct Output<W: Write> {
+    buf: Vec<u8>,
+    text: Text<W>,
+}
+
+impl<W: Write> Output<W> {
+    pub fn new(capacity: usize, inner: W) -> Self {
+        Output {
+            buf: Vec::with_capacity(capacity),
+            text: Text::new(inner),
+        }
+    }
+
+    /// Writes out what is buffered (not flushing the writer below).
+    fn write_buf(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let r = self.text.write_all(&self.buf);
+        self.buf.clear();
+        r
+    }
+}
+
+impl<W: Write> Write for Output<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.buf.len() + bytes.len() > self.buf.capacity() {
+            self.write_buf()?;
+        }
+        if bytes.len() >= self.buf.capacity() {
+            self.text.write_all(bytes)?;
+        } else {
+            self.buf.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.write_buf()?;
+        self.text.flush()
+    }
+}
+
+impl<W: Write> WriteClean for Output<W> {
+    fn write_clean(&mut self, text: &Clean) -> io::Result<()> {
+        if text.len() < self.buf.capacity() {
+            return self.write_all(text.as_bytes());
+        }
+        self.write_buf()?;
+        self.text.write_clean(text)
+    }
+}
+
+impl<W: Write> Drop for Output<W> {
+    fn drop(&mut self) {
+        // As `BufWriter` does: what is buffered is written, an error ignored.
+        let _ = self.write_buf();
+    }
+}
+
 /// Writes one line to stderr, cleaned to one line: messages quote file names and values from
 /// the files, which must not reach the terminal raw either.
 pub fn eprint_line(msg: &str) {
@@ -702,6 +950,187 @@ mod tests {
                 clean(&whole),
                 "{whole:?}"
             );
+        }
+    }
+
+    /// Hostile text: controls, DEL, C1 and bidi controls, separators, joiners, quotes and
+    /// backslashes, JSON escapes written out, other Unicode, printable ASCII runs.
+    fn hostile_text(rng: &mut crate::testing::XorShift) -> String {
+        let odd = [
+            "\u{1b}[31m",
+            "\u{0}",
+            "\u{7}",
+            "\r",
+            "\n",
+            "\t",
+            "\u{7f}",
+            "\u{85}",
+            "\u{9b}",
+            "\u{202e}",
+            "\u{2028}",
+            "\u{200d}",
+            "\u{fe0f}",
+            "\u{e0041}",
+            "\"",
+            "\\",
+            "\\u001b",
+            "\\n",
+            "é",
+            "€",
+            "😀",
+            "日本",
+            "\u{feff}",
+            "\u{ad}",
+        ];
+        let mut s = String::new();
+        for _ in 0..rng.below(10) {
+            if rng.below(3) == 0 {
+                s.push_str(odd[rng.below(odd.len() as u64) as usize]);
+            } else {
+                let n = rng.below(90) as usize;
+                s.extend((0..n).map(|_| char::from(b' ' + rng.below(95) as u8)));
+            }
+        }
+        s
+    }
+
+    /// Hostile bytes: [`hostile_text`] with bytes replaced (invalid UTF-8 among them) and
+    /// cut anywhere, inside a character too.
+    fn hostile_bytes(rng: &mut crate::testing::XorShift) -> Vec<u8> {
+        let mut b = hostile_text(rng).into_bytes();
+        rng.spoil(
+            &mut b,
+            &[0xff, 0xc3, 0xe2, 0x80, 0x9b, 0x1b, 0x00, b'\n'],
+            3,
+        );
+        b
+    }
+
+    /// A [`Clean`] text made by every writer of it, from hostile input.
+    fn hostile_clean(rng: &mut crate::testing::XorShift) -> Clean {
+        let mut c = Clean::new();
+        for _ in 0..rng.below(12) {
+            match rng.below(8) {
+                0 | 1 => c.json_str(&hostile_text(rng)).unwrap(),
+                2 => c
+                    .json(&serde_json::json!({ "k": hostile_text(rng), "n": 1.5 }))
+                    .unwrap(),
+                3 => c
+                    .json_pretty_at(
+                        &[hostile_text(rng), hostile_text(rng)],
+                        rng.below(4) as usize,
+                    )
+                    .unwrap(),
+                4 => c.push_checked(&hostile_bytes(rng)),
+                5 => {
+                    let piece = Clean::checked(&hostile_bytes(rng));
+                    match Piece::of(&piece) {
+                        Some(p) => c.piece(&p),
+                        None => c.append(&piece),
+                    }
+                }
+                6 => c.decimal(rng.next() >> rng.below(64)),
+                _ => {
+                    c.digit(rng.below(256) as u8);
+                    c.lit(const { Lit::new(b",\n    \"key\": ") });
+                }
+            }
+        }
+        c
+    }
+
+    /// What `Text` writes of `bytes` when it looks at every one (the path clean text skips).
+    fn through_text(before: &[u8], bytes: &[u8]) -> Vec<u8> {
+        let mut out = Text::new(Vec::new());
+        out.write_all(before).unwrap();
+        out.write_all(bytes).unwrap();
+        out.flush().unwrap();
+        out.inner
+    }
+
+    /// Clean text made from hostile input holds nothing a terminal must not see raw, is what
+    /// `Text` leaves as it is, and `Text::write_clean`, which writes it unlooked at, writes what
+    /// `Text::write` writes of its bytes (after a write that ended inside a character, too).
+    #[test]
+    fn clean_text_passes_text_unchanged() {
+        let mut rng = crate::testing::XorShift(0x0dd0_c0ff_ee5e_ed01);
+        for round in 0..3000 {
+            let c = hostile_clean(&mut rng);
+            let text = std::str::from_utf8(c.as_bytes()).expect("clean text is UTF-8");
+            assert_eq!(raw_danger(text, false), None, "{text:?}");
+            assert_eq!(clean(text), text);
+            let before: &[u8] = match round % 3 {
+                0 => b"",
+                1 => b"ok ",
+                _ => "é€".as_bytes().split_at(3).0, // ends inside `€`
+            };
+            let mut fast = Text::new(Vec::new());
+            fast.write_all(before).unwrap();
+            fast.write_clean(&c).unwrap();
+            fast.flush().unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&fast.inner),
+                String::from_utf8_lossy(&through_text(before, c.as_bytes())),
+                "{text:?}"
+            );
+        }
+    }
+
+    /// A piece adds exactly its text, whatever stands before it; a text too long is no piece.
+    #[test]
+    fn pieces_add_their_text() {
+        let mut rng = crate::testing::XorShift(0x9c3a_77e1_0b2d_5f48);
+        for _ in 0..3000 {
+            let before = hostile_clean(&mut rng);
+            let text = Clean::checked(&hostile_bytes(&mut rng));
+            let mut by_piece = Clean::new();
+            by_piece.append(&before);
+            let mut by_append = Clean::new();
+            by_append.append(&before);
+            by_append.append(&text);
+            match Piece::of(&text) {
+                Some(p) => by_piece.piece(&p),
+                None => {
+                    assert!(text.len() > Piece::MAX);
+                    continue;
+                }
+            }
+            assert_eq!(by_piece.as_bytes(), by_append.as_bytes());
+        }
+    }
+
+    /// `Output`, given raw hostile writes and clean texts of every size in any order, writes
+    /// what `BufWriter` in front of `Text` wrote when both went through `write_all`.
+    #[test]
+    fn output_writes_what_a_bufwriter_before_text_writes() {
+        let mut rng = crate::testing::XorShift(0x5eed_0f0a_9e37_79b9);
+        for _ in 0..400 {
+            let cap = [1, 7, 64, 300, 4096][rng.below(5) as usize];
+            let mut new = Vec::new();
+            let mut old = Vec::new();
+            {
+                let mut fast = Output::new(cap, &mut new);
+                let mut slow = std::io::BufWriter::with_capacity(cap, Text::new(&mut old));
+                for _ in 0..rng.below(30) {
+                    if rng.below(2) == 0 {
+                        let b = hostile_bytes(&mut rng);
+                        fast.write_all(&b).unwrap();
+                        slow.write_all(&b).unwrap();
+                    } else {
+                        let mut c = hostile_clean(&mut rng);
+                        for _ in 0..rng.below(4) {
+                            c.append(&hostile_clean(&mut rng));
+                        }
+                        fast.write_clean(&c).unwrap();
+                        slow.write_all(c.as_bytes()).unwrap();
+                    }
+                }
+                if rng.below(2) == 0 {
+                    fast.flush().unwrap();
+                    slow.flush().unwrap();
+                }
+            }
+            assert_eq!(new, old);
         }
     }
 }

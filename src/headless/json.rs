@@ -3,6 +3,7 @@
 use crate::index::report::Severity;
 use crate::model::Model;
 use crate::model::conversation::read::Reader;
+use crate::sanitize::{Clean, Lit, Piece};
 pub use crate::transcript::{Tokens, time};
 use serde::Serialize;
 
@@ -95,10 +96,12 @@ const TOKEN_FIELDS: [&str; 3] = ["prompt", "completion", "total"];
 pub struct SessionText {
     depth: usize,
     /// By [`FIELDS`], then [`TOKEN_FIELDS`].
-    keys: Vec<Vec<u8>>,
+    keys: Vec<Clean>,
+    /// The same as pieces copied whole, when every one is short enough (not too deep).
+    short: Vec<Piece>,
     /// The ends of the tokens' object and of the session's.
-    tokens_end: Vec<u8>,
-    end: Vec<u8>,
+    tokens_end: Clean,
+    end: Clean,
     /// The day (since the epoch) of the last time written, and its `YYYY-MM-DD`.
     day: Option<(i64, [u8; 10])>,
 }
@@ -107,40 +110,46 @@ impl SessionText {
     pub fn new(depth: usize) -> SessionText {
         let indent = |d: usize| "  ".repeat(d);
         let key = |first: bool, d: usize, name: &str| {
-            format!(
-                "{}{}\"{name}\": ",
-                if first { "\n" } else { ",\n" },
-                indent(d)
+            Clean::checked(
+                format!(
+                    "{}{}\"{name}\": ",
+                    if first { "\n" } else { ",\n" },
+                    indent(d)
+                )
+                .as_bytes(),
             )
-            .into_bytes()
         };
         let keys = (FIELDS
             .iter()
             .enumerate()
             .map(|(i, n)| key(i == 0, depth + 1, n)))
         .chain((TOKEN_FIELDS.iter().enumerate()).map(|(i, n)| key(i == 0, depth + 2, n)))
-        .collect();
+        .collect::<Vec<Clean>>();
+        let short = keys.iter().map(Piece::of).collect::<Option<Vec<_>>>();
         SessionText {
             depth,
+            short: short.unwrap_or_default(),
             keys,
-            tokens_end: format!("\n{}}}", indent(depth + 1)).into_bytes(),
-            end: format!("\n{}}}", indent(depth)).into_bytes(),
+            tokens_end: Clean::checked(format!("\n{}}}", indent(depth + 1)).as_bytes()),
+            end: Clean::checked(format!("\n{}}}", indent(depth)).as_bytes()),
             day: None,
         }
     }
 
     /// The separator, indent and key of field `i` of [`FIELDS`] (then [`TOKEN_FIELDS`]).
     #[inline]
-    fn key(&self, out: &mut Vec<u8>, i: usize) {
-        if let Some(k) = self.keys.get(i) {
-            out.extend_from_slice(k);
+    fn key(&self, out: &mut Clean, i: usize) {
+        if let Some(p) = self.short.get(i) {
+            out.piece(p);
+        } else if let Some(k) = self.keys.get(i) {
+            out.append(k);
         }
     }
 
     /// Writes time `ns` as [`Stamp`] serialises it: the date as [`crate::time::iso_ms`] writes
     /// the day's midnight (kept for the next time on the same day), the time of day digit by
     /// digit; a time whose year has not four digits through `iso_ms` whole.
-    fn time(&mut self, out: &mut Vec<u8>, ns: i64) -> std::io::Result<()> {
+    fn time(&mut self, out: &mut Clean, ns: i64) -> std::io::Result<()> {
         let secs = ns.div_euclid(1_000_000_000);
         let ms = ns.rem_euclid(1_000_000_000) / 1_000_000;
         let (day, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
@@ -157,7 +166,7 @@ impl SessionText {
                 }),
         };
         let Some(date) = date else {
-            return crate::sanitize::write_json_str(out, &crate::time::iso_ms(ns));
+            return out.json_str(&crate::time::iso_ms(ns));
         };
         self.day = Some((day, date));
         let mut text = *b"\"0000-00-00T00:00:00.000Z\"";
@@ -173,7 +182,7 @@ impl SessionText {
         put(15, 2, sod % 3600 / 60);
         put(18, 2, sod % 60);
         put(21, 3, ms);
-        out.extend_from_slice(&text);
+        out.push_checked(&text);
         Ok(())
     }
 }
@@ -182,7 +191,7 @@ impl Session<'_> {
     /// Writes the session as [`crate::sanitize::write_json_pretty_at`] writes it `depth`
     /// levels deep, the same bytes.
     #[cfg(test)]
-    pub fn write_pretty_at(&self, out: &mut Vec<u8>, depth: usize) -> std::io::Result<()> {
+    pub fn write_pretty_at(&self, out: &mut Clean, depth: usize) -> std::io::Result<()> {
         self.write(&mut SessionText::new(depth), out)
     }
 
@@ -193,23 +202,22 @@ impl Session<'_> {
     /// inference's name and evaluations go through `serde_json`. (Each session otherwise took
     /// about 17,000 instructions to write, as many as reading its first input and last
     /// answer.) Tests hold the two to the same text.
-    pub fn write(&self, w: &mut SessionText, out: &mut Vec<u8>) -> std::io::Result<()> {
-        use crate::sanitize::{write_json, write_json_pretty_at, write_json_str};
-        let opt_str = |out: &mut Vec<u8>, s: Option<&str>| match s {
-            Some(s) => write_json_str(out, s),
+    pub fn write(&self, w: &mut SessionText, out: &mut Clean) -> std::io::Result<()> {
+        let opt_str = |out: &mut Clean, s: Option<&str>| match s {
+            Some(s) => out.json_str(s),
             None => {
-                out.extend_from_slice(b"null");
+                out.lit(NULL);
                 Ok(())
             }
         };
-        out.push(b'{');
+        out.lit(OPEN);
         w.key(out, 0); // id
-        write_json_str(out, self.id)?;
+        out.json_str(self.id)?;
         w.key(out, 1); // origin
-        write_json_str(out, self.origin)?;
+        out.json_str(self.origin)?;
         if let Some(by) = self.inferred_by {
             w.key(out, 2); // inferred_by
-            write_json(&mut *out, &by)?;
+            out.json(&by)?;
         }
         w.key(out, 3); // key
         opt_str(out, self.key)?;
@@ -238,7 +246,7 @@ impl Session<'_> {
             w.key(out, i);
             match t {
                 Some(Stamp(ns)) => w.time(out, ns)?,
-                None => out.extend_from_slice(b"null"),
+                None => out.lit(NULL),
             }
         }
         w.key(out, 16); // duration_ms
@@ -250,7 +258,7 @@ impl Session<'_> {
         w.key(out, 19); // last_output
         opt_str(out, self.last_output.as_deref())?;
         w.key(out, 20); // tokens
-        out.push(b'{');
+        out.lit(OPEN);
         for (i, n) in (FIELDS.len()..).zip([
             self.tokens.prompt,
             self.tokens.completion,
@@ -259,37 +267,43 @@ impl Session<'_> {
             w.key(out, i);
             push_u64(out, n);
         }
-        out.extend_from_slice(&w.tokens_end);
+        out.append(&w.tokens_end);
         w.key(out, 21); // cost
         match self.cost {
-            None => out.extend_from_slice(b"null"),
-            Some(c) => write_json(&mut *out, &c)?,
+            None => out.lit(NULL),
+            Some(c) => out.json(&c)?,
         }
         w.key(out, 22); // evaluations
         if self.evaluations.is_empty() {
-            out.extend_from_slice(b"[]");
+            out.lit(const { Lit::new(b"[]") });
         } else {
-            write_json_pretty_at(&mut *out, &self.evaluations, w.depth + 1)?;
+            out.json_pretty_at(&self.evaluations, w.depth + 1)?;
         }
-        out.extend_from_slice(&w.end);
+        out.append(&w.end);
         Ok(())
     }
 }
 
+const NULL: Lit = Lit::new(b"null");
+const OPEN: Lit = Lit::new(b"{");
+
 /// An integer in decimal, as `serde_json` writes it.
-fn push_i64(out: &mut Vec<u8>, n: i64) {
+fn push_i64(out: &mut Clean, n: i64) {
     if n < 0 {
-        out.push(b'-');
+        out.lit(const { Lit::new(b"-") });
     }
     push_u64(out, n.unsigned_abs());
 }
 
 /// One or two digits (most of a session's counts) pushed as they are.
-fn push_u64(out: &mut Vec<u8>, v: u64) {
+fn push_u64(out: &mut Clean, v: u64) {
     match u8::try_from(v) {
-        Ok(d @ 0..=9) => out.push(b'0' + d),
-        Ok(d @ 10..=99) => out.extend_from_slice(&[b'0' + d / 10, b'0' + d % 10]),
-        _ => crate::fmt::push_decimal(out, v),
+        Ok(d @ 0..=9) => out.digit(d),
+        Ok(d @ 10..=99) => {
+            out.digit(d / 10);
+            out.digit(d % 10);
+        }
+        _ => out.decimal(v),
     }
 }
 
@@ -537,9 +551,9 @@ mod tests {
     }
 
     fn by_hand(s: &Session, depth: usize) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = Clean::new();
         s.write_pretty_at(&mut out, depth).unwrap();
-        out
+        out.as_bytes().to_vec()
     }
 
     /// Every session of every fixture (evaluations, costs, titles, users, inferred sessions),
@@ -671,10 +685,11 @@ mod tests {
             );
             // And by one writer for many sessions, as `sessions --json` writes them (the date
             // of the time before kept).
-            let mut again = Vec::new();
+            let mut again = Clean::new();
             doc.write(&mut w, &mut again).unwrap();
+            let again = again.as_bytes();
             assert_eq!(
-                String::from_utf8_lossy(&again),
+                String::from_utf8_lossy(again),
                 String::from_utf8_lossy(&by_serde(&doc, 2))
             );
         }

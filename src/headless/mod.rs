@@ -19,7 +19,8 @@ use std::path::PathBuf;
 ///
 /// Everything written to stdout passes through [`crate::sanitize::Text`]: the commands clean
 /// what they print field by field, and JSON escapes what a terminal must not see, so this is
-/// the last guard, not the first.
+/// the last guard, not the first. (Text of type [`crate::sanitize::Clean`], which only the
+/// sanitizing writers make, is passed on without that last look.)
 ///
 /// Times in text output are shown in `zone` (JSON stays UTC).
 pub fn run(cmd: Command, infer: Options, zone: &crate::zone::Zone) -> Result<()> {
@@ -39,8 +40,7 @@ fn closed_pipe(e: &anyhow::Error) -> bool {
 
 fn run_to_stdout(cmd: Command, infer: Options, zone: &crate::zone::Zone) -> Result<()> {
     let stdout = std::io::stdout();
-    let mut out =
-        std::io::BufWriter::with_capacity(64 * 1024, crate::sanitize::Text::new(stdout.lock()));
+    let mut out = crate::sanitize::Output::new(64 * 1024, stdout.lock());
     let model = match cmd {
         Command::Sessions(a) => {
             let filter = filter(a.filter.as_deref())?;

@@ -4,9 +4,9 @@ use super::json;
 use crate::fmt::{thousands, tokens};
 use crate::model::Model;
 use crate::model::filter::Compiled;
-use crate::sanitize::{one_line, truncate};
+use crate::sanitize::{Clean, Lit, WriteClean, one_line, truncate};
 use serde::Serialize;
-use std::io::{self, Write};
+use std::io;
 
 #[derive(Serialize)]
 struct Unsessioned {
@@ -213,16 +213,17 @@ const SESSIONS_PER_PIECE: usize = 256;
 
 /// The text of the sessions `part` (the `first`-th session of the array first) as they stand
 /// in the document's `sessions` array: each after its separator and indent, pretty-printed
-/// two levels deep. `tools`: every session's tool spans ([`json::tool_counts`]), or none (each
-/// session's counted alone).
+/// two levels deep (by `w`, made for that depth, one a thread: making one takes as long as
+/// writing some twenty sessions). `tools`: every session's tool spans ([`json::tool_counts`]),
+/// or none (each session's counted alone).
 fn sessions_text(
     model: &Model,
     part: &[u32],
     first: bool,
     tools: Option<&json::ToolCounts>,
-    buf: &mut Vec<u8>,
+    w: &mut json::SessionText,
+    buf: &mut Clean,
 ) -> io::Result<()> {
-    let mut w = json::SessionText::new(2);
     // About what a session takes without its texts (the buffer then grows less often).
     buf.reserve(part.len() * 768);
     for (k, &s) in part.iter().enumerate() {
@@ -231,13 +232,13 @@ fn sessions_text(
                 prefetch(model, ahead, stage);
             }
         }
-        buf.extend_from_slice(if first && k == 0 {
-            b"\n    "
+        buf.lit(if first && k == 0 {
+            const { Lit::new(b"\n    ") }
         } else {
-            b",\n    "
+            const { Lit::new(b",\n    ") }
         });
         let n = tools.map_or(json::NOT_COUNTED, |t| t.of(model, s));
-        json::session(model, s, n).write(&mut w, buf)?;
+        json::session(model, s, n).write(w, buf)?;
     }
     Ok(())
 }
@@ -301,38 +302,69 @@ fn fetch<T>(at: &T) {
 /// Writes the text of the sessions `ids` (see [`sessions_text`]) in order. Each session's
 /// document (its first input and last answer read from its spans' bytes) and its text are
 /// made on all cores, a piece at a time, and each piece is written as soon as the pieces
-/// before it are: on a large file this is a serial part of the whole run otherwise.
-fn write_sessions(model: &Model, ids: &[u32], out: &mut impl Write) -> io::Result<()> {
+/// before it are: on a large file this is a serial part of the whole run otherwise. The
+/// pieces are [`Clean`] text, written past the output's look at every byte, and each piece's
+/// buffer, once written, is handed back for a later piece: a piece takes some 200 KB, which
+/// a new buffer would take as fresh pages (a fault each) and give back to the system when
+/// freed.
+fn write_sessions(model: &Model, ids: &[u32], out: &mut impl WriteClean) -> io::Result<()> {
     let workers = if ids.len() < PARALLEL_SESSIONS {
         1
     } else {
         std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
     };
+    write_sessions_on(model, ids, workers, SESSIONS_PER_PIECE, out)
+}
+
+/// [`write_sessions`] on `workers` threads, `per_piece` sessions a piece.
+fn write_sessions_on(
+    model: &Model,
+    ids: &[u32],
+    workers: usize,
+    per_piece: usize,
+    out: &mut impl WriteClean,
+) -> io::Result<()> {
     if workers <= 1 {
-        let mut buf = Vec::new();
-        sessions_text(model, ids, true, None, &mut buf)?;
-        return out.write_all(&buf);
+        let mut buf = Clean::new();
+        sessions_text(
+            model,
+            ids,
+            true,
+            None,
+            &mut json::SessionText::new(2),
+            &mut buf,
+        )?;
+        return out.write_clean(&buf);
     }
     let tools = json::tool_counts(model, workers);
     let tools = Some(&tools);
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let pieces: Vec<&[u32]> = ids.chunks(SESSIONS_PER_PIECE).collect();
+    let pieces: Vec<&[u32]> = ids.chunks(per_piece.max(1)).collect();
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, io::Result<Vec<u8>>)>();
+    // Buffers written, for the next pieces.
+    let spare = std::sync::Mutex::new(Vec::<Clean>::new());
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, io::Result<Clean>)>();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let tx = tx.clone();
-            let (pieces, next, stop) = (&pieces, &next, &stop);
+            let (pieces, next, stop, spare) = (&pieces, &next, &stop, &spare);
             scope.spawn(move || {
+                let mut w = json::SessionText::new(2);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(part) = pieces.get(i) else { break };
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    let mut buf = Vec::new();
-                    let text = sessions_text(model, part, i == 0, tools, &mut buf).map(|()| buf);
+                    let mut buf = spare
+                        .lock()
+                        .ok()
+                        .and_then(|mut s| s.pop())
+                        .unwrap_or_default();
+                    buf.clear();
+                    let text =
+                        sessions_text(model, part, i == 0, tools, &mut w, &mut buf).map(|()| buf);
                     if tx.send((i, text)).is_err() {
                         break;
                     }
@@ -348,10 +380,17 @@ fn write_sessions(model: &Model, ids: &[u32], out: &mut impl Write) -> io::Resul
             waiting.insert(i, text);
             while let Some(text) = waiting.remove(&due) {
                 due += 1;
-                if let Err(e) = text.and_then(|t| out.write_all(&t)) {
-                    stop.store(true, Ordering::Relaxed);
-                    result = Err(e);
-                    break;
+                match text.and_then(|t| out.write_clean(&t).map(|()| t)) {
+                    Ok(t) => {
+                        if let Ok(mut s) = spare.lock() {
+                            s.push(t);
+                        }
+                    }
+                    Err(e) => {
+                        stop.store(true, Ordering::Relaxed);
+                        result = Err(e);
+                        break;
+                    }
                 }
             }
             if result.is_err() {
@@ -363,7 +402,7 @@ fn write_sessions(model: &Model, ids: &[u32], out: &mut impl Write) -> io::Resul
 }
 
 /// The document, its `sessions` array written piece by piece by [`write_sessions`].
-fn write_doc(model: &Model, doc: &Doc, ids: &[u32], out: &mut impl Write) -> io::Result<()> {
+fn write_doc(model: &Model, doc: &Doc, ids: &[u32], out: &mut impl WriteClean) -> io::Result<()> {
     let mut head = Vec::new();
     crate::sanitize::write_json_pretty(&mut head, doc)?;
     // The document with an empty `sessions` array: the key at the top level is the only
@@ -389,7 +428,7 @@ pub fn run(
     filter: Option<&Compiled<'_>>,
     zone: &crate::zone::Zone,
     width: usize,
-    out: &mut impl Write,
+    out: &mut impl WriteClean,
 ) -> io::Result<()> {
     let all = 0..u32::try_from(model.sessions.len()).unwrap_or(u32::MAX);
     let reader = crate::model::conversation::read::Reader::new(model, false);
@@ -536,4 +575,65 @@ pub fn run(
         crate::fmt::count_u64(u.spans, "span", "spans"),
         legend(model)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every fixture's sessions written by several workers in small pieces (their buffers
+    /// handed back and used again, pieces written out of the order they are made in) are the
+    /// bytes one thread writes, through `Text` with its look at every byte, into an `Output`
+    /// and into a `Vec`.
+    #[test]
+    fn sessions_in_pieces_on_workers_as_on_one_thread() {
+        use crate::index::{self, progress::Progress};
+        use crate::source::Source;
+        use std::io::Write;
+        let dirs: Vec<String> = std::fs::read_dir("fixtures")
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+        let mut sessions = 0;
+        for path in crate::testing::fixture_exports(&dirs) {
+            let text = std::fs::read(&path).unwrap();
+            let sources = vec![Source::from_bytes("f.jsonl", text)];
+            let Ok(idx) = index::build(sources, &Progress::default()) else {
+                continue;
+            };
+            let model = crate::model::build(idx);
+            let ids: Vec<u32> = (0..u32::try_from(model.sessions.len()).unwrap()).collect();
+            let mut one = Vec::new();
+            {
+                let mut w = std::io::BufWriter::new(crate::sanitize::Text::new(&mut one));
+                let mut buf = Clean::new();
+                let mut st = json::SessionText::new(2);
+                sessions_text(&model, &ids, true, None, &mut st, &mut buf).unwrap();
+                w.write_all(buf.as_bytes()).unwrap();
+                w.flush().unwrap();
+            }
+            for (workers, per_piece) in [(1, 1), (2, 1), (3, 2), (2, 5)] {
+                let mut many = Vec::new();
+                {
+                    let mut w = crate::sanitize::Output::new(16, &mut many);
+                    write_sessions_on(&model, &ids, workers, per_piece, &mut w).unwrap();
+                    w.flush().unwrap();
+                }
+                assert_eq!(
+                    String::from_utf8_lossy(&many),
+                    String::from_utf8_lossy(&one),
+                    "{} {workers} {per_piece}",
+                    path.display()
+                );
+                let mut plain = Vec::new();
+                write_sessions_on(&model, &ids, workers, per_piece, &mut plain).unwrap();
+                assert_eq!(plain, one, "{}", path.display());
+            }
+            sessions += ids.len();
+        }
+        assert!(sessions > 100, "{sessions}");
+    }
 }
