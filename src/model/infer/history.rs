@@ -182,6 +182,9 @@ pub(super) struct Links {
     /// Per trace, its earliest fingerprinted call (index into the calls), or `NONE` (made
     /// once the links are).
     pub first_call: Vec<u32>,
+    /// Per call, its trace ([`traces_of_calls`]), made for `first_call` and kept for the
+    /// sub-agents, which take it (so that it is read once).
+    pub call_trace: Vec<u32>,
 }
 
 impl Links {
@@ -191,6 +194,7 @@ impl Links {
             parent: (0..n).map(|t| u32::try_from(t).unwrap_or(NONE)).collect(),
             side: Vec::new(),
             first_call: Vec::new(),
+            call_trace: Vec::new(),
         }
     }
 
@@ -207,7 +211,7 @@ impl Links {
                 *slot = u32::try_from(i).unwrap_or(NONE);
             }
         }
-        drop(traces);
+        self.call_trace = traces;
         self.first_call = first_call;
         self.side = vec![false; n];
     }
@@ -994,6 +998,7 @@ mod tests {
                     l.parent,
                     l.side,
                     l.first_call,
+                    l.call_trace,
                     format!("{:?}", report.refused),
                 )
             };
@@ -1007,6 +1012,7 @@ mod tests {
             for workers in 1..5 {
                 assert_eq!(traces_of_calls(&model, &calls, workers), traces, "{file}");
             }
+            assert_eq!(one.3, traces, "{file}: the links' calls' traces");
             for workers in [1, 2, 3, 7] {
                 for chunks in [(CALLS_PER_CHUNK, CHUNKS_AHEAD), (1, 1), (2, 3), (5, 2)] {
                     assert_eq!(
