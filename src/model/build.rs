@@ -283,27 +283,36 @@ fn trace_starts(index: &Index) -> Vec<u32> {
     trace_start
 }
 
-/// [`group_by_trace`] on two threads, the other making `beside` (a table of its own) first:
-/// this one puts the first half of the spans in their traces' places from the front, the
-/// other the second half from the back (from the last span, each in its trace's last free
-/// place), which gives each trace its spans in order, as one pass does. The places meet where
-/// every trace's count of spans is right; where some is not (the counts go with the spans as
-/// they are indexed, so never), the one pass is made again.
+/// [`group_by_trace`] on two threads, the other making `beside` (a table of its own) first,
+/// while this one makes the places' tables (each a pass over memory touched for the first
+/// time): then this one puts the first half of the spans in their traces' places from the
+/// front, the other the second half from the back (from the last span, each in its trace's
+/// last free place), which gives each trace its spans in order, as one pass does. The places
+/// meet where every trace's count of spans is right; where some is not (the counts go with the
+/// spans as they are indexed, so never), the one pass is made again.
 fn group_by_trace_beside<B: Send>(
     index: &Index,
     beside: impl FnOnce() -> B + Send,
 ) -> ((Vec<u32>, Vec<u32>), B) {
     let n = index.spans.len();
-    let mut next = trace_starts(index);
-    // The other thread's places, from the back: each trace's end, made its start as it goes.
-    let mut back: Vec<u32> = next.get(1..).map_or_else(Vec::new, <[u32]>::to_vec);
-    let by_trace: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
     let mid = n / 2;
     let spans = &index.spans;
-    let (front_ok, (back_ok, made)) = std::thread::scope(|scope| {
-        let (by_trace, back) = (&by_trace, &mut back);
+    // The places, made by this thread while the other makes `beside`, and handed to it: the
+    // other's places from the back (each trace's end, made its start as it goes) through the
+    // channel, the table both fill here.
+    let by_trace: std::sync::OnceLock<Vec<AtomicU32>> = std::sync::OnceLock::new();
+    let (give, take) = std::sync::mpsc::sync_channel::<Vec<u32>>(1);
+    let (front_ok, next, (back_ok, back, made)) = std::thread::scope(|scope| {
+        let by_trace = &by_trace;
         let other = scope.spawn(move || {
             let made = beside();
+            // (Nothing comes only when this thread died: its panic is raised below.)
+            let Ok(mut back) = take.recv() else {
+                return (false, Vec::new(), made);
+            };
+            let Some(by_trace) = by_trace.get() else {
+                return (false, back, made);
+            };
             let mut ok = true;
             for (i, s) in spans.iter().enumerate().skip(mid).rev() {
                 if let Some(end) = back.get_mut(s.trace as usize) {
@@ -319,8 +328,15 @@ fn group_by_trace_beside<B: Send>(
                     }
                 }
             }
-            (ok, made)
+            (ok, back, made)
         });
+        let mut next = trace_starts(index);
+        let back: Vec<u32> = next.get(1..).map_or_else(Vec::new, <[u32]>::to_vec);
+        let by_trace = by_trace.get_or_init(|| (0..n).map(|_| AtomicU32::new(0)).collect());
+        // (It fails only when the other thread died: its panic is raised below. Dropped here,
+        // or as this thread unwinds, it lets the other go.)
+        let _ = give.send(back);
+        drop(give);
         let mut ok = true;
         for (i, s) in spans.iter().enumerate().take(mid) {
             if let Some(slot) = next.get_mut(s.trace as usize) {
@@ -336,12 +352,16 @@ fn group_by_trace_beside<B: Send>(
         let theirs = other
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (ok, theirs)
+        (ok, next, theirs)
     });
     // Where the two met, per trace: the front's next place is the back's last start.
-    let met = front_ok && back_ok && next.iter().zip(&back).all(|(a, b)| a == b);
+    let met = front_ok
+        && back_ok
+        && next.len() == back.len() + 1
+        && next.iter().zip(&back).all(|(a, b)| a == b);
     drop(back);
     drop(next);
+    let by_trace = by_trace.into_inner().unwrap_or_default();
     if !met {
         drop(by_trace);
         return (group_by_trace(index), made);

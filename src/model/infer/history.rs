@@ -182,6 +182,9 @@ pub(super) struct Links {
     /// Per trace, its earliest fingerprinted call (index into the calls), or `NONE` (made
     /// once the links are).
     pub first_call: Vec<u32>,
+    /// Per call, its trace ([`traces_of_calls`]), made for `first_call` and kept for the
+    /// sub-agents, which take it (so that it is read once).
+    pub call_trace: Vec<u32>,
 }
 
 impl Links {
@@ -191,6 +194,7 @@ impl Links {
             parent: (0..n).map(|t| u32::try_from(t).unwrap_or(NONE)).collect(),
             side: Vec::new(),
             first_call: Vec::new(),
+            call_trace: Vec::new(),
         }
     }
 
@@ -207,7 +211,7 @@ impl Links {
                 *slot = u32::try_from(i).unwrap_or(NONE);
             }
         }
-        drop(traces);
+        self.call_trace = traces;
         self.first_call = first_call;
         self.side = vec![false; n];
     }
@@ -296,42 +300,140 @@ pub(super) fn group_name(model: &Model, links: &mut Links, t: u32) -> String {
 /// Below this many calls [`link`] looks calls up on one thread.
 const PARALLEL_CALLS: usize = 1 << 14;
 
-/// Calls looked up per block in [`link`]: their candidates are held until the block's links
-/// are made, so the block bounds the memory that takes.
-const CALLS_PER_BLOCK: usize = 1 << 14;
+/// Calls looked up at a time in [`link`] (a chunk: what a thread takes at once).
+const CALLS_PER_CHUNK: usize = 1 << 10;
 
-/// `f` of each part of `range`, in order, the parts made on `workers` threads (this one
-/// among them).
-fn on_workers<T: Send>(
-    range: std::ops::Range<usize>,
+/// Chunks looked up in [`link`] and not linked yet, at most: their candidates are held until
+/// they are linked, so this bounds the memory that takes (16k calls' worth).
+const CHUNKS_AHEAD: usize = 16;
+
+/// `look(range)` of each chunk of `0..n` (`chunk` items each, the last one shorter), and
+/// `link` of what each gave, in the chunks' order, on this thread. The look-ups are made on
+/// `workers` threads, this one among them, a chunk at a time by whichever is free (so a
+/// thread that starts late, on a busy machine, takes fewer, and none waits for it to start),
+/// while this one links: it links each chunk as soon as it is looked up, and looks up the
+/// next free chunk meanwhile. No chunk is looked up more than `ahead` chunks after the one
+/// being linked, so at most `ahead` chunks' results are held at once.
+fn pipelined<T: Send>(
+    n: usize,
+    (chunk, ahead): (usize, usize),
     workers: usize,
-    f: &(impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync),
-) -> Vec<T> {
-    if workers <= 1 || range.len() < 2 {
-        return f(range);
-    }
-    let per = range.len().div_ceil(workers);
-    let parts: Vec<std::ops::Range<usize>> = (range.start..range.end)
-        .step_by(per)
-        .map(|a| a..(a + per).min(range.end))
-        .collect();
-    std::thread::scope(|scope| {
-        let (mine, theirs) = parts
-            .split_first()
-            .map_or((None, &[][..]), |(m, t)| (Some(m), t));
-        let handles: Vec<_> = theirs
-            .iter()
-            .map(|r| {
-                let r = r.clone();
-                scope.spawn(move || f(r))
-            })
-            .collect();
-        let mut out = mine.map_or_else(Vec::new, |r| f(r.clone()));
-        for h in handles {
-            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+    look: &(impl Fn(std::ops::Range<usize>) -> T + Sync),
+    link: &mut impl FnMut(T),
+) {
+    use std::sync::{Condvar, Mutex, PoisonError};
+    let chunk = chunk.max(1);
+    let ahead = ahead.max(1);
+    let chunks = n.div_ceil(chunk);
+    let range = |k: usize| k * chunk..((k + 1) * chunk).min(n);
+    if workers <= 1 || chunks <= 1 {
+        for k in 0..chunks {
+            link(look(range(k)));
         }
-        out
-    })
+        return;
+    }
+    /// What the threads share: the chunks handed out so far, the chunk being linked, the
+    /// results not linked yet (chunk `k`'s in slot `k % ahead`), and whether a worker died.
+    struct Queue<T> {
+        next: usize,
+        linking: usize,
+        slots: Vec<Option<T>>,
+        failed: bool,
+    }
+    let queue = Mutex::new(Queue {
+        next: 0,
+        linking: 0,
+        slots: (0..ahead).map(|_| None).collect(),
+        failed: false,
+    });
+    let changed = Condvar::new();
+    let lock = || queue.lock().unwrap_or_else(PoisonError::into_inner);
+    /// Marks the queue failed if its thread unwinds: a worker's (the linking thread stops
+    /// waiting for the chunk it had taken, and looks it up itself), or the linking thread's
+    /// (the workers stop waiting for room).
+    struct Alive<'a, T> {
+        queue: &'a Mutex<Queue<T>>,
+        changed: &'a Condvar,
+    }
+    impl<T> Drop for Alive<'_, T> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                self.queue
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .failed = true;
+                self.changed.notify_all();
+            }
+        }
+    }
+    let worker = || {
+        let _alive = Alive {
+            queue: &queue,
+            changed: &changed,
+        };
+        loop {
+            let k = {
+                let mut q = changed
+                    .wait_while(lock(), |q| {
+                        q.next < chunks && q.next >= q.linking + ahead && !q.failed
+                    })
+                    .unwrap_or_else(PoisonError::into_inner);
+                if q.next >= chunks || q.failed {
+                    return;
+                }
+                q.next += 1;
+                q.next - 1
+            };
+            let got = look(range(k));
+            lock().slots[k % ahead] = Some(got);
+            changed.notify_all();
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..workers {
+            scope.spawn(worker);
+        }
+        // (This thread's death, too, lets the workers go.)
+        let _alive = Alive {
+            queue: &queue,
+            changed: &changed,
+        };
+        for c in 0..chunks {
+            let got = loop {
+                let mut q = lock();
+                if let Some(got) = q.slots[c % ahead].take() {
+                    break got;
+                }
+                if q.next < chunks && q.next < c + ahead {
+                    // A free chunk (this one, if no worker took it yet): looked up here.
+                    let k = q.next;
+                    q.next += 1;
+                    drop(q);
+                    let got = look(range(k));
+                    if k == c {
+                        break got;
+                    }
+                    lock().slots[k % ahead] = Some(got);
+                    continue;
+                }
+                if q.failed {
+                    // The worker that took it died: looked up again here (its panic is
+                    // raised when the scope ends).
+                    drop(q);
+                    break look(range(c));
+                }
+                // A worker has it: wait for it (or for its death).
+                drop(
+                    changed
+                        .wait_while(q, |q| q.slots[c % ahead].is_none() && !q.failed)
+                        .unwrap_or_else(PoisonError::into_inner),
+                );
+            };
+            link(got);
+            lock().linking = c + 1;
+            changed.notify_all();
+        }
+    });
 }
 
 /// A registered history: the top 32 bits of the hash of a call's whole history, and the
@@ -397,6 +499,24 @@ pub(super) fn link(model: &Model, calls: &[Call], report: &mut Report) -> Links 
 
 /// [`link`], the look-ups made on `workers` threads (the links do not depend on how many).
 fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -> Links {
+    link_in_chunks(
+        model,
+        calls,
+        report,
+        workers,
+        (CALLS_PER_CHUNK, CHUNKS_AHEAD),
+    )
+}
+
+/// [`link_on`], the calls looked up in `chunks`: (calls per chunk, chunks ahead at most; see
+/// [`pipelined`]).
+fn link_in_chunks(
+    model: &Model,
+    calls: &[Call],
+    report: &mut Report,
+    workers: usize,
+    chunks: (usize, usize),
+) -> Links {
     let mut links = Links::new(model);
     let registry = registry(model, calls, workers);
     // A bit per value of a hash's top bits for the hashes registered: most prefixes are no
@@ -409,8 +529,9 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
     }
     // Each call's longest prefix that is some earlier calls' whole history, and those calls:
     // (call, prefix length, where its candidates start in `earlier`, its trace), found for a
-    // block of calls on all cores, with the candidates' traces (read from their records there,
-    // not on the one thread that links); then, in call order, the links they make.
+    // chunk of calls at a time on all cores, with the candidates' traces (read from their
+    // records there, not on the one thread that links); the links they make, in call order,
+    // made on this thread as the chunks come (see `pipelined`).
     let candidates = |part: std::ops::Range<usize>| {
         let mut pre = Vec::new();
         let mut found: Vec<(u32, u32, u32, u32)> = Vec::new();
@@ -463,34 +584,37 @@ fn link_on(model: &Model, calls: &[Call], report: &mut Report, workers: usize) -
                 break;
             }
         }
-        vec![(found, earlier)]
+        (found, earlier)
     };
     let mut reader = Reader::default();
-    for block in (0..calls.len()).step_by(CALLS_PER_BLOCK) {
-        let block = block..(block + CALLS_PER_BLOCK).min(calls.len());
-        for (found, earlier) in on_workers(block, workers, &candidates) {
-            for (n, &(j, k, at, trace)) in found.iter().enumerate() {
-                let to = found.get(n + 1).map_or(earlier.len(), |f| f.2 as usize);
-                let earlier = &earlier[at as usize..to];
-                let c = &calls[j as usize];
-                link_one(
-                    model,
-                    &mut links,
-                    calls,
-                    earlier,
-                    (c, trace),
-                    k as usize,
-                    &mut reader,
-                    report,
-                );
-            }
+    let mut link = |(found, earlier): Looked| {
+        for (n, &(j, k, at, trace)) in found.iter().enumerate() {
+            let to = found.get(n + 1).map_or(earlier.len(), |f| f.2 as usize);
+            let earlier = &earlier[at as usize..to];
+            let c = &calls[j as usize];
+            link_one(
+                model,
+                &mut links,
+                calls,
+                earlier,
+                (c, trace),
+                k as usize,
+                &mut reader,
+                report,
+            );
         }
-    }
+    };
+    pipelined(calls.len(), chunks, workers, &candidates, &mut link);
     drop(registry);
     drop(registered);
     links.add_calls(model, calls);
     links
 }
+
+/// What [`link_in_chunks`] looks up for a chunk of calls: per call that extends some earlier
+/// calls' history, (call, prefix length, where its candidates start in the second, its trace),
+/// and the candidates.
+type Looked = (Vec<(u32, u32, u32, u32)>, Vec<Candidate>);
 
 /// A call whose whole history a later call's begins with, and its trace.
 #[derive(Clone, Copy)]
@@ -798,24 +922,87 @@ mod tests {
         }
     }
 
+    /// Every chunk is looked up once, and linked once, in order, whatever the threads, the
+    /// chunks' size and how far ahead they may go; never more than that many chunks are
+    /// looked up and not linked yet.
+    #[test]
+    fn pipelined_links_every_chunk_in_order() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let mut rng = crate::testing::XorShift(7);
+        for case in 0..300 {
+            let n = rng.below(if case % 10 == 0 { 5_000 } else { 60 }) as usize;
+            let chunk = 1 + rng.below(9) as usize;
+            let ahead = 1 + rng.below(5) as usize;
+            for workers in [1, 2, 3, 7] {
+                let (alive, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+                let look = |r: std::ops::Range<usize>| {
+                    let now = alive.fetch_add(1, SeqCst) + 1;
+                    most.fetch_max(now, SeqCst);
+                    if rng_spin(r.start) {
+                        std::thread::yield_now();
+                    }
+                    r
+                };
+                let mut got = Vec::new();
+                pipelined(n, (chunk, ahead), workers, &look, &mut |r| {
+                    got.push(r);
+                    alive.fetch_sub(1, SeqCst);
+                });
+                let want: Vec<_> = (0..n.div_ceil(chunk))
+                    .map(|k| k * chunk..((k + 1) * chunk).min(n))
+                    .collect();
+                assert_eq!(got, want, "case {case} on {workers}");
+                assert!(most.load(SeqCst) <= ahead, "case {case} on {workers}");
+            }
+        }
+    }
+
+    /// Whether the look-up of a chunk starting at `at` gives its thread up for a while (so
+    /// that the threads interleave in more ways).
+    fn rng_spin(at: usize) -> bool {
+        at.wrapping_mul(0x9e37_79b9) >> 7 & 3 == 0
+    }
+
+    /// A look-up that panics on any thread raises the panic, and no thread waits for ever.
+    #[test]
+    fn pipelined_raises_a_look_up_panic() {
+        for workers in [1, 2, 3] {
+            for bad in [0usize, 3, 9] {
+                let once = std::sync::atomic::AtomicBool::new(false);
+                let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let look = |r: std::ops::Range<usize>| {
+                        if r.start == bad && !once.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                            std::panic::resume_unwind(Box::new("look-up"));
+                        }
+                        r
+                    };
+                    pipelined(40, (3, 2), workers, &look, &mut |_| {});
+                }));
+                assert!(got.is_err(), "{workers} workers, chunk at {bad}");
+            }
+        }
+    }
+
     /// The look-ups split over workers link exactly as on one thread (the bench files take the
-    /// parallel path; the fixtures, too small for it, are linked here on 1 to 3 workers).
+    /// parallel path; the fixtures, too small for it, are linked here on 1 to 7 workers, in
+    /// chunks of the default size and of a few calls, taken a few ahead).
     #[test]
     fn links_do_not_depend_on_the_workers() {
         for (file, model) in crate::model::infer::linked_fixtures() {
             let calls = calls(&model);
             assert!(calls.len() > 4, "{file}");
-            let run = |workers| {
+            let run = |workers, chunks| {
                 let mut report = Report::default();
-                let l = link_on(&model, &calls, &mut report, workers);
+                let l = link_in_chunks(&model, &calls, &mut report, workers, chunks);
                 (
                     l.parent,
                     l.side,
                     l.first_call,
+                    l.call_trace,
                     format!("{:?}", report.refused),
                 )
             };
-            let one = run(1);
+            let one = run(1, (CALLS_PER_CHUNK, CHUNKS_AHEAD));
             assert!(
                 one.0.iter().enumerate().any(|(i, &p)| p as usize != i),
                 "{file}: links"
@@ -825,8 +1012,15 @@ mod tests {
             for workers in 1..5 {
                 assert_eq!(traces_of_calls(&model, &calls, workers), traces, "{file}");
             }
-            for workers in [2, 3] {
-                assert_eq!(run(workers), one, "{file} on {workers} workers");
+            assert_eq!(one.3, traces, "{file}: the links' calls' traces");
+            for workers in [1, 2, 3, 7] {
+                for chunks in [(CALLS_PER_CHUNK, CHUNKS_AHEAD), (1, 1), (2, 3), (5, 2)] {
+                    assert_eq!(
+                        run(workers, chunks),
+                        one,
+                        "{file} on {workers} workers, chunks {chunks:?}"
+                    );
+                }
             }
         }
     }

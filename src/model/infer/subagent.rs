@@ -121,9 +121,12 @@ pub(super) fn attach(
         let (start, end) = model.times(c.span);
         end.max(start)
     };
-    // Each call's trace, read once (on all cores).
-    let call_trace =
-        super::history::traces_of_calls(model, calls, super::history::workers_for(calls.len()));
+    // Each call's trace, read once (on all cores), when the links made it.
+    let mut call_trace = std::mem::take(&mut links.call_trace);
+    if call_trace.len() != calls.len() {
+        call_trace =
+            super::history::traces_of_calls(model, calls, super::history::workers_for(calls.len()));
+    }
     let side = std::mem::take(&mut links.side);
     let Chains { heads, mut pauses } = chains(
         &call_trace,
