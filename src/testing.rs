@@ -55,3 +55,15 @@ pub fn fixture_exports(dirs: &[&str]) -> Vec<std::path::PathBuf> {
     files.sort();
     files
 }
+
+/// The export files of every fixture directory (see [`fixture_exports`]), sorted.
+pub fn all_fixture_exports() -> Vec<std::path::PathBuf> {
+    let dirs: Vec<String> = std::fs::read_dir("fixtures")
+        .unwrap_or_else(|e| panic!("fixtures: {e}"))
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+    fixture_exports(&dirs)
+}

@@ -563,15 +563,8 @@ mod tests {
     fn sessions_written_by_hand_as_serde_writes_them() {
         use crate::index::{self, progress::Progress};
         use crate::source::Source;
-        let dirs: Vec<String> = std::fs::read_dir("fixtures")
-            .unwrap()
-            .flatten()
-            .filter(|e| e.path().is_dir())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
         let (mut sessions, mut evaluated, mut costed) = (0, 0, 0);
-        for path in crate::testing::fixture_exports(&dirs) {
+        for path in crate::testing::all_fixture_exports() {
             let text = std::fs::read(&path).unwrap();
             let sources = vec![Source::from_bytes("f.jsonl", text)];
             let Ok(idx) = index::build(sources, &Progress::default()) else {
