@@ -67,3 +67,11 @@ pub fn all_fixture_exports() -> Vec<std::path::PathBuf> {
     let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
     fixture_exports(&dirs)
 }
+
+/// The model of `text` read as one file named `f.jsonl`, inference on as by default; `None`
+/// when it cannot be indexed (no span in it).
+pub fn model_of(text: Vec<u8>) -> Option<crate::model::Model> {
+    let sources = vec![crate::source::Source::from_bytes("f.jsonl", text)];
+    let idx = crate::index::build(sources, &crate::index::progress::Progress::default()).ok()?;
+    Some(crate::model::build(idx))
+}

@@ -561,16 +561,12 @@ mod tests {
     /// others: the same bytes.
     #[test]
     fn sessions_written_by_hand_as_serde_writes_them() {
-        use crate::index::{self, progress::Progress};
-        use crate::source::Source;
         let (mut sessions, mut evaluated, mut costed) = (0, 0, 0);
         for path in crate::testing::all_fixture_exports() {
             let text = std::fs::read(&path).unwrap();
-            let sources = vec![Source::from_bytes("f.jsonl", text)];
-            let Ok(idx) = index::build(sources, &Progress::default()) else {
+            let Some(model) = crate::testing::model_of(text) else {
                 continue;
             };
-            let model = crate::model::build(idx);
             let counted = tool_counts(&model, 3);
             for s in 0..u32::try_from(model.sessions.len()).unwrap() {
                 // The pass over the records counts every session's tools as its traces do.

@@ -587,17 +587,13 @@ mod tests {
     /// and into a `Vec`.
     #[test]
     fn sessions_in_pieces_on_workers_as_on_one_thread() {
-        use crate::index::{self, progress::Progress};
-        use crate::source::Source;
         use std::io::Write;
         let mut sessions = 0;
         for path in crate::testing::all_fixture_exports() {
             let text = std::fs::read(&path).unwrap();
-            let sources = vec![Source::from_bytes("f.jsonl", text)];
-            let Ok(idx) = index::build(sources, &Progress::default()) else {
+            let Some(model) = crate::testing::model_of(text) else {
                 continue;
             };
-            let model = crate::model::build(idx);
             let ids: Vec<u32> = (0..u32::try_from(model.sessions.len()).unwrap()).collect();
             let mut one = Vec::new();
             {

@@ -541,8 +541,6 @@ mod tests {
 
     #[test]
     fn first_text_answers_as_the_detail_does() {
-        use crate::index::{self, progress::Progress};
-        use crate::source::Source;
         let files = crate::testing::fixture_exports(&[
             "claude_code",
             "agents",
@@ -571,11 +569,9 @@ mod tests {
         texts.push(made.into_bytes());
         let mut compared = 0;
         for text in texts {
-            let sources = vec![Source::from_bytes("f.jsonl", text)];
-            let Ok(idx) = index::build(sources, &Progress::default()) else {
+            let Some(model) = crate::testing::model_of(text) else {
                 continue;
             };
-            let model = crate::model::build(idx);
             for span in 0..u32::try_from(model.index.spans.len()).unwrap() {
                 for keys in [
                     ["input.value", "mlflow.spanInputs"],

@@ -556,8 +556,6 @@ fn same_task(model: &Model, tool: u32, root: u32) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::{PerTrace, first_calls, names_agent};
-    use crate::index::{self, progress::Progress};
-    use crate::source::Source;
 
     /// The tallies read back as counted, past what a trace's byte holds too.
     #[test]
@@ -607,9 +605,7 @@ mod tests {
                 twice.extend_from_slice(&bytes);
             }
             for text in [bytes, twice] {
-                let sources = vec![Source::from_bytes("f.jsonl", text)];
-                let idx = index::build(sources, &Progress::default()).unwrap();
-                let model = crate::model::build(idx);
+                let model = crate::testing::model_of(text).expect("a fixture with spans");
                 let found = crate::model::infer::first_calls_of(&model);
                 assert_eq!(found, first_calls(&model), "{}", p.display());
                 with_calls += usize::from(found.iter().any(|&f| f != crate::model::NONE));
