@@ -516,6 +516,12 @@ pub struct Recorder<'h> {
     /// Every message read by [`Recorder::field`] (a test's reference for the fast path).
     #[cfg(test)]
     slow: bool,
+    /// Messages not read by [`Recorder::plain_message`] (a test's reference for it), and how
+    /// many it read.
+    #[cfg(test)]
+    no_plain: bool,
+    #[cfg(test)]
+    plain_reads: usize,
     /// The memory of lists seen as it was when it copied their bytes, given every list this
     /// one is: what is taken from `seen` must be what it would take (a test's reference).
     #[cfg(test)]
@@ -1262,6 +1268,13 @@ impl<'h> Recorder<'h> {
         if self.keys.is_empty() {
             return false;
         }
+        #[cfg(test)]
+        let plain = !self.no_plain;
+        #[cfg(not(test))]
+        let plain = true;
+        if plain && self.plain_message(n, c) {
+            return true;
+        }
         let mut d = c.clone();
         if d.peek_byte() != Some(b'{') || d.object_start().is_err() {
             return false;
@@ -1313,6 +1326,88 @@ impl<'h> Recorder<'h> {
             self.msgs[n] = m;
         }
         *c = d;
+        true
+    }
+
+    /// Message `n` of a list, the cursor at it, when it is written as nearly every message is:
+    /// an object of strings under keys met before that are not structural, with no space
+    /// anywhere and no escape or newline in its strings (`{"message.role":"user",…}`). Read
+    /// as [`Recorder::known_message`] reads it, the same message and cursor after it, in a
+    /// pass over its bytes: each key matched as written, each string's end found 16 bytes at
+    /// a time as the cursor finds it. `false`, with nothing read, for anything else.
+    #[inline(always)]
+    fn plain_message(&mut self, n: usize, c: &mut Cursor<'_>) -> bool {
+        let buf = c.buf();
+        let start = c.pos();
+        if buf.get(start) != Some(&b'{') {
+            return false;
+        }
+        let mut d = c.clone();
+        d.set_pos(start + 1);
+        let mut m = self.msgs.get(n).copied().unwrap_or_default();
+        let heads = self.heads.len();
+        let mut high = false;
+        let read = loop {
+            let Some(i) = key_among(&mut d, &self.keys, self.next_key, |key| &key.raw) else {
+                break false;
+            };
+            // The key after it is tried first next (the first after the last: a message's
+            // first key follows the last message's last).
+            self.next_key = if i + 1 < self.keys.len() { i + 1 } else { 0 };
+            let Some(key) = self.keys.get(i).filter(|key| !key.skip) else {
+                break false;
+            };
+            let at = d.pos();
+            if buf.get(at) != Some(&b'"') {
+                break false;
+            }
+            let Some((end, hi)) = plain_string_end(buf, at + 1) else {
+                break false;
+            };
+            high |= hi;
+            let value = buf.get(at + 1..end).unwrap_or_default();
+            if key.says == Says::Role {
+                role_into(&mut m, value);
+            } else {
+                let look = Look::of(self.gathering, n == self.heads_of, &mut self.heads);
+                let (h, structured) = (key.alone.clone(), looks_nested(value));
+                part_value(
+                    &mut m,
+                    key.says,
+                    value,
+                    structured,
+                    h,
+                    &mut self.scratch,
+                    look,
+                    buf,
+                );
+            }
+            d.set_pos(end + 2);
+            match buf.get(end + 1) {
+                Some(b',') => {}
+                Some(b'}') => break true,
+                _ => break false,
+            }
+        };
+        if !read {
+            self.heads.truncate(heads);
+            return false;
+        }
+        // In a list, message `n` comes after the `n` before it.
+        if self.msgs.len() == n {
+            self.msgs.push(m);
+        } else {
+            if self.msgs.len() < n {
+                self.msgs.resize(n + 1, Msg::default());
+            }
+            self.msgs[n] = m;
+        }
+        d.step_over_read(0, high);
+        *c = d;
+        #[cfg(test)]
+        {
+            self.plain_reads += 1;
+        }
         true
     }
 
@@ -1385,6 +1480,59 @@ fn key_among<T>(
     c.known_key_among(items, from, raw)
 }
 
+/// Where the string whose contents start at `start` in `buf` ends (its closing quote), and
+/// whether a byte of 0x80 or above was among the 16-byte blocks read to find it, as
+/// [`Cursor::string`] reads them (blocks from `start` on, the last one whole): `None` when an
+/// escape or a newline comes first, or fewer than 16 bytes are left (the cursor then reads
+/// it). The blocks' bytes are gathered in one register and their top bits looked at once, at
+/// the end.
+#[inline(always)]
+pub(crate) fn plain_string_end(buf: &[u8], start: usize) -> Option<(usize, bool)> {
+    let (blocks, _) = buf.get(start..)?.as_chunks::<16>();
+    #[cfg(target_arch = "x86_64")]
+    {
+        use safe_arch::{
+            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
+            set_splat_i8_m128i, zeroed_m128i,
+        };
+        let splat = |c: u8| set_splat_i8_m128i(i8::from_ne_bytes([c]));
+        let (quote, backslash, newline) = (splat(b'"'), splat(b'\\'), splat(b'\n'));
+        let mut seen = zeroed_m128i();
+        for (j, chunk) in blocks.iter().enumerate() {
+            let v = load_unaligned_m128i(chunk);
+            seen = bitor_m128i(seen, v);
+            let hits = move_mask_i8_m128i(bitor_m128i(
+                bitor_m128i(
+                    cmp_eq_mask_i8_m128i(v, quote),
+                    cmp_eq_mask_i8_m128i(v, backslash),
+                ),
+                cmp_eq_mask_i8_m128i(v, newline),
+            ));
+            if hits != 0 {
+                let k = start + 16 * j + hits.trailing_zeros() as usize;
+                let high = move_mask_i8_m128i(seen) != 0;
+                return (buf.get(k) == Some(&b'"')).then_some((k, high));
+            }
+        }
+        None
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut high = false;
+        for (j, chunk) in blocks.iter().enumerate() {
+            high |= chunk.iter().any(|&b| b >= 0x80);
+            if let Some(i) = chunk
+                .iter()
+                .position(|&b| matches!(b, b'"' | b'\\' | b'\n'))
+            {
+                let k = start + 16 * j + i;
+                return (buf.get(k) == Some(&b'"')).then_some((k, high));
+            }
+        }
+        None
+    }
+}
+
 /// [`Cursor::peek_kind`] inline, `None` for its error (a value no kind begins with, or the
 /// buffer's end): for [`Recorder::known_message`], which leaves such a message to
 /// [`Recorder::field`] anyway, two calls a message fewer.
@@ -1427,7 +1575,7 @@ fn read_leaf(
     c: &mut Cursor<'_>,
     says: Says,
     kind: ValueKind,
-    mut h: rustc_hash::FxHasher,
+    h: rustc_hash::FxHasher,
     scratch: &mut Vec<u8>,
     look: Look<'_>,
 ) -> Result<(), JsonError> {
@@ -1445,6 +1593,25 @@ fn read_leaf(
             (&c.buf()[r], true)
         }
     };
+    part_value(m, says, value, structured, h, scratch, look, c.buf());
+    Ok(())
+}
+
+/// A part of message `m` (`says`: what its key says; `value`: as written in `buf`;
+/// `structured`: a list, an object, or JSON in a string; `h`: the hasher with its key path
+/// written): hashed (its `cache_control` cut in `scratch`), its start looked at as `look` says.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn part_value(
+    m: &mut Msg,
+    says: Says,
+    value: &[u8],
+    structured: bool,
+    mut h: rustc_hash::FxHasher,
+    scratch: &mut Vec<u8>,
+    look: Look<'_>,
+    buf: &[u8],
+) {
     // The marker sits in content blocks: a list, or one written into a string. Plain text
     // that mentions it is the same on every call.
     let (value, cut) = match structured.then(|| CACHE_CONTROL.find(value)).flatten() {
@@ -1462,8 +1629,7 @@ fn read_leaf(
         Look::Gather(_) if cut => Look::Now,
         look => look,
     };
-    look_at_part(m, says, value, structured, c.buf(), look);
-    Ok(())
+    look_at_part(m, says, value, structured, buf, look);
 }
 
 /// Message `m`'s role (a string's raw bytes).
@@ -2428,6 +2594,148 @@ mod tests {
         assert!(reused > 1000, "{reused}");
     }
 
+    /// A message written without spaces, as nearly every export writes them: mostly strings
+    /// under known keys (plain text, text near a block's end, bytes of 0x80 and above, escapes,
+    /// raw control bytes, a `cache_control` marker in JSON or a Python repr written into the
+    /// string, a reminder, a tool's return), now and then a number, an object or a new key,
+    /// and spoiled now and then (a byte put in or the message cut short).
+    pub(super) fn compact_message(rng: &mut crate::testing::XorShift, long: bool) -> String {
+        const WORDS: [&str; 12] = [
+            "fix",
+            "the",
+            "test",
+            "caf\u{e9}",
+            "say \\\"hi\\\"",
+            "line\\nbreak",
+            "<system-reminder>",
+            "tool_result",
+            "\u{1f600}",
+            "x\u{1}y",
+            "'cache_control': {'type': 'ephemeral'}",
+            "abcdefghijklmno",
+        ];
+        let text = |rng: &mut crate::testing::XorShift| -> String {
+            let n = if long {
+                40 + rng.below(300)
+            } else {
+                rng.below(10)
+            };
+            let words: Vec<&str> = (0..n)
+                .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
+                .collect();
+            let text = words.join(" ");
+            match rng.below(8) {
+                0 => format!("[{{'type': 'text', 'text': '{text}'}}]"),
+                1 => format!("{{'type': 'tool_result', 'content': '{text}'}}"),
+                _ => text,
+            }
+        };
+        let role = ["user", "system", "assistant", "tool", "Human"][rng.below(5) as usize];
+        let mut fields = vec![format!("\"message.role\":\"{role}\"")];
+        for _ in 0..rng.below(3) {
+            let key = [
+                "message.content",
+                "message.content",
+                "message.tool_call_id",
+                "message.name",
+                "type",
+            ][rng.below(5) as usize];
+            let value = match rng.below(20) {
+                0 => format!("{}", rng.below(100)),
+                1 => "{\"a\":\"b\"}".into(),
+                _ => format!("\"{}\"", text(rng)),
+            };
+            fields.push(format!("\"{key}\":{value}"));
+        }
+        if rng.below(3) == 0 {
+            fields.reverse();
+        }
+        if rng.below(30) == 0 {
+            fields.push(format!("\"k{}\":\"v\"", rng.below(30)));
+        }
+        let mut m = format!("{{{}}}", fields.join(","));
+        match rng.below(20) {
+            0 => {
+                let mut at = rng.below(m.len() as u64 + 1) as usize;
+                while !m.is_char_boundary(at) {
+                    at -= 1;
+                }
+                m.truncate(at);
+            }
+            1 | 2 => {
+                let at = rng.below(m.len() as u64 + 1) as usize;
+                if m.is_char_boundary(at) {
+                    let c = [' ', '"', '\\', '\n', ',', '}', ':', 'x', '\u{e9}'];
+                    m.insert(at, c[rng.below(c.len() as u64) as usize]);
+                }
+            }
+            _ => {}
+        }
+        m
+    }
+
+    /// Lists of conversations (resent, growing, interleaved) whose messages are written without
+    /// spaces ([`compact_message`]), short and long: a recorder that reads them through
+    /// [`Recorder::plain_message`] reads every list as one that reads them through
+    /// [`Recorder::known_message`]'s cursor, as one that reads them all through
+    /// [`Recorder::field`], and as a new one: the same read, cursor, bytes of 0x80 and above,
+    /// print and message hashes.
+    #[test]
+    fn plain_messages_read_as_known_message_reads_them() {
+        let mut rng = crate::testing::XorShift(0x91a1_4e55);
+        let mut conversations: Vec<Vec<String>> = vec![Vec::new(); 6];
+        let mut lists = Vec::new();
+        for round in 0..6000 {
+            let long = round / 500 % 4 == 3;
+            let conv = &mut conversations[rng.below(6) as usize];
+            match rng.below(10) {
+                0 => conv.clear(),
+                1 if conv.len() > 1 => conv.truncate(conv.len() - 1),
+                _ => {}
+            }
+            while conv.len() < 2 || rng.below(3) == 0 {
+                conv.push(compact_message(&mut rng, long));
+            }
+            lists.push(format!("[{}]", conv.join(",")));
+        }
+        let (file, starts) = file_of(&lists);
+        let mut plain = checked_recorder(&file);
+        let mut known = Recorder {
+            home: &file,
+            no_plain: true,
+            ..Recorder::default()
+        };
+        let mut slow = Recorder {
+            home: &file,
+            slow: true,
+            ..Recorder::default()
+        };
+        for (list, &start) in lists.iter().zip(&starts) {
+            let line = &file[start..];
+            let got = read_in_line(&mut plain, line);
+            assert_eq!(got, read_in_line(&mut known, line), "{list}");
+            assert_eq!(got, read_in_line(&mut slow, line), "{list}");
+            assert_eq!(got, read_in_line(&mut Recorder::default(), line), "{list}");
+            // Read anywhere but in a line too (a newline is then part of a string).
+            let mut c = Cursor::new(list.as_bytes());
+            let mut k = Cursor::new(list.as_bytes());
+            let mut fresh = Recorder::default();
+            let mut known = Recorder {
+                no_plain: true,
+                ..Recorder::default()
+            };
+            assert_eq!(
+                fresh.read(b"llm.input_messages", &mut c),
+                known.read(b"llm.input_messages", &mut k),
+                "{list}"
+            );
+            assert_eq!((c.pos(), c.non_ascii()), (k.pos(), k.non_ascii()), "{list}");
+            assert_eq!(fresh.msgs, known.msgs, "{list}");
+        }
+        assert!(plain.plain_reads > 3_000, "{}", plain.plain_reads);
+        assert_eq!(known.plain_reads, 0);
+    }
+
     /// However many slots share the room, a slot's list reads back as kept (its bytes where
     /// they are in the home), and the other slots' are untouched; a list whose place is not
     /// in the home reads back as none.
@@ -2512,8 +2820,9 @@ mod tests {
     #[test]
     fn common_prefix_is_where_bytes_first_differ() {
         let mut rng = crate::testing::XorShift(99);
-        for _ in 0..20_000 {
-            let len = rng.below(300) as usize;
+        for k in 0..20_000 {
+            // A quarter long enough for the kilobyte blocks, with the difference anywhere.
+            let len = rng.below(if k % 4 == 0 { 5_000 } else { 300 }) as usize;
             let a: Vec<u8> = (0..len).map(|_| rng.below(4) as u8).collect();
             let mut b = a.clone();
             if len > 0 && rng.below(4) != 0 {

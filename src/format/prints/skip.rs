@@ -17,6 +17,11 @@ pub(super) fn skip_messages<T>(
     keys: &[T],
     raw: impl Fn(&T) -> &Pattern + Copy,
 ) -> Result<(), JsonError> {
+    if let Some(end) = plain(c, keys, raw) {
+        let (len, high) = (end.0 - c.pos(), end.1);
+        c.step_over_read(len, high);
+        return Ok(());
+    }
     let mut d = c.clone();
     if messages(&mut d, keys, raw).is_some() {
         let (start, end) = (c.pos(), d.pos());
@@ -26,6 +31,58 @@ pub(super) fn skip_messages<T>(
         return Ok(());
     }
     c.skip_value()
+}
+
+/// A list of message objects written as nearly every export writes them: no space anywhere,
+/// every key one of `keys` as written, every value a string without an escape or a newline
+/// (`[{"message.role":"assistant","message.content":"…"}]`): where it ends, and whether a byte
+/// of 0x80 or above was among the blocks of its strings read to find their ends (as
+/// [`messages`] reads them, each string with [`Cursor::string`]). `None` for anything else.
+#[inline]
+fn plain<T>(
+    c: &Cursor<'_>,
+    keys: &[T],
+    raw: impl Fn(&T) -> &Pattern + Copy,
+) -> Option<(usize, bool)> {
+    let buf = c.buf();
+    let mut p = c.pos();
+    if buf.get(p) != Some(&b'[') {
+        return None;
+    }
+    p += 1;
+    if buf.get(p) == Some(&b']') {
+        return Some((p + 1, false));
+    }
+    let mut d = c.clone();
+    let (mut next, mut high) = (0, false);
+    loop {
+        if buf.get(p) != Some(&b'{') {
+            return None;
+        }
+        p += 1;
+        loop {
+            d.set_pos(p);
+            next = super::key_among(&mut d, keys, next, raw)? + 1;
+            p = d.pos();
+            if buf.get(p) != Some(&b'"') {
+                return None;
+            }
+            let (end, hi) = super::plain_string_end(buf, p + 1)?;
+            high |= hi;
+            p = end + 2;
+            match buf.get(end + 1)? {
+                b',' => {}
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        p += 1;
+        match buf.get(p - 1)? {
+            b',' => {}
+            b']' => return Some((p, high)),
+            _ => return None,
+        }
+    }
 }
 
 /// A list of message objects, `None` on anything else or on an error (the cursor then
@@ -98,7 +155,7 @@ mod tests {
         .iter()
         .filter_map(|k| Pattern::new(k))
         .collect();
-        let (mut fast_ok, mut errors, mut taken) = (0, 0, 0);
+        let (mut fast_ok, mut errors, mut taken, mut plain_taken) = (0, 0, 0, 0);
         for round in 0..20000 {
             let n = rng.below(4);
             let written: Vec<String> = (0..n)
@@ -112,6 +169,15 @@ mod tests {
             };
             let sep = format!("{},{}", space(&mut rng), space(&mut rng));
             let value = match rng.below(12) {
+                4..=6 => {
+                    let compact: Vec<String> = (0..n)
+                        .map(|_| {
+                            let long = rng.below(8) == 0;
+                            super::super::tests::compact_message(&mut rng, long)
+                        })
+                        .collect();
+                    format!("[{}]", compact.join(","))
+                }
                 0 => "\"text\"".to_string(),
                 1 => "null".to_string(),
                 2 => format!("{{\"message.role\":\"assistant\",\"x\":{}}}", rng.below(9)),
@@ -146,6 +212,9 @@ mod tests {
             if messages(&mut d, &keys, |k| k).is_some() {
                 taken += 1;
             }
+            if plain(&Cursor::in_line(&v[at..]), &keys, |k| k).is_some() {
+                plain_taken += 1;
+            }
             if want.0 {
                 fast_ok += 1;
             } else {
@@ -153,8 +222,8 @@ mod tests {
             }
         }
         assert!(
-            fast_ok > 8000 && errors > 1000 && taken > 4000,
-            "{fast_ok} {errors} {taken}"
+            fast_ok > 8000 && errors > 1000 && taken > 4000 && plain_taken > 2000,
+            "{fast_ok} {errors} {taken} {plain_taken}"
         );
     }
 }
