@@ -458,6 +458,8 @@ fn first_text_flat_with(
             // Most values stepped over are strings: read here, as `skip_value` reads them.
             if c.peek_byte() == Some(b'"') {
                 c.string().ok()?;
+            } else if let Some(end) = plain_objects_end(c.buf(), c.pos()) {
+                c.set_pos(end);
             } else {
                 c.skip_value().ok()?;
             }
@@ -495,6 +497,55 @@ fn first_text_flat_with(
             if met.iter().all(Option::is_some) {
                 return Some(None);
             }
+        }
+    }
+}
+
+/// Where a list of flat objects of strings at `at` ends, when it is written as the message
+/// lists of flat records are (`[{"message.role":"user","message.content":"…"},…]`): no space
+/// anywhere, no escape or newline in any string. Such a list is valid JSON, so
+/// [`Cursor::skip_value`] would end it at the same place; `None` for anything else (then it
+/// does). Each string's end is found 16 bytes at a time as the cursor finds it.
+fn plain_objects_end(buf: &[u8], at: usize) -> Option<usize> {
+    // The string whose opening quote is at `p`, and the byte after it.
+    let string = |p: usize| -> Option<(usize, u8)> {
+        if buf.get(p) != Some(&b'"') {
+            return None;
+        }
+        let (end, _) = format::prints::plain_string_end(buf, p + 1)?;
+        Some((end + 2, *buf.get(end + 1)?))
+    };
+    let mut p = at;
+    if buf.get(p) != Some(&b'[') {
+        return None;
+    }
+    p += 1;
+    if buf.get(p) == Some(&b']') {
+        return Some(p + 1);
+    }
+    loop {
+        if buf.get(p) != Some(&b'{') {
+            return None;
+        }
+        p += 1;
+        loop {
+            let (after_key, colon) = string(p)?;
+            if colon != b':' {
+                return None;
+            }
+            let (after, next) = string(after_key)?;
+            p = after;
+            match next {
+                b',' => {}
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        // After the object's `}`.
+        match buf.get(p)? {
+            b',' => p += 1,
+            b']' => return Some(p + 1),
+            _ => return None,
         }
     }
 }
@@ -694,6 +745,52 @@ mod tests {
             }
         }
         assert!(flat > 10_000 && answered > 4_000, "{flat} {answered}");
+    }
+
+    /// Lists of flat objects of strings, written without spaces or spoiled (a byte put in,
+    /// changed or cut, spaces, escapes, newlines, numbers, nesting, bytes of 0x80 and above):
+    /// where the plain pass ends one, `skip_value` ends it there too.
+    #[test]
+    fn plain_object_lists_end_where_skip_value_ends_them() {
+        let mut rng = crate::testing::XorShift(0x5c1b_0b1e);
+        let strings = [
+            "message.role",
+            "message.content",
+            "user",
+            "",
+            "fix the test",
+            "abcdefghijklmnopqrstuvwxyz0123456789",
+            "caf\u{e9}",
+            "a\\\"b",
+            "x\u{1}y",
+        ];
+        let mut taken = 0;
+        for _ in 0..30_000 {
+            let objects: Vec<String> = (0..rng.below(4))
+                .map(|_| {
+                    let fields: Vec<String> = (0..1 + rng.below(3))
+                        .map(|_| {
+                            let k = strings[rng.below(strings.len() as u64) as usize];
+                            let v = strings[rng.below(strings.len() as u64) as usize];
+                            format!("\"{k}\":\"{v}\"")
+                        })
+                        .collect();
+                    format!("{{{}}}", fields.join(","))
+                })
+                .collect();
+            let mut v = format!("[{}]", objects.join(",")).into_bytes();
+            if rng.below(3) == 0 {
+                rng.spoil(&mut v, b"{}[],:\" \\\n1x\xc3", 8);
+            }
+            v.extend_from_slice(b",\"next\":1}");
+            let mut c = Cursor::new(&v);
+            let want = c.skip_value().ok().map(|()| c.pos());
+            if let Some(end) = plain_objects_end(&v, 0) {
+                assert_eq!(Some(end), want, "{}", String::from_utf8_lossy(&v));
+                taken += 1;
+            }
+        }
+        assert!(taken > 10_000, "{taken}");
     }
 
     #[test]
