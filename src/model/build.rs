@@ -78,6 +78,9 @@ pub(super) fn conversations(
 /// Below this many spans the traces are built on one thread.
 const PARALLEL_SPANS: usize = 1 << 16;
 
+/// Runs of traces the trees' passes cut per worker, when there are several.
+const RUNS_PER_WORKER: usize = 8;
+
 /// Parents, the spans in trace order, the traces, and what the turns need of them, built on all
 /// cores: each worker takes a run of whole traces (every span it reads or writes belongs to
 /// them). The index's parent-id column is settled on the way (see `index::parents`).
@@ -112,10 +115,16 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
         (group_by_trace(index), parent_table())
     };
     let workers = workers.max(1);
-    // Runs of traces with about as many spans each.
+    // Runs of traces with about as many spans each, several a worker (each worker takes the
+    // next as it comes free: see `on_threads`).
+    let runs = if workers > 1 {
+        workers * RUNS_PER_WORKER
+    } else {
+        1
+    };
     let mut cuts = vec![0usize];
-    for w in 1..workers {
-        let target = u32::try_from(n * w / workers).unwrap_or(NONE);
+    for w in 1..runs {
+        let target = u32::try_from(n * w / runs).unwrap_or(NONE);
         let t = trace_start.partition_point(|&s| s < target).min(nt);
         if t > *cuts.last().unwrap_or(&0) {
             cuts.push(t);
@@ -141,7 +150,7 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
             rest = tail;
         }
         let shared = &shared;
-        on_threads(slices, |(run, mine)| Part::link(shared, run, mine))
+        on_threads(slices, workers, |(run, mine)| Part::link(shared, run, mine))
     };
     // Linked, the spans need their parent ids no more, but for the few the links do not give
     // back, which the workers found: the column goes before the traces' table is made. (Every
@@ -175,7 +184,9 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
         rest = tail;
     }
     let shared = &shared;
-    let parts: Vec<Built> = on_threads(slices, |(part, mine)| part.summarize_run(shared, mine));
+    let parts: Vec<Built> = on_threads(slices, workers, |(part, mine)| {
+        part.summarize_run(shared, mine)
+    });
     // The workers' shared tables are done with: gone before the whole's are made.
     drop(trace_start);
     // Each part compacted its spans to the front of its own run (re-exports left out): close
@@ -370,22 +381,43 @@ fn group_by_trace_beside<B: Send>(
     ((trace_starts(index), by_trace), made)
 }
 
-/// `work` on each of `jobs`, each on a thread of its own when there are several.
-fn on_threads<J: Send, R: Send>(jobs: Vec<J>, work: impl Fn(J) -> R + Sync) -> Vec<R> {
-    if jobs.len() == 1 {
+/// `work` on each of `jobs`, on `workers` threads (this one among them), each thread taking
+/// the next job no other has taken as soon as it is free: a thread that starts late or runs
+/// slower (the machine busy) takes fewer, and none waits long for another. Gives the results
+/// in the jobs' order, whatever thread made each. A panic in a worker is raised again here.
+fn on_threads<J: Send, R: Send>(
+    jobs: Vec<J>,
+    workers: usize,
+    work: impl Fn(J) -> R + Sync,
+) -> Vec<R> {
+    let n = jobs.len();
+    if workers <= 1 || n <= 1 {
         return jobs.into_iter().map(work).collect();
     }
-    let work = &work;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .into_iter()
-            .map(|job| scope.spawn(move || work(job)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());
+    let run = || {
+        let mut done = Vec::new();
+        loop {
+            // (Poisoned only by a panic in `next`, which takes nothing from the jobs.)
+            let next = queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .next();
+            let Some((k, job)) = next else { break };
+            done.push((k, work(job)));
+        }
+        done
+    };
+    let mut done = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..workers.min(n)).map(|_| scope.spawn(run)).collect();
+        let mut done = run();
+        for h in handles {
+            done.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        done
+    });
+    done.sort_unstable_by_key(|&(k, _)| k);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// What every worker reads (and the per-span tables they write, each span by one worker).
@@ -588,12 +620,13 @@ impl<'a> Part<'a> {
         for (slot, &(_, _, i)) in self.by_trace[range.clone()].iter_mut().zip(&self.times) {
             *slot = i;
         }
-        // Ids, to find parents and re-exported spans; the copy earliest in the files first.
+        // Ids, to find parents and re-exported spans; the copy earliest in the files first
+        // (the locations are the ones the time order just read).
         self.ids.clear();
         self.ids.extend(
-            self.by_trace[range.clone()]
+            self.times
                 .iter()
-                .map(|&i| (id_key(&spans[i as usize]), index.loc(i), i)),
+                .map(|&(_, loc, i)| (id_key(&spans[i as usize]), loc, i)),
         );
         self.ids.sort_unstable();
         let mut dup = Vec::new();
@@ -609,13 +642,21 @@ impl<'a> Part<'a> {
                 self.issues.id_clashes.push((a, b));
             }
         }
-        dup.sort_unstable();
         let first = self.written;
-        for k in range {
-            let i = self.by_trace[k];
-            if dup.binary_search(&i).is_err() {
-                self.by_trace[self.written] = i;
-                self.written += 1;
+        if dup.is_empty() {
+            // No re-exported copy (nearly every trace): the spans move down whole.
+            if first != range.start {
+                self.by_trace.copy_within(range.clone(), first);
+            }
+            self.written += range.len();
+        } else {
+            dup.sort_unstable();
+            for k in range {
+                let i = self.by_trace[k];
+                if dup.binary_search(&i).is_err() {
+                    self.by_trace[self.written] = i;
+                    self.written += 1;
+                }
             }
         }
         let kept = first..self.written;
@@ -723,6 +764,13 @@ impl<'a> Part<'a> {
         let mut path = std::mem::take(&mut self.path);
         for k in kept {
             let start = self.by_trace[k];
+            // A root, or a span whose parent is done (a parent earlier in the time order, as
+            // it nearly always is): no walk can find a cycle through it.
+            let first = shared.parent(start);
+            if first == NONE || self.state.get(first) == 2 {
+                self.state.set(start, 2);
+                continue;
+            }
             let mut at = start;
             while at != NONE && self.state.get(at) == 0 {
                 self.state.set(at, 1);
@@ -1381,6 +1429,42 @@ mod tests {
         assert_eq!(ids(&again), written);
         assert_eq!(again.parents, build(index()).parents);
         assert_eq!(again.index.parents.kept(), kept);
+    }
+
+    /// Every job is worked once, and the results come in the jobs' order, on 1 to 7 workers
+    /// (more workers than jobs too), whichever thread takes which job.
+    #[test]
+    fn jobs_on_threads_in_order_once() {
+        for jobs in [0usize, 1, 2, 3, 16, 61] {
+            for workers in [0usize, 1, 2, 3, 7] {
+                let worked = std::sync::atomic::AtomicUsize::new(0);
+                let out = on_threads((0..jobs).collect(), workers, |j: usize| {
+                    worked.fetch_add(1, Relaxed);
+                    // Uneven jobs, so that the threads take them out of turn.
+                    if j % 5 == 0 {
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                    }
+                    (j, j * j)
+                });
+                assert_eq!(worked.load(Relaxed), jobs, "{jobs} jobs on {workers}");
+                let want: Vec<(usize, usize)> = (0..jobs).map(|j| (j, j * j)).collect();
+                assert_eq!(out, want, "{jobs} jobs on {workers}");
+            }
+        }
+    }
+
+    /// A panic in a job is raised again by the caller, whichever thread ran it.
+    #[test]
+    fn jobs_on_threads_raise_a_panic() {
+        for workers in [1usize, 2, 3] {
+            let caught = std::panic::catch_unwind(|| {
+                on_threads((0..9).collect(), workers, |j: u32| {
+                    assert!(j != 6, "job 6 fails");
+                    j
+                })
+            });
+            assert!(caught.is_err(), "on {workers}");
+        }
     }
 
     #[test]
