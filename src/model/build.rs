@@ -78,8 +78,25 @@ pub(super) fn conversations(
 /// Below this many spans the traces are built on one thread.
 const PARALLEL_SPANS: usize = 1 << 16;
 
-/// Runs of traces the trees' passes cut per worker, when there are several.
-const RUNS_PER_WORKER: usize = 8;
+/// Whether the cycle search runs on every trace, even those whose links all go back in time
+/// (the tests' reference reading; never in a build).
+#[cfg(not(test))]
+fn always_search_cycles() -> bool {
+    false
+}
+
+#[cfg(test)]
+thread_local! {
+    static ALWAYS_SEARCH_CYCLES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn always_search_cycles() -> bool {
+    ALWAYS_SEARCH_CYCLES.with(std::cell::Cell::get)
+}
+
+/// A trace of at most this many spans finds a parent among its ids by a scan, not a search.
+const SCAN_IDS: usize = 8;
 
 /// Parents, the spans in trace order, the traces, and what the turns need of them, built on all
 /// cores: each worker takes a run of whole traces (every span it reads or writes belongs to
@@ -115,16 +132,13 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
         (group_by_trace(index), parent_table())
     };
     let workers = workers.max(1);
-    // Runs of traces with about as many spans each, several a worker (each worker takes the
-    // next as it comes free: see `on_threads`).
-    let runs = if workers > 1 {
-        workers * RUNS_PER_WORKER
-    } else {
-        1
-    };
+    // Runs of traces with about as many spans each, one a worker. (Eight a worker, taken as
+    // each worker comes free, would even out a busy machine's threads, but each run's tables
+    // then fall under the allocator's mapping threshold, into heaps that stay resident:
+    // sparse's peak was 79.7 bytes a span in one of eight runs, against at most 78.9.)
     let mut cuts = vec![0usize];
-    for w in 1..runs {
-        let target = u32::try_from(n * w / runs).unwrap_or(NONE);
+    for w in 1..workers {
+        let target = u32::try_from(n * w / workers).unwrap_or(NONE);
         let t = trace_start.partition_point(|&s| s < target).min(nt);
         if t > *cuts.last().unwrap_or(&0) {
             cuts.push(t);
@@ -661,6 +675,11 @@ impl<'a> Part<'a> {
         }
         let kept = first..self.written;
         let orphans_from = self.issues.orphans.len();
+        // Whether every link made goes back in the time order (to a span earlier in `times`,
+        // by start then location): then no chain of parents can come back to where it began,
+        // and the cycle search has nothing to find. Told from `times` only when every span was
+        // kept (`times` then lists the kept spans in their order).
+        let mut backward = dup.is_empty();
         for k in kept.clone() {
             let i = self.by_trace[k];
             let s = &spans[i as usize];
@@ -669,10 +688,24 @@ impl<'a> Part<'a> {
             }
             let id = shared.parent_id(i);
             let key = parent_key(s, id);
-            // The first span with that id: the kept copy.
-            let at = self.ids.partition_point(|(k, _, _)| *k < key);
+            // The first span with that id: the kept copy. (Most traces have a few spans: a
+            // scan from the front reads fewer ids than a binary search's steps cost.)
+            let at = if self.ids.len() <= SCAN_IDS {
+                self.ids
+                    .iter()
+                    .position(|(k, _, _)| *k >= key)
+                    .unwrap_or(self.ids.len())
+            } else {
+                self.ids.partition_point(|(k, _, _)| *k < key)
+            };
             match self.ids.get(at) {
-                Some(&(k, _, p)) if k == key && p != i => shared.set_parent(i, p),
+                Some(&(k2, loc, p)) if k2 == key && p != i => {
+                    shared.set_parent(i, p);
+                    backward = backward
+                        && self.times.get(k - first).is_some_and(|&(start, at, me)| {
+                            me == i && (spans[p as usize].start(), loc) < (start, at)
+                        });
+                }
                 // An all-zero parent with no zero-id span to hang under: a root, as OTLP means.
                 _ if s.zero_parent(id) => {}
                 // Its own parent: a cycle of one, cut (it is not missing a parent).
@@ -680,9 +713,14 @@ impl<'a> Part<'a> {
                 _ => self.issues.orphans.push(i),
             }
         }
+        // Orphans adopted and handoffs nested link spans too, in any direction.
+        let orphans = self.issues.orphans.len() > orphans_from;
         self.adopt_orphans(shared, orphans_from);
-        self.nest_handoffs(shared, kept.clone());
-        self.cut_cycles(shared, kept.clone());
+        let handoffs = self.nest_handoffs(shared, kept.clone());
+        let backward = backward && !orphans && !handoffs;
+        if !backward || always_search_cycles() {
+            self.cut_cycles(shared, kept.clone());
+        }
         // The trace's links are made: the ids they do not give back, of its spans kept and of
         // the re-exported copies left out (while their records are at hand).
         if let Ids::Column(..) = shared.ids {
@@ -728,11 +766,13 @@ impl<'a> Part<'a> {
     /// that handed off; it hangs under the handoff span instead (a tool span, named as the tool
     /// the model called), as that call's sub-agent: the first agent of that name in the trace
     /// that starts after the handoff and no other handoff took.
-    fn nest_handoffs(&mut self, shared: &Shared<'_>, kept: std::ops::Range<usize>) {
+    ///
+    /// Returns whether it looked (an Agents SDK file is read): it may then have linked spans.
+    fn nest_handoffs(&mut self, shared: &Shared<'_>, kept: std::ops::Range<usize>) -> bool {
         let index = shared.index;
         let agents_sdk = crate::format::Style::AgentsSdk as usize;
         if !index.files.iter().any(|f| f.styles[agents_sdk] > 0) {
-            return;
+            return false;
         }
         let spans = &index.spans;
         let members = &self.by_trace[kept];
@@ -757,6 +797,7 @@ impl<'a> Part<'a> {
                 taken.push(a);
             }
         }
+        true
     }
 
     /// Breaks parent cycles: a span reached again on its own ancestor walk loses its parent.
@@ -819,11 +860,14 @@ impl<'a> Part<'a> {
         let mut errors = 0u32;
         let mut tokens = [0u64; 3];
         let (mut calls, mut delegating) = (0u32, false);
+        // The root's user, and the first span's that has one (see `user`).
+        let (mut root_user, mut first_user) = (0u32, 0u32);
         for &i in members {
             let s = &spans[i as usize];
             self.tally
                 .span(index, s, || shared.parent(i), &mut calls, &mut delegating);
-            if root == NONE && shared.parent(i) == NONE {
+            let new_root = root == NONE && shared.parent(i) == NONE;
+            if new_root {
                 root = i;
             }
             if s.start() > 0 {
@@ -836,6 +880,12 @@ impl<'a> Part<'a> {
                 errors += 1;
             }
             if let Some(e) = index.extra(i) {
+                if new_root {
+                    root_user = e.user;
+                }
+                if first_user == 0 {
+                    first_user = e.user;
+                }
                 if e.has_tokens() && topmost(i, &has_tokens) {
                     for (sum, v) in tokens.iter_mut().zip(index.tokens_of(i, &e)) {
                         *sum = sum.saturating_add(v);
@@ -856,7 +906,14 @@ impl<'a> Part<'a> {
         self.rare.set_errors(t, trace, errors);
         self.per.push(t, calls, delegating);
         trace.start = if start == i64::MAX { 0 } else { start };
-        trace.user = user(index, root, members, entry.user);
+        trace.user = if root_user != 0 {
+            root_user
+        } else if first_user != 0 {
+            first_user
+        } else {
+            entry.user
+        };
+        debug_assert_eq!(trace.user, user(index, root, members, entry.user));
         // Its spans' own session ids (a re-export left out has the same bytes, so the same
         // id as the copy kept), in span order.
         self.own.clear();
@@ -1337,8 +1394,14 @@ mod tests {
                 } else {
                     format!("n{k}")
                 };
+                // Users from the position too: on some roots, on some other spans only.
+                let user = match (t * 5 + k) % 4 {
+                    0 => format!("\"u{}\"", t % 11),
+                    1 if k > 0 => format!("\"v{k}\""),
+                    _ => "null".to_owned(),
+                };
                 let row = format!(
-                    r#"{{"name":"{name}","span_kind":"{kind}","context.span_id":"{id:016x}","context.trace_id":"{t:032x}","parent_id":{parent},"start_time":{},"end_time":{},"attributes.llm.token_count.prompt":{tokens},"attributes.session.id":{session}}}"#,
+                    r#"{{"name":"{name}","span_kind":"{kind}","context.span_id":"{id:016x}","context.trace_id":"{t:032x}","parent_id":{parent},"start_time":{},"end_time":{},"attributes.llm.token_count.prompt":{tokens},"attributes.session.id":{session},"attributes.user.id":{user}}}"#,
                     1_700_000_000_000 + t * 1000 + rand(500),
                     1_700_000_000_000 + t * 1000 + 600,
                 );
@@ -1429,6 +1492,33 @@ mod tests {
         assert_eq!(ids(&again), written);
         assert_eq!(again.parents, build(index()).parents);
         assert_eq!(again.index.parents.kept(), kept);
+    }
+
+    /// The cycle search is skipped only for traces whose links all go back in time, where it
+    /// finds nothing: the trees are those the search on every trace makes, on exports with
+    /// cycles, orphans, re-exports and children that start before their parents.
+    #[test]
+    fn cycle_search_skipped_only_where_it_finds_nothing() {
+        for traces in [500, 4_000] {
+            let text = export(traces);
+            let src = Source::from_bytes("t.jsonl", text.into_bytes());
+            let mut index = crate::index::build(vec![src], &Progress::default()).expect("index");
+            let mut trees = |always: bool| {
+                ALWAYS_SEARCH_CYCLES.with(|c| c.set(always));
+                let built = trees_on(&mut index, 1);
+                ALWAYS_SEARCH_CYCLES.with(|c| c.set(false));
+                index
+                    .parents
+                    .unsettle_with(&index.spans, |i| built.0.get(i));
+                built
+            };
+            let (fast, slow) = (trees(false), trees(true));
+            assert!(slow.4.cycles.len() > 3, "cycles: {:?}", slow.4.cycles);
+            assert_eq!(fast.0, slow.0, "parents");
+            assert_eq!(fast.1, slow.1, "order");
+            assert_eq!(format!("{:?}", fast.2), format!("{:?}", slow.2), "traces");
+            assert_eq!(format!("{:?}", fast.4), format!("{:?}", slow.4), "issues");
+        }
     }
 
     /// Every job is worked once, and the results come in the jobs' order, on 1 to 7 workers
@@ -1571,6 +1661,22 @@ mod tests {
         let want = PerTrace::from_counts(&want.0, &want.1);
         assert_eq!(one.5, want, "per-trace tallies");
         assert!(!one.3.0.is_empty(), "traces with token sums past 32 bits");
+        // Each trace's user is the one `user` finds: the root's, else its first span's that
+        // has one, else the trace's metadata's.
+        let mut users = [0usize; 3];
+        for (t, trace) in one.2.iter().enumerate() {
+            let members = &one.1[trace.spans.start as usize..trace.spans.end as usize];
+            let root = members
+                .iter()
+                .copied()
+                .find(|&i| one.0.get(i) == NONE)
+                .unwrap_or(NONE);
+            let meta = index.meta(t as u32).user;
+            assert_eq!(trace.user, user(&index, root, members, meta), "trace {t}");
+            let root_has = root != NONE && index.extra(root).is_some_and(|e| e.user != 0);
+            users[usize::from(trace.user != 0) + usize::from(root_has)] += 1;
+        }
+        assert!(users.iter().all(|&n| n > 100), "users: {users:?}");
         for workers in [2, 3, 7] {
             let many = trees(&mut index, workers);
             assert_eq!(one.0, many.0, "parents on {workers} threads");
