@@ -1531,7 +1531,7 @@ mod tests {
                 let out = on_threads((0..jobs).collect(), workers, |j: usize| {
                     worked.fetch_add(1, Relaxed);
                     // Uneven jobs, so that the threads take them out of turn.
-                    if j % 5 == 0 {
+                    if j.is_multiple_of(5) {
                         std::thread::sleep(std::time::Duration::from_micros(200));
                     }
                     (j, j * j)
