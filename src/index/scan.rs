@@ -892,6 +892,91 @@ impl<'b> Collector<'b> {
         }
     }
 
+    /// A value as text, for the attributes read as text: a string decoded, a number as
+    /// written (Pandas writes missing values as NaN: not an id).
+    fn attr_text(v: Scalar<'_>) -> Option<Cow<'_, str>> {
+        match v {
+            Scalar::Str(s) => Some(s.decode()),
+            Scalar::Num(n) if v.as_f64().is_some() => Some(String::from_utf8_lossy(n)),
+            _ => None,
+        }
+    }
+
+    /// [`Sink::attr`]'s kind, when not a kind the table spells.
+    #[inline(never)]
+    fn kind_attr(&mut self, rank: u8, v: Scalar<'_>) {
+        let Some(t) = Self::attr_text(v) else { return };
+        let kind = if rank == 5 {
+            Kind::from_gen_ai_operation(&t)
+        } else {
+            Kind::parse(&t)
+        };
+        if let Some(k) = kind {
+            self.set_kind(k, rank);
+        }
+    }
+
+    /// [`Sink::attr`]'s token count, when not a whole number it can keep.
+    #[cold]
+    #[inline(never)]
+    fn tokens_unread(&mut self, v: Scalar<'_>) {
+        // Null, and pandas' NaN for a missing count, say nothing.
+        if v.as_i128().is_none() && (matches!(v, Scalar::Null) || is_nan(v)) {
+            return;
+        }
+        let raw = match v {
+            Scalar::Str(s) => s.raw,
+            Scalar::Num(n) => n,
+            _ => b"true/false",
+        };
+        self.unrepresentable(format!(
+            "token count {} is not a whole number of tokens sesstui can represent: ignored",
+            quote(raw)
+        ));
+    }
+
+    /// [`Sink::attr`]'s model, when not a string.
+    #[inline(never)]
+    fn model_text(&mut self, v: Scalar<'_>) -> Option<u32> {
+        let t = Self::attr_text(v)?;
+        let t = t.trim();
+        (!t.is_empty()).then(|| self.intern(t))
+    }
+
+    /// [`Sink::attr`]'s cost.
+    #[inline(never)]
+    fn cost_attr(&mut self, v: Scalar<'_>) {
+        if let Some(c) = v.as_f64()
+            && let Some(e) = self.extra()
+        {
+            #[allow(clippy::cast_possible_truncation)]
+            if e.cost.is_nan() {
+                e.cost = c as f32;
+            }
+        }
+    }
+
+    /// [`Sink::attr`]'s session id.
+    #[inline(never)]
+    fn session_attr(&mut self, key: SessionKey, v: Scalar<'_>) {
+        if key.is_user_id_string()
+            && let Scalar::Str(s) = v
+            && !s.escaped()
+        {
+            self.set_session_raw(key, s);
+        } else if let Some(t) = Self::attr_text(v) {
+            self.set_session(key, &t);
+        }
+    }
+
+    /// [`Sink::attr`]'s user.
+    #[inline(never)]
+    fn user_attr(&mut self, rank: u8, v: Scalar<'_>) {
+        if let Some(t) = Self::attr_text(v) {
+            self.set_user(rank, &t);
+        }
+    }
+
     fn set_kind(&mut self, kind: Kind, rank: u8) {
         if let Some(b) = self.top()
             && b.kind_rank.is_none_or(|r| rank < r)
@@ -1274,30 +1359,13 @@ impl Sink for Collector<'_> {
         }
     }
 
+    // The arms a span meets on every record (its kind, its token counts, its model) are
+    // read here; the others, and every unusual value, in functions of their own, which keeps
+    // this one small (it is called a few times a span: its prologue saved registers the
+    // rare arms needed).
     fn attr(&mut self, _path: &[u8], tag: Option<Attr>, v: Scalar<'_>) {
         let Some(attr) = tag else { return };
-        let text = || match v {
-            Scalar::Str(s) => Some(s.decode()),
-            // Pandas writes missing values as NaN: not an id.
-            Scalar::Num(n) if v.as_f64().is_some() => Some(String::from_utf8_lossy(n)),
-            _ => None,
-        };
         match attr {
-            Attr::Session(key) => {
-                if key.is_user_id_string()
-                    && let Scalar::Str(s) = v
-                    && !s.escaped()
-                {
-                    self.set_session_raw(key, s);
-                } else if let Some(t) = text() {
-                    self.set_session(key, &t);
-                }
-            }
-            Attr::User(rank) => {
-                if let Some(t) = text() {
-                    self.set_user(rank, &t);
-                }
-            }
             Attr::Kind(rank) => {
                 // Written exactly as the table spells it (`"TOOL"`): no decoding.
                 if rank != 5
@@ -1305,56 +1373,25 @@ impl Sink for Collector<'_> {
                     && let Some(k) = Kind::from_upper(s.raw)
                 {
                     self.set_kind(k, rank);
-                    return;
-                }
-                let Some(t) = text() else { return };
-                let kind = if rank == 5 {
-                    Kind::from_gen_ai_operation(&t)
                 } else {
-                    Kind::parse(&t)
-                };
-                if let Some(k) = kind {
-                    self.set_kind(k, rank);
+                    self.kind_attr(rank, v);
                 }
             }
             Attr::Tokens(which) => {
-                let n = match v.as_i128() {
-                    Some(n) => u64::try_from(n).ok().filter(|&n| n != u64::MAX),
-                    // Null, and pandas' NaN for a missing count, say nothing.
-                    None if matches!(v, Scalar::Null) || is_nan(v) => {
-                        return;
-                    }
-                    None => None,
-                };
+                let n = v
+                    .as_i128()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .filter(|&n| n != u64::MAX);
                 let Some(n) = n else {
-                    let raw = match v {
-                        Scalar::Str(s) => s.raw,
-                        Scalar::Num(n) => n,
-                        _ => b"true/false",
-                    };
-                    self.unrepresentable(format!(
-                        "token count {} is not a whole number of tokens sesstui can represent: \
-                         ignored",
-                        quote(raw)
-                    ));
+                    self.tokens_unread(v);
                     return;
                 };
                 let slot = which as usize;
-                if let Some(b) = self.top()
-                    && b.tokens[slot] == u64::MAX
-                {
-                    b.tokens[slot] = n;
-                }
-                self.extra();
-            }
-            Attr::Cost => {
-                if let Some(c) = v.as_f64()
-                    && let Some(e) = self.extra()
-                {
-                    #[allow(clippy::cast_possible_truncation)]
-                    if e.cost.is_nan() {
-                        e.cost = c as f32;
+                if let Some(b) = self.top() {
+                    if b.tokens[slot] == u64::MAX {
+                        b.tokens[slot] = n;
                     }
+                    b.extra.get_or_insert_with(Extra::default);
                 }
             }
             Attr::Model => {
@@ -1368,10 +1405,7 @@ impl Sink for Collector<'_> {
                 }
                 let id = match v {
                     Scalar::Str(s) => self.out.strings.intern_trimmed(s),
-                    _ => text().and_then(|t| {
-                        let t = t.trim();
-                        (!t.is_empty()).then(|| self.intern(t))
-                    }),
+                    _ => self.model_text(v),
                 };
                 let Some(id) = id else { return };
                 if let Some(e) = self.extra()
@@ -1380,6 +1414,9 @@ impl Sink for Collector<'_> {
                     e.model = id;
                 }
             }
+            Attr::Cost => self.cost_attr(v),
+            Attr::Session(key) => self.session_attr(key, v),
+            Attr::User(rank) => self.user_attr(rank, v),
         }
     }
 

@@ -78,6 +78,26 @@ pub(super) fn conversations(
 /// Below this many spans the traces are built on one thread.
 const PARALLEL_SPANS: usize = 1 << 16;
 
+/// Whether the cycle search runs on every trace, even those whose links all go back in time
+/// (the tests' reference reading; never in a build).
+#[cfg(not(test))]
+fn always_search_cycles() -> bool {
+    false
+}
+
+#[cfg(test)]
+thread_local! {
+    static ALWAYS_SEARCH_CYCLES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn always_search_cycles() -> bool {
+    ALWAYS_SEARCH_CYCLES.with(std::cell::Cell::get)
+}
+
+/// A trace of at most this many spans finds a parent among its ids by a scan, not a search.
+const SCAN_IDS: usize = 8;
+
 /// Parents, the spans in trace order, the traces, and what the turns need of them, built on all
 /// cores: each worker takes a run of whole traces (every span it reads or writes belongs to
 /// them). The index's parent-id column is settled on the way (see `index::parents`).
@@ -112,7 +132,10 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
         (group_by_trace(index), parent_table())
     };
     let workers = workers.max(1);
-    // Runs of traces with about as many spans each.
+    // Runs of traces with about as many spans each, one a worker. (Eight a worker, taken as
+    // each worker comes free, would even out a busy machine's threads, but each run's tables
+    // then fall under the allocator's mapping threshold, into heaps that stay resident:
+    // sparse's peak was 79.7 bytes a span in one of eight runs, against at most 78.9.)
     let mut cuts = vec![0usize];
     for w in 1..workers {
         let target = u32::try_from(n * w / workers).unwrap_or(NONE);
@@ -141,7 +164,7 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
             rest = tail;
         }
         let shared = &shared;
-        on_threads(slices, |(run, mine)| Part::link(shared, run, mine))
+        on_threads(slices, workers, |(run, mine)| Part::link(shared, run, mine))
     };
     // Linked, the spans need their parent ids no more, but for the few the links do not give
     // back, which the workers found: the column goes before the traces' table is made. (Every
@@ -175,7 +198,9 @@ fn trees_on(index: &mut Index, workers: usize) -> Trees {
         rest = tail;
     }
     let shared = &shared;
-    let parts: Vec<Built> = on_threads(slices, |(part, mine)| part.summarize_run(shared, mine));
+    let parts: Vec<Built> = on_threads(slices, workers, |(part, mine)| {
+        part.summarize_run(shared, mine)
+    });
     // The workers' shared tables are done with: gone before the whole's are made.
     drop(trace_start);
     // Each part compacted its spans to the front of its own run (re-exports left out): close
@@ -370,22 +395,43 @@ fn group_by_trace_beside<B: Send>(
     ((trace_starts(index), by_trace), made)
 }
 
-/// `work` on each of `jobs`, each on a thread of its own when there are several.
-fn on_threads<J: Send, R: Send>(jobs: Vec<J>, work: impl Fn(J) -> R + Sync) -> Vec<R> {
-    if jobs.len() == 1 {
+/// `work` on each of `jobs`, on `workers` threads (this one among them), each thread taking
+/// the next job no other has taken as soon as it is free: a thread that starts late or runs
+/// slower (the machine busy) takes fewer, and none waits long for another. Gives the results
+/// in the jobs' order, whatever thread made each. A panic in a worker is raised again here.
+fn on_threads<J: Send, R: Send>(
+    jobs: Vec<J>,
+    workers: usize,
+    work: impl Fn(J) -> R + Sync,
+) -> Vec<R> {
+    let n = jobs.len();
+    if workers <= 1 || n <= 1 {
         return jobs.into_iter().map(work).collect();
     }
-    let work = &work;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .into_iter()
-            .map(|job| scope.spawn(move || work(job)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());
+    let run = || {
+        let mut done = Vec::new();
+        loop {
+            // (Poisoned only by a panic in `next`, which takes nothing from the jobs.)
+            let next = queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .next();
+            let Some((k, job)) = next else { break };
+            done.push((k, work(job)));
+        }
+        done
+    };
+    let mut done = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..workers.min(n)).map(|_| scope.spawn(run)).collect();
+        let mut done = run();
+        for h in handles {
+            done.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        done
+    });
+    done.sort_unstable_by_key(|&(k, _)| k);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// What every worker reads (and the per-span tables they write, each span by one worker).
@@ -588,12 +634,13 @@ impl<'a> Part<'a> {
         for (slot, &(_, _, i)) in self.by_trace[range.clone()].iter_mut().zip(&self.times) {
             *slot = i;
         }
-        // Ids, to find parents and re-exported spans; the copy earliest in the files first.
+        // Ids, to find parents and re-exported spans; the copy earliest in the files first
+        // (the locations are the ones the time order just read).
         self.ids.clear();
         self.ids.extend(
-            self.by_trace[range.clone()]
+            self.times
                 .iter()
-                .map(|&i| (id_key(&spans[i as usize]), index.loc(i), i)),
+                .map(|&(_, loc, i)| (id_key(&spans[i as usize]), loc, i)),
         );
         self.ids.sort_unstable();
         let mut dup = Vec::new();
@@ -609,17 +656,30 @@ impl<'a> Part<'a> {
                 self.issues.id_clashes.push((a, b));
             }
         }
-        dup.sort_unstable();
         let first = self.written;
-        for k in range {
-            let i = self.by_trace[k];
-            if dup.binary_search(&i).is_err() {
-                self.by_trace[self.written] = i;
-                self.written += 1;
+        if dup.is_empty() {
+            // No re-exported copy (nearly every trace): the spans move down whole.
+            if first != range.start {
+                self.by_trace.copy_within(range.clone(), first);
+            }
+            self.written += range.len();
+        } else {
+            dup.sort_unstable();
+            for k in range {
+                let i = self.by_trace[k];
+                if dup.binary_search(&i).is_err() {
+                    self.by_trace[self.written] = i;
+                    self.written += 1;
+                }
             }
         }
         let kept = first..self.written;
         let orphans_from = self.issues.orphans.len();
+        // Whether every link made goes back in the time order (to a span earlier in `times`,
+        // by start then location): then no chain of parents can come back to where it began,
+        // and the cycle search has nothing to find. Told from `times` only when every span was
+        // kept (`times` then lists the kept spans in their order).
+        let mut backward = dup.is_empty();
         for k in kept.clone() {
             let i = self.by_trace[k];
             let s = &spans[i as usize];
@@ -628,10 +688,24 @@ impl<'a> Part<'a> {
             }
             let id = shared.parent_id(i);
             let key = parent_key(s, id);
-            // The first span with that id: the kept copy.
-            let at = self.ids.partition_point(|(k, _, _)| *k < key);
+            // The first span with that id: the kept copy. (Most traces have a few spans: a
+            // scan from the front reads fewer ids than a binary search's steps cost.)
+            let at = if self.ids.len() <= SCAN_IDS {
+                self.ids
+                    .iter()
+                    .position(|(k, _, _)| *k >= key)
+                    .unwrap_or(self.ids.len())
+            } else {
+                self.ids.partition_point(|(k, _, _)| *k < key)
+            };
             match self.ids.get(at) {
-                Some(&(k, _, p)) if k == key && p != i => shared.set_parent(i, p),
+                Some(&(k2, loc, p)) if k2 == key && p != i => {
+                    shared.set_parent(i, p);
+                    backward = backward
+                        && self.times.get(k - first).is_some_and(|&(start, at, me)| {
+                            me == i && (spans[p as usize].start(), loc) < (start, at)
+                        });
+                }
                 // An all-zero parent with no zero-id span to hang under: a root, as OTLP means.
                 _ if s.zero_parent(id) => {}
                 // Its own parent: a cycle of one, cut (it is not missing a parent).
@@ -639,9 +713,14 @@ impl<'a> Part<'a> {
                 _ => self.issues.orphans.push(i),
             }
         }
+        // Orphans adopted and handoffs nested link spans too, in any direction.
+        let orphans = self.issues.orphans.len() > orphans_from;
         self.adopt_orphans(shared, orphans_from);
-        self.nest_handoffs(shared, kept.clone());
-        self.cut_cycles(shared, kept.clone());
+        let handoffs = self.nest_handoffs(shared, kept.clone());
+        let backward = backward && !orphans && !handoffs;
+        if !backward || always_search_cycles() {
+            self.cut_cycles(shared, kept.clone());
+        }
         // The trace's links are made: the ids they do not give back, of its spans kept and of
         // the re-exported copies left out (while their records are at hand).
         if let Ids::Column(..) = shared.ids {
@@ -687,11 +766,13 @@ impl<'a> Part<'a> {
     /// that handed off; it hangs under the handoff span instead (a tool span, named as the tool
     /// the model called), as that call's sub-agent: the first agent of that name in the trace
     /// that starts after the handoff and no other handoff took.
-    fn nest_handoffs(&mut self, shared: &Shared<'_>, kept: std::ops::Range<usize>) {
+    ///
+    /// Returns whether it looked (an Agents SDK file is read): it may then have linked spans.
+    fn nest_handoffs(&mut self, shared: &Shared<'_>, kept: std::ops::Range<usize>) -> bool {
         let index = shared.index;
         let agents_sdk = crate::format::Style::AgentsSdk as usize;
         if !index.files.iter().any(|f| f.styles[agents_sdk] > 0) {
-            return;
+            return false;
         }
         let spans = &index.spans;
         let members = &self.by_trace[kept];
@@ -716,6 +797,7 @@ impl<'a> Part<'a> {
                 taken.push(a);
             }
         }
+        true
     }
 
     /// Breaks parent cycles: a span reached again on its own ancestor walk loses its parent.
@@ -723,6 +805,13 @@ impl<'a> Part<'a> {
         let mut path = std::mem::take(&mut self.path);
         for k in kept {
             let start = self.by_trace[k];
+            // A root, or a span whose parent is done (a parent earlier in the time order, as
+            // it nearly always is): no walk can find a cycle through it.
+            let first = shared.parent(start);
+            if first == NONE || self.state.get(first) == 2 {
+                self.state.set(start, 2);
+                continue;
+            }
             let mut at = start;
             while at != NONE && self.state.get(at) == 0 {
                 self.state.set(at, 1);
@@ -771,11 +860,14 @@ impl<'a> Part<'a> {
         let mut errors = 0u32;
         let mut tokens = [0u64; 3];
         let (mut calls, mut delegating) = (0u32, false);
+        // The root's user, and the first span's that has one (see `user`).
+        let (mut root_user, mut first_user) = (0u32, 0u32);
         for &i in members {
             let s = &spans[i as usize];
             self.tally
                 .span(index, s, || shared.parent(i), &mut calls, &mut delegating);
-            if root == NONE && shared.parent(i) == NONE {
+            let new_root = root == NONE && shared.parent(i) == NONE;
+            if new_root {
                 root = i;
             }
             if s.start() > 0 {
@@ -788,6 +880,12 @@ impl<'a> Part<'a> {
                 errors += 1;
             }
             if let Some(e) = index.extra(i) {
+                if new_root {
+                    root_user = e.user;
+                }
+                if first_user == 0 {
+                    first_user = e.user;
+                }
                 if e.has_tokens() && topmost(i, &has_tokens) {
                     for (sum, v) in tokens.iter_mut().zip(index.tokens_of(i, &e)) {
                         *sum = sum.saturating_add(v);
@@ -808,7 +906,14 @@ impl<'a> Part<'a> {
         self.rare.set_errors(t, trace, errors);
         self.per.push(t, calls, delegating);
         trace.start = if start == i64::MAX { 0 } else { start };
-        trace.user = user(index, root, members, entry.user);
+        trace.user = if root_user != 0 {
+            root_user
+        } else if first_user != 0 {
+            first_user
+        } else {
+            entry.user
+        };
+        debug_assert_eq!(trace.user, user(index, root, members, entry.user));
         // Its spans' own session ids (a re-export left out has the same bytes, so the same
         // id as the copy kept), in span order.
         self.own.clear();
@@ -1289,8 +1394,14 @@ mod tests {
                 } else {
                     format!("n{k}")
                 };
+                // Users from the position too: on some roots, on some other spans only.
+                let user = match (t * 5 + k) % 4 {
+                    0 => format!("\"u{}\"", t % 11),
+                    1 if k > 0 => format!("\"v{k}\""),
+                    _ => "null".to_owned(),
+                };
                 let row = format!(
-                    r#"{{"name":"{name}","span_kind":"{kind}","context.span_id":"{id:016x}","context.trace_id":"{t:032x}","parent_id":{parent},"start_time":{},"end_time":{},"attributes.llm.token_count.prompt":{tokens},"attributes.session.id":{session}}}"#,
+                    r#"{{"name":"{name}","span_kind":"{kind}","context.span_id":"{id:016x}","context.trace_id":"{t:032x}","parent_id":{parent},"start_time":{},"end_time":{},"attributes.llm.token_count.prompt":{tokens},"attributes.session.id":{session},"attributes.user.id":{user}}}"#,
                     1_700_000_000_000 + t * 1000 + rand(500),
                     1_700_000_000_000 + t * 1000 + 600,
                 );
@@ -1381,6 +1492,69 @@ mod tests {
         assert_eq!(ids(&again), written);
         assert_eq!(again.parents, build(index()).parents);
         assert_eq!(again.index.parents.kept(), kept);
+    }
+
+    /// The cycle search is skipped only for traces whose links all go back in time, where it
+    /// finds nothing: the trees are those the search on every trace makes, on exports with
+    /// cycles, orphans, re-exports and children that start before their parents.
+    #[test]
+    fn cycle_search_skipped_only_where_it_finds_nothing() {
+        for traces in [500, 4_000] {
+            let text = export(traces);
+            let src = Source::from_bytes("t.jsonl", text.into_bytes());
+            let mut index = crate::index::build(vec![src], &Progress::default()).expect("index");
+            let mut trees = |always: bool| {
+                ALWAYS_SEARCH_CYCLES.with(|c| c.set(always));
+                let built = trees_on(&mut index, 1);
+                ALWAYS_SEARCH_CYCLES.with(|c| c.set(false));
+                index
+                    .parents
+                    .unsettle_with(&index.spans, |i| built.0.get(i));
+                built
+            };
+            let (fast, slow) = (trees(false), trees(true));
+            assert!(slow.4.cycles.len() > 3, "cycles: {:?}", slow.4.cycles);
+            assert_eq!(fast.0, slow.0, "parents");
+            assert_eq!(fast.1, slow.1, "order");
+            assert_eq!(format!("{:?}", fast.2), format!("{:?}", slow.2), "traces");
+            assert_eq!(format!("{:?}", fast.4), format!("{:?}", slow.4), "issues");
+        }
+    }
+
+    /// Every job is worked once, and the results come in the jobs' order, on 1 to 7 workers
+    /// (more workers than jobs too), whichever thread takes which job.
+    #[test]
+    fn jobs_on_threads_in_order_once() {
+        for jobs in [0usize, 1, 2, 3, 16, 61] {
+            for workers in [0usize, 1, 2, 3, 7] {
+                let worked = std::sync::atomic::AtomicUsize::new(0);
+                let out = on_threads((0..jobs).collect(), workers, |j: usize| {
+                    worked.fetch_add(1, Relaxed);
+                    // Uneven jobs, so that the threads take them out of turn.
+                    if j.is_multiple_of(5) {
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                    }
+                    (j, j * j)
+                });
+                assert_eq!(worked.load(Relaxed), jobs, "{jobs} jobs on {workers}");
+                let want: Vec<(usize, usize)> = (0..jobs).map(|j| (j, j * j)).collect();
+                assert_eq!(out, want, "{jobs} jobs on {workers}");
+            }
+        }
+    }
+
+    /// A panic in a job is raised again by the caller, whichever thread ran it.
+    #[test]
+    fn jobs_on_threads_raise_a_panic() {
+        for workers in [1usize, 2, 3] {
+            let caught = std::panic::catch_unwind(|| {
+                on_threads((0..9).collect(), workers, |j: u32| {
+                    assert!(j != 6, "job 6 fails");
+                    j
+                })
+            });
+            assert!(caught.is_err(), "on {workers}");
+        }
     }
 
     #[test]
@@ -1487,6 +1661,22 @@ mod tests {
         let want = PerTrace::from_counts(&want.0, &want.1);
         assert_eq!(one.5, want, "per-trace tallies");
         assert!(!one.3.0.is_empty(), "traces with token sums past 32 bits");
+        // Each trace's user is the one `user` finds: the root's, else its first span's that
+        // has one, else the trace's metadata's.
+        let mut users = [0usize; 3];
+        for (t, trace) in one.2.iter().enumerate() {
+            let members = &one.1[trace.spans.start as usize..trace.spans.end as usize];
+            let root = members
+                .iter()
+                .copied()
+                .find(|&i| one.0.get(i) == NONE)
+                .unwrap_or(NONE);
+            let meta = index.meta(t as u32).user;
+            assert_eq!(trace.user, user(&index, root, members, meta), "trace {t}");
+            let root_has = root != NONE && index.extra(root).is_some_and(|e| e.user != 0);
+            users[usize::from(trace.user != 0) + usize::from(root_has)] += 1;
+        }
+        assert!(users.iter().all(|&n| n > 100), "users: {users:?}");
         for workers in [2, 3, 7] {
             let many = trees(&mut index, workers);
             assert_eq!(one.0, many.0, "parents on {workers} threads");
