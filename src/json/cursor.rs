@@ -333,6 +333,44 @@ pub(crate) fn eight_digits(bytes: [u8; 8]) -> Option<u64> {
     Some((fours * 10_000 + (fours >> 32)) & 0xffff_ffff)
 }
 
+/// Eight ASCII zeros as a word.
+const ZERO_DIGITS: u64 = 0x3030_3030_3030_3030;
+
+/// 10 to the power of each index up to 8.
+const POWERS_OF_TEN: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// How many of the eight bytes of `x` (the first in its low byte) are ASCII digits before the
+/// first that is not (8 when all are).
+#[inline(always)]
+fn leading_digits(x: u64) -> usize {
+    const HIGH: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    // A byte is a digit when its high nibble is 3 and adding 6 leaves it so: the bytes where
+    // either fails are not zero here. (A carry out of a byte of 0xfa or above, not a digit,
+    // may spoil only the bytes after it.)
+    let other =
+        (x & HIGH ^ ZERO_DIGITS) | (x.wrapping_add(0x0606_0606_0606_0606) & HIGH ^ ZERO_DIGITS);
+    (other.trailing_zeros() / 8) as usize
+}
+
+/// The number eight ASCII digits spell (the first, in the low byte, the most significant).
+#[inline(always)]
+fn digits_value(x: u64) -> u64 {
+    let d = x - ZERO_DIGITS;
+    let pairs = (d * 10 + (d >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let fours = (pairs * 100 + (pairs >> 16)) & 0x0000_ffff_0000_ffff;
+    (fours * 10_000 + (fours >> 32)) & 0xffff_ffff
+}
+
 /// A stack of open containers, one bit each (1 = object), and the most open at once.
 struct Stack {
     bits: [u64; INLINE_DEPTH / 64],
@@ -1003,15 +1041,33 @@ impl<'a> Cursor<'a> {
     pub fn plain_integer(&mut self) -> Option<u64> {
         self.skip_ws();
         let rest = &self.buf[self.pos.min(self.buf.len())..];
+        // Most values tried are no numbers at all (ISO times): they end here.
+        if !rest.first().is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
         let mut v = 0u64;
         let mut n = 0;
-        // Eight digits at a time while they fit (16 of the 19 digits allowed)…
+        // Eight bytes at a time while they fit (16 of the 19 digits allowed): all digits, or
+        // the digits they begin with, and then the number's end.
         while n + 8 <= 16
             && let Some(Ok(word)) = rest.get(n..n + 8).map(<[u8; 8]>::try_from)
-            && let Some(eight) = eight_digits(word)
         {
-            v = v * 100_000_000 + eight;
-            n += 8;
+            let x = u64::from_le_bytes(word);
+            let k = leading_digits(x);
+            if k == 8 {
+                v = v * 100_000_000 + digits_value(x);
+                n += 8;
+                continue;
+            }
+            if k > 0 {
+                // The `k` digits moved to the word's end (its last bytes, little-endian),
+                // zeros before them.
+                let shift = 8 * (8 - k as u32);
+                let padded = x << shift | ZERO_DIGITS >> (64 - shift);
+                v = v * POWERS_OF_TEN[k] + digits_value(padded);
+                n += k;
+            }
+            break;
         }
         // …then one at a time.
         while let Some(&c) = rest.get(n)
@@ -1759,6 +1815,69 @@ mod tests {
         let mut c = Cursor::new(b"12.5");
         assert_eq!(c.plain_integer(), None);
         assert_eq!(c.scalar(), Ok(Scalar::Num(b"12.5")));
+    }
+
+    /// [`Cursor::plain_integer`] as first written: eight digits at a time while all eight are
+    /// digits, then one at a time.
+    fn plain_integer_reference(c: &mut Cursor<'_>) -> Option<u64> {
+        c.skip_ws();
+        let rest = &c.buf[c.pos.min(c.buf.len())..];
+        let mut v = 0u64;
+        let mut n = 0;
+        while n + 8 <= 16
+            && let Some(Ok(word)) = rest.get(n..n + 8).map(<[u8; 8]>::try_from)
+            && let Some(eight) = eight_digits(word)
+        {
+            v = v * 100_000_000 + eight;
+            n += 8;
+        }
+        while let Some(&b) = rest.get(n)
+            && b.is_ascii_digit()
+        {
+            if n == 19 {
+                return None;
+            }
+            v = v * 10 + u64::from(b - b'0');
+            n += 1;
+        }
+        if n == 0 || matches!(rest.get(n), Some(b'.' | b'e' | b'E' | b'-' | b'+')) {
+            return None;
+        }
+        c.pos += n;
+        Some(v)
+    }
+
+    /// Plain integers read with the digits a word begins with taken at once are read as the
+    /// first reading did: the same number or none, the cursor at the same place, for runs of
+    /// every length up to 22 digits, ended by every kind of byte (those just outside the
+    /// digits' range, high bytes, the bytes that make a number not plain) or by the buffer.
+    #[test]
+    fn plain_integers_as_first_read() {
+        let mut rng = crate::testing::XorShift(0x0ddc_0ffe_e15b_ad00);
+        let enders = [
+            b',', b'}', b'/', b':', b'.', b'e', b'-', b'+', b' ', 0xfa, 0xff, 0x2f, 0x3a, b'\n',
+        ];
+        for _ in 0..100_000 {
+            let mut text: Vec<u8> = (0..rng.below(3)).map(|_| b' ').collect();
+            let digits = rng.below(23) as usize;
+            text.extend((0..digits).map(|_| b'0' + rng.below(10) as u8));
+            let more = rng.below(12) as usize;
+            text.extend((0..more).map(|_| {
+                if rng.below(3) == 0 {
+                    b'0' + rng.below(10) as u8
+                } else {
+                    enders[rng.below(enders.len() as u64) as usize]
+                }
+            }));
+            let mut fast = Cursor::new(&text);
+            let mut slow = fast.clone();
+            assert_eq!(
+                fast.plain_integer(),
+                plain_integer_reference(&mut slow),
+                "{text:?}"
+            );
+            assert_eq!(fast.pos(), slow.pos(), "{text:?}");
+        }
     }
 
     #[test]
