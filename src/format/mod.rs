@@ -1213,12 +1213,16 @@ impl<S: Sink> Walker<'_, S> {
     }
 
     fn kind(&mut self, c: &mut Cursor<'_>, rank: u8) -> Result<(), JsonError> {
-        // A name as the table spells it (`"CHAIN"`), read in place: what the rest would find.
+        // A name of capitals and underscores (`"CHAIN"`, `"UNKNOWN"`), read in place: what
+        // the rest would find, as the table spells it or none (such a name is its own trimmed,
+        // upper-cased self, so `Kind::parse` would find what `Kind::from_upper` does).
         if !S::KIND_AS_WRITTEN
-            && let Some((k, len)) = plain_name(c, Kind::from_upper)
+            && let Some((k, len)) = plain_name(c, |name| Some(Kind::from_upper(name)))
         {
             c.set_pos(c.pos() + len);
-            self.sink.field(Field::Kind(k, rank));
+            if let Some(k) = k {
+                self.sink.field(Field::Kind(k, rank));
+            }
             return Ok(());
         }
         let v = c.scalar_or_skip()?;
