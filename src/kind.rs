@@ -172,6 +172,63 @@ impl Status {
 mod tests {
     use super::*;
 
+    /// For a name of capitals and underscores (what the walker reads in place), the table
+    /// finds what `Kind::parse` finds, a kind or none (the walker reports that, or nothing,
+    /// without parsing): every name, each with every byte changed, cut or lengthened by one,
+    /// and random runs of capitals and underscores.
+    #[test]
+    fn capital_names_in_the_table_as_parsed() {
+        let names: [&[u8]; 16] = [
+            b"LLM",
+            b"CHAT_MODEL",
+            b"GENERATION",
+            b"CHAIN",
+            b"WORKFLOW",
+            b"TASK",
+            b"PARSER",
+            b"TOOL",
+            b"AGENT",
+            b"RETRIEVER",
+            b"MEMORY",
+            b"EMBEDDING",
+            b"RERANKER",
+            b"GUARDRAIL",
+            b"EVALUATOR",
+            b"PROMPT",
+        ];
+        let mut tried: Vec<Vec<u8>> = Vec::new();
+        for name in names {
+            tried.push(name.to_vec());
+            tried.push(name[..name.len() - 1].to_vec());
+            tried.push([name, b"S"].concat());
+            for i in 0..name.len() {
+                for b in [b'A', b'_', b'a', name[i] ^ 0x20, name[i] + 1, 0] {
+                    let mut n = name.to_vec();
+                    n[i] = b;
+                    tried.push(n);
+                }
+            }
+        }
+        let mut rng = crate::testing::XorShift(0x4b1d_0000_c0ff_ee11);
+        for _ in 0..20_000 {
+            let len = rng.below(16) as usize;
+            tried.push(
+                (0..len)
+                    .map(|_| match rng.below(27) {
+                        26 => b'_',
+                        n => b'A' + n as u8,
+                    })
+                    .collect(),
+            );
+        }
+        for t in &tried {
+            if t.iter().all(|&b| b.is_ascii_uppercase() || b == b'_') {
+                let text = std::str::from_utf8(t).unwrap_or_default();
+                assert_eq!(Kind::from_upper(t), Kind::parse(text), "{t:?}");
+            }
+        }
+    }
+
     #[test]
     fn exact_names_read_as_parsed() {
         for k in Kind::ALL {

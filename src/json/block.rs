@@ -45,6 +45,41 @@ pub fn specials_and_high(chunk: &[u8; 16]) -> (u32, bool) {
     }
 }
 
+/// [`specials_and_high`] with the bytes of 0x80 and above as a mask too (bit `i` for byte
+/// `i`), for a caller that gathers them over several blocks and tests them once.
+#[inline(always)]
+pub fn specials_and_high_mask(chunk: &[u8; 16]) -> (u32, u32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use safe_arch::{
+            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
+            set_splat_i8_m128i,
+        };
+        let splat = |c: u8| set_splat_i8_m128i(i8::from_ne_bytes([c]));
+        let v = load_unaligned_m128i(chunk);
+        let hits = bitor_m128i(
+            bitor_m128i(
+                cmp_eq_mask_i8_m128i(v, splat(b'"')),
+                cmp_eq_mask_i8_m128i(v, splat(b'\\')),
+            ),
+            cmp_eq_mask_i8_m128i(v, splat(b'\n')),
+        );
+        (
+            move_mask_i8_m128i(hits).cast_unsigned(),
+            move_mask_i8_m128i(v).cast_unsigned(),
+        )
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let b = classify(chunk);
+        let mut high = 0;
+        for (i, &c) in chunk.iter().enumerate() {
+            high |= u32::from(c >= 0x80) << i;
+        }
+        (b.quote | b.backslash | b.newline, high)
+    }
+}
+
 /// Classifies 16 bytes with one SSE2 comparison a kind (x86-64's baseline).
 #[inline(always)]
 pub fn classify(chunk: &[u8; 16]) -> Block {

@@ -265,34 +265,49 @@ fn prefix_mask(n: usize) -> u64 {
     if n >= 64 { u64::MAX } else { (1 << n) - 1 }
 }
 
-/// Whether the first `n` bytes (at most [`Pattern::MAX`]) of `window` and `me` are the same:
-/// 16 bytes at a time with SSE2 (x86-64's baseline), only as many blocks as `n` needs, the
-/// bytes past `n` masked off (`want`: [`prefix_mask`] of `n`).
+/// Whether the first `n` bytes (at most [`Pattern::MAX`]) of `window` and `me` are the same,
+/// 16 bytes at a time with SSE2 (x86-64's baseline). Up to 16 bytes: one block, the bytes past
+/// `n` masked off (`want`: [`prefix_mask`] of `n`). Longer: the whole blocks before the last 16
+/// bytes and those last 16 bytes (overlapping the block before them unless `n` is a multiple of
+/// 16), their equal bytes ANDed and tested once, with no mask to apply.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn prefix_eq(window: &[u8; Pattern::MAX], me: &[u8; Pattern::MAX], n: usize, want: u64) -> bool {
-    use safe_arch::{cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i};
+    use safe_arch::{bitand_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i};
     let (w, _) = window.as_chunks::<16>();
     let (m, _) = me.as_chunks::<16>();
-    // Bit `j` of block `i`'s mask: byte `16 i + j` differs.
-    let differ = |i: usize| match (w.get(i), m.get(i)) {
-        (Some(a), Some(b)) => {
-            let eq = cmp_eq_mask_i8_m128i(load_unaligned_m128i(a), load_unaligned_m128i(b));
-            u64::from(!move_mask_i8_m128i(eq).cast_unsigned() & 0xffff)
-        }
-        _ => u64::MAX,
+    let eq = |a: &[u8; 16], b: &[u8; 16]| {
+        cmp_eq_mask_i8_m128i(load_unaligned_m128i(a), load_unaligned_m128i(b))
     };
-    let mut diff = differ(0);
-    if n > 16 {
-        diff |= differ(1) << 16;
-        if n > 32 {
-            diff |= differ(2) << 32;
-            if n > 48 {
-                diff |= differ(3) << 48;
-            }
+    let (Some(w0), Some(m0)) = (w.first(), m.first()) else {
+        return false;
+    };
+    if n <= 16 {
+        let differ = !move_mask_i8_m128i(eq(w0, m0)).cast_unsigned() & 0xffff;
+        return u64::from(differ) & want == 0;
+    }
+    // The last 16 bytes, from `n - 16` (between 1 and 48).
+    let tail = n - 16;
+    let (Some(wt), Some(mt)) = (
+        window.get(tail..).and_then(<[u8]>::first_chunk::<16>),
+        me.get(tail..).and_then(<[u8]>::first_chunk::<16>),
+    ) else {
+        return false;
+    };
+    let mut same = bitand_m128i(eq(w0, m0), eq(wt, mt));
+    if n > 32 {
+        let (Some(w1), Some(m1)) = (w.get(1), m.get(1)) else {
+            return false;
+        };
+        same = bitand_m128i(same, eq(w1, m1));
+        if n > 48 {
+            let (Some(w2), Some(m2)) = (w.get(2), m.get(2)) else {
+                return false;
+            };
+            same = bitand_m128i(same, eq(w2, m2));
         }
     }
-    diff & want == 0
+    move_mask_i8_m128i(same) == 0xffff
 }
 
 // `prefix_eq` takes a pattern in four blocks of 16 bytes, its masks in one word.
@@ -316,6 +331,44 @@ pub(crate) fn eight_digits(bytes: [u8; 8]) -> Option<u64> {
     let pairs = (d * 10 + (d >> 8)) & 0x00ff_00ff_00ff_00ff;
     let fours = (pairs * 100 + (pairs >> 16)) & 0x0000_ffff_0000_ffff;
     Some((fours * 10_000 + (fours >> 32)) & 0xffff_ffff)
+}
+
+/// Eight ASCII zeros as a word.
+const ZERO_DIGITS: u64 = 0x3030_3030_3030_3030;
+
+/// 10 to the power of each index up to 8.
+const POWERS_OF_TEN: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// How many of the eight bytes of `x` (the first in its low byte) are ASCII digits before the
+/// first that is not (8 when all are).
+#[inline(always)]
+fn leading_digits(x: u64) -> usize {
+    const HIGH: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    // A byte is a digit when its high nibble is 3 and adding 6 leaves it so: the bytes where
+    // either fails are not zero here. (A carry out of a byte of 0xfa or above, not a digit,
+    // may spoil only the bytes after it.)
+    let other =
+        (x & HIGH ^ ZERO_DIGITS) | (x.wrapping_add(0x0606_0606_0606_0606) & HIGH ^ ZERO_DIGITS);
+    (other.trailing_zeros() / 8) as usize
+}
+
+/// The number eight ASCII digits spell (the first, in the low byte, the most significant).
+#[inline(always)]
+fn digits_value(x: u64) -> u64 {
+    let d = x - ZERO_DIGITS;
+    let pairs = (d * 10 + (d >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let fours = (pairs * 100 + (pairs >> 16)) & 0x0000_ffff_0000_ffff;
+    (fours * 10_000 + (fours >> 32)) & 0xffff_ffff
 }
 
 /// A stack of open containers, one bit each (1 = object), and the most open at once.
@@ -365,6 +418,19 @@ impl Stack {
         };
         word >> (i % 64) & 1 == 1
     }
+}
+
+/// What [`Cursor::known_key_or_null`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KnownKey {
+    /// The key is not next: the cursor has not moved.
+    Absent,
+    /// The key, `null` and a comma: all consumed.
+    NullComma,
+    /// The key and `null`, with no comma after it: consumed, the cursor after the null.
+    Null,
+    /// The key and something else: the key consumed, the cursor at its value.
+    Value,
 }
 
 /// A position in a JSON buffer.
@@ -467,6 +533,17 @@ impl<'a> Cursor<'a> {
             }
             self.pos += 1;
         }
+    }
+
+    /// Consumes the next byte if it is `b` (no whitespace is skipped before it); true if it
+    /// did.
+    #[inline(always)]
+    pub fn eat(&mut self, b: u8) -> bool {
+        if self.buf.get(self.pos) == Some(&b) {
+            self.pos += 1;
+            return true;
+        }
+        false
     }
 
     /// True when only whitespace is left.
@@ -580,6 +657,72 @@ impl<'a> Cursor<'a> {
         false
     }
 
+    /// [`Cursor::known_key`] for a record's column, whose value is often `null` (dataframe
+    /// exports write every column on every row): the key and, when it is `null`, the null too
+    /// (and the comma after it), compared in the bytes already loaded for the key. A key
+    /// followed by `null` is not noted as [`Cursor::key`] (no one reads it: the null says
+    /// nothing); any other is, as [`Cursor::known_key`] notes it.
+    #[inline(always)]
+    pub fn known_key_or_null(&mut self, known: &Pattern) -> KnownKey {
+        let n = known.len;
+        if n < 3 {
+            return KnownKey::Absent;
+        }
+        let pos = self.pos;
+        // With a whole pattern's room (see `Pattern::is_at`), the null is looked for in the
+        // same window, when it fits there.
+        #[cfg(target_arch = "x86_64")]
+        if let Some(window) = self
+            .buf
+            .get(pos..)
+            .and_then(<[u8]>::first_chunk::<{ Pattern::MAX }>)
+        {
+            if !prefix_eq(window, &known.bytes, n, known.mask) {
+                return KnownKey::Absent;
+            }
+            if let Some(after) = window.get(n..n + 5) {
+                return self.after_known_key(
+                    pos,
+                    n,
+                    after.first_chunk::<4>() == Some(b"null"),
+                    after.get(4) == Some(&b','),
+                );
+            }
+            return self.after_known_key_in_buf(pos, n);
+        }
+        if !known.is_at(self.buf, pos) {
+            return KnownKey::Absent;
+        }
+        self.after_known_key_in_buf(pos, n)
+    }
+
+    /// [`Cursor::known_key_or_null`] after the key (`n` bytes from `pos`) matched, the bytes
+    /// after it read from the buffer.
+    #[inline(always)]
+    fn after_known_key_in_buf(&mut self, pos: usize, n: usize) -> KnownKey {
+        let value = pos + n;
+        let null = self.buf.get(value..value + 4) == Some(b"null");
+        let comma = self.buf.get(value + 4) == Some(&b',');
+        self.after_known_key(pos, n, null, comma)
+    }
+
+    /// [`Cursor::known_key_or_null`] after the key (`n` bytes from `pos`) matched: `null`,
+    /// whether `null` follows it, and `comma`, whether a comma follows that.
+    #[inline(always)]
+    fn after_known_key(&mut self, pos: usize, n: usize, null: bool, comma: bool) -> KnownKey {
+        if null {
+            if comma {
+                self.pos = pos + n + 5;
+                return KnownKey::NullComma;
+            }
+            self.pos = pos + n + 4;
+            return KnownKey::Null;
+        }
+        self.key = (pos + 1, pos + n - 2);
+        self.pos = pos + n;
+        KnownKey::Value
+    }
+
     /// Whether [`Cursor::known_key`] would consume `known` (the cursor is not moved).
     #[inline(always)]
     pub fn key_is_next(&self, known: &Pattern) -> bool {
@@ -674,11 +817,49 @@ impl<'a> Cursor<'a> {
 
     /// Finds the end of the string whose contents start at `start`, 16 bytes at a time, noting
     /// any byte of 0x80 or above on the way. From its first escape on, the string is read by
-    /// [`Cursor::string_escaped`].
+    /// [`Cursor::string_escaped`]; from a raw newline on (when that does not end it), by
+    /// [`Cursor::string_from_at`].
     #[inline(always)]
     fn string_from(&mut self, start: usize) -> Result<RawStr<'a>, JsonError> {
         let buf = self.buf;
-        let mut i = start;
+        let rest = buf.get(start..).unwrap_or_default();
+        let (blocks, _) = rest.as_chunks::<16>();
+        // The bytes of 0x80 and above of every block read, tested once at the end.
+        let mut high = 0;
+        let mut i = 0;
+        for chunk in blocks {
+            let (hits, h) = block::specials_and_high_mask(chunk);
+            high |= h;
+            if hits == 0 {
+                i += 16;
+                continue;
+            }
+            self.non_ascii |= high != 0;
+            let at = hits.trailing_zeros() as usize;
+            let k = start + i + at;
+            return match chunk[at & 15] {
+                b'"' => {
+                    self.pos = k + 1;
+                    Ok(RawStr {
+                        raw: rest.get(..i + at).unwrap_or_default(),
+                    })
+                }
+                b'\\' => self.string_escaped(start, k),
+                _ => {
+                    let from = self.newline_in_string(k)?;
+                    self.string_from_at(start, from)
+                }
+            };
+        }
+        self.non_ascii |= high != 0;
+        self.string_tail(start, start + i, false)
+    }
+
+    /// [`Cursor::string_from`] going on from `i` (after a raw newline in a string that may
+    /// hold one), 16 bytes at a time. Out of line: such strings are rare.
+    #[inline(never)]
+    fn string_from_at(&mut self, start: usize, mut i: usize) -> Result<RawStr<'a>, JsonError> {
+        let buf = self.buf;
         while let Some(chunk) = buf
             .get(i..i + 16)
             .and_then(|c| <&[u8; 16]>::try_from(c).ok())
@@ -860,15 +1041,33 @@ impl<'a> Cursor<'a> {
     pub fn plain_integer(&mut self) -> Option<u64> {
         self.skip_ws();
         let rest = &self.buf[self.pos.min(self.buf.len())..];
+        // Most values tried are no numbers at all (ISO times): they end here.
+        if !rest.first().is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
         let mut v = 0u64;
         let mut n = 0;
-        // Eight digits at a time while they fit (16 of the 19 digits allowed)…
+        // Eight bytes at a time while they fit (16 of the 19 digits allowed): all digits, or
+        // the digits they begin with, and then the number's end.
         while n + 8 <= 16
             && let Some(Ok(word)) = rest.get(n..n + 8).map(<[u8; 8]>::try_from)
-            && let Some(eight) = eight_digits(word)
         {
-            v = v * 100_000_000 + eight;
-            n += 8;
+            let x = u64::from_le_bytes(word);
+            let k = leading_digits(x);
+            if k == 8 {
+                v = v * 100_000_000 + digits_value(x);
+                n += 8;
+                continue;
+            }
+            if k > 0 {
+                // The `k` digits moved to the word's end (its last bytes, little-endian),
+                // zeros before them.
+                let shift = 8 * (8 - k as u32);
+                let padded = x << shift | ZERO_DIGITS >> (64 - shift);
+                v = v * POWERS_OF_TEN[k] + digits_value(padded);
+                n += k;
+            }
+            break;
         }
         // …then one at a time.
         while let Some(&c) = rest.get(n)
@@ -1383,6 +1582,96 @@ mod tests {
         }
     }
 
+    /// Strings read from block-sized windows of the rest of the buffer (`string_from`) end,
+    /// fail and note high bytes exactly as the loop over the buffer's own 16-byte ranges that
+    /// came before it (`string_from_at`, from the string's start): on lines and off them, with
+    /// quotes, escapes, newlines and high bytes anywhere, and strings cut short.
+    #[test]
+    fn strings_from_blocks_as_from_ranges() {
+        let mut rng = crate::testing::XorShift(0x5a17_0b10_c4c5_0f1e);
+        let alphabet = [b'"', b'\\', b'a', b'\n', 0xc3, 0x80, b' ', b'x'];
+        for _ in 0..60_000 {
+            let len = rng.below(90) as usize;
+            let plain = [0, 6, 40][rng.below(3) as usize];
+            let mut text = vec![b'"'];
+            text.extend((0..len).map(|_| {
+                if plain > 0 && rng.below(plain) != 0 {
+                    b'a'
+                } else {
+                    alphabet[rng.below(alphabet.len() as u64) as usize]
+                }
+            }));
+            for in_line in [false, true] {
+                let fresh = || {
+                    if in_line {
+                        Cursor::in_line(&text)
+                    } else {
+                        Cursor::new(&text)
+                    }
+                };
+                let (mut fast, mut slow) = (fresh(), fresh());
+                let got = fast.string_from(1).map(|s| s.raw);
+                let want = slow.string_from_at(1, 1).map(|s| s.raw);
+                assert_eq!(got, want, "{text:?} {in_line}");
+                assert_eq!(fast.pos(), slow.pos(), "{text:?} {in_line}");
+                assert_eq!(fast.non_ascii(), slow.non_ascii(), "{text:?} {in_line}");
+            }
+        }
+    }
+
+    /// A remembered key with its null taken at once (`known_key_or_null`) is what the key
+    /// taken as written (`known_key`) and the bytes after it say: the same key found or not,
+    /// `null` and a comma, or `null` alone, or another value, the cursor and the key where they
+    /// would be; for keys of every length, with and without a whole pattern's room after them,
+    /// with the bytes after the key spoiled.
+    #[test]
+    fn known_keys_with_their_nulls_as_taken_one_by_one() {
+        let mut rng = crate::testing::XorShift(0x0b5e_55ed_1234_fedc);
+        let afters: [&[u8]; 9] = [
+            b"null,\"", b"null}", b"null", b"nul", b"null ,", b"\"x\",", b"12,", b"nullx", b"",
+        ];
+        for _ in 0..60_000 {
+            let n = 1 + rng.below(70) as usize;
+            let mut key: Vec<u8> = vec![b'"'];
+            key.extend((0..n.saturating_sub(3)).map(|_| b'a' + rng.below(3) as u8));
+            key.extend_from_slice(b"\":");
+            key.truncate(n);
+            let Some(pattern) = Pattern::new(&key) else {
+                continue;
+            };
+            let mut text: Vec<u8> = (0..rng.below(4)).map(|_| b',').collect();
+            let at = text.len();
+            text.extend_from_slice(&key);
+            text.extend_from_slice(afters[rng.below(afters.len() as u64) as usize]);
+            // Room after, or not: a whole pattern's or less.
+            let more = [0, 3, 70][rng.below(3) as usize];
+            text.extend((0..more).map(|_| b'a'));
+            rng.spoil(&mut text, b"nul,\"a:}", 3);
+            let mut fast = Cursor::new(&text);
+            fast.set_pos(at);
+            let mut slow = fast.clone();
+            let got = fast.known_key_or_null(&pattern);
+            let want = if !slow.known_key(&pattern) {
+                KnownKey::Absent
+            } else if text.get(slow.pos()..slow.pos() + 4) == Some(b"null") {
+                slow.set_pos(slow.pos() + 4);
+                if slow.eat(b',') {
+                    KnownKey::NullComma
+                } else {
+                    KnownKey::Null
+                }
+            } else {
+                KnownKey::Value
+            };
+            let shown = String::from_utf8_lossy(&text);
+            assert_eq!(got, want, "{shown} {n}");
+            assert_eq!(fast.pos(), slow.pos(), "{shown} {n}");
+            if got == KnownKey::Value {
+                assert_eq!(fast.key(), slow.key(), "{shown} {n}");
+            }
+        }
+    }
+
     #[test]
     fn known_keys_are_taken_as_written_only() {
         let text = br#"{"ab":1,"ab" :2,"a\u0062":3,"abc":4}"#;
@@ -1526,6 +1815,69 @@ mod tests {
         let mut c = Cursor::new(b"12.5");
         assert_eq!(c.plain_integer(), None);
         assert_eq!(c.scalar(), Ok(Scalar::Num(b"12.5")));
+    }
+
+    /// [`Cursor::plain_integer`] as first written: eight digits at a time while all eight are
+    /// digits, then one at a time.
+    fn plain_integer_reference(c: &mut Cursor<'_>) -> Option<u64> {
+        c.skip_ws();
+        let rest = &c.buf[c.pos.min(c.buf.len())..];
+        let mut v = 0u64;
+        let mut n = 0;
+        while n + 8 <= 16
+            && let Some(Ok(word)) = rest.get(n..n + 8).map(<[u8; 8]>::try_from)
+            && let Some(eight) = eight_digits(word)
+        {
+            v = v * 100_000_000 + eight;
+            n += 8;
+        }
+        while let Some(&b) = rest.get(n)
+            && b.is_ascii_digit()
+        {
+            if n == 19 {
+                return None;
+            }
+            v = v * 10 + u64::from(b - b'0');
+            n += 1;
+        }
+        if n == 0 || matches!(rest.get(n), Some(b'.' | b'e' | b'E' | b'-' | b'+')) {
+            return None;
+        }
+        c.pos += n;
+        Some(v)
+    }
+
+    /// Plain integers read with the digits a word begins with taken at once are read as the
+    /// first reading did: the same number or none, the cursor at the same place, for runs of
+    /// every length up to 22 digits, ended by every kind of byte (those just outside the
+    /// digits' range, high bytes, the bytes that make a number not plain) or by the buffer.
+    #[test]
+    fn plain_integers_as_first_read() {
+        let mut rng = crate::testing::XorShift(0x0ddc_0ffe_e15b_ad00);
+        let enders = [
+            b',', b'}', b'/', b':', b'.', b'e', b'-', b'+', b' ', 0xfa, 0xff, 0x2f, 0x3a, b'\n',
+        ];
+        for _ in 0..100_000 {
+            let mut text: Vec<u8> = (0..rng.below(3)).map(|_| b' ').collect();
+            let digits = rng.below(23) as usize;
+            text.extend((0..digits).map(|_| b'0' + rng.below(10) as u8));
+            let more = rng.below(12) as usize;
+            text.extend((0..more).map(|_| {
+                if rng.below(3) == 0 {
+                    b'0' + rng.below(10) as u8
+                } else {
+                    enders[rng.below(enders.len() as u64) as usize]
+                }
+            }));
+            let mut fast = Cursor::new(&text);
+            let mut slow = fast.clone();
+            assert_eq!(
+                fast.plain_integer(),
+                plain_integer_reference(&mut slow),
+                "{text:?}"
+            );
+            assert_eq!(fast.pos(), slow.pos(), "{text:?}");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod string;
 pub mod tree;
 
 pub(crate) use cursor::eight_digits;
-pub use cursor::{Cursor, JsonError, Pattern, Scalar, ValueKind};
+pub use cursor::{Cursor, JsonError, KnownKey, Pattern, Scalar, ValueKind};
 pub use lenient::lenient;
 pub use pretty::{PrettyError, Window, pretty, pretty_window, pretty_write};
 pub use string::RawStr;
