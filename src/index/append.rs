@@ -120,15 +120,13 @@ fn scan_each(grown: &[Grown], pieces: &[Piece], fingerprints: bool) -> Vec<Chunk
             }
         }
     };
-    if workers == 1 {
-        work();
-    } else {
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(work);
-            }
-        });
-    }
+    // On threads of their own even for one worker: the thread following a file has std's
+    // default stack, not what the walker may need (see `walkers`).
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            super::walkers::spawn(scope, &work);
+        }
+    });
     outs.into_iter()
         .map(|m| {
             m.into_inner()

@@ -19,6 +19,7 @@ pub mod report;
 mod scan;
 pub mod shape;
 mod trace_ids;
+mod walkers;
 
 use crate::error::Error;
 use crate::format::prints::Prints;
@@ -672,28 +673,29 @@ fn scan_pieces(
     let merger = Mutex::new(Merger::new(pieces.len(), total));
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let workers = workers.min(pieces.len()).max(1);
+    let work = || {
+        // One collector per worker, for all its pieces (see `Collector::begin`).
+        let mut col = Collector::new(&[], 0);
+        col.fingerprints = fingerprints;
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(piece) = pieces.get(i) else { break };
+            if progress.is_cancelled() {
+                break;
+            }
+            col.begin(sources[usize::from(piece.file)].bytes(), piece.file);
+            match piece.mode {
+                Mode::Lines => scan_lines(&mut col, piece, progress),
+                Mode::Document => scan_document(&mut col, piece, progress),
+            }
+            if let Ok(mut m) = merger.lock() {
+                m.land(i, piece.range.len(), &mut col.out);
+            }
+        }
+    };
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| {
-                // One collector per worker, for all its pieces (see `Collector::begin`).
-                let mut col = Collector::new(&[], 0);
-                col.fingerprints = fingerprints;
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(piece) = pieces.get(i) else { break };
-                    if progress.is_cancelled() {
-                        break;
-                    }
-                    col.begin(sources[usize::from(piece.file)].bytes(), piece.file);
-                    match piece.mode {
-                        Mode::Lines => scan_lines(&mut col, piece, progress),
-                        Mode::Document => scan_document(&mut col, piece, progress),
-                    }
-                    if let Ok(mut m) = merger.lock() {
-                        m.land(i, piece.range.len(), &mut col.out);
-                    }
-                }
-            });
+            walkers::spawn(scope, &work);
         }
     });
     merger
