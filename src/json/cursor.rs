@@ -665,32 +665,31 @@ impl<'a> Cursor<'a> {
     #[inline(always)]
     pub fn known_key_or_null(&mut self, known: &Pattern) -> KnownKey {
         let n = known.len;
-        if n < 3 {
-            return KnownKey::Absent;
-        }
         let pos = self.pos;
         // With a whole pattern's room (see `Pattern::is_at`), the null is looked for in the
-        // same window, when it fits there.
+        // same window, when it fits there: one range check on the length (a key's two quotes
+        // and a byte, the window's end) covers the comparisons' and the null's.
         #[cfg(target_arch = "x86_64")]
-        if let Some(window) = self
-            .buf
-            .get(pos..)
-            .and_then(<[u8]>::first_chunk::<{ Pattern::MAX }>)
+        if (3..=Pattern::MAX - 5).contains(&n)
+            && let Some(window) = self
+                .buf
+                .get(pos..)
+                .and_then(<[u8]>::first_chunk::<{ Pattern::MAX }>)
         {
             if !prefix_eq(window, &known.bytes, n, known.mask) {
                 return KnownKey::Absent;
             }
-            if let Some(after) = window.get(n..n + 5) {
-                return self.after_known_key(
-                    pos,
-                    n,
-                    after.first_chunk::<4>() == Some(b"null"),
-                    after.get(4) == Some(&b','),
-                );
-            }
-            return self.after_known_key_in_buf(pos, n);
+            let Some(after) = window.get(n..n + 5) else {
+                return self.after_known_key_in_buf(pos, n);
+            };
+            return self.after_known_key(
+                pos,
+                n,
+                after.first_chunk::<4>() == Some(b"null"),
+                after.get(4) == Some(&b','),
+            );
         }
-        if !known.is_at(self.buf, pos) {
+        if n < 3 || !known.is_at(self.buf, pos) {
             return KnownKey::Absent;
         }
         self.after_known_key_in_buf(pos, n)
@@ -1622,8 +1621,8 @@ mod tests {
     /// A remembered key with its null taken at once (`known_key_or_null`) is what the key
     /// taken as written (`known_key`) and the bytes after it say: the same key found or not,
     /// `null` and a comma, or `null` alone, or another value, the cursor and the key where they
-    /// would be; for keys of every length, with and without a whole pattern's room after them,
-    /// with the bytes after the key spoiled.
+    /// would be; for keys of every length (on both sides of the window's length range), with
+    /// and without a whole pattern's room after them, with the bytes after the key spoiled.
     #[test]
     fn known_keys_with_their_nulls_as_taken_one_by_one() {
         let mut rng = crate::testing::XorShift(0x0b5e_55ed_1234_fedc);
