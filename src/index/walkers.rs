@@ -51,10 +51,13 @@ mod tests {
             })
             .collect();
         let text = format!("{}\n", lines.join("\n"));
-        let sources = vec![crate::source::Source::from_bytes("deep.jsonl", text.into_bytes())];
+        let sources = vec![crate::source::Source::from_bytes(
+            "deep.jsonl",
+            text.into_bytes(),
+        )];
         let index = super::super::build(sources, &super::super::progress::Progress::default());
         let Ok(index) = index else {
-            unreachable!("the spans above the bound are indexed")
+            unreachable!("the spans within the bound are indexed")
         };
         // Envelopes of six levels each: those within the bound give their span.
         let within = (1..=10)
