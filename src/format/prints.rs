@@ -1484,53 +1484,20 @@ fn key_among<T>(
 /// whether a byte of 0x80 or above was among the 16-byte blocks read to find it, as
 /// [`Cursor::string`] reads them (blocks from `start` on, the last one whole): `None` when an
 /// escape or a newline comes first, or fewer than 16 bytes are left (the cursor then reads
-/// it). The blocks' bytes are gathered in one register and their top bits looked at once, at
-/// the end.
+/// it). The blocks' high bytes are gathered and looked at once, at the end.
 #[inline(always)]
 pub(crate) fn plain_string_end(buf: &[u8], start: usize) -> Option<(usize, bool)> {
     let (blocks, _) = buf.get(start..)?.as_chunks::<16>();
-    #[cfg(target_arch = "x86_64")]
-    {
-        use safe_arch::{
-            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
-            set_splat_i8_m128i, zeroed_m128i,
-        };
-        let splat = |c: u8| set_splat_i8_m128i(i8::from_ne_bytes([c]));
-        let (quote, backslash, newline) = (splat(b'"'), splat(b'\\'), splat(b'\n'));
-        let mut seen = zeroed_m128i();
-        for (j, chunk) in blocks.iter().enumerate() {
-            let v = load_unaligned_m128i(chunk);
-            seen = bitor_m128i(seen, v);
-            let hits = move_mask_i8_m128i(bitor_m128i(
-                bitor_m128i(
-                    cmp_eq_mask_i8_m128i(v, quote),
-                    cmp_eq_mask_i8_m128i(v, backslash),
-                ),
-                cmp_eq_mask_i8_m128i(v, newline),
-            ));
-            if hits != 0 {
-                let k = start + 16 * j + hits.trailing_zeros() as usize;
-                let high = move_mask_i8_m128i(seen) != 0;
-                return (buf.get(k) == Some(&b'"')).then_some((k, high));
-            }
+    let mut high = 0;
+    for (j, chunk) in blocks.iter().enumerate() {
+        let (hits, h) = crate::json::block::specials_and_high_mask(chunk);
+        high |= h;
+        if hits != 0 {
+            let k = start + 16 * j + hits.trailing_zeros() as usize;
+            return (buf.get(k) == Some(&b'"')).then_some((k, high != 0));
         }
-        None
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let mut high = false;
-        for (j, chunk) in blocks.iter().enumerate() {
-            high |= chunk.iter().any(|&b| b >= 0x80);
-            if let Some(i) = chunk
-                .iter()
-                .position(|&b| matches!(b, b'"' | b'\\' | b'\n'))
-            {
-                let k = start + 16 * j + i;
-                return (buf.get(k) == Some(&b'"')).then_some((k, high));
-            }
-        }
-        None
-    }
+    None
 }
 
 /// [`Cursor::peek_kind`] inline, `None` for its error (a value no kind begins with, or the

@@ -102,8 +102,7 @@ fn scan_each(grown: &[Grown], pieces: &[Piece], fingerprints: bool) -> Vec<Chunk
     let progress = Progress::default();
     let next = AtomicUsize::new(0);
     let outs: Vec<Mutex<Option<ChunkOut>>> = pieces.iter().map(|_| Mutex::new(None)).collect();
-    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let workers = workers.min(pieces.len()).max(1);
+    let workers = super::walkers::count(pieces.len());
     let work = || {
         let mut col = Collector::new(&[], 0);
         col.fingerprints = fingerprints;

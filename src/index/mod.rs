@@ -671,8 +671,7 @@ fn scan_pieces(
     let next = AtomicUsize::new(0);
     let total: usize = pieces.iter().map(|p| p.range.len()).sum();
     let merger = Mutex::new(Merger::new(pieces.len(), total));
-    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let workers = workers.min(pieces.len()).max(1);
+    let workers = walkers::count(pieces.len());
     let work = || {
         // One collector per worker, for all its pieces (see `Collector::begin`).
         let mut col = Collector::new(&[], 0);

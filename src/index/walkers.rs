@@ -15,6 +15,12 @@ use std::thread::Scope;
 /// unoptimised build's walker needs at its deepest.
 pub const WALK_STACK: usize = 8 << 20;
 
+/// How many workers `jobs` pieces of work get: one a core, at most one a job, at least one.
+pub fn count(jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    cores.min(jobs).max(1)
+}
+
 /// Runs `work` on a new thread of `scope` with [`WALK_STACK`] of stack; on this thread if no
 /// thread can be made (the work is then done, only not beside the others).
 pub fn spawn<'scope, 'env, F>(scope: &'scope Scope<'scope, 'env>, work: &'scope F)

@@ -13,40 +13,10 @@ pub struct Block {
     pub high: bool,
 }
 
-/// The `"`, `\\` and newlines among 16 bytes (bit `i` for byte `i`), and whether any byte is
-/// 0x80 or above: one SSE2 comparison (x86-64's baseline) instead of a loop. What most strings
-/// need (the first of them is the closing quote); [`classify`] tells them apart.
-#[inline(always)]
-pub fn specials_and_high(chunk: &[u8; 16]) -> (u32, bool) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use safe_arch::{
-            bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, move_mask_i8_m128i,
-            set_splat_i8_m128i,
-        };
-        let splat = |c: u8| set_splat_i8_m128i(i8::from_ne_bytes([c]));
-        let v = load_unaligned_m128i(chunk);
-        let hits = bitor_m128i(
-            bitor_m128i(
-                cmp_eq_mask_i8_m128i(v, splat(b'"')),
-                cmp_eq_mask_i8_m128i(v, splat(b'\\')),
-            ),
-            cmp_eq_mask_i8_m128i(v, splat(b'\n')),
-        );
-        (
-            move_mask_i8_m128i(hits).cast_unsigned(),
-            move_mask_i8_m128i(v) != 0,
-        )
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let b = classify(chunk);
-        (b.quote | b.backslash | b.newline, b.high)
-    }
-}
-
-/// [`specials_and_high`] with the bytes of 0x80 and above as a mask too (bit `i` for byte
-/// `i`), for a caller that gathers them over several blocks and tests them once.
+/// The `"`, `\\` and newlines among 16 bytes (bit `i` for byte `i`), and the bytes of 0x80 and
+/// above (the same way): one SSE2 comparison a kind (x86-64's baseline) instead of a loop. What
+/// most strings need (the first hit is the closing quote; [`classify`] tells them apart); a
+/// caller may gather the high bytes over several blocks and test them once.
 #[inline(always)]
 pub fn specials_and_high_mask(chunk: &[u8; 16]) -> (u32, u32) {
     #[cfg(target_arch = "x86_64")]

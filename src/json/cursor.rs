@@ -863,8 +863,8 @@ impl<'a> Cursor<'a> {
             .get(i..i + 16)
             .and_then(|c| <&[u8; 16]>::try_from(c).ok())
         {
-            let (hits, high) = block::specials_and_high(chunk);
-            self.non_ascii |= high;
+            let (hits, high) = block::specials_and_high_mask(chunk);
+            self.non_ascii |= high != 0;
             if hits == 0 {
                 i += 16;
                 continue;

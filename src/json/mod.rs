@@ -6,7 +6,7 @@
 //! there is one notion of "valid JSON" in the program. It is lenient where real exporters are:
 //! `NaN`, `Infinity` and `-Infinity` (Python `json.dumps`, pandas) are accepted as numbers.
 
-mod block;
+pub(crate) mod block;
 mod cursor;
 mod lenient;
 mod pretty;
