@@ -13,12 +13,11 @@
 
 use super::lines::{self, Mode};
 use super::progress::Progress;
-use super::scan::{ChunkOut, Collector};
+use super::scan::ChunkOut;
 use super::{FileInfo, Index, Merger, PIECE_BYTES, Piece, TAIL_PIECE_BYTES, scan_lines};
 use crate::source::Source;
 use std::ops::Range;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// New bytes of one file to index.
 pub struct Grown {
@@ -100,31 +99,22 @@ fn scan_each(grown: &[Grown], pieces: &[Piece], fingerprints: bool) -> Vec<Chunk
             .map_or(&[], |g| g.source.bytes())
     };
     let progress = Progress::default();
-    let next = AtomicUsize::new(0);
     let outs: Vec<Mutex<Option<ChunkOut>>> = pieces.iter().map(|_| Mutex::new(None)).collect();
-    let workers = super::walkers::count(pieces.len());
-    let work = || {
-        let mut col = Collector::new(&[], 0);
-        col.fingerprints = fingerprints;
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(piece) = pieces.get(i) else { break };
-            col.begin(bytes_of(piece.file), piece.file);
-            scan_lines(&mut col, piece, &progress);
-            let out = std::mem::take(&mut col.out);
-            if let Some(slot) = outs.get(i)
-                && let Ok(mut slot) = slot.lock()
-            {
-                *slot = Some(out);
-            }
-        }
-    };
     // On threads of their own even for one worker: the thread following a file has std's
     // default stack, not what the walker may need (see `walkers`).
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            super::walkers::spawn(scope, &work);
+    super::walkers::share(pieces.len(), fingerprints, |i, col| {
+        let Some(piece) = pieces.get(i) else {
+            return false;
+        };
+        col.begin(bytes_of(piece.file), piece.file);
+        scan_lines(col, piece, &progress);
+        let out = std::mem::take(&mut col.out);
+        if let Some(slot) = outs.get(i)
+            && let Ok(mut slot) = slot.lock()
+        {
+            *slot = Some(out);
         }
+        true
     });
     outs.into_iter()
         .map(|m| {

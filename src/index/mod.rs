@@ -37,7 +37,7 @@ use report::{Problem, Severity};
 use scan::{ChunkOut, Collector};
 use std::ops::Range;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use trace_ids::TraceIds;
 pub use trace_ids::TraceKeys;
 
@@ -668,34 +668,24 @@ fn scan_pieces(
     progress: &Progress,
     fingerprints: bool,
 ) -> Merger {
-    let next = AtomicUsize::new(0);
     let total: usize = pieces.iter().map(|p| p.range.len()).sum();
     let merger = Mutex::new(Merger::new(pieces.len(), total));
-    let workers = walkers::count(pieces.len());
-    let work = || {
-        // One collector per worker, for all its pieces (see `Collector::begin`).
-        let mut col = Collector::new(&[], 0);
-        col.fingerprints = fingerprints;
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(piece) = pieces.get(i) else { break };
-            if progress.is_cancelled() {
-                break;
-            }
-            col.begin(sources[usize::from(piece.file)].bytes(), piece.file);
-            match piece.mode {
-                Mode::Lines => scan_lines(&mut col, piece, progress),
-                Mode::Document => scan_document(&mut col, piece, progress),
-            }
-            if let Ok(mut m) = merger.lock() {
-                m.land(i, piece.range.len(), &mut col.out);
-            }
+    walkers::share(pieces.len(), fingerprints, |i, col| {
+        let Some(piece) = pieces.get(i) else {
+            return false;
+        };
+        if progress.is_cancelled() {
+            return false;
         }
-    };
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            walkers::spawn(scope, &work);
+        col.begin(sources[usize::from(piece.file)].bytes(), piece.file);
+        match piece.mode {
+            Mode::Lines => scan_lines(col, piece, progress),
+            Mode::Document => scan_document(col, piece, progress),
         }
+        if let Ok(mut m) = merger.lock() {
+            m.land(i, piece.range.len(), &mut col.out);
+        }
+        true
     });
     merger
         .into_inner()

@@ -9,6 +9,8 @@
 //! [`WALK_STACK`] instead: reserved address space, of which only the pages touched become
 //! resident.
 
+use super::scan::Collector;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::Scope;
 
 /// Stack for a thread that walks records (see the module docs): four times what an
@@ -19,6 +21,33 @@ pub const WALK_STACK: usize = 8 << 20;
 pub fn count(jobs: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     cores.min(jobs).max(1)
+}
+
+/// Walks `jobs` pieces of work on [`count`] threads made by [`spawn`], each keeping one
+/// collector for all the pieces it takes (see `Collector::begin`) and taking the next piece no
+/// other has taken as soon as it is free: `work(i, collector)` for each piece `i`, until none
+/// is left or `work` returns `false` (cancelled).
+pub fn share<'b>(
+    jobs: usize,
+    fingerprints: bool,
+    work: impl Fn(usize, &mut Collector<'b>) -> bool + Sync,
+) {
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut col = Collector::new(&[], 0);
+        col.fingerprints = fingerprints;
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= jobs || !work(i, &mut col) {
+                break;
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..count(jobs) {
+            spawn(scope, &worker);
+        }
+    });
 }
 
 /// Runs `work` on a new thread of `scope` with [`WALK_STACK`] of stack; on this thread if no
